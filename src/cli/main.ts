@@ -1,0 +1,63 @@
+/**
+ * probe-doctor command line. Each command lives in its own module under ./commands and registers
+ * itself on the program; this file only wires them and maps errors to exit codes
+ * (0 healthy or resolved, 1 escalated or needs approval, 2 bad input or an error that stopped the run).
+ */
+import { Command, CommanderError } from 'commander';
+import { isInvalidInputError, isProbeDoctorError } from '../errors';
+import { registerCommands } from './commands';
+
+export const EXIT_OK = 0;
+export const EXIT_ATTENTION = 1;
+export const EXIT_ERROR = 2;
+
+/** Where command output goes; tests pass their own to capture it. */
+export interface CliIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const defaultIO: CliIO = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+/** A command's action sets this to the exit code it wants. */
+export interface CommandContext {
+  io: CliIO;
+  exitCode: number;
+}
+
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command('probe-doctor')
+    .description(
+      'Finds why Azure Load Balancer health probes fail, fixes what is safe to fix, proves the fix, escalates the rest.',
+    )
+    .version(require('../../../package.json').version as string)
+    .exitOverride()
+    .configureOutput({ writeOut: ctx.io.out, writeErr: ctx.io.err })
+    .showHelpAfterError('(run probe-doctor --help for usage)');
+  registerCommands(program, ctx);
+  return program;
+}
+
+/** Runs the CLI on `argv` (as process.argv) and resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
+  const ctx: CommandContext = { io, exitCode: EXIT_OK };
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync([...argv]);
+    return ctx.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here too, with exit code 0.
+      return err.exitCode === 0 ? EXIT_OK : EXIT_ERROR;
+    }
+    if (isInvalidInputError(err) || isProbeDoctorError(err)) {
+      io.err(`probe-doctor: ${err.message}\n`);
+      return EXIT_ERROR;
+    }
+    io.err(`probe-doctor: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT_ERROR;
+  }
+}

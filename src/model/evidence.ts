@@ -1,0 +1,103 @@
+/**
+ * What the activities gather for one backend, as plain data. The pure checks in src/diagnose/ turn it
+ * into causes; it is also what a support ticket quotes.
+ */
+
+/** A listening socket as ss, netstat or Get-NetTCPConnection reports it. */
+export interface ListeningSocket {
+  protocol: 'tcp' | 'udp';
+  /** Local address as printed, normalised: `0.0.0.0`, `::`, `127.0.0.1`, `10.0.0.4`, `*`. */
+  address: string;
+  port: number;
+  process?: string;
+}
+
+export type GuestFirewallTool = 'iptables' | 'nftables' | 'ufw' | 'firewalld' | 'windows-firewall';
+
+/** A guest firewall rule that decides the probe's fate (168.63.129.16 -> probe port, TCP). */
+export interface GuestFirewallVerdict {
+  tool: GuestFirewallTool;
+  /** Whether the tool is active at all (ufw inactive, firewalld not running, profile disabled). */
+  active: boolean;
+  /** `allow` when the probe passes this tool, `deny` when it is dropped or rejected. */
+  decision: 'allow' | 'deny' | 'unknown';
+  /** The rule or policy that decides, as the tool prints it. */
+  rule?: string;
+  detail?: string;
+}
+
+/** A local HTTP(S) GET of the probe path on the probe port, from inside the VM. */
+export interface LocalHttpCheck {
+  url: string;
+  /** HTTP status; undefined when nothing answered (curl's 000). */
+  status?: number;
+  /** Why nothing answered: `refused`, `timeout`, or the tool's message. */
+  error?: string;
+}
+
+export interface GuestRoute {
+  destination: string;
+  gateway?: string;
+  device: string;
+}
+
+export interface GuestInterface {
+  name: string;
+  addresses: string[];
+}
+
+/** Parsed from one Run Command on one VM. */
+export interface GuestEvidence {
+  os: 'linux' | 'windows';
+  listening: ListeningSocket[];
+  /** Which command the sockets came from (ss, netstat, Get-NetTCPConnection). */
+  listeningSource: string;
+  firewall: GuestFirewallVerdict[];
+  http?: LocalHttpCheck;
+  routes?: GuestRoute[];
+  interfaces?: GuestInterface[];
+  /** Sections the script could not collect or the parser did not understand. */
+  warnings: string[];
+  /** The script's stdout, as returned (at most 4096 bytes), kept for the ticket. */
+  rawOutput?: string;
+}
+
+/** From the VM (or scale set VM) instance view and Resource Health. */
+export interface VmHealthEvidence {
+  vmId: string;
+  powerState: string;
+  provisioningState?: string;
+  agentStatus: 'ready' | 'not-ready' | 'unknown';
+  agentMessage?: string;
+  /** Resource Health availability, where the platform reports it. */
+  resourceHealth?: 'Available' | 'Unavailable' | 'Degraded' | 'Unknown';
+}
+
+/** One rule of the effective-NSG API answer, trimmed to what a cross-check needs. */
+export interface EffectiveSecurityRule {
+  name: string;
+  priority: number;
+  access: 'Allow' | 'Deny';
+  direction: 'Inbound' | 'Outbound';
+  protocol: string;
+  sourceAddressPrefixes: string[];
+  destinationAddressPrefixes: string[];
+  destinationPortRanges: string[];
+  /** Set for Azure Virtual Network Manager security admin rules. */
+  isAdminRule?: boolean;
+}
+
+/** The effective-NSG API answer for one NIC: one entry per associated NSG (subnet and NIC). */
+export interface EffectiveNsgAssociation {
+  nsgId?: string;
+  level: 'subnet' | 'nic' | 'admin';
+  rules: EffectiveSecurityRule[];
+}
+
+export interface EffectiveRoute {
+  source: string;
+  state: string;
+  addressPrefixes: string[];
+  nextHopType: string;
+  nextHopIpAddresses: string[];
+}

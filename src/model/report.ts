@@ -1,0 +1,75 @@
+/**
+ * The report shared by the CLI, the HTTP API and the orchestration output. Scripts and dashboards
+ * read it: names here are a stable contract (DESIGN.md, "Contracts").
+ */
+
+export type CauseId =
+  | 'vm-not-running'
+  | 'vm-unhealthy'
+  | 'not-listening'
+  | 'probe-endpoint-error'
+  | 'nsg-blocks-probe'
+  | 'guest-firewall-blocks-probe'
+  | 'route-diverts-probe'
+  | 'probe-misconfigured'
+  | 'backend-pool-empty'
+  | 'unknown';
+
+export const CAUSE_IDS: readonly CauseId[] = [
+  'vm-not-running',
+  'vm-unhealthy',
+  'not-listening',
+  'probe-endpoint-error',
+  'nsg-blocks-probe',
+  'guest-firewall-blocks-probe',
+  'route-diverts-probe',
+  'probe-misconfigured',
+  'backend-pool-empty',
+  'unknown',
+];
+
+export interface Cause {
+  id: CauseId;
+  summary: string;
+  evidence?: Record<string, unknown>;
+}
+
+export type Verdict = 'healthy' | 'resolved' | 'escalated' | 'awaiting-approval';
+
+export type FixKind = 'nsg-allow-probe' | 'start-vm' | 'guest-firewall-allow' | 'recommendation';
+export type FixStatus = 'applied' | 'planned' | 'skipped' | 'rolled-back' | 'failed';
+
+export interface FixReport {
+  kind: FixKind;
+  /** The resource changed (an NSG, a VM) or, for a recommendation, the resource to change. */
+  target: string;
+  status: FixStatus;
+  /** Why a fix was skipped or failed, or what a recommendation asks a person to do. */
+  reason?: string;
+  detail: Record<string, unknown>;
+}
+
+export interface BackendReport {
+  ipConfigurationId?: string;
+  ipAddress?: string;
+  vmId?: string;
+  probeState: 'up' | 'down' | 'unknown';
+  /** Azure's reason code, and whether it came from the per-rule health API or the metric. */
+  healthReason?: string;
+  healthSource?: 'rule-health' | 'metric';
+  causes: Cause[];
+}
+
+export interface Report {
+  loadBalancerId: string;
+  runId?: string;
+  alertId?: string;
+  mode: 'observe' | 'fix';
+  verdict: Verdict;
+  causes: Cause[];
+  backends: BackendReport[];
+  fixes: FixReport[];
+  escalation?: { supportTicket: Record<string, unknown>; submitted?: boolean; ticketId?: string };
+  /** Topology reads that failed (403/404) and checks that could not run. */
+  problems?: { resourceId?: string; kind: string; message: string }[];
+}

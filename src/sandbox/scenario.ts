@@ -1,0 +1,159 @@
+/**
+ * The scenario file: the sandbox's input and a user's offline snapshot (DESIGN.md, "Scenario files").
+ * `resources` are ARM resources exactly as ARM GET returns them; `guests` is what only the inside of a
+ * VM knows; `faults` makes the sandbox misbehave the way ARM does, reproducibly.
+ *
+ * Unknown fields are ignored (a real export carries many); a malformed file is rejected with the JSON
+ * path of the bad field.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { InvalidInputError } from '../errors';
+
+const port = z.number().int().min(1).max(65535);
+
+const listenerSchema = z.object({
+  protocol: z.enum(['tcp', 'udp']).default('tcp'),
+  /** `0.0.0.0`, `::`, `127.0.0.1`, a NIC address, or `*`. */
+  address: z.string().min(1),
+  port,
+  /** Process name, shown as ss/netstat would. */
+  process: z.string().optional(),
+});
+
+const firewallEntrySchema = z.object({
+  action: z.enum(['allow', 'deny', 'reject']),
+  protocol: z.enum(['tcp', 'udp', 'any']).default('tcp'),
+  /** Omitted: every port. */
+  port: port.optional(),
+  /** CIDR or address; omitted: any source. */
+  source: z.string().optional(),
+});
+
+const httpEndpointSchema = z.object({
+  port,
+  path: z.string().startsWith('/'),
+  status: z.number().int().min(100).max(599),
+});
+
+const guestRouteSchema = z.object({
+  destination: z.string().min(1),
+  gateway: z.string().optional(),
+  device: z.string().min(1),
+});
+
+export const guestSchema = z.object({
+  os: z.enum(['linux', 'windows']),
+  powerState: z.enum(['running', 'stopped', 'deallocated', 'starting']).default('running'),
+  agentReady: z.boolean().default(true),
+  /** Resource Health availability of the VM, where the platform reports it. */
+  resourceHealth: z.enum(['Available', 'Unavailable', 'Degraded', 'Unknown']).optional(),
+  listening: z.array(listenerSchema).default([]),
+  firewall: z.array(firewallEntrySchema).default([]),
+  /** Which firewall tool the guest uses; decides how Run Command output renders it. */
+  firewallTool: z.enum(['iptables', 'nftables', 'ufw', 'firewalld', 'windows']).optional(),
+  http: z.array(httpEndpointSchema).default([]),
+  /** Guest routing table; a probe reply that leaves by another device than it came in is dropped. */
+  routes: z.array(guestRouteSchema).optional(),
+  /** Tools present for a peer connectivity test (`nc`, `psping`, `Test-NetConnection`, `bash`). */
+  tools: z.array(z.string()).optional(),
+  /** Run Command answers 409 "execution is in progress" this many times before it runs. */
+  runCommandBusyTimes: z.number().int().min(0).default(0),
+  /**
+   * The probe fails for a reason no check can see (a platform-side fault). Lets a scenario exercise
+   * the `unknown` path honestly: the sandbox knows, probe-doctor must not.
+   */
+  hiddenProbeFailure: z.boolean().default(false),
+});
+
+export const faultsSchema = z.object({
+  seed: z.number().int().default(1),
+  latencyMs: z.number().min(0).max(10_000).default(0),
+  throttleRate: z.number().min(0).max(1).default(0),
+  serverErrorRate: z.number().min(0).max(1).default(0),
+  conflictRate: z.number().min(0).max(1).default(0),
+  /** Seconds sent in Retry-After with a 429. */
+  retryAfterSeconds: z.number().int().min(0).max(60).default(1),
+});
+
+const resourceSchema = z.looseObject({
+  id: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+/i, {
+    message: 'must be an ARM resource id (/subscriptions/{sub}/resourceGroups/{rg}/providers/{ns}/{type}/{name})',
+  }),
+  name: z.string().min(1),
+  type: z.string().regex(/^[A-Za-z.]+\/[A-Za-z/]+$/, { message: 'must be an ARM type like Microsoft.Network/loadBalancers' }),
+});
+
+export const scenarioSchema = z.object({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  resources: z.array(resourceSchema).min(1),
+  guests: z.record(z.string(), guestSchema).default({}),
+  faults: faultsSchema.optional(),
+});
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type GuestState = z.infer<typeof guestSchema>;
+export type GuestListener = z.infer<typeof listenerSchema>;
+export type GuestFirewallEntry = z.infer<typeof firewallEntrySchema>;
+export type GuestHttpEndpoint = z.infer<typeof httpEndpointSchema>;
+export type Faults = z.infer<typeof faultsSchema>;
+export type ScenarioResource = z.infer<typeof resourceSchema>;
+
+/** `['resources', 3, 'id']` -> `$.resources[3].id` */
+export function jsonPath(path: readonly PropertyKey[]): string {
+  return (
+    '$' +
+    path
+      .map((p) =>
+        typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(String(p)) ? `.${String(p)}` : `[${JSON.stringify(String(p))}]`,
+      )
+      .join('')
+  );
+}
+
+/**
+ * Validates a parsed scenario. Throws {@link InvalidInputError} naming the JSON path of the first bad
+ * field (and how many others are bad), so a person can find it in the file.
+ */
+export function parseScenario(value: unknown, source = 'scenario'): Scenario {
+  const result = scenarioSchema.safeParse(value);
+  if (!result.success) {
+    const [first, ...rest] = result.error.issues;
+    const where = jsonPath(first?.path ?? []);
+    const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
+    throw new InvalidInputError(`${source}: ${where}: ${first?.message ?? 'invalid'}${more}`, where);
+  }
+  const scenario = result.data;
+  const seen = new Map<string, number>();
+  scenario.resources.forEach((r, i) => {
+    const key = r.id.toLowerCase();
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      const where = jsonPath(['resources', i, 'id']);
+      throw new InvalidInputError(
+        `${source}: ${where}: duplicate resource id (also at $.resources[${earlier}].id): ${r.id}`,
+        where,
+      );
+    }
+    seen.set(key, i);
+  });
+  return scenario;
+}
+
+/** Reads and validates a scenario file; JSON syntax errors and schema errors both name the file. */
+export async function loadScenarioFile(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new InvalidInputError(`cannot read scenario file ${file}: ${(err as Error).message}`, file, { cause: err });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidInputError(`${file}: not valid JSON: ${(err as Error).message}`, '$', { cause: err });
+  }
+  return parseScenario(json, file);
+}
