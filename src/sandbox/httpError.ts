@@ -1,0 +1,22 @@
+/**
+ * An ARM error answer. Thrown by the derived views and the guest simulator; the server turns it into
+ * `{ "error": { "code", "message" } }` with the status, the way ARM does.
+ */
+export class SandboxHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'SandboxHttpError';
+  }
+
+  /** ARM's error body. */
+  toBody(): { error: { code: string; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+export const isSandboxHttpError = (e: unknown): e is SandboxHttpError => e instanceof SandboxHttpError;
