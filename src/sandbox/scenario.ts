@@ -53,7 +53,13 @@ export const guestSchema = z.object({
   /** Which firewall tool the guest uses; decides how Run Command output renders it. */
   firewallTool: z.enum(['iptables', 'nftables', 'ufw', 'firewalld', 'windows']).optional(),
   http: z.array(httpEndpointSchema).default([]),
-  /** Guest routing table; a probe reply that leaves by another device than it came in is dropped. */
+  /**
+   * Guest routing table. Devices are named after the VM's NICs in `networkProfile` order: `eth0`,
+   * `eth1`, ... on Linux, `Ethernet`, `Ethernet 2`, ... on Windows. The probe's reply to 168.63.129.16
+   * leaves by the device of the longest matching route; if that is not the device of the NIC the
+   * probe arrived on, the reply is dropped and the probe times out. Omitted: every reply leaves by the
+   * NIC it arrived on.
+   */
   routes: z.array(guestRouteSchema).optional(),
   /** Tools present for a peer connectivity test (`nc`, `psping`, `Test-NetConnection`, `bash`). */
   tools: z.array(z.string()).optional(),
