@@ -34,6 +34,16 @@ export interface Cause {
   evidence?: Record<string, unknown>;
 }
 
+/**
+ * An observation that is not a cause but that a person needs to read the causes right: floating IP,
+ * a probe port that differs from the backend port, a guest that could not be checked.
+ */
+export interface Note {
+  id: string;
+  summary: string;
+  evidence?: Record<string, unknown>;
+}
+
 export type Verdict = 'healthy' | 'resolved' | 'escalated' | 'awaiting-approval';
 
 export type FixKind = 'nsg-allow-probe' | 'start-vm' | 'guest-firewall-allow' | 'recommendation';
@@ -58,6 +68,7 @@ export interface BackendReport {
   healthReason?: string;
   healthSource?: 'rule-health' | 'metric';
   causes: Cause[];
+  notes?: Note[];
 }
 
 export interface Report {
@@ -67,6 +78,8 @@ export interface Report {
   mode: 'observe' | 'fix';
   verdict: Verdict;
   causes: Cause[];
+  /** Load-balancer-level observations that are not causes. */
+  notes?: Note[];
   backends: BackendReport[];
   fixes: FixReport[];
   escalation?: { supportTicket: Record<string, unknown>; submitted?: boolean; ticketId?: string };

@@ -1,0 +1,191 @@
+/**
+ * Causes 2 and 3 (and 4's guest half) from one Run Command's evidence: not listening where the probe
+ * arrives, an HTTP(S) probe path that does not answer 200, a guest firewall that drops the probe, and
+ * a reply that leaves by the wrong interface. A Run Command that failed is not a cause: it is evidence
+ * that the guest could not be checked.
+ */
+import type { GuestEvidence } from '../model/evidence';
+import type { Result } from '../model/result';
+import type { Cause, Note } from '../model/report';
+import type { BackendInfo, LoadBalancingRuleInfo, ProbeInfo, Topology } from '../model/topology';
+import type { Findings } from './findings';
+import { checkListening } from './listening';
+import { describeBackend } from './names';
+import { findReplyDiversion, PROBE_SOURCE_IP } from './replyPath';
+
+export interface GuestDiagnosisInput {
+  topology: Topology;
+  backend: BackendInfo;
+  probe: ProbeInfo;
+  rule: LoadBalancingRuleInfo;
+  guest: Result<GuestEvidence>;
+}
+
+/** True when the findings say the guest could not be inspected (the Run Command failed). */
+export const GUEST_UNCHECKED_NOTE = 'guest-unchecked';
+
+function listeningCauses(
+  input: GuestDiagnosisInput,
+  guest: GuestEvidence,
+  who: string,
+): { causes: Cause[]; listening: boolean } {
+  const { backend, probe, rule } = input;
+  const check = checkListening(guest.listening, probe.port, backend.ipAddress, rule.backendPort);
+  if (check.listening) return { causes: [], listening: true };
+  const target = backend.ipAddress ?? 'the NIC IP';
+  const ports = check.alternatives.map((a) => (a.management ? `${a.port} (management)` : `${a.port}`));
+  const listed =
+    ports.length > 0
+      ? `ports listening at ${target}: ${ports.join(', ')}`
+      : `no other TCP port listens at ${target}`;
+  let summary: string;
+  if (check.missReason === 'loopback') {
+    summary = `${who} listens on TCP port ${probe.port} only on ${check.boundTo.join(', ')}, which probe ${probe.name} (sent to ${target}) cannot reach: bind the service to 0.0.0.0 or ${target}.`;
+  } else if (check.missReason === 'other-address') {
+    summary = `${who} listens on TCP port ${probe.port} only on ${check.boundTo.join(', ')}, not on ${target} where probe ${probe.name} arrives.`;
+  } else {
+    summary = `Nothing on ${who} listens on TCP port ${probe.port}, the port probe ${probe.name} checks (${guest.listeningSource}; ${listed}).`;
+  }
+  return {
+    listening: false,
+    causes: [
+      {
+        id: 'not-listening',
+        summary,
+        evidence: {
+          port: probe.port,
+          nicIp: backend.ipAddress,
+          boundTo: check.boundTo,
+          listeningSource: guest.listeningSource,
+          alternatives: check.alternatives,
+        },
+      },
+    ],
+  };
+}
+
+function endpointCauses(input: GuestDiagnosisInput, guest: GuestEvidence, who: string): Cause[] {
+  const { probe } = input;
+  const http = guest.http;
+  if (probe.protocol === 'Tcp' || !http || http.status === 200) return [];
+  const answer =
+    http.status !== undefined
+      ? `answered ${http.status}; an HTTP(S) probe passes only on 200`
+      : `got no answer${http.error ? ` (${http.error})` : ''}`;
+  return [
+    {
+      id: 'probe-endpoint-error',
+      summary: `The local GET ${http.url} on ${who} for probe ${probe.name} ${answer}.`,
+      evidence: {
+        url: http.url,
+        status: http.status ?? null,
+        ...(http.error ? { error: http.error } : {}),
+        requestPath: probe.requestPath,
+      },
+    },
+  ];
+}
+
+function firewallCauses(
+  input: GuestDiagnosisInput,
+  guest: GuestEvidence,
+  who: string,
+): { causes: Cause[]; notes: Note[] } {
+  const causes: Cause[] = [];
+  const notes: Note[] = [];
+  for (const verdict of guest.firewall) {
+    if (!verdict.active) continue;
+    if (verdict.decision === 'deny') {
+      const by = verdict.rule ? `: ${verdict.rule}` : verdict.detail ? ` (${verdict.detail})` : '';
+      causes.push({
+        id: 'guest-firewall-blocks-probe',
+        summary: `The ${verdict.tool} firewall on ${who} drops TCP from ${PROBE_SOURCE_IP} to port ${input.probe.port}${by}.`,
+        evidence: {
+          tool: verdict.tool,
+          rule: verdict.rule ?? null,
+          ...(verdict.detail ? { detail: verdict.detail } : {}),
+        },
+      });
+    } else if (verdict.decision === 'unknown') {
+      notes.push({
+        id: 'guest-firewall-undecided',
+        summary: `The ${verdict.tool} firewall on ${who} is active, but whether it lets the probe to port ${input.probe.port} through could not be decided${verdict.detail ? ` (${verdict.detail})` : ''}.`,
+        evidence: { tool: verdict.tool, ...(verdict.rule ? { rule: verdict.rule } : {}) },
+      });
+    }
+  }
+  return { causes, notes };
+}
+
+function replyCauses(input: GuestDiagnosisInput, guest: GuestEvidence, who: string): Cause[] {
+  const diversion = findReplyDiversion(input.topology, input.backend, guest);
+  if (!diversion) return [];
+  const via = diversion.route.gateway ? ` via ${diversion.route.gateway}` : '';
+  return [
+    {
+      id: 'route-diverts-probe',
+      summary: `Probe ${input.probe.name} reaches ${who} on ${diversion.arrivesOn}, but the guest route ${diversion.route.destination}${via} dev ${diversion.leavesBy} sends the reply to ${PROBE_SOURCE_IP} out of ${diversion.leavesBy}, where Azure drops it.`,
+      evidence: {
+        arrivesOn: diversion.arrivesOn,
+        leavesBy: diversion.leavesBy,
+        route: diversion.route,
+        nicIp: input.backend.ipAddress,
+        primaryNic: input.backend.primaryNic,
+      },
+    },
+  ];
+}
+
+/** The guest's causes and notes, in the order the probe meets them: firewall, socket, app, reply. */
+export function diagnoseGuest(input: GuestDiagnosisInput): Findings {
+  const who = describeBackend(input.topology, input.backend);
+  if (!input.guest.ok) {
+    const error = input.guest.error;
+    return {
+      causes: [],
+      checked: [],
+      notes: [
+        {
+          id: GUEST_UNCHECKED_NOTE,
+          summary: `The guest of ${who} could not be checked: Run Command failed (${error.message}).`,
+          evidence: {
+            message: error.message,
+            ...(error.code ? { code: error.code } : {}),
+            ...(error.statusCode ? { statusCode: error.statusCode } : {}),
+            ...(error.retryable !== undefined ? { retryable: error.retryable } : {}),
+          },
+        },
+      ],
+    };
+  }
+  const guest = input.guest.value;
+  const firewall = firewallCauses(input, guest, who);
+  const listening = listeningCauses(input, guest, who);
+  // A refused local GET is a consequence of nothing listening, not a second cause.
+  const endpoint = listening.listening ? endpointCauses(input, guest, who) : [];
+  const notes = [...firewall.notes];
+  if (guest.tcpTimestamps === true) {
+    notes.push({
+      id: 'tcp-timestamps',
+      summary: `TCP timestamps are on in the guest of ${who}; Microsoft warns that they can make the guest drop probe packets, so turn them off if the probe keeps failing.`,
+    });
+  }
+  if (guest.warnings.length > 0) {
+    notes.push({
+      id: 'guest-partial',
+      summary: `Part of the guest check on ${who} was incomplete: ${guest.warnings.join('; ')}.`,
+      evidence: { warnings: guest.warnings },
+    });
+  }
+  const checked = [
+    `guest firewall (${guest.firewall.map((f) => `${f.tool}${f.active ? '' : ' inactive'}`).join(', ') || 'none found'})`,
+    `listening sockets (${guest.listeningSource})`,
+  ];
+  if (input.probe.protocol !== 'Tcp' && guest.http) checked.push(`local GET ${guest.http.url}`);
+  if (guest.routes) checked.push('guest routes for the reply to 168.63.129.16');
+  return {
+    causes: [...firewall.causes, ...listening.causes, ...endpoint, ...replyCauses(input, guest, who)],
+    notes,
+    checked,
+  };
+}

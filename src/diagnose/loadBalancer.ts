@@ -1,0 +1,160 @@
+/**
+ * Causes that belong to the load balancer rather than to one backend (the report's top-level
+ * `causes`): empty pools, probes that cannot work, failing rules without a probe; and notes about
+ * configurations that are legitimate but change how the probe must be answered.
+ */
+import { idKey, sameId } from '../model/ids';
+import type { Cause, Note } from '../model/report';
+import type { LoadBalancingRuleInfo, ProbeInfo, Topology } from '../model/topology';
+import type { BackendProbeStatus } from './health';
+import { probeProblems } from './probeConfig';
+
+/** What the load balancer's own configuration explains. */
+export interface LoadBalancerDiagnosis {
+  causes: Cause[];
+  notes: Note[];
+}
+
+function rulesUsing(topology: Topology, probe: ProbeInfo): LoadBalancingRuleInfo[] {
+  return topology.rules.filter((rule) => sameId(rule.probeId, probe.id));
+}
+
+function emptyPoolCauses(topology: Topology): Cause[] {
+  const lb = topology.loadBalancer.name;
+  const causes: Cause[] = [];
+  const reported = new Map<string, Cause>();
+  for (const rule of topology.rules) {
+    if (rule.backendPoolIds.length === 0) {
+      causes.push({
+        id: 'backend-pool-empty',
+        summary: `Rule ${rule.name} on ${lb} has no backend pool, so no backend can receive its traffic or answer its probe.`,
+        evidence: { ruleId: rule.id, poolId: null },
+      });
+      continue;
+    }
+    for (const poolId of rule.backendPoolIds) {
+      const pool = topology.pools.find((candidate) => sameId(candidate.id, poolId));
+      // A pool discovery could not read is a topology problem, not an empty pool.
+      if (!pool || pool.backendKeys.length > 0) continue;
+      const already = reported.get(idKey(pool.id));
+      if (already) {
+        (already.evidence?.ruleIds as string[]).push(rule.id);
+        continue;
+      }
+      const cause: Cause = {
+        id: 'backend-pool-empty',
+        summary: `Backend pool ${pool.name} of rule ${rule.name} on ${lb} has no members, so nothing answers its probe.`,
+        evidence: { poolId: pool.id, ruleIds: [rule.id] },
+      };
+      reported.set(idKey(pool.id), cause);
+      causes.push(cause);
+    }
+  }
+  return causes;
+}
+
+function probeCauses(topology: Topology): Cause[] {
+  const causes: Cause[] = [];
+  for (const probe of topology.probes) {
+    const rules = rulesUsing(topology, probe);
+    // A probe no rule uses probes nothing.
+    if (rules.length === 0) continue;
+    for (const problem of probeProblems(probe, topology.loadBalancer)) {
+      causes.push({
+        id: 'probe-misconfigured',
+        summary: problem.summary,
+        evidence: {
+          probeId: probe.id,
+          problem: problem.problem,
+          protocol: probe.protocol,
+          port: probe.port,
+          ...(probe.requestPath !== undefined ? { requestPath: probe.requestPath } : {}),
+          ruleIds: rules.map((rule) => rule.id),
+        },
+      });
+    }
+  }
+  return causes;
+}
+
+function ruleProbeCauses(topology: Topology, statuses: BackendProbeStatus[]): Cause[] {
+  const lb = topology.loadBalancer.name;
+  const causes: Cause[] = [];
+  for (const rule of topology.rules) {
+    if (rule.probeId === undefined) {
+      const down = statuses.filter((status) => sameId(status.ruleId, rule.id) && status.state === 'down');
+      if (down.length === 0) continue;
+      causes.push({
+        id: 'probe-misconfigured',
+        summary: `Rule ${rule.name} on ${lb} has no health probe attached while ${down.length} of its backends are down: attach a probe on backend port ${rule.backendPort}.`,
+        evidence: {
+          ruleId: rule.id,
+          problem: 'rule-without-probe',
+          downBackendKeys: down.map((s) => s.backendKey),
+        },
+      });
+    } else if (!topology.probes.some((probe) => sameId(probe.id, rule.probeId))) {
+      causes.push({
+        id: 'probe-misconfigured',
+        summary: `Rule ${rule.name} on ${lb} refers to probe ${rule.probeId.split('/').pop() ?? rule.probeId}, which ${lb} does not have.`,
+        evidence: { ruleId: rule.id, probeId: rule.probeId, problem: 'probe-not-found' },
+      });
+    }
+  }
+  return causes;
+}
+
+function configurationNotes(topology: Topology): Note[] {
+  const notes: Note[] = [];
+  const lb = topology.loadBalancer.name;
+  for (const rule of topology.rules) {
+    const probe = topology.probes.find((candidate) => sameId(candidate.id, rule.probeId));
+    if (!probe) continue;
+    if (rule.enableFloatingIP) {
+      notes.push({
+        id: 'floating-ip',
+        summary: `Rule ${rule.name} on ${lb} uses floating IP: the app may listen on a loopback carrying the frontend IP, but probe ${probe.name} still targets each NIC's own IP on port ${probe.port}, so a listener bound only to the loopback fails the probe.`,
+        evidence: { ruleId: rule.id, probeId: probe.id, probePort: probe.port },
+      });
+    }
+    if (probe.port !== rule.backendPort) {
+      notes.push({
+        id: 'probe-port-differs',
+        summary: `Probe ${probe.name} checks port ${probe.port} while rule ${rule.name} sends traffic to backend port ${rule.backendPort}: legitimate, but a passing probe does not prove the service on port ${rule.backendPort} works.`,
+        evidence: {
+          ruleId: rule.id,
+          probeId: probe.id,
+          probePort: probe.port,
+          backendPort: rule.backendPort,
+        },
+      });
+    }
+  }
+  for (const probe of topology.probes) {
+    if (
+      probe.noHealthyBackendsBehavior?.toLowerCase() === 'allprobedup' &&
+      rulesUsing(topology, probe).length > 0
+    ) {
+      notes.push({
+        id: 'all-probed-up',
+        summary: `Probe ${probe.name} on ${lb} has noHealthyBackendsBehavior AllProbedUp: when every backend is probed down, new traffic still goes to all of them and Azure reports them Up_Probe_AllDownIsUp.`,
+        evidence: { probeId: probe.id },
+      });
+    }
+  }
+  return notes;
+}
+
+/**
+ * The load balancer's own causes and notes. `statuses` (from interpretRuleHealth) tell which rules are
+ * failing, so a rule without a probe is blamed only when its backends are down.
+ */
+export function diagnoseLoadBalancer(
+  topology: Topology,
+  statuses: BackendProbeStatus[] = [],
+): LoadBalancerDiagnosis {
+  return {
+    causes: [...emptyPoolCauses(topology), ...probeCauses(topology), ...ruleProbeCauses(topology, statuses)],
+    notes: configurationNotes(topology),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The report of a diagnose-only run (DESIGN.md, "Contracts"): no fixes yet, so the verdict is
+ * `healthy` when nothing is down and nothing is wrong, and `escalated` otherwise (observe mode counts
+ * anything down and not yet fixed as escalated).
+ */
+import { idKey } from '../model/ids';
+import type { BackendReport, Cause, Note, Report } from '../model/report';
+import type { Topology } from '../model/topology';
+import { orderCauses } from './backend';
+import type { BackendProbeStatus } from './health';
+import type { LoadBalancerDiagnosis } from './loadBalancer';
+import { diagnoseLoadBalancer } from './loadBalancer';
+
+/** What diagnoseBackendFindings found for one backend (on one rule). */
+export interface BackendDiagnosis {
+  backendKey: string;
+  ruleId?: string;
+  causes: Cause[];
+  notes?: Note[];
+}
+
+export interface DiagnosisReportInput {
+  topology: Topology;
+  /** From interpretRuleHealth: one per backend and rule. */
+  statuses: BackendProbeStatus[];
+  backendDiagnoses: BackendDiagnosis[];
+  /** Computed from the topology and statuses when not given. */
+  loadBalancer?: LoadBalancerDiagnosis;
+  runId?: string;
+  alertId?: string;
+}
+
+const STATE_RANK: Record<BackendProbeStatus['state'], number> = { up: 0, unknown: 1, down: 2 };
+
+/** The status that speaks for a backend across its rules: the worst state, admin states last. */
+function worstStatus(statuses: BackendProbeStatus[]): BackendProbeStatus | undefined {
+  return [...statuses].sort(
+    (a, b) =>
+      STATE_RANK[b.state] - STATE_RANK[a.state] ||
+      Number(a.action === 'never-fix') - Number(b.action === 'never-fix'),
+  )[0];
+}
+
+function dedupeNotes(notes: Note[]): Note[] {
+  const seen = new Set<string>();
+  return notes.filter((note) => {
+    const key = `${note.id}\u0000${note.summary}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** True when a backend is down for a reason probe-doctor must act on (an admin Down is deliberate). */
+function isFailing(statuses: BackendProbeStatus[]): boolean {
+  return statuses.some((status) => status.state === 'down' && status.action !== 'never-fix');
+}
+
+/** Builds the report, one entry per backend that any probed rule covers, in topology order. */
+export function buildDiagnosisReport(input: DiagnosisReportInput): Report {
+  const { topology } = input;
+  const lb = input.loadBalancer ?? diagnoseLoadBalancer(topology, input.statuses);
+  let anyFailing = false;
+  let anyBackendCause = false;
+  const backends: BackendReport[] = [];
+  for (const backend of topology.backends) {
+    const statuses = input.statuses.filter((status) => idKey(status.backendKey) === idKey(backend.key));
+    if (statuses.length === 0) continue;
+    const worst = worstStatus(statuses);
+    const diagnoses = input.backendDiagnoses.filter((d) => idKey(d.backendKey) === idKey(backend.key));
+    const causes = orderCauses(diagnoses.flatMap((d) => d.causes));
+    const notes = dedupeNotes(diagnoses.flatMap((d) => d.notes ?? []));
+    anyFailing ||= isFailing(statuses);
+    anyBackendCause ||= causes.length > 0;
+    const entry: BackendReport = { probeState: worst?.state ?? 'unknown', causes };
+    if (backend.ipConfigurationId !== undefined) entry.ipConfigurationId = backend.ipConfigurationId;
+    if (backend.ipAddress !== undefined) entry.ipAddress = backend.ipAddress;
+    if (backend.vmId !== undefined) entry.vmId = backend.vmId;
+    if (worst?.reason !== undefined) entry.healthReason = worst.reason;
+    if (worst?.source !== undefined) entry.healthSource = worst.source;
+    if (notes.length > 0) entry.notes = notes;
+    backends.push(entry);
+  }
+  const healthy = !anyFailing && !anyBackendCause && lb.causes.length === 0;
+  const report: Report = {
+    loadBalancerId: topology.loadBalancer.id,
+    mode: 'observe',
+    verdict: healthy ? 'healthy' : 'escalated',
+    causes: lb.causes,
+    backends,
+    fixes: [],
+  };
+  if (input.runId !== undefined) report.runId = input.runId;
+  if (input.alertId !== undefined) report.alertId = input.alertId;
+  if (lb.notes.length > 0) report.notes = lb.notes;
+  if (topology.problems.length > 0) {
+    report.problems = topology.problems.map((problem) => ({
+      resourceId: problem.resourceId,
+      kind: problem.kind,
+      message: problem.message,
+    }));
+  }
+  return report;
+}

@@ -1,0 +1,218 @@
+import { diagnoseNsg } from '../../src/diagnose/nsgBlocks';
+import type { EffectiveNsgAssociation } from '../../src/model/evidence';
+import { fail, ok } from '../../src/model/result';
+import { effectiveNsg, effectiveRule } from '../helpers/evidenceBuilder';
+import type { TopologyBuilder } from '../helpers/topologyBuilder';
+import { backendOf, ids, securityRule, webTopology } from '../helpers/topologyBuilder';
+
+const denyAll = (priority: number, name = 'DenyAllInbound') =>
+  securityRule({ name, priority, access: 'Deny', protocol: '*' });
+
+function run(
+  builder: TopologyBuilder,
+  effective?: Parameters<typeof diagnoseNsg>[0]['effectiveNsgs'],
+  nic = 'vm-web-1-nic0',
+) {
+  const topology = builder.build();
+  return diagnoseNsg({
+    topology,
+    backend: backendOf(topology, nic),
+    probe: topology.probes[0]!,
+    ...(effective ? { effectiveNsgs: effective } : {}),
+  });
+}
+
+/** webTopology with its VM on a NIC carrying NSG `nicNsg` (when given) and subnet NSG `subnetNsg`. */
+function withNsgs(
+  subnetRules?: ReturnType<typeof securityRule>[],
+  nicRules?: ReturnType<typeof securityRule>[],
+) {
+  const builder = webTopology({ vmCount: 0 });
+  if (subnetRules) builder.nsg('nsg-web', subnetRules).subnetNsg('snet-web', 'nsg-web');
+  if (nicRules) builder.nsg('nsg-nic', nicRules);
+  return builder.vm({
+    name: 'vm-web-1',
+    nics: [{ ip: '10.0.0.4', pools: ['pool-web'], ...(nicRules ? { nsg: 'nsg-nic' } : {}) }],
+  });
+}
+
+describe('diagnoseNsg', () => {
+  it.each<[string, TopologyBuilder, [string, string, number][]]>([
+    ['no NSG at all', withNsgs(), []],
+    ['default rules only', withNsgs([], []), []],
+    ['subnet deny-all at 4000', withNsgs([denyAll(4000)]), [['subnet', 'DenyAllInbound', 4000]]],
+    ['NIC deny-all at 4000', withNsgs(undefined, [denyAll(4000)]), [['nic', 'DenyAllInbound', 4000]]],
+    [
+      'both levels deny',
+      withNsgs([denyAll(4000)], [denyAll(200, 'DenyEverything')]),
+      [
+        ['subnet', 'DenyAllInbound', 4000],
+        ['nic', 'DenyEverything', 200],
+      ],
+    ],
+    [
+      'deny-all under an explicit AzureLoadBalancer allow',
+      withNsgs([
+        securityRule({
+          name: 'AllowProbe',
+          priority: 3990,
+          sourceAddressPrefixes: ['AzureLoadBalancer'],
+          protocol: 'Tcp',
+          destinationPortRanges: ['80'],
+        }),
+        denyAll(4000),
+      ]),
+      [],
+    ],
+    [
+      'a deny on another port (8080) does not touch the probe on 80',
+      withNsgs([
+        securityRule({
+          name: 'DenyFrontendPort',
+          priority: 300,
+          access: 'Deny',
+          protocol: 'Tcp',
+          destinationPortRanges: ['8080'],
+        }),
+      ]),
+      [],
+    ],
+  ])('%s', (_case, builder, expected) => {
+    // Act
+    const { causes } = run(builder);
+
+    // Assess
+    expect(causes.map((c) => [c.evidence?.level, c.evidence?.ruleName, c.evidence?.priority])).toEqual(
+      expected,
+    );
+    expect(causes.every((c) => c.id === 'nsg-blocks-probe')).toBe(true);
+  });
+
+  it('names the NSG, level, rule, priority and port in one sentence, with the evidence a fix needs', () => {
+    // Act
+    const { causes } = run(withNsgs([denyAll(4000)]));
+
+    // Assess
+    expect(causes).toEqual([
+      {
+        id: 'nsg-blocks-probe',
+        summary:
+          'NSG nsg-web (subnet) rule DenyAllInbound at priority 4000 denies TCP from AzureLoadBalancer (168.63.129.16) to vm-web-1 (vm-web-1-nic0, 10.0.0.4) port 80 before AllowAzureLoadBalancerInBound (65001).',
+        evidence: {
+          nsgId: ids.nsg('nsg-web'),
+          ruleName: 'DenyAllInbound',
+          priority: 4000,
+          level: 'subnet',
+          access: 'Deny',
+          ruleId: `${ids.nsg('nsg-web')}/securityRules/DenyAllInbound`,
+          fixable: true,
+        },
+      },
+    ]);
+  });
+
+  it('marks a deny at priority 100 as not fixable by a new rule', () => {
+    // Act
+    const { causes } = run(withNsgs(undefined, [denyAll(100)]));
+
+    // Assess
+    expect(causes[0]?.evidence).toMatchObject({
+      fixable: false,
+      why: 'priority 100 cannot be outranked by a new rule',
+    });
+  });
+
+  it('blocks through an Azure Virtual Network Manager admin deny that no NSG can override', () => {
+    // Prepare
+    const effective: EffectiveNsgAssociation[] = [
+      effectiveNsg('admin', [
+        effectiveRule({ name: 'BlockAllInbound', priority: 10, access: 'Deny', isAdminRule: true }),
+      ]),
+      effectiveNsg(
+        'subnet',
+        [
+          effectiveRule({
+            name: 'AllowAzureLoadBalancerInBound',
+            priority: 65001,
+            sourceAddressPrefixes: ['168.63.129.16/32'],
+          }),
+        ],
+        ids.nsg('nsg-web'),
+      ),
+    ];
+
+    // Act
+    const { causes, notes } = run(withNsgs([]), ok(effective));
+
+    // Assess
+    expect(causes).toEqual([
+      {
+        id: 'nsg-blocks-probe',
+        summary:
+          'Azure Virtual Network Manager security admin rule BlockAllInbound at priority 10 denies TCP from AzureLoadBalancer (168.63.129.16) to vm-web-1 (vm-web-1-nic0, 10.0.0.4) port 80; no NSG rule can override it.',
+        evidence: {
+          adminRule: true,
+          fixable: false,
+          ruleName: 'BlockAllInbound',
+          priority: 10,
+          level: 'admin',
+          access: 'Deny',
+        },
+      },
+    ]);
+    expect(notes).toEqual([]);
+  });
+
+  it('reports a disagreement with the effective rules as a note, not a cause', () => {
+    // Prepare: the effective view denies what the NSG resources (read earlier) allow.
+    const effective: EffectiveNsgAssociation[] = [
+      effectiveNsg(
+        'subnet',
+        [effectiveRule({ name: 'DenyAllInbound', priority: 4000, access: 'Deny' })],
+        ids.nsg('nsg-web'),
+      ),
+    ];
+
+    // Act
+    const { causes, notes } = run(withNsgs([]), ok(effective));
+
+    // Assess
+    expect(causes).toEqual([]);
+    expect(notes.map((n) => [n.id, n.evidence?.effectiveAllowed, n.evidence?.evaluatedAllowed])).toEqual([
+      ['effective-nsg-disagrees', false, true],
+    ]);
+  });
+
+  it('notes an effective-NSG read that failed, and says what it checked', () => {
+    // Act
+    const { notes, checked } = run(
+      withNsgs([denyAll(4000)]),
+      fail({ message: 'AuthorizationFailed', code: 'AuthorizationFailed', statusCode: 403 }),
+    );
+
+    // Assess
+    expect(notes.map((n) => n.id)).toEqual(['effective-nsg-unchecked']);
+    expect(checked).toEqual(['NSGs on the probe path to port 80 (subnet nsg-web: DenyAllInbound Deny)']);
+  });
+
+  it('checks the NSG of a secondary NIC, not the primary one', () => {
+    // Prepare
+    const builder = webTopology({ vmCount: 0 })
+      .nsg('nsg-secondary', [denyAll(500, 'DenyInbound')])
+      .vm({
+        name: 'vm-nva',
+        nics: [
+          { name: 'nic-nva-0', ip: '10.0.0.10' },
+          { name: 'nic-nva-1', ip: '10.0.0.11', pools: ['pool-web'], nsg: 'nsg-secondary' },
+        ],
+      });
+
+    // Act
+    const { causes } = run(builder, undefined, 'nic-nva-1');
+
+    // Assess
+    expect(causes.map((c) => [c.evidence?.nsgId, c.evidence?.level])).toEqual([
+      [ids.nsg('nsg-secondary'), 'nic'],
+    ]);
+  });
+});
