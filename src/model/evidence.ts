@@ -56,6 +56,11 @@ export interface GuestEvidence {
   http?: LocalHttpCheck;
   routes?: GuestRoute[];
   interfaces?: GuestInterface[];
+  /**
+   * `net.ipv4.tcp_timestamps` on Linux (probe-facts: with timestamps on, assume probes fail). Added by the
+   * guest parser; undefined when not collected.
+   */
+  tcpTimestamps?: boolean;
   /** Sections the script could not collect or the parser did not understand. */
   warnings: string[];
   /** The script's stdout, as returned (at most 4096 bytes), kept for the ticket. */
@@ -77,7 +82,8 @@ export interface VmHealthEvidence {
 export interface EffectiveSecurityRule {
   name: string;
   priority: number;
-  access: 'Allow' | 'Deny';
+  /** `AlwaysAllow` only on security admin rules: it skips the NSGs. */
+  access: 'Allow' | 'Deny' | 'AlwaysAllow';
   direction: 'Inbound' | 'Outbound';
   protocol: string;
   sourceAddressPrefixes: string[];

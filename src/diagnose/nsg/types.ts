@@ -32,6 +32,11 @@ export interface NsgDecision {
   level: 'subnet' | 'nic';
   access: 'Allow' | 'Deny';
   rule: SecurityRuleInfo;
+  /**
+   * Rules that could not be evaluated (a malformed prefix or port, an unknown service tag); such a
+   * field never matches. Absent when there is nothing to say.
+   */
+  warnings?: string[];
 }
 
 /** The probe's path through the subnet NSG and the NIC NSG. */
@@ -43,4 +48,12 @@ export interface ProbePathVerdict {
   blockedBy?: NsgDecision;
   /** The packet that was evaluated (source 168.63.129.16, the probe's port, never the frontend port). */
   packet: Packet;
+  /** What the evaluation could not see (an NSG referenced but not read, a backend without an address). */
+  warnings?: string[];
 }
+
+/**
+ * A peer-to-backend flow: the peer's NIC and subnet NSGs outbound, then the backend's subnet and NIC
+ * NSGs inbound. `decisions` are in that order; each decision's rule carries its direction.
+ */
+export type FlowVerdict = ProbePathVerdict;

@@ -1,0 +1,15 @@
+/** The NSG evaluator: Azure's rule semantics as pure functions. */
+export * from './types';
+export { AZURE_LOAD_BALANCER_IP, defaultSecurityRules } from './defaults';
+export { matchPrefix, inPrefix, parseAddress, parsePrefix, type PrefixMatch } from './prefix';
+export { matchPortRange } from './ports';
+export { evaluateNsg, effectiveRuleList, protocolMatches, ruleMatches } from './evaluate';
+export {
+  evaluatePath,
+  evaluateProbeInbound,
+  evaluateFlow,
+  vnetTags,
+  PROBE_SOURCE_PORT,
+  type PathStep,
+} from './path';
+export { crossCheckEffective, type EffectiveCrossCheck } from './effective';

@@ -1,0 +1,216 @@
+/**
+ * Minimal readers over raw ARM JSON in the sandbox state (`properties.…` as ARM GET returns it), and
+ * the small mapping of raw NSGs to the evaluator's model. Engineer E maps SDK objects for production;
+ * this stays deliberately small.
+ */
+import { idKey } from '../../model/ids';
+import type { NsgInfo, SecurityRuleInfo } from '../../model/topology';
+import { SandboxHttpError } from '../httpError';
+import type { GuestState, ScenarioResource } from '../scenario';
+import { findGuest, findResource, type SandboxState } from '../state';
+
+/** A raw ARM object. */
+export type Raw = Record<string, unknown>;
+
+/** `properties` of a raw resource, or `{}`. */
+export function props(resource: Raw | undefined): Raw {
+  const p = resource?.properties;
+  return p && typeof p === 'object' ? (p as Raw) : {};
+}
+
+/** The `id` of a `{ id }` sub-resource reference. */
+export function refId(value: unknown): string | undefined {
+  const id = value && typeof value === 'object' ? (value as Raw).id : undefined;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** A property that should be an array of objects, or `[]`. */
+export function list(value: unknown): Raw[] {
+  return Array.isArray(value) ? (value.filter((v) => v && typeof v === 'object') as Raw[]) : [];
+}
+
+/** A string property, or undefined. */
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Top-level resources of one ARM type (case-insensitive), in scenario order. */
+export function resourcesOfType(state: SandboxState, type: string): ScenarioResource[] {
+  const wanted = type.toLowerCase();
+  return [...state.resources.values()].filter((r) => r.type.toLowerCase() === wanted);
+}
+
+/** A resource by id, or ARM's 404. */
+export function requireResource(state: SandboxState, id: string, what: string): Raw {
+  const found = findResource(state, id);
+  if (!found) throw new SandboxHttpError(404, 'ResourceNotFound', `The ${what} '${id}' was not found.`);
+  return found;
+}
+
+/** ARM's singular/plural field pair merged into one list. */
+function merged(p: Raw, singular: string, plural: string): string[] {
+  const many = Array.isArray(p[plural])
+    ? (p[plural] as unknown[]).filter((v): v is string => typeof v === 'string')
+    : [];
+  const one = str(p[singular]);
+  return one !== undefined && one !== '' ? [one, ...many] : many;
+}
+
+/** One raw security rule as the evaluator's {@link SecurityRuleInfo}. */
+export function toSecurityRule(raw: Raw, isDefault: boolean): SecurityRuleInfo {
+  const p = props(raw);
+  const rule: SecurityRuleInfo = {
+    name: str(raw.name) ?? '',
+    priority: typeof p.priority === 'number' ? p.priority : Number(p.priority),
+    direction: str(p.direction)?.toLowerCase() === 'outbound' ? 'Outbound' : 'Inbound',
+    access: str(p.access)?.toLowerCase() === 'deny' ? 'Deny' : 'Allow',
+    protocol: str(p.protocol) ?? '*',
+    sourceAddressPrefixes: merged(p, 'sourceAddressPrefix', 'sourceAddressPrefixes'),
+    sourcePortRanges: merged(p, 'sourcePortRange', 'sourcePortRanges'),
+    destinationAddressPrefixes: merged(p, 'destinationAddressPrefix', 'destinationAddressPrefixes'),
+    destinationPortRanges: merged(p, 'destinationPortRange', 'destinationPortRanges'),
+    sourceApplicationSecurityGroupIds: list(p.sourceApplicationSecurityGroups).flatMap((a) => refId(a) ?? []),
+    destinationApplicationSecurityGroupIds: list(p.destinationApplicationSecurityGroups).flatMap(
+      (a) => refId(a) ?? [],
+    ),
+    isDefault,
+  };
+  const id = str(raw.id);
+  if (id) rule.id = id;
+  return rule;
+}
+
+/** A raw NSG as {@link NsgInfo}. */
+export function toNsgInfo(raw: Raw): NsgInfo {
+  const p = props(raw);
+  return {
+    id: str(raw.id) ?? '',
+    name: str(raw.name) ?? '',
+    securityRules: list(p.securityRules).map((r) => toSecurityRule(r, false)),
+    defaultSecurityRules: list(p.defaultSecurityRules).map((r) => toSecurityRule(r, true)),
+  };
+}
+
+/** The NSG a raw resource (subnet or NIC) references, mapped; undefined when none or not in the state. */
+export function nsgOf(state: SandboxState, resource: Raw | undefined): NsgInfo | undefined {
+  const id = refId(props(resource).networkSecurityGroup);
+  const raw = id ? findResource(state, id) : undefined;
+  return raw ? toNsgInfo(raw) : undefined;
+}
+
+/** Everything the probe and flow models need to know about one NIC IP configuration. */
+export interface Endpoint {
+  nic: Raw;
+  nicId: string;
+  ipConfig: Raw;
+  ipConfigurationId: string;
+  ipAddress?: string;
+  subnet?: Raw;
+  subnetId?: string;
+  vnet?: Raw;
+  asgIds: string[];
+  vmId?: string;
+  /** Position of the NIC in the VM's `networkProfile` (0 = first); names the guest device. */
+  nicIndex: number;
+  guest?: GuestState;
+}
+
+/** NIC ids in a raw VM's (or scale set VM's) `networkProfile`, in order. */
+export function vmNicIds(vm: Raw | undefined): string[] {
+  const profile = props(vm).networkProfile as Raw | undefined;
+  return list(profile?.networkInterfaces).flatMap((n) => refId(n) ?? []);
+}
+
+/** The VM that owns a NIC: `properties.virtualMachine`, else a VM whose network profile lists it. */
+function vmOfNic(state: SandboxState, nicId: string, nic: Raw): { vmId?: string; nicIndex: number } {
+  const declared = refId(props(nic).virtualMachine);
+  const candidates = declared ? [findResource(state, declared)] : [...state.resources.values()];
+  for (const vm of candidates) {
+    const index = vmNicIds(vm).findIndex((id) => idKey(id) === idKey(nicId));
+    if (vm && index >= 0) return { vmId: str(vm.id), nicIndex: index };
+  }
+  return { vmId: declared, nicIndex: props(nic).primary === false ? 1 : 0 };
+}
+
+function vnetOfSubnet(state: SandboxState, subnetId: string | undefined): Raw | undefined {
+  const m = subnetId ? /^(.*)\/subnets\/[^/]+$/i.exec(subnetId) : null;
+  return m?.[1] ? findResource(state, m[1]) : undefined;
+}
+
+/** Builds the {@link Endpoint} of a NIC IP configuration. */
+export function endpointOf(state: SandboxState, nic: Raw, ipConfig: Raw): Endpoint {
+  const nicId = str(nic.id) ?? '';
+  const p = props(ipConfig);
+  const subnetId = refId(p.subnet);
+  const subnet = subnetId ? findResource(state, subnetId) : undefined;
+  const { vmId, nicIndex } = vmOfNic(state, nicId, nic);
+  const ip = str(p.privateIPAddress)?.split('/')[0];
+  const endpoint: Endpoint = {
+    nic,
+    nicId,
+    ipConfig,
+    ipConfigurationId: str(ipConfig.id) ?? `${nicId}/ipConfigurations/${str(ipConfig.name) ?? ''}`,
+    asgIds: list(p.applicationSecurityGroups).flatMap((a) => refId(a) ?? []),
+    nicIndex,
+  };
+  if (ip) endpoint.ipAddress = ip;
+  if (subnetId) endpoint.subnetId = subnetId;
+  if (subnet) endpoint.subnet = subnet;
+  const vnet = vnetOfSubnet(state, subnetId);
+  if (vnet) endpoint.vnet = vnet;
+  if (vmId) {
+    endpoint.vmId = vmId;
+    const guest = findGuest(state, vmId);
+    if (guest) endpoint.guest = guest;
+  }
+  return endpoint;
+}
+
+/** Every NIC in the state: top-level `networkInterfaces`, including scale set VM NICs. */
+export function allNics(state: SandboxState): Raw[] {
+  return [...state.resources.values()].filter((r) => /\/networkinterfaces\/[^/]+$/i.test(r.id));
+}
+
+/** The endpoint of a NIC IP configuration id (`…/networkInterfaces/{nic}/ipConfigurations/{name}`). */
+export function endpointByIpConfigId(state: SandboxState, ipConfigurationId: string): Endpoint | undefined {
+  const m = /^(.*)\/ipConfigurations\/([^/]+)$/i.exec(ipConfigurationId);
+  if (!m?.[1] || !m[2]) return undefined;
+  const nic = state.resources.get(idKey(m[1]));
+  const name = m[2].toLowerCase();
+  const ipConfig = list(props(nic).ipConfigurations).find((c) => str(c.name)?.toLowerCase() === name);
+  return nic && ipConfig ? endpointOf(state, nic, ipConfig) : undefined;
+}
+
+/** The endpoint that holds a private IP (optionally only inside one VNet), for IP-based pool members. */
+export function endpointByIp(state: SandboxState, ip: string, vnetId?: string): Endpoint | undefined {
+  for (const nic of allNics(state)) {
+    for (const ipConfig of list(props(nic).ipConfigurations)) {
+      if (str(props(ipConfig).privateIPAddress)?.split('/')[0] !== ip) continue;
+      const endpoint = endpointOf(state, nic, ipConfig);
+      if (vnetId && endpoint.vnet && idKey(str(endpoint.vnet.id) ?? '') !== idKey(vnetId)) continue;
+      return endpoint;
+    }
+  }
+  return undefined;
+}
+
+/** The primary IP configuration of a VM's primary NIC. */
+export function primaryEndpointOfVm(state: SandboxState, vmId: string): Endpoint | undefined {
+  const nics = allNics(state).filter((n) => idKey(refId(props(n).virtualMachine) ?? '') === idKey(vmId));
+  const vm = findResource(state, vmId);
+  const listed = vmNicIds(vm)
+    .map((id) => state.resources.get(idKey(id)))
+    .filter((n): n is ScenarioResource => n !== undefined);
+  const ordered = [...listed, ...nics];
+  const nic = ordered.find((n) => props(n).primary === true) ?? ordered[0];
+  if (!nic) return undefined;
+  const configs = list(props(nic).ipConfigurations);
+  const ipConfig = configs.find((c) => props(c).primary === true) ?? configs[0];
+  return ipConfig ? endpointOf(state, nic, ipConfig) : undefined;
+}
+
+/** The VNet address spaces `VirtualNetwork` covers for an endpoint. */
+export function vnetPrefixes(endpoint: Pick<Endpoint, 'vnet'>): string[] {
+  const space = props(endpoint.vnet).addressSpace as Raw | undefined;
+  return Array.isArray(space?.addressPrefixes) ? (space.addressPrefixes as string[]) : [];
+}

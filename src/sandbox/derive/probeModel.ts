@@ -1,0 +1,220 @@
+/**
+ * The probe model: what Azure's health probe sees for each backend of each rule, derived from the
+ * same facts the real probe depends on (probe-facts.md). A backend is Up only when the VM runs, the
+ * subnet and NIC NSGs allow 168.63.129.16 to the probe port, the guest firewall lets it in, the reply
+ * leaves by the NIC it arrived on, something listens on the NIC's address, and (HTTP/HTTPS) the probe
+ * path answers 200.
+ *
+ * Reason codes follow load-balancer-troubleshoot-health-probe-status.md (MicrosoftDocs/azure-docs):
+ * - TCP probes: every failure is `Down_Probe_TcpProbeTimeout`. The docs define no other TCP code; a
+ *   RST (firewall reject, nothing listening) fails the probe like silence does (custom-probe overview:
+ *   "no answer or a RST fails").
+ * - HTTP/HTTPS: a non-200 answer is `Down_Probe_HttpStatusCodeError`; a listener with no endpoint for
+ *   the path answers 404, so the same. A connection that cannot be made or is refused is
+ *   `Down_Probe_HttpEndpointUnreachable`, whose documented causes are exactly "an NSG rule blocking the
+ *   port or no healthy application listening". `Down_Probe_HttpNoResponse` (the app accepts and never
+ *   answers) cannot be expressed by a scenario and is not produced.
+ * - Stopped or deallocated VMs are not probed: the health API "returns empty values" for them, so the
+ *   status is `probed: false` and ruleHealth leaves `state` and `reason` out.
+ * - `hiddenProbeFailure` fails an otherwise healthy backend with the probe's timeout code.
+ * UDRs are ignored: 168.63.129.16 is not subject to user-defined routes.
+ */
+import { AZURE_LOAD_BALANCER_IP } from '../../diagnose/nsg/defaults';
+import { evaluatePath, PROBE_SOURCE_PORT, type PathStep } from '../../diagnose/nsg/path';
+import type { Packet, ProbePathVerdict } from '../../diagnose/nsg/types';
+import { guestSchema, type GuestState } from '../scenario';
+import type { SandboxState } from '../state';
+import { findResource } from '../state';
+import { nsgOf, props, refId, str, vnetPrefixes, type Endpoint, type Raw } from './arm';
+import { guestAccepts } from './guest';
+import { lbRules, poolMembers, requireLoadBalancer, rulePoolIds, type PoolMember } from './lb';
+
+/** Where the probe was stopped. */
+export type ProbeStage = 'address' | 'vm' | 'nsg' | 'firewall' | 'route' | 'listener' | 'http' | 'hidden';
+
+/** The probe's result for one backend of one rule. */
+export interface ProbeStatus {
+  ruleId: string;
+  ruleName: string;
+  probeId: string;
+  ipConfigurationId?: string;
+  ipAddress?: string;
+  vmId?: string;
+  state: 'Up' | 'Down';
+  reason: string;
+  /** False for stopped or deallocated VMs: Azure does not probe them. */
+  probed: boolean;
+  /** Where the probe was stopped (absent when Up). */
+  stage?: ProbeStage;
+  /** Why, in words: for the sandbox's logs and tests, never sent to the client. */
+  detail: string;
+}
+
+/** The probe's facts, read from a raw probe. */
+interface ProbeFacts {
+  protocol: 'tcp' | 'http' | 'https';
+  port: number;
+  path: string;
+}
+
+function probeFacts(raw: Raw): ProbeFacts {
+  const p = props(raw);
+  const protocol = (str(p.protocol) ?? 'Tcp').toLowerCase();
+  const requestPath = str(p.requestPath) ?? '/';
+  return {
+    protocol: protocol === 'http' || protocol === 'https' ? protocol : 'tcp',
+    port: Number(p.port),
+    // ARM keeps a path as given ("healthcheck.aspx" in Microsoft's own example); the probe requests it from the root.
+    path: requestPath.startsWith('/') ? requestPath : `/${requestPath}`,
+  };
+}
+
+/** A VM the scenario says nothing about: running, nothing listening. */
+const BLANK_GUEST: GuestState = guestSchema.parse({ os: 'linux' });
+
+/** The NSG path of a packet to an endpoint: subnet NSG, then NIC NSG. */
+export function inboundNsgVerdict(state: SandboxState, endpoint: Endpoint, packet: Packet): ProbePathVerdict {
+  const tags = { virtualNetworkPrefixes: vnetPrefixes(endpoint) };
+  const steps: PathStep[] = [];
+  const subnetNsg = nsgOf(state, endpoint.subnet);
+  const nicNsg = nsgOf(state, endpoint.nic);
+  if (subnetNsg) steps.push({ nsg: subnetNsg, level: 'subnet', direction: 'Inbound', tags });
+  if (nicNsg) steps.push({ nsg: nicNsg, level: 'nic', direction: 'Inbound', tags });
+  return evaluatePath(steps, packet);
+}
+
+type Failure = { stage: ProbeStage; detail: string; kind: 'drop' | 'reset' | 'status' };
+
+function failureReason(probe: ProbeFacts, kind: Failure['kind']): string {
+  if (probe.protocol === 'tcp') return 'Down_Probe_TcpProbeTimeout';
+  return kind === 'status' ? 'Down_Probe_HttpStatusCodeError' : 'Down_Probe_HttpEndpointUnreachable';
+}
+
+/** Follows the probe to one endpoint; returns the failure, or undefined when it succeeds. */
+function probeEndpoint(
+  state: SandboxState,
+  endpoint: Endpoint,
+  guest: GuestState,
+  probe: ProbeFacts,
+): Failure | undefined {
+  const packet: Packet = {
+    direction: 'Inbound',
+    protocol: 'Tcp',
+    sourceIp: AZURE_LOAD_BALANCER_IP,
+    sourcePort: PROBE_SOURCE_PORT,
+    destinationIp: endpoint.ipAddress ?? '0.0.0.0',
+    destinationPort: probe.port,
+    sourceAsgIds: [],
+    destinationAsgIds: endpoint.asgIds,
+  };
+  if (guest.powerState !== 'running')
+    return { stage: 'vm', kind: 'drop', detail: `the VM is ${guest.powerState}` };
+  const nsg = inboundNsgVerdict(state, endpoint, packet);
+  if (nsg.blockedBy) {
+    const d = nsg.blockedBy;
+    return {
+      stage: 'nsg',
+      kind: 'drop',
+      detail: `${d.level} NSG ${d.nsgName} rule ${d.rule.name} (${d.rule.priority}) denies it`,
+    };
+  }
+  const inGuest = guestAccepts(
+    guest,
+    endpoint.nicIndex,
+    endpoint.ipAddress,
+    AZURE_LOAD_BALANCER_IP,
+    probe.port,
+  );
+  if (inGuest.outcome !== 'accept')
+    return { stage: inGuest.stage, kind: inGuest.outcome, detail: inGuest.detail };
+  if (probe.protocol !== 'tcp') {
+    const http = guest.http.find((h) => h.port === probe.port && h.path === probe.path);
+    const status = http?.status ?? 404;
+    if (status !== 200)
+      return {
+        stage: 'http',
+        kind: 'status',
+        detail: `GET ${probe.path} on port ${probe.port} answers ${status}`,
+      };
+  }
+  if (guest.hiddenProbeFailure)
+    return {
+      stage: 'hidden',
+      kind: 'drop',
+      detail: 'the scenario fails this probe for a reason no check can see',
+    };
+  return undefined;
+}
+
+function statusOf(
+  state: SandboxState,
+  base: Pick<ProbeStatus, 'ruleId' | 'ruleName' | 'probeId'>,
+  member: PoolMember,
+  probe: ProbeFacts,
+): ProbeStatus {
+  const status: ProbeStatus = {
+    ...base,
+    state: 'Up',
+    reason: 'Up_Probe_Success',
+    probed: true,
+    detail: 'the probe succeeds',
+  };
+  if (member.ipConfigurationId) status.ipConfigurationId = member.ipConfigurationId;
+  if (member.ipAddress) status.ipAddress = member.ipAddress;
+  const endpoint = member.endpoint;
+  if (endpoint?.vmId) status.vmId = endpoint.vmId;
+  let failure: Failure | undefined;
+  if (!endpoint) {
+    failure = {
+      stage: 'address',
+      kind: 'drop',
+      detail: `no NIC in the scenario holds ${member.ipAddress ?? member.ipConfigurationId ?? 'this member'}`,
+    };
+  } else {
+    const guest = endpoint.guest ?? BLANK_GUEST;
+    if (guest.powerState === 'stopped' || guest.powerState === 'deallocated') {
+      return {
+        ...status,
+        state: 'Down',
+        reason: 'NA',
+        probed: false,
+        stage: 'vm',
+        detail: `the VM is ${guest.powerState}; Azure does not probe it`,
+      };
+    }
+    failure = probeEndpoint(state, endpoint, guest, probe);
+  }
+  if (!failure) return status;
+  return {
+    ...status,
+    state: 'Down',
+    reason: failureReason(probe, failure.kind),
+    stage: failure.stage,
+    detail: failure.detail,
+  };
+}
+
+/** The status of every backend of one raw rule; empty when the rule has no probe. */
+export function ruleProbeStatuses(state: SandboxState, rule: Raw): ProbeStatus[] {
+  const probeId = refId(props(rule).probe);
+  const probe = probeId ? findResource(state, probeId) : undefined;
+  if (!probeId || !probe) return [];
+  const facts = probeFacts(probe);
+  const base = { ruleId: str(rule.id) ?? '', ruleName: str(rule.name) ?? '', probeId };
+  const seen = new Set<string>();
+  const statuses: ProbeStatus[] = [];
+  for (const poolId of rulePoolIds(rule)) {
+    for (const member of poolMembers(state, poolId)) {
+      const key = (member.ipConfigurationId ?? member.ipAddress ?? '').toLowerCase();
+      if (seen.has(key)) continue;
+      seen.add(key);
+      statuses.push(statusOf(state, base, member, facts));
+    }
+  }
+  return statuses;
+}
+
+/** Per backend of every load-balancing rule of the load balancer: Up or Down, with Azure's reason code. */
+export function probeStatuses(state: SandboxState, lbId: string): ProbeStatus[] {
+  return lbRules(requireLoadBalancer(state, lbId)).flatMap((rule) => ruleProbeStatuses(state, rule));
+}

@@ -1,0 +1,49 @@
+/** `POST …/loadBalancingRules/{rule}/health`: the body of the finished long-running operation. */
+import { SandboxHttpError } from '../httpError';
+import type { SandboxState } from '../state';
+import { props, refId, str } from './arm';
+import { lbRules, requireLoadBalancer } from './lb';
+import { ruleProbeStatuses } from './probeModel';
+
+/**
+ * The LoadBalancerHealthPerRule body (LoadBalancerLoadBalancingRules_Health example). 404 for a
+ * missing rule; 400 where the docs say health status is not supported: a rule without a probe, and a
+ * Gateway load balancer. Basic SKU is not listed as unsupported, so it is answered. Backends on
+ * stopped VMs are listed with `state` and `reason` left out ("health status returns empty values").
+ */
+export function ruleHealth(state: SandboxState, lbId: string, ruleName: string): Record<string, unknown> {
+  const lb = requireLoadBalancer(state, lbId);
+  const rule = lbRules(lb).find((r) => str(r.name)?.toLowerCase() === ruleName.toLowerCase());
+  if (!rule) {
+    throw new SandboxHttpError(
+      404,
+      'NotFound',
+      `Load balancing rule '${ruleName}' was not found in load balancer '${lbId}'.`,
+    );
+  }
+  const sku = str((lb.sku as Record<string, unknown> | undefined)?.name);
+  if (sku?.toLowerCase() === 'gateway') {
+    throw new SandboxHttpError(
+      400,
+      'BadRequest',
+      `Health status is not supported for Gateway load balancer '${lbId}'.`,
+    );
+  }
+  if (!refId(props(rule).probe)) {
+    throw new SandboxHttpError(
+      400,
+      'BadRequest',
+      `Health status is not supported for load balancing rule '${ruleName}', which has no health probe.`,
+    );
+  }
+  const statuses = ruleProbeStatuses(state, rule);
+  return {
+    up: statuses.filter((s) => s.probed && s.state === 'Up').length,
+    down: statuses.filter((s) => s.probed && s.state === 'Down').length,
+    loadBalancerBackendAddresses: statuses.map((s) => ({
+      ...(s.ipAddress ? { ipAddress: s.ipAddress } : {}),
+      ...(s.ipConfigurationId ? { networkInterfaceIPConfigurationId: s.ipConfigurationId } : {}),
+      ...(s.probed ? { state: s.state, reason: s.reason } : {}),
+    })),
+  };
+}
