@@ -1,0 +1,793 @@
+/**
+ * The scenarios shipped in scenarios/*.json, as builder code. The JSON files are generated from here
+ * and test/scenarios/scenarios.test.ts checks that they still equal the builder's output; to
+ * regenerate after a change: `UPDATE_SCENARIOS=1 npx jest test/scenarios`.
+ *
+ * Expectations follow Azure's documented semantics (/work/shared/notes/probe-facts.md), not what any
+ * code happens to do: verdicts are for `diagnose --json` (observe mode, nothing written); `fixVerdict`
+ * is given where the outcome of `--fix` is clear.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NsgRuleSpec, ScenarioBuilder, ScenarioDocument } from './scenarioBuilder';
+import { scenario } from './scenarioBuilder';
+
+/** An ordinary web subnet NSG: web traffic from anywhere, management from the Bastion subnet. */
+const WEB_BASELINE: NsgRuleSpec[] = [
+  {
+    name: 'AllowHttpHttpsInbound',
+    priority: 1000,
+    access: 'Allow',
+    protocol: 'Tcp',
+    source: '*',
+    ports: ['80', '443'],
+    description: 'Public web traffic through lb-web-prod',
+  },
+  {
+    name: 'AllowManagementFromBastion',
+    priority: 1100,
+    access: 'Allow',
+    protocol: 'Tcp',
+    source: '10.10.255.0/26',
+    ports: ['22', '3389'],
+    description: 'SSH/RDP from AzureBastionSubnet only',
+  },
+];
+
+/** The portal's per-VM NIC NSG: one SSH rule at 300. */
+const PORTAL_NIC_NSG: NsgRuleSpec[] = [
+  { name: 'SSH', priority: 300, access: 'Allow', protocol: 'Tcp', source: '*', ports: '22' },
+];
+
+const LINUX_WEB = (port = 80) => [
+  { protocol: 'tcp' as const, address: '0.0.0.0', port: 22, process: 'sshd' },
+  { protocol: 'tcp' as const, address: '0.0.0.0', port, process: 'nginx' },
+];
+
+/** A public Standard load balancer `lb-web-prod` in front of `snet-web` (10.10.1.0/24). */
+function webTier(
+  name: string,
+  probe: { protocol: 'Tcp' | 'Http' | 'Https'; port: number; path?: string } = {
+    protocol: 'Http',
+    port: 80,
+    path: '/healthz',
+  },
+): ScenarioBuilder {
+  return scenario(name, { resourceGroup: 'rg-web-prod' })
+    .vnet('vnet-web-prod', ['10.10.0.0/16'])
+    .subnet('snet-web', '10.10.1.0/24', { nsg: 'nsg-snet-web' })
+    .nsg('nsg-snet-web', WEB_BASELINE)
+    .lb({ name: 'lb-web-prod', probe, rule: { name: 'rule-http', frontendPort: 80, backendPort: 80 } });
+}
+
+function healthy(): ScenarioBuilder {
+  return webTier('healthy')
+    .description(
+      'Three Linux web servers behind a public Standard load balancer, HTTP probe GET /healthz on 80. ' +
+        'Everything is up: the subnet NSG allows 80 from anywhere and keeps the default AllowAzureLoadBalancerInBound; ' +
+        'nginx listens on 0.0.0.0:80 and answers 200. Expected: verdict healthy, no causes, nothing to fix.',
+    )
+    .vm('web-0', { zone: '1' })
+    .vm('web-1', { zone: '2' })
+    .vm('web-2', { zone: '3' })
+    .expect({
+      verdict: 'healthy',
+      fixVerdict: 'healthy',
+      causes: [],
+      backends: { 'web-0': [], 'web-1': [], 'web-2': [] },
+    });
+}
+
+/** The demo: an internal LB for an orders API whose subnet got a security baseline. */
+function ordersDenyAll(name: string): ScenarioBuilder {
+  const app = (n: number, nic: string, subnet: string, zone: string) => ({
+    zone,
+    nics: [{ name: nic, subnet, nsg: `vm-orders-0${n}-nsg`, pools: ['pool-orders'] }],
+    guest: {
+      listening: [
+        { protocol: 'tcp' as const, address: '0.0.0.0', port: 22, process: 'sshd' },
+        { protocol: 'tcp' as const, address: '0.0.0.0', port: 8080, process: 'dotnet' },
+        { protocol: 'tcp' as const, address: '127.0.0.1', port: 6379, process: 'redis-server' },
+      ],
+      http: [{ port: 8080, path: '/health', status: 200 }],
+      firewallTool: 'nftables' as const,
+    },
+  });
+  const baseline = (deny: boolean): NsgRuleSpec[] => [
+    {
+      name: 'AllowOrdersApiFromVnet',
+      priority: 1000,
+      access: 'Allow',
+      protocol: 'Tcp',
+      source: 'VirtualNetwork',
+      destination: '*',
+      ports: ['8080'],
+      description: 'Orders API for clients in the hub and spoke VNets',
+    },
+    {
+      name: 'AllowSshFromBastion',
+      priority: 1100,
+      access: 'Allow',
+      protocol: 'Tcp',
+      source: '10.20.255.0/26',
+      ports: '22',
+    },
+    ...(deny
+      ? [
+          {
+            name: 'DenyAllInbound-Baseline',
+            priority: 4000,
+            access: 'Deny' as const,
+            protocol: '*',
+            source: '*',
+            destination: '*',
+            ports: '*',
+            description: 'Security baseline: deny everything not explicitly allowed (CHG0042113)',
+          },
+        ]
+      : []),
+  ];
+  return scenario(name, { resourceGroup: 'rg-orders-prod', location: 'westeurope' })
+    .realArmQuirks()
+    .vnet('vnet-orders-prod', ['10.20.0.0/16'])
+    .subnet('snet-app-a', '10.20.1.0/24', { nsg: 'nsg-snet-app-a' })
+    .subnet('snet-app-b', '10.20.2.0/24', { nsg: 'nsg-snet-app-b' })
+    .nsg('nsg-snet-app-a', baseline(true))
+    .nsg('nsg-snet-app-b', baseline(false))
+    .nsg('vm-orders-01-nsg', PORTAL_NIC_NSG)
+    .nsg('vm-orders-02-nsg', PORTAL_NIC_NSG)
+    .nsg('vm-orders-03-nsg', PORTAL_NIC_NSG)
+    .lb({
+      name: 'lbi-orders-prod',
+      frontend: { name: 'fe-orders', subnet: 'snet-app-a', privateIp: '10.20.1.100' },
+      probe: {
+        name: 'probe-orders-health',
+        protocol: 'Http',
+        port: 8080,
+        path: '/health',
+        intervalInSeconds: 5,
+        probeThreshold: 2,
+        numberOfProbes: 2,
+      },
+      rule: { name: 'rule-orders-http', frontendPort: 80, backendPort: 8080 },
+      pool: 'pool-orders',
+    })
+    .vm('vm-orders-01', app(1, 'vm-orders-01527', 'snet-app-a', '1'))
+    .vm('vm-orders-02', app(2, 'vm-orders-02913', 'snet-app-a', '2'))
+    .vm('vm-orders-03', app(3, 'vm-orders-03248', 'snet-app-b', '3'))
+    .expect({
+      verdict: 'escalated',
+      fixVerdict: 'resolved',
+      causes: [],
+      backends: {
+        'vm-orders-01': ['nsg-blocks-probe'],
+        'vm-orders-02': ['nsg-blocks-probe'],
+        'vm-orders-03': [],
+      },
+      evidence: {
+        'vm-orders-01': {
+          'nsg-blocks-probe': {
+            nsg: 'nsg-snet-app-a',
+            ruleName: 'DenyAllInbound-Baseline',
+            priority: 4000,
+            level: 'subnet',
+          },
+        },
+        'vm-orders-02': {
+          'nsg-blocks-probe': {
+            nsg: 'nsg-snet-app-a',
+            ruleName: 'DenyAllInbound-Baseline',
+            priority: 4000,
+            level: 'subnet',
+          },
+        },
+      },
+    });
+}
+
+const ORDERS_TEXT =
+  'Internal Standard load balancer lbi-orders-prod: frontend 10.20.1.100:80 -> backend 8080, HTTP probe GET /health on 8080. ' +
+  'A security baseline added a custom DenyAllInbound-Baseline (priority 4000, * from *) to nsg-snet-app-a. ' +
+  "The subnet's allow rule admits 8080 from VirtualNetwork only, and the VirtualNetwork tag does not cover 168.63.129.16, " +
+  'so the probe falls through to the deny at 4000 before the default AllowAzureLoadBalancerInBound (65001) is reached. ' +
+  'vm-orders-01 and -02 (snet-app-a) are down with nsg-blocks-probe (subnet level, rule DenyAllInbound-Baseline, 4000); ' +
+  'vm-orders-03 in snet-app-b (baseline not rolled out yet) is up and serves as the healthy peer. ' +
+  'The NIC NSGs (portal default, SSH only) allow the probe through the default rule. ' +
+  'The evaluated port must be the probe port 8080, not the frontend port 80. ' +
+  'The safe fix is an Allow for AzureLoadBalancer on TCP 8080 at a free priority below 4000 in nsg-snet-app-a; with --fix the verdict becomes resolved. ' +
+  'ARM quirks on purpose: back-references spell the resource group RG-ORDERS-PROD, and the NIC-based pool also lists its members in loadBalancerBackendAddresses.';
+
+function nsgDenyAll(): ScenarioBuilder {
+  return ordersDenyAll('nsg-deny-all-blocks-probe').description(ORDERS_TEXT);
+}
+
+function faultsThrottle(): ScenarioBuilder {
+  return ordersDenyAll('faults-throttle')
+    .description(
+      'The nsg-deny-all-blocks-probe environment with ARM misbehaving reproducibly (seed 7): 20% of requests get 429 with Retry-After, ' +
+        '5% get 500/503, 10% of writes get 409 AnotherOperationInProgress. The diagnosis and fix must be the same as without faults: ' +
+        'vm-orders-01 and -02 nsg-blocks-probe (subnet, DenyAllInbound-Baseline, 4000), vm-orders-03 healthy; --fix resolves it. ' +
+        ORDERS_TEXT,
+    )
+    .faults({ seed: 7, throttleRate: 0.2, serverErrorRate: 0.05, conflictRate: 0.1, retryAfterSeconds: 1 });
+}
+
+function wrongPort(): ScenarioBuilder {
+  return webTier('wrong-port-listener', { protocol: 'Tcp', port: 80 })
+    .description(
+      'TCP probe on 80. A release changed nginx on web-1 to listen on 0.0.0.0:8080 only, so nothing answers on 80 there: ' +
+        'the probe gets a RST and web-1 is down. Expected: web-1 not-listening on 80, with 8080 reported as the listening ' +
+        'alternative (fix the app, or point the probe and rule at 8080); web-0 and web-2 are healthy. No NSG or firewall problem.',
+    )
+    .vm('web-0')
+    .vm('web-1', { guest: { listening: LINUX_WEB(8080) } })
+    .vm('web-2')
+    .expect({
+      verdict: 'escalated',
+      causes: [],
+      backends: { 'web-0': [], 'web-1': ['not-listening'], 'web-2': [] },
+    });
+}
+
+function vmStopped(): ScenarioBuilder {
+  return webTier('vm-stopped')
+    .description(
+      'web-2 was stopped from the portal (deallocated). Deallocated VMs are not probed and are out of rotation. ' +
+        'Expected: web-2 vm-not-running and nothing else (its guest cannot be inspected; agent status is absent, which is ' +
+        'not a separate vm-unhealthy finding); web-0 and web-1 healthy. Starting a VM is not a network fix to apply unasked.',
+    )
+    .vm('web-0')
+    .vm('web-1')
+    .vm('web-2', { guest: { powerState: 'deallocated', agentReady: false } })
+    .expect({
+      verdict: 'escalated',
+      causes: [],
+      backends: { 'web-0': [], 'web-1': [], 'web-2': ['vm-not-running'] },
+    });
+}
+
+function agentNotReady(): ScenarioBuilder {
+  return webTier('agent-not-ready')
+    .description(
+      'web-1 is running but hung (kernel soft lockups under memory pressure): the guest agent reports Not Ready, Resource Health ' +
+        'says Unavailable, and nothing in the guest answers, so the probe times out. Run Command needs a ready agent, so the ' +
+        'guest cannot be inspected. Expected: web-1 vm-unhealthy only (no guess about listeners or firewall from a guest that ' +
+        'could not be read); web-0 and web-2 healthy. Restart/redeploy is for a person to decide: escalated.',
+    )
+    .vm('web-0')
+    .vm('web-1', { guest: { agentReady: false, resourceHealth: 'Unavailable', listening: [], http: [] } })
+    .vm('web-2')
+    .expect({
+      verdict: 'escalated',
+      fixVerdict: 'escalated',
+      causes: [],
+      backends: { 'web-0': [], 'web-1': ['vm-unhealthy'], 'web-2': [] },
+    });
+}
+
+function httpProbe500(): ScenarioBuilder {
+  return webTier('http-probe-500')
+    .description(
+      'Three Windows Server 2022 IIS servers, HTTP probe GET /healthz on 80. On web-0 the health page answers 500 (its ' +
+        'database connection string was rotated): IIS listens and the handshake succeeds, but only 200 is healthy, so the ' +
+        'probe is Down_Probe_HttpStatusCodeError. Expected: web-0 probe-endpoint-error; web-1 and web-2 healthy. ' +
+        'Nothing network-side to fix.',
+    )
+    .vm('web-0', { os: 'windows', guest: { http: [{ port: 80, path: '/healthz', status: 500 }] } })
+    .vm('web-1', { os: 'windows' })
+    .vm('web-2', { os: 'windows' })
+    .expect({
+      verdict: 'escalated',
+      causes: [],
+      backends: { 'web-0': ['probe-endpoint-error'], 'web-1': [], 'web-2': [] },
+    });
+}
+
+function guestFirewallDrop(): ScenarioBuilder {
+  return webTier('guest-firewall-drop')
+    .description(
+      'web-1 has an iptables INPUT rule that drops TCP 80 from 168.63.129.16 (added by a hardening script that meant to ' +
+        'fence off the WireServer). NSGs allow the probe and nginx listens, but the probe is silently dropped in the guest: ' +
+        'Down_Probe_HttpEndpointUnreachable/timeout. Expected: web-1 guest-firewall-blocks-probe; web-0 and web-2 healthy.',
+    )
+    .vm('web-0')
+    .vm('web-1', {
+      guest: {
+        firewallTool: 'iptables',
+        firewall: [
+          { action: 'allow', protocol: 'tcp', port: 22, source: '10.10.255.0/26' },
+          { action: 'deny', protocol: 'tcp', port: 80, source: '168.63.129.16/32' },
+        ],
+      },
+    })
+    .vm('web-2')
+    .expect({
+      verdict: 'escalated',
+      causes: [],
+      backends: { 'web-0': [], 'web-1': ['guest-firewall-blocks-probe'], 'web-2': [] },
+    });
+}
+
+function nicNsgDenyLbTag(): ScenarioBuilder {
+  return webTier('nic-nsg-deny-lb-tag')
+    .description(
+      'Each VM has its own NIC NSG. On web-0 someone added DenyAzureLoadBalancerInbound (priority 200, Deny from the ' +
+        'AzureLoadBalancer tag, all ports) to nsg-web-0-nic. Inbound, both the subnet NSG and the NIC NSG must allow; the ' +
+        'subnet NSG does, the NIC NSG denies. Expected: web-0 nsg-blocks-probe at level nic (nsg-web-0-nic, ' +
+        'DenyAzureLoadBalancerInbound, 200); web-1 and web-2 healthy. An allow for AzureLoadBalancer on TCP 80 at a priority ' +
+        'below 200 in nsg-web-0-nic outranks the deny: with --fix, resolved.',
+    )
+    .nsg('nsg-web-0-nic', [
+      ...PORTAL_NIC_NSG,
+      {
+        name: 'DenyAzureLoadBalancerInbound',
+        priority: 200,
+        access: 'Deny',
+        protocol: '*',
+        source: 'AzureLoadBalancer',
+        destination: '*',
+        ports: '*',
+        description: 'CIS hardening: no platform-originated inbound',
+      },
+    ])
+    .nsg('nsg-web-1-nic', PORTAL_NIC_NSG)
+    .nsg('nsg-web-2-nic', PORTAL_NIC_NSG)
+    .vm('web-0', { nicNsg: 'nsg-web-0-nic' })
+    .vm('web-1', { nicNsg: 'nsg-web-1-nic' })
+    .vm('web-2', { nicNsg: 'nsg-web-2-nic' })
+    .expect({
+      verdict: 'escalated',
+      fixVerdict: 'resolved',
+      causes: [],
+      backends: { 'web-0': ['nsg-blocks-probe'], 'web-1': [], 'web-2': [] },
+      evidence: {
+        'web-0': {
+          'nsg-blocks-probe': {
+            nsg: 'nsg-web-0-nic',
+            ruleName: 'DenyAzureLoadBalancerInbound',
+            priority: 200,
+            level: 'nic',
+          },
+        },
+      },
+    });
+}
+
+function secondaryNicReplyRoute(): ScenarioBuilder {
+  const nics = (n: number) => [
+    { name: `app-${n}-nic-mgmt`, subnet: 'snet-mgmt', pools: [] },
+    { name: `app-${n}-nic-app`, subnet: 'snet-app', pools: ['pool-app'] },
+  ];
+  const listening = [
+    { protocol: 'tcp' as const, address: '0.0.0.0', port: 22, process: 'sshd' },
+    { protocol: 'tcp' as const, address: '0.0.0.0', port: 443, process: 'haproxy' },
+  ];
+  return scenario('secondary-nic-reply-route', { resourceGroup: 'rg-app-prod' })
+    .description(
+      'Dual-NIC Linux VMs: eth0 (primary, snet-mgmt 10.30.0.0/24) and eth1 (secondary, snet-app 10.30.1.0/24). The pool ' +
+        "holds the secondary NICs' IP configurations; TCP probe on 443. app-0 and app-2 use source-based policy routing, so " +
+        'replies leave by the NIC the probe arrived on. app-1 has only the main table that cloud-init writes: default and ' +
+        '168.63.129.16/32 via 10.30.0.1 dev eth0, so the reply to the probe that arrived on eth1 leaves by eth0 and is ' +
+        'dropped: the probe times out. Expected: app-1 route-diverts-probe; app-0 and app-2 healthy. Not an Azure UDR problem ' +
+        '(UDRs do not apply to 168.63.129.16): the fix is guest routing, for a person.',
+    )
+    .vnet('vnet-app-prod', ['10.30.0.0/16'])
+    .subnet('snet-mgmt', '10.30.0.0/24', { nsg: 'nsg-snet-mgmt' })
+    .subnet('snet-app', '10.30.1.0/24', { nsg: 'nsg-snet-app' })
+    .nsg('nsg-snet-mgmt', [
+      {
+        name: 'AllowSshFromBastion',
+        priority: 1000,
+        access: 'Allow',
+        protocol: 'Tcp',
+        source: '10.30.255.0/26',
+        ports: '22',
+      },
+    ])
+    .nsg('nsg-snet-app', [
+      {
+        name: 'AllowHttpsFromVnet',
+        priority: 1000,
+        access: 'Allow',
+        protocol: 'Tcp',
+        source: 'VirtualNetwork',
+        ports: '443',
+      },
+    ])
+    .lb({
+      name: 'lbi-app-prod',
+      frontend: { name: 'fe-app', subnet: 'snet-app', privateIp: '10.30.1.100' },
+      probe: { name: 'probe-https-tcp', protocol: 'Tcp', port: 443 },
+      rule: { name: 'rule-https', frontendPort: 443, backendPort: 443 },
+      pool: 'pool-app',
+    })
+    .vm('app-0', { nics: nics(0), guest: { listening } })
+    .vm('app-1', {
+      nics: nics(1),
+      guest: {
+        listening,
+        routes: [
+          { destination: '0.0.0.0/0', gateway: '10.30.0.1', device: 'eth0' },
+          { destination: '10.30.0.0/24', device: 'eth0' },
+          { destination: '10.30.1.0/24', device: 'eth1' },
+          { destination: '168.63.129.16/32', gateway: '10.30.0.1', device: 'eth0' },
+          { destination: '169.254.169.254/32', gateway: '10.30.0.1', device: 'eth0' },
+        ],
+      },
+    })
+    .vm('app-2', { nics: nics(2), guest: { listening } })
+    .expect({
+      verdict: 'escalated',
+      causes: [],
+      backends: { 'app-0': [], 'app-1': ['route-diverts-probe'], 'app-2': [] },
+    });
+}
+
+function udrHealthy(): ScenarioBuilder {
+  return scenario('udr-to-appliance-healthy', { resourceGroup: 'rg-web-prod' })
+    .description(
+      'Forced tunnelling: rt-snet-web sends 0.0.0.0/0 to a firewall appliance (VirtualAppliance 10.10.100.4) and is ' +
+        'associated with the backend subnet. It looks like it should break the probe, but 168.63.129.16 is a host-node ' +
+        'virtual IP that user-defined routes do not apply to, and clients in the VNet reach the internal frontend over the ' +
+        'more specific VnetLocal route. All probes are up. Expected: verdict healthy, no causes; blaming the UDR would be a ' +
+        'false diagnosis.',
+    )
+    .vnet('vnet-web-prod', ['10.10.0.0/16'])
+    .subnet('snet-web', '10.10.1.0/24', { nsg: 'nsg-snet-web', routeTable: 'rt-snet-web' })
+    .subnet('snet-firewall', '10.10.100.0/24')
+    .nsg('nsg-snet-web', WEB_BASELINE)
+    .routeTable('rt-snet-web', [
+      {
+        name: 'default-via-firewall',
+        addressPrefix: '0.0.0.0/0',
+        nextHopType: 'VirtualAppliance',
+        nextHopIpAddress: '10.10.100.4',
+      },
+    ])
+    .lb({
+      name: 'lbi-web-prod',
+      frontend: { name: 'fe-web', subnet: 'snet-web', privateIp: '10.10.1.100' },
+      probe: { protocol: 'Http', port: 80, path: '/healthz' },
+      rule: { name: 'rule-http', frontendPort: 80, backendPort: 80 },
+    })
+    .vm('web-0')
+    .vm('web-1')
+    .vm('web-2')
+    .expect({
+      verdict: 'healthy',
+      fixVerdict: 'healthy',
+      causes: [],
+      backends: { 'web-0': [], 'web-1': [], 'web-2': [] },
+    });
+}
+
+function probeMisconfigured(): ScenarioBuilder {
+  const postfix = [
+    { protocol: 'tcp' as const, address: '0.0.0.0', port: 22, process: 'sshd' },
+    { protocol: 'tcp' as const, address: '0.0.0.0', port: 25, process: 'master' },
+  ];
+  return scenario('probe-misconfigured-http-port-25', { resourceGroup: 'rg-mail-prod' })
+    .description(
+      'An internal SMTP relay pool (postfix on 25). Someone changed the probe from TCP to HTTP on port 25 with path /. ' +
+        'HTTP probes cannot use port 25 (nor 19, 21, 70, 110, 119, 143, 220, 993), and postfix would not answer HTTP anyway, ' +
+        'so every backend is down although each relay is fine. Expected: the load-balancer cause probe-misconfigured ' +
+        '(protocol/port), and no per-backend cause: the relays listen, nothing blocks them. The fix (probe back to TCP 25) ' +
+        'is a configuration change for a person.',
+    )
+    .vnet('vnet-mail-prod', ['10.50.0.0/16'])
+    .subnet('snet-relay', '10.50.1.0/24', { nsg: 'nsg-snet-relay' })
+    .nsg('nsg-snet-relay', [
+      {
+        name: 'AllowSmtpFromVnet',
+        priority: 1000,
+        access: 'Allow',
+        protocol: 'Tcp',
+        source: 'VirtualNetwork',
+        ports: '25',
+      },
+    ])
+    .lb({
+      name: 'lbi-smtp-relay',
+      frontend: { name: 'fe-smtp', subnet: 'snet-relay', privateIp: '10.50.1.25' },
+      probe: { name: 'probe-smtp', protocol: 'Http', port: 25, path: '/' },
+      rule: { name: 'rule-smtp', frontendPort: 25, backendPort: 25 },
+      pool: 'pool-relay',
+    })
+    .vm('relay-0', { guest: { listening: postfix, http: [] } })
+    .vm('relay-1', { guest: { listening: postfix, http: [] } })
+    .expect({
+      verdict: 'escalated',
+      causes: ['probe-misconfigured'],
+      backends: { 'relay-0': [], 'relay-1': [] },
+    });
+}
+
+function emptyPool(): ScenarioBuilder {
+  return webTier('empty-backend-pool')
+    .description(
+      'The web VMs were redeployed with new NICs and nobody added them back to pool-web: the rule points at an empty pool. ' +
+        'Expected: the load-balancer cause backend-pool-empty and no backends at all. The three VMs are fine but are not ' +
+        'members, so they must not be reported as backends.',
+    )
+    .vm('web-0', { pools: [] })
+    .vm('web-1', { pools: [] })
+    .vm('web-2', { pools: [] })
+    .expect({ verdict: 'escalated', causes: ['backend-pool-empty'], backends: {} });
+}
+
+function hiddenFailure(): ScenarioBuilder {
+  return webTier('hidden-failure-unknown')
+    .description(
+      'Every check passes on web-2 (running, agent ready, NSGs allow, no guest firewall, nginx answers 200 on /healthz, ' +
+        'replies leave by the right NIC) and yet its probe is down: a platform-side fault no customer-visible check can see. ' +
+        'Expected: web-2 unknown, escalated with every finding attached; web-0 and web-1 healthy. No fix may be invented.',
+    )
+    .vm('web-0')
+    .vm('web-1')
+    .vm('web-2', { guest: { hiddenProbeFailure: true } })
+    .expect({
+      verdict: 'escalated',
+      fixVerdict: 'escalated',
+      causes: [],
+      backends: { 'web-0': [], 'web-1': [], 'web-2': ['unknown'] },
+    });
+}
+
+function denyAt100(): ScenarioBuilder {
+  const lockdown: NsgRuleSpec = {
+    name: 'DenyAllInbound-IncidentLockdown',
+    priority: 100,
+    access: 'Deny',
+    protocol: '*',
+    source: '*',
+    destination: '*',
+    ports: '*',
+    description: 'INC0781234: isolate subnet during investigation',
+  };
+  return scenario('deny-at-priority-100', { resourceGroup: 'rg-web-prod' })
+    .description(
+      'During an incident someone put DenyAllInbound-IncidentLockdown (Deny * from *, priority 100) on nsg-snet-web-a. ' +
+        '100 is the highest priority a custom rule can have, so no allow rule can outrank it: the safe fix is impossible ' +
+        'and removing a deliberate lockdown is for a person. Expected: web-0 and web-1 nsg-blocks-probe (subnet, ' +
+        'nsg-snet-web-a, DenyAllInbound-IncidentLockdown, 100); web-2 in snet-web-b healthy; escalated even with --fix.',
+    )
+    .vnet('vnet-web-prod', ['10.10.0.0/16'])
+    .subnet('snet-web-a', '10.10.1.0/24', { nsg: 'nsg-snet-web-a' })
+    .subnet('snet-web-b', '10.10.2.0/24', { nsg: 'nsg-snet-web-b' })
+    .nsg('nsg-snet-web-a', [lockdown, ...WEB_BASELINE])
+    .nsg('nsg-snet-web-b', WEB_BASELINE)
+    .lb({
+      name: 'lb-web-prod',
+      probe: { protocol: 'Http', port: 80, path: '/healthz' },
+      rule: { name: 'rule-http', frontendPort: 80, backendPort: 80 },
+    })
+    .vm('web-0', { subnet: 'snet-web-a' })
+    .vm('web-1', { subnet: 'snet-web-a' })
+    .vm('web-2', { subnet: 'snet-web-b' })
+    .expect({
+      verdict: 'escalated',
+      fixVerdict: 'escalated',
+      causes: [],
+      backends: { 'web-0': ['nsg-blocks-probe'], 'web-1': ['nsg-blocks-probe'], 'web-2': [] },
+      evidence: {
+        'web-0': {
+          'nsg-blocks-probe': {
+            nsg: 'nsg-snet-web-a',
+            ruleName: 'DenyAllInbound-IncidentLockdown',
+            priority: 100,
+            level: 'subnet',
+          },
+        },
+        'web-1': {
+          'nsg-blocks-probe': {
+            nsg: 'nsg-snet-web-a',
+            ruleName: 'DenyAllInbound-IncidentLockdown',
+            priority: 100,
+            level: 'subnet',
+          },
+        },
+      },
+    });
+}
+
+function vmssBackend(): ScenarioBuilder {
+  return webTier('vmss-backend')
+    .description(
+      'A Uniform scale set vmss-web (instances 0, 1 and 3; 2 was scaled in) is the backend; HTTP probe /healthz on 80. ' +
+        'On instance 1 an engineer left `ufw deny 80` from a debugging session, so ufw drops the probe. Health is per NIC ' +
+        'IP configuration of each scale set VM (NIC under .../virtualMachines/1/networkInterfaces/vmss-web-nic). ' +
+        'Expected: vmss-web/1 guest-firewall-blocks-probe; instances 0 and 3 healthy.',
+    )
+    .nsg('nsg-vmss-web', PORTAL_NIC_NSG)
+    .vmss('vmss-web', {
+      nicNsg: 'nsg-vmss-web',
+      instances: [
+        { id: 0 },
+        {
+          id: 1,
+          guest: {
+            firewallTool: 'ufw',
+            firewall: [
+              { action: 'allow', protocol: 'tcp', port: 22 },
+              { action: 'deny', protocol: 'tcp', port: 80 },
+            ],
+          },
+        },
+        { id: 3 },
+      ],
+    })
+    .expect({
+      verdict: 'escalated',
+      causes: [],
+      backends: { 'vmss-web/0': [], 'vmss-web/1': ['guest-firewall-blocks-probe'], 'vmss-web/3': [] },
+    });
+}
+
+function ipBasedPool(): ScenarioBuilder {
+  return scenario('ip-based-pool', { resourceGroup: 'rg-web-prod' })
+    .description(
+      'pool-web is an IP-based pool: members are loadBalancerBackendAddresses (ipAddress + virtualNetwork) 10.10.1.4-6, ' +
+        'and the NICs do not point back at the pool. The members must be resolved to NIC IP configurations by address in ' +
+        'the VNet. nginx on web-2 (10.10.1.6) was stopped and nothing listens on 80. Expected: web-2 not-listening; web-0 ' +
+        'and web-1 healthy. Backends are keyed by the NIC IP configuration the address resolves to.',
+    )
+    .vnet('vnet-web-prod', ['10.10.0.0/16'])
+    .subnet('snet-web', '10.10.1.0/24', { nsg: 'nsg-snet-web' })
+    .nsg('nsg-snet-web', WEB_BASELINE)
+    .lb({
+      name: 'lb-web-prod',
+      probe: { protocol: 'Http', port: 80, path: '/healthz' },
+      rule: { name: 'rule-http', frontendPort: 80, backendPort: 80 },
+      pool: { name: 'pool-web', membership: 'ip' },
+    })
+    .vm('web-0')
+    .vm('web-1')
+    .vm('web-2', {
+      guest: { listening: [{ protocol: 'tcp', address: '0.0.0.0', port: 22, process: 'sshd' }], http: [] },
+    })
+    .expect({
+      verdict: 'escalated',
+      causes: [],
+      backends: { 'web-0': [], 'web-1': [], 'web-2': ['not-listening'] },
+    });
+}
+
+function sharedNsgTwoLbs(): ScenarioBuilder {
+  const evidence = {
+    nsg: 'nsg-snet-shared',
+    ruleName: 'DenyDirectAccessToWebAndApi',
+    priority: 3000,
+    level: 'subnet',
+  };
+  return scenario('shared-nsg-two-lbs', { resourceGroup: 'rg-shop-prod' })
+    .description(
+      'Two internal load balancers behind an Application Gateway: lbi-web (TCP probe 80) and lbi-api (HTTPS probe /status ' +
+        'on 8443). All four backends share snet-shared, whose NSG allows 80/8443 from the gateway subnet (2900) and then ' +
+        'denies 80/8443 from anywhere (DenyDirectAccessToWebAndApi, 3000) to force traffic through the gateway. The probe ' +
+        'comes from 168.63.129.16, not the gateway subnet, so both probes are denied. Expected for lbi-web: web-0, web-1 ' +
+        'nsg-blocks-probe (subnet, 3000); for lbi-api (alsoExpect): api-0, api-1 the same. Fixing one load balancer (an ' +
+        'allow for AzureLoadBalancer on its own probe port) must not claim to fix the other.',
+    )
+    .vnet('vnet-shop-prod', ['10.40.0.0/16'])
+    .subnet('snet-appgw', '10.40.0.0/24')
+    .subnet('snet-shared', '10.40.1.0/24', { nsg: 'nsg-snet-shared' })
+    .nsg('nsg-snet-shared', [
+      {
+        name: 'AllowAppGatewayToWebAndApi',
+        priority: 2900,
+        access: 'Allow',
+        protocol: 'Tcp',
+        source: '10.40.0.0/24',
+        ports: ['80', '8443'],
+      },
+      {
+        name: 'DenyDirectAccessToWebAndApi',
+        priority: 3000,
+        access: 'Deny',
+        protocol: '*',
+        source: '*',
+        ports: ['80', '8443'],
+        description: 'Force all traffic through the Application Gateway',
+      },
+    ])
+    .lb({
+      name: 'lbi-web',
+      frontend: { name: 'fe-web', subnet: 'snet-shared', privateIp: '10.40.1.100' },
+      probe: { protocol: 'Tcp', port: 80 },
+      rule: { name: 'rule-http', frontendPort: 80, backendPort: 80 },
+      pool: 'pool-web',
+    })
+    .lb({
+      name: 'lbi-api',
+      frontend: { name: 'fe-api', subnet: 'snet-shared', privateIp: '10.40.1.101' },
+      probe: { protocol: 'Https', port: 8443, path: '/status' },
+      rule: { name: 'rule-api', frontendPort: 8443, backendPort: 8443 },
+      pool: 'pool-api',
+    })
+    .vm('web-0', { subnet: 'snet-shared' })
+    .vm('web-1', { subnet: 'snet-shared' })
+    .vm('api-0', { subnet: 'snet-shared', pools: [{ lb: 'lbi-api', pool: 'pool-api' }] })
+    .vm('api-1', { subnet: 'snet-shared', pools: [{ lb: 'lbi-api', pool: 'pool-api' }] })
+    .expect({
+      loadBalancer: 'lbi-web',
+      verdict: 'escalated',
+      fixVerdict: 'resolved',
+      causes: [],
+      backends: { 'web-0': ['nsg-blocks-probe'], 'web-1': ['nsg-blocks-probe'] },
+      evidence: { 'web-0': { 'nsg-blocks-probe': evidence }, 'web-1': { 'nsg-blocks-probe': evidence } },
+    })
+    .expect({
+      loadBalancer: 'lbi-api',
+      verdict: 'escalated',
+      fixVerdict: 'resolved',
+      causes: [],
+      backends: { 'api-0': ['nsg-blocks-probe'], 'api-1': ['nsg-blocks-probe'] },
+      evidence: { 'api-0': { 'nsg-blocks-probe': evidence }, 'api-1': { 'nsg-blocks-probe': evidence } },
+    });
+}
+
+function busyRunCommand(): ScenarioBuilder {
+  return webTier('busy-run-command')
+    .description(
+      "web-0's nftables baseline rejects TCP 80 (inet filter input: tcp dport 80 reject), and its Run Command extension is " +
+        'busy with another script the first time probe-doctor asks (409 "Run command extension execution is in progress"). ' +
+        'probe-doctor must wait and retry, not give up or report unknown. Expected: web-0 guest-firewall-blocks-probe; web-1 ' +
+        'and web-2 healthy.',
+    )
+    .vm('web-0', {
+      guest: {
+        runCommandBusyTimes: 1,
+        firewallTool: 'nftables',
+        firewall: [
+          { action: 'allow', protocol: 'tcp', port: 22 },
+          { action: 'reject', protocol: 'tcp', port: 80 },
+        ],
+      },
+    })
+    .vm('web-1')
+    .vm('web-2')
+    .expect({
+      verdict: 'escalated',
+      causes: [],
+      backends: { 'web-0': ['guest-firewall-blocks-probe'], 'web-1': [], 'web-2': [] },
+    });
+}
+
+/** File name (without .json) -> builder. */
+export const SHIPPED_SCENARIOS: Readonly<Record<string, () => ScenarioBuilder>> = {
+  healthy,
+  'nsg-deny-all-blocks-probe': nsgDenyAll,
+  'wrong-port-listener': wrongPort,
+  'vm-stopped': vmStopped,
+  'agent-not-ready': agentNotReady,
+  'http-probe-500': httpProbe500,
+  'guest-firewall-drop': guestFirewallDrop,
+  'nic-nsg-deny-lb-tag': nicNsgDenyLbTag,
+  'secondary-nic-reply-route': secondaryNicReplyRoute,
+  'udr-to-appliance-healthy': udrHealthy,
+  'probe-misconfigured-http-port-25': probeMisconfigured,
+  'empty-backend-pool': emptyPool,
+  'hidden-failure-unknown': hiddenFailure,
+  'deny-at-priority-100': denyAt100,
+  'vmss-backend': vmssBackend,
+  'ip-based-pool': ipBasedPool,
+  'shared-nsg-two-lbs': sharedNsgTwoLbs,
+  'busy-run-command': busyRunCommand,
+  'faults-throttle': faultsThrottle,
+};
+
+/** The JSON text of a shipped scenario, as committed. */
+export function renderScenario(doc: ScenarioDocument): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/** Writes every shipped scenario to `dir` (scenarios/). */
+export async function writeShippedScenarios(dir: string): Promise<string[]> {
+  const written: string[] = [];
+  for (const [file, build] of Object.entries(SHIPPED_SCENARIOS)) {
+    const path = join(dir, `${file}.json`);
+    await writeFile(path, renderScenario(build().build()), 'utf8');
+    written.push(path);
+  }
+  return written;
+}
