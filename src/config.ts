@@ -1,0 +1,224 @@
+/**
+ * probe-doctor's settings: one typed object read once from the environment (PROBE_DOCTOR_*).
+ * A missing or malformed setting fails fast with a ConfigurationError that names it.
+ */
+import { z } from 'zod';
+import { ConfigurationError } from './errors';
+import type { FixKind } from './model/report';
+
+export const SETTING_PREFIX = 'PROBE_DOCTOR_';
+
+/** Fix kinds a setting may list (a recommendation is never applied, so it is not one). */
+export const FIX_KINDS = ['nsg-allow-probe', 'start-vm', 'guest-firewall-allow'] as const;
+export type ApplicableFixKind = (typeof FIX_KINDS)[number] & FixKind;
+/** Fixes that change a VM rather than a network rule, and so must be opted into. */
+export const OPT_IN_FIX_KINDS = ['start-vm', 'guest-firewall-allow'] as const;
+
+/** An allowed scope: a whole subscription, or one resource group in it. */
+export interface AllowedScope {
+  subscriptionId: string;
+  resourceGroup?: string;
+}
+
+export interface EscalationContact {
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  country?: string;
+  timeZone?: string;
+  language?: string;
+}
+
+export interface ProbeDoctorConfig {
+  mode: 'observe' | 'fix';
+  allowedScopes: AllowedScope[];
+  approvalRequiredFor: ApplicableFixKind[];
+  approvalTimeoutMinutes: number;
+  rollbackOnFailure: boolean;
+  optInFixes: ApplicableFixKind[];
+  probeWaitMarginSeconds: number;
+  fanoutBatchSize: number;
+  escalationSubmit: boolean;
+  escalationContact: EscalationContact;
+  applicationInsightsConnectionString?: string;
+  auditLogFile?: string;
+}
+
+export interface LoadConfigOptions {
+  /** The Functions app needs a scope allowlist; the CLI does not (a person names the LB). */
+  requireAllowedScopes?: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const RG_SCOPE = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/?$/i;
+const SUB_SCOPE = /^\/subscriptions\/([^/]+)\/?$/i;
+
+/** Parses one scope: `<subscription id>`, `/subscriptions/<id>` or `/subscriptions/<id>/resourceGroups/<rg>`. */
+export function parseScope(text: string): AllowedScope | undefined {
+  const rg = RG_SCOPE.exec(text);
+  if (rg?.[1] && rg[2] && GUID.test(rg[1]))
+    return { subscriptionId: rg[1].toLowerCase(), resourceGroup: rg[2] };
+  const sub = SUB_SCOPE.exec(text)?.[1] ?? text;
+  return GUID.test(sub) ? { subscriptionId: sub.toLowerCase() } : undefined;
+}
+
+const list = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+const boolean = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => v === 'true' || v === 'false', { message: 'expected true or false' })
+  .transform((v) => v === 'true');
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { message: `expected a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { message: `expected a whole number from ${min} to ${max}` });
+
+const kindList = (allowed: readonly ApplicableFixKind[]) =>
+  z.string().transform((raw, ctx) => {
+    const kinds = raw.trim().toLowerCase() === 'none' ? [] : list(raw);
+    const bad = kinds.filter((k) => !allowed.includes(k as ApplicableFixKind));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown fix kind "${bad.join('", "')}"; allowed: ${allowed.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return [...new Set(kinds)] as ApplicableFixKind[];
+  });
+
+const scopes = z.string().transform((raw, ctx) => {
+  const parsed: AllowedScope[] = [];
+  for (const item of list(raw)) {
+    const scope = parseScope(item);
+    if (!scope) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${item}" is neither a subscription id nor /subscriptions/<id>/resourceGroups/<name>`,
+      });
+      return z.NEVER;
+    }
+    parsed.push(scope);
+  }
+  return parsed;
+});
+
+/** Each setting: its name without the prefix, its parser, its default (as the environment would spell it). */
+const SETTINGS = {
+  MODE: { schema: z.enum(['observe', 'fix'], { message: 'expected observe or fix' }), default: 'observe' },
+  ALLOWED_SCOPES: { schema: scopes, default: '' },
+  APPROVAL_REQUIRED_FOR: { schema: kindList(FIX_KINDS), default: 'start-vm,guest-firewall-allow' },
+  APPROVAL_TIMEOUT_MINUTES: { schema: integer(1, 10080), default: '60' },
+  ROLLBACK_ON_FAILURE: { schema: boolean, default: 'true' },
+  OPT_IN_FIXES: { schema: kindList(OPT_IN_FIX_KINDS), default: 'none' },
+  PROBE_WAIT_MARGIN_SECONDS: { schema: integer(0, 3600), default: '30' },
+  FANOUT_BATCH_SIZE: { schema: integer(1, 200), default: '20' },
+  ESCALATION_SUBMIT: { schema: boolean, default: 'false' },
+} as const;
+
+type SettingName = keyof typeof SETTINGS;
+
+function read<K extends SettingName>(env: Env, name: K): z.output<(typeof SETTINGS)[K]['schema']> {
+  const full = SETTING_PREFIX + name;
+  const raw = env[full];
+  const value = raw === undefined || raw.trim() === '' ? SETTINGS[name].default : raw;
+  const parsed = SETTINGS[name].schema.safeParse(value);
+  if (!parsed.success) {
+    const reason = parsed.error.issues[0]?.message ?? 'invalid value';
+    throw new ConfigurationError(full, `Setting ${full} is invalid: ${reason} (got "${raw ?? ''}").`);
+  }
+  return parsed.data as z.output<(typeof SETTINGS)[K]['schema']>;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/**
+ * Reads and validates every setting. Throws ConfigurationError naming the first bad setting.
+ * Pure over `env`, so tests pass a plain object; {@link getConfig} reads `process.env` once.
+ */
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): ProbeDoctorConfig {
+  const allowedScopes = read(env, 'ALLOWED_SCOPES');
+  if (options.requireAllowedScopes && allowedScopes.length === 0) {
+    const full = `${SETTING_PREFIX}ALLOWED_SCOPES`;
+    throw new ConfigurationError(
+      full,
+      `Setting ${full} is required: list the subscription ids or /subscriptions/<id>/resourceGroups/<name> scopes probe-doctor may act on.`,
+    );
+  }
+  const email = optional(env, `${SETTING_PREFIX}ESCALATION_CONTACT_EMAIL`);
+  if (email !== undefined && !z.email().safeParse(email).success) {
+    const full = `${SETTING_PREFIX}ESCALATION_CONTACT_EMAIL`;
+    throw new ConfigurationError(
+      full,
+      `Setting ${full} is invalid: expected an email address (got "${email}").`,
+    );
+  }
+  const contact: EscalationContact = {};
+  const contactFields: [keyof EscalationContact, string][] = [
+    ['firstName', 'FIRST_NAME'],
+    ['lastName', 'LAST_NAME'],
+    ['email', 'EMAIL'],
+    ['country', 'COUNTRY'],
+    ['timeZone', 'TIMEZONE'],
+    ['language', 'LANGUAGE'],
+  ];
+  for (const [field, suffix] of contactFields) {
+    const value = optional(env, `${SETTING_PREFIX}ESCALATION_CONTACT_${suffix}`);
+    if (value !== undefined) contact[field] = value;
+  }
+  const escalationSubmit = read(env, 'ESCALATION_SUBMIT');
+  if (escalationSubmit) {
+    const missing = contactFields.find(([field]) => contact[field] === undefined);
+    if (missing) {
+      const full = `${SETTING_PREFIX}ESCALATION_CONTACT_${missing[1]}`;
+      throw new ConfigurationError(
+        full,
+        `Setting ${full} is required when ${SETTING_PREFIX}ESCALATION_SUBMIT is true (a support ticket needs a contact).`,
+      );
+    }
+  }
+  const appInsights = optional(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING');
+  const auditLogFile = optional(env, `${SETTING_PREFIX}AUDIT_LOG_FILE`);
+  return {
+    mode: read(env, 'MODE'),
+    allowedScopes,
+    approvalRequiredFor: read(env, 'APPROVAL_REQUIRED_FOR'),
+    approvalTimeoutMinutes: read(env, 'APPROVAL_TIMEOUT_MINUTES'),
+    rollbackOnFailure: read(env, 'ROLLBACK_ON_FAILURE'),
+    optInFixes: read(env, 'OPT_IN_FIXES'),
+    probeWaitMarginSeconds: read(env, 'PROBE_WAIT_MARGIN_SECONDS'),
+    fanoutBatchSize: read(env, 'FANOUT_BATCH_SIZE'),
+    escalationSubmit,
+    escalationContact: contact,
+    ...(appInsights ? { applicationInsightsConnectionString: appInsights } : {}),
+    ...(auditLogFile ? { auditLogFile } : {}),
+  };
+}
+
+let cached: ProbeDoctorConfig | undefined;
+
+/** The process's configuration, read from `process.env` on first use and kept. */
+export function getConfig(options: LoadConfigOptions = {}): ProbeDoctorConfig {
+  cached ??= loadConfig(process.env, options);
+  return cached;
+}
+
+/** Forgets the cached configuration (tests, and a CLI that changes the environment). */
+export function resetConfig(): void {
+  cached = undefined;
+}

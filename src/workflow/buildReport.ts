@@ -1,0 +1,43 @@
+/** The run's Report from what the activities found (pure): verdict rules of DESIGN.md, "Contracts". */
+import type { BackendReport, Report, Verdict } from '../model/report';
+import type { FinalizeReportInput } from './contracts';
+
+/**
+ * healthy: nothing down and no load-balancer cause; resolved: every backend that was down is up
+ * after the fixes; awaiting-approval: something is down and fixes wait for a person; escalated:
+ * anything else (something stays down, or a load-balancer cause stands).
+ */
+export function decideVerdict(input: FinalizeReportInput): Verdict {
+  const downBefore = input.diagnosis.backends.filter((b) => b.probeState === 'down').length;
+  if (downBefore === 0 && input.diagnosis.causes.length === 0) return 'healthy';
+  if (downBefore > 0 && input.validation && input.validation.stillDown.length === 0) return 'resolved';
+  if (input.approvalPending) return 'awaiting-approval';
+  return 'escalated';
+}
+
+/** Builds the Report; backends that validated as up after the fixes are reported up. */
+export function buildReport(input: FinalizeReportInput): Report {
+  const stillDown = input.validation ? new Set(input.validation.stillDown) : undefined;
+  const backends: BackendReport[] = input.diagnosis.backends.map(({ key, ...backend }) => {
+    if (stillDown && backend.probeState === 'down' && !stillDown.has(key))
+      return { ...backend, probeState: 'up' };
+    return backend;
+  });
+  const problems = input.topology.problems.map((p) => ({
+    resourceId: p.resourceId,
+    kind: p.kind,
+    message: p.message,
+  }));
+  return {
+    loadBalancerId: input.run.loadBalancerId,
+    runId: input.run.runId,
+    ...(input.run.alertId !== undefined ? { alertId: input.run.alertId } : {}),
+    mode: input.mode,
+    verdict: decideVerdict(input),
+    causes: input.diagnosis.causes,
+    backends,
+    fixes: input.fixes,
+    ...(input.escalation ? { escalation: input.escalation } : {}),
+    ...(problems.length > 0 ? { problems } : {}),
+  };
+}

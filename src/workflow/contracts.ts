@@ -1,0 +1,190 @@
+/**
+ * The activity contracts: what each activity takes and returns, as plain JSON-serializable data.
+ * The orchestrator holds only these values; activities do the I/O (src/workflow/activities.ts).
+ */
+import type { BackendHealth, RuleHealth } from '../model/health';
+import type {
+  EffectiveNsgAssociation,
+  EffectiveRoute,
+  GuestEvidence,
+  VmHealthEvidence,
+} from '../model/evidence';
+import type { BackendReport, Cause, FixKind, FixReport, Report } from '../model/report';
+import type { Result } from '../model/result';
+import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
+
+/** The orchestration's input. */
+export interface WorkflowInput {
+  loadBalancerId: string;
+  mode: 'observe' | 'fix';
+  /** The alert that started the run (Common Alert Schema `essentials.alertId`). */
+  alertId?: string;
+  /** Who or what asked: `alert`, a user principal, `cli`. */
+  requestedBy?: string;
+}
+
+/** Correlation for audit events, passed to every activity. */
+export interface RunContext {
+  runId: string;
+  loadBalancerId: string;
+  alertId?: string;
+}
+
+/** The settings the orchestrator itself needs, read once per run through an activity (so replays agree). */
+export interface WorkflowPolicy {
+  approvalRequiredFor: FixKind[];
+  approvalTimeoutMinutes: number;
+  probeWaitMarginSeconds: number;
+  fanoutBatchSize: number;
+}
+
+/** Phases reported in the custom status, in order. */
+export type WorkflowPhase =
+  | 'discovering'
+  | 'reading-health'
+  | 'checking-backends'
+  | 'diagnosing'
+  | 'planning'
+  | 'awaiting-approval'
+  | 'applying'
+  | 'waiting-for-probe'
+  | 'validating'
+  | 'escalating'
+  | 'reporting'
+  | 'done';
+
+/** The orchestration's custom status (what `getStatus` shows while it runs). */
+export interface WorkflowStatus {
+  phase: WorkflowPhase;
+  backendsTotal: number;
+  backendsDown: number;
+  checked: number;
+  fixesPlanned?: number;
+  /** ISO time the approval wait ends, while `awaiting-approval`. */
+  approvalDeadline?: string;
+  approval?: ApprovalDecision;
+}
+
+// --- per activity ---------------------------------------------------------------------------
+
+export interface DiscoverTopologyInput {
+  run: RunContext;
+}
+export type DiscoverTopologyOutput = Topology;
+
+export interface ReadProbeHealthInput {
+  run: RunContext;
+  topology: Topology;
+}
+export type ReadProbeHealthOutput = RuleHealth[];
+
+/** One backend to check: just what its checks need, so history stays small for large pools. */
+export interface CheckBackendInput {
+  run: RunContext;
+  backend: BackendInfo;
+  /** The probes of the rules whose pools hold this backend. */
+  probes: ProbeInfo[];
+  health: BackendHealth[];
+}
+
+/** What the checks gathered for one backend. */
+export interface BackendEvidence {
+  backendKey: string;
+  vm?: VmHealthEvidence;
+  guest?: GuestEvidence;
+  effectiveNsgs?: EffectiveNsgAssociation[];
+  effectiveRoutes?: EffectiveRoute[];
+  /** Checks that could not run, as text for the report. */
+  problems?: string[];
+}
+
+/** Never a thrown error: one broken VM must not hide the others. */
+export type CheckBackendOutput = Result<BackendEvidence>;
+
+export interface BackendCheck {
+  backendKey: string;
+  result: CheckBackendOutput;
+}
+
+export interface DiagnoseInput {
+  run: RunContext;
+  topology: Topology;
+  health: RuleHealth[];
+  checks: BackendCheck[];
+}
+
+export interface Diagnosis {
+  /** Causes that belong to the load balancer (empty pool, a probe that cannot work). */
+  causes: Cause[];
+  /** One entry per backend, down or not. */
+  backends: (BackendReport & { key: string })[];
+}
+export type DiagnoseOutput = Diagnosis;
+
+export interface PlannedFix extends FixReport {
+  /** True when policy says a person must approve this fix first. */
+  needsApproval: boolean;
+  /** The backends this fix is for. */
+  backendKeys: string[];
+}
+
+export interface PlanFixesInput {
+  run: RunContext;
+  mode: 'observe' | 'fix';
+  topology: Topology;
+  diagnosis: Diagnosis;
+}
+export interface FixPlan {
+  fixes: PlannedFix[];
+}
+export type PlanFixesOutput = FixPlan;
+
+export interface ApprovalDecision {
+  decision: 'approve' | 'reject' | 'timeout';
+  by?: string;
+}
+
+export interface ApplyFixesInput {
+  run: RunContext;
+  mode: 'observe' | 'fix';
+  topology: Topology;
+  /** Only the fixes to apply now; the orchestrator has already set aside the unapproved ones. */
+  fixes: PlannedFix[];
+}
+export type ApplyFixesOutput = FixReport[];
+
+export interface ValidateInput {
+  run: RunContext;
+  topology: Topology;
+  /** Keys of the backends that were down before the fixes. */
+  backendKeys: string[];
+}
+export interface ValidationResult {
+  health: RuleHealth[];
+  /** Keys of the backends still down. */
+  stillDown: string[];
+}
+export type ValidateOutput = ValidationResult;
+
+export interface EscalateInput {
+  run: RunContext;
+  topology: Topology;
+  diagnosis: Diagnosis;
+  fixes: FixReport[];
+  stillDown: string[];
+}
+export type EscalateOutput = NonNullable<Report['escalation']>;
+
+export interface FinalizeReportInput {
+  run: RunContext;
+  mode: 'observe' | 'fix';
+  topology: Topology;
+  diagnosis: Diagnosis;
+  fixes: FixReport[];
+  /** Undefined when no validation ran (nothing was applied). */
+  validation?: ValidationResult;
+  escalation?: EscalateOutput;
+  /** True when fixes still wait for a person (observe mode never waits). */
+  approvalPending: boolean;
+}
+export type FinalizeReportOutput = Report;

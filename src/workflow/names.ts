@@ -1,0 +1,21 @@
+/** Orchestration and activity names, defined once and used in both the call and the registration. */
+
+export const ORCHESTRATOR_NAME = 'probeDoctorOrchestrator';
+
+export const ACTIVITY = {
+  getPolicy: 'getPolicy',
+  discoverTopology: 'discoverTopology',
+  readProbeHealth: 'readProbeHealth',
+  checkBackend: 'checkBackend',
+  diagnose: 'diagnose',
+  planFixes: 'planFixes',
+  applyFixes: 'applyFixes',
+  validate: 'validate',
+  escalate: 'escalate',
+  finalizeReport: 'finalizeReport',
+} as const;
+
+export type ActivityName = (typeof ACTIVITY)[keyof typeof ACTIVITY];
+
+/** The external event an approver raises (POST /api/remediations/{instanceId}/approval). */
+export const APPROVAL_EVENT = 'approval';

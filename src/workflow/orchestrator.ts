@@ -1,0 +1,180 @@
+/**
+ * The probe-doctor orchestration (DESIGN.md, "Flow"). A deterministic generator: time only from
+ * `context.df.currentUtcDateTime`, waits only through durable timers, every read and write in an
+ * activity. Exported on its own so the local durable host and the Functions registration run the
+ * same code.
+ */
+import * as df from 'durable-functions';
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { FixReport, Report } from '../model/report';
+import type {
+  ApprovalDecision,
+  ApplyFixesInput,
+  BackendCheck,
+  CheckBackendInput,
+  CheckBackendOutput,
+  DiagnoseInput,
+  Diagnosis,
+  EscalateInput,
+  EscalateOutput,
+  FinalizeReportInput,
+  FixPlan,
+  PlanFixesInput,
+  ReadProbeHealthInput,
+  RunContext,
+  ValidateInput,
+  ValidationResult,
+  WorkflowPolicy,
+  WorkflowStatus,
+} from './contracts';
+import type { RuleHealth } from '../model/health';
+import type { Topology } from '../model/topology';
+import { batches, failingBackends, plannedOnly, probeWaitSeconds, probesFor, selectFixes } from './flow';
+import { parseWorkflowInput, readApproval } from './input';
+import { ACTIVITY, APPROVAL_EVENT } from './names';
+
+/** Retries for reads that can hit throttling or a transient 5xx; applying fixes is never retried blindly. */
+export function readRetryOptions(): df.RetryOptions {
+  const options = new df.RetryOptions(5_000, 3);
+  options.backoffCoefficient = 2;
+  options.maxRetryIntervalInMilliseconds = 60_000;
+  return options;
+}
+
+/** The orchestrator. Its output is the {@link Report}. */
+export function* probeDoctorOrchestrator(context: OrchestrationContext): Generator<Task, Report, unknown> {
+  const input = parseWorkflowInput(context.df.getInput());
+  const run: RunContext = {
+    runId: context.df.instanceId,
+    loadBalancerId: input.loadBalancerId,
+    ...(input.alertId !== undefined ? { alertId: input.alertId } : {}),
+  };
+  const status: WorkflowStatus = { phase: 'discovering', backendsTotal: 0, backendsDown: 0, checked: 0 };
+  const report = (change: Partial<WorkflowStatus>): void => {
+    Object.assign(status, change);
+    context.df.setCustomStatus({ ...status });
+  };
+  report({});
+
+  const policy = (yield context.df.callActivity(ACTIVITY.getPolicy, { run })) as WorkflowPolicy;
+  const topology = (yield context.df.callActivityWithRetry(ACTIVITY.discoverTopology, readRetryOptions(), {
+    run,
+  })) as Topology;
+
+  report({ phase: 'reading-health', backendsTotal: topology.backends.length });
+  const health = (yield context.df.callActivityWithRetry(ACTIVITY.readProbeHealth, readRetryOptions(), {
+    run,
+    topology,
+  } satisfies ReadProbeHealthInput)) as RuleHealth[];
+  const failing = failingBackends(topology, health);
+
+  // Bounded fan-out: at most one batch of checks in flight, so a pool of hundreds does not start
+  // hundreds of Run Commands at once, and each episode's history stays small.
+  report({ phase: 'checking-backends', backendsDown: failing.length });
+  const checks: BackendCheck[] = [];
+  for (const batch of batches(failing, policy.fanoutBatchSize)) {
+    const results = (yield context.df.Task.all(
+      batch.map(({ backend, health: backendHealth }) =>
+        context.df.callActivity(ACTIVITY.checkBackend, {
+          run,
+          backend,
+          probes: probesFor(topology, backend),
+          health: backendHealth,
+        } satisfies CheckBackendInput),
+      ),
+    )) as CheckBackendOutput[];
+    results.forEach((result, i) => checks.push({ backendKey: batch[i]?.backend.key ?? '', result }));
+    report({ checked: checks.length });
+  }
+
+  report({ phase: 'diagnosing' });
+  const diagnosis = (yield context.df.callActivity(ACTIVITY.diagnose, {
+    run,
+    topology,
+    health,
+    checks,
+  } satisfies DiagnoseInput)) as Diagnosis;
+
+  report({ phase: 'planning' });
+  const plan = (yield context.df.callActivity(ACTIVITY.planFixes, {
+    run,
+    mode: input.mode,
+    topology,
+    diagnosis,
+  } satisfies PlanFixesInput)) as FixPlan;
+  report({ fixesPlanned: plan.fixes.filter((f) => f.status === 'planned').length });
+
+  let fixes: FixReport[] = plannedOnly(plan.fixes);
+  if (input.mode === 'fix') {
+    let decision: ApprovalDecision | undefined;
+    if (plan.fixes.some((f) => f.status === 'planned' && f.needsApproval)) {
+      const deadline = new Date(
+        context.df.currentUtcDateTime.getTime() + policy.approvalTimeoutMinutes * 60_000,
+      );
+      report({ phase: 'awaiting-approval', approvalDeadline: deadline.toISOString() });
+      const timeout = context.df.createTimer(deadline);
+      const approval = context.df.waitForExternalEvent(APPROVAL_EVENT);
+      const winner = yield context.df.Task.any([approval, timeout]);
+      if (winner === approval) {
+        timeout.cancel();
+        decision = readApproval(approval.result);
+      } else {
+        decision = { decision: 'timeout' };
+      }
+      report({ approval: decision });
+    }
+    const { apply, skipped } = selectFixes(plan.fixes, decision ?? { decision: 'approve' });
+    let applied: FixReport[] = [];
+    if (apply.length > 0) {
+      report({ phase: 'applying' });
+      applied = (yield context.df.callActivity(ACTIVITY.applyFixes, {
+        run,
+        mode: input.mode,
+        topology,
+        fixes: apply,
+      } satisfies ApplyFixesInput)) as FixReport[];
+    }
+    fixes = [...applied, ...skipped];
+  }
+
+  let validation: ValidationResult | undefined;
+  if (fixes.some((f) => f.status === 'applied')) {
+    // The platform re-evaluates the probe on its own schedule: wait for it on a durable timer.
+    const waitSeconds = probeWaitSeconds(topology.probes, policy.probeWaitMarginSeconds);
+    report({ phase: 'waiting-for-probe' });
+    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + waitSeconds * 1000));
+    report({ phase: 'validating' });
+    validation = (yield context.df.callActivityWithRetry(ACTIVITY.validate, readRetryOptions(), {
+      run,
+      topology,
+      backendKeys: failing.map((f) => f.backend.key),
+    } satisfies ValidateInput)) as ValidationResult;
+  }
+
+  const stillDown = validation?.stillDown ?? failing.map((f) => f.backend.key);
+  let escalation: EscalateOutput | undefined;
+  if (stillDown.length > 0 || (diagnosis.causes.length > 0 && failing.length > 0)) {
+    report({ phase: 'escalating' });
+    escalation = (yield context.df.callActivity(ACTIVITY.escalate, {
+      run,
+      topology,
+      diagnosis,
+      fixes,
+      stillDown,
+    } satisfies EscalateInput)) as EscalateOutput;
+  }
+
+  report({ phase: 'reporting' });
+  const result = (yield context.df.callActivity(ACTIVITY.finalizeReport, {
+    run,
+    mode: input.mode,
+    topology,
+    diagnosis,
+    fixes,
+    ...(validation ? { validation } : {}),
+    ...(escalation ? { escalation } : {}),
+    approvalPending: false,
+  } satisfies FinalizeReportInput)) as Report;
+  report({ phase: 'done', backendsDown: stillDown.length });
+  return result;
+}

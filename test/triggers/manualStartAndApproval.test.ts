@@ -1,0 +1,155 @@
+import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { handleApproval } from '../../src/triggers/approval';
+import { instanceIdFor } from '../../src/triggers/instanceId';
+import { handleManualStart } from '../../src/triggers/manualStart';
+import { FakeClient } from './fakeClient';
+
+const SUB = '11111111-2222-3333-4444-555555555555';
+const LB = `/subscriptions/${SUB}/resourceGroups/rg-web/providers/Microsoft.Network/loadBalancers/lb-web`;
+const ID = instanceIdFor(LB);
+const noAudit = () => undefined;
+
+const body = (r: HttpResponseInit | HttpResponse): Promise<unknown> =>
+  r instanceof HttpResponse ? r.json() : Promise.resolve(r.jsonBody);
+
+function start(client: FakeClient, text?: string) {
+  const request = new HttpRequest({
+    method: 'POST',
+    url: `http://127.0.0.1:7071/api/loadbalancers/${SUB}/rg-web/lb-web/remediations`,
+    params: { subscription: SUB, resourceGroup: 'rg-web', name: 'lb-web' },
+    ...(text !== undefined ? { body: { string: text } } : {}),
+  });
+  return handleManualStart(request, new InvocationContext(), {
+    client,
+    allowedScopes: [{ subscriptionId: SUB }],
+    mode: 'observe',
+    audit: noAudit,
+  });
+}
+
+function approve(client: FakeClient, instanceId: string, text: string) {
+  const request = new HttpRequest({
+    method: 'POST',
+    url: `http://127.0.0.1:7071/api/remediations/${instanceId}/approval`,
+    params: { instanceId },
+    body: { string: text },
+  });
+  return handleApproval(request, new InvocationContext(), { client, audit: noAudit });
+}
+
+describe('handleManualStart', () => {
+  it.each([
+    ['no body', undefined, 'observe'],
+    ['mode fix', '{"mode":"fix"}', 'fix'],
+  ])('starts with %s -> 202 and the status URLs', async (_case, text, mode) => {
+    // Prepare
+    const client = new FakeClient();
+
+    // Act
+    const response = await start(client, text);
+
+    // Assess
+    expect(response.status).toBe(202);
+    expect(await body(response)).toMatchObject({ id: ID });
+    expect(client.started).toEqual([
+      {
+        name: 'probeDoctorOrchestrator',
+        instanceId: ID,
+        input: { loadBalancerId: LB, mode, requestedBy: 'http' },
+      },
+    ]);
+  });
+
+  it('answers 409 with the running instance URLs when a run is in progress', async () => {
+    // Prepare
+    const client = new FakeClient();
+    client.statuses.set(ID, 'Running');
+
+    // Act
+    const response = await start(client);
+
+    // Assess
+    expect(response.status).toBe(409);
+    expect(await body(response)).toMatchObject({
+      id: ID,
+      error: { code: 'RunInProgress', message: `A run for ${LB} is already Running.` },
+    });
+    expect(client.started).toEqual([]);
+  });
+
+  it('answers 400 naming the field for a bad mode', async () => {
+    // Act
+    const response = await start(new FakeClient(), '{"mode":"repair"}');
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(await body(response)).toEqual({
+      error: { code: 'InvalidBody', message: 'Invalid body: $.mode: expected observe or fix' },
+    });
+  });
+});
+
+describe('handleApproval', () => {
+  it('raises the approval event on a running instance', async () => {
+    // Prepare
+    const client = new FakeClient();
+    client.statuses.set(ID, 'Running');
+
+    // Act
+    const response = await approve(client, ID, '{"decision":"approve","by":"ops@example.com"}');
+
+    // Assess
+    expect(response.status).toBe(202);
+    expect(client.raised).toEqual([
+      { instanceId: ID, name: 'approval', data: { decision: 'approve', by: 'ops@example.com' } },
+    ]);
+  });
+
+  it.each([
+    [
+      'a bad decision',
+      ID,
+      'Running',
+      '{"decision":"maybe","by":"x"}',
+      400,
+      'Invalid body: $.decision: expected approve or reject',
+    ],
+    [
+      'no approver',
+      ID,
+      'Running',
+      '{"decision":"approve","by":" "}',
+      400,
+      'Invalid body: $.by: expected who decided',
+    ],
+    [
+      'a foreign instance id',
+      'abc',
+      'Running',
+      '{"decision":"approve","by":"x"}',
+      400,
+      'Invalid instance id: abc',
+    ],
+    ['an unknown instance', ID, undefined, '{"decision":"approve","by":"x"}', 404, `No remediation ${ID}.`],
+    [
+      'a finished instance',
+      ID,
+      'Completed',
+      '{"decision":"approve","by":"x"}',
+      409,
+      `Remediation ${ID} is Completed; it does not wait for an approval.`,
+    ],
+  ])('refuses %s', async (_case, instanceId, status, text, code, message) => {
+    // Prepare
+    const client = new FakeClient();
+    if (status) client.statuses.set(ID, status);
+
+    // Act
+    const response = await approve(client, instanceId, text);
+
+    // Assess
+    expect(response.status).toBe(code);
+    expect(((await body(response)) as { error: { message: string } }).error.message).toBe(message);
+    expect(client.raised).toEqual([]);
+  });
+});

@@ -1,0 +1,246 @@
+import * as df from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import { HistoryEventType } from '../../../src/workflow/host/events';
+import { LocalDurableHost, type LocalActivity } from '../../../src/workflow/host/localDurableHost';
+
+const T0 = new Date('2026-11-25T10:00:00.000Z');
+
+function hostWith(
+  orchestrators: Record<string, OrchestrationHandler>,
+  activities: Record<string, LocalActivity>,
+) {
+  return new LocalDurableHost({ orchestrators, activities, clock: () => T0 });
+}
+
+const types = (history: { EventType: number }[]): string[] =>
+  history.map((e) => HistoryEventType[e.EventType] ?? '?');
+
+describe('LocalDurableHost', () => {
+  it('runs activities in sequence and in parallel, and records each episode', async () => {
+    // Prepare
+    const orchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+      const a = (yield context.df.callActivity('double', 2)) as number;
+      const rest = (yield context.df.Task.all([
+        context.df.callActivity('double', a),
+        context.df.callActivity('double', 10),
+      ])) as number[];
+      return [a, ...rest];
+    };
+    const host = hostWith({ o: orchestrator }, { double: (n) => (n as number) * 2 });
+
+    // Act
+    await host.start('o', 'i1', undefined);
+    const status = await host.waitForCompletion('i1');
+
+    // Assess
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toEqual([4, 8, 20]);
+    expect(types(status.history)).toEqual([
+      'OrchestratorStarted',
+      'ExecutionStarted',
+      'TaskScheduled',
+      'OrchestratorCompleted',
+      'OrchestratorStarted',
+      'TaskCompleted',
+      'TaskScheduled',
+      'TaskScheduled',
+      'OrchestratorCompleted',
+      'OrchestratorStarted',
+      'TaskCompleted',
+      'TaskCompleted',
+      'OrchestratorCompleted',
+    ]);
+  });
+
+  it('honours RetryOptions: a failed attempt is retried after the retry timer', async () => {
+    // Prepare
+    let calls = 0;
+    const orchestrator: OrchestrationHandler = function* (context) {
+      const retry = new df.RetryOptions(5000, 3);
+      retry.backoffCoefficient = 2;
+      return (yield context.df.callActivityWithRetry('flaky', retry, 'x')) as unknown;
+    };
+    const host = hostWith(
+      { o: orchestrator },
+      {
+        flaky: () => {
+          calls += 1;
+          if (calls < 3) throw new Error(`attempt ${calls} failed`);
+          return `ok after ${calls}`;
+        },
+      },
+    );
+
+    // Act
+    await host.start('o', 'r1');
+    const status = await host.waitForCompletion('r1');
+
+    // Assess
+    expect(status.output).toBe('ok after 3');
+    const timers = status.history.filter((e) => e.EventType === HistoryEventType.TimerCreated);
+    expect(timers.map((e) => (e['FireAt'] as Date).getTime() - T0.getTime())).toEqual([5000, 5000 + 10000]);
+    expect(status.history.filter((e) => e.EventType === HistoryEventType.TaskFailed)).toHaveLength(2);
+  });
+
+  it('fails the instance when every attempt fails, with the activity error', async () => {
+    // Prepare
+    const orchestrator: OrchestrationHandler = function* (context) {
+      return (yield context.df.callActivityWithRetry(
+        'broken',
+        new df.RetryOptions(1000, 2),
+        null,
+      )) as unknown;
+    };
+    const host = hostWith(
+      { o: orchestrator },
+      {
+        broken: () => {
+          throw new Error('always broken');
+        },
+      },
+    );
+
+    // Act
+    await host.start('o', 'f1');
+    const status = await host.waitForCompletion('f1');
+
+    // Assess
+    expect(status.runtimeStatus).toBe('Failed');
+    expect(status.error).toBe('Error: always broken');
+  });
+
+  it('fast-forwards a durable timer: currentUtcDateTime moves to the fire time', async () => {
+    // Prepare
+    const orchestrator: OrchestrationHandler = function* (context) {
+      const start = context.df.currentUtcDateTime.toISOString();
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 90_000));
+      return [start, context.df.currentUtcDateTime.toISOString()];
+    };
+    const host = hostWith({ o: orchestrator }, {});
+
+    // Act
+    await host.start('o', 't1');
+    const status = await host.waitForCompletion('t1');
+
+    // Assess
+    expect(status.output).toEqual(['2026-11-25T10:00:00.000Z', '2026-11-25T10:01:30.000Z']);
+  });
+
+  describe('an external event raced against a timer', () => {
+    const orchestrator: OrchestrationHandler = function* (context) {
+      const timer = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 3_600_000));
+      const event = context.df.waitForExternalEvent('approval');
+      context.df.setCustomStatus({ phase: 'waiting' });
+      const winner = yield context.df.Task.any([event, timer]);
+      if (winner === event) {
+        timer.cancel();
+        return { got: event.result };
+      }
+      return { got: 'timeout' };
+    };
+
+    it('waits (stays Running) until the event is raised, then completes with its data', async () => {
+      // Prepare
+      const host = hostWith({ o: orchestrator }, {});
+      await host.start('o', 'e1');
+
+      // Act
+      const waiting = await host.waitForIdle('e1');
+      await host.raiseEvent('e1', 'approval', { decision: 'approve' });
+      const done = await host.waitForCompletion('e1');
+
+      // Assess
+      expect(waiting.runtimeStatus).toBe('Running');
+      expect(waiting.customStatus).toEqual({ phase: 'waiting' });
+      expect(waiting.waitingForEvents).toEqual(['approval']);
+      expect(done.output).toEqual({ got: { decision: 'approve' } });
+    });
+
+    it('fires the timer only when told to fast-forward', async () => {
+      // Prepare
+      const host = hostWith({ o: orchestrator }, {});
+      await host.start('o', 'e2');
+      await host.waitForIdle('e2');
+
+      // Act
+      await host.fastForward('e2');
+      const done = await host.waitForCompletion('e2');
+
+      // Assess
+      expect(done.output).toEqual({ got: 'timeout' });
+    });
+
+    it('delivers an event raised before the wait started', async () => {
+      // Prepare
+      const late: OrchestrationHandler = function* (context) {
+        yield context.df.callActivity('slow', null);
+        return (yield context.df.waitForExternalEvent('go')) as unknown;
+      };
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const host = hostWith({ o: late }, { slow: () => gate });
+      await host.start('o', 'e3');
+
+      // Act
+      await host.raiseEvent('e3', 'go', 'early');
+      release();
+      const done = await host.waitForCompletion('e3');
+
+      // Assess
+      expect(done.output).toBe('early');
+    });
+  });
+
+  it('joins a second start of an instance that is running, and restarts a finished one', async () => {
+    // Prepare
+    const orchestrator: OrchestrationHandler = function* (context) {
+      return (yield context.df.waitForExternalEvent('go')) as unknown;
+    };
+    const host = hostWith({ o: orchestrator }, {});
+    const first = await host.start('o', 'same', 1);
+
+    // Act
+    const second = await host.start('o', 'same', 2);
+    await host.raiseEvent('same', 'go', 'done');
+    const finished = await host.waitForCompletion('same');
+    const third = await host.start('o', 'same', 3);
+
+    // Assess
+    expect(first.joined).toBe(false);
+    expect(second).toEqual({ instanceId: 'same', joined: true, runtimeStatus: 'Pending' });
+    expect(finished.input).toBe(1);
+    expect(third.joined).toBe(false);
+    expect(host.getStatus('same')?.input).toBe(3);
+  });
+
+  it.each([
+    [
+      'an unknown orchestrator',
+      () => hostWith({}, {}).start('nope', 'x'),
+      'Orchestrator "nope" is not registered.',
+    ],
+    [
+      'an event for an unknown instance',
+      () => hostWith({}, {}).raiseEvent('x', 'e'),
+      'No orchestration instance "x".',
+    ],
+  ])('refuses %s', async (_case, act, message) => {
+    // Act / Assess
+    await expect(act()).rejects.toThrow(message);
+  });
+
+  it('fails an instance that calls an activity nobody registered', async () => {
+    // Prepare
+    const orchestrator: OrchestrationHandler = function* (context) {
+      return (yield context.df.callActivity('missing', null)) as unknown;
+    };
+    const host = hostWith({ o: orchestrator }, {});
+
+    // Act
+    await host.start('o', 'm1');
+    const status = await host.waitForCompletion('m1');
+
+    // Assess
+    expect(status.error).toBe('Error: Activity "missing" is not registered.');
+  });
+});

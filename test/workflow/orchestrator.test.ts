@@ -1,0 +1,237 @@
+import { createActivities } from '../../src/workflow/activities';
+import type { WorkflowInput, WorkflowStatus } from '../../src/workflow/contracts';
+import { HistoryEventType, type HistoryEvent } from '../../src/workflow/host/events';
+import { LocalDurableHost } from '../../src/workflow/host/localDurableHost';
+import { APPROVAL_EVENT, ORCHESTRATOR_NAME } from '../../src/workflow/names';
+import { probeDoctorOrchestrator } from '../../src/workflow/orchestrator';
+import type { Report } from '../../src/model/report';
+import { fakeWorld, LB_ID, type FakeOptions } from './fakes';
+
+const T0 = new Date('2026-11-25T10:00:00.000Z');
+
+function setup(options: FakeOptions) {
+  const world = fakeWorld(options);
+  const host = new LocalDurableHost({
+    orchestrators: { [ORCHESTRATOR_NAME]: probeDoctorOrchestrator },
+    activities: createActivities(world.deps),
+    clock: () => T0,
+  });
+  return { world, host };
+}
+
+const input = (mode: WorkflowInput['mode']): WorkflowInput => ({
+  loadBalancerId: LB_ID,
+  mode,
+  alertId: 'alert-1',
+});
+const of = (history: HistoryEvent[], type: HistoryEventType) => history.filter((e) => e.EventType === type);
+
+describe('probeDoctorOrchestrator', () => {
+  it('fixes an NSG block without approval, waits for the probe, validates: resolved', async () => {
+    // Prepare
+    const { world, host } = setup({ backends: 3, down: [0, 2] });
+
+    // Act
+    await host.start(ORCHESTRATOR_NAME, 'run-1', input('fix'));
+    const status = await host.waitForCompletion('run-1');
+
+    // Assess
+    const report = status.output as Report;
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(report.verdict).toBe('resolved');
+    expect(report.runId).toBe('run-1');
+    expect(report.alertId).toBe('alert-1');
+    expect(report.fixes.map((f) => [f.kind, f.status])).toEqual([['nsg-allow-probe', 'applied']]);
+    expect(report.backends.map((b) => b.probeState)).toEqual(['up', 'up', 'up']);
+    expect(report.escalation).toBeUndefined();
+    // probe 5 s x threshold 2 + 30 s margin, measured from the durable clock only
+    const timers = of(status.history, HistoryEventType.TimerCreated);
+    expect(timers.map((t) => (t['FireAt'] as Date).toISOString())).toEqual(['2026-11-25T10:00:40.000Z']);
+    expect(status.customStatus).toEqual<WorkflowStatus>({
+      phase: 'done',
+      backendsTotal: 3,
+      backendsDown: 0,
+      checked: 2,
+      fixesPlanned: 1,
+    });
+    expect(world.audit.map((e) => e.activity)).toEqual([
+      'getPolicy',
+      'discoverTopology',
+      'readProbeHealth',
+      'checkBackend',
+      'checkBackend',
+      'diagnose',
+      'planFixes',
+      'applyFixes',
+      'validate',
+      'finalizeReport',
+    ]);
+    expect(new Set(world.audit.map((e) => `${e.runId}|${e.alertId}`))).toEqual(new Set(['run-1|alert-1']));
+  });
+
+  it('in observe mode plans without applying and escalates what stays down', async () => {
+    // Prepare
+    const { world, host } = setup({ backends: 2, down: [1] });
+
+    // Act
+    await host.start(ORCHESTRATOR_NAME, 'run-o', input('observe'));
+    const report = (await host.waitForCompletion('run-o')).output as Report;
+
+    // Assess
+    expect(report.verdict).toBe('escalated');
+    expect(report.fixes.map((f) => f.status)).toEqual(['planned']);
+    expect(report.escalation).toEqual({ supportTicket: { title: '1 backends down' }, submitted: false });
+    expect(world.calls['applyFixes']).toBeUndefined();
+    expect(world.calls['validate']).toBeUndefined();
+  });
+
+  it('reports healthy and checks nothing when no backend is down', async () => {
+    // Prepare
+    const { world, host } = setup({ backends: 4, down: [] });
+
+    // Act
+    await host.start(ORCHESTRATOR_NAME, 'run-h', input('fix'));
+    const report = (await host.waitForCompletion('run-h')).output as Report;
+
+    // Assess
+    expect(report.verdict).toBe('healthy');
+    expect(report.fixes).toEqual([]);
+    expect(world.calls['checkBackend']).toBeUndefined();
+  });
+
+  it('turns a failing checkBackend into a finding and checks the other backends', async () => {
+    // Prepare
+    const { world, host } = setup({ backends: 4, down: [0, 1, 2], broken: [1] });
+
+    // Act
+    await host.start(ORCHESTRATOR_NAME, 'run-b', input('fix'));
+    const report = (await host.waitForCompletion('run-b')).output as Report;
+
+    // Assess
+    expect(world.calls['checkBackend']).toBe(3);
+    expect(report.backends[1]?.causes).toEqual([
+      { id: 'unknown', summary: 'checks failed: Run Command on 10.0.0.5 failed: VM agent not ready' },
+    ]);
+    expect(report.backends.map((b) => b.probeState)).toEqual(['up', 'down', 'up', 'up']);
+    expect(report.verdict).toBe('escalated');
+    expect(world.audit.filter((e) => e.activity === 'checkBackend' && e.outcome === 'failed')).toHaveLength(
+      1,
+    );
+  });
+
+  describe('approval', () => {
+    it.each([
+      ['approve', { decision: 'approve', by: 'ops@example.com' }, 'resolved', 'applied', undefined],
+      [
+        'reject',
+        { decision: 'reject', by: 'ops@example.com' },
+        'escalated',
+        'skipped',
+        'approval rejected by ops@example.com',
+      ],
+      [
+        'a malformed decision (counts as reject)',
+        { decision: 'yes' },
+        'escalated',
+        'skipped',
+        'approval rejected by malformed approval event',
+      ],
+    ])('%s', async (_case, event, verdict, fixStatus, reason) => {
+      // Prepare
+      const { world, host } = setup({ backends: 2, down: [0], fixKind: 'start-vm' });
+      await host.start(ORCHESTRATOR_NAME, 'run-a', input('fix'));
+      const waiting = await host.waitForIdle('run-a');
+
+      // Act
+      await host.raiseEvent('run-a', APPROVAL_EVENT, event);
+      const report = (await host.waitForCompletion('run-a')).output as Report;
+
+      // Assess
+      expect(waiting.runtimeStatus).toBe('Running');
+      expect(waiting.customStatus).toMatchObject({
+        phase: 'awaiting-approval',
+        approvalDeadline: '2026-11-25T11:00:00.000Z',
+      });
+      expect(report.verdict).toBe(verdict);
+      expect(report.fixes[0]?.status).toBe(fixStatus);
+      expect(report.fixes[0]?.reason).toBe(reason);
+      expect(world.applied()).toBe(fixStatus === 'applied');
+    });
+
+    it('times out on the durable timer and skips the fix', async () => {
+      // Prepare
+      const { world, host } = setup({
+        backends: 2,
+        down: [0],
+        fixKind: 'guest-firewall-allow',
+        policy: { approvalTimeoutMinutes: 15 },
+      });
+      await host.start(ORCHESTRATOR_NAME, 'run-t', input('fix'));
+      await host.waitForIdle('run-t');
+
+      // Act
+      await host.fastForward('run-t');
+      const status = await host.waitForCompletion('run-t');
+
+      // Assess
+      const report = status.output as Report;
+      expect(report.fixes[0]).toMatchObject({ status: 'skipped', reason: 'approval timed out' });
+      expect(report.verdict).toBe('escalated');
+      expect(world.applied()).toBe(false);
+      const fired = of(status.history, HistoryEventType.TimerFired);
+      expect(fired.map((e) => (e['FireAt'] as Date).toISOString())).toEqual(['2026-11-25T10:15:00.000Z']);
+    });
+  });
+
+  it('fans out 300 failing backends in batches of the configured size', async () => {
+    // Prepare
+    const all = Array.from({ length: 300 }, (_, i) => i);
+    const { world, host } = setup({ backends: 300, down: all, policy: { fanoutBatchSize: 20 } });
+
+    // Act
+    await host.start(ORCHESTRATOR_NAME, 'run-300', input('observe'));
+    const status = await host.waitForCompletion('run-300');
+
+    // Assess
+    expect(world.calls['checkBackend']).toBe(300);
+    expect(world.maxConcurrentChecks()).toBe(20);
+    // every episode schedules at most one batch: history per episode stays bounded
+    const episodes: number[] = [];
+    let scheduled = 0;
+    for (const e of status.history) {
+      if (e.EventType === HistoryEventType.TaskScheduled) scheduled += 1;
+      if (e.EventType === HistoryEventType.OrchestratorCompleted) {
+        episodes.push(scheduled);
+        scheduled = 0;
+      }
+    }
+    expect(Math.max(...episodes)).toBe(20);
+    expect(episodes.filter((n) => n === 20)).toHaveLength(15);
+    expect((status.output as Report).backends).toHaveLength(300);
+    expect(status.customStatus).toMatchObject({ checked: 300, backendsTotal: 300 });
+  });
+
+  it.each([
+    [
+      { loadBalancerId: 'lb-web', mode: 'fix' },
+      'Invalid orchestration input: $.loadBalancerId: expected /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/loadBalancers/<name>',
+    ],
+    [
+      { loadBalancerId: LB_ID, mode: 'repair' },
+      'Invalid orchestration input: $.mode: expected observe or fix',
+    ],
+    [undefined, 'Invalid orchestration input: $: Invalid input: expected object, received undefined'],
+  ])('fails on invalid input %j', async (bad, message) => {
+    // Prepare
+    const { world, host } = setup({ backends: 1, down: [] });
+
+    // Act
+    await host.start(ORCHESTRATOR_NAME, 'run-bad', bad);
+    const status = await host.waitForCompletion('run-bad');
+
+    // Assess
+    expect(status.runtimeStatus).toBe('Failed');
+    expect(status.error).toBe(message);
+    expect(world.audit).toEqual([]);
+  });
+});
