@@ -1,0 +1,43 @@
+/**
+ * The Run Command scripts probe-doctor sends to a backend VM: one guest check per VM and probe, and the
+ * peer TCP test used to validate a fix. Every value is validated before it reaches a script.
+ */
+import { linuxGuestScript, linuxTcpTestScript } from './linux';
+import { validateIPv4, validatePort, validateScriptValues, type ScriptProbe } from './values';
+import { windowsGuestScript, windowsTcpTestScript } from './windows';
+
+export type { ScriptProbe } from './values';
+export { bashQuote, powershellQuote } from './values';
+
+export type GuestOs = 'linux' | 'windows';
+
+/** The body of a `runCommand` POST. */
+export interface RunCommandScript {
+  commandId: 'RunShellScript' | 'RunPowerShellScript';
+  script: string[];
+}
+
+const commandIdFor = (os: GuestOs): RunCommandScript['commandId'] =>
+  os === 'linux' ? 'RunShellScript' : 'RunPowerShellScript';
+
+/**
+ * The guest check for one probe as seen from the NIC address it targets. Throws
+ * `UnsafeScriptValueError` naming the parameter when a value could not be a real probe's.
+ */
+export function buildGuestScript(os: GuestOs, probe: ScriptProbe, nicAddress: string): RunCommandScript {
+  const values = validateScriptValues(probe, nicAddress);
+  return {
+    commandId: commandIdFor(os),
+    script: os === 'linux' ? linuxGuestScript(values) : windowsGuestScript(values),
+  };
+}
+
+/** The peer TCP test: can this VM open `targetIp:port`? Throws `UnsafeScriptValueError` on bad values. */
+export function buildTcpTestScript(os: GuestOs, targetIp: string, port: number): RunCommandScript {
+  const ip = validateIPv4(targetIp, 'targetIp');
+  const p = validatePort(port);
+  return {
+    commandId: commandIdFor(os),
+    script: os === 'linux' ? linuxTcpTestScript(ip, p) : windowsTcpTestScript(ip, p),
+  };
+}

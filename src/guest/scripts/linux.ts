@@ -1,0 +1,156 @@
+/**
+ * The Linux guest check, as RunShellScript lines. Values are validated by the caller
+ * ({@link validateScriptValues}) and set once, quoted, at the top; the body only ever reads them as
+ * "$PD_X", so no value is ever parsed as shell code.
+ */
+import { SECTIONS, SECTION_END, sectionStart } from '../sections';
+import { bashQuote, type ScriptValues } from './values';
+
+/** The WireServer / probe source address. */
+export const WIRE_SERVER = '168.63.129.16';
+
+/**
+ * awk helper shared by the trimming filters: does a port list (`80`, `80,443`, `1000:2000`,
+ * `1000-2000`) contain the probe port?
+ */
+const AWK_HASPORT =
+  'function hasport(s,   n, i, a, r) { n = split(s, a, ","); for (i = 1; i <= n; i++) { if (split(a[i], r, /[-:]/) == 2) { if (p + 0 >= r[1] + 0 && p + 0 <= r[2] + 0) return 1 } else if (a[i] + 0 == p + 0) return 1 } return 0 }';
+
+const section = (name: string, body: string[]): string[] => [
+  `echo '${sectionStart(name)}'`,
+  ...body,
+  `echo '${SECTION_END}'`,
+];
+
+/** The variable lines at the top of the script. */
+export function linuxVariables(vars: Record<string, string>): string[] {
+  return Object.entries(vars).map(([k, v]) => `${k}=${bashQuote(v)}`);
+}
+
+/** Builds the RunShellScript lines for one probe on one NIC address. */
+export function linuxGuestScript(values: ScriptValues): string[] {
+  const vars: Record<string, string> = {
+    PD_PORT: String(values.port),
+    PD_ADDR: values.address,
+    PD_PROTO: values.protocol,
+  };
+  if (values.path !== undefined) vars.PD_PATH = values.path;
+  vars.PD_WIRE = WIRE_SERVER;
+  const lines = [
+    '#!/bin/bash',
+    '# probe-doctor guest check (linux) v1',
+    ...linuxVariables(vars),
+    'export LC_ALL=C',
+    'pd_has() { command -v "$1" >/dev/null 2>&1; }',
+    'PD_DEV=$(ip -o -4 addr show 2>/dev/null | awk -v a="$PD_ADDR" \'{ split($4, x, "/"); if (x[1] == a) print $2 }\')',
+    // Only rows that can decide the probe survive: INPUT/OUTPUT policies, rules naming the probe port or
+    // 168.63.129.16, and rules without a port (jumps, catch-all drops). FORWARD, LOG, UDP and ICMP rows
+    // cannot, and Azure keeps only the last 4096 bytes.
+    'pd_trim_ipt() {',
+    `  awk -v p="$PD_PORT" '${AWK_HASPORT}`,
+    '    /^#/ { next }',
+    '    /^\\*/ || /^COMMIT/ { print; next }',
+    '    /^:/ { if ($1 == ":INPUT" || $1 == ":OUTPUT") print; next }',
+    '    /^-P / { if ($2 == "INPUT" || $2 == "OUTPUT") print; next }',
+    '    /^-N / { next }',
+    '    /^-A (FORWARD|[^ ]*-forward) / { next }',
+    '    / -j (LOG|NFLOG)( |$)/ { next }',
+    '    / -p (udp|icmp|17|1) / { next }',
+    '    / --dports? / && !/168\\.63\\.129\\.16/ { for (i = 1; i < NF; i++) if (($i == "--dport" || $i == "--dports") && $(i - 1) != "!" && !hasport($(i + 1))) next }',
+    "    { print }'",
+    '}',
+    // Tables iptables-nft manages are already in the iptables section; the rest is trimmed like above.
+    'pd_trim_nft() {',
+    `  awk -v p="$PD_PORT" '${AWK_HASPORT}`,
+    '    /^# Warning: table .* managed by iptables-nft/ { skipnext = 1; next }',
+    '    /^table / { skipping = skipnext; skipnext = 0 }',
+    '    skipping { if ($0 ~ /^}/) skipping = 0; next }',
+    '    /(udp dport|icmp type|icmpv6 type)/ { next }',
+    '    /dport/ && !/168\\.63\\.129\\.16/ { s = $0; sub(/.*dport /, "", s); if (s !~ /^!= /) { if (s ~ /^[{]/) { sub(/^[{] */, "", s); sub(/ *[}].*/, "", s); gsub(/ /, "", s) } else sub(/ .*/, "", s); if (!hasport(s)) next } }',
+    "    { print }'",
+    '}',
+    'pd_trim_ufw() {',
+    `  awk -v p="$PD_PORT" '${AWK_HASPORT}`,
+    '    /\\(v6\\)/ { next }',
+    '    { t = $1; if ($1 ~ /^\\[/) t = ($2 ~ /^[0-9]+\\]$/) ? $3 : $2 }',
+    '    t ~ /^[0-9][0-9,:]*(\\/(tcp|udp))?$/ { sub(/\\/.*/, "", t); if (!hasport(t)) next }',
+    "    { print }'",
+    '}',
+    'PD_FIREWALLD=0',
+    'if pd_has firewall-cmd && firewall-cmd --state >/dev/null 2>&1; then PD_FIREWALLD=1; fi',
+    ...section(SECTIONS.iptables, [
+      'if pd_has iptables-save; then iptables-save -t filter 2>/dev/null | pd_trim_ipt',
+      'elif pd_has iptables; then iptables -S 2>/dev/null | pd_trim_ipt',
+      "else echo 'not installed'; fi",
+    ]),
+    ...section(SECTIONS.nft, [
+      // firewalld's own nft tables are large; its --list-all says the same in a few lines.
+      'if [ "$PD_FIREWALLD" = 1 ]; then echo \'skipped: firewalld\'',
+      'elif pd_has nft; then nft list ruleset 2>/dev/null | pd_trim_nft',
+      "else echo 'not installed'; fi",
+    ]),
+    ...section(SECTIONS.firewalld, [
+      'if [ "$PD_FIREWALLD" = 1 ]; then',
+      '  PD_ZONE=$(firewall-cmd --get-zone-of-interface="$PD_DEV" 2>/dev/null || firewall-cmd --get-default-zone)',
+      '  firewall-cmd --list-all --zone="$PD_ZONE" 2>&1',
+      "else echo 'not running'; fi",
+    ]),
+    ...section(SECTIONS.ufw, [
+      "if pd_has ufw; then ufw status verbose 2>&1 | pd_trim_ufw; else echo 'not installed'; fi",
+    ]),
+    ...section(SECTIONS.addr, ['ip -o -4 addr show 2>&1']),
+    // The reply to 168.63.129.16 must leave by the NIC the probe arrived on; `from` honours policy routing.
+    ...section(SECTIONS.route, [
+      'ip route get "$PD_WIRE" 2>&1',
+      'ip route get "$PD_WIRE" from "$PD_ADDR" 2>&1',
+    ]),
+    ...section(SECTIONS.sysctl, ['sysctl net.ipv4.tcp_timestamps 2>&1']),
+    ...section(SECTIONS.listen, [
+      'if pd_has ss; then ss -ltn 2>&1 | head -n 60',
+      'elif pd_has netstat; then netstat -ltn 2>&1 | head -n 60',
+      "else echo 'not installed: ss, netstat'; fi",
+    ]),
+  ];
+  if (values.protocol !== 'Tcp') {
+    lines.push(
+      'PD_SCHEME=http',
+      'if [ "$PD_PROTO" = Https ]; then PD_SCHEME=https; fi',
+      'PD_URL="$PD_SCHEME://$PD_ADDR:$PD_PORT$PD_PATH"',
+      // -k: the probe accepts any chain of SHA256-or-stronger certificates and checks no host name, so a
+      // certificate curl would reject is not why the probe fails. -g: no URL globbing of [] and {}.
+      ...section(SECTIONS.http, [
+        'if pd_has curl; then curl -sS -k -g -o /dev/null -w \'%{http_code}\' --connect-timeout 3 --max-time 5 --url "$PD_URL" 2>&1; echo " exit=$?"',
+        'elif pd_has wget; then wget -S -O /dev/null -T 5 --no-check-certificate "$PD_URL" 2>&1 | awk \'/^  HTTP\\//{ c = $2 } END { print "wget status=" (c == "" ? "000" : c) }\'',
+        "else echo 'not installed: curl, wget'; fi",
+      ]),
+    );
+  }
+  lines.push("echo '=== done ==='");
+  return lines;
+}
+
+/**
+ * Peer connectivity test (validation): bash's /dev/tcp under `timeout`, `nc -zv` when `timeout` is
+ * missing, and the time it took. Target and port reach the inner shell as positional arguments, never
+ * as code.
+ */
+export function linuxTcpTestScript(targetIp: string, port: number): string[] {
+  return [
+    '#!/bin/bash',
+    '# probe-doctor tcp test (linux) v1',
+    ...linuxVariables({ PD_TARGET: targetIp, PD_PORT: String(port) }),
+    'export LC_ALL=C',
+    ...section(SECTIONS.tcpTest, [
+      'pd_start=$(date +%s%N)',
+      'if command -v timeout >/dev/null 2>&1; then',
+      "  echo 'tool=bash-dev-tcp'",
+      '  timeout 5 bash -c \'</dev/tcp/$1/$2\' bash "$PD_TARGET" "$PD_PORT" 2>&1 && echo open || echo "exit=$?"',
+      'elif command -v nc >/dev/null 2>&1; then',
+      "  echo 'tool=nc'",
+      '  nc -zv -w 3 "$PD_TARGET" "$PD_PORT" 2>&1; echo "exit=$?"',
+      "else echo 'tool=none'; fi",
+      'pd_end=$(date +%s%N)',
+      'echo "elapsed_ms=$(( (pd_end - pd_start) / 1000000 ))"',
+    ]),
+  ];
+}

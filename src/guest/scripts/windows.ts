@@ -1,0 +1,95 @@
+/**
+ * The Windows guest check, as RunPowerShellScript lines (Windows PowerShell 5.1, what Run Command
+ * runs). Values are validated by the caller and set once, in verbatim single-quoted strings, at the top.
+ * Sections whose format no cmdlet fixes (firewall rules, routes) are printed one compact line per item.
+ */
+import { SECTIONS, SECTION_END, sectionStart } from '../sections';
+import { WIRE_SERVER } from './linux';
+import { powershellQuote, type ScriptValues } from './values';
+
+const section = (name: string, body: string[]): string[] => [
+  `'${sectionStart(name)}'`,
+  ...body,
+  `'${SECTION_END}'`,
+];
+
+/** The variable lines at the top of the script. */
+export function windowsVariables(vars: Record<string, string>): string[] {
+  return Object.entries(vars).map(([k, v]) => `$${k} = ${powershellQuote(v)}`);
+}
+
+/** Builds the RunPowerShellScript lines for one probe on one NIC address. */
+export function windowsGuestScript(values: ScriptValues): string[] {
+  const vars: Record<string, string> = {
+    PD_PORT: String(values.port),
+    PD_ADDR: values.address,
+    PD_PROTO: values.protocol,
+  };
+  if (values.path !== undefined) vars.PD_PATH = values.path;
+  vars.PD_WIRE = WIRE_SERVER;
+  const lines = [
+    '# probe-doctor guest check (windows) v1',
+    ...windowsVariables(vars),
+    "$ErrorActionPreference = 'Continue'",
+    "$ProgressPreference = 'SilentlyContinue'",
+    '$pdPort = [int]$PD_PORT',
+    "function PdPortCovers($spec) { foreach ($s in @($spec)) { if ($s -eq 'Any') { return $true }; if ($s -match '^(\\d+)-(\\d+)$') { if ($pdPort -ge [int]$Matches[1] -and $pdPort -le [int]$Matches[2]) { return $true } } elseif ($s -eq $PD_PORT) { return $true } }; return $false }",
+    ...section(SECTIONS.winfwProfile, [
+      "try { 'active={0}' -f (Get-NetConnectionProfile -ErrorAction Stop | Select-Object -First 1).NetworkCategory } catch { 'active=unknown' }",
+      "Get-NetFirewallProfile | ForEach-Object { '{0} Enabled={1} DefaultInboundAction={2}' -f $_.Name, $_.Enabled, $_.DefaultInboundAction }",
+    ]),
+    // One query per filter type, joined by InstanceID: per-rule filter queries take minutes on a VM
+    // with hundreds of rules. Only enabled inbound TCP/Any rules that cover the probe port are printed.
+    ...section(SECTIONS.winfwRules, [
+      '$pdPf = @{}; foreach ($f in Get-NetFirewallPortFilter -All) { $pdPf[$f.InstanceID] = $f }',
+      '$pdAf = @{}; foreach ($f in Get-NetFirewallAddressFilter -All) { $pdAf[$f.InstanceID] = $f }',
+      'foreach ($r in Get-NetFirewallRule -Direction Inbound -Enabled True) {',
+      '  $pf = $pdPf[$r.InstanceID]; $af = $pdAf[$r.InstanceID]',
+      "  if ($pf -and ($pf.Protocol -eq 'TCP' -or $pf.Protocol -eq 'Any') -and (PdPortCovers $pf.LocalPort)) {",
+      "    '{0}|{1}|{2}|{3}|{4}|{5}' -f $r.Action, $r.Profile, $pf.Protocol, (@($pf.LocalPort) -join ','), (@($af.RemoteAddress) -join ','), $r.DisplayName",
+      '  }',
+      '}',
+    ]),
+    ...section(SECTIONS.addr, [
+      "Get-NetIPAddress -AddressFamily IPv4 | ForEach-Object { '{0}/{1} {2}' -f $_.IPAddress, $_.PrefixLength, $_.InterfaceAlias }",
+    ]),
+    ...section(SECTIONS.route, [
+      "try { $fr = Find-NetRoute -RemoteIPAddress $PD_WIRE -ErrorAction Stop; $ip = $fr | Where-Object { $_.IPAddress } | Select-Object -First 1; $rt = $fr | Where-Object { $_.NextHop } | Select-Object -First 1; '{0} via {1} src {2} dev {3}' -f $PD_WIRE, $rt.NextHop, $ip.IPAddress, $rt.InterfaceAlias } catch { 'error={0}' -f $_.Exception.Message }",
+    ]),
+    ...section(SECTIONS.listen, [
+      'try { Get-NetTCPConnection -State Listen -ErrorAction Stop | Sort-Object LocalPort | Format-Table -Property LocalAddress,LocalPort,OwningProcess -AutoSize | Out-String -Width 120 }',
+      "catch { netstat -an | Select-String 'LISTENING' | ForEach-Object { $_.Line } }",
+    ]),
+  ];
+  if (values.protocol !== 'Tcp') {
+    lines.push(
+      "$pdScheme = 'http'",
+      // The probe accepts any SHA256-or-stronger chain and checks no host name: skip validation here
+      // so a certificate the local client would reject is not mistaken for the probe's failure.
+      "if ($PD_PROTO -eq 'Https') { $pdScheme = 'https'; [System.Net.ServicePointManager]::ServerCertificateValidationCallback = { $true } }",
+      "$PD_URL = '{0}://{1}:{2}{3}' -f $pdScheme, $PD_ADDR, $PD_PORT, $PD_PATH",
+      ...section(SECTIONS.http, [
+        "try { $r = Invoke-WebRequest -Uri $PD_URL -UseBasicParsing -TimeoutSec 5 -MaximumRedirection 0 -ErrorAction Stop; 'status={0}' -f [int]$r.StatusCode }",
+        "catch { if ($_.Exception.Response) { 'status={0}' -f [int]$_.Exception.Response.StatusCode }; 'error={0}' -f $_.Exception.Message }",
+      ]),
+    );
+  }
+  lines.push("'=== done ==='");
+  return lines;
+}
+
+/** Peer connectivity test (validation): PsPing when present, else Test-NetConnection; and the time taken. */
+export function windowsTcpTestScript(targetIp: string, port: number): string[] {
+  return [
+    '# probe-doctor tcp test (windows) v1',
+    ...windowsVariables({ PD_TARGET: targetIp, PD_PORT: String(port) }),
+    "$ProgressPreference = 'SilentlyContinue'",
+    ...section(SECTIONS.tcpTest, [
+      '$pdSw = [Diagnostics.Stopwatch]::StartNew()',
+      '$pdPs = Get-Command psping -ErrorAction SilentlyContinue',
+      "if ($pdPs) { 'tool=psping'; & $pdPs.Source -accepteula -n 3 ('{0}:{1}' -f $PD_TARGET, $PD_PORT) 2>&1 | Out-String }",
+      "else { 'tool=Test-NetConnection'; Test-NetConnection -ComputerName $PD_TARGET -Port ([int]$PD_PORT) 3>&1 | Out-String }",
+      "'elapsed_ms={0}' -f $pdSw.ElapsedMilliseconds",
+    ]),
+  ];
+}

@@ -1,0 +1,271 @@
+/**
+ * The sandbox's answer to `POST .../runCommand`: renders the scenario's guest state as the real commands
+ * print it, inside the sections of the script probe-doctor sent, so the real parsers read it. Returns
+ * ARM's RunCommandResult body in the Linux or Windows shape, cut to the last 4096 bytes as Azure does.
+ */
+import { RUN_COMMAND_OUTPUT_LIMIT } from '../../guest/parse/guestOutput';
+import { SECTIONS, SECTION_END, sectionStart } from '../../guest/sections';
+import { endpointByIp, endpointOf, vmNicIds } from '../derive/arm';
+import { deviceName } from '../derive/guest';
+import { tcpReachability as defaultTcpReachability } from '../derive/reachability';
+import { ipConfigurations } from '../derive/vmFacts';
+import { SandboxHttpError } from '../httpError';
+import { findGuest, findResource, type SandboxState } from '../state';
+import {
+  httpStatus,
+  localConnect,
+  renderCurl,
+  renderFirewalld,
+  renderIptables,
+  renderLinuxAddr,
+  renderLinuxRoute,
+  renderNft,
+  renderSs,
+  renderUfw,
+  routeToWire,
+  type RenderContext,
+} from './render';
+import { parseScriptVariables } from './scriptVariables';
+
+export { parseScriptVariables } from './scriptVariables';
+
+export interface RunCommandInput {
+  commandId: string;
+  script?: string[];
+  parameters?: { name: string; value: string }[];
+}
+
+/** The peer reachability model; injectable so tests can pin it. */
+export type TcpReachability = (
+  state: SandboxState,
+  fromVmId: string,
+  toIp: string,
+  port: number,
+) => { reachable: boolean; reason: string };
+
+/** Keeps the last `limit` bytes of UTF-8 text, as Azure does with Run Command output. */
+export function lastBytes(text: string, limit = RUN_COMMAND_OUTPUT_LIMIT): string {
+  const buf = Buffer.from(text, 'utf8');
+  return buf.length <= limit ? text : buf.subarray(buf.length - limit).toString('utf8');
+}
+
+const section = (name: string, body: string) => `${sectionStart(name)}\n${body}\n${SECTION_END}`;
+
+function contextFor(state: SandboxState, vmId: string, vars: Record<string, string>): RenderContext {
+  const guest = findGuest(state, vmId);
+  if (!guest) throw new SandboxHttpError(404, 'NotFound', `no guest facts for ${vmId}`);
+  const vm = findResource(state, vmId);
+  const interfaces = vmNicIds(vm).flatMap((nicId, index) => {
+    const nic = findResource(state, nicId);
+    const ipConfig = nic ? ipConfigurations(nic)[0] : undefined;
+    if (!nic || !ipConfig) return [];
+    const ep = endpointOf(state, nic, ipConfig);
+    const rawPrefix = (ep.subnet?.properties as Record<string, unknown> | undefined)?.addressPrefix;
+    const prefix = typeof rawPrefix === 'string' ? rawPrefix : '/24';
+    return ep.ipAddress === undefined
+      ? []
+      : [
+          {
+            device: deviceName(guest.os, index),
+            address: ep.ipAddress,
+            prefixLength: Number(prefix.split('/')[1] ?? 24),
+          },
+        ];
+  });
+  const address = vars.PD_ADDR ?? interfaces[0]?.address ?? '';
+  const ep = endpointByIp(state, address);
+  return {
+    guest,
+    port: Number(vars.PD_PORT ?? '0'),
+    protocol: vars.PD_PROTO ?? 'Tcp',
+    path: vars.PD_PATH ?? '/',
+    address,
+    interfaces,
+    device: deviceName(guest.os, ep?.nicIndex ?? 0),
+  };
+}
+
+function renderLinuxCheck(ctx: RenderContext): string {
+  const tool = ctx.guest.firewallTool ?? 'iptables';
+  const parts = [
+    section(SECTIONS.iptables, renderIptables(ctx, tool)),
+    section(
+      SECTIONS.nft,
+      tool === 'nftables' ? renderNft(ctx) : tool === 'firewalld' ? 'skipped: firewalld' : 'not installed',
+    ),
+    section(SECTIONS.firewalld, tool === 'firewalld' ? renderFirewalld(ctx) : 'not running'),
+    section(SECTIONS.ufw, tool === 'ufw' ? renderUfw(ctx) : 'not installed'),
+    section(SECTIONS.addr, renderLinuxAddr(ctx)),
+    section(SECTIONS.route, renderLinuxRoute(ctx)),
+    // The scenario has no field for it; Linux's default is on (1).
+    section(SECTIONS.sysctl, 'net.ipv4.tcp_timestamps = 1'),
+    section(SECTIONS.listen, renderSs(ctx.guest)),
+  ];
+  if (ctx.protocol !== 'Tcp') parts.push(section(SECTIONS.http, renderCurl(ctx)));
+  return parts.join('\n') + '\n=== done ===\n';
+}
+
+function renderWindowsCheck(ctx: RenderContext): string {
+  const rules = ctx.guest.firewall
+    .filter((e) => e.protocol !== 'udp' && (e.port === undefined || e.port === ctx.port))
+    .map(
+      (e, i) =>
+        `${e.action === 'allow' ? 'Allow' : 'Block'}|Any|${e.protocol === 'tcp' ? 'TCP' : 'Any'}|${e.port ?? 'Any'}|${e.source ?? 'Any'}|scenario rule ${i + 1}`,
+    );
+  // The scenario's default is allow.
+  const profiles = [
+    'active=Public',
+    ...['Domain', 'Private', 'Public'].map((p) => `${p} Enabled=True DefaultInboundAction=Allow`),
+  ];
+  const listeners = ctx.guest.listening.filter((l) => l.protocol === 'tcp');
+  const width = Math.max(12, ...listeners.map((l) => l.address.length));
+  const table = [
+    '',
+    `${'LocalAddress'.padEnd(width)} LocalPort OwningProcess`,
+    `${'-'.repeat(12).padEnd(width)} --------- -------------`,
+    ...listeners.map(
+      (l, i) => `${l.address.padEnd(width)} ${String(l.port).padStart(9)} ${String(1000 + i).padStart(13)}`,
+    ),
+    '',
+  ].join('\n');
+  const route = routeToWire(ctx);
+  const src = ctx.interfaces.find((i) => i.device === route?.device)?.address ?? ctx.address;
+  const parts = [
+    section(SECTIONS.winfwProfile, profiles.join('\n')),
+    section(SECTIONS.winfwRules, rules.join('\n')),
+    section(
+      SECTIONS.addr,
+      ctx.interfaces.map((i) => `${i.address}/${i.prefixLength} ${i.device}`).join('\n'),
+    ),
+    section(
+      SECTIONS.route,
+      route
+        ? `168.63.129.16 via ${route.gateway ?? '0.0.0.0'} src ${src} dev ${route.device}`
+        : 'error=No matching MSFT_NetRoute objects found',
+    ),
+    section(SECTIONS.listen, table),
+  ];
+  if (ctx.protocol !== 'Tcp') {
+    const conn = localConnect(ctx);
+    const status = httpStatus(ctx);
+    const body =
+      conn === 'refused'
+        ? 'error=Unable to connect to the remote server'
+        : conn === 'timeout'
+          ? 'error=The operation has timed out'
+          : status === undefined
+            ? 'error=The underlying connection was closed: The connection was closed unexpectedly.'
+            : status === 200
+              ? 'status=200'
+              : `status=${status}\nerror=The remote server returned an error: (${status}).`;
+    parts.push(section(SECTIONS.http, body));
+  }
+  return parts.join('\n') + '\n=== done ===\n';
+}
+
+function renderTcpTest(
+  os: string,
+  vars: Record<string, string>,
+  result: { reachable: boolean; reason: string },
+): string {
+  const ip = vars.PD_TARGET ?? '';
+  const port = vars.PD_PORT ?? '';
+  const refused = result.reason.startsWith('refused');
+  if (os === 'linux') {
+    const body = result.reachable
+      ? 'open'
+      : refused
+        ? `bash: connect: Connection refused\nbash: line 1: /dev/tcp/${ip}/${port}: Connection refused\nexit=1`
+        : 'exit=124';
+    return (
+      section(
+        SECTIONS.tcpTest,
+        `tool=bash-dev-tcp\n${body}\nelapsed_ms=${result.reachable || refused ? 2 : 5002}`,
+      ) + '\n'
+    );
+  }
+  const lines = [
+    'tool=Test-NetConnection',
+    ...(result.reachable ? [] : [`WARNING: TCP connect to (${ip} : ${port}) failed`]),
+    '',
+    `ComputerName     : ${ip}`,
+    `RemoteAddress    : ${ip}`,
+    `RemotePort       : ${port}`,
+    'InterfaceAlias   : Ethernet',
+    `TcpTestSucceeded : ${result.reachable ? 'True' : 'False'}`,
+    '',
+    `elapsed_ms=${result.reachable || refused ? 3 : 21000}`,
+  ];
+  return section(SECTIONS.tcpTest, lines.join('\n')) + '\n';
+}
+
+/**
+ * Answers a Run Command on `vmId`. Throws {@link SandboxHttpError}: 409 Conflict while an earlier
+ * command is "still running" (`runCommandBusyTimes`), 409 OperationNotAllowed when the VM is not running.
+ */
+export function runCommandResult(
+  state: SandboxState,
+  vmId: string,
+  input: RunCommandInput,
+  deps: { tcpReachability?: TcpReachability } = {},
+): object {
+  const guest = findGuest(state, vmId);
+  if (!guest) throw new SandboxHttpError(404, 'NotFound', `no guest facts for ${vmId}`);
+  if (guest.runCommandBusyTimes > 0) {
+    guest.runCommandBusyTimes -= 1;
+    throw new SandboxHttpError(
+      409,
+      'Conflict',
+      'Run command extension execution is in progress. Please wait for completion before invoking a run command.',
+    );
+  }
+  if (guest.powerState !== 'running') {
+    throw new SandboxHttpError(
+      409,
+      'OperationNotAllowed',
+      'The operation requires the VM to be running (or set to run).',
+    );
+  }
+  const script = input.script ?? [];
+  const vars = parseScriptVariables(script);
+  const os = input.commandId === 'RunPowerShellScript' ? 'windows' : 'linux';
+  let stdout: string;
+  if (script.some((l) => l.startsWith('# probe-doctor tcp test'))) {
+    const reach = deps.tcpReachability ?? defaultTcpReachability;
+    stdout = renderTcpTest(os, vars, reach(state, vmId, vars.PD_TARGET ?? '', Number(vars.PD_PORT ?? '0')));
+  } else if (script.some((l) => l.startsWith('# probe-doctor guest check'))) {
+    const ctx = contextFor(state, vmId, vars);
+    stdout = os === 'linux' ? renderLinuxCheck(ctx) : renderWindowsCheck(ctx);
+  } else {
+    stdout = '';
+  }
+  stdout = lastBytes(stdout);
+  if (os === 'linux') {
+    return {
+      value: [
+        {
+          code: 'ProvisioningState/succeeded',
+          level: 'Info',
+          displayStatus: 'Provisioning succeeded',
+          message: `Enable succeeded: \n[stdout]\n${stdout}\n[stderr]\n`,
+        },
+      ],
+    };
+  }
+  return {
+    value: [
+      {
+        code: 'ComponentStatus/StdOut/succeeded',
+        level: 'Info',
+        displayStatus: 'Provisioning succeeded',
+        message: stdout,
+      },
+      {
+        code: 'ComponentStatus/StdErr/succeeded',
+        level: 'Info',
+        displayStatus: 'Provisioning succeeded',
+        message: '',
+      },
+    ],
+  };
+}

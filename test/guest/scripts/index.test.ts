@@ -1,0 +1,320 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UnsafeScriptValueError } from '../../../src/errors';
+import { buildGuestScript, buildTcpTestScript, powershellQuote } from '../../../src/guest/scripts';
+
+const FIXTURES = join(__dirname, '../../fixtures/guest/linux');
+
+/**
+ * A temp dir on PATH holding only shims (which record their argv and print a real capture) and the
+ * few real tools the script needs (awk, head, date, timeout, bash).
+ */
+function makeShims(outputs: Record<string, string>): { dir: string; argvLog: string; marker: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'pd-shims-'));
+  const argvLog = join(dir, 'argv.log');
+  const marker = join(dir, 'PWNED');
+  for (const tool of ['awk', 'head', 'date', 'timeout', 'bash', 'cat']) {
+    const real = execFileSync('/bin/sh', ['-c', `command -v ${tool}`])
+      .toString()
+      .trim();
+    symlinkSync(real, join(dir, tool));
+  }
+  for (const [tool, fixture] of Object.entries(outputs)) {
+    writeFileSync(
+      join(dir, tool),
+      `#!/bin/bash\n{ printf '%s' '${tool}'; for a in "$@"; do printf '\\x1f%s' "$a"; done; printf '\\n'; } >> '${argvLog}'\ncat '${join(FIXTURES, fixture)}'\n`,
+      { mode: 0o755 },
+    );
+  }
+  return { dir, argvLog, marker };
+}
+
+function runBash(script: string[], pathDir: string, cwd: string): string {
+  return execFileSync('/bin/bash', ['-c', script.join('\n')], {
+    env: { PATH: pathDir, PD_MARKER: join(cwd, 'PWNED') },
+    cwd,
+  }).toString();
+}
+
+function recordedArgv(argvLog: string, tool: string): string[][] {
+  if (!existsSync(argvLog)) return [];
+  return readFileSync(argvLog, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith(tool + '\x1f') || l === tool)
+    .map((l) => l.split('\x1f').slice(1));
+}
+
+describe('buildGuestScript: value validation', () => {
+  it.each([
+    ['$(id) in a path segment is accepted and must be inert', '/$(touch$IFS./PWNED)', undefined],
+    [
+      'backticks',
+      '/`touch PWNED`',
+      'requestPath contains a character outside RFC 3986 path and query characters at index 1 (U+0060)',
+    ],
+    [
+      'a space before ; rm -rf',
+      '/x; rm -rf /',
+      'requestPath contains a character outside RFC 3986 path and query characters at index 3 (U+0020)',
+    ],
+    ["a quote breaking out of '...'", "/a';touch$IFS./PWNED;'", undefined],
+    [
+      'a newline',
+      '/a\ntouch PWNED',
+      'requestPath contains a character outside RFC 3986 path and query characters at index 2 (U+000A)',
+    ],
+    [
+      'a carriage return',
+      '/a\rb',
+      'requestPath contains a character outside RFC 3986 path and query characters at index 2 (U+000D)',
+    ],
+    ['a percent-encoded NUL (stays literal text)', '/a%00b', undefined],
+    ['a malformed percent-encoding', '/a%zz', 'requestPath has a malformed percent-encoding at index 2'],
+    [
+      'unicode',
+      '/caf\u00e9',
+      'requestPath contains a character outside RFC 3986 path and query characters at index 4 (U+00E9)',
+    ],
+    [
+      'a typographic quote',
+      '/a\u2019b',
+      'requestPath contains a character outside RFC 3986 path and query characters at index 2 (U+2019)',
+    ],
+    ['dot segments', '/../../etc/passwd', undefined],
+    ['a path without a leading slash', 'health', 'requestPath must start with "/"'],
+    [
+      'a path of 2049 characters',
+      '/' + 'a'.repeat(2048),
+      'requestPath must be at most 2048 characters, got 2049',
+    ],
+    [
+      'glob brackets',
+      '/a[1-2]',
+      'requestPath contains a character outside RFC 3986 path and query characters at index 2 (U+005B)',
+    ],
+    [
+      'a fragment',
+      '/a#b',
+      'requestPath contains a character outside RFC 3986 path and query characters at index 2 (U+0023)',
+    ],
+  ])('%s', (_name, requestPath, expectedError) => {
+    // Prepare
+    const build = () => buildGuestScript('linux', { protocol: 'Http', port: 80, requestPath }, '10.0.0.4');
+
+    // Act / Assess
+    if (expectedError === undefined) {
+      expect(build().script).toContain(`PD_PATH='${requestPath.replace(/'/g, "'\\''")}'`);
+    } else {
+      expect(build).toThrow(new UnsafeScriptValueError('requestPath', expectedError));
+      expect(build).toThrow(expectedError);
+    }
+  });
+
+  it.each([
+    [0, 'port must be an integer from 1 to 65535, got 0'],
+    [65536, 'port must be an integer from 1 to 65535, got 65536'],
+    [80.5, 'port must be an integer from 1 to 65535, got 80.5'],
+    ['80' as unknown as number, 'port must be an integer from 1 to 65535, got "80"'],
+  ])('rejects port %p', (port, message) => {
+    expect(() => buildGuestScript('linux', { protocol: 'Tcp', port }, '10.0.0.4')).toThrow(message);
+  });
+
+  it.each([
+    ['10.0.0.4; id', 'nicAddress must be an IPv4 address in dotted-quad form, got "10.0.0.4; id"'],
+    ['::1', 'nicAddress must be an IPv4 address in dotted-quad form, got "::1"'],
+    ['10.0.4', 'nicAddress must be an IPv4 address in dotted-quad form, got "10.0.4"'],
+  ])('rejects address %p', (address, message) => {
+    expect(() => buildGuestScript('windows', { protocol: 'Tcp', port: 80 }, address)).toThrow(message);
+  });
+
+  it('names the parameter on the error', () => {
+    // Act
+    let caught: unknown;
+    try {
+      buildTcpTestScript('linux', '10.0.0.300', 80);
+    } catch (e) {
+      caught = e;
+    }
+    // Assess
+    expect(caught).toBeInstanceOf(UnsafeScriptValueError);
+    expect((caught as UnsafeScriptValueError).parameter).toBe('targetIp');
+  });
+
+  it('chooses the Run Command id by OS', () => {
+    expect(buildGuestScript('linux', { protocol: 'Tcp', port: 22 }, '10.0.0.4').commandId).toBe(
+      'RunShellScript',
+    );
+    expect(buildGuestScript('windows', { protocol: 'Tcp', port: 22 }, '10.0.0.4').commandId).toBe(
+      'RunPowerShellScript',
+    );
+  });
+});
+
+describe('linux guest script, run under bash with recording shims', () => {
+  let work: string;
+  beforeEach(() => {
+    work = mkdtempSync(join(tmpdir(), 'pd-run-'));
+  });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  it.each([
+    ['/health', 'http://10.0.0.4:8080/health'],
+    ['/$(touch$IFS./PWNED)', 'http://10.0.0.4:8080/$(touch$IFS./PWNED)'],
+    ["/a';touch$IFS./PWNED;'", "http://10.0.0.4:8080/a';touch$IFS./PWNED;'"],
+    ['/a%00b?x=1&y=$HOME', 'http://10.0.0.4:8080/a%00b?x=1&y=$HOME'],
+    ['/../x', 'http://10.0.0.4:8080/../x'],
+  ])('passes %p to curl as exactly one URL argument and runs nothing else', (requestPath, expectedUrl) => {
+    // Prepare
+    const shims = makeShims({
+      curl: 'curl-w-http_code__200.txt',
+      ss: 'ss-ltn__listening-22-8080-no-80.txt',
+      'iptables-save': 'iptables-save__drop-168.63.129.16-and-port-rules.txt',
+      ip: 'ip-o-4-addr__lo-eth0.txt',
+    });
+    const { script } = buildGuestScript('linux', { protocol: 'Http', port: 8080, requestPath }, '10.0.0.4');
+
+    // Act
+    const out = runBash(script, shims.dir, work);
+
+    // Assess
+    const curlCalls = recordedArgv(shims.argvLog, 'curl');
+    expect(curlCalls).toHaveLength(1);
+    const argv = curlCalls[0] as string[];
+    expect(argv[argv.indexOf('--url') + 1]).toBe(expectedUrl);
+    expect(argv.filter((a) => a.includes('10.0.0.4'))).toEqual([expectedUrl]);
+    expect(existsSync(join(work, 'PWNED'))).toBe(false);
+    expect(out).toContain('=== http ===\n200 exit=0\n=== end ===');
+    rmSync(shims.dir, { recursive: true, force: true });
+  });
+
+  it('uses https and -k for an HTTPS probe', () => {
+    // Prepare
+    const shims = makeShims({ curl: 'curl-w-http_code__404.txt' });
+    const { script } = buildGuestScript(
+      'linux',
+      { protocol: 'Https', port: 443, requestPath: '/' },
+      '10.0.0.5',
+    );
+
+    // Act
+    runBash(script, shims.dir, work);
+
+    // Assess
+    const [argv] = recordedArgv(shims.argvLog, 'curl');
+    expect(argv).toEqual(expect.arrayContaining(['-k', '--url', 'https://10.0.0.5:443/']));
+    rmSync(shims.dir, { recursive: true, force: true });
+  });
+
+  it('sends no HTTP request for a TCP probe', () => {
+    const shims = makeShims({ curl: 'curl-w-http_code__200.txt', ss: 'ss-ltn__listening-22-8080-no-80.txt' });
+    const { script } = buildGuestScript('linux', { protocol: 'Tcp', port: 22 }, '10.0.0.4');
+
+    const out = runBash(script, shims.dir, work);
+
+    expect(recordedArgv(shims.argvLog, 'curl')).toEqual([]);
+    expect(out).not.toContain('=== http ===');
+    expect(out).toContain('=== listen ===\nState  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess');
+    rmSync(shims.dir, { recursive: true, force: true });
+  });
+
+  it('trims iptables-save to the rows that can decide the probe', () => {
+    // Prepare
+    const shims = makeShims({ 'iptables-save': 'iptables-save__ufw-active-chains.txt' });
+    const { script } = buildGuestScript('linux', { protocol: 'Tcp', port: 80 }, '10.0.0.4');
+
+    // Act
+    const out = runBash(script, shims.dir, work);
+
+    // Assess
+    const section = /=== iptables ===\n([\s\S]*?)\n=== end ===/.exec(out)?.[1] ?? '';
+    expect(section).toContain(':INPUT DROP [0:0]');
+    expect(section).toContain('-A ufw-user-input -p tcp -m tcp --dport 80 -j DROP');
+    expect(section).toContain('-A ufw-before-input -j ufw-user-input');
+    expect(section).not.toContain('--dport 22 ');
+    expect(section).not.toContain('FORWARD');
+    expect(section).not.toContain('-j LOG');
+    expect(section).not.toContain('-p udp');
+    expect(Buffer.byteLength(section)).toBeLessThan(2500);
+    rmSync(shims.dir, { recursive: true, force: true });
+  });
+
+  it('prints each section between markers, listeners and HTTP last', () => {
+    const shims = makeShims({});
+    const { script } = buildGuestScript(
+      'linux',
+      { protocol: 'Http', port: 80, requestPath: '/' },
+      '10.0.0.4',
+    );
+
+    const out = runBash(script, shims.dir, work);
+
+    const names = [...out.matchAll(/^=== ([a-z0-9-]+) ===$/gm)].map((m) => m[1]).filter((n) => n !== 'end');
+    expect(names).toEqual([
+      'iptables',
+      'nft',
+      'firewalld',
+      'ufw',
+      'ip-addr',
+      'route',
+      'sysctl',
+      'listen',
+      'http',
+      'done',
+    ]);
+    expect(out).toContain('=== ufw ===\nnot installed\n=== end ===');
+    rmSync(shims.dir, { recursive: true, force: true });
+  });
+});
+
+describe('linux tcp test script, run under bash', () => {
+  it('passes target and port to /dev/tcp as arguments and reports the time', () => {
+    // Prepare: a closed loopback port; nothing contacts a public address.
+    const work = mkdtempSync(join(tmpdir(), 'pd-tcp-'));
+    const shims = makeShims({});
+    const { script } = buildTcpTestScript('linux', '127.0.0.1', 1);
+
+    // Act
+    const out = runBash(script, shims.dir, work);
+
+    // Assess
+    expect(out).toMatch(/^=== tcp-test ===\ntool=bash-dev-tcp\nbash: connect: Connection refused\n/);
+    expect(out).toMatch(/exit=1\nelapsed_ms=\d+\n=== end ===\n$/);
+    rmSync(work, { recursive: true, force: true });
+    rmSync(shims.dir, { recursive: true, force: true });
+  });
+});
+
+describe('windows scripts', () => {
+  it.each([
+    ['/plain', "'/plain'"],
+    ["/a'b", "'/a''b'"],
+    ["/'; Remove-Item C:\\ -Recurse; '", "'/''; Remove-Item C:\\ -Recurse; '''"],
+    ['/$(Get-Process)', "'/$(Get-Process)'"],
+    ['/a\u2019b\u2018c', "'/a\u2019\u2019b\u2018\u2018c'"],
+    ['', "''"],
+  ])('powershellQuote(%p) is %p', (value, quoted) => {
+    expect(powershellQuote(value)).toBe(quoted);
+  });
+
+  it.each([
+    ["/a'b$(x)", "$PD_PATH = '/a''b$(x)'"],
+    ['/ok', "$PD_PATH = '/ok'"],
+  ])('sets %p once, at the top, as a verbatim string', (requestPath, line) => {
+    // Act
+    const { script } = buildGuestScript('windows', { protocol: 'Http', port: 80, requestPath }, '10.0.0.4');
+
+    // Assess: the path appears once, in the variable line, and a parse of that line returns the value.
+    expect(script.filter((l) => l.includes('PD_PATH ='))).toEqual([line]);
+    expect(script.filter((l) => l.includes(requestPath.slice(-3)))).toEqual([line]);
+    const literal = /^\$PD_PATH = '((?:[^']|'')*)'$/.exec(line)?.[1];
+    expect(literal?.replace(/''/g, "'")).toBe(requestPath);
+  });
+
+  it('builds a psping / Test-NetConnection test', () => {
+    const { commandId, script } = buildTcpTestScript('windows', '10.0.1.5', 443);
+    expect(commandId).toBe('RunPowerShellScript');
+    expect(script).toEqual(expect.arrayContaining(["$PD_TARGET = '10.0.1.5'", "$PD_PORT = '443'"]));
+  });
+});

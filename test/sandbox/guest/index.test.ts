@@ -1,0 +1,258 @@
+import { buildGuestScript, buildTcpTestScript, type ScriptProbe } from '../../../src/guest/scripts';
+import { parseGuestOutput, parseRunCommandResult, parseTcpTest } from '../../../src/guest/parse';
+import type { GuestState } from '../../../src/sandbox/scenario';
+import { lastBytes, parseScriptVariables, runCommandResult } from '../../../src/sandbox/guest';
+import { SandboxHttpError } from '../../../src/sandbox/httpError';
+import { createSandboxState, type SandboxState } from '../../../src/sandbox/state';
+import { ids, miniScenario } from '../miniScenario';
+
+type GuestInput = Partial<Omit<GuestState, 'os'>> & { os: 'linux' | 'windows' };
+
+function stateWith(guest: GuestInput): SandboxState {
+  return createSandboxState(
+    miniScenario((doc) => {
+      (doc.guests as Record<string, unknown>)[ids.vm1] = guest;
+    }),
+  );
+}
+
+/** Render -> ARM body -> the real parsers, as probe-doctor would see it. */
+function roundTrip(guest: GuestInput, probe: ScriptProbe) {
+  const state = stateWith(guest);
+  const { commandId, script } = buildGuestScript(guest.os, probe, '10.0.0.4');
+  const body = runCommandResult(state, ids.vm1, { commandId, script });
+  const { stdout } = parseRunCommandResult(body);
+  return parseGuestOutput(guest.os, stdout, probe, '10.0.0.4');
+}
+
+const listening80 = [{ protocol: 'tcp' as const, address: '0.0.0.0', port: 80 }];
+const probeDeny = { action: 'deny' as const, protocol: 'tcp' as const, port: 80, source: '168.63.129.16/32' };
+
+describe('guest simulator round trip: render -> parseGuestOutput', () => {
+  it.each([
+    ['iptables', 'deny', '-A INPUT -s 168.63.129.16/32 -p tcp -m tcp --dport 80 -j DROP'],
+    ['nftables', 'deny', 'ip saddr 168.63.129.16/32 tcp dport 80 drop'],
+    ['ufw', 'deny', '80/tcp                     DENY IN     168.63.129.16/32'],
+    [
+      'firewalld',
+      'deny',
+      'rule family="ipv4" source address="168.63.129.16/32" port port="80" protocol="tcp" drop',
+    ],
+  ] as const)('a %s drop of the probe is seen as deny', (firewallTool, decision, rule) => {
+    // Act
+    const evidence = roundTrip(
+      { os: 'linux', listening: listening80, firewall: [probeDeny], firewallTool },
+      { protocol: 'Tcp', port: 80 },
+    );
+
+    // Assess
+    const tool = firewallTool === 'nftables' ? 'nftables' : firewallTool;
+    expect(evidence.firewall.find((f) => f.tool === tool)).toMatchObject({ decision, rule });
+  });
+
+  it.each(['iptables', 'nftables', 'ufw', 'firewalld'] as const)(
+    '%s with no entries lets the probe in',
+    (firewallTool) => {
+      const evidence = roundTrip(
+        { os: 'linux', listening: listening80, firewallTool },
+        { protocol: 'Tcp', port: 80 },
+      );
+      expect(evidence.firewall.map((f) => f.decision)).toEqual(evidence.firewall.map(() => 'allow'));
+      expect(evidence.firewall.length).toBeGreaterThan(0);
+    },
+  );
+
+  it('reports the listeners from ss', () => {
+    const evidence = roundTrip(
+      {
+        os: 'linux',
+        listening: [
+          { protocol: 'tcp', address: '127.0.0.1', port: 8080 },
+          { protocol: 'tcp', address: '::', port: 22 },
+        ],
+      },
+      { protocol: 'Tcp', port: 80 },
+    );
+    expect(evidence.listeningSource).toBe('ss');
+    expect(evidence.listening).toEqual([
+      { protocol: 'tcp', address: '127.0.0.1', port: 8080 },
+      { protocol: 'tcp', address: '::', port: 22 },
+    ]);
+  });
+
+  it.each([
+    [
+      '200 on the path',
+      { listening: listening80, http: [{ port: 80, path: '/health', status: 200 }] },
+      { status: 200 },
+    ],
+    [
+      '500 on the path',
+      { listening: listening80, http: [{ port: 80, path: '/health', status: 500 }] },
+      { status: 500 },
+    ],
+    [
+      'another path only',
+      { listening: listening80, http: [{ port: 80, path: '/', status: 200 }] },
+      { status: 404 },
+    ],
+    ['nothing listening', {}, { error: 'refused' }],
+    [
+      'listening on loopback only',
+      { listening: [{ protocol: 'tcp' as const, address: '127.0.0.1', port: 80 }] },
+      { error: 'refused' },
+    ],
+    [
+      'a drop of every source',
+      { listening: listening80, firewall: [{ action: 'deny' as const, protocol: 'tcp' as const, port: 80 }] },
+      { error: 'timeout' },
+    ],
+    ['a listener that speaks no HTTP', { listening: listening80 }, { error: 'empty reply' }],
+  ])('linux HTTP probe: %s', (_name, guest, expected) => {
+    const evidence = roundTrip(
+      { os: 'linux', ...guest },
+      { protocol: 'Http', port: 80, requestPath: '/health' },
+    );
+    expect(evidence.http).toEqual({ url: 'http://10.0.0.4:80/health', ...expected });
+  });
+
+  it('renders guest routes so a reply leaving by another device is visible', () => {
+    const evidence = roundTrip(
+      {
+        os: 'linux',
+        listening: listening80,
+        routes: [{ destination: '168.63.129.16/32', gateway: '10.0.1.1', device: 'eth1' }],
+      },
+      { protocol: 'Tcp', port: 80 },
+    );
+    expect(evidence.routes?.[0]).toEqual({
+      destination: '168.63.129.16',
+      gateway: '10.0.1.1',
+      device: 'eth1',
+    });
+    expect(evidence.interfaces).toEqual([
+      { name: 'lo', addresses: ['127.0.0.1'] },
+      { name: 'eth0', addresses: ['10.0.0.4'] },
+    ]);
+  });
+
+  it.each([
+    ['a block rule', [probeDeny], 'deny'],
+    ['no rule', [], 'allow'],
+  ] as const)('windows firewall with %s', (_name, firewall, decision) => {
+    const evidence = roundTrip(
+      { os: 'windows', listening: listening80, firewall: [...firewall] },
+      { protocol: 'Tcp', port: 80 },
+    );
+    expect(evidence.firewall).toEqual([expect.objectContaining({ tool: 'windows-firewall', decision })]);
+    expect(evidence.listeningSource).toBe('Get-NetTCPConnection');
+    expect(evidence.listening).toEqual([{ protocol: 'tcp', address: '0.0.0.0', port: 80 }]);
+  });
+
+  it.each([
+    ['200', [{ port: 80, path: '/', status: 200 }], { status: 200 }],
+    ['503', [{ port: 80, path: '/', status: 503 }], { status: 503 }],
+  ])('windows HTTP probe answering %s', (_name, http, expected) => {
+    const evidence = roundTrip(
+      { os: 'windows', listening: listening80, http },
+      { protocol: 'Http', port: 80, requestPath: '/' },
+    );
+    expect(evidence.http).toEqual({ url: 'http://10.0.0.4:80/', ...expected });
+  });
+
+  it('renders an injected path verbatim without breaking the sections', () => {
+    const path = "/a';$(id)";
+    const evidence = roundTrip(
+      { os: 'linux', listening: listening80, http: [{ port: 80, path, status: 200 }] },
+      { protocol: 'Http', port: 80, requestPath: path },
+    );
+    expect(evidence.http).toEqual({ url: `http://10.0.0.4:80${path}`, status: 200 });
+  });
+});
+
+describe('runCommandResult errors and shapes', () => {
+  it('answers 409 Conflict while busy, then runs', () => {
+    // Prepare
+    const state = stateWith({ os: 'linux', runCommandBusyTimes: 1 });
+    const { commandId, script } = buildGuestScript('linux', { protocol: 'Tcp', port: 80 }, '10.0.0.4');
+
+    // Act
+    let first: unknown;
+    try {
+      runCommandResult(state, ids.vm1, { commandId, script });
+    } catch (e) {
+      first = e;
+    }
+    const second = runCommandResult(state, ids.vm1, { commandId, script });
+
+    // Assess
+    expect(first).toBeInstanceOf(SandboxHttpError);
+    expect((first as SandboxHttpError).toBody()).toEqual({
+      error: {
+        code: 'Conflict',
+        message:
+          'Run command extension execution is in progress. Please wait for completion before invoking a run command.',
+      },
+    });
+    expect((first as SandboxHttpError).status).toBe(409);
+    expect(second).toHaveProperty('value');
+  });
+
+  it('refuses a VM that is not running', () => {
+    const state = createSandboxState(miniScenario());
+    expect(() => runCommandResult(state, ids.vm2, { commandId: 'RunShellScript', script: [] })).toThrow(
+      new SandboxHttpError(
+        409,
+        'OperationNotAllowed',
+        'The operation requires the VM to be running (or set to run).',
+      ),
+    );
+  });
+
+  it('keeps only the last 4096 bytes', () => {
+    const text = 'x'.repeat(5000) + 'END';
+    expect(lastBytes(text)).toHaveLength(4096);
+    expect(lastBytes(text).endsWith('END')).toBe(true);
+    expect(lastBytes('short')).toBe('short');
+  });
+
+  it('renders the tcp test from the reachability model', () => {
+    const state = stateWith({ os: 'linux' });
+    const { commandId, script } = buildTcpTestScript('linux', '10.0.0.5', 80);
+    const body = runCommandResult(
+      state,
+      ids.vm1,
+      { commandId, script },
+      { tcpReachability: () => ({ reachable: false, reason: 'refused: nothing listens' }) },
+    );
+    expect(parseTcpTest('linux', parseRunCommandResult(body).stdout)).toEqual({
+      reachable: false,
+      tool: 'bash-dev-tcp',
+      detail: 'Connection refused',
+      latencyMs: 2,
+    });
+  });
+
+  it('renders a Windows tcp test as Test-NetConnection', () => {
+    const state = stateWith({ os: 'windows' });
+    const { commandId, script } = buildTcpTestScript('windows', '10.0.0.5', 443);
+    const body = runCommandResult(
+      state,
+      ids.vm1,
+      { commandId, script },
+      { tcpReachability: () => ({ reachable: true, reason: 'connected' }) },
+    );
+    expect(parseTcpTest('windows', parseRunCommandResult(body).stdout)).toMatchObject({
+      reachable: true,
+      tool: 'Test-NetConnection',
+    });
+  });
+
+  it.each([
+    [["PD_PATH='/a'\\''b'", "PD_PORT='80'"], { PD_PATH: "/a'b", PD_PORT: '80' }],
+    [["$PD_PATH = '/a''b'", "$PD_ADDR = '10.0.0.4'"], { PD_PATH: "/a'b", PD_ADDR: '10.0.0.4' }],
+    [['echo hi', 'PD_X=unquoted'], {}],
+  ])('parseScriptVariables(%p)', (script, expected) => {
+    expect(parseScriptVariables(script)).toEqual(expected);
+  });
+});
