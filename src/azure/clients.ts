@@ -1,0 +1,204 @@
+/**
+ * The one place SDK clients are built. A run targets either the local sandbox (HTTPS on loopback, a
+ * self-signed CA, a static token) or live Azure (a caller's credential, or the default chain).
+ * Clients are built lazily, so a run that never reads metrics never constructs a monitor client.
+ */
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { MonitorClient } from '@azure/arm-monitor';
+import { NetworkManagementClient } from '@azure/arm-network';
+import { MicrosoftResourceHealth } from '@azure/arm-resourcehealth';
+import { MicrosoftSupport } from '@azure/arm-support';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { PipelinePolicy, PipelineRetryOptions } from '@azure/core-rest-pipeline';
+import { DefaultAzureCredential } from '@azure/identity';
+import { idKey } from '../model/ids';
+
+/** Where the clients send their requests. */
+export type AzureTarget =
+  | {
+      kind: 'sandbox';
+      /** The sandbox's base URL, e.g. `https://127.0.0.1:8443`. */
+      endpoint: string;
+      /** PEM of the sandbox's self-signed certificate, trusted by these clients only. */
+      ca: string;
+    }
+  | {
+      kind: 'live';
+      /** Defaults to `DefaultAzureCredential`, built on first use. */
+      credential?: TokenCredential;
+    };
+
+/** The SDK clients for one subscription, each built on first access. */
+export interface AzureClients {
+  readonly subscriptionId: string;
+  readonly network: NetworkManagementClient;
+  readonly compute: ComputeManagementClient;
+  readonly monitor: MonitorClient;
+  readonly resourceHealth: MicrosoftResourceHealth;
+  readonly support: MicrosoftSupport;
+}
+
+/** Options shared by every client of a target. */
+export interface AzureClientOptions {
+  /**
+   * Retry of transient failures. The SDK's throttling policy honours Retry-After on 429/503 on its
+   * own; this bounds the exponential retry of other transient errors (5xx, connection resets).
+   */
+  retryOptions?: PipelineRetryOptions;
+}
+
+/**
+ * Five retries reach past a short burst of throttling without hiding a real outage; the delay cap
+ * keeps one read from stalling a run for minutes.
+ */
+export const DEFAULT_RETRY_OPTIONS: Readonly<PipelineRetryOptions> = {
+  maxRetries: 5,
+  retryDelayInMs: 500,
+  maxRetryDelayInMs: 16_000,
+};
+
+/** A token the sandbox accepts: it checks that one is sent, not what it says. */
+export function sandboxCredential(): TokenCredential {
+  return {
+    getToken: (): Promise<AccessToken> =>
+      Promise.resolve({ token: 'sandbox', expiresOnTimestamp: Date.now() + 60 * 60 * 1000 }),
+  };
+}
+
+/**
+ * Wraps the default chain so it is built only when a token is first asked for: building it is cheap,
+ * but it must never exist in a sandbox run, where its managed-identity probe would reach for the
+ * instance-metadata address.
+ */
+function lazyDefaultCredential(): TokenCredential {
+  let inner: DefaultAzureCredential | undefined;
+  return {
+    getToken: (scopes, options) => {
+      inner ??= new DefaultAzureCredential();
+      return inner.getToken(scopes, options);
+    },
+  };
+}
+
+/**
+ * Condition headers belong to the write only. The SDK re-sends an operation's options on every poll of
+ * a long-running write, and the final GET of the resource would then carry the old If-Match and fail
+ * with 412 once the write changed the etag.
+ */
+export const conditionalWritesOnlyPolicy: PipelinePolicy = {
+  name: 'probeDoctorConditionalWritesOnly',
+  sendRequest: (request, next) => {
+    if (request.method === 'GET') {
+      request.headers.delete('If-Match');
+      request.headers.delete('If-None-Match');
+    }
+    return next(request);
+  },
+};
+
+interface ResolvedTarget {
+  credential: TokenCredential;
+  /** Options every client accepts (core-client ServiceClientOptions and @azure-rest ClientOptions). */
+  options: {
+    endpoint?: string;
+    tlsOptions?: { ca: string };
+    retryOptions: PipelineRetryOptions;
+    additionalPolicies: { policy: PipelinePolicy; position: 'perCall' }[];
+  };
+}
+
+function resolveTarget(target: AzureTarget, options: AzureClientOptions): ResolvedTarget {
+  const retryOptions = { ...DEFAULT_RETRY_OPTIONS, ...options.retryOptions };
+  const additionalPolicies = [{ policy: conditionalWritesOnlyPolicy, position: 'perCall' as const }];
+  if (target.kind === 'sandbox') {
+    return {
+      credential: sandboxCredential(),
+      // `endpoint` redirects every client (network, compute alike); `$host` is ignored by some.
+      options: {
+        endpoint: target.endpoint.replace(/\/+$/, ''),
+        tlsOptions: { ca: target.ca },
+        retryOptions,
+        additionalPolicies,
+      },
+    };
+  }
+  return {
+    credential: target.credential ?? lazyDefaultCredential(),
+    options: { retryOptions, additionalPolicies },
+  };
+}
+
+function lazy<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
+}
+
+/**
+ * Builds the clients for one subscription. Nothing is constructed until a client is first used.
+ *
+ * @param target sandbox (endpoint + CA) or live (credential or the default chain)
+ */
+export function createAzureClients(
+  target: AzureTarget,
+  subscriptionId: string,
+  options: AzureClientOptions = {},
+): AzureClients {
+  const resolved = lazy(() => resolveTarget(target, options));
+  const network = lazy(
+    () => new NetworkManagementClient(resolved().credential, subscriptionId, resolved().options),
+  );
+  const compute = lazy(
+    () => new ComputeManagementClient(resolved().credential, subscriptionId, resolved().options),
+  );
+  const monitor = lazy(() => new MonitorClient(resolved().credential, subscriptionId, resolved().options));
+  const resourceHealth = lazy(
+    () => new MicrosoftResourceHealth(resolved().credential, subscriptionId, resolved().options),
+  );
+  const support = lazy(() => new MicrosoftSupport(resolved().credential, subscriptionId, resolved().options));
+  return {
+    subscriptionId,
+    get network() {
+      return network();
+    },
+    get compute() {
+      return compute();
+    },
+    get monitor() {
+      return monitor();
+    },
+    get resourceHealth() {
+      return resourceHealth();
+    },
+    get support() {
+      return support();
+    },
+  };
+}
+
+/** Returns the clients of a subscription, building each subscription's set once. */
+export type ClientsForSubscription = (subscriptionId: string) => AzureClients;
+
+/**
+ * A per-subscription cache of clients for one target: a load balancer's backends live in its own
+ * subscription, but a run (or a scope list) may touch several, and each set shares one credential.
+ */
+export function createClientFactory(
+  target: AzureTarget,
+  options: AzureClientOptions = {},
+): ClientsForSubscription {
+  // One credential for every subscription, so the default chain (and its token cache) is built once.
+  const shared: AzureTarget =
+    target.kind === 'live'
+      ? { kind: 'live', credential: target.credential ?? lazyDefaultCredential() }
+      : target;
+  const cache = new Map<string, AzureClients>();
+  return (subscriptionId) => {
+    const key = idKey(subscriptionId);
+    let clients = cache.get(key);
+    if (!clients) {
+      clients = createAzureClients(shared, subscriptionId, options);
+      cache.set(key, clients);
+    }
+    return clients;
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * The SDK adapter of {@link TopologyReader}: each read is one ARM call (two for a scale set VM: the
+ * VM and its instance view), every failure an {@link AzureCallError} with the HTTP status.
+ */
+import type { NetworkInterface } from '@azure/arm-network';
+import { callAzure } from './callError';
+import type { ClientsForSubscription } from './clients';
+import type { NicScope, TopologyReader, VmRead } from './discovery';
+import { parseResourceId, scaleSetVmOf } from './resourceId';
+
+async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of pages) all.push(item);
+  return all;
+}
+
+/**
+ * Builds the SDK-backed reader. `clientsFor` gives the clients of a subscription (see
+ * `createClientFactory`), so a resource in another subscription is read with that subscription's
+ * clients.
+ */
+export function createSdkTopologyReader(clientsFor: ClientsForSubscription): TopologyReader {
+  const target = (id: string) => {
+    const parsed = parseResourceId(id);
+    return { parsed, clients: clientsFor(parsed.subscriptionId) };
+  };
+
+  return {
+    getLoadBalancer: (id) =>
+      callAzure('read load balancer', id, () => {
+        const { parsed, clients } = target(id);
+        return clients.network.loadBalancers.get(parsed.resourceGroup, parsed.name);
+      }),
+
+    getNetworkInterface: (id) =>
+      callAzure('read network interface', id, () => {
+        const { parsed, clients } = target(id);
+        const vmss = scaleSetVmOf(parsed);
+        // A scale set VM's NIC lives under the scale set and is read through its own operation.
+        return vmss
+          ? clients.network.networkInterfaces.getVirtualMachineScaleSetNetworkInterface(
+              vmss.resourceGroup,
+              vmss.scaleSetName,
+              vmss.instanceId,
+              parsed.name,
+            )
+          : clients.network.networkInterfaces.get(parsed.resourceGroup, parsed.name);
+      }),
+
+    listNetworkInterfaces: (scope: NicScope): Promise<NetworkInterface[]> => {
+      const scopeId =
+        `/subscriptions/${scope.subscriptionId}` +
+        (scope.resourceGroup ? `/resourceGroups/${scope.resourceGroup}` : '');
+      return callAzure('list network interfaces in', scopeId, () => {
+        const nics = clientsFor(scope.subscriptionId).network.networkInterfaces;
+        return collect(scope.resourceGroup ? nics.list(scope.resourceGroup) : nics.listAll());
+      });
+    },
+
+    getVirtualNetwork: (id) =>
+      callAzure('read virtual network', id, () => {
+        const { parsed, clients } = target(id);
+        return clients.network.virtualNetworks.get(parsed.resourceGroup, parsed.name);
+      }),
+
+    getNetworkSecurityGroup: (id) =>
+      callAzure('read network security group', id, () => {
+        const { parsed, clients } = target(id);
+        return clients.network.networkSecurityGroups.get(parsed.resourceGroup, parsed.name);
+      }),
+
+    getApplicationSecurityGroup: (id) =>
+      callAzure('read application security group', id, () => {
+        const { parsed, clients } = target(id);
+        return clients.network.applicationSecurityGroups.get(parsed.resourceGroup, parsed.name);
+      }),
+
+    getRouteTable: (id) =>
+      callAzure('read route table', id, () => {
+        const { parsed, clients } = target(id);
+        return clients.network.routeTables.get(parsed.resourceGroup, parsed.name);
+      }),
+
+    getVirtualMachine: (id) =>
+      callAzure('read virtual machine', id, async (): Promise<VmRead> => {
+        const { parsed, clients } = target(id);
+        const vmss = scaleSetVmOf(parsed);
+        if (vmss) {
+          const [vm, instanceView] = await Promise.all([
+            clients.compute.virtualMachineScaleSetVMs.get(
+              vmss.resourceGroup,
+              vmss.scaleSetName,
+              vmss.instanceId,
+            ),
+            clients.compute.virtualMachineScaleSetVMs.getInstanceView(
+              vmss.resourceGroup,
+              vmss.scaleSetName,
+              vmss.instanceId,
+            ),
+          ]);
+          return { kind: 'vmss-vm', vm, instanceView };
+        }
+        const vm = await clients.compute.virtualMachines.get(parsed.resourceGroup, parsed.name, {
+          expand: 'instanceView',
+        });
+        return { kind: 'vm', vm };
+      }),
+  };
+}

@@ -1,0 +1,400 @@
+import type {
+  LoadBalancer,
+  NetworkInterface,
+  NetworkSecurityGroup,
+  RouteTable,
+  VirtualNetwork,
+} from '@azure/arm-network';
+import { discoverTopology, type VmRead } from '../../src/azure/discovery';
+import { AzureCallError, InvalidInputError } from '../../src/errors';
+import { idKey } from '../../src/model/ids';
+import { fakeTopologyReader } from './fakeTopologyReader';
+
+const SUB = 'sub-1';
+const RG = `/subscriptions/${SUB}/resourceGroups/rg`;
+const NET = `${RG}/providers/Microsoft.Network`;
+const CMP = `${RG}/providers/Microsoft.Compute`;
+const LB = `${NET}/loadBalancers/lb`;
+const VNET = `${NET}/virtualNetworks/vnet`;
+const SUBNET = `${VNET}/subnets/snet`;
+const VMSS = `${CMP}/virtualMachineScaleSets/ss`;
+const id = {
+  nic: (n: string) => `${NET}/networkInterfaces/${n}`,
+  cfg: (n: string) => `${NET}/networkInterfaces/${n}/ipConfigurations/ipconfig1`,
+  vm: (n: string) => `${CMP}/virtualMachines/${n}`,
+  nsg: (n: string) => `${NET}/networkSecurityGroups/${n}`,
+  asg: (n: string) => `${NET}/applicationSecurityGroups/${n}`,
+  pool: (n: string) => `${LB}/backendAddressPools/${n}`,
+};
+const VMSS_NIC = `${VMSS}/virtualMachines/3/networkInterfaces/nic-ss`;
+const VMSS_CFG = `${VMSS_NIC}/ipConfigurations/ipconfig1`;
+
+function nic(
+  name: string,
+  ip: string,
+  extra: Partial<NetworkInterface> = {},
+  nicId = id.nic(name),
+): NetworkInterface {
+  return {
+    id: nicId,
+    name,
+    primary: true,
+    ipConfigurations: [
+      {
+        id: `${nicId}/ipConfigurations/ipconfig1`,
+        name: 'ipconfig1',
+        privateIPAddress: ip,
+        subnet: { id: SUBNET },
+      },
+    ],
+    ...extra,
+  };
+}
+
+function vm(name: string): VmRead {
+  return {
+    kind: 'vm',
+    vm: {
+      id: id.vm(name),
+      name,
+      location: 'eastus',
+      networkProfile: { networkInterfaces: [{ id: id.nic(`nic-${name}`) }] },
+      instanceView: {
+        statuses: [{ code: 'ProvisioningState/succeeded' }, { code: 'PowerState/running' }],
+        vmAgent: { statuses: [{ displayStatus: 'Ready' }] },
+      },
+    },
+  };
+}
+
+const lb: LoadBalancer = {
+  id: LB,
+  name: 'lb',
+  location: 'eastus',
+  sku: { name: 'Standard' },
+  frontendIPConfigurations: [
+    {
+      id: `${LB}/frontendIPConfigurations/fe`,
+      name: 'fe',
+      publicIPAddress: { id: `${NET}/publicIPAddresses/pip` },
+    },
+  ],
+  probes: [{ id: `${LB}/probes/p80`, name: 'p80', protocol: 'Tcp', port: 80, intervalInSeconds: 5 }],
+  loadBalancingRules: [
+    {
+      id: `${LB}/loadBalancingRules/r80`,
+      name: 'r80',
+      protocol: 'Tcp',
+      frontendPort: 80,
+      backendPort: 80,
+      probe: { id: `${LB}/probes/p80` },
+      backendAddressPool: { id: id.pool('be') },
+    },
+  ],
+  backendAddressPools: [
+    {
+      id: id.pool('be'),
+      name: 'be',
+      backendIPConfigurations: [{ id: id.cfg('nic-a') }, { id: id.cfg('nic-b') }, { id: VMSS_CFG }],
+    },
+    {
+      id: id.pool('be-ip'),
+      name: 'be-ip',
+      loadBalancerBackendAddresses: [
+        { name: 'to-nic-c', ipAddress: '10.0.1.9', virtualNetwork: { id: VNET } },
+        { name: 'bare', ipAddress: '10.0.1.50', virtualNetwork: { id: VNET } },
+        // Also a NIC-based member of `be`: one backend, two pools.
+        {
+          name: 'a-again',
+          ipAddress: '10.0.1.4',
+          virtualNetwork: { id: VNET },
+          networkInterfaceIPConfiguration: { id: id.cfg('nic-a') },
+        },
+      ],
+    },
+  ],
+};
+
+const vnet: VirtualNetwork = {
+  id: VNET,
+  name: 'vnet',
+  addressSpace: { addressPrefixes: ['10.0.0.0/16'] },
+  subnets: [
+    {
+      id: SUBNET,
+      name: 'snet',
+      addressPrefix: '10.0.1.0/24',
+      networkSecurityGroup: { id: id.nsg('nsg-snet') },
+      routeTable: { id: `${NET}/routeTables/rt` },
+    },
+  ],
+};
+const nsgSnet: NetworkSecurityGroup = {
+  id: id.nsg('nsg-snet'),
+  name: 'nsg-snet',
+  securityRules: [
+    {
+      name: 'allow-web',
+      priority: 200,
+      access: 'Allow',
+      direction: 'Inbound',
+      protocol: 'Tcp',
+      destinationApplicationSecurityGroups: [{ id: id.asg('asg-web') }],
+    },
+  ],
+};
+const nsgA: NetworkSecurityGroup = { id: id.nsg('nsg-a'), name: 'nsg-a', securityRules: [] };
+const rt: RouteTable = {
+  id: `${NET}/routeTables/rt`,
+  name: 'rt',
+  routes: [
+    {
+      name: 'default',
+      addressPrefix: '0.0.0.0/0',
+      nextHopType: 'VirtualAppliance',
+      nextHopIpAddress: '10.0.2.4',
+    },
+  ],
+};
+const nicA = nic('nic-a', '10.0.1.4', {
+  virtualMachine: { id: id.vm('a') },
+  networkSecurityGroup: { id: id.nsg('nsg-a') },
+});
+nicA.ipConfigurations![0]!.applicationSecurityGroups = [{ id: id.asg('asg-web') }];
+const nicB = nic('nic-b', '10.0.1.5', {
+  virtualMachine: { id: id.vm('b') },
+  networkSecurityGroup: { id: id.nsg('nsg-b-missing') },
+});
+const nicC = nic('nic-c', '10.0.1.9', { virtualMachine: { id: id.vm('c') } });
+const nicSs = nic('nic-ss', '10.0.1.20', { virtualMachine: { id: `${VMSS}/virtualMachines/3` } }, VMSS_NIC);
+const ssVm: VmRead = {
+  kind: 'vmss-vm',
+  vm: {
+    id: `${VMSS}/virtualMachines/3`,
+    name: 'ss_3',
+    networkProfile: { networkInterfaces: [{ id: VMSS_NIC }] },
+  } as never,
+  instanceView: { statuses: [{ code: 'PowerState/stopped' }] },
+};
+
+function world(failures: Record<string, number> = { [id.vm('b')]: 403 }) {
+  return fakeTopologyReader(
+    [lb, vnet, nsgSnet, nsgA, rt, nicA, nicB, nicC, nicSs, { id: id.asg('asg-web'), name: 'asg-web' }],
+    {
+      vms: [vm('a'), vm('b'), vm('c'), ssVm],
+      failures,
+      nicScopes: { [RG]: [nicA, nicB, nicC] },
+    },
+  );
+}
+
+describe('discoverTopology', () => {
+  it('follows pools to NICs, VMs, subnets, NSGs, ASGs and route tables', async () => {
+    // Prepare
+    const reader = world();
+    // Act
+    const topology = await discoverTopology(reader, LB);
+    // Assess
+    expect(topology.loadBalancer).toMatchObject({
+      id: LB,
+      sku: 'Standard',
+      kind: 'public',
+      subscriptionId: SUB,
+      resourceGroup: 'rg',
+    });
+    expect(topology.pools).toEqual([
+      { id: id.pool('be'), name: 'be', backendKeys: [id.cfg('nic-a'), id.cfg('nic-b'), VMSS_CFG] },
+      {
+        id: id.pool('be-ip'),
+        name: 'be-ip',
+        backendKeys: [
+          id.cfg('nic-c'),
+          `${id.pool('be-ip')}/loadBalancerBackendAddresses/bare`,
+          id.cfg('nic-a'),
+        ],
+      },
+    ]);
+    const byKey = Object.fromEntries(topology.backends.map((b) => [b.key, b]));
+    expect(byKey[id.cfg('nic-a')]).toEqual({
+      key: id.cfg('nic-a'),
+      membership: 'nic',
+      poolIds: [id.pool('be'), id.pool('be-ip')],
+      ipConfigurationId: id.cfg('nic-a'),
+      nicId: id.nic('nic-a'),
+      ipAddress: '10.0.1.4',
+      subnetId: SUBNET,
+      virtualNetworkId: VNET,
+      asgIds: [id.asg('asg-web')],
+      primaryNic: true,
+      vmId: id.vm('a'),
+    });
+    expect(byKey[id.cfg('nic-c')]).toMatchObject({
+      membership: 'ip',
+      nicId: id.nic('nic-c'),
+      vmId: id.vm('c'),
+      ipAddress: '10.0.1.9',
+    });
+    expect(byKey[`${id.pool('be-ip')}/loadBalancerBackendAddresses/bare`]).toEqual({
+      key: `${id.pool('be-ip')}/loadBalancerBackendAddresses/bare`,
+      membership: 'ip',
+      poolIds: [id.pool('be-ip')],
+      ipAddress: '10.0.1.50',
+      virtualNetworkId: VNET,
+      subnetId: SUBNET,
+      asgIds: [],
+    });
+    expect(byKey[VMSS_CFG]).toMatchObject({ nicId: VMSS_NIC, vmId: `${VMSS}/virtualMachines/3` });
+    expect(topology.vms[idKey(`${VMSS}/virtualMachines/3`)]).toMatchObject({
+      kind: 'vmss-vm',
+      scaleSetId: VMSS,
+      powerState: 'stopped',
+    });
+    expect(Object.keys(topology.vms).sort()).toEqual(
+      [id.vm('a'), id.vm('c'), `${VMSS}/virtualMachines/3`].map(idKey).sort(),
+    );
+    expect(topology.subnets[idKey(SUBNET)]).toMatchObject({
+      nsgId: id.nsg('nsg-snet'),
+      routeTableId: `${NET}/routeTables/rt`,
+      addressPrefixes: ['10.0.1.0/24'],
+    });
+    expect(Object.keys(topology.nsgs).sort()).toEqual([idKey(id.nsg('nsg-a')), idKey(id.nsg('nsg-snet'))]);
+    expect(topology.routeTables[idKey(`${NET}/routeTables/rt`)]?.routes).toEqual([
+      {
+        name: 'default',
+        addressPrefix: '0.0.0.0/0',
+        nextHopType: 'VirtualAppliance',
+        nextHopIpAddress: '10.0.2.4',
+      },
+    ]);
+    expect(topology.asgs).toEqual({ [idKey(id.asg('asg-web'))]: { id: id.asg('asg-web'), name: 'asg-web' } });
+    expect(topology.problems).toEqual(
+      expect.arrayContaining([
+        {
+          resourceId: id.nsg('nsg-b-missing'),
+          kind: 'not-found',
+          statusCode: 404,
+          message: `getNetworkSecurityGroup ${id.nsg('nsg-b-missing')} failed (404)`,
+          referencedBy: id.nic('nic-b'),
+        },
+        {
+          resourceId: id.vm('b'),
+          kind: 'forbidden',
+          statusCode: 403,
+          message: `getVirtualMachine ${id.vm('b')} failed (403 AuthorizationFailed)`,
+          referencedBy: id.nic('nic-b'),
+        },
+      ]),
+    );
+    expect(topology.problems).toHaveLength(2);
+  });
+
+  it('reads each resource once', async () => {
+    // Prepare
+    const reader = world();
+    // Act
+    await discoverTopology(reader, LB);
+    // Assess
+    expect(reader.calls.length).toBe(new Set(reader.calls.map((c) => c.toLowerCase())).size);
+    expect(reader.calls.filter((c) => c.startsWith('getVirtualNetwork '))).toEqual([
+      `getVirtualNetwork ${VNET}`,
+    ]);
+    // The bare address is not in the resource group, so the subscription is listed too, once.
+    expect(reader.calls.filter((c) => c.startsWith('listNetworkInterfaces ')).sort()).toEqual([
+      `listNetworkInterfaces /subscriptions/${SUB}`,
+      `listNetworkInterfaces ${RG}`,
+    ]);
+  });
+
+  it('keeps no more reads in flight than the concurrency allows', async () => {
+    // Prepare
+    const reader = world({});
+    let inFlight = 0;
+    let peak = 0;
+    const counted = Object.fromEntries(
+      Object.entries(reader).map(([name, fn]) => [
+        name,
+        typeof fn === 'function'
+          ? async (...args: unknown[]) => {
+              inFlight += 1;
+              peak = Math.max(peak, inFlight);
+              await new Promise((r) => setImmediate(r));
+              try {
+                return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+              } finally {
+                inFlight -= 1;
+              }
+            }
+          : fn,
+      ]),
+    ) as unknown as typeof reader;
+    // Act
+    const topology = await discoverTopology(counted, LB, { concurrency: 2 });
+    // Assess
+    expect(peak).toBe(2);
+    expect(topology.problems).toEqual([
+      expect.objectContaining({ resourceId: id.nsg('nsg-b-missing'), kind: 'not-found' }),
+    ]);
+  });
+
+  it.each([
+    {
+      status: 404,
+      message: `load balancer not found: ${LB}: getLoadBalancer ${LB} failed (404 ResourceNotFound)`,
+    },
+    {
+      status: 403,
+      message: `load balancer access denied: ${LB}: getLoadBalancer ${LB} failed (403 AuthorizationFailed)`,
+    },
+    {
+      status: 500,
+      message: `load balancer cannot be read: ${LB}: getLoadBalancer ${LB} failed (500 InternalServerError)`,
+    },
+  ])('throws when the load balancer answers $status', async ({ status, message }) => {
+    // Prepare
+    const reader = world({ [LB]: status });
+    // Act
+    const result = discoverTopology(reader, LB);
+    // Assess
+    await expect(result).rejects.toThrow(AzureCallError);
+    await expect(result).rejects.toMatchObject({ message, statusCode: status, resourceId: LB });
+  });
+
+  it('rejects an id that is not a load balancer before reading anything', async () => {
+    // Prepare
+    const reader = world();
+    // Act
+    const result = discoverTopology(reader, id.nic('nic-a'));
+    // Assess
+    await expect(result).rejects.toThrow(InvalidInputError);
+    await expect(result).rejects.toThrow(
+      `expected a Microsoft.Network/loadBalancers id, got Microsoft.Network/networkInterfaces: '${id.nic('nic-a')}'`,
+    );
+    expect(reader.calls).toEqual([]);
+  });
+
+  it('reports an IP configuration its NIC does not have', async () => {
+    // Prepare
+    const lonely: LoadBalancer = {
+      ...lb,
+      backendAddressPools: [
+        {
+          id: id.pool('be'),
+          name: 'be',
+          backendIPConfigurations: [{ id: `${id.nic('nic-a')}/ipConfigurations/gone` }],
+        },
+      ],
+    };
+    const reader = fakeTopologyReader([lonely, nicA, vnet, nsgA, nsgSnet, rt], { vms: [vm('a')] });
+    // Act
+    const topology = await discoverTopology(reader, LB);
+    // Assess
+    expect(topology.problems).toEqual([
+      {
+        resourceId: `${id.nic('nic-a')}/ipConfigurations/gone`,
+        kind: 'not-found',
+        message: `IP configuration ${id.nic('nic-a')}/ipConfigurations/gone is not on NIC ${id.nic('nic-a')}`,
+        referencedBy: id.pool('be'),
+      },
+    ]);
+  });
+});
