@@ -96,6 +96,11 @@ export const scenarioSchema = z.object({
   resources: z.array(resourceSchema).min(1),
   guests: z.record(z.string(), guestSchema).default({}),
   faults: faultsSchema.optional(),
+  /**
+   * Resource ids the sandbox answers 403 AuthorizationFailed for (and leaves out of lists), so
+   * discovery under partial permissions can be tested. Covers everything under each id.
+   */
+  forbidden: z.array(z.string().min(1)).optional(),
 });
 
 export type Scenario = z.infer<typeof scenarioSchema>;

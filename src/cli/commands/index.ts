@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../main';
+import { registerSandboxCommand } from './sandbox';
 
 /** Every command module exports one of these. */
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
-const commands: RegisterCommand[] = [];
+const commands: RegisterCommand[] = [registerSandboxCommand];
 
 export function registerCommands(program: Command, ctx: CommandContext): void {
   for (const register of commands) register(program, ctx);

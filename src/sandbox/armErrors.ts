@@ -1,0 +1,94 @@
+/**
+ * The ARM error answers the sandbox gives, with ARM's codes and (shortened) messages, so callers
+ * branch on the same codes they meet in Azure.
+ */
+import { SandboxHttpError } from './httpError';
+
+/** 404 for a top-level resource, as ARM's front door answers it. */
+export function resourceNotFound(id: string): SandboxHttpError {
+  const m = /\/resourceGroups\/([^/]+)\/providers\/([^/]+)\/([^/]+)\/([^/]+)/i.exec(id);
+  const what = m ? `${m[2]}/${m[3]}/${m[4]}` : id;
+  const rg = m ? m[1] : '';
+  return new SandboxHttpError(
+    404,
+    'ResourceNotFound',
+    `The Resource '${what}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+  );
+}
+
+/** 404 for a child resource (a probe, a rule), as the resource provider itself answers it. */
+export function childNotFound(id: string): SandboxHttpError {
+  return new SandboxHttpError(404, 'NotFound', `Resource ${id} not found.`);
+}
+
+/** 403 for a scope the caller may not read or act on. */
+export function authorizationFailed(action: string, scope: string): SandboxHttpError {
+  return new SandboxHttpError(
+    403,
+    'AuthorizationFailed',
+    `The client 'sandbox' with object id '00000000-0000-0000-0000-000000000000' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+  );
+}
+
+export function authenticationMissing(): SandboxHttpError {
+  return new SandboxHttpError(
+    401,
+    'AuthenticationFailed',
+    "Authentication failed. The 'Authorization' header is missing.",
+  );
+}
+
+export function missingApiVersion(): SandboxHttpError {
+  return new SandboxHttpError(
+    400,
+    'MissingApiVersionParameter',
+    'The api-version query parameter (?api-version=) is required for all requests.',
+  );
+}
+
+/** Anything the sandbox does not emulate: say so plainly rather than pretend. */
+export function unsupported(method: string, path: string): SandboxHttpError {
+  return new SandboxHttpError(404, 'InvalidResourceType', `The sandbox does not serve ${method} ${path}.`);
+}
+
+export function anotherOperationInProgress(statusUrl: string): SandboxHttpError {
+  return new SandboxHttpError(
+    409,
+    'AnotherOperationInProgress',
+    `Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: ${statusUrl}. Please wait for the operation to finish before retrying.`,
+  );
+}
+
+export function throttled(
+  kind: 'read' | 'write',
+  subscriptionId: string,
+  retryAfterSeconds: number,
+): SandboxHttpError {
+  return new SandboxHttpError(
+    429,
+    'SubscriptionRequestsThrottled',
+    `Number of '${kind}' requests for subscription '${subscriptionId}' actor 'sandbox' exceeded. Please try again after '${retryAfterSeconds}' seconds after additional tokens are available.`,
+    { 'Retry-After': String(retryAfterSeconds) },
+  );
+}
+
+export function serverError(status: 500 | 503, retryAfterSeconds: number): SandboxHttpError {
+  return status === 500
+    ? new SandboxHttpError(
+        500,
+        'InternalServerError',
+        'Encountered internal server error. (sandbox fault injection)',
+      )
+    : new SandboxHttpError(
+        503,
+        'ServiceUnavailable',
+        'The service is temporarily unavailable. (sandbox fault injection)',
+        {
+          'Retry-After': String(retryAfterSeconds),
+        },
+      );
+}
+
+export function invalidRequest(message: string): SandboxHttpError {
+  return new SandboxHttpError(400, 'InvalidRequestFormat', `Cannot parse the request. ${message}`);
+}

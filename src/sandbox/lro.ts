@@ -1,0 +1,159 @@
+/**
+ * Long-running operations with ARM's protocol. A started operation is answered with 202 (or 201/200
+ * for a PUT) and headers pointing back at the sandbox:
+ *
+ * - `Azure-AsyncOperation: .../providers/{ns}/locations/{loc}/operations/{id}`: answers
+ *   `{ status: 'InProgress' | 'Succeeded' | 'Failed' }`;
+ * - `Location: .../providers/{ns}/locations/{loc}/operationResults/{id}`: answers 202 while running,
+ *   then 200 with the result (empty when there is none).
+ *
+ * This is what @azure/core-lro polls (mode "OperationLocation" or "ResourceLocation"). An operation
+ * finishes after a fixed number of "still running" polls, never on a clock, so tests are
+ * deterministic; a client that walks away releases its locks after {@link OPERATION_EXPIRY_MS}.
+ */
+import type { SandboxHttpError } from './httpError';
+
+/** An operation nobody polls stops holding its locks after this long (the one clock-based rule). */
+export const OPERATION_EXPIRY_MS = 30_000;
+
+export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed';
+
+export interface Operation {
+  readonly id: string;
+  readonly namespace: string;
+  readonly subscriptionId: string;
+  readonly location: string;
+  /** The api-version of the request that started it; its URLs carry the same. */
+  readonly apiVersion: string;
+  status: OperationStatus;
+  /** Polls still to answer "in progress" before the operation finishes. */
+  pollsLeft: number;
+  /** Body of the final 200 on the Location URL; undefined for a void operation. */
+  readonly result?: unknown;
+  readonly error?: SandboxHttpError;
+  readonly startTime: string;
+  endTime?: string;
+  readonly createdAtMs: number;
+  /** Runs once when the operation finishes (releases locks, flips provisioningState). */
+  readonly onDone?: () => void;
+}
+
+export interface StartOperation {
+  namespace: string;
+  subscriptionId: string;
+  location: string;
+  apiVersion: string;
+  pollsBeforeDone: number;
+  result?: unknown;
+  error?: SandboxHttpError;
+  onDone?: () => void;
+}
+
+/** The operations of one sandbox, and the URLs that report on them. */
+export class OperationStore {
+  private readonly operations = new Map<string, Operation>();
+  private counter = 0;
+
+  constructor(
+    private readonly endpoint: () => string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  start(input: StartOperation): Operation {
+    this.counter += 1;
+    // GUID-shaped and sequential: readable in logs and reproducible between runs.
+    const id = `00000000-0000-0000-0000-${this.counter.toString(16).padStart(12, '0')}`;
+    const op: Operation = {
+      id,
+      namespace: input.namespace,
+      subscriptionId: input.subscriptionId,
+      location: input.location,
+      apiVersion: input.apiVersion,
+      status: 'InProgress',
+      pollsLeft: Math.max(0, input.pollsBeforeDone),
+      result: input.result,
+      error: input.error,
+      startTime: new Date(this.now()).toISOString(),
+      createdAtMs: this.now(),
+      onDone: input.onDone,
+    };
+    this.operations.set(id, op);
+    return op;
+  }
+
+  /** `Azure-AsyncOperation` URL of an operation. */
+  asyncOperationUrl(op: Operation): string {
+    return this.url(op, 'operations');
+  }
+
+  /** `Location` URL of an operation. */
+  locationUrl(op: Operation): string {
+    return this.url(op, 'operationResults');
+  }
+
+  private url(op: Operation, kind: string): string {
+    return `${this.endpoint()}/subscriptions/${op.subscriptionId}/providers/${op.namespace}/locations/${op.location}/${kind}/${op.id}?api-version=${op.apiVersion}`;
+  }
+
+  get(id: string): Operation | undefined {
+    return this.operations.get(id.toLowerCase());
+  }
+
+  /** One poll: answers "in progress" while polls are left, then finishes the operation. */
+  poll(id: string): Operation | undefined {
+    const op = this.get(id);
+    if (!op || op.status !== 'InProgress') return op;
+    if (op.pollsLeft > 0) {
+      op.pollsLeft -= 1;
+      return op;
+    }
+    this.finish(op);
+    return op;
+  }
+
+  /** True while the operation holds its resources: running, and not abandoned. */
+  isActive(op: Operation): boolean {
+    if (op.status !== 'InProgress') return false;
+    if (this.now() - op.createdAtMs > OPERATION_EXPIRY_MS) {
+      this.finish(op);
+      return false;
+    }
+    return true;
+  }
+
+  private finish(op: Operation): void {
+    op.status = op.error ? 'Failed' : 'Succeeded';
+    op.endTime = new Date(this.now()).toISOString();
+    op.onDone?.();
+  }
+}
+
+/** ARM's async-operation status body. */
+export function asyncOperationBody(op: Operation): Record<string, unknown> {
+  const body: Record<string, unknown> = { name: op.id, status: op.status, startTime: op.startTime };
+  if (op.endTime) body.endTime = op.endTime;
+  if (op.status === 'Failed' && op.error) body.error = op.error.toBody().error;
+  return body;
+}
+
+/**
+ * Exclusive access per resource (an NSG being written, a VM running a script): a second operation on
+ * a key whose holder is still active is refused by the caller.
+ */
+export class LockTable {
+  private readonly holders = new Map<string, Operation>();
+
+  constructor(private readonly store: OperationStore) {}
+
+  /** The active operation holding `key`, if any. */
+  holder(key: string): Operation | undefined {
+    const op = this.holders.get(key);
+    if (op && this.store.isActive(op)) return op;
+    this.holders.delete(key);
+    return undefined;
+  }
+
+  hold(key: string, op: Operation): void {
+    if (op.status === 'InProgress') this.holders.set(key, op);
+  }
+}

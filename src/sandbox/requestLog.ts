@@ -1,0 +1,40 @@
+/**
+ * What the sandbox saw: one entry per request. Tests read it to prove a retry happened, and the ARM
+ * operation names are what a least-privilege role is derived from.
+ */
+
+/** One request as the sandbox answered it. */
+export interface RequestLogEntry {
+  method: string;
+  /** Path without the query string, as sent. */
+  path: string;
+  apiVersion?: string;
+  status: number;
+  /** ARM operation (RBAC action), e.g. `Microsoft.Network/networkSecurityGroups/securityRules/write`. */
+  operation?: string;
+}
+
+/**
+ * The RBAC action a request needs, derived the way ARM derives it: the resource provider namespace
+ * after the last `/providers/`, then every type segment (names skipped), then `read`, `write`,
+ * `delete`, or `{action}/action` for a POST (whose last segment is the action's name).
+ * Paths with no provider (`/subscriptions/{id}`) have no operation here.
+ */
+export function armOperationName(method: string, path: string): string | undefined {
+  const segments = path.split('/').filter((s) => s.length > 0);
+  const at = segments.map((s) => s.toLowerCase()).lastIndexOf('providers');
+  if (at < 0 || at + 2 > segments.length) return undefined;
+  // Clients spell namespaces loosely (`microsoft.Compute`); RBAC actions use `Microsoft.Compute`.
+  const raw = segments[at + 1] as string;
+  const namespace = /^microsoft\./i.test(raw) ? `Microsoft.${raw.slice('microsoft.'.length)}` : raw;
+  const rest = segments.slice(at + 2);
+  const verb = method.toUpperCase();
+  // Type segments sit at even offsets; a POST's action name is the last segment at an even offset.
+  const types = rest.filter((_, i) => i % 2 === 0);
+  if (verb === 'POST') {
+    return rest.length % 2 === 1 ? [namespace, ...types, 'action'].join('/') : undefined;
+  }
+  if (types.length === 0) return undefined;
+  const suffix = verb === 'PUT' || verb === 'PATCH' ? 'write' : verb === 'DELETE' ? 'delete' : 'read';
+  return [namespace, ...types, suffix].join('/');
+}

@@ -1,0 +1,108 @@
+/**
+ * The sandbox's routing table, most specific first: operation polls, Microsoft.Support, computed
+ * reads, scale set NICs, POST actions, security rule writes, then the generic resource GET and lists.
+ */
+import type { SandboxContext } from './context';
+import { unsupported } from './armErrors';
+import {
+  effectiveNsgs,
+  effectiveRoutes,
+  networkWatcherAction,
+  ruleHealth,
+  runCommand,
+  startVm,
+} from './handlers/actions';
+import { pollAsyncOperation, pollOperationResult } from './handlers/lroResponses';
+import {
+  getInstanceView,
+  getMetrics,
+  getResource,
+  getResourceHealth,
+  listBySubscription,
+  listChildren,
+  listScaleSetNics,
+  page,
+} from './handlers/resources';
+import { createTicket, getProblemClassifications, getServices, getTicket } from './handlers/support';
+import { deleteRule, putRule } from './handlers/writes';
+import { route, type ArmRequest, type Route } from './router';
+
+const RG = '/subscriptions/{sub}/resourceGroups/{rg}';
+const SCALE_SET = `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/{ss}`;
+const RULE = `${RG}/providers/Microsoft.Network/networkSecurityGroups/{nsgName}/securityRules/{rule}`;
+
+/** Path of a request, below `/providers/{namespace}`: how many segments, to tell a resource from a list. */
+function segmentsAfterNamespace(path: string): number | undefined {
+  const segments = path.split('/').filter((s) => s.length > 0);
+  const at = segments.map((s) => s.toLowerCase()).lastIndexOf('providers');
+  return at < 0 ? undefined : segments.length - (at + 2);
+}
+
+function genericGet(ctx: SandboxContext, req: ArmRequest) {
+  const below = segmentsAfterNamespace(req.path);
+  if (below === undefined || below < 1 || !/^\/subscriptions\/[^/]+\/resourceGroups\//i.test(req.path)) {
+    throw unsupported(req.method, req.path);
+  }
+  return below % 2 === 0 ? getResource(ctx, req) : page(ctx, req, listChildren(ctx, req));
+}
+
+export const ROUTES: readonly Route<SandboxContext>[] = [
+  route(
+    'GET',
+    '/subscriptions/{sub}/providers/{ns}/locations/{loc}/operations/{operationId}',
+    (ctx, _req, p) => pollAsyncOperation(ctx, p),
+  ),
+  route(
+    'GET',
+    '/subscriptions/{sub}/providers/{ns}/locations/{loc}/operationResults/{operationId}',
+    (ctx, _req, p) => pollOperationResult(ctx, p),
+  ),
+
+  route('GET', '/providers/Microsoft.Support/services', () => getServices()),
+  route(
+    'GET',
+    '/providers/Microsoft.Support/services/{service}/problemClassifications',
+    getProblemClassifications,
+  ),
+  route('PUT', '/subscriptions/{sub}/providers/Microsoft.Support/supportTickets/{name}', createTicket),
+  route('GET', '/subscriptions/{sub}/providers/Microsoft.Support/supportTickets/{name}', getTicket),
+
+  route('GET', '{id*}/providers/Microsoft.Insights/metrics', getMetrics),
+  route('GET', '{id*}/providers/Microsoft.ResourceHealth/availabilityStatuses/current', getResourceHealth),
+  route('GET', '{vm*}/instanceView', getInstanceView),
+
+  route('GET', `${SCALE_SET}/virtualMachines/{i}/networkInterfaces`, (ctx, req, p) =>
+    page(
+      ctx,
+      req,
+      listScaleSetNics(ctx, req, { owner: `${scaleSetId(p)}/virtualMachines/${p.i}`, instance: 'true' }),
+    ),
+  ),
+  route('GET', `${SCALE_SET}/networkInterfaces`, (ctx, req, p) =>
+    page(ctx, req, listScaleSetNics(ctx, req, { owner: scaleSetId(p) })),
+  ),
+
+  route('POST', '{lb*}/loadBalancingRules/{rule}/health', ruleHealth),
+  route('POST', '{nic*}/effectiveNetworkSecurityGroups', effectiveNsgs),
+  route('POST', '{nic*}/effectiveRouteTable', effectiveRoutes),
+  route('POST', '{watcher*}/ipFlowVerify', networkWatcherAction('ipFlowVerify')),
+  route('POST', '{watcher*}/connectivityCheck', networkWatcherAction('connectivityCheck')),
+  route('POST', '{vm*}/runCommand', runCommand),
+  route('POST', '{vm*}/start', startVm),
+
+  route('PUT', RULE, (ctx, req, p) => putRule(ctx, req, { ...p, nsg: nsgId(p) })),
+  route('DELETE', RULE, (ctx, req, p) => deleteRule(ctx, req, { ...p, nsg: nsgId(p) })),
+
+  route('GET', '/subscriptions/{sub}/providers/{ns}/{type}', (ctx, req, p) =>
+    page(ctx, req, listBySubscription(ctx, req, p)),
+  ),
+  route('GET', '{path*}', genericGet),
+];
+
+function scaleSetId(p: Readonly<Record<string, string>>): string {
+  return `/subscriptions/${p.sub}/resourceGroups/${p.rg}/providers/Microsoft.Compute/virtualMachineScaleSets/${p.ss}`;
+}
+
+function nsgId(p: Readonly<Record<string, string>>): string {
+  return `/subscriptions/${p.sub}/resourceGroups/${p.rg}/providers/Microsoft.Network/networkSecurityGroups/${p.nsgName}`;
+}

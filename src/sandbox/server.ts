@@ -1,0 +1,222 @@
+/**
+ * The local ARM emulator: HTTPS on 127.0.0.1, spoken to by the real @azure/arm-network and
+ * @azure/arm-compute clients (notes/durable-local-host.md). It serves the scenario's resources,
+ * computes what Azure would derive from them, applies security rule writes, answers long-running
+ * operations with ARM's protocol, injects faults on demand, and logs every request.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ensureError } from '../errors';
+import {
+  anotherOperationInProgress,
+  authenticationMissing,
+  authorizationFailed,
+  invalidRequest,
+  missingApiVersion,
+  serverError,
+  throttled,
+  unsupported,
+} from './armErrors';
+import { generateSandboxCertificate } from './cert';
+import type { SandboxBehaviour, SandboxContext } from './context';
+import { defaultViews } from './defaultViews';
+import { seedEtags } from './etags';
+import { FaultInjector, type RequestKind } from './faults';
+import { forbiddenScope } from './forbidden';
+import { SandboxHttpError, isSandboxHttpError } from './httpError';
+import { LockTable, OperationStore } from './lro';
+import { armOperationName, type RequestLogEntry } from './requestLog';
+import { matchRoute, type ArmRequest, type ArmResponse } from './router';
+import { ROUTES } from './routes';
+import type { Faults, Scenario } from './scenario';
+import { createSandboxState, type SandboxState } from './state';
+import { SupportTicketStore } from './support';
+import type { SandboxViews } from './views';
+
+export type { RequestLogEntry } from './requestLog';
+
+export interface SandboxOptions {
+  scenario: Scenario;
+  /** 0 or omitted: an ephemeral port. */
+  port?: number;
+  /** The derived views; tests inject fakes. Default: src/sandbox/derive and src/sandbox/guest. */
+  views?: SandboxViews;
+  /** LRO pacing and list paging; see {@link SandboxBehaviour}. */
+  behaviour?: Partial<SandboxBehaviour>;
+}
+
+export interface Sandbox {
+  /** `https://127.0.0.1:PORT` */
+  endpoint: string;
+  /** PEM of the self-signed certificate; clients pass it as `tlsOptions: { ca }`. */
+  ca: string;
+  state: SandboxState;
+  requestLog: RequestLogEntry[];
+  /** Support tickets submitted so far (Microsoft.Support PUTs), oldest first. */
+  supportTickets(): Record<string, unknown>[];
+  /** Replaces the fault settings (undefined: no faults); the generator restarts from the seed. */
+  setFaults(faults: Partial<Faults> | undefined): void;
+  stop(): Promise<void>;
+}
+
+/** Defaults: actions answer on the first poll; writes say "InProgress" once first (two polls). */
+export const DEFAULT_BEHAVIOUR: SandboxBehaviour = { actionPolls: 0, writePolls: 1, pageSize: 0 };
+
+const RATE_LIMIT_READS = 11999;
+const RATE_LIMIT_WRITES = 1199;
+
+const POLL_PATH =
+  /^\/subscriptions\/[^/]+\/providers\/[^/]+\/locations\/[^/]+\/(operations|operationResults)\/[^/]+\/?$/i;
+
+/** Read, write or poll: decides which faults apply and which rate-limit header is sent. */
+export function requestKind(method: string, path: string): RequestKind {
+  if (POLL_PATH.test(path)) return 'poll';
+  return method === 'GET' || method === 'HEAD' ? 'read' : 'write';
+}
+
+function isResourceWrite(method: string): boolean {
+  return method === 'PUT' || method === 'DELETE' || method === 'PATCH';
+}
+
+function subscriptionOf(path: string): string {
+  return /^\/subscriptions\/([^/]+)/i.exec(path)?.[1] ?? '00000000-0000-0000-0000-000000000000';
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim().length === 0) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw invalidRequest(`The request body is not valid JSON: ${ensureError(err).message}`);
+  }
+}
+
+/** Starts the sandbox on 127.0.0.1 and resolves once it listens. */
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const certificate = await generateSandboxCertificate();
+  const state = createSandboxState(options.scenario);
+  seedEtags(state);
+  const faults = new FaultInjector(options.scenario.faults);
+  const requestLog: RequestLogEntry[] = [];
+  const remaining = { read: RATE_LIMIT_READS, write: RATE_LIMIT_WRITES };
+  let endpoint = '';
+  const operations = new OperationStore(() => endpoint);
+  const ctx: SandboxContext = {
+    state,
+    views: options.views ?? defaultViews,
+    operations,
+    locks: new LockTable(operations),
+    tickets: new SupportTicketStore(),
+    behaviour: { ...DEFAULT_BEHAVIOUR, ...options.behaviour },
+    endpoint: () => endpoint,
+  };
+
+  async function answer(req: IncomingMessage, url: URL, method: string, path: string): Promise<ArmResponse> {
+    const auth = req.headers.authorization;
+    if (typeof auth !== 'string' || !/^Bearer\s+\S+/i.test(auth)) throw authenticationMissing();
+    // Read the body first: an early error answer must not leave it unread on a keep-alive socket.
+    const body = await readBody(req);
+    const apiVersion = url.searchParams.get('api-version');
+    if (!apiVersion) throw missingApiVersion();
+    const kind = requestKind(method, path);
+    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    const fault = faults.decide(kind);
+    const subscription = subscriptionOf(path);
+    if (fault.kind === 'throttle') {
+      throw throttled(kind === 'read' ? 'read' : 'write', subscription, fault.retryAfterSeconds);
+    }
+    if (fault.kind === 'server') throw serverError(fault.status, fault.retryAfterSeconds);
+    if (fault.kind === 'conflict' && isResourceWrite(method)) {
+      throw anotherOperationInProgress(
+        `${endpoint}/subscriptions/${subscription}/providers/Microsoft.Network/locations/local/operations/${randomUUID()}?api-version=${apiVersion}`,
+      );
+    }
+    const scope = kind === 'poll' ? undefined : forbiddenScope(state, path);
+    if (scope) throw authorizationFailed(armOperationName(method, path) ?? `${method} ${path}`, scope);
+    const match = matchRoute(ROUTES, method, path);
+    if (!match) throw unsupported(method, path);
+    const request: ArmRequest = { method, path, query: url.searchParams, headers: req.headers, body };
+    return await match.route.handle(ctx, request, match.params);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      path = url.pathname;
+    }
+    let response: ArmResponse;
+    try {
+      response = await answer(req, url, method, path);
+    } catch (err) {
+      const e = isSandboxHttpError(err)
+        ? err
+        : new SandboxHttpError(500, 'InternalServerError', `Sandbox error: ${ensureError(err).message}`);
+      response = { status: e.status, body: e.toBody(), headers: { ...e.headers } };
+    }
+    const kind = requestKind(method, path);
+    const quota = kind === 'read' ? 'read' : 'write';
+    remaining[quota] = Math.max(0, remaining[quota] - 1);
+    const headers: Record<string, string> = {
+      'x-ms-request-id': randomUUID(),
+      'x-ms-correlation-request-id': randomUUID(),
+      [`x-ms-ratelimit-remaining-subscription-${quota}s`]: String(
+        response.status === 429 ? 0 : remaining[quota],
+      ),
+      ...response.headers,
+    };
+    const entry: RequestLogEntry = { method, path, status: response.status };
+    const apiVersion = url.searchParams.get('api-version');
+    if (apiVersion) entry.apiVersion = apiVersion;
+    const operation = armOperationName(method, path);
+    if (operation) entry.operation = operation;
+    requestLog.push(entry);
+    if (response.body === undefined) {
+      res.writeHead(response.status, headers);
+      res.end();
+      return;
+    }
+    const payload = JSON.stringify(response.body);
+    res.writeHead(response.status, {
+      ...headers,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(payload)),
+    });
+    res.end(payload);
+  }
+
+  const server: Server = createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
+    void handle(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    endpoint,
+    ca: certificate.cert,
+    state,
+    requestLog,
+    supportTickets: () => ctx.tickets.all(),
+    setFaults: (f) => faults.set(f),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Keep-alive sockets of SDK clients would hold close() open until they time out.
+        server.closeAllConnections();
+      }),
+  };
+}
