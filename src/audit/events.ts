@@ -1,0 +1,279 @@
+/**
+ * The audit trail's schema: one custom event per step of a run. Users read these in Application
+ * Insights (customEvents, with every field below in customDimensions) and in JSON lines files, so the
+ * names and values here are a product contract, like the report (docs/audit.md lists them).
+ *
+ * Every value is a string because customDimensions values are strings; structured values (the rule
+ * before and after a change, a cause's evidence) travel as JSON text and are checked to parse.
+ */
+import { z } from 'zod';
+import { CAUSE_IDS, type CauseId } from '../model/report';
+import { InvalidAuditEventError } from './errors';
+
+/** Version of this schema, carried on every event so queries can tell shapes apart later. */
+export const AUDIT_SCHEMA_VERSION = '1';
+
+/** Prefix of every event name: `customEvents | where name startswith "ProbeDoctor."`. */
+export const EVENT_PREFIX = 'ProbeDoctor.';
+
+export const AUDIT_EVENT_NAMES = [
+  'ProbeDoctor.RunStarted',
+  'ProbeDoctor.BackendChecked',
+  'ProbeDoctor.CauseFound',
+  'ProbeDoctor.FixPlanned',
+  'ProbeDoctor.FixApplied',
+  'ProbeDoctor.FixRolledBack',
+  'ProbeDoctor.ValidationResult',
+  'ProbeDoctor.Escalated',
+  'ProbeDoctor.RunFinished',
+  'ProbeDoctor.AlertRejected',
+] as const;
+
+export type AuditEventName = (typeof AUDIT_EVENT_NAMES)[number];
+
+const text = z.string().min(1, { message: 'must not be empty' });
+const resourceId = z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/.+/i, {
+  message: 'must be an ARM resource id (/subscriptions/.../resourceGroups/.../providers/...)',
+});
+const subscriptionId = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'must be a GUID' });
+/** JSON text: customDimensions cannot nest, so objects are serialised, and must parse back. */
+const jsonText = z.string().refine(
+  (s) => {
+    try {
+      JSON.parse(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be JSON text' },
+);
+/** Comma-separated cause ids (empty when none): `split(customDimensions.causeIds, ",")` in KQL. */
+const causeIdList = z
+  .string()
+  .refine((s) => s === '' || s.split(',').every((id) => CAUSE_IDS.includes(id as never)), {
+    message: `must be a comma-separated list of cause ids (${CAUSE_IDS.join(', ')})`,
+  });
+const causeId = z.enum(CAUSE_IDS as unknown as [CauseId, ...CauseId[]], {
+  message: `must be one of ${CAUSE_IDS.join(', ')}`,
+});
+const fixKind = z.enum(['nsg-allow-probe', 'start-vm', 'guest-firewall-allow', 'recommendation'], {
+  message: 'must be one of nsg-allow-probe, start-vm, guest-firewall-allow, recommendation',
+});
+const mode = z.enum(['observe', 'fix'], { message: 'must be observe or fix' });
+const outcome = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { message: `must be one of ${values.join(', ')}` });
+
+/** Dimensions on every event of a run. */
+const runDimensions = {
+  schemaVersion: z.literal(AUDIT_SCHEMA_VERSION),
+  /** Unique per event: lets a reader drop duplicates and lets a confirmed write find its answer. */
+  eventId: text,
+  /** ISO 8601 time the activity emitted the event (App Insights also stamps `timestamp`). */
+  time: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }),
+  /** The orchestration instance id (for the CLI, the run's own id). */
+  runId: text,
+  alertId: text.optional(),
+  loadBalancerId: resourceId,
+  subscriptionId,
+  mode,
+};
+
+/** Fields of an event that changes (or would change) a resource: the rule or state before and after. */
+const changeDimensions = {
+  fixKind,
+  /** The resource changed: an NSG, a VM. */
+  target: resourceId,
+  causeId: causeId.optional(),
+  backend: text.optional(),
+  before: jsonText,
+  after: jsonText,
+  reason: text.optional(),
+};
+
+export const RunStartedSchema = z.object({
+  name: z.literal('ProbeDoctor.RunStarted'),
+  ...runDimensions,
+  /** What started the run. */
+  trigger: z.enum(['alert', 'http', 'cli'], { message: 'must be alert, http or cli' }),
+  outcome: outcome(['started', 'joined'] as const),
+});
+
+export const BackendCheckedSchema = z.object({
+  name: z.literal('ProbeDoctor.BackendChecked'),
+  ...runDimensions,
+  /** The NIC IP configuration id (or the pool address id for IP-based members). */
+  backend: text,
+  ipAddress: text.optional(),
+  vmId: text.optional(),
+  probeState: z.enum(['up', 'down', 'unknown'], { message: 'must be up, down or unknown' }),
+  healthReason: text.optional(),
+  causeIds: causeIdList,
+  outcome: outcome(['healthy', 'causes-found', 'check-failed'] as const),
+  reason: text.optional(),
+});
+
+export const CauseFoundSchema = z.object({
+  name: z.literal('ProbeDoctor.CauseFound'),
+  ...runDimensions,
+  /** Absent for a load-balancer cause (an empty pool, a probe that cannot work). */
+  backend: text.optional(),
+  causeId,
+  summary: text,
+  evidence: jsonText.optional(),
+  outcome: outcome(['found'] as const),
+});
+
+export const FixPlannedSchema = z.object({
+  name: z.literal('ProbeDoctor.FixPlanned'),
+  ...runDimensions,
+  ...changeDimensions,
+  outcome: outcome(['planned', 'awaiting-approval', 'skipped'] as const),
+});
+
+export const FixAppliedSchema = z.object({
+  name: z.literal('ProbeDoctor.FixApplied'),
+  ...runDimensions,
+  ...changeDimensions,
+  /** `already-in-place` when an idempotent retry found the change made. */
+  outcome: outcome(['applied', 'already-in-place', 'failed'] as const),
+});
+
+export const FixRolledBackSchema = z.object({
+  name: z.literal('ProbeDoctor.FixRolledBack'),
+  ...runDimensions,
+  ...changeDimensions,
+  reason: text,
+  outcome: outcome(['rolled-back', 'failed'] as const),
+});
+
+export const ValidationResultSchema = z.object({
+  name: z.literal('ProbeDoctor.ValidationResult'),
+  ...runDimensions,
+  backend: text,
+  /** How the backend was checked after the fixes. */
+  method: z.enum(['peer-tcp-ping', 'health-reread'], { message: 'must be peer-tcp-ping or health-reread' }),
+  detail: text.optional(),
+  outcome: outcome(['up', 'down', 'unknown'] as const),
+});
+
+export const EscalatedSchema = z.object({
+  name: z.literal('ProbeDoctor.Escalated'),
+  ...runDimensions,
+  causeIds: causeIdList,
+  reason: text,
+  ticketId: text.optional(),
+  outcome: outcome(['ticket-built', 'ticket-submitted', 'submit-failed'] as const),
+});
+
+export const RunFinishedSchema = z.object({
+  name: z.literal('ProbeDoctor.RunFinished'),
+  ...runDimensions,
+  causeIds: causeIdList,
+  /** Counts as strings (customDimensions): fixes applied, backends still down. */
+  fixesApplied: z.string().regex(/^\d+$/, { message: 'must be a whole number' }),
+  backendsDown: z.string().regex(/^\d+$/, { message: 'must be a whole number' }),
+  /** The report's verdict, or `failed` when an error stopped the run. */
+  outcome: outcome(['healthy', 'resolved', 'escalated', 'awaiting-approval', 'failed'] as const),
+  reason: text.optional(),
+});
+
+/**
+ * An alert that started no run: out of the allowed scopes, malformed, or a `Resolved` notification
+ * (Azure Monitor sends one when the alert clears; there is nothing to fix, so it is recorded and
+ * ignored). The load balancer may be unknown when the alert is malformed.
+ */
+export const AlertRejectedSchema = z.object({
+  name: z.literal('ProbeDoctor.AlertRejected'),
+  ...runDimensions,
+  loadBalancerId: resourceId.optional(),
+  subscriptionId: subscriptionId.optional(),
+  /** The alert rule's name or id, when the payload had one. */
+  alertRule: text.optional(),
+  reason: text,
+  outcome: outcome(['out-of-scope', 'malformed', 'resolved-ignored'] as const),
+});
+
+/** Every audit event; `name` tells them apart. */
+export const AuditEventSchema = z.discriminatedUnion('name', [
+  RunStartedSchema,
+  BackendCheckedSchema,
+  CauseFoundSchema,
+  FixPlannedSchema,
+  FixAppliedSchema,
+  FixRolledBackSchema,
+  ValidationResultSchema,
+  EscalatedSchema,
+  RunFinishedSchema,
+  AlertRejectedSchema,
+]);
+
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
+export type RunStartedEvent = z.infer<typeof RunStartedSchema>;
+export type BackendCheckedEvent = z.infer<typeof BackendCheckedSchema>;
+export type CauseFoundEvent = z.infer<typeof CauseFoundSchema>;
+export type FixPlannedEvent = z.infer<typeof FixPlannedSchema>;
+export type FixAppliedEvent = z.infer<typeof FixAppliedSchema>;
+export type FixRolledBackEvent = z.infer<typeof FixRolledBackSchema>;
+export type ValidationResultEvent = z.infer<typeof ValidationResultSchema>;
+export type EscalatedEvent = z.infer<typeof EscalatedSchema>;
+export type RunFinishedEvent = z.infer<typeof RunFinishedSchema>;
+export type AlertRejectedEvent = z.infer<typeof AlertRejectedSchema>;
+
+/** The event of a given name. */
+export type AuditEventOf<N extends AuditEventName> = Extract<AuditEvent, { name: N }>;
+
+/** Events that carry a change's `before` and `after`. */
+export type ChangeEvent = FixPlannedEvent | FixAppliedEvent | FixRolledBackEvent;
+
+/** Renders a zod path as `before` or `evidence.x[0]`. */
+function pathText(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    '',
+  );
+}
+
+/** zod's wording for a missing field or a wrong type, said the way the other messages here are. */
+function describe(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'is invalid';
+  if (issue.code === 'invalid_type') {
+    return /received undefined$/.test(issue.message) ? 'is required' : `must be of type ${issue.expected}`;
+  }
+  return issue.message;
+}
+
+/**
+ * Validates an event and returns it typed, or throws InvalidAuditEventError naming the first bad
+ * field. Sinks call this before writing: a malformed event never reaches App Insights or a file.
+ */
+export function parseAuditEvent(value: unknown): AuditEvent {
+  const parsed = AuditEventSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue ? pathText(issue.path) : undefined;
+  const name =
+    typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string'
+      ? (value as { name: string }).name
+      : undefined;
+  const what = name && (AUDIT_EVENT_NAMES as readonly string[]).includes(name) ? name : 'audit event';
+  const message =
+    field === 'name'
+      ? `Invalid audit event: name must be one of ${AUDIT_EVENT_NAMES.join(', ')} (got ${JSON.stringify(name ?? null)}).`
+      : `Invalid ${what}: ${field || '(event)'} ${describe(issue)}.`;
+  throw new InvalidAuditEventError(message, field, { cause: parsed.error });
+}
+
+/**
+ * The customDimensions an event becomes: every field except `name` (the event's name in App Insights),
+ * in a stable order, undefined fields left out.
+ */
+export function toDimensions(event: AuditEvent): Record<string, string> {
+  const dimensions: Record<string, string> = {};
+  for (const [key, value] of Object.entries(event)) {
+    if (key !== 'name' && typeof value === 'string') dimensions[key] = value;
+  }
+  return dimensions;
+}

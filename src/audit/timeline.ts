@@ -1,0 +1,123 @@
+/**
+ * Reads a JSON lines audit trail back and renders a run's timeline as text, so a run can be reviewed
+ * without Azure (`probe-doctor audit --file run.jsonl`). Pure: the CLI does the file I/O.
+ */
+import { InvalidInputError } from '../errors';
+import { isInvalidAuditEventError } from './errors';
+import { parseAuditEvent, type AuditEvent } from './events';
+
+/**
+ * Parses JSON lines text into events, skipping blank lines. A line that is not JSON or not a valid
+ * event is an InvalidInputError naming `source` and the line number (1-based).
+ */
+export function parseAuditLines(text: string, source: string): AuditEvent[] {
+  const events: AuditEvent[] = [];
+  text.split(/\r?\n/).forEach((line, index) => {
+    if (line.trim() === '') return;
+    const where = `${source} line ${index + 1}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      throw new InvalidInputError(`${where}: not JSON (${(err as Error).message}).`, where, { cause: err });
+    }
+    try {
+      events.push(parseAuditEvent(value));
+    } catch (err) {
+      if (isInvalidAuditEventError(err))
+        throw new InvalidInputError(`${where}: ${err.message}`, where, { cause: err });
+      throw err;
+    }
+  });
+  return events;
+}
+
+/** Run ids in the order their first event appears. */
+export function runIdsOf(events: readonly AuditEvent[]): string[] {
+  return [...new Set(events.map((e) => e.runId))];
+}
+
+/** The last segment of a resource id (`nsg-web`), or `nic/ipconfig` for a NIC IP configuration. */
+export function shortName(resourceId: string): string {
+  const ipConfig = /\/networkInterfaces\/([^/]+)\/ipConfigurations\/([^/]+)$/i.exec(resourceId);
+  if (ipConfig) return `${ipConfig[1]}/${ipConfig[2]}`;
+  return resourceId.split('/').filter(Boolean).pop() ?? resourceId;
+}
+
+const SHORT_NAME = (name: string): string => name.replace(/^ProbeDoctor\./, '');
+
+/** The one-line gist of an event: what it was about, and its outcome. */
+function describe(e: AuditEvent): string {
+  const parts: string[] = [];
+  switch (e.name) {
+    case 'ProbeDoctor.RunStarted':
+      parts.push(`trigger=${e.trigger}`);
+      break;
+    case 'ProbeDoctor.BackendChecked':
+      parts.push(
+        `backend=${shortName(e.backend)}${e.ipAddress ? ` (${e.ipAddress})` : ''}`,
+        `probe=${e.probeState}`,
+      );
+      if (e.healthReason) parts.push(`reason=${e.healthReason}`);
+      if (e.causeIds) parts.push(`causes=${e.causeIds}`);
+      break;
+    case 'ProbeDoctor.CauseFound':
+      if (e.backend) parts.push(`backend=${shortName(e.backend)}`);
+      parts.push(`cause=${e.causeId}`, `"${e.summary}"`);
+      break;
+    case 'ProbeDoctor.FixPlanned':
+    case 'ProbeDoctor.FixApplied':
+    case 'ProbeDoctor.FixRolledBack':
+      parts.push(`fix=${e.fixKind} on ${shortName(e.target)}`);
+      if (e.causeId) parts.push(`cause=${e.causeId}`);
+      if (e.backend) parts.push(`backend=${shortName(e.backend)}`);
+      break;
+    case 'ProbeDoctor.ValidationResult':
+      parts.push(`backend=${shortName(e.backend)}`, `method=${e.method}`);
+      if (e.detail) parts.push(`"${e.detail}"`);
+      break;
+    case 'ProbeDoctor.Escalated':
+      if (e.causeIds) parts.push(`causes=${e.causeIds}`);
+      if (e.ticketId) parts.push(`ticket=${e.ticketId}`);
+      break;
+    case 'ProbeDoctor.RunFinished':
+      parts.push(`fixesApplied=${e.fixesApplied}`, `backendsDown=${e.backendsDown}`);
+      if (e.causeIds) parts.push(`causes=${e.causeIds}`);
+      break;
+    case 'ProbeDoctor.AlertRejected':
+      if (e.alertRule) parts.push(`rule=${e.alertRule}`);
+      break;
+  }
+  parts.push(`outcome=${e.outcome}`);
+  if ('reason' in e && e.reason) parts.push(`reason="${e.reason}"`);
+  return parts.join('  ');
+}
+
+/** Renders one run's events (already filtered to it) as a timeline, ordered by emit time. */
+export function formatTimeline(events: readonly AuditEvent[]): string {
+  const first = events[0];
+  if (!first) return '';
+  const sorted = [...events].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+  const width = Math.max(...sorted.map((e) => SHORT_NAME(e.name).length));
+  const header = [
+    `Run ${first.runId}`,
+    first.loadBalancerId ? `load balancer ${shortName(first.loadBalancerId)}` : undefined,
+    `mode ${first.mode}`,
+    first.alertId ? `alert ${first.alertId}` : undefined,
+  ]
+    .filter(Boolean)
+    .join('  ');
+  const lines = [header];
+  if (first.loadBalancerId) lines.push(`  ${first.loadBalancerId}`);
+  for (const e of sorted) {
+    lines.push(`${e.time}  ${SHORT_NAME(e.name).padEnd(width)}  ${describe(e)}`);
+    if (
+      e.name === 'ProbeDoctor.FixPlanned' ||
+      e.name === 'ProbeDoctor.FixApplied' ||
+      e.name === 'ProbeDoctor.FixRolledBack'
+    ) {
+      lines.push(`    before: ${e.before}`, `    after:  ${e.after}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,54 @@
+/**
+ * `probe-doctor audit --file run.jsonl [--run <id>]`: prints a run's timeline from a JSON lines audit
+ * trail (PROBE_DOCTOR_AUDIT_LOG_FILE), so a run can be reviewed without Azure.
+ */
+import { readFile } from 'node:fs/promises';
+import { messageOf } from '../../audit/errors';
+import { formatTimeline, parseAuditLines, runIdsOf } from '../../audit/timeline';
+import { InvalidInputError } from '../../errors';
+import type { CliIO } from '../main';
+import type { RegisterCommand } from './index';
+
+export interface AuditCommandOptions {
+  file: string;
+  run?: string;
+}
+
+/** Reads the file and writes the timeline of `--run`, or of every run in the file, to `io.out`. */
+export async function runAudit(options: AuditCommandOptions, io: CliIO): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(options.file, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : messageOf(err);
+    throw new InvalidInputError(`Cannot read audit file ${options.file}: ${reason}.`, '--file', {
+      cause: err,
+    });
+  }
+  const events = parseAuditLines(text, options.file);
+  const runs = runIdsOf(events);
+  if (runs.length === 0) throw new InvalidInputError(`Audit file ${options.file} holds no events.`, '--file');
+  const selected = options.run === undefined ? runs : [options.run];
+  if (options.run !== undefined && !runs.includes(options.run)) {
+    throw new InvalidInputError(
+      `No events for run ${options.run} in ${options.file} (runs in the file: ${runs.join(', ')}).`,
+      '--run',
+    );
+  }
+  io.out(selected.map((id) => formatTimeline(events.filter((e) => e.runId === id))).join('\n'));
+}
+
+export const registerAuditCommand: RegisterCommand = (program, ctx) => {
+  program
+    .command('audit')
+    .description(
+      "Print a run's timeline (steps, causes, changes with before/after) from a JSON lines audit file",
+    )
+    .requiredOption('--file <file>', 'JSON lines audit file (PROBE_DOCTOR_AUDIT_LOG_FILE)')
+    .option('--run <id>', 'run id (orchestration instance id); default: every run in the file')
+    .action(async (options: AuditCommandOptions) => {
+      await runAudit(options, ctx.io);
+    });
+};

@@ -1,0 +1,165 @@
+import { auditAlertRejected, createAuditor, subscriptionOf } from '../../src/audit/auditor';
+import { MemoryAuditSink } from '../../src/audit/memorySink';
+import { COMMON, LB, NIC1, NSG, SUB, sequentialIds, steppingClock } from '../helpers/auditEvents';
+
+describe('createAuditor', () => {
+  it('fills the run dimensions and serialises structured values', async () => {
+    // Prepare
+    const sink = new MemoryAuditSink();
+    const audit = createAuditor(sink, COMMON, { now: steppingClock(), newId: sequentialIds() });
+
+    // Act
+    const event = await audit.fixApplied({
+      fixKind: 'nsg-allow-probe',
+      target: NSG,
+      causeId: 'nsg-blocks-probe',
+      before: { priority: 4000, access: 'Deny' },
+      after: { priority: 3990, access: 'Allow' },
+      outcome: 'applied',
+    });
+
+    // Assess
+    expect(event).toEqual({
+      name: 'ProbeDoctor.FixApplied',
+      schemaVersion: '1',
+      eventId: 'e1',
+      time: '2026-11-25T10:00:00.000Z',
+      runId: 'run-1',
+      alertId: 'alert-1',
+      loadBalancerId: LB,
+      subscriptionId: SUB,
+      mode: 'fix',
+      fixKind: 'nsg-allow-probe',
+      target: NSG,
+      causeId: 'nsg-blocks-probe',
+      before: '{"priority":4000,"access":"Deny"}',
+      after: '{"priority":3990,"access":"Allow"}',
+      outcome: 'applied',
+    });
+    expect(sink.events).toEqual([event]);
+  });
+
+  it('leaves out dimensions the run does not have', async () => {
+    // Prepare
+    const sink = new MemoryAuditSink();
+    const audit = createAuditor(sink, { runId: 'run-2', loadBalancerId: LB, mode: 'observe' });
+
+    // Act
+    const event = await audit.runStarted({ trigger: 'cli', outcome: 'started' });
+
+    // Assess
+    expect(event).not.toHaveProperty('alertId');
+    expect(Object.values(event)).not.toContain(undefined);
+  });
+
+  it('confirms the write when asked, and only then', async () => {
+    // Prepare
+    const sink = new MemoryAuditSink();
+
+    const audit = createAuditor(sink, COMMON);
+
+    // Act
+    await audit.validationResult({ backend: NIC1, method: 'health-reread', outcome: 'down' });
+    await audit.fixPlanned(
+      { fixKind: 'nsg-allow-probe', target: NSG, before: null, after: {}, outcome: 'planned' },
+      { confirm: true },
+    );
+
+    // Assess
+    expect(sink.confirmed).toBe(1);
+    expect(sink.events).toHaveLength(2);
+  });
+
+  it('rejects when the audit cannot be written, so the caller does not make the change', async () => {
+    // Prepare
+    const sink = new MemoryAuditSink({
+      failWhen: (e) => (e.name === 'ProbeDoctor.FixPlanned' ? new Error('disk full') : undefined),
+    });
+    const audit = createAuditor(sink, COMMON);
+    let changed = false;
+
+    // Act
+    const attempt = audit
+      .fixPlanned(
+        { fixKind: 'nsg-allow-probe', target: NSG, before: null, after: {}, outcome: 'planned' },
+        { confirm: true },
+      )
+      .then(() => {
+        changed = true;
+      });
+
+    // Assess
+    await expect(attempt).rejects.toThrow('Cannot write audit event ProbeDoctor.FixPlanned: disk full');
+    expect(changed).toBe(false);
+  });
+
+  it('joins cause ids and turns counts into strings', async () => {
+    // Prepare
+    const sink = new MemoryAuditSink();
+    const audit = createAuditor(sink, COMMON);
+
+    // Act
+    const event = await audit.runFinished({
+      causeIds: ['nsg-blocks-probe', 'not-listening'],
+      fixesApplied: 1,
+      backendsDown: 2,
+      outcome: 'escalated',
+    });
+
+    // Assess
+    expect(event).toMatchObject({
+      causeIds: 'nsg-blocks-probe,not-listening',
+      fixesApplied: '1',
+      backendsDown: '2',
+    });
+  });
+});
+
+describe('auditAlertRejected', () => {
+  it('records an ignored resolved alert with the subscription of its target', async () => {
+    // Prepare
+    const sink = new MemoryAuditSink();
+
+    // Act
+    const event = await auditAlertRejected(
+      sink,
+      {
+        runId: 'inv-9',
+        alertId: 'alert-9',
+        loadBalancerId: LB,
+        mode: 'fix',
+        reason: 'monitorCondition is Resolved',
+        outcome: 'resolved-ignored',
+      },
+      { now: steppingClock(), newId: sequentialIds() },
+    );
+
+    // Assess
+    expect(event).toEqual({
+      name: 'ProbeDoctor.AlertRejected',
+      schemaVersion: '1',
+      eventId: 'e1',
+      time: '2026-11-25T10:00:00.000Z',
+      runId: 'inv-9',
+      alertId: 'alert-9',
+      loadBalancerId: LB,
+      subscriptionId: SUB,
+      mode: 'fix',
+      reason: 'monitorCondition is Resolved',
+      outcome: 'resolved-ignored',
+    });
+  });
+});
+
+describe('subscriptionOf', () => {
+  it.each([
+    [LB, SUB],
+    [
+      '/SUBSCRIPTIONS/ABCDEF00-0000-0000-0000-000000000001/resourceGroups/x',
+      'abcdef00-0000-0000-0000-000000000001',
+    ],
+    ['lb-web', undefined],
+  ])('%s -> %s', (id, expected) => {
+    expect(subscriptionOf(id)).toBe(expected);
+  });
+});

@@ -1,0 +1,111 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AuditEvent } from '../../../src/audit/events';
+import { main } from '../../../src/cli/main';
+import { COMMON, resolvedRun } from '../../helpers/auditEvents';
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(['node', 'probe-doctor', ...args], {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+  });
+  return { code, out, err };
+}
+
+const jsonl = (events: AuditEvent[]): string => events.map((e) => JSON.stringify(e)).join('\n') + '\n';
+
+describe('probe-doctor audit', () => {
+  let dir: string;
+  let file: string;
+  let events: AuditEvent[];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'probe-doctor-audit-cli-'));
+    events = [...(await resolvedRun()), ...(await resolvedRun({ ...COMMON, runId: 'run-2' }))];
+    file = join(dir, 'run.jsonl');
+    await writeFile(file, jsonl(events));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("prints the run's timeline with before and after for changes", async () => {
+    // Act
+    const { code, out, err } = await cli('audit', '--file', file, '--run', 'run-1');
+
+    // Assess
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toBe(
+      [
+        'Run run-1  load balancer lb-web  mode fix  alert alert-1',
+        `  ${COMMON.loadBalancerId}`,
+        '2026-11-25T10:00:00.000Z  RunStarted        trigger=alert  outcome=started',
+        '2026-11-25T10:00:01.000Z  BackendChecked    backend=vm1-nic/ipconfig1 (10.0.1.4)  probe=down  causes=nsg-blocks-probe  outcome=causes-found',
+        '2026-11-25T10:00:02.000Z  CauseFound        backend=vm1-nic/ipconfig1  cause=nsg-blocks-probe  "DenyAllInbound denies the probe"  outcome=found',
+        '2026-11-25T10:00:03.000Z  FixPlanned        fix=nsg-allow-probe on nsg-web  cause=nsg-blocks-probe  backend=vm1-nic/ipconfig1  outcome=planned',
+        '    before: null',
+        '    after:  {"name":"allow-lb-probe-80","priority":3990,"access":"Allow"}',
+        '2026-11-25T10:00:04.000Z  FixApplied        fix=nsg-allow-probe on nsg-web  cause=nsg-blocks-probe  backend=vm1-nic/ipconfig1  outcome=applied',
+        '    before: null',
+        '    after:  {"name":"allow-lb-probe-80","priority":3990,"access":"Allow"}',
+        '2026-11-25T10:00:05.000Z  ValidationResult  backend=vm1-nic/ipconfig1  method=peer-tcp-ping  outcome=up',
+        '2026-11-25T10:00:06.000Z  RunFinished       fixesApplied=1  backendsDown=0  causes=nsg-blocks-probe  outcome=resolved',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints every run in the file when no run is named', async () => {
+    // Act
+    const { code, out } = await cli('audit', '--file', file);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out.match(/^Run \S+/gm)).toEqual(['Run run-1', 'Run run-2']);
+  });
+
+  it.each([
+    [
+      'a missing file',
+      (d: string) => join(d, 'nope.jsonl'),
+      undefined,
+      (f: string) => `probe-doctor: Cannot read audit file ${f}: no such file.\n`,
+    ],
+    [
+      'a line that is not JSON',
+      (d: string) => join(d, 'broken.jsonl'),
+      (e: AuditEvent[]) => `${JSON.stringify(e[0])}\n\n{"name":"ProbeDoctor.FixApplied",\n`,
+      (f: string) =>
+        `probe-doctor: ${f} line 3: not JSON (Expected double-quoted property name in JSON at position 33).\n`,
+    ],
+    [
+      'a line that is not a valid event',
+      (d: string) => join(d, 'invalid.jsonl'),
+      (e: AuditEvent[]) => jsonl([e[0]!, { ...e[4]!, after: '{oops' } as AuditEvent]),
+      (f: string) => `probe-doctor: ${f} line 2: Invalid ProbeDoctor.FixApplied: after must be JSON text.\n`,
+    ],
+  ])('fails with exit code 2 on %s, naming the file and line', async (_case, path, content, message) => {
+    // Prepare
+    const target = path(dir);
+    if (content) await writeFile(target, content(events));
+
+    // Act
+    const { code, out, err } = await cli('audit', '--file', target);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toBe(message(target));
+  });
+
+  it('names the runs the file has when the requested one is not there', async () => {
+    // Act
+    const { code, err } = await cli('audit', '--file', file, '--run', 'run-9');
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toBe(`probe-doctor: No events for run run-9 in ${file} (runs in the file: run-1, run-2).\n`);
+  });
+});
