@@ -184,7 +184,7 @@ export function createSdkAzureReader(clientsFor: ClientsForSubscription): AzureR
     try {
       const status = await clientsFor(
         parseResourceId(vmId).subscriptionId,
-      ).resourceHealth.availabilityStatuses.getByResource(vmId);
+      ).resourceHealth.availabilityStatuses.getByResource(resourceUri(vmId));
       const state = status.properties?.availabilityState;
       return state === 'Available' || state === 'Unavailable' || state === 'Degraded' || state === 'Unknown'
         ? state
