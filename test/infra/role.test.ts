@@ -40,11 +40,6 @@ const SANDBOX_NAME_CORRECTIONS: Readonly<Record<string, string>> = {
 const GRANTED_BY_DESIGN: readonly { phase: Phase | 'escalation'; action: string; why: string }[] = [
   {
     phase: 'diagnose',
-    action: 'Microsoft.ResourceHealth/availabilityStatuses/read',
-    why: 'src/azure/reader.ts passes the VM id with its leading slash to availabilityStatuses.getByResource, so the request goes to //subscriptions/... and never authorizes (its metrics call strips the slash)',
-  },
-  {
-    phase: 'diagnose',
     action: 'Microsoft.Network/applicationSecurityGroups/read',
     why: 'discovery reads the ASGs that NICs and rules reference, but no shipped scenario has one',
   },
