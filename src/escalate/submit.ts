@@ -1,0 +1,49 @@
+/**
+ * Escalation (Escalate activity): look up the classification, build the ticket, and submit it through
+ * @azure/arm-support only when configured to. The payload goes into the report either way.
+ *
+ * @azure/arm-support 2.1 (the newest published) speaks api-version 2020-04-01, whose model has no
+ * `advancedDiagnosticConsent`: the SDK's serializer drops it on the wire. The payload in the report
+ * and the audit trail keeps it (2024-04-01 shape), for a person who files the ticket by hand.
+ */
+import type { MicrosoftSupport, SupportTicketDetails } from '@azure/arm-support';
+import { callAzure } from '../azure/callError';
+import type { EscalationContact } from '../config';
+import type { EscalateInput, EscalateOutput, ValidationResult } from '../workflow/contracts';
+import { getTicketClassification } from './classification';
+import { buildSupportTicket, type SupportTicketPayload } from './ticket';
+
+export interface EscalateDeps {
+  support: Pick<MicrosoftSupport, 'services' | 'problemClassifications' | 'supportTickets'>;
+  /** PROBE_DOCTOR_ESCALATION_SUBMIT: submit the ticket, not only build it. */
+  submit: boolean;
+  contact: EscalationContact;
+}
+
+/** The ticket name: one per run, so a retried activity finds its own ticket instead of filing two. */
+export const ticketNameFor = (runId: string): string => `probe-doctor-${runId}`.slice(0, 120);
+
+/** Submits a built payload and returns the ticket's id. */
+export async function submitSupportTicket(
+  support: EscalateDeps['support'],
+  name: string,
+  payload: SupportTicketPayload,
+): Promise<string | undefined> {
+  const created = await callAzure('create support ticket', name, () =>
+    support.supportTickets.beginCreateAndWait(name, payload.properties as SupportTicketDetails),
+  );
+  return created.supportTicketId ?? created.name;
+}
+
+/** Builds (and, when configured, submits) the ticket for backends that stay down. */
+export async function escalate(
+  deps: EscalateDeps,
+  input: EscalateInput & { validation?: ValidationResult },
+): Promise<EscalateOutput> {
+  const classification = await getTicketClassification(deps.support);
+  const payload = buildSupportTicket({ ...input, classification, contact: deps.contact });
+  const supportTicket = payload as unknown as Record<string, unknown>;
+  if (!deps.submit) return { supportTicket, submitted: false };
+  const ticketId = await submitSupportTicket(deps.support, ticketNameFor(input.run.runId), payload);
+  return { supportTicket, submitted: true, ...(ticketId ? { ticketId } : {}) };
+}

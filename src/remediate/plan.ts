@@ -1,0 +1,278 @@
+/**
+ * Fix planning (pure): diagnosis in, planned fixes out. One NSG allow rule per (NSG, probe port) that
+ * blocks, merging the backends that share the NSG; opt-in VM fixes where the policy allows them; a
+ * recommendation with the exact change for everything else. Nothing here does I/O.
+ */
+import { evaluateProbeInbound } from '../diagnose/nsg/index';
+import { idKey, sameId } from '../model/ids';
+import type { Cause, FixKind } from '../model/report';
+import type { BackendInfo, ProbeInfo, SecurityRuleInfo, Topology } from '../model/topology';
+import type { Diagnosis, PlannedFix } from '../workflow/contracts';
+import {
+  PROBE_SOURCE_TAG,
+  chooseDestination,
+  proveAllowRule,
+  toSecurityRule,
+  type AllowRuleDetail,
+} from './allowRule';
+import { allowRuleDescription, allowRuleName } from './naming';
+import { choosePriority } from './priority';
+import { probesOf, recommendForBackend, recommendForLoadBalancer } from './recommend';
+
+/** What the policy says about fixes (from src/config.ts). */
+export interface FixPolicy {
+  /** VM-changing fixes that may be applied (start-vm, guest-firewall-allow). */
+  optInFixes: readonly FixKind[];
+  /** Fixes that wait for a person's approval first. */
+  approvalRequiredFor: readonly FixKind[];
+}
+
+export interface PlanInput {
+  mode: 'observe' | 'fix';
+  topology: Topology;
+  diagnosis: Diagnosis;
+  policy: FixPolicy;
+  runId: string;
+}
+
+type DiagnosedBackend = Diagnosis['backends'][number];
+
+/** Backends that share one NSG and one probe port. */
+interface NsgGroup {
+  nsgId: string;
+  level: 'subnet' | 'nic';
+  probe: ProbeInfo;
+  backends: BackendInfo[];
+  blockers: SecurityRuleInfo[];
+}
+
+const text = (value: unknown, fallback: string): string => (typeof value === 'string' ? value : fallback);
+
+const causesOf = (b: DiagnosedBackend, id: Cause['id']) => b.causes.filter((c) => c.id === id);
+
+function backendInfo(topology: Topology, diagnosed: DiagnosedBackend): BackendInfo | undefined {
+  return topology.backends.find((b) => idKey(b.key) === idKey(diagnosed.key));
+}
+
+/** Groups the NSG denies the evaluator finds on the probe paths of backends diagnosed as NSG-blocked. */
+function nsgGroups(topology: Topology, diagnosis: Diagnosis): NsgGroup[] {
+  const groups = new Map<string, NsgGroup>();
+  for (const diagnosed of diagnosis.backends) {
+    const causes = causesOf(diagnosed, 'nsg-blocks-probe').filter((c) => c.evidence?.adminRule !== true);
+    const backend = backendInfo(topology, diagnosed);
+    if (causes.length === 0 || !backend) continue;
+    const blamed = (nsgId: string) => causes.some((c) => sameId(c.evidence?.nsgId as string, nsgId));
+    for (const probe of probesOf(topology, backend)) {
+      for (const decision of evaluateProbeInbound(topology, backend, probe).decisions) {
+        if (decision.access !== 'Deny' || !blamed(decision.nsgId)) continue;
+        const key = `${idKey(decision.nsgId)}|${probe.port}`;
+        const group = groups.get(key) ?? {
+          nsgId: decision.nsgId,
+          level: decision.level,
+          probe,
+          backends: [],
+          blockers: [],
+        };
+        if (!group.backends.some((b) => b.key === backend.key)) group.backends.push(backend);
+        if (!group.blockers.some((r) => r.name === decision.rule.name)) group.blockers.push(decision.rule);
+        groups.set(key, group);
+      }
+    }
+  }
+  return [...groups.values()];
+}
+
+function nsgFix(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'needsApproval'> {
+  const { topology, runId } = input;
+  const nsg = topology.nsgs[idKey(group.nsgId)];
+  const blocker = [...group.blockers].sort((a, b) => a.priority - b.priority)[0] as SecurityRuleInfo;
+  const ruleName = allowRuleName(topology.loadBalancer.id, group.probe.port);
+  const destination = chooseDestination(
+    group.backends.map((b) => b.ipAddress),
+    blocker,
+  );
+  const priority = nsg ? choosePriority(nsg, blocker.priority, 'Inbound', ruleName) : undefined;
+  const detail: AllowRuleDetail = {
+    ruleName,
+    priority: priority ?? blocker.priority,
+    direction: 'Inbound',
+    access: 'Allow',
+    protocol: 'Tcp',
+    sourceAddressPrefix: PROBE_SOURCE_TAG,
+    sourcePortRange: '*',
+    destinationAddressPrefixes: destination.prefixes,
+    destinationApplicationSecurityGroupIds: destination.asgIds,
+    destinationPortRange: String(group.probe.port),
+    description: allowRuleDescription(topology.loadBalancer.name, group.probe.port, runId),
+    blockingRuleName: blocker.name,
+    blockingPriority: blocker.priority,
+    level: group.level,
+    port: group.probe.port,
+    backendIps: group.backends.flatMap((b) => (b.ipAddress ? [b.ipAddress] : [])),
+  };
+  const base = {
+    kind: 'nsg-allow-probe' as const,
+    target: group.nsgId,
+    backendKeys: group.backends.map((b) => b.key),
+  };
+  const nsgName = nsg?.name ?? group.nsgId;
+  if (priority === undefined) {
+    const why =
+      blocker.priority <= 100
+        ? `rule ${blocker.name} in NSG ${nsgName} sits at priority ${blocker.priority}, which no new rule can outrank`
+        : `every priority from 100 to ${blocker.priority - 1} in NSG ${nsgName} is taken, so no new rule can outrank rule ${blocker.name} (${blocker.priority})`;
+    return {
+      ...base,
+      status: 'skipped',
+      reason: `${why}; nothing is written: change or remove ${blocker.name} so it does not deny ${PROBE_SOURCE_TAG} to port ${group.probe.port}`,
+      detail: { ...detail, priority: null },
+    };
+  }
+  const unproven = proveAllowRule(topology, group.nsgId, toSecurityRule(detail), group.backends, group.probe);
+  if (unproven) {
+    return { ...base, status: 'skipped', reason: `not planned: ${unproven}`, detail };
+  }
+  return { ...base, status: 'planned', detail };
+}
+
+function adminFixes(topology: Topology, diagnosis: Diagnosis): Omit<PlannedFix, 'needsApproval'>[] {
+  const byRule = new Map<string, { cause: Cause; keys: string[] }>();
+  for (const diagnosed of diagnosis.backends) {
+    for (const cause of causesOf(diagnosed, 'nsg-blocks-probe')) {
+      if (cause.evidence?.adminRule !== true) continue;
+      const name = text(cause.evidence.ruleName, 'unknown');
+      const entry = byRule.get(name) ?? { cause, keys: [] };
+      entry.keys.push(diagnosed.key);
+      byRule.set(name, entry);
+    }
+  }
+  return [...byRule.entries()].map(([name, { cause, keys }]) => ({
+    kind: 'nsg-allow-probe',
+    target: topology.loadBalancer.id,
+    status: 'skipped',
+    reason: `Azure Virtual Network Manager security admin rule ${name} (priority ${String(cause.evidence?.priority)}) denies the probe and no NSG rule can override it; nothing is written: a network manager administrator must change the admin rule`,
+    detail: { adminRule: true, ruleName: name, priority: cause.evidence?.priority ?? null },
+    backendKeys: keys,
+  }));
+}
+
+/**
+ * An opt-in fix: planned when the policy opts into it or gates it behind approval (the approval is
+ * the opt-in), else a recommendation with the same change for a person.
+ */
+function optIn(
+  input: PlanInput,
+  kind: 'start-vm' | 'guest-firewall-allow',
+  target: string,
+  detail: Record<string, unknown>,
+  change: string,
+  backendKeys: string[],
+): Omit<PlannedFix, 'needsApproval'> {
+  const { optInFixes, approvalRequiredFor } = input.policy;
+  if (optInFixes.includes(kind) || approvalRequiredFor.includes(kind)) {
+    return { kind, target, status: 'planned', detail, backendKeys };
+  }
+  return {
+    kind: 'recommendation',
+    target,
+    status: 'planned',
+    reason: `${change} (${kind} is not enabled: add it to PROBE_DOCTOR_OPT_IN_FIXES to let probe-doctor do it)`,
+    detail: { causeId: kind === 'start-vm' ? 'vm-not-running' : 'guest-firewall-blocks-probe', ...detail },
+    backendKeys,
+  };
+}
+
+function vmFixes(input: PlanInput): Omit<PlannedFix, 'needsApproval'>[] {
+  const { topology, diagnosis } = input;
+  const fixes = new Map<string, Omit<PlannedFix, 'needsApproval'>>();
+  const add = (key: string, fix: Omit<PlannedFix, 'needsApproval'>) => {
+    const existing = fixes.get(key);
+    if (existing)
+      existing.backendKeys.push(...fix.backendKeys.filter((k) => !existing.backendKeys.includes(k)));
+    else fixes.set(key, fix);
+  };
+  for (const diagnosed of diagnosis.backends) {
+    const backend = backendInfo(topology, diagnosed);
+    const vmId = backend?.vmId;
+    if (!backend || !vmId) continue;
+    const vm = topology.vms[idKey(vmId)];
+    for (const cause of causesOf(diagnosed, 'vm-not-running')) {
+      const power = text(cause.evidence?.powerState, vm?.powerState ?? 'unknown');
+      if (!/stopped|deallocated/i.test(power)) continue;
+      add(
+        `start|${idKey(vmId)}`,
+        optIn(input, 'start-vm', vmId, { vmId, powerState: power }, `start VM ${vm?.name ?? vmId}`, [
+          diagnosed.key,
+        ]),
+      );
+    }
+    for (const cause of causesOf(diagnosed, 'guest-firewall-blocks-probe')) {
+      for (const probe of probesOf(topology, backend)) {
+        const os = vm?.osType === 'Windows' ? 'windows' : 'linux';
+        add(
+          `fw|${idKey(vmId)}|${probe.port}`,
+          optIn(
+            input,
+            'guest-firewall-allow',
+            vmId,
+            { vmId, os, port: probe.port, tool: cause.evidence?.tool ?? null, source: '168.63.129.16' },
+            `allow TCP from 168.63.129.16 to port ${probe.port} in the ${text(cause.evidence?.tool, 'guest')} firewall of ${vm?.name ?? vmId}`,
+            [diagnosed.key],
+          ),
+        );
+      }
+    }
+  }
+  return [...fixes.values()];
+}
+
+function recommendations(input: PlanInput): Omit<PlannedFix, 'needsApproval'>[] {
+  const { topology, diagnosis } = input;
+  const out = new Map<string, Omit<PlannedFix, 'needsApproval'>>();
+  const add = (rec: ReturnType<typeof recommendForLoadBalancer>, keys: string[]) => {
+    if (!rec) return;
+    const key = `${idKey(rec.target)}|${rec.change}`;
+    const existing = out.get(key);
+    if (existing) existing.backendKeys.push(...keys);
+    else {
+      out.set(key, {
+        kind: 'recommendation',
+        target: rec.target,
+        status: 'planned',
+        reason: rec.change,
+        detail: { causeId: rec.causeId },
+        backendKeys: [...keys],
+      });
+    }
+  };
+  for (const cause of diagnosis.causes) add(recommendForLoadBalancer(topology, cause), []);
+  for (const diagnosed of diagnosis.backends) {
+    const backend = backendInfo(topology, diagnosed);
+    if (!backend) continue;
+    for (const cause of diagnosed.causes) add(recommendForBackend(topology, backend, cause), [diagnosed.key]);
+  }
+  return [...out.values()];
+}
+
+/**
+ * Plans the fixes for one run. NSG allow rules are planned only when a free priority outranks the
+ * blocking rule and the evaluator proves the probe passes that NSG with the rule added; otherwise they
+ * are `skipped` with the reason (and the run escalates). Fixes that cannot be done stay `skipped` in
+ * observe mode too; everything else is `planned` (observe mode never applies).
+ */
+export function planFixes(input: PlanInput): PlannedFix[] {
+  const { topology, diagnosis, policy } = input;
+  const fixes = [
+    ...nsgGroups(topology, diagnosis).map((group) => nsgFix(input, group)),
+    ...adminFixes(topology, diagnosis),
+    ...vmFixes(input),
+    ...recommendations(input),
+  ];
+  return fixes.map((fix) => ({
+    ...fix,
+    needsApproval:
+      fix.status === 'planned' &&
+      fix.kind !== 'recommendation' &&
+      policy.approvalRequiredFor.includes(fix.kind),
+  }));
+}

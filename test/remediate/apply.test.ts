@@ -1,0 +1,330 @@
+import { applyFixes, rollbackFixes } from '../../src/remediate/apply';
+import { KeyedLock } from '../../src/remediate/keyedLock';
+import { allowRuleName } from '../../src/remediate/naming';
+import { planFixes } from '../../src/remediate/plan';
+import type { ApplyDeps, RemediationAuditEvent } from '../../src/remediate/ports';
+import type { PlannedFix } from '../../src/workflow/contracts';
+import {
+  discover,
+  loadScenario,
+  nsgDiagnosis,
+  rulesOf,
+  startRemediationSandbox,
+  type RemediationSandbox,
+} from './sandboxRun';
+
+const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000';
+const ORDERS_LB = `${SUB}/resourceGroups/rg-orders-prod/providers/Microsoft.Network/loadBalancers/lbi-orders-prod`;
+const WEB_LB = `${SUB}/resourceGroups/rg-shop-prod/providers/Microsoft.Network/loadBalancers/lbi-web`;
+const API_LB = `${SUB}/resourceGroups/rg-shop-prod/providers/Microsoft.Network/loadBalancers/lbi-api`;
+const RUN = 'pd-run-1';
+const noSleep = () => Promise.resolve();
+
+async function planFor(s: RemediationSandbox, lbId: string) {
+  const topology = await discover(s, lbId);
+  const fixes = planFixes({
+    mode: 'fix',
+    topology,
+    diagnosis: nsgDiagnosis(topology),
+    policy: { optInFixes: [], approvalRequiredFor: [] },
+    runId: RUN,
+  });
+  return { topology, fixes };
+}
+
+async function applyPlan(
+  s: RemediationSandbox,
+  lbId: string,
+  deps: Partial<ApplyDeps> = {},
+  fixes?: PlannedFix[],
+) {
+  const plan = await planFor(s, lbId);
+  return applyFixes({ nsgWriter: s.writer, sleep: noSleep, ...deps }, fixes ?? plan.fixes, {
+    runId: RUN,
+    loadBalancerId: lbId,
+    mode: 'fix',
+    topology: plan.topology,
+  });
+}
+
+describe('applyFixes against the sandbox (nsg-deny-all-blocks-probe)', () => {
+  let s: RemediationSandbox;
+  beforeEach(async () => {
+    s = await startRemediationSandbox(await loadScenario('nsg-deny-all-blocks-probe'));
+  });
+  afterEach(() => s.stop());
+
+  it('ends with exactly one new rule right above the Deny All, nothing else changed', async () => {
+    // Prepare
+    const before = await rulesOf(s, 'rg-orders-prod', 'nsg-snet-app-a');
+    const audit: RemediationAuditEvent[] = [];
+
+    // Act
+    const reports = await applyPlan(s, ORDERS_LB, { audit: (e) => Promise.resolve(void audit.push(e)) });
+
+    // Assess
+    const after = await rulesOf(s, 'rg-orders-prod', 'nsg-snet-app-a');
+    const name = allowRuleName(ORDERS_LB, 8080);
+    expect(reports.map((r) => [r.kind, r.status, r.detail.priority, r.detail.written])).toEqual([
+      ['nsg-allow-probe', 'applied', 3999, true],
+    ]);
+    expect(Object.keys(after).sort()).toEqual([...Object.keys(before), name].sort());
+    for (const [ruleName, rule] of Object.entries(before)) expect(after[ruleName]).toEqual(rule);
+    expect(after[name]).toMatchObject({
+      priority: 3999,
+      access: 'Allow',
+      direction: 'Inbound',
+      protocol: 'Tcp',
+      sourceAddressPrefix: 'AzureLoadBalancer',
+      destinationPortRange: '8080',
+    });
+    expect(audit.map((e) => [e.phase, e.action])).toEqual([
+      ['before', 'create-rule'],
+      ['after', 'create-rule'],
+    ]);
+    expect(audit[0]!.before).toBeNull();
+  });
+
+  it('adds nothing when run twice', async () => {
+    // Prepare: the same plan applied twice (an activity retry), then planned again (a second run).
+    const { fixes } = await planFor(s, ORDERS_LB);
+    await applyPlan(s, ORDERS_LB, {}, fixes);
+    const once = await rulesOf(s, 'rg-orders-prod', 'nsg-snet-app-a');
+    const writesBefore = s.t.sandbox.requestLog.filter((e) => e.method === 'PUT').length;
+
+    // Act
+    const second = await applyPlan(s, ORDERS_LB, {}, fixes);
+    const replanned = await planFor(s, ORDERS_LB);
+
+    // Assess
+    expect(second.map((r) => [r.status, r.detail.written, r.reason])).toEqual([
+      ['applied', false, 'the rule was already in place; nothing written'],
+    ]);
+    expect(await rulesOf(s, 'rg-orders-prod', 'nsg-snet-app-a')).toEqual(once);
+    expect(s.t.sandbox.requestLog.filter((e) => e.method === 'PUT').length).toBe(writesBefore);
+    expect(replanned.fixes).toEqual([]);
+  });
+
+  it.each<[number, number[]]>([
+    [2, [429, 409]],
+    [3, [429, 409]],
+    [9, [429, 409]],
+    [12, [429, 409]],
+    [1, []],
+    [4, []],
+    [13, []],
+  ])(
+    'still ends right under injected 429, 500/503 and 409 AnotherOperationInProgress (seed %d)',
+    async (seed, mustSee) => {
+      // Prepare
+      const before = await rulesOf(s, 'rg-orders-prod', 'nsg-snet-app-a');
+      const { fixes, topology } = await planFor(s, ORDERS_LB);
+      s.t.sandbox.setFaults({
+        seed,
+        throttleRate: 0.3,
+        serverErrorRate: 0.2,
+        conflictRate: 0.4,
+        retryAfterSeconds: 0,
+      });
+      const waits: number[] = [];
+
+      // Act
+      const reports = await applyFixes(
+        { nsgWriter: s.writer, maxAttempts: 20, sleep: (ms) => Promise.resolve(void waits.push(ms)) },
+        fixes,
+        { runId: RUN, loadBalancerId: ORDERS_LB, mode: 'fix', topology },
+      );
+
+      // Assess
+      s.t.sandbox.setFaults(undefined);
+      const statuses = s.t.sandbox.requestLog.map((e) => e.status);
+      expect(statuses).toEqual(expect.arrayContaining(mustSee));
+      expect(statuses.some((st) => st === 429 || st === 409 || st >= 500)).toBe(true);
+      expect(waits.length).toBeGreaterThan(0);
+      expect(reports[0]!.status).toBe('applied');
+      const after = await rulesOf(s, 'rg-orders-prod', 'nsg-snet-app-a');
+      expect(Object.keys(after).sort()).toEqual(
+        [...Object.keys(before), allowRuleName(ORDERS_LB, 8080)].sort(),
+      );
+    },
+  );
+
+  it('reports failed after the bounded attempts when the NSG stays busy', async () => {
+    // Prepare
+    const { fixes, topology } = await planFor(s, ORDERS_LB);
+    s.t.sandbox.setFaults({ throttleRate: 1, retryAfterSeconds: 0 });
+
+    // Act
+    const reports = await applyFixes({ nsgWriter: s.writer, maxAttempts: 3, sleep: noSleep }, fixes, {
+      runId: RUN,
+      loadBalancerId: ORDERS_LB,
+      mode: 'fix',
+      topology,
+    });
+
+    // Assess
+    expect(reports[0]!.status).toBe('failed');
+    expect(reports[0]!.reason).toMatch(
+      /^writing rule probe-doctor-allow-probe-8080-[0-9a-f]{8} gave up after 3 attempts: read network security group .* failed \(429 /,
+    );
+  });
+
+  it('never touches a rule with our name that probe-doctor did not create', async () => {
+    // Prepare
+    const name = allowRuleName(ORDERS_LB, 8080);
+    await s.t.network.securityRules.beginCreateOrUpdateAndWait('rg-orders-prod', 'nsg-snet-app-a', name, {
+      priority: 500,
+      direction: 'Inbound',
+      access: 'Deny',
+      protocol: 'Tcp',
+      sourceAddressPrefix: '10.9.0.0/16',
+      sourcePortRange: '*',
+      destinationAddressPrefix: '*',
+      destinationPortRange: '22',
+      description: 'a person wrote this',
+    });
+    const before = await rulesOf(s, 'rg-orders-prod', 'nsg-snet-app-a');
+
+    // Act
+    const reports = await applyPlan(s, ORDERS_LB);
+
+    // Assess
+    expect(reports[0]!.status).toBe('skipped');
+    expect(reports[0]!.reason).toBe(
+      `NSG nsg-snet-app-a already has a rule named ${name} that probe-doctor did not create; it is left untouched`,
+    );
+    expect(await rulesOf(s, 'rg-orders-prod', 'nsg-snet-app-a')).toEqual(before);
+  });
+
+  it('writes nothing when the before-audit fails', async () => {
+    // Prepare
+    const before = await rulesOf(s, 'rg-orders-prod', 'nsg-snet-app-a');
+
+    // Act
+    const reports = await applyPlan(s, ORDERS_LB, { audit: () => Promise.reject(new Error('sink down')) });
+
+    // Assess
+    expect(reports[0]!.status).toBe('failed');
+    expect(reports[0]!.reason).toBe(
+      'the audit record could not be written, so nothing was changed: sink down',
+    );
+    expect(await rulesOf(s, 'rg-orders-prod', 'nsg-snet-app-a')).toEqual(before);
+  });
+
+  it('writes nothing in observe mode and reports the plan', async () => {
+    // Prepare
+    const before = await rulesOf(s, 'rg-orders-prod', 'nsg-snet-app-a');
+    const { fixes, topology } = await planFor(s, ORDERS_LB);
+
+    // Act
+    const reports = await applyFixes({ nsgWriter: s.writer, sleep: noSleep }, fixes, {
+      runId: RUN,
+      loadBalancerId: ORDERS_LB,
+      mode: 'observe',
+      topology,
+    });
+
+    // Assess
+    expect(reports.map((r) => r.status)).toEqual(['planned']);
+    expect(await rulesOf(s, 'rg-orders-prod', 'nsg-snet-app-a')).toEqual(before);
+  });
+
+  it('rolls back only the rule it added, when its backends stay down', async () => {
+    // Prepare
+    const before = await rulesOf(s, 'rg-orders-prod', 'nsg-snet-app-a');
+    const applied = await applyPlan(s, ORDERS_LB);
+    const keys = applied[0]!.detail.backendKeys as string[];
+    const foreign = {
+      ...applied[0]!,
+      detail: { ...applied[0]!.detail, ruleName: 'DenyAllInbound-Baseline' },
+    };
+
+    // Act
+    const rolled = await rollbackFixes({ nsgWriter: s.writer, sleep: noSleep }, [...applied, foreign], {
+      runId: RUN,
+      loadBalancerId: ORDERS_LB,
+      stillDown: keys,
+      rollbackOnFailure: true,
+    });
+
+    // Assess
+    expect(rolled.map((r) => r.status)).toEqual(['rolled-back', 'applied']);
+    expect(rolled[0]!.reason).toBe(
+      `the rule did not bring ${keys.length} of ${keys.length} backend(s) back, so it was removed (rollbackOnFailure)`,
+    );
+    expect(rolled[1]!.reason).toBe(
+      "rule DenyAllInbound-Baseline is not probe-doctor's any more; left untouched",
+    );
+    expect(await rulesOf(s, 'rg-orders-prod', 'nsg-snet-app-a')).toEqual(before);
+  });
+
+  it('keeps the rule when rollbackOnFailure is off', async () => {
+    // Prepare
+    const applied = await applyPlan(s, ORDERS_LB);
+
+    // Act
+    const rolled = await rollbackFixes({ nsgWriter: s.writer, sleep: noSleep }, applied, {
+      runId: RUN,
+      loadBalancerId: ORDERS_LB,
+      stillDown: applied[0]!.detail.backendKeys as string[],
+      rollbackOnFailure: false,
+    });
+
+    // Assess
+    expect(rolled).toEqual(applied);
+    expect(Object.keys(await rulesOf(s, 'rg-orders-prod', 'nsg-snet-app-a'))).toContain(
+      allowRuleName(ORDERS_LB, 8080),
+    );
+  });
+});
+
+describe('applyFixes: two load balancers sharing one NSG (shared-nsg-two-lbs)', () => {
+  let s: RemediationSandbox;
+  beforeEach(async () => {
+    s = await startRemediationSandbox(await loadScenario('shared-nsg-two-lbs'));
+  });
+  afterEach(() => s.stop());
+
+  it.each<[string, () => Partial<ApplyDeps>[]]>([
+    ['one host (shared in-process lock)', () => [{}, {}]],
+    [
+      'two hosts (separate locks: ETags and conflict retries only)',
+      () => [{ lock: new KeyedLock() }, { lock: new KeyedLock() }],
+    ],
+  ])(
+    'concurrent applies end with both rules, no conflict, duplicate or lost rule: %s',
+    async (_case, depsOf) => {
+      // Prepare
+      const before = await rulesOf(s, 'rg-shop-prod', 'nsg-snet-shared');
+      const [webDeps, apiDeps] = depsOf();
+      const web = await planFor(s, WEB_LB);
+      const api = await planFor(s, API_LB);
+
+      // Act
+      const [webReports, apiReports] = await Promise.all([
+        applyFixes({ nsgWriter: s.writer, sleep: noSleep, ...webDeps }, web.fixes, {
+          runId: RUN,
+          loadBalancerId: WEB_LB,
+          mode: 'fix',
+          topology: web.topology,
+        }),
+        applyFixes({ nsgWriter: s.writer, sleep: noSleep, ...apiDeps }, api.fixes, {
+          runId: RUN,
+          loadBalancerId: API_LB,
+          mode: 'fix',
+          topology: api.topology,
+        }),
+      ]);
+
+      // Assess
+      expect([...webReports, ...apiReports].map((r) => r.status)).toEqual(['applied', 'applied']);
+      const after = await rulesOf(s, 'rg-shop-prod', 'nsg-snet-shared');
+      const added = Object.keys(after)
+        .filter((n) => !(n in before))
+        .sort();
+      expect(added).toEqual([allowRuleName(WEB_LB, 80), allowRuleName(API_LB, 8443)].sort());
+      expect(added.map((n) => after[n]!.priority).sort()).toEqual([2998, 2999]);
+      for (const [ruleName, rule] of Object.entries(before)) expect(after[ruleName]).toEqual(rule);
+    },
+  );
+});

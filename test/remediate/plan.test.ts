@@ -1,0 +1,439 @@
+import { diagnoseNsg } from '../../src/diagnose/nsgBlocks';
+import type { Cause } from '../../src/model/report';
+import type { Topology } from '../../src/model/topology';
+import { proveAllowRule, toSecurityRule, parseAllowRuleDetail } from '../../src/remediate/allowRule';
+import { allowRuleName } from '../../src/remediate/naming';
+import { planFixes, type FixPolicy } from '../../src/remediate/plan';
+import type { Diagnosis } from '../../src/workflow/contracts';
+import { backendOf, ids, securityRule, webTopology, type TopologyBuilder } from '../helpers/topologyBuilder';
+
+const RUN = 'pd-0123456789abcdef0123456789abcdef';
+const NO_OPT_IN: FixPolicy = { optInFixes: [], approvalRequiredFor: [] };
+const deny = (
+  priority: number,
+  name = 'DenyAllInbound',
+  extra: Partial<Parameters<typeof securityRule>[0]> = {},
+) => securityRule({ name, priority, access: 'Deny', protocol: '*', ...extra });
+
+/** Diagnosis as the engine makes it: every backend down, NSG causes from the real diagnoseNsg. */
+function diagnose(topology: Topology, extra: Record<string, Cause[]> = {}): Diagnosis {
+  return {
+    causes: [],
+    backends: topology.backends.map((backend) => ({
+      key: backend.key,
+      probeState: 'down' as const,
+      causes: [
+        ...diagnoseNsg({ topology, backend, probe: topology.probes[0]! }).causes,
+        ...(extra[backend.key] ?? []),
+      ],
+    })),
+  };
+}
+
+function plan(
+  builder: TopologyBuilder,
+  options: { mode?: 'observe' | 'fix'; policy?: FixPolicy; extra?: Record<string, Cause[]> } = {},
+) {
+  const topology = builder.build();
+  return {
+    topology,
+    fixes: planFixes({
+      mode: options.mode ?? 'fix',
+      topology,
+      diagnosis: diagnose(topology, options.extra),
+      policy: options.policy ?? NO_OPT_IN,
+      runId: RUN,
+    }),
+  };
+}
+
+/** webTopology with `vmCount` VMs on a subnet NSG holding `rules`. */
+const subnetNsg = (rules: ReturnType<typeof securityRule>[], vmCount = 2) =>
+  webTopology({ vmCount }).nsg('nsg-web', rules).subnetNsg('snet-web', 'nsg-web');
+
+describe('planFixes: NSG allow rule', () => {
+  it('plans one rule for two backends behind one Deny All, right below it', () => {
+    // Prepare / Act
+    const { fixes } = plan(subnetNsg([deny(4000)]));
+
+    // Assess
+    expect(fixes).toEqual([
+      {
+        kind: 'nsg-allow-probe',
+        target: ids.nsg('nsg-web'),
+        status: 'planned',
+        needsApproval: false,
+        backendKeys: [ids.ipConfig('vm-web-1-nic0'), ids.ipConfig('vm-web-2-nic0')],
+        detail: {
+          ruleName: allowRuleName(ids.lb(), 80),
+          priority: 3999,
+          direction: 'Inbound',
+          access: 'Allow',
+          protocol: 'Tcp',
+          sourceAddressPrefix: 'AzureLoadBalancer',
+          sourcePortRange: '*',
+          destinationAddressPrefixes: ['10.0.0.4', '10.0.0.5'],
+          destinationApplicationSecurityGroupIds: [],
+          destinationPortRange: '80',
+          description: `probe-doctor: allow Azure Load Balancer probe to port 80 of lb-web; run ${RUN}`,
+          blockingRuleName: 'DenyAllInbound',
+          blockingPriority: 4000,
+          level: 'subnet',
+          port: 80,
+          backendIps: ['10.0.0.4', '10.0.0.5'],
+        },
+      },
+    ]);
+  });
+
+  it.each<[string, ReturnType<typeof securityRule>[], number | null]>([
+    ['free slot right below', [deny(300)], 299],
+    [
+      'crowded range below the blocker',
+      [
+        deny(300),
+        securityRule({ name: 'a', priority: 299, sourceAddressPrefixes: ['10.9.9.9'] }),
+        securityRule({ name: 'b', priority: 298, sourceAddressPrefixes: ['10.9.9.9'] }),
+      ],
+      297,
+    ],
+    ['blocker at 101', [deny(101)], 100],
+  ])('priority: %s', (_case, rules, expected) => {
+    // Act
+    const { fixes } = plan(subnetNsg(rules, 1));
+
+    // Assess
+    expect(fixes).toHaveLength(1);
+    expect(fixes[0]!.status).toBe('planned');
+    expect(fixes[0]!.detail.priority).toBe(expected);
+  });
+
+  it('skips a blocker at 100 and says why', () => {
+    // Act
+    const { fixes } = plan(subnetNsg([deny(100)], 1));
+
+    // Assess
+    expect(fixes).toHaveLength(1);
+    expect(fixes[0]!.status).toBe('skipped');
+    expect(fixes[0]!.reason).toBe(
+      'rule DenyAllInbound in NSG nsg-web sits at priority 100, which no new rule can outrank; nothing is written: change or remove DenyAllInbound so it does not deny AzureLoadBalancer to port 80',
+    );
+  });
+
+  it('skips when every priority below the blocker is taken', () => {
+    // Prepare
+    const crowded = [100, 101, 102].map((p) =>
+      securityRule({ name: `allow-${p}`, priority: p, sourceAddressPrefixes: ['10.9.9.9'] }),
+    );
+
+    // Act
+    const { fixes } = plan(subnetNsg([...crowded, deny(103)], 1));
+
+    // Assess
+    expect(fixes[0]!.status).toBe('skipped');
+    expect(fixes[0]!.reason).toMatch(
+      /^every priority from 100 to 102 in NSG nsg-web is taken, so no new rule can outrank rule DenyAllInbound \(103\)/,
+    );
+  });
+
+  it('plans one rule per NSG level when both the subnet and the NIC NSG deny', () => {
+    // Prepare
+    const builder = webTopology({ vmCount: 0 })
+      .nsg('nsg-web', [deny(4000)])
+      .subnetNsg('snet-web', 'nsg-web')
+      .nsg('nsg-nic', [deny(500, 'DenyProbe', { sourceAddressPrefixes: ['AzureLoadBalancer'] })])
+      .vm({ name: 'vm-web-1', nics: [{ ip: '10.0.0.4', pools: ['pool-web'], nsg: 'nsg-nic' }] });
+
+    // Act
+    const { fixes } = plan(builder);
+
+    // Assess
+    expect(fixes.map((f) => [f.target, f.status, f.detail.priority, f.detail.level])).toEqual([
+      [ids.nsg('nsg-web'), 'planned', 3999, 'subnet'],
+      [ids.nsg('nsg-nic'), 'planned', 499, 'nic'],
+    ]);
+  });
+
+  it("never widens the destination beyond the blocking rule: an unknown backend address takes the blocker's own", () => {
+    // Prepare
+    const topology = subnetNsg(
+      [deny(4000, 'DenyWeb', { destinationAddressPrefixes: ['10.0.0.0/28'] })],
+      1,
+    ).build();
+    delete topology.backends[0]!.ipAddress;
+    const diagnosis = diagnose(topology);
+
+    // Act
+    const fixes = planFixes({ mode: 'fix', topology, diagnosis, policy: NO_OPT_IN, runId: RUN });
+
+    // Assess
+    expect(fixes[0]!.detail.destinationAddressPrefixes).toEqual(['10.0.0.0/28']);
+  });
+
+  it('skips an Azure Virtual Network Manager admin deny: no NSG rule can override it', () => {
+    // Prepare
+    const builder = webTopology({ vmCount: 1 });
+    const key = ids.ipConfig('vm-web-1-nic0');
+    const admin: Cause = {
+      id: 'nsg-blocks-probe',
+      summary: 'admin deny',
+      evidence: {
+        adminRule: true,
+        fixable: false,
+        ruleName: 'avnm-deny-all',
+        priority: 5,
+        level: 'admin',
+        access: 'Deny',
+      },
+    };
+
+    // Act
+    const { fixes } = plan(builder, { extra: { [key]: [admin] } });
+
+    // Assess
+    expect(fixes).toEqual([
+      {
+        kind: 'nsg-allow-probe',
+        target: ids.lb(),
+        status: 'skipped',
+        needsApproval: false,
+        reason:
+          'Azure Virtual Network Manager security admin rule avnm-deny-all (priority 5) denies the probe and no NSG rule can override it; nothing is written: a network manager administrator must change the admin rule',
+        detail: { adminRule: true, ruleName: 'avnm-deny-all', priority: 5 },
+        backendKeys: [key],
+      },
+    ]);
+  });
+
+  it('plans the same rule in observe mode (observe never applies)', () => {
+    // Act
+    const fix = plan(subnetNsg([deny(4000)], 1), { mode: 'observe' });
+    const fixMode = plan(subnetNsg([deny(4000)], 1), { mode: 'fix' });
+
+    // Assess
+    expect(fix.fixes).toEqual(fixMode.fixes);
+    expect(fix.fixes[0]!.status).toBe('planned');
+  });
+
+  it('marks the rule for approval when the policy says so', () => {
+    // Act
+    const { fixes } = plan(subnetNsg([deny(4000)], 1), {
+      policy: { optInFixes: [], approvalRequiredFor: ['nsg-allow-probe'] },
+    });
+
+    // Assess
+    expect(fixes[0]!.needsApproval).toBe(true);
+  });
+
+  it('plans nothing when no NSG blocks', () => {
+    // Act / Assess
+    expect(plan(webTopology({ vmCount: 2 })).fixes).toEqual([]);
+  });
+});
+
+describe('proveAllowRule', () => {
+  it('proves a planned rule and refuses one that does not cover the probe port', () => {
+    // Prepare
+    const { topology, fixes } = plan(subnetNsg([deny(4000)], 1));
+    const detail = parseAllowRuleDetail(fixes[0]!.detail);
+    const backend = backendOf(topology, 'vm-web-1-nic0');
+    const probe = topology.probes[0]!;
+
+    // Act
+    const good = proveAllowRule(topology, ids.nsg('nsg-web'), toSecurityRule(detail), [backend], probe);
+    const wrongPort = proveAllowRule(
+      topology,
+      ids.nsg('nsg-web'),
+      { ...toSecurityRule(detail), destinationPortRanges: ['8080'] },
+      [backend],
+      probe,
+    );
+
+    // Assess
+    expect(good).toBeUndefined();
+    expect(wrongPort).toBe(
+      `with rule ${detail.ruleName} at priority 3999, NSG nsg-web still denies the probe to 10.0.0.4 (rule DenyAllInbound at 4000)`,
+    );
+  });
+});
+
+describe('planFixes: opt-in fixes and recommendations', () => {
+  const stopped = (vm = 'vm-web-1'): Cause => ({
+    id: 'vm-not-running',
+    summary: `VM ${vm} is deallocated`,
+    evidence: { vmId: ids.vm(vm), powerState: 'deallocated' },
+  });
+  const key = ids.ipConfig('vm-web-1-nic0');
+
+  it.each<[string, FixPolicy, string, boolean]>([
+    ['opted in, no approval', { optInFixes: ['start-vm'], approvalRequiredFor: [] }, 'start-vm', false],
+    [
+      'opted in, approval required',
+      { optInFixes: ['start-vm'], approvalRequiredFor: ['start-vm'] },
+      'start-vm',
+      true,
+    ],
+    ['gated by approval only', { optInFixes: [], approvalRequiredFor: ['start-vm'] }, 'start-vm', true],
+    ['neither: a recommendation', NO_OPT_IN, 'recommendation', false],
+  ])('start-vm %s', (_case, policy, kind, needsApproval) => {
+    // Act
+    const { fixes } = plan(webTopology({ vmCount: 1 }), { policy, extra: { [key]: [stopped()] } });
+
+    // Assess
+    expect(fixes).toHaveLength(1);
+    expect(fixes[0]).toMatchObject({ kind, target: ids.vm('vm-web-1'), status: 'planned', needsApproval });
+  });
+
+  it('recommends starting the VM in words when start-vm is not enabled', () => {
+    // Act
+    const { fixes } = plan(webTopology({ vmCount: 1 }), { extra: { [key]: [stopped()] } });
+
+    // Assess
+    expect(fixes[0]!.reason).toBe(
+      'start VM vm-web-1 (start-vm is not enabled: add it to PROBE_DOCTOR_OPT_IN_FIXES to let probe-doctor do it)',
+    );
+  });
+
+  it('does not start a VM that is already starting', () => {
+    // Prepare
+    const starting: Cause = {
+      id: 'vm-not-running',
+      summary: 'starting',
+      evidence: { vmId: ids.vm('vm-web-1'), powerState: 'starting' },
+    };
+
+    // Act
+    const { fixes } = plan(webTopology({ vmCount: 1 }), {
+      policy: { optInFixes: ['start-vm'], approvalRequiredFor: [] },
+      extra: { [key]: [starting] },
+    });
+
+    // Assess
+    expect(fixes).toEqual([]);
+  });
+
+  it('plans a guest firewall allow on the probe port when opted in', () => {
+    // Prepare
+    const firewall: Cause = {
+      id: 'guest-firewall-blocks-probe',
+      summary: 'iptables drops',
+      evidence: { tool: 'iptables', rule: '-A INPUT -s 168.63.129.16/32 -j DROP' },
+    };
+
+    // Act
+    const { fixes } = plan(webTopology({ vmCount: 1 }), {
+      policy: { optInFixes: ['guest-firewall-allow'], approvalRequiredFor: [] },
+      extra: { [key]: [firewall] },
+    });
+
+    // Assess
+    expect(fixes).toEqual([
+      {
+        kind: 'guest-firewall-allow',
+        target: ids.vm('vm-web-1'),
+        status: 'planned',
+        needsApproval: false,
+        detail: {
+          vmId: ids.vm('vm-web-1'),
+          os: 'linux',
+          port: 80,
+          tool: 'iptables',
+          source: '168.63.129.16',
+        },
+        backendKeys: [key],
+      },
+    ]);
+  });
+
+  it.each<[string, Cause, string]>([
+    [
+      'not listening, with a listening alternative',
+      {
+        id: 'not-listening',
+        summary: '',
+        evidence: {
+          port: 80,
+          nicIp: '10.0.0.4',
+          boundTo: [],
+          alternatives: [
+            { port: 8080, address: '0.0.0.0', process: 'nginx' },
+            { port: 22, address: '0.0.0.0', management: true },
+          ],
+        },
+      },
+      'make the application listen on 0.0.0.0:80 (or 10.0.0.4:80), or change probe probe-web port to 8080, where nginx listens at 0.0.0.0',
+    ],
+    [
+      'not listening, nothing else listens',
+      {
+        id: 'not-listening',
+        summary: '',
+        evidence: { port: 80, nicIp: '10.0.0.4', boundTo: ['127.0.0.1'], alternatives: [] },
+      },
+      'make the application listen on 0.0.0.0:80 (or 10.0.0.4:80)',
+    ],
+    [
+      'HTTP probe path answers 500',
+      {
+        id: 'probe-endpoint-error',
+        summary: '',
+        evidence: { url: 'http://10.0.0.4:80/health', status: 500 },
+      },
+      'http://10.0.0.4:80/health answers 500: make the application answer 200 on it or change probe probe-web requestPath to a path that answers 200',
+    ],
+    [
+      'reply leaves by the wrong interface',
+      { id: 'route-diverts-probe', summary: '', evidence: { arrivesOn: 'eth1', leavesBy: 'eth0' } },
+      'in the guest, send replies to 168.63.129.16 out of eth1 (where the probe arrives), not eth0: add a source-based route (policy routing) for the address of eth1, or remove the guest route that sends 168.63.129.16 out of eth0',
+    ],
+  ])('recommends the exact change: %s', (_case, cause, change) => {
+    // Act
+    const { fixes } = plan(webTopology({ vmCount: 1 }), { extra: { [key]: [cause] } });
+
+    // Assess
+    expect(fixes).toEqual([
+      {
+        kind: 'recommendation',
+        target: ids.vm('vm-web-1'),
+        status: 'planned',
+        needsApproval: false,
+        reason: change,
+        detail: { causeId: cause.id },
+        backendKeys: [key],
+      },
+    ]);
+  });
+
+  it('recommends fixing a misconfigured probe on the probe itself', () => {
+    // Prepare
+    const topology = webTopology({ vmCount: 1 }).build();
+    const cause: Cause = {
+      id: 'probe-misconfigured',
+      summary: 'HTTP probe probe-web uses port 25, which HTTP probes cannot use.',
+      evidence: { probeId: ids.probe('probe-web'), problem: 'http-port-blocked' },
+    };
+
+    // Act
+    const fixes = planFixes({
+      mode: 'fix',
+      topology,
+      diagnosis: { causes: [cause], backends: [] },
+      policy: NO_OPT_IN,
+      runId: RUN,
+    });
+
+    // Assess
+    expect(fixes).toEqual([
+      {
+        kind: 'recommendation',
+        target: ids.probe('probe-web'),
+        status: 'planned',
+        needsApproval: false,
+        reason:
+          'change the load balancer configuration: HTTP probe probe-web uses port 25, which HTTP probes cannot use.',
+        detail: { causeId: 'probe-misconfigured' },
+        backendKeys: [],
+      },
+    ]);
+  });
+});

@@ -1,0 +1,113 @@
+import { createSdkAzureReader } from '../../src/azure/reader';
+import { applyFixes } from '../../src/remediate/apply';
+import { planFixes } from '../../src/remediate/plan';
+import { validateFixes } from '../../src/remediate/validate';
+import {
+  discover,
+  loadScenario,
+  nsgDiagnosis,
+  startRemediationSandbox,
+  type RemediationSandbox,
+} from './sandboxRun';
+
+const LB =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-orders-prod/providers/Microsoft.Network/loadBalancers/lbi-orders-prod';
+
+describe('validateFixes against the sandbox (nsg-deny-all-blocks-probe)', () => {
+  let s: RemediationSandbox;
+  beforeEach(async () => {
+    s = await startRemediationSandbox(await loadScenario('nsg-deny-all-blocks-probe'));
+  });
+  afterEach(() => s.stop());
+
+  async function downKeys() {
+    const topology = await discover(s, LB);
+    const fixes = planFixes({
+      mode: 'fix',
+      topology,
+      diagnosis: nsgDiagnosis(topology),
+      policy: { optInFixes: [], approvalRequiredFor: [] },
+      runId: 'pd-run-1',
+    });
+    return { topology, fixes, keys: fixes.flatMap((f) => f.backendKeys) };
+  }
+
+  it('resolves when the peer test and the per-rule health agree after the fix', async () => {
+    // Prepare
+    const { topology, fixes, keys } = await downKeys();
+    await applyFixes({ nsgWriter: s.writer, sleep: () => Promise.resolve() }, fixes, {
+      runId: 'pd-run-1',
+      loadBalancerId: LB,
+      mode: 'fix',
+      topology,
+    });
+
+    // Act
+    const result = await validateFixes(
+      { reader: createSdkAzureReader(s.clientsFor) },
+      { run: { runId: 'pd-run-1', loadBalancerId: LB }, topology, backendKeys: keys },
+    );
+
+    // Assess
+    expect(keys).toHaveLength(2);
+    expect(result.stillDown).toEqual([]);
+    expect(result.backends.map((b) => [b.health, b.tcp?.reachable, b.tcp?.tool, b.agree])).toEqual([
+      ['Up', true, 'bash-dev-tcp', true],
+      ['Up', true, 'bash-dev-tcp', true],
+    ]);
+    expect(result.backends[0]!.tcp?.peerVmId).toMatch(/vm-orders-03$/i);
+  });
+
+  it('says which disagrees and why when the peer reaches a backend the probe still cannot', async () => {
+    // Prepare: no fix applied
+    const { topology, keys } = await downKeys();
+
+    // Act
+    const result = await validateFixes(
+      { reader: createSdkAzureReader(s.clientsFor) },
+      { run: { runId: 'pd-run-1', loadBalancerId: LB }, topology, backendKeys: keys },
+    );
+
+    // Assess
+    expect(result.stillDown).toEqual(keys);
+    expect(result.backends[0]).toMatchObject({ health: 'Down', agree: false, tcp: { reachable: true } });
+    expect(result.backends[0]!.explanation).toBe(
+      'the peer reaches port 8080, so the service answers there; the probe still fails, so something specific to 168.63.129.16 remains (an NSG rule for AzureLoadBalancer, a guest firewall rule for 168.63.129.16) or the probe has not re-evaluated yet; per-rule health decides: still down',
+    );
+  });
+
+  it('chooses another peer when Run Command answers 409 on the first', async () => {
+    // Prepare
+    const { topology, fixes, keys } = await downKeys();
+    await applyFixes({ nsgWriter: s.writer, sleep: () => Promise.resolve() }, fixes, {
+      runId: 'pd-run-1',
+      loadBalancerId: LB,
+      mode: 'fix',
+      topology,
+    });
+    const reader = createSdkAzureReader(s.clientsFor);
+    const calls: string[] = [];
+    const busyFirst = {
+      ...reader,
+      runCommand: async (vmId: string, request: Parameters<typeof reader.runCommand>[1]) => {
+        calls.push(vmId);
+        if (calls.length === 1) {
+          const { AzureCallError } = await import('../../src/errors');
+          throw new AzureCallError('Run command extension execution is in progress', vmId, 409, 'Conflict');
+        }
+        return reader.runCommand(vmId, request);
+      },
+    };
+
+    // Act: backend 1 only; after the fix both vm-orders-02 and vm-orders-03 are healthy peers.
+    const result = await validateFixes(
+      { reader: busyFirst },
+      { run: { runId: 'pd-run-1', loadBalancerId: LB }, topology, backendKeys: keys.slice(0, 1) },
+    );
+
+    // Assess
+    expect(calls).toHaveLength(2);
+    expect(calls[1]).not.toBe(calls[0]);
+    expect(result.backends[0]).toMatchObject({ agree: true, tcp: { reachable: true, peerVmId: calls[1] } });
+  });
+});
