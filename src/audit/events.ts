@@ -137,8 +137,12 @@ export const FixAppliedSchema = z.object({
   name: z.literal('ProbeDoctor.FixApplied'),
   ...runDimensions,
   ...changeDimensions,
-  /** `already-in-place` when an idempotent retry found the change made. */
-  outcome: outcome(['applied', 'already-in-place', 'failed'] as const),
+  /**
+   * `started` is written (and confirmed) BEFORE the change, with the state before and the state
+   * intended: if it cannot be written, the change is not made. `applied` follows the change, with
+   * the state re-read after it; `already-in-place` when an idempotent retry found the change made.
+   */
+  outcome: outcome(['started', 'applied', 'already-in-place', 'failed'] as const),
 });
 
 export const FixRolledBackSchema = z.object({
@@ -146,7 +150,8 @@ export const FixRolledBackSchema = z.object({
   ...runDimensions,
   ...changeDimensions,
   reason: text,
-  outcome: outcome(['rolled-back', 'failed'] as const),
+  /** `started` before the delete (confirmed, or nothing is deleted), `rolled-back` after it. */
+  outcome: outcome(['started', 'rolled-back', 'failed'] as const),
 });
 
 export const ValidationResultSchema = z.object({

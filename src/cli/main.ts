@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isInvalidInputError, isProbeDoctorError } from '../errors';
+import { packageVersion } from '../version';
 import { registerCommands } from './commands';
 
 export const EXIT_OK = 0;
@@ -33,7 +34,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .description(
       'Finds why Azure Load Balancer health probes fail, fixes what is safe to fix, proves the fix, escalates the rest.',
     )
-    .version(require('../../../package.json').version as string)
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({ writeOut: ctx.io.out, writeErr: ctx.io.err })
     .showHelpAfterError('(run probe-doctor --help for usage)');

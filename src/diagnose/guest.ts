@@ -161,10 +161,24 @@ export function diagnoseGuest(input: GuestDiagnosisInput): Findings {
   const guest = input.guest.value;
   const firewall = firewallCauses(input, guest, who);
   const listening = listeningCauses(input, guest, who);
-  // A refused local GET is a consequence of nothing listening, not a second cause.
-  const endpoint = listening.listening ? endpointCauses(input, guest, who) : [];
+  // A refused local GET is a consequence of nothing listening, not a second cause. Likewise a local
+  // GET that got no answer at all while the guest firewall drops the port says nothing about the app:
+  // the firewall may drop the local request too (no loopback exception).
+  const unanswered = guest.http !== undefined && guest.http.status === undefined;
+  const firewallExplains = unanswered && firewall.causes.length > 0;
+  const endpoint = listening.listening && !firewallExplains ? endpointCauses(input, guest, who) : [];
   const notes = [...firewall.notes];
-  if (guest.tcpTimestamps === true) {
+  if (listening.listening && firewallExplains && guest.http) {
+    notes.push({
+      id: 'local-http-blocked',
+      summary: `The local GET ${guest.http.url} on ${who} got no answer${guest.http.error ? ` (${guest.http.error})` : ''}, consistent with the guest firewall rule above; whether the app answers 200 is not known until that rule is fixed.`,
+      evidence: { url: guest.http.url, ...(guest.http.error ? { error: guest.http.error } : {}) },
+    });
+  }
+  // Most Linux images run with timestamps on and pass their probes: only worth saying when nothing
+  // else explains the failure.
+  const anyCause = firewall.causes.length + listening.causes.length + endpoint.length > 0;
+  if (guest.tcpTimestamps === true && !anyCause) {
     notes.push({
       id: 'tcp-timestamps',
       summary: `TCP timestamps are on in the guest of ${who}; Microsoft warns that they can make the guest drop probe packets, so turn them off if the probe keeps failing.`,

@@ -158,3 +158,19 @@ export function diagnoseLoadBalancer(
     notes: configurationNotes(topology),
   };
 }
+
+/**
+ * Probes that cannot work as configured (an HTTP probe on a port HTTP probes cannot use, a relative
+ * path, HTTPS on Basic): keys by {@link idKey}. What such a probe's HTTP request gets back from a
+ * backend is a consequence of the probe, not a fault of the backend's app.
+ */
+export function unworkableProbeKeys(causes: readonly Cause[]): Set<string> {
+  const keys = new Set<string>();
+  for (const cause of causes) {
+    const probeId = cause.evidence?.probeId;
+    if (cause.id === 'probe-misconfigured' && typeof probeId === 'string' && cause.evidence?.problem !== 'probe-not-found') {
+      keys.add(idKey(probeId));
+    }
+  }
+  return keys;
+}

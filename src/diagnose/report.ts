@@ -56,23 +56,38 @@ function isFailing(statuses: BackendProbeStatus[]): boolean {
   return statuses.some((status) => status.state === 'down' && status.action !== 'never-fix');
 }
 
-/** Builds the report, one entry per backend that any probed rule covers, in topology order. */
-export function buildDiagnosisReport(input: DiagnosisReportInput): Report {
-  const { topology } = input;
-  const lb = input.loadBalancer ?? diagnoseLoadBalancer(topology, input.statuses);
+/** Per-backend entries of the report, each with the key of its {@link BackendInfo}. */
+export interface KeyedBackendReports {
+  backends: (BackendReport & { key: string })[];
+  /** Some backend is down for a reason probe-doctor must act on. */
+  anyFailing: boolean;
+  /** Some backend has a cause, even if the probe did not say down (a stopped VM is not probed). */
+  anyBackendCause: boolean;
+}
+
+/** One entry per backend that any probed rule covers, in topology order, keyed by backend key. */
+export function diagnoseBackendReports(
+  topology: Topology,
+  statuses: BackendProbeStatus[],
+  backendDiagnoses: BackendDiagnosis[],
+): KeyedBackendReports {
   let anyFailing = false;
   let anyBackendCause = false;
-  const backends: BackendReport[] = [];
+  const backends: (BackendReport & { key: string })[] = [];
   for (const backend of topology.backends) {
-    const statuses = input.statuses.filter((status) => idKey(status.backendKey) === idKey(backend.key));
-    if (statuses.length === 0) continue;
-    const worst = worstStatus(statuses);
-    const diagnoses = input.backendDiagnoses.filter((d) => idKey(d.backendKey) === idKey(backend.key));
+    const mine = statuses.filter((status) => idKey(status.backendKey) === idKey(backend.key));
+    if (mine.length === 0) continue;
+    const worst = worstStatus(mine);
+    const diagnoses = backendDiagnoses.filter((d) => idKey(d.backendKey) === idKey(backend.key));
     const causes = orderCauses(diagnoses.flatMap((d) => d.causes));
     const notes = dedupeNotes(diagnoses.flatMap((d) => d.notes ?? []));
-    anyFailing ||= isFailing(statuses);
+    anyFailing ||= isFailing(mine);
     anyBackendCause ||= causes.length > 0;
-    const entry: BackendReport = { probeState: worst?.state ?? 'unknown', causes };
+    const entry: BackendReport & { key: string } = {
+      key: backend.key,
+      probeState: worst?.state ?? 'unknown',
+      causes,
+    };
     if (backend.ipConfigurationId !== undefined) entry.ipConfigurationId = backend.ipConfigurationId;
     if (backend.ipAddress !== undefined) entry.ipAddress = backend.ipAddress;
     if (backend.vmId !== undefined) entry.vmId = backend.vmId;
@@ -81,7 +96,16 @@ export function buildDiagnosisReport(input: DiagnosisReportInput): Report {
     if (notes.length > 0) entry.notes = notes;
     backends.push(entry);
   }
-  const healthy = !anyFailing && !anyBackendCause && lb.causes.length === 0;
+  return { backends, anyFailing, anyBackendCause };
+}
+
+/** Builds the report, one entry per backend that any probed rule covers, in topology order. */
+export function buildDiagnosisReport(input: DiagnosisReportInput): Report {
+  const { topology } = input;
+  const lb = input.loadBalancer ?? diagnoseLoadBalancer(topology, input.statuses);
+  const keyed = diagnoseBackendReports(topology, input.statuses, input.backendDiagnoses);
+  const backends: BackendReport[] = keyed.backends.map(({ key: _key, ...entry }) => entry);
+  const healthy = !keyed.anyFailing && !keyed.anyBackendCause && lb.causes.length === 0;
   const report: Report = {
     loadBalancerId: topology.loadBalancer.id,
     mode: 'observe',

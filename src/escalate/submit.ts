@@ -1,3 +1,4 @@
+import { ensureError } from '../errors';
 /**
  * Escalation (Escalate activity): look up the classification, build the ticket, and submit it through
  * @azure/arm-support only when configured to. The payload goes into the report either way.
@@ -10,7 +11,7 @@ import type { MicrosoftSupport, SupportTicketDetails } from '@azure/arm-support'
 import { callAzure } from '../azure/callError';
 import type { EscalationContact } from '../config';
 import type { EscalateInput, EscalateOutput, ValidationResult } from '../workflow/contracts';
-import { getTicketClassification } from './classification';
+import { getTicketClassification, type TicketClassification } from './classification';
 import { buildSupportTicket, type SupportTicketPayload } from './ticket';
 
 export interface EscalateDeps {
@@ -35,15 +36,40 @@ export async function submitSupportTicket(
   return created.supportTicketId ?? created.name;
 }
 
-/** Builds (and, when configured, submits) the ticket for backends that stay down. */
+/**
+ * Builds (and, when configured, submits) the ticket for backends that stay down. Never throws: the
+ * ticket is the last thing a run hands to a person, so a failed classification lookup or submission
+ * still leaves the payload in the report, with `error` saying what to finish by hand.
+ */
 export async function escalate(
   deps: EscalateDeps,
   input: EscalateInput & { validation?: ValidationResult },
 ): Promise<EscalateOutput> {
-  const classification = await getTicketClassification(deps.support);
-  const payload = buildSupportTicket({ ...input, classification, contact: deps.contact });
+  let classification: TicketClassification | undefined;
+  let lookupError: string | undefined;
+  try {
+    classification = await getTicketClassification(deps.support);
+  } catch (err) {
+    lookupError = `classification lookup failed (${ensureError(err).message}): set serviceId and problemClassificationId before filing`;
+  }
+  const payload = buildSupportTicket({
+    ...input,
+    // Empty ids say "not known" honestly; the error below says why and what to do.
+    classification: classification ?? {
+      serviceId: '',
+      serviceDisplayName: '',
+      problemClassificationId: '',
+      problemClassificationDisplayName: '',
+    },
+    contact: deps.contact,
+  });
   const supportTicket = payload as unknown as Record<string, unknown>;
+  if (lookupError !== undefined) return { supportTicket, submitted: false, error: lookupError };
   if (!deps.submit) return { supportTicket, submitted: false };
-  const ticketId = await submitSupportTicket(deps.support, ticketNameFor(input.run.runId), payload);
-  return { supportTicket, submitted: true, ...(ticketId ? { ticketId } : {}) };
+  try {
+    const ticketId = await submitSupportTicket(deps.support, ticketNameFor(input.run.runId), payload);
+    return { supportTicket, submitted: true, ...(ticketId ? { ticketId } : {}) };
+  } catch (err) {
+    return { supportTicket, submitted: false, error: `submit failed: ${ensureError(err).message}` };
+  }
 }

@@ -71,6 +71,21 @@ export interface BackendReport {
   notes?: Note[];
 }
 
+/** What validation saw for one backend after the fixes. */
+export interface BackendValidation {
+  backendKey: string;
+  ipAddress?: string;
+  /** The per-rule health, re-read: it decides the verdict. */
+  health: 'Up' | 'Down' | 'Unknown';
+  healthReason?: string;
+  /** The TCP test from a healthy peer VM through Run Command; absent when no peer could run it. */
+  tcp?: { reachable: boolean; latencyMs?: number; tool: string; detail: string; peerVmId: string; port: number };
+  /** Whether the peer test and the health agree. */
+  agree: boolean;
+  /** Why they disagree, or why the peer test could not run. */
+  explanation?: string;
+}
+
 export interface Report {
   loadBalancerId: string;
   runId?: string;
@@ -82,7 +97,15 @@ export interface Report {
   notes?: Note[];
   backends: BackendReport[];
   fixes: FixReport[];
-  escalation?: { supportTicket: Record<string, unknown>; submitted?: boolean; ticketId?: string };
+  escalation?: {
+    supportTicket: Record<string, unknown>;
+    submitted?: boolean;
+    ticketId?: string;
+    /** What went wrong building or submitting the ticket, and what a person must finish by hand. */
+    error?: string;
+  };
+  /** How each backend that was down looked after the fixes: the peer TCP test and the re-read health. */
+  validation?: BackendValidation[];
   /** Topology reads that failed (403/404) and checks that could not run. */
   problems?: { resourceId?: string; kind: string; message: string }[];
 }

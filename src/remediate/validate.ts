@@ -4,12 +4,13 @@
  * re-read. Resolved means both agree; when they disagree the result says which and why it thinks so,
  * and the per-rule health decides.
  */
+import type { BackendValidation } from '../model/report';
 import type { AzureReader } from '../azure/reader';
 import { evaluateFlow } from '../diagnose/nsg/index';
 import { selectEffectiveRoute } from '../diagnose/routes';
 import { ensureError } from '../errors';
 import { parseRunCommandResult } from '../guest/parse/runCommand';
-import { parseTcpTest, type TcpTestResult } from '../guest/parse/tcpTest';
+import { parseTcpTest } from '../guest/parse/tcpTest';
 import { buildTcpTestScript } from '../guest/scripts/index';
 import type { BackendHealth, RuleHealth } from '../model/health';
 import { idKey, sameId } from '../model/ids';
@@ -22,18 +23,8 @@ export interface ValidateDeps {
     Partial<Pick<AzureReader, 'getEffectiveRoutes'>>;
 }
 
-/** What was seen for one backend. */
-export interface BackendValidation {
-  backendKey: string;
-  ipAddress?: string;
-  health: BackendHealth['state'];
-  healthReason?: string;
-  /** The peer TCP test; absent when no peer could run it. */
-  tcp?: TcpTestResult & { peerVmId: string; port: number };
-  agree: boolean;
-  /** Why the two disagree, or why the peer test could not run. */
-  explanation?: string;
-}
+/** What was seen for one backend (the report's shape). */
+export type { BackendValidation } from '../model/report';
 
 export interface DetailedValidationResult extends ValidationResult {
   backends: BackendValidation[];

@@ -4,7 +4,7 @@
  */
 import { ensureError } from '../errors';
 import type { RuleHealth } from '../model/health';
-import type { FixReport } from '../model/report';
+import type { FixReport, Report } from '../model/report';
 import { fail, ok } from '../model/result';
 import type { Topology } from '../model/topology';
 import { buildReport } from './buildReport';
@@ -23,6 +23,7 @@ import type {
   PlanFixesInput,
   PlannedFix,
   ReadProbeHealthInput,
+  RollbackFixesInput,
   RunContext,
   ValidateInput,
   ValidationResult,
@@ -45,6 +46,8 @@ export interface WorkflowAuditEvent {
 export interface ActivityDeps {
   /** The settings the orchestrator needs (from src/config.ts). */
   policy(): WorkflowPolicy;
+  /** Called once when a run starts (its first activity): the audit trail's RunStarted. */
+  started?(run: RunContext): void | Promise<void>;
   discover(loadBalancerId: string): Promise<Topology>;
   readHealth(topology: Topology): Promise<RuleHealth[]>;
   /** May throw: the activity turns a throw into a failed Result. */
@@ -56,8 +59,12 @@ export interface ActivityDeps {
   ): Omit<PlannedFix, 'needsApproval'>[] | Promise<Omit<PlannedFix, 'needsApproval'>[]>;
   applyFixes(input: ApplyFixesInput): Promise<FixReport[]>;
   validate(input: ValidateInput): Promise<ValidationResult>;
+  /** Removes the rules that did not bring their backend back (when the policy says so). */
+  rollbackFixes(input: RollbackFixesInput): Promise<FixReport[]>;
   escalate(input: EscalateInput): Promise<EscalateOutput>;
   audit(event: WorkflowAuditEvent): void | Promise<void>;
+  /** Called with the final report (the audit trail's RunFinished). */
+  finished?(report: Report, run: RunContext): void | Promise<void>;
 }
 
 /** An activity: deserialized input in, JSON-serializable output out. */
@@ -102,7 +109,10 @@ export function createActivities(deps: ActivityDeps): Record<ActivityName, Activ
   return {
     [ACTIVITY.getPolicy]: audited<{ run: RunContext }, WorkflowPolicy>(
       ACTIVITY.getPolicy,
-      () => deps.policy(),
+      async (input) => {
+        await deps.started?.(input.run);
+        return deps.policy();
+      },
       (policy) => ({ ...policy }),
     ),
     [ACTIVITY.discoverTopology]: audited<DiscoverTopologyInput, Topology>(
@@ -164,6 +174,11 @@ export function createActivities(deps: ActivityDeps): Record<ActivityName, Activ
       (input) => deps.validate(input),
       (v) => ({ stillDown: v.stillDown }),
     ),
+    [ACTIVITY.rollbackFixes]: audited<RollbackFixesInput, FixReport[]>(
+      ACTIVITY.rollbackFixes,
+      (input) => deps.rollbackFixes(input),
+      (fixes) => ({ rolledBack: fixes.filter((f) => f.status === 'rolled-back').length }),
+    ),
     [ACTIVITY.escalate]: audited<EscalateInput, EscalateOutput>(
       ACTIVITY.escalate,
       (input) => deps.escalate(input),
@@ -171,7 +186,11 @@ export function createActivities(deps: ActivityDeps): Record<ActivityName, Activ
     ),
     [ACTIVITY.finalizeReport]: audited<FinalizeReportInput, ReturnType<typeof buildReport>>(
       ACTIVITY.finalizeReport,
-      (input) => buildReport(input),
+      async (input) => {
+        const report = buildReport(input);
+        await deps.finished?.(report, input.run);
+        return report;
+      },
       (r) => ({ verdict: r.verdict, causes: r.causes.map((c) => c.id), fixes: r.fixes.length }),
     ),
   };

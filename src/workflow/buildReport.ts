@@ -8,7 +8,11 @@ import type { FinalizeReportInput } from './contracts';
  * anything else (something stays down, or a load-balancer cause stands).
  */
 export function decideVerdict(input: FinalizeReportInput): Verdict {
-  const downBefore = input.diagnosis.backends.filter((b) => b.probeState === 'down').length;
+  // A backend with a cause needs attention even when the probe does not say down: a stopped VM is
+  // not probed at all, and the health API gives it empty values.
+  const downBefore = input.diagnosis.backends.filter(
+    (b) => b.probeState === 'down' || b.causes.length > 0,
+  ).length;
   if (downBefore === 0 && input.diagnosis.causes.length === 0) return 'healthy';
   if (downBefore > 0 && input.validation && input.validation.stillDown.length === 0) return 'resolved';
   if (input.approvalPending) return 'awaiting-approval';
@@ -35,8 +39,10 @@ export function buildReport(input: FinalizeReportInput): Report {
     mode: input.mode,
     verdict: decideVerdict(input),
     causes: input.diagnosis.causes,
+    ...(input.diagnosis.notes && input.diagnosis.notes.length > 0 ? { notes: input.diagnosis.notes } : {}),
     backends,
     fixes: input.fixes,
+    ...(input.validation?.backends ? { validation: input.validation.backends } : {}),
     ...(input.escalation ? { escalation: input.escalation } : {}),
     ...(problems.length > 0 ? { problems } : {}),
   };

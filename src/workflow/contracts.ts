@@ -9,7 +9,7 @@ import type {
   GuestEvidence,
   VmHealthEvidence,
 } from '../model/evidence';
-import type { BackendReport, Cause, FixKind, FixReport, Report } from '../model/report';
+import type { BackendReport, BackendValidation, Cause, FixKind, FixReport, Note, Report } from '../model/report';
 import type { Result } from '../model/result';
 import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
 
@@ -28,6 +28,10 @@ export interface RunContext {
   runId: string;
   loadBalancerId: string;
   alertId?: string;
+  /** Observe writes nothing; fix applies the safe fixes. Carried so every audit event can say it. */
+  mode: 'observe' | 'fix';
+  /** What started the run: an Azure Monitor alert, the HTTP API, or the CLI. */
+  trigger: 'alert' | 'http' | 'cli';
 }
 
 /** The settings the orchestrator itself needs, read once per run through an activity (so replays agree). */
@@ -49,6 +53,7 @@ export type WorkflowPhase =
   | 'applying'
   | 'waiting-for-probe'
   | 'validating'
+  | 'rolling-back'
   | 'escalating'
   | 'reporting'
   | 'done';
@@ -85,6 +90,8 @@ export interface CheckBackendInput {
   /** The probes of the rules whose pools hold this backend. */
   probes: ProbeInfo[];
   health: BackendHealth[];
+  /** The VM's OS from discovery, which decides the Run Command script; undefined when unknown. */
+  os?: 'linux' | 'windows';
 }
 
 /** What the checks gathered for one backend. */
@@ -96,6 +103,8 @@ export interface BackendEvidence {
   effectiveRoutes?: EffectiveRoute[];
   /** Checks that could not run, as text for the report. */
   problems?: string[];
+  /** Why a check produced no evidence, per check, so diagnosis can say what it could not see. */
+  failures?: { vm?: string; guest?: string; effectiveNsgs?: string; effectiveRoutes?: string };
 }
 
 /** Never a thrown error: one broken VM must not hide the others. */
@@ -118,6 +127,8 @@ export interface Diagnosis {
   causes: Cause[];
   /** One entry per backend, down or not. */
   backends: (BackendReport & { key: string })[];
+  /** Load-balancer-level observations that are not causes (floating IP, probe port differs). */
+  notes?: Note[];
 }
 export type DiagnoseOutput = Diagnosis;
 
@@ -163,8 +174,21 @@ export interface ValidationResult {
   health: RuleHealth[];
   /** Keys of the backends still down. */
   stillDown: string[];
+  /** Per backend: the peer TCP test, the re-read health, and why they disagree when they do. */
+  backends?: BackendValidation[];
 }
 export type ValidateOutput = ValidationResult;
+
+export interface RollbackFixesInput {
+  run: RunContext;
+  topology: Topology;
+  /** The fixes as applied. */
+  fixes: FixReport[];
+  /** Keys of the backends still down after validation. */
+  stillDown: string[];
+}
+/** The fixes again, with the ones removed marked `rolled-back`. */
+export type RollbackFixesOutput = FixReport[];
 
 export interface EscalateInput {
   run: RunContext;

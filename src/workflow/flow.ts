@@ -3,6 +3,7 @@ import type { BackendHealth, RuleHealth } from '../model/health';
 import { idKey } from '../model/ids';
 import type { FixReport } from '../model/report';
 import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
+import { interpretRuleHealth } from '../diagnose/health';
 import type { ApprovalDecision, PlannedFix } from './contracts';
 
 /** A backend whose probe is down, with the health entries that say so. */
@@ -11,21 +12,46 @@ export interface FailingBackend {
   health: BackendHealth[];
 }
 
-function healthMatches(backend: BackendInfo, h: BackendHealth): boolean {
-  if (h.ipConfigurationId && backend.ipConfigurationId)
-    return idKey(h.ipConfigurationId) === idKey(backend.ipConfigurationId);
-  return h.ipAddress !== undefined && h.ipAddress === backend.ipAddress;
+/** Health entries of one backend, matched by IP configuration, else by address. */
+function healthOf(backend: BackendInfo, entries: BackendHealth[]): BackendHealth[] {
+  return entries.filter((h) =>
+    h.ipConfigurationId && backend.ipConfigurationId
+      ? idKey(h.ipConfigurationId) === idKey(backend.ipConfigurationId)
+      : h.ipAddress !== undefined && h.ipAddress === backend.ipAddress,
+  );
 }
 
-/** The backends some rule reports Down, in topology order. */
+/** Health entries that came from the DipAvailability metric rather than the per-rule health API. */
+export function splitHealthSources(health: RuleHealth[]): { ruleHealth: RuleHealth[]; metric: BackendHealth[] } {
+  const isMetric = (r: RuleHealth) => r.backends.length > 0 && r.backends.every((b) => b.source === 'metric');
+  return {
+    ruleHealth: health.filter((r) => !isMetric(r)),
+    metric: health.filter(isMetric).flatMap((r) => r.backends),
+  };
+}
+
+/**
+ * The backends that need the cause checks, in topology order: down, or unknown (a stopped VM is not
+ * probed and the API gives it empty values; a rule nobody could read health for). Admin states
+ * (`Down_Admin`) were set on purpose and are left alone; healthy backends are not checked.
+ */
 export function failingBackends(topology: Topology, health: RuleHealth[]): FailingBackend[] {
+  const { ruleHealth, metric } = splitHealthSources(health);
+  const statuses = interpretRuleHealth(topology, ruleHealth, metric);
   const entries = health.flatMap((r) => r.backends);
   const failing: FailingBackend[] = [];
   for (const backend of topology.backends) {
-    const mine = entries.filter((h) => healthMatches(backend, h));
-    if (mine.some((h) => h.state === 'Down')) failing.push({ backend, health: mine });
+    const mine = statuses.filter((s) => idKey(s.backendKey) === idKey(backend.key));
+    const needsChecks = mine.some((s) => s.state !== 'up' && s.action !== 'never-fix' && s.action !== 'none');
+    if (needsChecks) failing.push({ backend, health: healthOf(backend, entries) });
   }
   return failing;
+}
+
+/** The backend VM's OS as discovery read it, as an optional field of the check input. */
+export function osOf(topology: Topology, backend: BackendInfo): { os?: 'linux' | 'windows' } {
+  const osType = backend.vmId ? topology.vms[idKey(backend.vmId)]?.osType : undefined;
+  return osType ? { os: osType === 'Windows' ? 'windows' : 'linux' } : {};
 }
 
 /** The probes of the rules whose pools hold `backend`. */

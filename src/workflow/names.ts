@@ -11,6 +11,7 @@ export const ACTIVITY = {
   planFixes: 'planFixes',
   applyFixes: 'applyFixes',
   validate: 'validate',
+  rollbackFixes: 'rollbackFixes',
   escalate: 'escalate',
   finalizeReport: 'finalizeReport',
 } as const;

@@ -21,7 +21,9 @@ import type {
   FixPlan,
   PlanFixesInput,
   ReadProbeHealthInput,
+  RollbackFixesInput,
   RunContext,
+  WorkflowInput,
   ValidateInput,
   ValidationResult,
   WorkflowPolicy,
@@ -29,7 +31,7 @@ import type {
 } from './contracts';
 import type { RuleHealth } from '../model/health';
 import type { Topology } from '../model/topology';
-import { batches, failingBackends, plannedOnly, probeWaitSeconds, probesFor, selectFixes } from './flow';
+import { batches, failingBackends, osOf, plannedOnly, probeWaitSeconds, probesFor, selectFixes } from './flow';
 import { parseWorkflowInput, readApproval } from './input';
 import { ACTIVITY, APPROVAL_EVENT } from './names';
 
@@ -41,6 +43,12 @@ export function readRetryOptions(): df.RetryOptions {
   return options;
 }
 
+/** What started the run, from the input (pure). */
+export function triggerOf(input: WorkflowInput): RunContext['trigger'] {
+  if (input.alertId !== undefined) return 'alert';
+  return input.requestedBy === 'cli' ? 'cli' : 'http';
+}
+
 /** The orchestrator. Its output is the {@link Report}. */
 export function* probeDoctorOrchestrator(context: OrchestrationContext): Generator<Task, Report, unknown> {
   const input = parseWorkflowInput(context.df.getInput());
@@ -48,6 +56,8 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
     runId: context.df.instanceId,
     loadBalancerId: input.loadBalancerId,
     ...(input.alertId !== undefined ? { alertId: input.alertId } : {}),
+    mode: input.mode,
+    trigger: triggerOf(input),
   };
   const status: WorkflowStatus = { phase: 'discovering', backendsTotal: 0, backendsDown: 0, checked: 0 };
   const report = (change: Partial<WorkflowStatus>): void => {
@@ -80,6 +90,7 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
           backend,
           probes: probesFor(topology, backend),
           health: backendHealth,
+          ...osOf(topology, backend),
         } satisfies CheckBackendInput),
       ),
     )) as CheckBackendOutput[];
@@ -152,6 +163,17 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
   }
 
   const stillDown = validation?.stillDown ?? failing.map((f) => f.backend.key);
+  if (validation && stillDown.length > 0 && fixes.some((f) => f.status === 'applied')) {
+    // A rule we added that did not bring its backend back is taken out again (rollbackOnFailure):
+    // the activity decides per fix, from the policy, and reports `rolled-back`.
+    report({ phase: 'rolling-back' });
+    fixes = (yield context.df.callActivity(ACTIVITY.rollbackFixes, {
+      run,
+      topology,
+      fixes,
+      stillDown,
+    } satisfies RollbackFixesInput)) as FixReport[];
+  }
   let escalation: EscalateOutput | undefined;
   if (stillDown.length > 0 || (diagnosis.causes.length > 0 && failing.length > 0)) {
     report({ phase: 'escalating' });

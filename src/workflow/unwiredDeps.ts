@@ -27,6 +27,7 @@ export function unwiredActivityDeps(): ActivityDeps {
     planFixes: notWired('planFixes'),
     applyFixes: notWired('applyFixes'),
     validate: notWired('validate'),
+    rollbackFixes: notWired('rollbackFixes'),
     escalate: notWired('escalate'),
     audit: (event) => console.log(JSON.stringify({ audit: event })),
   };

@@ -155,6 +155,42 @@ describe('diagnoseGuest: probe-endpoint-error', () => {
   });
 });
 
+describe('diagnoseGuest: a firewall that also blocks the local GET', () => {
+  const drop80 = [{ tool: 'nftables' as const, active: true, decision: 'deny' as const, rule: 'tcp dport 80 reject' }];
+  const listening = [tcp('0.0.0.0', 80, 'nginx')];
+
+  it('blames the firewall and only notes the unanswered local GET', () => {
+    // Act
+    const { causes, notes } = run(
+      { listening, firewall: drop80, http: { url: 'http://10.0.0.4:80/health', error: 'refused' } },
+      { protocol: 'Http', requestPath: '/health' },
+    );
+
+    // Assess
+    expect(causes.map((c) => c.id)).toEqual(['guest-firewall-blocks-probe']);
+    expect(notes.map((n) => n.id)).toEqual(['local-http-blocked']);
+  });
+
+  it('still blames the app when it answered a non-200 status past the firewall', () => {
+    // Act
+    const { causes } = run(
+      { listening, firewall: drop80, http: { url: 'http://10.0.0.4:80/health', status: 503 } },
+      { protocol: 'Http', requestPath: '/health' },
+    );
+
+    // Assess
+    expect(causes.map((c) => c.id)).toEqual(['guest-firewall-blocks-probe', 'probe-endpoint-error']);
+  });
+
+  it('does not mention TCP timestamps when a cause already explains the failure', () => {
+    // Act
+    const { notes } = run({ listening, firewall: drop80, tcpTimestamps: true });
+
+    // Assess
+    expect(notes.map((n) => n.id)).not.toContain('tcp-timestamps');
+  });
+});
+
 describe('diagnoseGuest: guest-firewall-blocks-probe', () => {
   it.each<[string, GuestEvidence['firewall'], string[]]>([
     ['inactive ufw', [{ tool: 'ufw', active: false, decision: 'deny', rule: 'DENY 80' }], []],

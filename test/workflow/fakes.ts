@@ -188,6 +188,10 @@ export function fakeWorld(options: FakeOptions): FakeWorld {
       const stillDown = input.backendKeys.filter((k) => !fixed || broken.has(k));
       return Promise.resolve({ health: [], stillDown });
     },
+    rollbackFixes: (input) => {
+      count('rollbackFixes');
+      return Promise.resolve(input.fixes.map((f) => (f.status === 'applied' ? { ...f, status: 'rolled-back' as const } : f)));
+    },
     escalate: (input) => {
       count('escalate');
       return Promise.resolve({

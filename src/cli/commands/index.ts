@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../main';
+import { registerAuditCommand } from './audit';
+import { registerDiagnoseCommand } from './diagnose';
 import { registerSandboxCommand } from './sandbox';
 
 /** Every command module exports one of these. */
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
-const commands: RegisterCommand[] = [registerSandboxCommand];
+const commands: RegisterCommand[] = [registerDiagnoseCommand, registerSandboxCommand, registerAuditCommand];
 
 export function registerCommands(program: Command, ctx: CommandContext): void {
   for (const register of commands) register(program, ctx);

@@ -1,0 +1,96 @@
+/**
+ * The `diagnose` activity's work: from the topology, the probe health and the evidence of each
+ * checked backend, the causes per backend and for the load balancer. Pure: it only joins the
+ * gathered data to the checks in src/diagnose/.
+ */
+import { diagnoseBackendFindings, type BackendDiagnosis } from '../diagnose';
+import { interpretRuleHealth, type BackendProbeStatus } from '../diagnose/health';
+import { diagnoseLoadBalancer, unworkableProbeKeys } from '../diagnose/loadBalancer';
+import { diagnoseBackendReports } from '../diagnose/report';
+import type { VmHealthEvidence } from '../model/evidence';
+import { idKey } from '../model/ids';
+import { fail, ok, type Result } from '../model/result';
+import type { Topology } from '../model/topology';
+import type { BackendEvidence, DiagnoseInput, Diagnosis } from '../workflow/contracts';
+import { splitHealthSources } from '../workflow/flow';
+
+/** Evidence-or-why-not for one check, as the pure checks take it. */
+function asResult<T>(value: T | undefined, failure: string | undefined): Result<T> | undefined {
+  if (value !== undefined) return ok(value);
+  return failure !== undefined ? fail({ message: failure }) : undefined;
+}
+
+/**
+ * VM health from discovery's instance view, for a backend that was not checked (its probe state was
+ * up) or whose check failed outright: discovery already read it, so nothing is guessed.
+ */
+function vmHealthFromTopology(topology: Topology, vmId: string | undefined): VmHealthEvidence | undefined {
+  const vm = vmId ? topology.vms[idKey(vmId)] : undefined;
+  if (!vm) return undefined;
+  return {
+    vmId: vm.id,
+    powerState: vm.powerState,
+    ...(vm.provisioningState !== undefined ? { provisioningState: vm.provisioningState } : {}),
+    agentStatus: vm.agentStatus,
+    ...(vm.agentMessage !== undefined ? { agentMessage: vm.agentMessage } : {}),
+  };
+}
+
+/** Statuses that get the cause checks: not up, and not an admin state set on purpose. */
+const needsDiagnosis = (status: BackendProbeStatus): boolean =>
+  status.state !== 'up' && status.action !== 'never-fix' && status.action !== 'none';
+
+/** Diagnoses every backend the health reports as failing, and the load balancer itself. */
+export function diagnose(input: DiagnoseInput): Diagnosis {
+  const { topology } = input;
+  const { ruleHealth, metric } = splitHealthSources(input.health);
+  const statuses = interpretRuleHealth(topology, ruleHealth, metric);
+  const evidenceByKey = new Map<string, Result<BackendEvidence>>(
+    input.checks.map((c) => [idKey(c.backendKey), c.result]),
+  );
+
+  const lb = diagnoseLoadBalancer(topology, statuses);
+  const unworkable = unworkableProbeKeys(lb.causes);
+  const backendDiagnoses: BackendDiagnosis[] = [];
+  for (const status of statuses.filter(needsDiagnosis)) {
+    const backend = topology.backends.find((b) => idKey(b.key) === idKey(status.backendKey));
+    const rule = topology.rules.find((r) => idKey(r.id) === idKey(status.ruleId));
+    const probe = rule?.probeId ? topology.probes.find((p) => idKey(p.id) === idKey(rule.probeId ?? '')) : undefined;
+    // A rule without a probe is a load-balancer cause (diagnoseLoadBalancer), not a backend one.
+    if (!backend || !rule || !probe) continue;
+
+    const checked = evidenceByKey.get(idKey(backend.key));
+    const evidence = checked?.ok ? checked.value : undefined;
+    const checkError = checked && !checked.ok ? checked.error.message : undefined;
+    const fromTopology = vmHealthFromTopology(topology, backend.vmId);
+    const vmHealth = asResult(evidence?.vm ?? fromTopology, evidence?.failures?.vm ?? checkError);
+    const guest = asResult(evidence?.guest, evidence?.failures?.guest ?? checkError ?? (checked ? undefined : 'not checked'));
+    const effectiveNsgs = asResult(evidence?.effectiveNsgs, evidence?.failures?.effectiveNsgs);
+    const effectiveRoutes = asResult(evidence?.effectiveRoutes, evidence?.failures?.effectiveRoutes);
+
+    const findings = diagnoseBackendFindings({
+      topology,
+      backend,
+      probe,
+      rule,
+      status,
+      ...(vmHealth ? { vmHealth } : {}),
+      ...(guest ? { guest } : {}),
+      ...(effectiveNsgs ? { effectiveNsgs } : {}),
+      ...(effectiveRoutes ? { effectiveRoutes } : {}),
+    });
+    // A probe that cannot work gets no 200 from any app: that is the probe's cause, not the backend's.
+    const causes = unworkable.has(idKey(probe.id))
+      ? findings.causes.filter((c) => c.id !== 'probe-endpoint-error')
+      : findings.causes;
+    backendDiagnoses.push({
+      backendKey: backend.key,
+      ruleId: rule.id,
+      causes,
+      ...(findings.notes.length > 0 ? { notes: findings.notes } : {}),
+    });
+  }
+
+  const { backends } = diagnoseBackendReports(topology, statuses, backendDiagnoses);
+  return { causes: lb.causes, backends, ...(lb.notes.length > 0 ? { notes: lb.notes } : {}) };
+}

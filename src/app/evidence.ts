@@ -1,0 +1,123 @@
+/**
+ * Gathers the evidence for one backend that fails its probe (the `checkBackend` activity): VM health,
+ * one Run Command in the guest, and the NIC's effective NSGs and routes. Each check fails on its own:
+ * a 403 on effective routes must not hide what the guest said.
+ */
+import type { AzureReader } from '../azure/reader';
+import { ensureError, isAzureCallError } from '../errors';
+import { parseGuestOutput, parseRunCommandResult } from '../guest/parse';
+import { buildGuestScript } from '../guest/scripts';
+import type { GuestEvidence, VmHealthEvidence } from '../model/evidence';
+import type { BackendEvidence, CheckBackendInput } from '../workflow/contracts';
+import { KeyedLock } from './keyedLock';
+import { idKey } from '../model/ids';
+
+export interface EvidenceOptions {
+  /** Attempts at a Run Command that answers 409 "execution is in progress" (one per VM at a time). */
+  runCommandAttempts: number;
+  /** Wait between those attempts. */
+  runCommandRetryDelayMs: number;
+  /** Injected so tests and the sandbox do not wait real time. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_EVIDENCE_OPTIONS: EvidenceOptions = {
+  runCommandAttempts: 4,
+  // A Run Command takes at least ~20 s; waiting about that long gives the other one time to end.
+  runCommandRetryDelayMs: 20_000,
+};
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** True for Run Command's 409 "Run command extension execution is in progress". */
+function isRunCommandBusy(err: unknown): boolean {
+  return isAzureCallError(err) && err.statusCode === 409;
+}
+
+/** Builds the `checkBackend` dependency over an {@link AzureReader}. */
+export function createEvidenceGatherer(
+  reader: AzureReader,
+  options: EvidenceOptions = DEFAULT_EVIDENCE_OPTIONS,
+): (input: CheckBackendInput) => Promise<BackendEvidence> {
+  const vmLock = new KeyedLock();
+  const sleep = options.sleep ?? realSleep;
+
+  async function runGuestScript(vmId: string, os: 'linux' | 'windows', input: CheckBackendInput): Promise<GuestEvidence> {
+    const probe = input.probes[0];
+    const address = input.backend.ipAddress;
+    if (!probe) throw new Error('no probe covers this backend');
+    if (!address) throw new Error('the backend has no private IP address to test');
+    const scriptProbe = {
+      protocol: probe.protocol,
+      port: probe.port,
+      ...(probe.requestPath !== undefined ? { requestPath: probe.requestPath } : {}),
+    };
+    // Validates and quotes every value: a probe path is attacker-controlled text.
+    const script = buildGuestScript(os, scriptProbe, address);
+    return vmLock.run(idKey(vmId), async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const body = await reader.runCommand(vmId, script);
+          const { stdout } = parseRunCommandResult(body);
+          return parseGuestOutput(os, stdout, scriptProbe, address);
+        } catch (err) {
+          if (!isRunCommandBusy(err) || attempt >= options.runCommandAttempts) throw err;
+          await sleep(options.runCommandRetryDelayMs);
+        }
+      }
+    });
+  }
+
+  return async (input) => {
+    const evidence: BackendEvidence = { backendKey: input.backend.key };
+    const failures: NonNullable<BackendEvidence['failures']> = {};
+    const { vmId, nicId } = input.backend;
+
+    let vm: VmHealthEvidence | undefined;
+    if (vmId) {
+      try {
+        vm = await reader.getVmHealth(vmId);
+        evidence.vm = vm;
+      } catch (err) {
+        failures.vm = ensureError(err).message;
+      }
+    }
+    const running = vm?.powerState === 'running';
+
+    const checks: Promise<void>[] = [];
+    if (vmId && running && vm?.agentStatus === 'ready' && input.os) {
+      const os = input.os;
+      checks.push(
+        runGuestScript(vmId, os, input).then(
+          (guest) => void (evidence.guest = guest),
+          (err) => void (failures.guest = ensureError(err).message),
+        ),
+      );
+    } else if (vmId) {
+      failures.guest = !running
+        ? `not checked: the VM is ${vm?.powerState ?? 'in an unknown state'}`
+        : vm?.agentStatus !== 'ready'
+          ? 'not checked: Run Command needs the guest agent, which is not ready'
+          : 'not checked: the VM OS is unknown';
+    }
+    // ARM answers effective NSGs and routes only for a NIC of a running VM.
+    if (nicId && running) {
+      checks.push(
+        reader.getEffectiveNsgs(nicId).then(
+          (nsgs) => void (evidence.effectiveNsgs = nsgs),
+          (err) => void (failures.effectiveNsgs = ensureError(err).message),
+        ),
+        reader.getEffectiveRoutes(nicId).then(
+          (routes) => void (evidence.effectiveRoutes = routes),
+          (err) => void (failures.effectiveRoutes = ensureError(err).message),
+        ),
+      );
+    }
+    await Promise.all(checks);
+    if (Object.keys(failures).length > 0) {
+      evidence.failures = failures;
+      evidence.problems = Object.entries(failures).map(([check, message]) => `${check}: ${message}`);
+    }
+    return evidence;
+  };
+}

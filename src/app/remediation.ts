@@ -1,0 +1,114 @@
+/**
+ * The remediation half of the activities: plan fixes, apply them, validate from inside the network,
+ * roll back what did not help, escalate. Every change is audited before (confirmed, or it is not
+ * made) and after, through the run's audit sink.
+ */
+import type { AuditSink } from '../audit/sink';
+import type { ClientsForSubscription } from '../azure/clients';
+import { createSdkNsgRuleWriter } from '../azure/nsgRuleWriter';
+import type { AzureReader } from '../azure/reader';
+import { parseResourceId } from '../azure/resourceId';
+import { createSdkAzureWriter } from '../azure/writer';
+import type { ProbeDoctorConfig } from '../config';
+import { escalate } from '../escalate/submit';
+import { applyFixes, rollbackFixes, type ApplyDeps } from '../remediate/apply';
+import { planFixes } from '../remediate/plan';
+import { validateFixes } from '../remediate/validate';
+import type { ActivityDeps } from '../workflow/activities';
+import type { RunContext } from '../workflow/contracts';
+import {
+  auditApplyOutcomes,
+  auditEscalation,
+  auditorFor,
+  auditPlan,
+  auditValidation,
+  remediationAuditHook,
+} from './runAudit';
+
+export type RemediationDeps = Pick<
+  ActivityDeps,
+  'planFixes' | 'applyFixes' | 'validate' | 'rollbackFixes' | 'escalate'
+>;
+
+/** What the remediation adapters are built over: the same clients and reader as the checks. */
+export interface RemediationContext {
+  clientsFor: ClientsForSubscription;
+  reader: AzureReader;
+  config: ProbeDoctorConfig;
+  auditSink: AuditSink;
+}
+
+export interface RemediationOptions {
+  /** Backoff wait between write retries; tests and the sandbox pass one that does not sleep. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Poll interval of write long-running operations (the SDK's default is 2 s). */
+  pollIntervalMs?: number;
+}
+
+/** Builds the remediation dependencies; the returned factory is called once per host. */
+export function createRemediation(
+  options: RemediationOptions = {},
+): (ctx: RemediationContext) => RemediationDeps {
+  return ({ clientsFor, reader, config, auditSink }) => {
+    const writer = createSdkAzureWriter(
+      clientsFor,
+      options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {},
+    );
+    const applyDeps = (run: RunContext): ApplyDeps => ({
+      nsgWriter: createSdkNsgRuleWriter(clientsFor, writer),
+      vmWriter: writer,
+      runCommand: (vmId, request) => reader.runCommand(vmId, request),
+      audit: remediationAuditHook(auditorFor(auditSink, run)),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+    });
+
+    return {
+      planFixes: async (input) => {
+        const fixes = planFixes({
+          mode: input.mode,
+          topology: input.topology,
+          diagnosis: input.diagnosis,
+          policy: { optInFixes: config.optInFixes, approvalRequiredFor: config.approvalRequiredFor },
+          runId: input.run.runId,
+        });
+        await auditPlan(auditorFor(auditSink, input.run), input.run, fixes);
+        return fixes;
+      },
+      applyFixes: async (input) => {
+        const reports = await applyFixes(applyDeps(input.run), input.fixes, {
+          runId: input.run.runId,
+          loadBalancerId: input.run.loadBalancerId,
+          mode: input.mode,
+          topology: input.topology,
+        });
+        await auditApplyOutcomes(auditorFor(auditSink, input.run), input.run, reports);
+        return reports;
+      },
+      validate: async (input) => {
+        const result = await validateFixes({ reader }, input);
+        await auditValidation(auditorFor(auditSink, input.run), result);
+        return result;
+      },
+      rollbackFixes: (input) =>
+        rollbackFixes(applyDeps(input.run), input.fixes, {
+          runId: input.run.runId,
+          loadBalancerId: input.run.loadBalancerId,
+          stillDown: input.stillDown,
+          rollbackOnFailure: config.rollbackOnFailure,
+        }),
+      escalate: async (input) => {
+        const subscriptionId = parseResourceId(input.run.loadBalancerId).subscriptionId;
+        const output = await escalate(
+          {
+            support: clientsFor(subscriptionId).support,
+            submit: config.escalationSubmit,
+            contact: config.escalationContact,
+          },
+          input,
+        );
+        await auditEscalation(auditorFor(auditSink, input.run), input.diagnosis, input.stillDown, output);
+        return output;
+      },
+    };
+  };
+}

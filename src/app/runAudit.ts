@@ -1,0 +1,163 @@
+/**
+ * The audit trail of a run: turns what each activity saw, decided and changed into the events of
+ * src/audit/events.ts. Called from activities only (the orchestrator body replays and never emits).
+ */
+import { createAuditor, type Auditor } from '../audit/auditor';
+import type { AuditSink } from '../audit/sink';
+import type { CauseId, FixReport, Report } from '../model/report';
+import type { RemediationAuditEvent } from '../remediate/ports';
+import type { DetailedValidationResult } from '../remediate/validate';
+import type { Diagnosis, EscalateOutput, PlannedFix, RunContext } from '../workflow/contracts';
+
+/** An auditor with the run's common dimensions. */
+export function auditorFor(sink: AuditSink, run: RunContext): Auditor {
+  return createAuditor(sink, {
+    runId: run.runId,
+    loadBalancerId: run.loadBalancerId,
+    mode: run.mode,
+    ...(run.alertId !== undefined ? { alertId: run.alertId } : {}),
+  });
+}
+
+const uniqueCauseIds = (ids: readonly CauseId[]): CauseId[] => [...new Set(ids)];
+
+/** BackendChecked for every backend the diagnosis looked at, and CauseFound for every cause. */
+export async function auditDiagnosis(audit: Auditor, diagnosis: Diagnosis): Promise<void> {
+  for (const cause of diagnosis.causes) {
+    await audit.causeFound({ causeId: cause.id, summary: cause.summary, evidence: cause.evidence });
+  }
+  for (const b of diagnosis.backends) {
+    const causeIds = uniqueCauseIds(b.causes.map((c) => c.id));
+    await audit.backendChecked({
+      backend: b.key,
+      ...(b.ipAddress ? { ipAddress: b.ipAddress } : {}),
+      ...(b.vmId ? { vmId: b.vmId } : {}),
+      probeState: b.probeState,
+      ...(b.healthReason ? { healthReason: b.healthReason } : {}),
+      causeIds,
+      outcome: causeIds.length > 0 ? 'causes-found' : b.probeState === 'up' ? 'healthy' : 'check-failed',
+      ...(causeIds.length === 0 && b.probeState !== 'up' ? { reason: 'probe not up and no cause found' } : {}),
+    });
+    for (const cause of b.causes) {
+      await audit.causeFound({ backend: b.key, causeId: cause.id, summary: cause.summary, evidence: cause.evidence });
+    }
+  }
+}
+
+/** The resource a fix changes, or the load balancer for a recommendation without one. */
+function targetOf(fix: FixReport, run: RunContext): string {
+  return /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\//i.test(fix.target) ? fix.target : run.loadBalancerId;
+}
+
+/** FixPlanned for every fix of the plan, with what it would change. */
+export async function auditPlan(audit: Auditor, run: RunContext, fixes: readonly PlannedFix[]): Promise<void> {
+  for (const fix of fixes) {
+    await audit.fixPlanned({
+      fixKind: fix.kind,
+      target: targetOf(fix, run),
+      ...(fix.backendKeys[0] ? { backend: fix.backendKeys[0] } : {}),
+      before: null,
+      after: fix.detail,
+      ...(fix.reason ? { reason: fix.reason } : {}),
+      outcome: fix.status === 'skipped' ? 'skipped' : fix.needsApproval ? 'awaiting-approval' : 'planned',
+    });
+  }
+}
+
+const FIX_KIND_OF_ACTION: Record<RemediationAuditEvent['action'], FixReport['kind']> = {
+  'create-rule': 'nsg-allow-probe',
+  'update-rule': 'nsg-allow-probe',
+  'delete-rule': 'nsg-allow-probe',
+  'start-vm': 'start-vm',
+  'guest-firewall-allow': 'guest-firewall-allow',
+};
+
+/**
+ * The hook remediation calls before and after each change. Both are confirmed (the sink says it has
+ * the record); the before-record failing stops the change (src/remediate/nsgApply.ts).
+ */
+export function remediationAuditHook(audit: Auditor): (event: RemediationAuditEvent) => Promise<void> {
+  return async (event) => {
+    const fields = {
+      fixKind: FIX_KIND_OF_ACTION[event.action],
+      target: event.target,
+      before: event.before ?? null,
+      after: event.after ?? null,
+    };
+    if (event.action === 'delete-rule') {
+      await audit.fixRolledBack(
+        {
+          ...fields,
+          reason: 'the rule did not bring its backend back (rollbackOnFailure)',
+          outcome: event.phase === 'before' ? 'started' : 'rolled-back',
+        },
+        { confirm: true },
+      );
+    } else {
+      await audit.fixApplied({ ...fields, outcome: event.phase === 'before' ? 'started' : 'applied' }, { confirm: true });
+    }
+  };
+}
+
+/** Fixes that ended without a change the hook already recorded: in place already, or failed. */
+export async function auditApplyOutcomes(audit: Auditor, run: RunContext, fixes: readonly FixReport[]): Promise<void> {
+  for (const fix of fixes) {
+    const inPlace = fix.status === 'applied' && fix.detail.written === false;
+    if (!inPlace && fix.status !== 'failed') continue;
+    await audit.fixApplied({
+      fixKind: fix.kind,
+      target: targetOf(fix, run),
+      before: null,
+      after: fix.detail,
+      ...(fix.reason ? { reason: fix.reason } : {}),
+      outcome: inPlace ? 'already-in-place' : 'failed',
+    });
+  }
+}
+
+/** ValidationResult per backend: the peer TCP test and the re-read health. */
+export async function auditValidation(audit: Auditor, result: DetailedValidationResult): Promise<void> {
+  for (const b of result.backends) {
+    if (b.tcp) {
+      await audit.validationResult({
+        backend: b.backendKey,
+        method: 'peer-tcp-ping',
+        detail: `from ${b.tcp.peerVmId} to port ${b.tcp.port}: ${b.tcp.detail}`,
+        outcome: b.tcp.reachable ? 'up' : 'down',
+      });
+    }
+    await audit.validationResult({
+      backend: b.backendKey,
+      method: 'health-reread',
+      ...(b.explanation ? { detail: b.explanation } : b.healthReason ? { detail: b.healthReason } : {}),
+      outcome: b.health === 'Up' ? 'up' : b.health === 'Down' ? 'down' : 'unknown',
+    });
+  }
+}
+
+/** Escalated, with the ticket's fate. */
+export async function auditEscalation(
+  audit: Auditor,
+  diagnosis: Diagnosis,
+  stillDown: readonly string[],
+  output: EscalateOutput & { error?: string },
+): Promise<void> {
+  const causeIds = uniqueCauseIds([...diagnosis.causes, ...diagnosis.backends.flatMap((b) => b.causes)].map((c) => c.id));
+  await audit.escalated({
+    causeIds,
+    reason: `${stillDown.length} backend(s) still down${output.error ? `; ${output.error}` : ''}`,
+    ...(output.ticketId ? { ticketId: output.ticketId } : {}),
+    outcome: output.submitted ? 'ticket-submitted' : output.error && output.error.startsWith('submit') ? 'submit-failed' : 'ticket-built',
+  });
+}
+
+/** RunFinished, with the verdict. */
+export async function auditRunFinished(audit: Auditor, report: Report): Promise<void> {
+  const causeIds = uniqueCauseIds([...report.causes, ...report.backends.flatMap((b) => b.causes)].map((c) => c.id));
+  await audit.runFinished({
+    causeIds,
+    fixesApplied: report.fixes.filter((f) => f.status === 'applied').length,
+    backendsDown: report.backends.filter((b) => b.probeState === 'down').length,
+    outcome: report.verdict,
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * `probe-doctor diagnose --load-balancer <id> [--scenario FILE] [--fix] [--json]`: runs the whole
+ * orchestration for one load balancer on the local durable host. With `--scenario` the sandbox is
+ * started in-process and nothing leaves this machine; without it, live Azure through
+ * DefaultAzureCredential.
+ */
+import { parseLoadBalancerId } from '../../azure/resourceId';
+import { runLocally } from '../../app/localRun';
+import { createRemediation } from '../../app/remediation';
+import { loadConfig } from '../../config';
+import type { AzureTarget } from '../../azure/clients';
+import { InvalidInputError } from '../../errors';
+import type { Report } from '../../model/report';
+import { JsonLinesAuditSink } from '../../audit/jsonLinesSink';
+import { loadScenarioFile } from '../../sandbox/scenario';
+import { startSandbox, type Sandbox } from '../../sandbox/server';
+import type { WorkflowAuditEvent } from '../../workflow/activities';
+import { EXIT_ATTENTION, EXIT_OK, type CliIO } from '../main';
+import { formatSummary } from '../summary';
+import type { RegisterCommand } from './index';
+
+export interface DiagnoseOptions {
+  loadBalancer: string;
+  scenario?: string;
+  fix?: boolean;
+  approve?: boolean;
+  json?: boolean;
+  auditLog?: string;
+}
+
+/** Where `--fix` writes its audit trail when `--audit-log` is not given: changes are never unrecorded. */
+export const DEFAULT_FIX_AUDIT_LOG = 'probe-doctor-audit.jsonl';
+
+/** Exit code of a verdict (DESIGN.md: 0 healthy or resolved, 1 escalated or needs approval). */
+export function exitCodeFor(report: Report): number {
+  return report.verdict === 'healthy' || report.verdict === 'resolved' ? EXIT_OK : EXIT_ATTENTION;
+}
+
+/** One progress line per activity, on stderr, so stdout stays the report alone. */
+export function progressLine(event: WorkflowAuditEvent): string {
+  const d = event.detail;
+  const count = (key: string) => (Array.isArray(d[key]) ? (d[key] as unknown[]).length : d[key]);
+  const what: Record<string, () => string> = {
+    getPolicy: () => 'read policy',
+    discoverTopology: () =>
+      `discovered ${String(d.backends)} backends, ${String(d.rules)} rules, ${String(d.probes)} probes` +
+      (d.problems ? ` (${String(d.problems)} unreadable)` : ''),
+    readProbeHealth: () => `read probe health of ${String(count('rules'))} rule(s)`,
+    checkBackend: () => `checked backend ${String(d.backendKey).split('/').slice(-3, -2).join('')}` + (d.error ? `: ${String(d.error)}` : ''),
+    diagnose: () => `diagnosed: ${JSON.stringify(d.backends ?? [])}`.slice(0, 200),
+    planFixes: () => `planned ${String(count('fixes'))} fix(es)`,
+    applyFixes: () => `applied fixes`,
+    validate: () => `validated: still down ${JSON.stringify(d.stillDown ?? [])}`,
+    escalate: () => `escalation payload built${d.submitted ? ' and submitted' : ''}`,
+    finalizeReport: () => `verdict ${String(d.verdict)}`,
+  };
+  const text = what[event.activity]?.() ?? event.activity;
+  return `  [${event.outcome === 'ok' ? 'ok' : 'FAILED'}] ${text}${event.outcome === 'failed' && d.error ? `: ${String(d.error)}` : ''}\n`;
+}
+
+/** Runs `diagnose`; resolves to the exit code. */
+export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<number> {
+  const lb = parseLoadBalancerId(options.loadBalancer.trim());
+  if (options.approve && !options.fix) {
+    throw new InvalidInputError('--approve only makes sense with --fix (observe mode changes nothing)', '--approve');
+  }
+  const config = loadConfig(process.env);
+  const auditLog = options.auditLog ?? (options.fix ? DEFAULT_FIX_AUDIT_LOG : undefined);
+  const auditSink = auditLog ? await JsonLinesAuditSink.toFile(auditLog) : undefined;
+  if (auditLog) io.err(`probe-doctor: audit trail appended to ${auditLog} (review with: probe-doctor audit --file ${auditLog})\n`);
+  let sandbox: Sandbox | undefined;
+  try {
+    let target: AzureTarget;
+    if (options.scenario) {
+      const scenario = await loadScenarioFile(options.scenario);
+      sandbox = await startSandbox({ scenario });
+      target = { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca };
+      io.err(`probe-doctor: sandbox for scenario '${scenario.name}' at ${sandbox.endpoint}\n`);
+    } else {
+      target = { kind: 'live' };
+    }
+    io.err(`probe-doctor: diagnosing ${lb.name} (${options.fix ? 'fix' : 'observe'} mode)\n`);
+    const { report } = await runLocally({
+      input: { loadBalancerId: lb.id, mode: options.fix ? 'fix' : 'observe', requestedBy: 'cli' },
+      target,
+      config,
+      // The sandbox answers at once; real Azure wants the SDK's pacing and real backoff.
+      remediation: createRemediation(sandbox ? { pollIntervalMs: 10, sleep: fastSleep } : {}),
+      ...(auditSink ? { auditSink } : {}),
+      progress: (event) => io.err(progressLine(event)),
+      ...(sandbox ? { evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 20 } } : {}),
+      decideApproval: () =>
+        options.approve
+          ? { decision: 'approve', by: 'cli --approve' }
+          : { decision: 'reject', by: 'cli (run again with --approve to apply the fixes that need approval)' },
+    });
+    io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(report));
+    return exitCodeFor(report);
+  } finally {
+    await sandbox?.stop();
+    await auditSink?.close();
+  }
+}
+
+/** Backoff in the sandbox: short, so fault scenarios finish in seconds, but still a real wait. */
+const fastSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, 20)));
+
+export const registerDiagnoseCommand: RegisterCommand = (program, ctx) => {
+  program
+    .command('diagnose')
+    .description('find which backends fail the health probe and why (and, with --fix, fix what is safe)')
+    .requiredOption('--load-balancer <id>', 'the load balancer resource id')
+    .option('--scenario <file>', 'run against the local ARM sandbox loaded from this scenario file')
+    .option('--fix', 'apply the safe fixes (without it nothing is written and fixes are reported as planned)')
+    .option('--approve', 'with --fix: approve the fixes the policy holds for approval (start a VM, guest firewall)')
+    .option('--audit-log <file>', `append the audit trail as JSON lines (default with --fix: ${'probe-doctor-audit.jsonl'})`)
+    .option('--json', 'print the JSON report alone on stdout')
+    .action(async (options: DiagnoseOptions) => {
+      ctx.exitCode = await runDiagnose(options, ctx.io);
+    });
+};
