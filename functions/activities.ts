@@ -1,13 +1,15 @@
 import * as df from 'durable-functions';
-import { createActivities } from '../src/workflow/activities';
-import type { ActivityName } from '../src/workflow/names';
-import { unwiredActivityDeps } from '../src/workflow/unwiredDeps';
+import { functionsApp } from '../src/app/functionsApp';
+import { ACTIVITY, type ActivityName } from '../src/workflow/names';
+import { createActivities, type ActivityFunction } from '../src/workflow/activities';
 
-const activities = createActivities(unwiredActivityDeps());
+/** Activities are built on first use: configuration errors surface with the setting's name. */
+let activities: Promise<Record<ActivityName, ActivityFunction>> | undefined;
+const activity = (name: ActivityName) => async (input: unknown) => {
+  activities ??= functionsApp().then((app) => createActivities(app.activityDeps));
+  return (await activities)[name](input);
+};
 
-for (const [name, handler] of Object.entries(activities) as [
-  ActivityName,
-  (input: unknown) => Promise<unknown>,
-][]) {
-  df.app.activity(name, { handler });
+for (const name of Object.values(ACTIVITY)) {
+  df.app.activity(name, { handler: activity(name) });
 }

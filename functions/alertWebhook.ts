@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { getConfig } from '../src/config';
+import { functionsApp } from '../src/app/functionsApp';
+import { createTriggerAudit } from '../src/app/triggerAudit';
 import { handleAlertWebhook } from '../src/triggers/alertWebhook';
 
 /** Azure Monitor action group webhook (Common Alert Schema). */
@@ -9,12 +10,12 @@ export async function alertWebhook(
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  const config = getConfig({ requireAllowedScopes: true });
+  const { config, auditSink } = await functionsApp();
   return handleAlertWebhook(request, context, {
     client,
     allowedScopes: config.allowedScopes,
     mode: config.mode,
-    audit: (event) => context.log(JSON.stringify({ audit: event })),
+    audit: createTriggerAudit(auditSink, config.mode, context.invocationId),
   });
 }
 

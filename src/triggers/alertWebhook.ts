@@ -25,17 +25,18 @@ export async function handleAlertWebhook(
   try {
     body = await readJson(request);
   } catch (err) {
-    return errorResponse(
-      400,
-      'InvalidJson',
-      `Invalid alert: the body is not JSON (${ensureError(err).message})`,
-    );
+    const message = `Invalid alert: the body is not JSON (${ensureError(err).message})`;
+    await deps.audit({ trigger: 'alert', decision: 'rejected', detail: { reason: message } });
+    return errorResponse(400, 'InvalidJson', message);
   }
   let alert;
   try {
     alert = parseAlert(body);
   } catch (err) {
-    if (isInvalidInputError(err)) return errorResponse(400, 'InvalidAlert', err.message);
+    if (isInvalidInputError(err)) {
+      await deps.audit({ trigger: 'alert', decision: 'rejected', detail: { reason: err.message } });
+      return errorResponse(400, 'InvalidAlert', err.message);
+    }
     throw err;
   }
   const base = { trigger: 'alert' as const, loadBalancerId: alert.loadBalancerId, alertId: alert.alertId };

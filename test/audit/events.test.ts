@@ -48,7 +48,7 @@ describe('parseAuditEvent', () => {
     [
       'an outcome of another event',
       { ...applied, outcome: 'planned' },
-      'Invalid ProbeDoctor.FixApplied: outcome must be one of applied, already-in-place, failed.',
+      'Invalid ProbeDoctor.FixApplied: outcome must be one of started, applied, already-in-place, failed.',
       'outcome',
     ],
     [

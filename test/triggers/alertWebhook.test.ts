@@ -168,11 +168,12 @@ describe('handleAlertWebhook', () => {
     ],
   ])('answers 400 for %s', async (_case, body, message) => {
     // Act
-    const { response, json, client } = await call(body);
+    const { response, json, client, audit } = await call(body);
 
     // Assess
     expect(response.status).toBe(400);
     expect((json as { error: { message: string } }).error.message).toBe(message);
     expect(client.started).toEqual([]);
+    expect(audit).toEqual([{ trigger: 'alert', decision: 'rejected', detail: { reason: message } }]);
   });
 });

@@ -119,7 +119,8 @@ describe('replaying recorded histories', () => {
 
 describe('the orchestrator over hand-built histories', () => {
   const runInput = { loadBalancerId: LB_ID, mode: 'fix' };
-  const run = { runId: 'hand-1', loadBalancerId: LB_ID };
+  // No alertId and no requestedBy: the run was started over HTTP.
+  const run = { runId: 'hand-1', loadBalancerId: LB_ID, mode: 'fix', trigger: 'http' };
   const policy = {
     approvalRequiredFor: [],
     approvalTimeoutMinutes: 60,

@@ -1,0 +1,38 @@
+/**
+ * The triggers' audit: an alert that starts no run is recorded as `AlertRejected` (out of scope,
+ * malformed, or a Resolved notification that was ignored); an alert that joins a run in progress is
+ * recorded as that run's `RunStarted` with outcome `joined`. A started run records its own
+ * `RunStarted` from its first activity.
+ */
+import { auditAlertRejected, createAuditor } from '../audit/auditor';
+import type { AuditSink } from '../audit/sink';
+import type { TriggerAuditEvent } from '../triggers/client';
+
+export function createTriggerAudit(
+  sink: AuditSink,
+  mode: 'observe' | 'fix',
+  invocationId: string,
+): (event: TriggerAuditEvent) => Promise<void> {
+  return async (event) => {
+    const reason = typeof event.detail?.reason === 'string' ? event.detail.reason : event.decision;
+    const common = {
+      runId: invocationId,
+      mode,
+      reason,
+      ...(event.alertId !== undefined ? { alertId: event.alertId } : {}),
+      ...(event.loadBalancerId !== undefined ? { loadBalancerId: event.loadBalancerId } : {}),
+    };
+    if (event.decision === 'ignored') await auditAlertRejected(sink, { ...common, outcome: 'resolved-ignored' });
+    else if (event.decision === 'forbidden') await auditAlertRejected(sink, { ...common, outcome: 'out-of-scope' });
+    else if (event.decision === 'rejected') await auditAlertRejected(sink, { ...common, outcome: 'malformed' });
+    else if (event.decision === 'joined' && event.instanceId && event.loadBalancerId) {
+      await createAuditor(sink, {
+        runId: event.instanceId,
+        loadBalancerId: event.loadBalancerId,
+        mode,
+        ...(event.alertId !== undefined ? { alertId: event.alertId } : {}),
+      }).runStarted({ trigger: event.trigger === 'alert' ? 'alert' : 'http', outcome: 'joined' });
+    }
+    await sink.flush();
+  };
+}

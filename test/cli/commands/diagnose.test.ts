@@ -1,0 +1,105 @@
+/**
+ * `probe-doctor diagnose` through the CLI's own entry point, against scenarios in the sandbox: what
+ * goes to stdout and stderr, and the exit codes of DESIGN.md.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../src/cli/main';
+import type { Report } from '../../../src/model/report';
+
+const scenario = (name: string) => join(__dirname, '../../../scenarios', `${name}.json`);
+const lbOf = (name: string) =>
+  (JSON.parse(readFileSync(scenario(name), 'utf8')) as { expect: { loadBalancerId: string } }).expect.loadBalancerId;
+
+async function cli(...args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(['node', 'probe-doctor', ...args], {
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+  });
+  return { code, out, err };
+}
+
+describe('probe-doctor diagnose', () => {
+  it('prints the JSON report alone on stdout and exits 1 when backends stay down', async () => {
+    // Act
+    const { code, out, err } = await cli(
+      'diagnose',
+      '--load-balancer',
+      lbOf('nsg-deny-all-blocks-probe'),
+      '--scenario',
+      scenario('nsg-deny-all-blocks-probe'),
+      '--json',
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    const report = JSON.parse(out) as Report;
+    expect(report.verdict).toBe('escalated');
+    expect(report.fixes.map((f) => `${f.kind}:${f.status}`)).toEqual(['nsg-allow-probe:planned']);
+    expect(err).toContain('[ok] discovered 3 backends');
+  });
+
+  it('exits 0 on a healthy load balancer and prints a readable summary', async () => {
+    // Act
+    const { code, out } = await cli('diagnose', '--load-balancer', lbOf('healthy'), '--scenario', scenario('healthy'));
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Verdict: +HEALTHY/m);
+    expect(out).toMatch(/^BACKEND +ADDRESS +PROBE +REASON +CAUSES$/m);
+  });
+
+  it('fixes with --fix, writes the audit trail, and exits 0 when resolved', async () => {
+    // Prepare
+    const log = join(mkdtempSync(join(tmpdir(), 'pd-')), 'audit.jsonl');
+
+    // Act
+    const { code, out } = await cli(
+      'diagnose',
+      '--load-balancer',
+      lbOf('nsg-deny-all-blocks-probe'),
+      '--scenario',
+      scenario('nsg-deny-all-blocks-probe'),
+      '--fix',
+      '--audit-log',
+      log,
+      '--json',
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect((JSON.parse(out) as Report).verdict).toBe('resolved');
+    const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { name: string }).name);
+    expect(events).toContain('ProbeDoctor.FixApplied');
+    expect(events.at(-1)).toBe('ProbeDoctor.RunFinished');
+  });
+
+  it.each([
+    [
+      'a malformed load balancer id',
+      ['diagnose', '--load-balancer', '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic'],
+      "expected a Microsoft.Network/loadBalancers id, got Microsoft.Network/networkInterfaces: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic'",
+    ],
+    [
+      '--approve without --fix',
+      ['diagnose', '--load-balancer', '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb', '--approve'],
+      '--approve only makes sense with --fix (observe mode changes nothing)',
+    ],
+    [
+      'a scenario file that does not exist',
+      ['diagnose', '--load-balancer', '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb', '--scenario', '/nonexistent/s.json'],
+      'cannot read scenario file /nonexistent/s.json',
+    ],
+  ])('exits 2 on %s, naming the problem', async (_case, args, message) => {
+    // Act
+    const { code, out, err } = await cli(...args);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toContain(message);
+  });
+});
