@@ -40,7 +40,7 @@ export function formatSummary(report: Report): string {
   lines.push(table(rows));
   const details = report.backends.filter((b) => b.causes.length > 0);
   if (details.length > 0) {
-    lines.push('', 'Why:');
+    lines.push('', report.verdict === 'resolved' ? 'Why (as found before the fixes):' : 'Why:');
     for (const b of details) for (const c of b.causes) lines.push(`  - [${c.id}] ${c.summary}`);
   }
   if (report.causes.length > 0) {

@@ -198,7 +198,11 @@ export function diagnoseBackendFindings(input: BackendDiagnosisInput): Findings 
   if (causes.length === 0 && status.state === 'down' && status.action === 'diagnose') {
     causes = [unknownCause(input, who, findings)];
   }
-  return { causes, notes, checked: findings.checked };
+  // TCP timestamps are on in most Linux images that pass their probes: a hint worth giving only when
+  // nothing more definite explains the failure (an NSG deny, a stopped VM).
+  const explained = causes.some((cause) => cause.id !== 'unknown');
+  const relevant = explained ? notes.filter((note) => note.id !== 'tcp-timestamps') : notes;
+  return { causes, notes: relevant, checked: findings.checked };
 }
 
 /** The causes for one failing backend (see {@link diagnoseBackendFindings} for notes too). */

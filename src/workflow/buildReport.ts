@@ -19,12 +19,19 @@ export function decideVerdict(input: FinalizeReportInput): Verdict {
   return 'escalated';
 }
 
-/** Builds the Report; backends that validated as up after the fixes are reported up. */
+/**
+ * Builds the Report. `probeState` and `healthReason` say how each backend is now: a backend that
+ * validated as up after the fixes is reported up with the re-read reason, while its `causes` keep
+ * what was wrong and the evidence for it.
+ */
 export function buildReport(input: FinalizeReportInput): Report {
   const stillDown = input.validation ? new Set(input.validation.stillDown) : undefined;
+  const validated = new Map((input.validation?.backends ?? []).map((v) => [v.backendKey, v]));
   const backends: BackendReport[] = input.diagnosis.backends.map(({ key, ...backend }) => {
-    if (stillDown && backend.probeState === 'down' && !stillDown.has(key))
-      return { ...backend, probeState: 'up' };
+    if (stillDown && backend.probeState === 'down' && !stillDown.has(key)) {
+      const reason = validated.get(key)?.healthReason;
+      return { ...backend, probeState: 'up', ...(reason ? { healthReason: reason } : {}) };
+    }
     return backend;
   });
   const problems = input.topology.problems.map((p) => ({

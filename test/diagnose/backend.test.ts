@@ -185,6 +185,17 @@ describe('diagnoseBackend', () => {
     expect(causes.map((c) => c.id)).toEqual(['nsg-blocks-probe']);
   });
 
+  it.each<[string, TopologyBuilder, boolean]>([
+    ['nothing else explains the failure', webTopology(), true],
+    ['an NSG deny explains it', denySubnet(), false],
+  ])('mentions TCP timestamps only when %s', (_case, builder, mentioned) => {
+    // Act
+    const { notes } = diagnoseBackendFindings(input(builder, { guest: { tcpTimestamps: true } }));
+
+    // Assess
+    expect(notes.some((n) => n.id === 'tcp-timestamps')).toBe(mentioned);
+  });
+
   it('notes an admin state without blaming anything', () => {
     // Act
     const findings = diagnoseBackendFindings(

@@ -46,8 +46,14 @@ export function progressLine(event: WorkflowAuditEvent): string {
       `discovered ${String(d.backends)} backends, ${String(d.rules)} rules, ${String(d.probes)} probes` +
       (d.problems ? ` (${String(d.problems)} unreadable)` : ''),
     readProbeHealth: () => `read probe health of ${String(count('rules'))} rule(s)`,
-    checkBackend: () => `checked backend ${String(d.backendKey).split('/').slice(-3, -2).join('')}` + (d.error ? `: ${String(d.error)}` : ''),
-    diagnose: () => `diagnosed: ${JSON.stringify(d.backends ?? [])}`.slice(0, 200),
+    // The NIC name: a NIC IP configuration id ends .../networkInterfaces/{nic}/ipConfigurations/{name}.
+    checkBackend: () => `checked backend ${String(d.backendKey).split('/').slice(-3, -2).join('')}`,
+    diagnose: () => {
+      const backends = (d.backends ?? []) as { causes: string[] }[];
+      const causes = [...(d.causes as string[]), ...backends.flatMap((b) => b.causes)];
+      const counts = [...new Set(causes)].map((id) => `${id} x${causes.filter((c) => c === id).length}`);
+      return `diagnosed ${backends.length} backend(s): ${counts.join(', ') || 'no cause found'}`;
+    },
     planFixes: () => `planned ${String(count('fixes'))} fix(es)`,
     applyFixes: () => `applied fixes`,
     validate: () => `validated: still down ${JSON.stringify(d.stillDown ?? [])}`,
