@@ -55,7 +55,9 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   for (const status of statuses.filter(needsDiagnosis)) {
     const backend = topology.backends.find((b) => idKey(b.key) === idKey(status.backendKey));
     const rule = topology.rules.find((r) => idKey(r.id) === idKey(status.ruleId));
-    const probe = rule?.probeId ? topology.probes.find((p) => idKey(p.id) === idKey(rule.probeId ?? '')) : undefined;
+    const probe = rule?.probeId
+      ? topology.probes.find((p) => idKey(p.id) === idKey(rule.probeId ?? ''))
+      : undefined;
     // A rule without a probe is a load-balancer cause (diagnoseLoadBalancer), not a backend one.
     if (!backend || !rule || !probe) continue;
 
@@ -64,7 +66,10 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     const checkError = checked && !checked.ok ? checked.error.message : undefined;
     const fromTopology = vmHealthFromTopology(topology, backend.vmId);
     const vmHealth = asResult(evidence?.vm ?? fromTopology, evidence?.failures?.vm ?? checkError);
-    const guest = asResult(evidence?.guest, evidence?.failures?.guest ?? checkError ?? (checked ? undefined : 'not checked'));
+    const guest = asResult(
+      evidence?.guest,
+      evidence?.failures?.guest ?? checkError ?? (checked ? undefined : 'not checked'),
+    );
     const effectiveNsgs = asResult(evidence?.effectiveNsgs, evidence?.failures?.effectiveNsgs);
     const effectiveRoutes = asResult(evidence?.effectiveRoutes, evidence?.failures?.effectiveRoutes);
 

@@ -42,7 +42,11 @@ export function createEvidenceGatherer(
   const vmLock = new KeyedLock();
   const sleep = options.sleep ?? realSleep;
 
-  async function runGuestScript(vmId: string, os: 'linux' | 'windows', input: CheckBackendInput): Promise<GuestEvidence> {
+  async function runGuestScript(
+    vmId: string,
+    os: 'linux' | 'windows',
+    input: CheckBackendInput,
+  ): Promise<GuestEvidence> {
     const probe = input.probes[0];
     const address = input.backend.ipAddress;
     if (!probe) throw new Error('no probe covers this backend');

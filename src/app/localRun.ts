@@ -75,7 +75,9 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     }
   }
   if (status.runtimeStatus !== 'Completed') {
-    throw new ProbeDoctorError(`the orchestration ${instanceId} failed: ${status.error ?? 'no error message'}`);
+    throw new ProbeDoctorError(
+      `the orchestration ${instanceId} failed: ${status.error ?? 'no error message'}`,
+    );
   }
   return { instanceId, report: status.output as Report, status };
 }

@@ -36,21 +36,34 @@ export async function auditDiagnosis(audit: Auditor, diagnosis: Diagnosis): Prom
       ...(b.healthReason ? { healthReason: b.healthReason } : {}),
       causeIds,
       outcome: causeIds.length > 0 ? 'causes-found' : b.probeState === 'up' ? 'healthy' : 'check-failed',
-      ...(causeIds.length === 0 && b.probeState !== 'up' ? { reason: 'probe not up and no cause found' } : {}),
+      ...(causeIds.length === 0 && b.probeState !== 'up'
+        ? { reason: 'probe not up and no cause found' }
+        : {}),
     });
     for (const cause of b.causes) {
-      await audit.causeFound({ backend: b.key, causeId: cause.id, summary: cause.summary, evidence: cause.evidence });
+      await audit.causeFound({
+        backend: b.key,
+        causeId: cause.id,
+        summary: cause.summary,
+        evidence: cause.evidence,
+      });
     }
   }
 }
 
 /** The resource a fix changes, or the load balancer for a recommendation without one. */
 function targetOf(fix: FixReport, run: RunContext): string {
-  return /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\//i.test(fix.target) ? fix.target : run.loadBalancerId;
+  return /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\//i.test(fix.target)
+    ? fix.target
+    : run.loadBalancerId;
 }
 
 /** FixPlanned for every fix of the plan, with what it would change. */
-export async function auditPlan(audit: Auditor, run: RunContext, fixes: readonly PlannedFix[]): Promise<void> {
+export async function auditPlan(
+  audit: Auditor,
+  run: RunContext,
+  fixes: readonly PlannedFix[],
+): Promise<void> {
   for (const fix of fixes) {
     await audit.fixPlanned({
       fixKind: fix.kind,
@@ -94,13 +107,20 @@ export function remediationAuditHook(audit: Auditor): (event: RemediationAuditEv
         { confirm: true },
       );
     } else {
-      await audit.fixApplied({ ...fields, outcome: event.phase === 'before' ? 'started' : 'applied' }, { confirm: true });
+      await audit.fixApplied(
+        { ...fields, outcome: event.phase === 'before' ? 'started' : 'applied' },
+        { confirm: true },
+      );
     }
   };
 }
 
 /** Fixes that ended without a change the hook already recorded: in place already, or failed. */
-export async function auditApplyOutcomes(audit: Auditor, run: RunContext, fixes: readonly FixReport[]): Promise<void> {
+export async function auditApplyOutcomes(
+  audit: Auditor,
+  run: RunContext,
+  fixes: readonly FixReport[],
+): Promise<void> {
   for (const fix of fixes) {
     const inPlace = fix.status === 'applied' && fix.detail.written === false;
     if (!inPlace && fix.status !== 'failed') continue;
@@ -142,18 +162,26 @@ export async function auditEscalation(
   stillDown: readonly string[],
   output: EscalateOutput & { error?: string },
 ): Promise<void> {
-  const causeIds = uniqueCauseIds([...diagnosis.causes, ...diagnosis.backends.flatMap((b) => b.causes)].map((c) => c.id));
+  const causeIds = uniqueCauseIds(
+    [...diagnosis.causes, ...diagnosis.backends.flatMap((b) => b.causes)].map((c) => c.id),
+  );
   await audit.escalated({
     causeIds,
     reason: `${stillDown.length} backend(s) still down${output.error ? `; ${output.error}` : ''}`,
     ...(output.ticketId ? { ticketId: output.ticketId } : {}),
-    outcome: output.submitted ? 'ticket-submitted' : output.error && output.error.startsWith('submit') ? 'submit-failed' : 'ticket-built',
+    outcome: output.submitted
+      ? 'ticket-submitted'
+      : output.error && output.error.startsWith('submit')
+        ? 'submit-failed'
+        : 'ticket-built',
   });
 }
 
 /** RunFinished, with the verdict. */
 export async function auditRunFinished(audit: Auditor, report: Report): Promise<void> {
-  const causeIds = uniqueCauseIds([...report.causes, ...report.backends.flatMap((b) => b.causes)].map((c) => c.id));
+  const causeIds = uniqueCauseIds(
+    [...report.causes, ...report.backends.flatMap((b) => b.causes)].map((c) => c.id),
+  );
   await audit.runFinished({
     causeIds,
     fixesApplied: report.fixes.filter((f) => f.status === 'applied').length,

@@ -22,9 +22,12 @@ export function createTriggerAudit(
       ...(event.alertId !== undefined ? { alertId: event.alertId } : {}),
       ...(event.loadBalancerId !== undefined ? { loadBalancerId: event.loadBalancerId } : {}),
     };
-    if (event.decision === 'ignored') await auditAlertRejected(sink, { ...common, outcome: 'resolved-ignored' });
-    else if (event.decision === 'forbidden') await auditAlertRejected(sink, { ...common, outcome: 'out-of-scope' });
-    else if (event.decision === 'rejected') await auditAlertRejected(sink, { ...common, outcome: 'malformed' });
+    if (event.decision === 'ignored')
+      await auditAlertRejected(sink, { ...common, outcome: 'resolved-ignored' });
+    else if (event.decision === 'forbidden')
+      await auditAlertRejected(sink, { ...common, outcome: 'out-of-scope' });
+    else if (event.decision === 'rejected')
+      await auditAlertRejected(sink, { ...common, outcome: 'malformed' });
     else if (event.decision === 'joined' && event.instanceId && event.loadBalancerId) {
       await createAuditor(sink, {
         runId: event.instanceId,

@@ -45,11 +45,18 @@ async function postAlert(
     url: 'http://127.0.0.1:7071/api/alerts',
     body: { string: JSON.stringify(body) },
   });
-  const response = await handleAlertWebhook(request, new InvocationContext({ functionName: 'alertWebhook' }), {
-    ...deps,
-    client,
-  });
-  const json = (response instanceof HttpResponse ? await response.json() : response.jsonBody) as Record<string, unknown>;
+  const response = await handleAlertWebhook(
+    request,
+    new InvocationContext({ functionName: 'alertWebhook' }),
+    {
+      ...deps,
+      client,
+    },
+  );
+  const json = (response instanceof HttpResponse ? await response.json() : response.jsonBody) as Record<
+    string,
+    unknown
+  >;
   return { status: response.status ?? 200, json };
 }
 
@@ -57,10 +64,14 @@ async function postAlert(
 export async function runDemo(io: CliIO, options: DemoOptions = {}): Promise<number> {
   const file = options.scenarioFile ?? DEMO_SCENARIO;
   const scenario = await loadScenarioFile(file);
-  const lbId = (JSON.parse(readFileSync(file, 'utf8')) as { expect?: { loadBalancerId?: string } }).expect?.loadBalancerId;
+  const lbId = (JSON.parse(readFileSync(file, 'utf8')) as { expect?: { loadBalancerId?: string } }).expect
+    ?.loadBalancerId;
   if (!lbId) throw new Error(`${file} has no expect.loadBalancerId to send the alert for`);
   const [, , subscriptionId, , resourceGroup] = lbId.split('/');
-  const auditFile = join(options.auditDir ?? mkdtempSync(join(tmpdir(), 'probe-doctor-demo-')), 'audit.jsonl');
+  const auditFile = join(
+    options.auditDir ?? mkdtempSync(join(tmpdir(), 'probe-doctor-demo-')),
+    'audit.jsonl',
+  );
   const say = (text = '') => io.out(`${text}\n`);
 
   say(`probe-doctor demo: scenario "${scenario.name}"`);
@@ -75,7 +86,9 @@ export async function runDemo(io: CliIO, options: DemoOptions = {}): Promise<num
       PROBE_DOCTOR_MODE: 'fix',
       PROBE_DOCTOR_ALLOWED_SCOPES: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`,
     });
-    say(`   Settings: PROBE_DOCTOR_MODE=fix, PROBE_DOCTOR_ALLOWED_SCOPES=${config.allowedScopes.map((s) => `${s.subscriptionId}/${s.resourceGroup ?? '*'}`).join(',')}`);
+    say(
+      `   Settings: PROBE_DOCTOR_MODE=fix, PROBE_DOCTOR_ALLOWED_SCOPES=${config.allowedScopes.map((s) => `${s.subscriptionId}/${s.resourceGroup ?? '*'}`).join(',')}`,
+    );
     say();
 
     const progress: string[] = [];
@@ -83,7 +96,10 @@ export async function runDemo(io: CliIO, options: DemoOptions = {}): Promise<num
       target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
       config,
       auditSink,
-      remediation: createRemediation({ pollIntervalMs: 10, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))) }),
+      remediation: createRemediation({
+        pollIntervalMs: 10,
+        sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
+      }),
       evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 20 },
       // Printed under step 3: the run starts while step 2 is still being told.
       progress: (event) => void progress.push(`   ${progressLine(event).trimStart()}`),
@@ -96,15 +112,21 @@ export async function runDemo(io: CliIO, options: DemoOptions = {}): Promise<num
     };
 
     const alert = dipAvailabilityAlert(lbId, new Date());
-    say(`2. Azure Monitor fires: metric alert on DipAvailability (Health Probe Status) < 100 for ${lbId.split('/').pop() ?? lbId}.`);
+    say(
+      `2. Azure Monitor fires: metric alert on DipAvailability (Health Probe Status) < 100 for ${lbId.split('/').pop() ?? lbId}.`,
+    );
     say('   POST /api/alerts with the Common Alert Schema payload:');
     const first = await postAlert(alert, client, triggerDeps);
     say(`   -> ${first.status} ${String(first.json.status)} (instance ${String(first.json.id)})`);
     const second = await postAlert(alert, client, triggerDeps);
-    say(`   The same alert again, as an alert storm would send it -> ${second.status} ${String(second.json.status)}: it joins the run, no second one starts.`);
+    say(
+      `   The same alert again, as an alert storm would send it -> ${second.status} ${String(second.json.status)}: it joins the run, no second one starts.`,
+    );
     say();
 
-    say('3. The orchestration runs on the local durable host (durable-functions replay, timers fast-forwarded):');
+    say(
+      '3. The orchestration runs on the local durable host (durable-functions replay, timers fast-forwarded):',
+    );
     const instanceId = instanceIdFor(lbId);
     let status = await host.waitForIdle(instanceId);
     while (status.runtimeStatus === 'Running' || status.runtimeStatus === 'Pending') {
@@ -120,7 +142,9 @@ export async function runDemo(io: CliIO, options: DemoOptions = {}): Promise<num
 
     await auditSink.flush();
     say(`4. Audit trail (the events Application Insights receives; also in ${auditFile}):`);
-    const events = parseAuditLines(readFileSync(auditFile, 'utf8'), auditFile).filter((e) => e.runId === instanceId);
+    const events = parseAuditLines(readFileSync(auditFile, 'utf8'), auditFile).filter(
+      (e) => e.runId === instanceId,
+    );
     say(formatTimeline(events).replace(/^/gm, '   ').trimEnd());
     say();
 
@@ -140,7 +164,9 @@ if (require.main === module) {
   runDemo({ out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`probe-doctor demo: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `probe-doctor demo: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exit(EXIT_ERROR);
     },
   );

@@ -58,7 +58,9 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       io.err(`probe-doctor: ${err.message}\n`);
       return EXIT_ERROR;
     }
-    io.err(`probe-doctor: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    io.err(
+      `probe-doctor: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return EXIT_ERROR;
   }
 }

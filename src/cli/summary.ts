@@ -18,14 +18,23 @@ function backendLabel(b: Report['backends'][number]): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Formats the report for a person at a terminal. */
 export function formatSummary(report: Report): string {
   const lines: string[] = [];
   lines.push(`Load balancer: ${report.loadBalancerId}`);
-  lines.push(`Verdict:       ${report.verdict.toUpperCase()}  (mode: ${report.mode}${report.runId ? `, run ${report.runId}` : ''})`);
+  lines.push(
+    `Verdict:       ${report.verdict.toUpperCase()}  (mode: ${report.mode}${report.runId ? `, run ${report.runId}` : ''})`,
+  );
   lines.push('');
   const rows = [['BACKEND', 'ADDRESS', 'PROBE', 'REASON', 'CAUSES']];
   for (const b of report.backends) {
@@ -64,7 +73,10 @@ export function formatSummary(report: Report): string {
     for (const p of report.problems) lines.push(`  - ${p.kind}: ${p.message}`);
   }
   if (report.escalation) {
-    lines.push('', `Escalation: support ticket payload ready${report.escalation.submitted ? ` and submitted (${report.escalation.ticketId ?? 'no id'})` : ' (not submitted)'}; see --json.`);
+    lines.push(
+      '',
+      `Escalation: support ticket payload ready${report.escalation.submitted ? ` and submitted (${report.escalation.ticketId ?? 'no id'})` : ' (not submitted)'}; see --json.`,
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -168,7 +168,11 @@ export function unworkableProbeKeys(causes: readonly Cause[]): Set<string> {
   const keys = new Set<string>();
   for (const cause of causes) {
     const probeId = cause.evidence?.probeId;
-    if (cause.id === 'probe-misconfigured' && typeof probeId === 'string' && cause.evidence?.problem !== 'probe-not-found') {
+    if (
+      cause.id === 'probe-misconfigured' &&
+      typeof probeId === 'string' &&
+      cause.evidence?.problem !== 'probe-not-found'
+    ) {
       keys.add(idKey(probeId));
     }
   }

@@ -79,7 +79,14 @@ export interface BackendValidation {
   health: 'Up' | 'Down' | 'Unknown';
   healthReason?: string;
   /** The TCP test from a healthy peer VM through Run Command; absent when no peer could run it. */
-  tcp?: { reachable: boolean; latencyMs?: number; tool: string; detail: string; peerVmId: string; port: number };
+  tcp?: {
+    reachable: boolean;
+    latencyMs?: number;
+    tool: string;
+    detail: string;
+    peerVmId: string;
+    port: number;
+  };
   /** Whether the peer test and the health agree. */
   agree: boolean;
   /** Why they disagree, or why the peer test could not run. */

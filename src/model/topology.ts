@@ -167,7 +167,8 @@ export interface RouteTableInfo {
   disableBgpRoutePropagation?: boolean;
 }
 
-export type PowerState = 'running' | 'starting' | 'stopping' | 'stopped' | 'deallocating' | 'deallocated' | 'unknown';
+export type PowerState =
+  'running' | 'starting' | 'stopping' | 'stopped' | 'deallocating' | 'deallocated' | 'unknown';
 
 export interface VmInfo {
   id: string;

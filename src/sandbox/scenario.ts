@@ -84,10 +84,13 @@ export const faultsSchema = z.object({
 
 const resourceSchema = z.looseObject({
   id: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+/i, {
-    message: 'must be an ARM resource id (/subscriptions/{sub}/resourceGroups/{rg}/providers/{ns}/{type}/{name})',
+    message:
+      'must be an ARM resource id (/subscriptions/{sub}/resourceGroups/{rg}/providers/{ns}/{type}/{name})',
   }),
   name: z.string().min(1),
-  type: z.string().regex(/^[A-Za-z.]+\/[A-Za-z/]+$/, { message: 'must be an ARM type like Microsoft.Network/loadBalancers' }),
+  type: z.string().regex(/^[A-Za-z.]+\/[A-Za-z/]+$/, {
+    message: 'must be an ARM type like Microsoft.Network/loadBalancers',
+  }),
 });
 
 export const scenarioSchema = z.object({
@@ -117,7 +120,11 @@ export function jsonPath(path: readonly PropertyKey[]): string {
     '$' +
     path
       .map((p) =>
-        typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(String(p)) ? `.${String(p)}` : `[${JSON.stringify(String(p))}]`,
+        typeof p === 'number'
+          ? `[${p}]`
+          : /^[A-Za-z_$][\w$]*$/.test(String(p))
+            ? `.${String(p)}`
+            : `[${JSON.stringify(String(p))}]`,
       )
       .join('')
   );
@@ -158,7 +165,9 @@ export async function loadScenarioFile(file: string): Promise<Scenario> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new InvalidInputError(`cannot read scenario file ${file}: ${(err as Error).message}`, file, { cause: err });
+    throw new InvalidInputError(`cannot read scenario file ${file}: ${(err as Error).message}`, file, {
+      cause: err,
+    });
   }
   let json: unknown;
   try {

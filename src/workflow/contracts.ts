@@ -9,7 +9,15 @@ import type {
   GuestEvidence,
   VmHealthEvidence,
 } from '../model/evidence';
-import type { BackendReport, BackendValidation, Cause, FixKind, FixReport, Note, Report } from '../model/report';
+import type {
+  BackendReport,
+  BackendValidation,
+  Cause,
+  FixKind,
+  FixReport,
+  Note,
+  Report,
+} from '../model/report';
 import type { Result } from '../model/result';
 import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
 

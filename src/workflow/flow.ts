@@ -22,7 +22,10 @@ function healthOf(backend: BackendInfo, entries: BackendHealth[]): BackendHealth
 }
 
 /** Health entries that came from the DipAvailability metric rather than the per-rule health API. */
-export function splitHealthSources(health: RuleHealth[]): { ruleHealth: RuleHealth[]; metric: BackendHealth[] } {
+export function splitHealthSources(health: RuleHealth[]): {
+  ruleHealth: RuleHealth[];
+  metric: BackendHealth[];
+} {
   const isMetric = (r: RuleHealth) => r.backends.length > 0 && r.backends.every((b) => b.source === 'metric');
   return {
     ruleHealth: health.filter((r) => !isMetric(r)),

@@ -31,7 +31,15 @@ import type {
 } from './contracts';
 import type { RuleHealth } from '../model/health';
 import type { Topology } from '../model/topology';
-import { batches, failingBackends, osOf, plannedOnly, probeWaitSeconds, probesFor, selectFixes } from './flow';
+import {
+  batches,
+  failingBackends,
+  osOf,
+  plannedOnly,
+  probeWaitSeconds,
+  probesFor,
+  selectFixes,
+} from './flow';
 import { parseWorkflowInput, readApproval } from './input';
 import { ACTIVITY, APPROVAL_EVENT } from './names';
 

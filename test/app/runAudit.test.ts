@@ -34,7 +34,8 @@ async function run(sink: MemoryAuditSink, mode: 'observe' | 'fix') {
   }
 }
 
-const names = (events: AuditEvent[]) => events.map((e) => `${e.name.replace('ProbeDoctor.', '')}:${e.outcome}`);
+const names = (events: AuditEvent[]) =>
+  events.map((e) => `${e.name.replace('ProbeDoctor.', '')}:${e.outcome}`);
 
 describe('the audit trail of a run', () => {
   it('records every step of a fix run, the change before and after it, and the verdict', async () => {
@@ -63,7 +64,12 @@ describe('the audit trail of a run', () => {
     expect(seen.indexOf('FixApplied:started')).toBeLessThan(seen.indexOf('FixApplied:applied'));
     expect(seen.filter((n) => n.startsWith('ValidationResult'))).toContain('ValidationResult:up');
     for (const e of sink.events) {
-      expect(e).toMatchObject({ runId: report.runId, alertId: 'alert-1', loadBalancerId: report.loadBalancerId, mode: 'fix' });
+      expect(e).toMatchObject({
+        runId: report.runId,
+        alertId: 'alert-1',
+        loadBalancerId: report.loadBalancerId,
+        mode: 'fix',
+      });
     }
     const applied = sink.events.find((e) => e.name === 'ProbeDoctor.FixApplied' && e.outcome === 'applied');
     const after = JSON.parse((applied as { after: string }).after) as Record<string, unknown>;
@@ -76,7 +82,8 @@ describe('the audit trail of a run', () => {
   it('makes no change when the record before it cannot be written', async () => {
     // Prepare: the sink refuses the before-change record, as a full disk or a refused ingestion would.
     const sink = new MemoryAuditSink({
-      failWhen: (e) => (e.name === 'ProbeDoctor.FixApplied' && e.outcome === 'started' ? new Error('disk full') : undefined),
+      failWhen: (e) =>
+        e.name === 'ProbeDoctor.FixApplied' && e.outcome === 'started' ? new Error('disk full') : undefined,
     });
 
     // Act
@@ -85,7 +92,9 @@ describe('the audit trail of a run', () => {
     // Assess
     expect(writes).toEqual([]);
     expect(report.fixes.map((f) => f.status)).toEqual(['failed']);
-    expect(report.fixes[0]?.reason).toContain('the audit record could not be written, so nothing was changed');
+    expect(report.fixes[0]?.reason).toContain(
+      'the audit record could not be written, so nothing was changed',
+    );
     expect(report.verdict).toBe('escalated');
   });
 
@@ -98,7 +107,9 @@ describe('the audit trail of a run', () => {
 
     // Assess
     expect(writes).toEqual([]);
-    expect(names(sink.events).filter((n) => n.startsWith('FixApplied') || n.startsWith('FixRolledBack'))).toEqual([]);
+    expect(
+      names(sink.events).filter((n) => n.startsWith('FixApplied') || n.startsWith('FixRolledBack')),
+    ).toEqual([]);
     expect(names(sink.events)).toContain('FixPlanned:planned');
     expect(names(sink.events)).toContain('Escalated:ticket-built');
     expect(names(sink.events).at(-1)).toBe(`RunFinished:${report.verdict}`);

@@ -7,7 +7,8 @@ import { DiscardAuditSink } from '../../src/audit/discardSink';
 import { MemoryAuditSink } from '../../src/audit/memorySink';
 import { loadConfig } from '../../src/config';
 
-const LB = '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb';
+const LB =
+  '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb';
 
 describe('createTriggerAudit', () => {
   it.each([
@@ -19,7 +20,11 @@ describe('createTriggerAudit', () => {
     const sink = new MemoryAuditSink();
 
     // Act
-    await createTriggerAudit(sink, 'observe', 'inv-1')({
+    await createTriggerAudit(
+      sink,
+      'observe',
+      'inv-1',
+    )({
       trigger: 'alert',
       decision,
       loadBalancerId: LB,
@@ -29,7 +34,14 @@ describe('createTriggerAudit', () => {
 
     // Assess
     expect(sink.events).toMatchObject([
-      { name: 'ProbeDoctor.AlertRejected', outcome, runId: 'inv-1', alertId: 'a-1', loadBalancerId: LB, reason: 'why' },
+      {
+        name: 'ProbeDoctor.AlertRejected',
+        outcome,
+        runId: 'inv-1',
+        alertId: 'a-1',
+        loadBalancerId: LB,
+        reason: 'why',
+      },
     ]);
   });
 
@@ -38,10 +50,16 @@ describe('createTriggerAudit', () => {
     const sink = new MemoryAuditSink();
 
     // Act
-    await createTriggerAudit(sink, 'fix', 'inv-2')({ trigger: 'alert', decision: 'rejected', detail: { reason: 'not JSON' } });
+    await createTriggerAudit(
+      sink,
+      'fix',
+      'inv-2',
+    )({ trigger: 'alert', decision: 'rejected', detail: { reason: 'not JSON' } });
 
     // Assess
-    expect(sink.events).toMatchObject([{ name: 'ProbeDoctor.AlertRejected', outcome: 'malformed', reason: 'not JSON' }]);
+    expect(sink.events).toMatchObject([
+      { name: 'ProbeDoctor.AlertRejected', outcome: 'malformed', reason: 'not JSON' },
+    ]);
     expect(sink.events[0]).not.toHaveProperty('loadBalancerId');
   });
 
@@ -52,10 +70,18 @@ describe('createTriggerAudit', () => {
 
     // Act
     await audit({ trigger: 'alert', decision: 'started', loadBalancerId: LB, instanceId: 'pd-1' });
-    await audit({ trigger: 'alert', decision: 'joined', loadBalancerId: LB, instanceId: 'pd-1', alertId: 'a-2' });
+    await audit({
+      trigger: 'alert',
+      decision: 'joined',
+      loadBalancerId: LB,
+      instanceId: 'pd-1',
+      alertId: 'a-2',
+    });
 
     // Assess
-    expect(sink.events).toMatchObject([{ name: 'ProbeDoctor.RunStarted', outcome: 'joined', runId: 'pd-1', trigger: 'alert' }]);
+    expect(sink.events).toMatchObject([
+      { name: 'ProbeDoctor.RunStarted', outcome: 'joined', runId: 'pd-1', trigger: 'alert' },
+    ]);
   });
 });
 
@@ -78,13 +104,22 @@ describe('createConfiguredAuditSink', () => {
   it('writes JSON lines to the configured file', async () => {
     // Prepare
     const file = join(mkdtempSync(join(tmpdir(), 'pd-')), 'audit.jsonl');
-    const sink = await createConfiguredAuditSink(loadConfig({ PROBE_DOCTOR_MODE: 'fix', PROBE_DOCTOR_AUDIT_LOG_FILE: file }));
+    const sink = await createConfiguredAuditSink(
+      loadConfig({ PROBE_DOCTOR_MODE: 'fix', PROBE_DOCTOR_AUDIT_LOG_FILE: file }),
+    );
 
     // Act
-    await createTriggerAudit(sink, 'fix', 'inv-4')({ trigger: 'alert', decision: 'forbidden', loadBalancerId: LB });
+    await createTriggerAudit(
+      sink,
+      'fix',
+      'inv-4',
+    )({ trigger: 'alert', decision: 'forbidden', loadBalancerId: LB });
     await sink.close();
 
     // Assess
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ name: 'ProbeDoctor.AlertRejected', outcome: 'out-of-scope' });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      name: 'ProbeDoctor.AlertRejected',
+      outcome: 'out-of-scope',
+    });
   });
 });

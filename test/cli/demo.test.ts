@@ -24,7 +24,7 @@ describe('the demo', () => {
     const names = readFileSync(join(auditDir, 'audit.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((l) => (JSON.parse(l) as { name: string; outcome: string }))
+      .map((l) => JSON.parse(l) as { name: string; outcome: string })
       .map((e) => `${e.name}:${e.outcome}`);
     expect(names).toContain('ProbeDoctor.FixApplied:applied');
     expect(names.at(-1)).toBe('ProbeDoctor.RunFinished:resolved');
@@ -32,7 +32,8 @@ describe('the demo', () => {
 
   it('sends an alert the webhook accepts as a DipAvailability metric alert on the load balancer', () => {
     // Prepare
-    const lb = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb';
+    const lb =
+      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb';
 
     // Act
     const alert = parseAlert(dipAvailabilityAlert(lb, new Date('2026-11-25T00:00:00Z')));

@@ -156,7 +156,9 @@ describe('diagnoseGuest: probe-endpoint-error', () => {
 });
 
 describe('diagnoseGuest: a firewall that also blocks the local GET', () => {
-  const drop80 = [{ tool: 'nftables' as const, active: true, decision: 'deny' as const, rule: 'tcp dport 80 reject' }];
+  const drop80 = [
+    { tool: 'nftables' as const, active: true, decision: 'deny' as const, rule: 'tcp dport 80 reject' },
+  ];
   const listening = [tcp('0.0.0.0', 80, 'nginx')];
 
   it('blames the firewall and only notes the unanswered local GET', () => {

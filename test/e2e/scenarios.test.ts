@@ -23,7 +23,9 @@ interface Expectation {
 }
 
 const dir = join(__dirname, '../../scenarios');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 function load(file: string) {
   const json = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { expect: Expectation };
@@ -98,7 +100,12 @@ describe('diagnose (observe) on every shipped scenario', () => {
         const cause = backend?.causes.find((c) => c.id === causeId);
         expect(cause?.evidence).toMatchObject(
           Object.fromEntries(
-            Object.entries(evidence).map(([k, v]) => [k, typeof v === 'string' && k.endsWith('Id') ? expect.stringMatching(new RegExp(`^${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i')) : v]),
+            Object.entries(evidence).map(([k, v]) => [
+              k,
+              typeof v === 'string' && k.endsWith('Id')
+                ? expect.stringMatching(new RegExp(`^${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i'))
+                : v,
+            ]),
           ),
         );
       }
@@ -113,11 +120,14 @@ describe('diagnose --fix on every scenario whose outcome Azure semantics settle'
     const { report, expected, requests } = await diagnose(file, 'fix');
 
     expect(report.verdict).toBe(expected.fixVerdict);
-    const writes = requests.filter((r) => r.method === 'PUT' || r.method === 'DELETE' || r.method === 'PATCH');
+    const writes = requests.filter(
+      (r) => r.method === 'PUT' || r.method === 'DELETE' || r.method === 'PATCH',
+    );
     if (expected.fixVerdict === 'resolved') {
       // Only security-rule writes, and only rules probe-doctor names as its own.
       expect(writes.length).toBeGreaterThan(0);
-      for (const w of writes) expect(w.path).toMatch(/\/securityRules\/probe-doctor-allow-probe-\d+-[0-9a-f]{8}$/i);
+      for (const w of writes)
+        expect(w.path).toMatch(/\/securityRules\/probe-doctor-allow-probe-\d+-[0-9a-f]{8}$/i);
       expect(report.fixes.filter((f) => f.status === 'applied').length).toBeGreaterThan(0);
     } else if (expected.fixVerdict === 'healthy') {
       expect(writes).toEqual([]);
@@ -125,7 +135,10 @@ describe('diagnose --fix on every scenario whose outcome Azure semantics settle'
     } else {
       // Escalated: nothing written (priority 100, hidden failure, an agent that is not ready).
       expect(writes).toEqual([]);
-      expect(report.escalation?.supportTicket).toHaveProperty('properties.technicalTicketDetails.resourceId', expected.loadBalancerId);
+      expect(report.escalation?.supportTicket).toHaveProperty(
+        'properties.technicalTicketDetails.resourceId',
+        expected.loadBalancerId,
+      );
     }
   });
 });

@@ -80,7 +80,12 @@ describe('escalation through the sandbox', () => {
     const key = topology.backends[0]!.key;
     const diagnosis: Diagnosis = { causes: [], backends: [{ key, probeState: 'down', causes: [] }] };
     return {
-      run: { runId: 'pd-run-9', loadBalancerId: topology.loadBalancer.id, mode: 'observe' as const, trigger: 'cli' as const },
+      run: {
+        runId: 'pd-run-9',
+        loadBalancerId: topology.loadBalancer.id,
+        mode: 'observe' as const,
+        trigger: 'cli' as const,
+      },
       topology,
       diagnosis,
       fixes: [],

@@ -39,7 +39,13 @@ function input(downKeys: string[], summaryLength = 40) {
     })),
   };
   return {
-    run: { runId: 'pd-run-1', loadBalancerId: topology.loadBalancer.id, alertId: 'alert-7', mode: 'observe' as const, trigger: 'cli' as const },
+    run: {
+      runId: 'pd-run-1',
+      loadBalancerId: topology.loadBalancer.id,
+      alertId: 'alert-7',
+      mode: 'observe' as const,
+      trigger: 'cli' as const,
+    },
     topology,
     diagnosis,
     fixes: [

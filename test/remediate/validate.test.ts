@@ -45,7 +45,11 @@ describe('validateFixes against the sandbox (nsg-deny-all-blocks-probe)', () => 
     // Act
     const result = await validateFixes(
       { reader: createSdkAzureReader(s.clientsFor) },
-      { run: { runId: 'pd-run-1', loadBalancerId: LB, mode: 'fix' as const, trigger: 'cli' as const }, topology, backendKeys: keys },
+      {
+        run: { runId: 'pd-run-1', loadBalancerId: LB, mode: 'fix' as const, trigger: 'cli' as const },
+        topology,
+        backendKeys: keys,
+      },
     );
 
     // Assess
@@ -65,7 +69,11 @@ describe('validateFixes against the sandbox (nsg-deny-all-blocks-probe)', () => 
     // Act
     const result = await validateFixes(
       { reader: createSdkAzureReader(s.clientsFor) },
-      { run: { runId: 'pd-run-1', loadBalancerId: LB, mode: 'fix' as const, trigger: 'cli' as const }, topology, backendKeys: keys },
+      {
+        run: { runId: 'pd-run-1', loadBalancerId: LB, mode: 'fix' as const, trigger: 'cli' as const },
+        topology,
+        backendKeys: keys,
+      },
     );
 
     // Assess
@@ -102,7 +110,11 @@ describe('validateFixes against the sandbox (nsg-deny-all-blocks-probe)', () => 
     // Act: backend 1 only; after the fix both vm-orders-02 and vm-orders-03 are healthy peers.
     const result = await validateFixes(
       { reader: busyFirst },
-      { run: { runId: 'pd-run-1', loadBalancerId: LB, mode: 'fix' as const, trigger: 'cli' as const }, topology, backendKeys: keys.slice(0, 1) },
+      {
+        run: { runId: 'pd-run-1', loadBalancerId: LB, mode: 'fix' as const, trigger: 'cli' as const },
+        topology,
+        backendKeys: keys.slice(0, 1),
+      },
     );
 
     // Assess

@@ -190,7 +190,9 @@ export function fakeWorld(options: FakeOptions): FakeWorld {
     },
     rollbackFixes: (input) => {
       count('rollbackFixes');
-      return Promise.resolve(input.fixes.map((f) => (f.status === 'applied' ? { ...f, status: 'rolled-back' as const } : f)));
+      return Promise.resolve(
+        input.fixes.map((f) => (f.status === 'applied' ? { ...f, status: 'rolled-back' as const } : f)),
+      );
     },
     escalate: (input) => {
       count('escalate');

@@ -39,41 +39,54 @@ export function exitCodeFor(report: Report): number {
 /** One progress line per activity, on stderr, so stdout stays the report alone. */
 export function progressLine(event: WorkflowAuditEvent): string {
   const d = event.detail;
-  const count = (key: string) => (Array.isArray(d[key]) ? (d[key] as unknown[]).length : d[key]);
+  const text = (v: unknown): string =>
+    typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+  const list = (key: string): unknown[] => (Array.isArray(d[key]) ? (d[key] as unknown[]) : []);
   const what: Record<string, () => string> = {
     getPolicy: () => 'read policy',
     discoverTopology: () =>
-      `discovered ${String(d.backends)} backends, ${String(d.rules)} rules, ${String(d.probes)} probes` +
-      (d.problems ? ` (${String(d.problems)} unreadable)` : ''),
-    readProbeHealth: () => `read probe health of ${String(count('rules'))} rule(s)`,
+      `discovered ${text(d.backends)} backends, ${text(d.rules)} rules, ${text(d.probes)} probes` +
+      (d.problems ? ` (${text(d.problems)} unreadable)` : ''),
+    readProbeHealth: () => `read probe health of ${list('rules').length} rule(s)`,
     // The NIC name: a NIC IP configuration id ends .../networkInterfaces/{nic}/ipConfigurations/{name}.
-    checkBackend: () => `checked backend ${String(d.backendKey).split('/').slice(-3, -2).join('')}`,
+    checkBackend: () => `checked backend ${text(d.backendKey).split('/').slice(-3, -2).join('')}`,
     diagnose: () => {
-      const backends = (d.backends ?? []) as { causes: string[] }[];
-      const causes = [...(d.causes as string[]), ...backends.flatMap((b) => b.causes)];
+      const backends = list('backends') as { causes: string[] }[];
+      const causes = [...(list('causes') as string[]), ...backends.flatMap((b) => b.causes)];
       const counts = [...new Set(causes)].map((id) => `${id} x${causes.filter((c) => c === id).length}`);
       return `diagnosed ${backends.length} backend(s): ${counts.join(', ') || 'no cause found'}`;
     },
-    planFixes: () => `planned ${String(count('fixes'))} fix(es)`,
-    applyFixes: () => `applied fixes`,
-    validate: () => `validated: still down ${JSON.stringify(d.stillDown ?? [])}`,
-    escalate: () => `escalation payload built${d.submitted ? ' and submitted' : ''}`,
-    finalizeReport: () => `verdict ${String(d.verdict)}`,
+    planFixes: () => `planned ${list('fixes').length} fix(es)`,
+    applyFixes: () => {
+      const statuses = (list('fixes') as { status: string }[]).map((f) => f.status);
+      return `applied fixes: ${[...new Set(statuses)].map((st) => `${statuses.filter((x) => x === st).length} ${st}`).join(', ')}`;
+    },
+    validate: () => `validated: ${list('stillDown').length} backend(s) still down`,
+    rollbackFixes: () => `rolled back ${text(d.rolledBack)} rule(s)`,
+    escalate: () => `support ticket payload built${d.submitted ? ' and submitted' : ''}`,
+    finalizeReport: () => `verdict ${text(d.verdict)}`,
   };
-  const text = what[event.activity]?.() ?? event.activity;
-  return `  [${event.outcome === 'ok' ? 'ok' : 'FAILED'}] ${text}${event.outcome === 'failed' && d.error ? `: ${String(d.error)}` : ''}\n`;
+  const line = what[event.activity]?.() ?? event.activity;
+  const failure = event.outcome === 'failed' && d.error !== undefined ? `: ${text(d.error)}` : '';
+  return `  [${event.outcome === 'ok' ? 'ok' : 'FAILED'}] ${line}${failure}\n`;
 }
 
 /** Runs `diagnose`; resolves to the exit code. */
 export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<number> {
   const lb = parseLoadBalancerId(options.loadBalancer.trim());
   if (options.approve && !options.fix) {
-    throw new InvalidInputError('--approve only makes sense with --fix (observe mode changes nothing)', '--approve');
+    throw new InvalidInputError(
+      '--approve only makes sense with --fix (observe mode changes nothing)',
+      '--approve',
+    );
   }
   const config = loadConfig(process.env);
   const auditLog = options.auditLog ?? (options.fix ? DEFAULT_FIX_AUDIT_LOG : undefined);
   const auditSink = auditLog ? await JsonLinesAuditSink.toFile(auditLog) : undefined;
-  if (auditLog) io.err(`probe-doctor: audit trail appended to ${auditLog} (review with: probe-doctor audit --file ${auditLog})\n`);
+  if (auditLog)
+    io.err(
+      `probe-doctor: audit trail appended to ${auditLog} (review with: probe-doctor audit --file ${auditLog})\n`,
+    );
   let sandbox: Sandbox | undefined;
   try {
     let target: AzureTarget;
@@ -98,7 +111,10 @@ export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<
       decideApproval: () =>
         options.approve
           ? { decision: 'approve', by: 'cli --approve' }
-          : { decision: 'reject', by: 'cli (run again with --approve to apply the fixes that need approval)' },
+          : {
+              decision: 'reject',
+              by: 'cli (run again with --approve to apply the fixes that need approval)',
+            },
     });
     io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(report));
     return exitCodeFor(report);
@@ -118,8 +134,14 @@ export const registerDiagnoseCommand: RegisterCommand = (program, ctx) => {
     .requiredOption('--load-balancer <id>', 'the load balancer resource id')
     .option('--scenario <file>', 'run against the local ARM sandbox loaded from this scenario file')
     .option('--fix', 'apply the safe fixes (without it nothing is written and fixes are reported as planned)')
-    .option('--approve', 'with --fix: approve the fixes the policy holds for approval (start a VM, guest firewall)')
-    .option('--audit-log <file>', `append the audit trail as JSON lines (default with --fix: ${'probe-doctor-audit.jsonl'})`)
+    .option(
+      '--approve',
+      'with --fix: approve the fixes the policy holds for approval (start a VM, guest firewall)',
+    )
+    .option(
+      '--audit-log <file>',
+      `append the audit trail as JSON lines (default with --fix: ${'probe-doctor-audit.jsonl'})`,
+    )
     .option('--json', 'print the JSON report alone on stdout')
     .action(async (options: DiagnoseOptions) => {
       ctx.exitCode = await runDiagnose(options, ctx.io);

@@ -24,7 +24,9 @@ export class LocalDurableClient implements OrchestrationClient {
   getStatus(instanceId: string): Promise<{ runtimeStatus: string; customStatus?: unknown }> {
     const status = this.host.getStatus(instanceId);
     if (!status) {
-      return Promise.reject(new Error(`Durable Functions extension replied with HTTP 404 response for ${instanceId}.`));
+      return Promise.reject(
+        new Error(`Durable Functions extension replied with HTTP 404 response for ${instanceId}.`),
+      );
     }
     return Promise.resolve({ runtimeStatus: status.runtimeStatus, customStatus: status.customStatus });
   }

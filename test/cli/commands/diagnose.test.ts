@@ -10,7 +10,8 @@ import type { Report } from '../../../src/model/report';
 
 const scenario = (name: string) => join(__dirname, '../../../scenarios', `${name}.json`);
 const lbOf = (name: string) =>
-  (JSON.parse(readFileSync(scenario(name), 'utf8')) as { expect: { loadBalancerId: string } }).expect.loadBalancerId;
+  (JSON.parse(readFileSync(scenario(name), 'utf8')) as { expect: { loadBalancerId: string } }).expect
+    .loadBalancerId;
 
 async function cli(...args: string[]) {
   let out = '';
@@ -44,7 +45,13 @@ describe('probe-doctor diagnose', () => {
 
   it('exits 0 on a healthy load balancer and prints a readable summary', async () => {
     // Act
-    const { code, out } = await cli('diagnose', '--load-balancer', lbOf('healthy'), '--scenario', scenario('healthy'));
+    const { code, out } = await cli(
+      'diagnose',
+      '--load-balancer',
+      lbOf('healthy'),
+      '--scenario',
+      scenario('healthy'),
+    );
 
     // Assess
     expect(code).toBe(0);
@@ -72,7 +79,10 @@ describe('probe-doctor diagnose', () => {
     // Assess
     expect(code).toBe(0);
     expect((JSON.parse(out) as Report).verdict).toBe('resolved');
-    const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { name: string }).name);
+    const events = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { name: string }).name);
     expect(events).toContain('ProbeDoctor.FixApplied');
     expect(events.at(-1)).toBe('ProbeDoctor.RunFinished');
   });
@@ -80,17 +90,32 @@ describe('probe-doctor diagnose', () => {
   it.each([
     [
       'a malformed load balancer id',
-      ['diagnose', '--load-balancer', '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic'],
+      [
+        'diagnose',
+        '--load-balancer',
+        '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic',
+      ],
       "expected a Microsoft.Network/loadBalancers id, got Microsoft.Network/networkInterfaces: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic'",
     ],
     [
       '--approve without --fix',
-      ['diagnose', '--load-balancer', '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb', '--approve'],
+      [
+        'diagnose',
+        '--load-balancer',
+        '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb',
+        '--approve',
+      ],
       '--approve only makes sense with --fix (observe mode changes nothing)',
     ],
     [
       'a scenario file that does not exist',
-      ['diagnose', '--load-balancer', '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb', '--scenario', '/nonexistent/s.json'],
+      [
+        'diagnose',
+        '--load-balancer',
+        '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb',
+        '--scenario',
+        '/nonexistent/s.json',
+      ],
       'cannot read scenario file /nonexistent/s.json',
     ],
   ])('exits 2 on %s, naming the problem', async (_case, args, message) => {
