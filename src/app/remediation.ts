@@ -10,6 +10,7 @@ import type { AzureReader } from '../azure/reader';
 import { parseResourceId } from '../azure/resourceId';
 import { createSdkAzureWriter } from '../azure/writer';
 import type { ProbeDoctorConfig } from '../config';
+import { gatherNetworkWatcherEvidence } from '../escalate/networkWatcher';
 import { escalate } from '../escalate/submit';
 import { applyFixes, rollbackFixes, type ApplyDeps } from '../remediate/apply';
 import { planFixes } from '../remediate/plan';
@@ -98,13 +99,19 @@ export function createRemediation(
         }),
       escalate: async (input) => {
         const subscriptionId = parseResourceId(input.run.loadBalancerId).subscriptionId;
+        const networkWatcher = await gatherNetworkWatcherEvidence(
+          reader,
+          input.topology,
+          input.diagnosis,
+          input.stillDown,
+        );
         const output = await escalate(
           {
             support: clientsFor(subscriptionId).support,
             submit: config.escalationSubmit,
             contact: config.escalationContact,
           },
-          input,
+          { ...input, networkWatcher },
         );
         await auditEscalation(auditorFor(auditSink, input.run), input.diagnosis, input.stillDown, output);
         return output;

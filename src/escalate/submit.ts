@@ -12,6 +12,7 @@ import { callAzure } from '../azure/callError';
 import type { EscalationContact } from '../config';
 import type { EscalateInput, EscalateOutput, ValidationResult } from '../workflow/contracts';
 import { getTicketClassification, type TicketClassification } from './classification';
+import type { NetworkWatcherEvidence } from './networkWatcher';
 import { buildSupportTicket, type SupportTicketPayload } from './ticket';
 
 export interface EscalateDeps {
@@ -43,7 +44,10 @@ export async function submitSupportTicket(
  */
 export async function escalate(
   deps: EscalateDeps,
-  input: EscalateInput & { validation?: ValidationResult },
+  input: EscalateInput & {
+    validation?: ValidationResult;
+    networkWatcher?: readonly NetworkWatcherEvidence[];
+  },
 ): Promise<EscalateOutput> {
   let classification: TicketClassification | undefined;
   let lookupError: string | undefined;
@@ -64,12 +68,21 @@ export async function escalate(
     contact: deps.contact,
   });
   const supportTicket = payload as unknown as Record<string, unknown>;
-  if (lookupError !== undefined) return { supportTicket, submitted: false, error: lookupError };
-  if (!deps.submit) return { supportTicket, submitted: false };
+  const evidence =
+    input.networkWatcher && input.networkWatcher.length > 0
+      ? { networkWatcher: [...input.networkWatcher] }
+      : {};
+  if (lookupError !== undefined) return { supportTicket, ...evidence, submitted: false, error: lookupError };
+  if (!deps.submit) return { supportTicket, ...evidence, submitted: false };
   try {
     const ticketId = await submitSupportTicket(deps.support, ticketNameFor(input.run.runId), payload);
-    return { supportTicket, submitted: true, ...(ticketId ? { ticketId } : {}) };
+    return { supportTicket, ...evidence, submitted: true, ...(ticketId ? { ticketId } : {}) };
   } catch (err) {
-    return { supportTicket, submitted: false, error: `submit failed: ${ensureError(err).message}` };
+    return {
+      supportTicket,
+      ...evidence,
+      submitted: false,
+      error: `submit failed: ${ensureError(err).message}`,
+    };
   }
 }

@@ -8,6 +8,7 @@ import type { FixReport } from '../model/report';
 import type { Topology } from '../model/topology';
 import type { Diagnosis, RunContext, ValidationResult } from '../workflow/contracts';
 import type { TicketClassification } from './classification';
+import { describeNetworkWatcherEvidence, type NetworkWatcherEvidence } from './networkWatcher';
 
 /**
  * Length limits. The REST spec declares none for title and description; these are the limits the
@@ -49,6 +50,8 @@ export interface TicketInput {
   validation?: ValidationResult;
   classification: TicketClassification;
   contact: EscalationContact;
+  /** Network Watcher's word on the backends nothing explained (IP flow verify, connectivity check). */
+  networkWatcher?: readonly NetworkWatcherEvidence[];
   /** Whether Microsoft may collect diagnostics from the resources (default Yes: the probe path needs it). */
   advancedDiagnosticConsent?: 'Yes' | 'No';
 }
@@ -105,6 +108,7 @@ export function ticketDescription(input: TicketInput): string {
   if (validation) {
     lines.push('', `Validation after the fixes: ${validation.stillDown.length} backend(s) still down.`);
   }
+  lines.push(...describeNetworkWatcherEvidence(input.networkWatcher ?? []));
   return truncate(lines.join('\n'), MAX_DESCRIPTION_LENGTH);
 }
 

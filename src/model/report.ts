@@ -71,6 +71,17 @@ export interface BackendReport {
   notes?: Note[];
 }
 
+/** Network Watcher's word on a backend nothing explained (src/escalate/networkWatcher.ts). */
+export interface NetworkWatcherEvidence {
+  backendKey: string;
+  /** IP flow verify from 168.63.129.16 to the probe port: Azure's own verdict on the NSGs. */
+  ipFlowVerify?: { access: 'Allow' | 'Deny'; ruleName?: string } | { error: string };
+  /** A connectivity check from a healthy peer VM to the backend's probe port. */
+  connectivityCheck?:
+    | { fromVmId: string; connectionStatus: string; avgLatencyInMs?: number; issues: string[] }
+    | { error: string };
+}
+
 /** What validation saw for one backend after the fixes. */
 export interface BackendValidation {
   backendKey: string;
@@ -110,6 +121,8 @@ export interface Report {
     ticketId?: string;
     /** What went wrong building or submitting the ticket, and what a person must finish by hand. */
     error?: string;
+    /** Network Watcher's IP flow verify and connectivity check for backends nothing explained. */
+    networkWatcher?: NetworkWatcherEvidence[];
   };
   /** How each backend that was down looked after the fixes: the peer TCP test and the re-read health. */
   validation?: BackendValidation[];
