@@ -16,11 +16,18 @@ import { probesOf } from '../remediate/recommend';
 
 export type { NetworkWatcherEvidence } from '../model/report';
 
-/** Backends that stay down with nothing found, or only `unknown`: what Network Watcher can add to. */
+/**
+ * Backends that stay down with nothing found, or only `unknown`: what Network Watcher can add to. A
+ * backend without causes of its own under a load-balancer cause (a probe that cannot work) is
+ * explained by that cause.
+ */
 function unexplained(diagnosis: Diagnosis, stillDown: readonly string[]): Diagnosis['backends'] {
   const down = new Set(stillDown.map(idKey));
+  const lbExplains = diagnosis.causes.length > 0;
   return diagnosis.backends.filter(
-    (b) => down.has(idKey(b.key)) && b.causes.every((c) => c.id === 'unknown'),
+    (b) =>
+      down.has(idKey(b.key)) &&
+      (b.causes.length > 0 ? b.causes.every((c) => c.id === 'unknown') : !lbExplains),
   );
 }
 

@@ -81,6 +81,15 @@ export function recommendForBackend(
 
 /** The recommendation for a load-balancer cause (a probe or rule that cannot work). */
 export function recommendForLoadBalancer(topology: Topology, cause: Cause): Recommendation | undefined {
+  if (cause.id === 'backend-pool-empty') {
+    const target = str(cause.evidence?.poolId) ?? str(cause.evidence?.ruleId) ?? topology.loadBalancer.id;
+    return {
+      target,
+      causeId: cause.id,
+      change:
+        'add the VMs (their NIC IP configurations) or IP addresses that should serve this rule to the backend pool, or remove the rule if nothing should',
+    };
+  }
   if (cause.id !== 'probe-misconfigured') return undefined;
   const target = str(cause.evidence?.probeId) ?? str(cause.evidence?.ruleId) ?? topology.loadBalancer.id;
   return { target, causeId: cause.id, change: `change the load balancer configuration: ${cause.summary}` };

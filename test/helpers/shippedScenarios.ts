@@ -224,6 +224,8 @@ function wrongPort(): ScenarioBuilder {
     .vm('web-2')
     .expect({
       verdict: 'escalated',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
+      fixVerdict: 'escalated',
       causes: [],
       backends: { 'web-0': [], 'web-1': ['not-listening'], 'web-2': [] },
     });
@@ -241,6 +243,8 @@ function vmStopped(): ScenarioBuilder {
     .vm('web-2', { guest: { powerState: 'deallocated', agentReady: false } })
     .expect({
       verdict: 'escalated',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
+      fixVerdict: 'escalated',
       causes: [],
       backends: { 'web-0': [], 'web-1': [], 'web-2': ['vm-not-running'] },
     });
@@ -278,6 +282,8 @@ function httpProbe500(): ScenarioBuilder {
     .vm('web-2', { os: 'windows' })
     .expect({
       verdict: 'escalated',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
+      fixVerdict: 'escalated',
       causes: [],
       backends: { 'web-0': ['probe-endpoint-error'], 'web-1': [], 'web-2': [] },
     });
@@ -303,6 +309,8 @@ function guestFirewallDrop(): ScenarioBuilder {
     .vm('web-2')
     .expect({
       verdict: 'escalated',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
+      fixVerdict: 'escalated',
       causes: [],
       backends: { 'web-0': [], 'web-1': ['guest-firewall-blocks-probe'], 'web-2': [] },
     });
@@ -418,6 +426,8 @@ function secondaryNicReplyRoute(): ScenarioBuilder {
     .vm('app-2', { nics: nics(2), guest: { listening } })
     .expect({
       verdict: 'escalated',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
+      fixVerdict: 'escalated',
       causes: [],
       backends: { 'app-0': [], 'app-1': ['route-diverts-probe'], 'app-2': [] },
     });
@@ -497,6 +507,8 @@ function probeMisconfigured(): ScenarioBuilder {
     .vm('relay-1', { guest: { listening: postfix, http: [] } })
     .expect({
       verdict: 'escalated',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
+      fixVerdict: 'escalated',
       causes: ['probe-misconfigured'],
       backends: { 'relay-0': [], 'relay-1': [] },
     });
@@ -512,7 +524,7 @@ function emptyPool(): ScenarioBuilder {
     .vm('web-0', { pools: [] })
     .vm('web-1', { pools: [] })
     .vm('web-2', { pools: [] })
-    .expect({ verdict: 'escalated', causes: ['backend-pool-empty'], backends: {} });
+    .expect({ verdict: 'escalated', fixVerdict: 'escalated', causes: ['backend-pool-empty'], backends: {} });
 }
 
 function hiddenFailure(): ScenarioBuilder {
@@ -618,6 +630,8 @@ function vmssBackend(): ScenarioBuilder {
     })
     .expect({
       verdict: 'escalated',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
+      fixVerdict: 'escalated',
       causes: [],
       backends: { 'vmss-web/0': [], 'vmss-web/1': ['guest-firewall-blocks-probe'], 'vmss-web/3': [] },
     });
@@ -647,6 +661,8 @@ function ipBasedPool(): ScenarioBuilder {
     })
     .expect({
       verdict: 'escalated',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
+      fixVerdict: 'escalated',
       causes: [],
       backends: { 'web-0': [], 'web-1': [], 'web-2': ['not-listening'] },
     });
@@ -748,6 +764,8 @@ function busyRunCommand(): ScenarioBuilder {
     .vm('web-2')
     .expect({
       verdict: 'escalated',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
+      fixVerdict: 'escalated',
       causes: [],
       backends: { 'web-0': ['guest-firewall-blocks-probe'], 'web-1': [], 'web-2': [] },
     });

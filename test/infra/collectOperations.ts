@@ -1,41 +1,90 @@
 /**
- * Derives the ARM operations probe-doctor performs, from the sandbox's request log: discovery, every
- * evidence read and action of the reader, and every write of the remediation port (src/azure/writer),
- * run through the real SDK clients over HTTPS against one scenario at a time.
- *
- * The workflow's activities are not wired to these ports yet (src/workflow/unwiredDeps.ts), so this
- * drives each port method the way an activity does: once per backend kind the scenario has.
+ * Derives the ARM operations probe-doctor performs from REAL runs: the whole orchestration
+ * (`runLocally`: discover, health, checks with Run Command, diagnose, plan, apply, validate,
+ * rollback, escalate) through the real SDK clients over HTTPS against the sandbox, once per run kind
+ * per load balancer of every shipped scenario, each in a fresh sandbox. The operations come from the
+ * sandbox's request log; nothing here calls a port by hand, so an operation the code stops (or
+ * starts) performing changes what is derived.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClientFactory } from '../../src/azure/clients';
-import { discoverTopology } from '../../src/azure/discovery';
-import { createSdkAzureReader, type AzureReader } from '../../src/azure/reader';
-import { createSdkTopologyReader } from '../../src/azure/topologyReader';
-import { createSdkAzureWriter, type AzureWriter } from '../../src/azure/writer';
+import { runLocally } from '../../src/app/localRun';
+import { createRemediation } from '../../src/app/remediation';
+import { MemoryAuditSink } from '../../src/audit/memorySink';
+import { loadConfig } from '../../src/config';
 import { ensureError } from '../../src/errors';
-import { buildGuestScript, buildTcpTestScript } from '../../src/guest/scripts';
-import { idKey } from '../../src/model/ids';
-import type { BackendInfo, Topology, VmInfo } from '../../src/model/topology';
+import { resetTicketClassificationCache } from '../../src/escalate/classification';
 import { parseScenario, type Scenario } from '../../src/sandbox/scenario';
 import { startSandbox, type RequestLogEntry } from '../../src/sandbox/server';
 
 export const SCENARIO_DIR = join(__dirname, '..', '..', 'scenarios');
 
 /**
- * The phases of a run, as the role grants them: diagnosis alone (observe mode), the NSG fix, and the
- * opt-in VM start. Escalation is not here: src/escalate does not call ARM yet.
+ * The run kinds, each with the workflow mode and the settings it runs under:
+ * - observe: the defaults (nothing written; the ticket is built, not submitted);
+ * - fix: fix mode with the defaults (the NSG allow rule is automatic; opt-in fixes are not applied);
+ * - optIn: fix mode with both opt-in fixes on and no approval gate, so they are applied;
+ * - escalation: observe mode with ticket submission on (which needs the contact settings).
+ *
+ * `PROBE_DOCTOR_APPROVAL_REQUIRED_FOR` is `none`, not empty: src/config.ts reads an empty value as
+ * "unset" and falls back to the default (`start-vm,guest-firewall-allow`), which keeps the gate.
  */
-export const PHASES = ['diagnose', 'fix', 'startVm'] as const;
+export const RUN_KINDS = {
+  observe: { mode: 'observe', env: {} },
+  fix: { mode: 'fix', env: {} },
+  optIn: {
+    mode: 'fix',
+    env: {
+      PROBE_DOCTOR_OPT_IN_FIXES: 'start-vm,guest-firewall-allow',
+      PROBE_DOCTOR_APPROVAL_REQUIRED_FOR: 'none',
+    },
+  },
+  escalation: {
+    mode: 'observe',
+    env: {
+      PROBE_DOCTOR_ESCALATION_SUBMIT: 'true',
+      PROBE_DOCTOR_ESCALATION_CONTACT_FIRST_NAME: 'Dana',
+      PROBE_DOCTOR_ESCALATION_CONTACT_LAST_NAME: 'Operator',
+      PROBE_DOCTOR_ESCALATION_CONTACT_EMAIL: 'dana.operator@example.com',
+      PROBE_DOCTOR_ESCALATION_CONTACT_COUNTRY: 'USA',
+      PROBE_DOCTOR_ESCALATION_CONTACT_TIMEZONE: 'Pacific Standard Time',
+      PROBE_DOCTOR_ESCALATION_CONTACT_LANGUAGE: 'en-us',
+    },
+  },
+} as const satisfies Record<string, { mode: 'observe' | 'fix'; env: Record<string, string> }>;
+export type RunKind = keyof typeof RUN_KINDS;
+export const RUN_KIND_NAMES = Object.keys(RUN_KINDS) as RunKind[];
+
+/**
+ * The phases the role grants, each what one run kind adds to another: diagnose = observe;
+ * fix = fix − observe; optIn = optIn − fix; escalation = escalation − observe.
+ */
+export const PHASES = ['diagnose', 'fix', 'optIn', 'escalation'] as const;
 export type Phase = (typeof PHASES)[number];
 
-/** What one scenario's run asked of ARM. */
-export interface ScenarioOperations {
+/** Which run kind each phase is derived from, and which run kinds it subtracts. */
+export const PHASE_DERIVATION: Readonly<Record<Phase, { from: RunKind; minus: readonly RunKind[] }>> = {
+  diagnose: { from: 'observe', minus: [] },
+  fix: { from: 'fix', minus: ['observe'] },
+  optIn: { from: 'optIn', minus: ['fix', 'observe'] },
+  escalation: { from: 'escalation', minus: ['observe'] },
+};
+
+/** One run of the orchestration against a fresh sandbox. */
+export interface RunOperations {
   scenario: string;
-  /** Per phase, the operations of requests that got past authorization (see {@link authorized}). */
-  operations: Record<Phase, Set<string>>;
-  /** Port calls that failed, as `method: message`, for the test's diagnostics. */
-  failures: string[];
+  loadBalancerId: string;
+  kind: RunKind;
+  /** The report's verdict, or undefined when the run failed. */
+  verdict?: string;
+  /** Fix kinds the run applied (status `applied`), for the test's coverage checks. */
+  applied: string[];
+  /** Whether a support ticket reached the sandbox. */
+  ticketSubmitted: boolean;
+  /** Operations of requests that got past authorization (see {@link authorized}). */
+  operations: Set<string>;
+  /** Why the run failed, when it did. */
+  failure?: string;
 }
 
 /**
@@ -57,8 +106,9 @@ export function shippedScenarioFiles(): string[] {
 const LOAD_BALANCER_TYPE = /^Microsoft\.Network\/loadBalancers$/i;
 
 /**
- * The region's Network Watcher, as Azure creates it in NetworkWatcherRG: scenarios rarely export it,
- * and the reader looks it up before IP flow verify and connectivity check.
+ * The region's Network Watcher, as Azure creates it in NetworkWatcherRG: scenarios do not export it
+ * (it lives outside the load balancer's resource group), and the code looks it up before IP flow
+ * verify and connectivity check. Without it those operations would never be reached.
  */
 function withNetworkWatcher(scenario: Scenario): Scenario {
   const lb = scenario.resources.find((r) => LOAD_BALANCER_TYPE.test(r.type));
@@ -81,162 +131,101 @@ function withNetworkWatcher(scenario: Scenario): Scenario {
   };
 }
 
-type Attempt = <T>(what: string, call: () => Promise<T>) => Promise<T | undefined>;
-
-function vmOf(topology: Topology, backend: BackendInfo): VmInfo | undefined {
-  return backend.vmId ? topology.vms[idKey(backend.vmId)] : undefined;
-}
-
-/** The evidence an activity gathers for one failing backend, plus the peer validation. */
-async function readBackend(
-  reader: AzureReader,
-  topology: Topology,
-  backend: BackendInfo,
-  peer: BackendInfo | undefined,
-  attempt: Attempt,
-): Promise<void> {
-  const vm = vmOf(topology, backend);
-  if (!vm) return;
-  const location = topology.loadBalancer.location ?? 'westeurope';
-  const probe = topology.probes[0];
-  const os = vm.osType === 'Windows' ? 'windows' : 'linux';
-  await attempt('getVmHealth', () => reader.getVmHealth(vm.id));
-  if (backend.nicId && vm.kind === 'vm') {
-    const nicId = backend.nicId;
-    await attempt('getEffectiveNsgs', () => reader.getEffectiveNsgs(nicId));
-    await attempt('getEffectiveRoutes', () => reader.getEffectiveRoutes(nicId));
-  }
-  if (probe && backend.ipAddress) {
-    const address = backend.ipAddress;
-    await attempt('runCommand', () => reader.runCommand(vm.id, buildGuestScript(os, probe, address)));
-    await attempt('ipFlowVerify', () =>
-      reader.ipFlowVerify({
-        targetResourceId: vm.id,
-        location,
-        direction: 'Inbound',
-        protocol: 'TCP',
-        localIpAddress: address,
-        localPort: probe.port,
-        remoteIpAddress: '168.63.129.16',
-        remotePort: 49152,
-      }),
-    );
-    const peerVm = peer ? vmOf(topology, peer) : undefined;
-    if (peerVm) {
-      const peerOs = peerVm.osType === 'Windows' ? 'windows' : 'linux';
-      await attempt('connectivityCheck', () =>
-        reader.connectivityCheck({
-          sourceResourceId: peerVm.id,
-          location,
-          destination: { address, port: probe.port },
-          protocol: 'Tcp',
-        }),
-      );
-      await attempt('runCommand (peer TCP test)', () =>
-        reader.runCommand(peerVm.id, buildTcpTestScript(peerOs, address, probe.port)),
-      );
-    }
-  }
-}
-
-/** The NSG fix: an allow rule created (create-only), read back, and rolled back. */
-async function writeNsgFix(writer: AzureWriter, topology: Topology, attempt: Attempt): Promise<void> {
-  const backend = topology.backends.find((b) => b.subnetId || b.nicId);
-  const nsgId =
-    (backend?.subnetId ? topology.subnets[idKey(backend.subnetId)]?.nsgId : undefined) ??
-    (backend?.nicId ? topology.nics[idKey(backend.nicId)]?.nsgId : undefined);
-  const probe = topology.probes[0];
-  if (nsgId && probe) {
-    const name = 'probe-doctor-allow-lb-probe';
-    await attempt('getSecurityRule', () => writer.getSecurityRule(nsgId, name));
-    const created = await attempt('createSecurityRule', () =>
-      writer.createSecurityRule(
-        nsgId,
-        name,
-        {
-          priority: 3990,
-          direction: 'Inbound',
-          access: 'Allow',
-          protocol: 'Tcp',
-          sourceAddressPrefixes: ['AzureLoadBalancer'],
-          sourcePortRanges: ['*'],
-          destinationAddressPrefixes: ['*'],
-          destinationPortRanges: [String(probe.port)],
-          sourceApplicationSecurityGroupIds: [],
-          destinationApplicationSecurityGroupIds: [],
-          description: 'probe-doctor: allow the load balancer health probe',
-        },
-        { ifNoneMatch: '*' },
-      ),
-    );
-    await attempt('getSecurityRule (after write)', () => writer.getSecurityRule(nsgId, name));
-    await attempt('deleteSecurityRule', () =>
-      writer.deleteSecurityRule(nsgId, name, created?.etag ? { ifMatch: created.etag } : {}),
-    );
-  }
-}
-
-/** The opt-in start-vm fix, once per VM kind: it applies to VMs and scale set VMs alike. */
-async function startVms(writer: AzureWriter, topology: Topology, attempt: Attempt): Promise<void> {
-  const kinds = new Map<VmInfo['kind'], VmInfo>();
-  for (const vm of Object.values(topology.vms)) if (!kinds.has(vm.kind)) kinds.set(vm.kind, vm);
-  for (const vm of kinds.values()) await attempt('startVm', () => writer.startVm(vm.id));
-}
-
-/** Runs discovery, the reader and the writer over one scenario document and returns what ARM saw. */
-export async function collectScenarioOperations(file: string): Promise<ScenarioOperations> {
+/** The scenario as the runs use it: no faults, and a Network Watcher. */
+export function loadRunnableScenario(file: string): Scenario {
   const raw = JSON.parse(readFileSync(join(SCENARIO_DIR, file), 'utf8')) as Record<string, unknown>;
   // Faults change how often a request is sent, never which operations: leave them out to stay fast.
   const calm = { ...raw };
   delete calm.faults;
-  const scenario = withNetworkWatcher(parseScenario(calm, file));
-  // Answer long-running operations on the first poll: the protocol is the same, the test is faster.
+  return withNetworkWatcher(parseScenario(calm, file));
+}
+
+/** Runs the whole orchestration once, of one kind, for one load balancer, in a fresh sandbox. */
+export async function runOnce(
+  file: string,
+  scenario: Scenario,
+  loadBalancerId: string,
+  kind: RunKind,
+): Promise<RunOperations> {
+  // The classification is cached per process; a run that did not look it up would not show the reads.
+  resetTicketClassificationCache();
+  // Answer long-running operations on the first poll: the protocol is the same, the runs are faster.
   const sandbox = await startSandbox({ scenario, behaviour: { actionPolls: 0, writePolls: 0 } });
-  const marks: { phase: Phase; from: number }[] = [];
-  const enter = (phase: Phase) => marks.push({ phase, from: sandbox.requestLog.length });
-  const failures: string[] = [];
-  const attempt: Attempt = async (what, call) => {
-    try {
-      return await call();
-    } catch (err) {
-      failures.push(`${what}: ${ensureError(err).message}`);
-      return undefined;
-    }
+  const result: RunOperations = {
+    scenario: file,
+    loadBalancerId,
+    kind,
+    applied: [],
+    ticketSubmitted: false,
+    operations: new Set(),
   };
   try {
-    const clientsFor = createClientFactory(
-      { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
-      { retryOptions: { maxRetries: 3, retryDelayInMs: 10, maxRetryDelayInMs: 50 } },
-    );
-    const topologyReader = createSdkTopologyReader(clientsFor);
-    const reader = createSdkAzureReader(clientsFor);
-    const writer = createSdkAzureWriter(clientsFor);
-    const lbIds = scenario.resources.filter((r) => LOAD_BALANCER_TYPE.test(r.type)).map((r) => r.id);
-    for (const lbId of lbIds) {
-      enter('diagnose');
-      const topology = await discoverTopology(topologyReader, lbId);
-      for (const rule of topology.rules) {
-        await attempt('getRuleHealth', () => reader.getRuleHealth(lbId, rule.name));
-      }
-      await attempt('getDipAvailability', () => reader.getDipAvailability(lbId));
-      const withVm = topology.backends.filter((b) => vmOf(topology, b));
-      for (const [i, backend] of withVm.entries()) {
-        await readBackend(reader, topology, backend, withVm[(i + 1) % withVm.length], attempt);
-      }
-      enter('fix');
-      await writeNsgFix(writer, topology, attempt);
-      enter('startVm');
-      await startVms(writer, topology, attempt);
-    }
+    const { report } = await runLocally({
+      input: { loadBalancerId, mode: RUN_KINDS[kind].mode },
+      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
+      config: loadConfig({ ...RUN_KINDS[kind].env }),
+      remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
+      // Fix runs must be audited (no audit, no change); a memory sink confirms every record.
+      auditSink: new MemoryAuditSink(),
+      evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 1 },
+    });
+    result.verdict = report.verdict;
+    result.applied = report.fixes.filter((f) => f.status === 'applied').map((f) => f.kind);
+  } catch (err) {
+    result.failure = ensureError(err).message;
   } finally {
     await sandbox.stop();
   }
-  const operations: Record<Phase, Set<string>> = { diagnose: new Set(), fix: new Set(), startVm: new Set() };
-  marks.forEach(({ phase, from }, i) => {
-    const to = marks[i + 1]?.from ?? sandbox.requestLog.length;
-    for (const entry of sandbox.requestLog.slice(from, to)) {
-      if (entry.operation && authorized(entry)) operations[phase].add(entry.operation);
+  result.ticketSubmitted = sandbox.supportTickets().length > 0;
+  for (const entry of sandbox.requestLog) {
+    if (entry.operation && authorized(entry)) result.operations.add(entry.operation);
+  }
+  return result;
+}
+
+/**
+ * Every run kind for every load balancer of every shipped scenario. Sequential on purpose: the
+ * classification cache is process-wide, so concurrent runs would hide each other's lookups.
+ */
+export async function collectAllRuns(
+  files: readonly string[] = shippedScenarioFiles(),
+): Promise<RunOperations[]> {
+  const runs: RunOperations[] = [];
+  for (const file of files) {
+    const scenario = loadRunnableScenario(file);
+    const lbIds = scenario.resources.filter((r) => LOAD_BALANCER_TYPE.test(r.type)).map((r) => r.id);
+    for (const lbId of lbIds) {
+      for (const kind of RUN_KIND_NAMES) runs.push(await runOnce(file, scenario, lbId, kind));
     }
-  });
-  return { scenario: file, operations, failures };
+  }
+  return runs;
+}
+
+/**
+ * The operations of each phase, per {@link PHASE_DERIVATION}, over all runs: a phase's run kind's
+ * operations (all scenarios together) minus those of the run kinds it builds on. Unions first, then
+ * differences, because the role is a union of grants: an operation any observe run performs is a
+ * diagnose action, whichever scenario the fix run that also performed it came from.
+ */
+export function derivePhases(
+  runs: readonly RunOperations[],
+  name: (operation: string) => string = (op) => op,
+): Record<Phase, string[]> {
+  const byKind = (kind: RunKind) =>
+    new Set(
+      runs
+        .filter((r) => r.kind === kind)
+        .flatMap((r) => [...r.operations].map((op) => name(op).toLowerCase())),
+    );
+  const unions = Object.fromEntries(RUN_KIND_NAMES.map((k) => [k, byKind(k)])) as Record<
+    RunKind,
+    Set<string>
+  >;
+  return Object.fromEntries(
+    PHASES.map((phase) => {
+      const { from, minus } = PHASE_DERIVATION[phase];
+      const ops = [...unions[from]].filter((op) => !minus.some((m) => unions[m].has(op)));
+      return [phase, ops.sort()];
+    }),
+  ) as Record<Phase, string[]>;
 }

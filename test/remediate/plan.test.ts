@@ -436,4 +436,37 @@ describe('planFixes: opt-in fixes and recommendations', () => {
       },
     ]);
   });
+  it('recommends filling an empty backend pool on the pool itself', () => {
+    // Prepare
+    const topology = webTopology({ vmCount: 1 }).build();
+    const poolId = topology.pools[0]!.id;
+    const cause: Cause = {
+      id: 'backend-pool-empty',
+      summary: 'Backend pool pool-web of rule rule-web has no members, so nothing answers its probe.',
+      evidence: { poolId, ruleIds: [topology.rules[0]!.id] },
+    };
+
+    // Act
+    const fixes = planFixes({
+      mode: 'fix',
+      topology,
+      diagnosis: { causes: [cause], backends: [] },
+      policy: NO_OPT_IN,
+      runId: RUN,
+    });
+
+    // Assess
+    expect(fixes).toEqual([
+      {
+        kind: 'recommendation',
+        target: poolId,
+        status: 'planned',
+        needsApproval: false,
+        reason:
+          'add the VMs (their NIC IP configurations) or IP addresses that should serve this rule to the backend pool, or remove the rule if nothing should',
+        detail: { causeId: 'backend-pool-empty' },
+        backendKeys: [],
+      },
+    ]);
+  });
 });

@@ -1,0 +1,96 @@
+/**
+ * Two runs at once, on two load balancers whose backends share one subnet NSG that blocks both
+ * probes: each run on its own durable host (as two orchestrations would run), one sandbox. Both must
+ * end resolved, with exactly the two rules they need, no conflict left, nothing duplicated or lost,
+ * and every other rule as it was.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLocalHost, runLocally } from '../../src/app/localRun';
+import { createRemediation } from '../../src/app/remediation';
+import { loadConfig } from '../../src/config';
+import { parseScenario } from '../../src/sandbox/scenario';
+import { startSandbox } from '../../src/sandbox/server';
+import { findResource } from '../../src/sandbox/state';
+
+const FILE = join(__dirname, '../../scenarios/shared-nsg-two-lbs.json');
+
+interface Rule {
+  name: string;
+  properties: {
+    priority: number;
+    access: string;
+    destinationPortRange?: string;
+    sourceAddressPrefix?: string;
+  };
+}
+
+describe('two concurrent fix runs on load balancers that share an NSG', () => {
+  it.each([
+    ['without faults', undefined],
+    [
+      'with 409/429/500 faults on every other write',
+      { seed: 11, conflictRate: 0.5, throttleRate: 0.2, serverErrorRate: 0.1, retryAfterSeconds: 0 },
+    ],
+  ])('end resolved with exactly the rules both need (%s)', async (_case, faults) => {
+    // Prepare
+    const json = JSON.parse(readFileSync(FILE, 'utf8')) as {
+      expect: { loadBalancerId: string };
+      alsoExpect: { loadBalancerId: string }[];
+    };
+    const lbs = [json.expect.loadBalancerId, json.alsoExpect[0]!.loadBalancerId];
+    const sandbox = await startSandbox({ scenario: parseScenario(json) });
+    const nsgId = (
+      sandbox.state.scenario.resources.find(
+        (r) => r.type === 'Microsoft.Network/networkSecurityGroups' && /shared/i.test(r.name),
+      ) ?? { id: '' }
+    ).id;
+    const rulesBefore = structuredClone(
+      (findResource(sandbox.state, nsgId)?.properties as { securityRules: Rule[] }).securityRules,
+    );
+    const options = {
+      target: { kind: 'sandbox' as const, endpoint: sandbox.endpoint, ca: sandbox.ca },
+      config: loadConfig({}),
+      remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
+      evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 1 },
+    };
+    try {
+      if (faults) sandbox.setFaults(faults);
+
+      // Act
+      const reports = await Promise.all(
+        lbs.map((lb) =>
+          runLocally({
+            ...options,
+            host: createLocalHost(options),
+            input: { loadBalancerId: lb, mode: 'fix' },
+          }),
+        ),
+      );
+
+      // Assess
+      expect(reports.map((r) => r.report.verdict)).toEqual(['resolved', 'resolved']);
+      const rulesAfter = (findResource(sandbox.state, nsgId)?.properties as { securityRules: Rule[] })
+        .securityRules;
+      const added = rulesAfter.filter((r) => !rulesBefore.some((b) => b.name === r.name));
+      expect(added.map((r) => r.properties.destinationPortRange).sort()).toEqual(['80', '8443']);
+      for (const rule of added) {
+        expect(rule.name).toMatch(/^probe-doctor-allow-probe-(80|8443)-[0-9a-f]{8}$/);
+        expect(rule.properties).toMatchObject({ access: 'Allow', sourceAddressPrefix: 'AzureLoadBalancer' });
+      }
+      // No two rules share a priority (no SecurityRuleConflict left behind), none was lost or changed.
+      const priorities = rulesAfter.map((r) => r.properties.priority);
+      expect(new Set(priorities).size).toBe(priorities.length);
+      for (const before of rulesBefore) {
+        expect(rulesAfter.find((r) => r.name === before.name)?.properties).toEqual(before.properties);
+      }
+      if (faults) {
+        expect(sandbox.requestLog.some((r) => r.status === 409 || r.status === 429 || r.status >= 500)).toBe(
+          true,
+        );
+      }
+    } finally {
+      await sandbox.stop();
+    }
+  });
+});
