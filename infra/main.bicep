@@ -53,7 +53,7 @@ param probeWaitMarginSeconds int = 30
 @maxValue(200)
 param fanoutBatchSize int = 20
 
-@description('PROBE_DOCTOR_ESCALATION_SUBMIT: submit support tickets (adds Microsoft.Support/supportTickets/write to the role).')
+@description('PROBE_DOCTOR_ESCALATION_SUBMIT: submit support tickets (adds the escalation actions of role-actions.json to the role).')
 param escalationSubmit bool = false
 
 param escalationContactFirstName string = ''
@@ -192,13 +192,24 @@ module api 'app/function.bicep' = {
   dependsOn: [rbac]
 }
 
+module workbook 'app/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    displayName: 'probe-doctor audit trail (${environmentName})'
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+  }
+}
+
 module role 'app/role.bicep' = {
   name: 'probe-doctor-role'
   params: {
     roleName: 'probe-doctor (${environmentName})'
     assignableScopes: scopeList
     grantFix: grantFix
-    grantStartVm: grantFix && contains(optInList, 'start-vm')
+    grantOptIn: grantFix && contains(optInList, 'start-vm')
     grantEscalation: escalationSubmit
   }
 }
@@ -257,3 +268,4 @@ output SERVICE_API_NAME string = api.outputs.name
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
 output PROBE_DOCTOR_ROLE_DEFINITION_ID string = role.outputs.roleDefinitionId
 output PROBE_DOCTOR_ROLE_ACTIONS array = role.outputs.actions
+output PROBE_DOCTOR_WORKBOOK_ID string = workbook.outputs.workbookId

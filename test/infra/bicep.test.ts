@@ -146,7 +146,7 @@ describe('Bicep references', () => {
     const dir = join(ROOT, file, '..');
     const refs = [
       ...[...text.matchAll(/^module\s+\w+\s+'([^']+\.bicep)'/gm)].map((m) => m[1] as string),
-      ...[...text.matchAll(/loadJsonContent\('([^']+)'\)/g)].map((m) => m[1] as string),
+      ...[...text.matchAll(/load(?:Json|Text)Content\('([^']+)'\)/g)].map((m) => m[1] as string),
     ];
     // Assess
     expect(refs.filter((r) => !existsSync(join(dir, r)))).toEqual([]);
@@ -177,6 +177,44 @@ describe('Bicep references', () => {
     const role = read('infra/app/role.bicep');
     // Assess
     expect(phases.filter((p) => !role.includes(`roleActions.${p}`))).toEqual([]);
+  });
+});
+
+describe('the workbook', () => {
+  const workbookBicep = read('infra/app/workbook.bicep');
+
+  it('is deployed from main.bicep, attached to Application Insights', () => {
+    // Prepare
+    const main = read('infra/main.bicep');
+    // Assess
+    expect(main).toMatch(/^module\s+\w+\s+'app\/workbook\.bicep'/m);
+    expect(main).toMatch(/applicationInsightsId:\s*monitoring\.outputs\.applicationInsightsId/);
+    expect(read('infra/app/monitoring.bicep')).toMatch(
+      /^output\s+applicationInsightsId\s+string\s*=\s*applicationInsights\.id$/m,
+    );
+  });
+
+  it.each([
+    [/resource\s+\w+\s+'Microsoft\.Insights\/workbooks@\d{4}-\d{2}-\d{2}'/],
+    [/kind:\s*'shared'/],
+    [/name:\s*guid\(/],
+    [/displayName:\s*displayName/],
+    [/sourceId:\s*applicationInsightsId/],
+    [/serializedData:\s*loadTextContent\('\.\.\/workbook\.json'\)/],
+  ])('workbook.bicep matches %s', (pattern) => {
+    // Assess
+    expect(workbookBicep).toMatch(pattern);
+  });
+
+  it('loads a workbook that parses and is a Notebook/1.0 document', () => {
+    // Prepare: the path workbook.bicep loads, resolved the way Bicep does (relative to the file).
+    const loaded = /serializedData:\s*loadTextContent\('([^']+)'\)/.exec(workbookBicep)?.[1] ?? 'missing';
+    const text = readFileSync(join(INFRA, 'app', loaded), 'utf8');
+    // Act
+    const workbook = JSON.parse(text) as { version?: unknown; items?: unknown };
+    // Assess
+    expect(workbook.version).toBe('Notebook/1.0');
+    expect(Array.isArray(workbook.items)).toBe(true);
   });
 });
 
