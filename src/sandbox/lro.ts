@@ -81,13 +81,27 @@ export class OperationStore {
     return op;
   }
 
-  /** `Azure-AsyncOperation` URL of an operation. */
+  /**
+   * `Azure-AsyncOperation` URL of an operation, in the provider's own shape (its RBAC read action
+   * differs: Microsoft.Support/operationsstatus/read, Microsoft.{Network,Compute}/locations/operations/read).
+   */
   asyncOperationUrl(op: Operation): string {
+    if (/^microsoft\.support$/i.test(op.namespace)) {
+      return `${this.endpoint()}/subscriptions/${op.subscriptionId}/providers/${op.namespace}/operationsStatus/${op.id}?api-version=${op.apiVersion}`;
+    }
     return this.url(op, 'operations');
   }
 
-  /** `Location` URL of an operation. */
+  /**
+   * `Location` URL of an operation. Network answers on `operationResults`; Compute on the same
+   * `operations` URL with `monitor=true` (Microsoft's RunCommand example); Support on
+   * `operationResults` without a location (Microsoft's SupportTickets_Create example).
+   */
   locationUrl(op: Operation): string {
+    if (/^microsoft\.compute$/i.test(op.namespace)) return `${this.url(op, 'operations')}&monitor=true`;
+    if (/^microsoft\.support$/i.test(op.namespace)) {
+      return `${this.endpoint()}/subscriptions/${op.subscriptionId}/providers/${op.namespace}/operationResults/${op.id}?api-version=${op.apiVersion}`;
+    }
     return this.url(op, 'operationResults');
   }
 

@@ -50,6 +50,13 @@ export const ROUTES: readonly Route<SandboxContext>[] = [
   route(
     'GET',
     '/subscriptions/{sub}/providers/{ns}/locations/{loc}/operations/{operationId}',
+    // Compute's Location header is this same URL with monitor=true: it answers with the result.
+    (ctx, req, p) =>
+      req.query.get('monitor') === 'true' ? pollOperationResult(ctx, p) : pollAsyncOperation(ctx, p),
+  ),
+  route(
+    'GET',
+    '/subscriptions/{sub}/providers/Microsoft.Support/operationsStatus/{operationId}',
     (ctx, _req, p) => pollAsyncOperation(ctx, p),
   ),
   route(

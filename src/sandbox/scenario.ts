@@ -82,6 +82,33 @@ export const faultsSchema = z.object({
   retryAfterSeconds: z.number().int().min(0).max(60).default(1),
 });
 
+/**
+ * An Azure Virtual Network Manager security admin rule as deployed: the fields of a
+ * `Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules` resource
+ * (kind `Custom`), flattened, plus where it is deployed. Admin rules are evaluated before every NSG:
+ * `Deny` stops the packet whatever the NSGs say, `AlwaysAllow` delivers it without consulting the
+ * NSGs, `Allow` hands it on to the NSGs (concept-security-admins.md, MicrosoftDocs/azure-docs).
+ * Priority is 1..4096 as the rules API accepts it.
+ */
+const securityAdminRuleSchema = z.object({
+  name: z.string().min(1),
+  priority: z.number().int().min(1).max(4096),
+  access: z.enum(['Allow', 'Deny', 'AlwaysAllow']),
+  direction: z.enum(['Inbound', 'Outbound']),
+  /** `Tcp`, `Udp`, `Icmp`, `Esp`, `Ah` or `Any`, as the admin rules API spells them. */
+  protocol: z.string().min(1),
+  /** CIDRs, addresses, service tags (`Internet`, `AzureLoadBalancer`, `VirtualNetwork`) or `*`. */
+  sourceAddressPrefixes: z.array(z.string().min(1)).min(1),
+  destinationAddressPrefixes: z.array(z.string().min(1)).min(1),
+  destinationPortRanges: z.array(z.string().min(1)).min(1),
+  sourcePortRanges: z.array(z.string().min(1)).default(['*']),
+  /** Ids of the virtual networks the configuration is deployed to (the network group's members). */
+  appliesTo: z.array(z.string().min(1)).min(1),
+  /** The network manager that deploys the rule; the effective-NSG answer names it. */
+  networkManagerId: z.string().min(1),
+  configurationName: z.string().min(1).optional(),
+});
+
 const resourceSchema = z.looseObject({
   id: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+/i, {
     message:
@@ -104,6 +131,8 @@ export const scenarioSchema = z.object({
    * discovery under partial permissions can be tested. Covers everything under each id.
    */
   forbidden: z.array(z.string().min(1)).optional(),
+  /** Azure Virtual Network Manager security admin rules deployed to VNets of the scenario. */
+  securityAdminRules: z.array(securityAdminRuleSchema).optional(),
 });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
@@ -113,6 +142,7 @@ export type GuestFirewallEntry = z.infer<typeof firewallEntrySchema>;
 export type GuestHttpEndpoint = z.infer<typeof httpEndpointSchema>;
 export type Faults = z.infer<typeof faultsSchema>;
 export type ScenarioResource = z.infer<typeof resourceSchema>;
+export type SecurityAdminRule = z.infer<typeof securityAdminRuleSchema>;
 
 /** `['resources', 3, 'id']` -> `$.resources[3].id` */
 export function jsonPath(path: readonly PropertyKey[]): string {

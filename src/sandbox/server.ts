@@ -68,7 +68,7 @@ const RATE_LIMIT_READS = 11999;
 const RATE_LIMIT_WRITES = 1199;
 
 const POLL_PATH =
-  /^\/subscriptions\/[^/]+\/providers\/[^/]+\/locations\/[^/]+\/(operations|operationResults)\/[^/]+\/?$/i;
+  /^\/subscriptions\/[^/]+\/providers\/([^/]+\/locations\/[^/]+\/(operations|operationResults)|Microsoft\.Support\/(operationsStatus|operationResults))\/[^/]+\/?$/i;
 
 /** Read, write or poll: decides which faults apply and which rate-limit header is sent. */
 export function requestKind(method: string, path: string): RequestKind {

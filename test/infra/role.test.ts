@@ -24,25 +24,6 @@ function roleActions(): RoleActions {
 }
 
 /**
- * Operations the sandbox logs under a name that is not an Azure RBAC action, with the real action.
- * Each is a sandbox defect to fix in src/sandbox (its long-running-operation URLs); once fixed, the
- * "still needed" test below fails and the entry goes.
- * - Compute answers both the Azure-AsyncOperation and the Location header with
- *   `.../providers/Microsoft.Compute/locations/{loc}/operations/{id}` (Microsoft's RunCommand example,
- *   /work/shared/arm-examples/Microsoft.Compute/VirtualMachines_RunCommand.json); Compute has no
- *   `operationResults` operation. The sandbox hands out `operationResults` for the Location header.
- * - Support answers a ticket PUT with `.../providers/Microsoft.Support/operationsStatus/{id}`
- *   (Azure-AsyncOperation) and `.../operationResults/{id}` (Location), with no `locations` segment
- *   (arm-examples/Microsoft.Support/SupportTickets_Create.json); the provider's operations are
- *   `Microsoft.Support/operationsstatus/read` and `Microsoft.Support/operationresults/read`. The
- *   sandbox hands out `.../Microsoft.Support/locations/global/operations/{id}`, which is no action.
- */
-const SANDBOX_NAME_CORRECTIONS: Readonly<Record<string, string>> = {
-  'Microsoft.Compute/locations/operationResults/read': 'Microsoft.Compute/locations/operations/read',
-  'Microsoft.Support/locations/operations/read': 'Microsoft.Support/operationsstatus/read',
-};
-
-/**
  * Granted although no shipped scenario's run performs them: the code does, on paths the scenarios do
  * not take. Each must stay underived: once a run performs it, the test below fails and the entry goes.
  */
@@ -72,18 +53,15 @@ const GRANTED_BY_DESIGN: readonly { phase: Phase; action: string; why: string }[
 const lower = (s: string) => s.toLowerCase();
 /** RBAC compares actions case-insensitively; the lists compare the same way. */
 const sortedLower = (xs: Iterable<string>) => [...new Set([...xs].map(lower))].sort();
-const correctionFor = new Map(Object.entries(SANDBOX_NAME_CORRECTIONS).map(([k, v]) => [lower(k), v]));
 
 describe('the custom role', () => {
   let runs: RunOperations[];
   let derived: Record<Phase, string[]>;
-  let rawSandboxNames: Set<string>;
 
   beforeAll(async () => {
     // Prepare + Act: every run kind over every load balancer of every shipped scenario.
     runs = await collectAllRuns();
-    rawSandboxNames = new Set(runs.flatMap((r) => [...r.operations].map(lower)));
-    derived = derivePhases(runs, (op) => correctionFor.get(lower(op)) ?? op);
+    derived = derivePhases(runs);
   }, 60_000);
 
   it('ran every run kind on every shipped scenario, and no run failed', () => {
@@ -130,14 +108,6 @@ describe('the custom role', () => {
     const everDerived = PHASES.some((p) => derived[p].includes(lower(action)));
     expect({ action, everDerived }).toEqual({ action, everDerived: false });
   });
-
-  it.each(Object.entries(SANDBOX_NAME_CORRECTIONS))(
-    'still needs the sandbox name correction %s -> %s',
-    (sandboxName) => {
-      // Assess
-      expect(rawSandboxNames.has(lower(sandboxName))).toBe(true);
-    },
-  );
 
   it('names every action in the shape of an ARM operation', () => {
     // Prepare

@@ -41,6 +41,28 @@ describe('OperationStore', () => {
     ]);
   });
 
+  it.each([
+    [
+      'Microsoft.Compute',
+      'https://127.0.0.1:1/subscriptions/s/providers/Microsoft.Compute/locations/westeurope/operations/00000000-0000-0000-0000-000000000001?api-version=2025-05-01',
+      'https://127.0.0.1:1/subscriptions/s/providers/Microsoft.Compute/locations/westeurope/operations/00000000-0000-0000-0000-000000000001?api-version=2025-05-01&monitor=true',
+    ],
+    [
+      'Microsoft.Support',
+      'https://127.0.0.1:1/subscriptions/s/providers/Microsoft.Support/operationsStatus/00000000-0000-0000-0000-000000000001?api-version=2025-05-01',
+      'https://127.0.0.1:1/subscriptions/s/providers/Microsoft.Support/operationResults/00000000-0000-0000-0000-000000000001?api-version=2025-05-01',
+    ],
+  ])(
+    "builds %s operation URLs in that provider's shape (its real RBAC read action)",
+    (namespace, async, location) => {
+      // Prepare
+      const ops = store();
+      const op = ops.start({ ...start, namespace, pollsBeforeDone: 0 });
+      // Act / Assess
+      expect([ops.asyncOperationUrl(op), ops.locationUrl(op)]).toEqual([async, location]);
+    },
+  );
+
   it('reports a failed operation with its error', () => {
     // Prepare
     const ops = store();

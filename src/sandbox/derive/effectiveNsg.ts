@@ -2,7 +2,10 @@
 import { AZURE_LOAD_BALANCER_IP } from '../../diagnose/nsg/defaults';
 import { effectiveRuleList } from '../../diagnose/nsg/evaluate';
 import type { NsgInfo, SecurityRuleInfo } from '../../model/topology';
+import { idKey } from '../../model/ids';
+import type { SecurityAdminRule } from '../scenario';
 import type { SandboxState } from '../state';
+import { adminRulesForVnet, vnetIdOf } from './adminRules';
 import { endpointOf, nsgOf, vnetPrefixes } from './arm';
 import { ipConfigurations, requireNicOfRunningVm } from './vmFacts';
 
@@ -51,6 +54,55 @@ function effectiveRule(rule: SecurityRuleInfo, vnet: string[]): Record<string, u
   return out;
 }
 
+/**
+ * One admin rule as an effective security rule. The admin rules API writes `Any` for every protocol;
+ * the effective-rules API writes `All`, as for NSG rules.
+ */
+export function effectiveAdminRule(rule: SecurityAdminRule, vnet: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    name: rule.name,
+    protocol: ['*', 'any', 'all'].includes(rule.protocol.toLowerCase()) ? 'All' : rule.protocol,
+    sourcePortRange: rule.sourcePortRanges.map(portText).join(','),
+    destinationPortRange: rule.destinationPortRanges.map(portText).join(','),
+    sourcePortRanges: rule.sourcePortRanges.map(portText),
+    destinationPortRanges: rule.destinationPortRanges.map(portText),
+    sourceAddressPrefix: prefixText(rule.sourceAddressPrefixes),
+    destinationAddressPrefix: prefixText(rule.destinationAddressPrefixes),
+    sourceAddressPrefixes: rule.sourceAddressPrefixes,
+    destinationAddressPrefixes: rule.destinationAddressPrefixes,
+    access: rule.access,
+    priority: rule.priority,
+    direction: rule.direction,
+  };
+  const expanded = (prefixes: string[]) =>
+    prefixes.length === 1 ? expand(prefixes[0]!, vnet) : undefined;
+  const src = expanded(rule.sourceAddressPrefixes);
+  const dst = expanded(rule.destinationAddressPrefixes);
+  if (src) out.expandedSourceAddressPrefix = src;
+  if (dst) out.expandedDestinationAddressPrefix = dst;
+  return out;
+}
+
+/**
+ * One entry per network manager whose admin rules reach the VNet. The association names only the
+ * network manager and there is no `networkSecurityGroup`: src/azure/reader.ts marks an entry as level
+ * `admin` exactly when `association.networkManager` is set, and then treats every rule in it as an
+ * admin rule, so NSG rules must never share an entry with it.
+ */
+export function adminEntries(rules: SecurityAdminRule[], vnet: string[]): Record<string, unknown>[] {
+  const byManager = new Map<string, { id: string; rules: SecurityAdminRule[] }>();
+  for (const rule of rules) {
+    const key = idKey(rule.networkManagerId);
+    const group = byManager.get(key) ?? { id: rule.networkManagerId, rules: [] };
+    group.rules.push(rule);
+    byManager.set(key, group);
+  }
+  return [...byManager.values()].map((group) => ({
+    association: { networkManager: { id: group.id } },
+    effectiveSecurityRules: group.rules.map((r) => effectiveAdminRule(r, vnet)),
+  }));
+}
+
 function entry(nsg: NsgInfo, association: Record<string, unknown>, vnet: string[]): Record<string, unknown> {
   return {
     networkSecurityGroup: { id: nsg.id },
@@ -60,8 +112,10 @@ function entry(nsg: NsgInfo, association: Record<string, unknown>, vnet: string[
 }
 
 /**
- * One entry per NSG that applies to the NIC: the subnet's (association `subnet`) and the NIC's
- * (association `networkInterface`). 400 unless the NIC's VM is running, as ARM requires.
+ * One entry per network manager whose security admin rules apply to the NIC's VNet (association
+ * `networkManager`, first: admin rules are evaluated first), then one per NSG that applies to the NIC:
+ * the subnet's (association `subnet`) and the NIC's (association `networkInterface`). 400 unless the
+ * NIC's VM is running, as ARM requires.
  */
 export function effectiveNetworkSecurityGroups(
   state: SandboxState,
@@ -71,7 +125,8 @@ export function effectiveNetworkSecurityGroups(
   const first = ipConfigurations(nic)[0];
   const endpoint = first ? endpointOf(state, nic, first) : undefined;
   const vnet = endpoint ? vnetPrefixes(endpoint) : [];
-  const value: Record<string, unknown>[] = [];
+  const vnetId = endpoint ? vnetIdOf(endpoint) : undefined;
+  const value: Record<string, unknown>[] = adminEntries(adminRulesForVnet(state, vnetId), vnet);
   const subnetNsg = nsgOf(state, endpoint?.subnet);
   if (subnetNsg && endpoint?.subnetId)
     value.push(entry(subnetNsg, { subnet: { id: endpoint.subnetId } }, vnet));

@@ -15,6 +15,7 @@ import {
   vnetPrefixes,
   type Endpoint,
 } from './arm';
+import { adminDecision, vnetIdOf } from './adminRules';
 import { traceFlow } from './reachability';
 
 function field(body: unknown, name: string): unknown {
@@ -48,6 +49,9 @@ function localEndpoint(
  * IP flow verify (NetworkWatchers_VerifyIPFlow example): `{ access, ruleName }`. Inbound crosses the
  * subnet NSG then the NIC NSG; outbound the NIC NSG then the subnet NSG. `ruleName` is the denying rule,
  * or on allow the rule of the last NSG crossed, as `securityRules/<name>` or `defaultSecurityRules/<name>`.
+ * A security admin rule of the VNet comes before both: a `Deny` or `AlwaysAllow` decides alone and is
+ * named as the effective-NSG answer names it (the rule's name; Microsoft publishes no example of an
+ * IP flow verify answer decided by an admin rule).
  */
 export function ipFlowVerify(
   state: SandboxState,
@@ -86,6 +90,9 @@ export function ipFlowVerify(
     destinationAsgIds: inbound ? local.asgIds : [],
   };
   const tags = { virtualNetworkPrefixes: vnetPrefixes(local) };
+  const admin = adminDecision(state, vnetIdOf(local), packet, tags);
+  if (admin?.access === 'Deny') return { access: 'Deny', ruleName: admin.name };
+  if (admin?.access === 'AlwaysAllow') return { access: 'Allow', ruleName: admin.name };
   const subnet = nsgOf(state, local.subnet);
   const nic = nsgOf(state, local.nic);
   const steps: PathStep[] = [];

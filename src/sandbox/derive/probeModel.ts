@@ -1,8 +1,9 @@
 /**
  * The probe model: what Azure's health probe sees for each backend of each rule, derived from the
  * same facts the real probe depends on (probe-facts.md). A backend is Up only when the VM runs, the
- * subnet and NIC NSGs allow 168.63.129.16 to the probe port, the guest firewall lets it in, the reply
- * leaves by the NIC it arrived on, something listens on the NIC's address, and (HTTP/HTTPS) the probe
+ * VNet's security admin rules (Azure Virtual Network Manager, see adminRules.ts) and the subnet and
+ * NIC NSGs allow 168.63.129.16 to the probe port, the guest firewall lets it in, the reply leaves by
+ * the NIC it arrived on, something listens on the NIC's address, and (HTTP/HTTPS) the probe
  * path answers 200.
  *
  * Reason codes follow load-balancer-troubleshoot-health-probe-status.md (MicrosoftDocs/azure-docs):
@@ -22,15 +23,17 @@
 import { AZURE_LOAD_BALANCER_IP } from '../../diagnose/nsg/defaults';
 import { evaluatePath, PROBE_SOURCE_PORT, type PathStep } from '../../diagnose/nsg/path';
 import type { Packet, ProbePathVerdict } from '../../diagnose/nsg/types';
-import { guestSchema, type GuestState } from '../scenario';
+import { guestSchema, type GuestState, type SecurityAdminRule } from '../scenario';
 import type { SandboxState } from '../state';
 import { findResource } from '../state';
 import { nsgOf, props, refId, str, vnetPrefixes, type Endpoint, type Raw } from './arm';
+import { adminDecision, vnetIdOf } from './adminRules';
 import { guestAccepts } from './guest';
 import { lbRules, poolMembers, requireLoadBalancer, rulePoolIds, type PoolMember } from './lb';
 
 /** Where the probe was stopped. */
-export type ProbeStage = 'address' | 'vm' | 'nsg' | 'firewall' | 'route' | 'listener' | 'http' | 'hidden';
+export type ProbeStage =
+  'address' | 'vm' | 'admin' | 'nsg' | 'firewall' | 'route' | 'listener' | 'http' | 'hidden';
 
 /** The probe's result for one backend of one rule. */
 export interface ProbeStatus {
@@ -83,6 +86,44 @@ export function inboundNsgVerdict(state: SandboxState, endpoint: Endpoint, packe
   return evaluatePath(steps, packet);
 }
 
+/** Inbound to an endpoint: the security admin rule that decided (if one did), then the NSG path. */
+export interface InboundVerdict {
+  allowed: boolean;
+  /** The admin rule that matched first, whatever its access. */
+  admin?: SecurityAdminRule;
+  /** The NSG path; absent when an admin `Deny` or `AlwaysAllow` ended the evaluation. */
+  nsg?: ProbePathVerdict;
+  /** The denying rule's name, when denied. */
+  ruleName?: string;
+  /** Why it was denied, in words. */
+  detail?: string;
+}
+
+/** Words for an admin rule in details and reasons. */
+export function describeAdminRule(rule: SecurityAdminRule): string {
+  return `security admin rule ${rule.name} (${rule.priority}) of ${rule.networkManagerId.split('/').pop() ?? rule.networkManagerId}`;
+}
+
+/**
+ * Security admin rules of the endpoint's VNet first (`Deny` ends it, `AlwaysAllow` skips the NSGs,
+ * `Allow` goes on), then the subnet and NIC NSGs.
+ */
+export function inboundVerdict(state: SandboxState, endpoint: Endpoint, packet: Packet): InboundVerdict {
+  const tags = { virtualNetworkPrefixes: vnetPrefixes(endpoint) };
+  const admin = adminDecision(state, vnetIdOf(endpoint), packet, tags);
+  if (admin?.access === 'Deny')
+    return { allowed: false, admin, ruleName: admin.name, detail: `${describeAdminRule(admin)} denies it` };
+  if (admin?.access === 'AlwaysAllow') return { allowed: true, admin };
+  const nsg = inboundNsgVerdict(state, endpoint, packet);
+  const verdict: InboundVerdict = { allowed: nsg.allowed, nsg, ...(admin ? { admin } : {}) };
+  const d = nsg.blockedBy;
+  if (d) {
+    verdict.ruleName = d.rule.name;
+    verdict.detail = `${d.level} NSG ${d.nsgName} rule ${d.rule.name} (${d.rule.priority}) denies it`;
+  }
+  return verdict;
+}
+
 type Failure = { stage: ProbeStage; detail: string; kind: 'drop' | 'reset' | 'status' };
 
 function failureReason(probe: ProbeFacts, kind: Failure['kind']): string {
@@ -109,15 +150,9 @@ function probeEndpoint(
   };
   if (guest.powerState !== 'running')
     return { stage: 'vm', kind: 'drop', detail: `the VM is ${guest.powerState}` };
-  const nsg = inboundNsgVerdict(state, endpoint, packet);
-  if (nsg.blockedBy) {
-    const d = nsg.blockedBy;
-    return {
-      stage: 'nsg',
-      kind: 'drop',
-      detail: `${d.level} NSG ${d.nsgName} rule ${d.rule.name} (${d.rule.priority}) denies it`,
-    };
-  }
+  const inbound = inboundVerdict(state, endpoint, packet);
+  if (!inbound.allowed)
+    return { stage: inbound.nsg ? 'nsg' : 'admin', kind: 'drop', detail: inbound.detail ?? 'denied' };
   const inGuest = guestAccepts(
     guest,
     endpoint.nicIndex,

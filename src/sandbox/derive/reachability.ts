@@ -1,6 +1,7 @@
 /**
  * The peer-to-backend TCP path a PsPing/TCPing validation takes: the peer's route (UDRs apply here),
- * the peer's NIC and subnet NSGs outbound, the backend's subnet and NIC NSGs inbound, the backend's
+ * the peer VNet's security admin rules and the peer's NIC and subnet NSGs outbound, the backend VNet's
+ * security admin rules and its subnet and NIC NSGs inbound, the backend's
  * firewall with the peer as source, the reply's route, and the listener.
  */
 import { evaluatePath, PROBE_SOURCE_PORT, type PathStep } from '../../diagnose/nsg/path';
@@ -9,8 +10,9 @@ import type { Packet } from '../../diagnose/nsg/types';
 import type { SandboxState } from '../state';
 import { endpointByIp, nsgOf, primaryEndpointOfVm, vnetPrefixes, type Endpoint } from './arm';
 import { effectiveRouteTableFor } from './effectiveRoutes';
+import { adminDecision, vnetIdOf } from './adminRules';
 import { guestAccepts } from './guest';
-import { inboundNsgVerdict } from './probeModel';
+import { describeAdminRule, inboundVerdict } from './probeModel';
 import { guestOf } from './vmFacts';
 
 /** Where a flow stopped. */
@@ -24,7 +26,7 @@ export interface FlowTrace {
   stage?: FlowStage;
   source?: Endpoint;
   target?: Endpoint;
-  /** The NSG rule that denied, when one did. */
+  /** The NSG rule or security admin rule that denied, when one did. */
   ruleName?: string;
 }
 
@@ -89,22 +91,33 @@ export function traceFlow(state: SandboxState, fromVmId: string, toIp: string, p
   const target = endpointByIp(state, toIp);
   if (target) packet.destinationAsgIds = target.asgIds;
   const tags = { virtualNetworkPrefixes: vnetPrefixes(source) };
+  const outAdmin = adminDecision(state, vnetIdOf(source), packet, tags);
+  if (outAdmin?.access === 'Deny') {
+    const reason = `${describeAdminRule(outAdmin)} denies outbound`;
+    return { reachable: false, stage: 'nsg-outbound', source, ruleName: outAdmin.name, reason };
+  }
   const outSteps: PathStep[] = [];
   const nicNsg = nsgOf(state, source.nic);
   const subnetNsg = nsgOf(state, source.subnet);
   if (nicNsg) outSteps.push({ nsg: nicNsg, level: 'nic', direction: 'Outbound', tags });
   if (subnetNsg) outSteps.push({ nsg: subnetNsg, level: 'subnet', direction: 'Outbound', tags });
-  const outbound = evaluatePath(outSteps, packet).blockedBy;
+  // An admin AlwaysAllow delivers the packet without consulting the NSGs.
+  const outbound = outAdmin?.access === 'AlwaysAllow' ? undefined : evaluatePath(outSteps, packet).blockedBy;
   if (outbound) {
     const reason = `${outbound.level} NSG ${outbound.nsgName} rule ${outbound.rule.name} denies outbound`;
     return { reachable: false, stage: 'nsg-outbound', source, ruleName: outbound.rule.name, reason };
   }
   if (!target)
     return { reachable: false, stage: 'address', source, reason: `no NIC in the scenario holds ${toIp}` };
-  const inbound = inboundNsgVerdict(state, target, { ...packet, direction: 'Inbound' }).blockedBy;
-  if (inbound) {
-    const reason = `${inbound.level} NSG ${inbound.nsgName} rule ${inbound.rule.name} denies inbound`;
-    return { reachable: false, stage: 'nsg-inbound', source, target, ruleName: inbound.rule.name, reason };
+  const inbound = inboundVerdict(state, target, { ...packet, direction: 'Inbound' });
+  if (!inbound.allowed) {
+    const blocked = inbound.nsg?.blockedBy;
+    const reason = blocked
+      ? `${blocked.level} NSG ${blocked.nsgName} rule ${blocked.rule.name} denies inbound`
+      : inbound.admin
+        ? `${describeAdminRule(inbound.admin)} denies inbound`
+        : 'denied inbound';
+    return { reachable: false, stage: 'nsg-inbound', source, target, ruleName: inbound.ruleName, reason };
   }
   const inGuest = guestAccepts(
     guestOf(state, target.vmId),
