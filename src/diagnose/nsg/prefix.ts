@@ -22,14 +22,30 @@ const TAGS_WITHOUT_REGIONS = new Set(['virtualnetwork', 'azureloadbalancer', 'in
 type Parsed = ipaddr.IPv4 | ipaddr.IPv6;
 
 /** Parses an address, accepting only the forms ARM accepts (IPv4 four-part decimal, IPv6). */
-export function parseAddress(value: string): Parsed | undefined {
+/**
+ * Parsing an address is most of an evaluation's cost (a 200-rule NSG re-reads the same prefixes for
+ * every backend), so parses are memoised. Bounded, so a long-running process cannot grow it forever;
+ * the parsed objects are never mutated.
+ */
+const MEMO_LIMIT = 20_000;
+function memo<T>(parse: (value: string) => T): (value: string) => T {
+  const cache = new Map<string, T>();
+  return (value) => {
+    if (cache.has(value)) return cache.get(value) as T;
+    if (cache.size >= MEMO_LIMIT) cache.clear();
+    const parsed = parse(value);
+    cache.set(value, parsed);
+    return parsed;
+  };
+}
+
+export const parseAddress = memo((value: string): Parsed | undefined => {
   if (ipaddr.IPv4.isValidFourPartDecimal(value)) return ipaddr.IPv4.parse(value);
   if (value.includes(':') && ipaddr.IPv6.isValid(value)) return ipaddr.IPv6.parse(value);
   return undefined;
-}
+});
 
-/** Parses `a.b.c.d/n`, `x::/n`, or a single address (as a /32 or /128). */
-export function parsePrefix(value: string): [Parsed, number] | undefined {
+export const parsePrefix = memo((value: string): [Parsed, number] | undefined => {
   const slash = value.indexOf('/');
   if (slash < 0) {
     const address = parseAddress(value);
@@ -41,9 +57,8 @@ export function parsePrefix(value: string): [Parsed, number] | undefined {
   const bits = Number(bitsText);
   if (bits > (address.kind() === 'ipv4' ? 32 : 128)) return undefined;
   return [address, bits];
-}
+});
 
-/** True when `ip` lies in `prefix`; false for a malformed prefix or a different address family. */
 export function inPrefix(ip: string, prefix: string): boolean {
   const address = parseAddress(ip);
   const range = parsePrefix(prefix);
