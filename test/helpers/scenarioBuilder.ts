@@ -23,11 +23,13 @@ import { createHash } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import type { z } from 'zod';
 import type { CauseId, Verdict } from '../../src/model/report';
-import type { faultsSchema, guestSchema } from '../../src/sandbox/scenario';
+import type { faultsSchema, guestSchema, scenarioSchema } from '../../src/sandbox/scenario';
 
 /** Guest facts as written in a scenario file (defaults not yet applied). */
 export type GuestInput = z.input<typeof guestSchema>;
 export type FaultsInput = z.input<typeof faultsSchema>;
+/** Security admin rules as written in a scenario file. */
+export type SecurityAdminRulesInput = NonNullable<z.input<typeof scenarioSchema>['securityAdminRules']>;
 type Json = Record<string, unknown>;
 type Ref = { id: string };
 
@@ -165,6 +167,27 @@ export interface ExpectSpec {
   evidence?: Record<string, Partial<Record<CauseId, Record<string, unknown>>>>;
 }
 
+/**
+ * An Azure Virtual Network Manager security admin rule (src/sandbox/scenario.ts). Strings become
+ * one-element lists. Defaults: Inbound, protocol `Tcp`, source `*`, destination `*`, source ports `*`,
+ * applied to the scenario's VNet by network manager `nm-<resource group>` in the same resource group.
+ */
+export interface AdminRuleSpec {
+  name: string;
+  priority: number;
+  access: 'Allow' | 'Deny' | 'AlwaysAllow';
+  direction?: 'Inbound' | 'Outbound';
+  protocol?: string;
+  source?: string | string[];
+  destination?: string | string[];
+  ports: string | number | (string | number)[];
+  sourcePorts?: string | string[];
+  /** VNet ids; default the scenario's VNet. */
+  appliesTo?: string[];
+  networkManager?: string;
+  configurationName?: string;
+}
+
 /** A scenario document as written to scenarios/*.json. */
 export interface ScenarioDocument {
   name: string;
@@ -174,6 +197,7 @@ export interface ScenarioDocument {
   faults?: FaultsInput;
   resources: Json[];
   guests: Record<string, GuestInput>;
+  securityAdminRules?: SecurityAdminRulesInput;
 }
 
 /** {@link ExpectSpec} with names resolved to ids. */
@@ -329,6 +353,7 @@ export class ScenarioBuilder {
   private readonly extraIpMembers: { lb: string; pool: string; name: string; ip: string }[] = [];
   private expectSpecs: ExpectSpec[] = [];
   private faultSpec: FaultsInput | undefined;
+  private readonly adminRules: AdminRuleSpec[] = [];
   private armCasing = false;
 
   constructor(
@@ -510,6 +535,12 @@ export class ScenarioBuilder {
     return this;
   }
 
+  /** A security admin rule of Azure Virtual Network Manager, deployed to the scenario's VNet by default. */
+  securityAdminRule(spec: AdminRuleSpec): this {
+    this.adminRules.push(spec);
+    return this;
+  }
+
   expect(spec: ExpectSpec): this {
     this.expectSpecs.push(spec);
     return this;
@@ -544,6 +575,28 @@ export class ScenarioBuilder {
       ...(this.faultSpec ? { faults: this.faultSpec } : {}),
       resources,
       guests,
+      ...(this.adminRules.length > 0
+        ? { securityAdminRules: this.adminRules.map((r) => this.buildAdminRule(r)) }
+        : {}),
+    };
+  }
+
+  private buildAdminRule(r: AdminRuleSpec): SecurityAdminRulesInput[number] {
+    const many = (v: string | number | (string | number)[] | undefined, fallback: string): string[] =>
+      v === undefined ? [fallback] : (Array.isArray(v) ? v : [v]).map(String);
+    return {
+      name: r.name,
+      priority: r.priority,
+      access: r.access,
+      direction: r.direction ?? 'Inbound',
+      protocol: r.protocol ?? 'Tcp',
+      sourceAddressPrefixes: many(r.source, '*'),
+      destinationAddressPrefixes: many(r.destination, '*'),
+      destinationPortRanges: many(r.ports, '*'),
+      sourcePortRanges: many(r.sourcePorts, '*'),
+      appliesTo: r.appliesTo ?? [this.vnetId()],
+      networkManagerId: `${this.netId()}/networkManagers/${r.networkManager ?? `nm-${this.rg}`}`,
+      ...(r.configurationName ? { configurationName: r.configurationName } : {}),
     };
   }
 

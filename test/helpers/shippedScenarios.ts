@@ -201,6 +201,61 @@ function nsgDenyAll(): ScenarioBuilder {
   return ordersDenyAll('nsg-deny-all-blocks-probe').description(ORDERS_TEXT);
 }
 
+function adminRuleBlocksProbe(): ScenarioBuilder {
+  const adminEvidence = {
+    'nsg-blocks-probe': {
+      adminRule: true,
+      fixable: false,
+      level: 'admin',
+      ruleName: 'Deny-Http-Plaintext',
+      priority: 10,
+    },
+  };
+  return scenario('admin-rule-blocks-probe', { resourceGroup: 'rg-web-prod' })
+    .description(
+      'The platform team deployed an Azure Virtual Network Manager security admin configuration (cfg-baseline, network ' +
+        'manager nm-platform) to vnet-web-prod: Deny-Http-Plaintext denies TCP 80 from * at priority 10. Admin rules are ' +
+        'evaluated before every NSG and have no AllowAzureLoadBalancerInBound default, so the probe from 168.63.129.16 to ' +
+        'port 80 is dropped on all three backends although nsg-snet-web allows it. Expected: every backend nsg-blocks-probe ' +
+        '(level admin, not fixable); no NSG rule can override an admin deny, so nothing is written and even --fix escalates ' +
+        'with a ticket: the admin configuration belongs to another team.',
+    )
+    .vnet('vnet-web-prod', ['10.10.0.0/16'])
+    .subnet('snet-web', '10.10.1.0/24', { nsg: 'nsg-snet-web' })
+    .nsg('nsg-snet-web', WEB_BASELINE)
+    .securityAdminRule({
+      name: 'Deny-Http-Plaintext',
+      priority: 10,
+      access: 'Deny',
+      protocol: 'Tcp',
+      source: '*',
+      ports: '80',
+      networkManager: 'nm-platform',
+      configurationName: 'cfg-baseline',
+    })
+    .lb({
+      name: 'lbi-web-prod',
+      sku: 'Standard',
+      frontend: { name: 'fe-web', subnet: 'snet-web', privateIp: '10.10.1.100' },
+      probe: { protocol: 'Http', port: 80, path: '/healthz' },
+      rule: { name: 'rule-http', frontendPort: 80, backendPort: 80 },
+    })
+    .vm('web-0', { zone: '1' })
+    .vm('web-1', { zone: '2' })
+    .vm('web-2', { zone: '3' })
+    .expect({
+      verdict: 'escalated',
+      fixVerdict: 'escalated',
+      causes: [],
+      backends: {
+        'web-0': ['nsg-blocks-probe'],
+        'web-1': ['nsg-blocks-probe'],
+        'web-2': ['nsg-blocks-probe'],
+      },
+      evidence: { 'web-0': adminEvidence, 'web-1': adminEvidence, 'web-2': adminEvidence },
+    });
+}
+
 function faultsThrottle(): ScenarioBuilder {
   return ordersDenyAll('faults-throttle')
     .description(
@@ -792,6 +847,7 @@ export const SHIPPED_SCENARIOS: Readonly<Record<string, () => ScenarioBuilder>> 
   'shared-nsg-two-lbs': sharedNsgTwoLbs,
   'busy-run-command': busyRunCommand,
   'faults-throttle': faultsThrottle,
+  'admin-rule-blocks-probe': adminRuleBlocksProbe,
 };
 
 /** The JSON text of a shipped scenario, as committed. */

@@ -54,7 +54,7 @@ describe('shipped scenarios', () => {
 
     // Assess
     expect(onDisk).toEqual([...NAMES].sort());
-    expect(NAMES).toHaveLength(19);
+    expect(NAMES).toHaveLength(20);
   });
 
   describe.each(NAMES)('%s', (name) => {

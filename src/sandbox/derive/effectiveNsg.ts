@@ -74,8 +74,7 @@ export function effectiveAdminRule(rule: SecurityAdminRule, vnet: string[]): Rec
     priority: rule.priority,
     direction: rule.direction,
   };
-  const expanded = (prefixes: string[]) =>
-    prefixes.length === 1 ? expand(prefixes[0]!, vnet) : undefined;
+  const expanded = (prefixes: string[]) => (prefixes.length === 1 ? expand(prefixes[0]!, vnet) : undefined);
   const src = expanded(rule.sourceAddressPrefixes);
   const dst = expanded(rule.destinationAddressPrefixes);
   if (src) out.expandedSourceAddressPrefix = src;
