@@ -9,7 +9,9 @@ import { createSdkNsgRuleWriter } from '../azure/nsgRuleWriter';
 import type { AzureReader } from '../azure/reader';
 import { parseResourceId } from '../azure/resourceId';
 import { createSdkAzureWriter } from '../azure/writer';
-import type { ProbeDoctorConfig } from '../config';
+import { SETTING_PREFIX, type ProbeDoctorConfig } from '../config';
+import { DiscardAuditSink } from '../audit/discardSink';
+import { ensureError } from '../errors';
 import { gatherNetworkWatcherEvidence } from '../escalate/networkWatcher';
 import { escalate } from '../escalate/submit';
 import { applyFixes, rollbackFixes, type ApplyDeps } from '../remediate/apply';
@@ -76,18 +78,38 @@ export function createRemediation(
         return fixes;
       },
       applyFixes: async (input) => {
+        // A change nobody can review later is not made: no audit destination, no write.
+        if (auditSink instanceof DiscardAuditSink) {
+          return input.fixes.map(({ needsApproval: _n, backendKeys: _b, ...fix }) => ({
+            ...fix,
+            status: 'skipped' as const,
+            reason: `not written: no audit destination is configured (set APPLICATIONINSIGHTS_CONNECTION_STRING or ${SETTING_PREFIX}AUDIT_LOG_FILE)`,
+          }));
+        }
         const reports = await applyFixes(applyDeps(input.run), input.fixes, {
           runId: input.run.runId,
           loadBalancerId: input.run.loadBalancerId,
           mode: input.mode,
           topology: input.topology,
         });
-        await auditApplyOutcomes(auditorFor(auditSink, input.run), input.run, reports);
+        try {
+          await auditApplyOutcomes(auditorFor(auditSink, input.run), input.run, reports);
+        } catch (err) {
+          // The writes happened (or were refused) and are in the reports; only the outcome record is
+          // missing. Say so on each fix rather than fail the activity and lose the report.
+          const note = `the audit record of this outcome could not be written: ${ensureError(err).message}`;
+          return reports.map((r) => ({ ...r, reason: r.reason ? `${r.reason}; ${note}` : note }));
+        }
         return reports;
       },
       validate: async (input) => {
         const result = await validateFixes({ reader }, input);
-        await auditValidation(auditorFor(auditSink, input.run), result);
+        try {
+          await auditValidation(auditorFor(auditSink, input.run), result);
+        } catch {
+          // The validation result is what decides the verdict; a missing audit record of it is not a
+          // reason to discard it (the run's RunFinished still records the outcome).
+        }
         return result;
       },
       rollbackFixes: (input) =>

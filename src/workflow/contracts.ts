@@ -184,6 +184,11 @@ export interface ValidationResult {
   stillDown: string[];
   /** Per backend: the peer TCP test, the re-read health, and why they disagree when they do. */
   backends?: BackendValidation[];
+  /**
+   * Keys of backends still climbing to the healthy threshold (Down_Probe_ApproachingHealthyThreshold):
+   * not judged yet; the orchestrator waits one more probe interval and validates again.
+   */
+  recovering?: string[];
 }
 export type ValidateOutput = ValidationResult;
 
@@ -218,5 +223,7 @@ export interface FinalizeReportInput {
   escalation?: EscalateOutput;
   /** True when fixes still wait for a person (observe mode never waits). */
   approvalPending: boolean;
+  /** Why validation did not run, when it failed outright. */
+  validationError?: string;
 }
 export type FinalizeReportOutput = Report;

@@ -20,6 +20,7 @@ import type {
   FinalizeReportInput,
   FixPlan,
   PlanFixesInput,
+  PlannedFix,
   ReadProbeHealthInput,
   RollbackFixesInput,
   RunContext,
@@ -49,6 +50,22 @@ export function readRetryOptions(): df.RetryOptions {
   options.backoffCoefficient = 2;
   options.maxRetryIntervalInMilliseconds = 60_000;
   return options;
+}
+
+/** A thrown activity error's message (the library wraps it; keep the first line). */
+function errorMessage(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const first = text.split('\n')[0] ?? text;
+  return first.replace(/^Error: /, '');
+}
+
+/** The fixes of a failed apply, each reported `failed` with the reason. */
+function failedFixes(fixes: readonly PlannedFix[], reason: string): FixReport[] {
+  return fixes.map(({ needsApproval: _n, backendKeys: _b, ...fix }) => ({
+    ...fix,
+    status: 'failed',
+    reason,
+  }));
 }
 
 /** What started the run, from the input (pure). */
@@ -146,31 +163,52 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
     let applied: FixReport[] = [];
     if (apply.length > 0) {
       report({ phase: 'applying' });
-      applied = (yield context.df.callActivity(ACTIVITY.applyFixes, {
-        run,
-        mode: input.mode,
-        topology,
-        fixes: apply,
-      } satisfies ApplyFixesInput)) as FixReport[];
+      try {
+        applied = (yield context.df.callActivity(ACTIVITY.applyFixes, {
+          run,
+          mode: input.mode,
+          topology,
+          fixes: apply,
+        } satisfies ApplyFixesInput)) as FixReport[];
+      } catch (err) {
+        // The activity reports each fix itself; a throw means it broke part-way. The run goes on to
+        // escalate with what is known, rather than ending with no report.
+        applied = failedFixes(apply, `applying the fixes failed: ${errorMessage(err)}`);
+      }
     }
     fixes = [...applied, ...skipped];
   }
 
   let validation: ValidationResult | undefined;
+  let validationError: string | undefined;
   if (fixes.some((f) => f.status === 'applied')) {
-    // The platform re-evaluates the probe on its own schedule: wait for it on a durable timer.
+    // The platform re-evaluates the probe on its own schedule: wait for it on a durable timer. A
+    // backend still climbing to the healthy threshold gets one more interval before it is judged.
     const waitSeconds = probeWaitSeconds(topology.probes, policy.probeWaitMarginSeconds);
-    report({ phase: 'waiting-for-probe' });
-    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + waitSeconds * 1000));
-    report({ phase: 'validating' });
-    validation = (yield context.df.callActivityWithRetry(ACTIVITY.validate, readRetryOptions(), {
-      run,
-      topology,
-      backendKeys: failing.map((f) => f.backend.key),
-    } satisfies ValidateInput)) as ValidationResult;
+    for (let round = 1; round <= 2; round++) {
+      report({ phase: 'waiting-for-probe' });
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + waitSeconds * 1000));
+      report({ phase: 'validating' });
+      try {
+        validation = (yield context.df.callActivityWithRetry(ACTIVITY.validate, readRetryOptions(), {
+          run,
+          topology,
+          backendKeys: failing.map((f) => f.backend.key),
+        } satisfies ValidateInput)) as ValidationResult;
+      } catch (err) {
+        validation = undefined;
+        validationError = `validation could not run: ${errorMessage(err)}`;
+        break;
+      }
+      if ((validation.recovering ?? []).length === 0) break;
+    }
   }
 
-  const stillDown = validation?.stillDown ?? failing.map((f) => f.backend.key);
+  // Unvalidated backends count as still down; a rule is never rolled back on a validation that did
+  // not run (whether it helped is unknown, and removing it could break what it fixed).
+  const stillDown = validation
+    ? [...validation.stillDown, ...(validation.recovering ?? [])]
+    : failing.map((f) => f.backend.key);
   if (validation && stillDown.length > 0 && fixes.some((f) => f.status === 'applied')) {
     // A rule we added that did not bring its backend back is taken out again (rollbackOnFailure):
     // the activity decides per fix, from the policy, and reports `rolled-back`.
@@ -203,6 +241,7 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
     fixes,
     ...(validation ? { validation } : {}),
     ...(escalation ? { escalation } : {}),
+    ...(validationError ? { validationError } : {}),
     approvalPending: false,
   } satisfies FinalizeReportInput)) as Report;
   report({ phase: 'done', backendsDown: stillDown.length });

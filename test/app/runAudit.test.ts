@@ -15,7 +15,7 @@ import { startSandbox } from '../../src/sandbox/server';
 
 const DEMO = join(__dirname, '../../scenarios/nsg-deny-all-blocks-probe.json');
 
-async function run(sink: MemoryAuditSink, mode: 'observe' | 'fix') {
+async function run(sink: MemoryAuditSink | undefined, mode: 'observe' | 'fix') {
   const json = JSON.parse(readFileSync(DEMO, 'utf8')) as { expect: { loadBalancerId: string } };
   const sandbox = await startSandbox({ scenario: parseScenario(json) });
   try {
@@ -24,7 +24,7 @@ async function run(sink: MemoryAuditSink, mode: 'observe' | 'fix') {
       target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
       config: loadConfig({}),
       remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
-      auditSink: sink,
+      ...(sink ? { auditSink: sink } : {}),
       evidence: { runCommandAttempts: 2, runCommandRetryDelayMs: 1 },
     });
     const rules = sandbox.requestLog.filter((r) => r.method === 'PUT');
@@ -113,5 +113,17 @@ describe('the audit trail of a run', () => {
     expect(names(sink.events)).toContain('FixPlanned:planned');
     expect(names(sink.events)).toContain('Escalated:ticket-built');
     expect(names(sink.events).at(-1)).toBe(`RunFinished:${report.verdict}`);
+  });
+  it('writes nothing in fix mode when no audit destination is configured', async () => {
+    // Act: no sink given, so the run keeps no audit trail.
+    const { report, writes } = await run(undefined, 'fix');
+
+    // Assess
+    expect(writes).toEqual([]);
+    expect(report.fixes.map((f) => f.status)).toEqual(['skipped']);
+    expect(report.fixes[0]?.reason).toBe(
+      'not written: no audit destination is configured (set APPLICATIONINSIGHTS_CONNECTION_STRING or PROBE_DOCTOR_AUDIT_LOG_FILE)',
+    );
+    expect(report.verdict).toBe('escalated');
   });
 });

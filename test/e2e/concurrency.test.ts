@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLocalHost, runLocally } from '../../src/app/localRun';
 import { createRemediation } from '../../src/app/remediation';
+import { MemoryAuditSink } from '../../src/audit/memorySink';
 import { loadConfig } from '../../src/config';
 import { parseScenario } from '../../src/sandbox/scenario';
 import { startSandbox } from '../../src/sandbox/server';
@@ -51,6 +52,8 @@ describe('two concurrent fix runs on load balancers that share an NSG', () => {
     const options = {
       target: { kind: 'sandbox' as const, endpoint: sandbox.endpoint, ca: sandbox.ca },
       config: loadConfig({}),
+      // Fix mode writes nothing without an audit trail; keep it in memory here.
+      auditSink: new MemoryAuditSink(),
       remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
       evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 1 },
     };

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLocally } from '../../src/app/localRun';
 import { createRemediation } from '../../src/app/remediation';
+import { MemoryAuditSink } from '../../src/audit/memorySink';
 import { loadConfig } from '../../src/config';
 import { idKey } from '../../src/model/ids';
 import type { Report } from '../../src/model/report';
@@ -42,6 +43,8 @@ async function diagnose(file: string, mode: 'observe' | 'fix' = 'observe') {
       input: { loadBalancerId: expected.loadBalancerId, mode },
       target,
       config,
+      // Fix mode writes nothing without an audit trail; keep it in memory here.
+      auditSink: new MemoryAuditSink(),
       remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
       evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 1 },
     });

@@ -1,0 +1,164 @@
+/**
+ * The orchestration keeps going, and reports, when a step after the writes fails; a backend still
+ * climbing to the healthy threshold gets one more probe interval before it is judged.
+ */
+import { createActivities } from '../../src/workflow/activities';
+import { decideVerdict } from '../../src/workflow/buildReport';
+import type { FinalizeReportInput } from '../../src/workflow/contracts';
+import { HistoryEventType } from '../../src/workflow/host/events';
+import { LocalDurableHost } from '../../src/workflow/host/localDurableHost';
+import { ORCHESTRATOR_NAME } from '../../src/workflow/names';
+import { probeDoctorOrchestrator } from '../../src/workflow/orchestrator';
+import type { Report } from '../../src/model/report';
+import { backendKey, fakeWorld, LB_ID, topologyWith, type FakeOptions } from './fakes';
+
+const T0 = new Date('2026-11-25T10:00:00.000Z');
+
+function setup(options: FakeOptions) {
+  const world = fakeWorld(options);
+  const host = new LocalDurableHost({
+    orchestrators: { [ORCHESTRATOR_NAME]: probeDoctorOrchestrator },
+    activities: createActivities(world.deps),
+    clock: () => T0,
+  });
+  return { world, host };
+}
+
+async function runFix(host: LocalDurableHost, id: string): Promise<Report> {
+  await host.start(ORCHESTRATOR_NAME, id, { loadBalancerId: LB_ID, mode: 'fix' });
+  const status = await host.waitForCompletion(id);
+  expect(status.runtimeStatus).toBe('Completed');
+  return status.output as Report;
+}
+
+describe('the orchestration after a failure past the writes', () => {
+  it('reports the fixes failed and escalates when the apply activity throws', async () => {
+    // Prepare
+    const { world, host } = setup({ backends: 2, down: [0] });
+    world.deps.applyFixes = () => Promise.reject(new Error('audit sink refused the after-record'));
+
+    // Act
+    const report = await runFix(host, 'run-apply');
+
+    // Assess
+    expect(report.verdict).toBe('escalated');
+    expect(report.fixes).toMatchObject([
+      {
+        kind: 'nsg-allow-probe',
+        status: 'failed',
+        reason: 'applying the fixes failed: audit sink refused the after-record',
+      },
+    ]);
+    expect(report.escalation).toBeDefined();
+    expect(world.calls['validate']).toBeUndefined();
+  });
+
+  it('escalates without rolling back when validation cannot run, and says why', async () => {
+    // Prepare
+    const { world, host } = setup({ backends: 2, down: [0] });
+    world.deps.validate = () => Promise.reject(new Error('health API answered 500 three times'));
+    let rollbacks = 0;
+    world.deps.rollbackFixes = (input) => {
+      rollbacks += 1;
+      return Promise.resolve(input.fixes);
+    };
+
+    // Act
+    const report = await runFix(host, 'run-validate');
+
+    // Assess
+    expect(report.verdict).toBe('escalated');
+    expect(rollbacks).toBe(0);
+    expect(report.fixes.map((f) => f.status)).toEqual(['applied']);
+    expect(report.problems).toEqual([
+      { kind: 'validation', message: 'validation could not run: health API answered 500 three times' },
+    ]);
+  });
+
+  it('waits one more probe interval for a backend still approaching the healthy threshold', async () => {
+    // Prepare
+    const { world, host } = setup({ backends: 2, down: [0] });
+    let validations = 0;
+    world.deps.validate = (input) => {
+      validations += 1;
+      return Promise.resolve(
+        validations === 1
+          ? { health: [], stillDown: [], recovering: [...input.backendKeys] }
+          : { health: [], stillDown: [] },
+      );
+    };
+
+    // Act
+    await host.start(ORCHESTRATOR_NAME, 'run-recover', { loadBalancerId: LB_ID, mode: 'fix' });
+    const status = await host.waitForCompletion('run-recover');
+
+    // Assess
+    expect((status.output as Report).verdict).toBe('resolved');
+    expect(validations).toBe(2);
+    const timers = status.history.filter((e) => e.EventType === HistoryEventType.TimerCreated);
+    expect(timers.map((t) => (t['FireAt'] as Date).toISOString())).toEqual([
+      '2026-11-25T10:00:40.000Z',
+      '2026-11-25T10:01:20.000Z',
+    ]);
+  });
+
+  it('judges a backend that never leaves the approaching state as still down, and rolls back', async () => {
+    // Prepare
+    const { world, host } = setup({ backends: 2, down: [0] });
+    world.deps.validate = (input) =>
+      Promise.resolve({ health: [], stillDown: [], recovering: [...input.backendKeys] });
+
+    // Act
+    const report = await runFix(host, 'run-stuck');
+
+    // Assess
+    expect(report.verdict).toBe('escalated');
+    expect(world.calls['rollbackFixes']).toBe(1);
+  });
+});
+
+describe('decideVerdict', () => {
+  const topology = topologyWith(2);
+  const base = (backends: FinalizeReportInput['diagnosis']['backends']): FinalizeReportInput => ({
+    run: { runId: 'r', loadBalancerId: LB_ID, mode: 'observe', trigger: 'cli' },
+    mode: 'observe',
+    topology,
+    diagnosis: { causes: [], backends },
+    fixes: [],
+    approvalPending: false,
+  });
+
+  it.each([
+    [
+      'an admin Down alone (set on purpose)',
+      [{ key: backendKey(0), probeState: 'down' as const, healthReason: 'Down_Admin', causes: [] }],
+      'healthy',
+    ],
+    [
+      'a probe Down',
+      [
+        {
+          key: backendKey(0),
+          probeState: 'down' as const,
+          healthReason: 'Down_Probe_TcpProbeTimeout',
+          causes: [],
+        },
+      ],
+      'escalated',
+    ],
+    [
+      'a stopped VM (not probed, but a cause)',
+      [
+        {
+          key: backendKey(0),
+          probeState: 'unknown' as const,
+          causes: [{ id: 'vm-not-running' as const, summary: 'deallocated' }],
+        },
+      ],
+      'escalated',
+    ],
+  ])('%s -> %s', (_case, backends, verdict) => {
+    // Act / Assess
+    expect(decideVerdict(base(backends))).toBe(verdict);
+  });
+});
