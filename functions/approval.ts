@@ -1,5 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { functionsApp } from '../src/app/functionsApp';
+import { createTriggerAudit } from '../src/app/triggerAudit';
 import { handleApproval } from '../src/triggers/approval';
 
 /** A person approves or rejects the fixes a run waits on. */
@@ -8,9 +10,10 @@ export async function approval(
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
+  const { config, auditSink } = await functionsApp();
   return handleApproval(request, context, {
     client,
-    audit: (event) => context.log(JSON.stringify({ audit: event })),
+    audit: createTriggerAudit(auditSink, config.mode, context.invocationId),
   });
 }
 

@@ -28,7 +28,26 @@ export function createTriggerAudit(
       await auditAlertRejected(sink, { ...common, outcome: 'out-of-scope' });
     else if (event.decision === 'rejected')
       await auditAlertRejected(sink, { ...common, outcome: 'malformed' });
-    else if (event.decision === 'joined' && event.instanceId && event.loadBalancerId) {
+    else if (
+      event.trigger === 'approval' &&
+      event.decision === 'raised' &&
+      event.instanceId &&
+      event.loadBalancerId
+    ) {
+      // The approval is audited before it is delivered: the endpoint writes this, then raises the event.
+      await createAuditor(sink, {
+        runId: event.instanceId,
+        loadBalancerId: event.loadBalancerId,
+        mode,
+      }).approvalReceived(
+        {
+          by: String(event.detail?.by ?? 'unknown'),
+          verified: event.detail?.verified === true,
+          outcome: event.detail?.decision === 'approve' ? 'approve' : 'reject',
+        },
+        { confirm: true },
+      );
+    } else if (event.decision === 'joined' && event.instanceId && event.loadBalancerId) {
       await createAuditor(sink, {
         runId: event.instanceId,
         loadBalancerId: event.loadBalancerId,

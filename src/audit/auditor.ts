@@ -67,6 +67,10 @@ type WithCauseIds<T> = Omit<T, 'causeIds'> & { causeIds: readonly CauseId[] };
 export interface Auditor {
   readonly common: AuditCommon;
   runStarted(fields: Fields<'ProbeDoctor.RunStarted'>, options?: EmitOptions): Promise<AuditEvent>;
+  approvalReceived(
+    fields: Omit<Fields<'ProbeDoctor.ApprovalReceived'>, 'verified'> & { verified: boolean },
+    options?: EmitOptions,
+  ): Promise<AuditEvent>;
   backendChecked(
     fields: WithCauseIds<Fields<'ProbeDoctor.BackendChecked'>>,
     options?: EmitOptions,
@@ -149,6 +153,8 @@ export function createAuditor(sink: AuditSink, common: AuditCommon, deps: Audito
   return {
     common,
     runStarted: (f, o) => record('ProbeDoctor.RunStarted', f, o),
+    approvalReceived: (f, o) =>
+      record('ProbeDoctor.ApprovalReceived', { ...f, verified: String(f.verified) }, o),
     backendChecked: (f, o) => record('ProbeDoctor.BackendChecked', causes(f), o),
     causeFound: (f, o) =>
       record(

@@ -27,6 +27,7 @@ export const AUDIT_EVENT_NAMES = [
   'ProbeDoctor.Escalated',
   'ProbeDoctor.RunFinished',
   'ProbeDoctor.AlertRejected',
+  'ProbeDoctor.ApprovalReceived',
 ] as const;
 
 export type AuditEventName = (typeof AUDIT_EVENT_NAMES)[number];
@@ -201,6 +202,19 @@ export const AlertRejectedSchema = z.object({
   outcome: outcome(['out-of-scope', 'malformed', 'resolved-ignored'] as const),
 });
 
+/**
+ * A person's answer to a run waiting for approval, as the approval endpoint received it. `by` is the
+ * authenticated principal when the platform's authentication put one on the request (`verified`
+ * true); otherwise the name the body claims, which anyone holding the function key can write.
+ */
+export const ApprovalReceivedSchema = z.object({
+  name: z.literal('ProbeDoctor.ApprovalReceived'),
+  ...runDimensions,
+  by: text,
+  verified: z.enum(['true', 'false'], { message: 'must be true or false' }),
+  outcome: outcome(['approve', 'reject'] as const),
+});
+
 /** Every audit event; `name` tells them apart. */
 export const AuditEventSchema = z.discriminatedUnion('name', [
   RunStartedSchema,
@@ -213,6 +227,7 @@ export const AuditEventSchema = z.discriminatedUnion('name', [
   EscalatedSchema,
   RunFinishedSchema,
   AlertRejectedSchema,
+  ApprovalReceivedSchema,
 ]);
 
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
@@ -226,6 +241,7 @@ export type ValidationResultEvent = z.infer<typeof ValidationResultSchema>;
 export type EscalatedEvent = z.infer<typeof EscalatedSchema>;
 export type RunFinishedEvent = z.infer<typeof RunFinishedSchema>;
 export type AlertRejectedEvent = z.infer<typeof AlertRejectedSchema>;
+export type ApprovalReceivedEvent = z.infer<typeof ApprovalReceivedSchema>;
 
 /** The event of a given name. */
 export type AuditEventOf<N extends AuditEventName> = Extract<AuditEvent, { name: N }>;

@@ -87,6 +87,9 @@ function describe(e: AuditEvent): string {
     case 'ProbeDoctor.AlertRejected':
       if (e.alertRule) parts.push(`rule=${e.alertRule}`);
       break;
+    case 'ProbeDoctor.ApprovalReceived':
+      parts.push(`by=${e.by}${e.verified === 'true' ? '' : ' (unverified)'}`);
+      break;
   }
   parts.push(`outcome=${e.outcome}`);
   if ('reason' in e && e.reason) parts.push(`reason="${e.reason}"`);

@@ -13,6 +13,18 @@ export interface ApprovalDeps {
 
 const INSTANCE_ID = /^pd-[0-9a-f]{32}$/;
 
+/** The load balancer a run is for, from its input (the real client returns it with the status). */
+function loadBalancerOf(input: unknown): string | undefined {
+  const id = (input as { loadBalancerId?: unknown } | undefined)?.loadBalancerId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The instance's status, or undefined when it does not exist (the real client throws on 404). */
+async function instanceStatus(client: OrchestrationClient, instanceId: string) {
+  if ((await currentStatus(client, instanceId)) === undefined) return undefined;
+  return client.getStatus(instanceId);
+}
+
 /** The approval's logic: raises the `approval` event on a running instance. */
 export async function handleApproval(
   request: HttpRequest,
@@ -31,7 +43,8 @@ export async function handleApproval(
   const body = approvalEventSchema.safeParse(raw);
   if (!body.success)
     return errorResponse(400, 'InvalidBody', `Invalid body: ${describeIssue(body.error).message}`);
-  const status = await currentStatus(deps.client, instanceId);
+  const instance = await instanceStatus(deps.client, instanceId);
+  const status = instance?.runtimeStatus;
   if (status === undefined) return errorResponse(404, 'NotFound', `No remediation ${instanceId}.`);
   if (status !== 'Running') {
     return errorResponse(
@@ -40,7 +53,19 @@ export async function handleApproval(
       `Remediation ${instanceId} is ${status}; it does not wait for an approval.`,
     );
   }
-  await deps.client.raiseEvent(instanceId, APPROVAL_EVENT, body.data);
-  await deps.audit({ trigger: 'approval', decision: 'raised', instanceId, detail: { ...body.data } });
-  return { status: 202, jsonBody: { status: 'accepted', instanceId, decision: body.data.decision } };
+  // Who approves is a fact the platform asserts (App Service authentication sets this header and
+  // strips any a client sends); a name in the body is only a claim.
+  const principal = request.headers.get('x-ms-client-principal-name') ?? undefined;
+  const by = principal ?? body.data.by ?? 'unknown (function key only)';
+  const decision = { ...body.data, by };
+  const loadBalancerId = loadBalancerOf(instance?.input);
+  await deps.audit({
+    trigger: 'approval',
+    decision: 'raised',
+    instanceId,
+    ...(loadBalancerId ? { loadBalancerId } : {}),
+    detail: { decision: body.data.decision, by, verified: principal !== undefined },
+  });
+  await deps.client.raiseEvent(instanceId, APPROVAL_EVENT, decision);
+  return { status: 202, jsonBody: { status: 'accepted', instanceId, decision: body.data.decision, by } };
 }

@@ -8,7 +8,9 @@ import { ORCHESTRATOR_NAME } from '../workflow/names';
 
 export interface OrchestrationClient {
   startNew(name: string, options?: { instanceId?: string; input?: unknown }): Promise<string>;
-  getStatus(instanceId: string): Promise<{ runtimeStatus: string; customStatus?: unknown } | undefined>;
+  getStatus(
+    instanceId: string,
+  ): Promise<{ runtimeStatus: string; customStatus?: unknown; input?: unknown } | undefined>;
   raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
   createCheckStatusResponse(request: HttpRequest | undefined, instanceId: string): HttpResponse;
 }

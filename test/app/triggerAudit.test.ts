@@ -85,6 +85,38 @@ describe('createTriggerAudit', () => {
   });
 });
 
+describe('createTriggerAudit for approvals', () => {
+  it('records who approved, and whether the platform vouched for it, before the event is raised', async () => {
+    // Prepare
+    const sink = new MemoryAuditSink();
+
+    // Act
+    await createTriggerAudit(
+      sink,
+      'fix',
+      'inv-5',
+    )({
+      trigger: 'approval',
+      decision: 'raised',
+      instanceId: 'pd-1',
+      loadBalancerId: LB,
+      detail: { decision: 'reject', by: 'ops@example.com', verified: false },
+    });
+
+    // Assess
+    expect(sink.events).toMatchObject([
+      {
+        name: 'ProbeDoctor.ApprovalReceived',
+        runId: 'pd-1',
+        by: 'ops@example.com',
+        verified: 'false',
+        outcome: 'reject',
+      },
+    ]);
+    expect(sink.confirmed).toBe(1);
+  });
+});
+
 describe('createConfiguredAuditSink', () => {
   it('refuses fix mode without an audit destination, naming the settings', async () => {
     // Act / Assess

@@ -27,14 +27,21 @@ function start(client: FakeClient, text?: string) {
   });
 }
 
-function approve(client: FakeClient, instanceId: string, text: string) {
+function approve(
+  client: FakeClient,
+  instanceId: string,
+  text: string,
+  headers: Record<string, string> = {},
+  audit: (e: TriggerAuditEvent) => void = noAudit,
+) {
   const request = new HttpRequest({
     method: 'POST',
     url: `http://127.0.0.1:7071/api/remediations/${instanceId}/approval`,
     params: { instanceId },
+    headers,
     body: { string: text },
   });
-  return handleApproval(request, new InvocationContext(), { client, audit: noAudit });
+  return handleApproval(request, new InvocationContext(), { client, audit });
 }
 
 describe('handleManualStart', () => {
@@ -90,6 +97,41 @@ describe('handleManualStart', () => {
 });
 
 describe('handleApproval', () => {
+  it.each([
+    [
+      'the authenticated principal over the name the body claims',
+      { 'x-ms-client-principal-name': 'alice@contoso.com' },
+      'alice@contoso.com',
+      true,
+    ],
+    ['the claimed name, marked unverified, without platform authentication', {}, 'ops@example.com', false],
+  ])('records %s as the approver', async (_case, headers, by, verified) => {
+    // Prepare
+    const client = new FakeClient();
+    client.statuses.set(ID, 'Running');
+    const audit: TriggerAuditEvent[] = [];
+
+    // Act
+    await approve(
+      client,
+      ID,
+      '{"decision":"approve","by":"ops@example.com"}',
+      headers,
+      (e) => void audit.push(e),
+    );
+
+    // Assess
+    expect(client.raised).toEqual([{ instanceId: ID, name: 'approval', data: { decision: 'approve', by } }]);
+    expect(audit).toMatchObject([
+      {
+        trigger: 'approval',
+        decision: 'raised',
+        instanceId: ID,
+        detail: { decision: 'approve', by, verified },
+      },
+    ]);
+  });
+
   it('raises the approval event on a running instance', async () => {
     // Prepare
     const client = new FakeClient();

@@ -21,14 +21,18 @@ export class LocalDurableClient implements OrchestrationClient {
   }
 
   /** Like the real client, an unknown instance is an HTTP 404 error. */
-  getStatus(instanceId: string): Promise<{ runtimeStatus: string; customStatus?: unknown }> {
+  getStatus(instanceId: string): Promise<{ runtimeStatus: string; customStatus?: unknown; input?: unknown }> {
     const status = this.host.getStatus(instanceId);
     if (!status) {
       return Promise.reject(
         new Error(`Durable Functions extension replied with HTTP 404 response for ${instanceId}.`),
       );
     }
-    return Promise.resolve({ runtimeStatus: status.runtimeStatus, customStatus: status.customStatus });
+    return Promise.resolve({
+      runtimeStatus: status.runtimeStatus,
+      customStatus: status.customStatus,
+      input: status.input,
+    });
   }
 
   raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void> {
