@@ -6,7 +6,7 @@
 import type { AzureReader } from '../azure/reader';
 import { needsMetricFallback } from '../diagnose/health';
 import type { BackendHealth, RuleHealth } from '../model/health';
-import type { Topology } from '../model/topology';
+import type { HealthTopology } from '../workflow/contracts';
 
 /** What could not be read, for the audit trail; the run goes on with what was read. */
 export interface HealthReadProblem {
@@ -16,7 +16,7 @@ export interface HealthReadProblem {
 
 export async function readProbeHealth(
   reader: AzureReader,
-  topology: Topology,
+  topology: HealthTopology,
   onProblem: (problem: HealthReadProblem) => void = () => undefined,
 ): Promise<RuleHealth[]> {
   const lbId = topology.loadBalancer.id;

@@ -8,6 +8,7 @@ import type { ClientsForSubscription } from '../azure/clients';
 import { createSdkNsgRuleWriter } from '../azure/nsgRuleWriter';
 import type { AzureReader } from '../azure/reader';
 import { parseResourceId } from '../azure/resourceId';
+import { createVmPowerStateReader } from '../azure/vmPowerState';
 import { createSdkAzureWriter } from '../azure/writer';
 import { SETTING_PREFIX, type ProbeDoctorConfig } from '../config';
 import { DiscardAuditSink } from '../audit/discardSink';
@@ -61,6 +62,7 @@ export function createRemediation(
       nsgWriter: createSdkNsgRuleWriter(clientsFor, writer),
       vmWriter: writer,
       runCommand: (vmId, request) => reader.runCommand(vmId, request),
+      vmPowerState: createVmPowerStateReader(reader),
       audit: remediationAuditHook(auditorFor(auditSink, run)),
       ...(options.sleep ? { sleep: options.sleep } : {}),
     });

@@ -41,7 +41,7 @@ export function createTriggerAudit(
         mode,
       }).approvalReceived(
         {
-          by: String(event.detail?.by ?? 'unknown'),
+          by: typeof event.detail?.by === 'string' ? event.detail.by : 'unknown',
           verified: event.detail?.verified === true,
           outcome: event.detail?.decision === 'approve' ? 'approve' : 'reject',
         },

@@ -4,6 +4,7 @@
  * a reply that leaves by the wrong interface. A Run Command that failed is not a cause: it is evidence
  * that the guest could not be checked.
  */
+import ipaddr from 'ipaddr.js';
 import type { GuestEvidence } from '../model/evidence';
 import type { Result } from '../model/result';
 import type { Cause, Note } from '../model/report';
@@ -121,10 +122,12 @@ function replyCauses(input: GuestDiagnosisInput, guest: GuestEvidence, who: stri
   const diversion = findReplyDiversion(input.topology, input.backend, guest);
   if (!diversion) return [];
   const via = diversion.route.gateway ? ` via ${diversion.route.gateway}` : '';
+  // A `from` lookup already includes the guest's policy rules: say so, or a reader checks the main table.
+  const from = diversion.route.from ? ` (looked up from ${diversion.route.from}, policy rules applied)` : '';
   return [
     {
       id: 'route-diverts-probe',
-      summary: `Probe ${input.probe.name} reaches ${who} on ${diversion.arrivesOn}, but the guest route ${diversion.route.destination}${via} dev ${diversion.leavesBy} sends the reply to ${PROBE_SOURCE_IP} out of ${diversion.leavesBy}, where Azure drops it.`,
+      summary: `Probe ${input.probe.name} reaches ${who} on ${diversion.arrivesOn}, but the guest route ${diversion.route.destination}${via} dev ${diversion.leavesBy}${from} sends the reply to ${PROBE_SOURCE_IP} out of ${diversion.leavesBy}, where Azure drops it.`,
       evidence: {
         arrivesOn: diversion.arrivesOn,
         leavesBy: diversion.leavesBy,
@@ -141,6 +144,22 @@ export function diagnoseGuest(input: GuestDiagnosisInput): Findings {
   const who = describeBackend(input.topology, input.backend);
   if (!input.guest.ok) {
     const error = input.guest.error;
+    // The guest script refuses IPv6 NIC addresses (IPv6AddressError): not a failure, a check that does
+    // not apply, since IPv6 probes come from a link-local source rather than 168.63.129.16.
+    const address = input.backend.ipAddress;
+    if (address !== undefined && ipaddr.IPv6.isValid(address)) {
+      return {
+        causes: [],
+        checked: [],
+        notes: [
+          {
+            id: GUEST_UNCHECKED_NOTE,
+            summary: `The guest of ${who} was not checked: IPv6 backend; the guest check covers IPv4 backends, whose probes come from ${PROBE_SOURCE_IP}.`,
+            evidence: { reason: 'ipv6-backend', nicIp: address, message: error.message },
+          },
+        ],
+      };
+    }
     return {
       causes: [],
       checked: [],

@@ -115,7 +115,10 @@ export function interpretHealthEntry(entry: Pick<BackendHealth, 'state' | 'reaso
  * does not support rules without a probe or Gateway load balancers, and Basic load balancers do not
  * offer it.
  */
-export function needsMetricFallback(topology: Topology, rule: LoadBalancingRuleInfo): boolean {
+export function needsMetricFallback(
+  topology: Pick<Topology, 'loadBalancer'>,
+  rule: LoadBalancingRuleInfo,
+): boolean {
   const sku = topology.loadBalancer.sku;
   return sku === 'Basic' || sku === 'Gateway' || rule.probeId === undefined;
 }

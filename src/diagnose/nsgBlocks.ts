@@ -2,7 +2,8 @@
  * Seed cause 3, the network half: an NSG rule (subnet or NIC) that denies the probe, from engineer C's
  * evaluator (src/diagnose/nsg/), cross-checked against the effective-NSG API when it answered. An Azure
  * Virtual Network Manager security admin deny comes before every NSG and no NSG rule can override it,
- * so it is reported as not fixable here.
+ * so it is reported as not fixable here. When the effective rules allow the probe while the NSG
+ * resources deny it (an admin `AlwaysAllow` skips the NSGs), no NSG cause is raised: a note says so.
  *
  * (Named nsgBlocks.ts, not nsg.ts: a file beside the nsg/ folder would make `import '../diagnose/nsg'`
  * resolve to the file instead of the evaluator.)
@@ -28,7 +29,9 @@ const LOWEST_PRIORITY = 100;
 
 function denyCause(decision: NsgDecision, probe: ProbeInfo, who: string): Cause {
   const rule = decision.rule;
-  const before = rule.isDefault ? '' : ' before AllowAzureLoadBalancerInBound (65001)';
+  const before = rule.isDefault
+    ? ''
+    : ' before the default rules that admit the probe (AllowVnetInBound 65000, AllowAzureLoadBalancerInBound 65001)';
   const fixable = rule.priority > LOWEST_PRIORITY;
   return {
     id: 'nsg-blocks-probe',
@@ -94,19 +97,39 @@ export function diagnoseNsg(input: NsgDiagnosisInput): Findings {
 
   const adminDeny = check ? adminDenyCause(check, probe, who) : undefined;
   if (adminDeny) causes.push(adminDeny);
-  for (const decision of verdict.decisions) {
-    if (decision.access === 'Deny') causes.push(denyCause(decision, probe, who));
+  // The platform's own evaluation (an admin AlwaysAllow that skips the NSGs, or rules the evaluator
+  // reads differently) says the probe gets through: blaming an NSG rule would plan a write that fixes
+  // nothing, so the disagreement is only a note.
+  const platformAllows = check !== undefined && !check.agrees && check.effectiveAllowed;
+  if (!platformAllows) {
+    for (const decision of verdict.decisions) {
+      if (decision.access === 'Deny') causes.push(denyCause(decision, probe, who));
+    }
   }
 
   if (check && !check.agrees && !adminDeny) {
+    const blocked = verdict.blockedBy;
+    const unraised = platformAllows
+      ? '; no NSG cause is raised and nothing is written, since the platform lets the probe through'
+      : '';
     notes.push({
       id: 'effective-nsg-disagrees',
-      summary: `The effective security rules of ${who} ${check.effectiveAllowed ? 'allow' : 'deny'} the probe to port ${probe.port}, but the NSG resources ${verdict.allowed ? 'allow' : 'deny'} it: ${check.note ?? 'they disagree'}.`,
+      summary: `The effective security rules of ${who} ${check.effectiveAllowed ? 'allow' : 'deny'} the probe to port ${probe.port}, but the NSG resources ${verdict.allowed ? 'allow' : 'deny'} it: ${check.note ?? 'they disagree'}${unraised}.`,
       evidence: {
         effectiveAllowed: check.effectiveAllowed,
         evaluatedAllowed: verdict.allowed,
         ...(check.note ? { detail: check.note } : {}),
         ...(check.adminRule ? { adminRuleName: check.adminRule.name } : {}),
+        ...(blocked
+          ? {
+              evaluatedBlockedBy: {
+                nsgId: blocked.nsgId,
+                level: blocked.level,
+                ruleName: blocked.rule.name,
+                priority: blocked.rule.priority,
+              },
+            }
+          : {}),
       },
     });
   }

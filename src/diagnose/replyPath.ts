@@ -2,6 +2,8 @@
  * Seed cause 4 inside the guest: the probe's reply to 168.63.129.16 must leave by the interface the
  * probe arrived on (the NIC whose IP was probed). A secondary NIC in the pool on a VM whose guest
  * routes send everything out of the primary NIC answers from the wrong interface, and Azure drops it.
+ * Linux guests that route secondary NICs correctly do so with policy rules (`ip rule add from <NIC IP>
+ * table N`), which only the `ip route get 168.63.129.16 from <NIC IP>` lookup shows: that one wins.
  */
 import ipaddr from 'ipaddr.js';
 import type { GuestEvidence, GuestRoute } from '../model/evidence';
@@ -74,6 +76,29 @@ export interface ReplyDiversion {
   route: GuestRoute;
 }
 
+/**
+ * The route the reply to the probe takes: the `from` lookup for the NIC address when the guest reported
+ * one (it is what the kernel does for a reply sourced from that address, policy rules included),
+ * otherwise the best plain route. Lookups made from another source address say nothing about this NIC.
+ */
+export function replyRoute(
+  routes: GuestRoute[],
+  nicAddress: string | undefined,
+  destination: string = PROBE_SOURCE_IP,
+): GuestRoute | undefined {
+  if (nicAddress !== undefined) {
+    const fromNic = selectRoute(
+      routes.filter((route) => route.from === nicAddress),
+      destination,
+    );
+    if (fromNic) return fromNic;
+  }
+  return selectRoute(
+    routes.filter((route) => route.from === undefined),
+    destination,
+  );
+}
+
 /** Undefined when the evidence has no routes, the arrival device is unknown, or the reply leaves right. */
 export function findReplyDiversion(
   topology: Topology,
@@ -82,7 +107,7 @@ export function findReplyDiversion(
 ): ReplyDiversion | undefined {
   if (!guest.routes || guest.routes.length === 0) return undefined;
   const arrivesOn = arrivalDevice(topology, backend, guest);
-  const route = selectRoute(guest.routes);
+  const route = replyRoute(guest.routes, backend.ipAddress);
   if (arrivesOn === undefined || route === undefined) return undefined;
   if (sameDevice(route.device, arrivesOn, backend)) return undefined;
   return { arrivesOn, leavesBy: route.device, route };

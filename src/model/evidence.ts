@@ -39,6 +39,11 @@ export interface GuestRoute {
   destination: string;
   gateway?: string;
   device: string;
+  /**
+   * The source address the lookup was made for (`ip route get X from Y`): the route the kernel applies,
+   * policy rules included, to a packet sent from that address. Absent for a plain lookup.
+   */
+  from?: string;
 }
 
 export interface GuestInterface {

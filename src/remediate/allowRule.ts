@@ -41,6 +41,23 @@ export function parseAllowRuleDetail(detail: unknown): AllowRuleDetail {
   return allowRuleDetailSchema.parse(detail);
 }
 
+/**
+ * Reads a fix's detail back without throwing: the detail, or one line naming the first bad field
+ * (never the raw Zod error, which is multi-line JSON and unfit for a report's reason).
+ */
+export function readAllowRuleDetail(
+  detail: unknown,
+): { ok: true; value: AllowRuleDetail } | { ok: false; error: string } {
+  const parsed = allowRuleDetailSchema.safeParse(detail);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'detail';
+  return {
+    ok: false,
+    error: `the fix detail is not a valid allow rule: ${field}: ${issue?.message ?? 'invalid'}`,
+  };
+}
+
 /** The rule as the evaluator and the writer see it. */
 export function toSecurityRule(
   detail: AllowRuleDetail,

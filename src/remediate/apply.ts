@@ -10,7 +10,11 @@ import { parseRunCommandResult } from '../guest/parse/runCommand';
 import type { FixReport } from '../model/report';
 import type { Topology } from '../model/topology';
 import type { PlannedFix } from '../workflow/contracts';
-import { buildGuestFirewallAllowScript, parseGuestFirewallAllowOutput } from './guestFirewall';
+import {
+  buildGuestFirewallAllowScript,
+  parseGuestFirewallAllowOutput,
+  type NftChainRef,
+} from './guestFirewall';
 import { applyNsgFix, rollbackNsgFix } from './nsgApply';
 import type { ApplyDeps, RemediationAuditEvent, RemediationContext } from './ports';
 import { backoffMs, classifyWriteError, realSleep, retryAfterMs } from './retry';
@@ -30,17 +34,24 @@ const report = (
   detail: { ...fix.detail, ...extra, backendKeys: fix.backendKeys },
 });
 
-/** Runs a VM action with the busy-retry rule, audited before and after. */
+/** A VM action's outcome: a final report (nothing more to do), or what was done for the after-audit. */
+type VmStep = { done: FixReport } | { extra: Record<string, unknown> };
+
+/**
+ * Runs a VM action with the busy-retry rule, audited before and after. `check` runs first (a fresh
+ * read that may end the fix before anything is written); `body` does the change and may confirm it.
+ */
 async function vmAction(
   deps: ApplyDeps,
   fix: PlannedFix,
   ctx: RemediationContext,
   action: RemediationAuditEvent['action'],
-  body: () => Promise<Record<string, unknown>>,
+  body: () => Promise<VmStep>,
+  before: Record<string, unknown> = fix.detail,
 ): Promise<FixReport> {
   const base = { runId: ctx.runId, loadBalancerId: ctx.loadBalancerId, action, target: fix.target };
   try {
-    await deps.audit?.({ ...base, phase: 'before', before: fix.detail });
+    await deps.audit({ ...base, phase: 'before', before });
   } catch (err) {
     return report(
       fix,
@@ -52,9 +63,17 @@ async function vmAction(
   const sleep = deps.sleep ?? realSleep;
   for (let n = 1; ; n++) {
     try {
-      const extra = await body();
-      await deps.audit?.({ ...base, phase: 'after', after: extra }).catch(() => undefined);
-      return report(fix, 'applied', undefined, { ...extra, attempts: n });
+      const step = await body();
+      if ('done' in step) return step.done;
+      try {
+        await deps.audit({ ...base, phase: 'after', before, after: step.extra });
+      } catch (err) {
+        return report(fix, 'applied', `applied, but the after-audit failed: ${ensureError(err).message}`, {
+          ...step.extra,
+          attempts: n,
+        });
+      }
+      return report(fix, 'applied', undefined, { ...step.extra, attempts: n });
     } catch (err) {
       // A 409 from Run Command means another script still runs on the VM: wait like any busy answer.
       if (classifyWriteError(err) !== 'busy' || n >= max) {
@@ -67,6 +86,89 @@ async function vmAction(
   }
 }
 
+/**
+ * Starts a VM only when its power state, read now, is still the one planned on (stopped or
+ * deallocated); confirms it is running afterwards. Both states go into the audit records.
+ */
+async function startVm(deps: ApplyDeps, fix: PlannedFix, ctx: RemediationContext): Promise<FixReport> {
+  const writer = deps.vmWriter;
+  const powerState = deps.vmPowerState;
+  if (!writer) return report(fix, 'skipped', 'no VM writer is configured; start the VM by hand');
+  if (!powerState) {
+    return report(
+      fix,
+      'skipped',
+      "the VM's power state cannot be read, so it is not started; start the VM by hand",
+    );
+  }
+  const planned = typeof fix.detail.powerState === 'string' ? fix.detail.powerState : undefined;
+  const now = await powerState(fix.target);
+  if (now === 'running') {
+    return report(fix, 'skipped', 'the VM is already running; nothing started', { powerStateBefore: now });
+  }
+  if (planned !== undefined && now.toLowerCase() !== planned.toLowerCase()) {
+    return report(
+      fix,
+      'skipped',
+      `the VM's power state changed since the plan (${planned} then, ${now} now); nothing started: re-check before acting`,
+      { powerStateBefore: now },
+    );
+  }
+  return vmAction(
+    deps,
+    fix,
+    ctx,
+    'start-vm',
+    async () => {
+      await writer.startVm(fix.target);
+      const after = await powerState(fix.target);
+      if (after !== 'running') {
+        return {
+          done: report(
+            fix,
+            'failed',
+            `the start completed but the VM's power state is ${after}, not running`,
+            {
+              powerStateBefore: now,
+              powerStateAfter: after,
+            },
+          ),
+        };
+      }
+      return { extra: { started: true, powerStateBefore: now, powerStateAfter: after } };
+    },
+    { ...fix.detail, powerState: now },
+  );
+}
+
+function guestFirewall(
+  deps: ApplyDeps,
+  fix: PlannedFix,
+  ctx: RemediationContext,
+): Promise<FixReport> | FixReport {
+  const run = deps.runCommand;
+  if (!run) return report(fix, 'skipped', 'Run Command is not configured; add the firewall rule by hand');
+  const os = fix.detail.os === 'windows' ? 'windows' : 'linux';
+  const script = buildGuestFirewallAllowScript(
+    os,
+    Number(fix.detail.port),
+    typeof fix.detail.tool === 'string' ? fix.detail.tool : undefined,
+    fix.detail.nft as NftChainRef | undefined,
+  );
+  return vmAction(deps, fix, ctx, 'guest-firewall-allow', async () => {
+    const { stdout, stderr } = parseRunCommandResult(await run(fix.target, script));
+    const result = parseGuestFirewallAllowOutput(stdout);
+    if (result === 'added' || result === 'present') return { extra: { result } };
+    throw new Error(
+      result === 'no-tool'
+        ? 'no firewall tool found in the guest'
+        : result === 'unsupported'
+          ? 'the guest firewall is native nftables and the table and chain that drop the probe are unknown; add the rule by hand'
+          : `the script reported no result (stderr: ${stderr.trim().slice(0, 200) || 'empty'})`,
+    );
+  });
+}
+
 async function applyOne(
   deps: ApplyDeps,
   fix: PlannedFix,
@@ -76,34 +178,10 @@ async function applyOne(
   switch (fix.kind) {
     case 'nsg-allow-probe':
       return applyNsgFix(deps, fix, topology, ctx);
-    case 'start-vm': {
-      const writer = deps.vmWriter;
-      if (!writer) return report(fix, 'skipped', 'no VM writer is configured; start the VM by hand');
-      return vmAction(deps, fix, ctx, 'start-vm', async () => {
-        await writer.startVm(fix.target);
-        return { started: true };
-      });
-    }
-    case 'guest-firewall-allow': {
-      const run = deps.runCommand;
-      if (!run) return report(fix, 'skipped', 'Run Command is not configured; add the firewall rule by hand');
-      const os = fix.detail.os === 'windows' ? 'windows' : 'linux';
-      const script = buildGuestFirewallAllowScript(
-        os,
-        Number(fix.detail.port),
-        typeof fix.detail.tool === 'string' ? fix.detail.tool : undefined,
-      );
-      return vmAction(deps, fix, ctx, 'guest-firewall-allow', async () => {
-        const { stdout, stderr } = parseRunCommandResult(await run(fix.target, script));
-        const result = parseGuestFirewallAllowOutput(stdout);
-        if (result === 'added' || result === 'present') return { result };
-        throw new Error(
-          result === 'no-tool'
-            ? 'no firewall tool found in the guest'
-            : `the script reported no result (stderr: ${stderr.trim().slice(0, 200) || 'empty'})`,
-        );
-      });
-    }
+    case 'start-vm':
+      return startVm(deps, fix, ctx);
+    case 'guest-firewall-allow':
+      return guestFirewall(deps, fix, ctx);
     default:
       // Recommendations are for a person; nothing to apply.
       return report(fix, fix.status, fix.reason);
@@ -132,8 +210,10 @@ export async function applyFixes(
 }
 
 /**
- * Removes the NSG rules probe-doctor added whose backends are still down (when `rollbackOnFailure`
- * is set); every other fix is returned as it was. A rolled-back rule is reported `rolled-back`.
+ * Rolls back the NSG rules this run wrote when NONE of their backends came back (and
+ * `rollbackOnFailure` is set): a rule this run created is removed, a rule it only widened is restored
+ * to its version from before the run (never deleted). A rule that brought back even one backend stays.
+ * Every other fix is returned as it was; a rolled-back rule is reported `rolled-back`.
  */
 export async function rollbackFixes(
   deps: ApplyDeps,
@@ -150,16 +230,16 @@ export async function rollbackFixes(
         fix.kind !== 'nsg-allow-probe' ||
         fix.status !== 'applied' ||
         !written ||
-        !keys.some((k) => down.has(k))
+        keys.length === 0 ||
+        !keys.every((k) => down.has(k))
       ) {
         return fix;
       }
-      const still = keys.filter((k) => down.has(k)).length;
       return rollbackNsgFix(
         deps,
         fix,
         ctx,
-        `the rule did not bring ${still} of ${keys.length} backend(s) back, so it was removed (rollbackOnFailure)`,
+        `the rule did not bring ${keys.length} of ${keys.length} backend(s) back`,
       );
     }),
   );

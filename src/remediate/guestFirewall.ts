@@ -2,42 +2,143 @@
  * The opt-in guest firewall fix: a Run Command script that lets TCP from 168.63.129.16 reach the probe
  * port, with the tool the guest check found (iptables, nftables, ufw, firewalld, Windows Firewall).
  * Idempotent: each branch checks for the rule first and prints `result=present` or `result=added`.
+ * Every rule added carries a probe-doctor marker (comment, description) so a person can find it.
  * Values are validated and quoted with the guest module's helpers before they reach the script.
  */
+import { UnsafeScriptValueError } from '../errors';
 import { bashQuote, powershellQuote, type RunCommandScript } from '../guest/scripts/index';
 import { validatePort } from '../guest/scripts/values';
 
 export const PROBE_SOURCE_IP = '168.63.129.16';
 
+/** The marker on every guest firewall rule probe-doctor adds. */
+export const GUEST_RULE_MARKER = 'probe-doctor';
+
 const LINUX_TOOLS = ['iptables', 'nftables', 'ufw', 'firewalld'] as const;
+
+/** The nftables base chain the probe is dropped in: where the accept rule goes. */
+export interface NftChainRef {
+  family: 'ip' | 'inet';
+  table: string;
+  chain: string;
+}
+
+/** Whether the guest firewall block can be fixed by adding an allow rule, and if not, what to do. */
+export type GuestFirewallFixability = { ok: true; nft?: NftChainRef } | { ok: false; change: string };
+
+/** nft object names as `nft list ruleset` prints them; anything else is not passed to a script. */
+const NFT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
+/** The evaluator's wording for a chain policy decision (src/guest/parse/nft.ts). */
+const NFT_POLICY = /^table (ip|inet) (\S+) chain (\S+) policy drop$/;
+
+/** The evaluator's wording for a profile default (src/guest/parse/windowsFirewall.ts). */
+const WINDOWS_DEFAULT = /^\w+ DefaultInboundAction=\w+$/;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * Decides from the guest check's evidence (`tool`, `rule`, `detail` of the verdict) whether an added
+ * allow rule can beat the blocker:
+ * - Windows Firewall: a Block rule wins over every Allow rule, so only a profile's default inbound
+ *   action can be overcome by adding a rule;
+ * - nftables: the accept goes into the chain whose policy drops; a drop rule, or a drop of the reply
+ *   on the output hook, is not something an inserted input accept reliably fixes;
+ * - iptables: only an INPUT drop is fixed by an INPUT accept.
+ */
+export function guestFirewallFixability(
+  os: 'linux' | 'windows',
+  port: number,
+  evidence: Record<string, unknown>,
+): GuestFirewallFixability {
+  const tool = str(evidence.tool);
+  const rule = str(evidence.rule);
+  const detail = str(evidence.detail) ?? '';
+  const allowText = `TCP from ${PROBE_SOURCE_IP} to port ${port}`;
+  if (os === 'windows') {
+    if (rule !== undefined && WINDOWS_DEFAULT.test(rule)) return { ok: true };
+    return {
+      ok: false,
+      change: `a Windows Firewall block rule (${rule ?? 'unknown'}) wins over any allow rule: disable it or narrow it so it no longer covers ${allowText}`,
+    };
+  }
+  if (/output|reply/i.test(detail)) {
+    return {
+      ok: false,
+      change: `the ${tool ?? 'guest'} firewall drops the reply to ${PROBE_SOURCE_IP} (${rule ?? 'unknown rule'}): allow outbound TCP from port ${port} to ${PROBE_SOURCE_IP}`,
+    };
+  }
+  if (tool === 'nftables') {
+    const m = rule !== undefined ? NFT_POLICY.exec(rule) : null;
+    const [family, table, chain] = [m?.[1], m?.[2], m?.[3]];
+    if (family && table && chain && NFT_NAME.test(table) && NFT_NAME.test(chain)) {
+      return { ok: true, nft: { family: family as NftChainRef['family'], table, chain } };
+    }
+    return {
+      ok: false,
+      change: `the nftables rule "${rule ?? 'unknown'}" drops the probe: add "ip saddr ${PROBE_SOURCE_IP} tcp dport ${port} accept" before it in the same chain, or remove it`,
+    };
+  }
+  return { ok: true };
+}
+
+function nftRef(nft: NftChainRef | undefined): NftChainRef {
+  if (!nft) {
+    throw new UnsafeScriptValueError('nft', 'nftables needs the table and chain that drop the probe');
+  }
+  for (const [name, value] of [
+    ['nft.table', nft.table],
+    ['nft.chain', nft.chain],
+  ] as const) {
+    if (!NFT_NAME.test(value)) {
+      throw new UnsafeScriptValueError(
+        name,
+        `${name} must be an nftables name, got ${JSON.stringify(value)}`,
+      );
+    }
+  }
+  if (nft.family !== 'ip' && nft.family !== 'inet') {
+    throw new UnsafeScriptValueError(
+      'nft.family',
+      `nft.family must be ip or inet, got ${JSON.stringify(nft.family)}`,
+    );
+  }
+  return nft;
+}
+
+function windowsScript(p: number): RunCommandScript {
+  const name = `probe-doctor-allow-probe-${p}`;
+  return {
+    commandId: 'RunPowerShellScript',
+    script: [
+      '# probe-doctor guest firewall allow',
+      `$PD_PORT = ${powershellQuote(String(p))}`,
+      `$PD_SOURCE = ${powershellQuote(PROBE_SOURCE_IP)}`,
+      `$PD_NAME = ${powershellQuote(name)}`,
+      "if (Get-NetFirewallRule -Name $PD_NAME -ErrorAction SilentlyContinue) { 'result=present' } else {",
+      "  New-NetFirewallRule -Name $PD_NAME -DisplayName \"probe-doctor: allow Azure Load Balancer probe to port $PD_PORT\" -Description 'probe-doctor: allows the Azure Load Balancer health probe from 168.63.129.16' -Group 'probe-doctor' -Direction Inbound -Action Allow -Protocol TCP -LocalPort $PD_PORT -RemoteAddress $PD_SOURCE | Out-Null",
+      "  'result=added'",
+      '}',
+    ],
+  };
+}
 
 /**
  * The script for one VM and port. `tool` is a GuestFirewallTool name from the guest check; unknown
- * or absent: the first active tool found is used.
+ * or absent: `auto` picks ufw or firewalld when active, else iptables only where it is not a native
+ * nftables host (there the table and chain are unknown and the script reports `unsupported`).
+ * `nftables` requires `nft`, the chain the probe is dropped in.
  */
 export function buildGuestFirewallAllowScript(
   os: 'linux' | 'windows',
   port: number,
   tool?: string,
+  nft?: NftChainRef,
 ): RunCommandScript {
   const p = validatePort(port);
-  if (os === 'windows') {
-    const name = `probe-doctor-allow-probe-${p}`;
-    return {
-      commandId: 'RunPowerShellScript',
-      script: [
-        '# probe-doctor guest firewall allow',
-        `$PD_PORT = ${powershellQuote(String(p))}`,
-        `$PD_SOURCE = ${powershellQuote(PROBE_SOURCE_IP)}`,
-        `$PD_NAME = ${powershellQuote(name)}`,
-        "if (Get-NetFirewallRule -Name $PD_NAME -ErrorAction SilentlyContinue) { 'result=present' } else {",
-        '  New-NetFirewallRule -Name $PD_NAME -DisplayName $PD_NAME -Direction Inbound -Action Allow -Protocol TCP -LocalPort $PD_PORT -RemoteAddress $PD_SOURCE | Out-Null',
-        "  'result=added'",
-        '}',
-      ],
-    };
-  }
+  if (os === 'windows') return windowsScript(p);
   const chosen = (LINUX_TOOLS as readonly string[]).includes(tool ?? '') ? (tool as string) : 'auto';
+  const chain = chosen === 'nftables' ? nftRef(nft) : undefined;
   return {
     commandId: 'RunShellScript',
     script: [
@@ -45,35 +146,53 @@ export function buildGuestFirewallAllowScript(
       `PD_PORT=${bashQuote(String(p))}`,
       `PD_SOURCE=${bashQuote(PROBE_SOURCE_IP)}`,
       `PD_TOOL=${bashQuote(chosen)}`,
+      ...(chain
+        ? [
+            `PD_NFT_FAMILY=${bashQuote(chain.family)}`,
+            `PD_NFT_TABLE=${bashQuote(chain.table)}`,
+            `PD_NFT_CHAIN=${bashQuote(chain.chain)}`,
+          ]
+        : []),
       'RICH="rule family=ipv4 source address=$PD_SOURCE port port=$PD_PORT protocol=tcp accept"',
+      // Tables iptables-nft creates; any other table means the host's firewall is native nftables,
+      // where an iptables rule may be evaluated in a different base chain than the one that drops.
+      'native_nft() { command -v nft >/dev/null 2>&1 && nft list tables 2>/dev/null | grep -Evq "^table (ip|ip6) (filter|nat|mangle|raw|security)$"; }',
       'if [ "$PD_TOOL" = auto ]; then',
       '  if command -v ufw >/dev/null 2>&1 && ufw status | grep -q "^Status: active"; then PD_TOOL=ufw',
       '  elif command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then PD_TOOL=firewalld',
+      '  elif native_nft; then echo "result=unsupported"; exit 0',
       '  elif command -v iptables >/dev/null 2>&1; then PD_TOOL=iptables',
-      '  elif command -v nft >/dev/null 2>&1; then PD_TOOL=nftables',
       '  else echo "result=no-tool"; exit 0; fi',
       'fi',
       'echo "tool=$PD_TOOL"',
       'case "$PD_TOOL" in',
       '  ufw)',
-      '    if ufw status | grep -Eq "^$PD_PORT/tcp +ALLOW +$PD_SOURCE"; then echo result=present',
-      '    else ufw insert 1 allow proto tcp from "$PD_SOURCE" to any port "$PD_PORT" >/dev/null && echo result=added; fi ;;',
+      '    if ufw status | grep -Eq "^$PD_PORT/tcp +ALLOW( IN)? +$PD_SOURCE"; then echo result=present',
+      // `ufw insert 1` fails when there is no rule 1 yet.
+      '    elif ufw status numbered | grep -q "^\\[ *1\\]"; then ufw insert 1 allow proto tcp from "$PD_SOURCE" to any port "$PD_PORT" comment \'probe-doctor\' >/dev/null && echo result=added',
+      '    else ufw allow proto tcp from "$PD_SOURCE" to any port "$PD_PORT" comment \'probe-doctor\' >/dev/null && echo result=added; fi ;;',
       '  firewalld)',
-      '    if firewall-cmd --query-rich-rule="$RICH" >/dev/null 2>&1; then echo result=present',
-      '    else firewall-cmd --add-rich-rule="$RICH" >/dev/null && firewall-cmd --permanent --add-rich-rule="$RICH" >/dev/null && echo result=added; fi ;;',
+      // Permanent first, then reload: never a runtime-only rule that the next reload silently drops.
+      '    if firewall-cmd --permanent --query-rich-rule="$RICH" >/dev/null 2>&1; then',
+      '      if firewall-cmd --query-rich-rule="$RICH" >/dev/null 2>&1; then echo result=present',
+      '      else firewall-cmd --reload >/dev/null && echo result=added; fi',
+      '    else firewall-cmd --permanent --add-rich-rule="$RICH" >/dev/null && firewall-cmd --reload >/dev/null && echo result=added; fi ;;',
       '  iptables)',
-      '    if iptables -C INPUT -s "$PD_SOURCE" -p tcp --dport "$PD_PORT" -j ACCEPT 2>/dev/null; then echo result=present',
-      '    else iptables -I INPUT 1 -s "$PD_SOURCE" -p tcp --dport "$PD_PORT" -j ACCEPT && echo result=added; fi ;;',
+      '    if iptables -C INPUT -s "$PD_SOURCE" -p tcp --dport "$PD_PORT" -m comment --comment probe-doctor -j ACCEPT 2>/dev/null; then echo result=present',
+      '    else iptables -I INPUT 1 -s "$PD_SOURCE" -p tcp --dport "$PD_PORT" -m comment --comment probe-doctor -j ACCEPT && echo result=added; fi ;;',
       '  nftables)',
-      '    if nft list chain inet filter input 2>/dev/null | grep -q "ip saddr $PD_SOURCE tcp dport $PD_PORT accept"; then echo result=present',
-      '    else nft insert rule inet filter input ip saddr "$PD_SOURCE" tcp dport "$PD_PORT" accept && echo result=added; fi ;;',
+      '    if nft list chain "$PD_NFT_FAMILY" "$PD_NFT_TABLE" "$PD_NFT_CHAIN" 2>/dev/null | grep -q "ip saddr $PD_SOURCE tcp dport $PD_PORT accept"; then echo result=present',
+      '    else nft insert rule "$PD_NFT_FAMILY" "$PD_NFT_TABLE" "$PD_NFT_CHAIN" ip saddr "$PD_SOURCE" tcp dport "$PD_PORT" accept comment \'"probe-doctor"\' && echo result=added; fi ;;',
       'esac',
     ],
   };
 }
 
-/** What the script reported: `added`, `present`, `no-tool`, or undefined when it printed no result. */
-export function parseGuestFirewallAllowOutput(stdout: string): 'added' | 'present' | 'no-tool' | undefined {
-  const result = /^result=(added|present|no-tool)\s*$/m.exec(stdout.replace(/\r\n/g, '\n'))?.[1];
-  return result as 'added' | 'present' | 'no-tool' | undefined;
+/** What the script reported; undefined when it printed no result. */
+export type GuestFirewallAllowResult = 'added' | 'present' | 'no-tool' | 'unsupported';
+
+/** Reads the script's `result=` line. */
+export function parseGuestFirewallAllowOutput(stdout: string): GuestFirewallAllowResult | undefined {
+  const result = /^result=(added|present|no-tool|unsupported)\s*$/m.exec(stdout.replace(/\r\n/g, '\n'))?.[1];
+  return result as GuestFirewallAllowResult | undefined;
 }

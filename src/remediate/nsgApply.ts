@@ -4,10 +4,16 @@
  * 1. read the NSG fresh (its rules and etags), under the in-process per-NSG lock;
  * 2. a rule of our name that probe-doctor did not write is never touched (skipped);
  * 3. re-choose the priority from what is there now, and re-prove the rule with the evaluator;
- * 4. our rule already there as wanted: applied, nothing written (a retry, or a second run);
+ * 4. our rule already there (a retry, or a second run): the destination wanted is the UNION of what it
+ *    allows and what this run needs, so a second run never re-blocks backends an earlier run fixed;
+ *    when that is already what it says: applied, nothing written;
  * 5. audit (before), then PUT the rule alone (never the whole NSG) with If-None-Match: * to create or
  *    If-Match to update; 412 or SecurityRuleConflict: re-read and decide again; 409/429/5xx: back off;
  * 6. re-read the rule to confirm it is there as written, then audit (after).
+ *
+ * The detail records whether this run created the rule (`created`) or changed one that was there
+ * (`previousRule`), so a rollback deletes only what this run created and otherwise restores the
+ * previous version.
  *
  * Across processes the lock does not help: the ETag conditions and the retries keep the writes right
  * (a lost race ends in 412 or SecurityRuleConflict and is re-decided on fresh state).
@@ -17,7 +23,7 @@ import { ensureError } from '../errors';
 import { idKey } from '../model/ids';
 import type { FixReport } from '../model/report';
 import type { SecurityRuleInfo, Topology } from '../model/topology';
-import { parseAllowRuleDetail, proveAllowRule, toSecurityRule, type AllowRuleDetail } from './allowRule';
+import { proveAllowRule, readAllowRuleDetail, toSecurityRule, type AllowRuleDetail } from './allowRule';
 import { nsgWriteLock } from './keyedLock';
 import { isProbeDoctorRule } from './naming';
 import type { ApplyDeps, RemediationAuditEvent, RemediationContext } from './ports';
@@ -74,6 +80,24 @@ function toWrite(rule: Omit<SecurityRuleInfo, 'id' | 'etag'>): SecurityRuleWrite
 
 type Outcome = { status: FixReport['status']; reason?: string; extra?: Record<string, unknown> };
 
+/** What one apply has done so far, across its retries. */
+interface Progress {
+  putIssued: boolean;
+  /** The rule as it was right before our (last) PUT: null when it did not exist. */
+  before?: SecurityRuleInfo | null;
+}
+
+/** `a` then the members of `b` not in it (case-insensitive), so the stored order is kept. */
+function union(a: readonly string[], b: readonly string[]): string[] {
+  const seen = new Set(a.map((v) => v.toLowerCase()));
+  return [...a, ...b.filter((v) => !seen.has(v.toLowerCase()))];
+}
+
+/** What to record for a rollback: whether this run created the rule, or the version it replaced. */
+function history(before: SecurityRuleInfo | null | undefined): Record<string, unknown> {
+  return before ? { created: false, previousRule: toWrite(before) } : { created: true, previousRule: null };
+}
+
 /** One decision on fresh state: a final outcome, or `retry` (re-read and decide again). */
 async function attempt(
   deps: ApplyDeps,
@@ -81,7 +105,7 @@ async function attempt(
   detail: AllowRuleDetail,
   topology: Topology,
   ctx: RemediationContext,
-  progress: { putIssued: boolean },
+  progress: Progress,
 ): Promise<Outcome> {
   const { nsgWriter } = deps;
   const nsg = await nsgWriter.getNsg(fix.target);
@@ -108,15 +132,40 @@ async function attempt(
       reason: `no free priority in NSG ${nsg.name} outranks ${blocker.name} (${blocker.priority}) any more; nothing written`,
     };
   }
-  const wanted = toSecurityRule(detail, priority);
+  const planned = toSecurityRule(detail, priority);
+  const prefixes = union(existing?.destinationAddressPrefixes ?? [], planned.destinationAddressPrefixes);
+  const asgIds = union(
+    existing?.destinationApplicationSecurityGroupIds ?? [],
+    planned.destinationApplicationSecurityGroupIds,
+  );
+  if (prefixes.length > 0 && asgIds.length > 0) {
+    // ARM refuses a rule with both; narrowing either half would re-block what it allows now.
+    return {
+      status: 'skipped',
+      reason: `rule ${detail.ruleName} in NSG ${nsg.name} allows ${[...(existing?.destinationAddressPrefixes ?? []), ...(existing?.destinationApplicationSecurityGroupIds ?? [])].join(', ')} and this run needs ${[...planned.destinationAddressPrefixes, ...planned.destinationApplicationSecurityGroupIds].join(', ')}; one rule cannot hold both addresses and application security groups, so nothing is written`,
+    };
+  }
+  const wanted = {
+    ...planned,
+    destinationAddressPrefixes: prefixes,
+    destinationApplicationSecurityGroupIds: asgIds,
+  };
+  const written = {
+    priority,
+    destinationAddressPrefixes: prefixes,
+    destinationApplicationSecurityGroupIds: asgIds,
+  };
   if (existing && sameRuleContent(existing, wanted)) {
     // An earlier attempt's PUT may have landed before its answer (or the re-read) failed.
     return progress.putIssued
-      ? { status: 'applied', extra: { priority, written: true, etag: existing.etag ?? null } }
+      ? {
+          status: 'applied',
+          extra: { ...written, written: true, etag: existing.etag ?? null, ...history(progress.before) },
+        }
       : {
           status: 'applied',
           reason: 'the rule was already in place; nothing written',
-          extra: { priority, written: false },
+          extra: { ...written, written: false },
         };
   }
   const fresh: Topology = { ...topology, nsgs: { ...topology.nsgs, [idKey(nsg.id)]: nsg } };
@@ -144,7 +193,7 @@ async function attempt(
     ...extra,
   });
   try {
-    await deps.audit?.(
+    await deps.audit(
       event('before', { before: existing ?? null, after: { ...wanted, nsgEtag: nsg.etag ?? null } }),
     );
   } catch (err) {
@@ -154,6 +203,7 @@ async function attempt(
     };
   }
   progress.putIssued = true;
+  progress.before = existing ?? null;
   await nsgWriter.createSecurityRule(
     nsg.id,
     detail.ruleName,
@@ -167,17 +217,22 @@ async function attempt(
       reason: `rule ${detail.ruleName} was written but the re-read ${confirmed ? 'shows different content' : 'does not find it'}`,
     };
   }
-  let auditNote: string | undefined;
-  try {
-    await deps.audit?.(event('after', { before: existing ?? null, after: confirmed }));
-  } catch (err) {
-    auditNote = `written, but the after-audit failed: ${ensureError(err).message}`;
-  }
+  const auditNote = await afterAudit(deps, event('after', { before: existing ?? null, after: confirmed }));
   return {
     status: 'applied',
-    ...(auditNote ? { reason: auditNote } : {}),
-    extra: { priority, written: true, etag: confirmed.etag ?? null },
+    ...(auditNote ? { reason: `written, but ${auditNote}` } : {}),
+    extra: { ...written, written: true, etag: confirmed.etag ?? null, ...history(existing) },
   };
+}
+
+/** Writes the after-record; a failure is returned as text for the fix's reason, never swallowed. */
+async function afterAudit(deps: ApplyDeps, event: RemediationAuditEvent): Promise<string | undefined> {
+  try {
+    await deps.audit(event);
+    return undefined;
+  } catch (err) {
+    return `the after-audit failed: ${ensureError(err).message}`;
+  }
 }
 
 /** Runs `decide` until it returns an outcome, re-deciding on 412/conflicts and backing off when busy. */
@@ -209,8 +264,18 @@ export async function applyNsgFix(
   topology: Topology,
   ctx: RemediationContext,
 ): Promise<FixReport> {
-  const detail = parseAllowRuleDetail(fix.detail);
-  const progress = { putIssued: false };
+  const read = readAllowRuleDetail(fix.detail);
+  if (!read.ok) {
+    return {
+      kind: 'nsg-allow-probe',
+      target: fix.target,
+      status: 'failed',
+      reason: read.error,
+      detail: fix.detail,
+    };
+  }
+  const detail = read.value;
+  const progress: Progress = { putIssued: false };
   const result = await (deps.lock ?? nsgWriteLock).run(idKey(fix.target), () =>
     withRetries(deps, `writing rule ${detail.ruleName}`, () =>
       attempt(deps, fix, detail, topology, ctx, progress),
@@ -226,8 +291,12 @@ export async function applyNsgFix(
 }
 
 /**
- * Removes a rule probe-doctor wrote (name and description marker both checked) with If-Match; a rule
- * of that name that is not ours, or that is gone, is left alone.
+ * Undoes the rule write of one fix, with If-Match on the rule as it is now:
+ * - this run created the rule (`created`): it is deleted;
+ * - this run widened a rule of ours that was there before (`previousRule`): that version is put back,
+ *   never deleted;
+ * - a rule that is not ours any more, or that changed since this run wrote it, is left alone.
+ * `why` says why (the caller's words); this adds what was done.
  */
 export async function rollbackNsgFix(
   deps: ApplyDeps,
@@ -235,39 +304,75 @@ export async function rollbackNsgFix(
   ctx: RemediationContext,
   why: string,
 ): Promise<FixReport> {
-  const ruleName = typeof fix.detail.ruleName === 'string' ? fix.detail.ruleName : '';
+  const read = readAllowRuleDetail(fix.detail);
+  if (!read.ok) return { ...fix, reason: `not rolled back: ${read.error}` };
+  const detail = read.value;
+  const { ruleName } = detail;
+  const previous = fix.detail.previousRule as SecurityRuleWrite | null | undefined;
+  const created = fix.detail.created === true;
+  if (!created && !previous) {
+    return {
+      ...fix,
+      reason: `not rolled back: this run did not record the rule's state before it wrote ${ruleName}`,
+    };
+  }
+  const written = toSecurityRule(detail, detail.priority);
   const result = await (deps.lock ?? nsgWriteLock).run(idKey(fix.target), () =>
-    withRetries(deps, `removing rule ${ruleName}`, async (): Promise<Outcome> => {
+    withRetries(deps, `rolling back rule ${ruleName}`, async (): Promise<Outcome> => {
       const current = await deps.nsgWriter.getSecurityRule(fix.target, ruleName);
-      if (!current) return { status: 'rolled-back', reason: `${why}; the rule was already gone` };
+      if (!current) {
+        return created
+          ? { status: 'rolled-back', reason: `${why}; the rule was already gone` }
+          : { status: fix.status, reason: `rule ${ruleName} is gone; there is nothing to restore` };
+      }
       if (!isProbeDoctorRule(current)) {
         return {
           status: fix.status,
           reason: `rule ${ruleName} is not probe-doctor's any more; left untouched`,
         };
       }
+      if (!sameRuleContent(current, written)) {
+        return {
+          status: fix.status,
+          reason: `rule ${ruleName} changed since this run wrote it (another run may rely on it); left as it is`,
+        };
+      }
       const target = `${fix.target}/securityRules/${ruleName}`;
       const base = {
         runId: ctx.runId,
         loadBalancerId: ctx.loadBalancerId,
-        action: 'delete-rule' as const,
+        action: created ? ('delete-rule' as const) : ('update-rule' as const),
         target,
       };
       try {
-        await deps.audit?.({ ...base, phase: 'before', before: current });
+        await deps.audit({ ...base, phase: 'before', before: current, after: created ? null : previous });
       } catch (err) {
         return {
           status: fix.status,
           reason: `not rolled back: the audit record failed: ${ensureError(err).message}`,
         };
       }
-      await deps.nsgWriter.deleteSecurityRule(
-        fix.target,
-        ruleName,
-        current.etag ? { ifMatch: current.etag } : {},
-      );
-      await deps.audit?.({ ...base, phase: 'after', before: current, after: null }).catch(() => undefined);
-      return { status: 'rolled-back', reason: why };
+      const conditions = current.etag ? { ifMatch: current.etag } : {};
+      if (created) {
+        await deps.nsgWriter.deleteSecurityRule(fix.target, ruleName, conditions);
+      } else {
+        await deps.nsgWriter.createSecurityRule(
+          fix.target,
+          ruleName,
+          previous as SecurityRuleWrite,
+          conditions,
+        );
+      }
+      const done = created
+        ? `${why}, so it was removed (rollbackOnFailure)`
+        : `${why}, so the version from before this run was restored (rollbackOnFailure)`;
+      const note = await afterAudit(deps, {
+        ...base,
+        phase: 'after',
+        before: current,
+        after: created ? null : previous,
+      });
+      return { status: 'rolled-back', reason: note ? `${done}; ${note}` : done };
     }),
   );
   return {

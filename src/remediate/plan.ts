@@ -15,17 +15,24 @@ import {
   toSecurityRule,
   type AllowRuleDetail,
 } from './allowRule';
+import { guestFirewallFixability } from './guestFirewall';
 import { allowRuleDescription, allowRuleName } from './naming';
 import { choosePriority } from './priority';
 import { probesOf, recommendForBackend, recommendForLoadBalancer } from './recommend';
 
 /** What the policy says about fixes (from src/config.ts). */
 export interface FixPolicy {
-  /** VM-changing fixes that may be applied (start-vm, guest-firewall-allow). */
+  /** VM-changing fixes that may be applied (start-vm, guest-firewall-allow); off unless listed. */
   optInFixes: readonly FixKind[];
-  /** Fixes that wait for a person's approval first. */
+  /** Fixes that wait for a person's approval first: a gate on top of the opt-in, never a substitute. */
   approvalRequiredFor: readonly FixKind[];
 }
+
+/**
+ * Azure's reason code for a backend whose probe has started to succeed but has not yet met the
+ * healthy threshold: it is recovering on its own (or from an earlier fix), so nothing is written for it.
+ */
+export const APPROACHING_HEALTHY = 'Down_Probe_ApproachingHealthyThreshold';
 
 export interface PlanInput {
   mode: 'observe' | 'fix';
@@ -157,8 +164,8 @@ function adminFixes(topology: Topology, diagnosis: Diagnosis): Omit<PlannedFix, 
 }
 
 /**
- * An opt-in fix: planned when the policy opts into it or gates it behind approval (the approval is
- * the opt-in), else a recommendation with the same change for a person.
+ * An opt-in fix: planned only when the policy opts into it (approval, when required, is an extra gate
+ * applied later); else a recommendation with the same change for a person.
  */
 function optIn(
   input: PlanInput,
@@ -168,8 +175,7 @@ function optIn(
   change: string,
   backendKeys: string[],
 ): Omit<PlannedFix, 'needsApproval'> {
-  const { optInFixes, approvalRequiredFor } = input.policy;
-  if (optInFixes.includes(kind) || approvalRequiredFor.includes(kind)) {
+  if (input.policy.optInFixes.includes(kind)) {
     return { kind, target, status: 'planned', detail, backendKeys };
   }
   return {
@@ -209,13 +215,33 @@ function vmFixes(input: PlanInput): Omit<PlannedFix, 'needsApproval'>[] {
     for (const cause of causesOf(diagnosed, 'guest-firewall-blocks-probe')) {
       for (const probe of probesOf(topology, backend)) {
         const os = vm?.osType === 'Windows' ? 'windows' : 'linux';
+        const fixable = guestFirewallFixability(os, probe.port, cause.evidence ?? {});
+        const key = `fw|${idKey(vmId)}|${probe.port}`;
+        if (!fixable.ok) {
+          add(key, {
+            kind: 'recommendation',
+            target: vmId,
+            status: 'planned',
+            reason: `${fixable.change} on ${vm?.name ?? vmId}`,
+            detail: { causeId: 'guest-firewall-blocks-probe', vmId, os, port: probe.port },
+            backendKeys: [diagnosed.key],
+          });
+          continue;
+        }
         add(
-          `fw|${idKey(vmId)}|${probe.port}`,
+          key,
           optIn(
             input,
             'guest-firewall-allow',
             vmId,
-            { vmId, os, port: probe.port, tool: cause.evidence?.tool ?? null, source: '168.63.129.16' },
+            {
+              vmId,
+              os,
+              port: probe.port,
+              tool: cause.evidence?.tool ?? null,
+              source: '168.63.129.16',
+              ...(fixable.nft ? { nft: fixable.nft } : {}),
+            },
             `allow TCP from 168.63.129.16 to port ${probe.port} in the ${text(cause.evidence?.tool, 'guest')} firewall of ${vm?.name ?? vmId}`,
             [diagnosed.key],
           ),
@@ -224,6 +250,38 @@ function vmFixes(input: PlanInput): Omit<PlannedFix, 'needsApproval'>[] {
     }
   }
   return [...fixes.values()];
+}
+
+/** The write fix kind each cause would lead to. */
+const WRITE_KIND: Partial<Record<Cause['id'], Exclude<FixKind, 'recommendation'>>> = {
+  'nsg-blocks-probe': 'nsg-allow-probe',
+  'vm-not-running': 'start-vm',
+  'guest-firewall-blocks-probe': 'guest-firewall-allow',
+};
+
+/**
+ * A backend whose probe is approaching the healthy threshold: every write its causes would lead to is
+ * skipped with that reason, so a backend that is coming back is re-checked rather than changed.
+ */
+function recoveringFixes(diagnosed: DiagnosedBackend): Omit<PlannedFix, 'needsApproval'>[] {
+  const out = new Map<string, Omit<PlannedFix, 'needsApproval'>>();
+  for (const cause of diagnosed.causes) {
+    const kind = WRITE_KIND[cause.id];
+    if (!kind || out.has(kind)) continue;
+    const target = text(
+      kind === 'nsg-allow-probe' ? cause.evidence?.nsgId : undefined,
+      diagnosed.vmId ?? diagnosed.key,
+    );
+    out.set(kind, {
+      kind,
+      target,
+      status: 'skipped',
+      reason: `backend ${diagnosed.ipAddress ?? diagnosed.key} reports ${APPROACHING_HEALTHY}: its probe has started to succeed, so nothing is written; re-check it after the next probe interval before acting`,
+      detail: { healthReason: APPROACHING_HEALTHY, causeId: cause.id },
+      backendKeys: [diagnosed.key],
+    });
+  }
+  return [...out.values()];
 }
 
 function recommendations(input: PlanInput): Omit<PlannedFix, 'needsApproval'>[] {
@@ -262,10 +320,16 @@ function recommendations(input: PlanInput): Omit<PlannedFix, 'needsApproval'>[] 
  */
 export function planFixes(input: PlanInput): PlannedFix[] {
   const { topology, diagnosis, policy } = input;
+  const recovering = diagnosis.backends.filter((b) => b.healthReason === APPROACHING_HEALTHY);
+  const acting: PlanInput = {
+    ...input,
+    diagnosis: { ...diagnosis, backends: diagnosis.backends.filter((b) => !recovering.includes(b)) },
+  };
   const fixes = [
-    ...nsgGroups(topology, diagnosis).map((group) => nsgFix(input, group)),
-    ...adminFixes(topology, diagnosis),
-    ...vmFixes(input),
+    ...nsgGroups(topology, acting.diagnosis).map((group) => nsgFix(acting, group)),
+    ...adminFixes(topology, acting.diagnosis),
+    ...vmFixes(acting),
+    ...recovering.flatMap(recoveringFixes),
     ...recommendations(input),
   ];
   return fixes.map((fix) => ({

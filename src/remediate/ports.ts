@@ -35,15 +35,26 @@ export interface RemediationContext {
 
 export type AuditHook = (event: RemediationAuditEvent) => Promise<void>;
 
+/** Reads a VM's (or scale set VM's) current power state, e.g. `running`, `deallocated`, `starting`. */
+export type VmPowerStateReader = (vmId: string) => Promise<string>;
+
 /** What {@link applyFixes} and {@link rollbackFixes} use. */
 export interface ApplyDeps {
   nsgWriter: NsgRuleWriter;
   /** VM start (compute `beginStart`), for the opt-in start-vm fix. */
   vmWriter?: Pick<AzureWriter, 'startVm'>;
+  /**
+   * The VM's power state as the instance view says now (`running`, `deallocated`, ...), read before
+   * and after a start; without it the start-vm fix is skipped (src/azure/vmPowerState.ts adapts it).
+   */
+  vmPowerState?: VmPowerStateReader;
   /** Run Command, for the opt-in guest firewall fix. */
   runCommand?: AzureReader['runCommand'];
-  /** Called before (must succeed, or nothing is written) and after each change. */
-  audit?: AuditHook;
+  /**
+   * Called before (must succeed, or nothing is written) and after each change. Required: there is no
+   * unaudited write path. A failing after-record becomes the fix's reason.
+   */
+  audit: AuditHook;
   /** Backoff wait; tests pass one that does not sleep. Default: setTimeout. */
   sleep?: (ms: number) => Promise<void>;
   /**

@@ -16,6 +16,7 @@ import type { BackendHealth, RuleHealth } from '../model/health';
 import { idKey, sameId } from '../model/ids';
 import type { BackendInfo, Topology } from '../model/topology';
 import type { ValidateInput, ValidationResult } from '../workflow/contracts';
+import { APPROACHING_HEALTHY } from './plan';
 import { probesOf } from './recommend';
 
 export interface ValidateDeps {
@@ -28,15 +29,24 @@ export type { BackendValidation } from '../model/report';
 
 export interface DetailedValidationResult extends ValidationResult {
   backends: BackendValidation[];
+  recovering: string[];
+}
+
+/**
+ * Whether a health entry is this backend's. The IP configuration id decides when both sides know it:
+ * the same private address can belong to another backend (another virtual network, a reused address).
+ * The address is the fallback for entries or backends without an id (IP-based pools).
+ */
+function isHealthOf(h: BackendHealth, backend: BackendInfo): boolean {
+  if (h.ipConfigurationId !== undefined && backend.ipConfigurationId !== undefined) {
+    return sameId(h.ipConfigurationId, backend.ipConfigurationId);
+  }
+  if (h.ipConfigurationId !== undefined && sameId(h.ipConfigurationId, backend.key)) return true;
+  return h.ipAddress !== undefined && h.ipAddress === backend.ipAddress;
 }
 
 function healthOf(health: RuleHealth[], backend: BackendInfo): BackendHealth | undefined {
-  const all = health.flatMap((r) => r.backends);
-  const mine = all.filter(
-    (h) =>
-      sameId(h.ipConfigurationId, backend.ipConfigurationId ?? backend.key) ||
-      (h.ipAddress !== undefined && h.ipAddress === backend.ipAddress),
-  );
+  const mine = health.flatMap((r) => r.backends).filter((h) => isHealthOf(h, backend));
   // A backend in several rules is up only when every rule's probe says so.
   return mine.find((h) => h.state !== 'Up') ?? mine[0];
 }
@@ -163,9 +173,11 @@ export async function validateFixes(
     }
     backends.push(entry);
   }
+  const recovering = (b: BackendValidation) => b.health !== 'Up' && b.healthReason === APPROACHING_HEALTHY;
   return {
     health,
-    stillDown: backends.filter((b) => b.health !== 'Up').map((b) => b.backendKey),
+    stillDown: backends.filter((b) => b.health !== 'Up' && !recovering(b)).map((b) => b.backendKey),
+    recovering: backends.filter(recovering).map((b) => b.backendKey),
     backends,
   };
 }

@@ -20,6 +20,7 @@ import type {
   EscalateOutput,
   FinalizeReportInput,
   FixPlan,
+  HealthTopology,
   PlanFixesInput,
   PlannedFix,
   ReadProbeHealthInput,
@@ -49,7 +50,7 @@ export interface ActivityDeps {
   /** Called once when a run starts (its first activity): the audit trail's RunStarted. */
   started?(run: RunContext): void | Promise<void>;
   discover(loadBalancerId: string): Promise<Topology>;
-  readHealth(topology: Topology): Promise<RuleHealth[]>;
+  readHealth(topology: HealthTopology): Promise<RuleHealth[]>;
   /** May throw: the activity turns a throw into a failed Result. */
   checkBackend(input: CheckBackendInput): Promise<BackendEvidence>;
   diagnose(input: DiagnoseInput): Diagnosis | Promise<Diagnosis>;

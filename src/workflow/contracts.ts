@@ -85,9 +85,13 @@ export interface DiscoverTopologyInput {
 }
 export type DiscoverTopologyOutput = Topology;
 
+/** What reading probe health needs of the topology: the load balancer and its rules, not the backends. */
+export type HealthTopology = Pick<Topology, 'loadBalancer' | 'rules' | 'probes'>;
+
 export interface ReadProbeHealthInput {
   run: RunContext;
-  topology: Topology;
+  /** Only what the health reads need: history keeps a copy of every activity input. */
+  topology: HealthTopology;
 }
 export type ReadProbeHealthOutput = RuleHealth[];
 
@@ -215,7 +219,8 @@ export type EscalateOutput = NonNullable<Report['escalation']>;
 export interface FinalizeReportInput {
   run: RunContext;
   mode: 'observe' | 'fix';
-  topology: Topology;
+  /** Only what the report needs of the topology (history keeps a copy of every activity input). */
+  topology: Pick<Topology, 'loadBalancer' | 'problems'>;
   diagnosis: Diagnosis;
   fixes: FixReport[];
   /** Undefined when no validation ran (nothing was applied). */

@@ -99,7 +99,7 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
   report({ phase: 'reading-health', backendsTotal: topology.backends.length });
   const health = (yield context.df.callActivityWithRetry(ACTIVITY.readProbeHealth, readRetryOptions(), {
     run,
-    topology,
+    topology: { loadBalancer: topology.loadBalancer, rules: topology.rules, probes: topology.probes },
   } satisfies ReadProbeHealthInput)) as RuleHealth[];
   const failing = failingBackends(topology, health);
 
@@ -236,7 +236,7 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
   const result = (yield context.df.callActivity(ACTIVITY.finalizeReport, {
     run,
     mode: input.mode,
-    topology,
+    topology: { loadBalancer: topology.loadBalancer, problems: topology.problems },
     diagnosis,
     fixes,
     ...(validation ? { validation } : {}),

@@ -1,7 +1,10 @@
 import { diagnoseGuest } from '../../src/diagnose/guest';
 import type { GuestEvidence, ListeningSocket } from '../../src/model/evidence';
 import { fail, ok } from '../../src/model/result';
+import { parseInterfaces, parseRouteGet } from '../../src/guest/parse/routes';
+import { buildGuestScript } from '../../src/guest/scripts';
 import { guestEvidence } from '../helpers/evidenceBuilder';
+import { fixture } from '../guest/parse/fixtures';
 import type { ProbeSpec } from '../helpers/topologyBuilder';
 import { backendOf, webTopology } from '../helpers/topologyBuilder';
 
@@ -14,6 +17,15 @@ function run(guest: Partial<GuestEvidence>, probe: Partial<ProbeSpec> = {}) {
     rule: topology.rules[0]!,
     guest: ok(guestEvidence(guest)),
   });
+}
+
+function catchMessage(act: () => unknown): string {
+  try {
+    act();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected a throw');
 }
 
 const tcp = (address: string, port: number, process?: string): ListeningSocket => ({
@@ -347,6 +359,67 @@ describe('diagnoseGuest: route-diverts-probe', () => {
   });
 });
 
+describe('diagnoseGuest: secondary NIC with Linux policy routing (real ip output)', () => {
+  // Captured in a network namespace: eth0 10.0.0.4/24 with the default route, eth1 10.0.1.5/24; the
+  // "policy" capture adds `ip rule add from 10.0.1.5 table 101` and a default via eth1 in table 101.
+  function secondaryNicFromCapture(routeCapture: string) {
+    const topology = webTopology({ vmCount: 0 })
+      .vm({
+        name: 'vm-nva',
+        nics: [
+          { name: 'nic-nva-0', ip: '10.0.0.4' },
+          { name: 'nic-nva-1', ip: '10.0.1.5', pools: ['pool-web'] },
+        ],
+      })
+      .build();
+    return diagnoseGuest({
+      topology,
+      backend: backendOf(topology, 'nic-nva-1'),
+      probe: topology.probes[0]!,
+      rule: topology.rules[0]!,
+      guest: ok(
+        guestEvidence({
+          routes: parseRouteGet(fixture(`linux/${routeCapture}`)),
+          interfaces: parseInterfaces(fixture('linux/ip-o-4-addr__lo-eth0-eth1.txt')),
+        }),
+      ),
+    });
+  }
+
+  it('finds no cause when the from-lookup leaves by eth1, though the main table says eth0', () => {
+    // Act
+    const { causes } = secondaryNicFromCapture(
+      'ip-route-get-168.63.129.16-with-from__secondary-nic-policy-via-eth1.txt',
+    );
+
+    // Assess
+    expect(causes).toEqual([]);
+  });
+
+  it('blames the from-lookup that leaves by eth0 when no policy rule exists', () => {
+    // Act
+    const { causes } = secondaryNicFromCapture(
+      'ip-route-get-168.63.129.16-with-from__secondary-nic-no-policy-via-eth0.txt',
+    );
+
+    // Assess
+    expect(causes).toEqual([
+      {
+        id: 'route-diverts-probe',
+        summary:
+          'Probe probe-web reaches vm-nva (nic-nva-1, 10.0.1.5) on eth1, but the guest route 168.63.129.16 via 10.0.0.1 dev eth0 (looked up from 10.0.1.5, policy rules applied) sends the reply to 168.63.129.16 out of eth0, where Azure drops it.',
+        evidence: {
+          arrivesOn: 'eth1',
+          leavesBy: 'eth0',
+          route: { destination: '168.63.129.16', gateway: '10.0.0.1', device: 'eth0', from: '10.0.1.5' },
+          nicIp: '10.0.1.5',
+          primaryNic: false,
+        },
+      },
+    ]);
+  });
+});
+
 describe('diagnoseGuest: evidence quality', () => {
   it('turns a failed Run Command into a note, not a cause', () => {
     // Prepare
@@ -380,6 +453,44 @@ describe('diagnoseGuest: evidence quality', () => {
             code: 'Conflict',
             statusCode: 409,
             retryable: true,
+          },
+        },
+      ],
+    });
+  });
+
+  it('says an IPv6 backend was not checked, rather than that Run Command failed', () => {
+    // Prepare
+    const topology = webTopology({ vmCount: 0 })
+      .vm({ name: 'vm-v6', nics: [{ name: 'nic-v6', ip: 'fd00:db8:deca::4', pools: ['pool-web'] }] })
+      .build();
+    const message = catchMessage(() =>
+      buildGuestScript('linux', { protocol: 'Tcp', port: 80 }, 'fd00:db8:deca::4'),
+    );
+
+    // Act
+    const findings = diagnoseGuest({
+      topology,
+      backend: backendOf(topology, 'nic-v6'),
+      probe: topology.probes[0]!,
+      rule: topology.rules[0]!,
+      guest: fail({ message }),
+    });
+
+    // Assess
+    expect(findings).toEqual({
+      causes: [],
+      checked: [],
+      notes: [
+        {
+          id: 'guest-unchecked',
+          summary:
+            'The guest of vm-v6 (nic-v6, fd00:db8:deca::4) was not checked: IPv6 backend; the guest check covers IPv4 backends, whose probes come from 168.63.129.16.',
+          evidence: {
+            reason: 'ipv6-backend',
+            nicIp: 'fd00:db8:deca::4',
+            message:
+              'nicAddress is an IPv6 address ("fd00:db8:deca::4"): the guest check covers IPv4 backends only, whose probes come from 168.63.129.16',
           },
         },
       ],

@@ -97,7 +97,7 @@ describe('diagnoseNsg', () => {
       {
         id: 'nsg-blocks-probe',
         summary:
-          'NSG nsg-web (subnet) rule DenyAllInbound at priority 4000 denies TCP from AzureLoadBalancer (168.63.129.16) to vm-web-1 (vm-web-1-nic0, 10.0.0.4) port 80 before AllowAzureLoadBalancerInBound (65001).',
+          'NSG nsg-web (subnet) rule DenyAllInbound at priority 4000 denies TCP from AzureLoadBalancer (168.63.129.16) to vm-web-1 (vm-web-1-nic0, 10.0.0.4) port 80 before the default rules that admit the probe (AllowVnetInBound 65000, AllowAzureLoadBalancerInBound 65001).',
         evidence: {
           nsgId: ids.nsg('nsg-web'),
           ruleName: 'DenyAllInbound',
@@ -181,6 +181,90 @@ describe('diagnoseNsg', () => {
     expect(notes.map((n) => [n.id, n.evidence?.effectiveAllowed, n.evidence?.evaluatedAllowed])).toEqual([
       ['effective-nsg-disagrees', false, true],
     ]);
+  });
+
+  it.each<[string, EffectiveNsgAssociation[], string]>([
+    [
+      'an Azure Virtual Network Manager AlwaysAllow covering the probe (the NSGs are skipped)',
+      [
+        effectiveNsg('admin', [
+          effectiveRule({
+            name: 'AlwaysAllowLbProbe',
+            priority: 5,
+            access: 'AlwaysAllow',
+            protocol: 'Tcp',
+            sourceAddressPrefixes: ['168.63.129.16/32'],
+            destinationPortRanges: ['80-80'],
+            isAdminRule: true,
+          }),
+        ]),
+        effectiveNsg(
+          'subnet',
+          [effectiveRule({ name: 'securityRules/DenyAllInbound', priority: 4000, access: 'Deny' })],
+          ids.nsg('nsg-web'),
+        ),
+      ],
+      'The effective security rules of vm-web-1 (vm-web-1-nic0, 10.0.0.4) allow the probe to port 80, but the NSG resources deny it: security admin rule AlwaysAllowLbProbe always allows it; NSGs are not evaluated; no NSG cause is raised and nothing is written, since the platform lets the probe through.',
+    ],
+    [
+      'effective NSG rules that allow what the NSG resources deny',
+      [
+        effectiveNsg(
+          'subnet',
+          [
+            effectiveRule({ name: 'securityRules/AllowProbe', priority: 3990, protocol: 'Tcp' }),
+            effectiveRule({ name: 'securityRules/DenyAllInbound', priority: 4000, access: 'Deny' }),
+          ],
+          ids.nsg('nsg-web'),
+        ),
+      ],
+      'The effective security rules of vm-web-1 (vm-web-1-nic0, 10.0.0.4) allow the probe to port 80, but the NSG resources deny it: the effective rules allow what the NSG evaluation denies; no NSG cause is raised and nothing is written, since the platform lets the probe through.',
+    ],
+  ])('raises no NSG cause when the platform allows the probe: %s', (_case, effective, summary) => {
+    // Prepare: the NSG resources hold a Deny All at 4000 on the subnet.
+    const builder = withNsgs([denyAll(4000)]);
+
+    // Act
+    const { causes, notes } = run(builder, ok(effective));
+
+    // Assess
+    expect(causes).toEqual([]);
+    expect(notes).toEqual([
+      {
+        id: 'effective-nsg-disagrees',
+        summary,
+        evidence: expect.objectContaining({
+          effectiveAllowed: true,
+          evaluatedAllowed: false,
+          evaluatedBlockedBy: {
+            nsgId: ids.nsg('nsg-web'),
+            level: 'subnet',
+            ruleName: 'DenyAllInbound',
+            priority: 4000,
+          },
+        }) as unknown,
+      },
+    ]);
+  });
+
+  it('still raises the NSG cause when the effective rules agree that it denies', () => {
+    // Prepare
+    const effective = [
+      effectiveNsg(
+        'subnet',
+        [effectiveRule({ name: 'securityRules/DenyAllInbound', priority: 4000, access: 'Deny' })],
+        ids.nsg('nsg-web'),
+      ),
+    ];
+
+    // Act
+    const { causes, notes } = run(withNsgs([denyAll(4000)]), ok(effective));
+
+    // Assess
+    expect(causes.map((c) => [c.id, c.evidence?.ruleName, c.evidence?.fixable])).toEqual([
+      ['nsg-blocks-probe', 'DenyAllInbound', true],
+    ]);
+    expect(notes).toEqual([]);
   });
 
   it('notes an effective-NSG read that failed, and says what it checked', () => {

@@ -99,10 +99,11 @@ function ordersDenyAll(name: string): ScenarioBuilder {
       priority: 1000,
       access: 'Allow',
       protocol: 'Tcp',
-      source: 'VirtualNetwork',
+      // CIDRs, not the VirtualNetwork tag: the tag would also cover 168.63.129.16 and admit the probe.
+      source: ['10.20.0.0/16', '10.0.0.0/16'],
       destination: '*',
       ports: ['8080'],
-      description: 'Orders API for clients in the hub and spoke VNets',
+      description: 'Orders API for clients in vnet-orders-prod and the hub VNet (10.0.0.0/16)',
     },
     {
       name: 'AllowSshFromBastion',
@@ -188,11 +189,13 @@ function ordersDenyAll(name: string): ScenarioBuilder {
 const ORDERS_TEXT =
   'Internal Standard load balancer lbi-orders-prod: frontend 10.20.1.100:80 -> backend 8080, HTTP probe GET /health on 8080. ' +
   'A security baseline added a custom DenyAllInbound-Baseline (priority 4000, * from *) to nsg-snet-app-a. ' +
-  "The subnet's allow rule admits 8080 from VirtualNetwork only, and the VirtualNetwork tag does not cover 168.63.129.16, " +
-  'so the probe falls through to the deny at 4000 before the default AllowAzureLoadBalancerInBound (65001) is reached. ' +
+  "The subnet's allow rule admits 8080 only from the client address ranges written as CIDRs (vnet-orders-prod 10.20.0.0/16 and " +
+  'the hub 10.0.0.0/16), which do not hold 168.63.129.16 (the VirtualNetwork service tag would: it includes the host virtual IP), ' +
+  'so the probe falls through to the deny at 4000 before the default rules (AllowVnetInBound 65000, AllowAzureLoadBalancerInBound 65001) are reached. ' +
   'vm-orders-01 and -02 (snet-app-a) are down with nsg-blocks-probe (subnet level, rule DenyAllInbound-Baseline, 4000); ' +
   'vm-orders-03 in snet-app-b (baseline not rolled out yet) is up and serves as the healthy peer. ' +
-  'The NIC NSGs (portal default, SSH only) allow the probe through the default rule. ' +
+  'The NIC NSGs (portal default, SSH only) allow the probe through the default rules. ' +
+  "vm-orders-03's validation ping to 8080 on the fixed backends comes from 10.20.2.0/24, inside the allowed client range. " +
   'The evaluated port must be the probe port 8080, not the frontend port 80. ' +
   'The safe fix is an Allow for AzureLoadBalancer on TCP 8080 at a free priority below 4000 in nsg-snet-app-a; with --fix the verdict becomes resolved. ' +
   'ARM quirks on purpose: back-references spell the resource group RG-ORDERS-PROD, and the NIC-based pool also lists its members in loadBalancerBackendAddresses.';
@@ -494,8 +497,10 @@ function udrHealthy(): ScenarioBuilder {
       'Forced tunnelling: rt-snet-web sends 0.0.0.0/0 to a firewall appliance (VirtualAppliance 10.10.100.4) and is ' +
         'associated with the backend subnet. It looks like it should break the probe, but 168.63.129.16 is a host-node ' +
         'virtual IP that user-defined routes do not apply to, and clients in the VNet reach the internal frontend over the ' +
-        'more specific VnetLocal route. All probes are up. Expected: verdict healthy, no causes; blaming the UDR would be a ' +
-        'false diagnosis.',
+        'more specific VnetLocal route. The UDR also widens the VirtualNetwork service tag: it includes the address prefixes ' +
+        'used on UDRs, so on this subnet VirtualNetwork covers 0.0.0.0/0 and the default AllowVnetInBound admits every source ' +
+        '(the effective rules list 0.0.0.0/0 in its expansion). All probes are up. Expected: verdict healthy, no causes; ' +
+        'blaming the UDR would be a false diagnosis.',
     )
     .vnet('vnet-web-prod', ['10.10.0.0/16'])
     .subnet('snet-web', '10.10.1.0/24', { nsg: 'nsg-snet-web', routeTable: 'rt-snet-web' })

@@ -1,8 +1,11 @@
+import { evaluateProbeInbound } from '../../src/diagnose/nsg/index';
+import type { Topology } from '../../src/model/topology';
 import { applyFixes, rollbackFixes } from '../../src/remediate/apply';
 import { KeyedLock } from '../../src/remediate/keyedLock';
 import { allowRuleName } from '../../src/remediate/naming';
 import { planFixes } from '../../src/remediate/plan';
-import type { ApplyDeps, RemediationAuditEvent } from '../../src/remediate/ports';
+import type { ApplyDeps, NsgRuleWriter, RemediationAuditEvent } from '../../src/remediate/ports';
+import { probesOf } from '../../src/remediate/recommend';
 import type { PlannedFix } from '../../src/workflow/contracts';
 import {
   discover,
@@ -12,6 +15,7 @@ import {
   startRemediationSandbox,
   type RemediationSandbox,
 } from './sandboxRun';
+import { ids, webTopology } from '../helpers/topologyBuilder';
 
 const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000';
 const ORDERS_LB = `${SUB}/resourceGroups/rg-orders-prod/providers/Microsoft.Network/loadBalancers/lbi-orders-prod`;
@@ -19,6 +23,7 @@ const WEB_LB = `${SUB}/resourceGroups/rg-shop-prod/providers/Microsoft.Network/l
 const API_LB = `${SUB}/resourceGroups/rg-shop-prod/providers/Microsoft.Network/loadBalancers/lbi-api`;
 const RUN = 'pd-run-1';
 const noSleep = () => Promise.resolve();
+const noAudit = () => Promise.resolve();
 
 async function planFor(s: RemediationSandbox, lbId: string) {
   const topology = await discover(s, lbId);
@@ -39,7 +44,7 @@ async function applyPlan(
   fixes?: PlannedFix[],
 ) {
   const plan = await planFor(s, lbId);
-  return applyFixes({ nsgWriter: s.writer, sleep: noSleep, ...deps }, fixes ?? plan.fixes, {
+  return applyFixes({ nsgWriter: s.writer, audit: noAudit, sleep: noSleep, ...deps }, fixes ?? plan.fixes, {
     runId: RUN,
     loadBalancerId: lbId,
     mode: 'fix',
@@ -130,7 +135,12 @@ describe('applyFixes against the sandbox (nsg-deny-all-blocks-probe)', () => {
 
       // Act
       const reports = await applyFixes(
-        { nsgWriter: s.writer, maxAttempts: 20, sleep: (ms) => Promise.resolve(void waits.push(ms)) },
+        {
+          nsgWriter: s.writer,
+          audit: noAudit,
+          maxAttempts: 20,
+          sleep: (ms) => Promise.resolve(void waits.push(ms)),
+        },
         fixes,
         { runId: RUN, loadBalancerId: ORDERS_LB, mode: 'fix', topology },
       );
@@ -155,12 +165,16 @@ describe('applyFixes against the sandbox (nsg-deny-all-blocks-probe)', () => {
     s.t.sandbox.setFaults({ throttleRate: 1, retryAfterSeconds: 0 });
 
     // Act
-    const reports = await applyFixes({ nsgWriter: s.writer, maxAttempts: 3, sleep: noSleep }, fixes, {
-      runId: RUN,
-      loadBalancerId: ORDERS_LB,
-      mode: 'fix',
-      topology,
-    });
+    const reports = await applyFixes(
+      { nsgWriter: s.writer, audit: noAudit, maxAttempts: 3, sleep: noSleep },
+      fixes,
+      {
+        runId: RUN,
+        loadBalancerId: ORDERS_LB,
+        mode: 'fix',
+        topology,
+      },
+    );
 
     // Assess
     expect(reports[0]!.status).toBe('failed');
@@ -217,7 +231,7 @@ describe('applyFixes against the sandbox (nsg-deny-all-blocks-probe)', () => {
     const { fixes, topology } = await planFor(s, ORDERS_LB);
 
     // Act
-    const reports = await applyFixes({ nsgWriter: s.writer, sleep: noSleep }, fixes, {
+    const reports = await applyFixes({ nsgWriter: s.writer, audit: noAudit, sleep: noSleep }, fixes, {
       runId: RUN,
       loadBalancerId: ORDERS_LB,
       mode: 'observe',
@@ -240,12 +254,16 @@ describe('applyFixes against the sandbox (nsg-deny-all-blocks-probe)', () => {
     };
 
     // Act
-    const rolled = await rollbackFixes({ nsgWriter: s.writer, sleep: noSleep }, [...applied, foreign], {
-      runId: RUN,
-      loadBalancerId: ORDERS_LB,
-      stillDown: keys,
-      rollbackOnFailure: true,
-    });
+    const rolled = await rollbackFixes(
+      { nsgWriter: s.writer, audit: noAudit, sleep: noSleep },
+      [...applied, foreign],
+      {
+        runId: RUN,
+        loadBalancerId: ORDERS_LB,
+        stillDown: keys,
+        rollbackOnFailure: true,
+      },
+    );
 
     // Assess
     expect(rolled.map((r) => r.status)).toEqual(['rolled-back', 'applied']);
@@ -263,7 +281,7 @@ describe('applyFixes against the sandbox (nsg-deny-all-blocks-probe)', () => {
     const applied = await applyPlan(s, ORDERS_LB);
 
     // Act
-    const rolled = await rollbackFixes({ nsgWriter: s.writer, sleep: noSleep }, applied, {
+    const rolled = await rollbackFixes({ nsgWriter: s.writer, audit: noAudit, sleep: noSleep }, applied, {
       runId: RUN,
       loadBalancerId: ORDERS_LB,
       stillDown: applied[0]!.detail.backendKeys as string[],
@@ -302,13 +320,13 @@ describe('applyFixes: two load balancers sharing one NSG (shared-nsg-two-lbs)', 
 
       // Act
       const [webReports, apiReports] = await Promise.all([
-        applyFixes({ nsgWriter: s.writer, sleep: noSleep, ...webDeps }, web.fixes, {
+        applyFixes({ nsgWriter: s.writer, audit: noAudit, sleep: noSleep, ...webDeps }, web.fixes, {
           runId: RUN,
           loadBalancerId: WEB_LB,
           mode: 'fix',
           topology: web.topology,
         }),
-        applyFixes({ nsgWriter: s.writer, sleep: noSleep, ...apiDeps }, api.fixes, {
+        applyFixes({ nsgWriter: s.writer, audit: noAudit, sleep: noSleep, ...apiDeps }, api.fixes, {
           runId: RUN,
           loadBalancerId: API_LB,
           mode: 'fix',
@@ -327,4 +345,283 @@ describe('applyFixes: two load balancers sharing one NSG (shared-nsg-two-lbs)', 
       for (const [ruleName, rule] of Object.entries(before)) expect(after[ruleName]).toEqual(rule);
     },
   );
+});
+
+describe('applyFixes: a second run and rollbacks on one rule (shared-nsg-two-lbs, lbi-web)', () => {
+  let s: RemediationSandbox;
+  beforeEach(async () => {
+    s = await startRemediationSandbox(await loadScenario('shared-nsg-two-lbs'));
+  });
+  afterEach(() => s.stop());
+
+  const ctx = (topology: Topology) => ({
+    runId: RUN,
+    loadBalancerId: WEB_LB,
+    mode: 'fix' as const,
+    topology,
+  });
+
+  /** Plans as a run that sees only the backends at `indexes` down (the others already fixed or healthy). */
+  async function runFor(indexes: number[], audit: ApplyDeps['audit'] = noAudit) {
+    const topology = await discover(s, WEB_LB);
+    const full = nsgDiagnosis(topology);
+    const diagnosis = {
+      ...full,
+      backends: full.backends.map((b, i) => (indexes.includes(i) ? b : { ...b, causes: [] })),
+    };
+    const fixes = planFixes({
+      mode: 'fix',
+      topology,
+      diagnosis,
+      policy: { optInFixes: [], approvalRequiredFor: [] },
+      runId: RUN,
+    });
+    const reports = await applyFixes({ nsgWriter: s.writer, sleep: noSleep, audit }, fixes, ctx(topology));
+    return { topology, reports };
+  }
+
+  const ruleName = () => allowRuleName(WEB_LB, 80);
+
+  it('widens our rule to the union on a second run, so backends an earlier run fixed stay allowed', async () => {
+    // Prepare: run 1 fixes web-0 only.
+    await runFor([0]);
+
+    // Act: run 2 sees only web-1 down.
+    const { reports } = await runFor([1]);
+
+    // Assess
+    const after = await rulesOf(s, 'rg-shop-prod', 'nsg-snet-shared');
+    const rule = after[ruleName()]!;
+    expect(reports.map((r) => [r.status, r.detail.written, r.detail.created])).toEqual([
+      ['applied', true, false],
+    ]);
+    expect([...(rule.destinationAddressPrefixes ?? [])].sort()).toEqual(
+      (reports[0]!.detail.destinationAddressPrefixes as string[]).slice().sort(),
+    );
+    expect(rule.destinationAddressPrefixes).toHaveLength(2);
+    const fresh = await discover(s, WEB_LB);
+    for (const backend of fresh.backends) {
+      expect(evaluateProbeInbound(fresh, backend, probesOf(fresh, backend)[0]!).allowed).toBe(true);
+    }
+  });
+
+  it('keeps a rule this run created when one of its backends came back', async () => {
+    // Prepare
+    const { reports } = await runFor([0, 1]);
+    const keys = reports[0]!.detail.backendKeys as string[];
+
+    // Act
+    const rolled = await rollbackFixes({ nsgWriter: s.writer, sleep: noSleep, audit: noAudit }, reports, {
+      runId: RUN,
+      loadBalancerId: WEB_LB,
+      stillDown: keys.slice(0, 1),
+      rollbackOnFailure: true,
+    });
+
+    // Assess
+    expect(rolled).toEqual(reports);
+    expect(Object.keys(await rulesOf(s, 'rg-shop-prod', 'nsg-snet-shared'))).toContain(ruleName());
+  });
+
+  it('restores the version from before the run, never deletes, when this run only widened the rule', async () => {
+    // Prepare
+    await runFor([0]);
+    const before = (await rulesOf(s, 'rg-shop-prod', 'nsg-snet-shared'))[ruleName()]!;
+    const audit: RemediationAuditEvent[] = [];
+    const { reports } = await runFor([1]);
+
+    // Act
+    const rolled = await rollbackFixes(
+      { nsgWriter: s.writer, sleep: noSleep, audit: (e) => Promise.resolve(void audit.push(e)) },
+      reports,
+      {
+        runId: RUN,
+        loadBalancerId: WEB_LB,
+        stillDown: reports[0]!.detail.backendKeys as string[],
+        rollbackOnFailure: true,
+      },
+    );
+
+    // Assess
+    const after = (await rulesOf(s, 'rg-shop-prod', 'nsg-snet-shared'))[ruleName()];
+    expect(rolled.map((r) => [r.status, r.reason])).toEqual([
+      [
+        'rolled-back',
+        'the rule did not bring 1 of 1 backend(s) back, so the version from before this run was restored (rollbackOnFailure)',
+      ],
+    ]);
+    expect(after?.destinationAddressPrefixes).toEqual(before.destinationAddressPrefixes);
+    expect(after?.priority).toBe(before.priority);
+    expect(audit.map((e) => [e.phase, e.action])).toEqual([
+      ['before', 'update-rule'],
+      ['after', 'update-rule'],
+    ]);
+    expect(s.t.sandbox.requestLog.filter((e) => e.method === 'DELETE')).toEqual([]);
+  });
+
+  it('reports a failed after-audit as the reason of the applied fix', async () => {
+    // Act
+    const { reports } = await runFor([0], (e) =>
+      e.phase === 'after' ? Promise.reject(new Error('sink down')) : Promise.resolve(),
+    );
+
+    // Assess
+    expect(reports.map((r) => [r.status, r.reason])).toEqual([
+      ['applied', 'written, but the after-audit failed: sink down'],
+    ]);
+  });
+
+  it('reports a malformed fix detail in one line naming the field, writing nothing', async () => {
+    // Prepare
+    const topology = await discover(s, WEB_LB);
+    const fixes = planFixes({
+      mode: 'fix',
+      topology,
+      diagnosis: nsgDiagnosis(topology),
+      policy: { optInFixes: [], approvalRequiredFor: [] },
+      runId: RUN,
+    });
+    const broken = { ...fixes[0]!, detail: { ...fixes[0]!.detail, priority: 'high' } };
+
+    // Act
+    const reports = await applyFixes(
+      { nsgWriter: s.writer, sleep: noSleep, audit: noAudit },
+      [broken],
+      ctx(topology),
+    );
+
+    // Assess
+    expect(reports.map((r) => [r.status, r.reason])).toEqual([
+      [
+        'failed',
+        'the fix detail is not a valid allow rule: priority: Invalid input: expected number, received string',
+      ],
+    ]);
+    expect(s.t.sandbox.requestLog.filter((e) => e.method === 'PUT')).toEqual([]);
+  });
+});
+
+const VM = ids.vm('vm-web-1');
+const fix: PlannedFix = {
+  kind: 'start-vm',
+  target: VM,
+  status: 'planned',
+  needsApproval: false,
+  detail: { vmId: VM, powerState: 'deallocated' },
+  backendKeys: [ids.ipConfig('vm-web-1-nic0')],
+};
+const unusedNsgWriter = {} as NsgRuleWriter;
+
+/** A VM whose power state reads come from `states` in order, and whose start is recorded. */
+function vmFake(states: string[], audit: ApplyDeps['audit'] = () => Promise.resolve()) {
+  const started: string[] = [];
+  const events: RemediationAuditEvent[] = [];
+  const deps: ApplyDeps = {
+    nsgWriter: unusedNsgWriter,
+    vmWriter: { startVm: (id) => Promise.resolve(void started.push(id)) },
+    vmPowerState: () => Promise.resolve(states.shift() ?? 'unknown'),
+    audit: (e) => {
+      events.push(e);
+      return audit(e);
+    },
+    sleep: () => Promise.resolve(),
+  };
+  return { deps, started, events };
+}
+
+const applyStart = (deps: ApplyDeps) =>
+  applyFixes(deps, [fix], {
+    runId: 'pd-run-1',
+    loadBalancerId: ids.lb(),
+    mode: 'fix',
+    topology: webTopology().build(),
+  });
+
+describe('applyFixes: start-vm reads the power state before and after', () => {
+  it('starts a deallocated VM, confirms it runs and audits both real states', async () => {
+    // Prepare
+    const { deps, started, events } = vmFake(['deallocated', 'running']);
+
+    // Act
+    const [report] = await applyStart(deps);
+
+    // Assess
+    expect(started).toEqual([VM]);
+    expect(report).toMatchObject({
+      status: 'applied',
+      detail: { started: true, powerStateBefore: 'deallocated', powerStateAfter: 'running' },
+    });
+    expect(events.map((e) => [e.phase, e.action])).toEqual([
+      ['before', 'start-vm'],
+      ['after', 'start-vm'],
+    ]);
+    expect(events[0]!.before).toMatchObject({ powerState: 'deallocated' });
+    expect(events[1]!.after).toMatchObject({ powerStateBefore: 'deallocated', powerStateAfter: 'running' });
+  });
+
+  it.each<[string, string, string]>([
+    ['already running', 'running', 'the VM is already running; nothing started'],
+    [
+      'changed since the plan',
+      'starting',
+      "the VM's power state changed since the plan (deallocated then, starting now); nothing started: re-check before acting",
+    ],
+  ])('skips a VM %s', async (_case, now, reason) => {
+    // Prepare
+    const { deps, started, events } = vmFake([now]);
+
+    // Act
+    const [report] = await applyStart(deps);
+
+    // Assess
+    expect(report).toMatchObject({ status: 'skipped', reason });
+    expect(started).toEqual([]);
+    expect(events).toEqual([]);
+  });
+
+  it('reports failed when the VM is not running after the start', async () => {
+    // Prepare
+    const { deps } = vmFake(['deallocated', 'stopped']);
+
+    // Act
+    const [report] = await applyStart(deps);
+
+    // Assess
+    expect(report).toMatchObject({
+      status: 'failed',
+      reason: "the start completed but the VM's power state is stopped, not running",
+    });
+  });
+
+  it('skips the start when the power state cannot be read', async () => {
+    // Prepare
+    const { deps, started } = vmFake([]);
+    delete deps.vmPowerState;
+
+    // Act
+    const [report] = await applyStart(deps);
+
+    // Assess
+    expect(report).toMatchObject({
+      status: 'skipped',
+      reason: "the VM's power state cannot be read, so it is not started; start the VM by hand",
+    });
+    expect(started).toEqual([]);
+  });
+
+  it('reports a failed after-audit as the reason, not swallowed', async () => {
+    // Prepare
+    const { deps } = vmFake(['deallocated', 'running'], (e) =>
+      e.phase === 'after' ? Promise.reject(new Error('sink down')) : Promise.resolve(),
+    );
+
+    // Act
+    const [report] = await applyStart(deps);
+
+    // Assess
+    expect(report).toMatchObject({
+      status: 'applied',
+      reason: 'applied, but the after-audit failed: sink down',
+    });
+  });
 });

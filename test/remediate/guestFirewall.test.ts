@@ -39,8 +39,106 @@ describe('buildGuestFirewallAllowScript', () => {
     const lines = buildGuestFirewallAllowScript('linux', 80, 'iptables').script.join('\n');
 
     // Assess
-    expect(lines).toContain('iptables -C INPUT -s "$PD_SOURCE" -p tcp --dport "$PD_PORT" -j ACCEPT');
+    expect(lines).toContain(
+      'iptables -C INPUT -s "$PD_SOURCE" -p tcp --dport "$PD_PORT" -m comment --comment probe-doctor -j ACCEPT',
+    );
     expect(lines.indexOf('iptables -C')).toBeLessThan(lines.indexOf('iptables -I'));
+  });
+
+  it.each<[string, 'linux' | 'windows', string | undefined, string]>([
+    ['iptables', 'linux', 'iptables', '-m comment --comment probe-doctor -j ACCEPT && echo result=added'],
+    ['ufw', 'linux', 'ufw', `comment 'probe-doctor' >/dev/null && echo result=added`],
+    ['nftables', 'linux', 'nftables', `accept comment '"probe-doctor"' && echo result=added`],
+    [
+      'Windows Firewall',
+      'windows',
+      undefined,
+      "-Description 'probe-doctor: allows the Azure Load Balancer health probe",
+    ],
+  ])('marks the rule it adds as probe-doctor: %s', (_case, os, tool, marker) => {
+    // Act
+    const text = buildGuestFirewallAllowScript(os, 80, tool, {
+      family: 'inet',
+      table: 'filter',
+      chain: 'input',
+    }).script.join('\n');
+
+    // Assess
+    expect(text).toContain(marker);
+  });
+
+  it('uses ufw allow when there is no numbered rule to insert before', () => {
+    // Act
+    const lines = buildGuestFirewallAllowScript('linux', 80, 'ufw').script;
+
+    // Assess
+    const insert = lines.findIndex((l) => l.includes('ufw insert 1'));
+    expect(lines[insert]).toContain(
+      'elif ufw status numbered | grep -q "^\\[ *1\\]"; then ufw insert 1 allow',
+    );
+    expect(lines[insert + 1]).toMatch(
+      /^ {4}else ufw allow proto tcp from "\$PD_SOURCE" to any port "\$PD_PORT"/,
+    );
+  });
+
+  it('makes the firewalld rule permanent first, then reloads (no runtime-only rule)', () => {
+    // Act
+    const text = buildGuestFirewallAllowScript('linux', 80, 'firewalld').script.join('\n');
+
+    // Assess
+    expect(text).toContain(
+      'else firewall-cmd --permanent --add-rich-rule="$RICH" >/dev/null && firewall-cmd --reload >/dev/null && echo result=added',
+    );
+    expect(text).not.toMatch(/firewall-cmd --add-rich-rule/);
+  });
+
+  it('writes to the nftables table and chain the verdict names, passed as quoted values', () => {
+    // Act
+    const script = buildGuestFirewallAllowScript('linux', 80, 'nftables', {
+      family: 'ip',
+      table: 'firewalld',
+      chain: 'filter_INPUT',
+    });
+
+    // Assess
+    expect(parseScriptVariables(script.script)).toMatchObject({
+      PD_NFT_FAMILY: 'ip',
+      PD_NFT_TABLE: 'firewalld',
+      PD_NFT_CHAIN: 'filter_INPUT',
+    });
+    expect(script.script.join('\n')).not.toContain('inet filter input');
+  });
+
+  it.each<[string, { family: 'ip' | 'inet'; table: string; chain: string } | undefined, string]>([
+    ['no chain', undefined, 'nftables needs the table and chain that drop the probe'],
+    [
+      'a chain name with shell text',
+      { family: 'inet', table: 'filter', chain: 'input; reboot' },
+      'nft.chain must be an nftables name, got "input; reboot"',
+    ],
+  ])('refuses nftables with %s', (_case, nft, message) => {
+    // Act
+    let error: unknown;
+    try {
+      buildGuestFirewallAllowScript('linux', 80, 'nftables', nft);
+    } catch (err) {
+      error = err;
+    }
+
+    // Assess
+    expect(isUnsafeScriptValueError(error)).toBe(true);
+    expect((error as Error).message).toBe(message);
+  });
+
+  it('in auto mode never picks iptables on a native nftables host', () => {
+    // Act
+    const lines = buildGuestFirewallAllowScript('linux', 80).script;
+
+    // Assess
+    const nativeNft = lines.findIndex((l) => l.includes('elif native_nft; then echo "result=unsupported"'));
+    const iptables = lines.findIndex((l) => l.includes('then PD_TOOL=iptables'));
+    expect(nativeNft).toBeGreaterThan(-1);
+    expect(nativeNft).toBeLessThan(iptables);
   });
 
   it('refuses a port that could not be a probe port', () => {
@@ -63,6 +161,7 @@ describe('parseGuestFirewallAllowOutput', () => {
     ['tool=iptables\nresult=added\n', 'added'],
     ['tool=ufw\r\nresult=present\r\n', 'present'],
     ['result=no-tool\n', 'no-tool'],
+    ['tool=auto\nresult=unsupported\n', 'unsupported'],
     ['iptables: Permission denied\n', undefined],
   ])('%j -> %s', (stdout, expected) => {
     expect(parseGuestFirewallAllowOutput(stdout)).toBe(expected);

@@ -273,7 +273,13 @@ describe('planFixes: opt-in fixes and recommendations', () => {
       'start-vm',
       true,
     ],
-    ['gated by approval only', { optInFixes: [], approvalRequiredFor: ['start-vm'] }, 'start-vm', true],
+    // Approval is a gate on top of the opt-in, never the opt-in itself (the shipped defaults).
+    [
+      'gated by approval only: a recommendation',
+      { optInFixes: [], approvalRequiredFor: ['start-vm', 'guest-firewall-allow'] },
+      'recommendation',
+      false,
+    ],
     ['neither: a recommendation', NO_OPT_IN, 'recommendation', false],
   ])('start-vm %s', (_case, policy, kind, needsApproval) => {
     // Act
@@ -468,5 +474,103 @@ describe('planFixes: opt-in fixes and recommendations', () => {
         backendKeys: [],
       },
     ]);
+  });
+});
+
+describe('planFixes: guest firewall fixes an added allow rule cannot make', () => {
+  const key = ids.ipConfig('vm-web-1-nic0');
+  const OPTED_IN: FixPolicy = { optInFixes: ['guest-firewall-allow'], approvalRequiredFor: [] };
+  const windows = () =>
+    webTopology({ vmCount: 0 }).vm({
+      name: 'vm-web-1',
+      osType: 'Windows',
+      nics: [{ ip: '10.0.0.4', pools: ['pool-web'] }],
+    });
+  const firewall = (evidence: Record<string, unknown>): Cause => ({
+    id: 'guest-firewall-blocks-probe',
+    summary: 'the guest firewall drops the probe',
+    evidence,
+  });
+
+  it.each<[string, () => TopologyBuilder, Record<string, unknown>, string, Record<string, unknown>]>([
+    [
+      'Windows: the profile default blocks',
+      windows,
+      { tool: 'windows-firewall', rule: 'Public DefaultInboundAction=Block' },
+      'guest-firewall-allow',
+      { os: 'windows', tool: 'windows-firewall' },
+    ],
+    [
+      'nftables: the input chain policy drops',
+      () => webTopology({ vmCount: 1 }),
+      {
+        tool: 'nftables',
+        rule: 'table inet filter chain input policy drop',
+        detail: 'input hook drops the probe',
+      },
+      'guest-firewall-allow',
+      { os: 'linux', tool: 'nftables', nft: { family: 'inet', table: 'filter', chain: 'input' } },
+    ],
+  ])('plans the allow rule: %s', (_case, builder, evidence, kind, detail) => {
+    // Act
+    const { fixes } = plan(builder(), { policy: OPTED_IN, extra: { [key]: [firewall(evidence)] } });
+
+    // Assess
+    expect(fixes).toHaveLength(1);
+    expect(fixes[0]).toMatchObject({ kind, status: 'planned', detail });
+  });
+
+  it.each<[string, () => TopologyBuilder, Record<string, unknown>, string]>([
+    [
+      'Windows: a Block rule wins over any Allow rule',
+      windows,
+      {
+        tool: 'windows-firewall',
+        rule: 'Block|Any|TCP|80|168.63.129.16|Block LB probe',
+        detail: 'a block rule wins over allow rules',
+      },
+      'a Windows Firewall block rule (Block|Any|TCP|80|168.63.129.16|Block LB probe) wins over any allow rule: disable it or narrow it so it no longer covers TCP from 168.63.129.16 to port 80 on vm-web-1',
+    ],
+    [
+      'nftables: a drop rule, so the table and chain are unknown',
+      () => webTopology({ vmCount: 1 }),
+      { tool: 'nftables', rule: 'ip saddr 168.63.129.16 drop', detail: 'input hook drops the probe' },
+      'the nftables rule "ip saddr 168.63.129.16 drop" drops the probe: add "ip saddr 168.63.129.16 tcp dport 80 accept" before it in the same chain, or remove it on vm-web-1',
+    ],
+  ])('recommends instead: %s', (_case, builder, evidence, reason) => {
+    // Act
+    const { fixes } = plan(builder(), { policy: OPTED_IN, extra: { [key]: [firewall(evidence)] } });
+
+    // Assess
+    expect(fixes).toHaveLength(1);
+    expect(fixes[0]).toMatchObject({ kind: 'recommendation', status: 'planned', needsApproval: false });
+    expect(fixes[0]!.reason).toBe(reason);
+  });
+});
+
+describe('planFixes: backends approaching the healthy threshold', () => {
+  it('writes nothing for a recovering backend and says why, but still fixes the others', () => {
+    // Prepare: both backends behind one Deny All; the first is already coming back.
+    const topology = subnetNsg([deny(4000)]).build();
+    const diagnosis = diagnose(topology);
+    const [first, second] = diagnosis.backends as [
+      Diagnosis['backends'][number],
+      Diagnosis['backends'][number],
+    ];
+    first.healthReason = 'Down_Probe_ApproachingHealthyThreshold';
+    first.ipAddress = '10.0.0.4';
+
+    // Act
+    const fixes = planFixes({ mode: 'fix', topology, diagnosis, policy: NO_OPT_IN, runId: RUN });
+
+    // Assess
+    expect(fixes.map((f) => [f.kind, f.status, f.backendKeys])).toEqual([
+      ['nsg-allow-probe', 'planned', [second.key]],
+      ['nsg-allow-probe', 'skipped', [first.key]],
+    ]);
+    expect(fixes[0]!.detail.destinationAddressPrefixes).toEqual(['10.0.0.5']);
+    expect(fixes[1]!.reason).toBe(
+      'backend 10.0.0.4 reports Down_Probe_ApproachingHealthyThreshold: its probe has started to succeed, so nothing is written; re-check it after the next probe interval before acting',
+    );
   });
 });

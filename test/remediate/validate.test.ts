@@ -1,4 +1,6 @@
 import { createSdkAzureReader } from '../../src/azure/reader';
+import type { BackendHealth, RuleHealth } from '../../src/model/health';
+import type { BackendInfo } from '../../src/model/topology';
 import { applyFixes } from '../../src/remediate/apply';
 import { planFixes } from '../../src/remediate/plan';
 import { validateFixes } from '../../src/remediate/validate';
@@ -9,7 +11,9 @@ import {
   startRemediationSandbox,
   type RemediationSandbox,
 } from './sandboxRun';
+import { ids, webTopology } from '../helpers/topologyBuilder';
 
+const noAudit = () => Promise.resolve();
 const LB =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-orders-prod/providers/Microsoft.Network/loadBalancers/lbi-orders-prod';
 
@@ -35,7 +39,7 @@ describe('validateFixes against the sandbox (nsg-deny-all-blocks-probe)', () => 
   it('resolves when the peer test and the per-rule health agree after the fix', async () => {
     // Prepare
     const { topology, fixes, keys } = await downKeys();
-    await applyFixes({ nsgWriter: s.writer, sleep: () => Promise.resolve() }, fixes, {
+    await applyFixes({ nsgWriter: s.writer, audit: noAudit, sleep: () => Promise.resolve() }, fixes, {
       runId: 'pd-run-1',
       loadBalancerId: LB,
       mode: 'fix',
@@ -87,7 +91,7 @@ describe('validateFixes against the sandbox (nsg-deny-all-blocks-probe)', () => 
   it('chooses another peer when Run Command answers 409 on the first', async () => {
     // Prepare
     const { topology, fixes, keys } = await downKeys();
-    await applyFixes({ nsgWriter: s.writer, sleep: () => Promise.resolve() }, fixes, {
+    await applyFixes({ nsgWriter: s.writer, audit: noAudit, sleep: () => Promise.resolve() }, fixes, {
       runId: 'pd-run-1',
       loadBalancerId: LB,
       mode: 'fix',
@@ -121,5 +125,73 @@ describe('validateFixes against the sandbox (nsg-deny-all-blocks-probe)', () => 
     expect(calls).toHaveLength(2);
     expect(calls[1]).not.toBe(calls[0]);
     expect(result.backends[0]).toMatchObject({ agree: true, tcp: { reachable: true, peerVmId: calls[1] } });
+  });
+});
+
+describe('validateFixes: how the re-read health is read', () => {
+  const topology = webTopology({ vmCount: 2 }).build();
+  const [one, two] = topology.backends as [BackendInfo, BackendInfo];
+  const run = { runId: 'pd-run-1', loadBalancerId: ids.lb(), mode: 'fix' as const, trigger: 'cli' as const };
+
+  /** A reader answering `backends` for every rule; no peer can run the TCP test. */
+  const readerWith = (backends: BackendHealth[]) => ({
+    getRuleHealth: (_lb: string, rule: string): Promise<RuleHealth> =>
+      Promise.resolve({ ruleId: ids.rule(rule), up: 0, down: 0, backends }),
+    runCommand: () => Promise.reject(new Error('no peer in this test')),
+  });
+  const health = (
+    ipConfigurationId: string | undefined,
+    ipAddress: string,
+    state: BackendHealth['state'],
+    reason?: string,
+  ): BackendHealth => ({
+    ruleId: ids.rule('rule-web'),
+    source: 'rule-health',
+    ipAddress,
+    ...(ipConfigurationId ? { ipConfigurationId } : {}),
+    state,
+    ...(reason ? { reason } : {}),
+  });
+
+  it('reports a backend approaching the healthy threshold as recovering, not still down', async () => {
+    // Prepare
+    const reader = readerWith([
+      health(one.ipConfigurationId, one.ipAddress!, 'Down', 'Down_Probe_ApproachingHealthyThreshold'),
+      health(two.ipConfigurationId, two.ipAddress!, 'Down', 'Down_Probe_TcpProbeTimeout'),
+    ]);
+
+    // Act
+    const result = await validateFixes({ reader }, { run, topology, backendKeys: [one.key, two.key] });
+
+    // Assess
+    expect(result.recovering).toEqual([one.key]);
+    expect(result.stillDown).toEqual([two.key]);
+  });
+
+  it('matches health by IP configuration id when both know it, not by a reused address', async () => {
+    // Prepare: another backend (another network) with backend one's address is down; one itself is up.
+    const reader = readerWith([
+      health(one.ipConfigurationId, one.ipAddress!, 'Up', 'Up_Probe_Success'),
+      health(ids.ipConfig('vm-other-nic0'), one.ipAddress!, 'Down', 'Down_Probe_TcpProbeTimeout'),
+      health(two.ipConfigurationId, two.ipAddress!, 'Up', 'Up_Probe_Success'),
+    ]);
+
+    // Act
+    const result = await validateFixes({ reader }, { run, topology, backendKeys: [one.key] });
+
+    // Assess
+    expect(result.stillDown).toEqual([]);
+    expect(result.backends.map((b) => [b.health, b.healthReason])).toEqual([['Up', 'Up_Probe_Success']]);
+  });
+
+  it('falls back to the address when the health entry has no IP configuration id', async () => {
+    // Prepare
+    const reader = readerWith([health(undefined, one.ipAddress!, 'Down', 'Down_Probe_TcpProbeTimeout')]);
+
+    // Act
+    const result = await validateFixes({ reader }, { run, topology, backendKeys: [one.key] });
+
+    // Assess
+    expect(result.stillDown).toEqual([one.key]);
   });
 });

@@ -153,6 +153,12 @@ describe('shipped scenarios', () => {
         ['DenyAllInbound-Baseline', 'Deny', 4000],
       ],
     ],
+    [
+      // CIDR sources: the VirtualNetwork tag would cover 168.63.129.16 and let the probe through.
+      'nsg-deny-all-blocks-probe',
+      (d) => subnetNsgRules(d, 'nsg-snet-app-a')[0]!.properties.sourceAddressPrefixes,
+      ['10.20.0.0/16', '10.0.0.0/16'],
+    ],
     ['nsg-deny-all-blocks-probe', (d) => [probeOf(d).port, lbOf(d).properties.loadBalancingRules[0].properties.frontendPort], [8080, 80]],
     ['wrong-port-listener', (d) => guestsWhere(d, (g) => !g.listening.some((l: Json) => l.port === 80)), ['web-1']],
     ['vm-stopped', (d) => guestsWhere(d, (g) => g.powerState !== 'running'), ['web-2']],

@@ -1,5 +1,6 @@
 import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { handleApproval } from '../../src/triggers/approval';
+import type { TriggerAuditEvent } from '../../src/triggers/client';
 import { instanceIdFor } from '../../src/triggers/instanceId';
 import { handleManualStart } from '../../src/triggers/manualStart';
 import { FakeClient } from './fakeClient';

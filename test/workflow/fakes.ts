@@ -117,9 +117,10 @@ export function fakeWorld(options: FakeOptions): FakeWorld {
       return Promise.resolve([
         {
           ruleId: t.rules[0]?.id ?? '',
-          up: t.backends.length - down.size,
+          up: topology.backends.length - down.size,
           down: down.size,
-          backends: t.backends.map((b) => ({
+          // The activity gets only the load balancer and rules; the backends are the discovered ones.
+          backends: topology.backends.map((b) => ({
             ruleId: t.rules[0]?.id ?? '',
             source: 'rule-health' as const,
             ipConfigurationId: b.key,

@@ -9,6 +9,7 @@ import { matchPortRange } from './ports';
 import { matchPrefix } from './prefix';
 import { protocolMatches } from './evaluate';
 import type { Packet, ProbePathVerdict, TagContext } from './types';
+import { tagContext } from './virtualNetworkTag';
 
 /** The outcome of a cross-check. */
 export interface EffectiveCrossCheck {
@@ -48,12 +49,13 @@ function firstMatch(
 /**
  * Evaluates the effective rules for the verdict's packet with the same semantics as the evaluator
  * and says whether both agree. Effective rules carry no source port ranges in the model, so source
- * ports are not compared. `tags` is only needed for prefixes the API left unexpanded.
+ * ports are not compared. `tags` is only needed for prefixes the API left unexpanded; without it
+ * `VirtualNetwork` still covers the host's virtual IPs, as it always does.
  */
 export function crossCheckEffective(
   verdict: ProbePathVerdict,
   effective: EffectiveNsgAssociation[],
-  tags: TagContext = { virtualNetworkPrefixes: [] },
+  tags: TagContext = tagContext([]),
 ): EffectiveCrossCheck {
   const packet = verdict.packet;
   const adminRules = effective.flatMap((a) =>

@@ -13,3 +13,4 @@ export {
   type PathStep,
 } from './path';
 export { crossCheckEffective, type EffectiveCrossCheck } from './effective';
+export { HOST_VIRTUAL_IP_PREFIXES, tagContext, virtualNetworkTagPrefixes } from './virtualNetworkTag';

@@ -7,6 +7,7 @@ import type { BackendInfo, NsgInfo, ProbeInfo, Topology } from '../../model/topo
 import { AZURE_LOAD_BALANCER_IP } from './defaults';
 import { evaluateNsg } from './evaluate';
 import type { FlowVerdict, NsgDecision, Packet, ProbePathVerdict, TagContext } from './types';
+import { tagContext } from './virtualNetworkTag';
 
 /** The source port the probe is modelled with: an ephemeral port, so a rule limited to source port 80 does not match. */
 export const PROBE_SOURCE_PORT = 49152;
@@ -39,16 +40,23 @@ export function evaluatePath(
   return verdict;
 }
 
-/** The address spaces `VirtualNetwork` covers for a backend: its VNet's (peerings are not in the topology). */
+/**
+ * What `VirtualNetwork` covers for a backend (see virtualNetworkTag.ts for Microsoft's definition):
+ * its VNet's address space, the host's virtual IPs (168.63.129.16, 169.254.169.254) and the address
+ * prefixes of the UDRs in its subnet's route table. Peerings are not in the topology.
+ */
 export function vnetTags(
   topology: Topology,
   backend: Pick<BackendInfo, 'subnetId' | 'virtualNetworkId'>,
 ): TagContext {
-  const vnetId =
-    backend.virtualNetworkId ??
-    (backend.subnetId ? topology.subnets[idKey(backend.subnetId)]?.virtualNetworkId : undefined);
+  const subnet = backend.subnetId ? topology.subnets[idKey(backend.subnetId)] : undefined;
+  const vnetId = backend.virtualNetworkId ?? subnet?.virtualNetworkId;
   const vnet = vnetId ? topology.virtualNetworks[idKey(vnetId)] : undefined;
-  return { virtualNetworkPrefixes: vnet?.addressPrefixes ?? [] };
+  const table = subnet?.routeTableId ? topology.routeTables[idKey(subnet.routeTableId)] : undefined;
+  return tagContext(
+    vnet?.addressPrefixes ?? [],
+    (table?.routes ?? []).map((r) => r.addressPrefix),
+  );
 }
 
 function nsgAt(

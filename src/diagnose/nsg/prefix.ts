@@ -72,9 +72,10 @@ function inAny(ip: string, prefixes: readonly string[]): boolean {
 
 /**
  * `Internet`: Azure defines it as the address space outside the virtual network that the public
- * internet reaches. It holds neither the VNet's prefixes nor 168.63.129.16 (a rule denying `Internet`
- * does not block the probe), and not private ranges (the effective-rules API expands it to public
- * blocks only, e.g. 1.0.0.0/8, 2.0.0.0/7, 4.0.0.0/6, 32.0.0.0/3).
+ * internet reaches. It holds nothing `VirtualNetwork` covers (the VNet, the host's virtual IPs, the
+ * subnet's UDR prefixes: with a 0.0.0.0/0 UDR it is empty), never 168.63.129.16 (a rule denying
+ * `Internet` does not block the probe), and not private ranges (the effective-rules API expands it to
+ * public blocks only, e.g. 1.0.0.0/8, 2.0.0.0/7, 4.0.0.0/6, 32.0.0.0/3).
  */
 function inInternet(ip: string, tags: TagContext): boolean {
   const address = parseAddress(ip);

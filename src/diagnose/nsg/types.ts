@@ -19,9 +19,13 @@ export interface Packet {
   destinationAsgIds: string[];
 }
 
-/** What service tags expand to for this evaluation (VirtualNetwork depends on the VNet and peerings). */
+/** What service tags expand to for this evaluation (VirtualNetwork depends on the VNet, its UDRs and peerings). */
 export interface TagContext {
-  /** Address spaces that `VirtualNetwork` covers: the VNet's own and any peered or connected ones known. */
+  /**
+   * Prefixes that `VirtualNetwork` covers: the VNet's address space, the host's virtual IPs
+   * (168.63.129.16, 169.254.169.254), the subnet's UDR prefixes, and any peered or connected spaces
+   * known. Build it with `tagContext` (virtualNetworkTag.ts).
+   */
   virtualNetworkPrefixes: string[];
 }
 

@@ -4,7 +4,11 @@
  */
 import type { GuestInterface, GuestRoute } from '../../model/evidence';
 
-/** `ip route get X [from Y]` (Linux) and the script's `X via G src S dev D` line (Windows). */
+/**
+ * `ip route get X [from Y]` (Linux) and the script's `X via G src S dev D` line (Windows). The `from Y`
+ * form keeps Y as {@link GuestRoute.from}: it is the lookup policy routing applies to a reply sent from
+ * Y, and can differ from the plain lookup. Error lines (`RTNETLINK answers: ...`) yield no route.
+ */
 export function parseRouteGet(text: string): GuestRoute[] {
   const routes: GuestRoute[] = [];
   for (const line of text.split('\n')) {
@@ -16,12 +20,12 @@ export function parseRouteGet(text: string): GuestRoute[] {
     const m = /^(\d[\d.]*)\s/.exec(line);
     const dev = /\bdev (\S+)/.exec(line)?.[1];
     if (!m || dev === undefined) continue;
+    const route: GuestRoute = { destination: m[1] as string, device: dev };
     const via = /\bvia (\S+)/.exec(line)?.[1];
-    routes.push(
-      via === undefined
-        ? { destination: m[1] as string, device: dev }
-        : { destination: m[1] as string, gateway: via, device: dev },
-    );
+    if (via !== undefined) route.gateway = via;
+    const from = /^\S+ from (\S+)/.exec(line)?.[1];
+    if (from !== undefined) route.from = from;
+    routes.push(route);
   }
   return routes;
 }

@@ -7,7 +7,7 @@ import { validateIPv4, validatePort, validateScriptValues, type ScriptProbe } fr
 import { windowsGuestScript, windowsTcpTestScript } from './windows';
 
 export type { ScriptProbe } from './values';
-export { bashQuote, powershellQuote } from './values';
+export { bashQuote, IPv6AddressError, isIPv6AddressError, powershellQuote } from './values';
 
 export type GuestOs = 'linux' | 'windows';
 
@@ -22,7 +22,8 @@ const commandIdFor = (os: GuestOs): RunCommandScript['commandId'] =>
 
 /**
  * The guest check for one probe as seen from the NIC address it targets. Throws
- * `UnsafeScriptValueError` naming the parameter when a value could not be a real probe's.
+ * `UnsafeScriptValueError` naming the parameter when a value could not be a real probe's, and its
+ * subclass `IPv6AddressError` (parameter `nicAddress`) for an IPv6 backend, which the check does not cover.
  */
 export function buildGuestScript(os: GuestOs, probe: ScriptProbe, nicAddress: string): RunCommandScript {
   const values = validateScriptValues(probe, nicAddress);

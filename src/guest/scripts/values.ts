@@ -31,8 +31,34 @@ export function validatePort(value: unknown, parameter = 'port'): number {
   return value;
 }
 
-/** Throws unless `value` is a dotted-quad IPv4 address; returns it normalised (no leading zeros). */
+/**
+ * An IPv6 address where the guest scripts need IPv4. Not unsafe text, but the checks do not apply: they
+ * model the IPv4 probe from 168.63.129.16 (firewall rules for that source, the reply route to it), while
+ * IPv6 probes come from a link-local source. Callers branch on {@link isIPv6AddressError} to report the
+ * backend as not checked rather than as a failed Run Command.
+ */
+export class IPv6AddressError extends UnsafeScriptValueError {
+  constructor(
+    parameter: string,
+    readonly address: string,
+  ) {
+    super(
+      parameter,
+      `${parameter} is an IPv6 address (${JSON.stringify(address)}): the guest check covers IPv4 backends only, whose probes come from 168.63.129.16`,
+    );
+  }
+}
+
+export const isIPv6AddressError = (e: unknown): e is IPv6AddressError => e instanceof IPv6AddressError;
+
+/**
+ * Throws unless `value` is a dotted-quad IPv4 address; returns it normalised (no leading zeros). An IPv6
+ * address throws {@link IPv6AddressError}, anything else {@link UnsafeScriptValueError}.
+ */
 export function validateIPv4(value: unknown, parameter = 'nicAddress'): string {
+  if (typeof value === 'string' && ipaddr.IPv6.isValid(value)) {
+    throw new IPv6AddressError(parameter, value);
+  }
   if (typeof value !== 'string' || !ipaddr.IPv4.isValidFourPartDecimal(value)) {
     throw new UnsafeScriptValueError(
       parameter,

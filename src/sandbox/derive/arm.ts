@@ -209,7 +209,10 @@ export function primaryEndpointOfVm(state: SandboxState, vmId: string): Endpoint
   return ipConfig ? endpointOf(state, nic, ipConfig) : undefined;
 }
 
-/** The VNet address spaces `VirtualNetwork` covers for an endpoint. */
+/**
+ * The endpoint's VNet address space (the system VnetLocal routes). `VirtualNetwork` covers more than
+ * this (host IPs, UDR prefixes): see tags.ts.
+ */
 export function vnetPrefixes(endpoint: Pick<Endpoint, 'vnet'>): string[] {
   const space = props(endpoint.vnet).addressSpace as Raw | undefined;
   return Array.isArray(space?.addressPrefixes) ? (space.addressPrefixes as string[]) : [];

@@ -6,7 +6,8 @@ import { idKey } from '../../model/ids';
 import type { SecurityAdminRule } from '../scenario';
 import type { SandboxState } from '../state';
 import { adminRulesForVnet, vnetIdOf } from './adminRules';
-import { endpointOf, nsgOf, vnetPrefixes } from './arm';
+import { endpointOf, nsgOf } from './arm';
+import { endpointTags } from './tags';
 import { ipConfigurations, requireNicOfRunningVm } from './vmFacts';
 
 function portText(range: string): string {
@@ -14,7 +15,11 @@ function portText(range: string): string {
   return range.includes('-') ? range : `${range}-${range}`;
 }
 
-/** Tags expanded as the API does; `Internet` and Azure service tags are left as written. */
+/**
+ * Tags expanded as the API does; `Internet` and Azure service tags are left as written. `vnet` is what
+ * `VirtualNetwork` covers (tags.ts): the VNet's address space, 168.63.129.16/32, 169.254.169.254/32 and
+ * the subnet's UDR prefixes, as the effective-rules API lists them.
+ */
 function expand(prefix: string, vnet: string[]): string[] | undefined {
   const lower = prefix.toLowerCase();
   if (lower === 'virtualnetwork') return vnet;
@@ -123,7 +128,8 @@ export function effectiveNetworkSecurityGroups(
   const { nic } = requireNicOfRunningVm(state, nicId);
   const first = ipConfigurations(nic)[0];
   const endpoint = first ? endpointOf(state, nic, first) : undefined;
-  const vnet = endpoint ? vnetPrefixes(endpoint) : [];
+  // What the API lists for `VirtualNetwork`: the VNet's space, the host IPs and the subnet's UDR prefixes.
+  const vnet = endpoint ? endpointTags(state, endpoint).virtualNetworkPrefixes : [];
   const vnetId = endpoint ? vnetIdOf(endpoint) : undefined;
   const value: Record<string, unknown>[] = adminEntries(adminRulesForVnet(state, vnetId), vnet);
   const subnetNsg = nsgOf(state, endpoint?.subnet);

@@ -3,19 +3,9 @@ import { evaluatePath, type PathStep } from '../../diagnose/nsg/path';
 import type { Packet } from '../../diagnose/nsg/types';
 import { SandboxHttpError } from '../httpError';
 import type { SandboxState } from '../state';
-import {
-  allNics,
-  endpointOf,
-  list,
-  nsgOf,
-  props,
-  refId,
-  requireResource,
-  str,
-  vnetPrefixes,
-  type Endpoint,
-} from './arm';
+import { allNics, endpointOf, list, nsgOf, props, refId, requireResource, str, type Endpoint } from './arm';
 import { adminDecision, vnetIdOf } from './adminRules';
+import { endpointTags } from './tags';
 import { traceFlow } from './reachability';
 
 function field(body: unknown, name: string): unknown {
@@ -89,7 +79,7 @@ export function ipFlowVerify(
     sourceAsgIds: inbound ? [] : local.asgIds,
     destinationAsgIds: inbound ? local.asgIds : [],
   };
-  const tags = { virtualNetworkPrefixes: vnetPrefixes(local) };
+  const tags = endpointTags(state, local);
   const admin = adminDecision(state, vnetIdOf(local), packet, tags);
   if (admin?.access === 'Deny') return { access: 'Deny', ruleName: admin.name };
   if (admin?.access === 'AlwaysAllow') return { access: 'Allow', ruleName: admin.name };

@@ -18,7 +18,8 @@
  * - Stopped or deallocated VMs are not probed: the health API "returns empty values" for them, so the
  *   status is `probed: false` and ruleHealth leaves `state` and `reason` out.
  * - `hiddenProbeFailure` fails an otherwise healthy backend with the probe's timeout code.
- * UDRs are ignored: 168.63.129.16 is not subject to user-defined routes.
+ * UDRs do not divert the probe: 168.63.129.16 is not subject to user-defined routes. Their address
+ * prefixes do widen the `VirtualNetwork` tag (tags.ts), which the NSG evaluation sees.
  */
 import { AZURE_LOAD_BALANCER_IP } from '../../diagnose/nsg/defaults';
 import { evaluatePath, PROBE_SOURCE_PORT, type PathStep } from '../../diagnose/nsg/path';
@@ -26,7 +27,8 @@ import type { Packet, ProbePathVerdict } from '../../diagnose/nsg/types';
 import { guestSchema, type GuestState, type SecurityAdminRule } from '../scenario';
 import type { SandboxState } from '../state';
 import { findResource } from '../state';
-import { nsgOf, props, refId, str, vnetPrefixes, type Endpoint, type Raw } from './arm';
+import { nsgOf, props, refId, str, type Endpoint, type Raw } from './arm';
+import { endpointTags } from './tags';
 import { adminDecision, vnetIdOf } from './adminRules';
 import { guestAccepts } from './guest';
 import { lbRules, poolMembers, requireLoadBalancer, rulePoolIds, type PoolMember } from './lb';
@@ -77,7 +79,7 @@ const BLANK_GUEST: GuestState = guestSchema.parse({ os: 'linux' });
 
 /** The NSG path of a packet to an endpoint: subnet NSG, then NIC NSG. */
 export function inboundNsgVerdict(state: SandboxState, endpoint: Endpoint, packet: Packet): ProbePathVerdict {
-  const tags = { virtualNetworkPrefixes: vnetPrefixes(endpoint) };
+  const tags = endpointTags(state, endpoint);
   const steps: PathStep[] = [];
   const subnetNsg = nsgOf(state, endpoint.subnet);
   const nicNsg = nsgOf(state, endpoint.nic);
@@ -109,7 +111,7 @@ export function describeAdminRule(rule: SecurityAdminRule): string {
  * `Allow` goes on), then the subnet and NIC NSGs.
  */
 export function inboundVerdict(state: SandboxState, endpoint: Endpoint, packet: Packet): InboundVerdict {
-  const tags = { virtualNetworkPrefixes: vnetPrefixes(endpoint) };
+  const tags = endpointTags(state, endpoint);
   const admin = adminDecision(state, vnetIdOf(endpoint), packet, tags);
   if (admin?.access === 'Deny')
     return { allowed: false, admin, ruleName: admin.name, detail: `${describeAdminRule(admin)} denies it` };

@@ -12,6 +12,7 @@ import { endpointByIp, nsgOf, primaryEndpointOfVm, vnetPrefixes, type Endpoint }
 import { effectiveRouteTableFor } from './effectiveRoutes';
 import { adminDecision, vnetIdOf } from './adminRules';
 import { guestAccepts } from './guest';
+import { endpointTags } from './tags';
 import { describeAdminRule, inboundVerdict } from './probeModel';
 import { guestOf } from './vmFacts';
 
@@ -90,7 +91,7 @@ export function traceFlow(state: SandboxState, fromVmId: string, toIp: string, p
   };
   const target = endpointByIp(state, toIp);
   if (target) packet.destinationAsgIds = target.asgIds;
-  const tags = { virtualNetworkPrefixes: vnetPrefixes(source) };
+  const tags = endpointTags(state, source);
   const outAdmin = adminDecision(state, vnetIdOf(source), packet, tags);
   if (outAdmin?.access === 'Deny') {
     const reason = `${describeAdminRule(outAdmin)} denies outbound`;

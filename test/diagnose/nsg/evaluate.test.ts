@@ -1,9 +1,17 @@
 import { evaluateNsg } from '../../../src/diagnose/nsg/evaluate';
 import type { Packet, TagContext } from '../../../src/diagnose/nsg/types';
+import { tagContext } from '../../../src/diagnose/nsg/virtualNetworkTag';
 import type { SecurityRuleInfo } from '../../../src/model/topology';
 import { asgId, nsg, rule } from '../../helpers/nsgBuilder';
 
-const tags: TagContext = { virtualNetworkPrefixes: ['10.0.0.0/16'] };
+/** vnet 10.0.0.0/16 without UDRs: VirtualNetwork also covers the host IPs 168.63.129.16 and 169.254.169.254. */
+const tags: TagContext = tagContext(['10.0.0.0/16']);
+
+/** The same VNet with a 0.0.0.0/0 UDR on the subnet: VirtualNetwork covers every address. */
+const forcedTunnelTags: TagContext = tagContext(['10.0.0.0/16'], ['0.0.0.0/0']);
+
+/** With the probe inside VirtualNetwork, the default that admits it first is AllowVnetInBound (65000). */
+const DEFAULT_ALLOW = 'AllowVnetInBound';
 
 /** The probe as the NSG sees it: 168.63.129.16:49152 -> 10.0.0.4:8080 TCP. */
 const probe: Packet = {
@@ -22,9 +30,9 @@ const deny = (o: Partial<SecurityRuleInfo>) => rule({ name: 'deny', access: 'Den
 describe('evaluateNsg', () => {
   it.each<[string, SecurityRuleInfo[], string, 'Allow' | 'Deny']>([
     [
-      'no custom rules: the default AllowAzureLoadBalancerInBound',
+      'no custom rules: the default AllowVnetInBound (VirtualNetwork holds the host IP)',
       [],
-      'AllowAzureLoadBalancerInBound',
+      DEFAULT_ALLOW,
       'Allow',
     ],
     [
@@ -48,7 +56,7 @@ describe('evaluateNsg', () => {
     [
       'deny on another port does not match',
       [deny({ destinationPortRanges: ['80'] })],
-      'AllowAzureLoadBalancerInBound',
+      DEFAULT_ALLOW,
       'Allow',
     ],
     ['deny on the probe port', [deny({ destinationPortRanges: ['8080'] })], 'deny', 'Deny'],
@@ -67,7 +75,7 @@ describe('evaluateNsg', () => {
     [
       'deny on a range just below it',
       [deny({ destinationPortRanges: ['8000-8079'] })],
-      'AllowAzureLoadBalancerInBound',
+      DEFAULT_ALLOW,
       'Allow',
     ],
     [
@@ -79,7 +87,7 @@ describe('evaluateNsg', () => {
     [
       'deny limited to source port 80 does not catch the ephemeral source',
       [deny({ sourcePortRanges: ['80'] })],
-      'AllowAzureLoadBalancerInBound',
+      DEFAULT_ALLOW,
       'Allow',
     ],
     ['deny from AzureLoadBalancer', [deny({ sourceAddressPrefixes: ['AzureLoadBalancer'] })], 'deny', 'Deny'],
@@ -92,14 +100,32 @@ describe('evaluateNsg', () => {
     [
       'deny from Internet does not catch 168.63.129.16',
       [deny({ sourceAddressPrefixes: ['Internet'] })],
-      'AllowAzureLoadBalancerInBound',
+      DEFAULT_ALLOW,
       'Allow',
     ],
     [
-      'deny from VirtualNetwork does not catch 168.63.129.16',
+      'deny from VirtualNetwork catches 168.63.129.16 (the host virtual IP is in the tag)',
       [deny({ sourceAddressPrefixes: ['VirtualNetwork'] })],
-      'AllowAzureLoadBalancerInBound',
+      'deny',
+      'Deny',
+    ],
+    [
+      'allow from VirtualNetwork above a Deny All lets the probe through',
+      [
+        rule({ name: 'AllowFromVnet', priority: 1000, sourceAddressPrefixes: ['VirtualNetwork'] }),
+        deny({ name: 'DenyAll', priority: 4000, protocol: '*' }),
+      ],
+      'AllowFromVnet',
       'Allow',
+    ],
+    [
+      'allow from the VNet CIDR above a Deny All does not: the CIDR lacks the host IP',
+      [
+        rule({ name: 'AllowFromVnetCidr', priority: 1000, sourceAddressPrefixes: ['10.0.0.0/16'] }),
+        deny({ name: 'DenyAll', priority: 4000, protocol: '*' }),
+      ],
+      'DenyAll',
+      'Deny',
     ],
     ['deny from Any', [deny({ sourceAddressPrefixes: ['Any'] })], 'deny', 'Deny'],
     ['deny from 168.63.129.16/32', [deny({ sourceAddressPrefixes: ['168.63.129.16/32'] })], 'deny', 'Deny'],
@@ -116,28 +142,23 @@ describe('evaluateNsg', () => {
       'deny',
       'Deny',
     ],
-    [
-      'deny from 10.0.0.0/8 only',
-      [deny({ sourceAddressPrefixes: ['10.0.0.0/8'] })],
-      'AllowAzureLoadBalancerInBound',
-      'Allow',
-    ],
+    ['deny from 10.0.0.0/8 only', [deny({ sourceAddressPrefixes: ['10.0.0.0/8'] })], DEFAULT_ALLOW, 'Allow'],
     [
       'deny from an IPv6 prefix never catches the IPv4 probe',
       [deny({ sourceAddressPrefixes: ['::/0'] })],
-      'AllowAzureLoadBalancerInBound',
+      DEFAULT_ALLOW,
       'Allow',
     ],
     [
       'deny from Storage.WestUS (a real regional tag) does not catch it',
       [deny({ sourceAddressPrefixes: ['Storage.WestUS'] })],
-      'AllowAzureLoadBalancerInBound',
+      DEFAULT_ALLOW,
       'Allow',
     ],
     [
       'deny from AzureLoadBalancer.WestEurope (not a tag) does not catch it',
       [deny({ sourceAddressPrefixes: ['AzureLoadBalancer.WestEurope'] })],
-      'AllowAzureLoadBalancerInBound',
+      DEFAULT_ALLOW,
       'Allow',
     ],
     ['deny to the backend address', [deny({ destinationAddressPrefixes: ['10.0.0.4'] })], 'deny', 'Deny'],
@@ -150,7 +171,7 @@ describe('evaluateNsg', () => {
     [
       'deny to another subnet',
       [deny({ destinationAddressPrefixes: ['10.0.1.0/24'] })],
-      'AllowAzureLoadBalancerInBound',
+      DEFAULT_ALLOW,
       'Allow',
     ],
     [
@@ -162,27 +183,22 @@ describe('evaluateNsg', () => {
     [
       'deny to another ASG',
       [deny({ destinationAddressPrefixes: [], destinationApplicationSecurityGroupIds: [asgId('db')] })],
-      'AllowAzureLoadBalancerInBound',
+      DEFAULT_ALLOW,
       'Allow',
     ],
     [
       'deny from an ASG (the probe has none)',
       [deny({ sourceAddressPrefixes: [], sourceApplicationSecurityGroupIds: [asgId('web')] })],
-      'AllowAzureLoadBalancerInBound',
+      DEFAULT_ALLOW,
       'Allow',
     ],
-    ['deny Udp does not catch TCP', [deny({ protocol: 'Udp' })], 'AllowAzureLoadBalancerInBound', 'Allow'],
-    ['deny Icmp does not catch TCP', [deny({ protocol: 'Icmp' })], 'AllowAzureLoadBalancerInBound', 'Allow'],
-    ['deny Esp never matches TCP', [deny({ protocol: 'Esp' })], 'AllowAzureLoadBalancerInBound', 'Allow'],
-    ['deny Ah never matches TCP', [deny({ protocol: 'Ah' })], 'AllowAzureLoadBalancerInBound', 'Allow'],
+    ['deny Udp does not catch TCP', [deny({ protocol: 'Udp' })], DEFAULT_ALLOW, 'Allow'],
+    ['deny Icmp does not catch TCP', [deny({ protocol: 'Icmp' })], DEFAULT_ALLOW, 'Allow'],
+    ['deny Esp never matches TCP', [deny({ protocol: 'Esp' })], DEFAULT_ALLOW, 'Allow'],
+    ['deny Ah never matches TCP', [deny({ protocol: 'Ah' })], DEFAULT_ALLOW, 'Allow'],
     ['deny tcp (case-insensitive)', [deny({ protocol: 'tcp' })], 'deny', 'Deny'],
     ['deny *', [deny({ protocol: '*' })], 'deny', 'Deny'],
-    [
-      'an outbound deny does not apply inbound',
-      [deny({ direction: 'Outbound' })],
-      'AllowAzureLoadBalancerInBound',
-      'Allow',
-    ],
+    ['an outbound deny does not apply inbound', [deny({ direction: 'Outbound' })], DEFAULT_ALLOW, 'Allow'],
   ])('%s', (_name, rules, ruleName, access) => {
     // Prepare
     const group = nsg('nsg-web', rules);
@@ -230,7 +246,7 @@ describe('evaluateNsg', () => {
     // Act
     const decision = evaluateNsg(group, probe, tags, 'subnet');
     // Assess
-    expect(decision.rule.name).toBe('AllowAzureLoadBalancerInBound');
+    expect(decision.rule.name).toBe(DEFAULT_ALLOW);
     expect(decision.warnings).toEqual([warning]);
   });
 
@@ -274,6 +290,45 @@ describe('evaluateNsg', () => {
     const decision = evaluateNsg(group, { ...probe, ...overrides }, tags, 'subnet');
     // Assess
     expect(decision).toMatchObject({ access, rule: { name: ruleName, isDefault: true } });
+  });
+
+  it.each<[string, TagContext, SecurityRuleInfo[], string, 'Allow' | 'Deny']>([
+    ['no UDR: an Internet source falls to DenyAllInBound', tags, [], 'DenyAllInBound', 'Deny'],
+    [
+      'a 0.0.0.0/0 UDR: VirtualNetwork covers the Internet source, AllowVnetInBound admits it',
+      forcedTunnelTags,
+      [],
+      'AllowVnetInBound',
+      'Allow',
+    ],
+    [
+      'no UDR: a deny from Internet catches 20.1.2.3',
+      tags,
+      [deny({ name: 'DenyInternet', sourceAddressPrefixes: ['Internet'] })],
+      'DenyInternet',
+      'Deny',
+    ],
+    [
+      'a 0.0.0.0/0 UDR: Internet no longer holds 20.1.2.3, a deny from it does not match',
+      forcedTunnelTags,
+      [deny({ name: 'DenyInternet', sourceAddressPrefixes: ['Internet'] })],
+      'AllowVnetInBound',
+      'Allow',
+    ],
+    [
+      'a 0.0.0.0/0 UDR: a deny from VirtualNetwork catches 20.1.2.3',
+      forcedTunnelTags,
+      [deny({ name: 'DenyVnet', sourceAddressPrefixes: ['VirtualNetwork'] })],
+      'DenyVnet',
+      'Deny',
+    ],
+  ])('UDR prefixes in VirtualNetwork, TCP from 20.1.2.3: %s', (_name, context, rules, ruleName, access) => {
+    // Prepare
+    const group = nsg('nsg-web', rules);
+    // Act
+    const decision = evaluateNsg(group, { ...probe, sourceIp: '20.1.2.3' }, context, 'subnet');
+    // Assess
+    expect(decision).toMatchObject({ access, rule: { name: ruleName } });
   });
 
   it('matches a peer by its source ASG', () => {

@@ -1,4 +1,6 @@
-import { evaluateFlow, evaluateProbeInbound } from '../../../src/diagnose/nsg/path';
+import { evaluateFlow, evaluateProbeInbound, vnetTags } from '../../../src/diagnose/nsg/path';
+import { idKey } from '../../../src/model/ids';
+import type { Topology } from '../../../src/model/topology';
 import { backendOf, ids, securityRule, TopologyBuilder, webTopology } from '../../helpers/topologyBuilder';
 
 const denyProbePort = (port: number) =>
@@ -11,7 +13,7 @@ const denyProbePort = (port: number) =>
   });
 
 describe('evaluateProbeInbound', () => {
-  it('allows the probe through NSGs with only default rules at both levels', () => {
+  it('allows the probe through NSGs with only default rules: AllowVnetInBound (65000) covers the host IP', () => {
     // Prepare
     const topology = webTopology().nsg('nsg-subnet').subnetNsg('snet-web', 'nsg-subnet').build();
     const backend = backendOf(topology, 'vm-web-1-nic0');
@@ -19,9 +21,7 @@ describe('evaluateProbeInbound', () => {
     const verdict = evaluateProbeInbound(topology, backend, topology.probes[0]!);
     // Assess
     expect(verdict.allowed).toBe(true);
-    expect(verdict.decisions.map((d) => [d.level, d.rule.name])).toEqual([
-      ['subnet', 'AllowAzureLoadBalancerInBound'],
-    ]);
+    expect(verdict.decisions.map((d) => [d.level, d.rule.name])).toEqual([['subnet', 'AllowVnetInBound']]);
     expect(verdict.packet).toMatchObject({
       sourceIp: '168.63.129.16',
       destinationIp: '10.0.0.4',
@@ -196,5 +196,92 @@ describe('evaluateFlow', () => {
     const verdict = evaluateFlow(topology, '10.0.0.5', backendOf(topology, 'vm1-nic0'), 80);
     // Assess
     expect(verdict.blockedBy).toMatchObject({ nsgName: 'nsg-peer', level: 'nic', rule: { name: 'NoOut' } });
+  });
+});
+
+/** Associates a route table holding these UDR prefixes with snet-web (the builder has no route tables). */
+function withUdrs(topology: Topology, prefixes: string[]): Topology {
+  const id = ids.subnet('snet-web').replace(/virtualNetworks\/.*$/, 'routeTables/rt-web');
+  topology.routeTables[idKey(id)] = {
+    id,
+    name: 'rt-web',
+    routes: prefixes.map((addressPrefix, i) => ({
+      name: `udr-${i}`,
+      addressPrefix,
+      nextHopType: 'VirtualAppliance',
+      nextHopIpAddress: '10.0.100.4',
+    })),
+  };
+  topology.subnets[idKey(ids.subnet('snet-web'))]!.routeTableId = id;
+  return topology;
+}
+
+describe('vnetTags', () => {
+  it.each<[string, string[], string[]]>([
+    [
+      'no route table: the VNet and the host virtual IPs',
+      [],
+      ['10.0.0.0/16', '168.63.129.16/32', '169.254.169.254/32'],
+    ],
+    [
+      'UDR prefixes follow, a service-tag prefix and a duplicate left out',
+      ['0.0.0.0/0', 'AppService', '10.0.0.0/16', '192.168.10.0/24'],
+      ['10.0.0.0/16', '168.63.129.16/32', '169.254.169.254/32', '0.0.0.0/0', '192.168.10.0/24'],
+    ],
+  ])('%s', (_name, udrs, expected) => {
+    // Prepare
+    const topology = withUdrs(webTopology().build(), udrs);
+    // Act
+    const tags = vnetTags(topology, backendOf(topology, 'vm-web-1-nic0'));
+    // Assess
+    expect(tags.virtualNetworkPrefixes).toEqual(expected);
+  });
+
+  it.each<[string, string[], boolean, string]>([
+    ['Internet from 20.1.2.3 without UDRs: the deny decides', [], false, 'DenyInternet'],
+    [
+      'a 0.0.0.0/0 UDR: VirtualNetwork covers 20.1.2.3, Internet does not',
+      ['0.0.0.0/0'],
+      true,
+      'AllowVnetInBound',
+    ],
+  ])('an Internet source with %s', (_name, udrs, allowed, ruleName) => {
+    // Prepare: a deny for Internet on 80, then the defaults; the flow comes from a public address.
+    const built = webTopology()
+      .nsg('nsg-subnet', [
+        securityRule({
+          name: 'DenyInternet',
+          priority: 3000,
+          access: 'Deny',
+          sourceAddressPrefixes: ['Internet'],
+        }),
+      ])
+      .subnetNsg('snet-web', 'nsg-subnet')
+      .build();
+    const topology = withUdrs(built, udrs);
+    // Act
+    const verdict = evaluateFlow(topology, '20.1.2.3', backendOf(topology, 'vm-web-1-nic0'), 80);
+    // Assess
+    expect(verdict.allowed).toBe(allowed);
+    expect(verdict.decisions.map((d) => d.rule.name)).toEqual([ruleName]);
+  });
+
+  it('a Deny from VirtualNetwork blocks the probe: the tag covers 168.63.129.16', () => {
+    // Prepare
+    const topology = webTopology()
+      .nsg('nsg-subnet', [
+        securityRule({
+          name: 'DenyVnetInBound',
+          priority: 1000,
+          access: 'Deny',
+          sourceAddressPrefixes: ['VirtualNetwork'],
+        }),
+      ])
+      .subnetNsg('snet-web', 'nsg-subnet')
+      .build();
+    // Act
+    const verdict = evaluateProbeInbound(topology, backendOf(topology, 'vm-web-1-nic0'), topology.probes[0]!);
+    // Assess
+    expect(verdict.blockedBy?.rule.name).toBe('DenyVnetInBound');
   });
 });

@@ -64,7 +64,41 @@ describe('routes, interfaces, tcp timestamps', () => {
       fixture('linux/ip-route-get-168.63.129.16-from__via-eth0.txt');
     expect(parseRouteGet(text)).toEqual([
       { destination: '168.63.129.16', gateway: '192.0.2.1', device: 'eth0' },
-      { destination: '168.63.129.16', gateway: '192.0.2.1', device: 'eth0' },
+      { destination: '168.63.129.16', gateway: '192.0.2.1', device: 'eth0', from: '192.0.2.2' },
+    ]);
+  });
+
+  it.each([
+    [
+      'secondary NIC, no policy rule: both lookups leave by eth0',
+      'linux/ip-route-get-168.63.129.16-with-from__secondary-nic-no-policy-via-eth0.txt',
+      [
+        { destination: '168.63.129.16', gateway: '10.0.0.1', device: 'eth0' },
+        { destination: '168.63.129.16', gateway: '10.0.0.1', device: 'eth0', from: '10.0.1.5' },
+      ],
+    ],
+    [
+      'secondary NIC, policy rule to table 101: the from lookup leaves by eth1',
+      'linux/ip-route-get-168.63.129.16-with-from__secondary-nic-policy-via-eth1.txt',
+      [
+        { destination: '168.63.129.16', gateway: '10.0.0.1', device: 'eth0' },
+        { destination: '168.63.129.16', gateway: '10.0.1.1', device: 'eth1', from: '10.0.1.5' },
+      ],
+    ],
+    [
+      'from an address the guest does not hold: RTNETLINK error, no route',
+      'linux/ip-route-get-168.63.129.16-from__address-not-on-guest-unreachable.txt',
+      [],
+    ],
+  ])('reads ip route get and its from form: %s', (_case, file, expected) => {
+    expect(parseRouteGet(fixture(file))).toEqual(expected);
+  });
+
+  it('reads ip -o -4 addr with two NICs', () => {
+    expect(parseInterfaces(fixture('linux/ip-o-4-addr__lo-eth0-eth1.txt'))).toEqual([
+      { name: 'lo', addresses: ['127.0.0.1'] },
+      { name: 'eth0', addresses: ['10.0.0.4'] },
+      { name: 'eth1', addresses: ['10.0.1.5'] },
     ]);
   });
 

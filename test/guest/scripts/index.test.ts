@@ -3,7 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnsafeScriptValueError } from '../../../src/errors';
-import { buildGuestScript, buildTcpTestScript, powershellQuote } from '../../../src/guest/scripts';
+import {
+  buildGuestScript,
+  buildTcpTestScript,
+  IPv6AddressError,
+  isIPv6AddressError,
+  powershellQuote,
+} from '../../../src/guest/scripts';
 
 const FIXTURES = join(__dirname, '../../fixtures/guest/linux');
 
@@ -29,6 +35,15 @@ function makeShims(outputs: Record<string, string>): { dir: string; argvLog: str
     );
   }
   return { dir, argvLog, marker };
+}
+
+function catchError(act: () => unknown): unknown {
+  try {
+    act();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
 }
 
 function runBash(script: string[], pathDir: string, cwd: string): string {
@@ -123,10 +138,51 @@ describe('buildGuestScript: value validation', () => {
 
   it.each([
     ['10.0.0.4; id', 'nicAddress must be an IPv4 address in dotted-quad form, got "10.0.0.4; id"'],
-    ['::1', 'nicAddress must be an IPv4 address in dotted-quad form, got "::1"'],
     ['10.0.4', 'nicAddress must be an IPv4 address in dotted-quad form, got "10.0.4"'],
   ])('rejects address %p', (address, message) => {
     expect(() => buildGuestScript('windows', { protocol: 'Tcp', port: 80 }, address)).toThrow(message);
+  });
+
+  it.each([
+    ['linux', 'fd00:db8:deca::4'],
+    ['windows', 'fd00:db8:deca::4'],
+    ['linux', '::ffff:10.0.0.4'],
+    ['linux', 'fe80::1%eth0'],
+  ] as const)('refuses the IPv6 NIC address on %s: %p', (os, address) => {
+    // Act
+    let caught: unknown;
+    try {
+      buildGuestScript(os, { protocol: 'Http', port: 80, requestPath: '/' }, address);
+    } catch (e) {
+      caught = e;
+    }
+
+    // Assess
+    expect(caught).toBeInstanceOf(IPv6AddressError);
+    expect(caught).toBeInstanceOf(UnsafeScriptValueError);
+    expect(isIPv6AddressError(caught)).toBe(true);
+    expect((caught as IPv6AddressError).parameter).toBe('nicAddress');
+    expect((caught as IPv6AddressError).address).toBe(address);
+    expect((caught as Error).message).toBe(
+      `nicAddress is an IPv6 address (${JSON.stringify(address)}): the guest check covers IPv4 backends only, whose probes come from 168.63.129.16`,
+    );
+  });
+
+  it('refuses an IPv6 peer target, naming targetIp', () => {
+    expect(() => buildTcpTestScript('linux', 'fd00::5', 80)).toThrow(
+      new IPv6AddressError('targetIp', 'fd00::5'),
+    );
+    expect(() => buildTcpTestScript('linux', 'fd00::5', 80)).toThrow(
+      'targetIp is an IPv6 address ("fd00::5"): the guest check covers IPv4 backends only, whose probes come from 168.63.129.16',
+    );
+  });
+
+  it('does not mistake a malformed IPv4 address for IPv6', () => {
+    expect(
+      isIPv6AddressError(
+        catchError(() => buildGuestScript('linux', { protocol: 'Tcp', port: 80 }, '10.0.0.4:80')),
+      ),
+    ).toBe(false);
   });
 
   it('names the parameter on the error', () => {
@@ -204,6 +260,24 @@ describe('linux guest script, run under bash with recording shims', () => {
     // Assess
     const [argv] = recordedArgv(shims.argvLog, 'curl');
     expect(argv).toEqual(expect.arrayContaining(['-k', '--url', 'https://10.0.0.5:443/']));
+    rmSync(shims.dir, { recursive: true, force: true });
+  });
+
+  it('asks the kernel for the reply route from the NIC address, as separate arguments', () => {
+    // Prepare
+    const shims = makeShims({
+      ip: 'ip-route-get-168.63.129.16-with-from__secondary-nic-policy-via-eth1.txt',
+    });
+    const { script } = buildGuestScript('linux', { protocol: 'Tcp', port: 80 }, '10.0.1.5');
+
+    // Act
+    const out = runBash(script, shims.dir, work);
+
+    // Assess
+    const ipCalls = recordedArgv(shims.argvLog, 'ip');
+    expect(ipCalls).toContainEqual(['route', 'get', '168.63.129.16']);
+    expect(ipCalls).toContainEqual(['route', 'get', '168.63.129.16', 'from', '10.0.1.5']);
+    expect(out).toContain('=== route ===\n168.63.129.16 via 10.0.0.1 dev eth0 src 10.0.0.4 uid 0 ');
     rmSync(shims.dir, { recursive: true, force: true });
   });
 

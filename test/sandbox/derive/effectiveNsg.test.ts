@@ -40,7 +40,41 @@ describe('effectiveNetworkSecurityGroups', () => {
       priority: 200,
       direction: 'Inbound',
     });
-    expect(rules[1]).toMatchObject({ protocol: 'All', expandedSourceAddressPrefix: ['10.0.0.0/16'] });
+    // VirtualNetwork lists the VNet's space and the host's virtual IPs, as Azure does.
+    expect(rules[1]).toMatchObject({
+      protocol: 'All',
+      expandedSourceAddressPrefix: ['10.0.0.0/16', '168.63.129.16/32', '169.254.169.254/32'],
+      expandedDestinationAddressPrefix: ['10.0.0.0/16', '168.63.129.16/32', '169.254.169.254/32'],
+    });
+  });
+
+  it('expands VirtualNetwork with the address prefixes of the subnet UDRs', () => {
+    // Prepare
+    const state = webState({
+      routes: [
+        { name: 'to-onprem', addressPrefix: '192.168.0.0/16', nextHopType: 'VirtualNetworkGateway' },
+        {
+          name: 'default-via-fw',
+          addressPrefix: '0.0.0.0/0',
+          nextHopType: 'VirtualAppliance',
+          nextHopIpAddress: '10.0.100.4',
+        },
+      ],
+    });
+    // Act
+    const { value } = effectiveNetworkSecurityGroups(state, armIds.nic('nic1'));
+    // Assess
+    const rules = value[0]!.effectiveSecurityRules as Record<string, unknown>[];
+    expect(rules.find((r) => r.name === 'defaultSecurityRules/AllowVnetInBound')).toMatchObject({
+      sourceAddressPrefix: 'VirtualNetwork',
+      expandedSourceAddressPrefix: [
+        '10.0.0.0/16',
+        '168.63.129.16/32',
+        '169.254.169.254/32',
+        '192.168.0.0/16',
+        '0.0.0.0/0',
+      ],
+    });
   });
 
   it('answers 400 when the VM is not running', () => {

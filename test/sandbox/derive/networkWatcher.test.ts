@@ -17,10 +17,25 @@ describe('ipFlowVerify', () => {
     [string, Parameters<typeof webState>[0], Record<string, unknown>, { access: string; ruleName: string }]
   >([
     [
-      'probe allowed by the default rule',
+      'probe allowed by the first default rule: VirtualNetwork holds the host IP 168.63.129.16',
       {},
       {},
-      { access: 'Allow', ruleName: 'defaultSecurityRules/AllowAzureLoadBalancerInBound' },
+      { access: 'Allow', ruleName: 'defaultSecurityRules/AllowVnetInBound' },
+    ],
+    [
+      'public source allowed by AllowVnetInBound when a 0.0.0.0/0 UDR is on the subnet',
+      {
+        routes: [
+          {
+            name: 'fw',
+            addressPrefix: '0.0.0.0/0',
+            nextHopType: 'VirtualAppliance',
+            nextHopIpAddress: '10.0.100.4',
+          },
+        ],
+      },
+      { remoteIPAddress: '20.1.2.3' },
+      { access: 'Allow', ruleName: 'defaultSecurityRules/AllowVnetInBound' },
     ],
     [
       'probe denied by a NIC rule',

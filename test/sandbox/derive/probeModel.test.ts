@@ -49,6 +49,38 @@ describe('probeStatuses', () => {
       { state: 'Down', reason: 'Down_Probe_TcpProbeTimeout', stage: 'nsg' },
     ],
     [
+      'an allow from VirtualNetwork above a Deny All lets the probe through (the tag holds 168.63.129.16)',
+      {},
+      {
+        subnetNsgRules: [
+          securityRule('AllowFromVnet', { priority: 1000, sourceAddressPrefix: 'VirtualNetwork' }),
+          securityRule('DenyAll', { access: 'Deny', priority: 4000 }),
+        ],
+      },
+      { state: 'Up', reason: 'Up_Probe_Success' },
+    ],
+    [
+      'an allow from the VNet CIDR above a Deny All does not',
+      {},
+      {
+        subnetNsgRules: [
+          securityRule('AllowFromVnetCidr', { priority: 1000, sourceAddressPrefix: '10.0.0.0/16' }),
+          securityRule('DenyAll', { access: 'Deny', priority: 4000 }),
+        ],
+      },
+      { state: 'Down', reason: 'Down_Probe_TcpProbeTimeout', stage: 'nsg' },
+    ],
+    [
+      'a deny from VirtualNetwork blocks the probe',
+      {},
+      {
+        nicNsgRules: [
+          securityRule('DenyVnet', { access: 'Deny', priority: 1000, sourceAddressPrefix: 'VirtualNetwork' }),
+        ],
+      },
+      { state: 'Down', reason: 'Down_Probe_TcpProbeTimeout', stage: 'nsg' },
+    ],
+    [
       'an NSG deny on the frontend port 80 does not touch the probe on 8080',
       {},
       {
