@@ -1,10 +1,14 @@
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { buildSupportTicket, severityFor, truncate, MAX_DESCRIPTION_LENGTH } from '../../src/escalate/ticket';
 import type { Diagnosis } from '../../src/workflow/contracts';
 import { ids, webTopology } from '../helpers/topologyBuilder';
 
 const EXAMPLE = JSON.parse(
-  readFileSync('/work/shared/arm-examples/Microsoft.Support/SupportTickets_Create.json', 'utf8'),
+  readFileSync(
+    join(__dirname, '..', 'fixtures', 'arm-examples', 'Microsoft.Support', 'SupportTickets_Create.json'),
+    'utf8',
+  ),
 ) as { parameters: { createSupportTicketParameters: { properties: Record<string, unknown> } } };
 const exampleProps = EXAMPLE.parameters.createSupportTicketParameters.properties;
 

@@ -15,7 +15,8 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/server';
 import { ids, miniScenario } from './miniScenario';
 import { shapeDiff } from './shape';
 
-const EXAMPLES = '/work/shared/arm-examples';
+// Microsoft's own x-ms-examples (unchanged copies; test/fixtures/arm-examples/SOURCES.md names each source).
+const EXAMPLES = join(__dirname, '..', 'fixtures', 'arm-examples');
 
 interface Example {
   parameters: Record<string, unknown>;
