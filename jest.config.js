@@ -7,4 +7,5 @@ module.exports = {
   // Integration tests start HTTPS servers on loopback; keep runs well inside CI's budget.
   testTimeout: 30000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/reporters/plainSummary.js'],
 };
