@@ -9,7 +9,7 @@ import { parseGuestOutput, parseRunCommandResult } from '../guest/parse';
 import { buildGuestScript } from '../guest/scripts';
 import type { GuestEvidence, VmHealthEvidence } from '../model/evidence';
 import type { BackendEvidence, CheckBackendInput } from '../workflow/contracts';
-import { KeyedLock } from './keyedLock';
+import { KeyedLock } from '../util/keyedLock';
 import { idKey } from '../model/ids';
 
 export interface EvidenceOptions {
@@ -39,6 +39,9 @@ export function createEvidenceGatherer(
   reader: AzureReader,
   options: EvidenceOptions = DEFAULT_EVIDENCE_OPTIONS,
 ): (input: CheckBackendInput) => Promise<BackendEvidence> {
+  // Azure runs one Run Command at a time per VM (a second gets 409), and a VM with two NICs in a pool
+  // is two backends checked in the same batch: serialising them here avoids the 409 rather than
+  // waiting it out. Across processes the 409 retry below is what remains.
   const vmLock = new KeyedLock();
   const sleep = options.sleep ?? realSleep;
 

@@ -1,29 +1,13 @@
 /**
- * An in-process async lock per key (one NSG): two orchestrations in one host never write the same NSG
- * at once. It does not reach across processes: there, the ETag conditions (If-None-Match / If-Match)
- * and the conflict retries keep writes correct, and a Durable Functions entity lock
- * (`context.df.lock`) around the apply activity is the production serializer.
+ * Writes to one NSG are serialised in-process: two orchestrations in one host never write the same
+ * NSG at once. Across processes (several Functions workers) nothing holds a lock: the ETag conditions
+ * (If-None-Match / If-Match), the priority re-choice on SecurityRuleConflict and the bounded retries
+ * on 409/412/429 keep the writes correct. A Durable Functions entity lock (`context.df.lock`) around
+ * the apply activity would serialise them outright; the orchestrator does not take one yet.
  */
-export class KeyedLock {
-  private readonly tails = new Map<string, Promise<void>>();
+import { KeyedLock } from '../util/keyedLock';
 
-  /** Runs `fn` after every earlier `run` with the same key has settled. */
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => mine);
-    this.tails.set(key, tail);
-    try {
-      await previous;
-      return await fn();
-    } finally {
-      release();
-      // Forget the key once nobody queued behind us, so the map does not grow without bound.
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
-}
+export { KeyedLock };
 
 /** The process-wide lock for NSG writes. */
 export const nsgWriteLock = new KeyedLock();
