@@ -1,5 +1,8 @@
 /** Fake dependencies and topologies for orchestration tests: plain data, no Azure. */
-import type { ActivityDeps, WorkflowAuditEvent } from '../../src/workflow/activities';
+import { createActivities, type ActivityDeps, type WorkflowAuditEvent } from '../../src/workflow/activities';
+import { LocalDurableHost } from '../../src/workflow/host/localDurableHost';
+import { ORCHESTRATOR_NAME } from '../../src/workflow/names';
+import { probeDoctorOrchestrator } from '../../src/workflow/orchestrator';
 import type { WorkflowPolicy } from '../../src/workflow/contracts';
 import type { FixKind } from '../../src/model/report';
 import type { BackendInfo, Topology } from '../../src/model/topology';
@@ -207,4 +210,15 @@ export function fakeWorld(options: FakeOptions): FakeWorld {
     },
   };
   return { deps, audit, calls, maxConcurrentChecks: () => maxInFlight, applied: () => fixed };
+}
+
+/** A local durable host running the real orchestrator over the fake world's activities. */
+export function fakeHost(options: FakeOptions, clock: Date = new Date('2026-11-25T10:00:00.000Z')) {
+  const world = fakeWorld(options);
+  const host = new LocalDurableHost({
+    orchestrators: { [ORCHESTRATOR_NAME]: probeDoctorOrchestrator },
+    activities: createActivities(world.deps),
+    clock: () => clock,
+  });
+  return { world, host };
 }

@@ -1,23 +1,12 @@
-import { createActivities } from '../../src/workflow/activities';
 import type { WorkflowInput, WorkflowStatus } from '../../src/workflow/contracts';
 import { HistoryEventType, type HistoryEvent } from '../../src/workflow/host/events';
-import { LocalDurableHost } from '../../src/workflow/host/localDurableHost';
 import { APPROVAL_EVENT, ORCHESTRATOR_NAME } from '../../src/workflow/names';
-import { probeDoctorOrchestrator } from '../../src/workflow/orchestrator';
 import type { Report } from '../../src/model/report';
-import { fakeWorld, LB_ID, type FakeOptions } from './fakes';
+import { fakeHost, LB_ID, type FakeOptions } from './fakes';
 
 const T0 = new Date('2026-11-25T10:00:00.000Z');
 
-function setup(options: FakeOptions) {
-  const world = fakeWorld(options);
-  const host = new LocalDurableHost({
-    orchestrators: { [ORCHESTRATOR_NAME]: probeDoctorOrchestrator },
-    activities: createActivities(world.deps),
-    clock: () => T0,
-  });
-  return { world, host };
-}
+const setup = (options: FakeOptions) => fakeHost(options, T0);
 
 const input = (mode: WorkflowInput['mode']): WorkflowInput => ({
   loadBalancerId: LB_ID,

@@ -2,27 +2,17 @@
  * The orchestration keeps going, and reports, when a step after the writes fails; a backend still
  * climbing to the healthy threshold gets one more probe interval before it is judged.
  */
-import { createActivities } from '../../src/workflow/activities';
 import { decideVerdict } from '../../src/workflow/buildReport';
 import type { FinalizeReportInput } from '../../src/workflow/contracts';
 import { HistoryEventType } from '../../src/workflow/host/events';
-import { LocalDurableHost } from '../../src/workflow/host/localDurableHost';
+import type { LocalDurableHost } from '../../src/workflow/host/localDurableHost';
 import { ORCHESTRATOR_NAME } from '../../src/workflow/names';
-import { probeDoctorOrchestrator } from '../../src/workflow/orchestrator';
 import type { Report } from '../../src/model/report';
-import { backendKey, fakeWorld, LB_ID, topologyWith, type FakeOptions } from './fakes';
+import { backendKey, fakeHost, LB_ID, topologyWith, type FakeOptions } from './fakes';
 
 const T0 = new Date('2026-11-25T10:00:00.000Z');
 
-function setup(options: FakeOptions) {
-  const world = fakeWorld(options);
-  const host = new LocalDurableHost({
-    orchestrators: { [ORCHESTRATOR_NAME]: probeDoctorOrchestrator },
-    activities: createActivities(world.deps),
-    clock: () => T0,
-  });
-  return { world, host };
-}
+const setup = (options: FakeOptions) => fakeHost(options, T0);
 
 async function runFix(host: LocalDurableHost, id: string): Promise<Report> {
   await host.start(ORCHESTRATOR_NAME, id, { loadBalancerId: LB_ID, mode: 'fix' });
