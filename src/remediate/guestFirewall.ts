@@ -68,6 +68,14 @@ export function guestFirewallFixability(
       change: `the ${tool ?? 'guest'} firewall drops the reply to ${PROBE_SOURCE_IP} (${rule ?? 'unknown rule'}): allow outbound TCP from port ${port} to ${PROBE_SOURCE_IP}`,
     };
   }
+  // firewalld applies deny/reject rich rules before allow rich rules, whatever their order: an
+  // added allow cannot outrank one. (A port the zone simply does not open is fixable by an allow.)
+  if (tool === 'firewalld' && rule !== undefined && /\brule\b.*\b(reject|drop)\b/i.test(rule)) {
+    return {
+      ok: false,
+      change: `the firewalld rich rule "${rule}" drops the probe and rich deny rules win over allows: remove it or narrow it so it no longer covers ${allowText}`,
+    };
+  }
   if (tool === 'nftables') {
     const m = rule !== undefined ? NFT_POLICY.exec(rule) : null;
     const [family, table, chain] = [m?.[1], m?.[2], m?.[3]];

@@ -537,6 +537,15 @@ describe('planFixes: guest firewall fixes an added allow rule cannot make', () =
       { tool: 'nftables', rule: 'ip saddr 168.63.129.16 drop', detail: 'input hook drops the probe' },
       'the nftables rule "ip saddr 168.63.129.16 drop" drops the probe: add "ip saddr 168.63.129.16 tcp dport 80 accept" before it in the same chain, or remove it on vm-web-1',
     ],
+    [
+      'firewalld: a reject rich rule, which no allow rich rule outranks',
+      () => webTopology({ vmCount: 1 }),
+      {
+        tool: 'firewalld',
+        rule: 'rule family="ipv4" source address="168.63.129.16" port port="80" protocol="tcp" reject',
+      },
+      'the firewalld rich rule "rule family="ipv4" source address="168.63.129.16" port port="80" protocol="tcp" reject" drops the probe and rich deny rules win over allows: remove it or narrow it so it no longer covers TCP from 168.63.129.16 to port 80 on vm-web-1',
+    ],
   ])('recommends instead: %s', (_case, builder, evidence, reason) => {
     // Act
     const { fixes } = plan(builder(), { policy: OPTED_IN, extra: { [key]: [firewall(evidence)] } });

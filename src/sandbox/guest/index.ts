@@ -25,6 +25,7 @@ import {
   routeToWire,
   type RenderContext,
 } from './render';
+import { applyFirewallAllow, FIREWALL_ALLOW_MARKER } from './firewallAllow';
 import { parseScriptVariables } from './scriptVariables';
 
 export { parseScriptVariables } from './scriptVariables';
@@ -233,6 +234,10 @@ export function runCommandResult(
   if (script.some((l) => l.startsWith('# probe-doctor tcp test'))) {
     const reach = deps.tcpReachability ?? defaultTcpReachability;
     stdout = renderTcpTest(os, vars, reach(state, vmId, vars.PD_TARGET ?? '', Number(vars.PD_PORT ?? '0')));
+  } else if (script.some((l) => l.startsWith(FIREWALL_ALLOW_MARKER))) {
+    const applied = applyFirewallAllow(guest, os, vars);
+    if (applied.changed) state.version += 1;
+    stdout = applied.stdout;
   } else if (script.some((l) => l.startsWith('# probe-doctor guest check'))) {
     const ctx = contextFor(state, vmId, vars);
     stdout = os === 'linux' ? renderLinuxCheck(ctx) : renderWindowsCheck(ctx);

@@ -1,0 +1,75 @@
+/**
+ * The sandbox's answer to probe-doctor's guest firewall allow script (src/remediate/guestFirewall.ts):
+ * applies it to the guest state and prints what the real script prints. The script's commands are
+ * silent on success (`>/dev/null`, `2>/dev/null`, `| Out-Null`), so the output is only its own echo
+ * lines: `tool=<tool>` (Linux, after the tool is chosen) and `result=added|present|unsupported`.
+ */
+import type { GuestFirewallEntry, GuestState } from '../scenario';
+
+/** The first line that marks the script (the remediate module writes it). */
+export const FIREWALL_ALLOW_MARKER = '# probe-doctor guest firewall allow';
+
+const WIRE = '168.63.129.16';
+
+/**
+ * Entries the script added. iptables (`-m comment --comment probe-doctor`, checked by `iptables -C`)
+ * and Windows Firewall (`Get-NetFirewallRule -Name probe-doctor-allow-probe-<port>`) find only their
+ * own rule, so an owner's identical allow does not count as present there. The scenario schema has no
+ * field for a rule's comment or name; a WeakSet keeps the mark without changing the contract.
+ */
+const added = new WeakSet<GuestFirewallEntry>();
+
+/** What the real script would choose with `PD_TOOL`, or `unsupported` for an auto run on native nft. */
+export function chooseTool(
+  guest: GuestState,
+  os: 'linux' | 'windows',
+  requested: string | undefined,
+): string {
+  if (os === 'windows') return 'windows';
+  if (requested && requested !== 'auto') return requested;
+  // Auto: ufw or firewalld when active, native nftables refused, else iptables (the guest check
+  // renders a guest without a tool as iptables too).
+  const tool = guest.firewallTool;
+  if (tool === 'ufw' || tool === 'firewalld') return tool;
+  if (tool === 'nftables') return 'unsupported';
+  return 'iptables';
+}
+
+const isWire = (source: string | undefined) => source === WIRE || source === `${WIRE}/32`;
+
+/** Whether the tool's own existence check (the script's first branch) finds the allow. */
+function isPresent(guest: GuestState, tool: string, port: number): boolean {
+  return guest.firewall.some(
+    (e) =>
+      e.action === 'allow' &&
+      e.protocol === 'tcp' &&
+      e.port === port &&
+      isWire(e.source) &&
+      // ufw, firewalld and nft match the rule's text; iptables -C and Windows match only their own.
+      (tool === 'iptables' || tool === 'windows' ? added.has(e) : true),
+  );
+}
+
+/**
+ * Runs the allow script against `guest`: inserts `allow tcp <port> from 168.63.129.16/32` at the top
+ * of `guest.firewall` unless the tool's check finds it. Returns the stdout and whether the guest
+ * changed (the caller bumps the state version).
+ */
+export function applyFirewallAllow(
+  guest: GuestState,
+  os: 'linux' | 'windows',
+  vars: Record<string, string>,
+): { stdout: string; changed: boolean } {
+  const port = Number(vars.PD_PORT ?? '0');
+  const tool = chooseTool(guest, os, vars.PD_TOOL);
+  // The script exits before its `tool=` line when it refuses.
+  if (tool === 'unsupported') return { stdout: 'result=unsupported\n', changed: false };
+  const toolLine = os === 'linux' ? `tool=${tool}\n` : '';
+  if (isPresent(guest, tool, port)) return { stdout: `${toolLine}result=present\n`, changed: false };
+  // iptables -I INPUT 1, ufw insert 1, nft insert: the new rule is evaluated first. (firewalld
+  // evaluates deny rich rules before allows whatever their order; the probe model reads in order.)
+  const entry: GuestFirewallEntry = { action: 'allow', protocol: 'tcp', port, source: `${WIRE}/32` };
+  guest.firewall.unshift(entry);
+  added.add(entry);
+  return { stdout: `${toolLine}result=added\n`, changed: true };
+}
