@@ -36,6 +36,8 @@ function vmHealthFromTopology(topology: Topology, vmId: string | undefined): VmH
   };
 }
 
+const nameOf = (id: string | undefined): string => id?.split('/').pop() ?? 'unknown';
+
 /** Statuses that get the cause checks: not up, and not an admin state set on purpose. */
 const needsDiagnosis = (status: BackendProbeStatus): boolean =>
   status.state !== 'up' && status.action !== 'never-fix' && status.action !== 'none';
@@ -66,9 +68,16 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     const checkError = checked && !checked.ok ? checked.error.message : undefined;
     const fromTopology = vmHealthFromTopology(topology, backend.vmId);
     const vmHealth = asResult(evidence?.vm ?? fromTopology, evidence?.failures?.vm ?? checkError);
+    // Guest evidence answers for the probe it was collected for, not for another rule's probe.
+    const otherProbe =
+      evidence?.guest !== undefined &&
+      evidence.guestProbeId !== undefined &&
+      idKey(evidence.guestProbeId) !== idKey(probe.id);
     const guest = asResult(
-      evidence?.guest,
-      evidence?.failures?.guest ?? checkError ?? (checked ? undefined : 'not checked'),
+      otherProbe ? undefined : evidence?.guest,
+      otherProbe
+        ? `the guest was checked for probe ${nameOf(evidence?.guestProbeId)} only, not for probe ${probe.name}`
+        : (evidence?.failures?.guest ?? checkError ?? (checked ? undefined : 'not checked')),
     );
     const effectiveNsgs = asResult(evidence?.effectiveNsgs, evidence?.failures?.effectiveNsgs);
     const effectiveRoutes = asResult(evidence?.effectiveRoutes, evidence?.failures?.effectiveRoutes);

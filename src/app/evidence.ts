@@ -96,7 +96,10 @@ export function createEvidenceGatherer(
       const os = input.os;
       checks.push(
         runGuestScript(vmId, os, input).then(
-          (guest) => void (evidence.guest = guest),
+          (guest) => {
+            evidence.guest = guest;
+            if (input.probes[0]) evidence.guestProbeId = input.probes[0].id;
+          },
           (err) => void (failures.guest = ensureError(err).message),
         ),
       );

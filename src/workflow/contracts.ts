@@ -111,6 +111,11 @@ export interface BackendEvidence {
   backendKey: string;
   vm?: VmHealthEvidence;
   guest?: GuestEvidence;
+  /**
+   * The probe the guest check ran for (its port and path): a backend behind several probes is
+   * checked for the first, and that evidence says nothing about the others.
+   */
+  guestProbeId?: string;
   effectiveNsgs?: EffectiveNsgAssociation[];
   effectiveRoutes?: EffectiveRoute[];
   /** Checks that could not run, as text for the report. */
