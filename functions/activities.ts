@@ -6,7 +6,8 @@ import { createActivities, type ActivityFunction } from '../src/workflow/activit
 /** Activities are built on first use: configuration errors surface with the setting's name. */
 let activities: Promise<Record<ActivityName, ActivityFunction>> | undefined;
 const activity = (name: ActivityName) => async (input: unknown) => {
-  activities ??= functionsApp().then((app) => createActivities(app.activityDeps));
+  // The run store must be shared by every worker (blob in production): refs cross processes.
+  activities ??= functionsApp().then((app) => createActivities(app.activityDeps, app.runStore));
   return (await activities)[name](input);
 };
 

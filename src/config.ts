@@ -42,6 +42,11 @@ export interface ProbeDoctorConfig {
   escalationContact: EscalationContact;
   applicationInsightsConnectionString?: string;
   auditLogFile?: string;
+  /**
+   * The Functions host's own blob endpoint (identity-based AzureWebJobsStorage): where large per-run
+   * values are kept out of the durable history. Unset (local runs): values travel inline.
+   */
+  runStoreBlobServiceUri?: string;
 }
 
 export interface LoadConfigOptions {
@@ -194,6 +199,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ProbeDoct
   }
   const appInsights = optional(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING');
   const auditLogFile = optional(env, `${SETTING_PREFIX}AUDIT_LOG_FILE`);
+  const runStoreBlobServiceUri = optional(env, 'AzureWebJobsStorage__blobServiceUri');
   return {
     mode: read(env, 'MODE'),
     allowedScopes,
@@ -207,6 +213,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ProbeDoct
     escalationContact: contact,
     ...(appInsights ? { applicationInsightsConnectionString: appInsights } : {}),
     ...(auditLogFile ? { auditLogFile } : {}),
+    ...(runStoreBlobServiceUri ? { runStoreBlobServiceUri } : {}),
   };
 }
 

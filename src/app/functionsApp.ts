@@ -12,12 +12,25 @@ import type { ActivityDeps } from '../workflow/activities';
 import { createActivityDeps } from './activityDeps';
 import { createConfiguredAuditSink } from './auditSinks';
 import { createRemediation } from './remediation';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobRunStore } from '../runstore/blobRunStore';
+import { InlineRunStore } from '../runstore/inlineRunStore';
+import type { RunStore } from '../runstore/runStore';
+
+/** The container that holds the run store's blobs (created on first use). */
+export const RUN_STORE_CONTAINER = 'probe-doctor-runs';
 
 interface FunctionsApp {
   config: ProbeDoctorConfig;
   credential: TokenCredential;
   auditSink: AuditSink;
   activityDeps: ActivityDeps;
+  /**
+   * Where activities keep large values (pass to `createActivities`). Activities run in many
+   * processes, so an in-memory store cannot serve here: a blob container of the app's storage
+   * account, or values inline in the history when no blob endpoint is configured.
+   */
+  runStore: RunStore;
 }
 
 let app: Promise<FunctionsApp> | undefined;
@@ -36,7 +49,16 @@ async function build(): Promise<FunctionsApp> {
     // The per-activity trace goes to the Functions log; the audit trail is the sink above.
     progress: (event) => console.log(JSON.stringify({ probeDoctorActivity: event })),
   });
-  return { config, credential, auditSink, activityDeps };
+  // Large per-run values live in a blob container of the app's storage account (write-once, by
+  // content hash) so the durable history keeps only refs; without the setting they travel inline.
+  const runStore: RunStore = config.runStoreBlobServiceUri
+    ? new BlobRunStore(
+        new BlobServiceClient(config.runStoreBlobServiceUri, credential).getContainerClient(
+          RUN_STORE_CONTAINER,
+        ),
+      )
+    : new InlineRunStore();
+  return { config, credential, auditSink, activityDeps, runStore };
 }
 
 /** The process's app, built once. A failed build is not cached, so a fixed setting takes effect. */

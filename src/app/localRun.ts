@@ -9,6 +9,7 @@ import { createClientFactory, type AzureTarget } from '../azure/clients';
 import type { ProbeDoctorConfig } from '../config';
 import { ProbeDoctorError } from '../errors';
 import type { Report } from '../model/report';
+import { MemoryRunStore } from '../runstore/memoryRunStore';
 import { instanceIdFor } from '../triggers/instanceId';
 import { createActivities, type WorkflowAuditEvent } from '../workflow/activities';
 import type { ApprovalDecision, WorkflowInput } from '../workflow/contracts';
@@ -56,7 +57,8 @@ export function createLocalHost(options: Omit<LocalRunOptions, 'input' | 'host'>
   });
   return new LocalDurableHost({
     orchestrators: { [ORCHESTRATOR_NAME]: probeDoctorOrchestrator },
-    activities: createActivities(deps),
+    // One store per host: its runs' activities all run in this process, so memory is enough.
+    activities: createActivities(deps, new MemoryRunStore()),
   });
 }
 

@@ -7,29 +7,43 @@ import type { RuleHealth } from '../model/health';
 import type { FixReport, Report } from '../model/report';
 import { fail, ok } from '../model/result';
 import type { Topology } from '../model/topology';
+import { MemoryRunStore } from '../runstore/memoryRunStore';
+import type { RunStore } from '../runstore/runStore';
 import { buildReport } from './buildReport';
 import type {
+  ApplyFixesActivityInput,
   ApplyFixesInput,
+  BackendCheck,
   BackendEvidence,
+  CheckBackendActivityOutput,
   CheckBackendInput,
-  CheckBackendOutput,
+  DiagnoseActivityInput,
   DiagnoseInput,
   Diagnosis,
+  DiagnosisSummary,
   DiscoverTopologyInput,
+  EscalateActivityInput,
   EscalateInput,
   EscalateOutput,
-  FinalizeReportInput,
+  FinalizeReportActivityInput,
   FixPlan,
   HealthTopology,
+  PlanFixesActivityInput,
   PlanFixesInput,
   PlannedFix,
   ReadProbeHealthInput,
+  ReadProbeHealthOutput,
+  RollbackFixesActivityInput,
   RollbackFixesInput,
   RunContext,
+  ValidateActivityInput,
   ValidateInput,
   ValidationResult,
+  ValidationSummary,
   WorkflowPolicy,
+  WorkflowTopology,
 } from './contracts';
+import { compactTopology, summarizeDiagnosis } from './flow';
 import { ACTIVITY, type ActivityName } from './names';
 
 /** One audit event per activity, correlated by run id (the instance id) and alert id. */
@@ -71,8 +85,17 @@ export interface ActivityDeps {
 /** An activity: deserialized input in, JSON-serializable output out. */
 export type ActivityFunction = (input: unknown) => Promise<unknown>;
 
-/** The activities by name, ready for `df.app.activity` or the local durable host. */
-export function createActivities(deps: ActivityDeps): Record<ActivityName, ActivityFunction> {
+/**
+ * The activities by name, ready for `df.app.activity` or the local durable host. Large values (the
+ * topology, evidence, diagnosis, validation) go to `store` and travel through the history as refs;
+ * the deps still get and return whole values. The default store lives as long as these activities
+ * (one local durable host); a Functions app, whose activities run in many processes, must pass a
+ * shared store.
+ */
+export function createActivities(
+  deps: ActivityDeps,
+  store: RunStore = new MemoryRunStore(),
+): Record<ActivityName, ActivityFunction> {
   const audit = async (
     run: RunContext,
     activity: ActivityName,
@@ -107,6 +130,18 @@ export function createActivities(deps: ActivityDeps): Record<ActivityName, Activ
       }
     };
 
+  const topologyOf = (ref: string) => store.get<Topology>(ref);
+  const diagnosisOf = (ref: string) => store.get<Diagnosis>(ref);
+
+  /** The stored evidence of each check back in the form diagnosis takes; failures were never stored. */
+  const loadChecks = (input: DiagnoseActivityInput): Promise<BackendCheck[]> =>
+    Promise.all(
+      input.checks.map(async ({ backendKey, result }) => ({
+        backendKey,
+        result: result.ok ? ok(await store.get<BackendEvidence>(result.value.evidenceRef)) : result,
+      })),
+    );
+
   return {
     [ACTIVITY.getPolicy]: audited<{ run: RunContext }, WorkflowPolicy>(
       ACTIVITY.getPolicy,
@@ -116,27 +151,34 @@ export function createActivities(deps: ActivityDeps): Record<ActivityName, Activ
       },
       (policy) => ({ ...policy }),
     ),
-    [ACTIVITY.discoverTopology]: audited<DiscoverTopologyInput, Topology>(
+    [ACTIVITY.discoverTopology]: audited<DiscoverTopologyInput, WorkflowTopology>(
       ACTIVITY.discoverTopology,
-      (input) => deps.discover(input.run.loadBalancerId),
+      async (input) => {
+        const topology = await deps.discover(input.run.loadBalancerId);
+        return compactTopology(topology, await store.put(input.run.runId, 'topology', topology));
+      },
       (t) => ({
         backends: t.backends.length,
         probes: t.probes.length,
         rules: t.rules.length,
-        problems: t.problems.length,
+        problems: t.problems,
       }),
     ),
-    [ACTIVITY.readProbeHealth]: audited<ReadProbeHealthInput, RuleHealth[]>(
+    [ACTIVITY.readProbeHealth]: audited<ReadProbeHealthInput, ReadProbeHealthOutput>(
       ACTIVITY.readProbeHealth,
-      (input) => deps.readHealth(input.topology),
-      (rules) => ({ rules: rules.map((r) => ({ ruleId: r.ruleId, up: r.up, down: r.down })) }),
+      async (input) => {
+        const health = await deps.readHealth(input.topology);
+        return { health, healthRef: await store.put(input.run.runId, 'health', health) };
+      },
+      ({ health }) => ({ rules: health.map((r) => ({ ruleId: r.ruleId, up: r.up, down: r.down })) }),
     ),
     // Never throws: one broken VM must not hide the others (Task.all fails fast).
     [ACTIVITY.checkBackend]: async (raw) => {
       const input = raw as CheckBackendInput;
-      let result: CheckBackendOutput;
+      let result: CheckBackendActivityOutput;
       try {
-        result = ok(await deps.checkBackend(input));
+        const evidence = await deps.checkBackend(input);
+        result = ok({ evidenceRef: await store.put(input.run.runId, 'evidence', evidence) });
       } catch (err) {
         result = fail({ message: ensureError(err).message });
       }
@@ -146,50 +188,92 @@ export function createActivities(deps: ActivityDeps): Record<ActivityName, Activ
       });
       return result;
     },
-    [ACTIVITY.diagnose]: audited<DiagnoseInput, Diagnosis>(
+    [ACTIVITY.diagnose]: audited<DiagnoseActivityInput, DiagnosisSummary>(
       ACTIVITY.diagnose,
-      (input) => deps.diagnose(input),
+      async (input) => {
+        const full: DiagnoseInput = {
+          run: input.run,
+          topology: await topologyOf(input.topologyRef),
+          health: await store.get<RuleHealth[]>(input.healthRef),
+          checks: await loadChecks(input),
+        };
+        const diagnosis = await deps.diagnose(full);
+        return summarizeDiagnosis(diagnosis, await store.put(input.run.runId, 'diagnosis', diagnosis));
+      },
       (d) => ({
-        causes: d.causes.map((c) => c.id),
-        backends: d.backends.map((b) => ({ key: b.key, causes: b.causes.map((c) => c.id) })),
+        causes: d.causes,
+        backends: d.backends.map((b) => ({ key: b.key, causes: b.causes })),
       }),
     ),
-    [ACTIVITY.planFixes]: audited<PlanFixesInput, FixPlan>(
+    [ACTIVITY.planFixes]: audited<PlanFixesActivityInput, FixPlan>(
       ACTIVITY.planFixes,
       async (input) => {
         const required = deps.policy().approvalRequiredFor;
-        const fixes = await deps.planFixes(input);
+        const full: PlanFixesInput = {
+          run: input.run,
+          mode: input.mode,
+          topology: await topologyOf(input.topologyRef),
+          diagnosis: await diagnosisOf(input.diagnosisRef),
+        };
+        const fixes = await deps.planFixes(full);
         return { fixes: fixes.map((f) => ({ ...f, needsApproval: required.includes(f.kind) })) };
       },
       (plan) => ({
         fixes: plan.fixes.map((f) => ({ kind: f.kind, target: f.target, needsApproval: f.needsApproval })),
       }),
     ),
-    [ACTIVITY.applyFixes]: audited<ApplyFixesInput, FixReport[]>(
+    [ACTIVITY.applyFixes]: audited<ApplyFixesActivityInput, FixReport[]>(
       ACTIVITY.applyFixes,
-      (input) => deps.applyFixes(input),
+      async ({ topologyRef, ...rest }) => {
+        const full: ApplyFixesInput = { ...rest, topology: await topologyOf(topologyRef) };
+        return deps.applyFixes(full);
+      },
       (fixes) => ({ fixes }),
     ),
-    [ACTIVITY.validate]: audited<ValidateInput, ValidationResult>(
+    [ACTIVITY.validate]: audited<ValidateActivityInput, ValidationSummary>(
       ACTIVITY.validate,
-      (input) => deps.validate(input),
+      async ({ topologyRef, ...rest }) => {
+        const full: ValidateInput = { ...rest, topology: await topologyOf(topologyRef) };
+        const validation = await deps.validate(full);
+        return {
+          validationRef: await store.put(rest.run.runId, 'validation', validation),
+          stillDown: validation.stillDown,
+          ...(validation.recovering ? { recovering: validation.recovering } : {}),
+        };
+      },
       (v) => ({ stillDown: v.stillDown }),
     ),
-    [ACTIVITY.rollbackFixes]: audited<RollbackFixesInput, FixReport[]>(
+    [ACTIVITY.rollbackFixes]: audited<RollbackFixesActivityInput, FixReport[]>(
       ACTIVITY.rollbackFixes,
-      (input) => deps.rollbackFixes(input),
+      async ({ topologyRef, ...rest }) => {
+        const full: RollbackFixesInput = { ...rest, topology: await topologyOf(topologyRef) };
+        return deps.rollbackFixes(full);
+      },
       (fixes) => ({ rolledBack: fixes.filter((f) => f.status === 'rolled-back').length }),
     ),
-    [ACTIVITY.escalate]: audited<EscalateInput, EscalateOutput>(
+    [ACTIVITY.escalate]: audited<EscalateActivityInput, EscalateOutput>(
       ACTIVITY.escalate,
-      (input) => deps.escalate(input),
+      async ({ topologyRef, diagnosisRef, ...rest }) => {
+        const full: EscalateInput = {
+          ...rest,
+          topology: await topologyOf(topologyRef),
+          diagnosis: await diagnosisOf(diagnosisRef),
+        };
+        return deps.escalate(full);
+      },
       (e) => ({ submitted: e.submitted ?? false, ...(e.ticketId ? { ticketId: e.ticketId } : {}) }),
     ),
-    [ACTIVITY.finalizeReport]: audited<FinalizeReportInput, ReturnType<typeof buildReport>>(
+    [ACTIVITY.finalizeReport]: audited<FinalizeReportActivityInput, Report>(
       ACTIVITY.finalizeReport,
-      async (input) => {
-        const report = buildReport(input);
-        await deps.finished?.(report, input.run);
+      async ({ topologyRef, diagnosisRef, validationRef, ...rest }) => {
+        const topology = await topologyOf(topologyRef);
+        const report = buildReport({
+          ...rest,
+          topology: { loadBalancer: topology.loadBalancer, problems: topology.problems },
+          diagnosis: await diagnosisOf(diagnosisRef),
+          ...(validationRef ? { validation: await store.get<ValidationResult>(validationRef) } : {}),
+        });
+        await deps.finished?.(report, rest.run);
         return report;
       },
       (r) => ({ verdict: r.verdict, causes: r.causes.map((c) => c.id), fixes: r.fixes.length }),

@@ -13,13 +13,14 @@ import type {
   BackendReport,
   BackendValidation,
   Cause,
+  CauseId,
   FixKind,
   FixReport,
   Note,
   Report,
 } from '../model/report';
 import type { Result } from '../model/result';
-import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
+import type { BackendInfo, BackendPoolInfo, ProbeInfo, Topology } from '../model/topology';
 
 /** The orchestration's input. */
 export interface WorkflowInput {
@@ -83,7 +84,24 @@ export interface WorkflowStatus {
 export interface DiscoverTopologyInput {
   run: RunContext;
 }
-export type DiscoverTopologyOutput = Topology;
+/** A backend as the orchestrator holds it: the discovered backend and its VM's OS (which picks the script). */
+export interface WorkflowBackend extends BackendInfo {
+  os?: 'linux' | 'windows';
+}
+
+/**
+ * What the orchestrator keeps of the topology for its own decisions (which backends are failing,
+ * their probes, the probe wait); the full topology stays in the run store under `topologyRef`.
+ */
+export interface WorkflowTopology extends Pick<Topology, 'loadBalancer' | 'rules' | 'probes'> {
+  topologyRef: string;
+  /** The pools without their member lists: each backend names its pools (`poolIds`). */
+  pools: Omit<BackendPoolInfo, 'backendKeys'>[];
+  backends: WorkflowBackend[];
+  /** How many resources discovery could not read (the details are in the stored topology). */
+  problems: number;
+}
+export type DiscoverTopologyOutput = WorkflowTopology;
 
 /** What reading probe health needs of the topology: the load balancer and its rules, not the backends. */
 export type HealthTopology = Pick<Topology, 'loadBalancer' | 'rules' | 'probes'>;
@@ -93,7 +111,11 @@ export interface ReadProbeHealthInput {
   /** Only what the health reads need: history keeps a copy of every activity input. */
   topology: HealthTopology;
 }
-export type ReadProbeHealthOutput = RuleHealth[];
+/** The health for the orchestrator's decisions, and its ref so diagnose does not need another copy. */
+export interface ReadProbeHealthOutput {
+  health: RuleHealth[];
+  healthRef: string;
+}
 
 /** One backend to check: just what its checks need, so history stays small for large pools. */
 export interface CheckBackendInput {
@@ -132,6 +154,23 @@ export interface BackendCheck {
   result: CheckBackendOutput;
 }
 
+/** What the checkBackend activity returns: the evidence stays in the run store. */
+export type CheckBackendActivityOutput = Result<{ evidenceRef: string }>;
+
+/** One backend's check as the orchestrator holds it. */
+export interface StoredCheck {
+  backendKey: string;
+  result: CheckBackendActivityOutput;
+}
+
+/** The diagnose activity's input: refs into the run store instead of the values. */
+export interface DiagnoseActivityInput {
+  run: RunContext;
+  topologyRef: string;
+  healthRef: string;
+  checks: StoredCheck[];
+}
+
 export interface DiagnoseInput {
   run: RunContext;
   topology: Topology;
@@ -148,6 +187,14 @@ export interface Diagnosis {
   notes?: Note[];
 }
 export type DiagnoseOutput = Diagnosis;
+
+/** What the diagnose activity returns: the cause ids the orchestrator decides on, the rest in the store. */
+export interface DiagnosisSummary {
+  diagnosisRef: string;
+  /** Ids of the load-balancer-level causes. */
+  causes: CauseId[];
+  backends: { key: string; probeState: BackendReport['probeState']; causes: CauseId[] }[];
+}
 
 export interface PlannedFix extends FixReport {
   /** True when policy says a person must approve this fix first. */
@@ -167,6 +214,14 @@ export interface FixPlan {
 }
 export type PlanFixesOutput = FixPlan;
 
+/** The planFixes activity's input: refs instead of the topology and the diagnosis. */
+export interface PlanFixesActivityInput {
+  run: RunContext;
+  mode: 'observe' | 'fix';
+  topologyRef: string;
+  diagnosisRef: string;
+}
+
 export interface ApprovalDecision {
   decision: 'approve' | 'reject' | 'timeout';
   by?: string;
@@ -180,6 +235,11 @@ export interface ApplyFixesInput {
   fixes: PlannedFix[];
 }
 export type ApplyFixesOutput = FixReport[];
+
+/** The applyFixes activity's input: a ref instead of the topology. */
+export interface ApplyFixesActivityInput extends Omit<ApplyFixesInput, 'topology'> {
+  topologyRef: string;
+}
 
 export interface ValidateInput {
   run: RunContext;
@@ -201,6 +261,16 @@ export interface ValidationResult {
 }
 export type ValidateOutput = ValidationResult;
 
+/** The validate activity's input: a ref instead of the topology. */
+export interface ValidateActivityInput extends Omit<ValidateInput, 'topology'> {
+  topologyRef: string;
+}
+
+/** What the validate activity returns: what the orchestrator decides on; the full result is in the store. */
+export interface ValidationSummary extends Pick<ValidationResult, 'stillDown' | 'recovering'> {
+  validationRef: string;
+}
+
 export interface RollbackFixesInput {
   run: RunContext;
   topology: Topology;
@@ -212,6 +282,11 @@ export interface RollbackFixesInput {
 /** The fixes again, with the ones removed marked `rolled-back`. */
 export type RollbackFixesOutput = FixReport[];
 
+/** The rollbackFixes activity's input: a ref instead of the topology. */
+export interface RollbackFixesActivityInput extends Omit<RollbackFixesInput, 'topology'> {
+  topologyRef: string;
+}
+
 export interface EscalateInput {
   run: RunContext;
   topology: Topology;
@@ -220,6 +295,12 @@ export interface EscalateInput {
   stillDown: string[];
 }
 export type EscalateOutput = NonNullable<Report['escalation']>;
+
+/** The escalate activity's input: refs instead of the topology and the diagnosis. */
+export interface EscalateActivityInput extends Omit<EscalateInput, 'topology' | 'diagnosis'> {
+  topologyRef: string;
+  diagnosisRef: string;
+}
 
 export interface FinalizeReportInput {
   run: RunContext;
@@ -237,3 +318,14 @@ export interface FinalizeReportInput {
   validationError?: string;
 }
 export type FinalizeReportOutput = Report;
+
+/** The finalizeReport activity's input: refs instead of the topology, diagnosis and validation. */
+export interface FinalizeReportActivityInput extends Omit<
+  FinalizeReportInput,
+  'topology' | 'diagnosis' | 'validation'
+> {
+  topologyRef: string;
+  diagnosisRef: string;
+  /** Undefined when no validation ran. */
+  validationRef?: string;
+}

@@ -4,12 +4,71 @@ import { idKey } from '../model/ids';
 import type { FixReport } from '../model/report';
 import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
 import { interpretRuleHealth } from '../diagnose/health';
-import type { ApprovalDecision, PlannedFix } from './contracts';
+import type {
+  ApprovalDecision,
+  Diagnosis,
+  DiagnosisSummary,
+  PlannedFix,
+  WorkflowBackend,
+  WorkflowTopology,
+} from './contracts';
+
+/** What the orchestrator's decisions read of the topology (a WorkflowTopology or a full one). */
+export type DecisionTopology = Pick<Topology, 'loadBalancer' | 'rules' | 'probes'> & {
+  backends: BackendInfo[];
+};
 
 /** A backend whose probe is down, with the health entries that say so. */
 export interface FailingBackend {
-  backend: BackendInfo;
+  backend: WorkflowBackend;
   health: BackendHealth[];
+}
+
+/** The VM's OS as discovery read it, in the form the Run Command script wants. */
+function osOfVm(topology: Topology, backend: BackendInfo): 'linux' | 'windows' | undefined {
+  const osType = backend.vmId ? topology.vms[idKey(backend.vmId)]?.osType : undefined;
+  return osType ? (osType === 'Windows' ? 'windows' : 'linux') : undefined;
+}
+
+/**
+ * The part of the topology the orchestrator keeps (pure): the load balancer, rules, probes, pools,
+ * and each backend with its VM's OS. NICs, subnets, NSGs, route tables and VMs stay in the store.
+ */
+export function compactTopology(topology: Topology, topologyRef: string): WorkflowTopology {
+  return {
+    topologyRef,
+    loadBalancer: topology.loadBalancer,
+    rules: topology.rules,
+    probes: topology.probes,
+    pools: topology.pools.map(({ id, name }) => ({ id, name })),
+    backends: topology.backends.map((backend) => {
+      const os = osOfVm(topology, backend);
+      return os ? { ...backend, os } : backend;
+    }),
+    problems: topology.problems.length,
+  };
+}
+
+/**
+ * A Topology with only what reading probe health looks at (load balancer, rules, backends and their
+ * `poolIds`): the health interpretation takes a whole Topology but reads nothing else of it.
+ */
+function healthView(topology: DecisionTopology): Topology {
+  return {
+    loadBalancer: topology.loadBalancer,
+    probes: topology.probes,
+    rules: topology.rules,
+    pools: [],
+    backends: topology.backends,
+    nics: {},
+    subnets: {},
+    virtualNetworks: {},
+    nsgs: {},
+    routeTables: {},
+    vms: {},
+    asgs: {},
+    problems: [],
+  };
 }
 
 /** Health entries of one backend, matched by IP configuration, else by address. */
@@ -38,9 +97,9 @@ export function splitHealthSources(health: RuleHealth[]): {
  * probed and the API gives it empty values; a rule nobody could read health for). Admin states
  * (`Down_Admin`) were set on purpose and are left alone; healthy backends are not checked.
  */
-export function failingBackends(topology: Topology, health: RuleHealth[]): FailingBackend[] {
+export function failingBackends(topology: DecisionTopology, health: RuleHealth[]): FailingBackend[] {
   const { ruleHealth, metric } = splitHealthSources(health);
-  const statuses = interpretRuleHealth(topology, ruleHealth, metric);
+  const statuses = interpretRuleHealth(healthView(topology), ruleHealth, metric);
   const entries = health.flatMap((r) => r.backends);
   const failing: FailingBackend[] = [];
   for (const backend of topology.backends) {
@@ -51,14 +110,16 @@ export function failingBackends(topology: Topology, health: RuleHealth[]): Faili
   return failing;
 }
 
-/** The backend VM's OS as discovery read it, as an optional field of the check input. */
-export function osOf(topology: Topology, backend: BackendInfo): { os?: 'linux' | 'windows' } {
-  const osType = backend.vmId ? topology.vms[idKey(backend.vmId)]?.osType : undefined;
-  return osType ? { os: osType === 'Windows' ? 'windows' : 'linux' } : {};
+/**
+ * A check's backend and OS from a compact backend: the OS travels as the check input's own field.
+ */
+export function checkTarget(backend: WorkflowBackend): { backend: BackendInfo; os?: 'linux' | 'windows' } {
+  const { os, ...info } = backend;
+  return os ? { backend: info, os } : { backend: info };
 }
 
 /** The probes of the rules whose pools hold `backend`. */
-export function probesFor(topology: Topology, backend: BackendInfo): ProbeInfo[] {
+export function probesFor(topology: Pick<Topology, 'rules' | 'probes'>, backend: BackendInfo): ProbeInfo[] {
   const pools = new Set(backend.poolIds.map(idKey));
   const probeIds = new Set(
     topology.rules
@@ -124,3 +185,16 @@ export function selectFixes(
 
 /** A plan as reported without applying it (observe mode). */
 export const plannedOnly = (fixes: PlannedFix[]): FixReport[] => fixes.map(asReport);
+
+/** What the orchestrator keeps of a diagnosis (pure): cause ids per backend and for the load balancer. */
+export function summarizeDiagnosis(diagnosis: Diagnosis, diagnosisRef: string): DiagnosisSummary {
+  return {
+    diagnosisRef,
+    causes: diagnosis.causes.map((c) => c.id),
+    backends: diagnosis.backends.map((b) => ({
+      key: b.key,
+      probeState: b.probeState,
+      causes: b.causes.map((c) => c.id),
+    })),
+  };
+}

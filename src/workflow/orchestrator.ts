@@ -9,33 +9,33 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import type { FixReport, Report } from '../model/report';
 import type {
   ApprovalDecision,
-  ApplyFixesInput,
-  BackendCheck,
+  ApplyFixesActivityInput,
+  CheckBackendActivityOutput,
   CheckBackendInput,
-  CheckBackendOutput,
-  DiagnoseInput,
-  Diagnosis,
-  EscalateInput,
+  DiagnoseActivityInput,
+  DiagnosisSummary,
+  EscalateActivityInput,
   EscalateOutput,
-  FinalizeReportInput,
+  FinalizeReportActivityInput,
   FixPlan,
-  PlanFixesInput,
+  PlanFixesActivityInput,
   PlannedFix,
   ReadProbeHealthInput,
-  RollbackFixesInput,
+  ReadProbeHealthOutput,
+  RollbackFixesActivityInput,
   RunContext,
+  StoredCheck,
+  ValidateActivityInput,
+  ValidationSummary,
   WorkflowInput,
-  ValidateInput,
-  ValidationResult,
   WorkflowPolicy,
   WorkflowStatus,
+  WorkflowTopology,
 } from './contracts';
-import type { RuleHealth } from '../model/health';
-import type { Topology } from '../model/topology';
 import {
   batches,
+  checkTarget,
   failingBackends,
-  osOf,
   plannedOnly,
   probeWaitSeconds,
   probesFor,
@@ -94,50 +94,56 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
   const policy = (yield context.df.callActivity(ACTIVITY.getPolicy, { run })) as WorkflowPolicy;
   const topology = (yield context.df.callActivityWithRetry(ACTIVITY.discoverTopology, readRetryOptions(), {
     run,
-  })) as Topology;
+  })) as WorkflowTopology;
 
   report({ phase: 'reading-health', backendsTotal: topology.backends.length });
-  const health = (yield context.df.callActivityWithRetry(ACTIVITY.readProbeHealth, readRetryOptions(), {
-    run,
-    topology: { loadBalancer: topology.loadBalancer, rules: topology.rules, probes: topology.probes },
-  } satisfies ReadProbeHealthInput)) as RuleHealth[];
+  const { health, healthRef } = (yield context.df.callActivityWithRetry(
+    ACTIVITY.readProbeHealth,
+    readRetryOptions(),
+    {
+      run,
+      topology: { loadBalancer: topology.loadBalancer, rules: topology.rules, probes: topology.probes },
+    } satisfies ReadProbeHealthInput,
+  )) as ReadProbeHealthOutput;
   const failing = failingBackends(topology, health);
 
   // Bounded fan-out: at most one batch of checks in flight, so a pool of hundreds does not start
   // hundreds of Run Commands at once, and each episode's history stays small.
   report({ phase: 'checking-backends', backendsDown: failing.length });
-  const checks: BackendCheck[] = [];
+  const checks: StoredCheck[] = [];
   for (const batch of batches(failing, policy.fanoutBatchSize)) {
     const results = (yield context.df.Task.all(
       batch.map(({ backend, health: backendHealth }) =>
         context.df.callActivity(ACTIVITY.checkBackend, {
           run,
-          backend,
+          ...checkTarget(backend),
           probes: probesFor(topology, backend),
           health: backendHealth,
-          ...osOf(topology, backend),
         } satisfies CheckBackendInput),
       ),
-    )) as CheckBackendOutput[];
+    )) as CheckBackendActivityOutput[];
     results.forEach((result, i) => checks.push({ backendKey: batch[i]?.backend.key ?? '', result }));
     report({ checked: checks.length });
   }
 
   report({ phase: 'diagnosing' });
+  // Large values travel as run store refs: the history keeps a copy of every activity input and result.
+  const { topologyRef } = topology;
   const diagnosis = (yield context.df.callActivity(ACTIVITY.diagnose, {
     run,
-    topology,
-    health,
+    topologyRef,
+    healthRef,
     checks,
-  } satisfies DiagnoseInput)) as Diagnosis;
+  } satisfies DiagnoseActivityInput)) as DiagnosisSummary;
+  const { diagnosisRef } = diagnosis;
 
   report({ phase: 'planning' });
   const plan = (yield context.df.callActivity(ACTIVITY.planFixes, {
     run,
     mode: input.mode,
-    topology,
-    diagnosis,
-  } satisfies PlanFixesInput)) as FixPlan;
+    topologyRef,
+    diagnosisRef,
+  } satisfies PlanFixesActivityInput)) as FixPlan;
   report({ fixesPlanned: plan.fixes.filter((f) => f.status === 'planned').length });
 
   let fixes: FixReport[] = plannedOnly(plan.fixes);
@@ -167,9 +173,9 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
         applied = (yield context.df.callActivity(ACTIVITY.applyFixes, {
           run,
           mode: input.mode,
-          topology,
+          topologyRef,
           fixes: apply,
-        } satisfies ApplyFixesInput)) as FixReport[];
+        } satisfies ApplyFixesActivityInput)) as FixReport[];
       } catch (err) {
         // The activity reports each fix itself; a throw means it broke part-way. The run goes on to
         // escalate with what is known, rather than ending with no report.
@@ -179,7 +185,7 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
     fixes = [...applied, ...skipped];
   }
 
-  let validation: ValidationResult | undefined;
+  let validation: ValidationSummary | undefined;
   let validationError: string | undefined;
   if (fixes.some((f) => f.status === 'applied')) {
     // The platform re-evaluates the probe on its own schedule: wait for it on a durable timer. A
@@ -192,9 +198,9 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
       try {
         validation = (yield context.df.callActivityWithRetry(ACTIVITY.validate, readRetryOptions(), {
           run,
-          topology,
+          topologyRef,
           backendKeys: failing.map((f) => f.backend.key),
-        } satisfies ValidateInput)) as ValidationResult;
+        } satisfies ValidateActivityInput)) as ValidationSummary;
       } catch (err) {
         validation = undefined;
         validationError = `validation could not run: ${errorMessage(err)}`;
@@ -215,35 +221,35 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
     report({ phase: 'rolling-back' });
     fixes = (yield context.df.callActivity(ACTIVITY.rollbackFixes, {
       run,
-      topology,
+      topologyRef,
       fixes,
       stillDown,
-    } satisfies RollbackFixesInput)) as FixReport[];
+    } satisfies RollbackFixesActivityInput)) as FixReport[];
   }
   let escalation: EscalateOutput | undefined;
   if (stillDown.length > 0 || (diagnosis.causes.length > 0 && failing.length > 0)) {
     report({ phase: 'escalating' });
     escalation = (yield context.df.callActivity(ACTIVITY.escalate, {
       run,
-      topology,
-      diagnosis,
+      topologyRef,
+      diagnosisRef,
       fixes,
       stillDown,
-    } satisfies EscalateInput)) as EscalateOutput;
+    } satisfies EscalateActivityInput)) as EscalateOutput;
   }
 
   report({ phase: 'reporting' });
   const result = (yield context.df.callActivity(ACTIVITY.finalizeReport, {
     run,
     mode: input.mode,
-    topology: { loadBalancer: topology.loadBalancer, problems: topology.problems },
-    diagnosis,
+    topologyRef,
+    diagnosisRef,
     fixes,
-    ...(validation ? { validation } : {}),
+    ...(validation ? { validationRef: validation.validationRef } : {}),
     ...(escalation ? { escalation } : {}),
     ...(validationError ? { validationError } : {}),
     approvalPending: false,
-  } satisfies FinalizeReportInput)) as Report;
+  } satisfies FinalizeReportActivityInput)) as Report;
   report({ phase: 'done', backendsDown: stillDown.length });
   return result;
 }

@@ -4,6 +4,7 @@ import { LocalDurableHost } from '../../src/workflow/host/localDurableHost';
 import { ORCHESTRATOR_NAME } from '../../src/workflow/names';
 import { probeDoctorOrchestrator } from '../../src/workflow/orchestrator';
 import type { WorkflowPolicy } from '../../src/workflow/contracts';
+import type { RunStore } from '../../src/runstore/runStore';
 import type { FixKind } from '../../src/model/report';
 import type { BackendInfo, Topology } from '../../src/model/topology';
 
@@ -212,12 +213,19 @@ export function fakeWorld(options: FakeOptions): FakeWorld {
   return { deps, audit, calls, maxConcurrentChecks: () => maxInFlight, applied: () => fixed };
 }
 
-/** A local durable host running the real orchestrator over the fake world's activities. */
-export function fakeHost(options: FakeOptions, clock: Date = new Date('2026-11-25T10:00:00.000Z')) {
+/**
+ * A local durable host running the real orchestrator over the fake world's activities, with large
+ * values in `store` (a fresh in-memory store when omitted).
+ */
+export function fakeHost(
+  options: FakeOptions,
+  clock: Date = new Date('2026-11-25T10:00:00.000Z'),
+  store?: RunStore,
+) {
   const world = fakeWorld(options);
   const host = new LocalDurableHost({
     orchestrators: { [ORCHESTRATOR_NAME]: probeDoctorOrchestrator },
-    activities: createActivities(world.deps),
+    activities: createActivities(world.deps, store),
     clock: () => clock,
   });
   return { world, host };

@@ -2,6 +2,7 @@ import type { WorkflowInput, WorkflowStatus } from '../../src/workflow/contracts
 import { HistoryEventType, type HistoryEvent } from '../../src/workflow/host/events';
 import { APPROVAL_EVENT, ORCHESTRATOR_NAME } from '../../src/workflow/names';
 import type { Report } from '../../src/model/report';
+import { InlineRunStore } from '../../src/runstore/inlineRunStore';
 import { fakeHost, LB_ID, type FakeOptions } from './fakes';
 
 const T0 = new Date('2026-11-25T10:00:00.000Z');
@@ -222,5 +223,60 @@ describe('probeDoctorOrchestrator', () => {
     expect(status.runtimeStatus).toBe('Failed');
     expect(status.error).toBe(message);
     expect(world.audit).toEqual([]);
+  });
+});
+
+describe('durable history for a pool of hundreds', () => {
+  const third = Array.from({ length: 100 }, (_, i) => i * 3);
+  const all = Array.from({ length: 300 }, (_, i) => i);
+  const historyBytes = (history: HistoryEvent[]) => JSON.stringify(history).length;
+
+  // The bound: what the orchestrator must hold per backend (its identity and pools ~0.6 KB, its health
+  // entry ~0.4 KB, its diagnosis summary ~0.2 KB) plus, per failing backend, the check input
+  // (~1.6 KB: backend, probes, health). At 300 backends all down that is ~1 MB; with the whole
+  // topology and diagnosis inline it was ~2.6 MB (a third down: ~1.8 MB).
+  it.each([
+    ['observe, a third down: under 1 MB', 'observe', third, 1_000_000],
+    ['fix, a third down: under 1 MB', 'fix', third, 1_000_000],
+    ['observe, all down: under 1.3 MB', 'observe', all, 1_300_000],
+  ] as [string, WorkflowInput['mode'], number[], number][])(
+    'the history of 300 backends, %s',
+    async (_case, mode, down, bound) => {
+      // Prepare
+      const { host } = setup({ backends: 300, down });
+
+      // Act
+      await host.start(ORCHESTRATOR_NAME, 'run-h300', input(mode));
+      const status = await host.waitForCompletion('run-h300');
+
+      // Assess
+      expect(status.runtimeStatus).toBe('Completed');
+      expect((status.output as Report).backends).toHaveLength(300);
+      expect(historyBytes(status.history)).toBeLessThan(bound);
+      // No activity input carries the full topology (its NIC map) or the full diagnosis (cause summaries).
+      const inputs = of(status.history, HistoryEventType.TaskScheduled).map((e) => JSON.stringify(e));
+      expect(inputs.filter((i) => i.includes('nics'))).toHaveLength(0);
+      expect(inputs.filter((i) => i.includes('rule deny-all blocks the probe'))).toHaveLength(0);
+    },
+  );
+
+  it('reports the same whether the values go to the memory store or inline in the history', async () => {
+    // Prepare
+    const options = { backends: 300, down: third };
+    const stored = setup(options);
+    const inline = fakeHost(options, T0, new InlineRunStore());
+
+    // Act
+    await stored.host.start(ORCHESTRATOR_NAME, 'run-s', input('fix'));
+    await inline.host.start(ORCHESTRATOR_NAME, 'run-s', input('fix'));
+    const a = await stored.host.waitForCompletion('run-s');
+    const b = await inline.host.waitForCompletion('run-s');
+
+    // Assess
+    expect(a.output).toEqual(b.output);
+    expect((a.output as Report).verdict).toBe('resolved');
+    expect(a.customStatus).toEqual(b.customStatus);
+    // Inline, the history holds the values again and breaks the bound above.
+    expect(historyBytes(b.history)).toBeGreaterThan(1_000_000);
   });
 });

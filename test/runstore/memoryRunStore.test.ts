@@ -1,0 +1,95 @@
+import { MemoryRunStore } from '../../src/runstore/memoryRunStore';
+
+describe('MemoryRunStore', () => {
+  it('gives back what was put, under a ref naming the run, the value and its content hash', async () => {
+    // Prepare
+    const store = new MemoryRunStore();
+    const topology = { backends: [{ key: 'nic0' }], problems: [] };
+
+    // Act
+    const ref = await store.put('run-1', 'topology', topology);
+    const back = await store.get<typeof topology>(ref);
+
+    // Assess
+    expect(ref).toMatch(/^run-1\/topology\/[0-9a-f]{16}$/);
+    expect(back).toEqual(topology);
+    expect(back).not.toBe(topology);
+  });
+
+  it('returns the same ref for identical content and keeps one copy', async () => {
+    // Prepare
+    const store = new MemoryRunStore();
+
+    // Act
+    const first = await store.put('run-1', 'diagnosis', { causes: ['nsg-blocks-probe'] });
+    const second = await store.put('run-1', 'diagnosis', { causes: ['nsg-blocks-probe'] });
+
+    // Assess
+    expect(second).toBe(first);
+    expect(store.size).toBe(1);
+  });
+
+  it('never overwrites: different content under the same name gets its own ref, both readable', async () => {
+    // Prepare
+    const store = new MemoryRunStore();
+
+    // Act
+    const older = await store.put('run-1', 'topology', { backends: 1 });
+    const newer = await store.put('run-1', 'topology', { backends: 2 });
+
+    // Assess
+    expect(newer).not.toBe(older);
+    expect(await store.get(older)).toEqual({ backends: 1 });
+    expect(await store.get(newer)).toEqual({ backends: 2 });
+  });
+
+  it('keeps the same content of two runs apart', async () => {
+    // Prepare
+    const store = new MemoryRunStore();
+
+    // Act
+    const a = await store.put('run-a', 'health', []);
+    const b = await store.put('run-b', 'health', []);
+
+    // Assess
+    expect(a.startsWith('run-a/health/')).toBe(true);
+    expect(b.startsWith('run-b/health/')).toBe(true);
+    expect(store.size).toBe(2);
+  });
+
+  it('a reader cannot change the stored value', async () => {
+    // Prepare
+    const store = new MemoryRunStore();
+    const ref = await store.put('run-1', 'evidence', { problems: ['vm: not found'] });
+    const read = await store.get<{ problems: string[] }>(ref);
+
+    // Act
+    read.problems.push('changed');
+
+    // Assess
+    expect(await store.get(ref)).toEqual({ problems: ['vm: not found'] });
+  });
+
+  it('rejects an unknown ref', async () => {
+    // Prepare
+    const store = new MemoryRunStore();
+
+    // Act
+    const read = store.get('run-1/topology/0000000000000000');
+
+    // Assess
+    await expect(read).rejects.toThrow('the run store has no value run-1/topology/0000000000000000');
+  });
+
+  it('rejects a value that is not JSON', async () => {
+    // Prepare
+    const store = new MemoryRunStore();
+
+    // Act
+    const put = store.put('run-1', 'nothing', undefined);
+
+    // Assess
+    await expect(put).rejects.toThrow('the run store cannot keep nothing: it is not JSON');
+    expect(store.size).toBe(0);
+  });
+});
