@@ -131,6 +131,15 @@ declare module 'durable-functions/lib/src/history/EventRaisedEvent' {
   }
 }
 
+declare module 'durable-functions/lib/src/history/EventSentEvent' {
+  import { HistoryEvent } from 'durable-functions/lib/src/history/HistoryEvent';
+  import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
+  /** Needs `options.name` and `options.instanceId`; `options.input` is the JSON request message. */
+  export class EventSentEvent extends HistoryEvent {
+    constructor(options: HistoryEventOptions);
+  }
+}
+
 declare module 'durable-functions/lib/src/actions/ActionType' {
   export enum ActionType {
     CallActivity = 0,
@@ -195,12 +204,20 @@ declare module 'durable-functions/lib/src/util/testingUtils' {
       maxRetryIntervalInMilliseconds?: number;
     };
     instanceId?: string;
+    /** LockEntities: the request id the grant event is named after, and the entities to lock. */
+    lockRequestId?: string;
+    lockSet?: { name: string; key: string }[];
+    /** WhenAll / WhenAny under schema V3+: the child actions. */
+    compoundActions?: RawAction[];
   }
 
   /** What one run of the orchestrator over a history returns. */
   export interface OrchestratorState {
     isDone: boolean;
-    /** Schema V1: one inner array per `yield`, Task.all children flattened; cumulative on every replay. */
+    /**
+     * Schema V1: one inner array per `yield`, Task.all children flattened. V3+: one inner array with
+     * WhenAll/WhenAny as compound actions. Cumulative on every replay.
+     */
     actions: RawAction[][];
     output: unknown;
     error?: string;

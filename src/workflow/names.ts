@@ -20,3 +20,9 @@ export type ActivityName = (typeof ACTIVITY)[keyof typeof ACTIVITY];
 
 /** The external event an approver raises (POST /api/remediations/{instanceId}/approval). */
 export const APPROVAL_EVENT = 'approval';
+
+/**
+ * The entity whose lock serializes writes to one NSG across orchestrations (functions/nsgLock.ts).
+ * Its key is derived from the NSG id (src/workflow/nsgLock.ts).
+ */
+export const NSG_LOCK_ENTITY = 'nsgLock';

@@ -5,7 +5,7 @@
  * same code.
  */
 import * as df from 'durable-functions';
-import type { OrchestrationContext, Task } from 'durable-functions';
+import type { DurableLock, OrchestrationContext, Task } from 'durable-functions';
 import type { FixReport, Report } from '../model/report';
 import type {
   ApprovalDecision,
@@ -43,6 +43,7 @@ import {
 } from './flow';
 import { parseWorkflowInput, readApproval } from './input';
 import { ACTIVITY, APPROVAL_EVENT } from './names';
+import { nsgLockIds } from './nsgLock';
 
 /** Retries for reads that can hit throttling or a transient 5xx; applying fixes is never retried blindly. */
 export function readRetryOptions(): df.RetryOptions {
@@ -66,6 +67,28 @@ function failedFixes(fixes: readonly PlannedFix[], reason: string): FixReport[] 
     status: 'failed',
     reason,
   }));
+}
+
+/** What durable-functions says when the extension is too old for critical sections (below schema V4). */
+const LOCKS_UNSUPPORTED = /lock requires a Durable Functions extension that supports OOProc schema V4/;
+
+/**
+ * The task that takes the entity lock over `entities`, or none: when there is nothing to lock, or when
+ * the Durable extension announces a schema below V4 (no critical sections). The schema is fixed for
+ * the whole execution, so the choice replays the same way; without the entity lock the in-process lock
+ * and the ETag conditions and retries of the writes are what keep them correct, as they always do.
+ */
+export function lockTask(
+  context: Pick<OrchestrationContext, 'df'>,
+  entities: ReturnType<typeof nsgLockIds>,
+): Task | undefined {
+  if (entities.length === 0) return undefined;
+  try {
+    return context.df.lock(entities);
+  } catch (err) {
+    if (err instanceof Error && LOCKS_UNSUPPORTED.test(err.message)) return undefined;
+    throw err;
+  }
 }
 
 /** What started the run, from the input (pure). */
@@ -169,6 +192,10 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
     let applied: FixReport[] = [];
     if (apply.length > 0) {
       report({ phase: 'applying' });
+      // One critical section over every NSG this apply writes: runs that target the same NSG take
+      // turns across processes. The entity ids come from the plan, which is in the history.
+      const applyLock = lockTask(context, nsgLockIds(apply));
+      const lock = applyLock ? ((yield applyLock) as DurableLock) : undefined;
       try {
         applied = (yield context.df.callActivity(ACTIVITY.applyFixes, {
           run,
@@ -180,6 +207,8 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
         // The activity reports each fix itself; a throw means it broke part-way. The run goes on to
         // escalate with what is known, rather than ending with no report.
         applied = failedFixes(apply, `applying the fixes failed: ${errorMessage(err)}`);
+      } finally {
+        lock?.release();
       }
     }
     fixes = [...applied, ...skipped];
@@ -219,12 +248,18 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
     // A rule we added that did not bring its backend back is taken out again (rollbackOnFailure):
     // the activity decides per fix, from the policy, and reports `rolled-back`.
     report({ phase: 'rolling-back' });
-    fixes = (yield context.df.callActivity(ACTIVITY.rollbackFixes, {
-      run,
-      topologyRef,
-      fixes,
-      stillDown,
-    } satisfies RollbackFixesActivityInput)) as FixReport[];
+    const rollbackLock = lockTask(context, nsgLockIds(fixes.filter((f) => f.status === 'applied')));
+    const lock = rollbackLock ? ((yield rollbackLock) as DurableLock) : undefined;
+    try {
+      fixes = (yield context.df.callActivity(ACTIVITY.rollbackFixes, {
+        run,
+        topologyRef,
+        fixes,
+        stillDown,
+      } satisfies RollbackFixesActivityInput)) as FixReport[];
+    } finally {
+      lock?.release();
+    }
   }
   let escalation: EscalateOutput | undefined;
   if (stillDown.length > 0 || (diagnosis.causes.length > 0 && failing.length > 0)) {

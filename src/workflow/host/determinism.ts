@@ -25,7 +25,11 @@ export async function findNonDeterminism(
   const divergences: string[] = [];
   const scheduled = new Map<number, HistoryEvent>();
   for (const e of history) {
-    if (e.EventType === HistoryEventType.TaskScheduled || e.EventType === HistoryEventType.TimerCreated) {
+    if (
+      e.EventType === HistoryEventType.TaskScheduled ||
+      e.EventType === HistoryEventType.TimerCreated ||
+      e.EventType === HistoryEventType.EventSent
+    ) {
       scheduled.set(e.EventId, e);
     }
   }
@@ -47,6 +51,11 @@ export async function findNonDeterminism(
         const now = `${w.name}(${toJson(fromAction(w.input))})`;
         const then = `${String(recorded['Name'])}(${String(recorded['Input'])})`;
         if (now !== then) divergences.push(`${where}: #${w.id} is ${now}, recorded ${then}`);
+      } else if (w.kind === 'lock') {
+        const then = (JSON.parse(String(recorded['Input'])) as { id?: string; lockset?: string[] }) ?? {};
+        const now = `lock ${w.lockRequestId} [${w.entities.join(', ')}]`;
+        const was = `lock ${String(then.id)} [${(then.lockset ?? []).join(', ')}]`;
+        if (now !== was) divergences.push(`${where}: #${w.id} is ${now}, recorded ${was}`);
       } else if (w.kind === 'timer') {
         const at = new Date(recorded['FireAt'] as Date).getTime();
         if (at !== w.fireAt.getTime()) {

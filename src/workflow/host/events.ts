@@ -3,6 +3,7 @@
  * the replay code reads exactly what the Functions host would have written.
  */
 import { EventRaisedEvent } from 'durable-functions/lib/src/history/EventRaisedEvent';
+import { EventSentEvent } from 'durable-functions/lib/src/history/EventSentEvent';
 import { ExecutionStartedEvent } from 'durable-functions/lib/src/history/ExecutionStartedEvent';
 import type { HistoryEvent } from 'durable-functions/lib/src/history/HistoryEvent';
 import { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
@@ -53,4 +54,29 @@ export const historyEvents = {
     new TimerFiredEvent(options(-1, at, { timerId: id, fireAt })),
   eventRaised: (at: Date, name: string, data: unknown): HistoryEvent =>
     new EventRaisedEvent(options(-1, at, { name, input: toJson(data) })),
+  /**
+   * The lock request an orchestration sends to the first entity of its lock set: `EventId` is the
+   * LockEntities action's sequence number and the message's `id` is the lock request id, which the
+   * grant (an EventRaised of that name) answers.
+   */
+  lockRequested: (
+    at: Date,
+    id: number,
+    lockRequestId: string,
+    parentInstanceId: string,
+    entities: readonly string[],
+  ): HistoryEvent =>
+    new EventSentEvent(
+      options(id, at, {
+        name: 'op',
+        instanceId: entities[0] ?? '',
+        input: toJson({
+          id: lockRequestId,
+          op: null,
+          lockset: entities,
+          pos: 0,
+          parent: parentInstanceId,
+        }),
+      }),
+    ),
 };

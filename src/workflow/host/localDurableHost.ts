@@ -9,7 +9,7 @@ import type { OrchestrationHandler } from 'durable-functions';
 import type { RawAction } from 'durable-functions/lib/src/util/testingUtils';
 import { ensureError } from '../../errors';
 import { historyEvents, type HistoryEvent } from './events';
-import type { OpenWork } from './openWork';
+import { releasedLocks, type OpenWork } from './openWork';
 import { replayOnce } from './replay';
 
 /** An activity as the host calls it: the deserialized input in, a JSON-serializable value out. */
@@ -82,6 +82,14 @@ interface Instance {
   waiters: ((status: LocalInstanceStatus) => void)[];
 }
 
+/** A lock request waiting for its entities (`context.df.lock`). */
+interface LockRequest {
+  instance: Instance;
+  lockRequestId: string;
+  /** Scheduler ids (`@name@key`), sorted and deduped by the library. */
+  entities: string[];
+}
+
 const TERMINAL: readonly LocalRuntimeStatus[] = ['Completed', 'Failed'];
 const isActive = (s: LocalRuntimeStatus): boolean => s === 'Pending' || s === 'Running';
 
@@ -99,6 +107,13 @@ function fromAction(input: unknown): unknown {
 export class LocalDurableHost {
   private readonly instances = new Map<string, Instance>();
   private readonly clock: () => Date;
+  /**
+   * Entity locks, host-wide: every instance on this host shares them, as concurrent orchestrations
+   * share the real task hub's entities. Entity scheduler id -> the request holding it.
+   */
+  private readonly locks = new Map<string, { instanceId: string; lockRequestId: string }>();
+  /** Lock requests not yet granted, oldest first. */
+  private readonly lockQueue: LockRequest[] = [];
 
   constructor(private readonly options: LocalDurableHostOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -174,6 +189,11 @@ export class LocalDurableHost {
     return this.waitForIdle(instanceId);
   }
 
+  /** Which instance holds each locked entity now (scheduler id -> instance id). */
+  lockHolders(): Record<string, string> {
+    return Object.fromEntries([...this.locks.entries()].map(([entity, held]) => [entity, held.instanceId]));
+  }
+
   /** The instance's status, or undefined when no such instance was started. */
   getStatus(instanceId: string): LocalInstanceStatus | undefined {
     const instance = this.instances.get(instanceId);
@@ -237,6 +257,8 @@ export class LocalDurableHost {
   }
 
   private finish(instance: Instance, status: LocalRuntimeStatus, output: unknown, error?: string): void {
+    // An orchestration that ends inside a critical section gives its locks up, as on the real hub.
+    this.releaseLocks(instance, () => true, true);
     instance.status = status;
     instance.output = output;
     if (error !== undefined) instance.error = error;
@@ -245,6 +267,48 @@ export class LocalDurableHost {
     instance.timers.clear();
     const snapshot = this.snapshot(instance);
     for (const resolve of instance.waiters.splice(0)) resolve(snapshot);
+  }
+
+  /** Frees the entities `instance` holds under the matching requests, drops its queued requests, grants. */
+  private releaseLocks(
+    instance: Instance,
+    matches: (lockRequestId: string) => boolean,
+    dropQueued = false,
+  ): void {
+    for (const [entity, held] of [...this.locks.entries()]) {
+      if (held.instanceId === instance.id && matches(held.lockRequestId)) this.locks.delete(entity);
+    }
+    if (dropQueued) {
+      for (let i = this.lockQueue.length - 1; i >= 0; i--) {
+        if (this.lockQueue[i]?.instance === instance) this.lockQueue.splice(i, 1);
+      }
+    }
+    this.grantLocks();
+  }
+
+  /**
+   * Grants queued requests first come, first served: a request gets its entities when all are free
+   * and no older waiting request wants one of them (so a big lock set is not starved). The grant is
+   * an EventRaised named after the lock request id, delivered in the holder's next episode.
+   */
+  private grantLocks(): void {
+    const wanted = new Set<string>();
+    for (let i = 0; i < this.lockQueue.length;) {
+      const request = this.lockQueue[i];
+      if (!request) break;
+      const free = request.entities.every((e) => !this.locks.has(e) && !wanted.has(e));
+      if (!free) {
+        for (const e of request.entities) wanted.add(e);
+        i++;
+        continue;
+      }
+      this.lockQueue.splice(i, 1);
+      for (const e of request.entities) {
+        this.locks.set(e, { instanceId: request.instance.id, lockRequestId: request.lockRequestId });
+      }
+      request.instance.inbox.push({ name: request.lockRequestId, data: null });
+      this.drive(request.instance);
+    }
   }
 
   /** The earliest timer, when one may fire: nothing else to deliver and no event awaited (unless forced). */
@@ -293,6 +357,8 @@ export class LocalDurableHost {
       }
       instance.status = 'Running';
       instance.waitingForEvents = outcome.waitingForEvents;
+      const released = new Set(releasedLocks(outcome.actions));
+      if (released.size > 0) this.releaseLocks(instance, (id) => released.has(id));
       const openIds = new Set(outcome.work.map((w) => w.id));
       // A timer the orchestrator cancelled (the loser of a race) is no longer open: never fire it.
       for (const id of [...instance.timers.keys()]) if (!openIds.has(id)) instance.timers.delete(id);
@@ -303,6 +369,12 @@ export class LocalDurableHost {
         instance.history.push(this.scheduledEvent(instance, w));
       }
       instance.history.push(historyEvents.orchestratorCompleted(instance.clock));
+      for (const w of fresh) {
+        if (w.kind === 'lock') {
+          this.lockQueue.push({ instance, lockRequestId: w.lockRequestId, entities: w.entities });
+        }
+      }
+      this.grantLocks();
 
       const completions = await Promise.all(fresh.map((w) => this.execute(instance, w)));
       instance.nextEvents.push(...completions.filter((e): e is HistoryEvent => e !== undefined));
@@ -323,12 +395,15 @@ export class LocalDurableHost {
         instance.timers.set(w.id, fireAt);
         return historyEvents.timerCreated(at, w.id, fireAt);
       }
+      case 'lock':
+        return historyEvents.lockRequested(at, w.id, w.lockRequestId, instance.id, w.entities);
     }
   }
 
   /** Runs an activity and returns its completion event; timers complete later, by firing. */
   private async execute(instance: Instance, w: OpenWork): Promise<HistoryEvent | undefined> {
-    if (w.kind === 'timer' || w.kind === 'retry-timer') return undefined;
+    // Timers complete by firing, locks by being granted (grantLocks).
+    if (w.kind === 'timer' || w.kind === 'retry-timer' || w.kind === 'lock') return undefined;
     if (w.kind === 'sub-orchestration') {
       return historyEvents.taskFailed(
         instance.clock,

@@ -29,7 +29,12 @@ export type OpenWork =
   | { kind: 'timer'; id: number; fireAt: Date }
   /** The pause between two attempts of callActivityWithRetry; `delayMs` from its RetryOptions. */
   | { kind: 'retry-timer'; id: number; delayMs: number }
-  | { kind: 'sub-orchestration'; id: number; name: string; input: unknown; instanceId?: string };
+  | { kind: 'sub-orchestration'; id: number; name: string; input: unknown; instanceId?: string }
+  /**
+   * A critical section's lock request (`context.df.lock`), not yet sent: `entities` are scheduler ids
+   * (`@name@key`). Once its EventSent is in the history the library re-keys it by `lockRequestId`.
+   */
+  | { kind: 'lock'; id: number; lockRequestId: string; entities: string[] };
 
 const isAction = (a: RawTask['actionObj']): a is RawAction => typeof a === 'object' && a !== null;
 
@@ -56,6 +61,15 @@ function classify(id: number, task: RawTask): OpenWork | undefined {
     return activityOrSub(id, parent.actionObj, parent.attemptNumber ?? 1);
   }
   if (!isAction(task.actionObj)) return undefined;
+  if (task.actionObj.actionType === ActionType.LockEntities) {
+    const action = task.actionObj;
+    return {
+      kind: 'lock',
+      id,
+      lockRequestId: action.lockRequestId ?? '',
+      entities: (action.lockSet ?? []).map((e) => `@${e.name.toLowerCase()}@${e.key}`),
+    };
+  }
   if (task.actionObj.actionType === ActionType.CreateTimer) {
     if (task.actionObj.isCanceled || !task.actionObj.fireAt) return undefined;
     return { kind: 'timer', id, fireAt: new Date(task.actionObj.fireAt) };
@@ -80,6 +94,24 @@ function activityOrSub(id: number, action: RawAction, attempt: number): OpenWork
     default:
       return undefined;
   }
+}
+
+/**
+ * The lock requests whose critical section has ended, read from the cumulative action list: the
+ * library records a fire-and-forget ReleaseEntities action when a DurableLock is released, and only
+ * one section can be open at a time, so a release closes the latest lock before it.
+ */
+export function releasedLocks(actions: readonly RawAction[]): string[] {
+  const released: string[] = [];
+  let open: string | undefined;
+  for (const action of actions) {
+    if (action.actionType === ActionType.LockEntities) open = action.lockRequestId;
+    else if (action.actionType === ActionType.ReleaseEntities && open !== undefined) {
+      released.push(open);
+      open = undefined;
+    }
+  }
+  return released;
 }
 
 /** Everything the orchestrator waits for, in sequence-number order, plus the events it waits on. */

@@ -10,7 +10,14 @@ import {
   type OrchestratorState,
   type RawAction,
 } from 'durable-functions/lib/src/util/testingUtils';
+import { ReplaySchema } from 'durable-functions/lib/src/orchestrations/ReplaySchema';
 import { readOpenWork, type OpenWork, type RawExecutor } from './openWork';
+
+/**
+ * The replay schema the local host speaks, as an extension announces it: V4, the first with entity
+ * locks (`context.df.lock`). Under V3+ WhenAll/WhenAny are compound actions.
+ */
+export const LOCAL_REPLAY_SCHEMA = ReplaySchema.V4;
 
 /** The outcome of one replay. */
 export type ReplayOutcome =
@@ -42,7 +49,13 @@ export function parseOrchestrationFailure(message: string): {
   }
 }
 
-const flatten = (actions: RawAction[][] | undefined): RawAction[] => (actions ?? []).flat();
+/** A compound action's children, depth first, so every schema gives the same flat list. */
+function flattenAction(action: RawAction): RawAction[] {
+  return action.compoundActions ? action.compoundActions.flatMap(flattenAction) : [action];
+}
+
+const flatten = (actions: RawAction[][] | undefined): RawAction[] =>
+  (actions ?? []).flat().flatMap(flattenAction);
 
 /**
  * Runs `fn` over `history` and returns its actions and what it now waits for. Never throws for a
@@ -53,9 +66,18 @@ export async function replayOnce(
   instanceId: string,
   history: HistoryEvent[],
   input: unknown,
+  schemaVersion: ReplaySchema = LOCAL_REPLAY_SCHEMA,
 ): Promise<ReplayOutcome> {
   const context = new DummyOrchestrationContext(instanceId, instanceId, () => undefined);
-  const trigger = new DurableOrchestrationInput(instanceId, history, input);
+  const trigger = new DurableOrchestrationInput(
+    instanceId,
+    history,
+    input,
+    undefined,
+    undefined,
+    undefined,
+    schemaVersion,
+  );
   let state: OrchestratorState;
   try {
     state = await createOrchestrator(fn)(trigger, context);

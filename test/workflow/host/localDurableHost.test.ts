@@ -244,3 +244,89 @@ describe('LocalDurableHost', () => {
     expect(status.error).toBe('Error: Activity "missing" is not registered.');
   });
 });
+
+describe('LocalDurableHost entity locks', () => {
+  const entity = new df.EntityId('nsgLock', 'k1');
+  /** Locks `entity`, runs one activity inside, and releases unless told to end while holding it. */
+  const locking = (release: boolean): OrchestrationHandler =>
+    function* (context: OrchestrationContext) {
+      const lock = (yield context.df.lock(entity)) as df.DurableLock;
+      yield context.df.callActivity('work', context.df.instanceId);
+      if (release) lock.release();
+      return context.df.isLocked().isLocked;
+    };
+
+  it('grants a contended lock first come, first served, one holder at a time', async () => {
+    // Prepare
+    const order: string[] = [];
+    const host = hostWith({ o: locking(true) }, { work: (id) => order.push(id as string) });
+
+    // Act
+    for (const id of ['i1', 'i2', 'i3']) await host.start('o', id, undefined);
+    const done = await Promise.all(['i1', 'i2', 'i3'].map((id) => host.waitForCompletion(id)));
+
+    // Assess
+    expect(done.map((s) => [s.runtimeStatus, s.output])).toEqual([
+      ['Completed', false],
+      ['Completed', false],
+      ['Completed', false],
+    ]);
+    expect(order).toEqual(['i1', 'i2', 'i3']);
+    expect(types(done[0]?.history ?? [])).toEqual([
+      'OrchestratorStarted',
+      'ExecutionStarted',
+      'EventSent',
+      'OrchestratorCompleted',
+      'OrchestratorStarted',
+      'EventRaised',
+      'TaskScheduled',
+      'OrchestratorCompleted',
+      'OrchestratorStarted',
+      'TaskCompleted',
+      'OrchestratorCompleted',
+    ]);
+    expect(host.lockHolders()).toEqual({});
+  });
+
+  it('frees the locks of an orchestration that ends inside its critical section', async () => {
+    // Prepare
+    const host = hostWith({ keep: locking(false), o: locking(true) }, { work: () => null });
+    await host.start('keep', 'holder', undefined);
+    const held = await host.waitForCompletion('holder');
+
+    // Act
+    await host.start('o', 'next', undefined);
+    const next = await host.waitForCompletion('next');
+
+    // Assess
+    expect(held.output).toBe(true);
+    expect(next.runtimeStatus).toBe('Completed');
+    expect(host.lockHolders()).toEqual({});
+  });
+
+  it('keeps a lock held while its holder waits, then hands it on', async () => {
+    // Prepare: the holder waits for an event inside its section.
+    const waiting: OrchestrationHandler = function* (context: OrchestrationContext) {
+      const lock = (yield context.df.lock(entity)) as df.DurableLock;
+      yield context.df.waitForExternalEvent('go');
+      lock.release();
+      return 'released';
+    };
+    const host = hostWith({ waiting, o: locking(true) }, { work: () => null });
+    await host.start('waiting', 'holder', undefined);
+    await host.waitForIdle('holder');
+    await host.start('o', 'queued', undefined);
+    const blocked = await host.waitForIdle('queued');
+    const holdersWhileBlocked = host.lockHolders();
+
+    // Act
+    await host.raiseEvent('holder', 'go');
+    const after = await host.waitForCompletion('queued');
+
+    // Assess
+    expect(blocked.runtimeStatus).toBe('Running');
+    expect(holdersWhileBlocked).toEqual({ '@nsglock@k1': 'holder' });
+    expect(after.runtimeStatus).toBe('Completed');
+    expect(host.lockHolders()).toEqual({});
+  });
+});
