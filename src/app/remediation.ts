@@ -19,6 +19,7 @@ import { applyFixes, rollbackFixes, type ApplyDeps } from '../remediate/apply';
 import { planFixes } from '../remediate/plan';
 import { validateFixes } from '../remediate/validate';
 import type { ActivityDeps } from '../workflow/activities';
+import { asReport } from '../workflow/flow';
 import type { RunContext } from '../workflow/contracts';
 import {
   auditApplyOutcomes,
@@ -82,8 +83,8 @@ export function createRemediation(
       applyFixes: async (input) => {
         // A change nobody can review later is not made: no audit destination, no write.
         if (auditSink instanceof DiscardAuditSink) {
-          return input.fixes.map(({ needsApproval: _n, backendKeys: _b, ...fix }) => ({
-            ...fix,
+          return input.fixes.map((fix) => ({
+            ...asReport(fix),
             status: 'skipped' as const,
             reason: `not written: no audit destination is configured (set APPLICATIONINSIGHTS_CONNECTION_STRING or ${SETTING_PREFIX}AUDIT_LOG_FILE)`,
           }));

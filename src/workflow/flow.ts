@@ -149,7 +149,8 @@ export function batches<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-const asReport = ({ kind, target, status, reason, detail }: PlannedFix): FixReport => ({
+/** A planned fix as the report shows it (without the plan's own bookkeeping). */
+export const asReport = ({ kind, target, status, reason, detail }: PlannedFix): FixReport => ({
   kind,
   target,
   status,

@@ -33,6 +33,7 @@ import type {
   WorkflowTopology,
 } from './contracts';
 import {
+  asReport,
   batches,
   checkTarget,
   failingBackends,
@@ -62,11 +63,7 @@ function errorMessage(err: unknown): string {
 
 /** The fixes of a failed apply, each reported `failed` with the reason. */
 function failedFixes(fixes: readonly PlannedFix[], reason: string): FixReport[] {
-  return fixes.map(({ needsApproval: _n, backendKeys: _b, ...fix }) => ({
-    ...fix,
-    status: 'failed',
-    reason,
-  }));
+  return fixes.map((fix) => ({ ...asReport(fix), status: 'failed', reason }));
 }
 
 /** What durable-functions says when the extension is too old for critical sections (below schema V4). */

@@ -32,41 +32,27 @@ function prefixText(prefixes: string[]): string {
   return one === '*' ? '0.0.0.0/0' : one;
 }
 
-function effectiveRule(rule: SecurityRuleInfo, vnet: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    name: `${rule.isDefault ? 'defaultSecurityRules' : 'securityRules'}/${rule.name}`,
-    protocol: rule.protocol === '*' ? 'All' : rule.protocol,
-    sourcePortRange: rule.sourcePortRanges.map(portText).join(','),
-    destinationPortRange: rule.destinationPortRanges.map(portText).join(','),
-    sourcePortRanges: rule.sourcePortRanges.map(portText),
-    destinationPortRanges: rule.destinationPortRanges.map(portText),
-    sourceAddressPrefix: prefixText(rule.sourceAddressPrefixes),
-    destinationAddressPrefix: prefixText(rule.destinationAddressPrefixes),
-    sourceAddressPrefixes: rule.sourceAddressPrefixes,
-    destinationAddressPrefixes: rule.destinationAddressPrefixes,
-    access: rule.access,
-    priority: rule.priority,
-    direction: rule.direction,
-  };
-  const src =
-    rule.sourceAddressPrefixes.length === 1 ? expand(rule.sourceAddressPrefixes[0]!, vnet) : undefined;
-  const dst =
-    rule.destinationAddressPrefixes.length === 1
-      ? expand(rule.destinationAddressPrefixes[0]!, vnet)
-      : undefined;
-  if (src) out.expandedSourceAddressPrefix = src;
-  if (dst) out.expandedDestinationAddressPrefix = dst;
-  return out;
-}
+/** The fields an NSG rule and a security admin rule share in the effective-rules answer. */
+type EffectiveRuleSource = Pick<
+  SecurityRuleInfo,
+  | 'sourcePortRanges'
+  | 'destinationPortRanges'
+  | 'sourceAddressPrefixes'
+  | 'destinationAddressPrefixes'
+  | 'priority'
+  | 'direction'
+> & { access: string };
 
-/**
- * One admin rule as an effective security rule. The admin rules API writes `Any` for every protocol;
- * the effective-rules API writes `All`, as for NSG rules.
- */
-export function effectiveAdminRule(rule: SecurityAdminRule, vnet: string[]): Record<string, unknown> {
+/** One rule as the effective-rules API writes it, with tags expanded where a single prefix is one. */
+function effectiveFields(
+  name: string,
+  protocol: string,
+  rule: EffectiveRuleSource,
+  vnet: string[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    name: rule.name,
-    protocol: ['*', 'any', 'all'].includes(rule.protocol.toLowerCase()) ? 'All' : rule.protocol,
+    name,
+    protocol,
     sourcePortRange: rule.sourcePortRanges.map(portText).join(','),
     destinationPortRange: rule.destinationPortRanges.map(portText).join(','),
     sourcePortRanges: rule.sourcePortRanges.map(portText),
@@ -85,6 +71,20 @@ export function effectiveAdminRule(rule: SecurityAdminRule, vnet: string[]): Rec
   if (src) out.expandedSourceAddressPrefix = src;
   if (dst) out.expandedDestinationAddressPrefix = dst;
   return out;
+}
+
+function effectiveRule(rule: SecurityRuleInfo, vnet: string[]): Record<string, unknown> {
+  const name = `${rule.isDefault ? 'defaultSecurityRules' : 'securityRules'}/${rule.name}`;
+  return effectiveFields(name, rule.protocol === '*' ? 'All' : rule.protocol, rule, vnet);
+}
+
+/**
+ * One admin rule as an effective security rule. The admin rules API writes `Any` for every protocol;
+ * the effective-rules API writes `All`, as for NSG rules.
+ */
+export function effectiveAdminRule(rule: SecurityAdminRule, vnet: string[]): Record<string, unknown> {
+  const protocol = ['*', 'any', 'all'].includes(rule.protocol.toLowerCase()) ? 'All' : rule.protocol;
+  return effectiveFields(rule.name, protocol, rule, vnet);
 }
 
 /**
