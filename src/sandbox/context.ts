@@ -1,6 +1,7 @@
 /**
  * Everything a request handler may touch in one running sandbox.
  */
+import type { SandboxClock } from './clock';
 import type { LockTable, OperationStore } from './lro';
 import type { SandboxState } from './state';
 import type { SupportTicketStore } from './support';
@@ -23,6 +24,8 @@ export interface SandboxContext {
   readonly locks: LockTable;
   readonly tickets: SupportTicketStore;
   readonly behaviour: SandboxBehaviour;
+  /** The sandbox's time: wall time standalone, the local host's clock in-process (clock.ts). */
+  readonly clock: SandboxClock;
   /** `https://127.0.0.1:PORT` once listening. */
   readonly endpoint: () => string;
 }

@@ -20,6 +20,7 @@ import {
   unsupported,
 } from './armErrors';
 import { generateSandboxCertificate } from './cert';
+import { wallClock, type SandboxClock } from './clock';
 import type { SandboxBehaviour, SandboxContext } from './context';
 import { defaultViews } from './defaultViews';
 import { seedEtags } from './etags';
@@ -45,6 +46,8 @@ export interface SandboxOptions {
   views?: SandboxViews;
   /** LRO pacing and list paging; see {@link SandboxBehaviour}. */
   behaviour?: Partial<SandboxBehaviour>;
+  /** The sandbox's time (clock.ts). Default: wall time. */
+  clock?: SandboxClock;
 }
 
 export interface Sandbox {
@@ -105,7 +108,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const requestLog: RequestLogEntry[] = [];
   const remaining = { read: RATE_LIMIT_READS, write: RATE_LIMIT_WRITES };
   let endpoint = '';
-  const operations = new OperationStore(() => endpoint);
+  const clock = options.clock ?? wallClock;
+  const operations = new OperationStore(() => endpoint, () => clock.now());
   const ctx: SandboxContext = {
     state,
     views: options.views ?? defaultViews,
@@ -114,6 +118,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     tickets: new SupportTicketStore(),
     behaviour: { ...DEFAULT_BEHAVIOUR, ...options.behaviour },
     endpoint: () => endpoint,
+    clock,
   };
 
   async function answer(req: IncomingMessage, url: URL, method: string, path: string): Promise<ArmResponse> {
