@@ -37,7 +37,7 @@ export async function benchOrchestration(c: OrchestrationCase): Promise<BenchRow
     const { value: result, ms } = await timed(() =>
       runLocally({
         input: { loadBalancerId: scaled.loadBalancerId, mode: c.mode, requestedBy: 'bench' },
-        target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
+        target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
         config,
         auditSink,
         remediation: createRemediation({ pollIntervalMs: 10, sleep: fastSleep }),

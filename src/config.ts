@@ -36,8 +36,20 @@ export interface ProbeDoctorConfig {
   approvalTimeoutMinutes: number;
   rollbackOnFailure: boolean;
   optInFixes: ApplicableFixKind[];
+  /**
+   * Seconds added to the probe's own re-test time (interval x threshold) before validating. 0 by
+   * default: the platform's probe needs exactly that time to flip (probe-facts.md); raise it only if
+   * validation in your environment sees the change late.
+   */
   probeWaitMarginSeconds: number;
   fanoutBatchSize: number;
+  /**
+   * The most a run may take, in seconds, not counting the wait for a person's approval. A run that
+   * reaches it stops, reports what it knows and closes with RunFinished (outcome `failed`).
+   */
+  runDeadlineSeconds: number;
+  /** The most one activity (with its retries) may take, in seconds, before the run stops waiting for it. */
+  activityDeadlineSeconds: number;
   escalationSubmit: boolean;
   escalationContact: EscalationContact;
   applicationInsightsConnectionString?: string;
@@ -128,8 +140,10 @@ const SETTINGS = {
   APPROVAL_TIMEOUT_MINUTES: { schema: integer(1, 10080), default: '60' },
   ROLLBACK_ON_FAILURE: { schema: boolean, default: 'true' },
   OPT_IN_FIXES: { schema: kindList(OPT_IN_FIX_KINDS), default: 'none' },
-  PROBE_WAIT_MARGIN_SECONDS: { schema: integer(0, 3600), default: '30' },
+  PROBE_WAIT_MARGIN_SECONDS: { schema: integer(0, 3600), default: '0' },
   FANOUT_BATCH_SIZE: { schema: integer(1, 200), default: '20' },
+  RUN_DEADLINE_SECONDS: { schema: integer(10, 86400), default: '1800' },
+  ACTIVITY_DEADLINE_SECONDS: { schema: integer(1, 7200), default: '600' },
   ESCALATION_SUBMIT: { schema: boolean, default: 'false' },
 } as const;
 
@@ -209,6 +223,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ProbeDoct
     optInFixes: read(env, 'OPT_IN_FIXES'),
     probeWaitMarginSeconds: read(env, 'PROBE_WAIT_MARGIN_SECONDS'),
     fanoutBatchSize: read(env, 'FANOUT_BATCH_SIZE'),
+    runDeadlineSeconds: read(env, 'RUN_DEADLINE_SECONDS'),
+    activityDeadlineSeconds: read(env, 'ACTIVITY_DEADLINE_SECONDS'),
     escalationSubmit,
     escalationContact: contact,
     ...(appInsights ? { applicationInsightsConnectionString: appInsights } : {}),

@@ -16,8 +16,10 @@ describe('loadConfig', () => {
       approvalTimeoutMinutes: 60,
       rollbackOnFailure: true,
       optInFixes: [],
-      probeWaitMarginSeconds: 30,
+      probeWaitMarginSeconds: 0,
       fanoutBatchSize: 20,
+      runDeadlineSeconds: 1800,
+      activityDeadlineSeconds: 600,
       escalationSubmit: false,
       escalationContact: {},
     });
@@ -43,6 +45,8 @@ describe('loadConfig', () => {
     ],
     ['PROBE_DOCTOR_PROBE_WAIT_MARGIN_SECONDS', '0', { probeWaitMarginSeconds: 0 }],
     ['PROBE_DOCTOR_FANOUT_BATCH_SIZE', '50', { fanoutBatchSize: 50 }],
+    ['PROBE_DOCTOR_RUN_DEADLINE_SECONDS', '120', { runDeadlineSeconds: 120 }],
+    ['PROBE_DOCTOR_ACTIVITY_DEADLINE_SECONDS', '5', { activityDeadlineSeconds: 5 }],
     ['PROBE_DOCTOR_AUDIT_LOG_FILE', '/tmp/audit.jsonl', { auditLogFile: '/tmp/audit.jsonl' }],
     [
       'APPLICATIONINSIGHTS_CONNECTION_STRING',

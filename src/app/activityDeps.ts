@@ -43,6 +43,8 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
       approvalTimeoutMinutes: config.approvalTimeoutMinutes,
       probeWaitMarginSeconds: config.probeWaitMarginSeconds,
       fanoutBatchSize: config.fanoutBatchSize,
+      runDeadlineSeconds: config.runDeadlineSeconds,
+      activityDeadlineSeconds: config.activityDeadlineSeconds,
     }),
     discover: (lbId) =>
       discoverTopology(topologyReader, lbId, {
@@ -59,8 +61,8 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
     started: async (run) => {
       await auditorFor(auditSink, run).runStarted({ trigger: run.trigger, outcome: 'started' });
     },
-    finished: async (report, run) => {
-      await auditRunFinished(auditorFor(auditSink, run), report);
+    finished: async (report, run, stop) => {
+      await auditRunFinished(auditorFor(auditSink, run), report, stop);
       await auditSink.flush();
     },
     audit: app.progress ?? (() => undefined),

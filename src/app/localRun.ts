@@ -2,10 +2,17 @@
  * Runs one probe-doctor orchestration to the end on the local durable host: the same orchestrator
  * and activities the Functions app registers, executed by the durable-functions library's replay
  * code. Used by the CLI's `diagnose` and by the demo.
+ *
+ * Time: durable timers (the wait for the probe to re-test, retry pauses, deadlines) are real waits
+ * against any ARM endpoint, live Azure or a sandbox running on wall time. Only an in-process sandbox
+ * whose clock this run may move ({@link AdvanceableClock}, given as the target's `clock`) lets the
+ * host skip a wait, by moving that clock: the sandbox then sees the time pass, so its probes re-test
+ * exactly as they would have in the time skipped.
  */
 import { DiscardAuditSink } from '../audit/discardSink';
 import type { AuditSink } from '../audit/sink';
 import { createClientFactory, type AzureTarget } from '../azure/clients';
+import type { AdvanceableClock } from '../sandbox/clock';
 import type { ProbeDoctorConfig } from '../config';
 import { ProbeDoctorError } from '../errors';
 import type { Report } from '../model/report';
@@ -13,8 +20,13 @@ import { MemoryRunStore } from '../runstore/memoryRunStore';
 import { instanceIdFor } from '../triggers/instanceId';
 import { createActivities, type WorkflowAuditEvent } from '../workflow/activities';
 import type { ApprovalDecision, WorkflowInput } from '../workflow/contracts';
-import { LocalDurableHost, type LocalInstanceStatus } from '../workflow/host/localDurableHost';
-import { APPROVAL_EVENT, ORCHESTRATOR_NAME } from '../workflow/names';
+import {
+  LocalDurableHost,
+  type HostTime,
+  type LocalInstanceStatus,
+  type TimerWait,
+} from '../workflow/host/localDurableHost';
+import { APPROVAL_EVENT, INTERRUPT_EVENT, ORCHESTRATOR_NAME } from '../workflow/names';
 import { probeDoctorOrchestrator } from '../workflow/orchestrator';
 import type { AppDependencies } from './activityDeps';
 import { createActivityDeps } from './activityDeps';
@@ -33,6 +45,13 @@ export interface LocalRunOptions {
   /** A host to run on (the demo shares one with its triggers); a new one otherwise. */
   host?: LocalDurableHost;
   /**
+   * Aborting it (Ctrl-C) interrupts the run: the orchestrator stops waiting, validates nothing, rolls
+   * nothing back, and reports what it knows (`interrupted` in the report's problems).
+   */
+  signal?: AbortSignal;
+  /** Told when the host starts a real wait, with a line for a person (`waiting 40 s for ...`). */
+  onWait?: (line: string, wait: TimerWait) => void;
+  /**
    * Answers the approval gate when the run waits on it (a person at the CLI). Without it the gate's
    * durable timer is fast-forwarded: the run goes on as if nobody approved in time.
    */
@@ -45,8 +64,38 @@ export interface LocalRunResult {
   status: LocalInstanceStatus;
 }
 
+/** Options of a local host: the run's target decides how time passes. */
+export type LocalHostOptions = Omit<LocalRunOptions, 'input' | 'host' | 'signal' | 'decideApproval'>;
+
+/** The clock an in-process sandbox lets this run move, if the target has one. */
+function advanceableClock(target: AzureTarget): AdvanceableClock | undefined {
+  const clock = target.kind === 'sandbox' ? target.clock : undefined;
+  const advanceTo = clock?.advanceTo?.bind(clock);
+  return clock && advanceTo ? { now: () => clock.now(), advanceTo } : undefined;
+}
+
+/** Virtual time only over a clock the sandbox shares; wall time for every other endpoint. */
+export function hostTimeFor(target: AzureTarget): { time: HostTime; clock?: () => Date } {
+  const clock = advanceableClock(target);
+  if (!clock) return { time: { kind: 'wall' } };
+  return {
+    time: { kind: 'virtual', advanceTo: (ms) => clock.advanceTo(ms) },
+    clock: () => new Date(clock.now()),
+  };
+}
+
+/** The line printed when the host starts a real wait. */
+export function waitLine(wait: TimerWait): string {
+  if (wait.kind === 'retry') {
+    return `waiting ${wait.seconds} s before retrying ${wait.activity ?? 'the activity'} (attempt ${wait.nextAttempt ?? 2})`;
+  }
+  const status = wait.customStatus as { waitReason?: unknown } | undefined;
+  const why = typeof status?.waitReason === 'string' ? status.waitReason : 'on a durable timer';
+  return `waiting ${wait.seconds} s ${why}`;
+}
+
 /** Builds a local host with probe-doctor's orchestrator and activities registered. */
-export function createLocalHost(options: Omit<LocalRunOptions, 'input' | 'host'>): LocalDurableHost {
+export function createLocalHost(options: LocalHostOptions): LocalDurableHost {
   const deps = createActivityDeps({
     clientsFor: createClientFactory(options.target),
     config: options.config,
@@ -55,10 +104,14 @@ export function createLocalHost(options: Omit<LocalRunOptions, 'input' | 'host'>
     remediation: options.remediation,
     ...(options.evidence ? { evidence: options.evidence } : {}),
   });
+  const { onWait } = options;
   return new LocalDurableHost({
     orchestrators: { [ORCHESTRATOR_NAME]: probeDoctorOrchestrator },
     // One store per host: its runs' activities all run in this process, so memory is enough.
     activities: createActivities(deps, new MemoryRunStore()),
+    ...hostTimeFor(options.target),
+    optionalEvents: [INTERRUPT_EVENT],
+    ...(onWait ? { onWait: (wait: TimerWait) => onWait(waitLine(wait), wait) } : {}),
   });
 }
 
@@ -67,14 +120,30 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   const host = options.host ?? createLocalHost(options);
   const instanceId = instanceIdFor(options.input.loadBalancerId);
   await host.start(ORCHESTRATOR_NAME, instanceId, options.input);
-  let status = await host.waitForIdle(instanceId);
-  while (status.runtimeStatus === 'Pending' || status.runtimeStatus === 'Running') {
-    if (status.waitingForEvents.includes(APPROVAL_EVENT) && options.decideApproval) {
-      await host.raiseEvent(instanceId, APPROVAL_EVENT, options.decideApproval());
-      status = await host.waitForIdle(instanceId);
-    } else {
-      status = await host.fastForward(instanceId);
+  const interrupt = (): void => {
+    void host.raiseEvent(instanceId, INTERRUPT_EVENT, { reason: 'interrupted by the operator' });
+  };
+  if (options.signal?.aborted) interrupt();
+  options.signal?.addEventListener('abort', interrupt, { once: true });
+  const finished = (s: LocalInstanceStatus) =>
+    s.runtimeStatus === 'Completed' || s.runtimeStatus === 'Failed';
+  let status: LocalInstanceStatus;
+  try {
+    // Waits without polling: the host wakes this when the instance finishes or asks for approval.
+    let answered = false;
+    for (;;) {
+      status = await host.waitUntil(
+        instanceId,
+        (s) => finished(s) || (!answered && s.waitingForEvents.includes(APPROVAL_EVENT)),
+      );
+      if (finished(status)) break;
+      answered = true;
+      if (options.decideApproval) await host.raiseEvent(instanceId, APPROVAL_EVENT, options.decideApproval());
+      // Nobody to ask: the gate's timer fires now, as if nobody approved in time.
+      else await host.fastForward(instanceId);
     }
+  } finally {
+    options.signal?.removeEventListener('abort', interrupt);
   }
   if (status.runtimeStatus !== 'Completed') {
     throw new ProbeDoctorError(

@@ -7,7 +7,7 @@ import type { AuditSink } from '../audit/sink';
 import type { CauseId, FixReport, Report } from '../model/report';
 import type { RemediationAuditEvent } from '../remediate/ports';
 import type { DetailedValidationResult } from '../remediate/validate';
-import type { Diagnosis, EscalateOutput, PlannedFix, RunContext } from '../workflow/contracts';
+import type { Diagnosis, EscalateOutput, PlannedFix, RunContext, RunStop } from '../workflow/contracts';
 
 /** An auditor with the run's common dimensions. */
 export function auditorFor(sink: AuditSink, run: RunContext): Auditor {
@@ -177,8 +177,8 @@ export async function auditEscalation(
   });
 }
 
-/** RunFinished, with the verdict. */
-export async function auditRunFinished(audit: Auditor, report: Report): Promise<void> {
+/** RunFinished, with the verdict, or `failed` and the reason when the run stopped early. */
+export async function auditRunFinished(audit: Auditor, report: Report, stop?: RunStop): Promise<void> {
   const causeIds = uniqueCauseIds(
     [...report.causes, ...report.backends.flatMap((b) => b.causes)].map((c) => c.id),
   );
@@ -186,6 +186,7 @@ export async function auditRunFinished(audit: Auditor, report: Report): Promise<
     causeIds,
     fixesApplied: report.fixes.filter((f) => f.status === 'applied').length,
     backendsDown: report.backends.filter((b) => b.probeState === 'down').length,
-    outcome: report.verdict,
+    outcome: stop ? 'failed' : report.verdict,
+    ...(stop ? { reason: `${stop.kind}: ${stop.message}` } : {}),
   });
 }

@@ -10,7 +10,7 @@ import { MicrosoftResourceHealth } from '@azure/arm-resourcehealth';
 import { MicrosoftSupport } from '@azure/arm-support';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy, PipelineRetryOptions } from '@azure/core-rest-pipeline';
-import { DefaultAzureCredential } from '@azure/identity';
+import { AzureAuthorityHosts, DefaultAzureCredential } from '@azure/identity';
 import { idKey } from '../model/ids';
 
 /** Where the clients send their requests. */
@@ -21,12 +21,58 @@ export type AzureTarget =
       endpoint: string;
       /** PEM of the sandbox's self-signed certificate, trusted by these clients only. */
       ca: string;
+      /**
+       * The sandbox's clock, when it runs in this process and the run may move it (clock.ts): the
+       * local host then skips waits by advancing it. Without it every wait is real (wall time).
+       */
+      clock?: { now(): number; advanceTo?(epochMs: number): void };
     }
   | {
       kind: 'live';
-      /** Defaults to `DefaultAzureCredential`, built on first use. */
+      /** Defaults to `DefaultAzureCredential` (for the cloud's authority), built on first use. */
       credential?: TokenCredential;
+      /** The Azure cloud; default AzureCloud. Picks the ARM endpoint and the sign-in authority. */
+      cloud?: AzureCloudName;
+      /**
+       * An ARM endpoint of its own (Azure Stack Hub, a private or emulated endpoint), overriding the
+       * cloud's. Tokens are asked for its `/.default` scope, as the SDK derives it from the endpoint.
+       */
+      endpoint?: string;
+      /** PEM of a private CA that signed the endpoint's certificate (trusted by these clients only). */
+      ca?: string;
     };
+
+/** The Azure clouds `--cloud` names, as Azure CLI and azure-identity spell them. */
+export const AZURE_CLOUDS = {
+  AzureCloud: { arm: 'https://management.azure.com', authorityHost: AzureAuthorityHosts.AzurePublicCloud },
+  AzureChinaCloud: {
+    arm: 'https://management.chinacloudapi.cn',
+    authorityHost: AzureAuthorityHosts.AzureChina,
+  },
+  AzureUSGovernment: {
+    arm: 'https://management.usgovcloudapi.net',
+    authorityHost: AzureAuthorityHosts.AzureGovernment,
+  },
+} as const;
+
+export type AzureCloudName = keyof typeof AZURE_CLOUDS;
+
+/** Whether `name` is one of {@link AZURE_CLOUDS}. */
+export function isAzureCloudName(name: string): name is AzureCloudName {
+  return Object.prototype.hasOwnProperty.call(AZURE_CLOUDS, name);
+}
+
+/**
+ * A credential that hands out one bearer token obtained elsewhere (e.g. `az account get-access-token
+ * --resource <endpoint>` for Azure Stack Hub, or any token a private endpoint accepts). It never
+ * refreshes: the run fails with the endpoint's 401 once the token expires.
+ */
+export function staticTokenCredential(
+  token: string,
+  expiresOnTimestamp = Date.now() + 60 * 60 * 1000,
+): TokenCredential {
+  return { getToken: (): Promise<AccessToken> => Promise.resolve({ token, expiresOnTimestamp }) };
+}
 
 /** The SDK clients for one subscription, each built on first access. */
 export interface AzureClients {
@@ -70,11 +116,11 @@ export function sandboxCredential(): TokenCredential {
  * but it must never exist in a sandbox run, where its managed-identity probe would reach for the
  * instance-metadata address.
  */
-function lazyDefaultCredential(): TokenCredential {
+function lazyDefaultCredential(authorityHost?: string): TokenCredential {
   let inner: DefaultAzureCredential | undefined;
   return {
     getToken: (scopes, options) => {
-      inner ??= new DefaultAzureCredential();
+      inner ??= new DefaultAzureCredential(authorityHost ? { authorityHost } : {});
       return inner.getToken(scopes, options);
     },
   };
@@ -122,9 +168,17 @@ function resolveTarget(target: AzureTarget, options: AzureClientOptions): Resolv
       },
     };
   }
+  const cloud = AZURE_CLOUDS[target.cloud ?? 'AzureCloud'];
+  const endpoint = (target.endpoint ?? cloud.arm).replace(/\/+$/, '');
   return {
-    credential: target.credential ?? lazyDefaultCredential(),
-    options: { retryOptions, additionalPolicies },
+    credential: target.credential ?? lazyDefaultCredential(cloud.authorityHost),
+    options: {
+      // The public cloud's endpoint is the clients' own default: only another one is passed.
+      ...(endpoint !== AZURE_CLOUDS.AzureCloud.arm ? { endpoint } : {}),
+      ...(target.ca ? { tlsOptions: { ca: target.ca } } : {}),
+      retryOptions,
+      additionalPolicies,
+    },
   };
 }
 
@@ -189,7 +243,12 @@ export function createClientFactory(
   // One credential for every subscription, so the default chain (and its token cache) is built once.
   const shared: AzureTarget =
     target.kind === 'live'
-      ? { kind: 'live', credential: target.credential ?? lazyDefaultCredential() }
+      ? {
+          ...target,
+          credential:
+            target.credential ??
+            lazyDefaultCredential(AZURE_CLOUDS[target.cloud ?? 'AzureCloud'].authorityHost),
+        }
       : target;
   const cache = new Map<string, AzureClients>();
   return (subscriptionId) => {

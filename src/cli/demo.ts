@@ -93,7 +93,7 @@ export async function runDemo(io: CliIO, options: DemoOptions = {}): Promise<num
 
     const progress: string[] = [];
     const host = createLocalHost({
-      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
+      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
       config,
       auditSink,
       remediation: createRemediation({
@@ -125,13 +125,11 @@ export async function runDemo(io: CliIO, options: DemoOptions = {}): Promise<num
     say();
 
     say(
-      '3. The orchestration runs on the local durable host (durable-functions replay, timers fast-forwarded):',
+      '3. The orchestration runs on the local durable host (durable-functions replay; timers skip ahead on the sandbox clock):',
     );
     const instanceId = instanceIdFor(lbId);
-    let status = await host.waitForIdle(instanceId);
-    while (status.runtimeStatus === 'Running' || status.runtimeStatus === 'Pending') {
-      status = await host.fastForward(instanceId);
-    }
+    // The host drives the run itself: durable timers skip ahead by moving the sandbox's clock.
+    const status = await host.waitForCompletion(instanceId);
     progress.forEach((line) => io.out(line));
     if (status.runtimeStatus !== 'Completed') {
       io.err(`probe-doctor demo: the orchestration failed: ${status.error ?? 'no message'}\n`);

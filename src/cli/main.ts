@@ -11,6 +11,8 @@ import { registerCommands } from './commands';
 export const EXIT_OK = 0;
 export const EXIT_ATTENTION = 1;
 export const EXIT_ERROR = 2;
+/** An operator interrupted the run (Ctrl-C): 128 + SIGINT, as shells report it. */
+export const EXIT_INTERRUPTED = 130;
 
 /** Where command output goes; tests pass their own to capture it. */
 export interface CliIO {

@@ -12,6 +12,12 @@ export interface SandboxClock {
   now(): number;
 }
 
+/** A clock a local durable host may move forward (an in-process sandbox shares it with the host). */
+export interface AdvanceableClock extends SandboxClock {
+  /** Moves the clock forward to `epochMs` if that is later than now. */
+  advanceTo(epochMs: number): void;
+}
+
 /** Wall time. */
 export const wallClock: SandboxClock = { now: () => Date.now() };
 
@@ -19,7 +25,7 @@ export const wallClock: SandboxClock = { now: () => Date.now() };
  * A clock that starts at wall time and moves only when told to, plus the wall time elapsed since it
  * was created: advancing it by a timer's duration makes the sandbox see that much time pass at once.
  */
-export class SkippableClock implements SandboxClock {
+export class SkippableClock implements AdvanceableClock {
   private skippedMs = 0;
 
   now(): number {

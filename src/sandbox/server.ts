@@ -20,7 +20,7 @@ import {
   unsupported,
 } from './armErrors';
 import { generateSandboxCertificate } from './cert';
-import { wallClock, type SandboxClock } from './clock';
+import { SkippableClock, type SandboxClock } from './clock';
 import type { SandboxBehaviour, SandboxContext } from './context';
 import { defaultViews } from './defaultViews';
 import { seedEtags } from './etags';
@@ -28,6 +28,7 @@ import { FaultInjector, type RequestKind } from './faults';
 import { forbiddenScope } from './forbidden';
 import { SandboxHttpError, isSandboxHttpError } from './httpError';
 import { LockTable, OperationStore } from './lro';
+import { ProbeTimeline, timedViews } from './probeTime';
 import { armOperationName, type RequestLogEntry } from './requestLog';
 import { matchRoute, type ArmRequest, type ArmResponse } from './router';
 import { ROUTES } from './routes';
@@ -46,8 +47,16 @@ export interface SandboxOptions {
   views?: SandboxViews;
   /** LRO pacing and list paging; see {@link SandboxBehaviour}. */
   behaviour?: Partial<SandboxBehaviour>;
-  /** The sandbox's time (clock.ts). Default: wall time. */
+  /**
+   * The sandbox's time (clock.ts). Default: a {@link SkippableClock}, which is wall time until its
+   * owner in this process (a local durable host given it as the target's clock) moves it.
+   */
   clock?: SandboxClock;
+  /**
+   * Whether per-rule health and the metric follow a change only after the probe re-tested
+   * (probeTime.ts). Default: on, unless `views` are injected (fakes answer as they are told).
+   */
+  probeTiming?: boolean;
 }
 
 export interface Sandbox {
@@ -56,6 +65,8 @@ export interface Sandbox {
   /** PEM of the self-signed certificate; clients pass it as `tlsOptions: { ca }`. */
   ca: string;
   state: SandboxState;
+  /** The sandbox's time: pass it as the sandbox target's `clock` to let a local run skip waits. */
+  clock: SandboxClock;
   requestLog: RequestLogEntry[];
   /** Support tickets submitted so far (Microsoft.Support PUTs), oldest first. */
   supportTickets(): Record<string, unknown>[];
@@ -108,11 +119,18 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const requestLog: RequestLogEntry[] = [];
   const remaining = { read: RATE_LIMIT_READS, write: RATE_LIMIT_WRITES };
   let endpoint = '';
-  const clock = options.clock ?? wallClock;
-  const operations = new OperationStore(() => endpoint, () => clock.now());
+  const clock = options.clock ?? new SkippableClock();
+  const operations = new OperationStore(
+    () => endpoint,
+    () => clock.now(),
+  );
+  const baseViews = options.views ?? defaultViews;
+  const timeline =
+    (options.probeTiming ?? options.views === undefined) ? new ProbeTimeline(baseViews, clock) : undefined;
+  timeline?.observe(state);
   const ctx: SandboxContext = {
     state,
-    views: options.views ?? defaultViews,
+    views: timeline ? timedViews(baseViews, timeline) : baseViews,
     operations,
     locks: new LockTable(operations),
     tickets: new SupportTicketStore(),
@@ -167,6 +185,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         : new SandboxHttpError(500, 'InternalServerError', `Sandbox error: ${ensureError(err).message}`);
       response = { status: e.status, body: e.toBody(), headers: { ...e.headers } };
     }
+    // A write (or an operation that finished on this poll) starts the probes' re-evaluation now.
+    timeline?.observe(state);
     const kind = requestKind(method, path);
     const quota = kind === 'read' ? 'read' : 'write';
     remaining[quota] = Math.max(0, remaining[quota] - 1);
@@ -214,6 +234,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     endpoint,
     ca: certificate.cert,
     state,
+    clock,
     requestLog,
     supportTickets: () => ctx.tickets.all(),
     setFaults: (f) => faults.set(f),

@@ -14,6 +14,7 @@ import type {
   ApplyFixesActivityInput,
   ApplyFixesInput,
   BackendCheck,
+  CloseRunActivityInput,
   BackendEvidence,
   CheckBackendActivityOutput,
   CheckBackendInput,
@@ -36,6 +37,7 @@ import type {
   RollbackFixesActivityInput,
   RollbackFixesInput,
   RunContext,
+  RunStop,
   ValidateActivityInput,
   ValidateInput,
   ValidationResult,
@@ -78,8 +80,11 @@ export interface ActivityDeps {
   rollbackFixes(input: RollbackFixesInput): Promise<FixReport[]>;
   escalate(input: EscalateInput): Promise<EscalateOutput>;
   audit(event: WorkflowAuditEvent): void | Promise<void>;
-  /** Called with the final report (the audit trail's RunFinished). */
-  finished?(report: Report, run: RunContext): void | Promise<void>;
+  /**
+   * Called with the final report (the audit trail's RunFinished); `stop` is set when the run stopped
+   * early (a deadline, a failure), and RunFinished then says `failed` with its message.
+   */
+  finished?(report: Report, run: RunContext, stop?: RunStop): void | Promise<void>;
 }
 
 /** An activity: deserialized input in, JSON-serializable output out. */
@@ -278,5 +283,51 @@ export function createActivities(
       },
       (r) => ({ verdict: r.verdict, causes: r.causes.map((c) => c.id), fixes: r.fixes.length }),
     ),
+    [ACTIVITY.closeRun]: audited<CloseRunActivityInput, Report>(
+      ACTIVITY.closeRun,
+      async (input) => {
+        const report = await closedRunReport(input, store);
+        await deps.finished?.(report, input.run, input.stop);
+        return report;
+      },
+      (r) => ({ verdict: r.verdict, stopped: r.problems?.at(-1)?.message ?? '', fixes: r.fixes.length }),
+    ),
+  };
+}
+
+/**
+ * The report of a run that stopped early: the full report when the diagnosis was made (what it found
+ * stands; nothing was validated), otherwise what is known of the fixes, with the reason it stopped
+ * as the last problem. The verdict is `escalated`: a person must look.
+ */
+async function closedRunReport(input: CloseRunActivityInput, store: RunStore): Promise<Report> {
+  const { run, mode, stop, fixes } = input;
+  const problem = {
+    kind: stop.kind,
+    message: `the run stopped${stop.phase ? ` while ${stop.phase}` : ''}: ${stop.message}`,
+  };
+  if (input.topologyRef && input.diagnosisRef) {
+    const topology = await store.get<Topology>(input.topologyRef);
+    const built = buildReport({
+      run,
+      mode,
+      topology: { loadBalancer: topology.loadBalancer, problems: topology.problems },
+      diagnosis: await store.get<Diagnosis>(input.diagnosisRef),
+      fixes,
+      approvalPending: false,
+    });
+    const verdict = built.verdict === 'healthy' ? 'healthy' : 'escalated';
+    return { ...built, verdict, problems: [...(built.problems ?? []), problem] };
+  }
+  return {
+    loadBalancerId: run.loadBalancerId,
+    runId: run.runId,
+    ...(run.alertId !== undefined ? { alertId: run.alertId } : {}),
+    mode,
+    verdict: 'escalated',
+    causes: [],
+    backends: [],
+    fixes,
+    problems: [problem],
   };
 }

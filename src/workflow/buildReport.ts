@@ -45,7 +45,9 @@ export function buildReport(input: FinalizeReportInput): Report {
     kind: p.kind,
     message: p.message,
   }));
-  if (input.validationError) problems.push({ kind: 'validation', message: input.validationError });
+  if (input.validationError) {
+    problems.push({ kind: input.interrupted ? 'interrupted' : 'validation', message: input.validationError });
+  }
   return {
     loadBalancerId: input.run.loadBalancerId,
     runId: input.run.runId,

@@ -49,6 +49,10 @@ export interface WorkflowPolicy {
   approvalTimeoutMinutes: number;
   probeWaitMarginSeconds: number;
   fanoutBatchSize: number;
+  /** The run's deadline, in seconds from its start, not counting the approval wait. */
+  runDeadlineSeconds: number;
+  /** One activity's deadline (all its attempts), in seconds. */
+  activityDeadlineSeconds: number;
 }
 
 /** Phases reported in the custom status, in order. */
@@ -77,6 +81,30 @@ export interface WorkflowStatus {
   /** ISO time the approval wait ends, while `awaiting-approval`. */
   approvalDeadline?: string;
   approval?: ApprovalDecision;
+  /** While `waiting-for-probe`: what the wait is for, e.g. `for the probe to re-test: interval 5 s x threshold 2`. */
+  waitReason?: string;
+  /** Set when the run stopped early (a deadline, a failure) and closes with what it knows. */
+  stopped?: RunStop['kind'];
+}
+
+/**
+ * Why a run stopped before its normal end: `deadline` (the run's or an activity's deadline passed)
+ * or `failed` (an activity failed for good, or the orchestrator broke). `phase` is where it stopped.
+ */
+export interface RunStop {
+  kind: 'deadline' | 'failed';
+  message: string;
+  phase?: WorkflowPhase;
+}
+
+/** The closeRun activity's input: everything the run knew when it stopped. */
+export interface CloseRunActivityInput {
+  run: RunContext;
+  mode: 'observe' | 'fix';
+  stop: RunStop;
+  fixes: FixReport[];
+  topologyRef?: string;
+  diagnosisRef?: string;
 }
 
 // --- per activity ---------------------------------------------------------------------------
@@ -316,6 +344,8 @@ export interface FinalizeReportInput {
   approvalPending: boolean;
   /** Why validation did not run, when it failed outright. */
   validationError?: string;
+  /** True when an operator interrupted the run during its wait (the report says `interrupted`). */
+  interrupted?: boolean;
 }
 export type FinalizeReportOutput = Report;
 

@@ -129,16 +129,36 @@ export function probesFor(topology: Pick<Topology, 'rules' | 'probes'>, backend:
   return topology.probes.filter((p) => probeIds.has(idKey(p.id)));
 }
 
+/** How long to wait for the probes to re-test, and why, in words for a person. */
+export interface ProbeWait {
+  seconds: number;
+  /** E.g. `for the probe to re-test: interval 5 s x threshold 2`. */
+  reason: string;
+}
+
 /**
- * How long the platform needs to re-evaluate the probes after a fix: interval x threshold for the
- * slowest probe, plus a margin. `probeThreshold` is the newer property; `numberOfProbes` the older.
+ * How long the platform needs to re-evaluate the probes after a fix: a probe flips state after
+ * `probeThreshold` consecutive results, one every `intervalInSeconds` (load-balancer-custom-probe-
+ * overview.md), so interval x threshold of the slowest probe, plus the configured margin (0 by
+ * default). `probeThreshold` is the newer property; `numberOfProbes` the older.
  */
+export function probeWait(probes: ProbeInfo[], marginSeconds: number): ProbeWait {
+  let slowest: { interval: number; threshold: number } | undefined;
+  for (const p of probes) {
+    const threshold = Math.max(1, p.probeThreshold ?? p.numberOfProbes ?? 1);
+    if (!slowest || p.intervalInSeconds * threshold > slowest.interval * slowest.threshold) {
+      slowest = { interval: p.intervalInSeconds, threshold };
+    }
+  }
+  const base = slowest ? slowest.interval * slowest.threshold : 0;
+  const margin = marginSeconds > 0 ? ` + ${marginSeconds} s margin` : '';
+  const what = slowest ? `interval ${slowest.interval} s x threshold ${slowest.threshold}` : 'no probe';
+  return { seconds: base + marginSeconds, reason: `for the probe to re-test: ${what}${margin}` };
+}
+
+/** {@link probeWait}'s seconds alone. */
 export function probeWaitSeconds(probes: ProbeInfo[], marginSeconds: number): number {
-  const slowest = probes.reduce(
-    (max, p) => Math.max(max, p.intervalInSeconds * Math.max(1, p.probeThreshold ?? p.numberOfProbes ?? 1)),
-    0,
-  );
-  return slowest + marginSeconds;
+  return probeWait(probes, marginSeconds).seconds;
 }
 
 /** Splits `items` into consecutive batches of at most `size`. */

@@ -10,6 +10,8 @@ import type { FixReport, Report } from '../model/report';
 import type {
   ApprovalDecision,
   ApplyFixesActivityInput,
+  CloseRunActivityInput,
+  RunStop,
   CheckBackendActivityOutput,
   CheckBackendInput,
   DiagnoseActivityInput,
@@ -38,12 +40,12 @@ import {
   checkTarget,
   failingBackends,
   plannedOnly,
-  probeWaitSeconds,
+  probeWait,
   probesFor,
   selectFixes,
 } from './flow';
 import { parseWorkflowInput, readApproval } from './input';
-import { ACTIVITY, APPROVAL_EVENT } from './names';
+import { ACTIVITY, APPROVAL_EVENT, INTERRUPT_EVENT } from './names';
 import { nsgLockIds } from './nsgLock';
 
 /** Retries for reads that can hit throttling or a transient 5xx; applying fixes is never retried blindly. */
@@ -88,10 +90,88 @@ export function lockTask(
   }
 }
 
+/**
+ * Thrown inside the orchestrator when the run must stop early: a deadline passed. The orchestrator
+ * catches it (and any other failure) and closes the run with what it knows.
+ */
+export class RunStoppedError extends Error {
+  constructor(readonly stop: RunStop) {
+    super(stop.message);
+    this.name = 'RunStoppedError';
+  }
+}
+
+/**
+ * Deadlines of one run, from the durable clock (deterministic): each activity gets the policy's
+ * activity deadline, never beyond the run's own. The time spent waiting for an approver is added to
+ * the run's deadline: a person's pace is not the run's fault.
+ */
+export class RunDeadlines {
+  private runEndsAt: number;
+
+  constructor(
+    private readonly context: Pick<OrchestrationContext, 'df'>,
+    private readonly policy: Pick<WorkflowPolicy, 'runDeadlineSeconds' | 'activityDeadlineSeconds'>,
+    startedAt: number,
+  ) {
+    this.runEndsAt = startedAt + policy.runDeadlineSeconds * 1000;
+  }
+
+  private now(): number {
+    return this.context.df.currentUtcDateTime.getTime();
+  }
+
+  /** Moves the run's deadline by `ms` (the approval wait). */
+  extend(ms: number): void {
+    this.runEndsAt += ms;
+  }
+
+  /** The latest a wait may end: the run's deadline. */
+  get endsAt(): number {
+    return this.runEndsAt;
+  }
+
+  /**
+   * Waits for `task` (an activity, with its retries, or a fan-out) until its deadline, on a durable
+   * timer raced against it (Task.any). Returns its result, rethrows its failure, and throws
+   * {@link RunStoppedError} when the timer wins; the abandoned activity's late answer is ignored.
+   */
+  *bounded(task: Task, what: string): Generator<Task, unknown, unknown> {
+    const now = this.now();
+    const activityEnd = now + this.policy.activityDeadlineSeconds * 1000;
+    const until = Math.min(activityEnd, this.runEndsAt);
+    if (until <= now) {
+      throw new RunStoppedError({
+        kind: 'deadline',
+        message: `the run's deadline (${this.policy.runDeadlineSeconds} s) passed before ${what}`,
+      });
+    }
+    const timer = this.context.df.createTimer(new Date(until));
+    const winner = yield this.context.df.Task.any([task, timer]);
+    if (winner === timer) {
+      const which =
+        until === activityEnd
+          ? `the activity deadline (${this.policy.activityDeadlineSeconds} s)`
+          : `the run's deadline (${this.policy.runDeadlineSeconds} s)`;
+      throw new RunStoppedError({ kind: 'deadline', message: `${what} did not finish within ${which}` });
+    }
+    timer.cancel();
+    if (task.isFaulted) throw task.result instanceof Error ? task.result : new Error(String(task.result));
+    return task.result;
+  }
+}
+
 /** What started the run, from the input (pure). */
 export function triggerOf(input: WorkflowInput): RunContext['trigger'] {
   if (input.alertId !== undefined) return 'alert';
   return input.requestedBy === 'cli' ? 'cli' : 'http';
+}
+
+/** What a run knows so far, for the report of a run that stops early. */
+interface Known {
+  topologyRef?: string;
+  diagnosisRef?: string;
+  fixes: FixReport[];
 }
 
 /** The orchestrator. Its output is the {@link Report}. */
@@ -110,20 +190,51 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
     context.df.setCustomStatus({ ...status });
   };
   report({});
+  const known: Known = { fixes: [] };
+  try {
+    return yield* runProbeDoctor(context, input, run, report, known);
+  } catch (err) {
+    // Every run ends with a report and a RunFinished, whatever stopped it.
+    const stop: RunStop =
+      err instanceof RunStoppedError
+        ? { ...err.stop, phase: status.phase }
+        : { kind: 'failed', message: errorMessage(err), phase: status.phase };
+    report({ phase: 'reporting', stopped: stop.kind });
+    const result = (yield context.df.callActivity(ACTIVITY.closeRun, {
+      run,
+      mode: input.mode,
+      stop,
+      fixes: known.fixes,
+      ...(known.topologyRef ? { topologyRef: known.topologyRef } : {}),
+      ...(known.diagnosisRef ? { diagnosisRef: known.diagnosisRef } : {}),
+    } satisfies CloseRunActivityInput)) as Report;
+    report({ phase: 'done' });
+    return result;
+  }
+}
 
+function* runProbeDoctor(
+  context: OrchestrationContext,
+  input: ReturnType<typeof parseWorkflowInput>,
+  run: RunContext,
+  report: (change: Partial<WorkflowStatus>) => void,
+  known: Known,
+): Generator<Task, Report, unknown> {
   const policy = (yield context.df.callActivity(ACTIVITY.getPolicy, { run })) as WorkflowPolicy;
-  const topology = (yield context.df.callActivityWithRetry(ACTIVITY.discoverTopology, readRetryOptions(), {
-    run,
-  })) as WorkflowTopology;
+  const deadlines = new RunDeadlines(context, policy, context.df.currentUtcDateTime.getTime());
+  const topology = (yield* deadlines.bounded(
+    context.df.callActivityWithRetry(ACTIVITY.discoverTopology, readRetryOptions(), { run }),
+    'discovering the topology',
+  )) as WorkflowTopology;
+  known.topologyRef = topology.topologyRef;
 
   report({ phase: 'reading-health', backendsTotal: topology.backends.length });
-  const { health, healthRef } = (yield context.df.callActivityWithRetry(
-    ACTIVITY.readProbeHealth,
-    readRetryOptions(),
-    {
+  const { health, healthRef } = (yield* deadlines.bounded(
+    context.df.callActivityWithRetry(ACTIVITY.readProbeHealth, readRetryOptions(), {
       run,
       topology: { loadBalancer: topology.loadBalancer, rules: topology.rules, probes: topology.probes },
-    } satisfies ReadProbeHealthInput,
+    } satisfies ReadProbeHealthInput),
+    'reading probe health',
   )) as ReadProbeHealthOutput;
   const failing = failingBackends(topology, health);
 
@@ -132,15 +243,18 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
   report({ phase: 'checking-backends', backendsDown: failing.length });
   const checks: StoredCheck[] = [];
   for (const batch of batches(failing, policy.fanoutBatchSize)) {
-    const results = (yield context.df.Task.all(
-      batch.map(({ backend, health: backendHealth }) =>
-        context.df.callActivity(ACTIVITY.checkBackend, {
-          run,
-          ...checkTarget(backend),
-          probes: probesFor(topology, backend),
-          health: backendHealth,
-        } satisfies CheckBackendInput),
+    const results = (yield* deadlines.bounded(
+      context.df.Task.all(
+        batch.map(({ backend, health: backendHealth }) =>
+          context.df.callActivity(ACTIVITY.checkBackend, {
+            run,
+            ...checkTarget(backend),
+            probes: probesFor(topology, backend),
+            health: backendHealth,
+          } satisfies CheckBackendInput),
+        ),
       ),
+      'checking the backends',
     )) as CheckBackendActivityOutput[];
     results.forEach((result, i) => checks.push({ backendKey: batch[i]?.backend.key ?? '', result }));
     report({ checked: checks.length });
@@ -149,30 +263,37 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
   report({ phase: 'diagnosing' });
   // Large values travel as run store refs: the history keeps a copy of every activity input and result.
   const { topologyRef } = topology;
-  const diagnosis = (yield context.df.callActivity(ACTIVITY.diagnose, {
-    run,
-    topologyRef,
-    healthRef,
-    checks,
-  } satisfies DiagnoseActivityInput)) as DiagnosisSummary;
+  const diagnosis = (yield* deadlines.bounded(
+    context.df.callActivity(ACTIVITY.diagnose, {
+      run,
+      topologyRef,
+      healthRef,
+      checks,
+    } satisfies DiagnoseActivityInput),
+    'diagnosing',
+  )) as DiagnosisSummary;
   const { diagnosisRef } = diagnosis;
+  known.diagnosisRef = diagnosisRef;
 
   report({ phase: 'planning' });
-  const plan = (yield context.df.callActivity(ACTIVITY.planFixes, {
-    run,
-    mode: input.mode,
-    topologyRef,
-    diagnosisRef,
-  } satisfies PlanFixesActivityInput)) as FixPlan;
+  const plan = (yield* deadlines.bounded(
+    context.df.callActivity(ACTIVITY.planFixes, {
+      run,
+      mode: input.mode,
+      topologyRef,
+      diagnosisRef,
+    } satisfies PlanFixesActivityInput),
+    'planning fixes',
+  )) as FixPlan;
   report({ fixesPlanned: plan.fixes.filter((f) => f.status === 'planned').length });
 
   let fixes: FixReport[] = plannedOnly(plan.fixes);
+  known.fixes = fixes;
   if (input.mode === 'fix') {
     let decision: ApprovalDecision | undefined;
     if (plan.fixes.some((f) => f.status === 'planned' && f.needsApproval)) {
-      const deadline = new Date(
-        context.df.currentUtcDateTime.getTime() + policy.approvalTimeoutMinutes * 60_000,
-      );
+      const askedAt = context.df.currentUtcDateTime.getTime();
+      const deadline = new Date(askedAt + policy.approvalTimeoutMinutes * 60_000);
       report({ phase: 'awaiting-approval', approvalDeadline: deadline.toISOString() });
       const timeout = context.df.createTimer(deadline);
       const approval = context.df.waitForExternalEvent(APPROVAL_EVENT);
@@ -183,6 +304,7 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
       } else {
         decision = { decision: 'timeout' };
       }
+      deadlines.extend(context.df.currentUtcDateTime.getTime() - askedAt);
       report({ approval: decision });
     }
     const { apply, skipped } = selectFixes(plan.fixes, decision ?? { decision: 'approve' });
@@ -194,39 +316,68 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
       const applyLock = lockTask(context, nsgLockIds(apply));
       const lock = applyLock ? ((yield applyLock) as DurableLock) : undefined;
       try {
-        applied = (yield context.df.callActivity(ACTIVITY.applyFixes, {
-          run,
-          mode: input.mode,
-          topologyRef,
-          fixes: apply,
-        } satisfies ApplyFixesActivityInput)) as FixReport[];
+        applied = (yield* deadlines.bounded(
+          context.df.callActivity(ACTIVITY.applyFixes, {
+            run,
+            mode: input.mode,
+            topologyRef,
+            fixes: apply,
+          } satisfies ApplyFixesActivityInput),
+          'applying the fixes',
+        )) as FixReport[];
       } catch (err) {
-        // The activity reports each fix itself; a throw means it broke part-way. The run goes on to
-        // escalate with what is known, rather than ending with no report.
-        applied = failedFixes(apply, `applying the fixes failed: ${errorMessage(err)}`);
+        // The activity reports each fix itself; a throw means it broke part-way (or did not finish
+        // in time, and may still write). The run goes on to escalate with what is known, rather
+        // than ending with no report; a fix whose outcome is unknown is never rolled back.
+        applied = failedFixes(
+          apply,
+          err instanceof RunStoppedError
+            ? `${err.message}; whether the change was written is unknown: check the target before retrying`
+            : `applying the fixes failed: ${errorMessage(err)}`,
+        );
       } finally {
         lock?.release();
       }
     }
     fixes = [...applied, ...skipped];
+    known.fixes = fixes;
   }
 
   let validation: ValidationSummary | undefined;
   let validationError: string | undefined;
+  let interrupted = false;
   if (fixes.some((f) => f.status === 'applied')) {
     // The platform re-evaluates the probe on its own schedule: wait for it on a durable timer. A
-    // backend still climbing to the healthy threshold gets one more interval before it is judged.
-    const waitSeconds = probeWaitSeconds(topology.probes, policy.probeWaitMarginSeconds);
+    // backend still climbing to the healthy threshold gets one more round before it is judged. An
+    // operator's interrupt ends the wait: nothing is validated or rolled back, the fixes stay.
+    const wait = probeWait(topology.probes, policy.probeWaitMarginSeconds);
     for (let round = 1; round <= 2; round++) {
-      report({ phase: 'waiting-for-probe' });
-      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + waitSeconds * 1000));
+      report({ phase: 'waiting-for-probe', waitReason: wait.reason });
+      const fireAt = context.df.currentUtcDateTime.getTime() + wait.seconds * 1000;
+      const timer = context.df.createTimer(new Date(Math.min(fireAt, deadlines.endsAt)));
+      const interrupt = context.df.waitForExternalEvent(INTERRUPT_EVENT);
+      const winner = yield context.df.Task.any([timer, interrupt]);
+      if (winner === interrupt) {
+        timer.cancel();
+        interrupted = true;
+        validationError =
+          'validation did not run: the run was interrupted while waiting for the probe to re-test; the fixes applied stay in place';
+        break;
+      }
+      if (fireAt > deadlines.endsAt) {
+        validationError = `validation did not run: the run's deadline (${policy.runDeadlineSeconds} s) came before the probe could re-test`;
+        break;
+      }
       report({ phase: 'validating' });
       try {
-        validation = (yield context.df.callActivityWithRetry(ACTIVITY.validate, readRetryOptions(), {
-          run,
-          topologyRef,
-          backendKeys: failing.map((f) => f.backend.key),
-        } satisfies ValidateActivityInput)) as ValidationSummary;
+        validation = (yield* deadlines.bounded(
+          context.df.callActivityWithRetry(ACTIVITY.validate, readRetryOptions(), {
+            run,
+            topologyRef,
+            backendKeys: failing.map((f) => f.backend.key),
+          } satisfies ValidateActivityInput),
+          'validating',
+        )) as ValidationSummary;
       } catch (err) {
         validation = undefined;
         validationError = `validation could not run: ${errorMessage(err)}`;
@@ -248,12 +399,16 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
     const rollbackLock = lockTask(context, nsgLockIds(fixes.filter((f) => f.status === 'applied')));
     const lock = rollbackLock ? ((yield rollbackLock) as DurableLock) : undefined;
     try {
-      fixes = (yield context.df.callActivity(ACTIVITY.rollbackFixes, {
-        run,
-        topologyRef,
-        fixes,
-        stillDown,
-      } satisfies RollbackFixesActivityInput)) as FixReport[];
+      fixes = (yield* deadlines.bounded(
+        context.df.callActivity(ACTIVITY.rollbackFixes, {
+          run,
+          topologyRef,
+          fixes,
+          stillDown,
+        } satisfies RollbackFixesActivityInput),
+        'rolling back',
+      )) as FixReport[];
+      known.fixes = fixes;
     } finally {
       lock?.release();
     }
@@ -261,13 +416,16 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
   let escalation: EscalateOutput | undefined;
   if (stillDown.length > 0 || (diagnosis.causes.length > 0 && failing.length > 0)) {
     report({ phase: 'escalating' });
-    escalation = (yield context.df.callActivity(ACTIVITY.escalate, {
-      run,
-      topologyRef,
-      diagnosisRef,
-      fixes,
-      stillDown,
-    } satisfies EscalateActivityInput)) as EscalateOutput;
+    escalation = (yield* deadlines.bounded(
+      context.df.callActivity(ACTIVITY.escalate, {
+        run,
+        topologyRef,
+        diagnosisRef,
+        fixes,
+        stillDown,
+      } satisfies EscalateActivityInput),
+      'escalating',
+    )) as EscalateOutput;
   }
 
   report({ phase: 'reporting' });
@@ -280,6 +438,7 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
     ...(validation ? { validationRef: validation.validationRef } : {}),
     ...(escalation ? { escalation } : {}),
     ...(validationError ? { validationError } : {}),
+    ...(interrupted ? { interrupted: true } : {}),
     approvalPending: false,
   } satisfies FinalizeReportActivityInput)) as Report;
   report({ phase: 'done', backendsDown: stillDown.length });

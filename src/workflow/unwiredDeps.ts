@@ -18,6 +18,8 @@ export function unwiredActivityDeps(): ActivityDeps {
         approvalTimeoutMinutes: config.approvalTimeoutMinutes,
         probeWaitMarginSeconds: config.probeWaitMarginSeconds,
         fanoutBatchSize: config.fanoutBatchSize,
+        runDeadlineSeconds: config.runDeadlineSeconds,
+        activityDeadlineSeconds: config.activityDeadlineSeconds,
       };
     },
     discover: notWired('discover'),

@@ -21,7 +21,7 @@ async function run(sink: MemoryAuditSink | undefined, mode: 'observe' | 'fix') {
   try {
     const { report } = await runLocally({
       input: { loadBalancerId: json.expect.loadBalancerId, mode, alertId: 'alert-1' },
-      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
+      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
       config: loadConfig({}),
       remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
       ...(sink ? { auditSink: sink } : {}),

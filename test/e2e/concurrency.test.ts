@@ -50,7 +50,7 @@ describe('two concurrent fix runs on load balancers that share an NSG', () => {
       (findResource(sandbox.state, nsgId)?.properties as { securityRules: Rule[] }).securityRules,
     );
     const options = {
-      target: { kind: 'sandbox' as const, endpoint: sandbox.endpoint, ca: sandbox.ca },
+      target: { kind: 'sandbox' as const, endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
       config: loadConfig({}),
       // Fix mode writes nothing without an audit trail; keep it in memory here.
       auditSink: new MemoryAuditSink(),

@@ -56,7 +56,7 @@ async function run(h: Harness, env: Record<string, string>) {
   const audit = new MemoryAuditSink();
   const { report } = await runLocally({
     input: { loadBalancerId: LB, mode: 'fix' },
-    target: { kind: 'sandbox', endpoint: h.sandbox.endpoint, ca: h.sandbox.ca },
+    target: { kind: 'sandbox', endpoint: h.sandbox.endpoint, ca: h.sandbox.ca, clock: h.sandbox.clock },
     config: loadConfig(env),
     auditSink: audit,
     remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),

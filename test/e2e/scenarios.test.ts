@@ -37,7 +37,12 @@ async function diagnose(file: string, mode: 'observe' | 'fix' = 'observe') {
   const { scenario, expect: expected } = load(file);
   const sandbox = await startSandbox({ scenario });
   try {
-    const target = { kind: 'sandbox' as const, endpoint: sandbox.endpoint, ca: sandbox.ca };
+    const target = {
+      kind: 'sandbox' as const,
+      endpoint: sandbox.endpoint,
+      ca: sandbox.ca,
+      clock: sandbox.clock,
+    };
     const config = loadConfig({});
     const { report } = await runLocally({
       input: { loadBalancerId: expected.loadBalancerId, mode },

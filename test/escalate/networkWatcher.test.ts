@@ -25,7 +25,7 @@ async function observe(extra: ScenarioResource[]): Promise<Report> {
   try {
     const { report } = await runLocally({
       input: { loadBalancerId: json.expect.loadBalancerId, mode: 'observe' },
-      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
+      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
       config: loadConfig({}),
       remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
       evidence: { runCommandAttempts: 2, runCommandRetryDelayMs: 1 },

@@ -162,7 +162,7 @@ export async function runOnce(
   try {
     const { report } = await runLocally({
       input: { loadBalancerId, mode: RUN_KINDS[kind].mode },
-      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
+      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
       config: loadConfig({ ...RUN_KINDS[kind].env }),
       remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
       // Fix runs must be audited (no audit, no change); a memory sink confirms every record.

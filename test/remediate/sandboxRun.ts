@@ -3,6 +3,7 @@
  * SDK's own retries off, so probe-doctor's retry logic is what is exercised), topology discovery, and
  * a diagnosis from the real NSG check.
  */
+import { SkippableClock } from '../../src/sandbox/clock';
 import type { SecurityRule } from '@azure/arm-network';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -68,4 +69,20 @@ export async function rulesOf(
   const byName: Record<string, SecurityRule> = {};
   for (const rule of read.securityRules ?? []) byName[rule.name ?? ''] = rule;
   return byName;
+}
+
+/**
+ * Lets the sandbox's probes re-test after a change: moves its clock by interval x threshold of the
+ * slowest probe (the sandbox reports the old state until then, as Azure does).
+ */
+export function letProbesRetest(s: RemediationSandbox, topology: Topology): void {
+  const clock = s.t.sandbox.clock;
+  if (!(clock instanceof SkippableClock)) throw new Error('the sandbox clock cannot be moved');
+  const ms = Math.max(
+    0,
+    ...topology.probes.map(
+      (p) => p.intervalInSeconds * 1000 * Math.max(1, p.probeThreshold ?? p.numberOfProbes ?? 1),
+    ),
+  );
+  clock.advance(ms);
 }

@@ -8,6 +8,7 @@ import {
   discover,
   loadScenario,
   nsgDiagnosis,
+  letProbesRetest,
   startRemediationSandbox,
   type RemediationSandbox,
 } from './sandboxRun';
@@ -45,6 +46,7 @@ describe('validateFixes against the sandbox (nsg-deny-all-blocks-probe)', () => 
       mode: 'fix',
       topology,
     });
+    letProbesRetest(s, topology);
 
     // Act
     const result = await validateFixes(
@@ -97,6 +99,7 @@ describe('validateFixes against the sandbox (nsg-deny-all-blocks-probe)', () => 
       mode: 'fix',
       topology,
     });
+    letProbesRetest(s, topology);
     const reader = createSdkAzureReader(s.clientsFor);
     const calls: string[] = [];
     const busyFirst = {

@@ -1,7 +1,9 @@
 /**
  * The sandbox with its real derived views (src/sandbox/derive, src/sandbox/guest) through the SDK: a
- * security rule write changes what the next health query and Run Command see.
+ * security rule write changes what health reports once the probe has re-tested (probeTime.ts), and
+ * what Run Command sees.
  */
+import { SkippableClock } from '../../src/sandbox/clock';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandboxClients';
 import { ids, miniScenario, RG } from './miniScenario';
 
@@ -9,12 +11,21 @@ const FAST = { updateIntervalInMs: 1 };
 
 describe('sandbox with the real views', () => {
   let t: TestSandbox;
+  let clock: SkippableClock;
   beforeEach(async () => {
+    clock = new SkippableClock();
     t = await startTestSandbox(
       miniScenario((doc) => {
         const guests = doc.guests as Record<string, Record<string, unknown>>;
         (guests[ids.vm1] as Record<string, unknown>).http = [{ port: 80, path: '/health', status: 200 }];
+        // Interval 5 s, threshold 3: the probe needs 15 s of sandbox time to flip.
+        const lb = (
+          doc.resources as { type: string; properties: { probes: { properties: object }[] } }[]
+        ).find((r) => r.type === 'Microsoft.Network/loadBalancers');
+        for (const probe of lb?.properties.probes ?? [])
+          Object.assign(probe.properties, { probeThreshold: 3 });
       }),
+      { clock },
     );
   });
   afterEach(async () => {
@@ -28,10 +39,11 @@ describe('sandbox with the real views', () => {
       'rule-http',
       FAST,
     );
-    return health.loadBalancerBackendAddresses?.find((a) => a.ipAddress === '10.0.0.4')?.state;
+    const vm1 = health.loadBalancerBackendAddresses?.find((a) => a.ipAddress === '10.0.0.4');
+    return vm1 ? `${vm1.state ?? ''} ${vm1.reason ?? ''}` : undefined;
   };
 
-  it('reports vm1 down behind the Deny at 4000, and up once an allow rule for the probe is added', async () => {
+  it('reports vm1 down behind the Deny at 4000, and up once the probe re-tested after an allow rule is added', async () => {
     // Prepare
     const before = await vm1State();
     // Act
@@ -51,9 +63,21 @@ describe('sandbox with the real views', () => {
       },
       FAST,
     );
-    const after = await vm1State();
-    // Assess
-    expect([before, after]).toEqual(['Down', 'Up']);
+    const right = await vm1State();
+    clock.advance(5_000);
+    const oneProbe = await vm1State();
+    clock.advance(9_000);
+    const twoProbes = await vm1State();
+    clock.advance(1_000);
+    const threeProbes = await vm1State();
+    // Assess: the old state until the first probe, then "approaching" until the threshold, then Up.
+    expect([before, right, oneProbe, twoProbes, threeProbes]).toEqual([
+      'Down Down_Probe_HttpEndpointUnreachable',
+      'Down Down_Probe_HttpEndpointUnreachable',
+      'Down Down_Probe_ApproachingHealthyThreshold',
+      'Down Down_Probe_ApproachingHealthyThreshold',
+      'Up Up_Probe_Success',
+    ]);
   });
 
   it('runs a command on a running VM and answers in the Linux RunCommandResult shape', async () => {

@@ -108,6 +108,8 @@ export function fakeWorld(options: FakeOptions): FakeWorld {
     approvalTimeoutMinutes: 60,
     probeWaitMarginSeconds: 30,
     fanoutBatchSize: 20,
+    runDeadlineSeconds: 1800,
+    activityDeadlineSeconds: 600,
     ...options.policy,
   };
   const deps: ActivityDeps = {

@@ -126,6 +126,8 @@ describe('the orchestrator over hand-built histories', () => {
     approvalTimeoutMinutes: 60,
     probeWaitMarginSeconds: 30,
     fanoutBatchSize: 20,
+    runDeadlineSeconds: 1800,
+    activityDeadlineSeconds: 600,
   };
   const started = [
     historyEvents.orchestratorStarted(T0),

@@ -1,21 +1,24 @@
 /**
  * `probe-doctor diagnose --load-balancer <id> [--scenario FILE] [--fix] [--json]`: runs the whole
  * orchestration for one load balancer on the local durable host. With `--scenario` the sandbox is
- * started in-process and nothing leaves this machine; without it, live Azure through
- * DefaultAzureCredential.
+ * started in-process and nothing leaves this machine (its clock moves with the host's timers);
+ * without it, live ARM: Azure (`--cloud`), or any ARM endpoint (`--arm-endpoint`, `--ca-file`), where
+ * every wait is real and Ctrl-C interrupts the run cleanly.
  */
+import { readFile } from 'node:fs/promises';
 import { parseLoadBalancerId } from '../../azure/resourceId';
 import { runLocally } from '../../app/localRun';
 import { createRemediation } from '../../app/remediation';
 import { loadConfig } from '../../config';
-import type { AzureTarget } from '../../azure/clients';
+import { AZURE_CLOUDS, isAzureCloudName, staticTokenCredential, type AzureTarget } from '../../azure/clients';
+import { SkippableClock } from '../../sandbox/clock';
 import { InvalidInputError } from '../../errors';
 import type { Report } from '../../model/report';
 import { JsonLinesAuditSink } from '../../audit/jsonLinesSink';
 import { loadScenarioFile } from '../../sandbox/scenario';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import type { WorkflowAuditEvent } from '../../workflow/activities';
-import { EXIT_ATTENTION, EXIT_OK, type CliIO } from '../main';
+import { EXIT_ATTENTION, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, type CliIO } from '../main';
 import { formatSummary } from '../summary';
 import type { RegisterCommand } from './index';
 
@@ -26,14 +29,90 @@ export interface DiagnoseOptions {
   approve?: boolean;
   json?: boolean;
   auditLog?: string;
+  /** AzureCloud (default), AzureChinaCloud or AzureUSGovernment. */
+  cloud?: string;
+  /** An ARM endpoint of its own (Azure Stack Hub, a private endpoint, a standalone sandbox). */
+  armEndpoint?: string;
+  /** PEM file of the CA that signed the endpoint's certificate. */
+  caFile?: string;
+  /** Name of an environment variable holding a bearer token for the endpoint (no credential chain). */
+  accessTokenEnv?: string;
+}
+
+/** Stops an interrupted run: Ctrl-C (SIGINT) aborts it; tests pass their own signal. */
+export interface DiagnoseControl {
+  signal?: AbortSignal;
 }
 
 /** Where `--fix` writes its audit trail when `--audit-log` is not given: changes are never unrecorded. */
 export const DEFAULT_FIX_AUDIT_LOG = 'probe-doctor-audit.jsonl';
 
-/** Exit code of a verdict (DESIGN.md: 0 healthy or resolved, 1 escalated or needs approval). */
+/**
+ * Exit code of a report (DESIGN.md: 0 healthy or resolved, 1 escalated or needs approval; 2 when a
+ * deadline or a failure stopped the run, 130 when an operator interrupted it).
+ */
 export function exitCodeFor(report: Report): number {
+  const problems = (report.problems ?? []).map((p) => p.kind);
+  if (problems.includes('interrupted')) return EXIT_INTERRUPTED;
+  if (problems.includes('deadline') || problems.includes('failed')) return EXIT_ERROR;
   return report.verdict === 'healthy' || report.verdict === 'resolved' ? EXIT_OK : EXIT_ATTENTION;
+}
+
+/** The live target from `--cloud`, `--arm-endpoint`, `--ca-file` and `--access-token-env`. */
+export async function liveTarget(options: DiagnoseOptions): Promise<AzureTarget> {
+  const cloud = options.cloud ?? 'AzureCloud';
+  if (!isAzureCloudName(cloud)) {
+    throw new InvalidInputError(
+      `--cloud must be one of ${Object.keys(AZURE_CLOUDS).join(', ')}, got '${cloud}'`,
+      '--cloud',
+    );
+  }
+  let endpoint: string | undefined;
+  if (options.armEndpoint !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(options.armEndpoint);
+    } catch {
+      throw new InvalidInputError(`--arm-endpoint is not a URL: '${options.armEndpoint}'`, '--arm-endpoint');
+    }
+    // Bearer tokens only ever travel over TLS (the SDK refuses anything else).
+    if (url.protocol !== 'https:') {
+      throw new InvalidInputError(
+        `--arm-endpoint must be an https:// URL, got '${options.armEndpoint}'`,
+        '--arm-endpoint',
+      );
+    }
+    endpoint = url.origin + url.pathname.replace(/\/+$/, '');
+  }
+  let ca: string | undefined;
+  if (options.caFile !== undefined) {
+    try {
+      ca = await readFile(options.caFile, 'utf8');
+    } catch (err) {
+      throw new InvalidInputError(`--ca-file cannot be read: ${(err as Error).message}`, '--ca-file');
+    }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new InvalidInputError(`--ca-file ${options.caFile} holds no PEM certificate`, '--ca-file');
+    }
+  }
+  let credential;
+  if (options.accessTokenEnv !== undefined) {
+    const token = process.env[options.accessTokenEnv]?.trim();
+    if (!token) {
+      throw new InvalidInputError(
+        `--access-token-env ${options.accessTokenEnv}: that environment variable is empty or not set`,
+        '--access-token-env',
+      );
+    }
+    credential = staticTokenCredential(token);
+  }
+  return {
+    kind: 'live',
+    cloud,
+    ...(endpoint ? { endpoint } : {}),
+    ...(ca ? { ca } : {}),
+    ...(credential ? { credential } : {}),
+  };
 }
 
 /** One progress line per activity, on stderr, so stdout stays the report alone. */
@@ -65,6 +144,7 @@ export function progressLine(event: WorkflowAuditEvent): string {
     rollbackFixes: () => `rolled back ${text(d.rolledBack)} rule(s)`,
     escalate: () => `support ticket payload built${d.submitted ? ' and submitted' : ''}`,
     finalizeReport: () => `verdict ${text(d.verdict)}`,
+    closeRun: () => `run stopped (${text(d.stopped)}); verdict ${text(d.verdict)}`,
   };
   const line = what[event.activity]?.() ?? event.activity;
   const failure = event.outcome === 'failed' && d.error !== undefined ? `: ${text(d.error)}` : '';
@@ -72,12 +152,25 @@ export function progressLine(event: WorkflowAuditEvent): string {
 }
 
 /** Runs `diagnose`; resolves to the exit code. */
-export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<number> {
+export async function runDiagnose(
+  options: DiagnoseOptions,
+  io: CliIO,
+  control: DiagnoseControl = {},
+): Promise<number> {
   const lb = parseLoadBalancerId(options.loadBalancer.trim());
   if (options.approve && !options.fix) {
     throw new InvalidInputError(
       '--approve only makes sense with --fix (observe mode changes nothing)',
       '--approve',
+    );
+  }
+  if (
+    options.scenario &&
+    (options.cloud || options.armEndpoint || options.caFile || options.accessTokenEnv)
+  ) {
+    throw new InvalidInputError(
+      '--scenario runs against the in-process sandbox: --cloud, --arm-endpoint, --ca-file and --access-token-env are for live endpoints',
+      '--scenario',
     );
   }
   const config = loadConfig(process.env);
@@ -88,20 +181,36 @@ export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<
       `probe-doctor: audit trail appended to ${auditLog} (review with: probe-doctor audit --file ${auditLog})\n`,
     );
   let sandbox: Sandbox | undefined;
+  // Ctrl-C interrupts the run (a second one ends the process the usual way).
+  const interrupt = new AbortController();
+  const onSigint = (): void => {
+    io.err('probe-doctor: interrupted; stopping (what was written stays; press Ctrl-C again to quit now)\n');
+    interrupt.abort();
+    process.off('SIGINT', onSigint);
+  };
+  if (!control.signal) process.on('SIGINT', onSigint);
+  const signal = control.signal ?? interrupt.signal;
   try {
     let target: AzureTarget;
     if (options.scenario) {
       const scenario = await loadScenarioFile(options.scenario);
-      sandbox = await startSandbox({ scenario });
-      target = { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca };
+      // The in-process sandbox shares a clock this run may move: a durable timer skips ahead by
+      // advancing it, and the sandbox's probes see the time pass (src/sandbox/clock.ts).
+      const clock = new SkippableClock();
+      sandbox = await startSandbox({ scenario, clock });
+      target = { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock };
       io.err(`probe-doctor: sandbox for scenario '${scenario.name}' at ${sandbox.endpoint}\n`);
     } else {
-      target = { kind: 'live' };
+      target = await liveTarget(options);
+      if (target.kind === 'live' && target.endpoint)
+        io.err(`probe-doctor: ARM endpoint ${target.endpoint}\n`);
     }
     io.err(`probe-doctor: diagnosing ${lb.name} (${options.fix ? 'fix' : 'observe'} mode)\n`);
     const { report } = await runLocally({
       input: { loadBalancerId: lb.id, mode: options.fix ? 'fix' : 'observe', requestedBy: 'cli' },
       target,
+      signal,
+      onWait: (line) => io.err(`probe-doctor: ${line}${sandbox ? ' (sandbox time, skipped)' : ''}\n`),
       config,
       // The sandbox answers at once; real Azure wants the SDK's pacing and real backoff.
       remediation: createRemediation(sandbox ? { pollIntervalMs: 10, sleep: fastSleep } : {}),
@@ -119,6 +228,7 @@ export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<
     io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(report));
     return exitCodeFor(report);
   } finally {
+    process.off('SIGINT', onSigint);
     await sandbox?.stop();
     await auditSink?.close();
   }
@@ -143,6 +253,16 @@ export const registerDiagnoseCommand: RegisterCommand = (program, ctx) => {
       `append the audit trail as JSON lines (default with --fix: ${'probe-doctor-audit.jsonl'})`,
     )
     .option('--json', 'print the JSON report alone on stdout')
+    .option('--cloud <name>', 'live Azure cloud: AzureCloud (default), AzureChinaCloud, AzureUSGovernment')
+    .option('--arm-endpoint <url>', 'an ARM endpoint of its own (Azure Stack Hub, a private endpoint)')
+    .option(
+      '--ca-file <pem>',
+      "with --arm-endpoint: the CA certificate that signed the endpoint's certificate",
+    )
+    .option(
+      '--access-token-env <name>',
+      'use the bearer token in this environment variable instead of the default credential chain',
+    )
     .action(async (options: DiagnoseOptions) => {
       ctx.exitCode = await runDiagnose(options, ctx.io);
     });

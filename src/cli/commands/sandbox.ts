@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { InvalidInputError } from '../../errors';
 import { loadScenarioFile } from '../../sandbox/scenario';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
+import { wallClock } from '../../sandbox/clock';
 import type { CliIO } from '../main';
 import type { RegisterCommand } from './index';
 
@@ -69,7 +70,8 @@ export async function runSandbox(
 ): Promise<void> {
   const port = parsePort(options.port);
   const scenario = await loadScenarioFile(options.scenario);
-  const sandbox = await startSandbox({ scenario, port });
+  // A client elsewhere sees time pass as it does: probes re-test on wall time (probeTime.ts).
+  const sandbox = await startSandbox({ scenario, port, clock: wallClock });
   const dir = await mkdtemp(join(tmpdir(), 'probe-doctor-sandbox-'));
   const caFile = join(dir, 'sandbox-ca.pem');
   try {

@@ -1,9 +1,18 @@
 /**
  * A local durable host: runs orchestrator generators under the durable-functions library's own
  * replay code and plays the part of the Functions host and its Durable extension: it keeps each
- * instance's history, executes activities, fast-forwards timers, delivers raised events, and replays
- * until the orchestrator is done. Used by the CLI, the demo and the replay tests; production runs on
- * the real Functions host, with the same orchestrator and activities.
+ * instance's history, executes activities, fires timers, delivers raised events, and replays until
+ * the orchestrator is done. Used by the CLI, the demo and the replay tests; production runs on the
+ * real Functions host, with the same orchestrator and activities.
+ *
+ * Time ({@link HostTime}): on `wall` time a durable timer fires when the clock reaches its fire time,
+ * as on the Functions host (a live run really waits for the probe to re-test). On `virtual` time an
+ * instance with nothing else to do jumps to its next timer at once, and tells the clock it shares
+ * (`advanceTo`) so that whatever else reads that clock (the in-process sandbox) sees the time pass.
+ *
+ * Activities run concurrently with the loop: their completions arrive as events, so a durable timer
+ * raced against an activity (a deadline) can win, and every episode starts on a fresh turn of the
+ * event loop, so one busy instance never starves another's I/O.
  */
 import type { OrchestrationHandler } from 'durable-functions';
 import type { RawAction } from 'durable-functions/lib/src/util/testingUtils';
@@ -17,11 +26,44 @@ export type LocalActivity = (input: unknown) => unknown;
 
 export type LocalRuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed';
 
+/**
+ * How durable timers pass on this host.
+ * - `wall`: a timer fires when `clock()` reaches its fire time (a real wait, never skipped).
+ * - `virtual`: when an instance has no activity running and waits for no event but optional ones,
+ *   its earliest timer fires at once; `advanceTo(fireAt)` moves the shared clock there first. A timer
+ *   that is due on the clock fires in either mode.
+ */
+export type HostTime = { kind: 'wall' } | { kind: 'virtual'; advanceTo?: (epochMs: number) => void };
+
+/** A real wait the host starts for an instance with nothing else to do (wall time, or a due time ahead). */
+export interface TimerWait {
+  instanceId: string;
+  /** When the timer fires. */
+  fireAt: Date;
+  /** Whole seconds from now to `fireAt` (at least 0). */
+  seconds: number;
+  /** `retry`: the pause before another attempt of `activity`; `timer`: a durable timer of the orchestrator. */
+  kind: 'timer' | 'retry';
+  activity?: string;
+  nextAttempt?: number;
+  /** The orchestrator's custom status when the wait starts (it says what the wait is for). */
+  customStatus: unknown;
+}
+
 export interface LocalDurableHostOptions {
   activities: Record<string, LocalActivity>;
   orchestrators: Record<string, OrchestrationHandler>;
-  /** Wall clock; episodes are stamped with max(clock, fired timers). Defaults to `new Date()`. */
+  /** The clock; episodes are stamped with max(clock, fired timers). Defaults to `new Date()`. */
   clock?: () => Date;
+  /** How timers pass (see {@link HostTime}). Default: virtual, with nothing sharing the clock. */
+  time?: HostTime;
+  /** Told once per timer when the host starts really waiting for it (progress output). */
+  onWait?: (wait: TimerWait) => void;
+  /**
+   * External events that may never come (an operator's interrupt): waiting for one of them does not
+   * hold a timer back on virtual time, as waiting for an approval does.
+   */
+  optionalEvents?: readonly string[];
 }
 
 /** What `getStatus` returns; the shape follows DurableOrchestrationStatus plus the host's extras. */
@@ -70,16 +112,27 @@ interface Instance {
   handled: Set<number>;
   /** Pending timers by sequence number. */
   timers: Map<number, Date>;
+  /** What the orchestrator waits for after the last replay, by sequence number. */
+  openWork: Map<number, OpenWork>;
   waitingForEvents: string[];
   /** Completions and raised events for the next episode. */
   nextEvents: HistoryEvent[];
+  /** Activities started and not yet completed. */
+  inFlight: number;
+  /** The pending wake-up for the earliest timer, on wall time. */
+  wake?: { at: number; handle: ReturnType<typeof setTimeout> };
+  /** Timer ids already announced through `onWait`. */
+  announced: Set<number>;
+  /** True when the loop has nothing to do until an event, a completion or a timer arrives. */
+  idle: boolean;
+  /** Callers of `waitUntil`, resolved when their condition holds after an episode. */
+  listeners: { until: (s: LocalInstanceStatus) => boolean; resolve: (s: LocalInstanceStatus) => void }[];
   inbox: { name: string; data: unknown }[];
   /** A request to fire the next timer even though an external event is awaited. */
   forceTimer: boolean;
   /** True when the history ends with an OrchestratorStarted that has not run yet. */
   episodeOpen: boolean;
   work: Promise<void>;
-  waiters: ((status: LocalInstanceStatus) => void)[];
 }
 
 /** A lock request waiting for its entities (`context.df.lock`). */
@@ -115,8 +168,11 @@ export class LocalDurableHost {
   /** Lock requests not yet granted, oldest first. */
   private readonly lockQueue: LockRequest[] = [];
 
+  private readonly time: HostTime;
+
   constructor(private readonly options: LocalDurableHostOptions) {
     this.clock = options.clock ?? (() => new Date());
+    this.time = options.time ?? { kind: 'virtual' };
   }
 
   /**
@@ -151,13 +207,17 @@ export class LocalDurableHost {
       clock: now,
       handled: new Set(),
       timers: new Map(),
+      openWork: new Map(),
       waitingForEvents: [],
       nextEvents: [],
+      inFlight: 0,
+      announced: new Set(),
+      idle: false,
+      listeners: [],
       inbox: [],
       forceTimer: false,
       episodeOpen: true,
       work: Promise.resolve(),
-      waiters: [],
     };
     this.instances.set(instanceId, instance);
     this.drive(instance);
@@ -200,22 +260,44 @@ export class LocalDurableHost {
     return instance ? this.snapshot(instance) : undefined;
   }
 
-  /** Resolves when the host has nothing left to do for now: finished, or blocked on an event. */
-  async waitForIdle(instanceId: string): Promise<LocalInstanceStatus> {
+  /**
+   * Resolves when the host has nothing left to do for now: finished, or blocked on an event or on a
+   * timer it really waits for (no activity running, nothing to deliver).
+   */
+  waitForIdle(instanceId: string): Promise<LocalInstanceStatus> {
     const instance = this.mustGet(instanceId);
-    let seen: Promise<void>;
-    do {
-      seen = instance.work;
-      await seen;
-    } while (seen !== instance.work);
-    return this.snapshot(instance);
+    return this.waitUntil(instanceId, () => instance.idle || TERMINAL.includes(instance.status));
   }
 
   /** Resolves when the instance is Completed or Failed (never, if it waits for an event nobody raises). */
   waitForCompletion(instanceId: string): Promise<LocalInstanceStatus> {
+    return this.waitUntil(instanceId, (s) => TERMINAL.includes(s.runtimeStatus));
+  }
+
+  /**
+   * Resolves with the instance's status as soon as `until` holds: now, or after a later episode.
+   * Waiting costs nothing (no polling): the host checks the conditions when the instance changes.
+   */
+  waitUntil(
+    instanceId: string,
+    until: (status: LocalInstanceStatus) => boolean,
+  ): Promise<LocalInstanceStatus> {
     const instance = this.mustGet(instanceId);
-    if (TERMINAL.includes(instance.status)) return Promise.resolve(this.snapshot(instance));
-    return new Promise((resolve) => instance.waiters.push(resolve));
+    const now = this.snapshot(instance);
+    if (until(now)) return Promise.resolve(now);
+    return new Promise((resolve) => instance.listeners.push({ until, resolve }));
+  }
+
+  /** Resolves the listeners whose condition now holds. */
+  private notify(instance: Instance): void {
+    if (instance.listeners.length === 0) return;
+    const snapshot = this.snapshot(instance);
+    const keep: Instance['listeners'] = [];
+    for (const l of instance.listeners) {
+      if (l.until(snapshot)) l.resolve(snapshot);
+      else keep.push(l);
+    }
+    instance.listeners = keep;
   }
 
   private mustGet(instanceId: string): Instance {
@@ -241,9 +323,15 @@ export class LocalDurableHost {
     };
   }
 
-  /** Queues a run of the loop; runs for one instance never overlap. */
+  /**
+   * Queues a run of the loop; runs for one instance never overlap. Each run starts on a fresh turn of
+   * the event loop (setImmediate): an instance that only waits (for a lock, a timer) must never keep
+   * the others' HTTP calls from completing.
+   */
   private drive(instance: Instance): void {
+    instance.idle = false;
     instance.work = instance.work
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
       .then(() => this.runUntilBlocked(instance))
       .catch((err: unknown) =>
         this.finish(instance, 'Failed', undefined, `host error: ${ensureError(err).message}`),
@@ -265,8 +353,10 @@ export class LocalDurableHost {
     instance.lastUpdatedTime = instance.clock;
     instance.waitingForEvents = [];
     instance.timers.clear();
-    const snapshot = this.snapshot(instance);
-    for (const resolve of instance.waiters.splice(0)) resolve(snapshot);
+    if (instance.wake) clearTimeout(instance.wake.handle);
+    delete instance.wake;
+    instance.idle = true;
+    this.notify(instance);
   }
 
   /** Frees the entities `instance` holds under the matching requests, drops its queued requests, grants. */
@@ -311,14 +401,71 @@ export class LocalDurableHost {
     }
   }
 
-  /** The earliest timer, when one may fire: nothing else to deliver and no event awaited (unless forced). */
-  private takeDueTimer(instance: Instance): { id: number; fireAt: Date } | undefined {
+  /** The earliest pending timer. */
+  private earliestTimer(instance: Instance): { id: number; fireAt: Date } | undefined {
     if (instance.timers.size === 0) return undefined;
-    if (instance.waitingForEvents.length > 0 && !instance.forceTimer) return undefined;
-    instance.forceTimer = false;
     const [id, fireAt] = [...instance.timers.entries()].reduce((a, b) => (b[1] < a[1] ? b : a));
-    instance.timers.delete(id);
     return { id, fireAt };
+  }
+
+  /**
+   * Whether the instance may jump to its next timer (virtual time): no activity running, and no
+   * event awaited but optional ones. A timer raced against an approval fires only when due or forced.
+   */
+  private maySkipTo(instance: Instance): boolean {
+    if (this.time.kind !== 'virtual' || instance.inFlight > 0) return false;
+    const optional = this.options.optionalEvents ?? [];
+    return instance.waitingForEvents.every((e) => optional.includes(e));
+  }
+
+  /** The earliest timer, when it may fire now: due on the clock, skippable, or forced. */
+  private takeDueTimer(instance: Instance): { id: number; fireAt: Date } | undefined {
+    const timer = this.earliestTimer(instance);
+    if (!timer) return undefined;
+    const due = timer.fireAt.getTime() <= this.clock().getTime();
+    if (!due && !instance.forceTimer && !this.maySkipTo(instance)) return undefined;
+    instance.forceTimer = false;
+    instance.timers.delete(timer.id);
+    if (!due && this.time.kind === 'virtual') this.time.advanceTo?.(timer.fireAt.getTime());
+    return timer;
+  }
+
+  /**
+   * Arranges to run the loop again when the earliest timer is due (a real wait), and announces the
+   * wait once when nothing else is going on for the instance.
+   */
+  private scheduleWake(instance: Instance, kinds: Map<number, OpenWork>): void {
+    const timer = this.earliestTimer(instance);
+    if (!timer) {
+      if (instance.wake) clearTimeout(instance.wake.handle);
+      delete instance.wake;
+      return;
+    }
+    const at = timer.fireAt.getTime();
+    if (instance.wake?.at !== at) {
+      if (instance.wake) clearTimeout(instance.wake.handle);
+      const delay = Math.max(0, at - this.clock().getTime());
+      const handle = setTimeout(() => this.drive(instance), delay);
+      // On virtual time a wait that is due on the clock only matters while something else keeps the
+      // process alive (an activity racing a deadline); on wall time the wait itself is the work.
+      if (this.time.kind === 'virtual') handle.unref();
+      instance.wake = { at, handle };
+    }
+    const optional = this.options.optionalEvents ?? [];
+    const onlyWaiting =
+      instance.inFlight === 0 && instance.waitingForEvents.every((e) => optional.includes(e));
+    if (this.options.onWait && onlyWaiting && !instance.announced.has(timer.id)) {
+      instance.announced.add(timer.id);
+      const work = kinds.get(timer.id);
+      this.options.onWait({
+        instanceId: instance.id,
+        fireAt: timer.fireAt,
+        seconds: Math.max(0, Math.round((at - this.clock().getTime()) / 1000)),
+        kind: work?.kind === 'retry-timer' ? 'retry' : 'timer',
+        ...(work?.kind === 'retry-timer' ? { activity: work.name, nextAttempt: work.nextAttempt } : {}),
+        customStatus: instance.customStatus,
+      });
+    }
   }
 
   private async runUntilBlocked(instance: Instance): Promise<void> {
@@ -331,7 +478,12 @@ export class LocalDurableHost {
           incoming.push(historyEvents.eventRaised(now, e.name, e.data));
         if (incoming.length === 0) {
           const timer = this.takeDueTimer(instance);
-          if (!timer) return;
+          if (!timer) {
+            this.scheduleWake(instance, instance.openWork);
+            instance.idle = instance.inFlight === 0;
+            this.notify(instance);
+            return;
+          }
           const at = this.now(instance, timer.fireAt);
           incoming.push(historyEvents.timerFired(at, timer.id, timer.fireAt));
         }
@@ -357,11 +509,12 @@ export class LocalDurableHost {
       }
       instance.status = 'Running';
       instance.waitingForEvents = outcome.waitingForEvents;
+      instance.openWork = new Map(outcome.work.map((w) => [w.id, w]));
       const released = new Set(releasedLocks(outcome.actions));
       if (released.size > 0) this.releaseLocks(instance, (id) => released.has(id));
-      const openIds = new Set(outcome.work.map((w) => w.id));
       // A timer the orchestrator cancelled (the loser of a race) is no longer open: never fire it.
-      for (const id of [...instance.timers.keys()]) if (!openIds.has(id)) instance.timers.delete(id);
+      for (const id of [...instance.timers.keys()])
+        if (!instance.openWork.has(id)) instance.timers.delete(id);
 
       const fresh = outcome.work.filter((w) => !instance.handled.has(w.id));
       for (const w of fresh) {
@@ -375,10 +528,24 @@ export class LocalDurableHost {
         }
       }
       this.grantLocks();
-
-      const completions = await Promise.all(fresh.map((w) => this.execute(instance, w)));
-      instance.nextEvents.push(...completions.filter((e): e is HistoryEvent => e !== undefined));
+      for (const w of fresh) this.startActivity(instance, w);
+      this.notify(instance);
     }
+  }
+
+  /**
+   * Starts an activity without waiting for it: its completion is delivered in a later episode, like
+   * the Functions host's work items, so the orchestrator can race it against a timer.
+   */
+  private startActivity(instance: Instance, w: OpenWork): void {
+    if (w.kind === 'timer' || w.kind === 'retry-timer' || w.kind === 'lock') return;
+    instance.inFlight += 1;
+    void this.execute(instance, w).then((event) => {
+      instance.inFlight -= 1;
+      if (TERMINAL.includes(instance.status)) return;
+      instance.nextEvents.push(event);
+      this.drive(instance);
+    });
   }
 
   private scheduledEvent(instance: Instance, w: OpenWork): HistoryEvent {
@@ -400,10 +567,11 @@ export class LocalDurableHost {
     }
   }
 
-  /** Runs an activity and returns its completion event; timers complete later, by firing. */
-  private async execute(instance: Instance, w: OpenWork): Promise<HistoryEvent | undefined> {
-    // Timers complete by firing, locks by being granted (grantLocks).
-    if (w.kind === 'timer' || w.kind === 'retry-timer' || w.kind === 'lock') return undefined;
+  /** Runs an activity and returns its completion event (timers complete by firing, locks by a grant). */
+  private async execute(
+    instance: Instance,
+    w: Extract<OpenWork, { kind: 'activity' | 'sub-orchestration' }>,
+  ): Promise<HistoryEvent> {
     if (w.kind === 'sub-orchestration') {
       return historyEvents.taskFailed(
         instance.clock,
@@ -415,9 +583,9 @@ export class LocalDurableHost {
     try {
       if (!activity) throw new Error(`Activity "${w.name}" is not registered.`);
       const result: unknown = await activity(fromAction(w.input));
-      return historyEvents.taskCompleted(instance.clock, w.id, result);
+      return historyEvents.taskCompleted(this.now(instance), w.id, result);
     } catch (err) {
-      return historyEvents.taskFailed(instance.clock, w.id, ensureError(err));
+      return historyEvents.taskFailed(this.now(instance), w.id, ensureError(err));
     }
   }
 }

@@ -28,7 +28,7 @@ export type OpenWork =
   | { kind: 'activity'; id: number; name: string; input: unknown; attempt: number }
   | { kind: 'timer'; id: number; fireAt: Date }
   /** The pause between two attempts of callActivityWithRetry; `delayMs` from its RetryOptions. */
-  | { kind: 'retry-timer'; id: number; delayMs: number }
+  | { kind: 'retry-timer'; id: number; delayMs: number; name: string; nextAttempt: number }
   | { kind: 'sub-orchestration'; id: number; name: string; input: unknown; instanceId?: string }
   /**
    * A critical section's lock request (`context.df.lock`), not yet sent: `entities` are scheduler ids
@@ -56,6 +56,8 @@ function classify(id: number, task: RawTask): OpenWork | undefined {
         kind: 'retry-timer',
         id,
         delayMs: retryDelayMs(parent.retryOptions, parent.attemptNumber ?? 2),
+        name: parent.actionObj.functionName ?? '',
+        nextAttempt: parent.attemptNumber ?? 2,
       };
     }
     return activityOrSub(id, parent.actionObj, parent.attemptNumber ?? 1);

@@ -1,0 +1,241 @@
+/**
+ * Probe re-evaluation in time: a layer over the derived views that makes per-rule health and the
+ * DipAvailability metric change the way Azure's do after a change, not at once.
+ *
+ * What the docs say (MicrosoftDocs/azure-docs, articles/load-balancer/):
+ * - load-balancer-custom-probe-overview.md and the Probe reference: a probe runs every
+ *   `intervalInSeconds`; `probeThreshold` is "the number of consecutive successful or failed probes
+ *   in order to allow or deny traffic": after that many failures the endpoint is taken out of
+ *   rotation, and it needs as many successes to come back. `numberOfProbes` is the older property.
+ * - load-balancer-manage-health-status.md: `Down_Probe_ApproachingHealthyThreshold` ("the most recent
+ *   probe outcome is positive, but it doesn't meet the required number of responses in the healthy
+ *   threshold, so the backend instance remains unhealthy"), `Up_Probe_ApproachingUnhealthyThreshold`
+ *   (the converse), `NA` (not probed yet), and empty values for a VM that is turned off.
+ *
+ * The model: the derived views say what a probe sent now would see (the "instant" result). This
+ * layer remembers, per rule and backend, the last result Azure would report and when the instant
+ * result last changed. The first probe after a change comes one interval later; the state flips
+ * after `threshold` probes, so at `interval x threshold` after the change; in between, the
+ * "approaching" reason codes. A VM that stops is not probed from then on (empty values at once); a
+ * VM that starts is `NA` until its first probe. Changes are noticed after every request that changed
+ * the sandbox's state (`state.version`), timed on the sandbox's clock: wall time standalone, the
+ * local durable host's timers in-process (clock.ts).
+ *
+ * It reads the derived views' answers (the wire bodies), never how they were computed, so it stands
+ * apart from the reference model in src/sandbox/derive.
+ */
+import { idKey } from '../model/ids';
+import type { SandboxClock } from './clock';
+import type { SandboxState } from './state';
+import { findResource } from './state';
+import type { SandboxViews } from './views';
+
+/** What the health API says of one backend of one rule: a state and reason, or nothing (not probed). */
+export type ProbeResult = { state: 'Up' | 'Down'; reason: string } | undefined;
+
+interface Entry {
+  /** What was reported when the instant result last changed. */
+  from: ProbeResult;
+  /** The instant result since then. */
+  target: ProbeResult;
+  /** Sandbox time (ms) of that change; -Infinity for the scenario's own, long settled state. */
+  since: number;
+  intervalMs: number;
+  threshold: number;
+}
+
+/** One probed load-balancing rule of the state. */
+interface ProbedRule {
+  lbId: string;
+  ruleId: string;
+  ruleName: string;
+  intervalMs: number;
+  threshold: number;
+}
+
+interface BackendAddress {
+  ipAddress?: string;
+  networkInterfaceIPConfigurationId?: string;
+  state?: string;
+  reason?: string;
+}
+
+const record = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+
+const positive = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+
+/** Every rule with a probe, with the probe's interval and threshold (15 s and 1 when not set). */
+function probedRules(state: SandboxState): ProbedRule[] {
+  const rules: ProbedRule[] = [];
+  for (const resource of state.resources.values()) {
+    if (String(resource.type).toLowerCase() !== 'microsoft.network/loadbalancers') continue;
+    const lbRules = record(resource.properties).loadBalancingRules;
+    if (!Array.isArray(lbRules)) continue;
+    for (const rule of lbRules.map(record)) {
+      const probeId = record(record(rule.properties).probe).id;
+      if (typeof probeId !== 'string' || typeof rule.name !== 'string') continue;
+      const probe = record(findResource(state, probeId)?.properties);
+      rules.push({
+        lbId: String(resource.id),
+        ruleId:
+          typeof rule.id === 'string' ? rule.id : `${String(resource.id)}/loadBalancingRules/${rule.name}`,
+        ruleName: rule.name,
+        intervalMs: (positive(probe.intervalInSeconds) ?? 15) * 1000,
+        threshold: Math.max(
+          1,
+          Math.floor(positive(probe.probeThreshold) ?? positive(probe.numberOfProbes) ?? 1),
+        ),
+      });
+    }
+  }
+  return rules;
+}
+
+function addressesOf(body: unknown): BackendAddress[] {
+  const list = record(body).loadBalancerBackendAddresses;
+  return Array.isArray(list) ? (list.map(record) as BackendAddress[]) : [];
+}
+
+const backendKey = (a: BackendAddress): string =>
+  idKey(a.networkInterfaceIPConfigurationId ?? a.ipAddress ?? '');
+
+const resultOf = (a: BackendAddress): ProbeResult =>
+  a.state === 'Up' || a.state === 'Down' ? { state: a.state, reason: a.reason ?? 'NA' } : undefined;
+
+const same = (a: ProbeResult, b: ProbeResult): boolean =>
+  a === undefined || b === undefined ? a === b : a.state === b.state && a.reason === b.reason;
+
+/** What Azure reports for `entry` at `now` (pure). */
+export function reportedAt(entry: Entry, now: number): ProbeResult {
+  const { from, target } = entry;
+  // A VM that stops is not probed any more: empty values at once.
+  if (target === undefined || entry.since === -Infinity) return target;
+  const probes = Math.floor((now - entry.since) / entry.intervalMs);
+  // A VM that starts has no result until its first probe.
+  const before = from ?? { state: 'Down' as const, reason: 'NA' };
+  if (probes >= entry.threshold) return target;
+  if (target.state === before.state) return probes >= 1 ? target : before;
+  if (probes < 1) return before;
+  return target.state === 'Up'
+    ? { state: 'Down', reason: 'Down_Probe_ApproachingHealthyThreshold' }
+    : { state: 'Up', reason: 'Up_Probe_ApproachingUnhealthyThreshold' };
+}
+
+/** The time layer. One per sandbox; {@link timedViews} wraps the views with it. */
+export class ProbeTimeline {
+  private readonly entries = new Map<string, Entry>();
+  private seenVersion: number | undefined;
+
+  constructor(
+    private readonly inner: SandboxViews,
+    private readonly clock: SandboxClock,
+  ) {}
+
+  /**
+   * Notices a change of the state (called after every request, and before answering health): the
+   * instant result of every probed backend is compared with the one remembered, and a change starts
+   * its re-evaluation at the clock's now. The scenario's own state counts as long settled.
+   */
+  observe(state: SandboxState): void {
+    if (state.version === this.seenVersion) return;
+    const settled = this.seenVersion === undefined;
+    this.seenVersion = state.version;
+    const now = this.clock.now();
+    for (const rule of probedRules(state)) {
+      let body: unknown;
+      try {
+        body = this.inner.ruleHealth(state, rule.lbId, rule.ruleName);
+      } catch {
+        continue; // a rule the health API does not answer for (Gateway SKU): nothing to time
+      }
+      for (const address of addressesOf(body)) {
+        const key = `${idKey(rule.ruleId)}|${backendKey(address)}`;
+        const instant = resultOf(address);
+        const entry = this.entries.get(key);
+        const timing = { intervalMs: rule.intervalMs, threshold: rule.threshold };
+        if (!entry || settled) {
+          this.entries.set(key, { from: instant, target: instant, since: -Infinity, ...timing });
+        } else if (!same(entry.target, instant)) {
+          this.entries.set(key, { from: reportedAt(entry, now), target: instant, since: now, ...timing });
+        }
+      }
+    }
+  }
+
+  /** What Azure reports now for one backend of one rule, or `instant` when nothing is remembered. */
+  reported(ruleId: string, address: BackendAddress, instant: ProbeResult): ProbeResult {
+    const entry = this.entries.get(`${idKey(ruleId)}|${backendKey(address)}`);
+    return entry ? reportedAt(entry, this.clock.now()) : instant;
+  }
+
+  /** A rule health body with each backend's state and reason as Azure reports them now. */
+  timedRuleHealth(state: SandboxState, lbId: string, ruleName: string): unknown {
+    this.observe(state);
+    const body = record(this.inner.ruleHealth(state, lbId, ruleName));
+    const rule = probedRules(state).find(
+      (r) => idKey(r.lbId) === idKey(lbId) && r.ruleName.toLowerCase() === ruleName.toLowerCase(),
+    );
+    if (!rule) return body;
+    const addresses = addressesOf(body).map((address) => {
+      const { state: _state, reason: _reason, ...rest } = address;
+      const now = this.reported(rule.ruleId, address, resultOf(address));
+      return now ? { ...rest, state: now.state, reason: now.reason } : rest;
+    });
+    return {
+      ...body,
+      up: addresses.filter((a) => 'state' in a && a.state === 'Up').length,
+      down: addresses.filter((a) => 'state' in a && a.state === 'Down').length,
+      loadBalancerBackendAddresses: addresses,
+    };
+  }
+
+  /**
+   * The DipAvailability body with each backend address's average as the probes report it now: 100
+   * when every rule's probe reports it Up, else 0 (an address no rule probes keeps the inner value).
+   */
+  timedMetric(state: SandboxState, lbId: string): unknown {
+    this.observe(state);
+    const body = record(this.inner.dipAvailabilityMetric(state, lbId));
+    const byIp = new Map<string, number>();
+    for (const rule of probedRules(state).filter((r) => idKey(r.lbId) === idKey(lbId))) {
+      let health: unknown;
+      try {
+        health = this.inner.ruleHealth(state, rule.lbId, rule.ruleName);
+      } catch {
+        continue;
+      }
+      for (const address of addressesOf(health)) {
+        if (!address.ipAddress) continue;
+        const now = this.reported(rule.ruleId, address, resultOf(address));
+        const value = now?.state === 'Up' ? 100 : 0;
+        byIp.set(address.ipAddress, Math.min(byIp.get(address.ipAddress) ?? 100, value));
+      }
+    }
+    const metrics = Array.isArray(body.value) ? body.value.map(record) : [];
+    return {
+      ...body,
+      value: metrics.map((metric) => ({
+        ...metric,
+        timeseries: (Array.isArray(metric.timeseries) ? metric.timeseries.map(record) : []).map((series) => {
+          const meta = Array.isArray(series.metadatavalues) ? series.metadatavalues.map(record) : [];
+          const ip = meta.find((m) => record(m.name).value === 'backendipaddress')?.value;
+          const average = typeof ip === 'string' ? byIp.get(ip) : undefined;
+          if (average === undefined) return series;
+          const data = Array.isArray(series.data) ? series.data.map(record) : [];
+          return { ...series, data: data.map((d) => ({ ...d, average })) };
+        }),
+      })),
+    };
+  }
+}
+
+/** The views with rule health and the metric answered through `timeline`. */
+export function timedViews(inner: SandboxViews, timeline: ProbeTimeline): SandboxViews {
+  return {
+    ...inner,
+    ruleHealth: (state, lbId, ruleName) => timeline.timedRuleHealth(state, lbId, ruleName),
+    dipAvailabilityMetric: (state, lbId) => timeline.timedMetric(state, lbId),
+  };
+}
