@@ -33,7 +33,8 @@ import type { SandboxViews } from './views';
 /** What the health API says of one backend of one rule: a state and reason, or nothing (not probed). */
 export type ProbeResult = { state: 'Up' | 'Down'; reason: string } | undefined;
 
-interface Entry {
+/** What the layer remembers of one backend of one rule. */
+export interface ProbeTimelineEntry {
   /** What was reported when the instant result last changed. */
   from: ProbeResult;
   /** The instant result since then. */
@@ -95,7 +96,7 @@ function probedRules(state: SandboxState): ProbedRule[] {
 
 function addressesOf(body: unknown): BackendAddress[] {
   const list = record(body).loadBalancerBackendAddresses;
-  return Array.isArray(list) ? (list.map(record) as BackendAddress[]) : [];
+  return Array.isArray(list) ? list.map((a): BackendAddress => record(a)) : [];
 }
 
 const backendKey = (a: BackendAddress): string =>
@@ -108,7 +109,7 @@ const same = (a: ProbeResult, b: ProbeResult): boolean =>
   a === undefined || b === undefined ? a === b : a.state === b.state && a.reason === b.reason;
 
 /** What Azure reports for `entry` at `now` (pure). */
-export function reportedAt(entry: Entry, now: number): ProbeResult {
+export function reportedAt(entry: ProbeTimelineEntry, now: number): ProbeResult {
   const { from, target } = entry;
   // A VM that stops is not probed any more: empty values at once.
   if (target === undefined || entry.since === -Infinity) return target;
@@ -125,7 +126,7 @@ export function reportedAt(entry: Entry, now: number): ProbeResult {
 
 /** The time layer. One per sandbox; {@link timedViews} wraps the views with it. */
 export class ProbeTimeline {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, ProbeTimelineEntry>();
   private seenVersion: number | undefined;
 
   constructor(
@@ -179,8 +180,10 @@ export class ProbeTimeline {
     );
     if (!rule) return body;
     const addresses = addressesOf(body).map((address) => {
-      const { state: _state, reason: _reason, ...rest } = address;
       const now = this.reported(rule.ruleId, address, resultOf(address));
+      const rest = { ...address };
+      delete rest.state;
+      delete rest.reason;
       return now ? { ...rest, state: now.state, reason: now.reason } : rest;
     });
     return {

@@ -185,8 +185,12 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
     trigger: triggerOf(input),
   };
   const status: WorkflowStatus = { phase: 'discovering', backendsTotal: 0, backendsDown: 0, checked: 0 };
-  const report = (change: Partial<WorkflowStatus>): void => {
+  const report = (change: { [K in keyof WorkflowStatus]?: WorkflowStatus[K] | undefined }): void => {
     Object.assign(status, change);
+    // A field set to undefined is taken out (the wait's reason once the wait is over).
+    for (const key of Object.keys(change) as (keyof WorkflowStatus)[]) {
+      if (change[key] === undefined) delete status[key];
+    }
     context.df.setCustomStatus({ ...status });
   };
   report({});
@@ -217,7 +221,7 @@ function* runProbeDoctor(
   context: OrchestrationContext,
   input: ReturnType<typeof parseWorkflowInput>,
   run: RunContext,
-  report: (change: Partial<WorkflowStatus>) => void,
+  report: (change: { [K in keyof WorkflowStatus]?: WorkflowStatus[K] | undefined }) => void,
   known: Known,
 ): Generator<Task, Report, unknown> {
   const policy = (yield context.df.callActivity(ACTIVITY.getPolicy, { run })) as WorkflowPolicy;
@@ -368,7 +372,7 @@ function* runProbeDoctor(
         validationError = `validation did not run: the run's deadline (${policy.runDeadlineSeconds} s) came before the probe could re-test`;
         break;
       }
-      report({ phase: 'validating' });
+      report({ phase: 'validating', waitReason: undefined });
       try {
         validation = (yield* deadlines.bounded(
           context.df.callActivityWithRetry(ACTIVITY.validate, readRetryOptions(), {
@@ -428,7 +432,7 @@ function* runProbeDoctor(
     )) as EscalateOutput;
   }
 
-  report({ phase: 'reporting' });
+  report({ phase: 'reporting', waitReason: undefined });
   const result = (yield context.df.callActivity(ACTIVITY.finalizeReport, {
     run,
     mode: input.mode,

@@ -28,12 +28,21 @@ interface Rule {
 
 describe('two concurrent fix runs on load balancers that share an NSG', () => {
   it.each([
-    ['without faults', undefined],
+    ['without faults', 'two hosts', undefined],
+    // One host for both (as the demo shares one with its triggers): the run waiting for the NSG lock
+    // must let the holder's HTTP calls finish (it used to spin in a microtask loop, at 100% CPU).
+    ['without faults', 'one host', undefined],
     [
       'with 409/429/500 faults on every other write',
+      'two hosts',
       { seed: 11, conflictRate: 0.5, throttleRate: 0.2, serverErrorRate: 0.1, retryAfterSeconds: 0 },
     ],
-  ])('end resolved with exactly the rules both need (%s)', async (_case, faults) => {
+    [
+      'with 409/429/500 faults on every other write',
+      'one host',
+      { seed: 11, conflictRate: 0.5, throttleRate: 0.2, serverErrorRate: 0.1, retryAfterSeconds: 0 },
+    ],
+  ])('end resolved with exactly the rules both need (%s, %s)', async (_case, hosts, faults) => {
     // Prepare
     const json = JSON.parse(readFileSync(FILE, 'utf8')) as {
       expect: { loadBalancerId: string };
@@ -61,11 +70,12 @@ describe('two concurrent fix runs on load balancers that share an NSG', () => {
       if (faults) sandbox.setFaults(faults);
 
       // Act
+      const shared = hosts === 'one host' ? createLocalHost(options) : undefined;
       const reports = await Promise.all(
         lbs.map((lb) =>
           runLocally({
             ...options,
-            host: createLocalHost(options),
+            host: shared ?? createLocalHost(options),
             input: { loadBalancerId: lb, mode: 'fix' },
           }),
         ),

@@ -171,12 +171,56 @@ describe('the orchestrator over hand-built histories', () => {
       input: { run },
       retryOptions: { firstRetryIntervalInMilliseconds: 5000, maxNumberOfAttempts: 3, backoffCoefficient: 2 },
     });
+    // Raced against its deadline: a durable timer at the activity deadline (600 s) from the episode.
     expect(outcome.status === 'running' ? outcome.work : []).toEqual([
       { kind: 'activity', id: 1, name: ACTIVITY.discoverTopology, input: { run }, attempt: 1 },
+      { kind: 'timer', id: 2, fireAt: new Date(T0.getTime() + 600_000) },
     ]);
   });
 
-  it('fails the run when the policy activity failed', async () => {
+  it('stops at the deadline: when the timer wins the race, the run closes with what it knows', async () => {
+    // Prepare: discovery scheduled with its deadline timer; the timer fires first.
+    const deadline = new Date(T0.getTime() + 600_000);
+    const history = [
+      ...started,
+      historyEvents.taskScheduled(T0, 0, ACTIVITY.getPolicy, { run }),
+      historyEvents.orchestratorCompleted(T0),
+      historyEvents.orchestratorStarted(T0),
+      historyEvents.taskCompleted(T0, 0, policy),
+      historyEvents.taskScheduled(T0, 1, ACTIVITY.discoverTopology, { run }),
+      historyEvents.timerCreated(T0, 2, deadline),
+      historyEvents.orchestratorCompleted(T0),
+      historyEvents.orchestratorStarted(deadline),
+      historyEvents.timerFired(deadline, 2, deadline),
+    ];
+
+    // Act
+    const outcome = await replayOnce(probeDoctorOrchestrator, 'hand-1', history, runInput);
+
+    // Assess: discovery is abandoned (still open: its late answer is ignored), closeRun is scheduled.
+    expect(outcome.status).toBe('running');
+    expect(outcome.status === 'running' ? outcome.work : []).toEqual([
+      { kind: 'activity', id: 1, name: ACTIVITY.discoverTopology, input: { run }, attempt: 1 },
+      {
+        kind: 'activity',
+        id: 3,
+        name: ACTIVITY.closeRun,
+        input: {
+          run,
+          mode: 'fix',
+          stop: {
+            kind: 'deadline',
+            message: 'discovering the topology did not finish within the activity deadline (600 s)',
+            phase: 'discovering',
+          },
+          fixes: [],
+        },
+        attempt: 1,
+      },
+    ]);
+  });
+
+  it('closes the run (closeRun, hence RunFinished) when the policy activity failed', async () => {
     // Prepare
     const history = [
       ...started,
@@ -188,7 +232,17 @@ describe('the orchestrator over hand-built histories', () => {
     // Act
     const outcome = await replayOnce(probeDoctorOrchestrator, 'hand-1', history, runInput);
 
-    // Assess
-    expect(outcome).toMatchObject({ status: 'failed', error: 'Error: settings unreadable' });
+    // Assess: no failed orchestration without a report: the run is closed with the reason.
+    expect(outcome.status === 'running' ? outcome.work : []).toMatchObject([
+      {
+        kind: 'activity',
+        name: ACTIVITY.closeRun,
+        input: {
+          run,
+          stop: { kind: 'failed', message: 'settings unreadable', phase: 'discovering' },
+          fixes: [],
+        },
+      },
+    ]);
   });
 });

@@ -18,6 +18,7 @@ import type { OrchestrationHandler } from 'durable-functions';
 import type { RawAction } from 'durable-functions/lib/src/util/testingUtils';
 import { ensureError } from '../../errors';
 import { historyEvents, type HistoryEvent } from './events';
+import { INTERRUPT_EVENT } from '../names';
 import { releasedLocks, type OpenWork } from './openWork';
 import { replayOnce } from './replay';
 
@@ -60,8 +61,9 @@ export interface LocalDurableHostOptions {
   /** Told once per timer when the host starts really waiting for it (progress output). */
   onWait?: (wait: TimerWait) => void;
   /**
-   * External events that may never come (an operator's interrupt): waiting for one of them does not
-   * hold a timer back on virtual time, as waiting for an approval does.
+   * External events that may never come: waiting for one of them does not hold a timer back on
+   * virtual time, as waiting for an approval does. Default: the operator's interrupt
+   * ({@link INTERRUPT_EVENT}), which every probe-doctor wait races against.
    */
   optionalEvents?: readonly string[];
 }
@@ -414,7 +416,7 @@ export class LocalDurableHost {
    */
   private maySkipTo(instance: Instance): boolean {
     if (this.time.kind !== 'virtual' || instance.inFlight > 0) return false;
-    const optional = this.options.optionalEvents ?? [];
+    const optional = this.options.optionalEvents ?? [INTERRUPT_EVENT];
     return instance.waitingForEvents.every((e) => optional.includes(e));
   }
 
@@ -451,7 +453,7 @@ export class LocalDurableHost {
       if (this.time.kind === 'virtual') handle.unref();
       instance.wake = { at, handle };
     }
-    const optional = this.options.optionalEvents ?? [];
+    const optional = this.options.optionalEvents ?? [INTERRUPT_EVENT];
     const onlyWaiting =
       instance.inFlight === 0 && instance.waitingForEvents.every((e) => optional.includes(e));
     if (this.options.onWait && onlyWaiting && !instance.announced.has(timer.id)) {

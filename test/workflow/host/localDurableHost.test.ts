@@ -329,4 +329,84 @@ describe('LocalDurableHost entity locks', () => {
     expect(after.runtimeStatus).toBe('Completed');
     expect(host.lockHolders()).toEqual({});
   });
+
+  describe('time', () => {
+    const sleeper: OrchestrationHandler = function* (context: OrchestrationContext) {
+      context.df.setCustomStatus({ waitReason: 'for a test' });
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 300));
+      return 'woke';
+    };
+
+    it('on wall time waits for a timer for real, and announces the wait once', async () => {
+      // Prepare
+      const waits: { seconds: number; kind: string; customStatus: unknown }[] = [];
+      const host = new LocalDurableHost({
+        orchestrators: { o: sleeper },
+        activities: {},
+        time: { kind: 'wall' },
+        onWait: (w) => waits.push({ seconds: w.seconds, kind: w.kind, customStatus: w.customStatus }),
+      });
+      const started = Date.now();
+
+      // Act
+      await host.start('o', 'w1');
+      const status = await host.waitForCompletion('w1');
+
+      // Assess
+      expect(status.output).toBe('woke');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      expect(waits).toEqual([{ seconds: 0, kind: 'timer', customStatus: { waitReason: 'for a test' } }]);
+    });
+
+    it('on virtual time skips to the timer by moving the shared clock, without waiting', async () => {
+      // Prepare
+      let now = T0.getTime();
+      const moves: number[] = [];
+      const long: OrchestrationHandler = function* (context: OrchestrationContext) {
+        yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 3_600_000));
+        return context.df.currentUtcDateTime.toISOString();
+      };
+      const host = new LocalDurableHost({
+        orchestrators: { o: long },
+        activities: {},
+        clock: () => new Date(now),
+        time: {
+          kind: 'virtual',
+          advanceTo: (ms) => {
+            moves.push(ms - T0.getTime());
+            now = ms;
+          },
+        },
+      });
+
+      // Act
+      await host.start('o', 'v1');
+      const status = await host.waitForCompletion('v1');
+
+      // Assess
+      expect(moves).toEqual([3_600_000]);
+      expect(status.output).toBe('2026-11-25T11:00:00.000Z');
+    });
+
+    it('lets a timer win the race against an activity that is still running (a deadline)', async () => {
+      // Prepare: the activity never answers; the timer is due 200 ms later on the real clock.
+      const raced: OrchestrationHandler = function* (context: OrchestrationContext) {
+        const work = context.df.callActivity('hang', null);
+        const deadline = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 200));
+        const winner = yield context.df.Task.any([work, deadline]);
+        return winner === deadline ? 'deadline' : 'work';
+      };
+      const host = new LocalDurableHost({
+        orchestrators: { o: raced },
+        activities: { hang: () => new Promise(() => undefined) },
+      });
+
+      // Act
+      await host.start('o', 'd1');
+      const status = await host.waitForCompletion('d1');
+
+      // Assess
+      expect(status.output).toBe('deadline');
+    });
+  });
 });
