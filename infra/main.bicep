@@ -45,13 +45,24 @@ param rollbackOnFailure bool = true
 @description('PROBE_DOCTOR_OPT_IN_FIXES: start-vm, guest-firewall-allow, or none.')
 param optInFixes string = 'none'
 
+@description('PROBE_DOCTOR_PROBE_WAIT_MARGIN_SECONDS: added to probe interval x threshold before validating (0: exactly what the probe needs).')
 @minValue(0)
 @maxValue(3600)
-param probeWaitMarginSeconds int = 30
+param probeWaitMarginSeconds int = 0
 
 @minValue(1)
 @maxValue(200)
 param fanoutBatchSize int = 20
+
+@description('PROBE_DOCTOR_RUN_DEADLINE_SECONDS: the most a run may take, approval wait excluded.')
+@minValue(10)
+@maxValue(86400)
+param runDeadlineSeconds int = 1800
+
+@description('PROBE_DOCTOR_ACTIVITY_DEADLINE_SECONDS: the most one activity (with its retries) may take.')
+@minValue(1)
+@maxValue(7200)
+param activityDeadlineSeconds int = 600
 
 @description('PROBE_DOCTOR_ESCALATION_SUBMIT: submit support tickets (adds the escalation actions of role-actions.json to the role).')
 param escalationSubmit bool = false
@@ -163,6 +174,8 @@ var probeDoctorSettings = {
   PROBE_DOCTOR_OPT_IN_FIXES: optInFixes
   PROBE_DOCTOR_PROBE_WAIT_MARGIN_SECONDS: string(probeWaitMarginSeconds)
   PROBE_DOCTOR_FANOUT_BATCH_SIZE: string(fanoutBatchSize)
+  PROBE_DOCTOR_RUN_DEADLINE_SECONDS: string(runDeadlineSeconds)
+  PROBE_DOCTOR_ACTIVITY_DEADLINE_SECONDS: string(activityDeadlineSeconds)
   PROBE_DOCTOR_ESCALATION_SUBMIT: string(escalationSubmit)
   PROBE_DOCTOR_ESCALATION_CONTACT_FIRST_NAME: escalationContactFirstName
   PROBE_DOCTOR_ESCALATION_CONTACT_LAST_NAME: escalationContactLastName

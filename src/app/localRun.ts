@@ -52,6 +52,11 @@ export interface LocalRunOptions {
   /** Told when the host starts a real wait, with a line for a person (`waiting 40 s for ...`). */
   onWait?: (line: string, wait: TimerWait) => void;
   /**
+   * Aborting it stops every ARM call the host's activities still have in flight: the caller aborts it
+   * when the run is over, so calls a deadline abandoned (a 60 s `Retry-After` pause) end with it.
+   */
+  callsSignal?: AbortSignal;
+  /**
    * Answers the approval gate when the run waits on it (a person at the CLI). Without it the gate's
    * durable timer is fast-forwarded: the run goes on as if nobody approved in time.
    */
@@ -97,7 +102,10 @@ export function waitLine(wait: TimerWait): string {
 /** Builds a local host with probe-doctor's orchestrator and activities registered. */
 export function createLocalHost(options: LocalHostOptions): LocalDurableHost {
   const deps = createActivityDeps({
-    clientsFor: createClientFactory(options.target),
+    clientsFor: createClientFactory(
+      options.target,
+      options.callsSignal ? { abortSignal: options.callsSignal } : {},
+    ),
     config: options.config,
     auditSink: options.auditSink ?? new DiscardAuditSink(),
     ...(options.progress ? { progress: options.progress } : {}),

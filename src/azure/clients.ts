@@ -10,7 +10,7 @@ import { MicrosoftResourceHealth } from '@azure/arm-resourcehealth';
 import { MicrosoftSupport } from '@azure/arm-support';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy, PipelineRetryOptions } from '@azure/core-rest-pipeline';
-import { AzureAuthorityHosts, DefaultAzureCredential } from '@azure/identity';
+import { DefaultAzureCredential } from '@azure/identity';
 import { idKey } from '../model/ids';
 
 /** Where the clients send their requests. */
@@ -42,16 +42,19 @@ export type AzureTarget =
       ca?: string;
     };
 
-/** The Azure clouds `--cloud` names, as Azure CLI and azure-identity spell them. */
+/**
+ * The Azure clouds `--cloud` names, as Azure CLI spells them, with their ARM endpoints and Microsoft
+ * Entra sign-in authorities (the values of azure-identity's `AzureAuthorityHosts`).
+ */
 export const AZURE_CLOUDS = {
-  AzureCloud: { arm: 'https://management.azure.com', authorityHost: AzureAuthorityHosts.AzurePublicCloud },
+  AzureCloud: { arm: 'https://management.azure.com', authorityHost: 'https://login.microsoftonline.com' },
   AzureChinaCloud: {
     arm: 'https://management.chinacloudapi.cn',
-    authorityHost: AzureAuthorityHosts.AzureChina,
+    authorityHost: 'https://login.chinacloudapi.cn',
   },
   AzureUSGovernment: {
     arm: 'https://management.usgovcloudapi.net',
-    authorityHost: AzureAuthorityHosts.AzureGovernment,
+    authorityHost: 'https://login.microsoftonline.us',
   },
 } as const;
 
@@ -91,6 +94,22 @@ export interface AzureClientOptions {
    * own; this bounds the exponential retry of other transient errors (5xx, connection resets).
    */
   retryOptions?: PipelineRetryOptions;
+  /**
+   * Aborts every request of these clients that is still in flight or waiting to retry (a
+   * `Retry-After` pause included): a run that ended on a deadline stops the calls it abandoned.
+   */
+  abortSignal?: AbortSignal;
+}
+
+/** Gives each request the shared abort signal unless the caller set its own. */
+export function abortWithPolicy(signal: AbortSignal): PipelinePolicy {
+  return {
+    name: 'probeDoctorAbortWith',
+    sendRequest: (request, next) => {
+      request.abortSignal ??= signal;
+      return next(request);
+    },
+  };
 }
 
 /**
@@ -156,6 +175,9 @@ interface ResolvedTarget {
 function resolveTarget(target: AzureTarget, options: AzureClientOptions): ResolvedTarget {
   const retryOptions = { ...DEFAULT_RETRY_OPTIONS, ...options.retryOptions };
   const additionalPolicies = [{ policy: conditionalWritesOnlyPolicy, position: 'perCall' as const }];
+  if (options.abortSignal) {
+    additionalPolicies.push({ policy: abortWithPolicy(options.abortSignal), position: 'perCall' as const });
+  }
   if (target.kind === 'sandbox') {
     return {
       credential: sandboxCredential(),

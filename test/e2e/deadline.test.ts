@@ -27,6 +27,7 @@ describe('deadlines', () => {
       PROBE_DOCTOR_RUN_DEADLINE_SECONDS: '20',
     });
     const started = Date.now();
+    const calls = new AbortController();
     try {
       // Act
       const { report } = await runLocally({
@@ -35,6 +36,7 @@ describe('deadlines', () => {
         config,
         auditSink: audit,
         remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
+        callsSignal: calls.signal,
       });
       const elapsedMs = Date.now() - started;
 
@@ -57,6 +59,8 @@ describe('deadlines', () => {
         reason: 'deadline: discovering the topology did not finish within the activity deadline (3 s)',
       });
     } finally {
+      // The abandoned discovery is still in its 60 s Retry-After pause: end it with the run.
+      calls.abort();
       await sandbox.stop();
     }
   });

@@ -190,6 +190,8 @@ export async function runDiagnose(
   };
   if (!control.signal) process.on('SIGINT', onSigint);
   const signal = control.signal ?? interrupt.signal;
+  // Ended when the run is: ARM calls a deadline abandoned stop with it (the process can exit).
+  const calls = new AbortController();
   try {
     let target: AzureTarget;
     if (options.scenario) {
@@ -210,6 +212,7 @@ export async function runDiagnose(
       input: { loadBalancerId: lb.id, mode: options.fix ? 'fix' : 'observe', requestedBy: 'cli' },
       target,
       signal,
+      callsSignal: calls.signal,
       onWait: (line) => io.err(`probe-doctor: ${line}${sandbox ? ' (sandbox time, skipped)' : ''}\n`),
       config,
       // The sandbox answers at once; real Azure wants the SDK's pacing and real backoff.
@@ -228,6 +231,7 @@ export async function runDiagnose(
     io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(report));
     return exitCodeFor(report);
   } finally {
+    calls.abort();
     process.off('SIGINT', onSigint);
     await sandbox?.stop();
     await auditSink?.close();
