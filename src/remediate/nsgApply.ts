@@ -395,6 +395,11 @@ export function mayHaveWritten(fix: Pick<FixReport, 'kind' | 'status' | 'detail'
   return fix.status === 'failed' && (fix.detail.written === true || fix.detail.writeOutcome === 'unknown');
 }
 
+/** The detail without `writeOutcome` (once a read has settled it). */
+function withoutWriteOutcome(detail: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(detail).filter(([key]) => key !== 'writeOutcome'));
+}
+
 /**
  * Settles a fix whose write's answer was lost (`writeOutcome: 'unknown'`) and that is kept: a fresh
  * read of the rule decides. When it carries this run's description the write is this run's: the
@@ -417,7 +422,7 @@ export async function settleLostWrite(
     return { ...fix, reason: `${fix.reason ?? ''}; re-reading it failed: ${ensureError(err).message}` };
   }
   if (!current || !isWrittenBy(current, description)) {
-    const { writeOutcome: _unknown, ...rest } = fix.detail;
+    const rest = withoutWriteOutcome(fix.detail);
     return {
       ...fix,
       reason: `${fix.reason ?? ''}; a re-read shows ${current ? "another run's rule" : 'no rule'}, so this run's write did not land`,
@@ -434,7 +439,7 @@ export async function settleLostWrite(
     before: previous,
     after: current,
   });
-  const { writeOutcome: _settled, ...rest } = fix.detail;
+  const rest = withoutWriteOutcome(fix.detail);
   return {
     ...fix,
     status: 'applied',
