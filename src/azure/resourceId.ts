@@ -180,7 +180,7 @@ export function parseResourceId(id: string): ParsedResourceId {
       .join('');
   return {
     id: trimmed,
-    subscriptionId: subscriptionId as string,
+    subscriptionId: subscriptionId,
     resourceGroup,
     provider,
     types,
