@@ -7,6 +7,7 @@
 import * as df from 'durable-functions';
 import type { DurableLock, OrchestrationContext, Task } from 'durable-functions';
 import type { FixReport, Report } from '../model/report';
+import { mayHaveWritten } from '../remediate/nsgApply';
 import type {
   ApprovalDecision,
   ApplyFixesActivityInput,
@@ -350,7 +351,7 @@ function* runProbeDoctor(
   let validation: ValidationSummary | undefined;
   let validationError: string | undefined;
   let interrupted = false;
-  if (fixes.some((f) => f.status === 'applied')) {
+  if (fixes.some((f) => f.status === 'applied' || mayHaveWritten(f))) {
     // The platform re-evaluates the probe on its own schedule: wait for it on a durable timer. A
     // backend still climbing to the healthy threshold gets one more round before it is judged. An
     // operator's interrupt ends the wait: nothing is validated or rolled back, the fixes stay.
@@ -396,11 +397,18 @@ function* runProbeDoctor(
   const stillDown = validation
     ? [...validation.stillDown, ...(validation.recovering ?? [])]
     : failing.map((f) => f.backend.key);
-  if (validation && stillDown.length > 0 && fixes.some((f) => f.status === 'applied')) {
+  const lostWrite = fixes.some((f) => f.detail.writeOutcome === 'unknown');
+  if (
+    validation &&
+    (lostWrite || (stillDown.length > 0 && fixes.some((f) => f.status === 'applied' || mayHaveWritten(f))))
+  ) {
     // A rule we added that did not bring its backend back is taken out again (rollbackOnFailure):
     // the activity decides per fix, from the policy, and reports `rolled-back`.
     report({ phase: 'rolling-back' });
-    const rollbackLock = lockTask(context, nsgLockIds(fixes.filter((f) => f.status === 'applied')));
+    const rollbackLock = lockTask(
+      context,
+      nsgLockIds(fixes.filter((f) => f.status === 'applied' || mayHaveWritten(f))),
+    );
     const lock = rollbackLock ? ((yield rollbackLock) as DurableLock) : undefined;
     try {
       fixes = (yield* deadlines.bounded(
