@@ -16,7 +16,10 @@ import { loadScenarioFile } from '../../sandbox/scenario';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import type { WorkflowAuditEvent } from '../../workflow/activities';
 import { EXIT_ATTENTION, EXIT_OK, type CliIO } from '../main';
-import { formatSummary } from '../summary';
+import { parseReportFormat, renderReport, type RenderContext, type ReportFormat } from '../../report/index';
+import { constants } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { RegisterCommand } from './index';
 
 export interface DiagnoseOptions {
@@ -26,6 +29,9 @@ export interface DiagnoseOptions {
   approve?: boolean;
   json?: boolean;
   auditLog?: string;
+  // --- report output (--format, --out) ---
+  format?: string;
+  out?: string;
 }
 
 /** Where `--fix` writes its audit trail when `--audit-log` is not given: changes are never unrecorded. */
@@ -80,6 +86,9 @@ export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<
       '--approve',
     );
   }
+  const output = reportOutput(options);
+  await checkReportFile(output);
+  const startedAt = Date.now();
   const config = loadConfig(process.env);
   const auditLog = options.auditLog ?? (options.fix ? DEFAULT_FIX_AUDIT_LOG : undefined);
   const auditSink = auditLog ? await JsonLinesAuditSink.toFile(auditLog) : undefined;
@@ -116,12 +125,105 @@ export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<
               by: 'cli (run again with --approve to apply the fixes that need approval)',
             },
     });
-    io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(report));
+    await writeReport(
+      report,
+      output,
+      { durationMs: Date.now() - startedAt, reproduce: reproduceCommand(options, process.env) },
+      io,
+    );
     return exitCodeFor(report);
   } finally {
     await sandbox?.stop();
     await auditSink?.close();
   }
+}
+
+// --- report output (--format, --out): how and where the report is written ---
+
+/** Where the report goes and in which format; checked before the run starts. */
+export interface ReportOutput {
+  format: ReportFormat;
+  file?: string;
+}
+
+/** `--json` is `--format json`; both together must agree. @throws InvalidInputError. */
+export function reportOutput(options: Pick<DiagnoseOptions, 'json' | 'format' | 'out'>): ReportOutput {
+  const format =
+    options.format !== undefined ? parseReportFormat(options.format) : options.json ? 'json' : 'text';
+  if (options.json && format !== 'json') {
+    throw new InvalidInputError(
+      `--json prints JSON; it cannot be combined with --format ${format}`,
+      '--json',
+    );
+  }
+  if (options.out !== undefined && options.out.trim() === '') {
+    throw new InvalidInputError('--out needs a file name', '--out');
+  }
+  return { format, ...(options.out ? { file: options.out } : {}) };
+}
+
+/** Fails before the run when `--out` cannot be written (its folder is missing or read-only). */
+export async function checkReportFile(output: ReportOutput): Promise<void> {
+  if (!output.file) return;
+  try {
+    await access(dirname(resolve(output.file)), constants.W_OK);
+  } catch (err) {
+    throw new InvalidInputError(
+      `Cannot write the report to ${output.file}: its folder does not exist or is not writable`,
+      '--out',
+      { cause: err },
+    );
+  }
+}
+
+/** Settings that change what a run does; a reproduction carries them (never contacts or secrets). */
+const REPRODUCED_SETTING =
+  /^PROBE_DOCTOR_(MODE|OPT_IN_FIXES|APPROVAL_REQUIRED_FOR|ROLLBACK_ON_FAILURE|PROBE_WAIT_MARGIN_SECONDS|FANOUT_BATCH_SIZE)$/;
+
+/** The command line that runs the same diagnosis again (shell-quoted), with the settings it ran under. */
+export function reproduceCommand(
+  options: DiagnoseOptions,
+  env: Record<string, string | undefined> = {},
+): string {
+  const q = (v: string) => (/^[\w./:@=,-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  const settings = Object.entries(env)
+    .filter(([k, v]) => REPRODUCED_SETTING.test(k) && v !== undefined && v.trim() !== '')
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${q(v ?? '')}`);
+  return [
+    ...settings,
+    'node bin/probe-doctor.js diagnose',
+    `--load-balancer ${q(options.loadBalancer.trim())}`,
+    ...(options.scenario ? [`--scenario ${q(options.scenario)}`] : []),
+    ...(options.fix ? ['--fix'] : []),
+    ...(options.approve ? ['--approve'] : []),
+  ].join(' ');
+}
+
+/** Renders the report and writes it to stdout, or to `--out` (then stderr says where). */
+export async function writeReport(
+  report: Report,
+  output: ReportOutput,
+  ctx: RenderContext,
+  io: CliIO,
+): Promise<void> {
+  const text = renderReport(output.format, report, ctx);
+  if (!output.file) {
+    io.out(text);
+    return;
+  }
+  try {
+    await writeFile(output.file, text, 'utf8');
+  } catch (err) {
+    // The run is done (and may have changed things): its report must not be lost with the file.
+    io.out(text);
+    throw new InvalidInputError(
+      `Cannot write the report to ${output.file} (${(err as Error).message}); it was printed on stdout instead`,
+      '--out',
+      { cause: err },
+    );
+  }
+  io.err(`probe-doctor: ${output.format} report written to ${output.file}\n`);
 }
 
 /** Backoff in the sandbox: short, so fault scenarios finish in seconds, but still a real wait. */
@@ -142,7 +244,10 @@ export const registerDiagnoseCommand: RegisterCommand = (program, ctx) => {
       '--audit-log <file>',
       `append the audit trail as JSON lines (default with --fix: ${'probe-doctor-audit.jsonl'})`,
     )
-    .option('--json', 'print the JSON report alone on stdout')
+    .option('--json', 'print the JSON report alone on stdout (same as --format json)')
+    // --- report output ---
+    .option('--format <format>', 'report format: text (default), json, markdown or html')
+    .option('--out <file>', 'write the report to this file instead of stdout')
     .action(async (options: DiagnoseOptions) => {
       ctx.exitCode = await runDiagnose(options, ctx.io);
     });
