@@ -1,5 +1,5 @@
 /**
- * `probe-doctor diagnose --load-balancer <id> [--scenario FILE] [--fix] [--json]`: runs the whole
+ * `probe-doctor diagnose --load-balancer <id> [--scenario FILE] [--fix] [--format F] [--out FILE]`: runs the whole
  * orchestration for one load balancer on the local durable host. With `--scenario` the sandbox is
  * started in-process and nothing leaves this machine; without it, live Azure through
  * DefaultAzureCredential.
@@ -12,7 +12,7 @@ import type { AzureTarget } from '../../azure/clients';
 import { InvalidInputError } from '../../errors';
 import type { Report } from '../../model/report';
 import { JsonLinesAuditSink } from '../../audit/jsonLinesSink';
-import { loadScenarioFile } from '../../sandbox/scenario';
+import { loadScenarioFile, type Scenario } from '../../sandbox/scenario';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import type { WorkflowAuditEvent } from '../../workflow/activities';
 import { EXIT_ATTENTION, EXIT_OK, type CliIO } from '../main';
@@ -23,7 +23,8 @@ import { dirname, resolve } from 'node:path';
 import type { RegisterCommand } from './index';
 
 export interface DiagnoseOptions {
-  loadBalancer: string;
+  /** Optional with a --scenario that holds exactly one load balancer. */
+  loadBalancer?: string;
   scenario?: string;
   fix?: boolean;
   approve?: boolean;
@@ -79,7 +80,8 @@ export function progressLine(event: WorkflowAuditEvent): string {
 
 /** Runs `diagnose`; resolves to the exit code. */
 export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<number> {
-  const lb = parseLoadBalancerId(options.loadBalancer.trim());
+  const scenario = options.scenario ? await loadScenarioFile(options.scenario) : undefined;
+  const lb = parseLoadBalancerId(loadBalancerToDiagnose(options, scenario).trim());
   if (options.approve && !options.fix) {
     throw new InvalidInputError(
       '--approve only makes sense with --fix (observe mode changes nothing)',
@@ -99,8 +101,7 @@ export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<
   let sandbox: Sandbox | undefined;
   try {
     let target: AzureTarget;
-    if (options.scenario) {
-      const scenario = await loadScenarioFile(options.scenario);
+    if (scenario) {
       sandbox = await startSandbox({ scenario });
       target = { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca };
       io.err(`probe-doctor: sandbox for scenario '${scenario.name}' at ${sandbox.endpoint}\n`);
@@ -128,7 +129,10 @@ export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<
     await writeReport(
       report,
       output,
-      { durationMs: Date.now() - startedAt, reproduce: reproduceCommand(options, process.env) },
+      {
+        durationMs: Date.now() - startedAt,
+        reproduce: reproduceCommand({ ...options, loadBalancer: lb.id }, process.env),
+      },
       io,
     );
     return exitCodeFor(report);
@@ -136,6 +140,36 @@ export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<
     await sandbox?.stop();
     await auditSink?.close();
   }
+}
+
+// --- a scenario's only load balancer (docs/scenarios.md: `diagnose --scenario FILE`) ---
+
+const LOAD_BALANCER_ID =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/loadBalancers\/[^/]+$/i;
+
+/**
+ * The load balancer to diagnose: `--load-balancer`, or the only one a `--scenario` holds.
+ * @throws InvalidInputError when neither names exactly one.
+ */
+export function loadBalancerToDiagnose(
+  options: Pick<DiagnoseOptions, 'loadBalancer' | 'scenario'>,
+  scenario?: Scenario,
+): string {
+  if (options.loadBalancer !== undefined) return options.loadBalancer;
+  if (!scenario || !options.scenario) {
+    throw new InvalidInputError(
+      '--load-balancer is required (it may be left out only with a --scenario that holds one load balancer)',
+      '--load-balancer',
+    );
+  }
+  const ids = scenario.resources.map((r) => r.id).filter((id) => LOAD_BALANCER_ID.test(id));
+  if (ids.length === 1 && ids[0]) return ids[0];
+  throw new InvalidInputError(
+    ids.length === 0
+      ? `scenario ${options.scenario} holds no load balancer`
+      : `scenario ${options.scenario} holds ${ids.length} load balancers (${ids.map((id) => id.split('/').pop() ?? id).join(', ')}): name one with --load-balancer`,
+    '--load-balancer',
+  );
 }
 
 // --- report output (--format, --out): how and where the report is written ---
@@ -193,7 +227,7 @@ export function reproduceCommand(
   return [
     ...settings,
     'node bin/probe-doctor.js diagnose',
-    `--load-balancer ${q(options.loadBalancer.trim())}`,
+    ...(options.loadBalancer ? [`--load-balancer ${q(options.loadBalancer.trim())}`] : []),
     ...(options.scenario ? [`--scenario ${q(options.scenario)}`] : []),
     ...(options.fix ? ['--fix'] : []),
     ...(options.approve ? ['--approve'] : []),
@@ -233,7 +267,10 @@ export const registerDiagnoseCommand: RegisterCommand = (program, ctx) => {
   program
     .command('diagnose')
     .description('find which backends fail the health probe and why (and, with --fix, fix what is safe)')
-    .requiredOption('--load-balancer <id>', 'the load balancer resource id')
+    .option(
+      '--load-balancer <id>',
+      'the load balancer resource id (optional with a --scenario that holds one)',
+    )
     .option('--scenario <file>', 'run against the local ARM sandbox loaded from this scenario file')
     .option('--fix', 'apply the safe fixes (without it nothing is written and fixes are reported as planned)')
     .option(
