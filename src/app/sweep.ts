@@ -10,7 +10,12 @@ import { createResourceGraphInventory } from '../azure/resourceGraph';
 import { createSdkTopologyReader } from '../azure/topologyReader';
 import type { AllowedScope } from '../config';
 import { auditSweep } from '../sweep/audit';
-import { runSweep, type SweepEntry, type SweepReport } from '../sweep/sweep';
+import {
+  DEFAULT_LOAD_BALANCERS_PER_SECOND,
+  runSweep,
+  type SweepEntry,
+  type SweepReport,
+} from '../sweep/sweep';
 import { startOrJoin, type OrchestrationClient } from '../triggers/client';
 import { instanceIdFor } from '../triggers/instanceId';
 
@@ -21,6 +26,8 @@ export interface SweepFleetOptions {
   scopes: readonly AllowedScope[];
   mode: 'observe' | 'fix';
   concurrency: number;
+  /** Pace of the sweep (see SweepOptions); the default when omitted, 0 for none (the sandbox). */
+  loadBalancersPerSecond?: number;
   /** Where the SweepCompleted event goes; nothing is recorded when omitted. */
   auditSink?: AuditSink;
   onEntry?: (entry: SweepEntry) => void;
@@ -46,6 +53,7 @@ export async function sweepFleet(options: SweepFleetOptions): Promise<SweepRepor
       scopes: options.scopes,
       mode: options.mode,
       concurrency: options.concurrency,
+      loadBalancersPerSecond: options.loadBalancersPerSecond ?? DEFAULT_LOAD_BALANCERS_PER_SECOND,
       ...(options.onEntry ? { onEntry: options.onEntry } : {}),
     },
   );

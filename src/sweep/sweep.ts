@@ -73,6 +73,14 @@ export interface SweepOptions {
   mode: 'observe' | 'fix';
   /** Load balancers read (and remediations started) at the same time. */
   concurrency: number;
+  /**
+   * At most this many load balancers begun per second (undefined: no pacing). Each costs two ARM
+   * reads and one POST per probed rule, so 8/s stays under the token bucket's refill of 25 reads and
+   * 10 writes per second per subscription (docs/sweep.md).
+   */
+  loadBalancersPerSecond?: number;
+  /** Waits, for the pacing; tests and benchmarks pass their own. */
+  sleep?: (ms: number) => Promise<void>;
   /** Called as each load balancer is done, for progress output. */
   onEntry?: (entry: SweepEntry) => void;
 }
@@ -149,13 +157,35 @@ async function sweepOne(
   return entry;
 }
 
+/** Default pace: see {@link SweepOptions.loadBalancersPerSecond}. */
+export const DEFAULT_LOAD_BALANCERS_PER_SECOND = 8;
+
+/** Hands out start times `1000 / perSecond` ms apart; resolves when the caller's turn comes. */
+export function createPacer(
+  perSecond: number | undefined,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  now: () => number = () => Date.now(),
+): () => Promise<void> {
+  if (!perSecond || perSecond <= 0) return () => Promise.resolve();
+  const gap = 1000 / perSecond;
+  let next = 0;
+  return async () => {
+    const at = Math.max(now(), next);
+    next = at + gap;
+    const wait = at - now();
+    if (wait > 0) await sleep(wait);
+  };
+}
+
 /** Sweeps the scopes; never throws for one load balancer, only when the inventory cannot be listed. */
 export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<SweepReport> {
   const listed = (await deps.inventory.listLoadBalancers(options.scopes))
     // The query is scoped already; this keeps a too-wide answer from ever reaching a remediation.
     .filter((lb) => isInScope(lb.id, options.scopes));
   const unique = [...new Map(listed.map((lb) => [lb.id.toLowerCase(), lb])).values()];
+  const pace = createPacer(options.loadBalancersPerSecond, options.sleep);
   const entries = await mapBounded(unique, options.concurrency, async (lb) => {
+    await pace();
     const entry = await sweepOne(lb, deps, options);
     options.onEntry?.(entry);
     return entry;

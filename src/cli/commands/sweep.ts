@@ -122,6 +122,8 @@ export async function runSweepCommand(options: SweepCommandOptions, io: CliIO): 
       scopes,
       mode,
       concurrency,
+      // The sandbox has no throttling to stay under; live Azure gets the default pace.
+      ...(sandbox ? { loadBalancersPerSecond: 0 } : {}),
       ...(auditSink ? { auditSink } : {}),
       onEntry: (e) => io.err(`  [${e.state}] ${e.name}\n`),
     });

@@ -160,20 +160,31 @@ function readBody(body: unknown): { query: string; subscriptions?: string[]; opt
   };
 }
 
-/** The offset a skip token stands for: the sandbox's tokens are base64 JSON `{ "offset": n }`. */
-function offsetOf(options: Json): number {
+/**
+ * The page a request asks for. A skip token "captures the next page size and offset" (the API's
+ * QueryRequestOptions); `$top` and `$skip` override them. The sandbox's tokens are base64 JSON
+ * `{ "offset": n, "top": n }`.
+ */
+function pageOf(options: Json): { offset: number; top: number } {
+  let offset = 0;
+  let top = DEFAULT_TOP;
   const token = options.$skipToken;
   if (typeof token === 'string' && token.length > 0) {
+    let parsed: { offset?: unknown; top?: unknown } = {};
     try {
-      const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { offset?: unknown };
-      if (typeof parsed.offset === 'number' && parsed.offset >= 0) return parsed.offset;
+      parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as typeof parsed;
     } catch {
-      // fall through to the error below
+      // reported below
     }
-    throw new SandboxHttpError(400, 'BadRequest', 'The $skipToken is invalid.');
+    if (typeof parsed.offset !== 'number' || typeof parsed.top !== 'number') {
+      throw new SandboxHttpError(400, 'BadRequest', 'The $skipToken is invalid.');
+    }
+    offset = parsed.offset;
+    top = parsed.top;
   }
-  const skip = options.$skip;
-  return typeof skip === 'number' && skip >= 0 ? skip : 0;
+  if (typeof options.$skip === 'number' && options.$skip >= 0) offset = options.$skip;
+  if (typeof options.$top === 'number') top = Math.min(Math.max(options.$top, 1), MAX_TOP);
+  return { offset, top };
 }
 
 /** `POST /providers/Microsoft.ResourceGraph/resources` */
@@ -187,8 +198,7 @@ export function resourceGraphQuery(ctx: SandboxContext, req: ArmRequest): ArmRes
     .map(rowOf)
     .filter((r) => !wanted || wanted.includes(String(r.subscriptionId).toLowerCase()));
   const result = run(stages, rows);
-  const top = typeof options.$top === 'number' ? Math.min(Math.max(options.$top, 1), MAX_TOP) : DEFAULT_TOP;
-  const offset = offsetOf(options);
+  const { offset, top } = pageOf(options);
   const data = structuredClone(result.slice(offset, offset + top));
   const body: Json = {
     totalRecords: result.length,
@@ -204,7 +214,7 @@ export function resourceGraphQuery(ctx: SandboxContext, req: ArmRequest): ArmRes
         : data,
   };
   if (offset + top < result.length) {
-    body.$skipToken = Buffer.from(JSON.stringify({ offset: offset + top })).toString('base64');
+    body.$skipToken = Buffer.from(JSON.stringify({ offset: offset + top, top })).toString('base64');
   }
   return { status: 200, body };
 }
