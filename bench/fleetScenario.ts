@@ -110,8 +110,12 @@ export function acceptanceFleet(): Scenario {
         subscriptionId: SUB_B,
         newResourceGroup: 'rg-batch',
         edit: (lb) => {
-          lb.properties.probes = [];
-          for (const rule of lb.properties.loadBalancingRules ?? []) delete rule.properties.probe;
+          const props = lb.properties as {
+            probes: unknown[];
+            loadBalancingRules?: { properties: Record<string, unknown> }[];
+          };
+          props.probes = [];
+          for (const rule of props.loadBalancingRules ?? []) delete rule.properties.probe;
         },
       },
     ],

@@ -5,11 +5,11 @@ import type { BackendHealth, RuleHealth } from '../../src/model/health';
 
 const LB =
   '/subscriptions/1a1a1a1a-0000-4000-8000-000000000001/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb';
-const lb = (sku: string) =>
+const lb = (sku: 'Basic' | 'Standard') =>
   mapLoadBalancer({
     id: LB,
     name: 'lb',
-    sku: { name: sku as 'Standard' },
+    sku: { name: sku },
     probes: [{ id: `${LB}/probes/p`, name: 'p', protocol: 'Tcp', port: 80 }],
     loadBalancingRules: [
       {

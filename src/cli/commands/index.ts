@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../main';
 import { registerAuditCommand } from './audit';
+import { registerCheckChangeCommand } from './checkChange';
 import { registerDiagnoseCommand } from './diagnose';
 import { registerSandboxCommand } from './sandbox';
 import { registerSweepCommand } from './sweep';
@@ -13,6 +14,7 @@ const commands: RegisterCommand[] = [
   registerSandboxCommand,
   registerAuditCommand,
   registerSweepCommand,
+  registerCheckChangeCommand,
 ];
 
 export function registerCommands(program: Command, ctx: CommandContext): void {

@@ -155,7 +155,7 @@ function readBody(body: unknown): { query: string; subscriptions?: string[]; opt
   }
   return {
     query: b.query,
-    ...(subs ? { subscriptions: subs as string[] } : {}),
+    ...(subs ? { subscriptions: subs } : {}),
     options: (b.options ?? {}) as Json,
   };
 }
