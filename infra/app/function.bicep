@@ -1,4 +1,4 @@
-// The Flex Consumption plan and the Function App (Linux, Node 20), running as the user-assigned
+// The Flex Consumption plan and the Function App (Linux, Node 22), running as the user-assigned
 // identity: host storage, Application Insights and ARM all authenticate with it.
 param name string
 param planName string
@@ -84,7 +84,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       // Flex Consumption takes the runtime here; FUNCTIONS_WORKER_RUNTIME must not be set.
       runtime: {
         name: 'node'
-        version: '20'
+        version: '22'
       }
     }
   }
