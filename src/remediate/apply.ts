@@ -15,7 +15,9 @@ import {
   parseGuestFirewallAllowOutput,
   type NftChainRef,
 } from './guestFirewall';
-import { applyNsgFix, rollbackNsgFix } from './nsgApply';
+import { applyNsgFix, mayHaveWritten, rollbackNsgFix, settleLostWrite } from './nsgApply';
+
+export { mayHaveWritten } from './nsgApply';
 import type { ApplyDeps, RemediationAuditEvent, RemediationContext } from './ports';
 import { backoffMs, classifyWriteError, realSleep, retryAfterMs } from './retry';
 
@@ -213,7 +215,8 @@ export async function applyFixes(
  * Rolls back the NSG rules this run wrote when NONE of their backends came back (and
  * `rollbackOnFailure` is set): a rule this run created is removed, a rule it only widened is restored
  * to its version from before the run (never deleted). A rule that brought back even one backend stays.
- * Every other fix is returned as it was; a rolled-back rule is reported `rolled-back`.
+ * Every other fix is returned as it was, except a write whose answer was lost and that is kept: it is
+ * settled by a fresh read ({@link settleLostWrite}). A rolled-back rule is reported `rolled-back`.
  */
 export async function rollbackFixes(
   deps: ApplyDeps,
@@ -224,16 +227,15 @@ export async function rollbackFixes(
   return Promise.all(
     fixes.map(async (fix) => {
       const keys = Array.isArray(fix.detail.backendKeys) ? (fix.detail.backendKeys as string[]) : [];
-      const written = fix.detail.written === true;
       if (
         !ctx.rollbackOnFailure ||
-        fix.kind !== 'nsg-allow-probe' ||
-        fix.status !== 'applied' ||
-        !written ||
+        !mayHaveWritten(fix) ||
         keys.length === 0 ||
         !keys.every((k) => down.has(k))
       ) {
-        return fix;
+        // Kept: a write whose answer was lost is settled now, so a rule of this run's that stays in
+        // place is claimed and has its after-record.
+        return settleLostWrite(deps, fix, ctx);
       }
       return rollbackNsgFix(
         deps,

@@ -93,16 +93,16 @@ describe('probe-doctor diagnose', () => {
       [
         'diagnose',
         '--load-balancer',
-        '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic',
+        '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic',
       ],
-      "expected a Microsoft.Network/loadBalancers id, got Microsoft.Network/networkInterfaces: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic'",
+      "expected a Microsoft.Network/loadBalancers id, got Microsoft.Network/networkInterfaces: '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic'",
     ],
     [
       '--approve without --fix',
       [
         'diagnose',
         '--load-balancer',
-        '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb',
+        '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb',
         '--approve',
       ],
       '--approve only makes sense with --fix (observe mode changes nothing)',
@@ -112,7 +112,7 @@ describe('probe-doctor diagnose', () => {
       [
         'diagnose',
         '--load-balancer',
-        '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb',
+        '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb',
         '--scenario',
         '/nonexistent/s.json',
       ],
