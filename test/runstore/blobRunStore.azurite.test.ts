@@ -78,9 +78,13 @@ describe('BlobRunStore against Azurite', () => {
 
   afterAll(async () => {
     if (azurite?.pid !== undefined && azurite.exitCode === null) {
+      const pid = azurite.pid;
       const exited = new Promise((resolve) => azurite.once('exit', resolve));
-      process.kill(azurite.pid, 'SIGTERM');
+      process.kill(pid, 'SIGTERM');
+      // Azurite closes gracefully, waiting for the SDK's keep-alive sockets; after 5 s it is killed.
+      const killer = setTimeout(() => process.kill(pid, 'SIGKILL'), 5_000);
       await exited;
+      clearTimeout(killer);
     }
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, 30_000);
