@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       activityDeadlineSeconds: 600,
       escalationSubmit: false,
       escalationContact: {},
+      sweepConcurrency: 8,
     });
   });
 
@@ -47,6 +48,8 @@ describe('loadConfig', () => {
     ['PROBE_DOCTOR_FANOUT_BATCH_SIZE', '50', { fanoutBatchSize: 50 }],
     ['PROBE_DOCTOR_RUN_DEADLINE_SECONDS', '120', { runDeadlineSeconds: 120 }],
     ['PROBE_DOCTOR_ACTIVITY_DEADLINE_SECONDS', '5', { activityDeadlineSeconds: 5 }],
+    ['PROBE_DOCTOR_SWEEP_SCHEDULE', '0 0 */6 * * *', { sweepSchedule: '0 0 */6 * * *' }],
+    ['PROBE_DOCTOR_SWEEP_CONCURRENCY', '16', { sweepConcurrency: 16 }],
     ['PROBE_DOCTOR_AUDIT_LOG_FILE', '/tmp/audit.jsonl', { auditLogFile: '/tmp/audit.jsonl' }],
     [
       'APPLICATIONINSIGHTS_CONNECTION_STRING',
@@ -96,6 +99,11 @@ describe('loadConfig', () => {
       'PROBE_DOCTOR_FANOUT_BATCH_SIZE',
       '500',
       'Setting PROBE_DOCTOR_FANOUT_BATCH_SIZE is invalid: expected a whole number from 1 to 200 (got "500").',
+    ],
+    [
+      'PROBE_DOCTOR_SWEEP_SCHEDULE',
+      'every 6 hours',
+      'Setting PROBE_DOCTOR_SWEEP_SCHEDULE is invalid: expected six NCRONTAB fields ({second} {minute} {hour} {day} {month} {day-of-week}) or empty (got "every 6 hours").',
     ],
     [
       'PROBE_DOCTOR_PROBE_WAIT_MARGIN_SECONDS',

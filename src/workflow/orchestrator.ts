@@ -165,7 +165,9 @@ export class RunDeadlines {
 /** What started the run, from the input (pure). */
 export function triggerOf(input: WorkflowInput): RunContext['trigger'] {
   if (input.alertId !== undefined) return 'alert';
-  return input.requestedBy === 'cli' ? 'cli' : 'http';
+  if (input.requestedBy === 'cli') return 'cli';
+  // The fleet sweep asks as `sweep:<sweep id>` (src/sweep/sweep.ts).
+  return input.requestedBy?.startsWith('sweep:') ? 'sweep' : 'http';
 }
 
 /** What a run knows so far, for the report of a run that stops early. */
