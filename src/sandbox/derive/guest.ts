@@ -2,7 +2,7 @@
  * What the inside of a VM does with one inbound TCP connection: firewall (first match wins, default
  * allow), the reply's route, and the listener. Shared by the probe model and the peer flow model.
  */
-import { inPrefix } from '../../diagnose/nsg/prefix';
+import { contains } from '../truth/address';
 import type { GuestState } from '../scenario';
 
 /** The guest's answer: accepted, silently dropped (the sender times out), or reset (RST). */
@@ -39,7 +39,7 @@ export function replyDevice(guest: GuestState, peerIp: string, arrived: string):
         : route.destination.includes('/')
           ? route.destination
           : `${route.destination}/32`;
-    if (inPrefix(peerIp, prefix) && (!best || bits > best.bits)) best = { device: route.device, bits };
+    if (contains(prefix, peerIp) && (!best || bits > best.bits)) best = { device: route.device, bits };
   }
   return best?.device;
 }
@@ -68,7 +68,7 @@ export function guestAccepts(
     (e) =>
       (e.protocol === 'tcp' || e.protocol === 'any') &&
       (e.port === undefined || e.port === port) &&
-      (e.source === undefined || inPrefix(sourceIp, e.source.includes('/') ? e.source : `${e.source}/32`)),
+      (e.source === undefined || contains(e.source.includes('/') ? e.source : `${e.source}/32`, sourceIp)),
   );
   if (rule && rule.action !== 'allow') {
     const what = `guest firewall ${rule.action}s tcp/${rule.port ?? 'any'} from ${rule.source ?? 'any'}`;
