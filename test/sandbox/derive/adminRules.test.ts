@@ -1,4 +1,8 @@
-import { adminRulesOf as adminRulesForVnet, toAdminRule, vnetIdOf } from '../../../src/sandbox/derive/dataPlane';
+import {
+  adminRulesOf as adminRulesForVnet,
+  toAdminRule,
+  vnetIdOf,
+} from '../../../src/sandbox/derive/dataPlane';
 import { firstCovering } from '../../../src/sandbox/truth/evaluate';
 import { effectiveNetworkSecurityGroups } from '../../../src/sandbox/derive/effectiveNsg';
 import { ipFlowVerify } from '../../../src/sandbox/derive/networkWatcher';
@@ -216,7 +220,11 @@ describe('probe model with admin rules', () => {
       'admin Deny blocks a probe the NSGs allow',
       [admin({ name: 'Deny-Http', priority: 10, access: 'Deny' })],
       {},
-      { state: 'Down', stage: 'admin', detail: 'security admin rule Deny-Http (10) of nm1 denies the probe from source port 49152' },
+      {
+        state: 'Down',
+        stage: 'admin',
+        detail: 'security admin rule Deny-Http (10) of nm1 denies the probe from source port 49152',
+      },
     ],
     [
       'admin Deny from AzureLoadBalancer blocks it',
@@ -241,7 +249,11 @@ describe('probe model with admin rules', () => {
       'admin Allow falls through to an NSG that denies',
       [admin({ name: 'Allow', priority: 10, access: 'Allow' })],
       denyAllNsg,
-      { state: 'Down', stage: 'nsg', detail: 'nic NSG nsg-nic rule DenyAll (100) denies the probe from source port 49152' },
+      {
+        state: 'Down',
+        stage: 'nsg',
+        detail: 'nic NSG nsg-nic rule DenyAll (100) denies the probe from source port 49152',
+      },
     ],
     [
       'admin Allow falls through to NSGs that allow',
