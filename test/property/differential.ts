@@ -49,7 +49,7 @@ const networkMappers = require(join(require.resolve('@azure/arm-network'), '../m
   string,
   unknown
 >;
-const networkSerializer = createSerializer(networkMappers as never, false);
+const networkSerializer = createSerializer(networkMappers, false);
 
 /** One NSG rule drawn at random (names and priorities are made unique when the scenario is built). */
 export interface RuleDraw {
