@@ -4,7 +4,7 @@
  * ARM's RunCommandResult body in the Linux or Windows shape, cut to the last 4096 bytes as Azure does.
  */
 import { endpointByIp, endpointOf, vmNicIds } from '../derive/arm';
-import { deviceName } from '../derive/guest';
+import { deviceName, windowsFirewall } from '../derive/guest';
 import { tcpReachability as defaultTcpReachability } from '../derive/reachability';
 import { ipConfigurations } from '../derive/vmFacts';
 import { SandboxHttpError } from '../httpError';
@@ -154,8 +154,8 @@ function renderLinuxCheck(ctx: RenderContext): Printed[] {
     section(SECTIONS.ufw, tool === 'ufw' ? renderUfw(ctx) : 'not installed'),
     section(SECTIONS.addr, renderLinuxAddr(ctx)),
     section(SECTIONS.route, renderLinuxRoute(ctx)),
-    // The scenario has no field for it; Linux's default is on (1).
-    section(SECTIONS.sysctl, 'net.ipv4.tcp_timestamps = 1'),
+    // A guest field: on only when the scenario says so.
+    section(SECTIONS.sysctl, `net.ipv4.tcp_timestamps = ${ctx.guest.tcpTimestamps ? 1 : 0}`),
     section(SECTIONS.listen, renderSs(ctx.guest)),
   ];
   if (ctx.protocol !== 'Tcp') parts.push(section(SECTIONS.http, renderCurl(ctx)));
@@ -163,16 +163,18 @@ function renderLinuxCheck(ctx: RenderContext): Printed[] {
 }
 
 function renderWindowsCheck(ctx: RenderContext): Printed[] {
-  const rules = ctx.guest.firewall
+  const fw = windowsFirewall(ctx.guest);
+  const rules = fw.rules
     .filter((e) => e.protocol !== 'udp' && (e.port === undefined || e.port === ctx.port))
     .map(
       (e, i) =>
         `${e.action === 'allow' ? 'Allow' : 'Block'}|Any|${e.protocol === 'tcp' ? 'TCP' : 'Any'}|${e.port ?? 'Any'}|${e.source ?? 'Any'}|scenario rule ${i + 1}`,
     );
-  // The scenario's default is allow.
   const profiles = [
     'active=Public',
-    ...['Domain', 'Private', 'Public'].map((p) => `${p} Enabled=True DefaultInboundAction=Allow`),
+    ...['Domain', 'Private', 'Public'].map(
+      (p) => `${p} Enabled=True DefaultInboundAction=${fw.defaultInboundAction}`,
+    ),
   ];
   const listeners = ctx.guest.listening.filter((l) => l.protocol === 'tcp');
   const width = Math.max(12, ...listeners.map((l) => l.address.length));
