@@ -7,6 +7,7 @@ import { idKey, sameId } from '../model/ids';
 import type { Cause, Note } from '../model/report';
 import type { LoadBalancingRuleInfo, ProbeInfo, Topology } from '../model/topology';
 import type { BackendProbeStatus } from './health';
+import { ownershipNotes } from './ownership';
 import { probeProblems } from './probeConfig';
 
 /** What the load balancer's own configuration explains. */
@@ -155,7 +156,7 @@ export function diagnoseLoadBalancer(
 ): LoadBalancerDiagnosis {
   return {
     causes: [...emptyPoolCauses(topology), ...probeCauses(topology), ...ruleProbeCauses(topology, statuses)],
-    notes: configurationNotes(topology),
+    notes: [...ownershipNotes(topology), ...configurationNotes(topology)],
   };
 }
 

@@ -4,6 +4,7 @@
  * recommendation with the exact change for everything else. Nothing here does I/O.
  */
 import { evaluateProbeInbound } from '../diagnose/nsg/index';
+import { describeOwner, isKubernetesOwner, ownerOf } from '../diagnose/ownership';
 import { idKey, sameId } from '../model/ids';
 import type { Cause, FixKind } from '../model/report';
 import type { BackendInfo, ProbeInfo, SecurityRuleInfo, Topology } from '../model/topology';
@@ -89,10 +90,51 @@ function nsgGroups(topology: Topology, diagnosis: Diagnosis): NsgGroup[] {
   return [...groups.values()];
 }
 
+/** The Kubernetes cloud provider names the security rules it writes `a` + the Service UID without dashes, cut to 32 characters. */
+const CLOUD_PROVIDER_RULE = /^a[0-9a-f]{31}-/i;
+
+/**
+ * The NSG that blocks is a controller's: nothing is written to it (the controller rewrites it, and its
+ * documentation says not to edit it by hand). The fix is `skipped` and says where the change belongs:
+ * the Service that made the rule, or removing a hand-made rule from the controller's NSG.
+ */
+function controllerOwnedNsgFix(
+  input: PlanInput,
+  group: NsgGroup,
+  blocker: SecurityRuleInfo,
+): Omit<PlannedFix, 'needsApproval'> | undefined {
+  const { topology } = input;
+  const owner = ownerOf(topology, group.nsgId);
+  if (!owner) return undefined;
+  const nsgName = topology.nsgs[idKey(group.nsgId)]?.name ?? group.nsgId;
+  const port = group.probe.port;
+  const change = CLOUD_PROVIDER_RULE.test(blocker.name)
+    ? `rule ${blocker.name} was written by the Kubernetes cloud provider for a Service: change that Service (spec.loadBalancerSourceRanges, or the service.beta.kubernetes.io/azure-allowed-service-tags annotation) so it no longer denies ${PROBE_SOURCE_TAG} to port ${port}`
+    : `rule ${blocker.name} (priority ${blocker.priority}) is not the controller's own: remove it from ${nsgName}, or move the restriction to an NSG you own (the subnet's) with an allow for ${PROBE_SOURCE_TAG} to port ${port} above it`;
+  return {
+    kind: 'nsg-allow-probe',
+    target: group.nsgId,
+    status: 'skipped',
+    reason: `NSG ${nsgName} is owned by ${describeOwner(owner)}, which rewrites it: nothing is written there; ${change}`,
+    detail: {
+      controllerOwned: true,
+      owner,
+      blockingRuleName: blocker.name,
+      blockingPriority: blocker.priority,
+      level: group.level,
+      port,
+      ...(isKubernetesOwner(owner) ? { kubernetes: true } : {}),
+    },
+    backendKeys: group.backends.map((b) => b.key),
+  };
+}
+
 function nsgFix(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'needsApproval'> {
   const { topology, runId } = input;
   const nsg = topology.nsgs[idKey(group.nsgId)];
   const blocker = [...group.blockers].sort((a, b) => a.priority - b.priority)[0] as SecurityRuleInfo;
+  const owned = controllerOwnedNsgFix(input, group, blocker);
+  if (owned) return owned;
   const ruleName = allowRuleName(topology.loadBalancer.id, group.probe.port);
   const destination = chooseDestination(
     group.backends.map((b) => b.ipAddress),
@@ -175,6 +217,22 @@ function optIn(
   change: string,
   backendKeys: string[],
 ): Omit<PlannedFix, 'needsApproval'> {
+  const owner = ownerOf(input.topology, target);
+  if (owner) {
+    // A controller's node: starting it or editing its firewall by hand fights the controller.
+    return {
+      kind: 'recommendation',
+      target,
+      status: 'planned',
+      reason: `${change}, through ${describeOwner(owner)} that owns this VM (probe-doctor does not change a controller's VM directly)`,
+      detail: {
+        causeId: kind === 'start-vm' ? 'vm-not-running' : 'guest-firewall-blocks-probe',
+        ...detail,
+        owner,
+      },
+      backendKeys,
+    };
+  }
   if (input.policy.optInFixes.includes(kind)) {
     return { kind, target, status: 'planned', detail, backendKeys };
   }

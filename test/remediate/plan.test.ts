@@ -583,3 +583,75 @@ describe('planFixes: backends approaching the healthy threshold', () => {
     );
   });
 });
+
+describe('planFixes: controller-owned resources', () => {
+  const aks = {
+    controller: 'aks' as const,
+    cluster: 'aks-web',
+    evidence: ['resource group MC_rg_aks-web_westeurope'],
+  };
+
+  it('skips the allow rule in an NSG a controller owns and says to remove the hand-made deny', () => {
+    // Prepare
+    const topology = subnetNsg([deny(4000, 'deny-all-hardening')]).build();
+    topology.owners = { [ids.nsg('nsg-web').toLowerCase()]: aks };
+
+    // Act
+    const fixes = planFixes({
+      mode: 'fix',
+      topology,
+      diagnosis: diagnose(topology),
+      policy: NO_OPT_IN,
+      runId: RUN,
+    });
+
+    // Assess
+    const nsgFix = fixes.find((f) => f.kind === 'nsg-allow-probe');
+    expect(nsgFix).toMatchObject({
+      status: 'skipped',
+      target: ids.nsg('nsg-web'),
+      detail: { controllerOwned: true },
+    });
+    expect(nsgFix?.reason).toMatch(
+      /^NSG nsg-web is owned by AKS cluster aks-web, which rewrites it: nothing is written there; rule deny-all-hardening \(priority 4000\) is not the controller's own: remove it/,
+    );
+  });
+
+  it('points a deny the cloud provider wrote back at the Service that made it', () => {
+    // Prepare
+    const topology = subnetNsg([deny(500, 'a1b2c3d4e5f611e7a0b1000d3a2b4c5d-TCP-80-10.0.0.0_8')]).build();
+    topology.owners = { [ids.nsg('nsg-web').toLowerCase()]: aks };
+
+    // Act
+    const fixes = planFixes({
+      mode: 'fix',
+      topology,
+      diagnosis: diagnose(topology),
+      policy: NO_OPT_IN,
+      runId: RUN,
+    });
+
+    // Assess
+    expect(fixes.find((f) => f.kind === 'nsg-allow-probe')?.reason).toMatch(
+      /written by the Kubernetes cloud provider for a Service: change that Service \(spec.loadBalancerSourceRanges/,
+    );
+  });
+
+  it('plans the allow as before when only another resource is owned', () => {
+    // Prepare
+    const topology = subnetNsg([deny(4000)]).build();
+    topology.owners = { [ids.lb().toLowerCase()]: aks };
+
+    // Act
+    const fixes = planFixes({
+      mode: 'fix',
+      topology,
+      diagnosis: diagnose(topology),
+      policy: NO_OPT_IN,
+      runId: RUN,
+    });
+
+    // Assess
+    expect(fixes.find((f) => f.kind === 'nsg-allow-probe')?.status).toBe('planned');
+  });
+});
