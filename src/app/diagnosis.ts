@@ -69,12 +69,14 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     const fromTopology = vmHealthFromTopology(topology, backend.vmId);
     const vmHealth = asResult(evidence?.vm ?? fromTopology, evidence?.failures?.vm ?? checkError);
     // Guest evidence answers for the probe it was collected for, not for another rule's probe.
+    const ownGuest = evidence?.guestByProbe?.find((g) => idKey(g.probeId) === idKey(probe.id))?.guest;
     const otherProbe =
+      ownGuest === undefined &&
       evidence?.guest !== undefined &&
       evidence.guestProbeId !== undefined &&
       idKey(evidence.guestProbeId) !== idKey(probe.id);
     const guest = asResult(
-      otherProbe ? undefined : evidence?.guest,
+      otherProbe ? undefined : (ownGuest ?? evidence?.guest),
       otherProbe
         ? `the guest was checked for probe ${nameOf(evidence?.guestProbeId)} only, not for probe ${probe.name}`
         : (evidence?.failures?.guest ?? checkError ?? (checked ? undefined : 'not checked')),

@@ -4,6 +4,7 @@
  * with the exact change a person should make.
  */
 import type { ListeningAlternative } from '../diagnose/listening';
+import { describeOwner, isKubernetesOwner, ownerOf } from '../diagnose/ownership';
 import type { Cause } from '../model/report';
 import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
 
@@ -34,12 +35,56 @@ function notListening(cause: Cause, backend: BackendInfo, probe: ProbeInfo | und
   return listen;
 }
 
-function endpointError(cause: Cause, probe: ProbeInfo | undefined): string {
+/**
+ * Where a probe change belongs: on the probe itself, or, for a load balancer the Kubernetes cloud
+ * provider owns, in the Service's annotations (a direct edit is undone at the next reconcile).
+ */
+function probeChange(topology: Topology, probe: ProbeInfo, what: 'requestPath' | 'port'): string {
+  const owner = ownerOf(topology, topology.loadBalancer.id);
+  if (!isKubernetesOwner(owner)) return `change probe ${probe.name} ${what}`;
+  const rule = topology.rules.find(
+    (r) => r.probeId !== undefined && r.probeId.toLowerCase() === probe.id.toLowerCase(),
+  );
+  const servicePort = rule?.frontendPort ?? '{port}';
+  const annotation =
+    what === 'requestPath'
+      ? `service.beta.kubernetes.io/port_${servicePort}_health-probe_request-path (or service.beta.kubernetes.io/azure-load-balancer-health-probe-request-path)`
+      : `service.beta.kubernetes.io/port_${servicePort}_health-probe_port`;
+  return `set the Service annotation ${annotation} (load balancer ${topology.loadBalancer.name} is owned by ${describeOwner(owner as NonNullable<typeof owner>)}, which would undo a direct edit of probe ${probe.name})`;
+}
+
+/**
+ * The next step for one HTTP(S) outcome, each resting on what the local GET saw (the status, or the
+ * error): what the probe sends and does not (docs/probe-facts.md, "The probe").
+ */
+function endpointError(topology: Topology, cause: Cause, probe: ProbeInfo | undefined): string {
   const url = str(cause.evidence?.url) ?? 'the probe URL';
+  const path = str(cause.evidence?.requestPath) ?? probe?.requestPath ?? '/';
   const status = num(cause.evidence?.status);
-  const answer = status !== undefined ? `answers ${status}` : 'does not answer';
-  const path = probe ? ` or change probe ${probe.name} requestPath to a path that answers 200` : '';
-  return `${url} ${answer}: make the application answer 200 on it${path}`;
+  const error = str(cause.evidence?.error);
+  const seen =
+    status !== undefined
+      ? `${url} answers ${status}`
+      : `${url} gives no HTTP answer${error ? ` (${error})` : ''}`;
+  const otherPath = probe
+    ? `, or ${probeChange(topology, probe, 'requestPath')} to a path that answers 200`
+    : '';
+  if (status === 401 || status === 403) {
+    return `${seen}: the application rejects the probe's request itself (authentication, or a header or client-IP filter on ${path}); the probe sends no credentials and no custom headers, from 168.63.129.16: exempt ${path}, or requests from 168.63.129.16, from that check`;
+  }
+  if (status === 404) {
+    return `${seen}: HTTP(S) probes send the NIC's IP address as Host (and HTTPS probes send no SNI), so a site bound only to a host name does not get the request: answer ${path} with 200 for any Host (a default site or an IP binding)${otherPath}`;
+  }
+  if (status !== undefined && status >= 300 && status < 400) {
+    return `${seen}: probes do not follow redirects, so a redirect counts as down: answer 200 on ${path} itself (exempt it from the redirect, e.g. HTTP to HTTPS)${otherPath}`;
+  }
+  if (status !== undefined && status >= 500) {
+    return `${seen}: the application reports itself unhealthy on ${path} (or fails answering it): fix what ${path} checks in the application; the probe is doing its job`;
+  }
+  if (status === undefined && error && /ssl|tls|handshake|certificate/i.test(error)) {
+    return `${seen}: the TLS handshake fails; Azure's HTTPS probes need a certificate chain signed with SHA256 or stronger and do not present a client certificate (no mutual TLS): fix the listener's TLS configuration`;
+  }
+  return `${seen}: make the application answer 200 on ${path}${otherPath}`;
 }
 
 function routeDiverts(cause: Cause): string {
@@ -70,8 +115,13 @@ export function recommendForBackend(
   switch (cause.id) {
     case 'not-listening':
       return { target, causeId: cause.id, change: notListening(cause, backend, probe) };
-    case 'probe-endpoint-error':
-      return { target, causeId: cause.id, change: endpointError(cause, probe) };
+    case 'probe-endpoint-error': {
+      // The cause names the probe it was seen on: a backend behind two probes has one of each.
+      const own = topology.probes.find(
+        (p) => p.id.toLowerCase() === str(cause.evidence?.probeId)?.toLowerCase(),
+      );
+      return { target, causeId: cause.id, change: endpointError(topology, cause, own ?? probe) };
+    }
     case 'route-diverts-probe':
       return { target, causeId: cause.id, change: routeDiverts(cause) };
     default:

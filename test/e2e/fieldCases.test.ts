@@ -27,7 +27,12 @@ interface FieldCase {
 }
 
 const DIR = join(__dirname, '..', 'fixtures', 'cases', 'field');
-const CASES = ['r04-aks-subnet-nsg-deny-vnet', 'r10-k8s-probe-on-stale-nodeport', 'x02-aks-managed-nsg-deny'];
+const CASES = [
+  'r02-aks-ingress-403-header-filter',
+  'r04-aks-subnet-nsg-deny-vnet',
+  'r10-k8s-probe-on-stale-nodeport',
+  'x02-aks-managed-nsg-deny',
+];
 
 function load(name: string) {
   const json = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as FieldCase;
@@ -135,5 +140,60 @@ describe('controller-owned resources (x02, r04)', () => {
     expect(report.fixes.filter((f) => f.status === 'applied').map((f) => f.target.split('/').pop())).toEqual([
       'nsg-snet-aks-nodes',
     ]);
+  });
+});
+
+describe('every probe of a backend, checked (r02)', () => {
+  it('gives each rule its own evidence from one Run Command per VM, and the next step for a 403', async () => {
+    // Act
+    const { report, writes } = await cached('r02-aks-ingress-403-header-filter', 'observe');
+
+    // Assess
+    expect(writes).toEqual([]);
+    for (const backend of report.backends) {
+      const ports = backend.causes
+        .filter((c) => c.id === 'probe-endpoint-error')
+        .map((c) => [c.evidence?.port, c.evidence?.status]);
+      expect(ports.sort()).toEqual([
+        [30029, 403],
+        [30048, 403],
+      ]);
+    }
+    const steps = report.fixes.filter((f) => f.kind === 'recommendation').map((f) => f.reason ?? '');
+    expect(steps.length).toBeGreaterThan(0);
+    for (const step of steps) {
+      expect(step).toMatch(/answers 403: the application rejects the probe's request itself/);
+      expect(step).toMatch(/exempt \/healthz, or requests from 168\.63\.129\.16, from that check/);
+      // The snippet applies to every location: another path would not help.
+      expect(step).not.toMatch(/requestPath|request-path/);
+    }
+  });
+
+  it('sends one Run Command per VM for the two probes', async () => {
+    // Prepare
+    const { scenario, expected } = load('r02-aks-ingress-403-header-filter');
+    const sandbox = await startSandbox({ scenario });
+    try {
+      // Act
+      await runLocally({
+        input: { loadBalancerId: expected.loadBalancerId, mode: 'observe' },
+        target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
+        config: loadConfig({}),
+        auditSink: new MemoryAuditSink(),
+        remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
+        evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 1 },
+      });
+
+      // Assess
+      const runCommands = sandbox.requestLog.filter(
+        (r) => r.method === 'POST' && /\/runCommand$/i.test(r.path),
+      );
+      expect(runCommands.map((r) => r.path.split('/virtualMachines/')[1]).sort()).toEqual([
+        '0/runCommand',
+        '1/runCommand',
+      ]);
+    } finally {
+      await sandbox.stop();
+    }
   });
 });

@@ -383,9 +383,50 @@ describe('planFixes: opt-in fixes and recommendations', () => {
       {
         id: 'probe-endpoint-error',
         summary: '',
-        evidence: { url: 'http://10.0.0.4:80/health', status: 500 },
+        evidence: { url: 'http://10.0.0.4:80/health', status: 500, requestPath: '/health' },
       },
-      'http://10.0.0.4:80/health answers 500: make the application answer 200 on it or change probe probe-web requestPath to a path that answers 200',
+      'http://10.0.0.4:80/health answers 500: the application reports itself unhealthy on /health (or fails answering it): fix what /health checks in the application; the probe is doing its job',
+    ],
+    [
+      'HTTP probe path answers 403',
+      {
+        id: 'probe-endpoint-error',
+        summary: '',
+        evidence: { url: 'http://10.0.0.4:80/health', status: 403, requestPath: '/health' },
+      },
+      "http://10.0.0.4:80/health answers 403: the application rejects the probe's request itself (authentication, or a header or client-IP filter on /health); the probe sends no credentials and no custom headers, from 168.63.129.16: exempt /health, or requests from 168.63.129.16, from that check",
+    ],
+    [
+      'HTTP probe path answers 404',
+      {
+        id: 'probe-endpoint-error',
+        summary: '',
+        evidence: { url: 'http://10.0.0.4:80/health', status: 404, requestPath: '/health' },
+      },
+      "http://10.0.0.4:80/health answers 404: HTTP(S) probes send the NIC's IP address as Host (and HTTPS probes send no SNI), so a site bound only to a host name does not get the request: answer /health with 200 for any Host (a default site or an IP binding), or change probe probe-web requestPath to a path that answers 200",
+    ],
+    [
+      'HTTP probe path redirects',
+      {
+        id: 'probe-endpoint-error',
+        summary: '',
+        evidence: { url: 'http://10.0.0.4:80/health', status: 301, requestPath: '/health' },
+      },
+      'http://10.0.0.4:80/health answers 301: probes do not follow redirects, so a redirect counts as down: answer 200 on /health itself (exempt it from the redirect, e.g. HTTP to HTTPS), or change probe probe-web requestPath to a path that answers 200',
+    ],
+    [
+      'HTTPS handshake fails',
+      {
+        id: 'probe-endpoint-error',
+        summary: '',
+        evidence: {
+          url: 'https://10.0.0.4:80/health',
+          status: null,
+          error: 'curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL',
+          requestPath: '/health',
+        },
+      },
+      "https://10.0.0.4:80/health gives no HTTP answer (curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL): the TLS handshake fails; Azure's HTTPS probes need a certificate chain signed with SHA256 or stronger and do not present a client certificate (no mutual TLS): fix the listener's TLS configuration",
     ],
     [
       'reply leaves by the wrong interface',
