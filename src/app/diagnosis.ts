@@ -5,7 +5,7 @@
  */
 import { diagnoseBackendFindings, type BackendDiagnosis } from '../diagnose';
 import { interpretRuleHealth, type BackendProbeStatus } from '../diagnose/health';
-import { diagnoseLoadBalancer, unworkableProbeKeys } from '../diagnose/loadBalancer';
+import { diagnoseLoadBalancer, probeCoverageNotes, unworkableProbeKeys } from '../diagnose/loadBalancer';
 import { diagnoseBackendReports } from '../diagnose/report';
 import type { VmHealthEvidence } from '../model/evidence';
 import { idKey } from '../model/ids';
@@ -108,5 +108,6 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   }
 
   const { backends } = diagnoseBackendReports(topology, statuses, backendDiagnoses);
-  return { causes: lb.causes, backends, ...(lb.notes.length > 0 ? { notes: lb.notes } : {}) };
+  const notes = [...lb.notes, ...probeCoverageNotes(topology, backendDiagnoses)];
+  return { causes: lb.causes, backends, ...(notes.length > 0 ? { notes } : {}) };
 }

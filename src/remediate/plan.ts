@@ -19,7 +19,12 @@ import {
 import { guestFirewallFixability } from './guestFirewall';
 import { allowRuleDescription, allowRuleName } from './naming';
 import { choosePriority } from './priority';
-import { probesOf, recommendForBackend, recommendForLoadBalancer } from './recommend';
+import {
+  probesOf,
+  recommendForBackend,
+  recommendForLoadBalancer,
+  recommendForProbeServedNowhere,
+} from './recommend';
 
 /** What the policy says about fixes (from src/config.ts). */
 export interface FixPolicy {
@@ -362,10 +367,31 @@ function recommendations(input: PlanInput): Omit<PlannedFix, 'needsApproval'>[] 
     }
   };
   for (const cause of diagnosis.causes) add(recommendForLoadBalancer(topology, cause), []);
+  // A probe port served nowhere is one load-balancer recommendation, not one per VM.
+  const servedNowhere = (diagnosis.notes ?? []).filter((n) => n.id === 'probe-port-served-nowhere');
+  const pooled = new Set<string>();
+  for (const note of servedNowhere) {
+    const rec = recommendForProbeServedNowhere(topology, note);
+    if (!rec) continue;
+    const keys = diagnosis.backends
+      .filter((d) =>
+        d.causes.some((c) => c.id === 'not-listening' && c.evidence?.port === note.evidence?.port),
+      )
+      .map((d) => d.key);
+    keys.forEach((k) => pooled.add(`${idKey(k)}|${String(note.evidence?.port)}`));
+    add(rec, keys);
+  }
   for (const diagnosed of diagnosis.backends) {
     const backend = backendInfo(topology, diagnosed);
     if (!backend) continue;
-    for (const cause of diagnosed.causes) add(recommendForBackend(topology, backend, cause), [diagnosed.key]);
+    for (const cause of diagnosed.causes) {
+      if (
+        cause.id === 'not-listening' &&
+        pooled.has(`${idKey(diagnosed.key)}|${String(cause.evidence?.port)}`)
+      )
+        continue;
+      add(recommendForBackend(topology, backend, cause), [diagnosed.key]);
+    }
   }
   return [...out.values()];
 }

@@ -5,7 +5,7 @@
  */
 import type { ListeningAlternative } from '../diagnose/listening';
 import { describeOwner, isKubernetesOwner, ownerOf } from '../diagnose/ownership';
-import type { Cause } from '../model/report';
+import type { Cause, Note } from '../model/report';
 import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
 
 /** A recommendation before it becomes a fix entry: what to change and on which resource. */
@@ -24,13 +24,43 @@ function alternativesOf(evidence: Record<string, unknown> | undefined): Listenin
   return Array.isArray(list) ? (list as ListeningAlternative[]) : [];
 }
 
-function notListening(cause: Cause, backend: BackendInfo, probe: ProbeInfo | undefined): string {
+const BASIS_WORDS: Record<NonNullable<ListeningAlternative['basis']>, string> = {
+  'rule-backend-port': "the rule's own backend port",
+  'same-process': 'the same process that holds the probe port',
+  'kube-proxy-node-port': 'in the Kubernetes node port range, on a load balancer the cloud provider owns',
+};
+
+/**
+ * The one alternative port probe-doctor stands behind, if any: one with evidence that it serves the
+ * load-balanced service; a management or infrastructure port only when it is the rule's backend port;
+ * a kube-proxy node port only when the Kubernetes cloud provider owns the load balancer.
+ */
+export function groundedAlternative(
+  topology: Topology,
+  alternatives: readonly ListeningAlternative[],
+): ListeningAlternative | undefined {
+  const kubernetes = isKubernetesOwner(ownerOf(topology, topology.loadBalancer.id));
+  return alternatives.find(
+    (a) =>
+      a.basis !== undefined &&
+      (!a.management || a.basis === 'rule-backend-port') &&
+      (a.basis !== 'kube-proxy-node-port' || kubernetes),
+  );
+}
+
+function notListening(
+  topology: Topology,
+  cause: Cause,
+  backend: BackendInfo,
+  probe: ProbeInfo | undefined,
+): string {
   const port = num(cause.evidence?.port) ?? probe?.port;
   const ip = str(cause.evidence?.nicIp) ?? backend.ipAddress ?? 'the NIC IP';
   const listen = `make the application listen on 0.0.0.0:${port ?? '?'} (or ${ip}:${port ?? '?'})`;
-  const alternative = alternativesOf(cause.evidence).find((a) => !a.management);
-  if (alternative && probe) {
-    return `${listen}, or change probe ${probe.name} port to ${alternative.port}, where ${alternative.process ?? 'a service'} listens at ${alternative.address}`;
+  const alternative = groundedAlternative(topology, alternativesOf(cause.evidence));
+  if (alternative?.basis && probe) {
+    const who = alternative.process ?? 'a service';
+    return `${listen}, or ${probeChange(topology, probe, 'port')} to ${alternative.port}, where ${who} listens at ${alternative.address} (${BASIS_WORDS[alternative.basis]})`;
   }
   return listen;
 }
@@ -114,7 +144,7 @@ export function recommendForBackend(
   const target = backend.vmId ?? backend.nicId ?? backend.key;
   switch (cause.id) {
     case 'not-listening':
-      return { target, causeId: cause.id, change: notListening(cause, backend, probe) };
+      return { target, causeId: cause.id, change: notListening(topology, cause, backend, probe) };
     case 'probe-endpoint-error': {
       // The cause names the probe it was seen on: a backend behind two probes has one of each.
       const own = topology.probes.find(
@@ -143,4 +173,37 @@ export function recommendForLoadBalancer(topology: Topology, cause: Cause): Reco
   if (cause.id !== 'probe-misconfigured') return undefined;
   const target = str(cause.evidence?.probeId) ?? str(cause.evidence?.ruleId) ?? topology.loadBalancer.id;
   return { target, causeId: cause.id, change: `change the load balancer configuration: ${cause.summary}` };
+}
+
+/**
+ * The one recommendation for a probe port no backend serves (note `probe-port-served-nowhere`): the
+ * probe's configuration is wrong. For a load balancer the Kubernetes cloud provider owns, the probe is
+ * the cloud provider's to write: the change is to make it reconcile the Service, never to edit the probe.
+ */
+export function recommendForProbeServedNowhere(topology: Topology, note: Note): Recommendation | undefined {
+  const probeId = str(note.evidence?.probeId);
+  const probe = topology.probes.find((p) => p.id.toLowerCase() === probeId?.toLowerCase());
+  if (!probe) return undefined;
+  const common = (
+    Array.isArray(note.evidence?.commonAlternatives) ? note.evidence.commonAlternatives : []
+  ) as ListeningAlternative[];
+  const grounded = groundedAlternative(topology, common);
+  const owner = ownerOf(topology, topology.loadBalancer.id);
+  const served = grounded
+    ? `; port ${grounded.port} listens on every backend (${BASIS_WORDS[grounded.basis!]}), the Service's likely current node port`
+    : '';
+  if (isKubernetesOwner(owner)) {
+    return {
+      target: probe.id,
+      causeId: 'not-listening',
+      change: `probe ${probe.name} targets port ${probe.port}, which no backend serves${served}: the probe no longer matches the Service. Load balancer ${topology.loadBalancer.name} is owned by ${describeOwner(owner!)}, which rewrites its probes: do not edit the probe; compare the Service's spec.ports[].nodePort (and spec.healthCheckNodePort) with ${probe.port} and make the cloud provider reconcile the Service (re-apply it; upgrade the cloud provider if it keeps writing a stale port)`,
+    };
+  }
+  return {
+    target: probe.id,
+    causeId: 'not-listening',
+    change: grounded
+      ? `probe ${probe.name} targets port ${probe.port}, which no backend serves${served}: change the probe's port to ${grounded.port}, or start the service on ${probe.port}`
+      : `probe ${probe.name} targets port ${probe.port}, which no backend serves: change the probe's port to the port the load-balanced service listens on, or start the service on ${probe.port}`,
+  };
 }

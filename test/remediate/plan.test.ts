@@ -362,12 +362,46 @@ describe('planFixes: opt-in fixes and recommendations', () => {
           nicIp: '10.0.0.4',
           boundTo: [],
           alternatives: [
-            { port: 8080, address: '0.0.0.0', process: 'nginx' },
+            { port: 8080, address: '0.0.0.0', process: 'nginx', basis: 'rule-backend-port' },
             { port: 22, address: '0.0.0.0', management: true },
           ],
         },
       },
-      'make the application listen on 0.0.0.0:80 (or 10.0.0.4:80), or change probe probe-web port to 8080, where nginx listens at 0.0.0.0',
+      "make the application listen on 0.0.0.0:80 (or 10.0.0.4:80), or change probe probe-web port to 8080, where nginx listens at 0.0.0.0 (the rule's own backend port)",
+    ],
+    [
+      'not listening, other ports listen with no evidence they serve the service',
+      {
+        id: 'not-listening',
+        summary: '',
+        evidence: {
+          port: 80,
+          nicIp: '10.0.0.4',
+          boundTo: [],
+          alternatives: [
+            { port: 8443, address: '0.0.0.0', process: 'java' },
+            { port: 10250, address: '::', process: 'kubelet', management: true },
+            { port: 22, address: '0.0.0.0', process: 'sshd', management: true },
+          ],
+        },
+      },
+      'make the application listen on 0.0.0.0:80 (or 10.0.0.4:80)',
+    ],
+    [
+      'not listening, a kube-proxy node port on a load balancer nobody says Kubernetes owns',
+      {
+        id: 'not-listening',
+        summary: '',
+        evidence: {
+          port: 80,
+          nicIp: '10.0.0.4',
+          boundTo: [],
+          alternatives: [
+            { port: 32330, address: '::', process: 'kube-proxy', basis: 'kube-proxy-node-port' },
+          ],
+        },
+      },
+      'make the application listen on 0.0.0.0:80 (or 10.0.0.4:80)',
     ],
     [
       'not listening, nothing else listens',
