@@ -4,6 +4,7 @@
  * gathered data to the checks in src/diagnose/.
  */
 import { diagnoseBackendFindings, type BackendDiagnosis } from '../diagnose';
+import { listenerOnActiveNodeOnly } from '../diagnose/expectedDown';
 import { interpretRuleHealth, type BackendProbeStatus } from '../diagnose/health';
 import { diagnoseLoadBalancer, probeCoverageNotes, unworkableProbeKeys } from '../diagnose/loadBalancer';
 import { diagnoseBackendReports } from '../diagnose/report';
@@ -107,7 +108,9 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     });
   }
 
-  const { backends } = diagnoseBackendReports(topology, statuses, backendDiagnoses);
-  const notes = [...lb.notes, ...probeCoverageNotes(topology, backendDiagnoses)];
+  // Down by design is decided across the pool (one active node), after each backend's own findings.
+  const byDesign = listenerOnActiveNodeOnly(topology, statuses, backendDiagnoses);
+  const { backends } = diagnoseBackendReports(topology, statuses, byDesign.diagnoses);
+  const notes = [...lb.notes, ...byDesign.notes, ...probeCoverageNotes(topology, byDesign.diagnoses)];
   return { causes: lb.causes, backends, ...(notes.length > 0 ? { notes } : {}) };
 }
