@@ -26,7 +26,7 @@ export async function benchSweep(count: number, subscriptions: number, concurren
   try {
     const { value: report, ms } = await timed(() =>
       sweepFleet({
-        target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
+        target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
         client,
         sweepId: 'bench',
         scopes: subs.map((subscriptionId) => ({ subscriptionId })),

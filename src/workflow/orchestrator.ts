@@ -388,15 +388,10 @@ function* runProbeDoctor(
           context.df.callActivityWithRetry(ACTIVITY.validate, readRetryOptions(), {
             run,
             topologyRef,
-            backendKeys: failing.map((f) => f.backend.key),
+            backendKeys: actionable.map((f) => f.backend.key),
           } satisfies ValidateActivityInput),
           'validating',
         )) as ValidationSummary;
-        validation = (yield context.df.callActivityWithRetry(ACTIVITY.validate, readRetryOptions(), {
-          run,
-          topologyRef,
-          backendKeys: actionable.map((f) => f.backend.key),
-        } satisfies ValidateActivityInput)) as ValidationSummary;
       } catch (err) {
         validation = undefined;
         validationError = `validation could not run: ${errorMessage(err)}`;

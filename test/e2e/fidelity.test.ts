@@ -46,7 +46,7 @@ async function diagnose(file: string, mode: 'observe' | 'fix') {
   try {
     const { report } = await runLocally({
       input: { loadBalancerId, mode },
-      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
+      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
       config: loadConfig({}),
       auditSink: new MemoryAuditSink(),
       remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),

@@ -45,7 +45,7 @@ async function run(name: string, mode: 'observe' | 'fix') {
   try {
     const { report } = await runLocally({
       input: { loadBalancerId: expected.loadBalancerId, mode },
-      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
+      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
       config: loadConfig({}),
       auditSink: new MemoryAuditSink(),
       remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
@@ -191,7 +191,7 @@ describe('every probe of a backend, checked (r02)', () => {
       // Act
       await runLocally({
         input: { loadBalancerId: expected.loadBalancerId, mode: 'observe' },
-        target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
+        target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
         config: loadConfig({}),
         auditSink: new MemoryAuditSink(),
         remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),

@@ -35,7 +35,7 @@ async function diagnose(mode: 'observe' | 'fix') {
   try {
     const { report } = await runLocally({
       input: { loadBalancerId: json.expect.loadBalancerId, mode },
-      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
+      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
       config: loadConfig({}),
       auditSink: new MemoryAuditSink(),
       remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),

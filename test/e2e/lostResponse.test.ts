@@ -40,7 +40,7 @@ describe('a fix whose PUT lands and whose answer is lost (audit-lost-response-re
       // Act
       const { report } = await runLocally({
         input: { loadBalancerId: json.expect.loadBalancerId, mode: 'fix' },
-        target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
+        target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
         config: loadConfig({}),
         auditSink: audit,
         remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),

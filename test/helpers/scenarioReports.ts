@@ -41,7 +41,7 @@ export function runScenario(name: string, mode: 'observe' | 'fix' = 'observe'): 
     try {
       const { report } = await runLocally({
         input: { loadBalancerId: loadBalancerOf(name), mode, requestedBy: 'cli' },
-        target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
+        target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
         config: loadConfig(
           mode === 'fix' ? { PROBE_DOCTOR_OPT_IN_FIXES: 'start-vm,guest-firewall-allow' } : {},
         ),

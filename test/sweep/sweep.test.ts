@@ -121,7 +121,12 @@ describe('the sweep timer on the local host', () => {
   it('sweeps the allowed scopes, starts the one remediation and records one SweepCompleted event', async () => {
     // Prepare
     const sandbox = await startSandbox({ scenario: acceptanceFleet() });
-    const target = { kind: 'sandbox' as const, endpoint: sandbox.endpoint, ca: sandbox.ca };
+    const target = {
+      kind: 'sandbox' as const,
+      endpoint: sandbox.endpoint,
+      ca: sandbox.ca,
+      clock: sandbox.clock,
+    };
     const config = loadConfig({ PROBE_DOCTOR_ALLOWED_SCOPES: `${SUB_A},${SUB_B}` });
     const host = createLocalHost({ target, config, remediation: createRemediation({ pollIntervalMs: 10 }) });
     const auditSink = new MemoryAuditSink();

@@ -77,7 +77,7 @@ export async function runCheckChange(options: CheckChangeOptions, io: CliIO): Pr
     if (options.scenario) {
       const scenario = await loadScenarioFile(options.scenario);
       sandbox = await startSandbox({ scenario });
-      target = { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca };
+      target = { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock };
       loadBalancerIds = scenario.resources
         .filter((r) => r.type.toLowerCase() === 'microsoft.network/loadbalancers')
         .map((r) => r.id);

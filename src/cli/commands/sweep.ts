@@ -103,7 +103,7 @@ export async function runSweepCommand(options: SweepCommandOptions, io: CliIO): 
     if (options.scenario) {
       const scenario = await loadScenarioFile(options.scenario);
       sandbox = await startSandbox({ scenario });
-      target = { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca };
+      target = { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock };
       io.err(`probe-doctor: sandbox for scenario '${scenario.name}' at ${sandbox.endpoint}\n`);
     } else {
       target = { kind: 'live' };
