@@ -128,7 +128,7 @@ export function createRemediation(
           reader,
           input.topology,
           input.diagnosis,
-          input.stillDown,
+          input.forMicrosoft ?? input.stillDown,
         );
         const output = await escalate(
           {
@@ -138,7 +138,15 @@ export function createRemediation(
           },
           { ...input, networkWatcher },
         );
-        await auditEscalation(auditorFor(auditSink, input.run), input.diagnosis, input.stillDown, output);
+        // Observe mode builds the ticket for a person to file and escalates nothing: no Escalated event.
+        if (input.run.mode === 'fix') {
+          await auditEscalation(
+            auditorFor(auditSink, input.run),
+            input.diagnosis,
+            input.forMicrosoft ?? input.stillDown,
+            output,
+          );
+        }
         return output;
       },
     };

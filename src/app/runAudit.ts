@@ -159,6 +159,7 @@ export async function auditValidation(audit: Auditor, result: DetailedValidation
 export async function auditEscalation(
   audit: Auditor,
   diagnosis: Diagnosis,
+  /** The backends Microsoft is asked to look at. */
   stillDown: readonly string[],
   output: EscalateOutput & { error?: string },
 ): Promise<void> {
@@ -167,7 +168,7 @@ export async function auditEscalation(
   );
   await audit.escalated({
     causeIds,
-    reason: `${stillDown.length} backend(s) still down${output.error ? `; ${output.error}` : ''}`,
+    reason: `${stillDown.length} backend(s) still down that nothing found explains${output.error ? `; ${output.error}` : ''}`,
     ...(output.ticketId ? { ticketId: output.ticketId } : {}),
     outcome: output.submitted
       ? 'ticket-submitted'
@@ -187,5 +188,6 @@ export async function auditRunFinished(audit: Auditor, report: Report): Promise<
     fixesApplied: report.fixes.filter((f) => f.status === 'applied').length,
     backendsDown: report.backends.filter((b) => b.probeState === 'down').length,
     outcome: report.verdict,
+    ...(report.whoMustAct ? { whoMustAct: report.whoMustAct } : {}),
   });
 }

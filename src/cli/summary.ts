@@ -35,6 +35,11 @@ export function formatSummary(report: Report): string {
   lines.push(
     `Verdict:       ${report.verdict.toUpperCase()}  (mode: ${report.mode}${report.runId ? `, run ${report.runId}` : ''})`,
   );
+  if (report.whoMustAct && report.whoMustAct !== 'nobody') {
+    lines.push(
+      `Who must act:  ${report.whoMustAct === 'microsoft' ? 'Microsoft (nothing found explains the failure: file the support ticket)' : 'you (the causes are in your configuration: see Next steps)'}`,
+    );
+  }
   lines.push('');
   const rows = [['BACKEND', 'ADDRESS', 'PROBE', 'REASON', 'CAUSES']];
   for (const b of report.backends) {
@@ -72,10 +77,14 @@ export function formatSummary(report: Report): string {
     lines.push('', 'Could not read:');
     for (const p of report.problems) lines.push(`  - ${p.kind}: ${p.message}`);
   }
+  if (report.nextSteps && report.nextSteps.length > 0) {
+    lines.push('', 'Next steps:');
+    report.nextSteps.forEach((step, i) => lines.push(`  ${i + 1}. ${step}`));
+  }
   if (report.escalation) {
     lines.push(
       '',
-      `Escalation: support ticket payload ready${report.escalation.submitted ? ` and submitted (${report.escalation.ticketId ?? 'no id'})` : ' (not submitted)'}; see --json.`,
+      `Support ticket: payload ready${report.escalation.submitted ? ` and submitted (${report.escalation.ticketId ?? 'no id'})` : ' (not submitted)'}; see --json.`,
     );
   }
   return lines.join('\n') + '\n';

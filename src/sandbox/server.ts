@@ -109,7 +109,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const remaining = { read: RATE_LIMIT_READS, write: RATE_LIMIT_WRITES };
   let endpoint = '';
   const clock = options.clock ?? wallClock;
-  const operations = new OperationStore(() => endpoint, () => clock.now());
+  const operations = new OperationStore(
+    () => endpoint,
+    () => clock.now(),
+  );
   const ctx: SandboxContext = {
     state,
     views: options.views ?? defaultViews,

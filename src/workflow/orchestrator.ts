@@ -42,7 +42,9 @@ import {
   probesFor,
   selectFixes,
 } from './flow';
+import { backendsForMicrosoft, stillDownAtEnd } from '../model/verdict';
 import { parseWorkflowInput, readApproval } from './input';
+import { runIdFor } from './runId';
 import { ACTIVITY, APPROVAL_EVENT } from './names';
 import { nsgLockIds } from './nsgLock';
 
@@ -98,13 +100,21 @@ export function triggerOf(input: WorkflowInput): RunContext['trigger'] {
 export function* probeDoctorOrchestrator(context: OrchestrationContext): Generator<Task, Report, unknown> {
   const input = parseWorkflowInput(context.df.getInput());
   const run: RunContext = {
-    runId: context.df.instanceId,
+    // One id per execution: given by the starter, or derived from the instance id and the start time
+    // (the first episode's currentUtcDateTime, the same on every replay).
+    runId: input.runId ?? runIdFor(context.df.instanceId, context.df.currentUtcDateTime),
     loadBalancerId: input.loadBalancerId,
     ...(input.alertId !== undefined ? { alertId: input.alertId } : {}),
     mode: input.mode,
     trigger: triggerOf(input),
   };
-  const status: WorkflowStatus = { phase: 'discovering', backendsTotal: 0, backendsDown: 0, checked: 0 };
+  const status: WorkflowStatus = {
+    runId: run.runId,
+    phase: 'discovering',
+    backendsTotal: 0,
+    backendsDown: 0,
+    checked: 0,
+  };
   const report = (change: Partial<WorkflowStatus>): void => {
     Object.assign(status, change);
     context.df.setCustomStatus({ ...status });
@@ -167,9 +177,13 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
   report({ fixesPlanned: plan.fixes.filter((f) => f.status === 'planned').length });
 
   let fixes: FixReport[] = plannedOnly(plan.fixes);
+  let approvalDecision: ApprovalDecision['decision'] | undefined;
   if (input.mode === 'fix') {
     let decision: ApprovalDecision | undefined;
-    if (plan.fixes.some((f) => f.status === 'planned' && f.needsApproval)) {
+    if (plan.fixes.some((f) => f.status === 'planned' && f.needsApproval) && input.approver === 'none') {
+      // Nobody can answer (the CLI without --approve): do not wait for an answer that cannot come.
+      decision = { decision: 'not-given' };
+    } else if (plan.fixes.some((f) => f.status === 'planned' && f.needsApproval)) {
       const deadline = new Date(
         context.df.currentUtcDateTime.getTime() + policy.approvalTimeoutMinutes * 60_000,
       );
@@ -185,6 +199,7 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
       }
       report({ approval: decision });
     }
+    approvalDecision = decision?.decision;
     const { apply, skipped } = selectFixes(plan.fixes, decision ?? { decision: 'approve' });
     let applied: FixReport[] = [];
     if (apply.length > 0) {
@@ -258,15 +273,29 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
       lock?.release();
     }
   }
+  // A support ticket only for what Microsoft must look at: a cause the customer owns gets the exact
+  // change in the report instead (src/model/verdict.ts).
+  const stillDownAtTheEnd = stillDownAtEnd({
+    backends: diagnosis.backends,
+    ...(validation ? { stillDownAfterValidation: stillDown } : {}),
+  });
+  const forMicrosoft = backendsForMicrosoft(
+    diagnosis.backends,
+    stillDownAtTheEnd,
+    fixes,
+    diagnosis.causes,
+    validation !== undefined,
+  );
   let escalation: EscalateOutput | undefined;
-  if (stillDown.length > 0 || (diagnosis.causes.length > 0 && failing.length > 0)) {
+  if (forMicrosoft.length > 0) {
     report({ phase: 'escalating' });
     escalation = (yield context.df.callActivity(ACTIVITY.escalate, {
       run,
       topologyRef,
       diagnosisRef,
       fixes,
-      stillDown,
+      stillDown: stillDownAtTheEnd,
+      forMicrosoft,
     } satisfies EscalateActivityInput)) as EscalateOutput;
   }
 
@@ -280,7 +309,11 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
     ...(validation ? { validationRef: validation.validationRef } : {}),
     ...(escalation ? { escalation } : {}),
     ...(validationError ? { validationError } : {}),
-    approvalPending: false,
+    // Fixes held for an approval nobody gave (the wait timed out, or nobody could be asked); a
+    // rejection is an answer, not a pending approval.
+    approvalPending:
+      (approvalDecision === 'timeout' || approvalDecision === 'not-given') &&
+      fixes.some((f) => f.status === 'skipped' && (f.reason ?? '').startsWith('awaiting approval')),
   } satisfies FinalizeReportActivityInput)) as Report;
   report({ phase: 'done', backendsDown: stillDown.length });
   return result;

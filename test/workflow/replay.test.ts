@@ -120,7 +120,12 @@ describe('replaying recorded histories', () => {
 describe('the orchestrator over hand-built histories', () => {
   const runInput = { loadBalancerId: LB_ID, mode: 'fix' };
   // No alertId and no requestedBy: the run was started over HTTP.
-  const run = { runId: 'hand-1', loadBalancerId: LB_ID, mode: 'fix', trigger: 'http' };
+  const run = {
+    runId: `${T0.toISOString().replace(/[-:.]/g, '')}-hand-1`,
+    loadBalancerId: LB_ID,
+    mode: 'fix',
+    trigger: 'http',
+  };
   const policy = {
     approvalRequiredFor: [],
     approvalTimeoutMinutes: 60,
@@ -142,6 +147,7 @@ describe('the orchestrator over hand-built histories', () => {
       { actionType: ActionType.CallActivity, functionName: ACTIVITY.getPolicy, input: { run } },
     ]);
     expect(outcome.customStatus).toEqual({
+      runId: run.runId,
       phase: 'discovering',
       backendsTotal: 0,
       backendsDown: 0,

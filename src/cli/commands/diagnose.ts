@@ -31,7 +31,7 @@ export interface DiagnoseOptions {
 /** Where `--fix` writes its audit trail when `--audit-log` is not given: changes are never unrecorded. */
 export const DEFAULT_FIX_AUDIT_LOG = 'probe-doctor-audit.jsonl';
 
-/** Exit code of a verdict (DESIGN.md: 0 healthy or resolved, 1 escalated or needs approval). */
+/** Exit code of a verdict: 0 healthy or resolved; 1 when someone must act (action-required, awaiting-approval, escalated). */
 export function exitCodeFor(report: Report): number {
   return report.verdict === 'healthy' || report.verdict === 'resolved' ? EXIT_OK : EXIT_ATTENTION;
 }
@@ -100,7 +100,14 @@ export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<
     }
     io.err(`probe-doctor: diagnosing ${lb.name} (${options.fix ? 'fix' : 'observe'} mode)\n`);
     const { report } = await runLocally({
-      input: { loadBalancerId: lb.id, mode: options.fix ? 'fix' : 'observe', requestedBy: 'cli' },
+      input: {
+        loadBalancerId: lb.id,
+        mode: options.fix ? 'fix' : 'observe',
+        requestedBy: 'cli',
+        // Without --approve nobody at this terminal is asked: fixes that need approval are held and
+        // the verdict says `awaiting-approval` (run again with --approve).
+        ...(options.approve ? {} : { approver: 'none' as const }),
+      },
       target,
       config,
       // The sandbox answers at once; real Azure wants the SDK's pacing and real backoff.
@@ -108,13 +115,7 @@ export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<
       ...(auditSink ? { auditSink } : {}),
       progress: (event) => io.err(progressLine(event)),
       ...(sandbox ? { evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 20 } } : {}),
-      decideApproval: () =>
-        options.approve
-          ? { decision: 'approve', by: 'cli --approve' }
-          : {
-              decision: 'reject',
-              by: 'cli (run again with --approve to apply the fixes that need approval)',
-            },
+      decideApproval: () => ({ decision: 'approve', by: 'cli --approve' }),
     });
     io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(report));
     return exitCodeFor(report);
