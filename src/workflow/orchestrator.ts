@@ -4,7 +4,6 @@
  * activity. Exported on its own so the local durable host and the Functions registration run the
  * same code.
  */
-import * as df from 'durable-functions';
 import type { DurableLock, OrchestrationContext, Task } from 'durable-functions';
 import type { FixReport, Report } from '../model/report';
 import type {
@@ -48,13 +47,15 @@ import { runIdFor } from './runId';
 import { ACTIVITY, APPROVAL_EVENT } from './names';
 import { nsgLockIds } from './nsgLock';
 
-/** Retries for reads that can hit throttling or a transient 5xx; applying fixes is never retried blindly. */
-export function readRetryOptions(): df.RetryOptions {
-  const options = new df.RetryOptions(5_000, 3);
-  options.backoffCoefficient = 2;
-  options.maxRetryIntervalInMilliseconds = 60_000;
-  return options;
-}
+/*
+ * One retry layer per call. The activities here are called without durable RetryOptions: every ARM read
+ * inside them already goes through the SDK pipeline's retry policies (429 with Retry-After, 5xx,
+ * dropped connections: src/azure/clients.ts), and what still fails after those is either a failure a
+ * person must act on (sign in, a role, an id: reported once, never retried) or an outage longer than
+ * the pipeline's backoff, which another attempt seconds later would multiply, not cure (3 activity
+ * attempts x 6 pipeline attempts per read). Applying fixes was never retried blindly; the write paths
+ * keep only the loops for what the pipeline cannot know (src/remediate/retry.ts).
+ */
 
 /** A thrown activity error's message (the library wraps it; keep the first line). */
 function errorMessage(err: unknown): string {
@@ -122,19 +123,15 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
   report({});
 
   const policy = (yield context.df.callActivity(ACTIVITY.getPolicy, { run })) as WorkflowPolicy;
-  const topology = (yield context.df.callActivityWithRetry(ACTIVITY.discoverTopology, readRetryOptions(), {
+  const topology = (yield context.df.callActivity(ACTIVITY.discoverTopology, {
     run,
   })) as WorkflowTopology;
 
   report({ phase: 'reading-health', backendsTotal: topology.backends.length });
-  const { health, healthRef } = (yield context.df.callActivityWithRetry(
-    ACTIVITY.readProbeHealth,
-    readRetryOptions(),
-    {
-      run,
-      topology: { loadBalancer: topology.loadBalancer, rules: topology.rules, probes: topology.probes },
-    } satisfies ReadProbeHealthInput,
-  )) as ReadProbeHealthOutput;
+  const { health, healthRef } = (yield context.df.callActivity(ACTIVITY.readProbeHealth, {
+    run,
+    topology: { loadBalancer: topology.loadBalancer, rules: topology.rules, probes: topology.probes },
+  } satisfies ReadProbeHealthInput)) as ReadProbeHealthOutput;
   const failing = failingBackends(topology, health);
 
   // Bounded fan-out: at most one batch of checks in flight, so a pool of hundreds does not start
@@ -237,7 +234,7 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
       yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + waitSeconds * 1000));
       report({ phase: 'validating' });
       try {
-        validation = (yield context.df.callActivityWithRetry(ACTIVITY.validate, readRetryOptions(), {
+        validation = (yield context.df.callActivity(ACTIVITY.validate, {
           run,
           topologyRef,
           backendKeys: failing.map((f) => f.backend.key),

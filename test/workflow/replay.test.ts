@@ -155,7 +155,7 @@ describe('the orchestrator over hand-built histories', () => {
     });
   });
 
-  it('then discovers the topology with retry options', async () => {
+  it('then discovers the topology, with no durable retry on top of the SDK pipeline', async () => {
     // Prepare
     const history = [
       ...started,
@@ -169,11 +169,10 @@ describe('the orchestrator over hand-built histories', () => {
     const outcome = await replayOnce(probeDoctorOrchestrator, 'hand-1', history, runInput);
 
     // Assess
-    expect(outcome.actions[1]).toMatchObject({
-      actionType: ActionType.CallActivityWithRetry,
+    expect(outcome.actions[1]).toEqual({
+      actionType: ActionType.CallActivity,
       functionName: ACTIVITY.discoverTopology,
       input: { run },
-      retryOptions: { firstRetryIntervalInMilliseconds: 5000, maxNumberOfAttempts: 3, backoffCoefficient: 2 },
     });
     expect(outcome.status === 'running' ? outcome.work : []).toEqual([
       { kind: 'activity', id: 1, name: ACTIVITY.discoverTopology, input: { run }, attempt: 1 },

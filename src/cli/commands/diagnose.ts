@@ -15,7 +15,7 @@ import { JsonLinesAuditSink } from '../../audit/jsonLinesSink';
 import { loadScenarioFile } from '../../sandbox/scenario';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import type { WorkflowAuditEvent } from '../../workflow/activities';
-import { EXIT_ATTENTION, EXIT_OK, type CliIO } from '../main';
+import { EXIT_ATTENTION, EXIT_OK, type CliIO, type CommandContext } from '../main';
 import { formatSummary } from '../summary';
 import type { RegisterCommand } from './index';
 
@@ -66,13 +66,37 @@ export function progressLine(event: WorkflowAuditEvent): string {
     escalate: () => `support ticket payload built${d.submitted ? ' and submitted' : ''}`,
     finalizeReport: () => `verdict ${text(d.verdict)}`,
   };
-  const line = what[event.activity]?.() ?? event.activity;
-  const failure = event.outcome === 'failed' && d.error !== undefined ? `: ${text(d.error)}` : '';
-  return `  [${event.outcome === 'ok' ? 'ok' : 'FAILED'}] ${line}${failure}\n`;
+  if (event.outcome === 'failed') {
+    // A failed check is one backend's problem and the run goes on: say which. Any other failed
+    // activity stops the run, whose error line (printed once, at the end) says why and what to do.
+    const backend = event.activity === 'checkBackend' ? what.checkBackend?.().replace(/^checked /, '') : '';
+    const detail = backend && typeof d.error === 'string' ? `${backend}: ${d.error}` : '';
+    return `  [FAILED] ${FAILED_STEP[event.activity]}${detail ? ` (${detail})` : ''}\n`;
+  }
+  return `  [ok] ${what[event.activity]?.() ?? event.activity}\n`;
 }
 
-/** Runs `diagnose`; resolves to the exit code. */
-export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<number> {
+/** What each activity was doing, for a failure line (the activity's detail is absent then). */
+const FAILED_STEP: Record<WorkflowAuditEvent['activity'], string> = {
+  getPolicy: 'read policy',
+  discoverTopology: 'discover the load balancer',
+  readProbeHealth: 'read probe health',
+  checkBackend: 'check backend',
+  diagnose: 'diagnose',
+  planFixes: 'plan fixes',
+  applyFixes: 'apply fixes',
+  validate: 'validate',
+  rollbackFixes: 'roll back',
+  escalate: 'build the support ticket',
+  finalizeReport: 'write the report',
+};
+
+/** Runs `diagnose`; resolves to the exit code. `deps.liveCredential` replaces the default chain (tests). */
+export async function runDiagnose(
+  options: DiagnoseOptions,
+  io: CliIO,
+  deps: Pick<CommandContext, 'liveCredential'> = {},
+): Promise<number> {
   const lb = parseLoadBalancerId(options.loadBalancer.trim());
   if (options.approve && !options.fix) {
     throw new InvalidInputError(
@@ -96,7 +120,7 @@ export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<
       target = { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca };
       io.err(`probe-doctor: sandbox for scenario '${scenario.name}' at ${sandbox.endpoint}\n`);
     } else {
-      target = { kind: 'live' };
+      target = deps.liveCredential ? { kind: 'live', credential: deps.liveCredential() } : { kind: 'live' };
     }
     io.err(`probe-doctor: diagnosing ${lb.name} (${options.fix ? 'fix' : 'observe'} mode)\n`);
     const { report } = await runLocally({
@@ -145,6 +169,6 @@ export const registerDiagnoseCommand: RegisterCommand = (program, ctx) => {
     )
     .option('--json', 'print the JSON report alone on stdout')
     .action(async (options: DiagnoseOptions) => {
-      ctx.exitCode = await runDiagnose(options, ctx.io);
+      ctx.exitCode = await runDiagnose(options, ctx.io, ctx);
     });
 };
