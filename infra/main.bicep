@@ -1,4 +1,4 @@
-// probe-doctor on Azure: a Flex Consumption Function App (Node 20, Durable Functions on the Azure
+// probe-doctor on Azure: a Flex Consumption Function App (Node 22, Durable Functions on the Azure
 // Storage backend) running as a user-assigned identity, identity-only storage and Application
 // Insights, a least-privilege custom role assigned at the scopes probe-doctor may act on, and a
 // DipAvailability alert per load balancer that calls probe-doctor's webhook.

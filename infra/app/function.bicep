@@ -84,7 +84,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       // Flex Consumption takes the runtime here; FUNCTIONS_WORKER_RUNTIME must not be set.
       runtime: {
         name: 'node'
-        version: '20'
+        version: '22'
       }
     }
   }

@@ -5,7 +5,7 @@
  * retryable 409 (a run command already in progress) from a 403.
  */
 import type { RunCommandResult } from '@azure/arm-compute';
-import type { EffectiveNetworkSecurityRule } from '@azure/arm-network';
+import type { EffectiveNetworkSecurityGroup, EffectiveNetworkSecurityRule } from '@azure/arm-network';
 import { AzureCallError } from '../errors';
 import type {
   EffectiveNsgAssociation,
@@ -98,31 +98,64 @@ export function dipState(average: number | undefined): BackendHealth['state'] {
   return average >= 100 ? 'Up' : 'Down';
 }
 
-function mapEffectiveRule(rule: EffectiveNetworkSecurityRule): EffectiveSecurityRule {
-  const list = (one: string | undefined, many: string[] | undefined, expanded?: string[]): string[] => {
-    // The expanded list spells service tags out as prefixes; keep the tag names too for the cross-check.
-    const all = [...(one ? [one] : []), ...(many ?? []), ...(expanded ?? [])];
-    return [...new Set(all)];
-  };
+/**
+ * One side of an effective rule as written: Azure fills the singular field (`sourceAddressPrefix`,
+ * `destinationPortRange`) and, in newer answers, the plural one too (the azure-powershell issue #4972
+ * answer carries both; Microsoft's 2025-05-01 example only the singular). Both are merged; an empty
+ * string is kept out, so a side Azure left empty reads as an empty list, which the cross-check treats as
+ * "cannot evaluate" rather than "matches nothing".
+ */
+function sideOf(one: string | undefined, many: string[] | undefined): string[] {
+  const all = [...(one !== undefined ? [one] : []), ...(many ?? [])].map((v) => v.trim()).filter((v) => v);
+  return [...new Set(all)];
+}
+
+/**
+ * Maps one `EffectiveNetworkSecurityRule` field for field (network 2025-05-01). Service tags stay as
+ * written in the address lists; their platform expansion (`expandedSourceAddressPrefix`,
+ * `expandedDestinationAddressPrefix`) is kept apart, since it is what the tag covers for this NIC.
+ */
+export function mapEffectiveRule(rule: EffectiveNetworkSecurityRule): EffectiveSecurityRule {
   const access = rule.access?.toLowerCase();
+  const sourcePorts = sideOf(rule.sourcePortRange, rule.sourcePortRanges);
+  const expandedSource = sideOf(undefined, rule.expandedSourceAddressPrefix);
+  const expandedDestination = sideOf(undefined, rule.expandedDestinationAddressPrefix);
   return {
     name: rule.name ?? '',
     priority: rule.priority ?? 0,
     access: access === 'deny' ? 'Deny' : access === 'alwaysallow' ? 'AlwaysAllow' : 'Allow',
     direction: rule.direction?.toLowerCase() === 'outbound' ? 'Outbound' : 'Inbound',
     protocol: rule.protocol ?? 'All',
-    sourceAddressPrefixes: list(
-      rule.sourceAddressPrefix,
-      rule.sourceAddressPrefixes,
-      rule.expandedSourceAddressPrefix,
-    ),
-    destinationAddressPrefixes: list(
-      rule.destinationAddressPrefix,
-      rule.destinationAddressPrefixes,
-      rule.expandedDestinationAddressPrefix,
-    ),
-    destinationPortRanges: list(rule.destinationPortRange, rule.destinationPortRanges),
+    sourceAddressPrefixes: sideOf(rule.sourceAddressPrefix, rule.sourceAddressPrefixes),
+    destinationAddressPrefixes: sideOf(rule.destinationAddressPrefix, rule.destinationAddressPrefixes),
+    ...(expandedSource.length > 0 ? { expandedSourceAddressPrefixes: expandedSource } : {}),
+    ...(expandedDestination.length > 0 ? { expandedDestinationAddressPrefixes: expandedDestination } : {}),
+    ...(sourcePorts.length > 0 ? { sourcePortRanges: sourcePorts } : {}),
+    destinationPortRanges: sideOf(rule.destinationPortRange, rule.destinationPortRanges),
   };
+}
+
+/**
+ * Classifies one entry of the effective-NSG answer. An entry that names a `networkSecurityGroup` holds
+ * that NSG's rules, whatever else its association lists: Microsoft's example
+ * (NetworkInterfaceEffectiveNSGList.json, network 2025-05-01) names `networkManager`, `subnet` and
+ * `networkInterface` together on an NSG's entry. Only an entry without an NSG that names a network
+ * manager carries Azure Virtual Network Manager admin rules.
+ */
+export function mapEffectiveGroup(group: EffectiveNetworkSecurityGroup): EffectiveNsgAssociation {
+  const rules = (group.effectiveSecurityRules ?? []).map(mapEffectiveRule);
+  const nsgId = group.networkSecurityGroup?.id;
+  const association = group.association;
+  if (!nsgId) {
+    if (association?.networkManager) {
+      return { level: 'admin', rules: rules.map((r) => ({ ...r, isAdminRule: true })) };
+    }
+    return { level: association?.subnet ? 'subnet' : association?.networkInterface ? 'nic' : 'nsg', rules };
+  }
+  const onSubnet = association?.subnet !== undefined && association.subnet !== null;
+  const onNic = association?.networkInterface !== undefined && association.networkInterface !== null;
+  const level = onSubnet && !onNic ? 'subnet' : onNic && !onSubnet ? 'nic' : 'nsg';
+  return { nsgId, level, rules };
 }
 
 /**
@@ -282,11 +315,7 @@ export function createSdkAzureReader(clientsFor: ClientsForSubscription): AzureR
           nic.resourceGroup,
           nic.name,
         );
-        return (result.value ?? []).map((group): EffectiveNsgAssociation => ({
-          ...(group.networkSecurityGroup?.id ? { nsgId: group.networkSecurityGroup.id } : {}),
-          level: group.association?.networkManager ? 'admin' : group.association?.subnet ? 'subnet' : 'nic',
-          rules: (group.effectiveSecurityRules ?? []).map(mapEffectiveRule),
-        }));
+        return (result.value ?? []).map(mapEffectiveGroup);
       }),
 
     getEffectiveRoutes: (nicId) =>

@@ -2,8 +2,10 @@
  * Seed cause 3, the network half: an NSG rule (subnet or NIC) that denies the probe, from engineer C's
  * evaluator (src/diagnose/nsg/), cross-checked against the effective-NSG API when it answered. An Azure
  * Virtual Network Manager security admin deny comes before every NSG and no NSG rule can override it,
- * so it is reported as not fixable here. When the effective rules allow the probe while the NSG
- * resources deny it (an admin `AlwaysAllow` skips the NSGs), no NSG cause is raised: a note says so.
+ * so it is reported as not fixable here. When an admin `AlwaysAllow` in the effective rules lets the
+ * probe past every NSG, no NSG cause is raised and a note says so. Any other disagreement, or a
+ * cross-check that abstains, keeps the evaluator's deny (its evidence carries `effectiveView`) and a
+ * note shows the other view: neither silently drops a deny.
  *
  * (Named nsgBlocks.ts, not nsg.ts: a file beside the nsg/ folder would make `import '../diagnose/nsg'`
  * resolve to the file instead of the evaluator.)
@@ -97,26 +99,45 @@ export function diagnoseNsg(input: NsgDiagnosisInput): Findings {
 
   const adminDeny = check ? adminDenyCause(check, probe, who) : undefined;
   if (adminDeny) causes.push(adminDeny);
-  // The platform's own evaluation (an admin AlwaysAllow that skips the NSGs, or rules the evaluator
-  // reads differently) says the probe gets through: blaming an NSG rule would plan a write that fixes
-  // nothing, so the disagreement is only a note.
-  const platformAllows = check !== undefined && !check.agrees && check.effectiveAllowed;
-  if (!platformAllows) {
+  // Only a security admin rule the evaluator does not see (AlwaysAllow skips every NSG) verifies that
+  // the platform lets the probe past a deny the NSG resources hold. Any other disagreement, and an
+  // abstention, keeps the evaluator's deny: the report shows both views and a person decides.
+  const adminAlwaysAllows = check?.adminRule?.access === 'AlwaysAllow';
+  const effectiveView =
+    check === undefined
+      ? undefined
+      : check.outcome === 'abstains'
+        ? 'cannot-evaluate'
+        : check.effectiveAllowed
+          ? 'allows'
+          : 'denies';
+  if (!adminAlwaysAllows) {
     for (const decision of verdict.decisions) {
-      if (decision.access === 'Deny') causes.push(denyCause(decision, probe, who));
+      if (decision.access !== 'Deny') continue;
+      const cause = denyCause(decision, probe, who);
+      if (effectiveView) cause.evidence = { ...cause.evidence, effectiveView };
+      causes.push(cause);
     }
   }
 
-  if (check && !check.agrees && !adminDeny) {
+  if (check && check.outcome === 'abstains') {
+    notes.push({
+      id: 'effective-nsg-abstains',
+      summary: `The effective security rules of ${who} cannot confirm or refute the NSG evaluation (${verdict.allowed ? 'allowed' : 'denied'}) of the probe to port ${probe.port}: ${check.note ?? 'a rule cannot be evaluated'}.`,
+      evidence: { evaluatedAllowed: verdict.allowed, unevaluated: check.unevaluated ?? [] },
+    });
+  } else if (check && !check.agrees && !adminDeny) {
     const blocked = verdict.blockedBy;
-    const unraised = platformAllows
-      ? '; no NSG cause is raised and nothing is written, since the platform lets the probe through'
-      : '';
+    const consequence = adminAlwaysAllows
+      ? '; no NSG cause is raised and nothing is written, since the admin rule lets the probe past every NSG'
+      : blocked
+        ? `; the NSG resources' deny (${blocked.rule.name}) is still reported, since the effective view alone does not verify the allow`
+        : '';
     notes.push({
       id: 'effective-nsg-disagrees',
-      summary: `The effective security rules of ${who} ${check.effectiveAllowed ? 'allow' : 'deny'} the probe to port ${probe.port}, but the NSG resources ${verdict.allowed ? 'allow' : 'deny'} it: ${check.note ?? 'they disagree'}${unraised}.`,
+      summary: `The effective security rules of ${who} ${check.effectiveAllowed ? 'allow' : 'deny'} the probe to port ${probe.port}, but the NSG resources ${verdict.allowed ? 'allow' : 'deny'} it: ${check.note ?? 'they disagree'}${consequence}.`,
       evidence: {
-        effectiveAllowed: check.effectiveAllowed,
+        effectiveAllowed: check.effectiveAllowed ?? null,
         evaluatedAllowed: verdict.allowed,
         ...(check.note ? { detail: check.note } : {}),
         ...(check.adminRule ? { adminRuleName: check.adminRule.name } : {}),

@@ -83,25 +83,45 @@ export interface VmHealthEvidence {
   resourceHealth?: 'Available' | 'Unavailable' | 'Degraded' | 'Unknown';
 }
 
-/** One rule of the effective-NSG API answer, trimmed to what a cross-check needs. */
+/**
+ * One rule of the effective-NSG API answer (`NetworkInterfaces_ListEffectiveNetworkSecurityGroups`,
+ * `EffectiveNetworkSecurityRule` in network 2025-05-01), every field the cross-check evaluates. Azure
+ * writes each side both singular (`sourceAddressPrefix: "0.0.0.0/0"`, `sourcePortRange: "0-65535"`) and,
+ * in newer answers, plural; the reader merges both into one list as written. A service tag is spelled
+ * out by the platform in `expanded...AddressPrefix`, kept apart: when present it is what the tag covers.
+ */
 export interface EffectiveSecurityRule {
   name: string;
   priority: number;
   /** `AlwaysAllow` only on security admin rules: it skips the NSGs. */
   access: 'Allow' | 'Deny' | 'AlwaysAllow';
   direction: 'Inbound' | 'Outbound';
+  /** `Tcp`, `Udp`, `Icmp`, `Esp`, `Ah` or `All`, as written. */
   protocol: string;
+  /** Prefixes as written (singular and plural merged): CIDRs, `0.0.0.0/0`, or a service tag's name. */
   sourceAddressPrefixes: string[];
   destinationAddressPrefixes: string[];
+  /** What the platform expanded a service tag to; absent when it expanded nothing. */
+  expandedSourceAddressPrefixes?: string[];
+  expandedDestinationAddressPrefixes?: string[];
+  /** Port ranges as written (`0-65535`, `80-80`); absent only when the answer carried none. */
+  sourcePortRanges?: string[];
   destinationPortRanges: string[];
   /** Set for Azure Virtual Network Manager security admin rules. */
   isAdminRule?: boolean;
 }
 
-/** The effective-NSG API answer for one NIC: one entry per associated NSG (subnet and NIC). */
+/**
+ * The effective-NSG API answer for one NIC: one entry per applied NSG, and entries of Azure Virtual
+ * Network Manager admin rules. An entry that names a `networkSecurityGroup` holds that NSG's rules,
+ * whatever its `association` lists (Microsoft's example lists `networkManager`, `subnet` and
+ * `networkInterface` together on an NSG's entry); `level` is `subnet` or `nic` when the association
+ * names exactly one of them, `nsg` when it cannot tell. Only an entry without an NSG whose association
+ * names a network manager is `admin`.
+ */
 export interface EffectiveNsgAssociation {
   nsgId?: string;
-  level: 'subnet' | 'nic' | 'admin';
+  level: 'subnet' | 'nic' | 'nsg' | 'admin';
   rules: EffectiveSecurityRule[];
 }
 

@@ -13,7 +13,8 @@ import { AUDIT_EVENT_NAMES } from '../../src/audit/events';
 import { startIngestionServer, type Envelope, type IngestionServer } from '../helpers/ingestionServer';
 import { ALERT_ID, BACKEND_1, LB_ID, NSG_ID, RULE_AFTER, RUN_ID } from './fixtures/runData';
 
-const CHILD_TIMEOUT_MS = 20_000;
+// Generous: transpiling the sources on require takes long on a loaded 2-core machine.
+const CHILD_TIMEOUT_MS = 60_000;
 
 /**
  * The child's entry: lets plain node load the TypeScript sources by transpiling them on require (no
@@ -109,7 +110,7 @@ describe('AppInsightsAuditSink through the real exporter', () => {
     });
     // Both children at once: each takes a few seconds to load the SDK.
     [fullRun, refusedRun] = await Promise.all([runChild(full, 'full-run'), runChild(refusing, 'refused')]);
-  }, 40_000);
+  }, 90_000);
 
   afterAll(async () => {
     await Promise.all([full?.close(), refusing?.close()]);

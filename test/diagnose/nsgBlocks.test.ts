@@ -204,21 +204,7 @@ describe('diagnoseNsg', () => {
           ids.nsg('nsg-web'),
         ),
       ],
-      'The effective security rules of vm-web-1 (vm-web-1-nic0, 10.0.0.4) allow the probe to port 80, but the NSG resources deny it: security admin rule AlwaysAllowLbProbe always allows it; NSGs are not evaluated; no NSG cause is raised and nothing is written, since the platform lets the probe through.',
-    ],
-    [
-      'effective NSG rules that allow what the NSG resources deny',
-      [
-        effectiveNsg(
-          'subnet',
-          [
-            effectiveRule({ name: 'securityRules/AllowProbe', priority: 3990, protocol: 'Tcp' }),
-            effectiveRule({ name: 'securityRules/DenyAllInbound', priority: 4000, access: 'Deny' }),
-          ],
-          ids.nsg('nsg-web'),
-        ),
-      ],
-      'The effective security rules of vm-web-1 (vm-web-1-nic0, 10.0.0.4) allow the probe to port 80, but the NSG resources deny it: the effective rules allow what the NSG evaluation denies; no NSG cause is raised and nothing is written, since the platform lets the probe through.',
+      'The effective security rules of vm-web-1 (vm-web-1-nic0, 10.0.0.4) allow the probe to port 80, but the NSG resources deny it: security admin rule AlwaysAllowLbProbe always allows it; NSGs are not evaluated; no NSG cause is raised and nothing is written, since the admin rule lets the probe past every NSG.',
     ],
   ])('raises no NSG cause when the platform allows the probe: %s', (_case, effective, summary) => {
     // Prepare: the NSG resources hold a Deny All at 4000 on the subnet.
@@ -244,6 +230,56 @@ describe('diagnoseNsg', () => {
           },
         }) as unknown,
       },
+    ]);
+  });
+
+  it('keeps the evaluator deny when only the effective NSG rules allow it, and shows both views', () => {
+    // Prepare: the NSG resources hold a Deny All at 4000; the effective view shows an allow above it.
+    const effective = [
+      effectiveNsg(
+        'subnet',
+        [
+          effectiveRule({ name: 'securityRules/AllowProbe', priority: 3990, protocol: 'Tcp' }),
+          effectiveRule({ name: 'securityRules/DenyAllInbound', priority: 4000, access: 'Deny' }),
+        ],
+        ids.nsg('nsg-web'),
+      ),
+    ];
+
+    // Act
+    const { causes, notes } = run(withNsgs([denyAll(4000)]), ok(effective));
+
+    // Assess
+    expect(causes.map((c) => [c.id, c.evidence?.ruleName, c.evidence?.effectiveView])).toEqual([
+      ['nsg-blocks-probe', 'DenyAllInbound', 'allows'],
+    ]);
+    expect(notes.map((n) => n.summary)).toEqual([
+      "The effective security rules of vm-web-1 (vm-web-1-nic0, 10.0.0.4) allow the probe to port 80, but the NSG resources deny it: the effective rules allow what the NSG evaluation denies; the NSG resources' deny (DenyAllInbound) is still reported, since the effective view alone does not verify the allow.",
+    ]);
+  });
+
+  it('keeps the evaluator deny when the cross-check abstains, and says which rule it could not read', () => {
+    // Prepare: an allow whose destination side the answer left empty (an ASG rule) above the deny.
+    const effective = [
+      effectiveNsg(
+        'subnet',
+        [
+          effectiveRule({ name: 'securityRules/AllowAsg', priority: 3990, destinationAddressPrefixes: [] }),
+          effectiveRule({ name: 'securityRules/DenyAllInbound', priority: 4000, access: 'Deny' }),
+        ],
+        ids.nsg('nsg-web'),
+      ),
+    ];
+
+    // Act
+    const { causes, notes } = run(withNsgs([denyAll(4000)]), ok(effective));
+
+    // Assess
+    expect(causes.map((c) => [c.id, c.evidence?.ruleName, c.evidence?.effectiveView])).toEqual([
+      ['nsg-blocks-probe', 'DenyAllInbound', 'cannot-evaluate'],
+    ]);
+    expect(notes.map((n) => [n.id, n.evidence?.unevaluated])).toEqual([
+      ['effective-nsg-abstains', ['securityRules/AllowAsg (3990)']],
     ]);
   });
 

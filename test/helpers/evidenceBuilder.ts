@@ -59,6 +59,7 @@ export function effectiveRule(
     protocol: 'All',
     sourceAddressPrefixes: ['0.0.0.0/0'],
     destinationAddressPrefixes: ['0.0.0.0/0'],
+    sourcePortRanges: ['0-65535'],
     destinationPortRanges: ['0-65535'],
     ...overrides,
   };

@@ -226,7 +226,7 @@ describe('security and alert properties', () => {
     ['infra/app/function.bicep', /AzureWebJobsStorage__credential:\s*'managedidentity'/],
     ['infra/app/function.bicep', /type:\s*'UserAssigned'/],
     ['infra/app/function.bicep', /tier:\s*'FlexConsumption'/],
-    ['infra/app/function.bicep', /name:\s*'node'\s+version:\s*'20'/],
+    ['infra/app/function.bicep', /name:\s*'node'\s+version:\s*'22'/],
     ['infra/app/alerts.bicep', /useCommonAlertSchema:\s*true/],
     ['infra/app/alerts.bicep', /\/api\/alerts\?code=/],
     ['infra/app/alert-rule.bicep', /metricName:\s*'DipAvailability'/],

@@ -8,7 +8,10 @@ import { ruleProbeStatuses } from './probeModel';
 /**
  * The LoadBalancerHealthPerRule body (LoadBalancerLoadBalancingRules_Health example). 404 for a
  * missing rule; 400 where the docs say health status is not supported: a rule without a probe, and a
- * Gateway load balancer. Basic SKU is not listed as unsupported, so it is answered. Backends on
+ * Gateway load balancer. Basic SKU: per-backend health is a Standard feature (load-balancer-manage-
+ * health-status.md: "health status ... is available for Standard"; the SKU comparison lists health
+ * probe status and per-backend metrics for Standard only), so a Basic load balancer gets a 400 too.
+ * Backends on
  * stopped VMs are listed with `state` and `reason` left out ("health status returns empty values").
  */
 export function ruleHealth(state: SandboxState, lbId: string, ruleName: string): Record<string, unknown> {
@@ -22,6 +25,13 @@ export function ruleHealth(state: SandboxState, lbId: string, ruleName: string):
     );
   }
   const sku = str((lb.sku as Record<string, unknown> | undefined)?.name);
+  if (sku?.toLowerCase() === 'basic') {
+    throw new SandboxHttpError(
+      400,
+      'BadRequest',
+      `Health status is not supported for Basic SKU load balancer '${lbId}'; it is available for Standard SKU load balancers.`,
+    );
+  }
   if (sku?.toLowerCase() === 'gateway') {
     throw new SandboxHttpError(
       400,

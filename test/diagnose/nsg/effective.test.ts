@@ -23,6 +23,7 @@ const eff = (
   protocol: 'All',
   sourceAddressPrefixes: ['0.0.0.0/0'],
   destinationAddressPrefixes: ['0.0.0.0/0'],
+  sourcePortRanges: ['0-65535'],
   destinationPortRanges: ['0-65535'],
   ...o,
 });
@@ -126,8 +127,73 @@ describe('crossCheckEffective', () => {
     // Act
     const check = crossCheckEffective(verdict(allowed), effective);
     // Assess
+    const want = { ...expected, outcome: expected.agrees ? 'agrees' : 'disagrees' };
     expect(check).toEqual(
-      expected.adminRule ? { ...expected, adminRule: expect.objectContaining(expected.adminRule) } : expected,
+      expected.adminRule ? { ...want, adminRule: expect.objectContaining(expected.adminRule) } : want,
     );
+  });
+
+  it.each<[string, boolean, EffectiveSecurityRule, { outcome: string; effectiveAllowed?: boolean }]>([
+    [
+      'an allow limited to source ports 0-1023 does not admit the ephemeral source port',
+      false,
+      eff({
+        name: 'securityRules/AllowLow',
+        priority: 100,
+        sourcePortRanges: ['0-1023'],
+        destinationPortRanges: ['80-80'],
+      }),
+      { outcome: 'agrees', effectiveAllowed: false },
+    ],
+    [
+      'a tag the platform expanded is matched by its expansion',
+      true,
+      eff({
+        name: 'securityRules/AllowLb',
+        priority: 100,
+        sourceAddressPrefixes: ['AzureLoadBalancer'],
+        expandedSourceAddressPrefixes: ['168.63.129.16/32'],
+      }),
+      { outcome: 'agrees', effectiveAllowed: true },
+    ],
+    [
+      'an allow whose destination side is empty (an ASG rule) makes the cross-check abstain',
+      false,
+      eff({ name: 'securityRules/AllowAsg', priority: 100, destinationAddressPrefixes: [] }),
+      { outcome: 'abstains' },
+    ],
+    [
+      'an allow with an unexpanded regional tag makes the cross-check abstain',
+      false,
+      eff({
+        name: 'securityRules/AllowStorage',
+        priority: 100,
+        sourceAddressPrefixes: ['Storage.WestEurope'],
+      }),
+      { outcome: 'abstains' },
+    ],
+    [
+      'a rule without source ports is not read as matching',
+      false,
+      { ...eff({ name: 'securityRules/AllowNoPorts', priority: 100 }), sourcePortRanges: undefined },
+      { outcome: 'abstains' },
+    ],
+    [
+      'an unreadable deny under a readable deny of the same access cannot change the answer',
+      false,
+      eff({ name: 'securityRules/DenyAsg', priority: 100, access: 'Deny', destinationAddressPrefixes: [] }),
+      { outcome: 'agrees', effectiveAllowed: false },
+    ],
+  ])('%s', (_name, allowed, rule, expected) => {
+    // Prepare: the rule above a Deny All at 4096
+    const effective = [nic([rule, denyAll])];
+    // Act
+    const check = crossCheckEffective(verdict(allowed), effective);
+    // Assess
+    expect(check).toMatchObject(expected);
+    if (expected.outcome === 'abstains') {
+      expect(check.effectiveAllowed).toBeUndefined();
+      expect(check.unevaluated).toEqual([`${rule.name} (${rule.priority})`]);
+    }
   });
 });

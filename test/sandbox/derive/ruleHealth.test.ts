@@ -58,6 +58,13 @@ describe('ruleHealth', () => {
       "Health status is not supported for load balancing rule 'noprobe', which has no health probe.",
     ],
     [
+      'a Basic load balancer (per-backend health is a Standard feature)',
+      { sku: 'Basic' },
+      'web',
+      400,
+      `Health status is not supported for Basic SKU load balancer '${armIds.lb()}'; it is available for Standard SKU load balancers.`,
+    ],
+    [
       'a Gateway load balancer',
       { sku: 'Gateway' },
       'web',
