@@ -21,6 +21,7 @@ import { validateFixes } from '../remediate/validate';
 import type { ActivityDeps } from '../workflow/activities';
 import { asReport } from '../workflow/flow';
 import type { RunContext } from '../workflow/contracts';
+import type { BackendInfo, Topology } from '../model/topology';
 import {
   auditApplyOutcomes,
   auditEscalation,
@@ -41,6 +42,16 @@ export interface RemediationContext {
   reader: AzureReader;
   config: ProbeDoctorConfig;
   auditSink: AuditSink;
+  /**
+   * Reads the topology again and re-runs the cause checks for these backends: the causes that remain,
+   * by `idKey` of the backend key. How a Basic load balancer, which has no per-rule health, is
+   * validated (src/remediate/validate.ts).
+   */
+  recheck?: (
+    run: RunContext,
+    topology: Topology,
+    backends: BackendInfo[],
+  ) => Promise<Map<string, { causes: string[]; detail: string }>>;
 }
 
 export interface RemediationOptions {
@@ -54,7 +65,7 @@ export interface RemediationOptions {
 export function createRemediation(
   options: RemediationOptions = {},
 ): (ctx: RemediationContext) => RemediationDeps {
-  return ({ clientsFor, reader, config, auditSink }) => {
+  return ({ clientsFor, reader, config, auditSink, recheck }) => {
     const writer = createSdkAzureWriter(
       clientsFor,
       options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {},
@@ -106,7 +117,13 @@ export function createRemediation(
         return reports;
       },
       validate: async (input) => {
-        const result = await validateFixes({ reader }, input);
+        const result = await validateFixes(
+          {
+            reader,
+            ...(recheck ? { recheck: (topology, backends) => recheck(input.run, topology, backends) } : {}),
+          },
+          input,
+        );
         try {
           await auditValidation(auditorFor(auditSink, input.run), result);
         } catch {

@@ -148,7 +148,7 @@ export async function auditValidation(audit: Auditor, result: DetailedValidation
     }
     await audit.validationResult({
       backend: b.backendKey,
-      method: 'health-reread',
+      method: b.decidedBy === 'checks-rerun' ? 'checks-rerun' : 'health-reread',
       ...(b.explanation ? { detail: b.explanation } : b.healthReason ? { detail: b.healthReason } : {}),
       outcome: b.health === 'Up' ? 'up' : b.health === 'Down' ? 'down' : 'unknown',
     });

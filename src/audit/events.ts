@@ -163,7 +163,10 @@ export const ValidationResultSchema = z.object({
   ...runDimensions,
   backend: text,
   /** How the backend was checked after the fixes. */
-  method: z.enum(['peer-tcp-ping', 'health-reread'], { message: 'must be peer-tcp-ping or health-reread' }),
+  /** Basic load balancers have no per-rule health: `checks-rerun` is the cause checks run again. */
+  method: z.enum(['peer-tcp-ping', 'health-reread', 'checks-rerun'], {
+    message: 'must be peer-tcp-ping, health-reread or checks-rerun',
+  }),
   detail: text.optional(),
   outcome: outcome(['up', 'down', 'unknown'] as const),
 });

@@ -99,8 +99,13 @@ export interface NetworkWatcherEvidence {
 export interface BackendValidation {
   backendKey: string;
   ipAddress?: string;
-  /** The per-rule health, re-read: it decides the verdict. */
+  /**
+   * The per-rule health, re-read: it decides the verdict. On a Basic load balancer, which has no
+   * per-rule health, the cause checks re-run after the fixes decide it instead (`decidedBy`).
+   */
   health: 'Up' | 'Down' | 'Unknown';
+  /** What decided `health`: the re-read per-rule health, or (Basic SKU) the cause checks re-run. */
+  decidedBy?: 'rule-health' | 'checks-rerun';
   healthReason?: string;
   /** The TCP test from a healthy peer VM through Run Command; absent when no peer could run it. */
   tcp?: {
