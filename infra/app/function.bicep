@@ -1,4 +1,4 @@
-// The Flex Consumption plan and the Function App (Linux, Node 20), running as the user-assigned
+// The Flex Consumption plan and the Function App (Linux, Node 22), running as the user-assigned
 // identity: host storage, Application Insights and ARM all authenticate with it.
 param name string
 param planName string

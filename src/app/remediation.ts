@@ -16,6 +16,7 @@ import { ensureError } from '../errors';
 import { gatherNetworkWatcherEvidence } from '../escalate/networkWatcher';
 import { escalate } from '../escalate/submit';
 import { applyFixes, rollbackFixes, type ApplyDeps } from '../remediate/apply';
+import { writeOwnerId } from '../remediate/naming';
 import { planFixes } from '../remediate/plan';
 import { validateFixes } from '../remediate/validate';
 import type { ActivityDeps } from '../workflow/activities';
@@ -102,6 +103,7 @@ export function createRemediation(
         }
         const reports = await applyFixes(applyDeps(input.run), input.fixes, {
           runId: input.run.runId,
+          ownerId: writeOwnerId(input.run.runId),
           loadBalancerId: input.run.loadBalancerId,
           mode: input.mode,
           topology: input.topology,

@@ -46,6 +46,46 @@ export function shortName(resourceId: string): string {
 
 const SHORT_NAME = (name: string): string => name.replace(/^ProbeDoctor\./, '');
 
+/**
+ * Characters that would let a field's text pass for something it is not on a terminal: line breaks
+ * (a fake timeline line), other C0/C1 controls (ANSI escapes that move the cursor or recolour), the
+ * Unicode line and paragraph separators, and bidirectional overrides (text that reads reversed).
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\\]/g;
+
+/**
+ * A field's value as the timeline prints it: every character in {@link UNSAFE} written as an escape
+ * (`\n`, `\u001b`, `\\`), so whatever an event carries prints as one visible, reversible
+ * piece of one line. Applied to every field the timeline renders.
+ */
+export function escapeText(value: string): string {
+  return value.replace(UNSAFE, (c) => {
+    switch (c) {
+      case '\n':
+        return '\\n';
+      case '\r':
+        return '\\r';
+      case '\t':
+        return '\\t';
+      case '\\':
+        return '\\\\';
+      default:
+        return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    }
+  });
+}
+
+/** A value inside double quotes, its own quotes escaped so it cannot close them early. */
+const quoted = (value: string): string => `"${value.replace(/"/g, '\\"')}"`;
+
+/** The event with every string field escaped for printing ({@link escapeText}). */
+function escaped(e: AuditEvent): AuditEvent {
+  return Object.fromEntries(
+    Object.entries(e).map(([key, value]) => [key, typeof value === 'string' ? escapeText(value) : value]),
+  ) as AuditEvent;
+}
+
 /** The one-line gist of an event: what it was about, and its outcome. */
 function describe(e: AuditEvent): string {
   const parts: string[] = [];
@@ -63,7 +103,7 @@ function describe(e: AuditEvent): string {
       break;
     case 'ProbeDoctor.CauseFound':
       if (e.backend) parts.push(`backend=${shortName(e.backend)}`);
-      parts.push(`cause=${e.causeId}`, `"${e.summary}"`);
+      parts.push(`cause=${e.causeId}`, quoted(e.summary));
       break;
     case 'ProbeDoctor.FixPlanned':
     case 'ProbeDoctor.FixApplied':
@@ -74,7 +114,7 @@ function describe(e: AuditEvent): string {
       break;
     case 'ProbeDoctor.ValidationResult':
       parts.push(`backend=${shortName(e.backend)}`, `method=${e.method}`);
-      if (e.detail) parts.push(`"${e.detail}"`);
+      if (e.detail) parts.push(quoted(e.detail));
       break;
     case 'ProbeDoctor.Escalated':
       if (e.causeIds) parts.push(`causes=${e.causeIds}`);
@@ -92,15 +132,16 @@ function describe(e: AuditEvent): string {
       break;
   }
   parts.push(`outcome=${e.outcome}`);
-  if ('reason' in e && e.reason) parts.push(`reason="${e.reason}"`);
+  if ('reason' in e && e.reason) parts.push(`reason=${quoted(e.reason)}`);
   return parts.join('  ');
 }
 
 /** Renders one run's events (already filtered to it) as a timeline, ordered by emit time. */
 export function formatTimeline(events: readonly AuditEvent[]): string {
-  const first = events[0];
+  const safe = events.map(escaped);
+  const first = safe[0];
   if (!first) return '';
-  const sorted = [...events].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+  const sorted = [...safe].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
   const width = Math.max(...sorted.map((e) => SHORT_NAME(e.name).length));
   const header = [
     `Run ${first.runId}`,

@@ -22,6 +22,7 @@ import type {
 } from '@azure/arm-network';
 import ipaddr from 'ipaddr.js';
 import pLimit from 'p-limit';
+import { isInvalidArmAnswerError } from './armAnswer';
 import { AzureCallError, ensureError, isAzureCallError } from '../errors';
 import { idKey } from '../model/ids';
 import type {
@@ -156,6 +157,8 @@ export async function discoverTopology(
   try {
     lb = await limit(() => reader.getLoadBalancer(lbId));
   } catch (err) {
+    // An answer that breaks ARM's invariants is invalid data: said as it is, never retried.
+    if (isInvalidArmAnswerError(err)) throw err;
     const base = isAzureCallError(err) ? err : undefined;
     const what =
       base?.statusCode === 404 ? 'not found' : base?.statusCode === 403 ? 'access denied' : 'cannot be read';

@@ -4,6 +4,7 @@
  * and which choosing a free priority needs.
  */
 import type { NsgRuleWriter } from '../remediate/ports';
+import { checkArmAnswer } from './armAnswer';
 import { callAzure } from './callError';
 import type { ClientsForSubscription } from './clients';
 import { mapNsg } from './map';
@@ -16,15 +17,17 @@ export function createSdkNsgRuleWriter(
   writer: AzureWriter = createSdkAzureWriter(clientsFor),
 ): NsgRuleWriter {
   return {
-    getNsg: (nsgId) =>
-      callAzure('read network security group', nsgId, async () => {
+    getNsg: async (nsgId) => {
+      const nsg = await callAzure('read network security group', nsgId, () => {
         const parsed = expectResourceType(nsgId, 'Microsoft.Network/networkSecurityGroups');
-        const nsg = await clientsFor(parsed.subscriptionId).network.networkSecurityGroups.get(
+        return clientsFor(parsed.subscriptionId).network.networkSecurityGroups.get(
           parsed.resourceGroup,
           parsed.name,
         );
-        return mapNsg(nsg);
-      }),
+      });
+      // Checked outside callAzure: a broken answer is invalid data, not a failed (retryable) call.
+      return mapNsg(checkArmAnswer(nsg, `invalid ARM answer for network security group ${nsgId}`));
+    },
     getSecurityRule: (nsgId, name) => writer.getSecurityRule(nsgId, name),
     createSecurityRule: (nsgId, name, rule, conditions) =>
       writer.createSecurityRule(nsgId, name, rule, conditions),

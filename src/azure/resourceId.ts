@@ -32,42 +32,145 @@ export interface ParsedResourceId {
 
 const SUBSCRIPTION_PREFIX = /^\/subscriptions\//i;
 
+/** A subscription id is a GUID. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Longest id a message quotes whole; a longer one (a 100 KB name) is cut and its length given. */
+const QUOTE_LIMIT = 200;
+
+/** The id as a message shows it: whole when short, else its start and its length. */
+export function quoteId(id: string): string {
+  return id.length <= QUOTE_LIMIT ? `'${id}'` : `'${id.slice(0, QUOTE_LIMIT)}...' (${id.length} characters)`;
+}
+
+/**
+ * ARM's naming rules, from Microsoft's "Naming rules and restrictions for Azure resources"
+ * (learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules):
+ * - resource group: 1-90 letters or digits (Unicode), underscores, hyphens, periods, parentheses; not
+ *   ending in a period;
+ * - Microsoft.Network resources and their children (loadBalancers and their probes, rules, pools and
+ *   frontends; networkInterfaces and ipConfigurations; networkSecurityGroups and securityRules;
+ *   virtualNetworks and subnets; routeTables; applicationSecurityGroups; publicIPAddresses): 1-80
+ *   alphanumerics, underscores, periods and hyphens, starting with an alphanumeric and ending with an
+ *   alphanumeric or an underscore;
+ * - Microsoft.Compute virtualMachines and virtualMachineScaleSets: 1-64, no spaces, control characters
+ *   or `~ ! @ # $ % ^ & * ( ) = + [ ] { } \ | ; : ' " , < > / ?`; a scale set VM's name is its
+ *   instance id (digits).
+ * Any other type: 1-260 characters, none of them a control character or `/ ? # % \`, and not `.` or
+ * `..` (which a URL would resolve away).
+ */
+const NETWORK_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$/;
+const COMPUTE_NAME = /^[^\s\p{Cc}~!@#$%^&*()=+[\]{}\\|;:'",<>/?]{1,64}$/u;
+const RESOURCE_GROUP_NAME = /^[\p{L}\p{N}_.()-]{1,90}$/u;
+const ANY_NAME = /^[^\p{Cc}/?#%\\]{1,260}$/u;
+
+function checkName(
+  provider: string,
+  types: readonly string[],
+  index: number,
+  name: string,
+  id: string,
+): void {
+  const type = types[index]?.toLowerCase() ?? '';
+  const p = provider.toLowerCase();
+  const bad = (rule: string) =>
+    new InvalidInputError(
+      `resource id has an invalid ${types.slice(0, index + 1).join('/')} name ${quoteId(name)} (${rule}): ${quoteId(id)}`,
+    );
+  if (p === 'microsoft.network') {
+    if (!NETWORK_NAME.test(name)) {
+      throw bad(
+        'ARM allows 1-80 letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore',
+      );
+    }
+    return;
+  }
+  if (
+    p === 'microsoft.compute' &&
+    types[0]?.toLowerCase() === 'virtualmachinescalesets' &&
+    index === 1 &&
+    type === 'virtualmachines'
+  ) {
+    if (!/^\d{1,10}$/.test(name)) throw bad('a scale set VM is named by its instance id, digits only');
+    return;
+  }
+  if (p === 'microsoft.compute' && (type === 'virtualmachines' || type === 'virtualmachinescalesets')) {
+    if (!COMPUTE_NAME.test(name) || name.endsWith('.') || name.endsWith('-') || name.startsWith('_')) {
+      throw bad(
+        'ARM allows 1-64 characters without spaces or ~ ! @ # $ % ^ & * ( ) = + [ ] { } \\ | ; : \' " , < > / ?, not starting with an underscore nor ending with a period or hyphen',
+      );
+    }
+    return;
+  }
+  if (!ANY_NAME.test(name) || name === '.' || name === '..') {
+    throw bad('ARM allows 1-260 characters without control characters, / ? # % \\, and not . or ..');
+  }
+}
+
 /**
  * Parses an ARM resource id below a resource group. Case-insensitive for the fixed segments, as ARM
- * is; the names keep their spelling.
+ * is; the names keep their spelling. Every segment is held to ARM's own rules (a GUID subscription,
+ * names as ARM would accept them), so `..`, `lb?api-version=` or `$(id)` never reach a URL or a script.
  *
  * @throws InvalidInputError naming what is malformed.
  */
 export function parseResourceId(id: string): ParsedResourceId {
-  if (typeof id !== 'string' || !SUBSCRIPTION_PREFIX.test(id)) {
-    throw new InvalidInputError(`resource id must start with /subscriptions/: got '${String(id)}'`);
+  if (typeof id !== 'string') {
+    throw new InvalidInputError(`resource id must be a string: got ${typeof id} ${quoteId(String(id))}`);
+  }
+  if (!SUBSCRIPTION_PREFIX.test(id)) {
+    throw new InvalidInputError(`resource id must start with /subscriptions/: got ${quoteId(id)}`);
   }
   const trimmed = id.replace(/\/+$/, '');
   const segments = trimmed.split('/').slice(1);
   if (segments.some((s) => s.length === 0)) {
-    throw new InvalidInputError(`resource id has an empty segment: '${id}'`);
+    throw new InvalidInputError(`resource id has an empty segment: ${quoteId(id)}`);
   }
   const [, subscriptionId, rgWord, resourceGroup, providersWord, provider, ...rest] = segments;
+  if (subscriptionId === undefined || !GUID.test(subscriptionId)) {
+    throw new InvalidInputError(
+      `resource id has an invalid subscription id ${quoteId(subscriptionId ?? '')} (a subscription id is a GUID): ${quoteId(id)}`,
+    );
+  }
   if (rgWord?.toLowerCase() !== 'resourcegroups' || resourceGroup === undefined) {
-    throw new InvalidInputError(`resource id must continue with /resourceGroups/{name}: got '${id}'`);
+    throw new InvalidInputError(`resource id must continue with /resourceGroups/{name}: got ${quoteId(id)}`);
+  }
+  if (!RESOURCE_GROUP_NAME.test(resourceGroup) || resourceGroup.endsWith('.')) {
+    throw new InvalidInputError(
+      `resource id has an invalid resource group name ${quoteId(resourceGroup)} (ARM allows 1-90 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period): ${quoteId(id)}`,
+    );
   }
   if (providersWord?.toLowerCase() !== 'providers' || provider === undefined) {
-    throw new InvalidInputError(`resource id must continue with /providers/{namespace}: got '${id}'`);
+    throw new InvalidInputError(`resource id must continue with /providers/{namespace}: got ${quoteId(id)}`);
+  }
+  if (!/^[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)+$/.test(provider)) {
+    throw new InvalidInputError(
+      `resource id has an invalid provider namespace ${quoteId(provider)} (like Microsoft.Network): ${quoteId(id)}`,
+    );
   }
   if (rest.length === 0) {
-    throw new InvalidInputError(`resource id has no resource type and name after the provider: got '${id}'`);
+    throw new InvalidInputError(
+      `resource id has no resource type and name after the provider: got ${quoteId(id)}`,
+    );
   }
   if (rest.length % 2 !== 0) {
     throw new InvalidInputError(
-      `resource id has an odd number of type/name segments after the provider (${rest.length}): got '${id}'`,
+      `resource id has an odd number of type/name segments after the provider (${rest.length}): got ${quoteId(id)}`,
     );
   }
   const types: string[] = [];
   const names: string[] = [];
   for (let i = 0; i < rest.length; i += 2) {
-    types.push(rest[i] as string);
+    const type = rest[i] as string;
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(type)) {
+      throw new InvalidInputError(
+        `resource id has an invalid resource type ${quoteId(type)}: ${quoteId(id)}`,
+      );
+    }
+    types.push(type);
     names.push(rest[i + 1] as string);
   }
+  names.forEach((name, i) => checkName(provider, types, i, name, trimmed));
   const prefix = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/${provider}`;
   const pathOf = (depth: number): string =>
     prefix +
@@ -77,7 +180,7 @@ export function parseResourceId(id: string): ParsedResourceId {
       .join('');
   return {
     id: trimmed,
-    subscriptionId: subscriptionId as string,
+    subscriptionId: subscriptionId,
     resourceGroup,
     provider,
     types,
@@ -97,7 +200,7 @@ export function parseResourceId(id: string): ParsedResourceId {
 export function expectResourceType(id: string, fullType: string): ParsedResourceId {
   const parsed = parseResourceId(id);
   if (parsed.fullType.toLowerCase() !== fullType.toLowerCase()) {
-    throw new InvalidInputError(`expected a ${fullType} id, got ${parsed.fullType}: '${id}'`);
+    throw new InvalidInputError(`expected a ${fullType} id, got ${parsed.fullType}: ${quoteId(id)}`);
   }
   return parsed;
 }

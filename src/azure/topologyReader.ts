@@ -3,6 +3,7 @@
  * VM and its instance view), every failure an {@link AzureCallError} with the HTTP status.
  */
 import type { NetworkInterface } from '@azure/arm-network';
+import { checkArmAnswer } from './armAnswer';
 import { callAzure } from './callError';
 import type { ClientsForSubscription } from './clients';
 import type { NicScope, TopologyReader, VmRead } from './discovery';
@@ -25,7 +26,7 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
     return { parsed, clients: clientsFor(parsed.subscriptionId) };
   };
 
-  return {
+  const reader: TopologyReader = {
     getLoadBalancer: (id) =>
       callAzure('read load balancer', id, () => {
         const { parsed, clients } = target(id);
@@ -105,5 +106,35 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
         });
         return { kind: 'vm', vm };
       }),
+  };
+  return checkedReader(reader);
+}
+
+/**
+ * The reader with every answer checked against ARM's invariants ({@link checkArmAnswer}) before
+ * anything maps or reasons about it. The check runs outside `callAzure`, so a broken answer stays an
+ * {@link InvalidArmAnswerError} (not retried, not taken for a failed call).
+ */
+function checkedReader(reader: TopologyReader): TopologyReader {
+  const named = (what: string, id: string) => `invalid ARM answer for ${what} ${id}`;
+  return {
+    getLoadBalancer: async (id) =>
+      checkArmAnswer(await reader.getLoadBalancer(id), named('load balancer', id)),
+    getNetworkInterface: async (id) =>
+      checkArmAnswer(await reader.getNetworkInterface(id), named('network interface', id)),
+    listNetworkInterfaces: async (scope) =>
+      checkArmAnswer(
+        await reader.listNetworkInterfaces(scope),
+        `invalid ARM answer for network interfaces of ${scope.subscriptionId}`,
+      ),
+    getVirtualNetwork: async (id) =>
+      checkArmAnswer(await reader.getVirtualNetwork(id), named('virtual network', id)),
+    getNetworkSecurityGroup: async (id) =>
+      checkArmAnswer(await reader.getNetworkSecurityGroup(id), named('network security group', id)),
+    getApplicationSecurityGroup: async (id) =>
+      checkArmAnswer(await reader.getApplicationSecurityGroup(id), named('application security group', id)),
+    getRouteTable: async (id) => checkArmAnswer(await reader.getRouteTable(id), named('route table', id)),
+    getVirtualMachine: async (id) =>
+      checkArmAnswer(await reader.getVirtualMachine(id), named('virtual machine', id)),
   };
 }

@@ -12,10 +12,14 @@ import type { Topology } from '../model/topology';
 import type { PlannedFix } from '../workflow/contracts';
 import {
   buildGuestFirewallAllowScript,
+  guestFirewallCommands,
   parseGuestFirewallAllowOutput,
+  parseGuestFirewallPersistence,
   type NftChainRef,
 } from './guestFirewall';
-import { applyNsgFix, rollbackNsgFix } from './nsgApply';
+import { applyNsgFix, mayHaveWritten, rollbackNsgFix, settleLostWrite } from './nsgApply';
+
+export { mayHaveWritten } from './nsgApply';
 import type { ApplyDeps, RemediationAuditEvent, RemediationContext } from './ports';
 import { backoffMs, classifyWriteError, realSleep, retryAfterMs } from './retry';
 
@@ -158,7 +162,29 @@ function guestFirewall(
   return vmAction(deps, fix, ctx, 'guest-firewall-allow', async () => {
     const { stdout, stderr } = parseRunCommandResult(await run(fix.target, script));
     const result = parseGuestFirewallAllowOutput(stdout);
-    if (result === 'added' || result === 'present') return { extra: { result } };
+    if (result === 'added' || result === 'present') {
+      // The tool the script chose (auto picks one) decides the undo and whether a reboot keeps the
+      // rule: docs/runbook.md sends a person to `undo` in the fix's detail.
+      const tool =
+        /^tool=(\S+)\s*$/m.exec(stdout)?.[1] ?? (os === 'windows' ? 'windows-firewall' : undefined);
+      const persist = parseGuestFirewallPersistence(stdout) ?? 'none';
+      const commands = guestFirewallCommands(
+        os,
+        Number(fix.detail.port),
+        tool,
+        fix.detail.nft as NftChainRef | undefined,
+      );
+      const persistent = persist !== 'none';
+      return {
+        extra: {
+          result,
+          tool: commands.tool,
+          persistent,
+          persistence: persistent ? persist : `does not survive a reboot: ${commands.persistence}`,
+          undo: commands.undo,
+        },
+      };
+    }
     throw new Error(
       result === 'no-tool'
         ? 'no firewall tool found in the guest'
@@ -213,7 +239,8 @@ export async function applyFixes(
  * Rolls back the NSG rules this run wrote when NONE of their backends came back (and
  * `rollbackOnFailure` is set): a rule this run created is removed, a rule it only widened is restored
  * to its version from before the run (never deleted). A rule that brought back even one backend stays.
- * Every other fix is returned as it was; a rolled-back rule is reported `rolled-back`.
+ * Every other fix is returned as it was, except a write whose answer was lost and that is kept: it is
+ * settled by a fresh read ({@link settleLostWrite}). A rolled-back rule is reported `rolled-back`.
  */
 export async function rollbackFixes(
   deps: ApplyDeps,
@@ -224,16 +251,15 @@ export async function rollbackFixes(
   return Promise.all(
     fixes.map(async (fix) => {
       const keys = Array.isArray(fix.detail.backendKeys) ? (fix.detail.backendKeys as string[]) : [];
-      const written = fix.detail.written === true;
       if (
         !ctx.rollbackOnFailure ||
-        fix.kind !== 'nsg-allow-probe' ||
-        fix.status !== 'applied' ||
-        !written ||
+        !mayHaveWritten(fix) ||
         keys.length === 0 ||
         !keys.every((k) => down.has(k))
       ) {
-        return fix;
+        // Kept: a write whose answer was lost is settled now, so a rule of this run's that stays in
+        // place is claimed and has its after-record.
+        return settleLostWrite(deps, fix, ctx);
       }
       return rollbackNsgFix(
         deps,

@@ -3,7 +3,7 @@
  * or a second run finds the rule by name instead of adding another, and nothing that lacks both the
  * name prefix and the marker is ever changed or deleted.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { idKey } from '../model/ids';
 import type { SecurityRuleInfo } from '../model/topology';
 
@@ -27,10 +27,39 @@ export function allowRuleName(loadBalancerId: string, port: number): string {
   return `${ALLOW_RULE_PREFIX}${port}-${hash}`;
 }
 
-/** The description: marker, what the rule is for, and the run that wrote it (cut to ARM's limit). */
+/**
+ * The description: marker, what the rule is for, and the run that wrote it, within ARM's 140
+ * characters. The run's id is what proves a rule is this run's own write (see {@link isWrittenBy}), so
+ * it is never cut: a long load balancer name is shortened instead.
+ */
 export function allowRuleDescription(loadBalancerName: string, port: number, runId: string): string {
-  const text = `${DESCRIPTION_MARKER} allow Azure Load Balancer probe to port ${port} of ${loadBalancerName}; run ${runId}`;
-  return text.length <= MAX_DESCRIPTION_LENGTH ? text : text.slice(0, MAX_DESCRIPTION_LENGTH);
+  const head = `${DESCRIPTION_MARKER} allow Azure Load Balancer probe to port ${port} of `;
+  const tail = `; run ${runId}`;
+  const room = MAX_DESCRIPTION_LENGTH - head.length - tail.length;
+  if (room < 1) return `${DESCRIPTION_MARKER} run ${runId}`.slice(0, MAX_DESCRIPTION_LENGTH);
+  const name = loadBalancerName.length <= room ? loadBalancerName : loadBalancerName.slice(0, room);
+  return `${head}${name}${tail}`;
+}
+
+/**
+ * The id a run's NSG writes carry in their description: the proof, read back from ARM, that a rule is
+ * this run's own write when the answer to the PUT was lost.
+ *
+ * It must differ between any two runs that can write the same rule at once. The run id today is the
+ * orchestration instance id, which is derived from the load balancer id and so shared by every run on
+ * one load balancer (two processes, or a re-run): a random suffix, drawn in the activity (activities
+ * may use randomness), tells them apart. When the run id is unique per run, return it unchanged.
+ */
+export function writeOwnerId(runId: string): string {
+  return `${runId}.${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * True when the rule carries exactly the description this run wrote: the rule is this run's own write
+ * (a rule of our name and marker written by another run does not qualify).
+ */
+export function isWrittenBy(rule: Pick<SecurityRuleInfo, 'description'>, description: string): boolean {
+  return rule.description === description;
 }
 
 /** True only for a rule probe-doctor wrote: our name prefix AND our description marker. */

@@ -25,7 +25,7 @@ import type { FixReport } from '../model/report';
 import type { SecurityRuleInfo, Topology } from '../model/topology';
 import { proveAllowRule, readAllowRuleDetail, toSecurityRule, type AllowRuleDetail } from './allowRule';
 import { nsgWriteLock } from './keyedLock';
-import { isProbeDoctorRule } from './naming';
+import { allowRuleDescription, isProbeDoctorRule, isWrittenBy } from './naming';
 import type { ApplyDeps, RemediationAuditEvent, RemediationContext } from './ports';
 import { choosePriority } from './priority';
 import { backoffMs, classifyWriteError, realSleep, retryAfterMs } from './retry';
@@ -82,6 +82,12 @@ type Outcome = { status: FixReport['status']; reason?: string; extra?: Record<st
 
 /** What one apply has done so far, across its retries. */
 interface Progress {
+  /**
+   * The description this run's write carries (it names the run's owner id): read back, it proves a
+   * rule is this run's own write. A rule of our name with any other description is not.
+   */
+  description: string;
+  /** A PUT was sent; when it threw, whether it landed is unknown until a re-read shows the rule. */
   putIssued: boolean;
   /** The rule as it was right before our (last) PUT: null when it did not exist. */
   before?: SecurityRuleInfo | null;
@@ -96,6 +102,39 @@ function union(a: readonly string[], b: readonly string[]): string[] {
 /** What to record for a rollback: whether this run created the rule, or the version it replaced. */
 function history(before: SecurityRuleInfo | null | undefined): Record<string, unknown> {
   return before ? { created: false, previousRule: toWrite(before) } : { created: true, previousRule: null };
+}
+
+/** The audit record of one rule write, before or after. */
+function ruleEvent(
+  ctx: RemediationContext,
+  nsgId: string,
+  ruleName: string,
+  action: 'create-rule' | 'update-rule',
+  phase: 'before' | 'after',
+  extra: Partial<RemediationAuditEvent>,
+): RemediationAuditEvent {
+  return {
+    runId: ctx.runId,
+    loadBalancerId: ctx.loadBalancerId,
+    phase,
+    action,
+    target: `${nsgId}/securityRules/${ruleName}`,
+    ...extra,
+  };
+}
+
+/** The fields of a written rule the report keeps. */
+function writtenFields(
+  rule: Pick<
+    SecurityRuleInfo,
+    'priority' | 'destinationAddressPrefixes' | 'destinationApplicationSecurityGroupIds'
+  >,
+) {
+  return {
+    priority: rule.priority,
+    destinationAddressPrefixes: rule.destinationAddressPrefixes,
+    destinationApplicationSecurityGroupIds: rule.destinationApplicationSecurityGroupIds,
+  };
 }
 
 /** One decision on fresh state: a final outcome, or `retry` (re-read and decide again). */
@@ -116,6 +155,29 @@ async function attempt(
       reason: `NSG ${nsg.name} already has a rule named ${existing.name} that probe-doctor did not create; it is left untouched`,
     };
   }
+  if (existing && progress.putIssued && isWrittenBy(existing, progress.description)) {
+    // Our earlier PUT landed though its answer (or the polls after it) was lost: the description,
+    // which only this run writes, proves it. The after-record is still owed.
+    const action = progress.before ? 'update-rule' : 'create-rule';
+    const auditNote = await afterAudit(
+      deps,
+      ruleEvent(ctx, nsg.id, detail.ruleName, action, 'after', {
+        before: progress.before ?? null,
+        after: existing,
+      }),
+    );
+    return {
+      status: 'applied',
+      reason: `written; the answer to the write was lost and a re-read shows this run's rule${auditNote ? `, but ${auditNote}` : ''}`,
+      extra: {
+        ...writtenFields(existing),
+        written: true,
+        etag: existing.etag ?? null,
+        description: progress.description,
+        ...history(progress.before),
+      },
+    };
+  }
   const blocker = nsg.securityRules.find(
     (r) => r.name.toLowerCase() === detail.blockingRuleName.toLowerCase(),
   );
@@ -132,7 +194,7 @@ async function attempt(
       reason: `no free priority in NSG ${nsg.name} outranks ${blocker.name} (${blocker.priority}) any more; nothing written`,
     };
   }
-  const planned = toSecurityRule(detail, priority);
+  const planned = { ...toSecurityRule(detail, priority), description: progress.description };
   const prefixes = union(existing?.destinationAddressPrefixes ?? [], planned.destinationAddressPrefixes);
   const asgIds = union(
     existing?.destinationApplicationSecurityGroupIds ?? [],
@@ -150,23 +212,14 @@ async function attempt(
     destinationAddressPrefixes: prefixes,
     destinationApplicationSecurityGroupIds: asgIds,
   };
-  const written = {
-    priority,
-    destinationAddressPrefixes: prefixes,
-    destinationApplicationSecurityGroupIds: asgIds,
-  };
   if (existing && sameRuleContent(existing, wanted)) {
-    // An earlier attempt's PUT may have landed before its answer (or the re-read) failed.
-    return progress.putIssued
-      ? {
-          status: 'applied',
-          extra: { ...written, written: true, etag: existing.etag ?? null, ...history(progress.before) },
-        }
-      : {
-          status: 'applied',
-          reason: 'the rule was already in place; nothing written',
-          extra: { ...written, written: false },
-        };
+    // Another run (or an earlier one) wrote what this run needs. It is not this run's write, so this
+    // run neither claims it nor ever rolls it back.
+    return {
+      status: 'applied',
+      reason: 'the rule was already in place; nothing written',
+      extra: { ...writtenFields(wanted), written: false },
+    };
   }
   const fresh: Topology = { ...topology, nsgs: { ...topology.nsgs, [idKey(nsg.id)]: nsg } };
   const backends = topology.backends.filter((b) => fix.backendKeys.includes(b.key));
@@ -181,20 +234,12 @@ async function attempt(
   if (unproven) return { status: 'skipped', reason: `not written: ${unproven}` };
 
   const action = existing ? 'update-rule' : 'create-rule';
-  const event = (
-    phase: 'before' | 'after',
-    extra: Partial<RemediationAuditEvent>,
-  ): RemediationAuditEvent => ({
-    runId: ctx.runId,
-    loadBalancerId: ctx.loadBalancerId,
-    phase,
-    action,
-    target: `${nsg.id}/securityRules/${detail.ruleName}`,
-    ...extra,
-  });
   try {
     await deps.audit(
-      event('before', { before: existing ?? null, after: { ...wanted, nsgEtag: nsg.etag ?? null } }),
+      ruleEvent(ctx, nsg.id, detail.ruleName, action, 'before', {
+        before: existing ?? null,
+        after: { ...wanted, nsgEtag: nsg.etag ?? null },
+      }),
     );
   } catch (err) {
     return {
@@ -204,24 +249,47 @@ async function attempt(
   }
   progress.putIssued = true;
   progress.before = existing ?? null;
-  await nsgWriter.createSecurityRule(
+  // A throw here leaves the outcome unknown (the PUT may have landed before a poll failed): the next
+  // attempt re-reads and claims the rule only when it carries this run's description.
+  const stored = await nsgWriter.createSecurityRule(
     nsg.id,
     detail.ruleName,
     toWrite(wanted),
     existing?.etag ? { ifMatch: existing.etag } : { ifNoneMatch: '*' },
   );
-  const confirmed = await nsgWriter.getSecurityRule(nsg.id, detail.ruleName);
+  // ARM's own answer to this run's PUT: the rule is in place and it is ours. Record it now, so no
+  // later failure (a throttled re-read) can leave the write without its after-record.
+  const auditNote = await afterAudit(
+    deps,
+    ruleEvent(ctx, nsg.id, detail.ruleName, action, 'after', { before: existing ?? null, after: stored }),
+  );
+  const ours = {
+    ...writtenFields(wanted),
+    written: true,
+    description: progress.description,
+    ...history(existing),
+  };
+  let confirmed: SecurityRuleInfo | undefined;
+  try {
+    confirmed = await nsgWriter.getSecurityRule(nsg.id, detail.ruleName);
+  } catch (err) {
+    return {
+      status: 'applied',
+      reason: `written (ARM's answer to the write shows the rule); the confirming re-read failed: ${ensureError(err).message}${auditNote ? `; ${auditNote}` : ''}`,
+      extra: { ...ours, etag: stored.etag ?? null },
+    };
+  }
   if (!confirmed || !sameRuleContent(confirmed, wanted)) {
     return {
       status: 'failed',
       reason: `rule ${detail.ruleName} was written but the re-read ${confirmed ? 'shows different content' : 'does not find it'}`,
+      extra: { ...ours, etag: confirmed?.etag ?? null },
     };
   }
-  const auditNote = await afterAudit(deps, event('after', { before: existing ?? null, after: confirmed }));
   return {
     status: 'applied',
     ...(auditNote ? { reason: `written, but ${auditNote}` } : {}),
-    extra: { ...written, written: true, etag: confirmed.etag ?? null, ...history(existing) },
+    extra: { ...ours, etag: confirmed.etag ?? null },
   };
 }
 
@@ -275,18 +343,108 @@ export async function applyNsgFix(
     };
   }
   const detail = read.value;
-  const progress: Progress = { putIssued: false };
+  const progress: Progress = {
+    putIssued: false,
+    description: allowRuleDescription(topology.loadBalancer.name, detail.port, ctx.ownerId ?? ctx.runId),
+  };
   const result = await (deps.lock ?? nsgWriteLock).run(idKey(fix.target), () =>
     withRetries(deps, `writing rule ${detail.ruleName}`, () =>
       attempt(deps, fix, detail, topology, ctx, progress),
     ),
   );
+  // Gave up after a PUT whose answer never came: the rule may be in place. Not claimed (nothing proves
+  // it), but what a rollback needs to find it, by this run's description, is kept.
+  const unknown =
+    result.status === 'failed' && progress.putIssued && result.extra?.written === undefined
+      ? {
+          written: false,
+          writeOutcome: 'unknown',
+          description: progress.description,
+          ...history(progress.before),
+        }
+      : {};
   return {
     kind: 'nsg-allow-probe',
     target: fix.target,
     status: result.status,
-    ...(result.reason ? { reason: result.reason } : {}),
-    detail: { ...detail, ...result.extra, attempts: result.attempts, backendKeys: fix.backendKeys },
+    ...(result.reason
+      ? {
+          reason:
+            'writeOutcome' in unknown
+              ? `${result.reason}; the answer to a write was lost, so the rule may be in place`
+              : result.reason,
+        }
+      : {}),
+    detail: {
+      ...detail,
+      ...unknown,
+      ...result.extra,
+      attempts: result.attempts,
+      backendKeys: fix.backendKeys,
+    },
+  };
+}
+
+/**
+ * Whether a fix may have left a rule of this run's in place: applied with a write, or failed after a
+ * write whose answer was lost. These are the fixes a rollback looks at (and proves ownership of).
+ */
+export function mayHaveWritten(fix: Pick<FixReport, 'kind' | 'status' | 'detail'>): boolean {
+  if (fix.kind !== 'nsg-allow-probe') return false;
+  if (fix.status === 'applied') return fix.detail.written === true;
+  return fix.status === 'failed' && (fix.detail.written === true || fix.detail.writeOutcome === 'unknown');
+}
+
+/** The detail without `writeOutcome` (once a read has settled it). */
+function withoutWriteOutcome(detail: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(detail).filter(([key]) => key !== 'writeOutcome'));
+}
+
+/**
+ * Settles a fix whose write's answer was lost (`writeOutcome: 'unknown'`) and that is kept: a fresh
+ * read of the rule decides. When it carries this run's description the write is this run's: the
+ * after-record it is owed is written and the fix becomes `applied` (`written: true`). Otherwise the
+ * fix stays as it was, with what the read showed. A read that fails leaves it unknown.
+ */
+export async function settleLostWrite(
+  deps: ApplyDeps,
+  fix: FixReport,
+  ctx: RemediationContext,
+): Promise<FixReport> {
+  if (fix.kind !== 'nsg-allow-probe' || fix.detail.writeOutcome !== 'unknown') return fix;
+  const read = readAllowRuleDetail(fix.detail);
+  if (!read.ok) return fix;
+  const { ruleName, description } = read.value;
+  let current: SecurityRuleInfo | undefined;
+  try {
+    current = await deps.nsgWriter.getSecurityRule(fix.target, ruleName);
+  } catch (err) {
+    return { ...fix, reason: `${fix.reason ?? ''}; re-reading it failed: ${ensureError(err).message}` };
+  }
+  if (!current || !isWrittenBy(current, description)) {
+    const rest = withoutWriteOutcome(fix.detail);
+    return {
+      ...fix,
+      reason: `${fix.reason ?? ''}; a re-read shows ${current ? "another run's rule" : 'no rule'}, so this run's write did not land`,
+      detail: { ...rest, written: false },
+    };
+  }
+  const previous = (fix.detail.previousRule ?? null) as SecurityRuleWrite | null;
+  const note = await afterAudit(deps, {
+    runId: ctx.runId,
+    loadBalancerId: ctx.loadBalancerId,
+    phase: 'after',
+    action: fix.detail.created === true ? 'create-rule' : 'update-rule',
+    target: `${fix.target}/securityRules/${ruleName}`,
+    before: previous,
+    after: current,
+  });
+  const rest = withoutWriteOutcome(fix.detail);
+  return {
+    ...fix,
+    status: 'applied',
+    reason: `written; the answer to the write was lost and a later re-read shows this run's rule${note ? `, but ${note}` : ''}`,
+    detail: { ...rest, ...writtenFields(current), written: true, etag: current.etag ?? null },
   };
 }
 
@@ -295,7 +453,9 @@ export async function applyNsgFix(
  * - this run created the rule (`created`): it is deleted;
  * - this run widened a rule of ours that was there before (`previousRule`): that version is put back,
  *   never deleted;
- * - a rule that is not ours any more, or that changed since this run wrote it, is left alone.
+ * - a rule that is not this run's write (its description does not carry this run's owner id), or that
+ *   changed since this run wrote it, is left alone; so is a rule whose write's answer was lost and
+ *   that a re-read shows is not there or not ours.
  * `why` says why (the caller's words); this adds what was done.
  */
 export async function rollbackNsgFix(
@@ -320,18 +480,27 @@ export async function rollbackNsgFix(
   const result = await (deps.lock ?? nsgWriteLock).run(idKey(fix.target), () =>
     withRetries(deps, `rolling back rule ${ruleName}`, async (): Promise<Outcome> => {
       const current = await deps.nsgWriter.getSecurityRule(fix.target, ruleName);
+      const lost = fix.detail.writeOutcome === 'unknown';
+      if (!current && lost) {
+        return { status: fix.status, reason: `${fix.reason ?? ''}; a re-read shows it did not land` };
+      }
       if (!current) {
         return created
           ? { status: 'rolled-back', reason: `${why}; the rule was already gone` }
           : { status: fix.status, reason: `rule ${ruleName} is gone; there is nothing to restore` };
       }
-      if (!isProbeDoctorRule(current)) {
+      if (!isWrittenBy(current, detail.description)) {
+        // Only this run's own write is undone: a rule of our name that another run wrote (or rewrote
+        // since) carries another description, and that run may rely on it.
         return {
           status: fix.status,
-          reason: `rule ${ruleName} is not probe-doctor's any more; left untouched`,
+          reason: isProbeDoctorRule(current)
+            ? `rule ${ruleName} is not this run's write (its description names another run); left untouched`
+            : `rule ${ruleName} is not probe-doctor's any more; left untouched`,
         };
       }
-      if (!sameRuleContent(current, written)) {
+      // A lost write's priority may have been re-chosen: its description alone identifies it.
+      if (!lost && !sameRuleContent(current, written)) {
         return {
           status: fix.status,
           reason: `rule ${ruleName} changed since this run wrote it (another run may rely on it); left as it is`,

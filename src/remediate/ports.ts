@@ -31,6 +31,11 @@ export interface RemediationAuditEvent {
 export interface RemediationContext {
   runId: string;
   loadBalancerId: string;
+  /**
+   * What this run's rule writes carry in their description to prove, on a re-read, that they are its
+   * own (src/remediate/naming.ts `writeOwnerId`). Default: `runId`.
+   */
+  ownerId?: string;
 }
 
 export type AuditHook = (event: RemediationAuditEvent) => Promise<void>;

@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { checkArmAnswer } from '../azure/armAnswer';
 import { InvalidInputError } from '../errors';
 
 const port = z.number().int().min(1).max(65535);
@@ -173,6 +174,9 @@ export function parseScenario(value: unknown, source = 'scenario'): Scenario {
     throw new InvalidInputError(`${source}: ${where}: ${first?.message ?? 'invalid'}${more}`, where);
   }
   const scenario = result.data;
+  // `resources` are ARM answers: they must keep ARM's own invariants (string ids, unique child names,
+  // ports ARM accepts), or the file describes no network ARM could return.
+  scenario.resources.forEach((r, i) => checkArmAnswer(r, source, ['resources', i]));
   const seen = new Map<string, number>();
   scenario.resources.forEach((r, i) => {
     const key = r.id.toLowerCase();

@@ -4,7 +4,10 @@
  */
 import { z } from 'zod';
 import { InvalidInputError } from '../errors';
-import { describeIssue, LOAD_BALANCER_ID } from '../workflow/input';
+import { describeIssue, loadBalancerIdProblem } from '../workflow/input';
+
+/** A target that is (or claims to be) a load balancer: its type segment says so. */
+const LOAD_BALANCER_TARGET = /\/providers\/Microsoft\.Network\/loadBalancers\/[^/]*$/i;
 
 const metricCondition = z.object({ metricName: z.string().optional() }).loose();
 
@@ -52,7 +55,15 @@ export function parseAlert(body: unknown): AlertSignal {
     throw new InvalidInputError(`Invalid alert: ${message}`, where);
   }
   const { essentials, alertContext } = parsed.data.data;
-  const loadBalancerId = essentials.alertTargetIDs.find((id) => LOAD_BALANCER_ID.test(id.trim()))?.trim();
+  // A target that names a load balancer must be one ARM could have issued: `lb?api-version=`, `..` or
+  // a 100 KB name is refused here, before any run starts.
+  const index = essentials.alertTargetIDs.findIndex((id) => LOAD_BALANCER_TARGET.test(id.trim()));
+  const loadBalancerId = index >= 0 ? essentials.alertTargetIDs[index]?.trim() : undefined;
+  const problem = loadBalancerId !== undefined ? loadBalancerIdProblem(loadBalancerId) : undefined;
+  if (problem) {
+    const where = `$.data.essentials.alertTargetIDs[${index}]`;
+    throw new InvalidInputError(`Invalid alert: ${where}: ${problem}`, where);
+  }
   if (!loadBalancerId) {
     throw new InvalidInputError(
       'Invalid alert: $.data.essentials.alertTargetIDs: no Microsoft.Network/loadBalancers resource id',

@@ -53,10 +53,13 @@ export async function handleApproval(
       `Remediation ${instanceId} is ${status}; it does not wait for an approval.`,
     );
   }
-  // Who approves is a fact the platform asserts (App Service authentication sets this header and
-  // strips any a client sends); a name in the body is only a claim.
-  const principal = request.headers.get('x-ms-client-principal-name') ?? undefined;
-  const by = principal ?? body.data.by ?? 'unknown (function key only)';
+  // Who approves: App Service sets x-ms-client-principal-name and strips any a client sends ONLY when
+  // App Service Authentication is on, and the infra does not turn it on (docs/reliability.md,
+  // "Approvals"). So the header is a claim like the body's `by`: it is recorded, never `verified`.
+  // An empty or blank header is no claim at all.
+  const header = request.headers.get('x-ms-client-principal-name')?.trim();
+  const principal = header ? header : undefined;
+  const by = principal ?? body.data.by;
   const decision = { ...body.data, by };
   const loadBalancerId = loadBalancerOf(instance?.input);
   const runId = runIdOfInstance(instance);
@@ -66,7 +69,7 @@ export async function handleApproval(
     instanceId,
     ...(runId ? { runId } : {}),
     ...(loadBalancerId ? { loadBalancerId } : {}),
-    detail: { decision: body.data.decision, by, verified: principal !== undefined },
+    detail: { decision: body.data.decision, by, verified: false },
   });
   await deps.client.raiseEvent(instanceId, APPROVAL_EVENT, decision);
   return { status: 202, jsonBody: { status: 'accepted', instanceId, decision: body.data.decision, by } };

@@ -3,7 +3,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { z } from 'zod';
 import type { AllowedScope } from '../config';
 import { ensureError } from '../errors';
-import { describeIssue, LOAD_BALANCER_ID } from '../workflow/input';
+import { describeIssue, loadBalancerIdProblem } from '../workflow/input';
 import { startOrJoin, type OrchestrationClient, type TriggerAuditEvent } from './client';
 import { instanceIdFor } from './instanceId';
 import { errorResponse, readJson, statusResponse } from './responses';
@@ -29,8 +29,9 @@ export async function handleManualStart(
 ): Promise<HttpResponseInit> {
   const { subscription = '', resourceGroup = '', name = '' } = request.params;
   const loadBalancerId = `/subscriptions/${subscription}/resourceGroups/${resourceGroup}/providers/Microsoft.Network/loadBalancers/${name}`;
-  if (!LOAD_BALANCER_ID.test(loadBalancerId)) {
-    return errorResponse(400, 'InvalidLoadBalancer', `Invalid load balancer: ${loadBalancerId}`);
+  const problem = loadBalancerIdProblem(loadBalancerId);
+  if (problem) {
+    return errorResponse(400, 'InvalidLoadBalancer', `Invalid load balancer: ${problem}`);
   }
   let raw: unknown;
   try {

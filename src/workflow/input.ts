@@ -1,17 +1,34 @@
 /** Validation of the values that enter the orchestration: its input and the approval event. */
 import { z } from 'zod';
-import { InvalidInputError } from '../errors';
+import { parseLoadBalancerId } from '../azure/resourceId';
+import { ensureError, InvalidInputError } from '../errors';
 import type { ApprovalDecision, WorkflowInput } from './contracts';
 import { RUN_ID } from './runId';
 
-/** A load balancer resource id (ARM ids are case-insensitive). */
+/**
+ * A load balancer resource id (ARM ids are case-insensitive): the shape only. Whether each segment is
+ * one ARM accepts (a GUID subscription, names within ARM's rules) is {@link loadBalancerIdProblem}.
+ */
 export const LOAD_BALANCER_ID =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/loadBalancers\/[^/]+$/i;
 
-export const loadBalancerIdSchema = z.string().trim().regex(LOAD_BALANCER_ID, {
-  message:
-    'expected /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/loadBalancers/<name>',
-});
+/** Why `id` is not a load balancer id ARM could have issued (undefined when it is one). */
+export function loadBalancerIdProblem(id: string): string | undefined {
+  try {
+    parseLoadBalancerId(id);
+    return undefined;
+  } catch (err) {
+    return ensureError(err).message;
+  }
+}
+
+export const loadBalancerIdSchema = z
+  .string()
+  .trim()
+  .superRefine((id, ctx) => {
+    const problem = loadBalancerIdProblem(id);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const workflowInputSchema = z.object({
   loadBalancerId: loadBalancerIdSchema,

@@ -6,6 +6,7 @@
  */
 import type { DurableLock, OrchestrationContext, Task } from 'durable-functions';
 import type { FixReport, Report } from '../model/report';
+import { mayHaveWritten } from '../remediate/nsgApply';
 import type {
   ApprovalDecision,
   ApplyFixesActivityInput,
@@ -225,7 +226,7 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
 
   let validation: ValidationSummary | undefined;
   let validationError: string | undefined;
-  if (fixes.some((f) => f.status === 'applied')) {
+  if (fixes.some((f) => f.status === 'applied' || mayHaveWritten(f))) {
     // The platform re-evaluates the probe on its own schedule: wait for it on a durable timer. A
     // backend still climbing to the healthy threshold gets one more interval before it is judged.
     const waitSeconds = probeWaitSeconds(topology.probes, policy.probeWaitMarginSeconds);
@@ -253,11 +254,18 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
   const stillDown = validation
     ? [...validation.stillDown, ...(validation.recovering ?? [])]
     : failing.map((f) => f.backend.key);
-  if (validation && stillDown.length > 0 && fixes.some((f) => f.status === 'applied')) {
+  const lostWrite = fixes.some((f) => f.detail.writeOutcome === 'unknown');
+  if (
+    validation &&
+    (lostWrite || (stillDown.length > 0 && fixes.some((f) => f.status === 'applied' || mayHaveWritten(f))))
+  ) {
     // A rule we added that did not bring its backend back is taken out again (rollbackOnFailure):
     // the activity decides per fix, from the policy, and reports `rolled-back`.
     report({ phase: 'rolling-back' });
-    const rollbackLock = lockTask(context, nsgLockIds(fixes.filter((f) => f.status === 'applied')));
+    const rollbackLock = lockTask(
+      context,
+      nsgLockIds(fixes.filter((f) => f.status === 'applied' || mayHaveWritten(f))),
+    );
     const lock = rollbackLock ? ((yield rollbackLock) as DurableLock) : undefined;
     try {
       fixes = (yield context.df.callActivity(ACTIVITY.rollbackFixes, {

@@ -10,7 +10,7 @@ import { AzureCallError, InvalidInputError } from '../../src/errors';
 import { idKey } from '../../src/model/ids';
 import { fakeTopologyReader } from './fakeTopologyReader';
 
-const SUB = 'sub-1';
+const SUB = '11111111-2222-3333-4444-555555555555';
 const RG = `/subscriptions/${SUB}/resourceGroups/rg`;
 const NET = `${RG}/providers/Microsoft.Network`;
 const CMP = `${RG}/providers/Microsoft.Compute`;

@@ -19,7 +19,7 @@ import {
   provisioningStateOf,
 } from '../../src/azure/map';
 
-const RG = '/subscriptions/sub-1/resourceGroups/rg';
+const RG = '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg';
 const NET = `${RG}/providers/Microsoft.Network`;
 const LB = `${NET}/loadBalancers/lb`;
 const VMSS = `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/ss`;
@@ -288,7 +288,7 @@ describe('mapLoadBalancer', () => {
     expect(mapped.loadBalancer).toEqual({
       id: LB,
       name: 'lb',
-      subscriptionId: 'sub-1',
+      subscriptionId: '11111111-2222-3333-4444-555555555555',
       resourceGroup: 'rg',
       location: 'eastus',
       sku: 'Standard',

@@ -8,7 +8,7 @@ import {
   scaleSetVmOf,
 } from '../../src/azure/resourceId';
 
-const RG = '/subscriptions/sub-1/resourceGroups/rg-1';
+const RG = '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-1';
 const LB = `${RG}/providers/Microsoft.Network/loadBalancers/lb-1`;
 const VMSS = `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/ss`;
 
@@ -54,7 +54,7 @@ describe('parseResourceId', () => {
     // Assess
     expect(parsed).toMatchObject({
       id,
-      subscriptionId: 'sub-1',
+      subscriptionId: '11111111-2222-3333-4444-555555555555',
       resourceGroup: 'rg-1',
       types,
       names,
@@ -66,18 +66,19 @@ describe('parseResourceId', () => {
 
   it('accepts any casing of the fixed segments and drops a trailing slash', () => {
     // Prepare
-    const id = '/SUBSCRIPTIONS/s/RESOURCEGROUPS/Rg/PROVIDERS/microsoft.network/LOADBALANCERS/Lb/';
+    const id =
+      '/SUBSCRIPTIONS/11111111-2222-3333-4444-555555555555/RESOURCEGROUPS/Rg/PROVIDERS/microsoft.network/LOADBALANCERS/Lb/';
     // Act
     const parsed = parseResourceId(id);
     // Assess
     expect(parsed).toMatchObject({
-      subscriptionId: 's',
+      subscriptionId: '11111111-2222-3333-4444-555555555555',
       resourceGroup: 'Rg',
       name: 'Lb',
       id: id.slice(0, -1),
     });
     expect(parsed.topLevelId).toBe(
-      '/subscriptions/s/resourceGroups/Rg/providers/microsoft.network/LOADBALANCERS/Lb',
+      '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/Rg/providers/microsoft.network/LOADBALANCERS/Lb',
     );
   });
 
@@ -89,18 +90,54 @@ describe('parseResourceId', () => {
       message: "resource id has an empty segment: '/subscriptions//resourceGroups/rg'",
     },
     {
-      id: '/subscriptions/s',
-      message: "resource id must continue with /resourceGroups/{name}: got '/subscriptions/s'",
+      id: '/subscriptions/11111111-2222-3333-4444-555555555555',
+      message:
+        "resource id must continue with /resourceGroups/{name}: got '/subscriptions/11111111-2222-3333-4444-555555555555'",
     },
     {
-      id: '/subscriptions/s/resourceGroups/rg/lb',
+      id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb',
       message:
-        "resource id must continue with /providers/{namespace}: got '/subscriptions/s/resourceGroups/rg/lb'",
+        "resource id has an invalid subscription id 's' (a subscription id is a GUID): '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb'",
     },
     {
-      id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network',
+      id: '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/.',
+      message: "resource id has an invalid loadBalancers name '.'",
+    },
+    {
+      id: '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/..',
+      message: "resource id has an invalid loadBalancers name '..'",
+    },
+    {
+      id: '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb?api-version=2024-05-01',
+      message: "resource id has an invalid loadBalancers name 'lb?api-version=2024-05-01'",
+    },
+    {
+      id: '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/$(id)',
+      message: "resource id has an invalid loadBalancers name '$(id)'",
+    },
+    {
+      id: '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb-',
+      message: "resource id has an invalid loadBalancers name 'lb-'",
+    },
+    {
+      id:
+        '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/' +
+        'a'.repeat(81),
+      message: 'resource id has an invalid loadBalancers name',
+    },
+    {
+      id: '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg./providers/Microsoft.Network/loadBalancers/lb',
+      message: "resource id has an invalid resource group name 'rg.'",
+    },
+    {
+      id: '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/lb',
       message:
-        "resource id has no resource type and name after the provider: got '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network'",
+        "resource id must continue with /providers/{namespace}: got '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/lb'",
+    },
+    {
+      id: '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network',
+      message:
+        "resource id has no resource type and name after the provider: got '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network'",
     },
     {
       id: `${LB}/probes`,
@@ -118,11 +155,11 @@ describe('parseResourceId', () => {
 describe('load balancer ids', () => {
   it('builds an id that parses back', () => {
     // Prepare / Act
-    const id = loadBalancerId('sub-1', 'rg-1', 'lb-1');
+    const id = loadBalancerId('11111111-2222-3333-4444-555555555555', 'rg-1', 'lb-1');
     // Assess
     expect(id).toBe(LB);
     expect(parseLoadBalancerId(id)).toMatchObject({
-      subscriptionId: 'sub-1',
+      subscriptionId: '11111111-2222-3333-4444-555555555555',
       resourceGroup: 'rg-1',
       name: 'lb-1',
     });

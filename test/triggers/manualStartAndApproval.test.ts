@@ -105,12 +105,24 @@ describe('handleManualStart', () => {
 describe('handleApproval', () => {
   it.each([
     [
-      'the authenticated principal over the name the body claims',
+      'the principal header over the body, still unverified (App Service Authentication is off)',
       { 'x-ms-client-principal-name': 'alice@contoso.com' },
       'alice@contoso.com',
-      true,
+      false,
     ],
     ['the claimed name, marked unverified, without platform authentication', {}, 'ops@example.com', false],
+    [
+      'the claimed name when the principal header is empty',
+      { 'x-ms-client-principal-name': '' },
+      'ops@example.com',
+      false,
+    ],
+    [
+      'the claimed name when the principal header is blank',
+      { 'x-ms-client-principal-name': '  ' },
+      'ops@example.com',
+      false,
+    ],
   ])('records %s as the approver', async (_case, headers, by, verified) => {
     // Prepare
     const client = new FakeClient();

@@ -234,7 +234,7 @@ describe('probeDoctorOrchestrator', () => {
   it.each([
     [
       { loadBalancerId: 'lb-web', mode: 'fix' },
-      'Invalid orchestration input: $.loadBalancerId: expected /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/loadBalancers/<name>',
+      "Invalid orchestration input: $.loadBalancerId: resource id must start with /subscriptions/: got 'lb-web'",
     ],
     [
       { loadBalancerId: LB_ID, mode: 'repair' },
