@@ -1,21 +1,14 @@
 /**
- * Retry decisions for writes (NSG rules, VM actions), as pure functions over the failure: what kind it
- * is, and how long to wait. One retry layer per call: the SDK pipeline under every call already
- * retries throttling (429 with Retry-After), server errors (5xx) and dropped connections
- * (src/azure/clients.ts), so a 429 or a 5xx that reaches this code has outlasted those retries and is
- * reported, not retried again. What stays here is what only this code knows how to answer:
- * - 412 (the ETag moved): re-read the NSG and decide again;
- * - SecurityRuleConflict (someone took the priority): re-read and pick another;
- * - 409 on a resource busy with another operation (AnotherOperationInProgress on an NSG, Run Command's
- *   "execution is in progress" on a VM): the pipeline never retries a 409; wait, then try again.
+ * Retry decisions for NSG writes, as pure functions over the failure: what kind it is, and how long to
+ * wait. Reads and writes go through the SDK's own retry first; these decide what remains.
  */
 import { isAzureCallError } from '../errors';
 
 /**
  * - `precondition`: 412, the etag moved: re-read and decide again.
  * - `priority-conflict`: SecurityRuleConflict, someone took the priority: re-read, choose again.
- * - `busy`: 409, another operation holds the resource: wait and retry.
- * - `fatal`: anything else (403, 400, 404, and a 429 or 5xx the SDK already retried): report it.
+ * - `busy`: 409 AnotherOperationInProgress, 429, 5xx: wait and retry.
+ * - `fatal`: anything else (403, 400, 404): report it.
  */
 export type WriteFailure = 'precondition' | 'priority-conflict' | 'busy' | 'fatal';
 
@@ -24,7 +17,8 @@ export function classifyWriteError(err: unknown): WriteFailure {
   const code = isAzureCallError(err) ? err.code : undefined;
   if (code === 'SecurityRuleConflict') return 'priority-conflict';
   if (status === 412 || code === 'PreconditionFailedEtagMismatch') return 'precondition';
-  if (status === 409) return 'busy';
+  if (status === 409 || status === 429 || (status !== undefined && status >= 500)) return 'busy';
+  if (code === 'RetryableErrorDueToAnotherOperation' || code === 'AnotherOperationInProgress') return 'busy';
   return 'fatal';
 }
 

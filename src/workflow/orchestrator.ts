@@ -4,6 +4,7 @@
  * activity. Exported on its own so the local durable host and the Functions registration run the
  * same code.
  */
+import * as df from 'durable-functions';
 import type { DurableLock, OrchestrationContext, Task } from 'durable-functions';
 import type { FixReport, Report } from '../model/report';
 import { mayHaveWritten } from '../remediate/nsgApply';
@@ -57,6 +58,18 @@ import { nsgLockIds } from './nsgLock';
  * attempts x 6 pipeline attempts per read). Applying fixes was never retried blindly; the write paths
  * keep only the loops for what the pipeline cannot know (src/remediate/retry.ts).
  */
+
+/**
+ * The one activity retried by the orchestrator: validation runs right after writes, when ARM throttles
+ * the subscription hardest, and a validation that cannot run leaves a written fix unproven. Its waits
+ * are durable timers (no sleep in an activity), on top of the pipeline's own short retries.
+ */
+export function validateRetryOptions(): df.RetryOptions {
+  const options = new df.RetryOptions(5_000, 3);
+  options.backoffCoefficient = 2;
+  options.maxRetryIntervalInMilliseconds = 60_000;
+  return options;
+}
 
 /** A thrown activity error's message (the library wraps it; keep the first line). */
 function errorMessage(err: unknown): string {
@@ -235,7 +248,7 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
       yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + waitSeconds * 1000));
       report({ phase: 'validating' });
       try {
-        validation = (yield context.df.callActivity(ACTIVITY.validate, {
+        validation = (yield context.df.callActivityWithRetry(ACTIVITY.validate, validateRetryOptions(), {
           run,
           topologyRef,
           backendKeys: failing.map((f) => f.backend.key),

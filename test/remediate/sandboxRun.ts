@@ -1,7 +1,7 @@
 /**
- * Test support for remediation against the sandbox: a shipped scenario, the real SDK clients with the
- * production retry policy (throttling and server errors are the pipeline's to retry; only the delays are
- * shortened), topology discovery, and a diagnosis from the real NSG check.
+ * Test support for remediation against the sandbox: a shipped scenario, the real SDK clients (the
+ * SDK's own retries off, so probe-doctor's retry logic is what is exercised), topology discovery, and
+ * a diagnosis from the real NSG check.
  */
 import type { SecurityRule } from '@azure/arm-network';
 import { readFile } from 'node:fs/promises';
@@ -34,7 +34,7 @@ export async function startRemediationSandbox(scenario: Scenario): Promise<Remed
   const t = await startTestSandbox(scenario);
   const clientsFor = createClientFactory(
     { kind: 'sandbox', endpoint: t.sandbox.endpoint, ca: t.sandbox.ca },
-    { retryOptions: { retryDelayInMs: 1, maxRetryDelayInMs: 5 } },
+    { retryOptions: { maxRetries: 0 } },
   );
   return { t, clientsFor, writer: createSdkNsgRuleWriter(clientsFor), stop: () => t.stop() };
 }

@@ -194,7 +194,7 @@ describe('probe-doctor diagnose --format / --out', () => {
     expect(err).toContain(`probe-doctor: markdown report written to ${file}`);
     const md = readFileSync(file, 'utf8');
     expect(md.split('\n')[0]).toMatch(
-      /^\*\*ESCALATED: lbi-orders-prod; who must act: .*; backends down 2 -> 2 of 3 \(observe: nothing written\); [\d.]+ m?s\*\*$/,
+      /^\*\*ACTION-REQUIRED: lbi-orders-prod; who must act: .*; backends down 2 -> 2 of 3 \(observe: nothing written\); [\d.]+ m?s\*\*$/,
     );
     expect(md).toContain(
       `node bin/probe-doctor.js diagnose --load-balancer ${lbOf('nsg-deny-all-blocks-probe')} --scenario ${scenario('nsg-deny-all-blocks-probe')}`,
