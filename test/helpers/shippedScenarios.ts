@@ -601,7 +601,7 @@ function hiddenFailure(): ScenarioBuilder {
     )
     .vm('web-0')
     .vm('web-1')
-    .vm('web-2', { guest: { hiddenProbeFailure: true } })
+    .vm('web-2', { guest: { hiddenProbeFailure: true, tcpTimestamps: true } })
     .expect({
       verdict: 'action-required',
       fixVerdict: 'escalated',
