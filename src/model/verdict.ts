@@ -6,7 +6,7 @@
  * a ticket about a customer's own NSG rule wastes the customer's and Microsoft's time.
  */
 import { idKey } from './ids';
-import type { CauseId, FixKind, FixReport, Report, Verdict } from './report';
+import type { BackendReport, CauseId, FixKind, FixReport, Report, Verdict } from './report';
 
 /** Who the report asks to act (`nobody` when healthy or resolved). */
 export type WhoMustAct = NonNullable<Report['whoMustAct']>;
@@ -14,7 +14,8 @@ export type WhoMustAct = NonNullable<Report['whoMustAct']>;
 /** What the decision reads of one backend: its key, probe state, health reason and cause ids. */
 export interface BackendForVerdict {
   key: string;
-  probeState: 'up' | 'down' | 'unknown';
+  /** `expected-down`: down by design (not a fault), so it needs nobody unless a cause stands. */
+  probeState: BackendReport['probeState'];
   healthReason?: string;
   causes: readonly CauseId[];
 }
