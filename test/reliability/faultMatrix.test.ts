@@ -54,7 +54,7 @@ type Nsgs = Map<string, Rule[]>;
 
 const stats: Record<string, unknown>[] = [];
 afterAll(() => {
-  if (process.env.FAULT_MATRIX_STATS) console.log(JSON.stringify(stats));  
+  if (process.env.FAULT_MATRIX_STATS) console.log(JSON.stringify(stats));
 });
 
 async function runCell(file: string, faults: Partial<Faults> | undefined) {
