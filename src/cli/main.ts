@@ -6,7 +6,8 @@
 import { Command, CommanderError } from 'commander';
 import { isInvalidInputError, isProbeDoctorError } from '../errors';
 import { packageVersion } from '../version';
-import { registerCommands } from './commands';
+import type { RegisterCommand } from './commands';
+import { addHelpTexts } from './helpText';
 
 export const EXIT_OK = 0;
 export const EXIT_ATTENTION = 1;
@@ -29,7 +30,8 @@ export interface CommandContext {
   exitCode: number;
 }
 
-export function buildProgram(ctx: CommandContext): Command {
+/** The program with every command registered by `registerCommands` (from ./commands). */
+export function buildProgram(ctx: CommandContext, registerCommands: RegisterCommand): Command {
   const program = new Command('probe-doctor')
     .description(
       'Finds why Azure Load Balancer health probes fail, fixes what is safe to fix, proves the fix, escalates the rest.',
@@ -39,13 +41,21 @@ export function buildProgram(ctx: CommandContext): Command {
     .configureOutput({ writeOut: ctx.io.out, writeErr: ctx.io.err })
     .showHelpAfterError('(run probe-doctor --help for usage)');
   registerCommands(program, ctx);
+  addHelpTexts(program);
   return program;
 }
 
 /** Runs the CLI on `argv` (as process.argv) and resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
+  const args = argv.slice(2);
+  // `--version` answers from package.json alone: the commands load the Azure SDKs, which take seconds.
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    io.out(`${packageVersion()}\n`);
+    return EXIT_OK;
+  }
+  const { registerCommands } = await import('./commands');
   const ctx: CommandContext = { io, exitCode: EXIT_OK };
-  const program = buildProgram(ctx);
+  const program = buildProgram(ctx, registerCommands);
   try {
     await program.parseAsync([...argv]);
     return ctx.exitCode;

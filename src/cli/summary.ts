@@ -1,82 +1,12 @@
 /**
- * The readable form of a report: the verdict, a table of backends and their causes, the
- * load-balancer causes, the fixes. `--json` prints the report itself instead.
+ * The readable form of a report at a terminal. The renderers live in src/report/ (one per format);
+ * this keeps the CLI's name for the text one.
  */
 import type { Report } from '../model/report';
+import type { RenderContext } from '../report/facts';
+import { renderText } from '../report/text';
 
-/** The last segment of a resource id, or the id when it has none. */
-const lastName = (id: string | undefined): string => (id ? (id.split('/').filter(Boolean).pop() ?? id) : '-');
-
-/** A backend's name as a person knows it: the VM and the NIC IP configuration. */
-function backendLabel(b: Report['backends'][number]): string {
-  const parts = b.ipConfigurationId?.split('/') ?? [];
-  const nicIndex = parts.findIndex((p) => p.toLowerCase() === 'networkinterfaces');
-  const nic = nicIndex >= 0 ? parts[nicIndex + 1] : undefined;
-  const vm = b.vmId ? lastName(b.vmId) : undefined;
-  return [vm, nic].filter(Boolean).join('/') || b.ipAddress || '-';
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
-/** Formats the report for a person at a terminal. */
-export function formatSummary(report: Report): string {
-  const lines: string[] = [];
-  lines.push(`Load balancer: ${report.loadBalancerId}`);
-  lines.push(
-    `Verdict:       ${report.verdict.toUpperCase()}  (mode: ${report.mode}${report.runId ? `, run ${report.runId}` : ''})`,
-  );
-  lines.push('');
-  const rows = [['BACKEND', 'ADDRESS', 'PROBE', 'REASON', 'CAUSES']];
-  for (const b of report.backends) {
-    rows.push([
-      backendLabel(b),
-      b.ipAddress ?? '-',
-      b.probeState,
-      b.healthReason ? `${b.healthReason}${b.healthSource === 'metric' ? ' (metric)' : ''}` : '-',
-      b.causes.map((c) => c.id).join(', ') || '-',
-    ]);
-  }
-  lines.push(table(rows));
-  const details = report.backends.filter((b) => b.causes.length > 0);
-  if (details.length > 0) {
-    lines.push('', report.verdict === 'resolved' ? 'Why (as found before the fixes):' : 'Why:');
-    for (const b of details) for (const c of b.causes) lines.push(`  - [${c.id}] ${c.summary}`);
-  }
-  if (report.causes.length > 0) {
-    lines.push('', 'Load balancer:');
-    for (const c of report.causes) lines.push(`  - [${c.id}] ${c.summary}`);
-  }
-  const notes = [...(report.notes ?? []), ...report.backends.flatMap((b) => b.notes ?? [])];
-  if (notes.length > 0) {
-    lines.push('', 'Notes:');
-    for (const n of notes) lines.push(`  - ${n.summary}`);
-  }
-  if (report.fixes.length > 0) {
-    lines.push('', 'Fixes:');
-    for (const f of report.fixes) {
-      const why = f.reason ? `: ${f.reason}` : '';
-      lines.push(`  - ${f.status.padEnd(11)} ${f.kind} on ${lastName(f.target)}${why}`);
-    }
-  }
-  if (report.problems && report.problems.length > 0) {
-    lines.push('', 'Could not read:');
-    for (const p of report.problems) lines.push(`  - ${p.kind}: ${p.message}`);
-  }
-  if (report.escalation) {
-    lines.push(
-      '',
-      `Escalation: support ticket payload ready${report.escalation.submitted ? ` and submitted (${report.escalation.ticketId ?? 'no id'})` : ' (not submitted)'}; see --json.`,
-    );
-  }
-  return lines.join('\n') + '\n';
+/** Formats the report for a person at a terminal (src/report/text.ts). */
+export function formatSummary(report: Report, ctx: RenderContext = {}): string {
+  return renderText(report, ctx);
 }

@@ -82,6 +82,18 @@ function describeFix(fix: FixReport): string {
   return `- ${what}${rule}${priority}: ${fix.status}${fix.reason ? ` (${fix.reason})` : ''}`;
 }
 
+/** The report's notes, load balancer first, then each backend's, each once. */
+function notesSection(diagnosis: TicketInput['diagnosis']): string[] {
+  const notes = [
+    ...(diagnosis.notes ?? []).map((n) => `- ${n.summary}`),
+    ...diagnosis.backends.flatMap((b) =>
+      (b.notes ?? []).map((n) => `- ${b.ipAddress ?? b.key}: ${n.summary}`),
+    ),
+  ];
+  const unique = [...new Set(notes)];
+  return unique.length > 0 ? ['', 'Notes:', ...unique] : [];
+}
+
 /** The description: ids first (they must survive truncation), then findings, fixes, validation. */
 export function ticketDescription(input: TicketInput): string {
   const { run, diagnosis, fixes, stillDown, topology, validation } = input;
@@ -101,6 +113,9 @@ export function ticketDescription(input: TicketInput): string {
         ? b.causes.map((c) => `  - ${c.id}: ${c.summary}`)
         : ['  - unknown: every check passed']),
     ]),
+    // The report's notes: what a support engineer needs to read the causes right (floating IP, TCP
+    // timestamps, a guest that could not be checked).
+    ...notesSection(diagnosis),
     '',
     'What probe-doctor tried:',
     ...(fixes.length > 0 ? fixes.map(describeFix) : ['- nothing was changed']),

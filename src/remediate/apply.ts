@@ -12,7 +12,9 @@ import type { Topology } from '../model/topology';
 import type { PlannedFix } from '../workflow/contracts';
 import {
   buildGuestFirewallAllowScript,
+  guestFirewallCommands,
   parseGuestFirewallAllowOutput,
+  parseGuestFirewallPersistence,
   type NftChainRef,
 } from './guestFirewall';
 import { applyNsgFix, mayHaveWritten, rollbackNsgFix, settleLostWrite } from './nsgApply';
@@ -160,7 +162,29 @@ function guestFirewall(
   return vmAction(deps, fix, ctx, 'guest-firewall-allow', async () => {
     const { stdout, stderr } = parseRunCommandResult(await run(fix.target, script));
     const result = parseGuestFirewallAllowOutput(stdout);
-    if (result === 'added' || result === 'present') return { extra: { result } };
+    if (result === 'added' || result === 'present') {
+      // The tool the script chose (auto picks one) decides the undo and whether a reboot keeps the
+      // rule: docs/runbook.md sends a person to `undo` in the fix's detail.
+      const tool =
+        /^tool=(\S+)\s*$/m.exec(stdout)?.[1] ?? (os === 'windows' ? 'windows-firewall' : undefined);
+      const persist = parseGuestFirewallPersistence(stdout) ?? 'none';
+      const commands = guestFirewallCommands(
+        os,
+        Number(fix.detail.port),
+        tool,
+        fix.detail.nft as NftChainRef | undefined,
+      );
+      const persistent = persist !== 'none';
+      return {
+        extra: {
+          result,
+          tool: commands.tool,
+          persistent,
+          persistence: persistent ? persist : `does not survive a reboot: ${commands.persistence}`,
+          undo: commands.undo,
+        },
+      };
+    }
     throw new Error(
       result === 'no-tool'
         ? 'no firewall tool found in the guest'

@@ -127,6 +127,7 @@ function windowsScript(p: number): RunCommandScript {
       "  New-NetFirewallRule -Name $PD_NAME -DisplayName \"probe-doctor: allow Azure Load Balancer probe to port $PD_PORT\" -Description 'probe-doctor: allows the Azure Load Balancer health probe from 168.63.129.16' -Group 'probe-doctor' -Direction Inbound -Action Allow -Protocol TCP -LocalPort $PD_PORT -RemoteAddress $PD_SOURCE | Out-Null",
       "  'result=added'",
       '}',
+      "'persist=windows-firewall'",
     ],
   };
 }
@@ -178,22 +179,119 @@ export function buildGuestFirewallAllowScript(
       '    if ufw status | grep -Eq "^$PD_PORT/tcp +ALLOW( IN)? +$PD_SOURCE"; then echo result=present',
       // `ufw insert 1` fails when there is no rule 1 yet.
       '    elif ufw status numbered | grep -q "^\\[ *1\\]"; then ufw insert 1 allow proto tcp from "$PD_SOURCE" to any port "$PD_PORT" comment \'probe-doctor\' >/dev/null && echo result=added',
-      '    else ufw allow proto tcp from "$PD_SOURCE" to any port "$PD_PORT" comment \'probe-doctor\' >/dev/null && echo result=added; fi ;;',
+      '    else ufw allow proto tcp from "$PD_SOURCE" to any port "$PD_PORT" comment \'probe-doctor\' >/dev/null && echo result=added; fi',
+      '    echo persist=ufw ;;',
       '  firewalld)',
       // Permanent first, then reload: never a runtime-only rule that the next reload silently drops.
       '    if firewall-cmd --permanent --query-rich-rule="$RICH" >/dev/null 2>&1; then',
       '      if firewall-cmd --query-rich-rule="$RICH" >/dev/null 2>&1; then echo result=present',
       '      else firewall-cmd --reload >/dev/null && echo result=added; fi',
-      '    else firewall-cmd --permanent --add-rich-rule="$RICH" >/dev/null && firewall-cmd --reload >/dev/null && echo result=added; fi ;;',
+      '    else firewall-cmd --permanent --add-rich-rule="$RICH" >/dev/null && firewall-cmd --reload >/dev/null && echo result=added; fi',
+      '    echo persist=firewalld-permanent ;;',
       '  iptables)',
       '    if iptables -C INPUT -s "$PD_SOURCE" -p tcp --dport "$PD_PORT" -m comment --comment probe-doctor -j ACCEPT 2>/dev/null; then echo result=present',
-      '    else iptables -I INPUT 1 -s "$PD_SOURCE" -p tcp --dport "$PD_PORT" -m comment --comment probe-doctor -j ACCEPT && echo result=added; fi ;;',
+      '    else iptables -I INPUT 1 -s "$PD_SOURCE" -p tcp --dport "$PD_PORT" -m comment --comment probe-doctor -j ACCEPT && echo result=added; fi',
+      // iptables rules are runtime only: save them the way the distribution restores them at boot.
+      '    if command -v netfilter-persistent >/dev/null 2>&1 && netfilter-persistent save >/dev/null 2>&1; then echo persist=netfilter-persistent',
+      '    elif [ -x /usr/libexec/iptables/iptables.init ] && /usr/libexec/iptables/iptables.init save >/dev/null 2>&1; then echo persist=iptables-services',
+      '    else echo persist=none; fi ;;',
       '  nftables)',
       '    if nft list chain "$PD_NFT_FAMILY" "$PD_NFT_TABLE" "$PD_NFT_CHAIN" 2>/dev/null | grep -q "ip saddr $PD_SOURCE tcp dport $PD_PORT accept"; then echo result=present',
-      '    else nft insert rule "$PD_NFT_FAMILY" "$PD_NFT_TABLE" "$PD_NFT_CHAIN" ip saddr "$PD_SOURCE" tcp dport "$PD_PORT" accept comment \'"probe-doctor"\' && echo result=added; fi ;;',
+      '    else nft insert rule "$PD_NFT_FAMILY" "$PD_NFT_TABLE" "$PD_NFT_CHAIN" ip saddr "$PD_SOURCE" tcp dport "$PD_PORT" accept comment \'"probe-doctor"\' && echo result=added; fi',
+      // The ruleset file is the user's: the report says how to keep the rule after a reboot.
+      '    echo persist=none ;;',
       'esac',
     ],
   };
+}
+
+/**
+ * The commands a person runs inside the guest to add the probe allow by hand, and to take it out
+ * again, with whether the rule survives a reboot. Each tool keeps its rules its own way: ufw saves
+ * every rule it adds (/etc/ufw/user.rules), firewalld keeps `--permanent` rules, Windows Firewall
+ * rules live in the persistent policy store; an iptables rule is runtime only until
+ * iptables-persistent (`netfilter-persistent save`) or iptables-services saves it, and an nft rule
+ * until it is written into the ruleset file the nftables service loads at boot (/etc/nftables.conf).
+ */
+export interface GuestFirewallCommands {
+  tool: string;
+  /** The shell (or PowerShell) command that adds the allow. */
+  allow: string;
+  /** The command that removes it again. */
+  undo: string;
+  /** Whether the allow, once added by `allow`, is still there after a reboot. */
+  persistent: boolean;
+  /** How the tool keeps it, or what a person must do so it survives a reboot. */
+  persistence: string;
+}
+
+/** The probe allow and its undo for a guest firewall tool (see GuestFirewallCommands). */
+export function guestFirewallCommands(
+  os: 'linux' | 'windows',
+  port: number,
+  tool?: string,
+  nft?: NftChainRef,
+): GuestFirewallCommands {
+  const p = validatePort(port);
+  const src = PROBE_SOURCE_IP;
+  if (os === 'windows') {
+    const name = `probe-doctor-allow-probe-${p}`;
+    return {
+      tool: 'windows-firewall',
+      allow: `New-NetFirewallRule -Name ${name} -DisplayName 'probe-doctor: allow Azure Load Balancer probe to port ${p}' -Group probe-doctor -Direction Inbound -Action Allow -Protocol TCP -LocalPort ${p} -RemoteAddress ${src}`,
+      undo: `Remove-NetFirewallRule -Name ${name}`,
+      persistent: true,
+      persistence: 'Windows Firewall keeps the rule in its persistent policy store',
+    };
+  }
+  const rich = `rule family=ipv4 source address=${src} port port=${p} protocol=tcp accept`;
+  const iptablesRule = `INPUT -s ${src} -p tcp --dport ${p} -m comment --comment probe-doctor -j ACCEPT`;
+  switch (tool) {
+    case 'ufw':
+      return {
+        tool,
+        allow: `ufw insert 1 allow proto tcp from ${src} to any port ${p} comment probe-doctor`,
+        undo: `ufw delete allow proto tcp from ${src} to any port ${p}`,
+        persistent: true,
+        persistence: 'ufw saves the rule in /etc/ufw/user.rules',
+      };
+    case 'firewalld':
+      return {
+        tool,
+        allow: `firewall-cmd --permanent --add-rich-rule=${bashQuote(rich)} && firewall-cmd --reload`,
+        undo: `firewall-cmd --permanent --remove-rich-rule=${bashQuote(rich)} && firewall-cmd --reload`,
+        persistent: true,
+        persistence: 'firewalld keeps --permanent rules',
+      };
+    case 'nftables': {
+      const c = nftRef(nft);
+      const chain = `${c.family} ${c.table} ${c.chain}`;
+      return {
+        tool,
+        allow: `nft insert rule ${chain} ip saddr ${src} tcp dport ${p} accept comment '"probe-doctor"'`,
+        undo: `nft -a list chain ${chain} | awk '/"probe-doctor"/ {print $NF}' | xargs -r -n1 nft delete rule ${chain} handle`,
+        persistent: false,
+        persistence: `runtime only: add "ip saddr ${src} tcp dport ${p} accept" to chain ${c.chain} of table ${c.family} ${c.table} in /etc/nftables.conf (the file the nftables service loads at boot) to keep it after a reboot`,
+      };
+    }
+    default:
+      return {
+        tool: 'iptables',
+        allow: `iptables -I ${iptablesRule.replace(/^INPUT/, 'INPUT 1')} && { netfilter-persistent save || service iptables save; }`,
+        undo: `iptables -D ${iptablesRule} && { netfilter-persistent save || service iptables save; }`,
+        persistent: false,
+        persistence:
+          'saved only where iptables-persistent (netfilter-persistent save) or iptables-services (service iptables save) is installed; otherwise the rule is gone after a reboot',
+      };
+  }
+}
+
+/**
+ * How the script's rule is kept (its `persist=` line): `ufw`, `firewalld-permanent`,
+ * `windows-firewall`, `netfilter-persistent`, `iptables-services`, or `none` (runtime only).
+ */
+export function parseGuestFirewallPersistence(stdout: string): string | undefined {
+  return /^persist=([a-z-]+)\s*$/m.exec(stdout.replace(/\r\n/g, '\n'))?.[1];
 }
 
 /** What the script reported; undefined when it printed no result. */

@@ -19,7 +19,9 @@ describe('the demo', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/-> 202 started \(instance pd-[0-9a-f]{32}\)/);
     expect(out).toContain('-> 202 joined');
-    expect(out).toMatch(/^ +- applied +nsg-allow-probe on nsg-snet-app-a$/m);
+    expect(out).toMatch(
+      /^ +fix +applied nsg-allow-probe rule probe-doctor-allow-probe-8080-[0-9a-f]{8} priority 3999 on nsg-snet-app-a$/m,
+    );
     expect(out.trimEnd().split('\n').at(-1)).toBe('Verdict: RESOLVED');
     const names = readFileSync(join(auditDir, 'audit.jsonl'), 'utf8')
       .trim()

@@ -2,7 +2,9 @@ import { isUnsafeScriptValueError } from '../../src/errors';
 import { parseScriptVariables } from '../../src/sandbox/guest/scriptVariables';
 import {
   buildGuestFirewallAllowScript,
+  guestFirewallCommands,
   parseGuestFirewallAllowOutput,
+  parseGuestFirewallPersistence,
 } from '../../src/remediate/guestFirewall';
 
 describe('buildGuestFirewallAllowScript', () => {
@@ -165,5 +167,58 @@ describe('parseGuestFirewallAllowOutput', () => {
     ['iptables: Permission denied\n', undefined],
   ])('%j -> %s', (stdout, expected) => {
     expect(parseGuestFirewallAllowOutput(stdout)).toBe(expected);
+  });
+});
+
+describe('guestFirewallCommands', () => {
+  it.each<[string | undefined, 'linux' | 'windows', boolean, string]>([
+    ['ufw', 'linux', true, 'ufw delete allow proto tcp from 168.63.129.16 to any port 8080'],
+    [
+      'firewalld',
+      'linux',
+      true,
+      "firewall-cmd --permanent --remove-rich-rule='rule family=ipv4 source address=168.63.129.16 port port=8080 protocol=tcp accept' && firewall-cmd --reload",
+    ],
+    [undefined, 'windows', true, 'Remove-NetFirewallRule -Name probe-doctor-allow-probe-8080'],
+    [
+      'iptables',
+      'linux',
+      false,
+      'iptables -D INPUT -s 168.63.129.16 -p tcp --dport 8080 -m comment --comment probe-doctor -j ACCEPT && { netfilter-persistent save || service iptables save; }',
+    ],
+  ])('%s on %s: persistent %s, undo %s', (tool, os, persistent, undo) => {
+    // Act
+    const commands = guestFirewallCommands(os, 8080, tool);
+
+    // Assess
+    expect(commands.persistent).toBe(persistent);
+    expect(commands.undo).toBe(undo);
+  });
+
+  it('says an nftables rule is runtime only and where to keep it', () => {
+    // Act
+    const commands = guestFirewallCommands('linux', 80, 'nftables', {
+      family: 'inet',
+      table: 'filter',
+      chain: 'input',
+    });
+
+    // Assess
+    expect(commands.persistent).toBe(false);
+    expect(commands.persistence).toContain('/etc/nftables.conf');
+    expect(commands.undo).toBe(
+      `nft -a list chain inet filter input | awk '/"probe-doctor"/ {print $NF}' | xargs -r -n1 nft delete rule inet filter input handle`,
+    );
+  });
+});
+
+describe('parseGuestFirewallPersistence', () => {
+  it.each<[string, string | undefined]>([
+    ['tool=iptables\nresult=added\npersist=netfilter-persistent\n', 'netfilter-persistent'],
+    ['tool=ufw\r\nresult=present\r\npersist=ufw\r\n', 'ufw'],
+    ['result=added\npersist=none\n', 'none'],
+    ['result=added\n', undefined],
+  ])('%j -> %s', (stdout, expected) => {
+    expect(parseGuestFirewallPersistence(stdout)).toBe(expected);
   });
 });

@@ -1,17 +1,22 @@
 /**
- * `probe-doctor audit --file run.jsonl [--run <id>]`: prints a run's timeline from a JSON lines audit
- * trail (PROBE_DOCTOR_AUDIT_LOG_FILE), so a run can be reviewed without Azure.
+ * `probe-doctor audit --file run.jsonl [--run <id>] [--format markdown]`: prints a run's timeline
+ * from a JSON lines audit trail (PROBE_DOCTOR_AUDIT_LOG_FILE), or with `--format` the run's report
+ * rebuilt from the trail, so a run can be reviewed without Azure.
  */
 import { readFile } from 'node:fs/promises';
 import { messageOf } from '../../audit/errors';
 import { formatTimeline, parseAuditLines, runIdsOf } from '../../audit/timeline';
 import { InvalidInputError } from '../../errors';
+import { reportFromAudit } from '../../report/fromAudit';
+import { parseReportFormat, renderReport } from '../../report/index';
 import type { CliIO } from '../main';
 import type { RegisterCommand } from './index';
 
 export interface AuditCommandOptions {
   file: string;
   run?: string;
+  /** A report format (text, json, markdown, html) instead of the timeline. */
+  format?: string;
 }
 
 /** Reads the file and writes the timeline of `--run`, or of every run in the file, to `io.out`. */
@@ -37,6 +42,21 @@ export async function runAudit(options: AuditCommandOptions, io: CliIO): Promise
       '--run',
     );
   }
+  if (options.format !== undefined) {
+    const format = parseReportFormat(options.format);
+    if (selected.length !== 1) {
+      throw new InvalidInputError(
+        `--format renders one run's report: name it with --run (runs in the file: ${runs.join(', ')}).`,
+        '--run',
+      );
+    }
+    const { report, context } = reportFromAudit(
+      events.filter((e) => e.runId === selected[0]),
+      options.file,
+    );
+    io.out(renderReport(format, report, context));
+    return;
+  }
   io.out(selected.map((id) => formatTimeline(events.filter((e) => e.runId === id))).join('\n'));
 }
 
@@ -48,6 +68,10 @@ export const registerAuditCommand: RegisterCommand = (program, ctx) => {
     )
     .requiredOption('--file <file>', 'JSON lines audit file (PROBE_DOCTOR_AUDIT_LOG_FILE)')
     .option('--run <id>', 'run id (orchestration instance id); default: every run in the file')
+    .option(
+      '--format <format>',
+      "render the run's report instead of the timeline: text, json, markdown or html (needs --run when the file holds several runs)",
+    )
     .action(async (options: AuditCommandOptions) => {
       await runAudit(options, ctx.io);
     });

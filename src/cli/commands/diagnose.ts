@@ -1,5 +1,5 @@
 /**
- * `probe-doctor diagnose --load-balancer <id> [--scenario FILE] [--fix] [--json]`: runs the whole
+ * `probe-doctor diagnose --load-balancer <id> [--scenario FILE] [--fix] [--format F] [--out FILE]`: runs the whole
  * orchestration for one load balancer on the local durable host. With `--scenario` the sandbox is
  * started in-process and nothing leaves this machine; without it, live Azure through
  * DefaultAzureCredential.
@@ -12,20 +12,27 @@ import type { AzureTarget } from '../../azure/clients';
 import { InvalidInputError } from '../../errors';
 import type { Report } from '../../model/report';
 import { JsonLinesAuditSink } from '../../audit/jsonLinesSink';
-import { loadScenarioFile } from '../../sandbox/scenario';
+import { loadScenarioFile, type Scenario } from '../../sandbox/scenario';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import type { WorkflowAuditEvent } from '../../workflow/activities';
 import { EXIT_ATTENTION, EXIT_OK, type CliIO } from '../main';
-import { formatSummary } from '../summary';
+import { parseReportFormat, renderReport, type RenderContext, type ReportFormat } from '../../report/index';
+import { constants } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { RegisterCommand } from './index';
 
 export interface DiagnoseOptions {
-  loadBalancer: string;
+  /** Optional with a --scenario that holds exactly one load balancer. */
+  loadBalancer?: string;
   scenario?: string;
   fix?: boolean;
   approve?: boolean;
   json?: boolean;
   auditLog?: string;
+  // --- report output (--format, --out) ---
+  format?: string;
+  out?: string;
 }
 
 /** Where `--fix` writes its audit trail when `--audit-log` is not given: changes are never unrecorded. */
@@ -73,13 +80,17 @@ export function progressLine(event: WorkflowAuditEvent): string {
 
 /** Runs `diagnose`; resolves to the exit code. */
 export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<number> {
-  const lb = parseLoadBalancerId(options.loadBalancer.trim());
+  const scenario = options.scenario ? await loadScenarioFile(options.scenario) : undefined;
+  const lb = parseLoadBalancerId(loadBalancerToDiagnose(options, scenario).trim());
   if (options.approve && !options.fix) {
     throw new InvalidInputError(
       '--approve only makes sense with --fix (observe mode changes nothing)',
       '--approve',
     );
   }
+  const output = reportOutput(options);
+  await checkReportFile(output);
+  const startedAt = Date.now();
   const config = loadConfig(process.env);
   const auditLog = options.auditLog ?? (options.fix ? DEFAULT_FIX_AUDIT_LOG : undefined);
   const auditSink = auditLog ? await JsonLinesAuditSink.toFile(auditLog) : undefined;
@@ -90,8 +101,7 @@ export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<
   let sandbox: Sandbox | undefined;
   try {
     let target: AzureTarget;
-    if (options.scenario) {
-      const scenario = await loadScenarioFile(options.scenario);
+    if (scenario) {
       sandbox = await startSandbox({ scenario });
       target = { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca };
       io.err(`probe-doctor: sandbox for scenario '${scenario.name}' at ${sandbox.endpoint}\n`);
@@ -116,12 +126,138 @@ export async function runDiagnose(options: DiagnoseOptions, io: CliIO): Promise<
               by: 'cli (run again with --approve to apply the fixes that need approval)',
             },
     });
-    io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(report));
+    await writeReport(
+      report,
+      output,
+      {
+        durationMs: Date.now() - startedAt,
+        reproduce: reproduceCommand({ ...options, loadBalancer: lb.id }, process.env),
+      },
+      io,
+    );
     return exitCodeFor(report);
   } finally {
     await sandbox?.stop();
     await auditSink?.close();
   }
+}
+
+// --- a scenario's only load balancer (docs/scenarios.md: `diagnose --scenario FILE`) ---
+
+const LOAD_BALANCER_ID =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/loadBalancers\/[^/]+$/i;
+
+/**
+ * The load balancer to diagnose: `--load-balancer`, or the only one a `--scenario` holds.
+ * @throws InvalidInputError when neither names exactly one.
+ */
+export function loadBalancerToDiagnose(
+  options: Pick<DiagnoseOptions, 'loadBalancer' | 'scenario'>,
+  scenario?: Scenario,
+): string {
+  if (options.loadBalancer !== undefined) return options.loadBalancer;
+  if (!scenario || !options.scenario) {
+    throw new InvalidInputError(
+      '--load-balancer is required (it may be left out only with a --scenario that holds one load balancer)',
+      '--load-balancer',
+    );
+  }
+  const ids = scenario.resources.map((r) => r.id).filter((id) => LOAD_BALANCER_ID.test(id));
+  if (ids.length === 1 && ids[0]) return ids[0];
+  throw new InvalidInputError(
+    ids.length === 0
+      ? `scenario ${options.scenario} holds no load balancer`
+      : `scenario ${options.scenario} holds ${ids.length} load balancers (${ids.map((id) => id.split('/').pop() ?? id).join(', ')}): name one with --load-balancer`,
+    '--load-balancer',
+  );
+}
+
+// --- report output (--format, --out): how and where the report is written ---
+
+/** Where the report goes and in which format; checked before the run starts. */
+export interface ReportOutput {
+  format: ReportFormat;
+  file?: string;
+}
+
+/** `--json` is `--format json`; both together must agree. @throws InvalidInputError. */
+export function reportOutput(options: Pick<DiagnoseOptions, 'json' | 'format' | 'out'>): ReportOutput {
+  const format =
+    options.format !== undefined ? parseReportFormat(options.format) : options.json ? 'json' : 'text';
+  if (options.json && format !== 'json') {
+    throw new InvalidInputError(
+      `--json prints JSON; it cannot be combined with --format ${format}`,
+      '--json',
+    );
+  }
+  if (options.out !== undefined && options.out.trim() === '') {
+    throw new InvalidInputError('--out needs a file name', '--out');
+  }
+  return { format, ...(options.out ? { file: options.out } : {}) };
+}
+
+/** Fails before the run when `--out` cannot be written (its folder is missing or read-only). */
+export async function checkReportFile(output: ReportOutput): Promise<void> {
+  if (!output.file) return;
+  try {
+    await access(dirname(resolve(output.file)), constants.W_OK);
+  } catch (err) {
+    throw new InvalidInputError(
+      `Cannot write the report to ${output.file}: its folder does not exist or is not writable`,
+      '--out',
+      { cause: err },
+    );
+  }
+}
+
+/** Settings that change what a run does; a reproduction carries them (never contacts or secrets). */
+const REPRODUCED_SETTING =
+  /^PROBE_DOCTOR_(MODE|OPT_IN_FIXES|APPROVAL_REQUIRED_FOR|ROLLBACK_ON_FAILURE|PROBE_WAIT_MARGIN_SECONDS|FANOUT_BATCH_SIZE)$/;
+
+/** The command line that runs the same diagnosis again (shell-quoted), with the settings it ran under. */
+export function reproduceCommand(
+  options: DiagnoseOptions,
+  env: Record<string, string | undefined> = {},
+): string {
+  const q = (v: string) => (/^[\w./:@=,-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  const settings = Object.entries(env)
+    .filter(([k, v]) => REPRODUCED_SETTING.test(k) && v !== undefined && v.trim() !== '')
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${q(v ?? '')}`);
+  return [
+    ...settings,
+    'node bin/probe-doctor.js diagnose',
+    ...(options.loadBalancer ? [`--load-balancer ${q(options.loadBalancer.trim())}`] : []),
+    ...(options.scenario ? [`--scenario ${q(options.scenario)}`] : []),
+    ...(options.fix ? ['--fix'] : []),
+    ...(options.approve ? ['--approve'] : []),
+  ].join(' ');
+}
+
+/** Renders the report and writes it to stdout, or to `--out` (then stderr says where). */
+export async function writeReport(
+  report: Report,
+  output: ReportOutput,
+  ctx: RenderContext,
+  io: CliIO,
+): Promise<void> {
+  const text = renderReport(output.format, report, ctx);
+  if (!output.file) {
+    io.out(text);
+    return;
+  }
+  try {
+    await writeFile(output.file, text, 'utf8');
+  } catch (err) {
+    // The run is done (and may have changed things): its report must not be lost with the file.
+    io.out(text);
+    throw new InvalidInputError(
+      `Cannot write the report to ${output.file} (${(err as Error).message}); it was printed on stdout instead`,
+      '--out',
+      { cause: err },
+    );
+  }
+  io.err(`probe-doctor: ${output.format} report written to ${output.file}\n`);
 }
 
 /** Backoff in the sandbox: short, so fault scenarios finish in seconds, but still a real wait. */
@@ -131,7 +267,10 @@ export const registerDiagnoseCommand: RegisterCommand = (program, ctx) => {
   program
     .command('diagnose')
     .description('find which backends fail the health probe and why (and, with --fix, fix what is safe)')
-    .requiredOption('--load-balancer <id>', 'the load balancer resource id')
+    .option(
+      '--load-balancer <id>',
+      'the load balancer resource id (optional with a --scenario that holds one)',
+    )
     .option('--scenario <file>', 'run against the local ARM sandbox loaded from this scenario file')
     .option('--fix', 'apply the safe fixes (without it nothing is written and fixes are reported as planned)')
     .option(
@@ -142,7 +281,10 @@ export const registerDiagnoseCommand: RegisterCommand = (program, ctx) => {
       '--audit-log <file>',
       `append the audit trail as JSON lines (default with --fix: ${'probe-doctor-audit.jsonl'})`,
     )
-    .option('--json', 'print the JSON report alone on stdout')
+    .option('--json', 'print the JSON report alone on stdout (same as --format json)')
+    // --- report output ---
+    .option('--format <format>', 'report format: text (default), json, markdown or html')
+    .option('--out <file>', 'write the report to this file instead of stdout')
     .action(async (options: DiagnoseOptions) => {
       ctx.exitCode = await runDiagnose(options, ctx.io);
     });

@@ -56,7 +56,10 @@ describe('probe-doctor diagnose', () => {
     // Assess
     expect(code).toBe(0);
     expect(out).toMatch(/^Verdict: +HEALTHY/m);
-    expect(out).toMatch(/^BACKEND +ADDRESS +PROBE +REASON +CAUSES$/m);
+    expect(out.split('\n')[0]).toMatch(
+      /^HEALTHY: lb-web-prod; who must act: nobody; backends down 0 -> 0 of 3/,
+    );
+    expect(out).toMatch(/^BACKEND +NIC +ADDRESS +BEFORE +AFTER +REASON +CAUSES$/m);
   });
 
   it('fixes with --fix, writes the audit trail, and exits 0 when resolved', async () => {
@@ -126,5 +129,79 @@ describe('probe-doctor diagnose', () => {
     expect(code).toBe(2);
     expect(out).toBe('');
     expect(err).toContain(message);
+  });
+});
+
+describe('probe-doctor diagnose --format / --out', () => {
+  it('writes the Markdown report of the demo scenario to --out and says where on stderr', async () => {
+    // Prepare
+    const file = join(mkdtempSync(join(tmpdir(), 'pd-')), 'report.md');
+
+    // Act
+    const { code, out, err } = await cli(
+      'diagnose',
+      '--load-balancer',
+      lbOf('nsg-deny-all-blocks-probe'),
+      '--scenario',
+      scenario('nsg-deny-all-blocks-probe'),
+      '--format',
+      'markdown',
+      '--out',
+      file,
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toContain(`probe-doctor: markdown report written to ${file}`);
+    const md = readFileSync(file, 'utf8');
+    expect(md.split('\n')[0]).toMatch(
+      /^\*\*ESCALATED: lbi-orders-prod; who must act: .*; backends down 2 -> 2 of 3 \(observe: nothing written\); [\d.]+ m?s\*\*$/,
+    );
+    expect(md).toContain(
+      `node bin/probe-doctor.js diagnose --load-balancer ${lbOf('nsg-deny-all-blocks-probe')} --scenario ${scenario('nsg-deny-all-blocks-probe')}`,
+    );
+  });
+
+  it('prints the HTML report on stdout', async () => {
+    // Act
+    const { code, out } = await cli(
+      'diagnose',
+      '--load-balancer',
+      lbOf('nsg-deny-all-blocks-probe'),
+      '--scenario',
+      scenario('nsg-deny-all-blocks-probe'),
+      '--format',
+      'html',
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    expect(out.startsWith('<!doctype html>')).toBe(true);
+    expect(out.match(/data-failing-hop="subnet-nsg"/g)).toHaveLength(2);
+  });
+
+  it.each([
+    [['--format', 'yaml'], "--format must be one of text, json, markdown, html, got 'yaml'"],
+    [['--json', '--format', 'html'], '--json prints JSON; it cannot be combined with --format html'],
+    [
+      ['--out', '/nonexistent-dir/r.md'],
+      'Cannot write the report to /nonexistent-dir/r.md: its folder does not exist or is not writable',
+    ],
+  ])('exits 2 before the run on %j', async (args, message) => {
+    // Act
+    const { code, out, err } = await cli(
+      'diagnose',
+      '--load-balancer',
+      lbOf('nsg-deny-all-blocks-probe'),
+      '--scenario',
+      scenario('nsg-deny-all-blocks-probe'),
+      ...args,
+    );
+
+    // Assess
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toBe(`probe-doctor: ${message}\n`);
   });
 });

@@ -1,0 +1,333 @@
+/**
+ * What every report format says, derived once from the Report (pure): the summary line (verdict, who
+ * must act, backends down before -> after, duration), and per backend its state before and after,
+ * its causes (each id once, with every piece of evidence), the fixes that concern it, the validation
+ * and Network Watcher results, the `az` commands and the portal links. The renderers in this folder
+ * only lay these facts out, so the text, Markdown and HTML reports cannot disagree.
+ */
+import type {
+  BackendReport,
+  BackendValidation,
+  Cause,
+  CauseId,
+  FixReport,
+  NetworkWatcherEvidence,
+  Note,
+  Report,
+} from '../model/report';
+import { commandsForFix, type FixCommands } from './commands';
+
+/** What the caller knows about the run beyond the report itself. */
+export interface RenderContext {
+  /** How long the run took, in milliseconds (the CLI measures it; the audit trail's first to last event). */
+  durationMs?: number;
+  /** The command line that runs the same diagnosis again. */
+  reproduce?: string;
+  /**
+   * Each backend's probe state before any fix, by NIC IP configuration id (the audit trail records
+   * it). Without it, a backend that validation re-read as Up after the fixes was down before.
+   */
+  probeStateBefore?: Record<string, BackendReport['probeState']>;
+  /** Where the report came from when it is not a fresh run, e.g. "audit trail run.jsonl". */
+  source?: string;
+}
+
+/** One cause id on one backend: the summaries and evidence of every finding with that id. */
+export interface CauseFacts {
+  id: CauseId;
+  summaries: string[];
+  evidence: Record<string, unknown>[];
+}
+
+export interface BackendFacts {
+  /** The NIC IP configuration id (or the pool address for IP-based members). */
+  key: string;
+  /** How a person names it: `vm-name`, `vmss-name/instance`, or the address. */
+  label: string;
+  nic?: string;
+  ipAddress?: string;
+  vmId?: string;
+  before: BackendReport['probeState'];
+  after: BackendReport['probeState'];
+  healthReason?: string;
+  healthSource?: BackendReport['healthSource'];
+  /** Down (or with a cause) before the fixes: drawn, not collapsed. */
+  failing: boolean;
+  causes: CauseFacts[];
+  notes: Note[];
+  fixes: FixReport[];
+  validation?: BackendValidation;
+  networkWatcher?: NetworkWatcherEvidence;
+}
+
+export interface PortalLink {
+  label: string;
+  url: string;
+}
+
+export interface ReportFacts {
+  report: Report;
+  /** The one line every format leads with. */
+  summaryLine: string;
+  whoMustAct: string;
+  downBefore: number;
+  downAfter: number;
+  total: number;
+  duration?: string;
+  backends: BackendFacts[];
+  /** Commands for each fix, in the order of report.fixes. */
+  commands: { fix: FixReport; commands: FixCommands }[];
+  links: PortalLink[];
+  reproduce?: string;
+  source?: string;
+}
+
+/** The last segment of a resource id. */
+export const lastName = (id: string | undefined): string =>
+  id ? (id.split('/').filter(Boolean).pop() ?? id) : '-';
+
+const same = (a: string | undefined, b: string | undefined): boolean =>
+  a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+
+/**
+ * A backend's name as a person knows it. A scale-set instance is `vmss-name/instance`
+ * (`.../virtualMachineScaleSets/{vmss}/virtualMachines/{instance}`); a VM is its name.
+ */
+export function backendLabel(b: Pick<BackendReport, 'vmId' | 'ipConfigurationId' | 'ipAddress'>): string {
+  const id = b.vmId ?? b.ipConfigurationId ?? '';
+  const vmss = /\/virtualMachineScaleSets\/([^/]+)\/virtualMachines\/([^/]+)/i.exec(id);
+  if (vmss) return `${vmss[1]}/${vmss[2]}`;
+  if (b.vmId) return lastName(b.vmId);
+  return b.ipAddress ?? lastName(b.ipConfigurationId);
+}
+
+/** The NIC's name from a NIC IP configuration id. */
+function nicOf(ipConfigurationId: string | undefined): string | undefined {
+  return /\/networkInterfaces\/([^/]+)/i.exec(ipConfigurationId ?? '')?.[1];
+}
+
+/** Portal deep link of a resource: Microsoft's `#@/resource{id}` form. */
+export function portalUrl(resourceId: string): string {
+  return `https://portal.azure.com/#@/resource${resourceId}`;
+}
+
+/** Milliseconds as a person reads them: 850 ms, 4.2 s, 3 min 5 s. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** Groups a backend's causes by id, keeping every summary and piece of evidence. */
+function groupCauses(causes: readonly Cause[]): CauseFacts[] {
+  const byId = new Map<CauseId, CauseFacts>();
+  for (const c of causes) {
+    const entry = byId.get(c.id) ?? { id: c.id, summaries: [], evidence: [] };
+    if (!entry.summaries.includes(c.summary)) entry.summaries.push(c.summary);
+    if (c.evidence) entry.evidence.push(c.evidence);
+    byId.set(c.id, entry);
+  }
+  return [...byId.values()];
+}
+
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+
+/** Whether a fix concerns a backend: its keys, its addresses, or its VM. */
+function fixConcerns(fix: FixReport, key: string, b: BackendReport): boolean {
+  const d = fix.detail;
+  if (strings(d.backendKeys).some((k) => same(k, key))) return true;
+  if (b.ipAddress && strings(d.backendIps).includes(b.ipAddress)) return true;
+  const vmId = typeof d.vmId === 'string' ? d.vmId : fix.kind === 'nsg-allow-probe' ? undefined : fix.target;
+  return same(vmId, b.vmId);
+}
+
+/** Who must act, from the verdict and the causes that stand. */
+export function whoMustAct(report: Report): string {
+  switch (report.verdict) {
+    case 'healthy':
+      return 'nobody';
+    case 'resolved':
+      return 'nobody: probe-doctor fixed it (review the change)';
+    case 'awaiting-approval':
+      return 'an approver: the fixes wait for approval';
+  }
+  const causes = [
+    ...report.causes,
+    ...report.backends.flatMap((b) => (b.probeState === 'up' ? [] : b.causes)),
+  ];
+  const actors = new Set<string>();
+  const plannedNsg = report.fixes.some((f) => f.kind === 'nsg-allow-probe' && f.status === 'planned');
+  for (const c of causes) {
+    const e = c.evidence ?? {};
+    switch (c.id) {
+      case 'nsg-blocks-probe':
+        if (e.level === 'admin' || e.adminRule === true) actors.add('the network manager administrator');
+        else if (report.mode === 'observe' && plannedNsg) actors.add('you: run again with --fix');
+        else actors.add('the NSG owner');
+        break;
+      case 'guest-firewall-blocks-probe':
+      case 'vm-not-running':
+      case 'vm-unhealthy':
+      case 'route-diverts-probe':
+        actors.add('the VM owner');
+        break;
+      case 'not-listening':
+      case 'probe-endpoint-error':
+        actors.add('the application owner');
+        break;
+      case 'probe-misconfigured':
+      case 'backend-pool-empty':
+        actors.add('the load balancer owner');
+        break;
+      case 'unknown':
+        actors.add('Microsoft support (the ticket is ready)');
+        break;
+    }
+  }
+  return actors.size > 0 ? [...actors].join(', ') : 'a person: see the causes';
+}
+
+/** The state a backend was in before the fixes. */
+function stateBefore(
+  key: string,
+  b: BackendReport,
+  report: Report,
+  ctx: RenderContext,
+): BackendFacts['before'] {
+  const recorded = ctx.probeStateBefore?.[key];
+  if (recorded) return recorded;
+  // buildReport reports a backend that validated Up as up; it was only validated because it failed.
+  const validated = report.validation?.find((v) => same(v.backendKey, key));
+  return validated && b.probeState === 'up' ? 'down' : b.probeState;
+}
+
+/** Derives the facts every format shows. */
+export function reportFacts(report: Report, ctx: RenderContext = {}): ReportFacts {
+  const backends = report.backends.map((b): BackendFacts => {
+    const key = b.ipConfigurationId ?? b.ipAddress ?? '-';
+    const before = stateBefore(key, b, report, ctx);
+    const nic = nicOf(b.ipConfigurationId);
+    const validation = report.validation?.find((v) => same(v.backendKey, key));
+    const networkWatcher = report.escalation?.networkWatcher?.find((n) => same(n.backendKey, key));
+    return {
+      key,
+      label: backendLabel(b),
+      ...(nic ? { nic } : {}),
+      ...(b.ipAddress ? { ipAddress: b.ipAddress } : {}),
+      ...(b.vmId ? { vmId: b.vmId } : {}),
+      before,
+      after: b.probeState,
+      ...(b.healthReason ? { healthReason: b.healthReason } : {}),
+      ...(b.healthSource ? { healthSource: b.healthSource } : {}),
+      failing: (before === 'down' && b.healthReason !== 'Down_Admin') || b.causes.length > 0,
+      causes: groupCauses(b.causes),
+      notes: b.notes ?? [],
+      fixes: report.fixes.filter((f) => fixConcerns(f, key, b)),
+      ...(validation ? { validation } : {}),
+      ...(networkWatcher ? { networkWatcher } : {}),
+    };
+  });
+  const failing = backends.filter((b) => b.failing);
+  const downBefore = failing.length;
+  const downAfter = failing.filter((b) => b.after !== 'up').length;
+  const duration = ctx.durationMs !== undefined ? formatDuration(ctx.durationMs) : undefined;
+  const who = whoMustAct(report);
+  const observe = report.mode === 'observe' ? ' (observe: nothing written)' : '';
+  const summaryLine =
+    `${report.verdict.toUpperCase()}: ${lastName(report.loadBalancerId)}; who must act: ${who}; ` +
+    `backends down ${downBefore} -> ${downAfter} of ${backends.length}${observe}` +
+    (duration ? `; ${duration}` : '');
+
+  const nsgIds = new Set<string>();
+  for (const b of failing) {
+    for (const c of b.causes)
+      for (const e of c.evidence) if (typeof e.nsgId === 'string') nsgIds.add(e.nsgId);
+  }
+  for (const f of report.fixes)
+    if (f.kind === 'nsg-allow-probe' && f.target.includes('/')) nsgIds.add(f.target);
+  const links: PortalLink[] = [
+    { label: `load balancer ${lastName(report.loadBalancerId)}`, url: portalUrl(report.loadBalancerId) },
+    ...[...nsgIds].map((id) => ({ label: `NSG ${lastName(id)}`, url: portalUrl(id) })),
+    ...failing.flatMap((b) => (b.vmId ? [{ label: `VM ${b.label}`, url: portalUrl(b.vmId) }] : [])),
+  ];
+  return {
+    report,
+    summaryLine,
+    whoMustAct: who,
+    downBefore,
+    downAfter,
+    total: backends.length,
+    ...(duration ? { duration } : {}),
+    backends,
+    commands: report.fixes.map((fix) => ({ fix, commands: commandsForFix(fix, report) })),
+    links,
+    ...(ctx.reproduce ? { reproduce: ctx.reproduce } : {}),
+    ...(ctx.source ? { source: ctx.source } : {}),
+  };
+}
+
+/** One line for a cause's evidence: the NSG rule, the firewall rule, the URL and status. */
+export function evidenceLine(e: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const s = (k: string): string | undefined =>
+    typeof e[k] === 'string' || typeof e[k] === 'number' ? String(e[k]) : undefined;
+  if (s('ruleName')) {
+    const where =
+      e.level === 'admin' ? 'security admin rule' : `${s('level') ?? ''} NSG ${lastName(s('nsgId'))}`.trim();
+    parts.push(`${where} rule ${s('ruleName')} (priority ${s('priority') ?? '?'}, ${s('access') ?? 'Deny'})`);
+  }
+  if (s('tool') && s('rule')) parts.push(`${s('tool')}: ${s('rule')?.replace(/\s+/g, ' ')}`);
+  if (s('url')) parts.push(`GET ${s('url')} -> ${s('status') ?? s('error') ?? 'no answer'}`);
+  if (s('powerState')) parts.push(`power state ${s('powerState')}`);
+  if (s('reason') && !s('ruleName')) parts.push(`reason ${s('reason')}`);
+  if (s('pointsAt')) parts.push(`points at: ${s('pointsAt')}`);
+  return parts.join('; ');
+}
+
+/** The fix in one line: kind, status, rule name and priority (or what it asks), target. */
+export function fixLine(f: FixReport): string {
+  const d = f.detail;
+  const rule =
+    typeof d.ruleName === 'string'
+      ? ` rule ${d.ruleName}${typeof d.priority === 'number' ? ` priority ${d.priority}` : ''}`
+      : '';
+  const target = f.kind === 'recommendation' ? '' : ` on ${lastName(f.target)}`;
+  const why = f.reason ? `: ${f.reason}` : '';
+  return `${f.status} ${f.kind}${rule}${target}${why}`;
+}
+
+/** The peer test in one line: peer, port, latency, tool, and the health re-read. */
+export function validationLine(v: BackendValidation): string {
+  const tcp = v.tcp
+    ? `peer ${lastName(v.tcp.peerVmId)} -> ${v.ipAddress ?? '?'}:${v.tcp.port} ${v.tcp.reachable ? 'reachable' : 'unreachable'}` +
+      `${v.tcp.latencyMs !== undefined ? ` in ${v.tcp.latencyMs} ms` : ''} (${v.tcp.tool}: ${v.tcp.detail})`
+    : 'no peer TCP test';
+  const agree = v.agree ? '' : `; disagree: ${v.explanation ?? 'no explanation'}`;
+  return `${tcp}; health ${v.health}${v.healthReason ? ` (${v.healthReason})` : ''}${agree}`;
+}
+
+/** Network Watcher's results in lines: IP flow verify and connectivity check, or why each could not run. */
+export function networkWatcherLines(n: NetworkWatcherEvidence): string[] {
+  const lines: string[] = [];
+  const ipf = n.ipFlowVerify;
+  if (ipf) {
+    lines.push(
+      'error' in ipf
+        ? `IP flow verify could not run: ${ipf.error}`
+        : `IP flow verify from 168.63.129.16: ${ipf.access}${ipf.ruleName ? ` by ${ipf.ruleName}` : ''}`,
+    );
+  }
+  const cc = n.connectivityCheck;
+  if (cc) {
+    lines.push(
+      'error' in cc
+        ? `connectivity check could not run: ${cc.error}`
+        : `connectivity check from ${lastName(cc.fromVmId)}: ${cc.connectionStatus}` +
+            `${cc.avgLatencyInMs !== undefined ? `, ${cc.avgLatencyInMs} ms` : ''}` +
+            `${cc.issues.length > 0 ? `; issues: ${cc.issues.join(', ')}` : ''}`,
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,209 @@
+/**
+ * A recorded run's report, rebuilt from its audit trail (pure): `audit --run ID --format markdown`
+ * renders it with the same renderers as a fresh run. The trail holds what was seen, decided and
+ * changed (BackendChecked, CauseFound, Fix*, ValidationResult, Escalated, RunFinished), so the report
+ * has each backend's state before and after, its causes with evidence, the fixes with their rules,
+ * the validation and the verdict. What the trail does not keep (the ticket payload, the peer test's
+ * latency, Network Watcher results) is left out rather than guessed.
+ */
+import type { AuditEvent, AuditEventOf } from '../audit/events';
+import type { BackendReport, BackendValidation, Cause, FixReport, FixStatus, Report } from '../model/report';
+import type { RenderContext } from './facts';
+
+export interface RecordedReport {
+  report: Report;
+  context: RenderContext;
+}
+
+const parse = (text: string | undefined): unknown => {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+const record = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+const of = <N extends AuditEvent['name']>(events: readonly AuditEvent[], name: N): AuditEventOf<N>[] =>
+  events.filter((e): e is AuditEventOf<N> => e.name === name);
+
+/** The fixes: one per kind and target (and backend, for recommendations), the last word on each wins. */
+function fixesOf(events: readonly AuditEvent[]): FixReport[] {
+  const fixes = new Map<string, FixReport>();
+  for (const e of events) {
+    if (
+      e.name !== 'ProbeDoctor.FixPlanned' &&
+      e.name !== 'ProbeDoctor.FixApplied' &&
+      e.name !== 'ProbeDoctor.FixRolledBack'
+    ) {
+      continue;
+    }
+    // A rule write names the rule; the plan names its NSG: both are the NSG's fix.
+    const target =
+      e.fixKind === 'nsg-allow-probe' ? e.target.replace(/\/securityRules\/[^/]+$/i, '') : e.target;
+    const key = `${e.fixKind}|${target.toLowerCase()}${e.fixKind === 'recommendation' ? `|${e.causeId ?? ''}` : ''}`;
+    const known = fixes.get(key);
+    const detail = { ...(known?.detail ?? {}) };
+    let status: FixStatus = known?.status ?? 'planned';
+    const before = parse(e.before);
+    const after = record(parse(e.after));
+    if (e.name === 'ProbeDoctor.FixPlanned') {
+      Object.assign(detail, after);
+      status = e.outcome === 'skipped' ? 'skipped' : 'planned';
+    } else if (e.name === 'ProbeDoctor.FixApplied') {
+      if (e.outcome === 'started') continue;
+      status = e.outcome === 'failed' ? 'failed' : 'applied';
+      if (e.outcome !== 'failed') {
+        // What was written: a rule created (nothing before) or changed (the rule before is kept for undo).
+        if (e.fixKind === 'nsg-allow-probe') {
+          Object.assign(detail, {
+            written: e.outcome === 'applied',
+            created: before === null,
+            previousRule: before ?? null,
+          });
+        } else {
+          Object.assign(detail, after);
+        }
+      }
+    } else if (e.outcome === 'rolled-back') {
+      status = 'rolled-back';
+    } else {
+      continue;
+    }
+    if (e.backend) {
+      const keys = Array.isArray(detail.backendKeys) ? (detail.backendKeys as string[]) : [];
+      if (!keys.includes(e.backend)) detail.backendKeys = [...keys, e.backend];
+    }
+    const reason = e.reason ?? known?.reason;
+    fixes.set(key, {
+      kind: e.fixKind,
+      target,
+      status,
+      ...(reason ? { reason } : {}),
+      detail,
+    });
+  }
+  return [...fixes.values()];
+}
+
+/** The peer test and the health re-read of each validated backend. */
+function validationOf(events: readonly AuditEvent[]): BackendValidation[] {
+  const byBackend = new Map<string, BackendValidation>();
+  for (const e of of(events, 'ProbeDoctor.ValidationResult')) {
+    const v = byBackend.get(e.backend) ?? { backendKey: e.backend, health: 'Unknown', agree: true };
+    if (e.method === 'health-reread') {
+      v.health = e.outcome === 'up' ? 'Up' : e.outcome === 'down' ? 'Down' : 'Unknown';
+      if (e.detail) v.healthReason = e.detail;
+    } else {
+      // The peer test's detail: "from <peer VM id> to port <n>: <result>".
+      const m = /^from (\S+) to port (\d+): (.*)$/.exec(e.detail ?? '');
+      if (m?.[1] && m[2]) {
+        v.tcp = {
+          reachable: e.outcome === 'up',
+          tool: 'peer TCP test',
+          detail: m[3] ?? '',
+          peerVmId: m[1],
+          port: Number(m[2]),
+        };
+      } else {
+        v.explanation = e.detail ?? 'the peer test left no detail';
+      }
+    }
+    byBackend.set(e.backend, v);
+  }
+  for (const v of byBackend.values()) {
+    if (v.tcp) v.agree = v.tcp.reachable === (v.health === 'Up');
+  }
+  return [...byBackend.values()];
+}
+
+/**
+ * Rebuilds the report of one run from its events (already filtered to the run, in file order).
+ * `file` names the trail in the report; the reproducing command re-runs the diagnosis live.
+ */
+export function reportFromAudit(events: readonly AuditEvent[], file: string): RecordedReport {
+  const started = of(events, 'ProbeDoctor.RunStarted')[0];
+  const finished = of(events, 'ProbeDoctor.RunFinished').at(-1);
+  const first = events[0];
+  if (!first || !first.loadBalancerId) {
+    throw new Error('the run has no events that name its load balancer');
+  }
+  const lbId = first.loadBalancerId;
+  const causesByBackend = new Map<string, Cause[]>();
+  const lbCauses: Cause[] = [];
+  for (const e of of(events, 'ProbeDoctor.CauseFound')) {
+    const evidence = record(parse(e.evidence));
+    const cause: Cause = { id: e.causeId, summary: e.summary, ...(e.evidence ? { evidence } : {}) };
+    if (e.backend) causesByBackend.set(e.backend, [...(causesByBackend.get(e.backend) ?? []), cause]);
+    else lbCauses.push(cause);
+  }
+  const validation = validationOf(events);
+  const probeStateBefore: Record<string, BackendReport['probeState']> = {};
+  const backends: BackendReport[] = of(events, 'ProbeDoctor.BackendChecked').map((b) => {
+    probeStateBefore[b.backend] = b.probeState;
+    const v = validation.find((x) => x.backendKey === b.backend);
+    if (v && b.ipAddress) v.ipAddress = b.ipAddress;
+    const after: BackendReport['probeState'] = v
+      ? v.health === 'Up'
+        ? 'up'
+        : v.health === 'Down'
+          ? 'down'
+          : 'unknown'
+      : b.probeState;
+    const reason = v?.healthReason ?? b.healthReason;
+    return {
+      ipConfigurationId: b.backend,
+      ...(b.ipAddress ? { ipAddress: b.ipAddress } : {}),
+      ...(b.vmId ? { vmId: b.vmId } : {}),
+      probeState: after,
+      ...(reason ? { healthReason: reason } : {}),
+      causes: causesByBackend.get(b.backend) ?? [],
+    };
+  });
+  const escalated = of(events, 'ProbeDoctor.Escalated').at(-1);
+  const outcome = finished?.outcome;
+  const problems: NonNullable<Report['problems']> = [];
+  if (!finished)
+    problems.push({
+      kind: 'audit',
+      message: 'the trail has no RunFinished event: the run did not finish or its end was not recorded',
+    });
+  if (outcome === 'failed')
+    problems.push({ kind: 'run', message: `the run failed: ${finished?.reason ?? 'no reason recorded'}` });
+  const report: Report = {
+    loadBalancerId: lbId,
+    runId: first.runId,
+    ...(first.alertId ? { alertId: first.alertId } : {}),
+    mode: first.mode ?? 'observe',
+    verdict: outcome && outcome !== 'failed' ? outcome : 'escalated',
+    causes: lbCauses,
+    backends,
+    fixes: fixesOf(events),
+    ...(validation.length > 0 ? { validation } : {}),
+    ...(escalated
+      ? {
+          escalation: {
+            // The payload itself is not in the trail; the run's report (--format json) has it.
+            supportTicket: {},
+            submitted: escalated.outcome === 'ticket-submitted',
+            ...(escalated.ticketId ? { ticketId: escalated.ticketId } : {}),
+            ...(escalated.outcome === 'submit-failed' ? { error: escalated.reason } : {}),
+          },
+        }
+      : {}),
+    ...(problems.length > 0 ? { problems } : {}),
+  };
+  const start = Date.parse(started?.time ?? first.time);
+  const end = Date.parse((finished ?? events.at(-1) ?? first).time);
+  return {
+    report,
+    context: {
+      ...(Number.isFinite(end - start) ? { durationMs: end - start } : {}),
+      probeStateBefore,
+      source: `audit trail ${file}`,
+      reproduce: `node bin/probe-doctor.js diagnose --load-balancer ${lbId}${report.mode === 'fix' ? ' --fix' : ''}`,
+    },
+  };
+}

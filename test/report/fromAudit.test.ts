@@ -1,0 +1,130 @@
+/**
+ * `audit --run ID --format markdown`: a recorded run's report rebuilt from its real audit trail (a
+ * shipped scenario run with --fix) says what the fresh run's report said.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main';
+import type { Report } from '../../src/model/report';
+import { reportFromAudit } from '../../src/report/fromAudit';
+import { loadBalancerOf, runScenario, scenarioFile } from '../helpers/scenarioReports';
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(['node', 'probe-doctor', ...args], {
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+  });
+  return { code, out, err };
+}
+
+describe('reportFromAudit', () => {
+  it('rebuilds before and after, causes, the written rule and the validation from a real trail', async () => {
+    // Prepare
+    const { report, events } = await runScenario('nsg-deny-all-blocks-probe', 'fix');
+
+    // Act
+    const rebuilt = reportFromAudit(events, 'run.jsonl');
+
+    // Assess
+    const view = (r: Report) => ({
+      verdict: r.verdict,
+      mode: r.mode,
+      backends: r.backends.map((b) => [
+        b.ipConfigurationId,
+        b.probeState,
+        b.causes.map((c) => [c.id, c.evidence]),
+      ]),
+      fixes: r.fixes.map((f) => [
+        f.kind,
+        f.status,
+        f.target,
+        f.detail.ruleName,
+        f.detail.priority,
+        f.detail.written,
+      ]),
+    });
+    expect(view(rebuilt.report)).toEqual(view(report));
+    expect(rebuilt.context.probeStateBefore).toEqual(
+      Object.fromEntries(
+        report.backends.map((b) => [b.ipConfigurationId, b.causes.length > 0 ? 'down' : 'up']),
+      ),
+    );
+    expect(
+      rebuilt.report.validation?.map((v) => [v.backendKey, v.health, v.tcp?.reachable, v.tcp?.port]),
+    ).toEqual(report.validation?.map((v) => [v.backendKey, v.health, v.tcp?.reachable, v.tcp?.port]));
+  });
+});
+
+describe('probe-doctor audit --format', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pd-audit-format-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('renders the Markdown report of a recorded --fix run', async () => {
+    // Prepare: a real run through the CLI, its trail in a file.
+    const log = join(dir, 'audit.jsonl');
+    const lb = loadBalancerOf('nsg-deny-all-blocks-probe');
+    const run = await cli(
+      'diagnose',
+      '--load-balancer',
+      lb,
+      '--scenario',
+      scenarioFile('nsg-deny-all-blocks-probe'),
+      '--fix',
+      '--audit-log',
+      log,
+      '--json',
+    );
+    const fresh = JSON.parse(run.out) as Report;
+
+    // Act
+    const { code, out, err } = await cli(
+      'audit',
+      '--file',
+      log,
+      '--run',
+      fresh.runId!,
+      '--format',
+      'markdown',
+    );
+
+    // Assess
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out.split('\n')[0]).toMatch(
+      /^\*\*RESOLVED: lbi-orders-prod; who must act: nobody: .*; backends down 2 -> 0 of 3; [\d.]+ m?s\*\*$/,
+    );
+    expect(out).toContain(`- Source: audit trail ${log.replace(/_/g, '\\_')}`);
+    expect(out).toContain('## vm-orders-01 (10.20.1.4): down -> up');
+    expect(out).toMatch(/- \*\*Validation\*\*: peer vm-orders-03 -> 10\.20\.1\.4:8080 reachable/);
+    expect(out).toContain(
+      `az network nsg rule delete --subscription '00000000-0000-0000-0000-000000000000' --resource-group 'rg-orders-prod' --nsg-name 'nsg-snet-app-a' --name '${String(fresh.fixes[0]!.detail.ruleName)}'`,
+    );
+    expect(out).toContain(`node bin/probe-doctor.js diagnose --load-balancer ${lb} --fix`);
+    expect(await readFile(log, 'utf8')).toContain('ProbeDoctor.RunFinished');
+  });
+
+  it('asks for --run when the file holds several runs', async () => {
+    // Prepare
+    const { events } = await runScenario('nsg-deny-all-blocks-probe', 'fix');
+    const other = events.map((e) => ({ ...e, runId: 'pd-other' }));
+    const file = join(dir, 'two.jsonl');
+    await import('node:fs/promises').then((fs) =>
+      fs.writeFile(file, [...events, ...other].map((e) => JSON.stringify(e)).join('\n') + '\n'),
+    );
+
+    // Act
+    const { code, err } = await cli('audit', '--file', file, '--format', 'markdown');
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toBe(
+      `probe-doctor: --format renders one run's report: name it with --run (runs in the file: ${events[0]!.runId}, pd-other).\n`,
+    );
+  });
+});

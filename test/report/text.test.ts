@@ -1,0 +1,69 @@
+/**
+ * The text report on real reports (shipped scenarios run end to end): it shows what the JSON has.
+ */
+import { renderText } from '../../src/report/text';
+import { runScenario } from '../helpers/scenarioReports';
+
+describe('renderText', () => {
+  it('leads with the summary line and shows the fix rule, priority and the peer validation', async () => {
+    // Prepare
+    const { report } = await runScenario('nsg-deny-all-blocks-probe', 'fix');
+    const fix = report.fixes[0]!;
+
+    // Act
+    const text = renderText(report, {
+      durationMs: 1234,
+      reproduce: 'node bin/probe-doctor.js diagnose --fix',
+    });
+
+    // Assess
+    expect(text.split('\n')[0]).toBe(
+      'RESOLVED: lbi-orders-prod; who must act: nobody: probe-doctor fixed it (review the change); backends down 2 -> 0 of 3; 1.2 s',
+    );
+    expect(text).toMatch(/^vm-orders-01 +vm-orders-01527 +10\.20\.1\.4 +down +up /m);
+    expect(text).toContain(
+      `fix   applied nsg-allow-probe rule ${String(fix.detail.ruleName)} priority 3999 on nsg-snet-app-a`,
+    );
+    expect(text).toContain(
+      'evidence: subnet NSG nsg-snet-app-a rule DenyAllInbound-Baseline (priority 4000, Deny)',
+    );
+    expect(text).toMatch(
+      /validation: peer vm-orders-03 -> 10\.20\.1\.4:8080 reachable in \d+ ms \(bash-dev-tcp: open\); health Up/,
+    );
+    expect(text).toContain(
+      `az network nsg rule delete --subscription '00000000-0000-0000-0000-000000000000' --resource-group 'rg-orders-prod' --nsg-name 'nsg-snet-app-a' --name '${String(fix.detail.ruleName)}'`,
+    );
+    expect(text).toContain('Reproduce: node bin/probe-doctor.js diagnose --fix');
+  });
+
+  it('names a scale-set backend vmss-name/instance and lists each cause id once', async () => {
+    // Prepare
+    const { report } = await runScenario('vmss-backend');
+
+    // Act
+    const text = renderText(report);
+
+    // Assess: two guest-firewall findings (iptables and ufw) on instance 1 are one cause with both rules.
+    const row = text.split('\n').find((l) => l.startsWith('vmss-web/1 '));
+    expect(row).toMatch(/ down +down +Down_Probe_HttpEndpointUnreachable +guest-firewall-blocks-probe$/);
+    expect(text.match(/cause \[guest-firewall-blocks-probe\]/g)).toHaveLength(1);
+    expect(text).toContain('evidence: iptables: -A ufw-user-input -p tcp -m tcp --dport 80 -j DROP');
+    expect(text).toContain('evidence: ufw: 80/tcp DENY IN Anywhere');
+    expect(text).toMatch(/^vmss-web\/0 +vmss-web-nic/m);
+  });
+
+  it('shows Network Watcher errors for a backend nothing explained', async () => {
+    // Prepare
+    const { report } = await runScenario('hidden-failure-unknown');
+
+    // Act
+    const text = renderText(report);
+
+    // Assess
+    expect(text).toContain(
+      'network watcher: IP flow verify could not run: no Network Watcher in region westeurope of subscription 00000000-0000-0000-0000-000000000000',
+    );
+    expect(text).toContain('network watcher: connectivity check could not run:');
+    expect(text.split('\n')[0]).toContain('who must act: Microsoft support (the ticket is ready)');
+  });
+});
