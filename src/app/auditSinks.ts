@@ -3,7 +3,6 @@
  * surface), a JSON-lines file, or both. A process that may change networks must have one.
  */
 import type { TokenCredential } from '@azure/core-auth';
-import { AppInsightsAuditSink } from '../audit/appInsightsSink';
 import { DiscardAuditSink } from '../audit/discardSink';
 import { FanOutAuditSink } from '../audit/fanOutSink';
 import { JsonLinesAuditSink } from '../audit/jsonLinesSink';
@@ -23,6 +22,9 @@ export async function createConfiguredAuditSink(
 ): Promise<AuditSink> {
   const sinks: AuditSink[] = [];
   if (config.applicationInsightsConnectionString) {
+    // Loaded on first use: the Application Insights SDK (and the OpenTelemetry stack under it) takes
+    // long to load and is needed only where a connection string is configured.
+    const { AppInsightsAuditSink } = await import('../audit/appInsightsSink');
     sinks.push(
       new AppInsightsAuditSink({
         connectionString: config.applicationInsightsConnectionString,
