@@ -11,6 +11,7 @@ import { benchGuestParser } from './guestParser';
 import { formatTable, type BenchRow } from './measure';
 import { benchNsgEvaluator } from './nsgEvaluator';
 import { benchOrchestration } from './orchestration';
+import { benchSweep } from './sweep';
 
 interface Benchmark {
   name: string;
@@ -34,6 +35,7 @@ const BENCHMARKS: Benchmark[] = [
     name: 'faults-300',
     run: () => benchOrchestration({ backends: 300, mode: 'observe', faults: FAULTS }),
   },
+  { name: 'sweep-1000', run: () => benchSweep(1000, 4) },
 ];
 
 async function main(filter: string | undefined): Promise<void> {

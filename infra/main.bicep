@@ -68,6 +68,14 @@ param escalationContactLanguage string = ''
 @description('PROBE_DOCTOR_AUDIT_LOG_FILE: also write audit events as JSON lines to this path. Empty: off.')
 param auditLogFile string = ''
 
+@description('PROBE_DOCTOR_SWEEP_SCHEDULE: NCRONTAB schedule of the fleet sweep timer over the allowed scopes, e.g. 0 0 */6 * * * (every six hours). Empty: off.')
+param sweepSchedule string = ''
+
+@description('PROBE_DOCTOR_SWEEP_CONCURRENCY: load balancers the sweep reads at once.')
+@minValue(1)
+@maxValue(64)
+param sweepConcurrency int = 8
+
 @description('Durable Functions task hub (host.json reads %DURABLE_TASK_HUB_NAME%).')
 param durableTaskHubName string = 'probedoctor'
 
@@ -171,6 +179,8 @@ var probeDoctorSettings = {
   PROBE_DOCTOR_ESCALATION_CONTACT_TIMEZONE: escalationContactTimeZone
   PROBE_DOCTOR_ESCALATION_CONTACT_LANGUAGE: escalationContactLanguage
   PROBE_DOCTOR_AUDIT_LOG_FILE: auditLogFile
+  PROBE_DOCTOR_SWEEP_SCHEDULE: sweepSchedule
+  PROBE_DOCTOR_SWEEP_CONCURRENCY: string(sweepConcurrency)
   DURABLE_TASK_HUB_NAME: durableTaskHubName
 }
 

@@ -47,6 +47,13 @@ export interface ProbeDoctorConfig {
    * values are kept out of the durable history. Unset (local runs): values travel inline.
    */
   runStoreBlobServiceUri?: string;
+  /**
+   * NCRONTAB schedule of the fleet sweep timer (`{second} {minute} {hour} {day} {month} {day-of-week}`);
+   * undefined (the default) leaves the timer unregistered.
+   */
+  sweepSchedule?: string;
+  /** Load balancers the sweep reads at once. */
+  sweepConcurrency: number;
 }
 
 export interface LoadConfigOptions {
@@ -131,6 +138,18 @@ const SETTINGS = {
   PROBE_WAIT_MARGIN_SECONDS: { schema: integer(0, 3600), default: '30' },
   FANOUT_BATCH_SIZE: { schema: integer(1, 200), default: '20' },
   ESCALATION_SUBMIT: { schema: boolean, default: 'false' },
+  // Empty: off. Six NCRONTAB fields, as the Functions timer trigger takes them.
+  SWEEP_SCHEDULE: {
+    schema: z
+      .string()
+      .trim()
+      .refine((v) => v === '' || /^\S+( \S+){5}$/.test(v), {
+        message:
+          'expected six NCRONTAB fields ({second} {minute} {hour} {day} {month} {day-of-week}) or empty',
+      }),
+    default: '',
+  },
+  SWEEP_CONCURRENCY: { schema: integer(1, 64), default: '8' },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -200,6 +219,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ProbeDoct
   const appInsights = optional(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING');
   const auditLogFile = optional(env, `${SETTING_PREFIX}AUDIT_LOG_FILE`);
   const runStoreBlobServiceUri = optional(env, 'AzureWebJobsStorage__blobServiceUri');
+  const sweepSchedule = read(env, 'SWEEP_SCHEDULE');
   return {
     mode: read(env, 'MODE'),
     allowedScopes,
@@ -214,7 +234,17 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ProbeDoct
     ...(appInsights ? { applicationInsightsConnectionString: appInsights } : {}),
     ...(auditLogFile ? { auditLogFile } : {}),
     ...(runStoreBlobServiceUri ? { runStoreBlobServiceUri } : {}),
+    ...(sweepSchedule ? { sweepSchedule } : {}),
+    sweepConcurrency: read(env, 'SWEEP_CONCURRENCY'),
   };
+}
+
+/**
+ * The sweep timer's schedule alone, for the timer's registration at module load (the rest of the
+ * configuration is read on first invocation). Throws ConfigurationError when it is malformed.
+ */
+export function sweepScheduleSetting(env: Env): string | undefined {
+  return read(env, 'SWEEP_SCHEDULE') || undefined;
 }
 
 let cached: ProbeDoctorConfig | undefined;

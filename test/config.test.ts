@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       fanoutBatchSize: 20,
       escalationSubmit: false,
       escalationContact: {},
+      sweepConcurrency: 8,
     });
   });
 
@@ -43,6 +44,8 @@ describe('loadConfig', () => {
     ],
     ['PROBE_DOCTOR_PROBE_WAIT_MARGIN_SECONDS', '0', { probeWaitMarginSeconds: 0 }],
     ['PROBE_DOCTOR_FANOUT_BATCH_SIZE', '50', { fanoutBatchSize: 50 }],
+    ['PROBE_DOCTOR_SWEEP_SCHEDULE', '0 0 */6 * * *', { sweepSchedule: '0 0 */6 * * *' }],
+    ['PROBE_DOCTOR_SWEEP_CONCURRENCY', '16', { sweepConcurrency: 16 }],
     ['PROBE_DOCTOR_AUDIT_LOG_FILE', '/tmp/audit.jsonl', { auditLogFile: '/tmp/audit.jsonl' }],
     [
       'APPLICATIONINSIGHTS_CONNECTION_STRING',
@@ -92,6 +95,11 @@ describe('loadConfig', () => {
       'PROBE_DOCTOR_FANOUT_BATCH_SIZE',
       '500',
       'Setting PROBE_DOCTOR_FANOUT_BATCH_SIZE is invalid: expected a whole number from 1 to 200 (got "500").',
+    ],
+    [
+      'PROBE_DOCTOR_SWEEP_SCHEDULE',
+      'every 6 hours',
+      'Setting PROBE_DOCTOR_SWEEP_SCHEDULE is invalid: expected six NCRONTAB fields ({second} {minute} {hour} {day} {month} {day-of-week}) or empty (got "every 6 hours").',
     ],
     [
       'PROBE_DOCTOR_PROBE_WAIT_MARGIN_SECONDS',

@@ -28,6 +28,7 @@ export const AUDIT_EVENT_NAMES = [
   'ProbeDoctor.RunFinished',
   'ProbeDoctor.AlertRejected',
   'ProbeDoctor.ApprovalReceived',
+  'ProbeDoctor.SweepCompleted',
 ] as const;
 
 export type AuditEventName = (typeof AUDIT_EVENT_NAMES)[number];
@@ -98,7 +99,7 @@ export const RunStartedSchema = z.object({
   name: z.literal('ProbeDoctor.RunStarted'),
   ...runDimensions,
   /** What started the run. */
-  trigger: z.enum(['alert', 'http', 'cli'], { message: 'must be alert, http or cli' }),
+  trigger: z.enum(['alert', 'http', 'cli', 'sweep'], { message: 'must be alert, http, cli or sweep' }),
   outcome: outcome(['started', 'joined'] as const),
 });
 
@@ -215,6 +216,39 @@ export const ApprovalReceivedSchema = z.object({
   outcome: outcome(['approve', 'reject'] as const),
 });
 
+const count = z.string().regex(/^\d+$/, { message: 'must be a whole number' });
+
+/**
+ * One fleet sweep, at its end (src/sweep/): the scopes, the totals, and a ref per load balancer in
+ * `loadBalancers` (JSON text: `[{ "id", "state", "down"?, "backends"?, "instanceId"?, "remediation"? }]`).
+ * Application Insights keeps at most 8,192 characters of a dimension, so when every ref does not fit,
+ * the refs of load balancers that need attention come first and `refsOmitted` counts the healthy ones
+ * left out (the sweep report itself always lists every load balancer). `runId` is the sweep's id.
+ */
+export const SweepCompletedSchema = z.object({
+  name: z.literal('ProbeDoctor.SweepCompleted'),
+  schemaVersion: z.literal(AUDIT_SCHEMA_VERSION),
+  eventId: text,
+  time: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }),
+  runId: text,
+  mode,
+  /** Comma-separated: `/subscriptions/<id>` or `/subscriptions/<id>/resourceGroups/<name>`. */
+  scopes: text,
+  loadBalancersInScope: count,
+  healthy: count,
+  down: count,
+  expectedDown: count,
+  notProbed: count,
+  cannotRead: count,
+  remediationsStarted: count,
+  remediationsJoined: count,
+  remediationsFailed: count,
+  loadBalancers: jsonText,
+  refsOmitted: count,
+  /** `attention` when any load balancer is down or could not be read, or a remediation failed to start. */
+  outcome: outcome(['all-healthy', 'attention'] as const),
+});
+
 /** Every audit event; `name` tells them apart. */
 export const AuditEventSchema = z.discriminatedUnion('name', [
   RunStartedSchema,
@@ -228,6 +262,7 @@ export const AuditEventSchema = z.discriminatedUnion('name', [
   RunFinishedSchema,
   AlertRejectedSchema,
   ApprovalReceivedSchema,
+  SweepCompletedSchema,
 ]);
 
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
@@ -242,6 +277,7 @@ export type EscalatedEvent = z.infer<typeof EscalatedSchema>;
 export type RunFinishedEvent = z.infer<typeof RunFinishedSchema>;
 export type AlertRejectedEvent = z.infer<typeof AlertRejectedSchema>;
 export type ApprovalReceivedEvent = z.infer<typeof ApprovalReceivedSchema>;
+export type SweepCompletedEvent = z.infer<typeof SweepCompletedSchema>;
 
 /** The event of a given name. */
 export type AuditEventOf<N extends AuditEventName> = Extract<AuditEvent, { name: N }>;

@@ -127,6 +127,15 @@ function describe(e: AuditEvent): string {
     case 'ProbeDoctor.AlertRejected':
       if (e.alertRule) parts.push(`rule=${e.alertRule}`);
       break;
+    case 'ProbeDoctor.SweepCompleted':
+      parts.push(
+        `loadBalancers=${e.loadBalancersInScope}`,
+        `down=${e.down}`,
+        `cannotRead=${e.cannotRead}`,
+        `started=${e.remediationsStarted}`,
+        `joined=${e.remediationsJoined}`,
+      );
+      break;
     case 'ProbeDoctor.ApprovalReceived':
       parts.push(`by=${e.by}${e.verified === 'true' ? '' : ' (unverified)'}`);
       break;
@@ -142,17 +151,20 @@ export function formatTimeline(events: readonly AuditEvent[]): string {
   const first = safe[0];
   if (!first) return '';
   const sorted = [...safe].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+  // A sweep's event names no one load balancer; a run's events all name theirs.
+  const loadBalancerId = 'loadBalancerId' in first ? first.loadBalancerId : undefined;
+  const alertId = 'alertId' in first ? first.alertId : undefined;
   const width = Math.max(...sorted.map((e) => SHORT_NAME(e.name).length));
   const header = [
     `Run ${first.runId}`,
-    first.loadBalancerId ? `load balancer ${shortName(first.loadBalancerId)}` : undefined,
+    loadBalancerId ? `load balancer ${shortName(loadBalancerId)}` : undefined,
     `mode ${first.mode}`,
-    first.alertId ? `alert ${first.alertId}` : undefined,
+    alertId ? `alert ${alertId}` : undefined,
   ]
     .filter(Boolean)
     .join('  ');
   const lines = [header];
-  if (first.loadBalancerId) lines.push(`  ${first.loadBalancerId}`);
+  if (loadBalancerId) lines.push(`  ${loadBalancerId}`);
   for (const e of sorted) {
     lines.push(`${e.time}  ${SHORT_NAME(e.name).padEnd(width)}  ${describe(e)}`);
     if (

@@ -6,6 +6,7 @@
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { MonitorClient } from '@azure/arm-monitor';
 import { NetworkManagementClient } from '@azure/arm-network';
+import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { MicrosoftResourceHealth } from '@azure/arm-resourcehealth';
 import { MicrosoftSupport } from '@azure/arm-support';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
@@ -173,6 +174,18 @@ export function createAzureClients(
       return support();
     },
   };
+}
+
+/**
+ * The Resource Graph client of a target. Resource Graph is a tenant-level API (the subscriptions go in
+ * the query body), so it is not one of a subscription's clients.
+ */
+export function createResourceGraphClient(
+  target: AzureTarget,
+  options: AzureClientOptions = {},
+): ResourceGraphClient {
+  const resolved = resolveTarget(target, options);
+  return new ResourceGraphClient(resolved.credential, resolved.options);
 }
 
 /** Returns the clients of a subscription, building each subscription's set once. */

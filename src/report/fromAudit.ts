@@ -127,7 +127,8 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
   const started = of(events, 'ProbeDoctor.RunStarted')[0];
   const finished = of(events, 'ProbeDoctor.RunFinished').at(-1);
   const first = events[0];
-  if (!first || !first.loadBalancerId) {
+  // A sweep's SweepCompleted event names no one load balancer: it is not a run's report.
+  if (!first || !('loadBalancerId' in first) || !first.loadBalancerId) {
     throw new Error('the run has no events that name its load balancer');
   }
   const lbId = first.loadBalancerId;

@@ -23,6 +23,7 @@ import {
   listScaleSetNics,
   page,
 } from './handlers/resources';
+import { resourceGraphQuery } from './handlers/resourceGraph';
 import { createTicket, getProblemClassifications, getServices, getTicket } from './handlers/support';
 import { deleteRule, putRule } from './handlers/writes';
 import { route, type ArmRequest, type Route } from './router';
@@ -64,6 +65,8 @@ export const ROUTES: readonly Route<SandboxContext>[] = [
     '/subscriptions/{sub}/providers/{ns}/locations/{loc}/operationResults/{operationId}',
     (ctx, _req, p) => pollOperationResult(ctx, p),
   ),
+
+  route('POST', '/providers/Microsoft.ResourceGraph/resources', resourceGraphQuery),
 
   route('GET', '/providers/Microsoft.Support/services', () => getServices()),
   route(

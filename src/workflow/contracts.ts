@@ -40,7 +40,7 @@ export interface RunContext {
   /** Observe writes nothing; fix applies the safe fixes. Carried so every audit event can say it. */
   mode: 'observe' | 'fix';
   /** What started the run: an Azure Monitor alert, the HTTP API, or the CLI. */
-  trigger: 'alert' | 'http' | 'cli';
+  trigger: 'alert' | 'http' | 'cli' | 'sweep';
 }
 
 /** The settings the orchestrator itself needs, read once per run through an activity (so replays agree). */

@@ -92,7 +92,9 @@ export function lockTask(
 /** What started the run, from the input (pure). */
 export function triggerOf(input: WorkflowInput): RunContext['trigger'] {
   if (input.alertId !== undefined) return 'alert';
-  return input.requestedBy === 'cli' ? 'cli' : 'http';
+  if (input.requestedBy === 'cli') return 'cli';
+  // The fleet sweep asks as `sweep:<sweep id>` (src/sweep/sweep.ts).
+  return input.requestedBy?.startsWith('sweep:') ? 'sweep' : 'http';
 }
 
 /** The orchestrator. Its output is the {@link Report}. */

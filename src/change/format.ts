@@ -1,0 +1,66 @@
+/** The change gate's result as text, JSON or Markdown (a pull-request comment). */
+import type { ChangeCheckResult, ProbeCheck } from './check';
+
+export type ChangeFormat = 'text' | 'json' | 'markdown';
+
+const short = (id: string) => id.split('/').slice(-3).join('/');
+
+function counts(result: ChangeCheckResult) {
+  const n = (o: ProbeCheck['outcome']) => result.checks.filter((c) => c.outcome === o).length;
+  return {
+    breaks: n('breaks'),
+    cannotDecide: n('cannot-decide'),
+    keepsWorking: n('keeps-working'),
+    alreadyFailing: n('already-failing'),
+  };
+}
+
+function text(result: ChangeCheckResult): string {
+  const c = counts(result);
+  const lines = [
+    c.breaks > 0
+      ? `BREAKS: the change stops ${c.breaks} probe path(s)`
+      : c.cannotDecide > 0
+        ? 'CANNOT DECIDE: part of the change is only known after apply'
+        : 'OK: every probe the change touches still reaches its backends',
+  ];
+  for (const check of result.checks) {
+    lines.push(
+      `  [${check.outcome}] ${check.loadBalancerName} probe ${check.probe} (TCP ${check.port}): ${check.reason}`,
+    );
+    lines.push(`      backends: ${check.backends.map(short).join(', ')}`);
+    if (check.changes.length > 0) lines.push(`      change: ${check.changes.join(', ')}`);
+    if (check.fix) lines.push(`      smallest fix: ${check.fix}`);
+  }
+  if (result.untouched.length > 0)
+    lines.push(`  not behind any load balancer in the state: ${result.untouched.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function markdown(result: ChangeCheckResult): string {
+  const c = counts(result);
+  const head =
+    c.breaks > 0
+      ? `### :x: probe-doctor: this change breaks ${c.breaks} health probe path(s)`
+      : c.cannotDecide > 0
+        ? '### :warning: probe-doctor: cannot be decided before apply'
+        : '### :white_check_mark: probe-doctor: no health probe breaks';
+  const rows = result.checks.map(
+    (k) =>
+      `| ${k.outcome} | ${k.loadBalancerName} | ${k.probe} (TCP ${k.port}) | ${k.backends.map(short).join('<br>')} | ${k.reason} | ${k.changes.map((x) => `\`${x}\``).join('<br>')} | ${k.fix ?? ''} |`,
+  );
+  return [
+    head,
+    '',
+    '| outcome | load balancer | probe | backends | why | change | smallest fix |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+/** Renders the result. */
+export function formatChangeResult(result: ChangeCheckResult, format: ChangeFormat): string {
+  if (format === 'json') return `${JSON.stringify({ ...counts(result), ...result }, null, 2)}\n`;
+  return format === 'markdown' ? markdown(result) : text(result);
+}

@@ -1,0 +1,129 @@
+/**
+ * ARM what-if JSON (`az deployment group what-if --no-pretty-print`, the WhatIfOperationResult:
+ * `{ status, changes: [{ resourceId, changeType, before, after, delta }] }`) -> planned edits, for
+ * load balancers (probes, rules), NSGs (their `securityRules`) and NSG rules as child resources.
+ * `after` is the resource body as ARM would hold it. What-if leaves an expression it cannot evaluate
+ * before deployment as its template text (`"[reference(...)]"`): such a value is unknown, never guessed.
+ */
+import { InvalidInputError } from '../errors';
+import { mapSecurityRule } from '../azure/map';
+import type { SecurityRule } from '@azure/arm-network';
+import type { ChangeEdit, PlannedEdit } from './changes';
+
+type Json = Record<string, unknown>;
+
+const text = (v: unknown, fallback: string): string => (typeof v === 'string' ? v : fallback);
+
+const isExpression = (v: unknown): boolean =>
+  typeof v === 'string' && /^\[.*\]$/s.test(v.trim()) && !v.startsWith('[[');
+
+function unresolved(value: unknown, path = ''): string[] {
+  if (isExpression(value)) return [path || '(value)'];
+  if (Array.isArray(value)) return value.flatMap((v, i) => unresolved(v, `${path}[${i}]`));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => unresolved(v, path ? `${path}.${k}` : k));
+  }
+  return [];
+}
+
+/** An ARM rule body (`{ name, properties: {...} }`) as the evaluator's rule. */
+function armRule(body: Json): ReturnType<typeof mapSecurityRule> {
+  const p = (body.properties ?? {}) as Json;
+  const refs = (v: unknown) =>
+    Array.isArray(v) ? (v as Json[]).map((r) => ({ id: String(r.id) })) : undefined;
+  return mapSecurityRule({
+    ...(p as SecurityRule),
+    name: text(body.name, ''),
+    sourceApplicationSecurityGroups: refs(p.sourceApplicationSecurityGroups),
+    destinationApplicationSecurityGroups: refs(p.destinationApplicationSecurityGroups),
+  });
+}
+
+const PROBE_PROTOCOLS = ['Tcp', 'Http', 'Https'] as const;
+
+function edits(type: string, id: string, deleting: boolean, after: Json): ChangeEdit[] {
+  const p = (after.properties ?? {}) as Json;
+  switch (type) {
+    case 'microsoft.network/networksecuritygroups':
+      return deleting
+        ? [{ kind: 'delete-nsg', nsg: { id } }]
+        : [
+            {
+              kind: 'set-nsg-rules',
+              nsg: { id },
+              rules: ((p.securityRules ?? []) as Json[]).map(armRule),
+              create: false,
+            },
+          ];
+    case 'microsoft.network/networksecuritygroups/securityrules': {
+      const nsgId = id.replace(/\/securityRules\/[^/]+$/i, '');
+      const name = id.split('/').pop() ?? '';
+      return deleting
+        ? [{ kind: 'delete-nsg-rule', nsg: { id: nsgId }, ruleName: name }]
+        : [{ kind: 'put-nsg-rule', nsg: { id: nsgId }, rule: armRule({ ...after, name }) }];
+    }
+    case 'microsoft.network/loadbalancers': {
+      if (deleting) return [];
+      const probes = ((p.probes ?? []) as Json[]).map((probe): ChangeEdit => {
+        const pp = (probe.properties ?? {}) as Json;
+        const protocol =
+          PROBE_PROTOCOLS.find((x) => x.toLowerCase() === text(pp.protocol, 'Tcp').toLowerCase()) ?? 'Tcp';
+        return {
+          kind: 'put-probe',
+          loadBalancerId: id,
+          name: text(probe.name, ''),
+          protocol,
+          port: Number(pp.port),
+          ...(typeof pp.requestPath === 'string' ? { requestPath: pp.requestPath } : {}),
+        };
+      });
+      return probes;
+    }
+    default:
+      return [];
+  }
+}
+
+/** Reads what-if output; throws InvalidInputError naming the field when it is not one. */
+export function parseWhatIf(doc: unknown): PlannedEdit[] {
+  const result = doc as Json | null;
+  if (!result || typeof result !== 'object' || !Array.isArray(result.changes)) {
+    throw new InvalidInputError(
+      'not ARM what-if output: $.changes must be an array (az deployment group what-if --no-pretty-print)',
+      '$.changes',
+    );
+  }
+  const out: PlannedEdit[] = [];
+  (result.changes as unknown[]).forEach((raw, i) => {
+    const change = raw as Json;
+    const where = `$.changes[${i}]`;
+    const id = typeof change.resourceId === 'string' ? change.resourceId : undefined;
+    const changeType = typeof change.changeType === 'string' ? change.changeType : undefined;
+    if (!id || !changeType)
+      throw new InvalidInputError(`${where} must have resourceId and changeType`, where);
+    if (!['Create', 'Modify', 'Delete', 'Deploy'].includes(changeType)) return;
+    const type = /\/providers\/(.+)$/i
+      .exec(id)?.[1]
+      ?.split('/')
+      .filter((_, k) => k === 0 || k % 2 === 1)
+      .join('/')
+      .toLowerCase();
+    if (!type) return;
+    const source = { address: id, action: changeType };
+    const deleting = changeType === 'Delete';
+    const after = (deleting ? change.before : change.after) as Json | undefined;
+    if (!after) return;
+    const unknown = deleting ? [] : unresolved(after.properties, 'properties');
+    if (unknown.length > 0) {
+      const isLb = type === 'microsoft.network/loadbalancers';
+      const nsgId = type.startsWith('microsoft.network/networksecuritygroups')
+        ? id.replace(/\/securityRules\/[^/]+$/i, '')
+        : undefined;
+      const unknownTarget = isLb ? { loadBalancerId: id } : nsgId ? { nsg: { id: nsgId } } : undefined;
+      if (isLb || nsgId) out.push({ source, unknown, ...(unknownTarget ? { unknownTarget } : {}) });
+      return;
+    }
+    for (const edit of edits(type, id, deleting, after)) out.push({ source, edit, unknown: [] });
+  });
+  return out;
+}

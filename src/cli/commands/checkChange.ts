@@ -1,0 +1,123 @@
+/**
+ * `probe-doctor check-change (--plan FILE | --what-if FILE) (--scenario FILE | --scope IDS...)
+ * [--format text|json|markdown]`: for every load balancer the planned change touches, does each
+ * probe still reach each backend after it? Exit 0 nothing breaks, 1 something breaks or cannot be
+ * decided before apply, 2 bad input.
+ */
+import { readFile } from 'node:fs/promises';
+import { createClientFactory, createResourceGraphClient, type AzureTarget } from '../../azure/clients';
+import { discoverTopology } from '../../azure/discovery';
+import { createResourceGraphInventory } from '../../azure/resourceGraph';
+import { createSdkTopologyReader } from '../../azure/topologyReader';
+import { checkChange, type GuestListeners } from '../../change/check';
+import type { PlannedEdit } from '../../change/changes';
+import { formatChangeResult, type ChangeFormat } from '../../change/format';
+import { parseTerraformPlan } from '../../change/terraform';
+import { parseWhatIf } from '../../change/whatIf';
+import { InvalidInputError } from '../../errors';
+import { idKey } from '../../model/ids';
+import type { Topology } from '../../model/topology';
+import { loadScenarioFile } from '../../sandbox/scenario';
+import { startSandbox, type Sandbox } from '../../sandbox/server';
+import { EXIT_ATTENTION, EXIT_OK, type CliIO } from '../main';
+import type { RegisterCommand } from './index';
+import { parseScopes } from './sweep';
+
+export interface CheckChangeOptions {
+  plan?: string;
+  whatIf?: string;
+  scenario?: string;
+  scope?: string[];
+  format?: string;
+}
+
+async function readJsonFile(path: string, option: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new InvalidInputError(`${option} ${path}: cannot be read (${(err as Error).message})`, option);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new InvalidInputError(`${option} ${path}: not JSON (${(err as Error).message})`, option);
+  }
+}
+
+/** Runs `check-change`; resolves to the exit code. */
+export async function runCheckChange(options: CheckChangeOptions, io: CliIO): Promise<number> {
+  const format = (options.format ?? 'text') as ChangeFormat;
+  if (!['text', 'json', 'markdown'].includes(format)) {
+    throw new InvalidInputError(
+      `--format must be text, json or markdown (got "${options.format}")`,
+      '--format',
+    );
+  }
+  if (!!options.plan === !!options.whatIf) {
+    throw new InvalidInputError(
+      'give exactly one of --plan (terraform show -json) and --what-if (az deployment group what-if --no-pretty-print)',
+      '--plan',
+    );
+  }
+  if (!!options.scenario === !!(options.scope && options.scope.length > 0)) {
+    throw new InvalidInputError(
+      'give the current state: --scenario FILE (a snapshot) or --scope IDS (live Azure)',
+      '--scenario',
+    );
+  }
+  const edits: PlannedEdit[] = options.plan
+    ? parseTerraformPlan(await readJsonFile(options.plan, '--plan'))
+    : parseWhatIf(await readJsonFile(options.whatIf as string, '--what-if'));
+  let sandbox: Sandbox | undefined;
+  try {
+    let target: AzureTarget;
+    let loadBalancerIds: string[];
+    let guests: Record<string, GuestListeners> | undefined;
+    if (options.scenario) {
+      const scenario = await loadScenarioFile(options.scenario);
+      sandbox = await startSandbox({ scenario });
+      target = { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca };
+      loadBalancerIds = scenario.resources
+        .filter((r) => r.type.toLowerCase() === 'microsoft.network/loadbalancers')
+        .map((r) => r.id);
+      guests = Object.fromEntries(Object.entries(scenario.guests).map(([id, g]) => [idKey(id), g]));
+    } else {
+      target = { kind: 'live' };
+      const listed = await createResourceGraphInventory(createResourceGraphClient(target)).listLoadBalancers(
+        parseScopes(options.scope ?? []),
+      );
+      loadBalancerIds = listed.map((l) => l.id);
+    }
+    const reader = createSdkTopologyReader(createClientFactory(target));
+    const topologies: Topology[] = [];
+    for (const id of loadBalancerIds) {
+      try {
+        topologies.push(await discoverTopology(reader, id));
+      } catch (err) {
+        io.err(`probe-doctor: ${id} cannot be read, left out: ${(err as Error).message}\n`);
+      }
+    }
+    const result = checkChange(topologies, edits, guests);
+    io.out(formatChangeResult(result, format));
+    return result.checks.some((c) => c.outcome === 'breaks' || c.outcome === 'cannot-decide')
+      ? EXIT_ATTENTION
+      : EXIT_OK;
+  } finally {
+    await sandbox?.stop();
+  }
+}
+
+export const registerCheckChangeCommand: RegisterCommand = (program, ctx) => {
+  program
+    .command('check-change')
+    .description('check a planned network change against the health probes it would break')
+    .option('--plan <file>', 'Terraform plan JSON (terraform show -json plan.out)')
+    .option('--what-if <file>', 'ARM what-if JSON (az deployment group what-if --no-pretty-print)')
+    .option('--scenario <file>', 'the current state from a snapshot scenario file')
+    .option('--scope <ids...>', 'the current state from live Azure: subscription or resource group ids')
+    .option('--format <format>', 'text (default), json or markdown')
+    .action(async (options: CheckChangeOptions) => {
+      ctx.exitCode = await runCheckChange(options, ctx.io);
+    });
+};

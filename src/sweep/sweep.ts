@@ -1,0 +1,213 @@
+/**
+ * The fleet sweep: list every load balancer in the scopes (Resource Graph), read each one from ARM
+ * and read its probe health (the same reads the remediation's `readProbeHealth` makes), and for each
+ * load balancer with a backend down start or join its remediation: the one orchestration per load
+ * balancer the alert and HTTP triggers use (`instanceIdFor`), so a sweep never runs a second
+ * remediation beside one in progress. Load balancers are handled a bounded number at a time.
+ */
+import type { LoadBalancer } from '@azure/arm-network';
+import { readProbeHealth } from '../app/health';
+import type { LoadBalancerInventory, ListedLoadBalancer } from '../azure/resourceGraph';
+import { mapLoadBalancer } from '../azure/map';
+import type { AzureReader } from '../azure/reader';
+import type { AllowedScope } from '../config';
+import { ensureError, isAzureCallError } from '../errors';
+import { isInScope } from '../triggers/scope';
+import type { WorkflowInput } from '../workflow/contracts';
+import {
+  classifyHealth,
+  healthUnreadable,
+  type LoadBalancerHealthSummary,
+  type SweepState,
+} from './classify';
+
+/** What happened to a load balancer's remediation. */
+export interface SweepRemediation {
+  /** The orchestration instance id (the same for every trigger of this load balancer). */
+  instanceId?: string;
+  outcome: 'started' | 'joined' | 'failed';
+  error?: string;
+  /** The run's verdict, when the caller waited for it (the CLI does: its runs live in its process). */
+  verdict?: string;
+}
+
+/** One load balancer in the sweep report. */
+export interface SweepEntry extends LoadBalancerHealthSummary {
+  loadBalancerId: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  sku?: 'Basic' | 'Standard' | 'Gateway';
+  /** Present only for `down`: the remediation the sweep started or joined. */
+  remediation?: SweepRemediation;
+}
+
+/** The sweep report: every load balancer in scope, and totals. */
+export interface SweepReport {
+  sweepId: string;
+  mode: 'observe' | 'fix';
+  /** The scopes as `/subscriptions/<id>` or `/subscriptions/<id>/resourceGroups/<name>`. */
+  scopes: string[];
+  loadBalancers: SweepEntry[];
+  totals: Record<SweepState, number> & {
+    loadBalancers: number;
+    started: number;
+    joined: number;
+    failedToStart: number;
+  };
+}
+
+/** The ports the sweep works through. */
+export interface SweepDeps {
+  inventory: LoadBalancerInventory;
+  /** ARM GET of a load balancer (throws an AzureCallError on failure). */
+  readLoadBalancer(id: string): Promise<LoadBalancer>;
+  reader: AzureReader;
+  /** Starts the load balancer's orchestration, or joins the one in progress. */
+  startOrJoin(input: WorkflowInput): Promise<{ instanceId: string; joined: boolean }>;
+}
+
+export interface SweepOptions {
+  sweepId: string;
+  scopes: readonly AllowedScope[];
+  mode: 'observe' | 'fix';
+  /** Load balancers read (and remediations started) at the same time. */
+  concurrency: number;
+  /**
+   * At most this many load balancers begun per second (undefined: no pacing). Each costs two ARM
+   * reads and one POST per probed rule, so 8/s stays under the token bucket's refill of 25 reads and
+   * 10 writes per second per subscription (docs/sweep.md).
+   */
+  loadBalancersPerSecond?: number;
+  /** Waits, for the pacing; tests and benchmarks pass their own. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Called as each load balancer is done, for progress output. */
+  onEntry?: (entry: SweepEntry) => void;
+}
+
+/** Scope text as ARM spells it. */
+export function scopeText(scope: AllowedScope): string {
+  return `/subscriptions/${scope.subscriptionId}${scope.resourceGroup ? `/resourceGroups/${scope.resourceGroup}` : ''}`;
+}
+
+/** Runs `work` over `items`, at most `limit` at a time, keeping the input order in the result. */
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+function whyUnreadable(err: unknown): string {
+  if (isAzureCallError(err) && err.statusCode === 404) {
+    return 'Resource Graph lists it but ARM does not have it (deleted since? Resource Graph can lag ARM by minutes)';
+  }
+  if (isAzureCallError(err) && err.statusCode === 403) {
+    return `the principal may not read it (403 ${err.code ?? 'AuthorizationFailed'})`;
+  }
+  return ensureError(err).message;
+}
+
+async function sweepOne(
+  listed: ListedLoadBalancer,
+  deps: SweepDeps,
+  options: SweepOptions,
+): Promise<SweepEntry> {
+  const base = {
+    loadBalancerId: listed.id,
+    name: listed.name,
+    subscriptionId: listed.subscriptionId,
+    resourceGroup: listed.resourceGroup,
+  };
+  let mapped;
+  try {
+    // Resource Graph can lag: what the sweep acts on is read from ARM.
+    mapped = mapLoadBalancer(await deps.readLoadBalancer(listed.id));
+  } catch (err) {
+    return { ...base, state: 'cannot-read', reason: whyUnreadable(err) };
+  }
+  const withSku = { ...base, sku: mapped.loadBalancer.sku };
+  const skip = healthUnreadable(mapped);
+  if (skip) return { ...withSku, ...skip };
+  const problems: { ruleId: string; message: string }[] = [];
+  const health = await readProbeHealth(deps.reader, mapped, (p) => problems.push(p));
+  const summary = classifyHealth(mapped, { health, problems });
+  const entry: SweepEntry = { ...withSku, ...summary };
+  if (summary.state !== 'down') return entry;
+  try {
+    const outcome = await deps.startOrJoin({
+      loadBalancerId: mapped.loadBalancer.id,
+      mode: options.mode,
+      requestedBy: `sweep:${options.sweepId}`,
+    });
+    entry.remediation = { instanceId: outcome.instanceId, outcome: outcome.joined ? 'joined' : 'started' };
+  } catch (err) {
+    entry.remediation = { outcome: 'failed', error: ensureError(err).message };
+  }
+  return entry;
+}
+
+/** Default pace: see {@link SweepOptions.loadBalancersPerSecond}. */
+export const DEFAULT_LOAD_BALANCERS_PER_SECOND = 8;
+
+/** Hands out start times `1000 / perSecond` ms apart; resolves when the caller's turn comes. */
+export function createPacer(
+  perSecond: number | undefined,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  now: () => number = () => Date.now(),
+): () => Promise<void> {
+  if (!perSecond || perSecond <= 0) return () => Promise.resolve();
+  const gap = 1000 / perSecond;
+  let next = 0;
+  return async () => {
+    const at = Math.max(now(), next);
+    next = at + gap;
+    const wait = at - now();
+    if (wait > 0) await sleep(wait);
+  };
+}
+
+/** Sweeps the scopes; never throws for one load balancer, only when the inventory cannot be listed. */
+export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<SweepReport> {
+  const listed = (await deps.inventory.listLoadBalancers(options.scopes))
+    // The query is scoped already; this keeps a too-wide answer from ever reaching a remediation.
+    .filter((lb) => isInScope(lb.id, options.scopes));
+  const unique = [...new Map(listed.map((lb) => [lb.id.toLowerCase(), lb])).values()];
+  const pace = createPacer(options.loadBalancersPerSecond, options.sleep);
+  const entries = await mapBounded(unique, options.concurrency, async (lb) => {
+    await pace();
+    const entry = await sweepOne(lb, deps, options);
+    options.onEntry?.(entry);
+    return entry;
+  });
+  const count = (state: SweepState) => entries.filter((e) => e.state === state).length;
+  const outcome = (o: SweepRemediation['outcome']) =>
+    entries.filter((e) => e.remediation?.outcome === o).length;
+  return {
+    sweepId: options.sweepId,
+    mode: options.mode,
+    scopes: options.scopes.map(scopeText),
+    loadBalancers: entries,
+    totals: {
+      loadBalancers: entries.length,
+      healthy: count('healthy'),
+      down: count('down'),
+      'expected-down': count('expected-down'),
+      'not-probed': count('not-probed'),
+      'cannot-read': count('cannot-read'),
+      started: outcome('started'),
+      joined: outcome('joined'),
+      failedToStart: outcome('failed'),
+    },
+  };
+}

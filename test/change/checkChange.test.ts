@@ -1,0 +1,327 @@
+/**
+ * `probe-doctor check-change` on plans made by hand from the azurerm provider's documented schema
+ * (azurerm_network_security_rule arguments; the plan JSON's resource_changes[].change.{actions,
+ * before, after, after_unknown}) and on a what-if made from the snapshot's own load balancer body.
+ * The state is scenarios/nsg-deny-all-blocks-probe.json: vm-orders-01 and -02 (snet-app-a) already
+ * fail the probe behind a Deny All at 4000; vm-orders-03 (snet-app-b, nsg-snet-app-b) passes it
+ * through the default AllowAzureLoadBalancerInBound, and its guest listens on 8080 only.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main';
+
+const SNAPSHOT = join(__dirname, '..', '..', 'scenarios', 'nsg-deny-all-blocks-probe.json');
+const RG = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-orders-prod';
+const LB = `${RG}/providers/Microsoft.Network/loadBalancers/lbi-orders-prod`;
+// As the snapshot's pool spells it (ARM upper-cases the group in back-references).
+const VM3_IPCONFIG =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/RG-ORDERS-PROD/providers/Microsoft.Network/networkInterfaces/vm-orders-03248/ipConfigurations/ipconfig1';
+
+type Json = Record<string, unknown>;
+
+/** An azurerm_network_security_rule's arguments, as `terraform show -json` prints them. */
+function nsgRule(
+  name: string,
+  priority: number,
+  access: 'Allow' | 'Deny',
+  source: string,
+  port: string,
+): Json {
+  return {
+    name,
+    resource_group_name: 'rg-orders-prod',
+    network_security_group_name: 'nsg-snet-app-b',
+    priority,
+    direction: 'Inbound',
+    access,
+    protocol: port === '*' ? '*' : 'Tcp',
+    source_port_range: '*',
+    source_port_ranges: null,
+    destination_port_range: port,
+    destination_port_ranges: null,
+    source_address_prefix: source,
+    source_address_prefixes: null,
+    destination_address_prefix: '*',
+    destination_address_prefixes: null,
+    source_application_security_group_ids: null,
+    destination_application_security_group_ids: null,
+    description: null,
+    timeouts: null,
+  };
+}
+
+function resourceChange(
+  address: string,
+  actions: string[],
+  before: Json | null,
+  after: Json | null,
+  afterUnknown: Json = { id: true },
+): Json {
+  return {
+    address,
+    mode: 'managed',
+    type: 'azurerm_network_security_rule',
+    name: address.split('.')[1],
+    provider_name: 'registry.terraform.io/hashicorp/azurerm',
+    change: {
+      actions,
+      before,
+      after,
+      after_unknown: afterUnknown,
+      before_sensitive: {},
+      after_sensitive: {},
+    },
+  };
+}
+
+function plan(...changes: Json[]): Json {
+  return { format_version: '1.2', terraform_version: '1.9.5', resource_changes: changes };
+}
+
+const DENY_ALL = resourceChange(
+  'azurerm_network_security_rule.deny_all',
+  ['create'],
+  null,
+  nsgRule('DenyAllInbound', 4000, 'Deny', '*', '*'),
+);
+const ALLOW_LB = resourceChange(
+  'azurerm_network_security_rule.allow_lb_probe',
+  ['create'],
+  null,
+  nsgRule('AllowAzureLoadBalancerProbe', 3000, 'Allow', 'AzureLoadBalancer', '8080'),
+);
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(['node', 'probe-doctor', 'check-change', ...args], {
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+  });
+  return { code, out, err };
+}
+
+function file(name: string, value: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'pd-change-')), name);
+  writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
+  return path;
+}
+
+interface Result {
+  breaks: number;
+  cannotDecide: number;
+  checks: {
+    outcome: string;
+    backends: string[];
+    blockingRule?: Json;
+    changes: string[];
+    fix?: string;
+    reason: string;
+  }[];
+}
+
+describe('check-change with a Terraform plan', () => {
+  it('flags a Deny All at 4000 added to the subnet NSG behind the load balancer', async () => {
+    // Act
+    const { code, out } = await run([
+      '--plan',
+      file('plan.json', plan(DENY_ALL)),
+      '--scenario',
+      SNAPSHOT,
+      '--format',
+      'json',
+    ]);
+
+    // Assess
+    const result = JSON.parse(out) as Result;
+    const breaks = result.checks.filter((c) => c.outcome === 'breaks');
+    expect(breaks).toEqual([
+      expect.objectContaining({
+        loadBalancerId: LB,
+        probe: 'probe-orders-health',
+        backends: [VM3_IPCONFIG],
+        blockingRule: expect.objectContaining({
+          nsgName: 'nsg-snet-app-b',
+          ruleName: 'DenyAllInbound',
+          priority: 4000,
+          level: 'subnet',
+        }),
+        changes: ['azurerm_network_security_rule.deny_all'],
+        fix: 'add to nsg-snet-app-b an inbound Allow rule: source AzureLoadBalancer, protocol Tcp, destination port 8080, priority 3999',
+      }),
+    ]);
+    // The two backends behind snet-app-a fail already: not blamed on this change.
+    expect(result.checks.find((c) => c.outcome === 'already-failing')?.backends).toHaveLength(2);
+    expect(code).toBe(1);
+  });
+
+  it('passes the same Deny All with an AzureLoadBalancer allow above it', async () => {
+    // Act
+    const { code, out } = await run([
+      '--plan',
+      file('plan.json', plan(DENY_ALL, ALLOW_LB)),
+      '--scenario',
+      SNAPSHOT,
+    ]);
+
+    // Assess
+    expect(out.split('\n')[0]).toBe('OK: every probe the change touches still reaches its backends');
+    expect(out).toContain('[keeps-working] lbi-orders-prod probe probe-orders-health (TCP 8080)');
+    expect(code).toBe(0);
+  });
+
+  it('flags a plan that only moves the AzureLoadBalancer allow below an existing deny', async () => {
+    // Prepare: a state where nsg-snet-app-b holds the allow at 3000 and the deny at 4000.
+    const scenario = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as { resources: Json[] };
+    const nsg = scenario.resources.find((r) => r.name === 'nsg-snet-app-b') as {
+      id: string;
+      properties: { securityRules: Json[] };
+    };
+    const arm = (name: string, priority: number, access: string, source: string, port: string) => ({
+      name,
+      id: `${nsg.id}/securityRules/${name}`,
+      type: 'Microsoft.Network/networkSecurityGroups/securityRules',
+      properties: {
+        protocol: port === '*' ? '*' : 'Tcp',
+        sourcePortRange: '*',
+        destinationPortRange: port,
+        sourceAddressPrefix: source,
+        destinationAddressPrefix: '*',
+        access,
+        priority,
+        direction: 'Inbound',
+      },
+    });
+    nsg.properties.securityRules.push(
+      arm('AllowAzureLoadBalancerProbe', 3000, 'Allow', 'AzureLoadBalancer', '8080'),
+      arm('DenyAllInbound', 4000, 'Deny', '*', '*'),
+    );
+    const state = file('state.json', scenario);
+    const moved = resourceChange(
+      'azurerm_network_security_rule.allow_lb_probe',
+      ['update'],
+      nsgRule('AllowAzureLoadBalancerProbe', 3000, 'Allow', 'AzureLoadBalancer', '8080'),
+      nsgRule('AllowAzureLoadBalancerProbe', 4050, 'Allow', 'AzureLoadBalancer', '8080'),
+      {},
+    );
+
+    // Act
+    const before = await run(['--plan', file('plan.json', plan()), '--scenario', state, '--format', 'json']);
+    const { code, out } = await run([
+      '--plan',
+      file('plan.json', plan(moved)),
+      '--scenario',
+      state,
+      '--format',
+      'json',
+    ]);
+
+    // Assess
+    expect(before.code).toBe(0);
+    const result = JSON.parse(out) as Result;
+    expect(result.checks.find((c) => c.outcome === 'breaks')).toMatchObject({
+      backends: [VM3_IPCONFIG],
+      blockingRule: { ruleName: 'DenyAllInbound', priority: 4000 },
+      changes: ['azurerm_network_security_rule.allow_lb_probe'],
+    });
+    expect(code).toBe(1);
+  });
+
+  it('says "cannot be decided before apply" for a rule whose priority is unknown, never guesses', async () => {
+    // Prepare
+    const after = nsgRule('DenyFromModule', 0, 'Deny', '*', '*');
+    delete after.priority;
+    const unknown = resourceChange(
+      'module.baseline.azurerm_network_security_rule.deny',
+      ['create'],
+      null,
+      after,
+      { id: true, priority: true },
+    );
+
+    // Act
+    const { code, out } = await run([
+      '--plan',
+      file('plan.json', plan(unknown)),
+      '--scenario',
+      SNAPSHOT,
+      '--format',
+      'markdown',
+    ]);
+
+    // Assess
+    expect(out).toContain('### :warning: probe-doctor: cannot be decided before apply');
+    expect(out).toMatch(
+      /\| cannot-decide \| lbi-orders-prod \| probe-orders-health \(TCP 8080\) \|.*cannot be decided before apply: module\.baseline\.azurerm_network_security_rule\.deny \(priority\)/,
+    );
+    expect(code).toBe(1);
+  });
+
+  it.each([
+    ['not JSON', '{', '--plan', /--plan .*plan\.json: not JSON/],
+    ['not a plan', { foo: 1 }, '--plan', /not a Terraform plan: \$\.resource_changes must be an array/],
+    [
+      'a priority out of range',
+      plan(
+        resourceChange(
+          'azurerm_network_security_rule.x',
+          ['create'],
+          null,
+          nsgRule('X', 5000, 'Deny', '*', '*'),
+        ),
+      ),
+      '--plan',
+      /\$\.resource_changes\[0\]\.change\.after\.priority must be a whole number from 100 to 4096 \(got 5000\)/,
+    ],
+  ])('rejects %s with exit 2 and one error naming the field', async (_case, body, option, message) => {
+    const { code, err } = await run([option, file('plan.json', body), '--scenario', SNAPSHOT]);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+  });
+});
+
+describe('check-change with ARM what-if', () => {
+  it('flags a probe moved to a port nothing listens on (snapshot guests)', async () => {
+    // Prepare: what-if's Modify of the load balancer, `after` its body with the probe on 9090.
+    const scenario = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as { resources: Json[] };
+    const lb = scenario.resources.find((r) => r.id === LB) as {
+      properties: { probes: { properties: Json }[] };
+    };
+    const after = structuredClone(lb);
+    after.properties.probes[0]!.properties.port = 9090;
+    const whatIf = {
+      status: 'Succeeded',
+      error: null,
+      changes: [
+        {
+          resourceId: LB,
+          changeType: 'Modify',
+          before: lb,
+          after,
+          delta: [
+            {
+              path: 'properties.probes[0].properties.port',
+              propertyChangeType: 'Modify',
+              before: 8080,
+              after: 9090,
+            },
+          ],
+        },
+      ],
+    };
+
+    // Act
+    const { code, out } = await run(['--what-if', file('whatif.json', whatIf), '--scenario', SNAPSHOT]);
+
+    // Assess
+    expect(out).toContain(
+      '[breaks] lbi-orders-prod probe probe-orders-health (TCP 9090): nothing listens on TCP 9090 on the backend (snapshot guest facts)',
+    );
+    expect(out).toContain(`change: ${LB}`);
+    expect(out).toContain(
+      'smallest fix: keep probe probe-orders-health on port 8080, where the backends listen, or make them listen on 9090 before the change',
+    );
+    expect(code).toBe(1);
+  });
+});

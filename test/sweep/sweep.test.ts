@@ -1,0 +1,182 @@
+/**
+ * The fleet sweep end to end against the sandbox, through the real Resource Graph and network SDK
+ * clients: the acceptance fleet (bench/fleetScenario.ts) holds a load balancer with two backends
+ * blocked by a subnet Deny All, a healthy one, one whose health the principal may not read, a Basic
+ * one and one without a probe, over two subscriptions.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { acceptanceFleet, lbIdOf, SUB_A, SUB_B } from '../../bench/fleetScenario';
+import { createLocalHost } from '../../src/app/localRun';
+import { createRemediation } from '../../src/app/remediation';
+import { MemoryAuditSink } from '../../src/audit/memorySink';
+import { main } from '../../src/cli/main';
+import { loadConfig } from '../../src/config';
+import { startSandbox } from '../../src/sandbox/server';
+import type { SweepReport } from '../../src/sweep/sweep';
+import { instanceIdFor } from '../../src/triggers/instanceId';
+import { handleSweepTimer } from '../../src/triggers/sweepTimer';
+import { LocalDurableClient } from '../../src/workflow/host/localClient';
+
+const DOWN = lbIdOf(SUB_A, 'rg-orders', 'lbi-orders-prod');
+const HEALTHY = lbIdOf(SUB_A, 'rg-web', 'lb-web-prod');
+const SECRET = lbIdOf(SUB_A, 'rg-secret', 'lb-web-prod');
+const BASIC = lbIdOf(SUB_B, 'rg-legacy', 'lb-web-prod');
+const NO_PROBE = lbIdOf(SUB_B, 'rg-batch', 'lb-web-prod');
+
+const stateOf = (report: SweepReport) =>
+  Object.fromEntries(report.loadBalancers.map((e) => [e.loadBalancerId, e.state]));
+
+describe('probe-doctor sweep (CLI, sandbox)', () => {
+  it('lists every load balancer with its state and starts a remediation only where a backend is down', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'pd-sweep-'));
+    const file = join(dir, 'fleet.json');
+    writeFileSync(file, JSON.stringify(acceptanceFleet()));
+    let out = '';
+    let err = '';
+
+    // Act
+    const code = await main(
+      ['node', 'probe-doctor', 'sweep', '--scope', SUB_A, SUB_B, '--scenario', file, '--json'],
+      {
+        out: (t) => void (out += t),
+        err: (t) => void (err += t),
+      },
+    );
+
+    // Assess
+    expect(err).not.toMatch(/unexpected error/);
+    const report = JSON.parse(out) as SweepReport;
+    expect(stateOf(report)).toEqual({
+      [DOWN]: 'down',
+      [HEALTHY]: 'healthy',
+      [SECRET]: 'cannot-read',
+      [BASIC]: 'cannot-read',
+      [NO_PROBE]: 'not-probed',
+    });
+    const down = report.loadBalancers.find((e) => e.loadBalancerId === DOWN)!;
+    expect(down).toMatchObject({ down: 2, backends: 3, sources: ['rule-health'] });
+    expect(down.remediation).toEqual({
+      instanceId: instanceIdFor(DOWN),
+      outcome: 'started',
+      verdict: 'escalated',
+    });
+    expect(report.loadBalancers.filter((e) => e.remediation)).toHaveLength(1);
+    expect(report.loadBalancers.find((e) => e.loadBalancerId === SECRET)!.reason).toMatch(/403/);
+    expect(report.loadBalancers.find((e) => e.loadBalancerId === BASIC)!.reason).toMatch(/^Basic SKU/);
+    expect(report.totals).toMatchObject({
+      loadBalancers: 5,
+      down: 1,
+      healthy: 1,
+      'cannot-read': 2,
+      'not-probed': 1,
+      started: 1,
+    });
+    expect(code).toBe(1);
+  });
+
+  it('narrows to resource groups and tells a bad scope apart', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'pd-sweep-'));
+    const file = join(dir, 'fleet.json');
+    writeFileSync(file, JSON.stringify(acceptanceFleet()));
+    let out = '';
+    let err = '';
+    const io = { out: (t: string) => void (out += t), err: (t: string) => void (err += t) };
+
+    // Act
+    const code = await main(
+      [
+        'node',
+        'probe-doctor',
+        'sweep',
+        '--scope',
+        `/subscriptions/${SUB_A}/resourceGroups/RG-WEB`,
+        '--scenario',
+        file,
+      ],
+      io,
+    );
+    const bad = await main(
+      ['node', 'probe-doctor', 'sweep', '--scope', 'not-a-scope', '--scenario', file],
+      io,
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toMatch(
+      /^ +healthy +lb-web-prod +\(1a1a1a1a-0000-4000-8000-000000000001\/rg-web, Standard\) +3 backend\(s\) up$/m,
+    );
+    expect(out).toContain('Totals: 0 down, 1 healthy');
+    expect(bad).toBe(2);
+    expect(err).toContain(
+      'probe-doctor: --scope "not-a-scope" is neither a subscription id nor /subscriptions/<id>/resourceGroups/<name>',
+    );
+  });
+});
+
+describe('the sweep timer on the local host', () => {
+  it('sweeps the allowed scopes, starts the one remediation and records one SweepCompleted event', async () => {
+    // Prepare
+    const sandbox = await startSandbox({ scenario: acceptanceFleet() });
+    const target = { kind: 'sandbox' as const, endpoint: sandbox.endpoint, ca: sandbox.ca };
+    const config = loadConfig({ PROBE_DOCTOR_ALLOWED_SCOPES: `${SUB_A},${SUB_B}` });
+    const host = createLocalHost({ target, config, remediation: createRemediation({ pollIntervalMs: 10 }) });
+    const auditSink = new MemoryAuditSink();
+    try {
+      // Act
+      const report = await handleSweepTimer({
+        client: new LocalDurableClient(host),
+        target,
+        config,
+        auditSink,
+        invocationId: 'tick-1',
+      });
+      // A second tick while a run is in progress joins it (a client that reports it Running).
+      const started: string[] = [];
+      const busy = new LocalDurableClient(host);
+      busy.getStatus = () => Promise.resolve({ runtimeStatus: 'Running' });
+      busy.startNew = (name) => (started.push(name), Promise.resolve('never'));
+      const again = await handleSweepTimer({
+        client: busy,
+        target,
+        config,
+        auditSink,
+        invocationId: 'tick-2',
+      });
+
+      // Assess
+      expect(stateOf(report)[DOWN]).toBe('down');
+      expect(host.getStatus(instanceIdFor(DOWN))).toBeDefined();
+      for (const id of [HEALTHY, SECRET, BASIC, NO_PROBE])
+        expect(host.getStatus(instanceIdFor(id))).toBeUndefined();
+      const events = auditSink.events.filter((e) => e.name === 'ProbeDoctor.SweepCompleted');
+      expect(events).toHaveLength(2);
+      expect(events[0]).toMatchObject({
+        runId: 'sweep-tick-1',
+        loadBalancersInScope: '5',
+        down: '1',
+        remediationsStarted: '1',
+        refsOmitted: '0',
+        outcome: 'attention',
+      });
+      const refs = JSON.parse((events[0] as { loadBalancers: string }).loadBalancers) as { id: string }[];
+      expect(refs.map((r) => r.id).sort()).toEqual([DOWN, HEALTHY, SECRET, BASIC, NO_PROBE].sort());
+      expect(again.loadBalancers.find((e) => e.loadBalancerId === DOWN)!.remediation).toEqual({
+        instanceId: instanceIdFor(DOWN),
+        outcome: 'joined',
+      });
+      expect(started).toEqual([]);
+      expect(events[1]).toMatchObject({
+        runId: 'sweep-tick-2',
+        remediationsStarted: '0',
+        remediationsJoined: '1',
+      });
+      await host.waitForIdle(instanceIdFor(DOWN));
+    } finally {
+      await sandbox.stop();
+    }
+  });
+});
