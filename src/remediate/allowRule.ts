@@ -32,6 +32,13 @@ export const allowRuleDetailSchema = z.object({
   level: z.enum(['subnet', 'nic']),
   port: z.number().int().min(1).max(65535),
   backendIps: z.array(z.string()),
+  /**
+   * Denies above the blocker whose coverage of the probe the docs leave in doubt (a source of
+   * `Internet` or an Azure service tag): the priority outranks them too, and the plan says so.
+   */
+  alsoOutranks: z
+    .array(z.object({ ruleName: z.string(), priority: z.number().int(), why: z.string() }))
+    .optional(),
 });
 
 export type AllowRuleDetail = z.infer<typeof allowRuleDetailSchema>;

@@ -89,6 +89,36 @@ function nsgGroups(topology: Topology, diagnosis: Diagnosis): NsgGroup[] {
   return [...groups.values()];
 }
 
+/**
+ * Inbound denies above the blocker whose coverage of the probe the docs leave in doubt
+ * (docs/probe-facts.md, "Settled from sources"): a source of `Internet` (the service-tags table says it
+ * includes Azure-owned public space; 168.63.129.16 is Azure-owned, but it is the host's virtual IP and
+ * `VirtualNetwork` covers it) or an Azure service tag such as `AzureCloud`, whose published ranges may
+ * hold 168.63.129.16. The evaluator reads them as not matching the probe; the allow rule outranks them
+ * anyway, so the fix holds whichever reading is Azure's.
+ */
+function uncertainDenies(
+  nsg: { securityRules: SecurityRuleInfo[] } | undefined,
+  blockingPriority: number,
+  port: number,
+): SecurityRuleInfo[] {
+  const certain = new Set(['*', 'any', 'azureloadbalancer', 'virtualnetwork']);
+  const coversPort = (range: string) => {
+    const m = /^\s*(\d+)(?:\s*-\s*(\d+))?\s*$/.exec(range);
+    if (range.trim() === '*') return true;
+    return m ? port >= Number(m[1]) && port <= Number(m[2] ?? m[1]) : false;
+  };
+  return (nsg?.securityRules ?? []).filter(
+    (r) =>
+      r.direction === 'Inbound' &&
+      r.access === 'Deny' &&
+      r.priority < blockingPriority &&
+      ['*', 'tcp'].includes(r.protocol.toLowerCase()) &&
+      r.destinationPortRanges.some(coversPort) &&
+      r.sourceAddressPrefixes.some((p) => /^[A-Za-z]/.test(p.trim()) && !certain.has(p.trim().toLowerCase())),
+  );
+}
+
 function nsgFix(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'needsApproval'> {
   const { topology, runId } = input;
   const nsg = topology.nsgs[idKey(group.nsgId)];
@@ -98,7 +128,9 @@ function nsgFix(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'needsAppro
     group.backends.map((b) => b.ipAddress),
     blocker,
   );
-  const priority = nsg ? choosePriority(nsg, blocker.priority, 'Inbound', ruleName) : undefined;
+  const doubtful = uncertainDenies(nsg, blocker.priority, group.probe.port);
+  const outrank = Math.min(blocker.priority, ...doubtful.map((r) => r.priority));
+  const priority = nsg ? choosePriority(nsg, outrank, 'Inbound', ruleName) : undefined;
   const detail: AllowRuleDetail = {
     ruleName,
     priority: priority ?? blocker.priority,
@@ -116,6 +148,15 @@ function nsgFix(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'needsAppro
     level: group.level,
     port: group.probe.port,
     backendIps: group.backends.flatMap((b) => (b.ipAddress ? [b.ipAddress] : [])),
+    ...(doubtful.length > 0
+      ? {
+          alsoOutranks: doubtful.map((r) => ({
+            ruleName: r.name,
+            priority: r.priority,
+            why: `source ${r.sourceAddressPrefixes.join(', ')} may or may not cover 168.63.129.16 (docs/probe-facts.md)`,
+          })),
+        }
+      : {}),
   };
   const base = {
     kind: 'nsg-allow-probe' as const,

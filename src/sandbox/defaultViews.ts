@@ -1,6 +1,6 @@
 /**
  * The real derived views: src/sandbox/derive/ (instance views, health, effective NSGs and routes,
- * Network Watcher, metrics, Resource Health) and src/sandbox/guest/ (Run Command).
+ * Network Watcher, metrics, Resource Health) and the guest simulator in ./guest (Run Command).
  */
 import * as derive from './derive';
 import { runCommandResult } from './guest';

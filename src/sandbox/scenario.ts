@@ -51,6 +51,17 @@ export const guestSchema = z.object({
   resourceHealth: z.enum(['Available', 'Unavailable', 'Degraded', 'Unknown']).optional(),
   listening: z.array(listenerSchema).default([]),
   firewall: z.array(firewallEntrySchema).default([]),
+  /**
+   * Windows: the active profile's default inbound action (`Get-NetFirewallProfile`
+   * DefaultInboundAction). Omitted: `Block` when the list ends in a catch-all deny (the way a
+   * first-match list says "deny the rest"), else `Allow`.
+   */
+  defaultInboundAction: z.enum(['Allow', 'Block']).optional(),
+  /**
+   * Linux: `net.ipv4.tcp_timestamps` is on (Microsoft warns it can make probes fail). Omitted: off, and
+   * the Run Command output says 0.
+   */
+  tcpTimestamps: z.boolean().optional(),
   /** Which firewall tool the guest uses; decides how Run Command output renders it. */
   firewallTool: z.enum(['iptables', 'nftables', 'ufw', 'firewalld', 'windows']).optional(),
   http: z.array(httpEndpointSchema).default([]),

@@ -1,7 +1,7 @@
 /**
  * The sandbox's mutable world: the scenario's resources and guests, indexed by id. The server
  * (src/sandbox/server.ts) reads and writes it; the derived views (src/sandbox/derive/) and the guest
- * simulator (src/sandbox/guest/) compute what Azure would answer from it on every request, so a write
+ * simulator (./guest) compute what Azure would answer from it on every request, so a write
  * (an added NSG rule) changes what is read or probed afterwards.
  */
 import { idKey } from '../model/ids';

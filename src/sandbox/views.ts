@@ -1,7 +1,7 @@
 /**
  * What the sandbox computes rather than stores: instance views, per-rule health, effective NSGs and
  * routes, Network Watcher answers, metrics, Resource Health (src/sandbox/derive/) and Run Command
- * results (src/sandbox/guest/). The server calls them through this port so its own tests can inject
+ * results (the guest simulator in ./guest). The server calls them through this port so its own tests can inject
  * fakes; {@link defaultViews} (./defaultViews.ts) wires the real implementations.
  *
  * Each returns the JSON body ARM would send, or throws a SandboxHttpError for an ARM error answer.

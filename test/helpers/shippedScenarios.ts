@@ -596,7 +596,7 @@ function hiddenFailure(): ScenarioBuilder {
     )
     .vm('web-0')
     .vm('web-1')
-    .vm('web-2', { guest: { hiddenProbeFailure: true } })
+    .vm('web-2', { guest: { hiddenProbeFailure: true, tcpTimestamps: true } })
     .expect({
       verdict: 'escalated',
       fixVerdict: 'escalated',

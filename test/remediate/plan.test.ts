@@ -108,6 +108,26 @@ describe('planFixes: NSG allow rule', () => {
     expect(fixes[0]!.detail.priority).toBe(expected);
   });
 
+  it('outranks a deny whose coverage of the probe the docs leave in doubt, and says so', () => {
+    // Prepare: Deny from Internet at 3000 (the evaluator reads it as not covering 168.63.129.16), Deny All at 4000.
+    const { fixes } = plan(
+      subnetNsg([deny(3000, 'DenyInternet', { sourceAddressPrefixes: ['Internet'] }), deny(4000)]),
+    );
+
+    // Assess: the allow sits above both, and the plan names the doubtful rule.
+    expect(fixes[0]?.detail).toMatchObject({
+      priority: 2999,
+      blockingRuleName: 'DenyAllInbound',
+      alsoOutranks: [
+        {
+          ruleName: 'DenyInternet',
+          priority: 3000,
+          why: 'source Internet may or may not cover 168.63.129.16 (docs/probe-facts.md)',
+        },
+      ],
+    });
+  });
+
   it('skips a blocker at 100 and says why', () => {
     // Act
     const { fixes } = plan(subnetNsg([deny(100)], 1));

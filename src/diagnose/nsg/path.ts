@@ -5,12 +5,37 @@
 import { idKey } from '../../model/ids';
 import type { BackendInfo, NsgInfo, ProbeInfo, Topology } from '../../model/topology';
 import { AZURE_LOAD_BALANCER_IP } from './defaults';
-import { evaluateNsg } from './evaluate';
+import { effectiveRuleList, evaluateNsg } from './evaluate';
 import type { FlowVerdict, NsgDecision, Packet, ProbePathVerdict, TagContext } from './types';
 import { tagContext } from './virtualNetworkTag';
 
 /** The source port the probe is modelled with: an ephemeral port, so a rule limited to source port 80 does not match. */
 export const PROBE_SOURCE_PORT = 49152;
+
+/**
+ * The probe's source port is not documented; it is an ephemeral port, taken as the RFC 6335 dynamic
+ * range. Probes repeat from varying source ports, so a rule that admits or denies only part of the range
+ * decides some probes: the probe gets through only when every port of the range does.
+ */
+export const PROBE_SOURCE_PORT_RANGE: readonly [number, number] = [PROBE_SOURCE_PORT, 65535];
+
+/** The source ports where the NSGs on a path can change their answer: the range's ends and every rule bound inside it. */
+function sourcePortsToCheck(steps: readonly PathStep[]): number[] {
+  const [low, high] = PROBE_SOURCE_PORT_RANGE;
+  const ports = new Set<number>([low, high]);
+  for (const step of steps) {
+    for (const rule of effectiveRuleList(step.nsg)) {
+      for (const range of rule.sourcePortRanges) {
+        const m = /^\s*(\d{1,5})(?:\s*-\s*(\d{1,5}))?\s*$/.exec(range);
+        if (!m) continue;
+        const a = Number(m[1]);
+        const b = m[2] === undefined ? a : Number(m[2]);
+        for (const p of [a - 1, a, b, b + 1]) if (p >= low && p <= high) ports.add(p);
+      }
+    }
+  }
+  return [...ports].sort((x, y) => x - y);
+}
 
 /** One NSG on a path, with the tags that apply where it sits. */
 export interface PathStep {
@@ -125,7 +150,14 @@ export function evaluateProbeInbound(
     destinationAsgIds: backend.asgIds,
   };
   const steps = inboundSteps(backendNsgs(topology, backend, warnings), vnetTags(topology, backend));
-  return evaluatePath(steps, packet, warnings);
+  // Every source port of the range must get through; the verdict shown is the first port denied.
+  let first: ProbePathVerdict | undefined;
+  for (const sourcePort of sourcePortsToCheck(steps)) {
+    const verdict = evaluatePath(steps, { ...packet, sourcePort }, warnings);
+    first ??= verdict;
+    if (!verdict.allowed) return verdict;
+  }
+  return first!;
 }
 
 /**

@@ -1,10 +1,9 @@
 /**
- * Minimal readers over raw ARM JSON in the sandbox state (`properties.…` as ARM GET returns it), and
- * the small mapping of raw NSGs to the evaluator's model. Engineer E maps SDK objects for production;
- * this stays deliberately small.
+ * Minimal readers over raw ARM JSON in the sandbox state (`properties.…` as ARM GET returns it). The
+ * packet-filtering model reads NSGs itself (src/sandbox/truth/); nothing here maps to the product's
+ * types.
  */
 import { idKey } from '../../model/ids';
-import type { NsgInfo, SecurityRuleInfo } from '../../model/topology';
 import { SandboxHttpError } from '../httpError';
 import type { GuestState, ScenarioResource } from '../scenario';
 import { findGuest, findResource, type SandboxState } from '../state';
@@ -45,57 +44,6 @@ export function requireResource(state: SandboxState, id: string, what: string): 
   const found = findResource(state, id);
   if (!found) throw new SandboxHttpError(404, 'ResourceNotFound', `The ${what} '${id}' was not found.`);
   return found;
-}
-
-/** ARM's singular/plural field pair merged into one list. */
-function merged(p: Raw, singular: string, plural: string): string[] {
-  const many = Array.isArray(p[plural])
-    ? (p[plural] as unknown[]).filter((v): v is string => typeof v === 'string')
-    : [];
-  const one = str(p[singular]);
-  return one !== undefined && one !== '' ? [one, ...many] : many;
-}
-
-/** One raw security rule as the evaluator's {@link SecurityRuleInfo}. */
-export function toSecurityRule(raw: Raw, isDefault: boolean): SecurityRuleInfo {
-  const p = props(raw);
-  const rule: SecurityRuleInfo = {
-    name: str(raw.name) ?? '',
-    priority: typeof p.priority === 'number' ? p.priority : Number(p.priority),
-    direction: str(p.direction)?.toLowerCase() === 'outbound' ? 'Outbound' : 'Inbound',
-    access: str(p.access)?.toLowerCase() === 'deny' ? 'Deny' : 'Allow',
-    protocol: str(p.protocol) ?? '*',
-    sourceAddressPrefixes: merged(p, 'sourceAddressPrefix', 'sourceAddressPrefixes'),
-    sourcePortRanges: merged(p, 'sourcePortRange', 'sourcePortRanges'),
-    destinationAddressPrefixes: merged(p, 'destinationAddressPrefix', 'destinationAddressPrefixes'),
-    destinationPortRanges: merged(p, 'destinationPortRange', 'destinationPortRanges'),
-    sourceApplicationSecurityGroupIds: list(p.sourceApplicationSecurityGroups).flatMap((a) => refId(a) ?? []),
-    destinationApplicationSecurityGroupIds: list(p.destinationApplicationSecurityGroups).flatMap(
-      (a) => refId(a) ?? [],
-    ),
-    isDefault,
-  };
-  const id = str(raw.id);
-  if (id) rule.id = id;
-  return rule;
-}
-
-/** A raw NSG as {@link NsgInfo}. */
-export function toNsgInfo(raw: Raw): NsgInfo {
-  const p = props(raw);
-  return {
-    id: str(raw.id) ?? '',
-    name: str(raw.name) ?? '',
-    securityRules: list(p.securityRules).map((r) => toSecurityRule(r, false)),
-    defaultSecurityRules: list(p.defaultSecurityRules).map((r) => toSecurityRule(r, true)),
-  };
-}
-
-/** The NSG a raw resource (subnet or NIC) references, mapped; undefined when none or not in the state. */
-export function nsgOf(state: SandboxState, resource: Raw | undefined): NsgInfo | undefined {
-  const id = refId(props(resource).networkSecurityGroup);
-  const raw = id ? findResource(state, id) : undefined;
-  return raw ? toNsgInfo(raw) : undefined;
 }
 
 /** Everything the probe and flow models need to know about one NIC IP configuration. */

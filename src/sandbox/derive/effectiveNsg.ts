@@ -1,99 +1,110 @@
-/** `POST …/networkInterfaces/{nic}/effectiveNetworkSecurityGroups` (NetworkInterfaces_ListEffectiveNetworkSecurityGroups example). */
-import { AZURE_LOAD_BALANCER_IP } from '../../diagnose/nsg/defaults';
-import { effectiveRuleList } from '../../diagnose/nsg/evaluate';
-import type { NsgInfo, SecurityRuleInfo } from '../../model/topology';
+/**
+ * `POST …/networkInterfaces/{nic}/effectiveNetworkSecurityGroups`, written the way Azure writes it
+ * (Microsoft's NetworkInterfaceEffectiveNSGList.json, network 2025-05-01, and the answer quoted in
+ * azure-powershell issue #4972):
+ *
+ * - `name` is `securityRules/<name>` or `defaultSecurityRules/<name>`; protocol `*` is written `All`.
+ * - Ports as ranges: `*` is `0-65535`, `80` is `80-80`. The singular field (`sourcePortRange`) carries
+ *   the one range when there is one; the plural field lists every range. A list is never joined into
+ *   one string.
+ * - Prefixes: `*` is `0.0.0.0/0`; CIDRs as written; a service tag stays as its name in the prefix field
+ *   and is spelled out in `expandedSourceAddressPrefix` / `expandedDestinationAddressPrefix` for the
+ *   tags the reference model can expand here (`AzureLoadBalancer`, `VirtualNetwork`, `Internet`: see
+ *   src/sandbox/truth/serviceTags.ts). Azure-service tags (`Storage`, `Sql.WestEurope`, ...) are left
+ *   unexpanded: the model holds no list of Azure's ranges.
+ * - A side that names application security groups has no prefix of its own: the expansion lists the
+ *   members' addresses (`/32`), and is empty for an ASG with no member.
+ */
 import { idKey } from '../../model/ids';
 import type { SecurityAdminRule } from '../scenario';
 import type { SandboxState } from '../state';
-import { adminRulesForVnet, vnetIdOf } from './adminRules';
-import { endpointOf, nsgOf } from './arm';
-import { endpointTags } from './tags';
+import { looksLikeAddress } from '../truth/address';
+import type { TruthRule, RuleSide } from '../truth/rules';
+import { expandTag, type TagScope } from '../truth/serviceTags';
+import { allNics, endpointOf, list, props } from './arm';
+import { adminRulesOf, scopeOf, toAdminRule, truthNsgOf, vnetIdOf } from './dataPlane';
 import { ipConfigurations, requireNicOfRunningVm } from './vmFacts';
 
 function portText(range: string): string {
-  if (range === '*') return '0-65535';
-  return range.includes('-') ? range : `${range}-${range}`;
+  const r = range.trim();
+  if (r === '*') return '0-65535';
+  return r.includes('-') ? r : `${r}-${r}`;
 }
 
-/**
- * Tags expanded as the API does; `Internet` and Azure service tags are left as written. `vnet` is what
- * `VirtualNetwork` covers (tags.ts): the VNet's address space, 168.63.129.16/32, 169.254.169.254/32 and
- * the subnet's UDR prefixes, as the effective-rules API lists them.
- */
-function expand(prefix: string, vnet: string[]): string[] | undefined {
-  const lower = prefix.toLowerCase();
-  if (lower === 'virtualnetwork') return vnet;
-  if (lower === 'azureloadbalancer') return [`${AZURE_LOAD_BALANCER_IP}/32`];
-  return undefined;
+function prefixText(prefix: string): string {
+  return prefix.trim() === '*' ? '0.0.0.0/0' : prefix.trim();
 }
 
-function prefixText(prefixes: string[]): string {
-  const one = prefixes.length === 1 ? prefixes[0]! : prefixes.join(',');
-  return one === '*' ? '0.0.0.0/0' : one;
+/** Addresses of every IP configuration that is a member of one of `asgIds`. */
+function asgMembers(state: SandboxState, asgIds: readonly string[]): string[] {
+  const wanted = new Set(asgIds.map(idKey));
+  const out: string[] = [];
+  for (const nic of allNics(state)) {
+    for (const ipConfig of list(props(nic).ipConfigurations)) {
+      const endpoint = endpointOf(state, nic, ipConfig);
+      if (endpoint.ipAddress && endpoint.asgIds.some((id) => wanted.has(idKey(id))))
+        out.push(`${endpoint.ipAddress}/32`);
+    }
+  }
+  return [...new Set(out)];
 }
 
-/** The fields an NSG rule and a security admin rule share in the effective-rules answer. */
-type EffectiveRuleSource = Pick<
-  SecurityRuleInfo,
-  | 'sourcePortRanges'
-  | 'destinationPortRanges'
-  | 'sourceAddressPrefixes'
-  | 'destinationAddressPrefixes'
-  | 'priority'
-  | 'direction'
-> & { access: string };
+/** The prefix fields of one side, and its expansion when there is one to write. */
+function sideFields(
+  state: SandboxState,
+  side: RuleSide,
+  scope: TagScope,
+): { one?: string; many: string[]; expanded?: string[] } {
+  if (side.asgIds.length > 0) return { many: [], expanded: asgMembers(state, side.asgIds) };
+  const many = side.prefixes.map(prefixText);
+  const tags = side.prefixes.filter((p) => p.trim() !== '*' && !looksLikeAddress(p));
+  const expansions = tags.map((t) => expandTag(t, scope));
+  const expanded =
+    expansions.every((e) => e !== undefined) && tags.length > 0 ? expansions.flat() : undefined;
+  return { ...(many.length === 1 ? { one: many[0] } : {}), many, ...(expanded ? { expanded } : {}) };
+}
 
-/** One rule as the effective-rules API writes it, with tags expanded where a single prefix is one. */
-function effectiveFields(
+/** One rule (NSG rule or admin rule) as the effective-rules API writes it. */
+function effectiveRule(
+  state: SandboxState,
   name: string,
-  protocol: string,
-  rule: EffectiveRuleSource,
-  vnet: string[],
+  rule: TruthRule,
+  scope: TagScope,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {
+  const protocol = ['*', 'any', 'all'].includes(rule.protocol.trim().toLowerCase()) ? 'All' : rule.protocol;
+  const sourcePorts = rule.sourcePorts.map(portText);
+  const destinationPorts = rule.destinationPorts.map(portText);
+  const source = sideFields(state, rule.source, scope);
+  const destination = sideFields(state, rule.destination, scope);
+  return {
     name,
     protocol,
-    sourcePortRange: rule.sourcePortRanges.map(portText).join(','),
-    destinationPortRange: rule.destinationPortRanges.map(portText).join(','),
-    sourcePortRanges: rule.sourcePortRanges.map(portText),
-    destinationPortRanges: rule.destinationPortRanges.map(portText),
-    sourceAddressPrefix: prefixText(rule.sourceAddressPrefixes),
-    destinationAddressPrefix: prefixText(rule.destinationAddressPrefixes),
-    sourceAddressPrefixes: rule.sourceAddressPrefixes,
-    destinationAddressPrefixes: rule.destinationAddressPrefixes,
+    ...(sourcePorts.length === 1 ? { sourcePortRange: sourcePorts[0] } : {}),
+    ...(destinationPorts.length === 1 ? { destinationPortRange: destinationPorts[0] } : {}),
+    sourcePortRanges: sourcePorts,
+    destinationPortRanges: destinationPorts,
+    ...(source.one !== undefined ? { sourceAddressPrefix: source.one } : {}),
+    ...(destination.one !== undefined ? { destinationAddressPrefix: destination.one } : {}),
+    sourceAddressPrefixes: source.many,
+    destinationAddressPrefixes: destination.many,
+    ...(source.expanded ? { expandedSourceAddressPrefix: source.expanded } : {}),
+    ...(destination.expanded ? { expandedDestinationAddressPrefix: destination.expanded } : {}),
     access: rule.access,
     priority: rule.priority,
     direction: rule.direction,
   };
-  const expanded = (prefixes: string[]) => (prefixes.length === 1 ? expand(prefixes[0]!, vnet) : undefined);
-  const src = expanded(rule.sourceAddressPrefixes);
-  const dst = expanded(rule.destinationAddressPrefixes);
-  if (src) out.expandedSourceAddressPrefix = src;
-  if (dst) out.expandedDestinationAddressPrefix = dst;
-  return out;
-}
-
-function effectiveRule(rule: SecurityRuleInfo, vnet: string[]): Record<string, unknown> {
-  const name = `${rule.isDefault ? 'defaultSecurityRules' : 'securityRules'}/${rule.name}`;
-  return effectiveFields(name, rule.protocol === '*' ? 'All' : rule.protocol, rule, vnet);
 }
 
 /**
- * One admin rule as an effective security rule. The admin rules API writes `Any` for every protocol;
- * the effective-rules API writes `All`, as for NSG rules.
+ * One entry per network manager whose admin rules reach the VNet: an association naming only the
+ * network manager, and no `networkSecurityGroup` (the reader tells admin entries from NSG entries by
+ * that absence).
  */
-export function effectiveAdminRule(rule: SecurityAdminRule, vnet: string[]): Record<string, unknown> {
-  const protocol = ['*', 'any', 'all'].includes(rule.protocol.toLowerCase()) ? 'All' : rule.protocol;
-  return effectiveFields(rule.name, protocol, rule, vnet);
-}
-
-/**
- * One entry per network manager whose admin rules reach the VNet. The association names only the
- * network manager and there is no `networkSecurityGroup`: src/azure/reader.ts marks an entry as level
- * `admin` exactly when `association.networkManager` is set, and then treats every rule in it as an
- * admin rule, so NSG rules must never share an entry with it.
- */
-export function adminEntries(rules: SecurityAdminRule[], vnet: string[]): Record<string, unknown>[] {
+export function adminEntries(
+  state: SandboxState,
+  rules: SecurityAdminRule[],
+  scope: TagScope,
+): Record<string, unknown>[] {
   const byManager = new Map<string, { id: string; rules: SecurityAdminRule[] }>();
   for (const rule of rules) {
     const key = idKey(rule.networkManagerId);
@@ -103,23 +114,14 @@ export function adminEntries(rules: SecurityAdminRule[], vnet: string[]): Record
   }
   return [...byManager.values()].map((group) => ({
     association: { networkManager: { id: group.id } },
-    effectiveSecurityRules: group.rules.map((r) => effectiveAdminRule(r, vnet)),
+    effectiveSecurityRules: group.rules.map((r) => effectiveRule(state, r.name, toAdminRule(r), scope)),
   }));
 }
 
-function entry(nsg: NsgInfo, association: Record<string, unknown>, vnet: string[]): Record<string, unknown> {
-  return {
-    networkSecurityGroup: { id: nsg.id },
-    association,
-    effectiveSecurityRules: effectiveRuleList(nsg).map((r) => effectiveRule(r, vnet)),
-  };
-}
-
 /**
- * One entry per network manager whose security admin rules apply to the NIC's VNet (association
- * `networkManager`, first: admin rules are evaluated first), then one per NSG that applies to the NIC:
- * the subnet's (association `subnet`) and the NIC's (association `networkInterface`). 400 unless the
- * NIC's VM is running, as ARM requires.
+ * Admin entries first (admin rules are evaluated first), then one entry per NSG that applies to the
+ * NIC: the subnet's (association `subnet`) and the NIC's (association `networkInterface`), rules in
+ * priority order. 400 unless the NIC's VM is running, as ARM requires.
  */
 export function effectiveNetworkSecurityGroups(
   state: SandboxState,
@@ -128,14 +130,29 @@ export function effectiveNetworkSecurityGroups(
   const { nic } = requireNicOfRunningVm(state, nicId);
   const first = ipConfigurations(nic)[0];
   const endpoint = first ? endpointOf(state, nic, first) : undefined;
-  // What the API lists for `VirtualNetwork`: the VNet's space, the host IPs and the subnet's UDR prefixes.
-  const vnet = endpoint ? endpointTags(state, endpoint).virtualNetworkPrefixes : [];
-  const vnetId = endpoint ? vnetIdOf(endpoint) : undefined;
-  const value: Record<string, unknown>[] = adminEntries(adminRulesForVnet(state, vnetId), vnet);
-  const subnetNsg = nsgOf(state, endpoint?.subnet);
-  if (subnetNsg && endpoint?.subnetId)
-    value.push(entry(subnetNsg, { subnet: { id: endpoint.subnetId } }, vnet));
-  const nicNsg = nsgOf(state, nic);
-  if (nicNsg) value.push(entry(nicNsg, { networkInterface: { id: String(nic.id) } }, vnet));
+  const scope: TagScope = endpoint
+    ? scopeOf(state, endpoint)
+    : { vnetAddressSpace: [], peeredAddressSpace: [], udrPrefixes: [] };
+  const value = adminEntries(state, adminRulesOf(state, endpoint ? vnetIdOf(endpoint) : undefined), scope);
+  const entry = (level: 'subnet' | 'networkInterface', id: string, resource: Record<string, unknown>) => {
+    const nsg = truthNsgOf(state, resource);
+    if (!nsg) return;
+    value.push({
+      networkSecurityGroup: { id: nsg.id },
+      association: { [level]: { id } },
+      effectiveSecurityRules: [...nsg.rules]
+        .sort((a, b) => a.priority - b.priority)
+        .map((r) =>
+          effectiveRule(
+            state,
+            `${r.isDefault ? 'defaultSecurityRules' : 'securityRules'}/${r.name}`,
+            r,
+            scope,
+          ),
+        ),
+    });
+  };
+  if (endpoint?.subnet && endpoint.subnetId) entry('subnet', endpoint.subnetId, endpoint.subnet);
+  entry('networkInterface', String(nic.id), nic);
   return { value };
 }

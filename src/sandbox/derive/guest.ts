@@ -1,14 +1,43 @@
 /**
- * What the inside of a VM does with one inbound TCP connection: firewall (first match wins, default
- * allow), the reply's route, and the listener. Shared by the probe model and the peer flow model.
+ * What the inside of a VM does with one inbound TCP connection: firewall, the reply's route, and the
+ * listener. Shared by the probe model and the peer flow model.
+ *
+ * Firewall semantics follow each OS:
+ * - Linux (iptables, nftables, ufw, firewalld): rules in order, first match wins, default accept.
+ * - Windows Defender Firewall: every rule that matches is considered, and a Block rule overrides any
+ *   Allow rule; with no matching rule the profile's DefaultInboundAction decides
+ *   (learn.microsoft.com, windows/security/operating-system-security/network-security/windows-firewall/
+ *   rules: "block rules take precedence over allow rules"; Get-NetFirewallProfile DefaultInboundAction).
  */
-import { inPrefix } from '../../diagnose/nsg/prefix';
-import type { GuestState } from '../scenario';
+import { contains } from '../truth/address';
+import type { GuestFirewallEntry, GuestState } from '../scenario';
 
 /** The guest's answer: accepted, silently dropped (the sender times out), or reset (RST). */
 export type GuestOutcome =
   | { outcome: 'accept' }
   | { outcome: 'drop' | 'reset'; stage: 'vm' | 'firewall' | 'route' | 'listener'; detail: string };
+
+/** A Windows guest's firewall as Windows holds it: its rules and the profile's default inbound action. */
+export interface WindowsFirewall {
+  rules: GuestFirewallEntry[];
+  defaultInboundAction: 'Allow' | 'Block';
+}
+
+const catchAll = (e: GuestFirewallEntry) =>
+  e.action !== 'allow' && e.protocol === 'any' && e.port === undefined && e.source === undefined;
+
+/**
+ * The Windows view of a guest's entries. With `defaultInboundAction` given, every entry is a rule. Without
+ * it, a list that ends in a catch-all deny is a first-match list saying "deny the rest": that entry is the
+ * profile's default (Block), not a Block rule, which on Windows would override every allow.
+ */
+export function windowsFirewall(guest: GuestState): WindowsFirewall {
+  if (guest.defaultInboundAction)
+    return { rules: guest.firewall, defaultInboundAction: guest.defaultInboundAction };
+  const last = guest.firewall[guest.firewall.length - 1];
+  if (last && catchAll(last)) return { rules: guest.firewall.slice(0, -1), defaultInboundAction: 'Block' };
+  return { rules: guest.firewall, defaultInboundAction: 'Allow' };
+}
 
 /** Device name of the NIC at `index` in the VM's network profile, as the guest calls it. */
 export function deviceName(os: GuestState['os'], index: number): string {
@@ -39,7 +68,7 @@ export function replyDevice(guest: GuestState, peerIp: string, arrived: string):
         : route.destination.includes('/')
           ? route.destination
           : `${route.destination}/32`;
-    if (inPrefix(peerIp, prefix) && (!best || bits > best.bits)) best = { device: route.device, bits };
+    if (contains(prefix, peerIp) && (!best || bits > best.bits)) best = { device: route.device, bits };
   }
   return best?.device;
 }
@@ -64,15 +93,30 @@ export function guestAccepts(
   if (guest.powerState !== 'running') {
     return { outcome: 'drop', stage: 'vm', detail: `the VM is ${guest.powerState}` };
   }
-  const rule = guest.firewall.find(
-    (e) =>
-      (e.protocol === 'tcp' || e.protocol === 'any') &&
-      (e.port === undefined || e.port === port) &&
-      (e.source === undefined || inPrefix(sourceIp, e.source.includes('/') ? e.source : `${e.source}/32`)),
-  );
-  if (rule && rule.action !== 'allow') {
-    const what = `guest firewall ${rule.action}s tcp/${rule.port ?? 'any'} from ${rule.source ?? 'any'}`;
-    return { outcome: rule.action === 'deny' ? 'drop' : 'reset', stage: 'firewall', detail: what };
+  const matches = (e: GuestFirewallEntry) =>
+    (e.protocol === 'tcp' || e.protocol === 'any') &&
+    (e.port === undefined || e.port === port) &&
+    (e.source === undefined || contains(e.source.includes('/') ? e.source : `${e.source}/32`, sourceIp));
+  const what = (e: GuestFirewallEntry) =>
+    `guest firewall ${e.action}s tcp/${e.port ?? 'any'} from ${e.source ?? 'any'}`;
+  if (guest.os === 'windows') {
+    const fw = windowsFirewall(guest);
+    const hits = fw.rules.filter(matches);
+    const block = hits.find((e) => e.action !== 'allow');
+    if (block)
+      return { outcome: 'drop', stage: 'firewall', detail: `${what(block)} (a Block rule overrides allows)` };
+    if (hits.length === 0 && fw.defaultInboundAction === 'Block') {
+      return {
+        outcome: 'drop',
+        stage: 'firewall',
+        detail: `no guest firewall rule allows tcp/${port}; the profile's DefaultInboundAction is Block`,
+      };
+    }
+  } else {
+    const rule = guest.firewall.find(matches);
+    if (rule && rule.action !== 'allow') {
+      return { outcome: rule.action === 'deny' ? 'drop' : 'reset', stage: 'firewall', detail: what(rule) };
+    }
   }
   const arrived = deviceName(guest.os, nicIndex);
   const leaves = replyDevice(guest, sourceIp, arrived);

@@ -8,5 +8,4 @@ export { dipAvailabilityMetric } from './metric';
 export { resourceHealth } from './resourceHealth';
 export { ipFlowVerify, connectivityCheck } from './networkWatcher';
 export { tcpReachability, traceFlow, type FlowTrace, type FlowStage } from './reachability';
-export { toNsgInfo, toSecurityRule } from './arm';
 export { deviceName, guestAccepts, type GuestOutcome } from './guest';

@@ -21,15 +21,13 @@
  * UDRs do not divert the probe: 168.63.129.16 is not subject to user-defined routes. Their address
  * prefixes do widen the `VirtualNetwork` tag (tags.ts), which the NSG evaluation sees.
  */
-import { AZURE_LOAD_BALANCER_IP } from '../../diagnose/nsg/defaults';
-import { evaluatePath, PROBE_SOURCE_PORT, type PathStep } from '../../diagnose/nsg/path';
-import type { Packet, ProbePathVerdict } from '../../diagnose/nsg/types';
-import { guestSchema, type GuestState, type SecurityAdminRule } from '../scenario';
+import { guestSchema, type GuestState } from '../scenario';
 import type { SandboxState } from '../state';
 import { findResource } from '../state';
-import { nsgOf, props, refId, str, type Endpoint, type Raw } from './arm';
-import { endpointTags } from './tags';
-import { adminDecision, vnetIdOf } from './adminRules';
+import { probeVerdict } from '../truth/probe';
+import { HOST_VIRTUAL_IP } from '../truth/serviceTags';
+import { props, refId, str, type Endpoint, type Raw } from './arm';
+import { denialDetail, filtersAt } from './dataPlane';
 import { guestAccepts } from './guest';
 import { lbRules, poolMembers, requireLoadBalancer, rulePoolIds, type PoolMember } from './lb';
 
@@ -77,55 +75,6 @@ function probeFacts(raw: Raw): ProbeFacts {
 /** A VM the scenario says nothing about: running, nothing listening. */
 const BLANK_GUEST: GuestState = guestSchema.parse({ os: 'linux' });
 
-/** The NSG path of a packet to an endpoint: subnet NSG, then NIC NSG. */
-export function inboundNsgVerdict(state: SandboxState, endpoint: Endpoint, packet: Packet): ProbePathVerdict {
-  const tags = endpointTags(state, endpoint);
-  const steps: PathStep[] = [];
-  const subnetNsg = nsgOf(state, endpoint.subnet);
-  const nicNsg = nsgOf(state, endpoint.nic);
-  if (subnetNsg) steps.push({ nsg: subnetNsg, level: 'subnet', direction: 'Inbound', tags });
-  if (nicNsg) steps.push({ nsg: nicNsg, level: 'nic', direction: 'Inbound', tags });
-  return evaluatePath(steps, packet);
-}
-
-/** Inbound to an endpoint: the security admin rule that decided (if one did), then the NSG path. */
-export interface InboundVerdict {
-  allowed: boolean;
-  /** The admin rule that matched first, whatever its access. */
-  admin?: SecurityAdminRule;
-  /** The NSG path; absent when an admin `Deny` or `AlwaysAllow` ended the evaluation. */
-  nsg?: ProbePathVerdict;
-  /** The denying rule's name, when denied. */
-  ruleName?: string;
-  /** Why it was denied, in words. */
-  detail?: string;
-}
-
-/** Words for an admin rule in details and reasons. */
-export function describeAdminRule(rule: SecurityAdminRule): string {
-  return `security admin rule ${rule.name} (${rule.priority}) of ${rule.networkManagerId.split('/').pop() ?? rule.networkManagerId}`;
-}
-
-/**
- * Security admin rules of the endpoint's VNet first (`Deny` ends it, `AlwaysAllow` skips the NSGs,
- * `Allow` goes on), then the subnet and NIC NSGs.
- */
-export function inboundVerdict(state: SandboxState, endpoint: Endpoint, packet: Packet): InboundVerdict {
-  const tags = endpointTags(state, endpoint);
-  const admin = adminDecision(state, vnetIdOf(endpoint), packet, tags);
-  if (admin?.access === 'Deny')
-    return { allowed: false, admin, ruleName: admin.name, detail: `${describeAdminRule(admin)} denies it` };
-  if (admin?.access === 'AlwaysAllow') return { allowed: true, admin };
-  const nsg = inboundNsgVerdict(state, endpoint, packet);
-  const verdict: InboundVerdict = { allowed: nsg.allowed, nsg, ...(admin ? { admin } : {}) };
-  const d = nsg.blockedBy;
-  if (d) {
-    verdict.ruleName = d.rule.name;
-    verdict.detail = `${d.level} NSG ${d.nsgName} rule ${d.rule.name} (${d.rule.priority}) denies it`;
-  }
-  return verdict;
-}
-
 type Failure = { stage: ProbeStage; detail: string; kind: 'drop' | 'reset' | 'status' };
 
 function failureReason(probe: ProbeFacts, kind: Failure['kind']): string {
@@ -140,28 +89,26 @@ function probeEndpoint(
   guest: GuestState,
   probe: ProbeFacts,
 ): Failure | undefined {
-  const packet: Packet = {
-    direction: 'Inbound',
-    protocol: 'Tcp',
-    sourceIp: AZURE_LOAD_BALANCER_IP,
-    sourcePort: PROBE_SOURCE_PORT,
-    destinationIp: endpoint.ipAddress ?? '0.0.0.0',
-    destinationPort: probe.port,
-    sourceAsgIds: [],
-    destinationAsgIds: endpoint.asgIds,
-  };
   if (guest.powerState !== 'running')
     return { stage: 'vm', kind: 'drop', detail: `the VM is ${guest.powerState}` };
-  const inbound = inboundVerdict(state, endpoint, packet);
-  if (!inbound.allowed)
-    return { stage: inbound.nsg ? 'nsg' : 'admin', kind: 'drop', detail: inbound.detail ?? 'denied' };
-  const inGuest = guestAccepts(
-    guest,
-    endpoint.nicIndex,
-    endpoint.ipAddress,
-    AZURE_LOAD_BALANCER_IP,
+  const f = filtersAt(state, endpoint, 'Inbound');
+  const inbound = probeVerdict(
+    endpoint.ipAddress ?? '0.0.0.0',
     probe.port,
+    endpoint.asgIds,
+    f.admin,
+    f.crossings,
+    f.scope,
   );
+  if (!inbound.allowed) {
+    const from = `the probe from source port ${inbound.packet.sourcePort}`;
+    return {
+      stage: inbound.blockedBy ? 'nsg' : 'admin',
+      kind: 'drop',
+      detail: denialDetail(inbound, from) ?? 'denied',
+    };
+  }
+  const inGuest = guestAccepts(guest, endpoint.nicIndex, endpoint.ipAddress, HOST_VIRTUAL_IP, probe.port);
   if (inGuest.outcome !== 'accept')
     return { stage: inGuest.stage, kind: inGuest.outcome, detail: inGuest.detail };
   if (probe.protocol !== 'tcp') {

@@ -4,17 +4,17 @@
  * security admin rules and its subnet and NIC NSGs inbound, the backend's
  * firewall with the peer as source, the reply's route, and the listener.
  */
-import { evaluatePath, PROBE_SOURCE_PORT, type PathStep } from '../../diagnose/nsg/path';
-import { inPrefix } from '../../diagnose/nsg/prefix';
-import type { Packet } from '../../diagnose/nsg/types';
 import type { SandboxState } from '../state';
-import { endpointByIp, nsgOf, primaryEndpointOfVm, vnetPrefixes, type Endpoint } from './arm';
+import { contains } from '../truth/address';
+import type { TruthPacket } from '../truth/rules';
+import { endpointByIp, primaryEndpointOfVm, vnetPrefixes, type Endpoint } from './arm';
+import { denialDetail, denyingRuleName, verdictAt } from './dataPlane';
 import { effectiveRouteTableFor } from './effectiveRoutes';
-import { adminDecision, vnetIdOf } from './adminRules';
 import { guestAccepts } from './guest';
-import { endpointTags } from './tags';
-import { describeAdminRule, inboundVerdict } from './probeModel';
 import { guestOf } from './vmFacts';
+
+/** The source port a peer's validation connection is modelled with (an ephemeral port). */
+const PEER_SOURCE_PORT = 49152;
 
 /** Where a flow stopped. */
 export type FlowStage =
@@ -38,14 +38,20 @@ function routeFor(state: SandboxState, source: Endpoint, ip: string) {
   );
   const bits = (p: string) => Number(p.split('/')[1] ?? 32);
   return routes
-    .filter((r) => r.addressPrefix[0] !== undefined && inPrefix(ip, r.addressPrefix[0]))
+    .filter((r) => r.addressPrefix[0] !== undefined && contains(r.addressPrefix[0], ip))
     .sort(
       (a, b) => bits(b.addressPrefix[0]!) - bits(a.addressPrefix[0]!) || (a.source === 'User' ? -1 : 1),
     )[0];
 }
 
 /** Traces a TCP connection from a VM's primary IP configuration to `toIp:port`. */
-export function traceFlow(state: SandboxState, fromVmId: string, toIp: string, port: number): FlowTrace {
+export function traceFlow(
+  state: SandboxState,
+  fromVmId: string,
+  toIp: string,
+  port: number,
+  protocol: 'Tcp' | 'Icmp' = 'Tcp',
+): FlowTrace {
   const source = primaryEndpointOfVm(state, fromVmId);
   if (!source?.ipAddress)
     return {
@@ -79,47 +85,39 @@ export function traceFlow(state: SandboxState, fromVmId: string, toIp: string, p
       reason: `route ${route.name ?? route.addressPrefix[0]} sends ${toIp} to virtual appliance ${via}`,
     };
   }
-  const packet: Packet = {
+  const target = endpointByIp(state, toIp);
+  const packet: TruthPacket = {
     direction: 'Outbound',
-    protocol: 'Tcp',
+    protocol,
     sourceIp: source.ipAddress,
-    sourcePort: PROBE_SOURCE_PORT,
+    sourcePort: PEER_SOURCE_PORT,
     destinationIp: toIp,
     destinationPort: port,
     sourceAsgIds: source.asgIds,
-    destinationAsgIds: [],
+    destinationAsgIds: target?.asgIds ?? [],
   };
-  const target = endpointByIp(state, toIp);
-  if (target) packet.destinationAsgIds = target.asgIds;
-  const tags = endpointTags(state, source);
-  const outAdmin = adminDecision(state, vnetIdOf(source), packet, tags);
-  if (outAdmin?.access === 'Deny') {
-    const reason = `${describeAdminRule(outAdmin)} denies outbound`;
-    return { reachable: false, stage: 'nsg-outbound', source, ruleName: outAdmin.name, reason };
-  }
-  const outSteps: PathStep[] = [];
-  const nicNsg = nsgOf(state, source.nic);
-  const subnetNsg = nsgOf(state, source.subnet);
-  if (nicNsg) outSteps.push({ nsg: nicNsg, level: 'nic', direction: 'Outbound', tags });
-  if (subnetNsg) outSteps.push({ nsg: subnetNsg, level: 'subnet', direction: 'Outbound', tags });
-  // An admin AlwaysAllow delivers the packet without consulting the NSGs.
-  const outbound = outAdmin?.access === 'AlwaysAllow' ? undefined : evaluatePath(outSteps, packet).blockedBy;
-  if (outbound) {
-    const reason = `${outbound.level} NSG ${outbound.nsgName} rule ${outbound.rule.name} denies outbound`;
-    return { reachable: false, stage: 'nsg-outbound', source, ruleName: outbound.rule.name, reason };
+  // Outbound at the source: its VNet's admin rules, then its NIC and subnet NSGs.
+  const outbound = verdictAt(state, source, packet);
+  if (!outbound.allowed) {
+    const reason = denialDetail(outbound, 'outbound') ?? 'denied outbound';
+    return { reachable: false, stage: 'nsg-outbound', source, ruleName: denyingRuleName(outbound), reason };
   }
   if (!target)
     return { reachable: false, stage: 'address', source, reason: `no NIC in the scenario holds ${toIp}` };
-  const inbound = inboundVerdict(state, target, { ...packet, direction: 'Inbound' });
+  const inbound = verdictAt(state, target, { ...packet, direction: 'Inbound' });
   if (!inbound.allowed) {
-    const blocked = inbound.nsg?.blockedBy;
-    const reason = blocked
-      ? `${blocked.level} NSG ${blocked.nsgName} rule ${blocked.rule.name} denies inbound`
-      : inbound.admin
-        ? `${describeAdminRule(inbound.admin)} denies inbound`
-        : 'denied inbound';
-    return { reachable: false, stage: 'nsg-inbound', source, target, ruleName: inbound.ruleName, reason };
+    const reason = denialDetail(inbound, 'inbound') ?? 'denied inbound';
+    return {
+      reachable: false,
+      stage: 'nsg-inbound',
+      source,
+      target,
+      ruleName: denyingRuleName(inbound),
+      reason,
+    };
   }
+  // An echo request is answered by the guest's stack: no listener or TCP firewall entry applies.
+  if (protocol === 'Icmp') return { reachable: true, source, target, reason: `${toIp} answers ICMP echo` };
   const inGuest = guestAccepts(
     guestOf(state, target.vmId),
     target.nicIndex,

@@ -1,5 +1,5 @@
 /**
- * The sandbox's answer to probe-doctor's guest firewall allow script (src/remediate/guestFirewall.ts):
+ * The sandbox's answer to probe-doctor's guest firewall allow script (the fix that opens the probe port in the guest):
  * applies it to the guest state and prints what the real script prints. The script's commands are
  * silent on success (`>/dev/null`, `2>/dev/null`, `| Out-Null`), so the output is only its own echo
  * lines: `tool=<tool>` (Linux, after the tool is chosen) and `result=added|present|unsupported`.

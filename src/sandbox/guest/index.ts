@@ -3,10 +3,8 @@
  * print it, inside the sections of the script probe-doctor sent, so the real parsers read it. Returns
  * ARM's RunCommandResult body in the Linux or Windows shape, cut to the last 4096 bytes as Azure does.
  */
-import { RUN_COMMAND_OUTPUT_LIMIT } from '../../guest/parse/guestOutput';
-import { SECTIONS, SECTION_END, sectionStart } from '../../guest/sections';
 import { endpointByIp, endpointOf, vmNicIds } from '../derive/arm';
-import { deviceName } from '../derive/guest';
+import { deviceName, windowsFirewall } from '../derive/guest';
 import { tcpReachability as defaultTcpReachability } from '../derive/reachability';
 import { ipConfigurations } from '../derive/vmFacts';
 import { SandboxHttpError } from '../httpError';
@@ -44,13 +42,71 @@ export type TcpReachability = (
   port: number,
 ) => { reachable: boolean; reason: string };
 
+/**
+ * Azure keeps the last 4096 bytes of a Run Command's output (run-command.md, "Restrictions": "The
+ * output is limited to the last 4,096 bytes").
+ */
+export const RUN_COMMAND_OUTPUT_LIMIT = 4096;
+
+/**
+ * What the commands of each section print, by the name the script gives the section. The names are the
+ * script's (read from its marker lines, see {@link scriptMarkers}); the bodies are the sandbox's, rendered
+ * from the real captures in the shared guest-output folder.
+ */
+const SECTIONS = {
+  iptables: 'iptables',
+  nft: 'nft',
+  firewalld: 'firewalld',
+  ufw: 'ufw',
+  winfwProfile: 'winfw-profile',
+  winfwRules: 'winfw-rules',
+  addr: 'ip-addr',
+  route: 'route',
+  sysctl: 'sysctl',
+  listen: 'listen',
+  http: 'http',
+  tcpTest: 'tcp-test',
+} as const;
+
+/** One section's name and what its commands print. */
+type Printed = [name: string, body: string];
+
+/**
+ * The marker lines a script prints, in order: `echo '=== name ==='` in bash, `'=== name ==='` in
+ * PowerShell. The VM runs the script, so the script decides which sections appear and in which order.
+ */
+export function scriptMarkers(script: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const line of script) {
+    const m = /'=== ([a-z0-9-]+) ==='/.exec(line);
+    if (m?.[1]) out.push(m[1]);
+  }
+  return out;
+}
+
+/**
+ * Prints the sections as the script would: in the script's order, each between its start marker and
+ * the script's end marker, then the script's closing marker. A section the sandbox has nothing for
+ * prints nothing between its markers; with no markers in the script, the sections print in their own
+ * order.
+ */
+function emit(script: readonly string[], printed: Printed[]): string {
+  const markers = scriptMarkers(script);
+  const closing = markers.includes('done') ? '=== done ===\n' : '';
+  const bodies = new Map(printed);
+  const order =
+    markers.length > 0 ? markers.filter((m) => m !== 'end' && m !== 'done') : printed.map((p) => p[0]);
+  const sections = order.map((name) => `=== ${name} ===\n${bodies.get(name) ?? ''}\n=== end ===`);
+  return sections.join('\n') + '\n' + closing;
+}
+
 /** Keeps the last `limit` bytes of UTF-8 text, as Azure does with Run Command output. */
 export function lastBytes(text: string, limit = RUN_COMMAND_OUTPUT_LIMIT): string {
   const buf = Buffer.from(text, 'utf8');
   return buf.length <= limit ? text : buf.subarray(buf.length - limit).toString('utf8');
 }
 
-const section = (name: string, body: string) => `${sectionStart(name)}\n${body}\n${SECTION_END}`;
+const section = (name: string, body: string): Printed => [name, body];
 
 function contextFor(state: SandboxState, vmId: string, vars: Record<string, string>): RenderContext {
   const guest = findGuest(state, vmId);
@@ -86,7 +142,7 @@ function contextFor(state: SandboxState, vmId: string, vars: Record<string, stri
   };
 }
 
-function renderLinuxCheck(ctx: RenderContext): string {
+function renderLinuxCheck(ctx: RenderContext): Printed[] {
   const tool = ctx.guest.firewallTool ?? 'iptables';
   const parts = [
     section(SECTIONS.iptables, renderIptables(ctx, tool)),
@@ -98,25 +154,27 @@ function renderLinuxCheck(ctx: RenderContext): string {
     section(SECTIONS.ufw, tool === 'ufw' ? renderUfw(ctx) : 'not installed'),
     section(SECTIONS.addr, renderLinuxAddr(ctx)),
     section(SECTIONS.route, renderLinuxRoute(ctx)),
-    // The scenario has no field for it; Linux's default is on (1).
-    section(SECTIONS.sysctl, 'net.ipv4.tcp_timestamps = 1'),
+    // A guest field: on only when the scenario says so.
+    section(SECTIONS.sysctl, `net.ipv4.tcp_timestamps = ${ctx.guest.tcpTimestamps ? 1 : 0}`),
     section(SECTIONS.listen, renderSs(ctx.guest)),
   ];
   if (ctx.protocol !== 'Tcp') parts.push(section(SECTIONS.http, renderCurl(ctx)));
-  return parts.join('\n') + '\n=== done ===\n';
+  return parts;
 }
 
-function renderWindowsCheck(ctx: RenderContext): string {
-  const rules = ctx.guest.firewall
+function renderWindowsCheck(ctx: RenderContext): Printed[] {
+  const fw = windowsFirewall(ctx.guest);
+  const rules = fw.rules
     .filter((e) => e.protocol !== 'udp' && (e.port === undefined || e.port === ctx.port))
     .map(
       (e, i) =>
         `${e.action === 'allow' ? 'Allow' : 'Block'}|Any|${e.protocol === 'tcp' ? 'TCP' : 'Any'}|${e.port ?? 'Any'}|${e.source ?? 'Any'}|scenario rule ${i + 1}`,
     );
-  // The scenario's default is allow.
   const profiles = [
     'active=Public',
-    ...['Domain', 'Private', 'Public'].map((p) => `${p} Enabled=True DefaultInboundAction=Allow`),
+    ...['Domain', 'Private', 'Public'].map(
+      (p) => `${p} Enabled=True DefaultInboundAction=${fw.defaultInboundAction}`,
+    ),
   ];
   const listeners = ctx.guest.listening.filter((l) => l.protocol === 'tcp');
   const width = Math.max(12, ...listeners.map((l) => l.address.length));
@@ -161,14 +219,14 @@ function renderWindowsCheck(ctx: RenderContext): string {
               : `status=${status}\nerror=The remote server returned an error: (${status}).`;
     parts.push(section(SECTIONS.http, body));
   }
-  return parts.join('\n') + '\n=== done ===\n';
+  return parts;
 }
 
 function renderTcpTest(
   os: string,
   vars: Record<string, string>,
   result: { reachable: boolean; reason: string },
-): string {
+): Printed[] {
   const ip = vars.PD_TARGET ?? '';
   const port = vars.PD_PORT ?? '';
   const refused = result.reason.startsWith('refused');
@@ -178,12 +236,12 @@ function renderTcpTest(
       : refused
         ? `bash: connect: Connection refused\nbash: line 1: /dev/tcp/${ip}/${port}: Connection refused\nexit=1`
         : 'exit=124';
-    return (
+    return [
       section(
         SECTIONS.tcpTest,
         `tool=bash-dev-tcp\n${body}\nelapsed_ms=${result.reachable || refused ? 2 : 5002}`,
-      ) + '\n'
-    );
+      ),
+    ];
   }
   const lines = [
     'tool=Test-NetConnection',
@@ -197,7 +255,7 @@ function renderTcpTest(
     '',
     `elapsed_ms=${result.reachable || refused ? 3 : 21000}`,
   ];
-  return section(SECTIONS.tcpTest, lines.join('\n')) + '\n';
+  return [section(SECTIONS.tcpTest, lines.join('\n'))];
 }
 
 /**
@@ -233,14 +291,17 @@ export function runCommandResult(
   let stdout: string;
   if (script.some((l) => l.startsWith('# probe-doctor tcp test'))) {
     const reach = deps.tcpReachability ?? defaultTcpReachability;
-    stdout = renderTcpTest(os, vars, reach(state, vmId, vars.PD_TARGET ?? '', Number(vars.PD_PORT ?? '0')));
+    stdout = emit(
+      script,
+      renderTcpTest(os, vars, reach(state, vmId, vars.PD_TARGET ?? '', Number(vars.PD_PORT ?? '0'))),
+    );
   } else if (script.some((l) => l.startsWith(FIREWALL_ALLOW_MARKER))) {
     const applied = applyFirewallAllow(guest, os, vars);
     if (applied.changed) state.version += 1;
     stdout = applied.stdout;
   } else if (script.some((l) => l.startsWith('# probe-doctor guest check'))) {
     const ctx = contextFor(state, vmId, vars);
-    stdout = os === 'linux' ? renderLinuxCheck(ctx) : renderWindowsCheck(ctx);
+    stdout = emit(script, os === 'linux' ? renderLinuxCheck(ctx) : renderWindowsCheck(ctx));
   } else {
     stdout = '';
   }

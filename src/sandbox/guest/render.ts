@@ -1,9 +1,9 @@
 /**
  * Renders guest state as the real commands print it, section by section, in the formats of the real
- * captures in test/fixtures/guest/ (iptables-save, nft, ufw, firewall-cmd, ss, curl, ip). Only what the
+ * captures kept with the tests (iptables-save, nft, ufw, firewall-cmd, ss, curl, ip). Only what the
  * script's trimming would keep is rendered: rules for the probe port or for every port.
  */
-import { inPrefix } from '../../diagnose/nsg/prefix';
+import { contains } from '../truth/address';
 import type { GuestFirewallEntry, GuestState } from '../scenario';
 
 export interface RenderContext {
@@ -152,7 +152,7 @@ export function routeToWire(ctx: RenderContext): { device: string; gateway?: str
   }
   const bits = (d: string) => (d === 'default' ? 0 : Number(d.split('/')[1] ?? 32));
   const best = ctx.guest.routes
-    .filter((r) => r.destination === 'default' || inPrefix(WIRE, cidr(r.destination)))
+    .filter((r) => r.destination === 'default' || contains(cidr(r.destination), WIRE))
     .sort((a, b) => bits(b.destination) - bits(a.destination))[0];
   return best === undefined
     ? undefined
@@ -210,7 +210,7 @@ export function localConnect(ctx: RenderContext): 'open' | 'refused' | 'timeout'
     (e) =>
       e.protocol !== 'udp' &&
       (e.port === undefined || e.port === ctx.port) &&
-      (e.source === undefined || inPrefix(ctx.address, cidr(e.source))),
+      (e.source === undefined || contains(cidr(e.source), ctx.address)),
   );
   if (rule?.action === 'deny') return 'timeout';
   if (rule?.action === 'reject' || !listener) return 'refused';

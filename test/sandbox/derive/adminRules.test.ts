@@ -1,4 +1,9 @@
-import { adminDecision, adminRulesForVnet, vnetIdOf } from '../../../src/sandbox/derive/adminRules';
+import {
+  adminRulesOf as adminRulesForVnet,
+  toAdminRule,
+  vnetIdOf,
+} from '../../../src/sandbox/derive/dataPlane';
+import { firstCovering } from '../../../src/sandbox/truth/evaluate';
 import { effectiveNetworkSecurityGroups } from '../../../src/sandbox/derive/effectiveNsg';
 import { ipFlowVerify } from '../../../src/sandbox/derive/networkWatcher';
 import { probeStatuses } from '../../../src/sandbox/derive/probeModel';
@@ -70,7 +75,7 @@ describe('adminRulesForVnet', () => {
       admin({ name: 'a', priority: 5, access: 'Allow', appliesTo: [armIds.vnet().toUpperCase()] }),
     ]);
     // Act
-    const names = adminRulesForVnet(state, armIds.vnet()).map((r) => r.name);
+    const names = adminRulesForVnet(state, armIds.vnet()).map((r: SecurityAdminRule) => r.name);
     // Assess
     expect(names).toEqual(['a', 'b']);
   });
@@ -92,7 +97,7 @@ describe('adminDecision', () => {
     sourceAsgIds: [],
     destinationAsgIds: [],
   };
-  const tags = { virtualNetworkPrefixes: ['10.0.0.0/16'] };
+  const scope = { vnetAddressSpace: ['10.0.0.0/16'], peeredAddressSpace: [], udrPrefixes: [] };
 
   it.each<[string, Partial<AdminInput>, string | undefined]>([
     ['source *', {}, 'r'],
@@ -111,7 +116,7 @@ describe('adminDecision', () => {
     // Prepare
     const state = withAdmin([admin({ name: 'r', priority: 10, access: 'Deny', ...over })]);
     // Act
-    const rule = adminDecision(state, armIds.vnet(), packet, tags);
+    const rule = firstCovering(adminRulesForVnet(state, armIds.vnet()).map(toAdminRule), packet, scope);
     // Assess
     expect(rule?.name).toBe(expected);
   });
@@ -151,7 +156,7 @@ describe('effectiveNetworkSecurityGroups with admin rules', () => {
         sourceAddressPrefix: 'AzureLoadBalancer',
         destinationAddressPrefix: '0.0.0.0/0',
         sourceAddressPrefixes: ['AzureLoadBalancer'],
-        destinationAddressPrefixes: ['*'],
+        destinationAddressPrefixes: ['0.0.0.0/0'],
         expandedSourceAddressPrefix: ['168.63.129.16/32'],
         access: 'AlwaysAllow',
         priority: 5,
@@ -166,8 +171,8 @@ describe('effectiveNetworkSecurityGroups with admin rules', () => {
         destinationPortRanges: ['80-80'],
         sourceAddressPrefix: '0.0.0.0/0',
         destinationAddressPrefix: '0.0.0.0/0',
-        sourceAddressPrefixes: ['*'],
-        destinationAddressPrefixes: ['*'],
+        sourceAddressPrefixes: ['0.0.0.0/0'],
+        destinationAddressPrefixes: ['0.0.0.0/0'],
         access: 'Deny',
         priority: 10,
         direction: 'Inbound',
@@ -215,7 +220,11 @@ describe('probe model with admin rules', () => {
       'admin Deny blocks a probe the NSGs allow',
       [admin({ name: 'Deny-Http', priority: 10, access: 'Deny' })],
       {},
-      { state: 'Down', stage: 'admin', detail: 'security admin rule Deny-Http (10) of nm1 denies it' },
+      {
+        state: 'Down',
+        stage: 'admin',
+        detail: 'security admin rule Deny-Http (10) of nm1 denies the probe from source port 49152',
+      },
     ],
     [
       'admin Deny from AzureLoadBalancer blocks it',
@@ -240,7 +249,11 @@ describe('probe model with admin rules', () => {
       'admin Allow falls through to an NSG that denies',
       [admin({ name: 'Allow', priority: 10, access: 'Allow' })],
       denyAllNsg,
-      { state: 'Down', stage: 'nsg', detail: 'nic NSG nsg-nic rule DenyAll (100) denies it' },
+      {
+        state: 'Down',
+        stage: 'nsg',
+        detail: 'nic NSG nsg-nic rule DenyAll (100) denies the probe from source port 49152',
+      },
     ],
     [
       'admin Allow falls through to NSGs that allow',
@@ -356,7 +369,7 @@ describe('tcpReachability with admin rules', () => {
       'admin Allow, NSG deny inbound decides',
       [admin({ name: 'Allow', priority: 10, access: 'Allow' })],
       denyAllNsg,
-      { reachable: false, reason: 'nic NSG nsg-nic rule DenyAll denies inbound' },
+      { reachable: false, reason: 'nic NSG nsg-nic rule DenyAll (100) denies inbound' },
     ],
   ])('%s', (_, rules, o, expected) => {
     // Prepare

@@ -76,7 +76,7 @@ describe('connectivityCheck', () => {
           securityRule('NoVnet', { access: 'Deny', priority: 100, sourceAddressPrefix: 'VirtualNetwork' }),
         ],
       },
-      'Unreachable',
+      'Disconnected',
       100,
     ],
   ])('%s', (_name, options, status, failed) => {

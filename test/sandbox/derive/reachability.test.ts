@@ -18,7 +18,7 @@ describe('tcpReachability', () => {
         ],
       },
       80,
-      { reachable: false, reason: 'nic NSG nsg-nic rule NoVnet denies inbound' },
+      { reachable: false, reason: 'nic NSG nsg-nic rule NoVnet (100) denies inbound' },
     ],
     [
       'subnet NSG denies the peer outbound',
@@ -33,7 +33,7 @@ describe('tcpReachability', () => {
         ],
       },
       80,
-      { reachable: false, reason: 'subnet NSG nsg-subnet rule NoOut denies outbound' },
+      { reachable: false, reason: 'subnet NSG nsg-subnet rule NoOut (100) denies outbound' },
     ],
     [
       'guest firewall drops the peer',
