@@ -4,8 +4,9 @@
  * gathered data to the checks in src/diagnose/.
  */
 import { diagnoseBackendFindings, type BackendDiagnosis } from '../diagnose';
+import { listenerOnActiveNodeOnly } from '../diagnose/expectedDown';
 import { interpretRuleHealth, type BackendProbeStatus } from '../diagnose/health';
-import { diagnoseLoadBalancer, unworkableProbeKeys } from '../diagnose/loadBalancer';
+import { diagnoseLoadBalancer, probeCoverageNotes, unworkableProbeKeys } from '../diagnose/loadBalancer';
 import { diagnoseBackendReports } from '../diagnose/report';
 import type { VmHealthEvidence } from '../model/evidence';
 import { idKey } from '../model/ids';
@@ -69,12 +70,14 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     const fromTopology = vmHealthFromTopology(topology, backend.vmId);
     const vmHealth = asResult(evidence?.vm ?? fromTopology, evidence?.failures?.vm ?? checkError);
     // Guest evidence answers for the probe it was collected for, not for another rule's probe.
+    const ownGuest = evidence?.guestByProbe?.find((g) => idKey(g.probeId) === idKey(probe.id))?.guest;
     const otherProbe =
+      ownGuest === undefined &&
       evidence?.guest !== undefined &&
       evidence.guestProbeId !== undefined &&
       idKey(evidence.guestProbeId) !== idKey(probe.id);
     const guest = asResult(
-      otherProbe ? undefined : evidence?.guest,
+      otherProbe ? undefined : (ownGuest ?? evidence?.guest),
       otherProbe
         ? `the guest was checked for probe ${nameOf(evidence?.guestProbeId)} only, not for probe ${probe.name}`
         : (evidence?.failures?.guest ?? checkError ?? (checked ? undefined : 'not checked')),
@@ -105,6 +108,9 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     });
   }
 
-  const { backends } = diagnoseBackendReports(topology, statuses, backendDiagnoses);
-  return { causes: lb.causes, backends, ...(lb.notes.length > 0 ? { notes: lb.notes } : {}) };
+  // Down by design is decided across the pool (one active node), after each backend's own findings.
+  const byDesign = listenerOnActiveNodeOnly(topology, statuses, backendDiagnoses);
+  const { backends } = diagnoseBackendReports(topology, statuses, byDesign.diagnoses);
+  const notes = [...lb.notes, ...byDesign.notes, ...probeCoverageNotes(topology, byDesign.diagnoses)];
+  return { causes: lb.causes, backends, ...(notes.length > 0 ? { notes } : {}) };
 }

@@ -6,8 +6,10 @@
 import type { AzureReader } from '../azure/reader';
 import { ensureError, isAzureCallError } from '../errors';
 import { parseGuestOutput, parseRunCommandResult } from '../guest/parse';
-import { buildGuestScript } from '../guest/scripts';
+import { outputForProbe } from '../guest/probeOutput';
+import { buildGuestScript, type ScriptProbe } from '../guest/scripts';
 import type { GuestEvidence, VmHealthEvidence } from '../model/evidence';
+import type { ProbeInfo } from '../model/topology';
 import type { BackendEvidence, CheckBackendInput } from '../workflow/contracts';
 import { KeyedLock } from '../util/keyedLock';
 import { idKey } from '../model/ids';
@@ -34,6 +36,12 @@ function isRunCommandBusy(err: unknown): boolean {
   return isAzureCallError(err) && err.statusCode === 409;
 }
 
+const scriptProbeOf = (probe: ProbeInfo): ScriptProbe => ({
+  protocol: probe.protocol,
+  port: probe.port,
+  ...(probe.protocol !== 'Tcp' ? { requestPath: probe.requestPath ?? '/' } : {}),
+});
+
 /** Builds the `checkBackend` dependency over an {@link AzureReader}. */
 export function createEvidenceGatherer(
   reader: AzureReader,
@@ -45,28 +53,45 @@ export function createEvidenceGatherer(
   const vmLock = new KeyedLock();
   const sleep = options.sleep ?? realSleep;
 
+  /**
+   * One Run Command for every distinct probe (protocol, port, path) of the backend: each probe gets
+   * the evidence of its own port and local GET, so a second rule's probe is checked, not left unknown.
+   */
   async function runGuestScript(
     vmId: string,
     os: 'linux' | 'windows',
     input: CheckBackendInput,
-  ): Promise<GuestEvidence> {
-    const probe = input.probes[0];
+  ): Promise<{ probeId: string; guest: GuestEvidence }[]> {
     const address = input.backend.ipAddress;
-    if (!probe) throw new Error('no probe covers this backend');
+    if (input.probes.length === 0) throw new Error('no probe covers this backend');
     if (!address) throw new Error('the backend has no private IP address to test');
-    const scriptProbe = {
-      protocol: probe.protocol,
-      port: probe.port,
-      ...(probe.requestPath !== undefined ? { requestPath: probe.requestPath } : {}),
+    const distinct: ScriptProbe[] = [];
+    const indexOf = (probe: ProbeInfo): number => {
+      const script = scriptProbeOf(probe);
+      const at = distinct.findIndex(
+        (d) =>
+          d.protocol === script.protocol && d.port === script.port && d.requestPath === script.requestPath,
+      );
+      if (at >= 0) return at;
+      distinct.push(script);
+      return distinct.length - 1;
     };
+    const probeIndexes = input.probes.map((probe) => ({ probe, index: indexOf(probe) }));
+    const [first, ...others] = distinct as [ScriptProbe, ...ScriptProbe[]];
     // Validates and quotes every value: a probe path is attacker-controlled text.
-    const script = buildGuestScript(os, scriptProbe, address);
+    const script = buildGuestScript(os, first, address, others);
     return vmLock.run(idKey(vmId), async () => {
       for (let attempt = 1; ; attempt++) {
         try {
           const body = await reader.runCommand(vmId, script);
           const { stdout } = parseRunCommandResult(body);
-          return parseGuestOutput(os, stdout, scriptProbe, address);
+          const parsed = distinct.map((probe, i) =>
+            parseGuestOutput(os, outputForProbe(stdout, i + 1), probe, address),
+          );
+          return probeIndexes.map(({ probe, index }) => ({
+            probeId: probe.id,
+            guest: parsed[index] as GuestEvidence,
+          }));
         } catch (err) {
           if (!isRunCommandBusy(err) || attempt >= options.runCommandAttempts) throw err;
           await sleep(options.runCommandRetryDelayMs);
@@ -96,9 +121,13 @@ export function createEvidenceGatherer(
       const os = input.os;
       checks.push(
         runGuestScript(vmId, os, input).then(
-          (guest) => {
-            evidence.guest = guest;
-            if (input.probes[0]) evidence.guestProbeId = input.probes[0].id;
+          (byProbe) => {
+            const [first] = byProbe;
+            if (first) {
+              evidence.guest = first.guest;
+              evidence.guestProbeId = first.probeId;
+            }
+            if (byProbe.length > 1) evidence.guestByProbe = byProbe;
           },
           (err) => void (failures.guest = ensureError(err).message),
         ),

@@ -35,10 +35,19 @@ export async function auditDiagnosis(audit: Auditor, diagnosis: Diagnosis): Prom
       probeState: b.probeState,
       ...(b.healthReason ? { healthReason: b.healthReason } : {}),
       causeIds,
-      outcome: causeIds.length > 0 ? 'causes-found' : b.probeState === 'up' ? 'healthy' : 'check-failed',
-      ...(causeIds.length === 0 && b.probeState !== 'up'
-        ? { reason: 'probe not up and no cause found' }
-        : {}),
+      outcome:
+        causeIds.length > 0
+          ? 'causes-found'
+          : b.probeState === 'up'
+            ? 'healthy'
+            : b.probeState === 'expected-down'
+              ? 'expected-down'
+              : 'check-failed',
+      ...(causeIds.length === 0 && b.probeState === 'expected-down'
+        ? { reason: b.notes?.find((n) => n.id === 'expected-down')?.summary ?? 'down by design' }
+        : causeIds.length === 0 && b.probeState !== 'up'
+          ? { reason: 'probe not up and no cause found' }
+          : {}),
     });
     for (const cause of b.causes) {
       await audit.causeFound({

@@ -110,10 +110,12 @@ export const BackendCheckedSchema = z.object({
   backend: text,
   ipAddress: text.optional(),
   vmId: text.optional(),
-  probeState: z.enum(['up', 'down', 'unknown'], { message: 'must be up, down or unknown' }),
+  probeState: z.enum(['up', 'down', 'unknown', 'expected-down'], {
+    message: 'must be up, down, unknown or expected-down',
+  }),
   healthReason: text.optional(),
   causeIds: causeIdList,
-  outcome: outcome(['healthy', 'causes-found', 'check-failed'] as const),
+  outcome: outcome(['healthy', 'causes-found', 'check-failed', 'expected-down'] as const),
   reason: text.optional(),
 });
 

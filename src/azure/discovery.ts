@@ -28,6 +28,7 @@ import { idKey } from '../model/ids';
 import type {
   BackendInfo,
   NicInfo,
+  ResourceOwner,
   SubnetInfo,
   Topology,
   TopologyProblem,
@@ -46,6 +47,7 @@ import {
   mapVirtualNetwork,
   type PoolAddress,
 } from './map';
+import { detectOwner, type OwnershipInput } from './ownership';
 import { nicIdOfIpConfiguration, parseLoadBalancerId, parseResourceId } from './resourceId';
 
 /** A VM or scale set VM as read, with its instance view. */
@@ -77,6 +79,19 @@ export interface TopologyReader {
   /** A VM (read with its instance view) or a scale set VM (and its instance view). */
   getVirtualMachine(id: string): Promise<VmRead>;
 }
+
+/** Tags and `managedBy` as ARM returns them on any tracked resource. */
+interface TrackedFacts {
+  tags?: Record<string, string>;
+  managedBy?: string;
+}
+const trackedFacts = (resource: unknown): TrackedFacts => {
+  const r = (resource ?? {}) as { tags?: unknown; managedBy?: unknown };
+  return {
+    ...(r.tags && typeof r.tags === 'object' ? { tags: r.tags as Record<string, string> } : {}),
+    ...(typeof r.managedBy === 'string' ? { managedBy: r.managedBy } : {}),
+  };
+};
 
 /** Options of {@link discoverTopology}. */
 export interface DiscoveryOptions {
@@ -171,6 +186,15 @@ export async function discoverTopology(
     );
   }
   const mapped = mapLoadBalancer(lb);
+  const ownershipInputs: OwnershipInput[] = [
+    {
+      id: mapped.loadBalancer.id,
+      name: mapped.loadBalancer.name,
+      ...trackedFacts(lb),
+      childNames: [...mapped.rules.map((r) => r.name), ...mapped.probes.map((p) => p.name)],
+      isLoadBalancer: true,
+    },
+  ];
 
   // Backends by key, in pool order; a member of two pools is one backend with two pool ids.
   const backends = new Map<string, BackendInfo>();
@@ -344,12 +368,11 @@ export async function discoverTopology(
   const vmTasks = Object.values(nics).map(async (nic) => {
     if (!nic.vmId) return;
     const vmId = nic.vmId;
-    const vm = await readOnce('vm', vmId, nic.id, () =>
-      reader
-        .getVirtualMachine(vmId)
-        .then((r) => (r.kind === 'vm' ? mapVirtualMachine(r.vm) : mapScaleSetVm(r.vm, r.instanceView))),
-    );
-    if (vm) vms[idKey(vm.id)] = vm;
+    const read = await readOnce('vm', vmId, nic.id, () => reader.getVirtualMachine(vmId));
+    if (!read) return;
+    const vm = read.kind === 'vm' ? mapVirtualMachine(read.vm) : mapScaleSetVm(read.vm, read.instanceView);
+    vms[idKey(vm.id)] = vm;
+    ownershipInputs.push({ id: vm.id, name: vm.name, ...trackedFacts(read.vm) });
   });
   await Promise.all([...subnetTasks, ...vmTasks]);
 
@@ -362,8 +385,16 @@ export async function discoverTopology(
   ];
   await Promise.all([
     ...nsgRefs.map(async ({ id, by }) => {
-      const nsg = await readOnce('nsg', id, by, () => reader.getNetworkSecurityGroup(id).then(mapNsg));
-      if (nsg) nsgs[idKey(nsg.id)] = nsg;
+      const raw = await readOnce('nsg', id, by, () => reader.getNetworkSecurityGroup(id));
+      if (!raw) return;
+      const nsg = mapNsg(raw);
+      nsgs[idKey(nsg.id)] = nsg;
+      ownershipInputs.push({
+        id: nsg.id,
+        name: nsg.name,
+        ...trackedFacts(raw),
+        childNames: nsg.securityRules.map((r) => r.name),
+      });
     }),
     ...Object.values(subnets).map(async (s) => {
       if (!s.routeTableId) return;
@@ -392,6 +423,8 @@ export async function discoverTopology(
     }),
   );
 
+  const owners = detectOwners(ownershipInputs);
+
   return {
     loadBalancer: mapped.loadBalancer,
     probes: mapped.probes,
@@ -409,6 +442,17 @@ export async function discoverTopology(
     routeTables,
     vms,
     asgs,
+    owners,
     problems,
   };
+}
+
+/** Ownership of each resource read, by {@link idKey} (src/azure/ownership.ts says from what). */
+function detectOwners(inputs: OwnershipInput[]): Record<string, ResourceOwner> {
+  const owners: Record<string, ResourceOwner> = {};
+  for (const input of inputs) {
+    const owner = detectOwner(input);
+    if (owner) owners[idKey(input.id)] = owner;
+  }
+  return owners;
 }

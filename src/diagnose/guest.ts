@@ -90,6 +90,9 @@ function endpointCauses(input: GuestDiagnosisInput, guest: GuestEvidence, who: s
         status: http.status ?? null,
         ...(http.error ? { error: http.error } : {}),
         requestPath: probe.requestPath,
+        // Each rule's probe gets its own evidence: a backend behind two probes has two of these.
+        probeId: probe.id,
+        port: probe.port,
       },
     },
   ];

@@ -5,8 +5,10 @@
  */
 import { idKey, sameId } from '../model/ids';
 import type { Cause, Note } from '../model/report';
+import type { ListeningAlternative } from './listening';
 import type { LoadBalancingRuleInfo, ProbeInfo, Topology } from '../model/topology';
 import type { BackendProbeStatus } from './health';
+import { ownershipNotes } from './ownership';
 import { probeProblems } from './probeConfig';
 
 /** What the load balancer's own configuration explains. */
@@ -155,7 +157,7 @@ export function diagnoseLoadBalancer(
 ): LoadBalancerDiagnosis {
   return {
     causes: [...emptyPoolCauses(topology), ...probeCauses(topology), ...ruleProbeCauses(topology, statuses)],
-    notes: configurationNotes(topology),
+    notes: [...ownershipNotes(topology), ...configurationNotes(topology)],
   };
 }
 
@@ -177,4 +179,63 @@ export function unworkableProbeKeys(causes: readonly Cause[]): Set<string> {
     }
   }
   return keys;
+}
+
+/** What {@link probeCoverageNotes} reads of one backend's diagnosis on one rule. */
+export interface RuleBackendCauses {
+  backendKey: string;
+  ruleId?: string;
+  causes: Cause[];
+}
+
+/**
+ * A probe port served on no backend at all, while the same other port is served on all of them: one
+ * load-balancer finding (the probe's configuration is wrong), not one per VM. Each backend keeps its
+ * `not-listening` cause; this note says what they add up to, and planning makes one recommendation.
+ */
+export function probeCoverageNotes(topology: Topology, diagnoses: readonly RuleBackendCauses[]): Note[] {
+  const notes: Note[] = [];
+  for (const probe of topology.probes) {
+    const rules = rulesUsing(topology, probe);
+    if (rules.length === 0) continue;
+    const pools = new Set(rules.flatMap((r) => r.backendPoolIds.map(idKey)));
+    const members = new Set(
+      topology.pools.filter((p) => pools.has(idKey(p.id))).flatMap((p) => p.backendKeys.map(idKey)),
+    );
+    if (members.size < 2) continue;
+    const ruleKeys = new Set(rules.map((r) => idKey(r.id)));
+    const notListening = new Map<string, ListeningAlternative[]>();
+    for (const d of diagnoses) {
+      if (!d.ruleId || !ruleKeys.has(idKey(d.ruleId))) continue;
+      const cause = d.causes.find(
+        (c) =>
+          c.id === 'not-listening' &&
+          c.evidence?.port === probe.port &&
+          Array.isArray(c.evidence.boundTo) &&
+          c.evidence.boundTo.length === 0,
+      );
+      if (cause)
+        notListening.set(idKey(d.backendKey), (cause.evidence?.alternatives as ListeningAlternative[]) ?? []);
+    }
+    if (notListening.size !== members.size || [...members].some((m) => !notListening.has(m))) continue;
+    const lists = [...notListening.values()];
+    const common = (lists[0] ?? []).filter(
+      (a) => !a.management && lists.every((list) => list.some((b) => b.port === a.port && !b.management)),
+    );
+    const servedEverywhere =
+      common.length === 1
+        ? `, while port ${common[0]!.port}${common[0]!.process ? ` (${common[0]!.process})` : ''} listens on every one of them`
+        : '';
+    notes.push({
+      id: 'probe-port-served-nowhere',
+      summary: `Probe ${probe.name} checks TCP port ${probe.port}, which nothing listens on at any of the ${members.size} backends${servedEverywhere}: the probe's configuration is wrong for the whole pool, not each VM.`,
+      evidence: {
+        probeId: probe.id,
+        port: probe.port,
+        backendCount: members.size,
+        commonAlternatives: common,
+      },
+    });
+  }
+  return notes;
 }

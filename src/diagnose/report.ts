@@ -17,6 +17,8 @@ export interface BackendDiagnosis {
   ruleId?: string;
   causes: Cause[];
   notes?: Note[];
+  /** Down by design on this rule (src/diagnose/expectedDown.ts): no cause, nothing to fix. */
+  expectedDown?: boolean;
 }
 
 export interface DiagnosisReportInput {
@@ -81,11 +83,14 @@ export function diagnoseBackendReports(
     const diagnoses = backendDiagnoses.filter((d) => idKey(d.backendKey) === idKey(backend.key));
     const causes = orderCauses(diagnoses.flatMap((d) => d.causes));
     const notes = dedupeNotes(diagnoses.flatMap((d) => d.notes ?? []));
-    anyFailing ||= isFailing(mine);
+    // Down by design on every rule it fails: reported as such, and not a failure of the run.
+    const expectedDown =
+      causes.length === 0 && diagnoses.length > 0 && diagnoses.every((d) => d.expectedDown === true);
+    if (!expectedDown) anyFailing ||= isFailing(mine);
     anyBackendCause ||= causes.length > 0;
     const entry: BackendReport & { key: string } = {
       key: backend.key,
-      probeState: worst?.state ?? 'unknown',
+      probeState: expectedDown ? 'expected-down' : (worst?.state ?? 'unknown'),
       causes,
     };
     if (backend.ipConfigurationId !== undefined) entry.ipConfigurationId = backend.ipConfigurationId;

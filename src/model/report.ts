@@ -63,7 +63,11 @@ export interface BackendReport {
   ipConfigurationId?: string;
   ipAddress?: string;
   vmId?: string;
-  probeState: 'up' | 'down' | 'unknown';
+  /**
+   * `expected-down`: the probe fails on purpose (a passive node of a listener that moves between
+   * nodes, a Kubernetes node without a local endpoint): no cause, no fix, never escalated for.
+   */
+  probeState: 'up' | 'down' | 'unknown' | 'expected-down';
   /** Azure's reason code, and whether it came from the per-rule health API or the metric. */
   healthReason?: string;
   healthSource?: 'rule-health' | 'metric';

@@ -201,6 +201,39 @@ export interface TopologyProblem {
   referencedBy?: string;
 }
 
+/**
+ * Who reconciles a resource besides its owner's people: the controller that created it and rewrites
+ * it (docs/probe-facts.md, "Resources a controller owns"). probe-doctor never writes to such a
+ * resource; it recommends the change at the controller's level instead.
+ */
+export type ControllerKind =
+  /** Azure Kubernetes Service: the node resource group and what the cloud provider creates in it. */
+  | 'aks'
+  /** The Kubernetes cloud provider for Azure outside AKS (acs-engine, aks-engine, self-managed). */
+  | 'kubernetes'
+  /** Cluster API Provider Azure (CAPZ). */
+  | 'cluster-api'
+  /** Service Fabric (classic clusters' ARM templates, managed clusters' SFC_ resource groups). */
+  | 'service-fabric'
+  /** Another `managedBy` owner ARM names (a managed application, a Databricks workspace...). */
+  | 'managed-by';
+
+/** A resource's controller, with what showed it. */
+export interface ResourceOwner {
+  controller: ControllerKind;
+  /** The cluster as the controller names it (AKS cluster name, Kubernetes cluster name). */
+  cluster?: string;
+  /** The `managedBy` resource id ARM reports on the resource or its resource group. */
+  managedBy?: string;
+  /** Kubernetes Services (`namespace/name`) the resource serves, from `k8s-azure-service` tags. */
+  services?: string[];
+  /**
+   * What the detection rests on, one phrase each: `resource group managedBy ...`,
+   * `tag aks-managed-cluster-name=...`, `rule name a<Service UID>-TCP-80`.
+   */
+  evidence: string[];
+}
+
 export interface Topology {
   loadBalancer: LoadBalancerInfo;
   probes: ProbeInfo[];
@@ -214,5 +247,11 @@ export interface Topology {
   routeTables: Record<string, RouteTableInfo>;
   vms: Record<string, VmInfo>;
   asgs: Record<string, AsgInfo>;
+  /**
+   * Controller ownership of the load balancer, NSGs, VMs and scale sets, by {@link idKey} of the
+   * resource id; a resource absent here is owned by its people alone. Absent on topologies built
+   * before ownership detection (read as: nothing detected).
+   */
+  owners?: Record<string, ResourceOwner>;
   problems: TopologyProblem[];
 }

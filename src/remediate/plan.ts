@@ -4,6 +4,7 @@
  * recommendation with the exact change for everything else. Nothing here does I/O.
  */
 import { evaluateProbeInbound } from '../diagnose/nsg/index';
+import { describeOwner, isKubernetesOwner, ownerOf } from '../diagnose/ownership';
 import { idKey, sameId } from '../model/ids';
 import type { Cause, FixKind } from '../model/report';
 import type { BackendInfo, ProbeInfo, SecurityRuleInfo, Topology } from '../model/topology';
@@ -18,7 +19,12 @@ import {
 import { guestFirewallFixability } from './guestFirewall';
 import { allowRuleDescription, allowRuleName } from './naming';
 import { choosePriority } from './priority';
-import { probesOf, recommendForBackend, recommendForLoadBalancer } from './recommend';
+import {
+  probesOf,
+  recommendForBackend,
+  recommendForLoadBalancer,
+  recommendForProbeServedNowhere,
+} from './recommend';
 
 /** What the policy says about fixes (from src/config.ts). */
 export interface FixPolicy {
@@ -89,6 +95,45 @@ function nsgGroups(topology: Topology, diagnosis: Diagnosis): NsgGroup[] {
   return [...groups.values()];
 }
 
+/** The Kubernetes cloud provider names the security rules it writes `a` + the Service UID without dashes, cut to 32 characters. */
+const CLOUD_PROVIDER_RULE = /^a[0-9a-f]{31}-/i;
+
+/**
+ * The NSG that blocks is a controller's: nothing is written to it (the controller rewrites it, and its
+ * documentation says not to edit it by hand). The fix is `skipped` and says where the change belongs:
+ * the Service that made the rule, or removing a hand-made rule from the controller's NSG.
+ */
+function controllerOwnedNsgFix(
+  input: PlanInput,
+  group: NsgGroup,
+  blocker: SecurityRuleInfo,
+): Omit<PlannedFix, 'needsApproval'> | undefined {
+  const { topology } = input;
+  const owner = ownerOf(topology, group.nsgId);
+  if (!owner) return undefined;
+  const nsgName = topology.nsgs[idKey(group.nsgId)]?.name ?? group.nsgId;
+  const port = group.probe.port;
+  const change = CLOUD_PROVIDER_RULE.test(blocker.name)
+    ? `rule ${blocker.name} was written by the Kubernetes cloud provider for a Service: change that Service (spec.loadBalancerSourceRanges, or the service.beta.kubernetes.io/azure-allowed-service-tags annotation) so it no longer denies ${PROBE_SOURCE_TAG} to port ${port}`
+    : `rule ${blocker.name} (priority ${blocker.priority}) is not the controller's own: remove it from ${nsgName}, or move the restriction to an NSG you own (the subnet's) with an allow for ${PROBE_SOURCE_TAG} to port ${port} above it`;
+  return {
+    kind: 'nsg-allow-probe',
+    target: group.nsgId,
+    status: 'skipped',
+    reason: `NSG ${nsgName} is owned by ${describeOwner(owner)}, which rewrites it: nothing is written there; ${change}`,
+    detail: {
+      controllerOwned: true,
+      owner,
+      blockingRuleName: blocker.name,
+      blockingPriority: blocker.priority,
+      level: group.level,
+      port,
+      ...(isKubernetesOwner(owner) ? { kubernetes: true } : {}),
+    },
+    backendKeys: group.backends.map((b) => b.key),
+  };
+}
+
 /**
  * Inbound denies above the blocker whose coverage of the probe the docs leave in doubt
  * (docs/probe-facts.md, "Settled from sources"): a source of `Internet` (the service-tags table says it
@@ -123,6 +168,8 @@ function nsgFix(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'needsAppro
   const { topology, runId } = input;
   const nsg = topology.nsgs[idKey(group.nsgId)];
   const blocker = [...group.blockers].sort((a, b) => a.priority - b.priority)[0] as SecurityRuleInfo;
+  const owned = controllerOwnedNsgFix(input, group, blocker);
+  if (owned) return owned;
   const ruleName = allowRuleName(topology.loadBalancer.id, group.probe.port);
   const destination = chooseDestination(
     group.backends.map((b) => b.ipAddress),
@@ -216,6 +263,22 @@ function optIn(
   change: string,
   backendKeys: string[],
 ): Omit<PlannedFix, 'needsApproval'> {
+  const owner = ownerOf(input.topology, target);
+  if (owner) {
+    // A controller's node: starting it or editing its firewall by hand fights the controller.
+    return {
+      kind: 'recommendation',
+      target,
+      status: 'planned',
+      reason: `${change}, through ${describeOwner(owner)} that owns this VM (probe-doctor does not change a controller's VM directly)`,
+      detail: {
+        causeId: kind === 'start-vm' ? 'vm-not-running' : 'guest-firewall-blocks-probe',
+        ...detail,
+        owner,
+      },
+      backendKeys,
+    };
+  }
   if (input.policy.optInFixes.includes(kind)) {
     return { kind, target, status: 'planned', detail, backendKeys };
   }
@@ -345,10 +408,31 @@ function recommendations(input: PlanInput): Omit<PlannedFix, 'needsApproval'>[] 
     }
   };
   for (const cause of diagnosis.causes) add(recommendForLoadBalancer(topology, cause), []);
+  // A probe port served nowhere is one load-balancer recommendation, not one per VM.
+  const servedNowhere = (diagnosis.notes ?? []).filter((n) => n.id === 'probe-port-served-nowhere');
+  const pooled = new Set<string>();
+  for (const note of servedNowhere) {
+    const rec = recommendForProbeServedNowhere(topology, note);
+    if (!rec) continue;
+    const keys = diagnosis.backends
+      .filter((d) =>
+        d.causes.some((c) => c.id === 'not-listening' && c.evidence?.port === note.evidence?.port),
+      )
+      .map((d) => d.key);
+    keys.forEach((k) => pooled.add(`${idKey(k)}|${String(note.evidence?.port)}`));
+    add(rec, keys);
+  }
   for (const diagnosed of diagnosis.backends) {
     const backend = backendInfo(topology, diagnosed);
     if (!backend) continue;
-    for (const cause of diagnosed.causes) add(recommendForBackend(topology, backend, cause), [diagnosed.key]);
+    for (const cause of diagnosed.causes) {
+      if (
+        cause.id === 'not-listening' &&
+        pooled.has(`${idKey(diagnosed.key)}|${String(cause.evidence?.port)}`)
+      )
+        continue;
+      add(recommendForBackend(topology, backend, cause), [diagnosed.key]);
+    }
   }
   return [...out.values()];
 }

@@ -4,7 +4,8 @@
  * with the exact change a person should make.
  */
 import type { ListeningAlternative } from '../diagnose/listening';
-import type { Cause } from '../model/report';
+import { describeOwner, isKubernetesOwner, ownerOf } from '../diagnose/ownership';
+import type { Cause, Note } from '../model/report';
 import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
 
 /** A recommendation before it becomes a fix entry: what to change and on which resource. */
@@ -23,23 +24,97 @@ function alternativesOf(evidence: Record<string, unknown> | undefined): Listenin
   return Array.isArray(list) ? (list as ListeningAlternative[]) : [];
 }
 
-function notListening(cause: Cause, backend: BackendInfo, probe: ProbeInfo | undefined): string {
+const BASIS_WORDS: Record<NonNullable<ListeningAlternative['basis']>, string> = {
+  'rule-backend-port': "the rule's own backend port",
+  'same-process': 'the same process that holds the probe port',
+  'kube-proxy-node-port': 'in the Kubernetes node port range, on a load balancer the cloud provider owns',
+};
+
+/**
+ * The one alternative port probe-doctor stands behind, if any: one with evidence that it serves the
+ * load-balanced service; a management or infrastructure port only when it is the rule's backend port;
+ * a kube-proxy node port only when the Kubernetes cloud provider owns the load balancer.
+ */
+export function groundedAlternative(
+  topology: Topology,
+  alternatives: readonly ListeningAlternative[],
+): ListeningAlternative | undefined {
+  const kubernetes = isKubernetesOwner(ownerOf(topology, topology.loadBalancer.id));
+  return alternatives.find(
+    (a) =>
+      a.basis !== undefined &&
+      (!a.management || a.basis === 'rule-backend-port') &&
+      (a.basis !== 'kube-proxy-node-port' || kubernetes),
+  );
+}
+
+function notListening(
+  topology: Topology,
+  cause: Cause,
+  backend: BackendInfo,
+  probe: ProbeInfo | undefined,
+): string {
   const port = num(cause.evidence?.port) ?? probe?.port;
   const ip = str(cause.evidence?.nicIp) ?? backend.ipAddress ?? 'the NIC IP';
   const listen = `make the application listen on 0.0.0.0:${port ?? '?'} (or ${ip}:${port ?? '?'})`;
-  const alternative = alternativesOf(cause.evidence).find((a) => !a.management);
-  if (alternative && probe) {
-    return `${listen}, or change probe ${probe.name} port to ${alternative.port}, where ${alternative.process ?? 'a service'} listens at ${alternative.address}`;
+  const alternative = groundedAlternative(topology, alternativesOf(cause.evidence));
+  if (alternative?.basis && probe) {
+    const who = alternative.process ?? 'a service';
+    return `${listen}, or ${probeChange(topology, probe, 'port')} to ${alternative.port}, where ${who} listens at ${alternative.address} (${BASIS_WORDS[alternative.basis]})`;
   }
   return listen;
 }
 
-function endpointError(cause: Cause, probe: ProbeInfo | undefined): string {
+/**
+ * Where a probe change belongs: on the probe itself, or, for a load balancer the Kubernetes cloud
+ * provider owns, in the Service's annotations (a direct edit is undone at the next reconcile).
+ */
+function probeChange(topology: Topology, probe: ProbeInfo, what: 'requestPath' | 'port'): string {
+  const owner = ownerOf(topology, topology.loadBalancer.id);
+  if (!isKubernetesOwner(owner)) return `change probe ${probe.name} ${what}`;
+  const rule = topology.rules.find(
+    (r) => r.probeId !== undefined && r.probeId.toLowerCase() === probe.id.toLowerCase(),
+  );
+  const servicePort = rule?.frontendPort ?? '{port}';
+  const annotation =
+    what === 'requestPath'
+      ? `service.beta.kubernetes.io/port_${servicePort}_health-probe_request-path (or service.beta.kubernetes.io/azure-load-balancer-health-probe-request-path)`
+      : `service.beta.kubernetes.io/port_${servicePort}_health-probe_port`;
+  return `set the Service annotation ${annotation} (load balancer ${topology.loadBalancer.name} is owned by ${describeOwner(owner as NonNullable<typeof owner>)}, which would undo a direct edit of probe ${probe.name})`;
+}
+
+/**
+ * The next step for one HTTP(S) outcome, each resting on what the local GET saw (the status, or the
+ * error): what the probe sends and does not (docs/probe-facts.md, "The probe").
+ */
+function endpointError(topology: Topology, cause: Cause, probe: ProbeInfo | undefined): string {
   const url = str(cause.evidence?.url) ?? 'the probe URL';
+  const path = str(cause.evidence?.requestPath) ?? probe?.requestPath ?? '/';
   const status = num(cause.evidence?.status);
-  const answer = status !== undefined ? `answers ${status}` : 'does not answer';
-  const path = probe ? ` or change probe ${probe.name} requestPath to a path that answers 200` : '';
-  return `${url} ${answer}: make the application answer 200 on it${path}`;
+  const error = str(cause.evidence?.error);
+  const seen =
+    status !== undefined
+      ? `${url} answers ${status}`
+      : `${url} gives no HTTP answer${error ? ` (${error})` : ''}`;
+  const otherPath = probe
+    ? `, or ${probeChange(topology, probe, 'requestPath')} to a path that answers 200`
+    : '';
+  if (status === 401 || status === 403) {
+    return `${seen}: the application rejects the probe's request itself (authentication, or a header or client-IP filter on ${path}); the probe sends no credentials and no custom headers, from 168.63.129.16: exempt ${path}, or requests from 168.63.129.16, from that check`;
+  }
+  if (status === 404) {
+    return `${seen}: HTTP(S) probes send the NIC's IP address as Host (and HTTPS probes send no SNI), so a site bound only to a host name does not get the request: answer ${path} with 200 for any Host (a default site or an IP binding)${otherPath}`;
+  }
+  if (status !== undefined && status >= 300 && status < 400) {
+    return `${seen}: probes do not follow redirects, so a redirect counts as down: answer 200 on ${path} itself (exempt it from the redirect, e.g. HTTP to HTTPS)${otherPath}`;
+  }
+  if (status !== undefined && status >= 500) {
+    return `${seen}: the application reports itself unhealthy on ${path} (or fails answering it): fix what ${path} checks in the application; the probe is doing its job`;
+  }
+  if (status === undefined && error && /ssl|tls|handshake|certificate/i.test(error)) {
+    return `${seen}: the TLS handshake fails; Azure's HTTPS probes need a certificate chain signed with SHA256 or stronger and do not present a client certificate (no mutual TLS): fix the listener's TLS configuration`;
+  }
+  return `${seen}: make the application answer 200 on ${path}${otherPath}`;
 }
 
 function routeDiverts(cause: Cause): string {
@@ -69,9 +144,14 @@ export function recommendForBackend(
   const target = backend.vmId ?? backend.nicId ?? backend.key;
   switch (cause.id) {
     case 'not-listening':
-      return { target, causeId: cause.id, change: notListening(cause, backend, probe) };
-    case 'probe-endpoint-error':
-      return { target, causeId: cause.id, change: endpointError(cause, probe) };
+      return { target, causeId: cause.id, change: notListening(topology, cause, backend, probe) };
+    case 'probe-endpoint-error': {
+      // The cause names the probe it was seen on: a backend behind two probes has one of each.
+      const own = topology.probes.find(
+        (p) => p.id.toLowerCase() === str(cause.evidence?.probeId)?.toLowerCase(),
+      );
+      return { target, causeId: cause.id, change: endpointError(topology, cause, own ?? probe) };
+    }
     case 'route-diverts-probe':
       return { target, causeId: cause.id, change: routeDiverts(cause) };
     default:
@@ -93,4 +173,37 @@ export function recommendForLoadBalancer(topology: Topology, cause: Cause): Reco
   if (cause.id !== 'probe-misconfigured') return undefined;
   const target = str(cause.evidence?.probeId) ?? str(cause.evidence?.ruleId) ?? topology.loadBalancer.id;
   return { target, causeId: cause.id, change: `change the load balancer configuration: ${cause.summary}` };
+}
+
+/**
+ * The one recommendation for a probe port no backend serves (note `probe-port-served-nowhere`): the
+ * probe's configuration is wrong. For a load balancer the Kubernetes cloud provider owns, the probe is
+ * the cloud provider's to write: the change is to make it reconcile the Service, never to edit the probe.
+ */
+export function recommendForProbeServedNowhere(topology: Topology, note: Note): Recommendation | undefined {
+  const probeId = str(note.evidence?.probeId);
+  const probe = topology.probes.find((p) => p.id.toLowerCase() === probeId?.toLowerCase());
+  if (!probe) return undefined;
+  const common = (
+    Array.isArray(note.evidence?.commonAlternatives) ? note.evidence.commonAlternatives : []
+  ) as ListeningAlternative[];
+  const grounded = groundedAlternative(topology, common);
+  const owner = ownerOf(topology, topology.loadBalancer.id);
+  const served = grounded
+    ? `; port ${grounded.port} listens on every backend (${BASIS_WORDS[grounded.basis!]}), the Service's likely current node port`
+    : '';
+  if (isKubernetesOwner(owner)) {
+    return {
+      target: probe.id,
+      causeId: 'not-listening',
+      change: `probe ${probe.name} targets port ${probe.port}, which no backend serves${served}: the probe no longer matches the Service. Load balancer ${topology.loadBalancer.name} is owned by ${describeOwner(owner!)}, which rewrites its probes: do not edit the probe; compare the Service's spec.ports[].nodePort (and spec.healthCheckNodePort) with ${probe.port} and make the cloud provider reconcile the Service (re-apply it; upgrade the cloud provider if it keeps writing a stale port)`,
+    };
+  }
+  return {
+    target: probe.id,
+    causeId: 'not-listening',
+    change: grounded
+      ? `probe ${probe.name} targets port ${probe.port}, which no backend serves${served}: change the probe's port to ${grounded.port}, or start the service on ${probe.port}`
+      : `probe ${probe.name} targets port ${probe.port}, which no backend serves: change the probe's port to the port the load-balanced service listens on, or start the service on ${probe.port}`,
+  };
 }

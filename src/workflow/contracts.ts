@@ -138,6 +138,11 @@ export interface BackendEvidence {
    * checked for the first, and that evidence says nothing about the others.
    */
   guestProbeId?: string;
+  /**
+   * A backend behind several probes: the same Run Command's evidence as each probe sees it (its port,
+   * its local GET), by probe id. Absent when one probe covers the backend.
+   */
+  guestByProbe?: { probeId: string; guest: GuestEvidence }[];
   effectiveNsgs?: EffectiveNsgAssociation[];
   effectiveRoutes?: EffectiveRoute[];
   /** Checks that could not run, as text for the report. */

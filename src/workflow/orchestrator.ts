@@ -7,6 +7,7 @@
 import * as df from 'durable-functions';
 import type { DurableLock, OrchestrationContext, Task } from 'durable-functions';
 import type { FixReport, Report } from '../model/report';
+import { idKey } from '../model/ids';
 import { mayHaveWritten } from '../remediate/nsgApply';
 import type {
   ApprovalDecision,
@@ -159,6 +160,12 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
     checks,
   } satisfies DiagnoseActivityInput)) as DiagnosisSummary;
   const { diagnosisRef } = diagnosis;
+  // A backend down by design (a passive cluster node, no local endpoint) is neither validated nor
+  // escalated: its probe is meant to fail.
+  const byDesign = new Set(
+    diagnosis.backends.filter((b) => b.probeState === 'expected-down').map((b) => idKey(b.key)),
+  );
+  const actionable = failing.filter((f) => !byDesign.has(idKey(f.backend.key)));
 
   report({ phase: 'planning' });
   const plan = (yield context.df.callActivity(ACTIVITY.planFixes, {
@@ -228,7 +235,7 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
         validation = (yield context.df.callActivityWithRetry(ACTIVITY.validate, readRetryOptions(), {
           run,
           topologyRef,
-          backendKeys: failing.map((f) => f.backend.key),
+          backendKeys: actionable.map((f) => f.backend.key),
         } satisfies ValidateActivityInput)) as ValidationSummary;
       } catch (err) {
         validation = undefined;
@@ -243,7 +250,7 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
   // not run (whether it helped is unknown, and removing it could break what it fixed).
   const stillDown = validation
     ? [...validation.stillDown, ...(validation.recovering ?? [])]
-    : failing.map((f) => f.backend.key);
+    : actionable.map((f) => f.backend.key);
   const lostWrite = fixes.some((f) => f.detail.writeOutcome === 'unknown');
   if (
     validation &&
@@ -269,7 +276,7 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
     }
   }
   let escalation: EscalateOutput | undefined;
-  if (stillDown.length > 0 || (diagnosis.causes.length > 0 && failing.length > 0)) {
+  if (stillDown.length > 0 || (diagnosis.causes.length > 0 && actionable.length > 0)) {
     report({ phase: 'escalating' });
     escalation = (yield context.df.callActivity(ACTIVITY.escalate, {
       run,

@@ -831,6 +831,61 @@ function busyRunCommand(): ScenarioBuilder {
     });
 }
 
+/**
+ * SQL Server Always On availability group listener on an internal Standard LB (Microsoft's documented
+ * setup: floating IP on the listener port, a TCP probe on the cluster's probe port, 59999): the
+ * cluster IP resource answers the probe only on the node that holds the primary replica.
+ */
+function agListener(): ScenarioBuilder {
+  const sql = (probePort: boolean) => ({
+    os: 'windows' as const,
+    guest: {
+      listening: [
+        { protocol: 'tcp' as const, address: '0.0.0.0', port: 3389, process: 'svchost' },
+        { protocol: 'tcp' as const, address: '0.0.0.0', port: 1433, process: 'sqlservr' },
+        ...(probePort ? [{ protocol: 'tcp' as const, address: '0.0.0.0', port: 59999, process: 'rhs' }] : []),
+      ],
+      http: [],
+    },
+  });
+  return scenario('ag-listener-passive-node', { resourceGroup: 'rg-sql-prod' })
+    .description(
+      'A two-node SQL Server Always On availability group behind an internal Standard load balancer, as Microsoft documents ' +
+        'it: the listener rule 1433 -> 1433 with floating IP, a TCP probe on 59999, the port the cluster IP resource opens only ' +
+        'on the node holding the primary replica. sql-0 is primary and answers the probe; sql-1 is secondary and does not ' +
+        'listen on 59999, so the load balancer sends the listener traffic to sql-0 only. That is by design. Expected: verdict ' +
+        'healthy, no causes, nothing to fix, no ticket; sql-1 reported expected-down, and no advice to move the probe.',
+    )
+    .vnet('vnet-sql-prod', ['10.50.0.0/16'])
+    .subnet('snet-sql', '10.50.1.0/24', { nsg: 'nsg-snet-sql' })
+    .nsg('nsg-snet-sql', [
+      {
+        name: 'AllowSqlFromApp',
+        priority: 1000,
+        access: 'Allow',
+        protocol: 'Tcp',
+        source: '10.50.2.0/24',
+        ports: ['1433'],
+        description: 'SQL from the app subnet',
+      },
+    ])
+    .lb({
+      name: 'lbi-sql-ag',
+      sku: 'Standard',
+      frontend: { public: false, subnet: 'snet-sql', privateIp: '10.50.1.10' },
+      probe: { protocol: 'Tcp', port: 59999 },
+      rule: { name: 'rule-ag-listener', frontendPort: 1433, backendPort: 1433, enableFloatingIP: true },
+    })
+    .vm('sql-0', { zone: '1', ...sql(true) })
+    .vm('sql-1', { zone: '2', ...sql(false) })
+    .expect({
+      verdict: 'healthy',
+      fixVerdict: 'healthy',
+      causes: [],
+      backends: { 'sql-0': [], 'sql-1': [] },
+    });
+}
+
 /** File name (without .json) -> builder. */
 export const SHIPPED_SCENARIOS: Readonly<Record<string, () => ScenarioBuilder>> = {
   healthy,
@@ -853,6 +908,7 @@ export const SHIPPED_SCENARIOS: Readonly<Record<string, () => ScenarioBuilder>> 
   'busy-run-command': busyRunCommand,
   'faults-throttle': faultsThrottle,
   'admin-rule-blocks-probe': adminRuleBlocksProbe,
+  'ag-listener-passive-node': agListener,
 };
 
 /** The JSON text of a shipped scenario, as committed. */

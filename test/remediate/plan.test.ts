@@ -382,12 +382,46 @@ describe('planFixes: opt-in fixes and recommendations', () => {
           nicIp: '10.0.0.4',
           boundTo: [],
           alternatives: [
-            { port: 8080, address: '0.0.0.0', process: 'nginx' },
+            { port: 8080, address: '0.0.0.0', process: 'nginx', basis: 'rule-backend-port' },
             { port: 22, address: '0.0.0.0', management: true },
           ],
         },
       },
-      'make the application listen on 0.0.0.0:80 (or 10.0.0.4:80), or change probe probe-web port to 8080, where nginx listens at 0.0.0.0',
+      "make the application listen on 0.0.0.0:80 (or 10.0.0.4:80), or change probe probe-web port to 8080, where nginx listens at 0.0.0.0 (the rule's own backend port)",
+    ],
+    [
+      'not listening, other ports listen with no evidence they serve the service',
+      {
+        id: 'not-listening',
+        summary: '',
+        evidence: {
+          port: 80,
+          nicIp: '10.0.0.4',
+          boundTo: [],
+          alternatives: [
+            { port: 8443, address: '0.0.0.0', process: 'java' },
+            { port: 10250, address: '::', process: 'kubelet', management: true },
+            { port: 22, address: '0.0.0.0', process: 'sshd', management: true },
+          ],
+        },
+      },
+      'make the application listen on 0.0.0.0:80 (or 10.0.0.4:80)',
+    ],
+    [
+      'not listening, a kube-proxy node port on a load balancer nobody says Kubernetes owns',
+      {
+        id: 'not-listening',
+        summary: '',
+        evidence: {
+          port: 80,
+          nicIp: '10.0.0.4',
+          boundTo: [],
+          alternatives: [
+            { port: 32330, address: '::', process: 'kube-proxy', basis: 'kube-proxy-node-port' },
+          ],
+        },
+      },
+      'make the application listen on 0.0.0.0:80 (or 10.0.0.4:80)',
     ],
     [
       'not listening, nothing else listens',
@@ -403,9 +437,50 @@ describe('planFixes: opt-in fixes and recommendations', () => {
       {
         id: 'probe-endpoint-error',
         summary: '',
-        evidence: { url: 'http://10.0.0.4:80/health', status: 500 },
+        evidence: { url: 'http://10.0.0.4:80/health', status: 500, requestPath: '/health' },
       },
-      'http://10.0.0.4:80/health answers 500: make the application answer 200 on it or change probe probe-web requestPath to a path that answers 200',
+      'http://10.0.0.4:80/health answers 500: the application reports itself unhealthy on /health (or fails answering it): fix what /health checks in the application; the probe is doing its job',
+    ],
+    [
+      'HTTP probe path answers 403',
+      {
+        id: 'probe-endpoint-error',
+        summary: '',
+        evidence: { url: 'http://10.0.0.4:80/health', status: 403, requestPath: '/health' },
+      },
+      "http://10.0.0.4:80/health answers 403: the application rejects the probe's request itself (authentication, or a header or client-IP filter on /health); the probe sends no credentials and no custom headers, from 168.63.129.16: exempt /health, or requests from 168.63.129.16, from that check",
+    ],
+    [
+      'HTTP probe path answers 404',
+      {
+        id: 'probe-endpoint-error',
+        summary: '',
+        evidence: { url: 'http://10.0.0.4:80/health', status: 404, requestPath: '/health' },
+      },
+      "http://10.0.0.4:80/health answers 404: HTTP(S) probes send the NIC's IP address as Host (and HTTPS probes send no SNI), so a site bound only to a host name does not get the request: answer /health with 200 for any Host (a default site or an IP binding), or change probe probe-web requestPath to a path that answers 200",
+    ],
+    [
+      'HTTP probe path redirects',
+      {
+        id: 'probe-endpoint-error',
+        summary: '',
+        evidence: { url: 'http://10.0.0.4:80/health', status: 301, requestPath: '/health' },
+      },
+      'http://10.0.0.4:80/health answers 301: probes do not follow redirects, so a redirect counts as down: answer 200 on /health itself (exempt it from the redirect, e.g. HTTP to HTTPS), or change probe probe-web requestPath to a path that answers 200',
+    ],
+    [
+      'HTTPS handshake fails',
+      {
+        id: 'probe-endpoint-error',
+        summary: '',
+        evidence: {
+          url: 'https://10.0.0.4:80/health',
+          status: null,
+          error: 'curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL',
+          requestPath: '/health',
+        },
+      },
+      "https://10.0.0.4:80/health gives no HTTP answer (curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL): the TLS handshake fails; Azure's HTTPS probes need a certificate chain signed with SHA256 or stronger and do not present a client certificate (no mutual TLS): fix the listener's TLS configuration",
     ],
     [
       'reply leaves by the wrong interface',
@@ -601,5 +676,77 @@ describe('planFixes: backends approaching the healthy threshold', () => {
     expect(fixes[1]!.reason).toBe(
       'backend 10.0.0.4 reports Down_Probe_ApproachingHealthyThreshold: its probe has started to succeed, so nothing is written; re-check it after the next probe interval before acting',
     );
+  });
+});
+
+describe('planFixes: controller-owned resources', () => {
+  const aks = {
+    controller: 'aks' as const,
+    cluster: 'aks-web',
+    evidence: ['resource group MC_rg_aks-web_westeurope'],
+  };
+
+  it('skips the allow rule in an NSG a controller owns and says to remove the hand-made deny', () => {
+    // Prepare
+    const topology = subnetNsg([deny(4000, 'deny-all-hardening')]).build();
+    topology.owners = { [ids.nsg('nsg-web').toLowerCase()]: aks };
+
+    // Act
+    const fixes = planFixes({
+      mode: 'fix',
+      topology,
+      diagnosis: diagnose(topology),
+      policy: NO_OPT_IN,
+      runId: RUN,
+    });
+
+    // Assess
+    const nsgFix = fixes.find((f) => f.kind === 'nsg-allow-probe');
+    expect(nsgFix).toMatchObject({
+      status: 'skipped',
+      target: ids.nsg('nsg-web'),
+      detail: { controllerOwned: true },
+    });
+    expect(nsgFix?.reason).toMatch(
+      /^NSG nsg-web is owned by AKS cluster aks-web, which rewrites it: nothing is written there; rule deny-all-hardening \(priority 4000\) is not the controller's own: remove it/,
+    );
+  });
+
+  it('points a deny the cloud provider wrote back at the Service that made it', () => {
+    // Prepare
+    const topology = subnetNsg([deny(500, 'a1b2c3d4e5f611e7a0b1000d3a2b4c5d-TCP-80-10.0.0.0_8')]).build();
+    topology.owners = { [ids.nsg('nsg-web').toLowerCase()]: aks };
+
+    // Act
+    const fixes = planFixes({
+      mode: 'fix',
+      topology,
+      diagnosis: diagnose(topology),
+      policy: NO_OPT_IN,
+      runId: RUN,
+    });
+
+    // Assess
+    expect(fixes.find((f) => f.kind === 'nsg-allow-probe')?.reason).toMatch(
+      /written by the Kubernetes cloud provider for a Service: change that Service \(spec.loadBalancerSourceRanges/,
+    );
+  });
+
+  it('plans the allow as before when only another resource is owned', () => {
+    // Prepare
+    const topology = subnetNsg([deny(4000)]).build();
+    topology.owners = { [ids.lb().toLowerCase()]: aks };
+
+    // Act
+    const fixes = planFixes({
+      mode: 'fix',
+      topology,
+      diagnosis: diagnose(topology),
+      policy: NO_OPT_IN,
+      runId: RUN,
+    });
+
+    // Assess
+    expect(fixes.find((f) => f.kind === 'nsg-allow-probe')?.status).toBe('planned');
   });
 });

@@ -54,7 +54,7 @@ describe('shipped scenarios', () => {
 
     // Assess
     expect(onDisk).toEqual([...NAMES].sort());
-    expect(NAMES).toHaveLength(20);
+    expect(NAMES).toHaveLength(21);
   });
 
   describe.each(NAMES)('%s', (name) => {
@@ -205,6 +205,11 @@ describe('shipped scenarios', () => {
     ],
     ['shared-nsg-two-lbs', (d) => [d.expect!.loadBalancerId.split('/').pop(), d.alsoExpect!.map((e) => e.loadBalancerId.split('/').pop())], ['lbi-web', ['lbi-api']]],
     ['busy-run-command', (d) => guestsWhere(d, (g) => g.runCommandBusyTimes === 1 && g.firewall.length > 0), ['web-0']],
+    [
+      'ag-listener-passive-node',
+      (d) => [lbOf(d).properties.loadBalancingRules[0].properties.enableFloatingIP, guestsWhere(d, (g) => g.listening.some((l: Json) => l.port === probeOf(d).port))],
+      [true, ['sql-0']],
+    ],
     ['faults-throttle', (d) => d.faults, { seed: 7, throttleRate: 0.2, serverErrorRate: 0.05, conflictRate: 0.1, retryAfterSeconds: 1 }],
   ])('%s contains the fault it describes', (name, pick, expected) => {
     // Act

@@ -3,7 +3,13 @@
  * peer TCP test used to validate a fix. Every value is validated before it reaches a script.
  */
 import { linuxGuestScript, linuxTcpTestScript } from './linux';
-import { validateIPv4, validatePort, validateScriptValues, type ScriptProbe } from './values';
+import {
+  validateIPv4,
+  validateOtherProbes,
+  validatePort,
+  validateScriptValues,
+  type ScriptProbe,
+} from './values';
 import { windowsGuestScript, windowsTcpTestScript } from './windows';
 
 export type { ScriptProbe } from './values';
@@ -21,12 +27,19 @@ const commandIdFor = (os: GuestOs): RunCommandScript['commandId'] =>
   os === 'linux' ? 'RunShellScript' : 'RunPowerShellScript';
 
 /**
- * The guest check for one probe as seen from the NIC address it targets. Throws
- * `UnsafeScriptValueError` naming the parameter when a value could not be a real probe's, and its
- * subclass `IPv6AddressError` (parameter `nicAddress`) for an IPv6 backend, which the check does not cover.
+ * The guest check for one probe as seen from the NIC address it targets, and for `others`: the other
+ * distinct probes (protocol, port, path) the same backend answers, in the same Run Command (Azure runs
+ * one at a time per VM). Throws `UnsafeScriptValueError` naming the parameter when a value could not be
+ * a real probe's, and its subclass `IPv6AddressError` (parameter `nicAddress`) for an IPv6 backend,
+ * which the check does not cover.
  */
-export function buildGuestScript(os: GuestOs, probe: ScriptProbe, nicAddress: string): RunCommandScript {
-  const values = validateScriptValues(probe, nicAddress);
+export function buildGuestScript(
+  os: GuestOs,
+  probe: ScriptProbe,
+  nicAddress: string,
+  others: readonly ScriptProbe[] = [],
+): RunCommandScript {
+  const values = { ...validateScriptValues(probe, nicAddress), others: validateOtherProbes(others) };
   return {
     commandId: commandIdFor(os),
     script: os === 'linux' ? linuxGuestScript(values) : windowsGuestScript(values),

@@ -4,7 +4,7 @@
  * "$PD_X", so no value is ever parsed as shell code.
  */
 import { SECTIONS, SECTION_END, sectionStart } from '../sections';
-import { bashQuote, type ScriptValues } from './values';
+import { bashQuote, portList, type ScriptValues } from './values';
 
 /** The WireServer / probe source address. */
 export const WIRE_SERVER = '168.63.129.16';
@@ -14,7 +14,7 @@ export const WIRE_SERVER = '168.63.129.16';
  * `1000-2000`) contain the probe port?
  */
 const AWK_HASPORT =
-  'function hasport(s,   n, i, a, r) { n = split(s, a, ","); for (i = 1; i <= n; i++) { if (split(a[i], r, /[-:]/) == 2) { if (p + 0 >= r[1] + 0 && p + 0 <= r[2] + 0) return 1 } else if (a[i] + 0 == p + 0) return 1 } return 0 }';
+  'function hasport(s,   n, i, a, r, k, m, ps) { m = split(p, ps, ","); n = split(s, a, ","); for (k = 1; k <= m; k++) for (i = 1; i <= n; i++) { if (split(a[i], r, /[-:]/) == 2) { if (ps[k] + 0 >= r[1] + 0 && ps[k] + 0 <= r[2] + 0) return 1 } else if (a[i] + 0 == ps[k] + 0) return 1 } return 0 }';
 
 const section = (name: string, body: string[]): string[] => [
   `echo '${sectionStart(name)}'`,
@@ -35,6 +35,13 @@ export function linuxGuestScript(values: ScriptValues): string[] {
     PD_PROTO: values.protocol,
   };
   if (values.path !== undefined) vars.PD_PATH = values.path;
+  // Every probe port, for the firewall filters: a row for another probe's port decides that probe.
+  vars.PD_PORTS = portList(values);
+  (values.others ?? []).forEach((other, i) => {
+    vars[`PD_PORT_${i + 2}`] = String(other.port);
+    vars[`PD_PROTO_${i + 2}`] = other.protocol;
+    if (other.path !== undefined) vars[`PD_PATH_${i + 2}`] = other.path;
+  });
   vars.PD_WIRE = WIRE_SERVER;
   const lines = [
     '#!/bin/bash',
@@ -47,7 +54,7 @@ export function linuxGuestScript(values: ScriptValues): string[] {
     // 168.63.129.16, and rules without a port (jumps, catch-all drops). FORWARD, LOG, UDP and ICMP rows
     // cannot, and Azure keeps only the last 4096 bytes.
     'pd_trim_ipt() {',
-    `  awk -v p="$PD_PORT" '${AWK_HASPORT}`,
+    `  awk -v p="$PD_PORTS" '${AWK_HASPORT}`,
     '    /^#/ { next }',
     '    /^\\*/ || /^COMMIT/ { print; next }',
     '    /^:/ { if ($1 == ":INPUT" || $1 == ":OUTPUT") print; next }',
@@ -61,7 +68,7 @@ export function linuxGuestScript(values: ScriptValues): string[] {
     '}',
     // Tables iptables-nft manages are already in the iptables section; the rest is trimmed like above.
     'pd_trim_nft() {',
-    `  awk -v p="$PD_PORT" '${AWK_HASPORT}`,
+    `  awk -v p="$PD_PORTS" '${AWK_HASPORT}`,
     '    /^# Warning: table .* managed by iptables-nft/ { skipnext = 1; next }',
     '    /^table / { skipping = skipnext; skipnext = 0 }',
     '    skipping { if ($0 ~ /^}/) skipping = 0; next }',
@@ -70,7 +77,7 @@ export function linuxGuestScript(values: ScriptValues): string[] {
     "    { print }'",
     '}',
     'pd_trim_ufw() {',
-    `  awk -v p="$PD_PORT" '${AWK_HASPORT}`,
+    `  awk -v p="$PD_PORTS" '${AWK_HASPORT}`,
     '    /\\(v6\\)/ { next }',
     '    { t = $1; if ($1 ~ /^\\[/) t = ($2 ~ /^[0-9]+\\]$/) ? $3 : $2 }',
     '    t ~ /^[0-9][0-9,:]*(\\/(tcp|udp))?$/ { sub(/\\/.*/, "", t); if (!hasport(t)) next }',
@@ -111,22 +118,28 @@ export function linuxGuestScript(values: ScriptValues): string[] {
       "else echo 'not installed: ss, netstat'; fi",
     ]),
   ];
-  if (values.protocol !== 'Tcp') {
-    lines.push(
-      'PD_SCHEME=http',
-      'if [ "$PD_PROTO" = Https ]; then PD_SCHEME=https; fi',
-      'PD_URL="$PD_SCHEME://$PD_ADDR:$PD_PORT$PD_PATH"',
-      // -k: the probe accepts any chain of SHA256-or-stronger certificates and checks no host name, so a
-      // certificate curl would reject is not why the probe fails. -g: no URL globbing of [] and {}.
-      ...section(SECTIONS.http, [
-        'if pd_has curl; then curl -sS -k -g -o /dev/null -w \'%{http_code}\' --connect-timeout 3 --max-time 5 --url "$PD_URL" 2>&1; echo " exit=$?"',
-        'elif pd_has wget; then wget -S -O /dev/null -T 5 --no-check-certificate "$PD_URL" 2>&1 | awk \'/^  HTTP\\//{ c = $2 } END { print "wget status=" (c == "" ? "000" : c) }\'',
-        "else echo 'not installed: curl, wget'; fi",
-      ]),
-    );
-  }
+  if (values.protocol !== 'Tcp') lines.push(...linuxHttpCheck(SECTIONS.http, ''));
+  (values.others ?? []).forEach((other, i) => {
+    if (other.protocol !== 'Tcp') lines.push(...linuxHttpCheck(`${SECTIONS.http}-${i + 2}`, `_${i + 2}`));
+  });
   lines.push("echo '=== done ==='");
   return lines;
+}
+
+/** The local GET of one HTTP(S) probe, reading its `PD_*<suffix>` variables, in section `name`. */
+function linuxHttpCheck(name: string, suffix: string): string[] {
+  return [
+    'PD_SCHEME=http',
+    `if [ "$PD_PROTO${suffix}" = Https ]; then PD_SCHEME=https; fi`,
+    `PD_URL="$PD_SCHEME://$PD_ADDR:$PD_PORT${suffix}$PD_PATH${suffix}"`,
+    // -k: the probe accepts any chain of SHA256-or-stronger certificates and checks no host name, so a
+    // certificate curl would reject is not why the probe fails. -g: no URL globbing of [] and {}.
+    ...section(name, [
+      'if pd_has curl; then curl -sS -k -g -o /dev/null -w \'%{http_code}\' --connect-timeout 3 --max-time 5 --url "$PD_URL" 2>&1; echo " exit=$?"',
+      'elif pd_has wget; then wget -S -O /dev/null -T 5 --no-check-certificate "$PD_URL" 2>&1 | awk \'/^  HTTP\\//{ c = $2 } END { print "wget status=" (c == "" ? "000" : c) }\'',
+      "else echo 'not installed: curl, wget'; fi",
+    ]),
+  ];
 }
 
 /**

@@ -134,6 +134,38 @@ export interface ScriptValues {
   protocol: ScriptProbe['protocol'];
   /** Only for HTTP(S) probes; `/` when the probe has none. */
   path?: string;
+  /**
+   * The other probes the same backend answers (other rules, other ports or paths), checked in the same
+   * Run Command: firewall rows for their ports are kept, and each HTTP(S) one gets its own local GET
+   * (section `http-<n>`, n from 2).
+   */
+  others?: Omit<ScriptValues, 'address' | 'others'>[];
+}
+
+/** Validates the other probes of {@link ScriptValues.others}; parameters are named `probes[<n>].<field>`. */
+export function validateOtherProbes(probes: readonly ScriptProbe[]): NonNullable<ScriptValues['others']> {
+  return probes.map((probe, i) => {
+    const n = i + 2;
+    const protocol = probe.protocol as unknown;
+    if (protocol !== 'Tcp' && protocol !== 'Http' && protocol !== 'Https') {
+      throw new UnsafeScriptValueError(
+        `probes[${n}].protocol`,
+        `probes[${n}].protocol must be Tcp, Http or Https, got ${JSON.stringify(protocol)}`,
+      );
+    }
+    const port = validatePort(probe.port, `probes[${n}].port`);
+    if (protocol === 'Tcp') return { port, protocol };
+    return {
+      port,
+      protocol,
+      path: validateRequestPath(probe.requestPath ?? '/', `probes[${n}].requestPath`),
+    };
+  });
+}
+
+/** Every port the script checks, comma-joined (validated integers only). */
+export function portList(values: ScriptValues): string {
+  return [...new Set([values.port, ...(values.others ?? []).map((o) => o.port)])].join(',');
 }
 
 /** Validates everything {@link buildGuestScript} puts in a script. */

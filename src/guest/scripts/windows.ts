@@ -5,7 +5,7 @@
  */
 import { SECTIONS, SECTION_END, sectionStart } from '../sections';
 import { WIRE_SERVER } from './linux';
-import { powershellQuote, type ScriptValues } from './values';
+import { portList, powershellQuote, type ScriptValues } from './values';
 
 const section = (name: string, body: string[]): string[] => [
   `'${sectionStart(name)}'`,
@@ -26,14 +26,21 @@ export function windowsGuestScript(values: ScriptValues): string[] {
     PD_PROTO: values.protocol,
   };
   if (values.path !== undefined) vars.PD_PATH = values.path;
+  // Every probe port, for the firewall filter: a rule for another probe's port decides that probe.
+  vars.PD_PORTS = portList(values);
+  (values.others ?? []).forEach((other, i) => {
+    vars[`PD_PORT_${i + 2}`] = String(other.port);
+    vars[`PD_PROTO_${i + 2}`] = other.protocol;
+    if (other.path !== undefined) vars[`PD_PATH_${i + 2}`] = other.path;
+  });
   vars.PD_WIRE = WIRE_SERVER;
   const lines = [
     '# probe-doctor guest check (windows) v1',
     ...windowsVariables(vars),
     "$ErrorActionPreference = 'Continue'",
     "$ProgressPreference = 'SilentlyContinue'",
-    '$pdPort = [int]$PD_PORT',
-    "function PdPortCovers($spec) { foreach ($s in @($spec)) { if ($s -eq 'Any') { return $true }; if ($s -match '^(\\d+)-(\\d+)$') { if ($pdPort -ge [int]$Matches[1] -and $pdPort -le [int]$Matches[2]) { return $true } } elseif ($s -eq $PD_PORT) { return $true } }; return $false }",
+    "$pdPorts = @($PD_PORTS -split ',' | ForEach-Object { [int]$_ })",
+    "function PdPortCovers($spec) { foreach ($s in @($spec)) { if ($s -eq 'Any') { return $true }; foreach ($pdPort in $pdPorts) { if ($s -match '^(\\d+)-(\\d+)$') { if ($pdPort -ge [int]$Matches[1] -and $pdPort -le [int]$Matches[2]) { return $true } } elseif ([string]$s -eq [string]$pdPort) { return $true } } }; return $false }",
     ...section(SECTIONS.winfwProfile, [
       "try { 'active={0}' -f (Get-NetConnectionProfile -ErrorAction Stop | Select-Object -First 1).NetworkCategory } catch { 'active=unknown' }",
       "Get-NetFirewallProfile | ForEach-Object { '{0} Enabled={1} DefaultInboundAction={2}' -f $_.Name, $_.Enabled, $_.DefaultInboundAction }",
@@ -61,21 +68,27 @@ export function windowsGuestScript(values: ScriptValues): string[] {
       "catch { netstat -an | Select-String 'LISTENING' | ForEach-Object { $_.Line } }",
     ]),
   ];
-  if (values.protocol !== 'Tcp') {
-    lines.push(
-      "$pdScheme = 'http'",
-      // The probe accepts any SHA256-or-stronger chain and checks no host name: skip validation here
-      // so a certificate the local client would reject is not mistaken for the probe's failure.
-      "if ($PD_PROTO -eq 'Https') { $pdScheme = 'https'; [System.Net.ServicePointManager]::ServerCertificateValidationCallback = { $true } }",
-      "$PD_URL = '{0}://{1}:{2}{3}' -f $pdScheme, $PD_ADDR, $PD_PORT, $PD_PATH",
-      ...section(SECTIONS.http, [
-        "try { $r = Invoke-WebRequest -Uri $PD_URL -UseBasicParsing -TimeoutSec 5 -MaximumRedirection 0 -ErrorAction Stop; 'status={0}' -f [int]$r.StatusCode }",
-        "catch { if ($_.Exception.Response) { 'status={0}' -f [int]$_.Exception.Response.StatusCode }; 'error={0}' -f $_.Exception.Message }",
-      ]),
-    );
-  }
+  if (values.protocol !== 'Tcp') lines.push(...windowsHttpCheck(SECTIONS.http, ''));
+  (values.others ?? []).forEach((other, i) => {
+    if (other.protocol !== 'Tcp') lines.push(...windowsHttpCheck(`${SECTIONS.http}-${i + 2}`, `_${i + 2}`));
+  });
   lines.push("'=== done ==='");
   return lines;
+}
+
+/** The local GET of one HTTP(S) probe, reading its `$PD_*<suffix>` variables, in section `name`. */
+function windowsHttpCheck(name: string, suffix: string): string[] {
+  return [
+    "$pdScheme = 'http'",
+    // The probe accepts any SHA256-or-stronger chain and checks no host name: skip validation here
+    // so a certificate the local client would reject is not mistaken for the probe's failure.
+    `if ($PD_PROTO${suffix} -eq 'Https') { $pdScheme = 'https'; [System.Net.ServicePointManager]::ServerCertificateValidationCallback = { $true } }`,
+    `$PD_URL = '{0}://{1}:{2}{3}' -f $pdScheme, $PD_ADDR, $PD_PORT${suffix}, $PD_PATH${suffix}`,
+    ...section(name, [
+      "try { $r = Invoke-WebRequest -Uri $PD_URL -UseBasicParsing -TimeoutSec 5 -MaximumRedirection 0 -ErrorAction Stop; 'status={0}' -f [int]$r.StatusCode }",
+      "catch { if ($_.Exception.Response) { 'status={0}' -f [int]$_.Exception.Response.StatusCode }; 'error={0}' -f $_.Exception.Message }",
+    ]),
+  ];
 }
 
 /** Peer connectivity test (validation): PsPing when present, else Test-NetConnection; and the time taken. */

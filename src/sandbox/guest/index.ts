@@ -136,6 +136,7 @@ function contextFor(state: SandboxState, vmId: string, vars: Record<string, stri
     port: Number(vars.PD_PORT ?? '0'),
     protocol: vars.PD_PROTO ?? 'Tcp',
     path: vars.PD_PATH ?? '/',
+    vars,
     address,
     interfaces,
     device: deviceName(guest.os, ep?.nicIndex ?? 0),
@@ -159,7 +160,46 @@ function renderLinuxCheck(ctx: RenderContext): Printed[] {
     section(SECTIONS.listen, renderSs(ctx.guest)),
   ];
   if (ctx.protocol !== 'Tcp') parts.push(section(SECTIONS.http, renderCurl(ctx)));
+  for (const { n, other } of otherProbes(ctx))
+    parts.push(section(`${SECTIONS.http}-${n}`, renderCurl(other)));
   return parts;
+}
+
+/**
+ * The other probes a guest script checks in the same run (`PD_PORT_<n>`, `PD_PROTO_<n>`,
+ * `PD_PATH_<n>`, n from 2), each as a render context of its own; TCP ones have no local GET.
+ */
+function otherProbes(ctx: RenderContext): { n: number; other: RenderContext }[] {
+  const out: { n: number; other: RenderContext }[] = [];
+  for (let n = 2; ctx.vars?.[`PD_PORT_${n}`] !== undefined; n++) {
+    const protocol = ctx.vars[`PD_PROTO_${n}`] ?? 'Tcp';
+    if (protocol === 'Tcp') continue;
+    out.push({
+      n,
+      other: {
+        ...ctx,
+        port: Number(ctx.vars[`PD_PORT_${n}`]),
+        protocol,
+        path: ctx.vars[`PD_PATH_${n}`] ?? '/',
+      },
+    });
+  }
+  return out;
+}
+
+/** Invoke-WebRequest's `status=` / `error=` lines for one probe's local GET. */
+function windowsHttpBody(ctx: RenderContext): string {
+  const conn = localConnect(ctx);
+  const status = httpStatus(ctx);
+  return conn === 'refused'
+    ? 'error=Unable to connect to the remote server'
+    : conn === 'timeout'
+      ? 'error=The operation has timed out'
+      : status === undefined
+        ? 'error=The underlying connection was closed: The connection was closed unexpectedly.'
+        : status === 200
+          ? 'status=200'
+          : `status=${status}\nerror=The remote server returned an error: (${status}).`;
 }
 
 function renderWindowsCheck(ctx: RenderContext): Printed[] {
@@ -219,6 +259,8 @@ function renderWindowsCheck(ctx: RenderContext): Printed[] {
               : `status=${status}\nerror=The remote server returned an error: (${status}).`;
     parts.push(section(SECTIONS.http, body));
   }
+  for (const { n, other } of otherProbes(ctx))
+    parts.push(section(`${SECTIONS.http}-${n}`, windowsHttpBody(other)));
   return parts;
 }
 

@@ -16,6 +16,8 @@ export interface RenderContext {
   interfaces: { device: string; address: string; prefixLength: number }[];
   /** The device of the probed NIC. */
   device: string;
+  /** The script's variables, for the other probes it checks (`PD_PORT_<n>`...). */
+  vars?: Record<string, string>;
 }
 
 const WIRE = '168.63.129.16';

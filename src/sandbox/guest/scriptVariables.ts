@@ -5,14 +5,13 @@
 export function parseScriptVariables(script: readonly string[]): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const line of script) {
-    const bash = /^(PD_[A-Z_]+)='((?:[^']|'\\'')*)'$/.exec(line);
+    const bash = /^(PD_[A-Z0-9_]+)='((?:[^']|'\\'')*)'$/.exec(line);
     if (bash) {
       vars[bash[1] as string] = (bash[2] as string).replace(/'\\''/g, "'");
       continue;
     }
-    const ps = /^\$(PD_[A-Z_]+) = '((?:[^'\u2018\u2019\u201A\u201B]|['\u2018\u2019\u201A\u201B]{2})*)'$/.exec(
-      line,
-    );
+    const ps =
+      /^\$(PD_[A-Z0-9_]+) = '((?:[^'\u2018\u2019\u201A\u201B]|['\u2018\u2019\u201A\u201B]{2})*)'$/.exec(line);
     if (ps) vars[ps[1] as string] = (ps[2] as string).replace(/(['\u2018\u2019\u201A\u201B])\1/g, '$1');
   }
   return vars;

@@ -185,6 +185,22 @@ describe('buildGuestScript: value validation', () => {
     ).toBe(false);
   });
 
+  it.each([
+    [{ protocol: 'Http' as const, port: 80, requestPath: 'no-slash' }, 'probes[2].requestPath'],
+    [{ protocol: 'Http' as const, port: 80, requestPath: '/a\nb' }, 'probes[2].requestPath'],
+    [{ protocol: 'Tcp' as const, port: 70000 }, 'probes[2].port'],
+    [{ protocol: 'Udp' as unknown as 'Tcp', port: 80 }, 'probes[2].protocol'],
+  ])('refuses another probe %p, naming %s', (other, parameter) => {
+    // Act
+    const error = catchError(() =>
+      buildGuestScript('linux', { protocol: 'Tcp', port: 80 }, '10.0.0.4', [other]),
+    ) as UnsafeScriptValueError;
+
+    // Assess
+    expect(error).toBeInstanceOf(UnsafeScriptValueError);
+    expect(error.parameter).toBe(parameter);
+  });
+
   it('names the parameter on the error', () => {
     // Act
     let caught: unknown;
@@ -311,6 +327,51 @@ describe('linux guest script, run under bash with recording shims', () => {
     expect(section).not.toContain('-j LOG');
     expect(section).not.toContain('-p udp');
     expect(Buffer.byteLength(section)).toBeLessThan(2500);
+    rmSync(shims.dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['/healthz', 'https://10.0.0.4:30048/healthz'],
+    ['/$(touch$IFS./PWNED)', 'https://10.0.0.4:30048/$(touch$IFS./PWNED)'],
+    ["/a';touch$IFS./PWNED;'", "https://10.0.0.4:30048/a';touch$IFS./PWNED;'"],
+  ])(
+    'checks a second probe %p in the same run, as its own URL argument, in section http-2',
+    (requestPath, secondUrl) => {
+      // Prepare
+      const shims = makeShims({ curl: 'curl-w-http_code__200.txt' });
+      const { script } = buildGuestScript(
+        'linux',
+        { protocol: 'Http', port: 30029, requestPath: '/healthz' },
+        '10.0.0.4',
+        [{ protocol: 'Https', port: 30048, requestPath }],
+      );
+
+      // Act
+      const out = runBash(script, shims.dir, work);
+
+      // Assess
+      const urls = recordedArgv(shims.argvLog, 'curl').map((argv) => argv[argv.indexOf('--url') + 1]);
+      expect(urls).toEqual(['http://10.0.0.4:30029/healthz', secondUrl]);
+      expect(existsSync(join(work, 'PWNED'))).toBe(false);
+      expect(out).toContain('=== http ===\n200 exit=0\n=== end ===\n=== http-2 ===\n200 exit=0\n=== end ===');
+      rmSync(shims.dir, { recursive: true, force: true });
+    },
+  );
+
+  it('keeps the firewall rows of every probe port when a backend has two probes', () => {
+    // Prepare
+    const shims = makeShims({ 'iptables-save': 'iptables-save__ufw-active-chains.txt' });
+    const { script } = buildGuestScript('linux', { protocol: 'Tcp', port: 80 }, '10.0.0.4', [
+      { protocol: 'Tcp', port: 22 },
+    ]);
+
+    // Act
+    const out = runBash(script, shims.dir, work);
+
+    // Assess
+    const section = /=== iptables ===\n([\s\S]*?)\n=== end ===/.exec(out)?.[1] ?? '';
+    expect(section).toContain('--dport 80 ');
+    expect(section).toContain('--dport 22 ');
     rmSync(shims.dir, { recursive: true, force: true });
   });
 
