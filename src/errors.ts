@@ -45,6 +45,20 @@ export class AzureCallError extends ProbeDoctorError {
   }
 }
 
+/**
+ * A failure a person must act on before anything can work: no credential, a missing role action, an id
+ * that names nothing. Its message is one line ending with the next step; it is never retried.
+ */
+export class ActionableError extends ProbeDoctorError {
+  constructor(
+    readonly kind: 'credential' | 'authorization' | 'not-found',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** A value that would reach a Run Command script failed validation. */
 export class UnsafeScriptValueError extends ProbeDoctorError {
   constructor(
@@ -59,6 +73,7 @@ export const isProbeDoctorError = (e: unknown): e is ProbeDoctorError => e insta
 export const isInvalidInputError = (e: unknown): e is InvalidInputError => e instanceof InvalidInputError;
 export const isConfigurationError = (e: unknown): e is ConfigurationError => e instanceof ConfigurationError;
 export const isAzureCallError = (e: unknown): e is AzureCallError => e instanceof AzureCallError;
+export const isActionableError = (e: unknown): e is ActionableError => e instanceof ActionableError;
 export const isUnsafeScriptValueError = (e: unknown): e is UnsafeScriptValueError =>
   e instanceof UnsafeScriptValueError;
 

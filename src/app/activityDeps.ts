@@ -10,6 +10,9 @@ import { createSdkTopologyReader } from '../azure/topologyReader';
 import type { ProbeDoctorConfig } from '../config';
 import type { ActivityDeps, WorkflowAuditEvent } from '../workflow/activities';
 import { diagnose } from './diagnosis';
+import { idKey } from '../model/ids';
+import { ok } from '../model/result';
+import { probesOf } from '../remediate/recommend';
 import { createEvidenceGatherer, DEFAULT_EVIDENCE_OPTIONS, type EvidenceOptions } from './evidence';
 import { readProbeHealth } from './health';
 import type { AuditSink } from '../audit/sink';
@@ -36,7 +39,52 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
   const topologyReader = createSdkTopologyReader(app.clientsFor);
   const checkBackend = createEvidenceGatherer(reader, app.evidence ?? DEFAULT_EVIDENCE_OPTIONS);
   const { config, auditSink } = app;
-  const remediation = app.remediation({ clientsFor: app.clientsFor, reader, config, auditSink });
+  const remediation = app.remediation({
+    clientsFor: app.clientsFor,
+    reader,
+    config,
+    auditSink,
+    recheck: async (run, topology, backends) => {
+      // The same reads, checks and diagnosis as the run's own, after the fixes: the topology read
+      // again (the NSGs changed), then each backend checked and diagnosed.
+      const fresh = await discoverTopology(topologyReader, topology.loadBalancer.id);
+      const results = new Map<string, { causes: string[]; detail: string }>();
+      for (const backend of backends) {
+        const now = fresh.backends.find((b) => idKey(b.key) === idKey(backend.key)) ?? backend;
+        const vm = now.vmId ? fresh.vms[idKey(now.vmId)] : undefined;
+        const os = vm?.osType === undefined ? undefined : vm.osType === 'Windows' ? 'windows' : 'linux';
+        const evidence = await checkBackend({
+          run,
+          backend: now,
+          probes: probesOf(fresh, now),
+          health: [],
+          ...(os ? { os } : {}),
+        });
+        const diagnosis = diagnose({
+          run,
+          topology: fresh,
+          health: [],
+          checks: [{ backendKey: now.key, result: ok(evidence) }],
+        });
+        const mine = diagnosis.backends.find((b) => idKey(b.key) === idKey(now.key));
+        const causes = (mine?.causes ?? []).map((c) => c.id);
+        const seen = [
+          evidence.vm ? `VM ${evidence.vm.powerState}` : undefined,
+          evidence.guest
+            ? 'guest checked'
+            : evidence.failures?.guest
+              ? `guest not checked (${evidence.failures.guest})`
+              : undefined,
+          evidence.effectiveNsgs ? 'NSGs read' : undefined,
+        ].filter((x): x is string => x !== undefined);
+        results.set(idKey(backend.key), {
+          causes,
+          detail: `${seen.join(', ') || 'no evidence'}: ${causes.length > 0 ? `still ${causes.join(', ')}` : 'no cause remains'}`,
+        });
+      }
+      return results;
+    },
+  });
   return {
     policy: () => ({
       approvalRequiredFor: config.approvalRequiredFor,

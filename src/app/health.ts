@@ -1,6 +1,7 @@
 /**
  * The `readProbeHealth` activity's work: per-rule health from the health API, and the DipAvailability
- * metric where that API cannot answer (a rule without a probe, Basic or Gateway SKU) or failed.
+ * metric where that API cannot answer (a rule without a probe, a Gateway load balancer) or failed;
+ * nothing for a Basic load balancer, which has neither.
  * Which source answered is kept on every entry (`source`), so the report can say it.
  */
 import type { AzureReader } from '../azure/reader';
@@ -20,6 +21,10 @@ export async function readProbeHealth(
   onProblem: (problem: HealthReadProblem) => void = () => undefined,
 ): Promise<RuleHealth[]> {
   const lbId = topology.loadBalancer.id;
+  // Basic load balancers have neither the per-rule health API nor per-backend metrics (Standard
+  // features: load-balancer-manage-health-status.md): ask neither. Every backend's state is then
+  // unknown, so every one gets the cause checks, which read the guest, the VM and the NSGs instead.
+  if (topology.loadBalancer.sku === 'Basic') return [];
   let metric: Promise<BackendHealth[] | undefined> | undefined;
   // The metric is per backend IP for the whole load balancer: read it at most once per run.
   const readMetric = () =>

@@ -123,6 +123,26 @@ export function createLocalHost(options: LocalHostOptions): LocalDurableHost {
   });
 }
 
+/**
+ * The run's error as one line: the activity's own message (an actionable one already names the next
+ * step), without the error type the durable layer puts in front of it.
+ */
+export function runFailureMessage(error: string | undefined): string {
+  const first = (error ?? '').split('\n')[0]?.trim() ?? '';
+  const text = first.replace(/^(?:[A-Za-z]*Error: )+/, '').trim();
+  return text || 'the run failed and gave no reason';
+}
+
+/** The run stopped before it could report: the message is one line, for a person. */
+export class RunFailedError extends ProbeDoctorError {
+  constructor(
+    readonly instanceId: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Starts (or joins) the orchestration for the load balancer and waits for its report. */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunResult> {
   const host = options.host ?? createLocalHost(options);
@@ -153,10 +173,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   } finally {
     options.signal?.removeEventListener('abort', interrupt);
   }
-  if (status.runtimeStatus !== 'Completed') {
-    throw new ProbeDoctorError(
-      `the orchestration ${instanceId} failed: ${status.error ?? 'no error message'}`,
-    );
-  }
+  if (status.runtimeStatus !== 'Completed')
+    throw new RunFailedError(instanceId, runFailureMessage(status.error));
   return { instanceId, report: status.output as Report, status };
 }

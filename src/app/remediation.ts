@@ -22,6 +22,7 @@ import { validateFixes } from '../remediate/validate';
 import type { ActivityDeps } from '../workflow/activities';
 import { asReport } from '../workflow/flow';
 import type { RunContext } from '../workflow/contracts';
+import type { BackendInfo, Topology } from '../model/topology';
 import {
   auditApplyOutcomes,
   auditEscalation,
@@ -42,6 +43,16 @@ export interface RemediationContext {
   reader: AzureReader;
   config: ProbeDoctorConfig;
   auditSink: AuditSink;
+  /**
+   * Reads the topology again and re-runs the cause checks for these backends: the causes that remain,
+   * by `idKey` of the backend key. How a Basic load balancer, which has no per-rule health, is
+   * validated (src/remediate/validate.ts).
+   */
+  recheck?: (
+    run: RunContext,
+    topology: Topology,
+    backends: BackendInfo[],
+  ) => Promise<Map<string, { causes: string[]; detail: string }>>;
 }
 
 export interface RemediationOptions {
@@ -55,7 +66,7 @@ export interface RemediationOptions {
 export function createRemediation(
   options: RemediationOptions = {},
 ): (ctx: RemediationContext) => RemediationDeps {
-  return ({ clientsFor, reader, config, auditSink }) => {
+  return ({ clientsFor, reader, config, auditSink, recheck }) => {
     const writer = createSdkAzureWriter(
       clientsFor,
       options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {},
@@ -108,7 +119,13 @@ export function createRemediation(
         return reports;
       },
       validate: async (input) => {
-        const result = await validateFixes({ reader }, input);
+        const result = await validateFixes(
+          {
+            reader,
+            ...(recheck ? { recheck: (topology, backends) => recheck(input.run, topology, backends) } : {}),
+          },
+          input,
+        );
         try {
           await auditValidation(auditorFor(auditSink, input.run), result);
         } catch {
@@ -130,7 +147,7 @@ export function createRemediation(
           reader,
           input.topology,
           input.diagnosis,
-          input.stillDown,
+          input.forMicrosoft ?? input.stillDown,
         );
         const output = await escalate(
           {
@@ -140,7 +157,15 @@ export function createRemediation(
           },
           { ...input, networkWatcher },
         );
-        await auditEscalation(auditorFor(auditSink, input.run), input.diagnosis, input.stillDown, output);
+        // Observe mode builds the ticket for a person to file and escalates nothing: no Escalated event.
+        if (input.run.mode === 'fix') {
+          await auditEscalation(
+            auditorFor(auditSink, input.run),
+            input.diagnosis,
+            input.forMicrosoft ?? input.stillDown,
+            output,
+          );
+        }
         return output;
       },
     };

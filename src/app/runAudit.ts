@@ -157,7 +157,7 @@ export async function auditValidation(audit: Auditor, result: DetailedValidation
     }
     await audit.validationResult({
       backend: b.backendKey,
-      method: 'health-reread',
+      method: b.decidedBy === 'checks-rerun' ? 'checks-rerun' : 'health-reread',
       ...(b.explanation ? { detail: b.explanation } : b.healthReason ? { detail: b.healthReason } : {}),
       outcome: b.health === 'Up' ? 'up' : b.health === 'Down' ? 'down' : 'unknown',
     });
@@ -168,6 +168,7 @@ export async function auditValidation(audit: Auditor, result: DetailedValidation
 export async function auditEscalation(
   audit: Auditor,
   diagnosis: Diagnosis,
+  /** The backends Microsoft is asked to look at. */
   stillDown: readonly string[],
   output: EscalateOutput & { error?: string },
 ): Promise<void> {
@@ -176,7 +177,7 @@ export async function auditEscalation(
   );
   await audit.escalated({
     causeIds,
-    reason: `${stillDown.length} backend(s) still down${output.error ? `; ${output.error}` : ''}`,
+    reason: `${stillDown.length} backend(s) still down that nothing found explains${output.error ? `; ${output.error}` : ''}`,
     ...(output.ticketId ? { ticketId: output.ticketId } : {}),
     outcome: output.submitted
       ? 'ticket-submitted'
@@ -197,5 +198,6 @@ export async function auditRunFinished(audit: Auditor, report: Report, stop?: Ru
     backendsDown: report.backends.filter((b) => b.probeState === 'down').length,
     outcome: stop ? 'failed' : report.verdict,
     ...(stop ? { reason: `${stop.kind}: ${stop.message}` } : {}),
+    ...(report.whoMustAct ? { whoMustAct: report.whoMustAct } : {}),
   });
 }

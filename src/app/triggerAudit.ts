@@ -36,7 +36,7 @@ export function createTriggerAudit(
     ) {
       // The approval is audited before it is delivered: the endpoint writes this, then raises the event.
       await createAuditor(sink, {
-        runId: event.instanceId,
+        runId: event.runId ?? event.instanceId,
         loadBalancerId: event.loadBalancerId,
         mode,
       }).approvalReceived(
@@ -49,7 +49,9 @@ export function createTriggerAudit(
       );
     } else if (event.decision === 'joined' && event.instanceId && event.loadBalancerId) {
       await createAuditor(sink, {
-        runId: event.instanceId,
+        // The run joined, so its events and this one share a run id (the instance id only for a run
+        // started before run ids existed).
+        runId: event.runId ?? event.instanceId,
         loadBalancerId: event.loadBalancerId,
         mode,
         ...(event.alertId !== undefined ? { alertId: event.alertId } : {}),

@@ -75,7 +75,10 @@ const runDimensions = {
   eventId: text,
   /** ISO 8601 time the activity emitted the event (App Insights also stamps `timestamp`). */
   time: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }),
-  /** The orchestration instance id (for the CLI, the run's own id). */
+  /**
+   * The run's id: one per execution (`yyyymmddThhmmssfffZ-<instance id>`), while the orchestration
+   * instance id is one per load balancer. An alert rejected before any run uses the trigger's invocation id.
+   */
   runId: text,
   alertId: text.optional(),
   loadBalancerId: resourceId,
@@ -163,7 +166,10 @@ export const ValidationResultSchema = z.object({
   ...runDimensions,
   backend: text,
   /** How the backend was checked after the fixes. */
-  method: z.enum(['peer-tcp-ping', 'health-reread'], { message: 'must be peer-tcp-ping or health-reread' }),
+  /** Basic load balancers have no per-rule health: `checks-rerun` is the cause checks run again. */
+  method: z.enum(['peer-tcp-ping', 'health-reread', 'checks-rerun'], {
+    message: 'must be peer-tcp-ping, health-reread or checks-rerun',
+  }),
   detail: text.optional(),
   outcome: outcome(['up', 'down', 'unknown'] as const),
 });
@@ -185,7 +191,18 @@ export const RunFinishedSchema = z.object({
   fixesApplied: z.string().regex(/^\d+$/, { message: 'must be a whole number' }),
   backendsDown: z.string().regex(/^\d+$/, { message: 'must be a whole number' }),
   /** The report's verdict, or `failed` when an error stopped the run. */
-  outcome: outcome(['healthy', 'resolved', 'escalated', 'awaiting-approval', 'failed'] as const),
+  outcome: outcome([
+    'healthy',
+    'resolved',
+    'action-required',
+    'awaiting-approval',
+    'escalated',
+    'failed',
+  ] as const),
+  /** Who must act on the run's findings (the report's whoMustAct). */
+  whoMustAct: z
+    .enum(['nobody', 'customer', 'microsoft'], { message: 'must be nobody, customer or microsoft' })
+    .optional(),
   reason: text.optional(),
 });
 

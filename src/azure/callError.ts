@@ -50,7 +50,140 @@ export async function callAzure<T>(
   }
 }
 
-/** True for failures worth retrying later: throttling, conflicts (a run command in progress), 5xx. */
-export function isRetryableStatus(statusCode: number | undefined): boolean {
-  return statusCode === 409 || statusCode === 429 || (statusCode !== undefined && statusCode >= 500);
+/**
+ * What kind of failure stopped a call, for what a person does next:
+ * - `credential`: no credential could get a token (or ARM answered 401): sign in.
+ * - `authorization`: 403: the principal lacks a role action.
+ * - `not-found`: 404: the id names nothing (or a subscription the credential cannot see).
+ * - `transient`: throttling (429), a server error (5xx), a timeout or a dropped connection: worth
+ *   retrying, which the SDK's pipeline already did (src/azure/clients.ts).
+ * - `other`: anything else (400, 409, a bug).
+ */
+export type FailureKind = 'credential' | 'authorization' | 'not-found' | 'transient' | 'other';
+
+/** The names @azure/identity gives its credential failures (errors.d.ts of @azure/identity 4). */
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialUnavailableError',
+  'AggregateAuthenticationError',
+  'AuthenticationError',
+  'AuthenticationRequiredError',
+]);
+
+/** Node's codes for a connection that failed or timed out (core-rest-pipeline retries the same ones). */
+const TRANSIENT_CODES = new Set([
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'REQUEST_SEND_ERROR',
+]);
+
+/** The error, its causes, and the errors an aggregate holds, outermost first (bounded). */
+function chainOf(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  const queue: unknown[] = [err];
+  while (queue.length > 0 && out.length < 20) {
+    const current = queue.shift();
+    if (current === undefined || current === null || out.includes(current)) continue;
+    out.push(current);
+    const e = current as { cause?: unknown; errors?: unknown };
+    queue.push(e.cause);
+    if (Array.isArray(e.errors)) queue.push(...(e.errors as unknown[]));
+  }
+  return out;
+}
+
+const nameOf = (e: unknown): string | undefined =>
+  typeof e === 'object' && e !== null && typeof (e as { name?: unknown }).name === 'string'
+    ? (e as { name: string }).name
+    : undefined;
+
+/** Status and ARM code, from the first error in the chain that has a status. */
+function statusInChain(err: unknown): { statusCode?: number; code?: string } {
+  for (const e of chainOf(err)) {
+    const found = isAzureCallError(e) ? { statusCode: e.statusCode, code: e.code } : statusOf(e);
+    if (found.statusCode !== undefined) return found;
+  }
+  return statusOf(err);
+}
+
+/** The kind of a failure (see {@link FailureKind}); pure over the error and its causes. */
+export function classifyFailure(err: unknown): FailureKind {
+  const chain = chainOf(err);
+  if (chain.some((e) => CREDENTIAL_ERRORS.has(nameOf(e) ?? ''))) return 'credential';
+  const { statusCode } = statusInChain(err);
+  if (statusCode === 401) return 'credential';
+  if (statusCode === 403) return 'authorization';
+  if (statusCode === 404) return 'not-found';
+  if (statusCode === 408 || statusCode === 429 || (statusCode !== undefined && statusCode >= 500)) {
+    return 'transient';
+  }
+  const codes = chain.map((e) => (e as { code?: unknown }).code).filter((c) => typeof c === 'string');
+  if (codes.some((c) => TRANSIENT_CODES.has(c)) || chain.some((e) => nameOf(e) === 'AbortError')) {
+    return 'transient';
+  }
+  return 'other';
+}
+
+/** The ARM error message inside a failure (the innermost RestError's), on one line. */
+function armMessage(err: unknown): string | undefined {
+  for (const e of chainOf(err).reverse()) {
+    if (isRestError(e)) return e.message.replace(/\s+/g, ' ').trim();
+  }
+  return undefined;
+}
+
+/** What to do about a credential failure, in the words of the tools a person has. */
+export const SIGN_IN_STEP =
+  'run `az login` (or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal, or run where a managed identity is assigned), then try again';
+
+/**
+ * One line a person can act on: what failed, on which resource, and the next step. Never names
+ * `undefined`; the resource id appears once. Used for the failures that stop a run (credential,
+ * authorization, not found), which are reported once and never retried.
+ */
+export function describeFailure(err: unknown): { kind: FailureKind; message: string } {
+  const kind = classifyFailure(err);
+  const call = [...chainOf(err)].find(isAzureCallError);
+  const resourceId = call?.resourceId;
+  const { statusCode, code } = statusInChain(err);
+  const status = [statusCode, code].filter((x) => x !== undefined).join(' ');
+  const arm = armMessage(err);
+  if (kind === 'credential') {
+    return {
+      kind,
+      message: `cannot sign in to Azure: no credential could get a token${statusCode === 401 ? ` (401${code ? ` ${code}` : ''})` : ''}. Next step: ${SIGN_IN_STEP}`,
+    };
+  }
+  if (kind === 'authorization') {
+    const action = /action '([^']+)'/.exec(arm ?? '')?.[1];
+    const scope = /scope '([^']+)'/.exec(arm ?? '')?.[1] ?? resourceId;
+    const what = action ? `${action} on ${scope ?? 'the resource'}` : `access to ${scope ?? 'the resource'}`;
+    return {
+      kind,
+      message: `not authorized (${status}): the signed-in principal lacks ${what}. Next step: assign it a role with ${action ?? 'the actions'} at that scope (infra/app/role-actions.json lists every action probe-doctor needs)`,
+    };
+  }
+  if (kind === 'not-found') {
+    const subscription =
+      code === 'SubscriptionNotFound' ? ' (the subscription is not visible to this credential)' : '';
+    return {
+      kind,
+      message: `${resourceId ?? 'the resource'} does not exist (${status})${subscription}. Next step: check the id (subscription, resource group, name) and that you are signed in to the tenant that holds it`,
+    };
+  }
+  // The innermost call's own words ("read load balancer <id> failed (429 ...): ..."): wrappers only
+  // repeat the id.
+  const innermost = chainOf(err).filter(isAzureCallError).pop();
+  const text = (innermost ?? ensureError(err)).message.replace(/\s+/g, ' ').trim();
+  if (kind === 'transient') {
+    return {
+      kind,
+      message: `${text || `${status || 'a transient'} failure`} (still failing after the SDK's retries: try again later)`,
+    };
+  }
+  return { kind, message: text || `${status || 'unknown'} failure` };
 }

@@ -39,6 +39,7 @@ import type {
   VirtualNetworkInfo,
   VmInfo,
 } from '../model/topology';
+import { InvalidArmAnswerError } from './armAnswer';
 import { parseResourceId, scaleSetVmOf } from './resourceId';
 
 /** One IP-based pool member as the pool lists it (`loadBalancerBackendAddresses`). */
@@ -103,7 +104,11 @@ function sku(value: string | undefined): LoadBalancerInfo['sku'] {
 }
 
 function requireId(resource: { id?: string }, what: string): string {
-  if (!resource.id) throw new TypeError(`${what} has no id`);
+  // ARM gives every resource and sub-resource an id: one without is an answer that breaks ARM's
+  // invariants, reported as invalid data (never a TypeError).
+  if (typeof resource.id !== 'string' || resource.id === '') {
+    throw new InvalidArmAnswerError(`invalid ARM answer: ${what} has no id`, 'id');
+  }
   return resource.id;
 }
 

@@ -3,6 +3,7 @@
  * itself on the program; this file only wires them and maps errors to exit codes
  * (0 healthy or resolved, 1 escalated or needs approval, 2 bad input or an error that stopped the run).
  */
+import type { TokenCredential } from '@azure/core-auth';
 import { Command, CommanderError } from 'commander';
 import { isInvalidInputError, isProbeDoctorError } from '../errors';
 import { packageVersion } from '../version';
@@ -30,7 +31,15 @@ const defaultIO: CliIO = {
 export interface CommandContext {
   io: CliIO;
   exitCode: number;
+  /**
+   * Builds the credential for live Azure instead of DefaultAzureCredential. Tests pass one that fails
+   * as the chain does offline, so no test builds the default chain or reaches past 127.0.0.1.
+   */
+  liveCredential?: () => TokenCredential;
 }
+
+/** What a caller of {@link main} may replace (tests). */
+export type CliDeps = Pick<CommandContext, 'liveCredential'>;
 
 /** The program with every command registered by `registerCommands` (from ./commands). */
 export function buildProgram(ctx: CommandContext, registerCommands: RegisterCommand): Command {
@@ -48,7 +57,11 @@ export function buildProgram(ctx: CommandContext, registerCommands: RegisterComm
 }
 
 /** Runs the CLI on `argv` (as process.argv) and resolves to the exit code. */
-export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CliIO = defaultIO,
+  deps: CliDeps = {},
+): Promise<number> {
   const args = argv.slice(2);
   // `--version` answers from package.json alone: the commands load the Azure SDKs, which take seconds.
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
@@ -56,7 +69,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     return EXIT_OK;
   }
   const { registerCommands } = await import('./commands');
-  const ctx: CommandContext = { io, exitCode: EXIT_OK };
+  const ctx: CommandContext = { io, exitCode: EXIT_OK, ...deps };
   const program = buildProgram(ctx, registerCommands);
   try {
     await program.parseAsync([...argv]);
@@ -67,7 +80,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       return err.exitCode === 0 ? EXIT_OK : EXIT_ERROR;
     }
     if (isInvalidInputError(err) || isProbeDoctorError(err)) {
-      io.err(`probe-doctor: ${err.message}\n`);
+      // One line: the message of an error that stopped the run already names the next step.
+      io.err(`probe-doctor: ${err.message.split('\n')[0] ?? err.message}\n`);
       return EXIT_ERROR;
     }
     io.err(

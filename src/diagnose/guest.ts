@@ -22,6 +22,12 @@ export interface GuestDiagnosisInput {
   guest: Result<GuestEvidence>;
 }
 
+/**
+ * A part of the guest's state the evidence does not determine (a section cut or missing, output no
+ * parser understands): said with the reason, never turned into a cause.
+ */
+export const GUEST_NOT_DETERMINED_NOTE = 'guest-not-determined';
+
 /** True when the findings say the guest could not be inspected (the Run Command failed). */
 export const GUEST_UNCHECKED_NOTE = 'guest-unchecked';
 
@@ -29,8 +35,10 @@ function listeningCauses(
   input: GuestDiagnosisInput,
   guest: GuestEvidence,
   who: string,
-): { causes: Cause[]; listening: boolean } {
+): { causes: Cause[]; listening: boolean | undefined } {
   const { backend, probe, rule } = input;
+  // No socket list read: nothing can be said about listening, least of all that nothing listens.
+  if (guest.listeningUndetermined !== undefined) return { causes: [], listening: undefined };
   const check = checkListening(guest.listening, probe.port, backend.ipAddress, rule.backendPort);
   if (check.listening) return { causes: [], listening: true };
   const target = backend.ipAddress ?? 'the NIC IP';
@@ -188,9 +196,19 @@ export function diagnoseGuest(input: GuestDiagnosisInput): Findings {
   // the firewall may drop the local request too (no loopback exception).
   const unanswered = guest.http !== undefined && guest.http.status === undefined;
   const firewallExplains = unanswered && firewall.causes.length > 0;
-  const endpoint = listening.listening && !firewallExplains ? endpointCauses(input, guest, who) : [];
+  // Listening not determined: an HTTP answer still proves something listens, so its status counts.
+  const mayJudgeEndpoint =
+    listening.listening === true || (listening.listening === undefined && guest.http?.status !== undefined);
+  const endpoint = mayJudgeEndpoint && !firewallExplains ? endpointCauses(input, guest, who) : [];
   const notes = [...firewall.notes];
-  if (listening.listening && firewallExplains && guest.http) {
+  if (guest.listeningUndetermined !== undefined) {
+    notes.push({
+      id: GUEST_NOT_DETERMINED_NOTE,
+      summary: `Whether anything on ${who} listens on TCP port ${input.probe.port} is not determined: ${guest.listeningUndetermined}.`,
+      evidence: { what: 'listening', reason: guest.listeningUndetermined },
+    });
+  }
+  if (listening.listening === true && firewallExplains && guest.http) {
     notes.push({
       id: 'local-http-blocked',
       summary: `The local GET ${guest.http.url} on ${who} got no answer${guest.http.error ? ` (${guest.http.error})` : ''}, consistent with the guest firewall rule above; whether the app answers 200 is not known until that rule is fixed.`,
@@ -215,7 +233,9 @@ export function diagnoseGuest(input: GuestDiagnosisInput): Findings {
   }
   const checked = [
     `guest firewall (${guest.firewall.map((f) => `${f.tool}${f.active ? '' : ' inactive'}`).join(', ') || 'none found'})`,
-    `listening sockets (${guest.listeningSource})`,
+    guest.listeningUndetermined === undefined
+      ? `listening sockets (${guest.listeningSource})`
+      : `listening sockets (not determined: ${guest.listeningUndetermined})`,
   ];
   if (input.probe.protocol !== 'Tcp' && guest.http) checked.push(`local GET ${guest.http.url}`);
   if (guest.routes) checked.push('guest routes for the reply to 168.63.129.16');

@@ -1,9 +1,10 @@
 /**
  * The report of a diagnose-only run (DESIGN.md, "Contracts"): no fixes yet, so the verdict is
- * `healthy` when nothing is down and nothing is wrong, and `escalated` otherwise (observe mode counts
- * anything down and not yet fixed as escalated).
+ * `healthy` when nothing is down and nothing is wrong, and `action-required` otherwise, with who must
+ * act (src/model/verdict.ts): observe mode never escalates.
  */
 import { idKey } from '../model/ids';
+import { decideVerdict } from '../model/verdict';
 import type { BackendReport, Cause, Note, Report } from '../model/report';
 import type { Topology } from '../model/topology';
 import { orderCauses } from './backend';
@@ -110,11 +111,23 @@ export function buildDiagnosisReport(input: DiagnosisReportInput): Report {
   const lb = input.loadBalancer ?? diagnoseLoadBalancer(topology, input.statuses);
   const keyed = diagnoseBackendReports(topology, input.statuses, input.backendDiagnoses);
   const backends: BackendReport[] = keyed.backends.map(({ key: _key, ...entry }) => entry);
-  const healthy = !keyed.anyFailing && !keyed.anyBackendCause && lb.causes.length === 0;
+  const { verdict, whoMustAct } = decideVerdict({
+    mode: 'observe',
+    backends: keyed.backends.map((b) => ({
+      key: b.key,
+      probeState: b.probeState,
+      ...(b.healthReason !== undefined ? { healthReason: b.healthReason } : {}),
+      causes: b.causes.map((c) => c.id),
+    })),
+    loadBalancerCauses: lb.causes.map((c) => c.id),
+    fixes: [],
+    approvalPending: false,
+  });
   const report: Report = {
     loadBalancerId: topology.loadBalancer.id,
     mode: 'observe',
-    verdict: healthy ? 'healthy' : 'escalated',
+    verdict,
+    whoMustAct,
     causes: lb.causes,
     backends,
     fixes: [],

@@ -22,7 +22,10 @@ export interface EscalateDeps {
   contact: EscalationContact;
 }
 
-/** The ticket name: one per run, so a retried activity finds its own ticket instead of filing two. */
+/**
+ * The ticket name: one per run (the run id, not the instance id, so every run on a load balancer has
+ * its own ticket), and the same on a retried activity, which then finds its ticket instead of filing two.
+ */
 export const ticketNameFor = (runId: string): string => `probe-doctor-${runId}`.slice(0, 120);
 
 /** Submits a built payload and returns the ticket's id. */
@@ -73,7 +76,9 @@ export async function escalate(
       ? { networkWatcher: [...input.networkWatcher] }
       : {};
   if (lookupError !== undefined) return { supportTicket, ...evidence, submitted: false, error: lookupError };
-  if (!deps.submit) return { supportTicket, ...evidence, submitted: false };
+  // Observe mode changes nothing, and filing a case with Microsoft is a change: the ticket is built for
+  // a person to file, never submitted.
+  if (!deps.submit || input.run.mode !== 'fix') return { supportTicket, ...evidence, submitted: false };
   try {
     const ticketId = await submitSupportTicket(deps.support, ticketNameFor(input.run.runId), payload);
     return { supportTicket, ...evidence, submitted: true, ...(ticketId ? { ticketId } : {}) };

@@ -47,6 +47,8 @@ export interface TicketInput {
   diagnosis: Diagnosis;
   fixes: readonly FixReport[];
   stillDown: readonly string[];
+  /** The backends Microsoft is asked to look at (default: every one in `stillDown`). */
+  forMicrosoft?: readonly string[];
   validation?: ValidationResult;
   classification: TicketClassification;
   contact: EscalationContact;
@@ -97,7 +99,9 @@ function notesSection(diagnosis: TicketInput['diagnosis']): string[] {
 /** The description: ids first (they must survive truncation), then findings, fixes, validation. */
 export function ticketDescription(input: TicketInput): string {
   const { run, diagnosis, fixes, stillDown, topology, validation } = input;
-  const down = diagnosis.backends.filter((b) => stillDown.includes(b.key));
+  const asked = new Set(input.forMicrosoft ?? stillDown);
+  const down = diagnosis.backends.filter((b) => asked.has(b.key));
+  const customerOwned = diagnosis.backends.filter((b) => stillDown.includes(b.key) && !asked.has(b.key));
   const lines = [
     `probe-doctor run ${run.runId}${run.alertId ? ` (alert ${run.alertId})` : ''}.`,
     `Load balancer: ${topology.loadBalancer.id} (${topology.loadBalancer.sku}).`,
@@ -106,13 +110,22 @@ export function ticketDescription(input: TicketInput): string {
     'Load balancer findings:',
     ...(diagnosis.causes.length > 0 ? diagnosis.causes.map((c) => `- ${c.id}: ${c.summary}`) : ['- none']),
     '',
-    'Backends still down:',
+    'Backends still down that nothing probe-doctor checks explains:',
     ...down.flatMap((b) => [
       `- ${b.ipAddress ?? b.key}${b.vmId ? ` (${b.vmId})` : ''}: ${b.healthReason ?? 'no reason reported'}`,
       ...(b.causes.length > 0
         ? b.causes.map((c) => `  - ${c.id}: ${c.summary}`)
         : ['  - unknown: every check passed']),
     ]),
+    ...(customerOwned.length > 0
+      ? [
+          '',
+          'Also down, for a cause the customer owns (reported to the customer, not part of this request):',
+          ...customerOwned.map(
+            (b) => `- ${b.ipAddress ?? b.key}: ${b.causes.map((c) => c.id).join(', ') || 'no cause'}`,
+          ),
+        ]
+      : []),
     // The report's notes: what a support engineer needs to read the causes right (floating IP, TCP
     // timestamps, a guest that could not be checked).
     ...notesSection(diagnosis),

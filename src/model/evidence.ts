@@ -57,6 +57,11 @@ export interface GuestEvidence {
   listening: ListeningSocket[];
   /** Which command the sockets came from (ss, netstat, Get-NetTCPConnection). */
   listeningSource: string;
+  /**
+   * Why the output does not tell what listens (section missing or cut, empty, format unknown); set,
+   * `listening` being empty proves nothing and the guest's listening state is "not determined".
+   */
+  listeningUndetermined?: string;
   firewall: GuestFirewallVerdict[];
   http?: LocalHttpCheck;
   routes?: GuestRoute[];

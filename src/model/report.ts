@@ -44,7 +44,20 @@ export interface Note {
   evidence?: Record<string, unknown>;
 }
 
-export type Verdict = 'healthy' | 'resolved' | 'escalated' | 'awaiting-approval';
+/**
+ * `healthy` and `resolved`: nobody needs to act. `action-required`: someone must act (see
+ * `whoMustAct`); `awaiting-approval`: fixes wait for an approval nobody gave; `escalated` (fix mode
+ * only): Microsoft is asked to look, with the support ticket in `escalation` (src/model/verdict.ts).
+ */
+export type Verdict = 'healthy' | 'resolved' | 'action-required' | 'awaiting-approval' | 'escalated';
+
+export const VERDICTS: readonly Verdict[] = [
+  'healthy',
+  'resolved',
+  'action-required',
+  'awaiting-approval',
+  'escalated',
+];
 
 export type FixKind = 'nsg-allow-probe' | 'start-vm' | 'guest-firewall-allow' | 'recommendation';
 export type FixStatus = 'applied' | 'planned' | 'skipped' | 'rolled-back' | 'failed';
@@ -90,8 +103,13 @@ export interface NetworkWatcherEvidence {
 export interface BackendValidation {
   backendKey: string;
   ipAddress?: string;
-  /** The per-rule health, re-read: it decides the verdict. */
+  /**
+   * The per-rule health, re-read: it decides the verdict. On a Basic load balancer, which has no
+   * per-rule health, the cause checks re-run after the fixes decide it instead (`decidedBy`).
+   */
   health: 'Up' | 'Down' | 'Unknown';
+  /** What decided `health`: the re-read per-rule health, or (Basic SKU) the cause checks re-run. */
+  decidedBy?: 'rule-health' | 'checks-rerun';
   healthReason?: string;
   /** The TCP test from a healthy peer VM through Run Command; absent when no peer could run it. */
   tcp?: {
@@ -114,6 +132,14 @@ export interface Report {
   alertId?: string;
   mode: 'observe' | 'fix';
   verdict: Verdict;
+  /**
+   * Who must act: `nobody` (healthy, resolved); `customer` for causes the customer owns (NSG, guest
+   * firewall, listener, probe configuration, VM state: `nextSteps` says the exact change); `microsoft`
+   * when nothing found explains the failure (`escalation` holds the support ticket).
+   */
+  whoMustAct?: 'nobody' | 'customer' | 'microsoft';
+  /** The changes a person must make, one sentence each, in the order to make them. */
+  nextSteps?: string[];
   causes: Cause[];
   /** Load-balancer-level observations that are not causes. */
   notes?: Note[];

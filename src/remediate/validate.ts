@@ -22,6 +22,15 @@ import { probesOf } from './recommend';
 export interface ValidateDeps {
   reader: Pick<AzureReader, 'getRuleHealth' | 'runCommand'> &
     Partial<Pick<AzureReader, 'getEffectiveRoutes'>>;
+  /**
+   * Reads the topology again and re-runs the cause checks for these backends after the fixes (VM
+   * state, the guest, the NSGs): the causes that remain, by `idKey` of the backend key. What judges a
+   * Basic load balancer's backends, which have no per-rule health to re-read.
+   */
+  recheck?: (
+    topology: Topology,
+    backends: BackendInfo[],
+  ) => Promise<Map<string, { causes: string[]; detail: string }>>;
 }
 
 /** What was seen for one backend (the report's shape). */
@@ -135,6 +144,7 @@ export async function validateFixes(
   input: ValidateInput,
 ): Promise<DetailedValidationResult> {
   const { topology } = input;
+  if (topology.loadBalancer.sku === 'Basic') return validateBasic(deps, input);
   const health: RuleHealth[] = [];
   for (const rule of topology.rules.filter((r) => r.probeId !== undefined)) {
     health.push(await deps.reader.getRuleHealth(topology.loadBalancer.id, rule.name));
@@ -178,6 +188,80 @@ export async function validateFixes(
     health,
     stillDown: backends.filter((b) => b.health !== 'Up' && !recovering(b)).map((b) => b.backendKey),
     recovering: backends.filter(recovering).map((b) => b.backendKey),
+    backends,
+  };
+}
+
+/**
+ * Peers for a Basic load balancer's backend, which has no health to say which peers are up: running,
+ * OS known, same virtual network, and not one of the backends that were down.
+ */
+function basicPeers(topology: Topology, target: BackendInfo, exclude: readonly string[]): BackendInfo[] {
+  const down = new Set(exclude.map(idKey));
+  return topology.backends.filter((b) => {
+    if (down.has(idKey(b.key)) || !b.vmId || !b.ipAddress || b.vmId === target.vmId) return false;
+    if (!sameId(b.virtualNetworkId, target.virtualNetworkId)) return false;
+    const vm = topology.vms[idKey(b.vmId)];
+    return vm?.powerState === 'running' && vm.osType !== undefined;
+  });
+}
+
+/**
+ * Validation of a Basic load balancer, which has neither per-rule health nor per-backend metrics (never
+ * asked for: Azure answers 400): each backend that was down is judged by the cause checks re-run after
+ * the fixes (VM state, the guest's listener and firewall, the effective NSGs) and, when a healthy peer
+ * can run it, the TCP test from inside the network. Up only when no cause remains and the peer, if
+ * any, reaches the port.
+ */
+async function validateBasic(deps: ValidateDeps, input: ValidateInput): Promise<DetailedValidationResult> {
+  const { topology } = input;
+  const targets = input.backendKeys
+    .map((key) => topology.backends.find((b) => idKey(b.key) === idKey(key)))
+    .filter((b): b is BackendInfo => b !== undefined);
+  let rechecked: Map<string, { causes: string[]; detail: string }> | undefined;
+  let recheckError: string | undefined;
+  try {
+    rechecked = deps.recheck ? await deps.recheck(topology, targets) : undefined;
+  } catch (err) {
+    recheckError = ensureError(err).message;
+  }
+  const backends: BackendValidation[] = [];
+  for (const key of input.backendKeys) {
+    const target = topology.backends.find((b) => idKey(b.key) === idKey(key));
+    const entry: BackendValidation = {
+      backendKey: key,
+      ...(target?.ipAddress ? { ipAddress: target.ipAddress } : {}),
+      health: 'Unknown',
+      decidedBy: 'checks-rerun',
+      agree: false,
+    };
+    backends.push(entry);
+    const port = target ? probesOf(topology, target)[0]?.port : undefined;
+    const recheck = rechecked?.get(idKey(key));
+    if (!target || !recheck) {
+      entry.explanation = `a Basic load balancer has no per-rule health, and the checks could not be re-run${recheckError ? `: ${recheckError}` : ''}`;
+      continue;
+    }
+    const peer =
+      port !== undefined && target.ipAddress
+        ? await peerTest(deps, topology, target, port, basicPeers(topology, target, input.backendKeys))
+        : { problem: 'no address or probe port to test from a peer' };
+    if (peer.tcp) entry.tcp = peer.tcp;
+    const clear = recheck.causes.length === 0;
+    const up = clear && (peer.tcp ? peer.tcp.reachable : true);
+    entry.health = up ? 'Up' : 'Down';
+    entry.agree = peer.tcp ? peer.tcp.reachable === clear : true;
+    entry.explanation = [
+      `Basic SKU, no per-rule health: judged by the checks re-run after the fixes (${recheck.detail})`,
+      peer.tcp
+        ? `the peer TCP test ${peer.tcp.reachable ? 'reaches' : 'does not reach'} port ${peer.tcp.port} (${peer.tcp.detail})`
+        : `no peer TCP test (${peer.problem ?? 'none ran'})`,
+    ].join('; ');
+  }
+  return {
+    health: [],
+    stillDown: backends.filter((b) => b.health !== 'Up').map((b) => b.backendKey),
+    recovering: [],
     backends,
   };
 }

@@ -179,6 +179,7 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
     ...(first.alertId ? { alertId: first.alertId } : {}),
     mode: first.mode ?? 'observe',
     verdict: outcome && outcome !== 'failed' ? outcome : 'escalated',
+    ...(finished?.whoMustAct ? { whoMustAct: finished.whoMustAct } : {}),
     causes: lbCauses,
     backends,
     fixes: fixesOf(events),

@@ -27,6 +27,7 @@ const VERDICT_CLASS: Record<string, string> = {
   healthy: 'ok',
   resolved: 'ok',
   'awaiting-approval': 'wait',
+  'action-required': 'wait',
   escalated: 'bad',
 };
 

@@ -66,6 +66,7 @@ export async function handleAlertWebhook(
   await deps.audit({
     ...base,
     instanceId,
+    ...(outcome.runId ? { runId: outcome.runId } : {}),
     decision: outcome.joined ? 'joined' : 'started',
     detail: { signal: alert.signal },
   });

@@ -3,7 +3,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { ensureError } from '../errors';
 import { approvalEventSchema, describeIssue } from '../workflow/input';
 import { APPROVAL_EVENT } from '../workflow/names';
-import { currentStatus, type OrchestrationClient, type TriggerAuditEvent } from './client';
+import { currentStatus, runIdOfInstance, type OrchestrationClient, type TriggerAuditEvent } from './client';
 import { errorResponse, readJson } from './responses';
 
 export interface ApprovalDeps {
@@ -62,10 +62,12 @@ export async function handleApproval(
   const by = principal ?? body.data.by;
   const decision = { ...body.data, by };
   const loadBalancerId = loadBalancerOf(instance?.input);
+  const runId = runIdOfInstance(instance);
   await deps.audit({
     trigger: 'approval',
     decision: 'raised',
     instanceId,
+    ...(runId ? { runId } : {}),
     ...(loadBalancerId ? { loadBalancerId } : {}),
     detail: { decision: body.data.decision, by, verified: false },
   });

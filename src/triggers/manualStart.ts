@@ -61,6 +61,7 @@ export async function handleManualStart(
     decision: outcome.joined ? 'joined' : 'started',
     loadBalancerId,
     instanceId,
+    ...(outcome.runId ? { runId: outcome.runId } : {}),
   });
   if (outcome.joined) {
     return statusResponse(deps.client, request, instanceId, 409, {

@@ -2,7 +2,8 @@
  * The activity implementations, built from injected dependencies so the local durable host and the
  * Functions registration run the same code. Each activity emits one audit event.
  */
-import { ensureError } from '../errors';
+import { describeFailure } from '../azure/callError';
+import { ActionableError, ensureError, ProbeDoctorError } from '../errors';
 import type { RuleHealth } from '../model/health';
 import type { FixReport, Report } from '../model/report';
 import { fail, ok } from '../model/result';
@@ -130,7 +131,19 @@ export function createActivities(
         await audit(input.run, name, 'ok', describe(output, input));
         return output;
       } catch (err) {
-        await audit(input.run, name, 'failed', { error: ensureError(err).message });
+        // A failure a person must act on (sign in, a role, an id that does not exist) leaves as one
+        // line with the next step, so the run's error says it once and plainly.
+        const { kind, message } = describeFailure(err);
+        if (kind === 'credential' || kind === 'authorization' || kind === 'not-found') {
+          await audit(input.run, name, 'failed', { error: message, kind });
+          throw new ActionableError(kind, message, { cause: err });
+        }
+        if (kind === 'transient') {
+          // The SDK pipeline already retried it: say so once, without the wrappers' repeated ids.
+          await audit(input.run, name, 'failed', { error: message, kind });
+          throw new ProbeDoctorError(message, { cause: err });
+        }
+        await audit(input.run, name, 'failed', { error: ensureError(err).message, kind });
         throw err;
       }
     };

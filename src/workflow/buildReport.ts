@@ -1,5 +1,7 @@
-/** The run's Report from what the activities found (pure): verdict rules of DESIGN.md, "Contracts". */
-import type { BackendReport, Report, Verdict } from '../model/report';
+/** The run's Report from what the activities found (pure): verdict rules in src/model/verdict.ts. */
+import { nextStepsFor } from '../model/nextSteps';
+import type { BackendReport, Report } from '../model/report';
+import { decideVerdict } from '../model/verdict';
 import type { FinalizeReportInput } from './contracts';
 
 /** Backends not up after the fixes: still down, or still climbing to the healthy threshold. */
@@ -7,22 +9,21 @@ function stillDownAfter(validation: NonNullable<FinalizeReportInput['validation'
   return [...validation.stillDown, ...(validation.recovering ?? [])];
 }
 
-/**
- * healthy: nothing down and no load-balancer cause; resolved: every backend that was down is up
- * after the fixes; awaiting-approval: something is down and fixes wait for a person; escalated:
- * anything else (something stays down, or a load-balancer cause stands).
- */
-export function decideVerdict(input: FinalizeReportInput): Verdict {
-  // A backend with a cause needs attention even when the probe does not say down: a stopped VM is
-  // not probed at all, and the health API gives it empty values.
-  // An admin state (Down_Admin) was set on purpose: it is reported, never counted as a failure.
-  const downBefore = input.diagnosis.backends.filter(
-    (b) => (b.probeState === 'down' && b.healthReason !== 'Down_Admin') || b.causes.length > 0,
-  ).length;
-  if (downBefore === 0 && input.diagnosis.causes.length === 0) return 'healthy';
-  if (downBefore > 0 && input.validation && stillDownAfter(input.validation).length === 0) return 'resolved';
-  if (input.approvalPending) return 'awaiting-approval';
-  return 'escalated';
+/** The verdict and who must act (src/model/verdict.ts) for a finished run. */
+export function verdictOf(input: FinalizeReportInput): ReturnType<typeof decideVerdict> {
+  return decideVerdict({
+    mode: input.mode,
+    backends: input.diagnosis.backends.map((b) => ({
+      key: b.key,
+      probeState: b.probeState,
+      ...(b.healthReason !== undefined ? { healthReason: b.healthReason } : {}),
+      causes: b.causes.map((c) => c.id),
+    })),
+    loadBalancerCauses: input.diagnosis.causes.map((c) => c.id),
+    fixes: input.fixes,
+    ...(input.validation ? { stillDownAfterValidation: stillDownAfter(input.validation) } : {}),
+    approvalPending: input.approvalPending,
+  });
 }
 
 /**
@@ -48,12 +49,14 @@ export function buildReport(input: FinalizeReportInput): Report {
   if (input.validationError) {
     problems.push({ kind: input.interrupted ? 'interrupted' : 'validation', message: input.validationError });
   }
-  return {
+  const { verdict, whoMustAct } = verdictOf(input);
+  const report: Report = {
     loadBalancerId: input.run.loadBalancerId,
     runId: input.run.runId,
     ...(input.run.alertId !== undefined ? { alertId: input.run.alertId } : {}),
     mode: input.mode,
-    verdict: decideVerdict(input),
+    verdict,
+    whoMustAct,
     causes: input.diagnosis.causes,
     ...(input.diagnosis.notes && input.diagnosis.notes.length > 0 ? { notes: input.diagnosis.notes } : {}),
     backends,
@@ -62,4 +65,6 @@ export function buildReport(input: FinalizeReportInput): Report {
     ...(input.escalation ? { escalation: input.escalation } : {}),
     ...(problems.length > 0 ? { problems } : {}),
   };
+  const nextSteps = nextStepsFor(report);
+  return nextSteps.length > 0 ? { ...report, nextSteps } : report;
 }

@@ -30,10 +30,21 @@ export interface WorkflowInput {
   alertId?: string;
   /** Who or what asked: `alert`, a user principal, `cli`. */
   requestedBy?: string;
+  /**
+   * This execution's run id ({@link newRunId}), set by whoever starts it so that a trigger joining the
+   * run can name it; when absent the orchestrator derives it from the instance id and its start time.
+   */
+  runId?: string;
+  /**
+   * `none` when nobody can answer the approval gate during this run (the CLI without --approve): fixes
+   * that need approval are not applied, the run does not wait, and the verdict is `awaiting-approval`.
+   */
+  approver?: 'none';
 }
 
 /** Correlation for audit events, passed to every activity. */
 export interface RunContext {
+  /** One per execution (src/workflow/runId.ts); the instance id is one per load balancer. */
   runId: string;
   loadBalancerId: string;
   alertId?: string;
@@ -73,6 +84,8 @@ export type WorkflowPhase =
 
 /** The orchestration's custom status (what `getStatus` shows while it runs). */
 export interface WorkflowStatus {
+  /** This execution's run id. */
+  runId: string;
   phase: WorkflowPhase;
   backendsTotal: number;
   backendsDown: number;
@@ -226,7 +239,12 @@ export interface DiagnosisSummary {
   diagnosisRef: string;
   /** Ids of the load-balancer-level causes. */
   causes: CauseId[];
-  backends: { key: string; probeState: BackendReport['probeState']; causes: CauseId[] }[];
+  backends: {
+    key: string;
+    probeState: BackendReport['probeState'];
+    healthReason?: string;
+    causes: CauseId[];
+  }[];
 }
 
 export interface PlannedFix extends FixReport {
@@ -255,8 +273,12 @@ export interface PlanFixesActivityInput {
   diagnosisRef: string;
 }
 
+/**
+ * What became of the approval gate: a person approved or rejected, the wait timed out, or nobody could
+ * be asked (`not-given`: the CLI without --approve).
+ */
 export interface ApprovalDecision {
-  decision: 'approve' | 'reject' | 'timeout';
+  decision: 'approve' | 'reject' | 'timeout' | 'not-given';
   by?: string;
 }
 
@@ -325,7 +347,13 @@ export interface EscalateInput {
   topology: Topology;
   diagnosis: Diagnosis;
   fixes: FixReport[];
+  /** Keys of the backends still down at the end of the run. */
   stillDown: string[];
+  /**
+   * Keys of the backends Microsoft is asked to look at (src/model/verdict.ts); the others still down
+   * have a cause the customer owns. Defaults to `stillDown`.
+   */
+  forMicrosoft?: string[];
 }
 export type EscalateOutput = NonNullable<Report['escalation']>;
 

@@ -192,7 +192,9 @@ export function selectFixes(
   const why =
     decision?.decision === 'reject'
       ? `approval rejected${decision.by ? ` by ${decision.by}` : ''}`
-      : 'approval timed out';
+      : decision?.decision === 'not-given'
+        ? 'awaiting approval: this run had nobody to ask (with the CLI, run again with --approve)'
+        : 'awaiting approval: the approval wait timed out';
   return {
     apply: planned.filter((f) => !f.needsApproval),
     skipped: [
@@ -215,6 +217,7 @@ export function summarizeDiagnosis(diagnosis: Diagnosis, diagnosisRef: string): 
     backends: diagnosis.backends.map((b) => ({
       key: b.key,
       probeState: b.probeState,
+      ...(b.healthReason !== undefined ? { healthReason: b.healthReason } : {}),
       causes: b.causes.map((c) => c.id),
     })),
   };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseLoadBalancerId } from '../azure/resourceId';
 import { ensureError, InvalidInputError } from '../errors';
 import type { ApprovalDecision, WorkflowInput } from './contracts';
+import { RUN_ID } from './runId';
 
 /**
  * A load balancer resource id (ARM ids are case-insensitive): the shape only. Whether each segment is
@@ -34,6 +35,8 @@ export const workflowInputSchema = z.object({
   mode: z.enum(['observe', 'fix'], { message: 'expected observe or fix' }),
   alertId: z.string().min(1).optional(),
   requestedBy: z.string().min(1).optional(),
+  runId: z.string().regex(RUN_ID, { message: 'expected <yyyymmddThhmmssfffZ>-<instance id>' }).optional(),
+  approver: z.literal('none', { message: 'expected none' }).optional(),
 });
 
 /** `$.a.b[2]` from a zod issue path, for messages that name the bad field. */
@@ -58,12 +61,14 @@ export function parseWorkflowInput(value: unknown): WorkflowInput {
     const { where, message } = describeIssue(parsed.error);
     throw new InvalidInputError(`Invalid orchestration input: ${message}`, where);
   }
-  const { loadBalancerId, mode, alertId, requestedBy } = parsed.data;
+  const { loadBalancerId, mode, alertId, requestedBy, runId, approver } = parsed.data;
   return {
     loadBalancerId,
     mode,
     ...(alertId !== undefined ? { alertId } : {}),
     ...(requestedBy !== undefined ? { requestedBy } : {}),
+    ...(runId !== undefined ? { runId } : {}),
+    ...(approver !== undefined ? { approver } : {}),
   };
 }
 

@@ -46,12 +46,28 @@ import {
   probesFor,
   selectFixes,
 } from './flow';
+import { backendsForMicrosoft, stillDownAtEnd } from '../model/verdict';
 import { parseWorkflowInput, readApproval } from './input';
+import { runIdFor } from './runId';
 import { ACTIVITY, APPROVAL_EVENT, INTERRUPT_EVENT } from './names';
 import { nsgLockIds } from './nsgLock';
 
-/** Retries for reads that can hit throttling or a transient 5xx; applying fixes is never retried blindly. */
-export function readRetryOptions(): df.RetryOptions {
+/*
+ * One retry layer per call. The activities here are called without durable RetryOptions: every ARM read
+ * inside them already goes through the SDK pipeline's retry policies (429 with Retry-After, 5xx,
+ * dropped connections: src/azure/clients.ts), and what still fails after those is either a failure a
+ * person must act on (sign in, a role, an id: reported once, never retried) or an outage longer than
+ * the pipeline's backoff, which another attempt seconds later would multiply, not cure (3 activity
+ * attempts x 6 pipeline attempts per read). Applying fixes was never retried blindly; the write paths
+ * keep only the loops for what the pipeline cannot know (src/remediate/retry.ts).
+ */
+
+/**
+ * The one activity retried by the orchestrator: validation runs right after writes, when ARM throttles
+ * the subscription hardest, and a validation that cannot run leaves a written fix unproven. Its waits
+ * are durable timers (no sleep in an activity), on top of the pipeline's own short retries.
+ */
+export function validateRetryOptions(): df.RetryOptions {
   const options = new df.RetryOptions(5_000, 3);
   options.backoffCoefficient = 2;
   options.maxRetryIntervalInMilliseconds = 60_000;
@@ -182,13 +198,21 @@ interface Known {
 export function* probeDoctorOrchestrator(context: OrchestrationContext): Generator<Task, Report, unknown> {
   const input = parseWorkflowInput(context.df.getInput());
   const run: RunContext = {
-    runId: context.df.instanceId,
+    // One id per execution: given by the starter, or derived from the instance id and the start time
+    // (the first episode's currentUtcDateTime, the same on every replay).
+    runId: input.runId ?? runIdFor(context.df.instanceId, context.df.currentUtcDateTime),
     loadBalancerId: input.loadBalancerId,
     ...(input.alertId !== undefined ? { alertId: input.alertId } : {}),
     mode: input.mode,
     trigger: triggerOf(input),
   };
-  const status: WorkflowStatus = { phase: 'discovering', backendsTotal: 0, backendsDown: 0, checked: 0 };
+  const status: WorkflowStatus = {
+    runId: run.runId,
+    phase: 'discovering',
+    backendsTotal: 0,
+    backendsDown: 0,
+    checked: 0,
+  };
   const report = (change: { [K in keyof WorkflowStatus]?: WorkflowStatus[K] | undefined }): void => {
     Object.assign(status, change);
     // A field set to undefined is taken out (the wait's reason once the wait is over).
@@ -231,14 +255,14 @@ function* runProbeDoctor(
   const policy = (yield context.df.callActivity(ACTIVITY.getPolicy, { run })) as WorkflowPolicy;
   const deadlines = new RunDeadlines(context, policy, context.df.currentUtcDateTime.getTime());
   const topology = (yield* deadlines.bounded(
-    context.df.callActivityWithRetry(ACTIVITY.discoverTopology, readRetryOptions(), { run }),
+    context.df.callActivity(ACTIVITY.discoverTopology, { run }),
     'discovering the topology',
   )) as WorkflowTopology;
   known.topologyRef = topology.topologyRef;
 
   report({ phase: 'reading-health', backendsTotal: topology.backends.length });
   const { health, healthRef } = (yield* deadlines.bounded(
-    context.df.callActivityWithRetry(ACTIVITY.readProbeHealth, readRetryOptions(), {
+    context.df.callActivity(ACTIVITY.readProbeHealth, {
       run,
       topology: { loadBalancer: topology.loadBalancer, rules: topology.rules, probes: topology.probes },
     } satisfies ReadProbeHealthInput),
@@ -303,9 +327,13 @@ function* runProbeDoctor(
 
   let fixes: FixReport[] = plannedOnly(plan.fixes);
   known.fixes = fixes;
+  let approvalDecision: ApprovalDecision['decision'] | undefined;
   if (input.mode === 'fix') {
     let decision: ApprovalDecision | undefined;
-    if (plan.fixes.some((f) => f.status === 'planned' && f.needsApproval)) {
+    if (plan.fixes.some((f) => f.status === 'planned' && f.needsApproval) && input.approver === 'none') {
+      // Nobody can answer (the CLI without --approve): do not wait for an answer that cannot come.
+      decision = { decision: 'not-given' };
+    } else if (plan.fixes.some((f) => f.status === 'planned' && f.needsApproval)) {
       const askedAt = context.df.currentUtcDateTime.getTime();
       const deadline = new Date(askedAt + policy.approvalTimeoutMinutes * 60_000);
       report({ phase: 'awaiting-approval', approvalDeadline: deadline.toISOString() });
@@ -321,6 +349,7 @@ function* runProbeDoctor(
       deadlines.extend(context.df.currentUtcDateTime.getTime() - askedAt);
       report({ approval: decision });
     }
+    approvalDecision = decision?.decision;
     const { apply, skipped } = selectFixes(plan.fixes, decision ?? { decision: 'approve' });
     let applied: FixReport[] = [];
     if (apply.length > 0) {
@@ -385,7 +414,7 @@ function* runProbeDoctor(
       report({ phase: 'validating', waitReason: undefined });
       try {
         validation = (yield* deadlines.bounded(
-          context.df.callActivityWithRetry(ACTIVITY.validate, readRetryOptions(), {
+          context.df.callActivityWithRetry(ACTIVITY.validate, validateRetryOptions(), {
             run,
             topologyRef,
             backendKeys: actionable.map((f) => f.backend.key),
@@ -434,8 +463,21 @@ function* runProbeDoctor(
       lock?.release();
     }
   }
+  // A support ticket only for what Microsoft must look at: a cause the customer owns gets the exact
+  // change in the report instead (src/model/verdict.ts).
+  const stillDownAtTheEnd = stillDownAtEnd({
+    backends: diagnosis.backends,
+    ...(validation ? { stillDownAfterValidation: stillDown } : {}),
+  });
+  const forMicrosoft = backendsForMicrosoft(
+    diagnosis.backends,
+    stillDownAtTheEnd,
+    fixes,
+    diagnosis.causes,
+    validation !== undefined,
+  );
   let escalation: EscalateOutput | undefined;
-  if (stillDown.length > 0 || (diagnosis.causes.length > 0 && actionable.length > 0)) {
+  if (forMicrosoft.length > 0) {
     report({ phase: 'escalating' });
     escalation = (yield* deadlines.bounded(
       context.df.callActivity(ACTIVITY.escalate, {
@@ -443,7 +485,8 @@ function* runProbeDoctor(
         topologyRef,
         diagnosisRef,
         fixes,
-        stillDown,
+        stillDown: stillDownAtTheEnd,
+        forMicrosoft,
       } satisfies EscalateActivityInput),
       'escalating',
     )) as EscalateOutput;
@@ -460,7 +503,11 @@ function* runProbeDoctor(
     ...(escalation ? { escalation } : {}),
     ...(validationError ? { validationError } : {}),
     ...(interrupted ? { interrupted: true } : {}),
-    approvalPending: false,
+    // Fixes held for an approval nobody gave (the wait timed out, or nobody could be asked); a
+    // rejection is an answer, not a pending approval.
+    approvalPending:
+      (approvalDecision === 'timeout' || approvalDecision === 'not-given') &&
+      fixes.some((f) => f.status === 'skipped' && (f.reason ?? '').startsWith('awaiting approval')),
   } satisfies FinalizeReportActivityInput)) as Report;
   report({ phase: 'done', backendsDown: stillDown.length });
   return result;

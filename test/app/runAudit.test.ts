@@ -95,7 +95,7 @@ describe('the audit trail of a run', () => {
     expect(report.fixes[0]?.reason).toContain(
       'the audit record could not be written, so nothing was changed',
     );
-    expect(report.verdict).toBe('escalated');
+    expect([report.verdict, report.whoMustAct]).toEqual(['action-required', 'customer']);
   });
 
   it('records an observe run without any change record', async () => {
@@ -111,7 +111,9 @@ describe('the audit trail of a run', () => {
       names(sink.events).filter((n) => n.startsWith('FixApplied') || n.startsWith('FixRolledBack')),
     ).toEqual([]);
     expect(names(sink.events)).toContain('FixPlanned:planned');
-    expect(names(sink.events)).toContain('Escalated:ticket-built');
+    // The customer's own NSG rule: no ticket, and observe mode escalates nothing anyway.
+    expect(names(sink.events).filter((n) => n.startsWith('Escalated'))).toEqual([]);
+    expect(names(sink.events).at(-1)).toBe('RunFinished:action-required');
     expect(names(sink.events).at(-1)).toBe(`RunFinished:${report.verdict}`);
   });
   it('writes nothing in fix mode when no audit destination is configured', async () => {
@@ -124,6 +126,6 @@ describe('the audit trail of a run', () => {
     expect(report.fixes[0]?.reason).toBe(
       'not written: no audit destination is configured (set APPLICATIONINSIGHTS_CONNECTION_STRING or PROBE_DOCTOR_AUDIT_LOG_FILE)',
     );
-    expect(report.verdict).toBe('escalated');
+    expect(report.verdict).toBe('action-required');
   });
 });

@@ -75,12 +75,18 @@ describe('createTriggerAudit', () => {
       decision: 'joined',
       loadBalancerId: LB,
       instanceId: 'pd-1',
+      runId: '20261130T100000000Z-pd-1',
       alertId: 'a-2',
     });
 
-    // Assess
+    // Assess: the event belongs to the run joined (one run id per execution), not to the instance.
     expect(sink.events).toMatchObject([
-      { name: 'ProbeDoctor.RunStarted', outcome: 'joined', runId: 'pd-1', trigger: 'alert' },
+      {
+        name: 'ProbeDoctor.RunStarted',
+        outcome: 'joined',
+        runId: '20261130T100000000Z-pd-1',
+        trigger: 'alert',
+      },
     ]);
   });
 });

@@ -34,7 +34,7 @@ describe('buildDiagnosisReport', () => {
         status(KEY2, { state: 'down', reason: 'Down_Probe_TcpProbeTimeout', action: 'diagnose' }),
       ],
       [nsgCause],
-      'escalated',
+      'action-required',
     ],
     [
       'admin Down only',
@@ -48,14 +48,14 @@ describe('buildDiagnosisReport', () => {
       webTopology({ probe: { protocol: 'Http', port: 25, requestPath: '/' } }).build(),
       [status(KEY1)],
       [],
-      'escalated',
+      'action-required',
     ],
     [
       'unknown state with a cause (stopped VM)',
       webTopology().build(),
       [status(KEY1, { state: 'unknown', reason: undefined, action: 'diagnose' })],
       [{ backendKey: KEY1, causes: [{ id: 'vm-not-running', summary: 'VM vm-web-1 is stopped: ...' }] }],
-      'escalated',
+      'action-required',
     ],
   ])('%s -> %s', (_case, topology, statuses, backendDiagnoses, verdict) => {
     // Act
@@ -101,7 +101,8 @@ describe('buildDiagnosisReport', () => {
       runId: 'run-1',
       alertId: 'alert-1',
       mode: 'observe',
-      verdict: 'escalated',
+      verdict: 'action-required',
+      whoMustAct: 'customer',
       causes: [],
       backends: [
         {
@@ -182,7 +183,7 @@ describe('buildDiagnosisReport', () => {
     const report = buildDiagnosisReport({ topology, statuses: [], backendDiagnoses: [] });
 
     // Assess
-    expect(report.verdict).toBe('escalated');
+    expect([report.verdict, report.whoMustAct]).toEqual(['action-required', 'customer']);
     expect(report.causes.map((c) => c.id)).toEqual(['backend-pool-empty']);
     expect(report.notes?.map((n) => n.id)).toEqual(['floating-ip']);
     expect(report.backends).toEqual([]);

@@ -146,24 +146,28 @@ describe('the same scenarios with the default config (no opt-in)', () => {
   it.each([
     ['guest-firewall-drop.json', WEB1, 'guest-firewall-allow'],
     ['vm-stopped.json', WEB2, 'start-vm'],
-  ])('%s escalates with recommendations only and nothing changed', async (file, vmId, kind) => {
-    // Prepare
-    h = await open(file);
-    const guestBefore = structuredClone(findGuest(h.sandbox.state, vmId));
+  ])(
+    '%s asks the customer to act, with recommendations only and nothing changed',
+    async (file, vmId, kind) => {
+      // Prepare
+      h = await open(file);
+      const guestBefore = structuredClone(findGuest(h.sandbox.state, vmId));
 
-    // Act
-    const { report, events } = await run(h, {});
+      // Act
+      const { report, events } = await run(h, {});
 
-    // Assess
-    expect(report.verdict).toBe('escalated');
-    expect(report.fixes.length).toBeGreaterThan(0);
-    expect(report.fixes.every((f) => f.status !== 'applied')).toBe(true);
-    expect(report.fixes.filter((f) => f.kind !== 'recommendation')).toEqual([]);
-    expect(applied(events, kind)).toEqual([]);
-    expect(h.scripts.filter((s) => s.marker === '# probe-doctor guest firewall allow')).toEqual([]);
-    expect(h.sandbox.requestLog.filter((r) => r.method === 'POST' && /\/start$/i.test(r.path))).toEqual([]);
-    expect(writes(h)).toEqual([]);
-    expect(findGuest(h.sandbox.state, vmId)).toEqual(guestBefore);
-    expect(h.sandbox.state.version).toBe(0);
-  });
+      // Assess: the customer's own guest or VM; no support ticket.
+      expect([report.verdict, report.whoMustAct]).toEqual(['action-required', 'customer']);
+      expect(report.escalation).toBeUndefined();
+      expect(report.fixes.length).toBeGreaterThan(0);
+      expect(report.fixes.every((f) => f.status !== 'applied')).toBe(true);
+      expect(report.fixes.filter((f) => f.kind !== 'recommendation')).toEqual([]);
+      expect(applied(events, kind)).toEqual([]);
+      expect(h.scripts.filter((s) => s.marker === '# probe-doctor guest firewall allow')).toEqual([]);
+      expect(h.sandbox.requestLog.filter((r) => r.method === 'POST' && /\/start$/i.test(r.path))).toEqual([]);
+      expect(writes(h)).toEqual([]);
+      expect(findGuest(h.sandbox.state, vmId)).toEqual(guestBefore);
+      expect(h.sandbox.state.version).toBe(0);
+    },
+  );
 });

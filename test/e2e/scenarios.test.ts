@@ -97,6 +97,25 @@ describe('diagnose (observe) on every shipped scenario', () => {
     const { report, expected } = await diagnose(file);
 
     expect(report.verdict).toBe(expected.verdict);
+    // Who acts follows from the expected causes: Microsoft only when nothing found explains a backend
+    // (`unknown`); a cause the customer owns gets the change to make, and no support ticket.
+    const microsoft = Object.values(expected.backends).some((ids) => ids.includes('unknown'));
+    if (expected.verdict === 'healthy') {
+      expect(report.whoMustAct).toBe('nobody');
+      expect(report.escalation).toBeUndefined();
+    } else if (microsoft) {
+      expect(report.whoMustAct).toBe('microsoft');
+      expect(report.escalation?.supportTicket).toHaveProperty(
+        'properties.technicalTicketDetails.resourceId',
+        expected.loadBalancerId,
+      );
+      // Observe mode never escalates: the ticket is built for a person to file, never submitted.
+      expect(report.escalation?.submitted).toBe(false);
+    } else {
+      expect(report.whoMustAct).toBe('customer');
+      expect(report.escalation).toBeUndefined();
+      expect(report.nextSteps?.length ?? 0).toBeGreaterThan(0);
+    }
     expect(report.causes.map((c) => c.id).sort()).toEqual([...expected.causes].sort());
     const wanted = Object.fromEntries(
       Object.entries(expected.backends).map(([id, causes]) => [idKey(id), [...new Set(causes)].sort()]),
@@ -140,22 +159,21 @@ describe('diagnose --fix on every scenario whose outcome Azure semantics settle'
     } else if (expected.fixVerdict === 'healthy') {
       expect(writes).toEqual([]);
       expect(report.escalation).toBeUndefined();
-    } else {
-      // Escalated: nothing written (priority 100, a hidden failure, an agent that is not ready, and
-      // everything the default policy leaves to a person).
+    } else if (expected.fixVerdict === 'escalated') {
+      // Microsoft must look (a hidden failure): nothing written, the ticket built.
       expect(writes).toEqual([]);
-      const anyBackendDown = report.backends.some((b) => b.probeState === 'down' || b.causes.length > 0);
-      if (anyBackendDown) {
-        expect(report.escalation?.supportTicket).toHaveProperty(
-          'properties.technicalTicketDetails.resourceId',
-          expected.loadBalancerId,
-        );
-      } else {
-        // A load-balancer cause with no backend down (an empty pool) is the owner's to fix, not
-        // Microsoft's: the report says exactly what to change, and no ticket is built.
-        expect(report.escalation).toBeUndefined();
-        expect(report.fixes.filter((f) => f.kind === 'recommendation').length).toBeGreaterThan(0);
-      }
+      expect(report.whoMustAct).toBe('microsoft');
+      expect(report.escalation?.supportTicket).toHaveProperty(
+        'properties.technicalTicketDetails.resourceId',
+        expected.loadBalancerId,
+      );
+    } else {
+      // The customer must act (priority 100, an agent that is not ready, an empty pool, and everything
+      // the default policy leaves to a person): nothing written, no ticket, the change to make named.
+      expect(writes).toEqual([]);
+      expect(report.whoMustAct).toBe('customer');
+      expect(report.escalation).toBeUndefined();
+      expect(report.nextSteps?.length ?? 0).toBeGreaterThan(0);
     }
   });
 });

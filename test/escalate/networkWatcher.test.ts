@@ -81,6 +81,7 @@ describe('Network Watcher evidence for an unexplained failure', () => {
     const evidence = report.escalation?.networkWatcher ?? [];
     expect(evidence.length).toBeGreaterThan(0);
     for (const e of evidence) expect(e.ipFlowVerify).toHaveProperty('error');
-    expect(report.verdict).toBe('escalated');
+    // Observe mode never escalates: Microsoft must look, and the ticket is there to file.
+    expect([report.verdict, report.whoMustAct]).toEqual(['action-required', 'microsoft']);
   });
 });

@@ -75,15 +75,15 @@ describe('escalation through the sandbox', () => {
     expect(t.sandbox.requestLog.filter((e) => /Microsoft\.Support\/services/.test(e.path))).toHaveLength(2);
   });
 
-  function escalateInput() {
+  function escalateInput(mode: 'observe' | 'fix' = 'fix') {
     const topology = webTopology({ vmCount: 1 }).build();
     const key = topology.backends[0]!.key;
     const diagnosis: Diagnosis = { causes: [], backends: [{ key, probeState: 'down', causes: [] }] };
     return {
       run: {
-        runId: 'pd-run-9',
+        runId: '20261130T100000000Z-pd-run-9',
         loadBalancerId: topology.loadBalancer.id,
-        mode: 'observe' as const,
+        mode,
         trigger: 'cli' as const,
       },
       topology,
@@ -103,6 +103,19 @@ describe('escalation through the sandbox', () => {
     expect(t.sandbox.supportTickets()).toEqual([]);
   });
 
+  it('never submits in observe mode, even when configured: observe mode changes nothing', async () => {
+    // Act
+    const out = await escalate(
+      { support: t.support, submit: true, contact: CONTACT },
+      escalateInput('observe'),
+    );
+
+    // Assess
+    expect(out.submitted).toBe(false);
+    expect(out.supportTicket).toHaveProperty('properties.title');
+    expect(t.sandbox.supportTickets()).toEqual([]);
+  });
+
   it('submits through @azure/arm-support when configured', async () => {
     // Act
     const out = await escalate({ support: t.support, submit: true, contact: CONTACT }, escalateInput());
@@ -110,7 +123,8 @@ describe('escalation through the sandbox', () => {
     // Assess
     const stored = t.sandbox.supportTickets();
     expect(stored).toHaveLength(1);
-    expect(stored[0]!.name).toBe(ticketNameFor('pd-run-9'));
+    expect(stored[0]!.name).toBe('probe-doctor-20261130T100000000Z-pd-run-9');
+    expect(stored[0]!.name).toBe(ticketNameFor('20261130T100000000Z-pd-run-9'));
     const props = stored[0]!.properties as Record<string, unknown>;
     expect(props.title).toBe((out.supportTicket.properties as { title: string }).title);
     expect(props.problemClassificationDisplayName).toBe(

@@ -157,7 +157,7 @@ function ordersDenyAll(name: string): ScenarioBuilder {
     .vm('vm-orders-02', app(2, 'vm-orders-02913', 'snet-app-a', '2'))
     .vm('vm-orders-03', app(3, 'vm-orders-03248', 'snet-app-b', '3'))
     .expect({
-      verdict: 'escalated',
+      verdict: 'action-required',
       fixVerdict: 'resolved',
       causes: [],
       backends: {
@@ -220,8 +220,8 @@ function adminRuleBlocksProbe(): ScenarioBuilder {
         'manager nm-platform) to vnet-web-prod: Deny-Http-Plaintext denies TCP 80 from * at priority 10. Admin rules are ' +
         'evaluated before every NSG and have no AllowAzureLoadBalancerInBound default, so the probe from 168.63.129.16 to ' +
         'port 80 is dropped on all three backends although nsg-snet-web allows it. Expected: every backend nsg-blocks-probe ' +
-        '(level admin, not fixable); no NSG rule can override an admin deny, so nothing is written and even --fix escalates ' +
-        'with a ticket: the admin configuration belongs to another team.',
+        '(level admin, not fixable); no NSG rule can override an admin deny, so nothing is written and even --fix says action-required ' +
+        '(no support ticket): the admin configuration belongs to the customer platform team.',
     )
     .vnet('vnet-web-prod', ['10.10.0.0/16'])
     .subnet('snet-web', '10.10.1.0/24', { nsg: 'nsg-snet-web' })
@@ -247,8 +247,8 @@ function adminRuleBlocksProbe(): ScenarioBuilder {
     .vm('web-1', { zone: '2' })
     .vm('web-2', { zone: '3' })
     .expect({
-      verdict: 'escalated',
-      fixVerdict: 'escalated',
+      verdict: 'action-required',
+      fixVerdict: 'action-required',
       causes: [],
       backends: {
         'web-0': ['nsg-blocks-probe'],
@@ -281,9 +281,9 @@ function wrongPort(): ScenarioBuilder {
     .vm('web-1', { guest: { listening: LINUX_WEB(8080) } })
     .vm('web-2')
     .expect({
-      verdict: 'escalated',
-      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
-      fixVerdict: 'escalated',
+      verdict: 'action-required',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix leaves the change to the customer (action-required).
+      fixVerdict: 'action-required',
       causes: [],
       backends: { 'web-0': [], 'web-1': ['not-listening'], 'web-2': [] },
     });
@@ -300,9 +300,9 @@ function vmStopped(): ScenarioBuilder {
     .vm('web-1')
     .vm('web-2', { guest: { powerState: 'deallocated', agentReady: false } })
     .expect({
-      verdict: 'escalated',
-      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
-      fixVerdict: 'escalated',
+      verdict: 'action-required',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix leaves the change to the customer (action-required).
+      fixVerdict: 'action-required',
       causes: [],
       backends: { 'web-0': [], 'web-1': [], 'web-2': ['vm-not-running'] },
     });
@@ -314,14 +314,14 @@ function agentNotReady(): ScenarioBuilder {
       'web-1 is running but hung (kernel soft lockups under memory pressure): the guest agent reports Not Ready, Resource Health ' +
         'says Unavailable, and nothing in the guest answers, so the probe times out. Run Command needs a ready agent, so the ' +
         'guest cannot be inspected. Expected: web-1 vm-unhealthy only (no guess about listeners or firewall from a guest that ' +
-        'could not be read); web-0 and web-2 healthy. Restart/redeploy is for a person to decide: escalated.',
+        'could not be read); web-0 and web-2 healthy. Restart/redeploy is for a person to decide: action-required.',
     )
     .vm('web-0')
     .vm('web-1', { guest: { agentReady: false, resourceHealth: 'Unavailable', listening: [], http: [] } })
     .vm('web-2')
     .expect({
-      verdict: 'escalated',
-      fixVerdict: 'escalated',
+      verdict: 'action-required',
+      fixVerdict: 'action-required',
       causes: [],
       backends: { 'web-0': [], 'web-1': ['vm-unhealthy'], 'web-2': [] },
     });
@@ -339,9 +339,9 @@ function httpProbe500(): ScenarioBuilder {
     .vm('web-1', { os: 'windows' })
     .vm('web-2', { os: 'windows' })
     .expect({
-      verdict: 'escalated',
-      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
-      fixVerdict: 'escalated',
+      verdict: 'action-required',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix leaves the change to the customer (action-required).
+      fixVerdict: 'action-required',
       causes: [],
       backends: { 'web-0': ['probe-endpoint-error'], 'web-1': [], 'web-2': [] },
     });
@@ -366,9 +366,9 @@ function guestFirewallDrop(): ScenarioBuilder {
     })
     .vm('web-2')
     .expect({
-      verdict: 'escalated',
-      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
-      fixVerdict: 'escalated',
+      verdict: 'action-required',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix leaves the change to the customer (action-required).
+      fixVerdict: 'action-required',
       causes: [],
       backends: { 'web-0': [], 'web-1': ['guest-firewall-blocks-probe'], 'web-2': [] },
     });
@@ -402,7 +402,7 @@ function nicNsgDenyLbTag(): ScenarioBuilder {
     .vm('web-1', { nicNsg: 'nsg-web-1-nic' })
     .vm('web-2', { nicNsg: 'nsg-web-2-nic' })
     .expect({
-      verdict: 'escalated',
+      verdict: 'action-required',
       fixVerdict: 'resolved',
       causes: [],
       backends: { 'web-0': ['nsg-blocks-probe'], 'web-1': [], 'web-2': [] },
@@ -483,9 +483,9 @@ function secondaryNicReplyRoute(): ScenarioBuilder {
     })
     .vm('app-2', { nics: nics(2), guest: { listening } })
     .expect({
-      verdict: 'escalated',
-      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
-      fixVerdict: 'escalated',
+      verdict: 'action-required',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix leaves the change to the customer (action-required).
+      fixVerdict: 'action-required',
       causes: [],
       backends: { 'app-0': [], 'app-1': ['route-diverts-probe'], 'app-2': [] },
     });
@@ -566,9 +566,9 @@ function probeMisconfigured(): ScenarioBuilder {
     .vm('relay-0', { guest: { listening: postfix, http: [] } })
     .vm('relay-1', { guest: { listening: postfix, http: [] } })
     .expect({
-      verdict: 'escalated',
-      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
-      fixVerdict: 'escalated',
+      verdict: 'action-required',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix leaves the change to the customer (action-required).
+      fixVerdict: 'action-required',
       causes: ['probe-misconfigured'],
       backends: { 'relay-0': [], 'relay-1': [] },
     });
@@ -584,7 +584,12 @@ function emptyPool(): ScenarioBuilder {
     .vm('web-0', { pools: [] })
     .vm('web-1', { pools: [] })
     .vm('web-2', { pools: [] })
-    .expect({ verdict: 'escalated', fixVerdict: 'escalated', causes: ['backend-pool-empty'], backends: {} });
+    .expect({
+      verdict: 'action-required',
+      fixVerdict: 'action-required',
+      causes: ['backend-pool-empty'],
+      backends: {},
+    });
 }
 
 function hiddenFailure(): ScenarioBuilder {
@@ -592,13 +597,13 @@ function hiddenFailure(): ScenarioBuilder {
     .description(
       'Every check passes on web-2 (running, agent ready, NSGs allow, no guest firewall, nginx answers 200 on /healthz, ' +
         'replies leave by the right NIC) and yet its probe is down: a platform-side fault no customer-visible check can see. ' +
-        'Expected: web-2 unknown, escalated with every finding attached; web-0 and web-1 healthy. No fix may be invented.',
+        'Expected: web-2 unknown, Microsoft must look (a support ticket with every finding attached; escalated with --fix); web-0 and web-1 healthy. No fix may be invented.',
     )
     .vm('web-0')
     .vm('web-1')
     .vm('web-2', { guest: { hiddenProbeFailure: true, tcpTimestamps: true } })
     .expect({
-      verdict: 'escalated',
+      verdict: 'action-required',
       fixVerdict: 'escalated',
       causes: [],
       backends: { 'web-0': [], 'web-1': [], 'web-2': ['unknown'] },
@@ -621,7 +626,7 @@ function denyAt100(): ScenarioBuilder {
       'During an incident someone put DenyAllInbound-IncidentLockdown (Deny * from *, priority 100) on nsg-snet-web-a. ' +
         '100 is the highest priority a custom rule can have, so no allow rule can outrank it: the safe fix is impossible ' +
         'and removing a deliberate lockdown is for a person. Expected: web-0 and web-1 nsg-blocks-probe (subnet, ' +
-        'nsg-snet-web-a, DenyAllInbound-IncidentLockdown, 100); web-2 in snet-web-b healthy; escalated even with --fix.',
+        'nsg-snet-web-a, DenyAllInbound-IncidentLockdown, 100); web-2 in snet-web-b healthy; action-required even with --fix.',
     )
     .vnet('vnet-web-prod', ['10.10.0.0/16'])
     .subnet('snet-web-a', '10.10.1.0/24', { nsg: 'nsg-snet-web-a' })
@@ -637,8 +642,8 @@ function denyAt100(): ScenarioBuilder {
     .vm('web-1', { subnet: 'snet-web-a' })
     .vm('web-2', { subnet: 'snet-web-b' })
     .expect({
-      verdict: 'escalated',
-      fixVerdict: 'escalated',
+      verdict: 'action-required',
+      fixVerdict: 'action-required',
       causes: [],
       backends: { 'web-0': ['nsg-blocks-probe'], 'web-1': ['nsg-blocks-probe'], 'web-2': [] },
       evidence: {
@@ -689,9 +694,9 @@ function vmssBackend(): ScenarioBuilder {
       ],
     })
     .expect({
-      verdict: 'escalated',
-      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
-      fixVerdict: 'escalated',
+      verdict: 'action-required',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix leaves the change to the customer (action-required).
+      fixVerdict: 'action-required',
       causes: [],
       backends: { 'vmss-web/0': [], 'vmss-web/1': ['guest-firewall-blocks-probe'], 'vmss-web/3': [] },
     });
@@ -720,9 +725,9 @@ function ipBasedPool(): ScenarioBuilder {
       guest: { listening: [{ protocol: 'tcp', address: '0.0.0.0', port: 22, process: 'sshd' }], http: [] },
     })
     .expect({
-      verdict: 'escalated',
-      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
-      fixVerdict: 'escalated',
+      verdict: 'action-required',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix leaves the change to the customer (action-required).
+      fixVerdict: 'action-required',
       causes: [],
       backends: { 'web-0': [], 'web-1': [], 'web-2': ['not-listening'] },
     });
@@ -786,7 +791,7 @@ function sharedNsgTwoLbs(): ScenarioBuilder {
     .vm('api-1', { subnet: 'snet-shared', pools: [{ lb: 'lbi-api', pool: 'pool-api' }] })
     .expect({
       loadBalancer: 'lbi-web',
-      verdict: 'escalated',
+      verdict: 'action-required',
       fixVerdict: 'resolved',
       causes: [],
       backends: { 'web-0': ['nsg-blocks-probe'], 'web-1': ['nsg-blocks-probe'] },
@@ -794,7 +799,7 @@ function sharedNsgTwoLbs(): ScenarioBuilder {
     })
     .expect({
       loadBalancer: 'lbi-api',
-      verdict: 'escalated',
+      verdict: 'action-required',
       fixVerdict: 'resolved',
       causes: [],
       backends: { 'api-0': ['nsg-blocks-probe'], 'api-1': ['nsg-blocks-probe'] },
@@ -823,9 +828,9 @@ function busyRunCommand(): ScenarioBuilder {
     .vm('web-1')
     .vm('web-2')
     .expect({
-      verdict: 'escalated',
-      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix escalates.
-      fixVerdict: 'escalated',
+      verdict: 'action-required',
+      // Default policy: nothing here is an automatic fix (opt-in fixes are off), so --fix leaves the change to the customer (action-required).
+      fixVerdict: 'action-required',
       causes: [],
       backends: { 'web-0': ['guest-firewall-blocks-probe'], 'web-1': [], 'web-2': [] },
     });

@@ -24,7 +24,7 @@ export const SCENARIO_DIR = join(__dirname, '..', '..', 'scenarios');
  * - observe: the defaults (nothing written; the ticket is built, not submitted);
  * - fix: fix mode with the defaults (the NSG allow rule is automatic; opt-in fixes are not applied);
  * - optIn: fix mode with both opt-in fixes on and no approval gate, so they are applied;
- * - escalation: observe mode with ticket submission on (which needs the contact settings).
+ * - escalation: fix mode with ticket submission on (which needs the contact settings).
  *
  * `PROBE_DOCTOR_APPROVAL_REQUIRED_FOR` is `none`, not empty: src/config.ts reads an empty value as
  * "unset" and falls back to the default (`start-vm,guest-firewall-allow`), which keeps the gate.
@@ -40,7 +40,8 @@ export const RUN_KINDS = {
     },
   },
   escalation: {
-    mode: 'observe',
+    // Fix mode: observe mode never submits a ticket (it only builds one).
+    mode: 'fix',
     env: {
       PROBE_DOCTOR_ESCALATION_SUBMIT: 'true',
       PROBE_DOCTOR_ESCALATION_CONTACT_FIRST_NAME: 'Dana',
@@ -57,7 +58,7 @@ export const RUN_KIND_NAMES = Object.keys(RUN_KINDS) as RunKind[];
 
 /**
  * The phases the role grants, each what one run kind adds to another: diagnose = observe;
- * fix = fix − observe; optIn = optIn − fix; escalation = escalation − observe.
+ * fix = fix − observe; optIn = optIn − fix; escalation = escalation − fix − observe.
  */
 export const PHASES = ['diagnose', 'fix', 'optIn', 'escalation'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -67,7 +68,7 @@ export const PHASE_DERIVATION: Readonly<Record<Phase, { from: RunKind; minus: re
   diagnose: { from: 'observe', minus: [] },
   fix: { from: 'fix', minus: ['observe'] },
   optIn: { from: 'optIn', minus: ['fix', 'observe'] },
-  escalation: { from: 'escalation', minus: ['observe'] },
+  escalation: { from: 'escalation', minus: ['fix', 'observe'] },
 };
 
 /** One run of the orchestration against a fresh sandbox. */

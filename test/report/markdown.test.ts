@@ -22,7 +22,7 @@ describe('renderMarkdown', () => {
     // Assess
     const lines = md.split('\n');
     expect(lines[0]).toBe(
-      '**ESCALATED: lbi-orders-prod; who must act: you: run again with --fix; backends down 2 -> 2 of 3 (observe: nothing written); 900 ms**',
+      '**ACTION-REQUIRED: lbi-orders-prod; who must act: you: run again with --fix; backends down 2 -> 2 of 3 (observe: nothing written); 900 ms**',
     );
     expect(lines).toContain(
       '| vm-orders-01 | 10.20.1.4 | down | down | Down\\_Probe\\_HttpEndpointUnreachable | `nsg-blocks-probe` |',

@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { idKey } from '../../src/model/ids';
-import { CAUSE_IDS } from '../../src/model/report';
+import { CAUSE_IDS, VERDICTS } from '../../src/model/report';
 import { loadScenarioFile } from '../../src/sandbox/scenario';
 import type { ExpectedOutcome, ScenarioDocument } from '../helpers/scenarioBuilder';
 import {
@@ -84,7 +84,7 @@ describe('shipped scenarios', () => {
       expect(doc.description.length).toBeGreaterThan(80);
       expect(doc.expect).toBeDefined();
       for (const e of outcomes) {
-        expect(['healthy', 'resolved', 'escalated', 'awaiting-approval']).toContain(e.verdict);
+        expect(VERDICTS).toContain(e.verdict);
         const all = [...e.causes, ...Object.values(e.backends).flat()];
         for (const c of all) expect(CAUSE_IDS).toContain(c);
         // healthy: no backend down and no load-balancer cause (DESIGN.md, "Contracts").

@@ -61,7 +61,7 @@ describe('probe-doctor sweep (CLI, sandbox)', () => {
     expect(down.remediation).toEqual({
       instanceId: instanceIdFor(DOWN),
       outcome: 'started',
-      verdict: 'escalated',
+      verdict: 'action-required',
     });
     expect(report.loadBalancers.filter((e) => e.remediation)).toHaveLength(1);
     expect(report.loadBalancers.find((e) => e.loadBalancerId === SECRET)!.reason).toMatch(/403/);

@@ -76,6 +76,8 @@ describe('handleAlertWebhook', () => {
           mode: 'observe',
           alertId: SAMPLE.data.essentials['alertId'],
           requestedBy: 'alert:metric',
+          // One run id per execution: its start time, then the instance id.
+          runId: expect.stringMatching(new RegExp(`^\\d{8}T\\d{9}Z-${instanceId}$`)) as unknown,
         },
       },
     ]);
@@ -137,6 +139,9 @@ describe('handleAlertWebhook', () => {
     expect(second.response.status).toBe(202);
     expect(second.json).toMatchObject({ status: 'joined', id: instanceIdFor(LB) });
     expect(client.started).toHaveLength(1);
+    // The joining alert names the run it joined, not the instance.
+    const runId = (client.started[0]?.input as { runId: string }).runId;
+    expect(second.audit).toMatchObject([{ decision: 'joined', instanceId: instanceIdFor(LB), runId }]);
   });
 
   it.each([

@@ -6,22 +6,26 @@ export class FakeClient implements OrchestrationClient {
   readonly started: { name: string; instanceId?: string; input?: unknown }[] = [];
   readonly raised: { instanceId: string; name: string; data: unknown }[] = [];
   readonly statuses = new Map<string, string>();
+  readonly inputs = new Map<string, unknown>();
 
   startNew(name: string, options?: { instanceId?: string; input?: unknown }): Promise<string> {
     this.started.push({ name, ...options });
     const id = options?.instanceId ?? 'generated';
     this.statuses.set(id, 'Pending');
+    this.inputs.set(id, options?.input);
     return Promise.resolve(id);
   }
 
-  getStatus(instanceId: string): Promise<{ runtimeStatus: string }> {
+  /** Like the real client, the status carries the instance's input. */
+  getStatus(instanceId: string): Promise<{ runtimeStatus: string; input?: unknown }> {
     const runtimeStatus = this.statuses.get(instanceId);
     if (!runtimeStatus) {
       return Promise.reject(
         new Error('DurableClient error: Durable Functions extension replied with HTTP 404 response.'),
       );
     }
-    return Promise.resolve({ runtimeStatus });
+    const input = this.inputs.get(instanceId);
+    return Promise.resolve(input === undefined ? { runtimeStatus } : { runtimeStatus, input });
   }
 
   raiseEvent(instanceId: string, name: string, data: unknown): Promise<void> {

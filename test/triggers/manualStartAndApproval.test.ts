@@ -63,7 +63,12 @@ describe('handleManualStart', () => {
       {
         name: 'probeDoctorOrchestrator',
         instanceId: ID,
-        input: { loadBalancerId: LB, mode, requestedBy: 'http' },
+        input: {
+          loadBalancerId: LB,
+          mode,
+          requestedBy: 'http',
+          runId: expect.stringMatching(new RegExp(`^\\d{8}T\\d{9}Z-${ID}$`)) as unknown,
+        },
       },
     ]);
   });

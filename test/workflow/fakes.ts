@@ -187,7 +187,13 @@ export function fakeWorld(options: FakeOptions): FakeWorld {
       count('applyFixes');
       fixed = true;
       return Promise.resolve(
-        input.fixes.map(({ kind, target, detail }) => ({ kind, target, detail, status: 'applied' as const })),
+        // As the real apply does, each fix names its backends in its detail.
+        input.fixes.map(({ kind, target, detail, backendKeys }) => ({
+          kind,
+          target,
+          detail: { ...detail, backendKeys },
+          status: 'applied' as const,
+        })),
       );
     },
     validate: (input) => {

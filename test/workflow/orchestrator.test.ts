@@ -29,7 +29,8 @@ describe('probeDoctorOrchestrator', () => {
     const report = status.output as Report;
     expect(status.runtimeStatus).toBe('Completed');
     expect(report.verdict).toBe('resolved');
-    expect(report.runId).toBe('run-1');
+    // One run id per execution: the instance id with the execution's start time, from the durable clock.
+    expect(report.runId).toBe('20261125T100000000Z-run-1');
     expect(report.alertId).toBe('alert-1');
     expect(report.fixes.map((f) => [f.kind, f.status])).toEqual([['nsg-allow-probe', 'applied']]);
     expect(report.backends.map((b) => b.probeState)).toEqual(['up', 'up', 'up']);
@@ -41,6 +42,7 @@ describe('probeDoctorOrchestrator', () => {
     );
     expect(timers.map((t) => (t['FireAt'] as Date).toISOString())).toEqual(['2026-11-25T10:00:40.000Z']);
     expect(status.customStatus).toEqual<WorkflowStatus>({
+      runId: '20261125T100000000Z-run-1',
       phase: 'done',
       backendsTotal: 3,
       backendsDown: 0,
@@ -59,10 +61,12 @@ describe('probeDoctorOrchestrator', () => {
       'validate',
       'finalizeReport',
     ]);
-    expect(new Set(world.audit.map((e) => `${e.runId}|${e.alertId}`))).toEqual(new Set(['run-1|alert-1']));
+    expect(new Set(world.audit.map((e) => `${e.runId}|${e.alertId}`))).toEqual(
+      new Set(['20261125T100000000Z-run-1|alert-1']),
+    );
   });
 
-  it('in observe mode plans without applying and escalates what stays down', async () => {
+  it('in observe mode plans without applying and asks the customer to act on their own NSG: no ticket', async () => {
     // Prepare
     const { world, host } = setup({ backends: 2, down: [1] });
 
@@ -71,9 +75,10 @@ describe('probeDoctorOrchestrator', () => {
     const report = (await host.waitForCompletion('run-o')).output as Report;
 
     // Assess
-    expect(report.verdict).toBe('escalated');
+    expect([report.verdict, report.whoMustAct]).toEqual(['action-required', 'customer']);
     expect(report.fixes.map((f) => f.status)).toEqual(['planned']);
-    expect(report.escalation).toEqual({ supportTicket: { title: '1 backends down' }, submitted: false });
+    expect(report.escalation).toBeUndefined();
+    expect(world.calls['escalate']).toBeUndefined();
     expect(world.calls['applyFixes']).toBeUndefined();
     expect(world.calls['validate']).toBeUndefined();
   });
@@ -118,14 +123,14 @@ describe('probeDoctorOrchestrator', () => {
       [
         'reject',
         { decision: 'reject', by: 'ops@example.com' },
-        'escalated',
+        'action-required',
         'skipped',
         'approval rejected by ops@example.com',
       ],
       [
         'a malformed decision (counts as reject)',
         { decision: 'yes' },
-        'escalated',
+        'action-required',
         'skipped',
         'approval rejected by malformed approval event',
       ],
@@ -168,11 +173,36 @@ describe('probeDoctorOrchestrator', () => {
 
       // Assess
       const report = status.output as Report;
-      expect(report.fixes[0]).toMatchObject({ status: 'skipped', reason: 'approval timed out' });
-      expect(report.verdict).toBe('escalated');
+      expect(report.fixes[0]).toMatchObject({
+        status: 'skipped',
+        reason: 'awaiting approval: the approval wait timed out',
+      });
+      expect([report.verdict, report.whoMustAct]).toEqual(['awaiting-approval', 'customer']);
+      expect(report.escalation).toBeUndefined();
       expect(world.applied()).toBe(false);
       const fired = of(status.history, HistoryEventType.TimerFired);
       expect(fired.map((e) => (e['FireAt'] as Date).toISOString())).toEqual(['2026-11-25T10:15:00.000Z']);
+    });
+
+    it('does not wait when nobody can approve (the CLI without --approve): awaiting-approval', async () => {
+      // Prepare
+      const { world, host } = setup({ backends: 2, down: [0], fixKind: 'start-vm' });
+
+      // Act
+      await host.start(ORCHESTRATOR_NAME, 'run-n', { ...input('fix'), approver: 'none' });
+      const status = await host.waitForCompletion('run-n');
+
+      // Assess
+      const report = status.output as Report;
+      expect([report.verdict, report.whoMustAct]).toEqual(['awaiting-approval', 'customer']);
+      expect(report.fixes[0]).toMatchObject({
+        status: 'skipped',
+        reason: 'awaiting approval: this run had nobody to ask (with the CLI, run again with --approve)',
+      });
+      expect(report.fixes[0]?.reason).not.toMatch(/reject/);
+      expect(world.applied()).toBe(false);
+      expect(of(status.history, HistoryEventType.TimerCreated)).toEqual([]);
+      expect(of(status.history, HistoryEventType.EventRaised)).toEqual([]);
     });
   });
 

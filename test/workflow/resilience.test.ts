@@ -2,7 +2,7 @@
  * The orchestration keeps going, and reports, when a step after the writes fails; a backend still
  * climbing to the healthy threshold gets one more probe interval before it is judged.
  */
-import { decideVerdict } from '../../src/workflow/buildReport';
+import { verdictOf } from '../../src/workflow/buildReport';
 import type { FinalizeReportInput } from '../../src/workflow/contracts';
 import { HistoryEventType } from '../../src/workflow/host/events';
 import type { LocalDurableHost } from '../../src/workflow/host/localDurableHost';
@@ -22,7 +22,7 @@ async function runFix(host: LocalDurableHost, id: string): Promise<Report> {
 }
 
 describe('the orchestration after a failure past the writes', () => {
-  it('reports the fixes failed and escalates when the apply activity throws', async () => {
+  it('reports the fixes failed and asks the customer to make the change when the apply activity throws', async () => {
     // Prepare
     const { world, host } = setup({ backends: 2, down: [0] });
     world.deps.applyFixes = () => Promise.reject(new Error('audit sink refused the after-record'));
@@ -30,8 +30,8 @@ describe('the orchestration after a failure past the writes', () => {
     // Act
     const report = await runFix(host, 'run-apply');
 
-    // Assess
-    expect(report.verdict).toBe('escalated');
+    // Assess: the cause is the customer's NSG rule; the change failed, so a person makes it: no ticket.
+    expect([report.verdict, report.whoMustAct]).toEqual(['action-required', 'customer']);
     expect(report.fixes).toMatchObject([
       {
         kind: 'nsg-allow-probe',
@@ -39,11 +39,14 @@ describe('the orchestration after a failure past the writes', () => {
         reason: 'applying the fixes failed: audit sink refused the after-record',
       },
     ]);
-    expect(report.escalation).toBeDefined();
+    expect(report.escalation).toBeUndefined();
+    expect(report.nextSteps?.[0]).toMatch(
+      /^add to NSG nsg-web rule allow-azure-lb-probe at priority 3990: .*\(failed: applying the fixes failed/,
+    );
     expect(world.calls['validate']).toBeUndefined();
   });
 
-  it('escalates without rolling back when validation cannot run, and says why', async () => {
+  it('neither rolls back nor escalates when validation cannot run, and says why', async () => {
     // Prepare
     const { world, host } = setup({ backends: 2, down: [0] });
     world.deps.validate = () => Promise.reject(new Error('health API answered 500 three times'));
@@ -56,8 +59,9 @@ describe('the orchestration after a failure past the writes', () => {
     // Act
     const report = await runFix(host, 'run-validate');
 
-    // Assess
-    expect(report.verdict).toBe('escalated');
+    // Assess: nobody saw whether the fix helped, so Microsoft is not asked; a person checks.
+    expect([report.verdict, report.whoMustAct]).toEqual(['action-required', 'customer']);
+    expect(report.escalation).toBeUndefined();
     expect(rollbacks).toBe(0);
     expect(report.fixes.map((f) => f.status)).toEqual(['applied']);
     expect(report.problems).toEqual([
@@ -112,7 +116,7 @@ describe('the orchestration after a failure past the writes', () => {
   });
 });
 
-describe('decideVerdict', () => {
+describe('verdictOf', () => {
   const topology = topologyWith(2);
   const base = (backends: FinalizeReportInput['diagnosis']['backends']): FinalizeReportInput => ({
     run: { runId: 'r', loadBalancerId: LB_ID, mode: 'observe', trigger: 'cli' },
@@ -128,9 +132,10 @@ describe('decideVerdict', () => {
       'an admin Down alone (set on purpose)',
       [{ key: backendKey(0), probeState: 'down' as const, healthReason: 'Down_Admin', causes: [] }],
       'healthy',
+      'nobody',
     ],
     [
-      'a probe Down',
+      'a probe Down that nothing explains (observe mode never escalates)',
       [
         {
           key: backendKey(0),
@@ -139,10 +144,11 @@ describe('decideVerdict', () => {
           causes: [],
         },
       ],
-      'escalated',
+      'action-required',
+      'microsoft',
     ],
     [
-      'a stopped VM (not probed, but a cause)',
+      'a stopped VM (not probed, but a cause the customer owns)',
       [
         {
           key: backendKey(0),
@@ -150,10 +156,14 @@ describe('decideVerdict', () => {
           causes: [{ id: 'vm-not-running' as const, summary: 'deallocated' }],
         },
       ],
-      'escalated',
+      'action-required',
+      'customer',
     ],
-  ])('%s -> %s', (_case, backends, verdict) => {
-    // Act / Assess
-    expect(decideVerdict(base(backends))).toBe(verdict);
+  ])('%s -> %s, %s acts', (_case, backends, verdict, who) => {
+    // Act
+    const decided = verdictOf(base(backends));
+
+    // Assess
+    expect([decided.verdict, decided.whoMustAct]).toEqual([verdict, who]);
   });
 });

@@ -6,6 +6,7 @@
  * every wait is real and Ctrl-C interrupts the run cleanly.
  */
 import { readFile } from 'node:fs/promises';
+import type { TokenCredential } from '@azure/core-auth';
 import { parseLoadBalancerId } from '../../azure/resourceId';
 import { runLocally } from '../../app/localRun';
 import { createRemediation } from '../../app/remediation';
@@ -18,7 +19,14 @@ import { JsonLinesAuditSink } from '../../audit/jsonLinesSink';
 import { loadScenarioFile, type Scenario } from '../../sandbox/scenario';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import type { WorkflowAuditEvent } from '../../workflow/activities';
-import { EXIT_ATTENTION, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, type CliIO } from '../main';
+import {
+  EXIT_ATTENTION,
+  EXIT_ERROR,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  type CliIO,
+  type CommandContext,
+} from '../main';
 import { parseReportFormat, renderReport, type RenderContext, type ReportFormat } from '../../report/index';
 import { constants } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
@@ -55,8 +63,9 @@ export interface DiagnoseControl {
 export const DEFAULT_FIX_AUDIT_LOG = 'probe-doctor-audit.jsonl';
 
 /**
- * Exit code of a report (DESIGN.md: 0 healthy or resolved, 1 escalated or needs approval; 2 when a
- * deadline or a failure stopped the run, 130 when an operator interrupted it).
+ * Exit code of a report: 0 healthy or resolved; 1 when someone must act (action-required,
+ * awaiting-approval, escalated); 2 when a deadline or a failure stopped the run; 130 when an operator
+ * interrupted it.
  */
 export function exitCodeFor(report: Report): number {
   const problems = (report.problems ?? []).map((p) => p.kind);
@@ -66,7 +75,10 @@ export function exitCodeFor(report: Report): number {
 }
 
 /** The live target from `--cloud`, `--arm-endpoint`, `--ca-file` and `--access-token-env`. */
-export async function liveTarget(options: DiagnoseOptions): Promise<AzureTarget> {
+export async function liveTarget(
+  options: DiagnoseOptions,
+  liveCredential?: () => TokenCredential,
+): Promise<AzureTarget> {
   const cloud = options.cloud ?? 'AzureCloud';
   if (!isAzureCloudName(cloud)) {
     throw new InvalidInputError(
@@ -102,7 +114,8 @@ export async function liveTarget(options: DiagnoseOptions): Promise<AzureTarget>
       throw new InvalidInputError(`--ca-file ${options.caFile} holds no PEM certificate`, '--ca-file');
     }
   }
-  let credential;
+  // A token from --access-token-env, else the caller's credential (tests), else the default chain.
+  let credential: TokenCredential | undefined = liveCredential?.();
   if (options.accessTokenEnv !== undefined) {
     const token = process.env[options.accessTokenEnv]?.trim();
     if (!token) {
@@ -153,16 +166,37 @@ export function progressLine(event: WorkflowAuditEvent): string {
     finalizeReport: () => `verdict ${text(d.verdict)}`,
     closeRun: () => `run stopped (${text(d.stopped)}); verdict ${text(d.verdict)}`,
   };
-  const line = what[event.activity]?.() ?? event.activity;
-  const failure = event.outcome === 'failed' && d.error !== undefined ? `: ${text(d.error)}` : '';
-  return `  [${event.outcome === 'ok' ? 'ok' : 'FAILED'}] ${line}${failure}\n`;
+  if (event.outcome === 'failed') {
+    // A failed check is one backend's problem and the run goes on: say which. Any other failed
+    // activity stops the run, whose error line (printed once, at the end) says why and what to do.
+    const backend = event.activity === 'checkBackend' ? what.checkBackend?.().replace(/^checked /, '') : '';
+    const detail = backend && typeof d.error === 'string' ? `${backend}: ${d.error}` : '';
+    return `  [FAILED] ${FAILED_STEP[event.activity]}${detail ? ` (${detail})` : ''}\n`;
+  }
+  return `  [ok] ${what[event.activity]?.() ?? event.activity}\n`;
 }
 
-/** Runs `diagnose`; resolves to the exit code. */
+/** What each activity was doing, for a failure line (the activity's detail is absent then). */
+const FAILED_STEP: Record<WorkflowAuditEvent['activity'], string> = {
+  getPolicy: 'read policy',
+  discoverTopology: 'discover the load balancer',
+  readProbeHealth: 'read probe health',
+  checkBackend: 'check backend',
+  diagnose: 'diagnose',
+  planFixes: 'plan fixes',
+  applyFixes: 'apply fixes',
+  validate: 'validate',
+  rollbackFixes: 'roll back',
+  escalate: 'build the support ticket',
+  finalizeReport: 'write the report',
+  closeRun: 'close the run',
+};
+
+/** Runs `diagnose`; resolves to the exit code. `deps.liveCredential` replaces the default chain (tests). */
 export async function runDiagnose(
   options: DiagnoseOptions,
   io: CliIO,
-  control: DiagnoseControl = {},
+  deps: Pick<CommandContext, 'liveCredential'> & DiagnoseControl = {},
 ): Promise<number> {
   const scenario = options.scenario ? await loadScenarioFile(options.scenario) : undefined;
   const lb = parseLoadBalancerId(loadBalancerToDiagnose(options, scenario).trim());
@@ -199,8 +233,8 @@ export async function runDiagnose(
     interrupt.abort();
     process.off('SIGINT', onSigint);
   };
-  if (!control.signal) process.on('SIGINT', onSigint);
-  const signal = control.signal ?? interrupt.signal;
+  if (!deps.signal) process.on('SIGINT', onSigint);
+  const signal = deps.signal ?? interrupt.signal;
   // Ended when the run is: ARM calls a deadline abandoned stop with it (the process can exit).
   const calls = new AbortController();
   try {
@@ -213,13 +247,20 @@ export async function runDiagnose(
       target = { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock };
       io.err(`probe-doctor: sandbox for scenario '${scenario.name}' at ${sandbox.endpoint}\n`);
     } else {
-      target = await liveTarget(options);
+      target = await liveTarget(options, deps.liveCredential);
       if (target.kind === 'live' && target.endpoint)
         io.err(`probe-doctor: ARM endpoint ${target.endpoint}\n`);
     }
     io.err(`probe-doctor: diagnosing ${lb.name} (${options.fix ? 'fix' : 'observe'} mode)\n`);
     const { report } = await runLocally({
-      input: { loadBalancerId: lb.id, mode: options.fix ? 'fix' : 'observe', requestedBy: 'cli' },
+      input: {
+        loadBalancerId: lb.id,
+        mode: options.fix ? 'fix' : 'observe',
+        requestedBy: 'cli',
+        // Without --approve nobody at this terminal is asked: fixes that need approval are held and
+        // the verdict says `awaiting-approval` (run again with --approve).
+        ...(options.approve ? {} : { approver: 'none' as const }),
+      },
       target,
       signal,
       callsSignal: calls.signal,
@@ -230,13 +271,7 @@ export async function runDiagnose(
       ...(auditSink ? { auditSink } : {}),
       progress: (event) => io.err(progressLine(event)),
       ...(sandbox ? { evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 20 } } : {}),
-      decideApproval: () =>
-        options.approve
-          ? { decision: 'approve', by: 'cli --approve' }
-          : {
-              decision: 'reject',
-              by: 'cli (run again with --approve to apply the fixes that need approval)',
-            },
+      decideApproval: () => ({ decision: 'approve', by: 'cli --approve' }),
     });
     await writeReport(
       report,
@@ -410,6 +445,6 @@ export const registerDiagnoseCommand: RegisterCommand = (program, ctx) => {
       'use the bearer token in this environment variable instead of the default credential chain',
     )
     .action(async (options: DiagnoseOptions) => {
-      ctx.exitCode = await runDiagnose(options, ctx.io);
+      ctx.exitCode = await runDiagnose(options, ctx.io, ctx);
     });
 };

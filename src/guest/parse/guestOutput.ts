@@ -50,27 +50,51 @@ export function parseGuestOutput(
     if (ufw !== undefined) firewall.push(evaluateUfw(parseUfwStatus(ufw), packet));
   } else {
     const profiles = sections.get(SECTIONS.winfwProfile);
-    if (profiles !== undefined) {
-      firewall.push(
-        evaluateWindowsFirewall(
-          parseWindowsFirewall(profiles, sections.get(SECTIONS.winfwRules) ?? ''),
-          packet,
-        ),
-      );
+    const rules = sections.get(SECTIONS.winfwRules);
+    if (profiles !== undefined && rules !== undefined) {
+      firewall.push(evaluateWindowsFirewall(parseWindowsFirewall(profiles, rules), packet));
+    } else {
+      // A section cut away (Run Command keeps the last 4096 bytes and cuts from the front, possibly
+      // on a line boundary) would otherwise read as "no rules": a Block rule silently dropped.
+      const missing = [
+        profiles === undefined ? 'winfw-profile' : '',
+        rules === undefined ? 'winfw-rules' : '',
+      ]
+        .filter(Boolean)
+        .join(' and ');
+      firewall.push({
+        tool: 'windows-firewall',
+        active: true,
+        decision: 'unknown',
+        detail: `not determined: the ${missing} section${missing.includes(' and ') ? 's are' : ' is'} missing from the output${cut !== undefined || !sections.has(SECTIONS.winfwProfile) ? ` (cut: Run Command keeps only the last ${RUN_COMMAND_OUTPUT_LIMIT} bytes)` : ''}`,
+      });
     }
+  }
+  if (os === 'linux' && !sections.has(SECTIONS.iptables)) {
+    firewall.push({
+      tool: 'iptables',
+      active: true,
+      decision: 'unknown',
+      detail: `not determined: the iptables section is missing from the output (cut: Run Command keeps only the last ${RUN_COMMAND_OUTPUT_LIMIT} bytes)`,
+    });
   }
 
   const listenText = sections.get(SECTIONS.listen);
-  const { source, listening } =
-    listenText === undefined ? { source: 'none', listening: [] } : parseListeners(listenText);
+  const parsedListen =
+    listenText === undefined
+      ? { source: 'none', listening: [], undetermined: 'the listen section is missing from the output' }
+      : parseListeners(listenText);
+  const { source, listening, undetermined } = parsedListen;
   if (listenText === undefined) warnings.push('listen: section missing');
   else if (source === 'unknown')
     warnings.push(`listen: output not understood: ${listenText.trim().split('\n')[0] ?? ''}`);
+  else if (undetermined) warnings.push(`listen: ${undetermined}`);
 
   const evidence: GuestEvidence = {
     os,
     listening,
     listeningSource: source,
+    ...(undetermined ? { listeningUndetermined: undetermined } : {}),
     firewall,
     warnings,
     rawOutput: stdout,

@@ -32,6 +32,13 @@ function parseSs(text: string): ListeningSocket[] {
   return out;
 }
 
+/**
+ * A TCP socket's foreign address as netstat prints it for a listener: `0.0.0.0:0` / `[::]:0` on
+ * Windows, `0.0.0.0:*` / `:::*` on Linux. Unlike the state word, which Windows translates (ABHÖREN,
+ * ÉCOUTE, À L'ÉCOUTE, ESCUCHANDO, IN ASCOLTO...), it reads the same in every language.
+ */
+const WILDCARD_FOREIGN = /^(0\.0\.0\.0|\[::\]|::|\*):(0|\*)$/;
+
 function parseNetstat(text: string): ListeningSocket[] {
   const out: ListeningSocket[] = [];
   for (const line of text.split('\n')) {
@@ -41,8 +48,8 @@ function parseNetstat(text: string): ListeningSocket[] {
       // Linux: Proto Recv-Q Send-Q Local Foreign State [PID/Program]; Windows: Proto Local Foreign State.
       const linux = /^\d+$/.test(w[1] ?? '');
       const local = linux ? w[3] : w[1];
-      const state = linux ? w[5] : w[3];
-      if (state !== 'LISTEN' && state !== 'LISTENING') continue;
+      const foreign = linux ? w[4] : w[2];
+      if (!WILDCARD_FOREIGN.test(foreign ?? '')) continue;
       const ep = splitEndpoint(local ?? '');
       if (!ep) continue;
       const proc = linux ? /^\d+\/(.+)$/.exec(w[6] ?? '')?.[1] : undefined;
@@ -83,8 +90,18 @@ function parseGetNetTcpConnection(text: string): ListeningSocket[] {
     .filter((s) => s.address !== '' && Number.isInteger(s.port));
 }
 
-/** Parses listeners from whichever tool printed `text`; `source` names it. */
-export function parseListeners(text: string): { source: string; listening: ListeningSocket[] } {
+/**
+ * Parses listeners from whichever tool printed `text`; `source` names it. `undetermined` says why the
+ * text does not tell what listens (empty, or no tool's format recognised): then `listening` being
+ * empty proves nothing, and no cause may rest on it.
+ */
+export function parseListeners(text: string): {
+  source: string;
+  listening: ListeningSocket[];
+  undetermined?: string;
+} {
+  if (text.trim() === '')
+    return { source: 'none', listening: [], undetermined: 'the listen section is empty' };
   if (/^\s*LocalAddress\s+LocalPort/m.test(text)) {
     return { source: 'Get-NetTCPConnection', listening: parseGetNetTcpConnection(text) };
   }
@@ -92,5 +109,9 @@ export function parseListeners(text: string): { source: string; listening: Liste
   if (/^\s*(tcp6?|TCP)\s/m.test(text) || /^Active (Internet )?[Cc]onnections/m.test(text)) {
     return { source: 'netstat', listening: parseNetstat(text) };
   }
-  return { source: 'unknown', listening: [] };
+  return {
+    source: 'unknown',
+    listening: [],
+    undetermined: `the listen output is in no format the parser knows (${text.trim().split('\n')[0]?.slice(0, 80) ?? ''})`,
+  };
 }

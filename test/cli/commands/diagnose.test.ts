@@ -24,7 +24,7 @@ async function cli(...args: string[]) {
 }
 
 describe('probe-doctor diagnose', () => {
-  it('prints the JSON report alone on stdout and exits 1 when backends stay down', async () => {
+  it('prints the JSON report alone on stdout and exits 1 when the customer must act', async () => {
     // Act
     const { code, out, err } = await cli(
       'diagnose',
@@ -38,9 +38,47 @@ describe('probe-doctor diagnose', () => {
     // Assess
     expect(code).toBe(1);
     const report = JSON.parse(out) as Report;
-    expect(report.verdict).toBe('escalated');
+    expect([report.verdict, report.whoMustAct]).toEqual(['action-required', 'customer']);
+    expect(report.escalation).toBeUndefined();
     expect(report.fixes.map((f) => `${f.kind}:${f.status}`)).toEqual(['nsg-allow-probe:planned']);
     expect(err).toContain('[ok] discovered 3 backends');
+  });
+
+  it('holds a fix that needs approval when --approve is not given: awaiting-approval, nobody rejected it', async () => {
+    // Prepare: start-vm is enabled and needs approval (the default policy).
+    const before = process.env.PROBE_DOCTOR_OPT_IN_FIXES;
+    process.env.PROBE_DOCTOR_OPT_IN_FIXES = 'start-vm';
+    const log = join(mkdtempSync(join(tmpdir(), 'pd-')), 'audit.jsonl');
+
+    // Act
+    let result: Awaited<ReturnType<typeof cli>>;
+    try {
+      result = await cli(
+        'diagnose',
+        '--load-balancer',
+        lbOf('vm-stopped'),
+        '--scenario',
+        scenario('vm-stopped'),
+        '--fix',
+        '--audit-log',
+        log,
+        '--json',
+      );
+    } finally {
+      if (before === undefined) delete process.env.PROBE_DOCTOR_OPT_IN_FIXES;
+      else process.env.PROBE_DOCTOR_OPT_IN_FIXES = before;
+    }
+
+    // Assess
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.out) as Report;
+    expect([report.verdict, report.whoMustAct]).toEqual(['awaiting-approval', 'customer']);
+    expect(report.fixes.find((f) => f.kind === 'start-vm')).toMatchObject({
+      status: 'skipped',
+      reason: 'awaiting approval: this run had nobody to ask (with the CLI, run again with --approve)',
+    });
+    expect(result.out).not.toMatch(/rejected/);
+    expect(report.escalation).toBeUndefined();
   });
 
   it('exits 0 on a healthy load balancer and prints a readable summary', async () => {
@@ -156,7 +194,7 @@ describe('probe-doctor diagnose --format / --out', () => {
     expect(err).toContain(`probe-doctor: markdown report written to ${file}`);
     const md = readFileSync(file, 'utf8');
     expect(md.split('\n')[0]).toMatch(
-      /^\*\*ESCALATED: lbi-orders-prod; who must act: .*; backends down 2 -> 2 of 3 \(observe: nothing written\); [\d.]+ m?s\*\*$/,
+      /^\*\*ACTION-REQUIRED: lbi-orders-prod; who must act: .*; backends down 2 -> 2 of 3 \(observe: nothing written\); [\d.]+ m?s\*\*$/,
     );
     expect(md).toContain(
       `node bin/probe-doctor.js diagnose --load-balancer ${lbOf('nsg-deny-all-blocks-probe')} --scenario ${scenario('nsg-deny-all-blocks-probe')}`,
