@@ -197,7 +197,7 @@ export async function auditRunFinished(audit: Auditor, report: Report, stop?: Ru
     fixesApplied: report.fixes.filter((f) => f.status === 'applied').length,
     backendsDown: report.backends.filter((b) => b.probeState === 'down').length,
     outcome: stop ? 'failed' : report.verdict,
-    ...(stop ? { reason: `${stop.kind}: ${stop.message}` } : {}),
+    ...(stop ? { reason: `${stop.kind}${stop.phase ? ` while ${stop.phase}` : ''}: ${stop.message}` } : {}),
     ...(report.whoMustAct ? { whoMustAct: report.whoMustAct } : {}),
   });
 }

@@ -303,7 +303,12 @@ export function createActivities(
         await deps.finished?.(report, input.run, input.stop);
         return report;
       },
-      (r) => ({ verdict: r.verdict, stopped: r.problems?.at(-1)?.message ?? '', fixes: r.fixes.length }),
+      (r, input) => ({
+        verdict: r.verdict,
+        stopped: input.stop.kind,
+        ...(input.stop.phase ? { phase: input.stop.phase } : {}),
+        fixes: r.fixes.length,
+      }),
     ),
   };
 }
@@ -315,10 +320,8 @@ export function createActivities(
  */
 async function closedRunReport(input: CloseRunActivityInput, store: RunStore): Promise<Report> {
   const { run, mode, stop, fixes } = input;
-  const problem = {
-    kind: stop.kind,
-    message: `the run stopped${stop.phase ? ` while ${stop.phase}` : ''}: ${stop.message}`,
-  };
+  // The message alone (it is what a person acts on); the phase is in RunFinished's reason.
+  const problem = { kind: stop.kind, message: stop.message };
   if (input.topologyRef && input.diagnosisRef) {
     const topology = await store.get<Topology>(input.topologyRef);
     const built = buildReport({

@@ -74,11 +74,11 @@ export function validateRetryOptions(): df.RetryOptions {
   return options;
 }
 
-/** A thrown activity error's message (the library wraps it; keep the first line). */
+/** A thrown activity error's message (the library wraps it as `<Class>: <message>`; keep the first line). */
 function errorMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   const first = text.split('\n')[0] ?? text;
-  return first.replace(/^Error: /, '');
+  return first.replace(/^[A-Za-z]*Error: /, '');
 }
 
 /** The fixes of a failed apply, each reported `failed` with the reason. */

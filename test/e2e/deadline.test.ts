@@ -47,8 +47,7 @@ describe('deadlines', () => {
       expect(report.problems).toEqual([
         {
           kind: 'deadline',
-          message:
-            'the run stopped while discovering: discovering the topology did not finish within the activity deadline (3 s)',
+          message: 'discovering the topology did not finish within the activity deadline (3 s)',
         },
       ]);
       const names = audit.events.map((e) => e.name);
@@ -56,7 +55,8 @@ describe('deadlines', () => {
       expect(names.at(-1)).toBe('ProbeDoctor.RunFinished');
       expect(audit.events.at(-1)).toMatchObject({
         outcome: 'failed',
-        reason: 'deadline: discovering the topology did not finish within the activity deadline (3 s)',
+        reason:
+          'deadline while discovering: discovering the topology did not finish within the activity deadline (3 s)',
       });
     } finally {
       // The abandoned discovery is still in its 60 s Retry-After pause: end it with the run.

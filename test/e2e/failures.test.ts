@@ -163,15 +163,16 @@ describe('one retry layer for a 429', () => {
     );
     const sandbox = await startSandbox({ scenario });
 
-    // Act
+    // Act: the run is closed with a report (and RunFinished) that carries the one-line error.
     let error: unknown;
     try {
-      await runLocally({
+      const { report } = await runLocally({
         input: { loadBalancerId: LB, mode: 'observe' },
         target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
         config: loadConfig({}),
         remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
       });
+      error = new Error(report.problems?.find((p) => p.kind === 'failed')?.message);
     } catch (err) {
       error = err;
     } finally {

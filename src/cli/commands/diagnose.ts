@@ -164,7 +164,7 @@ export function progressLine(event: WorkflowAuditEvent): string {
     rollbackFixes: () => `rolled back ${text(d.rolledBack)} rule(s)`,
     escalate: () => `support ticket payload built${d.submitted ? ' and submitted' : ''}`,
     finalizeReport: () => `verdict ${text(d.verdict)}`,
-    closeRun: () => `run stopped (${text(d.stopped)}); verdict ${text(d.verdict)}`,
+    closeRun: () => `run closed early (${text(d.stopped)}${d.phase ? ` while ${text(d.phase)}` : ''})`,
   };
   if (event.outcome === 'failed') {
     // A failed check is one backend's problem and the run goes on: say which. Any other failed
@@ -273,6 +273,13 @@ export async function runDiagnose(
       ...(sandbox ? { evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 20 } } : {}),
       decideApproval: () => ({ decision: 'approve', by: 'cli --approve' }),
     });
+    // A run an error stopped (no credential, 403, 404...) was closed with RunFinished; the person
+    // at the terminal gets the one line that says what to do, not an empty report.
+    const failure = report.problems?.find((p) => p.kind === 'failed');
+    if (failure) {
+      io.err(`probe-doctor: ${failure.message}\n`);
+      return EXIT_ERROR;
+    }
     await writeReport(
       report,
       output,
