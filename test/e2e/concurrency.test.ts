@@ -63,7 +63,13 @@ describe('two concurrent fix runs on load balancers that share an NSG', () => {
       config: loadConfig({}),
       // Fix mode writes nothing without an audit trail; keep it in memory here.
       auditSink: new MemoryAuditSink(),
-      remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
+      // The product's write backoff (500 ms doubling) scaled down 50x: retries still wait, as they do in
+      // production, so the other run's in-progress NSG operation can finish; a zero wait would burn every
+      // attempt on its 409 AnotherOperationInProgress within microseconds, which Azure never sees.
+      remediation: createRemediation({
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms / 50)),
+        pollIntervalMs: 1,
+      }),
       evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 1 },
     };
     try {
