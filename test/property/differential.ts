@@ -391,3 +391,26 @@ export async function disagreements(
   void idKey;
   return out;
 }
+
+/**
+ * One shard of the differential property test: `runs` random scenarios (default 1,250, so the four
+ * shard files together run 5,000 per CI run and jest's two workers share them;
+ * PROBE_DOCTOR_PROPERTY_RUNS overrides it for a longer local hunt). fast-check prints the seed and the
+ * shrunk counterexample on failure, so a disagreement can be replayed and kept as a fixed case.
+ */
+export function describeDifferentialShard(shard: number): void {
+  const runs = Number(process.env.PROBE_DOCTOR_PROPERTY_RUNS ?? 1250);
+  describe(`reference model, evaluator, effective rules and diagnosis agree (shard ${shard})`, () => {
+    it(`on ${runs} random scenarios`, async () => {
+      const started = Date.now();
+      await fc.assert(
+        fc.asyncProperty(scenarioArb, async (draw) => {
+          expect(await disagreements(draw)).toEqual([]);
+        }),
+        { numRuns: runs },
+      );
+      // The figure goes to the log, not into an assertion: speed is measured in benchmarks.
+      console.log(`nsg differential: ${runs} scenarios in ${Date.now() - started} ms`);
+    }, 300_000);
+  });
+}
