@@ -138,6 +138,17 @@ export function checkArmAnswer<T>(value: T, what: string, basePath: (string | nu
         });
       }
       visit(child, at, depth + 1);
+      if (key === 'probes' && Array.isArray(child)) {
+        // After the probes' own fields: `port` is required on a probe (Probe.port in the same reference): one without is no probe.
+        child.forEach((item, i) => {
+          const probe = item as { port?: unknown; properties?: { port?: unknown } } | null;
+          const inProperties = probe?.properties !== null && typeof probe?.properties === 'object';
+          const port = inProperties ? probe?.properties?.port : probe?.port;
+          if (port === undefined || port === null) {
+            fail([...at, i, ...(inProperties ? ['properties'] : []), 'port'], 'a probe must have a port');
+          }
+        });
+      }
     }
   };
   visit(value, basePath, 0);

@@ -114,6 +114,32 @@ export function abortWithPolicy(signal: AbortSignal): PipelinePolicy {
 }
 
 /**
+ * An in-process sandbox whose clock this run may move lets the pipeline skip a `Retry-After` wait the
+ * way the local durable host skips a timer: the clock moves forward by the wait, and the header the
+ * retry policy reads says 0, so the sandbox sees the time pass and the run does not sleep it. Runs as
+ * a per-retry policy (inside the retry policy, so it sees every attempt's answer first). Only 429
+ * and 503 with Retry-After in seconds are touched: the ones the pipeline's throttling strategy waits
+ * out (core-rest-pipeline `throttlingRetryStrategy`).
+ */
+export function skipRetryAfterPolicy(clock: {
+  advanceTo(epochMs: number): void;
+  now(): number;
+}): PipelinePolicy {
+  return {
+    name: 'probeDoctorSandboxSkipsRetryAfter',
+    sendRequest: async (request, next) => {
+      const response = await next(request);
+      const value = response.headers.get('retry-after')?.trim();
+      if ((response.status === 429 || response.status === 503) && value && /^\d+$/.test(value)) {
+        clock.advanceTo(clock.now() + Number(value) * 1000);
+        response.headers.set('retry-after', '0');
+      }
+      return response;
+    },
+  };
+}
+
+/**
  * Five retries reach past a short burst of throttling without hiding a real outage; the delay cap
  * keeps one read from stalling a run for minutes.
  */
@@ -169,17 +195,27 @@ interface ResolvedTarget {
     endpoint?: string;
     tlsOptions?: { ca: string };
     retryOptions: PipelineRetryOptions;
-    additionalPolicies: { policy: PipelinePolicy; position: 'perCall' }[];
+    additionalPolicies: { policy: PipelinePolicy; position: 'perCall' | 'perRetry' }[];
   };
 }
 
 function resolveTarget(target: AzureTarget, options: AzureClientOptions): ResolvedTarget {
   const retryOptions = { ...DEFAULT_RETRY_OPTIONS, ...options.retryOptions };
-  const additionalPolicies = [{ policy: conditionalWritesOnlyPolicy, position: 'perCall' as const }];
+  const additionalPolicies: ResolvedTarget['options']['additionalPolicies'] = [
+    { policy: conditionalWritesOnlyPolicy, position: 'perCall' },
+  ];
   if (options.abortSignal) {
-    additionalPolicies.push({ policy: abortWithPolicy(options.abortSignal), position: 'perCall' as const });
+    additionalPolicies.push({ policy: abortWithPolicy(options.abortSignal), position: 'perCall' });
   }
   if (target.kind === 'sandbox') {
+    const clock = target.clock;
+    if (clock?.advanceTo) {
+      const advanceTo = clock.advanceTo.bind(clock);
+      additionalPolicies.push({
+        policy: skipRetryAfterPolicy({ now: () => clock.now(), advanceTo }),
+        position: 'perRetry',
+      });
+    }
     return {
       credential: sandboxCredential(),
       // `endpoint` redirects every client (network, compute alike); `$host` is ignored by some.

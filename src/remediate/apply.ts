@@ -21,7 +21,7 @@ import { applyNsgFix, mayHaveWritten, rollbackNsgFix, settleLostWrite } from './
 
 export { mayHaveWritten } from './nsgApply';
 import type { ApplyDeps, RemediationAuditEvent, RemediationContext } from './ports';
-import { backoffMs, classifyWriteError, realSleep, retryAfterMs } from './retry';
+import { EXHAUSTED_NOTE, backoffMs, classifyWriteError, realSleep, retryAfterMs } from './retry';
 
 export type { ApplyDeps, RemediationContext } from './ports';
 
@@ -79,11 +79,19 @@ async function vmAction(
       }
       return report(fix, 'applied', undefined, { ...step.extra, attempts: n });
     } catch (err) {
-      // A 409 from Run Command means another script still runs on the VM: wait like any busy answer.
-      if (classifyWriteError(err) !== 'busy' || n >= max) {
-        return report(fix, 'failed', `${action} on ${fix.target} failed: ${ensureError(err).message}`, {
-          attempts: n,
-        });
+      // Only what the pipeline does not retry is retried here (src/remediate/retry.ts): a 409 from
+      // Run Command (another script still runs on the VM) or from the VM (another operation).
+      const kind = classifyWriteError(err);
+      if (kind !== 'busy' || n >= max) {
+        const note = kind === 'exhausted' ? ` (${EXHAUSTED_NOTE})` : '';
+        return report(
+          fix,
+          'failed',
+          `${action} on ${fix.target} failed: ${ensureError(err).message}${note}`,
+          {
+            attempts: n,
+          },
+        );
       }
       await sleep(backoffMs(n, retryAfterMs(err)));
     }

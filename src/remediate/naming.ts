@@ -3,7 +3,7 @@
  * or a second run finds the rule by name instead of adding another, and nothing that lacks both the
  * name prefix and the marker is ever changed or deleted.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { idKey } from '../model/ids';
 import type { SecurityRuleInfo } from '../model/topology';
 
@@ -45,13 +45,16 @@ export function allowRuleDescription(loadBalancerName: string, port: number, run
  * The id a run's NSG writes carry in their description: the proof, read back from ARM, that a rule is
  * this run's own write when the answer to the PUT was lost.
  *
- * It must differ between any two runs that can write the same rule at once. The run id today is the
- * orchestration instance id, which is derived from the load balancer id and so shared by every run on
- * one load balancer (two processes, or a re-run): a random suffix, drawn in the activity (activities
- * may use randomness), tells them apart. When the run id is unique per run, return it unchanged.
+ * It must differ between any two runs that can write the same rule, and be the same for every
+ * execution of one run's activity: the run id is both (src/workflow/runId.ts: the run's start time to
+ * the millisecond and its instance id; one execution of an instance at a time per task hub). Two
+ * processes on one load balancer get the same run id only if both start it in the same millisecond.
+ * Being deterministic, it lets a re-executed apply activity (Durable Functions runs an activity at
+ * least once) recognise the rule an earlier execution of the same run wrote, and lets a rollback find
+ * it; a random suffix would make that execution another run's.
  */
 export function writeOwnerId(runId: string): string {
-  return `${runId}.${randomBytes(4).toString('hex')}`;
+  return runId;
 }
 
 /**

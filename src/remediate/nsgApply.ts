@@ -8,7 +8,8 @@
  *    allows and what this run needs, so a second run never re-blocks backends an earlier run fixed;
  *    when that is already what it says: applied, nothing written;
  * 5. audit (before), then PUT the rule alone (never the whole NSG) with If-None-Match: * to create or
- *    If-Match to update; 412 or SecurityRuleConflict: re-read and decide again; 409/429/5xx: back off;
+ *    If-Match to update; 412 or SecurityRuleConflict: re-read and decide again; 409 or the RP's
+ *    RetryableError: back off; 429/5xx the SDK pipeline already retried: report (retry.ts);
  * 6. re-read the rule to confirm it is there as written, then audit (after).
  *
  * The detail records whether this run created the rule (`created`) or changed one that was there
@@ -28,7 +29,14 @@ import { nsgWriteLock } from './keyedLock';
 import { allowRuleDescription, isProbeDoctorRule, isWrittenBy } from './naming';
 import type { ApplyDeps, RemediationAuditEvent, RemediationContext } from './ports';
 import { choosePriority } from './priority';
-import { backoffMs, classifyWriteError, realSleep, retryAfterMs } from './retry';
+import {
+  EXHAUSTED_NOTE,
+  backoffMs,
+  classifyWriteError,
+  realSleep,
+  retryAfterMs,
+  writeRefused,
+} from './retry';
 
 /** The fix to apply: the planned entry's kind, target, detail and the backends it is for. */
 export interface NsgFixInput {
@@ -91,6 +99,11 @@ interface Progress {
   putIssued: boolean;
   /** The rule as it was right before our (last) PUT: null when it did not exist. */
   before?: SecurityRuleInfo | null;
+  /**
+   * Set when a failure the pipeline had already retried left this run's PUT in doubt: the attempts
+   * that follow only settle it (claim our rule by its description) and never send the PUT again.
+   */
+  settling?: string;
 }
 
 /** `a` then the members of `b` not in it (case-insensitive), so the stored order is kept. */
@@ -177,6 +190,11 @@ async function attempt(
         ...history(progress.before),
       },
     };
+  }
+  if (progress.settling !== undefined) {
+    // The fresh read does not show this run's rule: the write in doubt is not (yet) there. Not sent
+    // again: what stopped it had already outlasted the pipeline's retries.
+    return { status: 'failed', reason: progress.settling };
   }
   const blocker = nsg.securityRules.find(
     (r) => r.name.toLowerCase() === detail.blockingRuleName.toLowerCase(),
@@ -303,11 +321,18 @@ async function afterAudit(deps: ApplyDeps, event: RemediationAuditEvent): Promis
   }
 }
 
-/** Runs `decide` until it returns an outcome, re-deciding on 412/conflicts and backing off when busy. */
+/**
+ * Runs `decide` until it returns an outcome, re-deciding on 412/conflicts and backing off when busy.
+ * `writeInDoubt` says whether a PUT of this fix was sent and its answer never came: then even a failure
+ * the pipeline already retried is followed by another attempt, because the next attempt is not the
+ * same call again but a fresh read that settles the write (our rule, by its description, or none),
+ * which only this loop knows is owed.
+ */
 async function withRetries(
   deps: ApplyDeps,
   what: string,
   decide: () => Promise<Outcome>,
+  writeInDoubt: (err: unknown, reason: string) => boolean = () => false,
 ): Promise<Outcome & { attempts: number }> {
   const max = deps.maxAttempts ?? DEFAULT_ATTEMPTS;
   const sleep = deps.sleep ?? realSleep;
@@ -319,7 +344,11 @@ async function withRetries(
       const kind = classifyWriteError(err);
       last = ensureError(err).message;
       if (kind === 'fatal') return { status: 'failed', reason: `${what} failed: ${last}`, attempts: n };
-      if (kind === 'busy' && n < max) await sleep(backoffMs(n, retryAfterMs(err)));
+      // The pipeline already retried this one (src/remediate/retry.ts): another round would stack.
+      if (kind === 'exhausted' && !writeInDoubt(err, `${what} failed: ${last} (${EXHAUSTED_NOTE})`)) {
+        return { status: 'failed', reason: `${what} failed: ${last} (${EXHAUSTED_NOTE})`, attempts: n };
+      }
+      if ((kind === 'busy' || kind === 'exhausted') && n < max) await sleep(backoffMs(n, retryAfterMs(err)));
     }
   }
   return { status: 'failed', reason: `${what} gave up after ${max} attempts: ${last}`, attempts: max };
@@ -348,8 +377,15 @@ export async function applyNsgFix(
     description: allowRuleDescription(topology.loadBalancer.name, detail.port, ctx.ownerId ?? ctx.runId),
   };
   const result = await (deps.lock ?? nsgWriteLock).run(idKey(fix.target), () =>
-    withRetries(deps, `writing rule ${detail.ruleName}`, () =>
-      attempt(deps, fix, detail, topology, ctx, progress),
+    withRetries(
+      deps,
+      `writing rule ${detail.ruleName}`,
+      () => attempt(deps, fix, detail, topology, ctx, progress),
+      (err, reason) => {
+        if (!progress.putIssued || (progress.settling === undefined && writeRefused(err))) return false;
+        progress.settling ??= reason;
+        return true;
+      },
     ),
   );
   // Gave up after a PUT whose answer never came: the rule may be in place. Not claimed (nothing proves

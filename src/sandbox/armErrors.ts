@@ -59,6 +59,22 @@ export function anotherOperationInProgress(statusUrl: string): SandboxHttpError 
   );
 }
 
+/**
+ * The Network resource provider's 429 when another operation is updating a resource the write
+ * depends on: code `RetryableError`, the reason in `details` (`RetryableErrorDueToAnotherOperation`,
+ * "... The call can be retried in N seconds."). Shape as reported from Azure in
+ * github.com/cloudfoundry/bosh-azure-cpi-release/issues/179 and hashicorp/terraform#7986; the wait
+ * is in the message only (no Retry-After header is shown there), so a client cannot rely on one.
+ */
+export function retryableDueToAnotherOperation(operationId: string, seconds: number): SandboxHttpError {
+  return new SandboxHttpError(429, 'RetryableError', 'A retryable error occurred.', {}, [
+    {
+      code: 'RetryableErrorDueToAnotherOperation',
+      message: `Operation PutNetworkSecurityGroupOperation (${operationId}) is updating resource networkSecurityGroup. The call can be retried in ${seconds} seconds.`,
+    },
+  ]);
+}
+
 export function throttled(
   kind: 'read' | 'write',
   subscriptionId: string,

@@ -57,10 +57,14 @@ export class FaultInjector {
    * One decision per request. Throttling is checked first (ARM's gateway throttles before the
    * resource provider sees the request), then server errors, then write conflicts. Each check draws
    * only when its rate is above zero, so turning one fault on does not reshuffle the others' runs.
+   * With `operations` set, a request of another operation is never faulted and draws nothing.
    */
-  decide(kind: RequestKind): FaultDecision {
+  decide(kind: RequestKind, operation?: string): FaultDecision {
     if (kind === 'poll') return { kind: 'none' };
     const f = this.faults;
+    if (f.operations && !f.operations.some((o) => o.toLowerCase() === operation?.toLowerCase())) {
+      return { kind: 'none' };
+    }
     if (f.throttleRate > 0 && this.random() < f.throttleRate) {
       return { kind: 'throttle', retryAfterSeconds: f.retryAfterSeconds };
     }

@@ -8,14 +8,22 @@ export class SandboxHttpError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
+    /** ARM's `error.details`: inner errors, each with its own code (e.g. the Network RP's 429). */
+    readonly details: readonly { code: string; message: string }[] = [],
   ) {
     super(message);
     this.name = 'SandboxHttpError';
   }
 
   /** ARM's error body. */
-  toBody(): { error: { code: string; message: string } } {
-    return { error: { code: this.code, message: this.message } };
+  toBody(): { error: { code: string; message: string; details?: { code: string; message: string }[] } } {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details.length > 0 ? { details: [...this.details] } : {}),
+      },
+    };
   }
 }
 

@@ -92,6 +92,18 @@ export const faultsSchema = z.object({
   conflictRate: z.number().min(0).max(1).default(0),
   /** Seconds sent in Retry-After with a 429. */
   retryAfterSeconds: z.number().int().min(0).max(60).default(1),
+  /**
+   * Only requests of these ARM operations are faulted (e.g.
+   * `Microsoft.Network/networkSecurityGroups/securityRules/write`); every request when absent. Lets a
+   * test throttle one call and count its attempts.
+   */
+  operations: z.array(z.string().min(1)).optional(),
+  /**
+   * What a write conflict answers: ARM's 409 `AnotherOperationInProgress` (default), or the Network
+   * resource provider's 429 `RetryableError` with the detail `RetryableErrorDueToAnotherOperation`
+   * ("... The call can be retried in N seconds."), which carries no Retry-After header.
+   */
+  conflictAnswer: z.enum(['AnotherOperationInProgress', 'RetryableErrorDueToAnotherOperation']).optional(),
 });
 
 /**

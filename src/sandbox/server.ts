@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { ensureError } from '../errors';
 import {
   anotherOperationInProgress,
+  retryableDueToAnotherOperation,
   authenticationMissing,
   authorizationFailed,
   invalidRequest,
@@ -148,13 +149,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (!apiVersion) throw missingApiVersion();
     const kind = requestKind(method, path);
     if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-    const fault = faults.decide(kind);
+    const fault = faults.decide(kind, armOperationName(method, path));
     const subscription = subscriptionOf(path);
     if (fault.kind === 'throttle') {
       throw throttled(kind === 'read' ? 'read' : 'write', subscription, fault.retryAfterSeconds);
     }
     if (fault.kind === 'server') throw serverError(fault.status, fault.retryAfterSeconds);
     if (fault.kind === 'conflict' && isResourceWrite(method)) {
+      if (faults.current.conflictAnswer === 'RetryableErrorDueToAnotherOperation') {
+        throw retryableDueToAnotherOperation(randomUUID(), 14);
+      }
       throw anotherOperationInProgress(
         `${endpoint}/subscriptions/${subscription}/providers/Microsoft.Network/locations/local/operations/${randomUUID()}?api-version=${apiVersion}`,
       );

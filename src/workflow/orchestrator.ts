@@ -4,7 +4,6 @@
  * activity. Exported on its own so the local durable host and the Functions registration run the
  * same code.
  */
-import * as df from 'durable-functions';
 import type { DurableLock, OrchestrationContext, Task } from 'durable-functions';
 import type { FixReport, Report } from '../model/report';
 import { idKey } from '../model/ids';
@@ -53,26 +52,15 @@ import { ACTIVITY, APPROVAL_EVENT, INTERRUPT_EVENT } from './names';
 import { nsgLockIds } from './nsgLock';
 
 /*
- * One retry layer per call. The activities here are called without durable RetryOptions: every ARM read
+ * One retry layer per call. The activities here are called without durable RetryOptions: every ARM call
  * inside them already goes through the SDK pipeline's retry policies (429 with Retry-After, 5xx,
  * dropped connections: src/azure/clients.ts), and what still fails after those is either a failure a
  * person must act on (sign in, a role, an id: reported once, never retried) or an outage longer than
- * the pipeline's backoff, which another attempt seconds later would multiply, not cure (3 activity
- * attempts x 6 pipeline attempts per read). Applying fixes was never retried blindly; the write paths
- * keep only the loops for what the pipeline cannot know (src/remediate/retry.ts).
+ * the pipeline's backoff, which another activity attempt seconds later would multiply, not cure (3
+ * activity attempts x 6 pipeline attempts per read). Validation too: a validation that cannot run is
+ * reported (`validation could not run`), the fix kept and never rolled back on it. The write paths keep
+ * only the loops for what the pipeline cannot know (src/remediate/retry.ts).
  */
-
-/**
- * The one activity retried by the orchestrator: validation runs right after writes, when ARM throttles
- * the subscription hardest, and a validation that cannot run leaves a written fix unproven. Its waits
- * are durable timers (no sleep in an activity), on top of the pipeline's own short retries.
- */
-export function validateRetryOptions(): df.RetryOptions {
-  const options = new df.RetryOptions(5_000, 3);
-  options.backoffCoefficient = 2;
-  options.maxRetryIntervalInMilliseconds = 60_000;
-  return options;
-}
 
 /** A thrown activity error's message (the library wraps it as `<Class>: <message>`; keep the first line). */
 function errorMessage(err: unknown): string {
@@ -414,7 +402,7 @@ function* runProbeDoctor(
       report({ phase: 'validating', waitReason: undefined });
       try {
         validation = (yield* deadlines.bounded(
-          context.df.callActivityWithRetry(ACTIVITY.validate, validateRetryOptions(), {
+          context.df.callActivity(ACTIVITY.validate, {
             run,
             topologyRef,
             backendKeys: actionable.map((f) => f.backend.key),
@@ -436,9 +424,14 @@ function* runProbeDoctor(
     ? [...validation.stillDown, ...(validation.recovering ?? [])]
     : actionable.map((f) => f.backend.key);
   const lostWrite = fixes.some((f) => f.detail.writeOutcome === 'unknown');
+  // A write whose answer was lost is settled even when validation could not run (a throttling that
+  // outlasted the pipeline's retries): with no backend counted down, the activity rolls nothing back
+  // and only re-reads that write, so a rule of this run's in place is claimed and audited after.
+  const settleOnly = !validation && lostWrite && !interrupted;
   if (
-    validation &&
-    (lostWrite || (stillDown.length > 0 && fixes.some((f) => f.status === 'applied' || mayHaveWritten(f))))
+    settleOnly ||
+    (validation &&
+      (lostWrite || (stillDown.length > 0 && fixes.some((f) => f.status === 'applied' || mayHaveWritten(f)))))
   ) {
     // A rule we added that did not bring its backend back is taken out again (rollbackOnFailure):
     // the activity decides per fix, from the policy, and reports `rolled-back`.
@@ -454,7 +447,7 @@ function* runProbeDoctor(
           run,
           topologyRef,
           fixes,
-          stillDown,
+          stillDown: settleOnly ? [] : stillDown,
         } satisfies RollbackFixesActivityInput),
         'rolling back',
       )) as FixReport[];

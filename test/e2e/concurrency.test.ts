@@ -3,6 +3,10 @@
  * probes: each run on its own durable host (as two orchestrations would run), one sandbox. Both must
  * end resolved, with exactly the two rules they need, no conflict left, nothing duplicated or lost,
  * and every other rule as it was.
+ *
+ * The one-host cases run under an event-loop watchdog: their regression (a run waiting for the NSG
+ * lock spinning in a microtask loop) blocks the loop jest's timeout needs, so without it the test
+ * would hang instead of failing; with it the file fails within 30 s with a line that says why.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +17,7 @@ import { loadConfig } from '../../src/config';
 import { parseScenario } from '../../src/sandbox/scenario';
 import { startSandbox } from '../../src/sandbox/server';
 import { findResource } from '../../src/sandbox/state';
+import { watchEventLoop, type EventLoopWatchdog } from '../helpers/eventLoopWatchdog';
 
 const FILE = join(__dirname, '../../scenarios/shared-nsg-two-lbs.json');
 
@@ -72,7 +77,14 @@ describe('two concurrent fix runs on load balancers that share an NSG', () => {
       }),
       evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 1 },
     };
+    let watchdog: EventLoopWatchdog | undefined;
     try {
+      if (hosts === 'one host') {
+        watchdog = watchEventLoop(
+          `concurrency.test one host (${_case})`,
+          'the run waiting for the shared NSG lock never lets the holder finish: the one-host livelock of concurrency-livelock-repro.js.txt; see LocalDurableHost episodes on setImmediate',
+        );
+      }
       if (faults) sandbox.setFaults(faults);
 
       // Act
@@ -109,6 +121,7 @@ describe('two concurrent fix runs on load balancers that share an NSG', () => {
         );
       }
     } finally {
+      await watchdog?.stop();
       await sandbox.stop();
     }
   });

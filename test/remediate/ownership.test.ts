@@ -23,10 +23,10 @@ import {
 const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000';
 const LB = `${SUB}/resourceGroups/rg-orders-prod/providers/Microsoft.Network/loadBalancers/lbi-orders-prod`;
 const NSG = `${SUB}/resourceGroups/rg-orders-prod/providers/Microsoft.Network/networkSecurityGroups/nsg-snet-app-a`;
-// Today both processes share the run id (the instance id comes from the load balancer id): the owner
-// ids differ, as src/remediate/naming.ts writeOwnerId makes them.
+// Two processes on one load balancer: one instance id, two runs started at different times, so two run
+// ids, which are the owner ids (src/remediate/naming.ts writeOwnerId).
 const RUN = 'pd-same-instance';
-const OWNERS = [`${RUN}.aaaa0001`, `${RUN}.bbbb0002`];
+const OWNERS = [`20261130T101500001Z-${RUN}`, `20261130T101500002Z-${RUN}`];
 const noSleep = () => Promise.resolve();
 
 /** Records the description of our rule every time a PUT of it lands (status < 300). */

@@ -35,7 +35,9 @@ export async function startRemediationSandbox(scenario: Scenario): Promise<Remed
   const t = await startTestSandbox(scenario);
   const clientsFor = createClientFactory(
     { kind: 'sandbox', endpoint: t.sandbox.endpoint, ca: t.sandbox.ca },
-    { retryOptions: { maxRetries: 0 } },
+    // The product's retry count (one layer: the pipeline retries 429/5xx, the write loop what only it
+    // knows), with short exponential waits so a 500 does not cost the test real seconds.
+    { retryOptions: { retryDelayInMs: 1, maxRetryDelayInMs: 5 } },
   );
   return { t, clientsFor, writer: createSdkNsgRuleWriter(clientsFor), stop: () => t.stop() };
 }

@@ -49,7 +49,11 @@ describe('the orchestration after a failure past the writes', () => {
   it('neither rolls back nor escalates when validation cannot run, and says why', async () => {
     // Prepare
     const { world, host } = setup({ backends: 2, down: [0] });
-    world.deps.validate = () => Promise.reject(new Error('health API answered 500 three times'));
+    let validations = 0;
+    world.deps.validate = () => {
+      validations += 1;
+      return Promise.reject(new Error('health API answered 500 three times'));
+    };
     let rollbacks = 0;
     world.deps.rollbackFixes = (input) => {
       rollbacks += 1;
@@ -63,6 +67,9 @@ describe('the orchestration after a failure past the writes', () => {
     expect([report.verdict, report.whoMustAct]).toEqual(['action-required', 'customer']);
     expect(report.escalation).toBeUndefined();
     expect(rollbacks).toBe(0);
+    // One attempt: the ARM calls inside validation were retried by the SDK pipeline already, so no
+    // durable retry stacks on them (orchestrator.ts, "One retry layer per call").
+    expect(validations).toBe(1);
     expect(report.fixes.map((f) => f.status)).toEqual(['applied']);
     expect(report.problems).toEqual([
       { kind: 'validation', message: 'validation could not run: health API answered 500 three times' },
