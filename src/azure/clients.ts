@@ -141,7 +141,9 @@ export function skipRetryAfterPolicy(clock: {
 
 /**
  * Five retries reach past a short burst of throttling without hiding a real outage; the delay cap
- * keeps one read from stalling a run for minutes.
+ * keeps one read from stalling a run for minutes. This is the only retry layer for what the pipeline
+ * retries (429/503 with Retry-After, 408, 5xx, dropped connections): no loop and no durable
+ * RetryOptions retry those again (src/remediate/retry.ts, src/workflow/orchestrator.ts).
  */
 export const DEFAULT_RETRY_OPTIONS: Readonly<PipelineRetryOptions> = {
   maxRetries: 5,
