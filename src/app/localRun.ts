@@ -76,7 +76,10 @@ export type LocalHostOptions = Omit<LocalRunOptions, 'input' | 'host' | 'signal'
 function advanceableClock(target: AzureTarget): AdvanceableClock | undefined {
   const clock = target.kind === 'sandbox' ? target.clock : undefined;
   const advanceTo = clock?.advanceTo?.bind(clock);
-  return clock && advanceTo ? { now: () => clock.now(), advanceTo } : undefined;
+  const onJump = clock?.onJump?.bind(clock);
+  return clock && advanceTo
+    ? { now: () => clock.now(), advanceTo, ...(onJump ? { onJump } : {}) }
+    : undefined;
 }
 
 /** Virtual time only over a clock the sandbox shares; wall time for every other endpoint. */
@@ -84,7 +87,11 @@ export function hostTimeFor(target: AzureTarget): { time: HostTime; clock?: () =
   const clock = advanceableClock(target);
   if (!clock) return { time: { kind: 'wall' } };
   return {
-    time: { kind: 'virtual', advanceTo: (ms) => clock.advanceTo(ms) },
+    time: {
+      kind: 'virtual',
+      advanceTo: (ms) => clock.advanceTo(ms),
+      ...(clock.onJump ? { onJump: clock.onJump } : {}),
+    },
     clock: () => new Date(clock.now()),
   };
 }

@@ -26,7 +26,7 @@ export type AzureTarget =
        * The sandbox's clock, when it runs in this process and the run may move it (clock.ts): the
        * local host then skips waits by advancing it. Without it every wait is real (wall time).
        */
-      clock?: { now(): number; advanceTo?(epochMs: number): void };
+      clock?: { now(): number; advanceTo?(epochMs: number): void; onJump?(listener: () => void): () => void };
     }
   | {
       kind: 'live';
@@ -133,6 +133,9 @@ export function skipRetryAfterPolicy(clock: {
       if ((response.status === 429 || response.status === 503) && value && /^\d+$/.test(value)) {
         clock.advanceTo(clock.now() + Number(value) * 1000);
         response.headers.set('retry-after', '0');
+        // One turn of the event loop first: whatever the skipped time made due (a deadline's timer on
+        // the local host) runs before the retry, as it would have during a real wait.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       return response;
     },

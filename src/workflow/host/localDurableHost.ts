@@ -34,7 +34,18 @@ export type LocalRuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed';
  *   its earliest timer fires at once; `advanceTo(fireAt)` moves the shared clock there first. A timer
  *   that is due on the clock fires in either mode.
  */
-export type HostTime = { kind: 'wall' } | { kind: 'virtual'; advanceTo?: (epochMs: number) => void };
+export type HostTime =
+  | { kind: 'wall' }
+  | {
+      kind: 'virtual';
+      advanceTo?: (epochMs: number) => void;
+      /**
+       * Subscribes to jumps of the shared clock made by someone else (an SDK retry that skipped its
+       * Retry-After on an in-process sandbox's clock): timers that became due fire at once, so a
+       * deadline passed in the skipped time wins its race as it would have in real time.
+       */
+      onJump?: (listener: () => void) => () => void;
+    };
 
 /** A real wait the host starts for an instance with nothing else to do (wall time, or a due time ahead). */
 export interface TimerWait {
@@ -175,6 +186,16 @@ export class LocalDurableHost {
   constructor(private readonly options: LocalDurableHostOptions) {
     this.clock = options.clock ?? (() => new Date());
     this.time = options.time ?? { kind: 'virtual' };
+    if (this.time.kind === 'virtual') this.time.onJump?.(() => this.fireDueAfterJump());
+  }
+
+  /** After the clock jumped: every active instance whose earliest timer is now due runs again. */
+  private fireDueAfterJump(): void {
+    const now = this.clock().getTime();
+    for (const instance of this.instances.values()) {
+      const timer = isActive(instance.status) ? this.earliestTimer(instance) : undefined;
+      if (timer && timer.fireAt.getTime() <= now) this.drive(instance);
+    }
   }
 
   /**
