@@ -90,7 +90,7 @@ export function hostTimeFor(target: AzureTarget): { time: HostTime; clock?: () =
     time: {
       kind: 'virtual',
       advanceTo: (ms) => clock.advanceTo(ms),
-      ...(clock.onJump ? { onJump: clock.onJump } : {}),
+      ...(clock.onJump ? { onJump: (listener: () => void) => clock.onJump!(listener) } : {}),
     },
     clock: () => new Date(clock.now()),
   };
