@@ -101,6 +101,7 @@ export function waitLine(wait: TimerWait): string {
 
 /** Builds a local host with probe-doctor's orchestrator and activities registered. */
 export function createLocalHost(options: LocalHostOptions): LocalDurableHost {
+  const time = hostTimeFor(options.target);
   const deps = createActivityDeps({
     clientsFor: createClientFactory(
       options.target,
@@ -111,13 +112,15 @@ export function createLocalHost(options: LocalHostOptions): LocalDurableHost {
     ...(options.progress ? { progress: options.progress } : {}),
     remediation: options.remediation,
     ...(options.evidence ? { evidence: options.evidence } : {}),
+    // The audit trail keeps the host's time: an in-process sandbox's skipped waits show in it.
+    ...(time.clock ? { auditClock: time.clock } : {}),
   });
   const { onWait } = options;
   return new LocalDurableHost({
     orchestrators: { [ORCHESTRATOR_NAME]: probeDoctorOrchestrator },
     // One store per host: its runs' activities all run in this process, so memory is enough.
     activities: createActivities(deps, new MemoryRunStore()),
-    ...hostTimeFor(options.target),
+    ...time,
     optionalEvents: [INTERRUPT_EVENT],
     ...(onWait ? { onWait: (wait: TimerWait) => onWait(waitLine(wait), wait) } : {}),
   });
