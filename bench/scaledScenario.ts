@@ -74,11 +74,31 @@ function hostAddress(subnetIndex: number, n: number): string {
   return `10.20.${subnetIndex + 1}.${host}`;
 }
 
+/** snet-app-b widened to a /22 for pools larger than a /24 holds (inside the VNet's 10.20.0.0/16). */
+const WIDE_SUBNET_B = '10.20.4.0/22';
+
+/** The `n`-th usable address of {@link WIDE_SUBNET_B}: .4 of the first /24 up to .254 of the last. */
+function wideHostAddress(n: number): string {
+  const offset = FIRST_HOST + n;
+  const third = 4 + Math.floor(offset / 256);
+  if (third > 7 || (third === 7 && offset % 256 > LAST_HOST)) throw new Error('too many backends for snet-app-b');
+  return `10.20.${third}.${offset % 256}`;
+}
+
+/** Options of {@link scaledScenario}. */
+export interface ScaledOptions {
+  /**
+   * How many backends fail (spread evenly over the pool, in snet-app-a whose NSG denies the probe);
+   * the rest are healthy in snet-app-b, widened to a /22 so up to 1,000 fit. Omitted: every third.
+   */
+  failing?: number;
+}
+
 /**
  * Builds a scenario with `backends` NIC-based backends, a third of them (every third, rounded up)
  * blocked by their subnet's NSG. Up to 375 backends fit the template's two /24 subnets.
  */
-export function scaledScenario(backends: number): ScaledScenario {
+export function scaledScenario(backends: number, options: ScaledOptions = {}): ScaledScenario {
   const template = parseScenario(JSON.parse(readFileSync(TEMPLATE_FILE, 'utf8')), TEMPLATE_FILE);
   const resources = template.resources;
   const vnet = clone(byName(resources, 'vnet-orders-prod')) as Json;
@@ -90,6 +110,11 @@ export function scaledScenario(backends: number): ScaledScenario {
   if (!guestTemplate) throw new Error(`${TEMPLATE_FILE}: no guest for ${TEMPLATE_VM}`);
 
   const subnets = props(vnet).subnets as Json[];
+  const wide = options.failing !== undefined;
+  if (wide) props(subnets[1] as Json).addressPrefix = WIDE_SUBNET_B;
+  const failingEvery = wide ? Math.max(1, Math.floor(backends / Math.max(1, options.failing ?? 1))) : 3;
+  const isFailing = (i: number): boolean =>
+    wide ? i % failingEvery === 0 && i / failingEvery < (options.failing ?? 0) : i % 3 === 0;
   const subnetIds = subnets.map((s) => s.id as string);
   const frontendIds = subnets.map((s) =>
     ((props(s).ipConfigurations as Json[]) ?? []).filter((c) =>
@@ -108,11 +133,12 @@ export function scaledScenario(backends: number): ScaledScenario {
   let blocked = 0;
 
   for (let i = 0; i < backends; i++) {
-    const subnetIndex = i % 3 === 0 ? 0 : 1;
+    const subnetIndex = isFailing(i) ? 0 : 1;
     if (subnetIndex === 0) blocked += 1;
     const vmName = `vm-bench-${String(i).padStart(3, '0')}`;
     const nicName = `${vmName}-nic`;
-    const address = hostAddress(subnetIndex, perSubnet[subnetIndex]!++);
+    const nth = perSubnet[subnetIndex]!++;
+    const address = wide && subnetIndex === 1 ? wideHostAddress(nth) : hostAddress(subnetIndex, nth);
 
     const nic = renamed(nicTemplate, vmName, nicName) as Json;
     delete props(nic).networkSecurityGroup;
