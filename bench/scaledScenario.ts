@@ -81,7 +81,8 @@ const WIDE_SUBNET_B = '10.20.4.0/22';
 function wideHostAddress(n: number): string {
   const offset = FIRST_HOST + n;
   const third = 4 + Math.floor(offset / 256);
-  if (third > 7 || (third === 7 && offset % 256 > LAST_HOST)) throw new Error('too many backends for snet-app-b');
+  if (third > 7 || (third === 7 && offset % 256 > LAST_HOST))
+    throw new Error('too many backends for snet-app-b');
   return `10.20.${third}.${offset % 256}`;
 }
 

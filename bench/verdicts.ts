@@ -26,11 +26,11 @@ function answerOf(report: Report): unknown {
     backends: Object.fromEntries(
       report.backends
         .filter((b) => b.probeState !== 'up' || b.causes.length > 0)
-        .map((b) => [
+        .map((b): [string, unknown] => [
           (b.ipConfigurationId ?? b.ipAddress ?? '?').toLowerCase(),
           { probeState: b.probeState, causes: b.causes.map((c) => `${c.id}: ${c.summary}`) },
         ])
-        .sort(([a], [b]) => String(a).localeCompare(String(b))),
+        .sort(([a], [b]) => a.localeCompare(b)),
     ),
     fixes: report.fixes.map((f) => `${f.kind} ${f.status} ${f.target.toLowerCase()}`).sort(),
   };
@@ -48,7 +48,9 @@ async function run(file: string, mode: 'observe' | 'fix'): Promise<unknown> {
     const { report } = await runLocally({
       input: { loadBalancerId: lbId, mode, requestedBy: 'cli' },
       target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
-      config: loadConfig(mode === 'fix' ? { PROBE_DOCTOR_OPT_IN_FIXES: 'start-vm,guest-firewall-allow' } : {}),
+      config: loadConfig(
+        mode === 'fix' ? { PROBE_DOCTOR_OPT_IN_FIXES: 'start-vm,guest-firewall-allow' } : {},
+      ),
       auditSink: new MemoryAuditSink(),
       remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
       evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 1 },
@@ -65,7 +67,9 @@ async function run(file: string, mode: 'observe' | 'fix'): Promise<unknown> {
 async function main(out: string | undefined): Promise<void> {
   const answers: Record<string, unknown> = {};
   for (const dir of DIRS) {
-    for (const name of readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.json')).sort()) {
+    for (const name of readdirSync(join(ROOT, dir))
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       for (const mode of ['observe', 'fix'] as const) {
         process.stderr.write(`  ${dir}/${name} ${mode}\n`);
         answers[`${dir}/${name} ${mode}`] = await run(join(ROOT, dir, name), mode);

@@ -66,7 +66,6 @@ export interface TopologyReader {
   getVirtualMachine(id: string): Promise<VmRead>;
 }
 
-
 /**
  * The load balancer and its backends as its own GET gives them, before anything else is read: what a
  * {@link DiscoveryOptions.focus} decides on. NIC-based backends carry only their IP configuration id.
@@ -79,10 +78,10 @@ export interface DiscoveryFocus {
   failing: ReadonlySet<string>;
   /**
    * {@link idKey}s of the backends the health answer says are up, with the address it gives: they
-   * appear in the topology with that address alone, and one per virtual network is read in depth
-   * as the peer validation tests from.
+   * appear in the topology with that address alone, and one `up` on every rule per virtual network is
+   * read in depth as the peer validation tests from.
    */
-  healthy: ReadonlyMap<string, { ipAddress?: string }>;
+  healthy: ReadonlyMap<string, { ipAddress?: string; up: boolean }>;
 }
 
 /** Options of {@link discoverTopology}. */
@@ -163,7 +162,7 @@ export async function discoverTopology(
   ];
   const { backends, poolKeys } = await poolBackends(reader, reads, mapped);
   const deep = new BackendDiscovery(reader, reads, emptyParts(ownershipInputs));
-  const { ownershipInputs: _inputs, ...parts } = deep.parts;
+  const { nics, subnets, virtualNetworks, nsgs, routeTables, vms, asgs } = deep.parts;
   const all = [...backends.values()];
   const skeleton: Topology = {
     loadBalancer: mapped.loadBalancer,
@@ -176,7 +175,13 @@ export async function discoverTopology(
     })),
     backends: all,
     // The same records discovery fills in place: empty while the focus decides.
-    ...parts,
+    nics,
+    subnets,
+    virtualNetworks,
+    nsgs,
+    routeTables,
+    vms,
+    asgs,
     problems: reads.problems,
   };
 
@@ -203,7 +208,7 @@ async function discoverFocused(deep: BackendDiscovery, all: BackendInfo[], focus
     if (!seen) continue;
     // The health answer's address stands for the NIC read not made.
     if (seen.ipAddress && !backend.ipAddress) backend.ipAddress = seen.ipAddress;
-    if (!focus.failing.has(key)) healthy.push(backend);
+    if (!focus.failing.has(key) && seen.up) healthy.push(backend);
   }
   const peers = new Map<string, Promise<void>>();
   const peerIn = (vnet: VirtualNetworkInfo): Promise<void> => {
@@ -219,7 +224,8 @@ async function discoverFocused(deep: BackendDiscovery, all: BackendInfo[], focus
         for (const candidate of candidates.slice(0, PEER_ATTEMPTS)) {
           await deep.discover(candidate);
           const vm = candidate.vmId ? deep.parts.vms[idKey(candidate.vmId)] : undefined;
-          if (vm?.powerState === 'running' && vm.osType && sameId(candidate.virtualNetworkId, vnet.id)) return;
+          if (vm?.powerState === 'running' && vm.osType && sameId(candidate.virtualNetworkId, vnet.id))
+            return;
         }
       })();
       peers.set(key, pending);

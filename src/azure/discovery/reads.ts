@@ -9,7 +9,11 @@ import { idKey } from '../../model/ids';
 import type { TopologyProblem } from '../../model/topology';
 
 /** A discovery read's failure as a typed problem (404 not-found, 401/403 forbidden, else error). */
-export function problemOf(err: unknown, resourceId: string, referencedBy: string | undefined): TopologyProblem {
+export function problemOf(
+  err: unknown,
+  resourceId: string,
+  referencedBy: string | undefined,
+): TopologyProblem {
   const statusCode = isAzureCallError(err) ? err.statusCode : undefined;
   const kind: TopologyProblem['kind'] =
     statusCode === 404 ? 'not-found' : statusCode === 403 || statusCode === 401 ? 'forbidden' : 'error';
@@ -38,7 +42,12 @@ export class ReadOnce {
   }
 
   /** The one read of `id` as `kind`; a failure reads as undefined and is recorded once. */
-  read<T>(kind: string, id: string, referencedBy: string | undefined, read: () => Promise<T>): Promise<T | undefined> {
+  read<T>(
+    kind: string,
+    id: string,
+    referencedBy: string | undefined,
+    read: () => Promise<T>,
+  ): Promise<T | undefined> {
     const key = `${kind}:${idKey(id)}`;
     let pending = this.memo.get(key) as Promise<T | undefined> | undefined;
     if (!pending) {
