@@ -10,7 +10,7 @@
  * snet-app-a, whose NSG denies the probe (DenyAllInbound-Baseline at 4000): a third are down, for a
  * reason `fix` mode can repair.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   parseScenario,
@@ -19,8 +19,11 @@ import {
   type ScenarioResource,
 } from '../src/sandbox/scenario';
 
-/** The shipped scenario the clones come from. */
-export const TEMPLATE_FILE = join(__dirname, '..', '..', 'scenarios', 'nsg-deny-all-blocks-probe.json');
+/** The shipped scenario the clones come from (from dist/bench when built, from bench/ under jest). */
+export const TEMPLATE_FILE = [
+  join(__dirname, '..', '..', 'scenarios', 'nsg-deny-all-blocks-probe.json'),
+  join(__dirname, '..', 'scenarios', 'nsg-deny-all-blocks-probe.json'),
+].find((f) => existsSync(f)) as string;
 
 const TEMPLATE_NIC = 'vm-orders-01527';
 const TEMPLATE_VM = 'vm-orders-01';

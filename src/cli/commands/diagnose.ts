@@ -144,7 +144,7 @@ export function progressLine(event: WorkflowAuditEvent): string {
   const what: Record<string, () => string> = {
     getPolicy: () => 'read policy',
     discoverTopology: () =>
-      `read probe health and discovered ${text(d.backends)} backends (${text(d.failing)} failing), ${text(d.probes)} probes` +
+      `discovered ${text(d.backends)} backends (${text(d.failing)} failing by probe health), ${text(d.probes)} probes` +
       (d.problems ? ` (${text(d.problems)} unreadable)` : ''),
     // The NIC name: a NIC IP configuration id ends .../networkInterfaces/{nic}/ipConfigurations/{name}.
     checkBackend: () => `checked backend ${text(d.backendKey).split('/').slice(-3, -2).join('')}`,
@@ -178,7 +178,7 @@ export function progressLine(event: WorkflowAuditEvent): string {
 /** What each activity was doing, for a failure line (the activity's detail is absent then). */
 const FAILED_STEP: Record<WorkflowAuditEvent['activity'], string> = {
   getPolicy: 'read policy',
-  discoverTopology: 'discover the load balancer and read its probe health',
+  discoverTopology: 'discover the load balancer',
   checkBackend: 'check backend',
   diagnose: 'diagnose',
   planFixes: 'plan fixes',
