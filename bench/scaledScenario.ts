@@ -9,6 +9,9 @@
  * NSGs (the subnet NSGs; the template's NIC NSGs are dropped). Every third backend sits in
  * snet-app-a, whose NSG denies the probe (DenyAllInbound-Baseline at 4000): a third are down, for a
  * reason `fix` mode can repair.
+ *
+ * With `{ failing: K }` (the scale benchmark) the first K backends sit in snet-app-a and every other
+ * one in snet-app-b, which is widened to a /22 (10.20.4.0/22, 1,019 hosts) so 1,000 backends fit.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,8 +22,9 @@ import {
   type ScenarioResource,
 } from '../src/sandbox/scenario';
 
-/** The shipped scenario the clones come from (from dist/bench when built, from bench/ under jest). */
+/** The shipped scenario the clones come from. */
 export const TEMPLATE_FILE = [
+  // From dist/bench when built, from bench/ when a test imports it through ts-jest.
   join(__dirname, '..', '..', 'scenarios', 'nsg-deny-all-blocks-probe.json'),
   join(__dirname, '..', 'scenarios', 'nsg-deny-all-blocks-probe.json'),
 ].find((f) => existsSync(f)) as string;
@@ -77,24 +81,18 @@ function hostAddress(subnetIndex: number, n: number): string {
   return `10.20.${subnetIndex + 1}.${host}`;
 }
 
-/** snet-app-b widened to a /22 for pools larger than a /24 holds (inside the VNet's 10.20.0.0/16). */
-const WIDE_SUBNET_B = '10.20.4.0/22';
+/** The widened snet-app-b of the `failing` layout: a /22, .0-.3 and the last address reserved. */
+const WIDE_SUBNET_B = { prefix: '10.20.4.0/22', thirdOctet: 4, hosts: 1019 };
 
-/** The `n`-th usable address of {@link WIDE_SUBNET_B}: .4 of the first /24 up to .254 of the last. */
+/** The `n`-th usable address of {@link WIDE_SUBNET_B}. */
 function wideHostAddress(n: number): string {
+  if (n >= WIDE_SUBNET_B.hosts) throw new Error(`too many backends for ${WIDE_SUBNET_B.prefix}`);
   const offset = FIRST_HOST + n;
-  const third = 4 + Math.floor(offset / 256);
-  if (third > 7 || (third === 7 && offset % 256 > LAST_HOST))
-    throw new Error('too many backends for snet-app-b');
-  return `10.20.${third}.${offset % 256}`;
+  return `10.20.${WIDE_SUBNET_B.thirdOctet + Math.floor(offset / 256)}.${offset % 256}`;
 }
 
-/** Options of {@link scaledScenario}. */
-export interface ScaledOptions {
-  /**
-   * How many backends fail (spread evenly over the pool, in snet-app-a whose NSG denies the probe);
-   * the rest are healthy in snet-app-b, widened to a /22 so up to 1,000 fit. Omitted: every third.
-   */
+/** How backends are spread: every third blocked (default), or the first `failing` ones. */
+export interface ScaledLayout {
   failing?: number;
 }
 
@@ -102,7 +100,7 @@ export interface ScaledOptions {
  * Builds a scenario with `backends` NIC-based backends, a third of them (every third, rounded up)
  * blocked by their subnet's NSG. Up to 375 backends fit the template's two /24 subnets.
  */
-export function scaledScenario(backends: number, options: ScaledOptions = {}): ScaledScenario {
+export function scaledScenario(backends: number, layout: ScaledLayout = {}): ScaledScenario {
   const template = parseScenario(JSON.parse(readFileSync(TEMPLATE_FILE, 'utf8')), TEMPLATE_FILE);
   const resources = template.resources;
   const vnet = clone(byName(resources, 'vnet-orders-prod')) as Json;
@@ -114,11 +112,6 @@ export function scaledScenario(backends: number, options: ScaledOptions = {}): S
   if (!guestTemplate) throw new Error(`${TEMPLATE_FILE}: no guest for ${TEMPLATE_VM}`);
 
   const subnets = props(vnet).subnets as Json[];
-  const wide = options.failing !== undefined;
-  if (wide) props(subnets[1] as Json).addressPrefix = WIDE_SUBNET_B;
-  const failingEvery = wide ? Math.max(1, Math.floor(backends / Math.max(1, options.failing ?? 1))) : 3;
-  const isFailing = (i: number): boolean =>
-    wide ? i % failingEvery === 0 && i / failingEvery < (options.failing ?? 0) : i % 3 === 0;
   const subnetIds = subnets.map((s) => s.id as string);
   const frontendIds = subnets.map((s) =>
     ((props(s).ipConfigurations as Json[]) ?? []).filter((c) =>
@@ -136,13 +129,15 @@ export function scaledScenario(backends: number, options: ScaledOptions = {}): S
   const perSubnet = [0, 0];
   let blocked = 0;
 
+  const wide = layout.failing !== undefined;
+  if (wide) props(subnets[1]!).addressPrefix = WIDE_SUBNET_B.prefix;
   for (let i = 0; i < backends; i++) {
-    const subnetIndex = isFailing(i) ? 0 : 1;
+    const subnetIndex = wide ? (i < (layout.failing ?? 0) ? 0 : 1) : i % 3 === 0 ? 0 : 1;
     if (subnetIndex === 0) blocked += 1;
     const vmName = `vm-bench-${String(i).padStart(3, '0')}`;
     const nicName = `${vmName}-nic`;
-    const nth = perSubnet[subnetIndex]!++;
-    const address = wide && subnetIndex === 1 ? wideHostAddress(nth) : hostAddress(subnetIndex, nth);
+    const n = perSubnet[subnetIndex]!++;
+    const address = wide && subnetIndex === 1 ? wideHostAddress(n) : hostAddress(subnetIndex, n);
 
     const nic = renamed(nicTemplate, vmName, nicName) as Json;
     delete props(nic).networkSecurityGroup;

@@ -14,8 +14,7 @@ import { idKey } from '../model/ids';
 import { ok } from '../model/result';
 import { probesOf } from '../remediate/recommend';
 import { createEvidenceGatherer, DEFAULT_EVIDENCE_OPTIONS, type EvidenceOptions } from './evidence';
-import { focusFromHealth, readProbeHealth } from './health';
-import type { RuleHealth } from '../model/health';
+import { discoverHealthFirst } from './discovery';
 import type { AuditSink } from '../audit/sink';
 import type { RemediationContext, RemediationDeps } from './remediation';
 import { auditDiagnosis, auditorFor, auditRunFinished } from './runAudit';
@@ -95,19 +94,10 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
       runDeadlineSeconds: config.runDeadlineSeconds,
       activityDeadlineSeconds: config.activityDeadlineSeconds,
     }),
-    discover: async (lbId) => {
-      // Health first: the load balancer's GET, then every rule's health at once, then only the
-      // failing backends (and a peer per virtual network) in depth.
-      let health: RuleHealth[] | undefined;
-      const topology = await discoverTopology(topologyReader, lbId, {
+    discover: (lbId) =>
+      discoverHealthFirst(topologyReader, reader, lbId, {
         ...(app.discoveryConcurrency !== undefined ? { concurrency: app.discoveryConcurrency } : {}),
-        focus: async (view) => {
-          health = await readProbeHealth(reader, view);
-          return focusFromHealth(view, health);
-        },
-      });
-      return { topology, health: health ?? (await readProbeHealth(reader, topology)) };
-    },
+      }),
     checkBackend,
     diagnose: async (input) => {
       const diagnosis = diagnose(input);

@@ -20,7 +20,7 @@ export interface HealthReadProblem {
 }
 
 export async function readProbeHealth(
-  reader: AzureReader,
+  reader: Pick<AzureReader, 'getRuleHealth' | 'getDipAvailability'>,
   topology: HealthTopology,
   onProblem: (problem: HealthReadProblem) => void = () => undefined,
 ): Promise<RuleHealth[]> {
