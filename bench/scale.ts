@@ -1,6 +1,6 @@
 /**
  * `node dist/bench/run.js scale [--scale 0.01] [--sizes 1,10,100,1000] [--failing 5] [--cold-runs 5]
- * [--out bench-results.json]`: time to verdict against the critical-path bound, and what a run costs,
+ * [--warmup 1] [--out bench-results.json]`: time to verdict against the critical-path bound, and what a run costs,
  * as the load balancer grows while the failing backends stay few (issue #14).
  *
  * Each size runs in observe and fix mode, each in a fresh process (bench/scaleCase.ts), against the
@@ -67,6 +67,8 @@ export interface ScaleOptions {
   failing: number;
   coldRuns: number;
   out: string;
+  /** One untimed 1-backend run in each case process before the measured one. */
+  warmup: boolean;
 }
 
 /**
@@ -221,6 +223,7 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
     failing: 5,
     coldRuns: 5,
     out: 'bench-results.json',
+    warmup: true,
   };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
@@ -238,6 +241,7 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
     else if (flag === '--failing') options.failing = Math.floor(number(0, 100));
     else if (flag === '--cold-runs') options.coldRuns = Math.floor(number(0, 50));
     else if (flag === '--out') options.out = value;
+    else if (flag === '--warmup') options.warmup = number(0, 1) === 1;
     else if (flag === '--sizes') {
       options.sizes = value.split(',').map((s) => {
         const n = Number(s);
@@ -247,7 +251,9 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
         return n;
       });
     } else
-      throw new Error(`unknown option ${flag} (scale takes --scale, --sizes, --failing, --cold-runs, --out)`);
+      throw new Error(
+        `unknown option ${flag} (scale takes --scale, --sizes, --failing, --cold-runs, --warmup, --out)`,
+      );
   }
   return options;
 }
@@ -265,6 +271,7 @@ export function runScaleBench(args: readonly string[]): void {
         failing: Math.min(options.failing, backends),
         mode,
         scale: options.scale,
+        warmup: options.warmup,
       });
       const boundMs = criticalPathBoundMs(time, mode, {
         intervalSeconds: r.probeIntervalSeconds,
@@ -303,6 +310,7 @@ export function runScaleBench(args: readonly string[]): void {
     },
     date: new Date().toISOString(),
     scale: options.scale,
+    warmup: options.warmup,
     timeModelMs: Object.fromEntries(
       Object.keys(time.azureMs).map((k) => [k, durationMs(time, k as keyof TimeModel['azureMs'])]),
     ),
