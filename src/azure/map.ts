@@ -272,10 +272,14 @@ export function mapSubnet(subnet: Subnet, virtualNetworkId: string): SubnetInfo 
 /** Maps a virtual network (its subnets are mapped one by one with {@link mapSubnet}). */
 export function mapVirtualNetwork(vnet: VirtualNetwork): VirtualNetworkInfo {
   const id = requireId(vnet, 'virtual network');
+  const peered = (vnet.virtualNetworkPeerings ?? []).flatMap(
+    (peering) => peering.remoteAddressSpace?.addressPrefixes ?? [],
+  );
   return {
     id,
     name: vnet.name ?? parseResourceId(id).name,
     addressPrefixes: vnet.addressSpace?.addressPrefixes ?? [],
+    ...(peered.length > 0 ? { peeredAddressPrefixes: peered } : {}),
   };
 }
 

@@ -116,6 +116,11 @@ export interface VirtualNetworkInfo {
   id: string;
   name: string;
   addressPrefixes: string[];
+  /**
+   * The address spaces of the VNets this one is peered with (each peering's `remoteAddressSpace`),
+   * which the `VirtualNetwork` service tag covers ("peered virtual networks", service-tags-overview.md).
+   */
+  peeredAddressPrefixes?: string[];
 }
 
 export type RuleAccess = 'Allow' | 'Deny';

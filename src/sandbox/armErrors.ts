@@ -117,6 +117,22 @@ export function runCommandInProgress(): SandboxHttpError {
   );
 }
 
+/**
+ * 400 for an api-version the resource type does not register, in ARM's words ("No registered resource
+ * provider found for location ... and API version ... for type ...").
+ */
+export function noRegisteredProvider(
+  type: string,
+  apiVersion: string,
+  supported: readonly string[],
+): SandboxHttpError {
+  return new SandboxHttpError(
+    400,
+    'NoRegisteredProviderFound',
+    `No registered resource provider found for location 'westeurope' and API version '${apiVersion}' for type '${type}'. The supported api-versions are '${supported.join(', ')}'. The supported locations are 'westeurope'.`,
+  );
+}
+
 export function invalidRequest(message: string): SandboxHttpError {
   return new SandboxHttpError(400, 'InvalidRequestFormat', `Cannot parse the request. ${message}`);
 }

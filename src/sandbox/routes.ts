@@ -3,7 +3,7 @@
  * reads, scale set NICs, POST actions, security rule writes, then the generic resource GET and lists.
  */
 import type { SandboxContext } from './context';
-import { unsupported } from './armErrors';
+import { noRegisteredProvider, unsupported } from './armErrors';
 import {
   effectiveNsgs,
   effectiveRoutes,
@@ -26,7 +26,7 @@ import {
 import { resourceGraphQuery } from './handlers/resourceGraph';
 import { createTicket, getProblemClassifications, getServices, getTicket } from './handlers/support';
 import { deleteRule, putRule } from './handlers/writes';
-import { route, type ArmRequest, type Route } from './router';
+import { apiVersionOf, route, type ArmRequest, type Route } from './router';
 
 const RG = '/subscriptions/{sub}/resourceGroups/{rg}';
 const SCALE_SET = `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/{ss}`;
@@ -39,7 +39,30 @@ function segmentsAfterNamespace(path: string): number | undefined {
   return at < 0 ? undefined : segments.length - (at + 2);
 }
 
+/**
+ * The scale-set NIC operations (`NetworkInterfaces_*VirtualMachineScaleSet*`) are served under
+ * Microsoft.Compute's path with an api-version of their own: the spec's vmssNetworkInterface.json
+ * declares 2017-03-30 (azure-rest-api-specs, network stable/2018-10-01) and later 2018-10-01, which
+ * `@azure/arm-network` 36 pins for them (its `apiVersion1`), whatever the network api-version. Any
+ * other is refused as ARM refuses an api-version a resource type does not register.
+ */
+export const SCALE_SET_NIC_API_VERSIONS = ['2017-03-30', '2018-10-01'] as const;
+
+function requireScaleSetNicApiVersion(req: ArmRequest): void {
+  const version = apiVersionOf(req);
+  if (!(SCALE_SET_NIC_API_VERSIONS as readonly string[]).includes(version)) {
+    throw noRegisteredProvider(
+      'virtualMachineScaleSets/networkInterfaces',
+      version,
+      SCALE_SET_NIC_API_VERSIONS,
+    );
+  }
+}
+
 function genericGet(ctx: SandboxContext, req: ArmRequest) {
+  if (/\/virtualMachineScaleSets\/[^/]+\/virtualMachines\/[^/]+\/networkInterfaces(\/|$)/i.test(req.path)) {
+    requireScaleSetNicApiVersion(req);
+  }
   const below = segmentsAfterNamespace(req.path);
   if (below === undefined || below < 1 || !/^\/subscriptions\/[^/]+\/resourceGroups\//i.test(req.path)) {
     throw unsupported(req.method, req.path);
@@ -81,16 +104,18 @@ export const ROUTES: readonly Route<SandboxContext>[] = [
   route('GET', '{id*}/providers/Microsoft.ResourceHealth/availabilityStatuses/current', getResourceHealth),
   route('GET', '{vm*}/instanceView', getInstanceView),
 
-  route('GET', `${SCALE_SET}/virtualMachines/{i}/networkInterfaces`, (ctx, req, p) =>
-    page(
+  route('GET', `${SCALE_SET}/virtualMachines/{i}/networkInterfaces`, (ctx, req, p) => {
+    requireScaleSetNicApiVersion(req);
+    return page(
       ctx,
       req,
       listScaleSetNics(ctx, req, { owner: `${scaleSetId(p)}/virtualMachines/${p.i}`, instance: 'true' }),
-    ),
-  ),
-  route('GET', `${SCALE_SET}/networkInterfaces`, (ctx, req, p) =>
-    page(ctx, req, listScaleSetNics(ctx, req, { owner: scaleSetId(p) })),
-  ),
+    );
+  }),
+  route('GET', `${SCALE_SET}/networkInterfaces`, (ctx, req, p) => {
+    requireScaleSetNicApiVersion(req);
+    return page(ctx, req, listScaleSetNics(ctx, req, { owner: scaleSetId(p) }));
+  }),
 
   route('POST', '{lb*}/loadBalancingRules/{rule}/health', ruleHealth),
   route('POST', '{nic*}/effectiveNetworkSecurityGroups', effectiveNsgs),

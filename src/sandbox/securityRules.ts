@@ -92,6 +92,90 @@ export function checkPreconditions(
   }
 }
 
+/**
+ * ARM's naming rule for a security rule (the NSG overview's rule properties table: "The name can be up
+ * to 80 characters long. It must begin with a word character, and it must end with a word character
+ * or with `_`. The name can contain word characters or `.`, `-`, `\_`.").
+ */
+const RULE_NAME = /^\w(?:[\w.-]{0,78}\w)?$/;
+
+/** A value that names an address (IPv4/IPv6 address or CIDR), not a service tag or `*`. */
+const looksLikeAddress = (value: string): boolean =>
+  /^[0-9a-fA-F:.]+(?:\/\d{1,3})?$/.test(value) && /[.:]/.test(value);
+
+/**
+ * A port or port range as the Network RP accepts it: an integer, or two joined by `-`, within
+ * 0-65535, or `*` (its 400 says "Value should be an integer OR integer range with '-' delimiter.
+ * Valid range 0-65535.").
+ */
+function validPortRange(value: string): boolean {
+  if (value === '*') return true;
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(value);
+  if (!m) return false;
+  const low = Number(m[1]);
+  const high = m[2] === undefined ? low : Number(m[2]);
+  return high <= 65535 && low <= high;
+}
+
+const invalidPortRange = (value: unknown): SandboxHttpError =>
+  new SandboxHttpError(
+    400,
+    'SecurityRuleInvalidPortRange',
+    `Security rule has invalid Port range. Value provided: ${String(value)}. Value should be an integer OR integer range with '-' delimiter. Valid range 0-65535.`,
+  );
+
+const nonEmpty = (v: unknown): boolean =>
+  (typeof v === 'string' && v.trim() !== '') || (Array.isArray(v) && v.length > 0);
+
+/**
+ * The Network RP's per-rule checks, with its codes and messages as Azure returns them (quoted in
+ * hashicorp/terraform-provider-azurerm#5617 and #1530, Azure/azure-cli#23499, Azure/migAz#103):
+ * - `InvalidResourceName`: the rule's name breaks the naming rule above;
+ * - `SecurityRuleParametersMissing`: a side names no prefix, no prefix list and no ASG;
+ * - `SecurityRuleParameterContainsUnsupportedValue`: a prefix list (the plural field) holds `*` or a
+ *   service tag, which only the singular field accepts;
+ * - `SecurityRuleInvalidPortRange`: a port or range that is not an integer or `low-high` in 0-65535.
+ */
+function checkRuleFields(ruleId: string, ruleName: string, p: Json): void {
+  if (!RULE_NAME.test(ruleName)) {
+    throw new SandboxHttpError(
+      400,
+      'InvalidResourceName',
+      `Resource name ${ruleId} is invalid. The name can be up to 80 characters long. It must begin with a word character, and it must end with a word character or with '_'. The name may contain word characters or '.', '-', '_'.`,
+    );
+  }
+  for (const side of ['source', 'destination'] as const) {
+    const Side = side === 'source' ? 'Source' : 'Destination';
+    const single = p[`${side}AddressPrefix`];
+    const plural = p[`${side}AddressPrefixes`];
+    const asgs = p[`${side}ApplicationSecurityGroups`];
+    if (![single, plural, asgs].some(nonEmpty)) {
+      throw new SandboxHttpError(
+        400,
+        'SecurityRuleParametersMissing',
+        `Required security rule parameters are missing for security rule with Id: ${ruleId}. Security rule must specify ${Side}AddressPrefixes, ${Side}AddressPrefix, or ${Side}ApplicationSecurityGroups.`,
+      );
+    }
+    for (const value of Array.isArray(plural) ? plural : []) {
+      if (typeof value !== 'string' || !looksLikeAddress(value.trim())) {
+        throw new SandboxHttpError(
+          400,
+          'SecurityRuleParameterContainsUnsupportedValue',
+          `Security rule parameter ${Side}AddressPrefix for rule with Id ${ruleId} cannot specify existing VIRTUALNETWORK, INTERNET, AZURELOADBALANCER, '*' or system tags. Unsupported value used: ${String(value)}.`,
+        );
+      }
+    }
+    const port = p[`${side}PortRange`];
+    const ports = p[`${side}PortRanges`];
+    if (port !== undefined && port !== null && (typeof port !== 'string' || !validPortRange(port.trim()))) {
+      throw invalidPortRange(port);
+    }
+    for (const value of Array.isArray(ports) ? ports : []) {
+      if (typeof value !== 'string' || !validPortRange(value.trim())) throw invalidPortRange(value);
+    }
+  }
+}
+
 /** Validates a rule body and the NSG-wide constraints; throws ARM's 400s. */
 export function validateRule(nsg: Json, ruleName: string, body: unknown): z.infer<typeof ruleBodySchema> {
   const parsed = ruleBodySchema.safeParse(body);
@@ -99,6 +183,7 @@ export function validateRule(nsg: Json, ruleName: string, body: unknown): z.infe
     const issue = parsed.error.issues[0];
     throw invalidRequest(`${jsonPath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`);
   }
+  checkRuleFields(`${String(nsg.id)}/securityRules/${ruleName}`, ruleName, parsed.data.properties);
   const { priority, direction } = parsed.data.properties;
   if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
     throw new SandboxHttpError(

@@ -16,6 +16,8 @@ const body = (priority: number, direction = 'Inbound') => ({
     direction,
     priority,
     sourceAddressPrefix: 'AzureLoadBalancer',
+    // ARM refuses a side with no prefix, prefix list or ASG (SecurityRuleParametersMissing).
+    destinationAddressPrefix: '*',
     destinationPortRange: '80',
   },
 });

@@ -68,7 +68,7 @@ export function evaluatePath(
 /**
  * What `VirtualNetwork` covers for a backend (see virtualNetworkTag.ts for Microsoft's definition):
  * its VNet's address space, the host's virtual IPs (168.63.129.16, 169.254.169.254) and the address
- * prefixes of the UDRs in its subnet's route table. Peerings are not in the topology.
+ * prefixes of the UDRs in its subnet's route table, and its VNet's peered address spaces.
  */
 export function vnetTags(
   topology: Topology,
@@ -81,6 +81,7 @@ export function vnetTags(
   return tagContext(
     vnet?.addressPrefixes ?? [],
     (table?.routes ?? []).map((r) => r.addressPrefix),
+    vnet?.peeredAddressPrefixes ?? [],
   );
 }
 

@@ -9,9 +9,10 @@
  * address space of the virtual network, ... the virtual IP address of the host, and address prefixes
  * used on user-defined routes").
  *
- * So the default `AllowVnetInBound` (65000) admits 168.63.129.16, a rule naming `VirtualNetwork` as
- * its source matches the probe, and a 0.0.0.0/0 UDR on the subnet makes `VirtualNetwork` cover every
- * address. Peered VNets, gateway-connected and on-premises spaces are not in the topology and are not
+ * So the default `AllowVnetInBound` (65000) admits 168.63.129.16 and traffic from a peered VNet, a
+ * rule naming `VirtualNetwork` as its source matches the probe, and a 0.0.0.0/0 UDR on the subnet
+ * makes `VirtualNetwork` cover every address. Peered VNets are read from the VNet's peerings
+ * (`remoteAddressSpace`); gateway-connected and on-premises spaces are not in the topology and are not
  * modelled: a rule that relies on them is evaluated as if they were absent.
  */
 import { parsePrefix } from './prefix';
@@ -24,17 +25,24 @@ import type { TagContext } from './types';
 export const HOST_VIRTUAL_IP_PREFIXES: readonly string[] = ['168.63.129.16/32', '169.254.169.254/32'];
 
 /**
- * The prefixes `VirtualNetwork` covers: the VNet's address space, the host's virtual IPs, then the
- * address prefixes of the UDRs in the subnet's route table, deduplicated in that order. A UDR whose
- * address prefix is a service tag (routes accept them) is left out: its ranges are not known here.
+ * The prefixes `VirtualNetwork` covers: the VNet's address space, the peered VNets' address spaces,
+ * the host's virtual IPs, then the address prefixes of the UDRs in the subnet's route table,
+ * deduplicated in that order. A UDR whose address prefix is a service tag (routes accept them) is left
+ * out: its ranges are not known here.
  */
 export function virtualNetworkTagPrefixes(
   addressSpace: readonly string[],
   udrPrefixes: readonly string[] = [],
+  peeredAddressSpace: readonly string[] = [],
 ): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
-  for (const prefix of [...addressSpace, ...HOST_VIRTUAL_IP_PREFIXES, ...udrPrefixes]) {
+  for (const prefix of [
+    ...addressSpace,
+    ...peeredAddressSpace,
+    ...HOST_VIRTUAL_IP_PREFIXES,
+    ...udrPrefixes,
+  ]) {
     const value = prefix.trim();
     const key = value.toLowerCase();
     if (value === '' || seen.has(key) || !parsePrefix(value)) continue;
@@ -44,7 +52,14 @@ export function virtualNetworkTagPrefixes(
   return out;
 }
 
-/** The tag context of a NIC whose VNet has `addressSpace` and whose subnet's UDRs name `udrPrefixes`. */
-export function tagContext(addressSpace: readonly string[], udrPrefixes: readonly string[] = []): TagContext {
-  return { virtualNetworkPrefixes: virtualNetworkTagPrefixes(addressSpace, udrPrefixes) };
+/**
+ * The tag context of a NIC whose VNet has `addressSpace` (and is peered with VNets of
+ * `peeredAddressSpace`) and whose subnet's UDRs name `udrPrefixes`.
+ */
+export function tagContext(
+  addressSpace: readonly string[],
+  udrPrefixes: readonly string[] = [],
+  peeredAddressSpace: readonly string[] = [],
+): TagContext {
+  return { virtualNetworkPrefixes: virtualNetworkTagPrefixes(addressSpace, udrPrefixes, peeredAddressSpace) };
 }
