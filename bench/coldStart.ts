@@ -7,9 +7,9 @@
  * machine slows both alike.
  *
  * `node dist/bench/coldStart.js [runs]` prints the figures (after `npm run build`, which writes the
- * bundle); `measureColdStart` is what other benchmarks call (`node dist/bench/run.js`).
+ * bundle); `measureColdStart` is what the scale benchmark calls (`node dist/bench/run.js scale`).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,7 +23,7 @@ export const REPO_ROOT = resolve(
 );
 
 /** The bundle the Functions host loads (package.json "main"; written by scripts/bundleFunctions.mjs). */
-export const BUNDLE_FILE = join(REPO_ROOT, 'dist', 'bundle', 'functions.mjs');
+export const BUNDLE_FILE = join(REPO_ROOT, 'dist', 'deploy', 'functions.mjs');
 
 /** One function as the app registered it with the worker. */
 export interface Registration {
@@ -109,13 +109,31 @@ export async function loadInFreshProcess(
   targets: readonly string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<LoadReport> {
-  const { stdout } = await run(process.execPath, ['-e', CHILD], {
+  const { stdout } = await run(process.execPath, ['-e', CHILD], childOptions(targets, env));
+  return JSON.parse(stdout) as LoadReport;
+}
+
+/** {@link loadInFreshProcess}, waiting for the child (benchmarks run one process at a time). */
+export function loadInFreshProcessSync(targets: readonly string[], env: NodeJS.ProcessEnv = {}): LoadReport {
+  const child = spawnSync(process.execPath, ['-e', CHILD], {
+    ...childOptions(targets, env),
+    encoding: 'utf8',
+  });
+  if (child.status !== 0) {
+    throw new Error(
+      `cold-start child failed (${String(child.status)}): ${child.stderr || String(child.error)}`,
+    );
+  }
+  return JSON.parse(child.stdout) as LoadReport;
+}
+
+function childOptions(targets: readonly string[], env: NodeJS.ProcessEnv) {
+  return {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, COLD_START_TARGETS: JSON.stringify(targets) },
     maxBuffer: 64 * 1024 * 1024,
     timeout: 120_000,
-  });
-  return JSON.parse(stdout) as LoadReport;
+  };
 }
 
 /** tsc's output of every registration file, loaded one by one: how the app was deployed before the bundle. */
@@ -158,21 +176,21 @@ function median(values: readonly number[]): number {
  * Measures the cold start of the bundle against `require('durable-functions')`, `runs` fresh
  * processes each, interleaved. With `unbundled`, tsc's per-file output is measured too.
  */
-export async function measureColdStart(
+export function measureColdStart(
   options: { runs?: number; unbundled?: boolean; bundleFile?: string } = {},
-): Promise<ColdStartFigures> {
+): ColdStartFigures {
   const runs = options.runs ?? 9;
   const bundle: number[] = [];
   const baseline: number[] = [];
   const unbundled: number[] = [];
   let functions = 0;
   for (let i = 0; i < runs; i++) {
-    const report = await loadInFreshProcess([options.bundleFile ?? BUNDLE_FILE], ALL_FUNCTIONS_ENV);
+    const report = loadInFreshProcessSync([options.bundleFile ?? BUNDLE_FILE], ALL_FUNCTIONS_ENV);
     bundle.push(report.ms);
     functions = report.registrations.length;
-    baseline.push((await loadInFreshProcess(['durable-functions'])).ms);
+    baseline.push(loadInFreshProcessSync(['durable-functions']).ms);
     if (options.unbundled) {
-      unbundled.push((await loadInFreshProcess(unbundledEntryPoints(), ALL_FUNCTIONS_ENV)).ms);
+      unbundled.push(loadInFreshProcessSync(unbundledEntryPoints(), ALL_FUNCTIONS_ENV).ms);
     }
   }
   const coldStartMs = median(bundle);
@@ -187,9 +205,9 @@ export async function measureColdStart(
   };
 }
 
-async function main(): Promise<void> {
+function main(): void {
   const runs = Number(process.argv[2] ?? 9);
-  const figures = await measureColdStart({ runs, unbundled: true });
+  const figures = measureColdStart({ runs, unbundled: true });
   const f = (ms: number | undefined) => `${(ms ?? 0).toFixed(0)} ms`;
   console.log(`cold start, node ${process.version}, median of ${runs} fresh processes each:`);
   console.log(`  bundle (${figures.functions} functions): ${f(figures.coldStartMs)}`);
@@ -202,8 +220,10 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((err: unknown) => {
+  try {
+    main();
+  } catch (err) {
     console.error(err);
     process.exitCode = 1;
-  });
+  }
 }

@@ -8,17 +8,16 @@
  * (src/sandbox/timeModel.ts). The bound is computed from the same time model: the longest chain of
  * dependent steps when everything independent runs at once (see {@link criticalPathBoundMs}).
  *
- * Cold start: a fresh `node` process loading every Functions entry point (package.json `main`, a glob
- * or one bundle) against a fresh process doing `require('durable-functions')` alone, each timed from
- * spawn to exit, median of `--cold-runs`.
+ * Cold start: a fresh `node` process loading every Functions entry point (package.json `main`, the
+ * bundle) against a fresh process doing `require('durable-functions')` alone, each timed around the
+ * load, median of `--cold-runs` (bench/coldStart.ts).
  *
  * Writes `bench-results.json` (in the working directory unless `--out`) and prints a Markdown table.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { join, relative, resolve } from 'node:path';
 import {
   BENCH_SCALE,
   durationMs,
@@ -26,6 +25,7 @@ import {
   resolveTimeModel,
   type TimeModel,
 } from '../src/sandbox/timeModel';
+import { BUNDLE_FILE, measureColdStart as measureFunctionsColdStart } from './coldStart';
 import type { ScaleCaseInput, ScaleCaseResult } from './scaleCase';
 
 /** The repository root (this file runs from dist/bench). */
@@ -95,63 +95,18 @@ export function criticalPathBoundMs(
   );
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-/** package.json `main` as files: a glob over one directory (`dist/functions/*.js`) or one file. */
-export function functionEntryPoints(root = ROOT): string[] {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main?: string };
-  const main = pkg.main ?? 'index.js';
-  if (!main.includes('*')) return [join(root, main)];
-  const dir = join(root, dirname(main));
-  const pattern = new RegExp(
-    `^${basename(main)
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  );
-  return existsSync(dir)
-    ? readdirSync(dir)
-        .filter((f) => pattern.test(f))
-        .sort()
-        .map((f) => join(dir, f))
-    : [];
-}
-
-/** Wall ms of a fresh `node -e script` from spawn to exit. */
-function processMs(script: string): number {
-  const start = performance.now();
-  const run = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
-  const ms = performance.now() - start;
-  if (run.status !== 0) throw new Error(`cold-start process failed (${run.status}): ${run.stderr}`);
-  return ms;
-}
-
-/** Cold start of all entry points vs `require('durable-functions')`, medians of `runs` each. */
+/**
+ * Cold start of all entry points vs `require('durable-functions')`, medians of `runs` each: the
+ * bundle the host loads (package.json `main`), measured by bench/coldStart.ts (fresh processes, the
+ * worker's `@azure/functions-core` stood in so every function registers, interleaved with the baseline).
+ */
 export function measureColdStart(runs: number): ColdStart {
-  const entryPoints = functionEntryPoints();
-  if (entryPoints.length === 0) throw new Error('no Functions entry points: run `npm run build` first');
-  const loadAll = entryPoints.map((f) => `require(${JSON.stringify(f)});`).join('');
-  const baseline = "require('durable-functions');";
-  const cold: number[] = [];
-  const base: number[] = [];
-  // Interleaved, so load on the machine hits both alike.
-  for (let i = 0; i < runs; i++) {
-    cold.push(processMs(loadAll));
-    base.push(processMs(baseline));
-  }
-  const coldStartMs = median(cold);
-  const baselineMs = median(base);
+  const figures = measureFunctionsColdStart({ runs });
   return {
-    coldStartMs,
-    baselineMs,
-    ratio: coldStartMs / baselineMs,
-    entryPoints: entryPoints.map((f) => f.slice(ROOT.length + 1)),
+    coldStartMs: figures.coldStartMs,
+    baselineMs: figures.baselineMs,
+    ratio: figures.ratio,
+    entryPoints: [relative(ROOT, BUNDLE_FILE)],
     runs,
   };
 }
