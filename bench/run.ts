@@ -55,12 +55,10 @@ async function main(filter: string | undefined): Promise<void> {
 }
 
 if (process.argv[2] === 'scale') {
-  try {
-    runScaleBench(process.argv.slice(3));
-  } catch (err) {
+  runScaleBench(process.argv.slice(3)).catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
     process.exitCode = 1;
-  }
+  });
 } else {
   main(process.argv[2]).catch((err: unknown) => {
     console.error(err);
