@@ -9,7 +9,7 @@
  * `node dist/bench/coldStart.js [runs]` prints the figures (after `npm run build`, which writes the
  * bundle); `measureColdStart` is what the scale benchmark calls (`node dist/bench/run.js scale`).
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -113,20 +113,6 @@ export async function loadInFreshProcess(
   return JSON.parse(stdout) as LoadReport;
 }
 
-/** {@link loadInFreshProcess}, waiting for the child (benchmarks run one process at a time). */
-export function loadInFreshProcessSync(targets: readonly string[], env: NodeJS.ProcessEnv = {}): LoadReport {
-  const child = spawnSync(process.execPath, ['-e', CHILD], {
-    ...childOptions(targets, env),
-    encoding: 'utf8',
-  });
-  if (child.status !== 0) {
-    throw new Error(
-      `cold-start child failed (${String(child.status)}): ${child.stderr || String(child.error)}`,
-    );
-  }
-  return JSON.parse(child.stdout) as LoadReport;
-}
-
 function childOptions(targets: readonly string[], env: NodeJS.ProcessEnv) {
   return {
     cwd: REPO_ROOT,
@@ -176,21 +162,21 @@ function median(values: readonly number[]): number {
  * Measures the cold start of the bundle against `require('durable-functions')`, `runs` fresh
  * processes each, interleaved. With `unbundled`, tsc's per-file output is measured too.
  */
-export function measureColdStart(
+export async function measureColdStart(
   options: { runs?: number; unbundled?: boolean; bundleFile?: string } = {},
-): ColdStartFigures {
+): Promise<ColdStartFigures> {
   const runs = options.runs ?? 9;
   const bundle: number[] = [];
   const baseline: number[] = [];
   const unbundled: number[] = [];
   let functions = 0;
   for (let i = 0; i < runs; i++) {
-    const report = loadInFreshProcessSync([options.bundleFile ?? BUNDLE_FILE], ALL_FUNCTIONS_ENV);
+    const report = await loadInFreshProcess([options.bundleFile ?? BUNDLE_FILE], ALL_FUNCTIONS_ENV);
     bundle.push(report.ms);
     functions = report.registrations.length;
-    baseline.push(loadInFreshProcessSync(['durable-functions']).ms);
+    baseline.push((await loadInFreshProcess(['durable-functions'])).ms);
     if (options.unbundled) {
-      unbundled.push(loadInFreshProcessSync(unbundledEntryPoints(), ALL_FUNCTIONS_ENV).ms);
+      unbundled.push((await loadInFreshProcess(unbundledEntryPoints(), ALL_FUNCTIONS_ENV)).ms);
     }
   }
   const coldStartMs = median(bundle);
@@ -205,9 +191,9 @@ export function measureColdStart(
   };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 9);
-  const figures = measureColdStart({ runs, unbundled: true });
+  const figures = await measureColdStart({ runs, unbundled: true });
   const f = (ms: number | undefined) => `${(ms ?? 0).toFixed(0)} ms`;
   console.log(`cold start, node ${process.version}, median of ${runs} fresh processes each:`);
   console.log(`  bundle (${figures.functions} functions): ${f(figures.coldStartMs)}`);
@@ -220,10 +206,8 @@ function main(): void {
 }
 
 if (require.main === module) {
-  try {
-    main();
-  } catch (err) {
+  main().catch((err: unknown) => {
     console.error(err);
     process.exitCode = 1;
-  }
+  });
 }
