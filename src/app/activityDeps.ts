@@ -14,7 +14,7 @@ import { idKey } from '../model/ids';
 import { ok } from '../model/result';
 import { probesOf } from '../remediate/recommend';
 import { createEvidenceGatherer, DEFAULT_EVIDENCE_OPTIONS, type EvidenceOptions } from './evidence';
-import { readProbeHealth } from './health';
+import { discoverHealthFirst } from './discovery';
 import type { AuditSink } from '../audit/sink';
 import type { RemediationContext, RemediationDeps } from './remediation';
 import { auditDiagnosis, auditorFor, auditRunFinished } from './runAudit';
@@ -31,6 +31,8 @@ export interface AppDependencies {
   evidence?: EvidenceOptions;
   /** Reads in flight at once during discovery. */
   discoveryConcurrency?: number;
+  /** Stamps audit events (see `auditorFor`); absent: wall time. */
+  auditClock?: () => Date;
 }
 
 /** Builds the {@link ActivityDeps} the workflow's activities call. */
@@ -44,6 +46,7 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
     reader,
     config,
     auditSink,
+    ...(app.auditClock ? { auditClock: app.auditClock } : {}),
     recheck: async (run, topology, backends) => {
       // The same reads, checks and diagnosis as the run's own, after the fixes: the topology read
       // again (the NSGs changed), then each backend checked and diagnosed.
@@ -95,22 +98,24 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
       activityDeadlineSeconds: config.activityDeadlineSeconds,
     }),
     discover: (lbId) =>
-      discoverTopology(topologyReader, lbId, {
+      discoverHealthFirst(topologyReader, reader, lbId, {
         ...(app.discoveryConcurrency !== undefined ? { concurrency: app.discoveryConcurrency } : {}),
       }),
-    readHealth: (topology) => readProbeHealth(reader, topology),
     checkBackend,
     diagnose: async (input) => {
       const diagnosis = diagnose(input);
-      await auditDiagnosis(auditorFor(auditSink, input.run), diagnosis);
+      await auditDiagnosis(auditorFor(auditSink, input.run, app.auditClock), diagnosis);
       return diagnosis;
     },
     ...remediation,
     started: async (run) => {
-      await auditorFor(auditSink, run).runStarted({ trigger: run.trigger, outcome: 'started' });
+      await auditorFor(auditSink, run, app.auditClock).runStarted({
+        trigger: run.trigger,
+        outcome: 'started',
+      });
     },
     finished: async (report, run, stop) => {
-      await auditRunFinished(auditorFor(auditSink, run), report, stop);
+      await auditRunFinished(auditorFor(auditSink, run, app.auditClock), report, stop);
       await auditSink.flush();
     },
     audit: app.progress ?? (() => undefined),
