@@ -26,7 +26,19 @@ export async function auditDiagnosis(audit: Auditor, diagnosis: Diagnosis): Prom
   for (const cause of diagnosis.causes) {
     await audit.causeFound({ causeId: cause.id, summary: cause.summary, evidence: cause.evidence });
   }
+  // Healthy backends (up, no cause) are one event for all of them: the trail does not grow with the pool.
+  const healthy = diagnosis.backends.filter((b) => b.probeState === 'up' && b.causes.length === 0);
+  if (healthy.length > 0) {
+    await audit.backendsHealthy({
+      backends: healthy.map((b) => ({
+        backend: b.key,
+        ...(b.ipAddress ? { ipAddress: b.ipAddress } : {}),
+        ...(b.healthReason ? { healthReason: b.healthReason } : {}),
+      })),
+    });
+  }
   for (const b of diagnosis.backends) {
+    if (b.probeState === 'up' && b.causes.length === 0) continue;
     const causeIds = uniqueCauseIds(b.causes.map((c) => c.id));
     await audit.backendChecked({
       backend: b.key,
