@@ -7,7 +7,10 @@ import type { AuditSink } from '../audit/sink';
 import type { CauseId, FixReport, Report } from '../model/report';
 import type { RemediationAuditEvent } from '../remediate/ports';
 import type { DetailedValidationResult } from '../remediate/validate';
-import type { Diagnosis, EscalateOutput, PlannedFix, RunContext, RunStop } from '../workflow/contracts';
+import type { EscalateOutput, RunStop } from '../workflow/contracts';
+import type { Diagnosis } from '../model/diagnosis';
+import type { PlannedFix } from '../model/fixPlan';
+import type { RunContext } from '../model/run';
 
 /** An auditor with the run's common dimensions. */
 export function auditorFor(sink: AuditSink, run: RunContext): Auditor {

@@ -15,7 +15,8 @@ import { buildTcpTestScript } from '../guest/scripts/index';
 import type { BackendHealth, RuleHealth } from '../model/health';
 import { idKey, sameId } from '../model/ids';
 import type { BackendInfo, Topology } from '../model/topology';
-import type { ValidateInput, ValidationResult } from '../workflow/contracts';
+import type { ValidateInput } from '../workflow/contracts';
+import type { ValidationResult } from '../model/validation';
 import { APPROACHING_HEALTHY } from './plan';
 import { probesOf } from './recommend';
 
