@@ -47,7 +47,7 @@ import {
   mapVirtualNetwork,
   type PoolAddress,
 } from './map';
-import { detectOwner, type OwnershipInput } from './ownership';
+import { detectOwner, type OwnershipInput, type ResourceGroupFacts } from './ownership';
 import { nicIdOfIpConfiguration, parseLoadBalancerId, parseResourceId } from './resourceId';
 
 /** A VM or scale set VM as read, with its instance view. */
@@ -78,6 +78,12 @@ export interface TopologyReader {
   getRouteTable(id: string): Promise<RouteTable>;
   /** A VM (read with its instance view) or a scale set VM (and its instance view). */
   getVirtualMachine(id: string): Promise<VmRead>;
+  /**
+   * A resource group (Resource Groups - Get): its `managedBy` and tags show a controller that owns
+   * everything in it (an AKS node resource group is managed by its cluster, whatever its name).
+   * Optional: a reader without it leaves ownership to the resources' own signs.
+   */
+  getResourceGroup?(subscriptionId: string, resourceGroup: string): Promise<ResourceGroupFacts>;
 }
 
 /** Tags and `managedBy` as ARM returns them on any tracked resource. */
@@ -423,6 +429,46 @@ export async function discoverTopology(
     }),
   );
 
+  // The resource group of everything read: its `managedBy` and tags speak for all it holds. Read once
+  // per group; a group that cannot be read is a problem like any other read, and its members keep
+  // their own signs of ownership.
+  const groups = new Map<string, { subscriptionId: string; resourceGroup: string; id: string }>();
+  for (const input of ownershipInputs) {
+    try {
+      const parsed = parseResourceId(input.id);
+      const id = `/subscriptions/${parsed.subscriptionId}/resourceGroups/${parsed.resourceGroup}`;
+      groups.set(idKey(id), {
+        subscriptionId: parsed.subscriptionId,
+        resourceGroup: parsed.resourceGroup,
+        id,
+      });
+    } catch {
+      // An id discovery could not parse names no resource group.
+    }
+  }
+  const groupFacts = new Map<string, ResourceGroupFacts>();
+  const readGroup = reader.getResourceGroup?.bind(reader);
+  if (readGroup) {
+    await Promise.all(
+      [...groups.entries()].map(async ([key, g]) => {
+        const facts = await readOnce('rg', g.id, undefined, () =>
+          readGroup(g.subscriptionId, g.resourceGroup),
+        );
+        if (facts) groupFacts.set(key, facts);
+      }),
+    );
+  }
+  for (const input of ownershipInputs) {
+    try {
+      const parsed = parseResourceId(input.id);
+      const facts = groupFacts.get(
+        idKey(`/subscriptions/${parsed.subscriptionId}/resourceGroups/${parsed.resourceGroup}`),
+      );
+      if (facts) input.resourceGroup = facts;
+    } catch {
+      // As above.
+    }
+  }
   const owners = detectOwners(ownershipInputs);
 
   return {
