@@ -35,6 +35,12 @@ const httpEndpointSchema = z.object({
   port,
   path: z.string().startsWith('/'),
   status: z.number().int().min(100).max(599),
+  /**
+   * The answer's body, as the app sends it (kube-proxy's health check node port answers 503 with
+   * `{"service": {...}, "localEndpoints": 0, ...}` on a node without a local endpoint). The local GET
+   * in the guest check prints its first 512 bytes. Omitted: no body.
+   */
+  body: z.string().max(65536).optional(),
 });
 
 const guestRouteSchema = z.object({

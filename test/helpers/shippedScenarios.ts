@@ -891,6 +891,83 @@ function agListener(): ScenarioBuilder {
     });
 }
 
+/** kube-proxy's health check answer (kubernetes/kubernetes pkg/proxy/healthcheck/service_health.go). */
+export function kubeProxyHealthBody(namespace: string, name: string, localEndpoints: number): string {
+  return `{"service": {"namespace": "${namespace}", "name": "${name}"}, "localEndpoints": ${localEndpoints}, "serviceProxyHealthy": true}`;
+}
+
+/**
+ * An AKS Service with externalTrafficPolicy: Local, two replicas' worth of nodes: pods on node 0 only.
+ * `podsOn` lists the instances that run a ready pod of the Service.
+ */
+export function aksEtpLocal(name: string, podsOn: number[]): ScenarioBuilder {
+  const uid = 'a6b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5';
+  const node = (id: number) => ({
+    id,
+    guest: {
+      os: 'linux' as const,
+      listening: [
+        { protocol: 'tcp' as const, address: '0.0.0.0', port: 22, process: 'sshd' },
+        { protocol: 'tcp' as const, address: '::', port: 10250, process: 'kubelet' },
+        { protocol: 'tcp' as const, address: '::', port: 32080, process: 'kube-proxy' },
+      ],
+      http: [
+        {
+          port: 32080,
+          path: '/healthz',
+          status: podsOn.includes(id) ? 200 : 503,
+          body: kubeProxyHealthBody('shop', 'storefront', podsOn.includes(id) ? 1 : 0),
+        },
+      ],
+    },
+  });
+  return scenario(name, { resourceGroup: 'MC_rg-shop-aks_aks-shop_westeurope' })
+    .vnet('aks-vnet-31415926', ['10.224.0.0/12'])
+    .subnet('aks-subnet', '10.224.0.0/16', { nsg: 'aks-agentpool-31415926-nsg' })
+    .nsg('aks-agentpool-31415926-nsg', [
+      {
+        name: `${uid}-TCP-80-Internet`,
+        priority: 500,
+        access: 'Allow',
+        protocol: 'Tcp',
+        source: 'Internet',
+        ports: '80',
+        destination: '20.61.14.7',
+      },
+    ])
+    .lb({
+      name: 'kubernetes',
+      sku: 'Standard',
+      probe: { name: `${uid}-TCP-80`, protocol: 'Http', port: 32080, path: '/healthz' },
+      rule: { name: `${uid}-TCP-80`, frontendPort: 80, backendPort: 80, enableFloatingIP: true },
+      pool: 'kubernetes',
+    })
+    .vmss('aks-nodepool1-31415926-vmss', { subnet: 'aks-subnet', instances: [0, 1, 2].map(node) });
+}
+
+function aksEtpLocalNoEndpoint(): ScenarioBuilder {
+  return aksEtpLocal('aks-etp-local-no-endpoint', [0])
+    .description(
+      'An AKS LoadBalancer Service storefront (namespace shop) with externalTrafficPolicy: Local and one ready pod, on node 0 of ' +
+        "three. As the cloud provider documents it, the load balancer probes the Service's healthCheckNodePort (here 32080, HTTP " +
+        '/healthz), which kube-proxy serves on every node: 200 where the node runs a ready pod of the Service, else 503 with a body ' +
+        'counting "localEndpoints": 0 (kubernetes/kubernetes pkg/proxy/healthcheck/service_health.go; Kubernetes docs, "Preserving ' +
+        'the client source IP"), so that traffic only reaches nodes that can serve it without a second hop. Nodes 1 and 2 fail the ' +
+        'probe on purpose. Expected: healthy in both modes, no causes, nothing written, no ticket; nodes 1 and 2 reported ' +
+        'expected-down.',
+    )
+    .expect({
+      verdict: 'healthy',
+      fixVerdict: 'healthy',
+      causes: [],
+      backends: {
+        'aks-nodepool1-31415926-vmss/0': [],
+        'aks-nodepool1-31415926-vmss/1': [],
+        'aks-nodepool1-31415926-vmss/2': [],
+      },
+    });
+}
+
 /** File name (without .json) -> builder. */
 export const SHIPPED_SCENARIOS: Readonly<Record<string, () => ScenarioBuilder>> = {
   healthy,
@@ -914,6 +991,7 @@ export const SHIPPED_SCENARIOS: Readonly<Record<string, () => ScenarioBuilder>> 
   'faults-throttle': faultsThrottle,
   'admin-rule-blocks-probe': adminRuleBlocksProbe,
   'ag-listener-passive-node': agListener,
+  'aks-etp-local-no-endpoint': aksEtpLocalNoEndpoint,
 };
 
 /** The JSON text of a shipped scenario, as committed. */

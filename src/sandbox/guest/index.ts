@@ -10,6 +10,7 @@ import { ipConfigurations } from '../derive/vmFacts';
 import { SandboxHttpError } from '../httpError';
 import { findGuest, findResource, type SandboxState } from '../state';
 import {
+  httpBodyLine,
   httpStatus,
   localConnect,
   renderCurl,
@@ -198,8 +199,8 @@ function windowsHttpBody(ctx: RenderContext): string {
       : status === undefined
         ? 'error=The underlying connection was closed: The connection was closed unexpectedly.'
         : status === 200
-          ? 'status=200'
-          : `status=${status}\nerror=The remote server returned an error: (${status}).`;
+          ? `status=200${httpBodyLine(ctx)}`
+          : `status=${status}${httpBodyLine(ctx)}\nerror=The remote server returned an error: (${status}).`;
 }
 
 function renderWindowsCheck(ctx: RenderContext): Printed[] {
@@ -255,8 +256,8 @@ function renderWindowsCheck(ctx: RenderContext): Printed[] {
           : status === undefined
             ? 'error=The underlying connection was closed: The connection was closed unexpectedly.'
             : status === 200
-              ? 'status=200'
-              : `status=${status}\nerror=The remote server returned an error: (${status}).`;
+              ? `status=200${httpBodyLine(ctx)}`
+              : `status=${status}${httpBodyLine(ctx)}\nerror=The remote server returned an error: (${status}).`;
     parts.push(section(SECTIONS.http, body));
   }
   for (const { n, other } of otherProbes(ctx))
