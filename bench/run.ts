@@ -4,6 +4,8 @@
  * every sandbox is stopped before the next starts, so nothing is left listening.
  *
  * `node dist/bench/run.js [filter]` runs only the benchmarks whose name contains `filter`.
+ * `node dist/bench/run.js scale [flags]` runs the scale benchmark alone (bench/scale.ts): it is not
+ * part of the default run, being minutes long at 1,000 backends.
  */
 import { cpus, platform, release } from 'node:os';
 import { benchDiscovery } from './discovery';
@@ -11,6 +13,7 @@ import { benchGuestParser } from './guestParser';
 import { formatTable, type BenchRow } from './measure';
 import { benchNsgEvaluator } from './nsgEvaluator';
 import { benchOrchestration } from './orchestration';
+import { runScaleBench } from './scale';
 import { benchSweep } from './sweep';
 
 interface Benchmark {
@@ -51,7 +54,16 @@ async function main(filter: string | undefined): Promise<void> {
   console.log(formatTable(rows));
 }
 
-main(process.argv[2]).catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+if (process.argv[2] === 'scale') {
+  try {
+    runScaleBench(process.argv.slice(3));
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  }
+} else {
+  main(process.argv[2]).catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

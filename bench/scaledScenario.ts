@@ -9,6 +9,9 @@
  * NSGs (the subnet NSGs; the template's NIC NSGs are dropped). Every third backend sits in
  * snet-app-a, whose NSG denies the probe (DenyAllInbound-Baseline at 4000): a third are down, for a
  * reason `fix` mode can repair.
+ *
+ * With `{ failing: K }` (the scale benchmark) the first K backends sit in snet-app-a and every other
+ * one in snet-app-b, which is widened to a /22 (10.20.4.0/22, 1,019 hosts) so 1,000 backends fit.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,11 +77,26 @@ function hostAddress(subnetIndex: number, n: number): string {
   return `10.20.${subnetIndex + 1}.${host}`;
 }
 
+/** The widened snet-app-b of the `failing` layout: a /22, .0-.3 and the last address reserved. */
+const WIDE_SUBNET_B = { prefix: '10.20.4.0/22', thirdOctet: 4, hosts: 1019 };
+
+/** The `n`-th usable address of {@link WIDE_SUBNET_B}. */
+function wideHostAddress(n: number): string {
+  if (n >= WIDE_SUBNET_B.hosts) throw new Error(`too many backends for ${WIDE_SUBNET_B.prefix}`);
+  const offset = FIRST_HOST + n;
+  return `10.20.${WIDE_SUBNET_B.thirdOctet + Math.floor(offset / 256)}.${offset % 256}`;
+}
+
+/** How backends are spread: every third blocked (default), or the first `failing` ones. */
+export interface ScaledLayout {
+  failing?: number;
+}
+
 /**
  * Builds a scenario with `backends` NIC-based backends, a third of them (every third, rounded up)
  * blocked by their subnet's NSG. Up to 375 backends fit the template's two /24 subnets.
  */
-export function scaledScenario(backends: number): ScaledScenario {
+export function scaledScenario(backends: number, layout: ScaledLayout = {}): ScaledScenario {
   const template = parseScenario(JSON.parse(readFileSync(TEMPLATE_FILE, 'utf8')), TEMPLATE_FILE);
   const resources = template.resources;
   const vnet = clone(byName(resources, 'vnet-orders-prod')) as Json;
@@ -107,12 +125,15 @@ export function scaledScenario(backends: number): ScaledScenario {
   const perSubnet = [0, 0];
   let blocked = 0;
 
+  const wide = layout.failing !== undefined;
+  if (wide) props(subnets[1]!).addressPrefix = WIDE_SUBNET_B.prefix;
   for (let i = 0; i < backends; i++) {
-    const subnetIndex = i % 3 === 0 ? 0 : 1;
+    const subnetIndex = wide ? (i < (layout.failing ?? 0) ? 0 : 1) : i % 3 === 0 ? 0 : 1;
     if (subnetIndex === 0) blocked += 1;
     const vmName = `vm-bench-${String(i).padStart(3, '0')}`;
     const nicName = `${vmName}-nic`;
-    const address = hostAddress(subnetIndex, perSubnet[subnetIndex]!++);
+    const n = perSubnet[subnetIndex]!++;
+    const address = wide && subnetIndex === 1 ? wideHostAddress(n) : hostAddress(subnetIndex, n);
 
     const nic = renamed(nicTemplate, vmName, nicName) as Json;
     delete props(nic).networkSecurityGroup;

@@ -2,7 +2,6 @@ import type { InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { functionsApp } from '../src/app/functionsApp';
 import { sweepScheduleSetting } from '../src/config';
-import { handleSweepTimer } from '../src/triggers/sweepTimer';
 
 /** The fleet sweep over the allowed scopes, on PROBE_DOCTOR_SWEEP_SCHEDULE. */
 export async function fleetSweep(
@@ -10,7 +9,12 @@ export async function fleetSweep(
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<void> {
-  const { config, credential, auditSink } = await functionsApp();
+  // The sweep's code (Resource Graph, the ARM readers) is loaded on the first tick, not at the worker's
+  // start (cold start).
+  const [{ config, credential, auditSink }, { handleSweepTimer }] = await Promise.all([
+    functionsApp(),
+    import('../src/triggers/sweepTimer'),
+  ]);
   await handleSweepTimer({
     client,
     target: { kind: 'live', credential },

@@ -1,29 +1,37 @@
 /**
- * Audit events to Application Insights as custom events (the `customEvents` table), through the
- * `applicationinsights` 3.x SDK on an isolated TelemetryClient (no global providers, so auto-collection
- * and the Functions host's own telemetry are untouched).
+ * Audit events to Application Insights as custom events (the `customEvents` table), through Azure
+ * Monitor's OpenTelemetry exporter (`@azure/monitor-opentelemetry-exporter`) in a LoggerProvider of our
+ * own: the same log pipeline the Azure Monitor OpenTelemetry Distro builds (an `AzureMonitorLogExporter`
+ * behind a `BatchLogRecordProcessor`), without the Distro's global providers and auto-collection, so the
+ * Functions host's own telemetry is untouched and nothing else shares this pipeline. A log record with
+ * the `microsoft.custom_event.name` attribute is exported as a custom event (`EventData`) with the other
+ * attributes as its properties (`customDimensions`). Why this path: docs/design.md, "Ecosystem".
  *
  * What "written" means here, honestly:
- * - `emit` resolves when the SDK has QUEUED the event in memory. A crash before the next export loses it.
- * - `flush` asks the SDK to export the queue now. The SDK resolves `flush()` whether or not ingestion
- *   accepted the batch: TelemetryClient.flush() catches and only logs export failures
- *   (telemetryClientProvider `_runWithErrorHandling`), so it cannot tell the caller anything.
+ * - `emit` resolves when the event is QUEUED in the batch processor, in memory. A crash before the next
+ *   export loses it.
+ * - `flush` asks the processor to export the queue now. The exporter reports a failed export only as a
+ *   result code, so `flush` cannot tell the caller whether ingestion accepted the batch.
  * - `emitAndConfirm` is the way to know. The exporter's HTTP pipeline accepts extra policies
- *   (`azureMonitorExporterOptions.additionalPolicies`, a documented client option); this sink adds one
- *   that reads each `/v2.1/track` answer (`itemsReceived`, `itemsAccepted`, `errors[].index`) and matches
- *   it to the events in the batch by their `eventId`. `emitAndConfirm` resolves only when the ingestion
- *   endpoint accepted that event (HTTP 200, or 206 with the event not among the errors), and rejects
- *   with AuditWriteError otherwise (refused, throttled, unreachable, no answer within the timeout).
- *   "Accepted" means the ingestion service took it; it shows up in queries some minutes later.
+ *   (`additionalPolicies`, a client option of the Azure SDK); this sink adds one that reads each
+ *   `/v2.1/track` answer (`itemsReceived`, `itemsAccepted`, `errors[].index`) and matches it to the events
+ *   in the batch by their `eventId`. `emitAndConfirm` resolves only when the ingestion endpoint accepted
+ *   that event (HTTP 200, or 206 with the event not among the errors), and rejects with AuditWriteError
+ *   otherwise (refused, throttled, unreachable, no answer within the timeout). "Accepted" means the
+ *   ingestion service took it; it shows up in queries some minutes later.
  *
- * Outbound connections: live metrics off, SDK statistics off (`APPLICATIONINSIGHTS_SDKSTATS_DISABLED`,
- * `APPLICATIONINSIGHTS_STATSBEAT_DISABLED` and the legacy `APPLICATION_INSIGHTS_NO_STATSBEAT` set to
- * true when unset), so only the connection string's ingestion endpoint is contacted (the test checks
- * every socket the SDK opens).
+ * Outbound connections: this pipeline has no live metrics, no standard metrics and no resource
+ * detectors; the exporter's own statistics (statsbeat, "SDK stats") are switched off through the
+ * environment variables it reads (`APPLICATIONINSIGHTS_SDKSTATS_DISABLED`,
+ * `APPLICATIONINSIGHTS_STATSBEAT_DISABLED`, the legacy `APPLICATION_INSIGHTS_NO_STATSBEAT`; set to true
+ * when unset), so only the connection string's ingestion endpoint is contacted (the test records every
+ * socket the child process opens and every DNS lookup).
  */
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy, PipelineRequest } from '@azure/core-rest-pipeline';
-import { TelemetryClient } from 'applicationinsights';
+import { AzureMonitorLogExporter } from '@azure/monitor-opentelemetry-exporter';
+import type { Logger } from '@opentelemetry/api-logs';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { AuditWriteError, messageOf } from './errors';
 import { parseAuditEvent, toDimensions, type AuditEvent } from './events';
 import type { ConfirmingAuditSink } from './sink';
@@ -37,8 +45,8 @@ export interface AppInsightsSinkOptions {
    */
   credential?: TokenCredential;
   /**
-   * Keep batches that failed with a retriable status on disk and resend them later (the SDK's offline
-   * storage). Default true. A confirmed emit never counts a batch parked on disk as delivered.
+   * Keep batches that failed with a retriable status on disk and resend them later (the exporter's
+   * offline storage). Default true. A confirmed emit never counts a batch parked on disk as delivered.
    */
   offlineStorage?: boolean;
   /** How long `emitAndConfirm` waits for the ingestion answer. Default 30 s. */
@@ -107,9 +115,16 @@ export function answersOf(
   return answers;
 }
 
+/**
+ * The attribute that makes the exporter send a log record as a custom event named by its value
+ * (`ApplicationInsightsCustomEventName` in the exporter's `utils/constants/applicationinsights`).
+ */
+export const CUSTOM_EVENT_NAME_ATTRIBUTE = 'microsoft.custom_event.name';
+
 export class AppInsightsAuditSink implements ConfirmingAuditSink {
   readonly name = 'app-insights';
-  private readonly client: TelemetryClient;
+  private readonly provider: LoggerProvider;
+  private readonly logger: Logger;
   /** Events whose confirmation someone awaits, and the answer once it came. */
   private readonly awaited = new Map<string, IngestionAnswer | undefined>();
   private readonly confirmTimeoutMs: number;
@@ -122,35 +137,25 @@ export class AppInsightsAuditSink implements ConfirmingAuditSink {
         'app-insights',
       );
     }
-    // The SDK reads these only from the environment; without them it reports its own statistics to a
-    // Microsoft host of its choosing, which is not the endpoint the user configured.
+    // The exporter reads these only from the environment; without them it reports its own statistics
+    // to a Microsoft host of its choosing, which is not the endpoint the user configured.
     process.env.APPLICATIONINSIGHTS_SDKSTATS_DISABLED ??= 'true';
     process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED ??= 'true';
-    // Checked here: without this legacy switch the exporter still starts network statistics, whose
-    // first step asks the Azure VM metadata service (169.254.169.254) where it runs.
+    // Without this legacy switch the exporter still starts network statistics, whose first step asks the
+    // Azure VM metadata service (169.254.169.254) where it runs.
     process.env.APPLICATION_INSIGHTS_NO_STATSBEAT ??= 'true';
     this.confirmTimeoutMs = options.confirmTimeoutMs ?? 30_000;
-    this.client = new TelemetryClient(options.connectionString, { useGlobalProviders: false });
-    this.client.config.enableSendLiveMetrics = false;
-    this.client.config.enableAutoCollectPerformance = false;
-    this.client.config.enableAutoCollectExceptions = false;
-    this.client.config.enableAutoCollectRequests = false;
-    this.client.config.enableAutoCollectDependencies = false;
-    this.client.config.azureMonitorOpenTelemetryOptions = {
-      azureMonitorExporterOptions: {
-        connectionString: options.connectionString,
-        disableOfflineStorage: options.offlineStorage === false,
-        ...(options.credential ? { credential: options.credential } : {}),
-        additionalPolicies: [{ policy: this.answerPolicy(), position: 'perCall' }],
-      },
-      enableLiveMetrics: false,
-      enableStandardMetrics: false,
-      enablePerformanceCounters: false,
-    };
-    this.client.initialize();
+    const exporter = new AzureMonitorLogExporter({
+      connectionString: options.connectionString,
+      disableOfflineStorage: options.offlineStorage === false,
+      ...(options.credential ? { credential: options.credential } : {}),
+      additionalPolicies: [{ policy: this.answerPolicy(), position: 'perCall' }],
+    });
+    this.provider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter })] });
+    this.logger = this.provider.getLogger('probe-doctor-audit');
   }
 
-  /** Validates and queues the event in the SDK (not yet sent: see the file comment). */
+  /** Validates and queues the event in the batch processor (not yet sent: see the file comment). */
   emit(event: AuditEvent): Promise<void> {
     return Promise.resolve().then(() => {
       this.track(event);
@@ -175,17 +180,17 @@ export class AppInsightsAuditSink implements ConfirmingAuditSink {
     }
   }
 
-  /** Exports the queue now. Resolves even when ingestion refused the batch (the SDK does not say). */
+  /** Exports the queue now. Resolves even when ingestion refused the batch (the exporter does not say). */
   async flush(): Promise<void> {
     if (this.closed) return;
-    await this.client.flush();
+    await this.provider.forceFlush();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.client.flush();
+    await this.provider.forceFlush();
     this.closed = true;
-    await this.client.shutdown();
+    await this.provider.shutdown();
   }
 
   private track(event: AuditEvent): void {
@@ -196,7 +201,9 @@ export class AppInsightsAuditSink implements ConfirmingAuditSink {
         this.name,
       );
     }
-    this.client.trackEvent({ name: valid.name, properties: toDimensions(valid) });
+    this.logger.emit({
+      attributes: { ...toDimensions(valid), [CUSTOM_EVENT_NAME_ATTRIBUTE]: valid.name },
+    });
   }
 
   private async waitForAnswer(event: AuditEvent): Promise<IngestionAnswer> {
@@ -214,14 +221,14 @@ export class AppInsightsAuditSink implements ConfirmingAuditSink {
       );
     });
     try {
-      await Promise.race([this.client.flush(), timeout]);
+      await Promise.race([this.provider.forceFlush(), timeout]);
     } finally {
       clearTimeout(timer);
     }
     const answer = this.awaited.get(event.eventId);
     if (!answer) {
-      // flush() resolved but no answer came through the pipeline: the export failed before any HTTP
-      // exchange (e.g. the exporter was shut down), or the envelope was dropped by the SDK.
+      // forceFlush() resolved but no answer came through the pipeline: the export failed before any
+      // HTTP exchange (e.g. the exporter was shut down), or the record was dropped before export.
       throw new AuditWriteError(
         `Application Insights sent no ingestion answer for audit event ${event.name}; treat it as not delivered.`,
         this.name,

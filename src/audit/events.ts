@@ -258,13 +258,18 @@ export const SweepCompletedSchema = z.object({
   down: count,
   expectedDown: count,
   notProbed: count,
+  /** Load balancers whose probed rules have empty backend pools (absent in trails written before it). */
+  noBackends: count.optional(),
   cannotRead: count,
   remediationsStarted: count,
   remediationsJoined: count,
   remediationsFailed: count,
   loadBalancers: jsonText,
   refsOmitted: count,
-  /** `attention` when any load balancer is down or could not be read, or a remediation failed to start. */
+  /**
+   * `attention` when any load balancer is down, has no backends to probe, or could not be read, or a
+   * remediation failed to start.
+   */
   outcome: outcome(['all-healthy', 'attention'] as const),
 });
 

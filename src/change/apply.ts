@@ -51,7 +51,12 @@ export function applyEdits(before: Topology, edits: readonly PlannedEdit[]): App
     if (usesNsg(before, key) || usesNsg(after, key)) touch(planned);
   };
   const lb = after.loadBalancer.id;
-  for (const planned of edits) {
+  // NSG contents first, in the plan's order, then everything else: an association to an NSG the same
+  // change creates finds its rules whichever order the plan or what-if lists the two in.
+  const isNsgContent = (e: PlannedEdit) =>
+    e.edit?.kind === 'put-nsg-rule' || e.edit?.kind === 'delete-nsg-rule' || e.edit?.kind === 'set-nsg-rules';
+  const ordered = [...edits.filter(isNsgContent), ...edits.filter((e) => !isNsgContent(e))];
+  for (const planned of ordered) {
     const edit: ChangeEdit | undefined = planned.edit;
     if (!edit) continue;
     switch (edit.kind) {

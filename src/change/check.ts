@@ -32,7 +32,11 @@ export interface ProbeCheck {
   loadBalancerId: string;
   loadBalancerName: string;
   probe: string;
+  /** The probe's protocol after the change: an HTTP(S) probe also needs its path to answer 200. */
+  protocol: ProbeInfo['protocol'];
   port: number;
+  /** HTTP(S) probes: the path asked for. */
+  requestPath?: string;
   outcome: ProbeOutcome;
   /** The backends (NIC IP configuration ids) the outcome is about. */
   backends: string[];
@@ -168,11 +172,32 @@ export function checkLoadBalancer(
       loadBalancerId: after.loadBalancer.id,
       loadBalancerName: after.loadBalancer.name,
       probe: probe.name,
+      protocol: probe.protocol,
       port: probe.port,
+      ...(probe.protocol !== 'Tcp' && probe.requestPath ? { requestPath: probe.requestPath } : {}),
     };
     for (const backend of backendsOf(after, probe)) {
       const backendBefore = before.backends.find((b) => b.key === backend.key);
       const unknown = unknownFor(edits, before, applied, backend);
+      const unresolved = applied.unresolved.filter(({ edit: { edit } }) =>
+        edit?.kind === 'associate-subnet-nsg'
+          ? sameId(edit.subnetId, backend.subnetId)
+          : edit?.kind === 'associate-nic-nsg' && sameId(edit.nicId, backend.nicId),
+      );
+      if (unknown.length === 0 && unresolved.length > 0) {
+        add(
+          'unresolved',
+          () => ({
+            ...base,
+            outcome: 'cannot-decide',
+            backends: [],
+            reason: `cannot be decided from this state: ${unresolved.map((u) => `${u.edit.source.address} associates ${u.reason}`).join('; ')}`,
+            changes: unresolved.map((u) => u.edit.source.address),
+          }),
+          backend.key,
+        );
+        continue;
+      }
       if (unknown.length > 0) {
         unknown.forEach((u) => unknownTouch.add(u));
         add(

@@ -5,6 +5,11 @@ export type ChangeFormat = 'text' | 'json' | 'markdown';
 
 const short = (id: string) => id.split('/').slice(-3).join('/');
 
+/** How a probe is named in the output: `HTTP 80 /health`, `TCP 1433`. */
+export function probeLabel(check: Pick<ProbeCheck, 'protocol' | 'port' | 'requestPath'>): string {
+  return `${check.protocol.toUpperCase()} ${check.port}${check.requestPath ? ` ${check.requestPath}` : ''}`;
+}
+
 function counts(result: ChangeCheckResult) {
   const n = (o: ProbeCheck['outcome']) => result.checks.filter((c) => c.outcome === o).length;
   return {
@@ -26,7 +31,7 @@ function text(result: ChangeCheckResult): string {
   ];
   for (const check of result.checks) {
     lines.push(
-      `  [${check.outcome}] ${check.loadBalancerName} probe ${check.probe} (TCP ${check.port}): ${check.reason}`,
+      `  [${check.outcome}] ${check.loadBalancerName} probe ${check.probe} (${probeLabel(check)}): ${check.reason}`,
     );
     lines.push(`      backends: ${check.backends.map(short).join(', ')}`);
     if (check.changes.length > 0) lines.push(`      change: ${check.changes.join(', ')}`);
@@ -47,7 +52,7 @@ function markdown(result: ChangeCheckResult): string {
         : '### :white_check_mark: probe-doctor: no health probe breaks';
   const rows = result.checks.map(
     (k) =>
-      `| ${k.outcome} | ${k.loadBalancerName} | ${k.probe} (TCP ${k.port}) | ${k.backends.map(short).join('<br>')} | ${k.reason} | ${k.changes.map((x) => `\`${x}\``).join('<br>')} | ${k.fix ?? ''} |`,
+      `| ${k.outcome} | ${k.loadBalancerName} | ${k.probe} (${probeLabel(k)}) | ${k.backends.map(short).join('<br>')} | ${k.reason} | ${k.changes.map((x) => `\`${x}\``).join('<br>')} | ${k.fix ?? ''} |`,
   );
   return [
     head,

@@ -232,19 +232,17 @@ export function parseTerraformPlan(doc: unknown): PlannedEdit[] {
     if (actions.includes('no-op') || actions.includes('read')) return;
     const deletes = actions.includes('delete');
     const creates = actions.includes('create') || actions.includes('update');
-    // A replace is the delete of the old values and the create of the new.
-    if (deletes && change.before) {
-      const before = change.before as Json;
-      if (!creates) {
-        edits.push(
-          ...editsOf(type, true, before, `${where}.change.before`).map((edit) => ({
-            source,
-            edit,
-            unknown: [],
-          })),
-        );
-        return;
-      }
+    // A replace is the delete of the old values and the create of the new: a replace that renames a
+    // rule (or moves it to another NSG) takes the old one away. A replaced inline-rule NSG needs no
+    // delete: its new rule list replaces the old one whole (below).
+    if (deletes && change.before && (!creates || type !== 'azurerm_network_security_group')) {
+      edits.push(
+        ...editsOf(type, true, change.before as Json, `${where}.change.before`).map((edit) => ({
+          source,
+          edit,
+          unknown: [],
+        })),
+      );
     }
     if (!creates) return;
     const after = (change.after ?? {}) as Json;

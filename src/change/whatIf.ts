@@ -2,7 +2,9 @@
  * ARM what-if JSON (`az deployment group what-if --no-pretty-print`, the WhatIfOperationResult:
  * `{ status, changes: [{ resourceId, changeType, before, after, delta }] }`) -> planned edits, for
  * load balancers (probes, rules), NSGs (their `securityRules`) and NSG rules as child resources.
- * `after` is the resource body as ARM would hold it. What-if leaves an expression it cannot evaluate
+ * `after` is the resource body as ARM would hold it. NSG associations are read from subnets (as their
+ * own resource or inside a virtual network's `subnets`) and network interfaces
+ * (`properties.networkSecurityGroup`, and the ASGs of their IP configurations), compared with `before`. What-if leaves an expression it cannot evaluate
  * before deployment as its template text (`"[reference(...)]"`): such a value is unknown, never guessed.
  */
 import { InvalidInputError } from '../errors';
@@ -41,9 +43,84 @@ function armRule(body: Json): ReturnType<typeof mapSecurityRule> {
 
 const PROBE_PROTOCOLS = ['Tcp', 'Http', 'Https'] as const;
 
-function edits(type: string, id: string, deleting: boolean, after: Json): ChangeEdit[] {
+/** Resource types whose body carries an NSG association or ASG membership. */
+const ASSOCIATING = [
+  'microsoft.network/virtualnetworks',
+  'microsoft.network/virtualnetworks/subnets',
+  'microsoft.network/networkinterfaces',
+];
+
+/** `properties.networkSecurityGroup.id` of a subnet or NIC body, if any. */
+function nsgIdOf(body: Json | undefined): string | undefined {
+  const nsg = ((body?.properties ?? {}) as Json).networkSecurityGroup as Json | undefined;
+  return typeof nsg?.id === 'string' ? nsg.id : undefined;
+}
+
+const sameNsg = (a: string | undefined, b: string | undefined) =>
+  (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
+
+/** An NSG (dis)association when the subnet's or NIC's NSG differs from before (or it is new). */
+function association(
+  kind: 'associate-subnet-nsg' | 'associate-nic-nsg',
+  targetId: string,
+  before: Json | undefined,
+  after: Json,
+): ChangeEdit[] {
+  const now = nsgIdOf(after);
+  if (before && sameNsg(nsgIdOf(before), now)) return [];
+  if (!before && !now) return [];
+  return kind === 'associate-subnet-nsg'
+    ? [{ kind, subnetId: targetId, nsgId: now }]
+    : [{ kind, nicId: targetId, nsgId: now }];
+}
+
+/** The ASG ids of every IP configuration of a NIC body. */
+function asgIdsOf(body: Json | undefined): string[] {
+  const configs = (((body?.properties ?? {}) as Json).ipConfigurations ?? []) as Json[];
+  return configs.flatMap((c) =>
+    ((((c.properties ?? {}) as Json).applicationSecurityGroups as Json[] | undefined) ?? [])
+      .map((a) => a.id)
+      .filter((x): x is string => typeof x === 'string'),
+  );
+}
+
+function edits(type: string, id: string, deleting: boolean, after: Json, before?: Json): ChangeEdit[] {
   const p = (after.properties ?? {}) as Json;
   switch (type) {
+    // A subnet's or NIC's `networkSecurityGroup` is the association (what-if shows the subnet as its
+    // own resource, or inside its virtual network's `subnets`).
+    case 'microsoft.network/virtualnetworks/subnets':
+      return deleting ? [] : association('associate-subnet-nsg', id, before, after);
+    case 'microsoft.network/virtualnetworks': {
+      if (deleting) return [];
+      const subnetsOf = (body: Json | undefined) =>
+        ((((body?.properties ?? {}) as Json).subnets ?? []) as Json[]).filter(
+          (x) => typeof x.name === 'string',
+        );
+      const old = new Map(subnetsOf(before).map((x) => [String(x.name).toLowerCase(), x]));
+      return subnetsOf(after).flatMap((subnet) =>
+        association(
+          'associate-subnet-nsg',
+          typeof subnet.id === 'string' ? subnet.id : `${id}/subnets/${String(subnet.name)}`,
+          before ? (old.get(String(subnet.name).toLowerCase()) ?? {}) : undefined,
+          subnet,
+        ),
+      );
+    }
+    case 'microsoft.network/networkinterfaces': {
+      if (deleting) return [];
+      const was = asgIdsOf(before).map((x) => x.toLowerCase());
+      const now = asgIdsOf(after);
+      return [
+        ...association('associate-nic-nsg', id, before, after),
+        ...now
+          .filter((asg) => !was.includes(asg.toLowerCase()))
+          .map((asgId): ChangeEdit => ({ kind: 'nic-asg', nicId: id, asgId, member: true })),
+        ...asgIdsOf(before)
+          .filter((asg) => !now.some((x) => x.toLowerCase() === asg.toLowerCase()))
+          .map((asgId): ChangeEdit => ({ kind: 'nic-asg', nicId: id, asgId, member: false })),
+      ];
+    }
     case 'microsoft.network/networksecuritygroups':
       return deleting
         ? [{ kind: 'delete-nsg', nsg: { id } }]
@@ -120,10 +197,17 @@ export function parseWhatIf(doc: unknown): PlannedEdit[] {
         ? id.replace(/\/securityRules\/[^/]+$/i, '')
         : undefined;
       const unknownTarget = isLb ? { loadBalancerId: id } : nsgId ? { nsg: { id: nsgId } } : undefined;
-      if (isLb || nsgId) out.push({ source, unknown, ...(unknownTarget ? { unknownTarget } : {}) });
+      // An association left unknown could put any NSG on the path: nothing is decided for it.
+      const association =
+        ASSOCIATING.includes(type) &&
+        unknown.some((u) => /networkSecurityGroup|applicationSecurityGroups/i.test(u));
+      if (isLb || nsgId || association)
+        out.push({ source, unknown, ...(unknownTarget ? { unknownTarget } : {}) });
       return;
     }
-    for (const edit of edits(type, id, deleting, after)) out.push({ source, edit, unknown: [] });
+    const before = deleting ? undefined : (change.before as Json | undefined);
+    for (const edit of edits(type, id, deleting, after, before ?? undefined))
+      out.push({ source, edit, unknown: [] });
   });
   return out;
 }

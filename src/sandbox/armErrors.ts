@@ -94,6 +94,18 @@ export function serverError(status: 500 | 503, retryAfterSeconds: number): Sandb
       );
 }
 
+/**
+ * 409 while a Run Command script runs on the VM: Azure's code and message, as reported verbatim in
+ * Azure/azure-cli#32305 and MicrosoftDocs/azure-docs#43356 ("Only one script can run at a time").
+ */
+export function runCommandInProgress(): SandboxHttpError {
+  return new SandboxHttpError(
+    409,
+    'Conflict',
+    'Run command extension execution is in progress. Please wait for completion before invoking a run command.',
+  );
+}
+
 export function invalidRequest(message: string): SandboxHttpError {
   return new SandboxHttpError(400, 'InvalidRequestFormat', `Cannot parse the request. ${message}`);
 }

@@ -5,6 +5,7 @@ import type { SandboxClock } from './clock';
 import type { LockTable, OperationStore } from './lro';
 import type { SandboxState } from './state';
 import type { SupportTicketStore } from './support';
+import type { TimeModel } from './timeModel';
 import type { SandboxViews } from './views';
 
 /** Tunables of the emulation; defaults in server.ts. */
@@ -26,6 +27,8 @@ export interface SandboxContext {
   readonly behaviour: SandboxBehaviour;
   /** The sandbox's time: wall time standalone, the local host's clock in-process (clock.ts). */
   readonly clock: SandboxClock;
+  /** How long each kind of request and operation takes on that clock (timeModel.ts). */
+  readonly time: TimeModel;
   /** `https://127.0.0.1:PORT` once listening. */
   readonly endpoint: () => string;
 }

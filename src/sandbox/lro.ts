@@ -7,13 +7,20 @@
  * - `Location: .../providers/{ns}/locations/{loc}/operationResults/{id}`: answers 202 while running,
  *   then 200 with the result (empty when there is none).
  *
- * This is what @azure/core-lro polls (mode "OperationLocation" or "ResourceLocation"). An operation
- * finishes after a fixed number of "still running" polls, never on a clock, so tests are
- * deterministic; a client that walks away releases its locks after {@link OPERATION_EXPIRY_MS}.
+ * This is what @azure/core-lro polls (mode "OperationLocation" or "ResourceLocation").
+ *
+ * When an operation finishes:
+ * - with a duration (the time model, timeModel.ts, at a scale above 0): at `startedAt + duration` on
+ *   the sandbox's clock, polled or not (a Run Command's script ends whether anyone looks). Until then
+ *   every answer carries `Retry-After` with the whole seconds left, as ARM's async-operation pattern
+ *   does (async-operations.md: "the number of seconds to wait before checking the status").
+ * - without one (scale 0, the in-process default): after a fixed number of "still running" polls
+ *   (the sandbox's behaviour), `Retry-After: 0`; a client that walks away releases its locks after
+ *   {@link OPERATION_EXPIRY_MS}.
  */
 import type { SandboxHttpError } from './httpError';
 
-/** An operation nobody polls stops holding its locks after this long (the one clock-based rule). */
+/** An operation without a duration that nobody polls stops holding its locks after this long. */
 export const OPERATION_EXPIRY_MS = 30_000;
 
 export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed';
@@ -34,6 +41,8 @@ export interface Operation {
   readonly startTime: string;
   endTime?: string;
   readonly createdAtMs: number;
+  /** Sandbox time its result is there; equal to `createdAtMs` for an operation without a duration. */
+  readonly doneAtMs: number;
   /** Runs once when the operation finishes (releases locks, flips provisioningState). */
   readonly onDone?: () => void;
 }
@@ -44,6 +53,10 @@ export interface StartOperation {
   location: string;
   apiVersion: string;
   pollsBeforeDone: number;
+  /** Sandbox ms from start to result (timeModel.ts); 0 or omitted: finished by polls instead. */
+  durationMs?: number;
+  /** Sandbox time the request arrived (before its ARM latency); default: now. */
+  startedAtMs?: number;
   result?: unknown;
   error?: SandboxHttpError;
   onDone?: () => void;
@@ -52,6 +65,8 @@ export interface StartOperation {
 /** The operations of one sandbox, and the URLs that report on them. */
 export class OperationStore {
   private readonly operations = new Map<string, Operation>();
+  /** Operations with a duration still running: {@link settleDue} ends them when their time is up. */
+  private readonly timed = new Set<Operation>();
   private counter = 0;
 
   constructor(
@@ -63,6 +78,8 @@ export class OperationStore {
     this.counter += 1;
     // GUID-shaped and sequential: readable in logs and reproducible between runs.
     const id = `00000000-0000-0000-0000-${this.counter.toString(16).padStart(12, '0')}`;
+    const startedAt = Math.min(input.startedAtMs ?? this.now(), this.now());
+    const duration = input.durationMs !== undefined && input.durationMs > 0 ? input.durationMs : 0;
     const op: Operation = {
       id,
       namespace: input.namespace,
@@ -70,15 +87,28 @@ export class OperationStore {
       location: input.location,
       apiVersion: input.apiVersion,
       status: 'InProgress',
-      pollsLeft: Math.max(0, input.pollsBeforeDone),
+      // Time decides when there is time; the poll count only paces an operation without a duration.
+      pollsLeft: duration > 0 ? 0 : Math.max(0, input.pollsBeforeDone),
       result: input.result,
       error: input.error,
-      startTime: new Date(this.now()).toISOString(),
-      createdAtMs: this.now(),
+      startTime: new Date(startedAt).toISOString(),
+      createdAtMs: startedAt,
+      doneAtMs: startedAt + duration,
       onDone: input.onDone,
     };
     this.operations.set(id, op);
+    if (duration > 0) this.timed.add(op);
     return op;
+  }
+
+  /**
+   * Ends every operation whose time is up, polled or not (called before each request is answered),
+   * so what it changes (a rule's provisioningState, a VM's power state) shows when Azure's would.
+   */
+  settleDue(): void {
+    for (const op of this.timed) {
+      if (this.now() >= op.doneAtMs) this.finish(op);
+    }
   }
 
   /**
@@ -113,7 +143,7 @@ export class OperationStore {
     return this.operations.get(id.toLowerCase());
   }
 
-  /** One poll: answers "in progress" while polls are left, then finishes the operation. */
+  /** One poll: answers "in progress" while polls or time are left, then finishes the operation. */
   poll(id: string): Operation | undefined {
     const op = this.get(id);
     if (!op || op.status !== 'InProgress') return op;
@@ -121,14 +151,31 @@ export class OperationStore {
       op.pollsLeft -= 1;
       return op;
     }
+    if (this.timeLeftMs(op) > 0) return op;
     this.finish(op);
     return op;
   }
 
-  /** True while the operation holds its resources: running, and not abandoned. */
+  /** Sandbox ms until the operation's result is there (0 when it is, or when it has no duration). */
+  timeLeftMs(op: Operation): number {
+    return op.status === 'InProgress' ? Math.max(0, op.doneAtMs - this.now()) : 0;
+  }
+
+  /** True when the operation runs on time (a duration), not on a poll count. */
+  hasDuration(op: Operation): boolean {
+    return op.doneAtMs > op.createdAtMs;
+  }
+
+  /**
+   * True while the operation holds its resources: one with a duration until its time is up (polled
+   * or not); one without, until it is polled to the end or abandoned for {@link OPERATION_EXPIRY_MS}.
+   */
   isActive(op: Operation): boolean {
     if (op.status !== 'InProgress') return false;
-    if (this.now() - op.createdAtMs > OPERATION_EXPIRY_MS) {
+    const ended = this.hasDuration(op)
+      ? this.now() >= op.doneAtMs
+      : this.now() - op.createdAtMs > OPERATION_EXPIRY_MS;
+    if (ended) {
       this.finish(op);
       return false;
     }
@@ -136,10 +183,21 @@ export class OperationStore {
   }
 
   private finish(op: Operation): void {
+    this.timed.delete(op);
+    if (op.status !== 'InProgress') return;
     op.status = op.error ? 'Failed' : 'Succeeded';
-    op.endTime = new Date(this.now()).toISOString();
+    op.endTime = new Date(this.hasDuration(op) ? op.doneAtMs : this.now()).toISOString();
     op.onDone?.();
   }
+}
+
+/**
+ * The `Retry-After` value (seconds, as text) for an operation: the whole seconds left, rounded down,
+ * so a client that waits it arrives at or before the end (lroResponses.ts holds an early poll for the
+ * sub-second rest, which the header cannot say). "0" for an operation without a duration.
+ */
+export function retryAfterSeconds(store: OperationStore, op: Operation): string {
+  return String(Math.floor(store.timeLeftMs(op) / 1000));
 }
 
 /** ARM's async-operation status body. */

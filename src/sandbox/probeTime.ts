@@ -19,7 +19,9 @@
  * "approaching" reason codes. A VM that stops is not probed from then on (empty values at once); a
  * VM that starts is `NA` until its first probe. Changes are noticed after every request that changed
  * the sandbox's state (`state.version`), timed on the sandbox's clock: wall time standalone, the
- * local durable host's timers in-process (clock.ts).
+ * local durable host's timers in-process (clock.ts). The interval runs at the time model's
+ * `probeScale` (timeModel.ts), the same model that times every other kind of Azure work: 1 in the
+ * standalone sandbox and in-process by default, 0.01 in the benchmark (5 s x 2 becomes 100 ms).
  *
  * It reads the derived views' answers (the wire bodies), never how they were computed, so it stands
  * apart from the reference model in src/sandbox/derive.
@@ -28,6 +30,7 @@ import { idKey } from '../model/ids';
 import type { SandboxClock } from './clock';
 import type { SandboxState } from './state';
 import { findResource } from './state';
+import { probeReevaluationMs, type TimeModel } from './timeModel';
 import type { SandboxViews } from './views';
 
 /** What the health API says of one backend of one rule: a state and reason, or nothing (not probed). */
@@ -41,6 +44,7 @@ export interface ProbeTimelineEntry {
   target: ProbeResult;
   /** Sandbox time (ms) of that change; -Infinity for the scenario's own, long settled state. */
   since: number;
+  /** Sandbox ms between probes (the probe's interval, scaled by the time model); 0: at once. */
   intervalMs: number;
   threshold: number;
 }
@@ -67,8 +71,8 @@ const record = (v: unknown): Record<string, unknown> =>
 const positive = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
 
-/** Every rule with a probe, with the probe's interval and threshold (15 s and 1 when not set). */
-function probedRules(state: SandboxState): ProbedRule[] {
+/** Every rule with a probe, with the probe's interval (scaled by `time`) and threshold (15 s and 1 when not set). */
+function probedRules(state: SandboxState, time: TimeModel): ProbedRule[] {
   const rules: ProbedRule[] = [];
   for (const resource of state.resources.values()) {
     if (String(resource.type).toLowerCase() !== 'microsoft.network/loadbalancers') continue;
@@ -83,7 +87,7 @@ function probedRules(state: SandboxState): ProbedRule[] {
         ruleId:
           typeof rule.id === 'string' ? rule.id : `${String(resource.id)}/loadBalancingRules/${rule.name}`,
         ruleName: rule.name,
-        intervalMs: (positive(probe.intervalInSeconds) ?? 15) * 1000,
+        intervalMs: probeReevaluationMs(time, positive(probe.intervalInSeconds) ?? 15, 1),
         threshold: Math.max(
           1,
           Math.floor(positive(probe.probeThreshold) ?? positive(probe.numberOfProbes) ?? 1),
@@ -112,7 +116,7 @@ const same = (a: ProbeResult, b: ProbeResult): boolean =>
 export function reportedAt(entry: ProbeTimelineEntry, now: number): ProbeResult {
   const { from, target } = entry;
   // A VM that stops is not probed any more: empty values at once.
-  if (target === undefined || entry.since === -Infinity) return target;
+  if (target === undefined || entry.since === -Infinity || !(entry.intervalMs > 0)) return target;
   const probes = Math.floor((now - entry.since) / entry.intervalMs);
   // A VM that starts has no result until its first probe.
   const before = from ?? { state: 'Down' as const, reason: 'NA' };
@@ -132,6 +136,7 @@ export class ProbeTimeline {
   constructor(
     private readonly inner: SandboxViews,
     private readonly clock: SandboxClock,
+    private readonly time: TimeModel,
   ) {}
 
   /**
@@ -144,7 +149,7 @@ export class ProbeTimeline {
     const settled = this.seenVersion === undefined;
     this.seenVersion = state.version;
     const now = this.clock.now();
-    for (const rule of probedRules(state)) {
+    for (const rule of probedRules(state, this.time)) {
       let body: unknown;
       try {
         body = this.inner.ruleHealth(state, rule.lbId, rule.ruleName);
@@ -175,7 +180,7 @@ export class ProbeTimeline {
   timedRuleHealth(state: SandboxState, lbId: string, ruleName: string): unknown {
     this.observe(state);
     const body = record(this.inner.ruleHealth(state, lbId, ruleName));
-    const rule = probedRules(state).find(
+    const rule = probedRules(state, this.time).find(
       (r) => idKey(r.lbId) === idKey(lbId) && r.ruleName.toLowerCase() === ruleName.toLowerCase(),
     );
     if (!rule) return body;
@@ -202,7 +207,7 @@ export class ProbeTimeline {
     this.observe(state);
     const body = record(this.inner.dipAvailabilityMetric(state, lbId));
     const byIp = new Map<string, number>();
-    for (const rule of probedRules(state).filter((r) => idKey(r.lbId) === idKey(lbId))) {
+    for (const rule of probedRules(state, this.time).filter((r) => idKey(r.lbId) === idKey(lbId))) {
       let health: unknown;
       try {
         health = this.inner.ruleHealth(state, rule.lbId, rule.ruleName);

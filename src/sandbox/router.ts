@@ -14,6 +14,8 @@ export interface ArmRequest {
   headers: IncomingHttpHeaders;
   /** Parsed JSON body (undefined when there was none). */
   body: unknown;
+  /** Sandbox time (ms) the request arrived, before its ARM latency; operations start then. */
+  receivedAtMs?: number;
 }
 
 /** A handler's answer; the server adds the common headers. */

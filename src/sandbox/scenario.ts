@@ -100,6 +100,31 @@ export const faultsSchema = z.object({
   retryAfterSeconds: z.number().int().min(0).max(60).default(1),
 });
 
+const factor = z.number().min(0).max(100);
+
+/**
+ * How long Azure takes, in sandbox time (src/sandbox/timeModel.ts): `scale` multiplies Azure's
+ * figures (1 Azure's pace, 0.01 a hundred times faster, 0 instant); `probeScale` the probe's
+ * interval x threshold (default: `scale`); `durationsMs` replaces Azure's figure per kind.
+ * A sandbox start's own settings win over these.
+ */
+export const timeSchema = z.object({
+  scale: factor.optional(),
+  probeScale: factor.optional(),
+  durationsMs: z
+    .object({
+      armRequest: z.number().min(0).optional(),
+      ruleHealth: z.number().min(0).optional(),
+      runCommand: z.number().min(0).optional(),
+      securityRuleWrite: z.number().min(0).optional(),
+      effectiveNetwork: z.number().min(0).optional(),
+      networkWatcher: z.number().min(0).optional(),
+      vmStart: z.number().min(0).optional(),
+      supportTicket: z.number().min(0).optional(),
+    })
+    .optional(),
+});
+
 /**
  * An Azure Virtual Network Manager security admin rule as deployed: the fields of a
  * `Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules` resource
@@ -161,6 +186,8 @@ export const scenarioSchema = z.object({
   resources: z.array(resourceSchema).min(1),
   guests: z.record(z.string(), guestSchema).default({}),
   faults: faultsSchema.optional(),
+  /** Per-kind latencies and durations and their scale; see {@link timeSchema}. */
+  time: timeSchema.optional(),
   /**
    * Resource ids the sandbox answers 403 AuthorizationFailed for (and leaves out of lists), so
    * discovery under partial permissions can be tested. Covers everything under each id.

@@ -20,7 +20,7 @@ import {
   unsupported,
 } from './armErrors';
 import { generateSandboxCertificate } from './cert';
-import { SkippableClock, type SandboxClock } from './clock';
+import { SkippableClock, sleepOn, type SandboxClock } from './clock';
 import type { SandboxBehaviour, SandboxContext } from './context';
 import { defaultViews } from './defaultViews';
 import { seedEtags } from './etags';
@@ -36,6 +36,13 @@ import type { Faults, Scenario } from './scenario';
 import { createSandboxState, type SandboxState } from './state';
 import { SupportTicketStore } from './support';
 import type { SandboxViews } from './views';
+import {
+  durationMs,
+  IN_PROCESS_DEFAULT,
+  resolveTimeModel,
+  type TimeModel,
+  type TimeSettings,
+} from './timeModel';
 
 export type { RequestLogEntry } from './requestLog';
 
@@ -57,6 +64,13 @@ export interface SandboxOptions {
    * (probeTime.ts). Default: on, unless `views` are injected (fakes answer as they are told).
    */
   probeTiming?: boolean;
+  /**
+   * Per-kind latencies and durations (timeModel.ts). Wins over the scenario's `time` block, which
+   * wins over the in-process default (scale 0: instant requests; probes at their real interval).
+   */
+  time?: TimeSettings;
+  /** What applies when neither `time` nor the scenario says: default {@link IN_PROCESS_DEFAULT}. */
+  defaultTime?: TimeSettings;
 }
 
 export interface Sandbox {
@@ -67,6 +81,8 @@ export interface Sandbox {
   state: SandboxState;
   /** The sandbox's time: pass it as the sandbox target's `clock` to let a local run skip waits. */
   clock: SandboxClock;
+  /** The time model in use: how long each kind of request and operation takes on `clock`. */
+  time: TimeModel;
   requestLog: RequestLogEntry[];
   /** Support tickets submitted so far (Microsoft.Support PUTs), oldest first. */
   supportTickets(): Record<string, unknown>[];
@@ -120,13 +136,20 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const remaining = { read: RATE_LIMIT_READS, write: RATE_LIMIT_WRITES };
   let endpoint = '';
   const clock = options.clock ?? new SkippableClock();
+  const time = resolveTimeModel(
+    options.time,
+    options.scenario.time,
+    options.defaultTime ?? IN_PROCESS_DEFAULT,
+  );
   const operations = new OperationStore(
     () => endpoint,
     () => clock.now(),
   );
   const baseViews = options.views ?? defaultViews;
   const timeline =
-    (options.probeTiming ?? options.views === undefined) ? new ProbeTimeline(baseViews, clock) : undefined;
+    (options.probeTiming ?? options.views === undefined)
+      ? new ProbeTimeline(baseViews, clock, time)
+      : undefined;
   timeline?.observe(state);
   const ctx: SandboxContext = {
     state,
@@ -137,9 +160,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     behaviour: { ...DEFAULT_BEHAVIOUR, ...options.behaviour },
     endpoint: () => endpoint,
     clock,
+    time,
   };
 
-  async function answer(req: IncomingMessage, url: URL, method: string, path: string): Promise<ArmResponse> {
+  async function answer(
+    req: IncomingMessage,
+    url: URL,
+    method: string,
+    path: string,
+    receivedAtMs: number,
+  ): Promise<ArmResponse> {
     const auth = req.headers.authorization;
     if (typeof auth !== 'string' || !/^Bearer\s+\S+/i.test(auth)) throw authenticationMissing();
     // Read the body first: an early error answer must not leave it unread on a keep-alive socket.
@@ -147,7 +177,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const apiVersion = url.searchParams.get('api-version');
     if (!apiVersion) throw missingApiVersion();
     const kind = requestKind(method, path);
-    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    // ARM's round trip (timeModel.ts), then any latency the scenario's faults add, on the sandbox clock.
+    await sleepOn(clock, durationMs(time, 'armRequest') - (clock.now() - receivedAtMs));
+    await sleepOn(clock, faults.latencyMs);
+    // Operations whose time is up end now, polled or not (a rule write's provisioningState).
+    operations.settleDue();
     const fault = faults.decide(kind);
     const subscription = subscriptionOf(path);
     if (fault.kind === 'throttle') {
@@ -163,7 +197,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (scope) throw authorizationFailed(armOperationName(method, path) ?? `${method} ${path}`, scope);
     const match = matchRoute(ROUTES, method, path);
     if (!match) throw unsupported(method, path);
-    const request: ArmRequest = { method, path, query: url.searchParams, headers: req.headers, body };
+    const request: ArmRequest = {
+      method,
+      path,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      receivedAtMs,
+    };
     return await match.route.handle(ctx, request, match.params);
   }
 
@@ -176,9 +217,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     } catch {
       path = url.pathname;
     }
+    const receivedAtMs = clock.now();
     let response: ArmResponse;
     try {
-      response = await answer(req, url, method, path);
+      response = await answer(req, url, method, path, receivedAtMs);
     } catch (err) {
       const e = isSandboxHttpError(err)
         ? err
@@ -235,6 +277,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     ca: certificate.cert,
     state,
     clock,
+    time,
     requestLog,
     supportTickets: () => ctx.tickets.all(),
     setFaults: (f) => faults.set(f),

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { AUDIT_SCHEMA_VERSION, parseAuditEvent, type SweepCompletedEvent } from '../audit/events';
 import type { AuditSink } from '../audit/sink';
-import type { SweepEntry, SweepReport } from './sweep';
+import { needsAttention, type SweepEntry, type SweepReport } from './sweep';
 
 /** Application Insights keeps at most this many characters of one customDimensions value. */
 export const DIMENSION_LIMIT = 8192;
@@ -23,6 +23,7 @@ const ATTENTION_FIRST: Record<SweepEntry['state'], number> = {
   down: 0,
   'cannot-read': 1,
   'expected-down': 2,
+  'no-backends': 2,
   'not-probed': 3,
   healthy: 4,
 };
@@ -55,7 +56,7 @@ export function sweepCompletedEvent(
 ): SweepCompletedEvent {
   const t = report.totals;
   const refs = refsWithin(report.loadBalancers);
-  const attention = t.down > 0 || t['cannot-read'] > 0 || t.failedToStart > 0;
+  const attention = needsAttention(report);
   return parseAuditEvent({
     name: 'ProbeDoctor.SweepCompleted',
     schemaVersion: AUDIT_SCHEMA_VERSION,
@@ -69,6 +70,7 @@ export function sweepCompletedEvent(
     down: String(t.down),
     expectedDown: String(t['expected-down']),
     notProbed: String(t['not-probed']),
+    noBackends: String(t['no-backends']),
     cannotRead: String(t['cannot-read']),
     remediationsStarted: String(t.started),
     remediationsJoined: String(t.joined),

@@ -11,10 +11,12 @@ import type { RuleHealth } from '../model/health';
  * `healthy` every probed backend is up; `down` at least one backend fails its probe (the sweep starts
  * or joins its remediation); `expected-down` every backend that is down was set down on purpose (admin
  * state Down), which is not a fault; `not-probed` no load-balancing rule has a health probe, so there
- * is no probe to fail; `cannot-read` the load balancer or its health could not be read (`reason` says
+ * is no probe to fail; `no-backends` the rules have probes but their backend pools are empty, so
+ * there is no backend to probe (nothing to remediate: a pool to fill, as diagnose's `backend-pool-empty`
+ * says); `cannot-read` the load balancer or its health could not be read (`reason` says
  * why: a 403, a Basic SKU, Resource Graph listing a load balancer ARM no longer has).
  */
-export type SweepState = 'healthy' | 'down' | 'expected-down' | 'not-probed' | 'cannot-read';
+export type SweepState = 'healthy' | 'down' | 'expected-down' | 'not-probed' | 'no-backends' | 'cannot-read';
 
 /** The probe health of one load balancer as the sweep reports it. */
 export interface LoadBalancerHealthSummary {
@@ -25,7 +27,7 @@ export interface LoadBalancerHealthSummary {
   down?: number;
   /** Which source answered: the per-rule health API, the DipAvailability metric, or both. */
   sources?: ('rule-health' | 'metric')[];
-  /** Why the state is `cannot-read`, `not-probed` or `expected-down`. */
+  /** Why the state is `cannot-read`, `not-probed`, `no-backends` or `expected-down`. */
   reason?: string;
 }
 
@@ -37,6 +39,18 @@ export interface HealthReadResult {
 
 const BASIC_REASON =
   'Basic SKU: Azure offers neither the per-rule health status nor the DipAvailability metric for it, so probe-doctor cannot tell which backends fail the probe (upgrade to Standard: Basic Load Balancer retired on 30 September 2025)';
+
+/** Members (NIC IP configurations and addresses) of the pools that probed rules send to. */
+function probedPoolMembers(lb: MappedLoadBalancer): number {
+  const probedPools = new Set(
+    lb.rules
+      .filter((r) => r.probeId !== undefined)
+      .flatMap((r) => r.backendPoolIds.map((id) => id.toLowerCase())),
+  );
+  return lb.pools
+    .filter((p) => probedPools.has(p.poolId.toLowerCase()))
+    .reduce((n, p) => n + p.ipConfigurationIds.length + p.addresses.length, 0);
+}
 
 /** True when the sweep should not read health at all, with the reason. */
 export function healthUnreadable(lb: MappedLoadBalancer): LoadBalancerHealthSummary | undefined {
@@ -87,6 +101,14 @@ export function classifyHealth(lb: MappedLoadBalancer, read: HealthReadResult): 
     }
   }
   const backends = worst.size;
+  // No probe answered for any backend: when the probed pools are empty too, there is nothing to probe.
+  if (backends === 0 && probedPoolMembers(lb) === 0) {
+    return {
+      state: 'no-backends',
+      backends: 0,
+      reason: 'no backends to probe: the backend pool of every probed rule is empty',
+    };
+  }
   const downs = [...worst.values()].filter((b) => b.down);
   const summary: LoadBalancerHealthSummary = {
     state: 'healthy',

@@ -6,6 +6,7 @@ const LABEL: Record<SweepEntry['state'], string> = {
   healthy: 'healthy',
   'expected-down': 'expected-down',
   'not-probed': 'not probed',
+  'no-backends': 'NO BACKENDS',
   'cannot-read': 'CANNOT READ',
 };
 
@@ -26,7 +27,8 @@ function remediation(entry: SweepEntry): string {
   if (!r) return '';
   if (r.outcome === 'failed')
     return `\n      remediation could not be started: ${r.error ?? 'unknown error'}`;
-  return `\n      remediation ${r.outcome}: ${r.instanceId ?? ''}`;
+  const verdict = r.verdict ? `; verdict ${r.verdict}` : '';
+  return `\n      remediation ${r.outcome}: ${r.instanceId ?? ''}${verdict}`;
 }
 
 /** Renders the report. */
@@ -39,7 +41,7 @@ export function formatSweepReport(report: SweepReport): string {
       (e) =>
         `  ${LABEL[e.state].padEnd(width)}  ${e.name}  (${e.subscriptionId}/${e.resourceGroup}${e.sku ? `, ${e.sku}` : ''})  ${detail(e)}${remediation(e)}`,
     ),
-    `Totals: ${t.down} down, ${t.healthy} healthy, ${t['expected-down']} expected-down, ${t['not-probed']} not probed, ${t['cannot-read']} cannot read; remediations ${t.started} started, ${t.joined} joined, ${t.failedToStart} failed to start`,
+    `Totals: ${t.down} down, ${t.healthy} healthy, ${t['expected-down']} expected-down, ${t['not-probed']} not probed, ${t['no-backends']} with no backends, ${t['cannot-read']} cannot read; remediations ${t.started} started, ${t.joined} joined, ${t.failedToStart} failed to start`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -177,6 +177,15 @@ export function createPacer(
   };
 }
 
+/**
+ * True when a person should look: a backend down, a probed pool with no backends, a load balancer
+ * that could not be read, or a remediation that could not be started.
+ */
+export function needsAttention(report: Pick<SweepReport, 'totals'>): boolean {
+  const t = report.totals;
+  return t.down > 0 || t['no-backends'] > 0 || t['cannot-read'] > 0 || t.failedToStart > 0;
+}
+
 /** Sweeps the scopes; never throws for one load balancer, only when the inventory cannot be listed. */
 export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<SweepReport> {
   const listed = (await deps.inventory.listLoadBalancers(options.scopes))
@@ -204,6 +213,7 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
       down: count('down'),
       'expected-down': count('expected-down'),
       'not-probed': count('not-probed'),
+      'no-backends': count('no-backends'),
       'cannot-read': count('cannot-read'),
       started: outcome('started'),
       joined: outcome('joined'),

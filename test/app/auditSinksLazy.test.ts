@@ -1,6 +1,6 @@
 /**
- * The Application Insights SDK is loaded on first use: a process configured without a connection
- * string never loads `applicationinsights`, one configured with it does. Checked in a child process
+ * The Azure Monitor exporter is loaded on first use: a process configured without a connection string
+ * never loads `@azure/monitor-opentelemetry-exporter` or the OpenTelemetry SDK, one configured with it does. Checked in a child process
  * (plain node loading the TypeScript sources), because jest's module registry is not node's.
  */
 import { execFile } from 'node:child_process';
@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Builds the configured sink in a child and answers whether `applicationinsights` was loaded. */
+/** Builds the configured sink in a child and answers whether the exporter and the OpenTelemetry SDK were loaded. */
 const CHILD = `
 const fs = require('node:fs');
 const ts = require('typescript');
@@ -23,7 +23,7 @@ require.extensions['.ts'] = (module, filename) => {
 const { createConfiguredAuditSink } = require('./src/app/auditSinks.ts');
 const config = { mode: 'observe', applicationInsightsConnectionString: process.env.CONNECTION || undefined };
 createConfiguredAuditSink(config).then(() => {
-  const loaded = Object.keys(require.cache).some((k) => k.includes('/node_modules/applicationinsights/'));
+  const loaded = Object.keys(require.cache).some((k) => k.includes('/node_modules/@azure/monitor-opentelemetry-exporter/') || k.includes('/node_modules/@opentelemetry/sdk-logs/'));
   process.stdout.write(JSON.stringify({ loaded }));
   process.exit(0);
 });
@@ -39,7 +39,7 @@ async function sdkLoaded(connection: string): Promise<boolean> {
 }
 
 describe('createConfiguredAuditSink', () => {
-  it('loads the Application Insights SDK only when a connection string is configured', async () => {
+  it('loads the Azure Monitor exporter only when a connection string is configured', async () => {
     // Act
     const [without, withIt] = await Promise.all([
       sdkLoaded(''),

@@ -1,5 +1,5 @@
 /**
- * The Application Insights sink with the REAL exporter, against a local HTTPS ingestion stand-in.
+ * The Application Insights sink with the REAL Azure Monitor OpenTelemetry exporter, against a local HTTPS ingestion stand-in.
  * The exporter trusts only NODE_EXTRA_CA_CERTS, read when Node starts, so the sink runs in a child
  * process (BOOTSTRAP below -> fixtures/emitRun.ts) started with the stand-in's CA; the child records every
  * socket it opens, and these tests assert on what reached the stand-in and on where the child connected.
@@ -50,6 +50,14 @@ async function runChild(server: IngestionServer, mode: 'full-run' | 'refused'): 
   const env: NodeJS.ProcessEnv = { ...process.env };
   // The child must find its endpoint only in the connection string it is given.
   delete env.APPLICATIONINSIGHTS_CONNECTION_STRING;
+  // No phone-home: the exporter's statistics (statsbeat / SDK stats, which would go to a Microsoft host
+  // and first ask the VM metadata service 169.254.169.254) are switched off by the SINK itself, which
+  // sets these variables when they are unset. They are removed here so that the product's own default is
+  // what is tested; the pipeline has no live metrics or resource detectors to switch off. The child
+  // records every socket and DNS lookup ("contacts nothing but the configured ingestion endpoint").
+  delete env.APPLICATIONINSIGHTS_SDKSTATS_DISABLED;
+  delete env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED;
+  delete env.APPLICATION_INSIGHTS_NO_STATSBEAT;
   const child = spawn(process.execPath, ['-e', BOOTSTRAP], {
     cwd: join(__dirname, '..', '..'),
     env: {
@@ -108,7 +116,7 @@ describe('AppInsightsAuditSink through the real exporter', () => {
         },
       };
     });
-    // Both children at once: each takes a few seconds to load the SDK.
+    // Both children at once: each takes a few seconds to load the exporter.
     [fullRun, refusedRun] = await Promise.all([runChild(full, 'full-run'), runChild(refusing, 'refused')]);
   }, 90_000);
 

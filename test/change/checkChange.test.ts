@@ -167,7 +167,7 @@ describe('check-change with a Terraform plan', () => {
 
     // Assess
     expect(out.split('\n')[0]).toBe('OK: every probe the change touches still reaches its backends');
-    expect(out).toContain('[keeps-working] lbi-orders-prod probe probe-orders-health (TCP 8080)');
+    expect(out).toContain('[keeps-working] lbi-orders-prod probe probe-orders-health (HTTP 8080 /health)');
     expect(code).toBe(0);
   });
 
@@ -253,14 +253,19 @@ describe('check-change with a Terraform plan', () => {
     // Assess
     expect(out).toContain('### :warning: probe-doctor: cannot be decided before apply');
     expect(out).toMatch(
-      /\| cannot-decide \| lbi-orders-prod \| probe-orders-health \(TCP 8080\) \|.*cannot be decided before apply: module\.baseline\.azurerm_network_security_rule\.deny \(priority\)/,
+      /\| cannot-decide \| lbi-orders-prod \| probe-orders-health \(HTTP 8080 \/health\) \|.*cannot be decided before apply: module\.baseline\.azurerm_network_security_rule\.deny \(priority\)/,
     );
     expect(code).toBe(1);
   });
 
   it.each([
     ['not JSON', '{', '--plan', /--plan .*plan\.json: not JSON/],
-    ['not a plan', { foo: 1 }, '--plan', /not a Terraform plan: \$\.resource_changes must be an array/],
+    [
+      'not a plan',
+      { foo: 1 },
+      '--plan',
+      /^probe-doctor: --plan \/\S+\/plan\.json: not a Terraform plan: \$\.resource_changes must be an array/,
+    ],
     [
       'a priority out of range',
       plan(
@@ -272,7 +277,7 @@ describe('check-change with a Terraform plan', () => {
         ),
       ),
       '--plan',
-      /\$\.resource_changes\[0\]\.change\.after\.priority must be a whole number from 100 to 4096 \(got 5000\)/,
+      /^probe-doctor: --plan \/\S+\/plan\.json: \$\.resource_changes\[0\]\.change\.after\.priority must be a whole number from 100 to 4096 \(got 5000\)\n$/,
     ],
   ])('rejects %s with exit 2 and one error naming the field', async (_case, body, option, message) => {
     const { code, err } = await run([option, file('plan.json', body), '--scenario', SNAPSHOT]);
@@ -316,12 +321,288 @@ describe('check-change with ARM what-if', () => {
 
     // Assess
     expect(out).toContain(
-      '[breaks] lbi-orders-prod probe probe-orders-health (TCP 9090): nothing listens on TCP 9090 on the backend (snapshot guest facts)',
+      '[breaks] lbi-orders-prod probe probe-orders-health (HTTP 9090 /health): nothing listens on TCP 9090 on the backend (snapshot guest facts)',
     );
     expect(out).toContain(`change: ${LB}`);
     expect(out).toContain(
       'smallest fix: keep probe probe-orders-health on port 8080, where the backends listen, or make them listen on 9090 before the change',
     );
     expect(code).toBe(1);
+  });
+});
+
+/** The snapshot with extra inbound rules in nsg-snet-app-b (vm-orders-03's subnet NSG), as a file. */
+function stateWithSubnetBRules(
+  rules: [name: string, priority: number, access: string, source: string, port: string][],
+): string {
+  const scenario = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as { resources: Json[] };
+  const nsg = scenario.resources.find((r) => r.name === 'nsg-snet-app-b') as {
+    id: string;
+    properties: { securityRules: Json[] };
+  };
+  for (const [name, priority, access, source, port] of rules) {
+    nsg.properties.securityRules.push({
+      name,
+      id: `${nsg.id}/securityRules/${name}`,
+      type: 'Microsoft.Network/networkSecurityGroups/securityRules',
+      properties: {
+        protocol: port === '*' ? '*' : 'Tcp',
+        sourcePortRange: '*',
+        destinationPortRange: port,
+        sourceAddressPrefix: source,
+        destinationAddressPrefix: '*',
+        access,
+        priority,
+        direction: 'Inbound',
+      },
+    });
+  }
+  return file('state.json', scenario);
+}
+
+describe('check-change: a replace that renames a rule', () => {
+  it('takes the old rule away: a Deny replaced under a new name below the allow no longer blocks', async () => {
+    // Prepare: today DenyAllInbound at 2900 sits above the AzureLoadBalancer allow at 3000 (the probe
+    // fails); the plan replaces it (a name change forces a new resource) with one at 4000.
+    const state = stateWithSubnetBRules([
+      ['AllowAzureLoadBalancerProbe', 3000, 'Allow', 'AzureLoadBalancer', '8080'],
+      ['DenyAllInbound', 2900, 'Deny', '*', '*'],
+    ]);
+    const replaced = resourceChange(
+      'azurerm_network_security_rule.deny_all',
+      ['delete', 'create'],
+      nsgRule('DenyAllInbound', 2900, 'Deny', '*', '*'),
+      nsgRule('DenyAllInboundBaseline', 4000, 'Deny', '*', '*'),
+    );
+
+    // Act
+    const { code, out } = await run([
+      '--plan',
+      file('plan.json', plan(replaced)),
+      '--scenario',
+      state,
+      '--format',
+      'json',
+    ]);
+
+    // Assess
+    const result = JSON.parse(out) as Result;
+    const vm3 = result.checks.find((c) => c.backends.includes(VM3_IPCONFIG));
+    expect(vm3).toMatchObject({ outcome: 'keeps-working' });
+    expect(code).toBe(0);
+  });
+
+  it('a replace that renames the allow and moves it below the deny breaks, naming the new rule', async () => {
+    // Prepare
+    const state = stateWithSubnetBRules([
+      ['AllowAzureLoadBalancerProbe', 3000, 'Allow', 'AzureLoadBalancer', '8080'],
+      ['DenyAllInbound', 4000, 'Deny', '*', '*'],
+    ]);
+    const replaced = resourceChange(
+      'azurerm_network_security_rule.allow_lb_probe',
+      ['create', 'delete'],
+      nsgRule('AllowAzureLoadBalancerProbe', 3000, 'Allow', 'AzureLoadBalancer', '8080'),
+      nsgRule('AllowLoadBalancerProbe', 4050, 'Allow', 'AzureLoadBalancer', '8080'),
+    );
+
+    // Act
+    const { code, out } = await run(['--plan', file('plan.json', plan(replaced)), '--scenario', state]);
+
+    // Assess
+    expect(out).toContain(
+      '[breaks] lbi-orders-prod probe probe-orders-health (HTTP 8080 /health): nsg-snet-app-b (subnet) rule DenyAllInbound at 4000 denies TCP 8080',
+    );
+    expect(code).toBe(1);
+  });
+});
+
+describe('check-change: what-if NSG associations', () => {
+  const scenario = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as { resources: Json[] };
+  const vnet = scenario.resources.find((r) => r.type === 'Microsoft.Network/virtualNetworks') as {
+    id: string;
+    properties: { subnets: (Json & { name: string; properties: Json })[] };
+  };
+  const subnetB = vnet.properties.subnets.find((x) => x.name === 'snet-app-b')!;
+  const BASELINE = `${RG}/providers/Microsoft.Network/networkSecurityGroups/nsg-baseline`;
+  // A new NSG with a Deny All at 4000, as what-if shows a Create (its body as ARM would hold it).
+  const newBaselineNsg = {
+    resourceId: BASELINE,
+    changeType: 'Create',
+    after: {
+      id: BASELINE,
+      name: 'nsg-baseline',
+      type: 'Microsoft.Network/networkSecurityGroups',
+      location: 'westeurope',
+      properties: {
+        securityRules: [
+          {
+            name: 'DenyAllInbound',
+            properties: {
+              protocol: '*',
+              sourcePortRange: '*',
+              destinationPortRange: '*',
+              sourceAddressPrefix: '*',
+              destinationAddressPrefix: '*',
+              access: 'Deny',
+              priority: 4000,
+              direction: 'Inbound',
+            },
+          },
+        ],
+      },
+    },
+  };
+  const associated = (nsgId: string) => {
+    const after = structuredClone(subnetB);
+    after.properties.networkSecurityGroup = { id: nsgId };
+    return after;
+  };
+
+  it('flags a subnet (its own resource) newly associated with an NSG holding a Deny All', async () => {
+    // Prepare: the subnet's Modify listed before the NSG's Create.
+    const whatIf = {
+      status: 'Succeeded',
+      changes: [
+        {
+          resourceId: subnetB.id,
+          changeType: 'Modify',
+          before: subnetB,
+          after: associated(BASELINE),
+          delta: [
+            {
+              path: 'properties.networkSecurityGroup.id',
+              propertyChangeType: 'Modify',
+              before: (subnetB.properties.networkSecurityGroup as Json).id,
+              after: BASELINE,
+            },
+          ],
+        },
+        newBaselineNsg,
+      ],
+    };
+
+    // Act
+    const { code, out } = await run([
+      '--what-if',
+      file('whatif.json', whatIf),
+      '--scenario',
+      SNAPSHOT,
+      '--format',
+      'json',
+    ]);
+
+    // Assess
+    const result = JSON.parse(out) as Result;
+    expect(result.checks.filter((c) => c.outcome === 'breaks')).toEqual([
+      expect.objectContaining({
+        backends: [VM3_IPCONFIG],
+        blockingRule: expect.objectContaining({
+          nsgName: 'nsg-baseline',
+          ruleName: 'DenyAllInbound',
+          priority: 4000,
+          level: 'subnet',
+        }),
+        changes: expect.arrayContaining([subnetB.id, BASELINE]),
+        fix: 'add to nsg-baseline an inbound Allow rule: source AzureLoadBalancer, protocol Tcp, destination port 8080, priority 3999',
+      }),
+    ]);
+    expect(code).toBe(1);
+  });
+
+  it('reads the same association inside the virtual network body', async () => {
+    // Prepare
+    const after = structuredClone(vnet);
+    after.properties.subnets = after.properties.subnets.map((x) =>
+      x.name === 'snet-app-b' ? associated(BASELINE) : x,
+    );
+    const whatIf = {
+      status: 'Succeeded',
+      changes: [newBaselineNsg, { resourceId: vnet.id, changeType: 'Modify', before: vnet, after }],
+    };
+
+    // Act
+    const { code, out } = await run(['--what-if', file('whatif.json', whatIf), '--scenario', SNAPSHOT]);
+
+    // Assess
+    expect(out).toContain('nsg-baseline (subnet) rule DenyAllInbound at 4000 denies TCP 8080');
+    expect(code).toBe(1);
+  });
+
+  it('a virtual network change that keeps every association touches no probe', async () => {
+    // Prepare: only the address space changes.
+    const after = structuredClone(vnet) as typeof vnet & { properties: Json };
+    after.properties.addressSpace = { addressPrefixes: ['10.0.0.0/16', '10.1.0.0/16'] };
+    const whatIf = {
+      status: 'Succeeded',
+      changes: [{ resourceId: vnet.id, changeType: 'Modify', before: vnet, after }],
+    };
+
+    // Act
+    const { code, out } = await run(['--what-if', file('whatif.json', whatIf), '--scenario', SNAPSHOT]);
+
+    // Assess
+    expect(out).toBe('OK: every probe the change touches still reaches its backends\n');
+    expect(code).toBe(0);
+  });
+
+  it('cannot decide an association to an NSG the state does not hold', async () => {
+    // Prepare
+    const elsewhere = `${RG}/providers/Microsoft.Network/networkSecurityGroups/nsg-not-in-snapshot`;
+    const whatIf = {
+      status: 'Succeeded',
+      changes: [
+        { resourceId: subnetB.id, changeType: 'Modify', before: subnetB, after: associated(elsewhere) },
+      ],
+    };
+
+    // Act
+    const { code, out } = await run(['--what-if', file('whatif.json', whatIf), '--scenario', SNAPSHOT]);
+
+    // Assess
+    expect(out).toContain(
+      `[cannot-decide] lbi-orders-prod probe probe-orders-health (HTTP 8080 /health): cannot be decided from this state: ${subnetB.id as string} associates ${elsewhere} is not in the current state: its rules cannot be evaluated`,
+    );
+    expect(code).toBe(1);
+  });
+});
+
+describe('check-change input errors', () => {
+  it.each([
+    [
+      'both --scenario and --scope',
+      ['--plan', 'plan.json', '--scenario', SNAPSHOT, '--scope', '00000000-0000-0000-0000-000000000000'],
+      'probe-doctor: --scenario and --scope were both given; the current state comes from one of them: --scenario FILE (a snapshot scenario file), or --scope IDS (subscription or resource group ids, read from live Azure)\n',
+    ],
+    [
+      'neither --scenario nor --scope',
+      ['--plan', 'plan.json'],
+      'probe-doctor: the current state is missing: give --scenario FILE (a snapshot scenario file), or --scope IDS (subscription or resource group ids, read from live Azure)\n',
+    ],
+    [
+      'both --plan and --what-if',
+      ['--plan', 'plan.json', '--what-if', 'whatif.json', '--scenario', SNAPSHOT],
+      'probe-doctor: --plan and --what-if were both given; the planned change comes from one of them: --plan FILE (terraform show -json plan.out), or --what-if FILE (az deployment group what-if --no-pretty-print)\n',
+    ],
+    [
+      'live options with a snapshot',
+      ['--plan', 'plan.json', '--scenario', SNAPSHOT, '--arm-endpoint', 'https://127.0.0.1:1'],
+      'probe-doctor: --cloud, --arm-endpoint, --ca-file and --access-token-env read live state: they go with --scope, not --scenario\n',
+    ],
+  ])('%s: one line that says what was wrong, exit 2', async (_case, args, message) => {
+    // Act
+    const { code, out, err } = await run(args);
+
+    // Assess
+    expect({ code, out, err }).toEqual({ code: 2, out: '', err: message });
+  });
+
+  it('a what-if shape error names the file', async () => {
+    // Act
+    const path = file('whatif.json', { changes: [{ changeType: 'Modify' }] });
+    const { code, err } = await run(['--what-if', path, '--scenario', SNAPSHOT]);
+
+    // Assess
+    expect(err).toBe(`probe-doctor: --what-if ${path}: $.changes[0] must have resourceId and changeType\n`);
+    expect(code).toBe(2);
   });
 });

@@ -70,19 +70,62 @@ describe('housekeeping', () => {
     expect(out).toBe(`${version}\nheavy=0\n`);
   });
 
-  it.each(['diagnose', 'audit', 'sandbox'])(
-    '%s --help has examples, exit codes and environment variables',
+  // Each command's own exit codes: a line only that command's help carries (sweep and check-change
+  // once printed diagnose's).
+  const OWN_EXIT_CODE: Record<string, string> = {
+    diagnose: '  1  a person must act: action-required, awaiting-approval or escalated',
+    audit: '  2  the file cannot be read, holds no events, or has no run with that id',
+    sandbox: '  0  stopped with Ctrl-C (SIGINT) or SIGTERM',
+    sweep: '  1  a backend is down, a load balancer cannot be read, or a remediation could not be started',
+    'check-change': '  1  a probe would break, or part of the change cannot be decided before apply',
+  };
+
+  it('every command has its own help case here', async () => {
+    // Act
+    const { out } = await cli('--help');
+    const listed = [...out.matchAll(/^ {2}([a-z-]+) \[?options/gm)].map((m) => m[1]);
+
+    // Assess
+    expect(listed.sort()).toEqual(Object.keys(OWN_EXIT_CODE).sort());
+  });
+
+  it.each(Object.keys(OWN_EXIT_CODE))(
+    '%s --help has its own examples, exit codes and environment variables',
     async (command) => {
       // Act
       const { code, out } = await cli(command, '--help');
 
       // Assess
       expect(code).toBe(0);
-      expect(out).toMatch(new RegExp(`\\nExamples:\\n  node bin/probe-doctor\\.js ${command} `));
-      expect(out).toContain('Exit codes:\n  0  healthy or resolved\n  1  escalated or awaiting approval');
-      expect(out).toContain('\nEnvironment:\n');
+      const examples = /\nExamples:\n((?: {2}.*\n)+)/.exec(out)?.[1] ?? '';
+      expect(examples.split('\n').filter(Boolean).length).toBeGreaterThan(0);
+      for (const line of examples.split('\n').filter(Boolean)) {
+        expect(line).toMatch(new RegExp(`^  node bin/probe-doctor\\.js ${command} (?!--help$)`));
+      }
+      const exitCodes = /\nExit codes:\n((?: {2}.*\n)+)/.exec(out)?.[1] ?? '';
+      expect(exitCodes).toContain(OWN_EXIT_CODE[command]);
+      for (const [other, line] of Object.entries(OWN_EXIT_CODE)) {
+        if (other !== command) expect(exitCodes).not.toContain(line);
+      }
+      expect(out).toMatch(/\nEnvironment:\n {2}\S/);
     },
   );
+
+  it('the sweep example from its --help runs as written', async () => {
+    // Prepare
+    const { out: help } = await cli('sweep', '--help');
+    const example = /^ {2}node bin\/probe-doctor\.js (sweep .*--scenario .*)$/m.exec(help)?.[1] ?? '';
+    const previous = process.cwd();
+    process.chdir(ROOT);
+
+    // Act
+    const run = await cli(...example.split(' ')).finally(() => process.chdir(previous));
+
+    // Assess
+    expect(run.err).not.toMatch(/probe-doctor: (?!sandbox|audit)/);
+    expect(run.out).toMatch(/^Sweep sweep-.*: 2 load balancer\(s\)$/m);
+    expect(run.code).toBe(1); // both load balancers of that scenario have backends down
+  }, 60_000);
 
   it('the top-level --help points at the commands with examples and exit codes', async () => {
     // Act

@@ -117,6 +117,48 @@ describe('probe-doctor sweep (CLI, sandbox)', () => {
   });
 });
 
+describe('probe-doctor sweep text output', () => {
+  const SHIPPED = join(__dirname, '..', '..', 'scenarios');
+  const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000';
+
+  async function sweepText(scenario: string) {
+    let out = '';
+    let err = '';
+    const code = await main(
+      ['node', 'probe-doctor', 'sweep', '--scope', SUB, '--scenario', join(SHIPPED, scenario)],
+      { out: (t) => void (out += t), err: (t) => void (err += t) },
+    );
+    return { code, out, err };
+  }
+
+  it('prints the verdict of each run it started', async () => {
+    // Act
+    const { code, out } = await sweepText('shared-nsg-two-lbs.json');
+
+    // Assess
+    const runs = out.match(/^ {6}remediation started: pd-[0-9a-f]+; verdict (\S+)$/gm) ?? [];
+    expect(runs).toHaveLength(2);
+    for (const line of runs) expect(line).toMatch(/; verdict action-required$/);
+    expect(code).toBe(1);
+  }, 60_000);
+
+  it('reads an empty backend pool as its own state, not healthy, and starts nothing', async () => {
+    // Act
+    const { code, out, err } = await sweepText('empty-backend-pool.json');
+
+    // Assess
+    expect(out).toMatch(
+      /^ +NO BACKENDS +lb-web-prod .* no backends to probe: the backend pool of every probed rule is empty$/m,
+    );
+    expect(out).toContain('0 healthy');
+    expect(out).toContain('1 with no backends');
+    expect(out).not.toMatch(/remediation (started|joined)/);
+    expect(out).toContain('remediations 0 started');
+    expect(err).toContain('  [no-backends] lb-web-prod\n');
+    expect(code).toBe(1);
+  }, 60_000);
+});
+
 describe('the sweep timer on the local host', () => {
   it('sweeps the allowed scopes, starts the one remediation and records one SweepCompleted event', async () => {
     // Prepare

@@ -14,13 +14,14 @@ import type { PlannedEdit } from '../../change/changes';
 import { formatChangeResult, type ChangeFormat } from '../../change/format';
 import { parseTerraformPlan } from '../../change/terraform';
 import { parseWhatIf } from '../../change/whatIf';
-import { InvalidInputError } from '../../errors';
+import { InvalidInputError, isInvalidInputError } from '../../errors';
 import { idKey } from '../../model/ids';
 import type { Topology } from '../../model/topology';
 import { loadScenarioFile } from '../../sandbox/scenario';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { EXIT_ATTENTION, EXIT_OK, type CliIO } from '../main';
 import type { RegisterCommand } from './index';
+import { liveTarget } from './diagnose';
 import { parseScopes } from './sweep';
 
 export interface CheckChangeOptions {
@@ -29,6 +30,50 @@ export interface CheckChangeOptions {
   scenario?: string;
   scope?: string[];
   format?: string;
+  /** Live state only (`--scope`): as for diagnose. */
+  cloud?: string;
+  armEndpoint?: string;
+  caFile?: string;
+  accessTokenEnv?: string;
+}
+
+/** Reads the change file and parses it; a shape error names the file and the JSON path. */
+async function readChange(
+  path: string,
+  option: '--plan' | '--what-if',
+  parse: (doc: unknown) => PlannedEdit[],
+): Promise<PlannedEdit[]> {
+  const doc = await readJsonFile(path, option);
+  try {
+    return parse(doc);
+  } catch (err) {
+    if (!isInvalidInputError(err)) throw err;
+    throw new InvalidInputError(`${option} ${path}: ${err.message}`, err.where ?? option, { cause: err });
+  }
+}
+
+/**
+ * Exactly one of two options: a message that says which were given and what each is for.
+ * @throws InvalidInputError naming both options.
+ */
+function exactlyOne(
+  given: [boolean, boolean],
+  names: [string, string],
+  what: string,
+  uses: [string, string],
+): void {
+  if (given[0] && given[1]) {
+    throw new InvalidInputError(
+      `${names[0]} and ${names[1]} were both given; ${what} comes from one of them: ${names[0]} ${uses[0]}, or ${names[1]} ${uses[1]}`,
+      names[1],
+    );
+  }
+  if (!given[0] && !given[1]) {
+    throw new InvalidInputError(
+      `${what} is missing: give ${names[0]} ${uses[0]}, or ${names[1]} ${uses[1]}`,
+      names[0],
+    );
+  }
 }
 
 async function readJsonFile(path: string, option: string): Promise<unknown> {
@@ -54,21 +99,28 @@ export async function runCheckChange(options: CheckChangeOptions, io: CliIO): Pr
       '--format',
     );
   }
-  if (!!options.plan === !!options.whatIf) {
+  exactlyOne([!!options.plan, !!options.whatIf], ['--plan', '--what-if'], 'the planned change', [
+    'FILE (terraform show -json plan.out)',
+    'FILE (az deployment group what-if --no-pretty-print)',
+  ]);
+  exactlyOne(
+    [!!options.scenario, !!(options.scope && options.scope.length > 0)],
+    ['--scenario', '--scope'],
+    'the current state',
+    ['FILE (a snapshot scenario file)', 'IDS (subscription or resource group ids, read from live Azure)'],
+  );
+  if (
+    options.scenario &&
+    (options.cloud || options.armEndpoint || options.caFile || options.accessTokenEnv)
+  ) {
     throw new InvalidInputError(
-      'give exactly one of --plan (terraform show -json) and --what-if (az deployment group what-if --no-pretty-print)',
-      '--plan',
-    );
-  }
-  if (!!options.scenario === !!(options.scope && options.scope.length > 0)) {
-    throw new InvalidInputError(
-      'give the current state: --scenario FILE (a snapshot) or --scope IDS (live Azure)',
+      '--cloud, --arm-endpoint, --ca-file and --access-token-env read live state: they go with --scope, not --scenario',
       '--scenario',
     );
   }
   const edits: PlannedEdit[] = options.plan
-    ? parseTerraformPlan(await readJsonFile(options.plan, '--plan'))
-    : parseWhatIf(await readJsonFile(options.whatIf as string, '--what-if'));
+    ? await readChange(options.plan, '--plan', parseTerraformPlan)
+    : await readChange(options.whatIf as string, '--what-if', parseWhatIf);
   let sandbox: Sandbox | undefined;
   try {
     let target: AzureTarget;
@@ -83,7 +135,9 @@ export async function runCheckChange(options: CheckChangeOptions, io: CliIO): Pr
         .map((r) => r.id);
       guests = Object.fromEntries(Object.entries(scenario.guests).map(([id, g]) => [idKey(id), g]));
     } else {
-      target = { kind: 'live' };
+      target = await liveTarget(options);
+      if (target.kind === 'live' && target.endpoint)
+        io.err(`probe-doctor: ARM endpoint ${target.endpoint}\n`);
       const listed = await createResourceGraphInventory(createResourceGraphClient(target)).listLoadBalancers(
         parseScopes(options.scope ?? []),
       );
@@ -117,6 +171,19 @@ export const registerCheckChangeCommand: RegisterCommand = (program, ctx) => {
     .option('--scenario <file>', 'the current state from a snapshot scenario file')
     .option('--scope <ids...>', 'the current state from live Azure: subscription or resource group ids')
     .option('--format <format>', 'text (default), json or markdown')
+    .option('--cloud <name>', 'with --scope: AzureCloud (default), AzureChinaCloud, AzureUSGovernment')
+    .option(
+      '--arm-endpoint <url>',
+      'with --scope: an ARM endpoint of its own (Azure Stack Hub, a private endpoint)',
+    )
+    .option(
+      '--ca-file <pem>',
+      "with --arm-endpoint: the CA certificate that signed the endpoint's certificate",
+    )
+    .option(
+      '--access-token-env <name>',
+      'with --scope: use the bearer token in this environment variable instead of the default credential chain',
+    )
     .action(async (options: CheckChangeOptions) => {
       ctx.exitCode = await runCheckChange(options, ctx.io);
     });

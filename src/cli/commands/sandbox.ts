@@ -9,12 +9,15 @@ import { InvalidInputError } from '../../errors';
 import { loadScenarioFile } from '../../sandbox/scenario';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { wallClock } from '../../sandbox/clock';
+import { STANDALONE_DEFAULT } from '../../sandbox/timeModel';
 import type { CliIO } from '../main';
 import type { RegisterCommand } from './index';
 
 export interface SandboxCommandOptions {
   scenario: string;
   port?: string;
+  /** Multiplies Azure's latencies and durations (timeModel.ts); default 1, or the scenario's. */
+  timeScale?: string;
 }
 
 /** Resolves when the process is asked to stop (SIGINT or SIGTERM). */
@@ -28,6 +31,18 @@ export function untilSignalled(): Promise<NodeJS.Signals> {
     process.on('SIGINT', done);
     process.on('SIGTERM', done);
   });
+}
+
+function parseTimeScale(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const scale = Number(value);
+  if (value.trim() === '' || !Number.isFinite(scale) || scale < 0 || scale > 100) {
+    throw new InvalidInputError(
+      `--time-scale must be a number from 0 to 100, got '${value}'`,
+      '--time-scale',
+    );
+  }
+  return scale;
 }
 
 function parsePort(value: string | undefined): number {
@@ -69,9 +84,17 @@ export async function runSandbox(
   waitForStop: (sandbox: Sandbox, caFile: string) => Promise<unknown> = untilSignalled,
 ): Promise<void> {
   const port = parsePort(options.port);
+  const timeScale = parseTimeScale(options.timeScale);
   const scenario = await loadScenarioFile(options.scenario);
-  // A client elsewhere sees time pass as it does: probes re-test on wall time (probeTime.ts).
-  const sandbox = await startSandbox({ scenario, port, clock: wallClock });
+  // A client elsewhere sees time pass as it does: requests, operations and probes take Azure's time
+  // on the wall clock (timeModel.ts, probeTime.ts), unless --time-scale or the scenario says otherwise.
+  const sandbox = await startSandbox({
+    scenario,
+    port,
+    clock: wallClock,
+    defaultTime: STANDALONE_DEFAULT,
+    ...(timeScale !== undefined ? { time: { scale: timeScale } } : {}),
+  });
   const dir = await mkdtemp(join(tmpdir(), 'probe-doctor-sandbox-'));
   const caFile = join(dir, 'sandbox-ca.pem');
   try {
@@ -93,6 +116,10 @@ export const registerSandboxCommand: RegisterCommand = (program, ctx) => {
     .description('Run the local ARM emulator (HTTPS on 127.0.0.1) for a scenario file until Ctrl+C')
     .requiredOption('--scenario <file>', 'scenario JSON file')
     .option('--port <n>', 'port to listen on (default: any free port)')
+    .option(
+      '--time-scale <factor>',
+      "multiplies Azure's latencies and durations: 1 Azure's pace (default), 0.01 a hundred times faster, 0 instant",
+    )
     .action(async (options: SandboxCommandOptions) => {
       await runSandbox(options, ctx.io);
     });

@@ -16,7 +16,7 @@ import type { Report } from '../../model/report';
 import { loadScenarioFile } from '../../sandbox/scenario';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { formatSweepReport } from '../../sweep/format';
-import type { SweepReport } from '../../sweep/sweep';
+import { needsAttention, type SweepReport } from '../../sweep/sweep';
 import { LocalDurableClient } from '../../workflow/host/localClient';
 import type { LocalDurableHost } from '../../workflow/host/localDurableHost';
 import { APPROVAL_EVENT } from '../../workflow/names';
@@ -133,8 +133,7 @@ export async function runSweepCommand(options: SweepCommandOptions, io: CliIO): 
       if (run?.instanceId && run.outcome !== 'failed') run.verdict = await finishRun(host, run.instanceId);
     }
     io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSweepReport(report));
-    const t = report.totals;
-    return t.down > 0 || t['cannot-read'] > 0 || t.failedToStart > 0 ? EXIT_ATTENTION : EXIT_OK;
+    return needsAttention(report) ? EXIT_ATTENTION : EXIT_OK;
   } finally {
     await sandbox?.stop();
     await auditSink?.close();

@@ -7,6 +7,7 @@ import { endpointByIp, endpointOf, vmNicIds } from '../derive/arm';
 import { deviceName, windowsFirewall } from '../derive/guest';
 import { tcpReachability as defaultTcpReachability } from '../derive/reachability';
 import { ipConfigurations } from '../derive/vmFacts';
+import { runCommandInProgress } from '../armErrors';
 import { SandboxHttpError } from '../httpError';
 import { findGuest, findResource, type SandboxState } from '../state';
 import {
@@ -315,11 +316,7 @@ export function runCommandResult(
   if (!guest) throw new SandboxHttpError(404, 'NotFound', `no guest facts for ${vmId}`);
   if (guest.runCommandBusyTimes > 0) {
     guest.runCommandBusyTimes -= 1;
-    throw new SandboxHttpError(
-      409,
-      'Conflict',
-      'Run command extension execution is in progress. Please wait for completion before invoking a run command.',
-    );
+    throw runCommandInProgress();
   }
   if (guest.powerState !== 'running') {
     throw new SandboxHttpError(

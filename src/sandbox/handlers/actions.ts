@@ -5,11 +5,11 @@
  */
 import { idKey } from '../../model/ids';
 import type { SandboxContext } from '../context';
-import { SandboxHttpError } from '../httpError';
-import { invalidRequest } from '../armErrors';
+import { invalidRequest, runCommandInProgress } from '../armErrors';
 import { apiVersionOf, type ArmRequest, type ArmResponse, type RouteParams } from '../router';
 import type { RunCommandInput } from '../views';
-import { acceptedWithLocation } from './lroResponses';
+import type { DurationKind } from '../timeModel';
+import { acceptedWithLocation, timing } from './lroResponses';
 import { locationOf, requireNic, requireResource, requireVm } from './resources';
 
 function subscriptionOf(id: string): string {
@@ -22,6 +22,7 @@ function startAction(
   req: ArmRequest,
   id: string,
   namespace: string,
+  kind: DurationKind,
   result: unknown,
 ): ArmResponse {
   const op = ctx.operations.start({
@@ -30,6 +31,7 @@ function startAction(
     location: locationOf(ctx.state, id),
     apiVersion: apiVersionOf(req),
     pollsBeforeDone: ctx.behaviour.actionPolls,
+    ...timing(ctx, req, kind),
     result,
   });
   return acceptedWithLocation(ctx, op);
@@ -44,6 +46,7 @@ export function ruleHealth(ctx: SandboxContext, req: ArmRequest, params: RoutePa
     req,
     lbId,
     'Microsoft.Network',
+    'ruleHealth',
     ctx.views.ruleHealth(ctx.state, lbId, String(rule.name)),
   );
 }
@@ -56,6 +59,7 @@ export function effectiveNsgs(ctx: SandboxContext, req: ArmRequest, params: Rout
     req,
     String(nic.id),
     'Microsoft.Network',
+    'effectiveNetwork',
     ctx.views.effectiveNetworkSecurityGroups(ctx.state, String(nic.id)),
   );
 }
@@ -68,6 +72,7 @@ export function effectiveRoutes(ctx: SandboxContext, req: ArmRequest, params: Ro
     req,
     String(nic.id),
     'Microsoft.Network',
+    'effectiveNetwork',
     ctx.views.effectiveRouteTable(ctx.state, String(nic.id)),
   );
 }
@@ -85,22 +90,21 @@ export function networkWatcherAction(kind: 'ipFlowVerify' | 'connectivityCheck')
       kind === 'ipFlowVerify'
         ? ctx.views.ipFlowVerify(ctx.state, req.body)
         : ctx.views.connectivityCheck(ctx.state, req.body);
-    return startAction(ctx, req, params.watcher as string, 'Microsoft.Network', result);
+    return startAction(ctx, req, params.watcher as string, 'Microsoft.Network', 'networkWatcher', result);
   };
 }
 
-const RUN_COMMAND_IN_PROGRESS =
-  'Run command extension execution is in progress. Please wait for completion before invoking a run command.';
-
 /**
- * `POST {vmId}/runCommand` (VM or scale set VM). One script at a time per VM, as Azure allows: a second
- * while the first is running gets 409. The guest simulator may refuse too (a busy extension).
+ * `POST {vmId}/runCommand` (VM or scale set VM). "Only one script can run at a time" (Run Command
+ * restrictions): the VM is held for the script's duration (timeModel.ts `runCommand`), and a second
+ * script meanwhile gets Azure's 409 `Conflict` (armErrors.ts). The guest simulator may refuse the same
+ * way (a scenario's `runCommandBusyTimes`: another script, not ours, still running).
  */
 export function runCommand(ctx: SandboxContext, req: ArmRequest, params: RouteParams): ArmResponse {
   const vm = requireVm(ctx.state, params.vm as string);
   const vmId = String(vm.id);
   const lockKey = `runcommand:${idKey(vmId)}`;
-  if (ctx.locks.holder(lockKey)) throw new SandboxHttpError(409, 'Conflict', RUN_COMMAND_IN_PROGRESS);
+  if (ctx.locks.holder(lockKey)) throw runCommandInProgress();
   const input = req.body as Partial<RunCommandInput> | undefined;
   if (!input || typeof input.commandId !== 'string' || input.commandId.length === 0) {
     throw invalidRequest("Required property 'commandId' not found in JSON.");
@@ -112,6 +116,7 @@ export function runCommand(ctx: SandboxContext, req: ArmRequest, params: RoutePa
     location: locationOf(ctx.state, vmId),
     apiVersion: apiVersionOf(req),
     pollsBeforeDone: ctx.behaviour.actionPolls,
+    ...timing(ctx, req, 'runCommand'),
     result,
   });
   ctx.locks.hold(lockKey, op);
@@ -136,6 +141,7 @@ export function startVm(ctx: SandboxContext, req: ArmRequest, params: RouteParam
     location: locationOf(ctx.state, vmId),
     apiVersion: apiVersionOf(req),
     pollsBeforeDone: ctx.behaviour.writePolls,
+    ...timing(ctx, req, 'vmStart'),
     onDone: () => {
       if (guest && guest.powerState !== 'running') {
         guest.powerState = 'running';

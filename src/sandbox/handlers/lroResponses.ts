@@ -1,10 +1,24 @@
 /**
  * How the sandbox answers the start of a long-running operation, and its polls.
  */
+import { waitUntil } from '../clock';
 import type { SandboxContext } from '../context';
 import { SandboxHttpError } from '../httpError';
-import { asyncOperationBody, type Operation } from '../lro';
-import type { ArmResponse, RouteParams } from '../router';
+import { asyncOperationBody, retryAfterSeconds, type Operation } from '../lro';
+import type { ArmRequest, ArmResponse, RouteParams } from '../router';
+import { durationMs, type DurationKind } from '../timeModel';
+
+/** How long an operation of `kind` started by `req` runs, and from when (timeModel.ts). */
+export function timing(
+  ctx: SandboxContext,
+  req: ArmRequest,
+  kind: DurationKind,
+): { durationMs: number; startedAtMs?: number } {
+  const ms = durationMs(ctx.time, kind);
+  return req.receivedAtMs === undefined
+    ? { durationMs: ms }
+    : { durationMs: ms, startedAtMs: req.receivedAtMs };
+}
 
 /**
  * A POST action's first answer: 202 with `Location` (as the Microsoft examples for rule health,
@@ -12,7 +26,13 @@ import type { ArmResponse, RouteParams } from '../router';
  * itself, as ARM's validation errors do.
  */
 export function acceptedWithLocation(ctx: SandboxContext, op: Operation): ArmResponse {
-  return { status: 202, headers: { Location: ctx.operations.locationUrl(op), 'Retry-After': '0' } };
+  return {
+    status: 202,
+    headers: {
+      Location: ctx.operations.locationUrl(op),
+      'Retry-After': retryAfterSeconds(ctx.operations, op),
+    },
+  };
 }
 
 /** A write's first answer: the body so far plus `Azure-AsyncOperation` (and `Location` for DELETE). */
@@ -24,7 +44,7 @@ export function writeAccepted(
 ): ArmResponse {
   const headers: Record<string, string> = {
     'Azure-AsyncOperation': ctx.operations.asyncOperationUrl(op),
-    'Retry-After': '0',
+    'Retry-After': retryAfterSeconds(ctx.operations, op),
   };
   if (status === 202) headers.Location = ctx.operations.locationUrl(op);
   return { status, body, headers };
@@ -34,23 +54,43 @@ function unknownOperation(id: string): SandboxHttpError {
   return new SandboxHttpError(404, 'OperationNotFound', `The operation '${id}' could not be found.`);
 }
 
+/**
+ * One poll of an operation. `Retry-After` counts whole seconds, so a poll that arrives with less than
+ * a second left cannot be told how long to wait ("0" makes @azure/core-lro fall back to its own
+ * interval, 2 s by default): that poll is answered when the operation is done, as if the client had
+ * waited exactly the time left. Polls with a second or more left are answered at once.
+ */
+async function poll(ctx: SandboxContext, id: string): Promise<Operation> {
+  const found = ctx.operations.get(id);
+  if (!found) throw unknownOperation(id);
+  const left = ctx.operations.timeLeftMs(found);
+  if (left > 0 && left < 1000) await waitUntil(ctx.clock, found.doneAtMs);
+  const op = ctx.operations.poll(id);
+  if (!op) throw unknownOperation(id);
+  return op;
+}
+
 /** `GET .../locations/{loc}/operations/{id}`: the async-operation status. */
-export function pollAsyncOperation(ctx: SandboxContext, params: RouteParams): ArmResponse {
-  const op = ctx.operations.poll(params.operationId as string);
-  if (!op) throw unknownOperation(params.operationId as string);
+export async function pollAsyncOperation(ctx: SandboxContext, params: RouteParams): Promise<ArmResponse> {
+  const op = await poll(ctx, params.operationId as string);
   return {
     status: 200,
     body: asyncOperationBody(op),
-    headers: op.status === 'InProgress' ? { 'Retry-After': '0' } : {},
+    headers: op.status === 'InProgress' ? { 'Retry-After': retryAfterSeconds(ctx.operations, op) } : {},
   };
 }
 
 /** `GET .../locations/{loc}/operationResults/{id}`: 202 while running, then the result (empty for void operations), or the error. */
-export function pollOperationResult(ctx: SandboxContext, params: RouteParams): ArmResponse {
-  const op = ctx.operations.poll(params.operationId as string);
-  if (!op) throw unknownOperation(params.operationId as string);
+export async function pollOperationResult(ctx: SandboxContext, params: RouteParams): Promise<ArmResponse> {
+  const op = await poll(ctx, params.operationId as string);
   if (op.status === 'InProgress') {
-    return { status: 202, headers: { Location: ctx.operations.locationUrl(op), 'Retry-After': '0' } };
+    return {
+      status: 202,
+      headers: {
+        Location: ctx.operations.locationUrl(op),
+        'Retry-After': retryAfterSeconds(ctx.operations, op),
+      },
+    };
   }
   if (op.status === 'Failed' && op.error) throw op.error;
   // A void operation (VM start, DELETE) ends with an empty 200: the compute client accepts 200/201/202 only.

@@ -5,7 +5,7 @@ import type { SandboxContext } from '../context';
 import { SandboxHttpError } from '../httpError';
 import { apiVersionOf, type ArmRequest, type ArmResponse, type RouteParams } from '../router';
 import { listProblemClassifications, listSupportServices } from '../support';
-import { writeAccepted } from './lroResponses';
+import { timing, writeAccepted } from './lroResponses';
 
 export function getServices(): ArmResponse {
   return { status: 200, body: listSupportServices() };
@@ -28,6 +28,7 @@ export function createTicket(ctx: SandboxContext, req: ArmRequest, params: Route
     location: 'global',
     apiVersion: apiVersionOf(req),
     pollsBeforeDone: ctx.behaviour.writePolls,
+    ...timing(ctx, req, 'supportTicket'),
   });
   return writeAccepted(ctx, op, 202);
 }

@@ -14,7 +14,7 @@ import {
   type WriteConditions,
 } from '../securityRules';
 import { locationOf } from './resources';
-import { writeAccepted } from './lroResponses';
+import { timing, writeAccepted } from './lroResponses';
 
 function header(req: ArmRequest, name: string): string | undefined {
   const value = req.headers[name];
@@ -45,6 +45,7 @@ export function putRule(ctx: SandboxContext, req: ArmRequest, params: RouteParam
     location: locationOf(ctx.state, nsgId),
     apiVersion: apiVersionOf(req),
     pollsBeforeDone: ctx.behaviour.writePolls,
+    ...timing(ctx, req, 'securityRuleWrite'),
     onDone: () => completeRuleWrite(ctx.state, nsgId, ruleName),
   });
   ctx.locks.hold(lockKey, op);
@@ -63,6 +64,7 @@ export function deleteRule(ctx: SandboxContext, req: ArmRequest, params: RoutePa
     location: locationOf(ctx.state, nsgId),
     apiVersion: apiVersionOf(req),
     pollsBeforeDone: ctx.behaviour.writePolls,
+    ...timing(ctx, req, 'securityRuleWrite'),
   });
   ctx.locks.hold(lockKey, op);
   return writeAccepted(ctx, op, 202);

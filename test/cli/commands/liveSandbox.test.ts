@@ -17,9 +17,13 @@ import type { Report } from '../../../src/model/report';
 const SOURCE = join(__dirname, '../../../scenarios/nsg-deny-all-blocks-probe.json');
 const TOKEN_ENV = 'PROBE_DOCTOR_TEST_SANDBOX_TOKEN';
 
-/** nsg-deny-all-blocks-probe with a probe that re-tests every 2 s, threshold 2. */
+/**
+ * nsg-deny-all-blocks-probe with a probe that re-tests every 2 s, threshold 2, at its real pace;
+ * ARM requests and operations at 1/100 of Azure's (a 20 s Run Command takes 200 ms), to keep it short.
+ */
 function shortIntervalScenario(dir: string): { file: string; lbId: string } {
   const doc = JSON.parse(readFileSync(SOURCE, 'utf8')) as {
+    time?: unknown;
     expect: { loadBalancerId: string };
     resources: { type: string; properties: { probes?: { properties: Record<string, unknown> }[] } }[];
   };
@@ -28,6 +32,7 @@ function shortIntervalScenario(dir: string): { file: string; lbId: string } {
       Object.assign(probe.properties, { intervalInSeconds: 2, probeThreshold: 2, numberOfProbes: 2 });
     }
   }
+  doc.time = { scale: 0.01, probeScale: 1 };
   const file = join(dir, 'short-interval.json');
   writeFileSync(file, JSON.stringify(doc));
   return { file, lbId: doc.expect.loadBalancerId };

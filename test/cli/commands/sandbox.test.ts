@@ -60,9 +60,26 @@ describe('probe-doctor sandbox', () => {
   it.each([
     [['--port', 'x'], "--port must be an integer from 0 to 65535, got 'x'"],
     [['--port', '70000'], "--port must be an integer from 0 to 65535, got '70000'"],
-  ])('refuses a bad port %j', async (args, message) => {
+    [['--time-scale', 'fast'], "--time-scale must be a number from 0 to 100, got 'fast'"],
+    [['--time-scale', '-1'], "--time-scale must be a number from 0 to 100, got '-1'"],
+  ])('refuses a bad port or time scale %j', async (args, message) => {
     // Act / Assess
     await expect(run(['--scenario', file, ...args])).rejects.toThrow(message);
+  });
+
+  it('runs at Azure pace by default, and at --time-scale when given', async () => {
+    // Prepare
+    const seen: number[] = [];
+    const record = (sandbox: { time: { scale: number } }) => {
+      seen.push(sandbox.time.scale);
+      return Promise.resolve();
+    };
+    const io = { out: () => undefined, err: () => undefined };
+    // Act
+    await runSandbox({ scenario: file }, io, record);
+    await runSandbox({ scenario: file, timeScale: '0.01' }, io, record);
+    // Assess
+    expect(seen).toEqual([1, 0.01]);
   });
 
   it('names an unreadable scenario file', async () => {
