@@ -24,7 +24,7 @@ async function run(builder: ScenarioBuilder, mode: 'observe' | 'fix') {
     const { report, auditEvents } = await (async () => {
       const auditSink = new MemoryAuditSink();
       const { report } = await runLocally({
-        input: { loadBalancerId: doc.expect.loadBalancerId, mode },
+        input: { loadBalancerId: doc.expect!.loadBalancerId, mode },
         target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
         config: loadConfig({}),
         auditSink,
