@@ -18,6 +18,8 @@ import { scaledScenario } from './scaledScenario';
 export interface OrchestrationCase {
   backends: number;
   mode: 'observe' | 'fix';
+  /** Backends that fail (the rest healthy); omitted: every third. */
+  failing?: number;
   /** Sandbox faults for the whole run; omitted: none. */
   faults?: Partial<Faults>;
 }
@@ -27,7 +29,7 @@ const fastSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 
 /** Runs one orchestration to its report; the sandbox is stopped after. */
 export async function benchOrchestration(c: OrchestrationCase): Promise<BenchRow> {
-  const scaled = scaledScenario(c.backends);
+  const scaled = scaledScenario(c.backends, c.failing !== undefined ? { failing: c.failing } : {});
   const scenario = c.faults ? { ...scaled.scenario, faults: faultsSchema.parse(c.faults) } : scaled.scenario;
   const sandbox = await startSandbox({ scenario });
   // Fix mode changes NSGs, so it keeps an audit trail (probe-doctor never writes unaudited).
@@ -56,6 +58,8 @@ export async function benchOrchestration(c: OrchestrationCase): Promise<BenchRow
       historyBytes: JSON.stringify(status.history).length,
       armRequests: counts.requests,
       runCommands: counts.runCommands,
+      duplicateReads: counts.duplicateReads,
+      auditEvents: auditSink.events.length,
     };
     const extra: Record<string, number | string> =
       c.mode === 'fix'
@@ -63,7 +67,6 @@ export async function benchOrchestration(c: OrchestrationCase): Promise<BenchRow
             writes: counts.writes,
             fixesApplied: report.fixes.filter((f) => f.status === 'applied').length,
             validatedUp: (report.validation ?? []).filter((v) => v.health === 'Up').length,
-            auditEvents: auditSink.events.length,
           }
         : c.faults
           ? {
@@ -73,7 +76,7 @@ export async function benchOrchestration(c: OrchestrationCase): Promise<BenchRow
             }
           : {};
     return {
-      name: `run: ${c.mode}, ${c.backends} backends${c.faults ? ', faults' : ''}`,
+      name: `run: ${c.mode}, ${c.backends} backends${c.failing !== undefined ? ` (${c.failing} failing)` : ''}${c.faults ? ', faults' : ''}`,
       n: 1,
       totalMs: ms,
       counts: { ...base, ...extra },

@@ -39,6 +39,13 @@ const BENCHMARKS: Benchmark[] = [
     run: () => benchOrchestration({ backends: 300, mode: 'observe', faults: FAULTS }),
   },
   { name: 'sweep-1000', run: () => benchSweep(1000, 4) },
+  // Cost that grows with failing backends only: 5 failing, the rest healthy.
+  ...[1, 10, 100, 1000].flatMap((n) =>
+    (['observe', 'fix'] as const).map((mode) => ({
+      name: `failing5-${mode}-${n}`,
+      run: () => benchOrchestration({ backends: n, mode, failing: Math.min(5, n) }),
+    })),
+  ),
 ];
 
 async function main(filter: string | undefined): Promise<void> {
@@ -55,12 +62,10 @@ async function main(filter: string | undefined): Promise<void> {
 }
 
 if (process.argv[2] === 'scale') {
-  try {
-    runScaleBench(process.argv.slice(3));
-  } catch (err) {
+  runScaleBench(process.argv.slice(3)).catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
     process.exitCode = 1;
-  }
+  });
 } else {
   main(process.argv[2]).catch((err: unknown) => {
     console.error(err);

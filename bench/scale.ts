@@ -1,6 +1,6 @@
 /**
  * `node dist/bench/run.js scale [--scale 0.01] [--sizes 1,10,100,1000] [--failing 5] [--cold-runs 5]
- * [--out bench-results.json]`: time to verdict against the critical-path bound, and what a run costs,
+ * [--warmup 1] [--out bench-results.json]`: time to verdict against the critical-path bound, and what a run costs,
  * as the load balancer grows while the failing backends stay few (issue #14).
  *
  * Each size runs in observe and fix mode, each in a fresh process (bench/scaleCase.ts), against the
@@ -8,17 +8,16 @@
  * (src/sandbox/timeModel.ts). The bound is computed from the same time model: the longest chain of
  * dependent steps when everything independent runs at once (see {@link criticalPathBoundMs}).
  *
- * Cold start: a fresh `node` process loading every Functions entry point (package.json `main`, a glob
- * or one bundle) against a fresh process doing `require('durable-functions')` alone, each timed from
- * spawn to exit, median of `--cold-runs`.
+ * Cold start: bench/coldStart.ts's `measureColdStart` (the bundle package.json `main` names, loaded
+ * in a fresh process as the Functions worker loads it, against `require('durable-functions')` alone
+ * in a fresh process), median of `--cold-runs`.
  *
  * Writes `bench-results.json` (in the working directory unless `--out`) and prints a Markdown table.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
 import {
   BENCH_SCALE,
   durationMs,
@@ -26,10 +25,8 @@ import {
   resolveTimeModel,
   type TimeModel,
 } from '../src/sandbox/timeModel';
+import { measureColdStart, REPO_ROOT, type ColdStartFigures } from './coldStart';
 import type { ScaleCaseInput, ScaleCaseResult } from './scaleCase';
-
-/** The repository root (this file runs from dist/bench). */
-const ROOT = resolve(__dirname, '..', '..');
 /** A size that has not finished by then is reported as failed rather than hanging the benchmark. */
 const CASE_TIMEOUT_MS = 10 * 60_000;
 
@@ -52,21 +49,14 @@ export interface ScaleRow {
   skippedMs: number;
 }
 
-/** The cold-start entry of `bench-results.json`. */
-export interface ColdStart {
-  coldStartMs: number;
-  baselineMs: number;
-  ratio: number;
-  entryPoints: string[];
-  runs: number;
-}
-
 export interface ScaleOptions {
   scale: number;
   sizes: number[];
   failing: number;
   coldRuns: number;
   out: string;
+  /** One untimed 1-backend run in each case process before the measured one. */
+  warmup: boolean;
 }
 
 /**
@@ -95,71 +85,10 @@ export function criticalPathBoundMs(
   );
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-/** package.json `main` as files: a glob over one directory (`dist/functions/*.js`) or one file. */
-export function functionEntryPoints(root = ROOT): string[] {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main?: string };
-  const main = pkg.main ?? 'index.js';
-  if (!main.includes('*')) return [join(root, main)];
-  const dir = join(root, dirname(main));
-  const pattern = new RegExp(
-    `^${basename(main)
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  );
-  return existsSync(dir)
-    ? readdirSync(dir)
-        .filter((f) => pattern.test(f))
-        .sort()
-        .map((f) => join(dir, f))
-    : [];
-}
-
-/** Wall ms of a fresh `node -e script` from spawn to exit. */
-function processMs(script: string): number {
-  const start = performance.now();
-  const run = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
-  const ms = performance.now() - start;
-  if (run.status !== 0) throw new Error(`cold-start process failed (${run.status}): ${run.stderr}`);
-  return ms;
-}
-
-/** Cold start of all entry points vs `require('durable-functions')`, medians of `runs` each. */
-export function measureColdStart(runs: number): ColdStart {
-  const entryPoints = functionEntryPoints();
-  if (entryPoints.length === 0) throw new Error('no Functions entry points: run `npm run build` first');
-  const loadAll = entryPoints.map((f) => `require(${JSON.stringify(f)});`).join('');
-  const baseline = "require('durable-functions');";
-  const cold: number[] = [];
-  const base: number[] = [];
-  // Interleaved, so load on the machine hits both alike.
-  for (let i = 0; i < runs; i++) {
-    cold.push(processMs(loadAll));
-    base.push(processMs(baseline));
-  }
-  const coldStartMs = median(cold);
-  const baselineMs = median(base);
-  return {
-    coldStartMs,
-    baselineMs,
-    ratio: coldStartMs / baselineMs,
-    entryPoints: entryPoints.map((f) => f.slice(ROOT.length + 1)),
-    runs,
-  };
-}
-
 /** Runs one size and mode in a fresh process (its own peak RSS). */
 function runCase(input: ScaleCaseInput): ScaleCaseResult {
   const run = spawnSync(process.execPath, [join(__dirname, 'scaleCase.js'), JSON.stringify(input)], {
-    cwd: ROOT,
+    cwd: REPO_ROOT,
     encoding: 'utf8',
     timeout: CASE_TIMEOUT_MS,
     maxBuffer: 64 * 1024 * 1024,
@@ -221,6 +150,7 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
     failing: 5,
     coldRuns: 5,
     out: 'bench-results.json',
+    warmup: true,
   };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
@@ -238,6 +168,7 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
     else if (flag === '--failing') options.failing = Math.floor(number(0, 100));
     else if (flag === '--cold-runs') options.coldRuns = Math.floor(number(0, 50));
     else if (flag === '--out') options.out = value;
+    else if (flag === '--warmup') options.warmup = number(0, 1) === 1;
     else if (flag === '--sizes') {
       options.sizes = value.split(',').map((s) => {
         const n = Number(s);
@@ -247,13 +178,15 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
         return n;
       });
     } else
-      throw new Error(`unknown option ${flag} (scale takes --scale, --sizes, --failing, --cold-runs, --out)`);
+      throw new Error(
+        `unknown option ${flag} (scale takes --scale, --sizes, --failing, --cold-runs, --warmup, --out)`,
+      );
   }
   return options;
 }
 
 /** Runs the scale benchmark, writes the results file, prints the table. */
-export function runScaleBench(args: readonly string[]): void {
+export async function runScaleBench(args: readonly string[]): Promise<void> {
   const options = parseScaleArgs(args);
   const time = resolveTimeModel({ scale: options.scale });
   const rows: ScaleRow[] = [];
@@ -265,6 +198,7 @@ export function runScaleBench(args: readonly string[]): void {
         failing: Math.min(options.failing, backends),
         mode,
         scale: options.scale,
+        warmup: options.warmup,
       });
       const boundMs = criticalPathBoundMs(time, mode, {
         intervalSeconds: r.probeIntervalSeconds,
@@ -289,10 +223,10 @@ export function runScaleBench(args: readonly string[]): void {
       });
     }
   }
-  let coldStart: ColdStart | undefined;
+  let coldStart: ColdStartFigures | undefined;
   if (options.coldRuns > 0) {
     process.stderr.write(`  scale: cold start, ${options.coldRuns} runs each ...\n`);
-    coldStart = measureColdStart(options.coldRuns);
+    coldStart = await measureColdStart({ runs: options.coldRuns });
   }
   const results = {
     machine: {
@@ -303,6 +237,7 @@ export function runScaleBench(args: readonly string[]): void {
     },
     date: new Date().toISOString(),
     scale: options.scale,
+    warmup: options.warmup,
     timeModelMs: Object.fromEntries(
       Object.keys(time.azureMs).map((k) => [k, durationMs(time, k as keyof TimeModel['azureMs'])]),
     ),
@@ -317,7 +252,7 @@ export function runScaleBench(args: readonly string[]): void {
   console.log(formatScaleTable(rows));
   if (coldStart) {
     console.log(
-      `\ncold start: ${coldStart.coldStartMs.toFixed(0)} ms loading ${coldStart.entryPoints.length} entry point(s) ` +
+      `\ncold start: ${coldStart.coldStartMs.toFixed(0)} ms loading the Functions app (${coldStart.functions} functions) ` +
         `vs ${coldStart.baselineMs.toFixed(0)} ms for require('durable-functions') alone: ${coldStart.ratio.toFixed(2)}x ` +
         `(median of ${coldStart.runs})`,
     );

@@ -11,6 +11,10 @@
  * (it moves the sandbox's clock instead of sleeping: the wait for the probe to re-test, retry pauses)
  * at the same scale, since the product waits Azure-scale durations on those timers. `measuredWallMs`
  * and `skippedMs` are both reported so the sum can be checked.
+ *
+ * With `warmup`, one untimed 1-backend run of the same mode against its own sandbox comes first, so
+ * the figure is the product's steady state (a Functions host is warm), not the first TLS handshake
+ * and the JIT of the SDKs; cold start is measured on its own (bench/scale.ts).
  */
 import { runLocally } from '../src/app/localRun';
 import { createRemediation } from '../src/app/remediation';
@@ -29,6 +33,8 @@ export interface ScaleCaseInput {
   mode: 'observe' | 'fix';
   /** Multiplies Azure's figures (timeModel.ts). */
   scale: number;
+  /** One untimed 1-backend run of the same mode first. */
+  warmup?: boolean;
 }
 
 /** One row's figures, before the parent adds the bound. */
@@ -71,8 +77,13 @@ function probeOf(scenario: ReturnType<typeof scaledScenario>['scenario']): {
   return { interval, threshold };
 }
 
-/** Runs one size and mode to its report; the sandbox is stopped after. */
+/** Runs one size and mode to its report (after a warm-up run if asked); the sandbox is stopped after. */
 export async function runScaleCase(c: ScaleCaseInput): Promise<ScaleCaseResult> {
+  if (c.warmup) await measure({ ...c, backends: 1, failing: 1 });
+  return measure(c);
+}
+
+async function measure(c: ScaleCaseInput): Promise<ScaleCaseResult> {
   const scaled = scaledScenario(c.backends, { failing: c.failing });
   const clock = new SkippableClock();
   const sandbox = await startSandbox({ scenario: scaled.scenario, clock, time: { scale: c.scale } });

@@ -13,7 +13,7 @@
  * With `{ failing: K }` (the scale benchmark) the first K backends sit in snet-app-a and every other
  * one in snet-app-b, which is widened to a /22 (10.20.4.0/22, 1,019 hosts) so 1,000 backends fit.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   parseScenario,
@@ -23,7 +23,11 @@ import {
 } from '../src/sandbox/scenario';
 
 /** The shipped scenario the clones come from. */
-export const TEMPLATE_FILE = join(__dirname, '..', '..', 'scenarios', 'nsg-deny-all-blocks-probe.json');
+export const TEMPLATE_FILE = [
+  // From dist/bench when built, from bench/ when a test imports it through ts-jest.
+  join(__dirname, '..', '..', 'scenarios', 'nsg-deny-all-blocks-probe.json'),
+  join(__dirname, '..', 'scenarios', 'nsg-deny-all-blocks-probe.json'),
+].find((f) => existsSync(f)) as string;
 
 const TEMPLATE_NIC = 'vm-orders-01527';
 const TEMPLATE_VM = 'vm-orders-01';

@@ -14,7 +14,7 @@ import { idKey } from '../model/ids';
 import { ok } from '../model/result';
 import { probesOf } from '../remediate/recommend';
 import { createEvidenceGatherer, DEFAULT_EVIDENCE_OPTIONS, type EvidenceOptions } from './evidence';
-import { readProbeHealth } from './health';
+import { discoverHealthFirst } from './discovery';
 import type { AuditSink } from '../audit/sink';
 import type { RemediationContext, RemediationDeps } from './remediation';
 import { auditDiagnosis, auditorFor, auditRunFinished } from './runAudit';
@@ -95,10 +95,9 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
       activityDeadlineSeconds: config.activityDeadlineSeconds,
     }),
     discover: (lbId) =>
-      discoverTopology(topologyReader, lbId, {
+      discoverHealthFirst(topologyReader, reader, lbId, {
         ...(app.discoveryConcurrency !== undefined ? { concurrency: app.discoveryConcurrency } : {}),
       }),
-    readHealth: (topology) => readProbeHealth(reader, topology),
     checkBackend,
     diagnose: async (input) => {
       const diagnosis = diagnose(input);

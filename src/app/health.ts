@@ -4,10 +4,14 @@
  * nothing for a Basic load balancer, which has neither.
  * Which source answered is kept on every entry (`source`), so the report can say it.
  */
+import type { DiscoveryFocus } from '../azure/discovery';
 import type { AzureReader } from '../azure/reader';
-import { needsMetricFallback } from '../diagnose/health';
+import { interpretRuleHealth, needsMetricFallback } from '../diagnose/health';
 import type { BackendHealth, RuleHealth } from '../model/health';
+import { idKey } from '../model/ids';
+import type { Topology } from '../model/topology';
 import type { HealthTopology } from '../workflow/contracts';
+import { needsChecks, splitHealthSources } from '../workflow/flow';
 
 /** What could not be read, for the audit trail; the run goes on with what was read. */
 export interface HealthReadProblem {
@@ -16,7 +20,7 @@ export interface HealthReadProblem {
 }
 
 export async function readProbeHealth(
-  reader: AzureReader,
+  reader: Pick<AzureReader, 'getRuleHealth' | 'getDipAvailability'>,
   topology: HealthTopology,
   onProblem: (problem: HealthReadProblem) => void = () => undefined,
 ): Promise<RuleHealth[]> {
@@ -58,4 +62,44 @@ export async function readProbeHealth(
     }),
   );
   return perRule.filter((r): r is RuleHealth => r !== undefined);
+}
+
+/**
+ * Which backends discovery reads in depth, from the health just read (pure): the ones that need the
+ * cause checks; the others appear with the address the health answer gives, and those up on every
+ * rule are peer candidates. Undefined (read every backend) when the health cannot tell a healthy
+ * backend from a down one for every backend:
+ * - a Basic load balancer has no per-rule health API and no per-backend metric
+ *   (load-balancer-manage-health-status.md): every backend's state is unknown, and the diagnosis
+ *   judges each by its VM, guest and NSGs, which must all be read;
+ * - a probed rule without a per-rule answer (the API failed, or the metric stood in for it: the
+ *   metric names backends by address only, which only the NIC reads resolve). A down backend must
+ *   never look healthy because its health was not read.
+ */
+export function focusFromHealth(view: Topology, health: RuleHealth[]): DiscoveryFocus | undefined {
+  if (view.loadBalancer.sku === 'Basic') return undefined;
+  const { ruleHealth, metric } = splitHealthSources(health);
+  if (metric.length > 0) return undefined;
+  const answered = new Set(ruleHealth.map((r) => idKey(r.ruleId)));
+  if (view.rules.some((r) => r.probeId !== undefined && !answered.has(idKey(r.id)))) return undefined;
+
+  const statuses = interpretRuleHealth(view, ruleHealth);
+  const failing = new Set(statuses.filter(needsChecks).map((s) => idKey(s.backendKey)));
+  // Down on any rule is not a peer; up on every rule the backend is in is.
+  const notUp = new Set(statuses.filter((s) => s.state !== 'up').map((s) => idKey(s.backendKey)));
+  const addresses = new Map<string, string>();
+  for (const rule of ruleHealth) {
+    for (const entry of rule.backends) {
+      if (entry.ipConfigurationId && entry.ipAddress)
+        addresses.set(idKey(entry.ipConfigurationId), entry.ipAddress);
+    }
+  }
+  const healthy = new Map<string, { ipAddress?: string; up: boolean }>();
+  for (const status of statuses) {
+    const key = idKey(status.backendKey);
+    if (failing.has(key) || healthy.has(key)) continue;
+    const ipAddress = addresses.get(key);
+    healthy.set(key, { ...(ipAddress ? { ipAddress } : {}), up: !notUp.has(key) });
+  }
+  return { failing, healthy };
 }

@@ -19,7 +19,8 @@ import type { Report } from '../model/report';
 import { MemoryRunStore } from '../runstore/memoryRunStore';
 import { instanceIdFor } from '../triggers/instanceId';
 import { createActivities, type WorkflowAuditEvent } from '../workflow/activities';
-import type { ApprovalDecision, WorkflowInput } from '../workflow/contracts';
+import type { ApprovalDecision, RunOutcome, WorkflowInput } from '../workflow/contracts';
+import type { RunStore } from '../runstore/runStore';
 import {
   LocalDurableHost,
   type HostTime,
@@ -99,6 +100,20 @@ export function waitLine(wait: TimerWait): string {
   return `waiting ${wait.seconds} s ${why}`;
 }
 
+/** The run store of each local host: the orchestration's output names its report there. */
+const storeOfHost = new WeakMap<LocalDurableHost, RunStore>();
+
+/**
+ * The report of a completed run on a local host: the orchestration's output is a {@link RunOutcome}
+ * (the report's ref and a summary), the report itself is in the host's run store.
+ */
+export async function reportOfRun(host: LocalDurableHost, status: LocalInstanceStatus): Promise<Report> {
+  const outcome = status.output as RunOutcome;
+  const store = storeOfHost.get(host);
+  if (!store) throw new ProbeDoctorError('this host was not built by createLocalHost: it has no run store');
+  return store.get<Report>(outcome.reportRef);
+}
+
 /** Builds a local host with probe-doctor's orchestrator and activities registered. */
 export function createLocalHost(options: LocalHostOptions): LocalDurableHost {
   const deps = createActivityDeps({
@@ -113,14 +128,17 @@ export function createLocalHost(options: LocalHostOptions): LocalDurableHost {
     ...(options.evidence ? { evidence: options.evidence } : {}),
   });
   const { onWait } = options;
-  return new LocalDurableHost({
+  // One store per host: its runs' activities all run in this process, so memory is enough.
+  const store = new MemoryRunStore();
+  const host = new LocalDurableHost({
     orchestrators: { [ORCHESTRATOR_NAME]: probeDoctorOrchestrator },
-    // One store per host: its runs' activities all run in this process, so memory is enough.
-    activities: createActivities(deps, new MemoryRunStore()),
+    activities: createActivities(deps, store),
     ...hostTimeFor(options.target),
     optionalEvents: [INTERRUPT_EVENT],
     ...(onWait ? { onWait: (wait: TimerWait) => onWait(waitLine(wait), wait) } : {}),
   });
+  storeOfHost.set(host, store);
+  return host;
 }
 
 /**
@@ -175,5 +193,5 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   }
   if (status.runtimeStatus !== 'Completed')
     throw new RunFailedError(instanceId, runFailureMessage(status.error));
-  return { instanceId, report: status.output as Report, status };
+  return { instanceId, report: await reportOfRun(host, status), status };
 }

@@ -8,13 +8,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
-import { createLocalHost } from '../app/localRun';
+import { createLocalHost, reportOfRun } from '../app/localRun';
 import { createRemediation } from '../app/remediation';
 import { createTriggerAudit } from '../app/triggerAudit';
 import { JsonLinesAuditSink } from '../audit/jsonLinesSink';
 import { parseAuditLines, formatTimeline } from '../audit/timeline';
 import { loadConfig } from '../config';
-import type { Report } from '../model/report';
 import { loadScenarioFile } from '../sandbox/scenario';
 import { startSandbox } from '../sandbox/server';
 import { handleAlertWebhook } from '../triggers/alertWebhook';
@@ -146,7 +145,7 @@ export async function runDemo(io: CliIO, options: DemoOptions = {}): Promise<num
     say(formatTimeline(events).replace(/^/gm, '   ').trimEnd());
     say();
 
-    const report = status.output as Report;
+    const report = await reportOfRun(host, status);
     say('5. Report (probe-doctor diagnose --json prints the same report):');
     say(formatSummary(report).replace(/^/gm, '   ').trimEnd());
     say();

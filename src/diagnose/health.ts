@@ -123,20 +123,41 @@ export function needsMetricFallback(
   return sku === 'Basic' || sku === 'Gateway' || rule.probeId === undefined;
 }
 
-function backendsOfRule(topology: Topology, rule: LoadBalancingRuleInfo): BackendInfo[] {
+function backendsOfRule(topology: Pick<Topology, 'backends'>, rule: LoadBalancingRuleInfo): BackendInfo[] {
   const poolKeys = new Set(rule.backendPoolIds.map(idKey));
   return topology.backends.filter((backend) => backend.poolIds.some((poolId) => poolKeys.has(idKey(poolId))));
 }
 
+/**
+ * One rule's health entries indexed once: by IP configuration ({@link idKey}) and, for entries that
+ * name none, by address. The first entry wins, as a scan would find it.
+ */
+interface EntryIndex {
+  byConfig: Map<string, BackendHealth>;
+  byAddress: Map<string, BackendHealth>;
+}
+
+function indexEntries(entries: readonly BackendHealth[]): EntryIndex {
+  const byConfig = new Map<string, BackendHealth>();
+  const byAddress = new Map<string, BackendHealth>();
+  for (const entry of entries) {
+    if (entry.ipConfigurationId !== undefined) {
+      const key = idKey(entry.ipConfigurationId);
+      if (!byConfig.has(key)) byConfig.set(key, entry);
+    } else if (entry.ipAddress !== undefined && !byAddress.has(entry.ipAddress)) {
+      byAddress.set(entry.ipAddress, entry);
+    }
+  }
+  return { byConfig, byAddress };
+}
+
 /** Health is keyed by NIC IP configuration; an IP-based member only has its address. */
-function findEntry(backend: BackendInfo, entries: BackendHealth[]): BackendHealth | undefined {
+function findEntry(backend: BackendInfo, index: EntryIndex): BackendHealth | undefined {
   const configId = backend.ipConfigurationId ?? (backend.membership === 'nic' ? backend.key : undefined);
-  const byId = configId ? entries.find((entry) => sameId(entry.ipConfigurationId, configId)) : undefined;
+  const byId = configId ? index.byConfig.get(idKey(configId)) : undefined;
   if (byId) return byId;
   // Only match by address when the entry names no IP configuration: two NICs in peered VNets may share one.
-  return backend.ipAddress
-    ? entries.find((entry) => entry.ipConfigurationId === undefined && entry.ipAddress === backend.ipAddress)
-    : undefined;
+  return backend.ipAddress ? index.byAddress.get(backend.ipAddress) : undefined;
 }
 
 /**
@@ -161,7 +182,7 @@ export function interpretRuleHealth(
         ? 'metric'
         : undefined;
     if (rule.probeId === undefined && source === undefined) continue;
-    const entries = apiAnswer ? apiAnswer.backends : ruleMetric;
+    const entries = indexEntries(apiAnswer ? apiAnswer.backends : ruleMetric);
     for (const backend of backendsOfRule(topology, rule)) {
       const entry = findEntry(backend, entries);
       const meaning = entry

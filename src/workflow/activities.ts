@@ -23,21 +23,20 @@ import type {
   DiagnoseInput,
   Diagnosis,
   DiagnosisSummary,
+  DiscoveredRun,
   DiscoverTopologyInput,
   EscalateActivityInput,
   EscalateInput,
   EscalateOutput,
   FinalizeReportActivityInput,
   FixPlan,
-  HealthTopology,
   PlanFixesActivityInput,
   PlanFixesInput,
   PlannedFix,
-  ReadProbeHealthInput,
-  ReadProbeHealthOutput,
   RollbackFixesActivityInput,
   RollbackFixesInput,
   RunContext,
+  RunOutcome,
   RunStop,
   ValidateActivityInput,
   ValidateInput,
@@ -46,7 +45,7 @@ import type {
   WorkflowPolicy,
   WorkflowTopology,
 } from './contracts';
-import { compactTopology, summarizeDiagnosis } from './flow';
+import { compactTopology, failingBackends, summarizeDiagnosis } from './flow';
 import { ACTIVITY, type ActivityName } from './names';
 
 /** One audit event per activity, correlated by run id (the instance id) and alert id. */
@@ -66,8 +65,11 @@ export interface ActivityDeps {
   policy(): WorkflowPolicy;
   /** Called once when a run starts (its first activity): the audit trail's RunStarted. */
   started?(run: RunContext): void | Promise<void>;
-  discover(loadBalancerId: string): Promise<Topology>;
-  readHealth(topology: HealthTopology): Promise<RuleHealth[]>;
+  /**
+   * The load balancer, its probe health, and the topology: health first, so only the failing backends
+   * (and a peer per virtual network) are read in depth (src/app/discovery.ts).
+   */
+  discover(loadBalancerId: string): Promise<DiscoveredRun>;
   /** May throw: the activity turns a throw into a failed Result. */
   checkBackend(input: CheckBackendInput): Promise<BackendEvidence>;
   diagnose(input: DiagnoseInput): Diagnosis | Promise<Diagnosis>;
@@ -172,23 +174,20 @@ export function createActivities(
     [ACTIVITY.discoverTopology]: audited<DiscoverTopologyInput, WorkflowTopology>(
       ACTIVITY.discoverTopology,
       async (input) => {
-        const topology = await deps.discover(input.run.loadBalancerId);
-        return compactTopology(topology, await store.put(input.run.runId, 'topology', topology));
+        const { topology, health } = await deps.discover(input.run.loadBalancerId);
+        // The failing set is decided here, once: the orchestrator replays over its result only.
+        const failing = failingBackends(topology, health);
+        return compactTopology(topology, failing, {
+          topologyRef: await store.put(input.run.runId, 'topology', topology),
+          healthRef: await store.put(input.run.runId, 'health', health),
+        });
       },
       (t) => ({
-        backends: t.backends.length,
+        backends: t.backendsTotal,
+        failing: t.failing.length,
         probes: t.probes.length,
-        rules: t.rules.length,
         problems: t.problems,
       }),
-    ),
-    [ACTIVITY.readProbeHealth]: audited<ReadProbeHealthInput, ReadProbeHealthOutput>(
-      ACTIVITY.readProbeHealth,
-      async (input) => {
-        const health = await deps.readHealth(input.topology);
-        return { health, healthRef: await store.put(input.run.runId, 'health', health) };
-      },
-      ({ health }) => ({ rules: health.map((r) => ({ ruleId: r.ruleId, up: r.up, down: r.down })) }),
     ),
     // Never throws: one broken VM must not hide the others (Task.all fails fast).
     [ACTIVITY.checkBackend]: async (raw) => {
@@ -281,7 +280,7 @@ export function createActivities(
       },
       (e) => ({ submitted: e.submitted ?? false, ...(e.ticketId ? { ticketId: e.ticketId } : {}) }),
     ),
-    [ACTIVITY.finalizeReport]: audited<FinalizeReportActivityInput, Report>(
+    [ACTIVITY.finalizeReport]: audited<FinalizeReportActivityInput, RunOutcome>(
       ACTIVITY.finalizeReport,
       async ({ topologyRef, diagnosisRef, validationRef, ...rest }) => {
         const topology = await topologyOf(topologyRef);
@@ -292,24 +291,39 @@ export function createActivities(
           ...(validationRef ? { validation: await store.get<ValidationResult>(validationRef) } : {}),
         });
         await deps.finished?.(report, rest.run);
-        return report;
+        return outcomeOf(report, await store.put(rest.run.runId, 'report', report));
       },
-      (r) => ({ verdict: r.verdict, causes: r.causes.map((c) => c.id), fixes: r.fixes.length }),
+      (r) => ({ verdict: r.verdict, causes: r.causes, fixes: r.fixes }),
     ),
-    [ACTIVITY.closeRun]: audited<CloseRunActivityInput, Report>(
+    [ACTIVITY.closeRun]: audited<CloseRunActivityInput, RunOutcome>(
       ACTIVITY.closeRun,
       async (input) => {
         const report = await closedRunReport(input, store);
         await deps.finished?.(report, input.run, input.stop);
-        return report;
+        return outcomeOf(report, await store.put(input.run.runId, 'report', report));
       },
       (r, input) => ({
         verdict: r.verdict,
         stopped: input.stop.kind,
         ...(input.stop.phase ? { phase: input.stop.phase } : {}),
-        fixes: r.fixes.length,
+        fixes: r.fixes,
       }),
     ),
+  };
+}
+
+/** What the history keeps of a report: its ref and the summary a caller decides on. */
+export function outcomeOf(report: Report, reportRef: string): RunOutcome {
+  const causes = new Set([...report.causes, ...report.backends.flatMap((b) => b.causes)].map((c) => c.id));
+  return {
+    reportRef,
+    loadBalancerId: report.loadBalancerId,
+    runId: report.runId ?? '',
+    verdict: report.verdict,
+    ...(report.whoMustAct !== undefined ? { whoMustAct: report.whoMustAct } : {}),
+    backendsDown: report.backends.filter((b) => b.probeState !== 'up').length,
+    causes: [...causes],
+    fixes: report.fixes.length,
   };
 }
 

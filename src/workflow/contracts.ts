@@ -20,7 +20,7 @@ import type {
   Report,
 } from '../model/report';
 import type { Result } from '../model/result';
-import type { BackendInfo, BackendPoolInfo, ProbeInfo, Topology } from '../model/topology';
+import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
 
 /** The orchestration's input. */
 export interface WorkflowInput {
@@ -69,7 +69,6 @@ export interface WorkflowPolicy {
 /** Phases reported in the custom status, in order. */
 export type WorkflowPhase =
   | 'discovering'
-  | 'reading-health'
   | 'checking-backends'
   | 'diagnosing'
   | 'planning'
@@ -130,15 +129,26 @@ export interface WorkflowBackend extends BackendInfo {
   os?: 'linux' | 'windows';
 }
 
+/** A backend whose probe is down, with the health entries that say so and the probes that cover it. */
+export interface FailingBackend {
+  backend: WorkflowBackend;
+  health: BackendHealth[];
+  /** The probes of the rules whose pools hold this backend. */
+  probes: ProbeInfo[];
+}
+
 /**
- * What the orchestrator keeps of the topology for its own decisions (which backends are failing,
- * their probes, the probe wait); the full topology stays in the run store under `topologyRef`.
+ * What the orchestrator keeps of discovery for its own decisions: the failing backends (computed once,
+ * in the activity), the probes (the wait for re-test), and refs to the full topology and health in
+ * the run store. Nothing here grows with the healthy backends.
  */
-export interface WorkflowTopology extends Pick<Topology, 'loadBalancer' | 'rules' | 'probes'> {
+export interface WorkflowTopology {
   topologyRef: string;
-  /** The pools without their member lists: each backend names its pools (`poolIds`). */
-  pools: Omit<BackendPoolInfo, 'backendKeys'>[];
-  backends: WorkflowBackend[];
+  healthRef: string;
+  probes: ProbeInfo[];
+  /** How many backends the pools hold. */
+  backendsTotal: number;
+  failing: FailingBackend[];
   /** How many resources discovery could not read (the details are in the stored topology). */
   problems: number;
 }
@@ -147,15 +157,10 @@ export type DiscoverTopologyOutput = WorkflowTopology;
 /** What reading probe health needs of the topology: the load balancer and its rules, not the backends. */
 export type HealthTopology = Pick<Topology, 'loadBalancer' | 'rules' | 'probes'>;
 
-export interface ReadProbeHealthInput {
-  run: RunContext;
-  /** Only what the health reads need: history keeps a copy of every activity input. */
-  topology: HealthTopology;
-}
-/** The health for the orchestrator's decisions, and its ref so diagnose does not need another copy. */
-export interface ReadProbeHealthOutput {
+/** A discovery: the topology (health first: only failing backends in depth) and the health it read. */
+export interface DiscoveredRun {
+  topology: Topology;
   health: RuleHealth[];
-  healthRef: string;
 }
 
 /** One backend to check: just what its checks need, so history stays small for large pools. */
@@ -380,7 +385,24 @@ export interface FinalizeReportInput {
   /** True when an operator interrupted the run during its wait (the report says `interrupted`). */
   interrupted?: boolean;
 }
-export type FinalizeReportOutput = Report;
+export type FinalizeReportOutput = RunOutcome;
+
+/**
+ * The orchestration's output and what finalizeReport and closeRun return: the report stays in the run
+ * store (it lists every backend, so it grows with the pool), the history keeps its ref and a summary.
+ */
+export interface RunOutcome {
+  reportRef: string;
+  loadBalancerId: string;
+  runId: string;
+  verdict: Report['verdict'];
+  whoMustAct?: Report['whoMustAct'];
+  /** Backends not up in the report. */
+  backendsDown: number;
+  /** Load-balancer cause ids, then each backend's, without repeats. */
+  causes: CauseId[];
+  fixes: number;
+}
 
 /** The finalizeReport activity's input: refs instead of the topology, diagnosis and validation. */
 export interface FinalizeReportActivityInput extends Omit<

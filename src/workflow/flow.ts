@@ -4,80 +4,21 @@ import { idKey } from '../model/ids';
 import type { FixReport } from '../model/report';
 import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
 import { interpretRuleHealth } from '../diagnose/health';
+import type { BackendProbeStatus } from '../diagnose/health';
 import type {
   ApprovalDecision,
   Diagnosis,
   DiagnosisSummary,
+  FailingBackend,
   PlannedFix,
   WorkflowBackend,
   WorkflowTopology,
 } from './contracts';
 
-/** What the orchestrator's decisions read of the topology (a WorkflowTopology or a full one). */
-export type DecisionTopology = Pick<Topology, 'loadBalancer' | 'rules' | 'probes'> & {
-  backends: BackendInfo[];
-};
-
-/** A backend whose probe is down, with the health entries that say so. */
-export interface FailingBackend {
-  backend: WorkflowBackend;
-  health: BackendHealth[];
-}
-
 /** The VM's OS as discovery read it, in the form the Run Command script wants. */
 function osOfVm(topology: Topology, backend: BackendInfo): 'linux' | 'windows' | undefined {
   const osType = backend.vmId ? topology.vms[idKey(backend.vmId)]?.osType : undefined;
   return osType ? (osType === 'Windows' ? 'windows' : 'linux') : undefined;
-}
-
-/**
- * The part of the topology the orchestrator keeps (pure): the load balancer, rules, probes, pools,
- * and each backend with its VM's OS. NICs, subnets, NSGs, route tables and VMs stay in the store.
- */
-export function compactTopology(topology: Topology, topologyRef: string): WorkflowTopology {
-  return {
-    topologyRef,
-    loadBalancer: topology.loadBalancer,
-    rules: topology.rules,
-    probes: topology.probes,
-    pools: topology.pools.map(({ id, name }) => ({ id, name })),
-    backends: topology.backends.map((backend) => {
-      const os = osOfVm(topology, backend);
-      return os ? { ...backend, os } : backend;
-    }),
-    problems: topology.problems.length,
-  };
-}
-
-/**
- * A Topology with only what reading probe health looks at (load balancer, rules, backends and their
- * `poolIds`): the health interpretation takes a whole Topology but reads nothing else of it.
- */
-function healthView(topology: DecisionTopology): Topology {
-  return {
-    loadBalancer: topology.loadBalancer,
-    probes: topology.probes,
-    rules: topology.rules,
-    pools: [],
-    backends: topology.backends,
-    nics: {},
-    subnets: {},
-    virtualNetworks: {},
-    nsgs: {},
-    routeTables: {},
-    vms: {},
-    asgs: {},
-    problems: [],
-  };
-}
-
-/** Health entries of one backend, matched by IP configuration, else by address. */
-function healthOf(backend: BackendInfo, entries: BackendHealth[]): BackendHealth[] {
-  return entries.filter((h) =>
-    h.ipConfigurationId && backend.ipConfigurationId
-      ? idKey(h.ipConfigurationId) === idKey(backend.ipConfigurationId)
-      : h.ipAddress !== undefined && h.ipAddress === backend.ipAddress,
-  );
 }
 
 /** Health entries that came from the DipAvailability metric rather than the per-rule health API. */
@@ -92,22 +33,93 @@ export function splitHealthSources(health: RuleHealth[]): {
   };
 }
 
+/** A status that gets the cause checks: not up, and not an admin state set on purpose. */
+export const needsChecks = (s: BackendProbeStatus): boolean =>
+  s.state !== 'up' && s.action !== 'never-fix' && s.action !== 'none';
+
 /**
- * The backends that need the cause checks, in topology order: down, or unknown (a stopped VM is not
- * probed and the API gives it empty values; a rule nobody could read health for). Admin states
- * (`Down_Admin`) were set on purpose and are left alone; healthy backends are not checked.
+ * Every health entry indexed once by the backend it belongs to: by IP configuration ({@link idKey}),
+ * else by address (IP-based members). Ids are normalised here, at the boundary, once each.
  */
-export function failingBackends(topology: DecisionTopology, health: RuleHealth[]): FailingBackend[] {
+function entriesByBackend(health: RuleHealth[]): {
+  byConfig: Map<string, BackendHealth[]>;
+  byAddress: Map<string, BackendHealth[]>;
+} {
+  const byConfig = new Map<string, BackendHealth[]>();
+  const byAddress = new Map<string, BackendHealth[]>();
+  const push = (map: Map<string, BackendHealth[]>, key: string, h: BackendHealth) => {
+    const list = map.get(key);
+    if (list) list.push(h);
+    else map.set(key, [h]);
+  };
+  for (const rule of health) {
+    for (const h of rule.backends) {
+      if (h.ipConfigurationId) push(byConfig, idKey(h.ipConfigurationId), h);
+      if (h.ipAddress !== undefined) push(byAddress, h.ipAddress, h);
+    }
+  }
+  return { byConfig, byAddress };
+}
+
+/**
+ * The backends that need the cause checks, in topology order, each with its health entries and
+ * probes: down, or unknown (a stopped VM is not probed and the API gives it empty values; a rule
+ * nobody could read health for). Admin states (`Down_Admin`) were set on purpose and are left alone;
+ * healthy backends are not checked. Computed once, in the discovery activity, over maps keyed by ids
+ * normalised once: linear in the pool's size.
+ */
+export function failingBackends(topology: Topology, health: RuleHealth[]): FailingBackend[] {
   const { ruleHealth, metric } = splitHealthSources(health);
-  const statuses = interpretRuleHealth(healthView(topology), ruleHealth, metric);
-  const entries = health.flatMap((r) => r.backends);
+  const failingKeys = new Set(
+    interpretRuleHealth(topology, ruleHealth, metric)
+      .filter(needsChecks)
+      .map((s) => idKey(s.backendKey)),
+  );
+  if (failingKeys.size === 0) return [];
+  const entries = entriesByBackend(health);
   const failing: FailingBackend[] = [];
   for (const backend of topology.backends) {
-    const mine = statuses.filter((s) => idKey(s.backendKey) === idKey(backend.key));
-    const needsChecks = mine.some((s) => s.state !== 'up' && s.action !== 'never-fix' && s.action !== 'none');
-    if (needsChecks) failing.push({ backend, health: healthOf(backend, entries) });
+    if (!failingKeys.has(idKey(backend.key))) continue;
+    const os = osOfVm(topology, backend);
+    failing.push({
+      backend: os ? { ...backend, os } : backend,
+      health: healthOf(backend, entries),
+      probes: probesFor(topology, backend),
+    });
   }
   return failing;
+}
+
+/** Health entries of one backend, matched by IP configuration, else by address. */
+function healthOf(backend: BackendInfo, entries: ReturnType<typeof entriesByBackend>): BackendHealth[] {
+  if (backend.ipConfigurationId) {
+    const key = idKey(backend.ipConfigurationId);
+    // An entry naming an IP configuration belongs to that one only; one without, by address.
+    const byAddress = backend.ipAddress
+      ? (entries.byAddress.get(backend.ipAddress) ?? []).filter((h) => !h.ipConfigurationId)
+      : [];
+    return [...(entries.byConfig.get(key) ?? []), ...byAddress];
+  }
+  return backend.ipAddress ? (entries.byAddress.get(backend.ipAddress) ?? []) : [];
+}
+
+/**
+ * What the orchestrator keeps of a discovery (pure): refs to the stored topology and health, the
+ * probes (the wait for re-test reads them), how many backends there are, and the failing ones with
+ * what their checks need. Healthy backends stay in the store: history does not grow with them.
+ */
+export function compactTopology(
+  topology: Topology,
+  failing: FailingBackend[],
+  refs: { topologyRef: string; healthRef: string },
+): WorkflowTopology {
+  return {
+    ...refs,
+    probes: topology.probes,
+    backendsTotal: topology.backends.length,
+    failing,
+    problems: topology.problems.length,
+  };
 }
 
 /**
@@ -209,16 +221,21 @@ export function selectFixes(
 /** A plan as reported without applying it (observe mode). */
 export const plannedOnly = (fixes: PlannedFix[]): FixReport[] => fixes.map(asReport);
 
-/** What the orchestrator keeps of a diagnosis (pure): cause ids per backend and for the load balancer. */
+/**
+ * What the orchestrator keeps of a diagnosis (pure): cause ids for the load balancer and for each
+ * backend that is not simply up (an up backend without a cause decides nothing: src/model/verdict.ts).
+ */
 export function summarizeDiagnosis(diagnosis: Diagnosis, diagnosisRef: string): DiagnosisSummary {
   return {
     diagnosisRef,
     causes: diagnosis.causes.map((c) => c.id),
-    backends: diagnosis.backends.map((b) => ({
-      key: b.key,
-      probeState: b.probeState,
-      ...(b.healthReason !== undefined ? { healthReason: b.healthReason } : {}),
-      causes: b.causes.map((c) => c.id),
-    })),
+    backends: diagnosis.backends
+      .filter((b) => b.probeState !== 'up' || b.causes.length > 0)
+      .map((b) => ({
+        key: b.key,
+        probeState: b.probeState,
+        ...(b.healthReason !== undefined ? { healthReason: b.healthReason } : {}),
+        causes: b.causes.map((c) => c.id),
+      })),
   };
 }

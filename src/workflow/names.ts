@@ -5,7 +5,6 @@ export const ORCHESTRATOR_NAME = 'probeDoctorOrchestrator';
 export const ACTIVITY = {
   getPolicy: 'getPolicy',
   discoverTopology: 'discoverTopology',
-  readProbeHealth: 'readProbeHealth',
   checkBackend: 'checkBackend',
   diagnose: 'diagnose',
   planFixes: 'planFixes',

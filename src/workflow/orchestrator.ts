@@ -6,7 +6,7 @@
  */
 import * as df from 'durable-functions';
 import type { DurableLock, OrchestrationContext, Task } from 'durable-functions';
-import type { FixReport, Report } from '../model/report';
+import type { FixReport } from '../model/report';
 import { idKey } from '../model/ids';
 import { mayHaveWritten } from '../remediate/nsgApply';
 import type {
@@ -24,10 +24,9 @@ import type {
   FixPlan,
   PlanFixesActivityInput,
   PlannedFix,
-  ReadProbeHealthInput,
-  ReadProbeHealthOutput,
   RollbackFixesActivityInput,
   RunContext,
+  RunOutcome,
   StoredCheck,
   ValidateActivityInput,
   ValidationSummary,
@@ -36,16 +35,7 @@ import type {
   WorkflowStatus,
   WorkflowTopology,
 } from './contracts';
-import {
-  asReport,
-  batches,
-  checkTarget,
-  failingBackends,
-  plannedOnly,
-  probeWait,
-  probesFor,
-  selectFixes,
-} from './flow';
+import { asReport, batches, checkTarget, plannedOnly, probeWait, selectFixes } from './flow';
 import { backendsForMicrosoft, stillDownAtEnd } from '../model/verdict';
 import { parseWorkflowInput, readApproval } from './input';
 import { runIdFor } from './runId';
@@ -194,8 +184,10 @@ interface Known {
   fixes: FixReport[];
 }
 
-/** The orchestrator. Its output is the {@link Report}. */
-export function* probeDoctorOrchestrator(context: OrchestrationContext): Generator<Task, Report, unknown> {
+/** The orchestrator. Its output is a {@link RunOutcome}: the report's run-store ref and a summary. */
+export function* probeDoctorOrchestrator(
+  context: OrchestrationContext,
+): Generator<Task, RunOutcome, unknown> {
   const input = parseWorkflowInput(context.df.getInput());
   const run: RunContext = {
     // One id per execution: given by the starter, or derived from the instance id and the start time
@@ -239,7 +231,7 @@ export function* probeDoctorOrchestrator(context: OrchestrationContext): Generat
       fixes: known.fixes,
       ...(known.topologyRef ? { topologyRef: known.topologyRef } : {}),
       ...(known.diagnosisRef ? { diagnosisRef: known.diagnosisRef } : {}),
-    } satisfies CloseRunActivityInput)) as Report;
+    } satisfies CloseRunActivityInput)) as RunOutcome;
     report({ phase: 'done' });
     return result;
   }
@@ -251,7 +243,7 @@ function* runProbeDoctor(
   run: RunContext,
   report: (change: { [K in keyof WorkflowStatus]?: WorkflowStatus[K] | undefined }) => void,
   known: Known,
-): Generator<Task, Report, unknown> {
+): Generator<Task, RunOutcome, unknown> {
   const policy = (yield context.df.callActivity(ACTIVITY.getPolicy, { run })) as WorkflowPolicy;
   const deadlines = new RunDeadlines(context, policy, context.df.currentUtcDateTime.getTime());
   const topology = (yield* deadlines.bounded(
@@ -259,29 +251,21 @@ function* runProbeDoctor(
     'discovering the topology',
   )) as WorkflowTopology;
   known.topologyRef = topology.topologyRef;
-
-  report({ phase: 'reading-health', backendsTotal: topology.backends.length });
-  const { health, healthRef } = (yield* deadlines.bounded(
-    context.df.callActivity(ACTIVITY.readProbeHealth, {
-      run,
-      topology: { loadBalancer: topology.loadBalancer, rules: topology.rules, probes: topology.probes },
-    } satisfies ReadProbeHealthInput),
-    'reading probe health',
-  )) as ReadProbeHealthOutput;
-  const failing = failingBackends(topology, health);
+  // Decided once, in the discovery activity: the history holds the failing backends only.
+  const { failing, healthRef } = topology;
 
   // Bounded fan-out: at most one batch of checks in flight, so a pool of hundreds does not start
   // hundreds of Run Commands at once, and each episode's history stays small.
-  report({ phase: 'checking-backends', backendsDown: failing.length });
+  report({ phase: 'checking-backends', backendsTotal: topology.backendsTotal, backendsDown: failing.length });
   const checks: StoredCheck[] = [];
   for (const batch of batches(failing, policy.fanoutBatchSize)) {
     const results = (yield* deadlines.bounded(
       context.df.Task.all(
-        batch.map(({ backend, health: backendHealth }) =>
+        batch.map(({ backend, health: backendHealth, probes }) =>
           context.df.callActivity(ACTIVITY.checkBackend, {
             run,
             ...checkTarget(backend),
-            probes: probesFor(topology, backend),
+            probes,
             health: backendHealth,
           } satisfies CheckBackendInput),
         ),
@@ -508,7 +492,7 @@ function* runProbeDoctor(
     approvalPending:
       (approvalDecision === 'timeout' || approvalDecision === 'not-given') &&
       fixes.some((f) => f.status === 'skipped' && (f.reason ?? '').startsWith('awaiting approval')),
-  } satisfies FinalizeReportActivityInput)) as Report;
+  } satisfies FinalizeReportActivityInput)) as RunOutcome;
   report({ phase: 'done', backendsDown: stillDown.length });
   return result;
 }

@@ -23,7 +23,6 @@ export function unwiredActivityDeps(): ActivityDeps {
       };
     },
     discover: notWired('discover'),
-    readHealth: notWired('readHealth'),
     checkBackend: notWired('checkBackend'),
     diagnose: notWired('diagnose'),
     planFixes: notWired('planFixes'),

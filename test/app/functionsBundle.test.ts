@@ -25,7 +25,6 @@ const EXPECTED: Registration[] = [
   ...[
     'getPolicy',
     'discoverTopology',
-    'readProbeHealth',
     'checkBackend',
     'diagnose',
     'planFixes',

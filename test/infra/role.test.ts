@@ -35,6 +35,11 @@ const GRANTED_BY_DESIGN: readonly { phase: Phase; action: string; why: string }[
   },
   {
     phase: 'diagnose',
+    action: 'Microsoft.Network/routeTables/read',
+    why: "discovery reads the route table of a failing backend's subnet (src/azure/discovery/backend.ts); the one shipped scenario with a route table (udr-to-appliance-healthy) has every backend up, and health first reads no healthy backend in depth",
+  },
+  {
+    phase: 'diagnose',
     action: 'Microsoft.Insights/metrics/read',
     why: 'the DipAvailability metric is read when the rule health API cannot answer (a rule without a probe, Basic SKU) or fails (src/app/health.ts); every shipped scenario answers through the health API',
   },

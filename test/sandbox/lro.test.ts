@@ -1,4 +1,10 @@
-import { LockTable, OPERATION_EXPIRY_MS, OperationStore, asyncOperationBody } from '../../src/sandbox/lro';
+import {
+  LockTable,
+  OPERATION_EXPIRY_MS,
+  OperationStore,
+  asyncOperationBody,
+  retryAfterSeconds,
+} from '../../src/sandbox/lro';
 import { SandboxHttpError } from '../../src/sandbox/httpError';
 
 function store(clock = { now: 0 }) {
@@ -114,5 +120,47 @@ describe('LockTable', () => {
     // Assess
     expect(holder).toBeUndefined();
     expect(op.status).toBe('Succeeded');
+  });
+});
+
+describe('OperationStore with a duration (timeModel.ts)', () => {
+  it('answers "in progress" until its time is up, whatever the polls, and says the seconds left', () => {
+    // Prepare
+    const clock = { now: 1_000 };
+    const ops = store(clock);
+    const op = ops.start({ ...start, pollsBeforeDone: 0, durationMs: 20_000, startedAtMs: 900 });
+    // Act
+    const atStart = [ops.poll(op.id)?.status, retryAfterSeconds(ops, op)];
+    clock.now = 900 + 19_999;
+    const justBefore = [ops.poll(op.id)?.status, retryAfterSeconds(ops, op)];
+    clock.now = 900 + 20_000;
+    const atEnd = [ops.poll(op.id)?.status, retryAfterSeconds(ops, op)];
+    // Assess
+    expect(atStart).toEqual(['InProgress', '19']);
+    expect(justBefore).toEqual(['InProgress', '0']);
+    expect(atEnd).toEqual(['Succeeded', '0']);
+    expect(asyncOperationBody(op)).toMatchObject({
+      startTime: new Date(900).toISOString(),
+      endTime: new Date(20_900).toISOString(),
+    });
+  });
+
+  it('ends on time when nobody polls: the lock is free and onDone has run', () => {
+    // Prepare
+    const clock = { now: 0 };
+    const ops = store(clock);
+    const locks = new LockTable(ops);
+    let done = 0;
+    const op = ops.start({ ...start, pollsBeforeDone: 3, durationMs: 7_500, onDone: () => (done += 1) });
+    locks.hold('nsg', op);
+    // Act
+    clock.now = 7_499;
+    ops.settleDue();
+    const during = [locks.holder('nsg')?.id, done];
+    clock.now = 7_500;
+    ops.settleDue();
+    // Assess
+    expect(during).toEqual([op.id, 0]);
+    expect([locks.holder('nsg'), done, op.status]).toEqual([undefined, 1, 'Succeeded']);
   });
 });

@@ -3,9 +3,10 @@ import { createActivities, type ActivityDeps, type WorkflowAuditEvent } from '..
 import { LocalDurableHost } from '../../src/workflow/host/localDurableHost';
 import { ORCHESTRATOR_NAME } from '../../src/workflow/names';
 import { probeDoctorOrchestrator } from '../../src/workflow/orchestrator';
-import type { WorkflowPolicy } from '../../src/workflow/contracts';
+import type { RunOutcome, WorkflowPolicy } from '../../src/workflow/contracts';
+import { MemoryRunStore } from '../../src/runstore/memoryRunStore';
 import type { RunStore } from '../../src/runstore/runStore';
-import type { FixKind } from '../../src/model/report';
+import type { FixKind, Report } from '../../src/model/report';
 import type { BackendInfo, Topology } from '../../src/model/topology';
 
 export const SUB = '11111111-2222-3333-4444-555555555555';
@@ -116,25 +117,24 @@ export function fakeWorld(options: FakeOptions): FakeWorld {
     policy: () => policy,
     discover: (id) => {
       count('discover');
-      return Promise.resolve({ ...topology, loadBalancer: { ...topology.loadBalancer, id } });
-    },
-    readHealth: (t) => {
-      count('readHealth');
-      return Promise.resolve([
-        {
-          ruleId: t.rules[0]?.id ?? '',
-          up: topology.backends.length - down.size,
-          down: down.size,
-          // The activity gets only the load balancer and rules; the backends are the discovered ones.
-          backends: topology.backends.map((b) => ({
-            ruleId: t.rules[0]?.id ?? '',
-            source: 'rule-health' as const,
-            ipConfigurationId: b.key,
-            ipAddress: b.ipAddress,
-            state: down.has(b.key) ? ('Down' as const) : ('Up' as const),
-          })),
-        },
-      ]);
+      const ruleId = topology.rules[0]?.id ?? '';
+      return Promise.resolve({
+        topology: { ...topology, loadBalancer: { ...topology.loadBalancer, id } },
+        health: [
+          {
+            ruleId,
+            up: topology.backends.length - down.size,
+            down: down.size,
+            backends: topology.backends.map((b) => ({
+              ruleId,
+              source: 'rule-health' as const,
+              ipConfigurationId: b.key,
+              ipAddress: b.ipAddress,
+              state: down.has(b.key) ? ('Down' as const) : ('Up' as const),
+            })),
+          },
+        ],
+      });
     },
     checkBackend: async (input) => {
       count('checkBackend');
@@ -231,10 +231,16 @@ export function fakeHost(
   store?: RunStore,
 ) {
   const world = fakeWorld(options);
+  const runStore = store ?? new MemoryRunStore();
   const host = new LocalDurableHost({
     orchestrators: { [ORCHESTRATOR_NAME]: probeDoctorOrchestrator },
-    activities: createActivities(world.deps, store),
+    activities: createActivities(world.deps, runStore),
     clock: () => clock,
   });
-  return { world, host };
+  return { world, host, store: runStore };
+}
+
+/** The report a completed run's output names in `store` (the history keeps only its ref and a summary). */
+export async function reportIn(store: RunStore, status: { output?: unknown }): Promise<Report> {
+  return store.get<Report>((status.output as RunOutcome).reportRef);
 }

@@ -1,9 +1,8 @@
-import type { WorkflowInput, WorkflowStatus } from '../../src/workflow/contracts';
+import type { RunOutcome, WorkflowInput, WorkflowStatus } from '../../src/workflow/contracts';
 import { HistoryEventType, type HistoryEvent } from '../../src/workflow/host/events';
 import { APPROVAL_EVENT, ORCHESTRATOR_NAME } from '../../src/workflow/names';
-import type { Report } from '../../src/model/report';
 import { InlineRunStore } from '../../src/runstore/inlineRunStore';
-import { fakeHost, LB_ID, type FakeOptions } from './fakes';
+import { fakeHost, LB_ID, reportIn, type FakeOptions } from './fakes';
 
 const T0 = new Date('2026-11-25T10:00:00.000Z');
 
@@ -19,14 +18,14 @@ const of = (history: HistoryEvent[], type: HistoryEventType) => history.filter((
 describe('probeDoctorOrchestrator', () => {
   it('fixes an NSG block without approval, waits for the probe, validates: resolved', async () => {
     // Prepare
-    const { world, host } = setup({ backends: 3, down: [0, 2] });
+    const { world, host, store } = setup({ backends: 3, down: [0, 2] });
 
     // Act
     await host.start(ORCHESTRATOR_NAME, 'run-1', input('fix'));
     const status = await host.waitForCompletion('run-1');
 
     // Assess
-    const report = status.output as Report;
+    const report = await reportIn(store, status);
     expect(status.runtimeStatus).toBe('Completed');
     expect(report.verdict).toBe('resolved');
     // One run id per execution: the instance id with the execution's start time, from the durable clock.
@@ -52,7 +51,6 @@ describe('probeDoctorOrchestrator', () => {
     expect(world.audit.map((e) => e.activity)).toEqual([
       'getPolicy',
       'discoverTopology',
-      'readProbeHealth',
       'checkBackend',
       'checkBackend',
       'diagnose',
@@ -68,11 +66,11 @@ describe('probeDoctorOrchestrator', () => {
 
   it('in observe mode plans without applying and asks the customer to act on their own NSG: no ticket', async () => {
     // Prepare
-    const { world, host } = setup({ backends: 2, down: [1] });
+    const { world, host, store } = setup({ backends: 2, down: [1] });
 
     // Act
     await host.start(ORCHESTRATOR_NAME, 'run-o', input('observe'));
-    const report = (await host.waitForCompletion('run-o')).output as Report;
+    const report = await reportIn(store, await host.waitForCompletion('run-o'));
 
     // Assess
     expect([report.verdict, report.whoMustAct]).toEqual(['action-required', 'customer']);
@@ -85,11 +83,11 @@ describe('probeDoctorOrchestrator', () => {
 
   it('reports healthy and checks nothing when no backend is down', async () => {
     // Prepare
-    const { world, host } = setup({ backends: 4, down: [] });
+    const { world, host, store } = setup({ backends: 4, down: [] });
 
     // Act
     await host.start(ORCHESTRATOR_NAME, 'run-h', input('fix'));
-    const report = (await host.waitForCompletion('run-h')).output as Report;
+    const report = await reportIn(store, await host.waitForCompletion('run-h'));
 
     // Assess
     expect(report.verdict).toBe('healthy');
@@ -99,11 +97,11 @@ describe('probeDoctorOrchestrator', () => {
 
   it('turns a failing checkBackend into a finding and checks the other backends', async () => {
     // Prepare
-    const { world, host } = setup({ backends: 4, down: [0, 1, 2], broken: [1] });
+    const { world, host, store } = setup({ backends: 4, down: [0, 1, 2], broken: [1] });
 
     // Act
     await host.start(ORCHESTRATOR_NAME, 'run-b', input('fix'));
-    const report = (await host.waitForCompletion('run-b')).output as Report;
+    const report = await reportIn(store, await host.waitForCompletion('run-b'));
 
     // Assess
     expect(world.calls['checkBackend']).toBe(3);
@@ -136,13 +134,13 @@ describe('probeDoctorOrchestrator', () => {
       ],
     ])('%s', async (_case, event, verdict, fixStatus, reason) => {
       // Prepare
-      const { world, host } = setup({ backends: 2, down: [0], fixKind: 'start-vm' });
+      const { world, host, store } = setup({ backends: 2, down: [0], fixKind: 'start-vm' });
       await host.start(ORCHESTRATOR_NAME, 'run-a', input('fix'));
       const waiting = await host.waitForIdle('run-a');
 
       // Act
       await host.raiseEvent('run-a', APPROVAL_EVENT, event);
-      const report = (await host.waitForCompletion('run-a')).output as Report;
+      const report = await reportIn(store, await host.waitForCompletion('run-a'));
 
       // Assess
       expect(waiting.runtimeStatus).toBe('Running');
@@ -158,7 +156,7 @@ describe('probeDoctorOrchestrator', () => {
 
     it('times out on the durable timer and skips the fix', async () => {
       // Prepare
-      const { world, host } = setup({
+      const { world, host, store } = setup({
         backends: 2,
         down: [0],
         fixKind: 'guest-firewall-allow',
@@ -172,7 +170,7 @@ describe('probeDoctorOrchestrator', () => {
       const status = await host.waitForCompletion('run-t');
 
       // Assess
-      const report = status.output as Report;
+      const report = await reportIn(store, status);
       expect(report.fixes[0]).toMatchObject({
         status: 'skipped',
         reason: 'awaiting approval: the approval wait timed out',
@@ -186,14 +184,14 @@ describe('probeDoctorOrchestrator', () => {
 
     it('does not wait when nobody can approve (the CLI without --approve): awaiting-approval', async () => {
       // Prepare
-      const { world, host } = setup({ backends: 2, down: [0], fixKind: 'start-vm' });
+      const { world, host, store } = setup({ backends: 2, down: [0], fixKind: 'start-vm' });
 
       // Act
       await host.start(ORCHESTRATOR_NAME, 'run-n', { ...input('fix'), approver: 'none' });
       const status = await host.waitForCompletion('run-n');
 
       // Assess
-      const report = status.output as Report;
+      const report = await reportIn(store, status);
       expect([report.verdict, report.whoMustAct]).toEqual(['awaiting-approval', 'customer']);
       expect(report.fixes[0]).toMatchObject({
         status: 'skipped',
@@ -214,7 +212,7 @@ describe('probeDoctorOrchestrator', () => {
   it('fans out 300 failing backends in batches of the configured size', async () => {
     // Prepare
     const all = Array.from({ length: 300 }, (_, i) => i);
-    const { world, host } = setup({ backends: 300, down: all, policy: { fanoutBatchSize: 20 } });
+    const { world, host, store } = setup({ backends: 300, down: all, policy: { fanoutBatchSize: 20 } });
 
     // Act
     await host.start(ORCHESTRATOR_NAME, 'run-300', input('observe'));
@@ -235,7 +233,7 @@ describe('probeDoctorOrchestrator', () => {
     }
     expect(Math.max(...episodes)).toBe(20);
     expect(episodes.filter((n) => n === 20)).toHaveLength(15);
-    expect((status.output as Report).backends).toHaveLength(300);
+    expect((await reportIn(store, status)).backends).toHaveLength(300);
     expect(status.customStatus).toMatchObject({ checked: 300, backendsTotal: 300 });
   });
 
@@ -269,19 +267,18 @@ describe('durable history for a pool of hundreds', () => {
   const all = Array.from({ length: 300 }, (_, i) => i);
   const historyBytes = (history: HistoryEvent[]) => JSON.stringify(history).length;
 
-  // The bound: what the orchestrator must hold per backend (its identity and pools ~0.6 KB, its health
-  // entry ~0.4 KB, its diagnosis summary ~0.2 KB) plus, per failing backend, the check input
-  // (~1.6 KB: backend, probes, health). At 300 backends all down that is ~1 MB; with the whole
-  // topology and diagnosis inline it was ~2.6 MB (a third down: ~1.8 MB).
+  // What the orchestrator holds grows with the failing backends only: per failing backend its check
+  // input (~1.6 KB: backend, probes, health) and diagnosis summary; healthy backends stay in the run
+  // store (topology, health, report), so the history does not see them.
   it.each([
-    ['observe, a third down: under 1 MB', 'observe', third, 1_000_000],
-    ['fix, a third down: under 1 MB', 'fix', third, 1_000_000],
+    ['observe, a third down: under 700 KB', 'observe', third, 700_000],
+    ['fix, a third down: under 700 KB', 'fix', third, 700_000],
     ['observe, all down: under 1.3 MB', 'observe', all, 1_300_000],
   ] as [string, WorkflowInput['mode'], number[], number][])(
     'the history of 300 backends, %s',
     async (_case, mode, down, bound) => {
       // Prepare
-      const { host } = setup({ backends: 300, down });
+      const { host, store } = setup({ backends: 300, down });
 
       // Act
       await host.start(ORCHESTRATOR_NAME, 'run-h300', input(mode));
@@ -289,12 +286,37 @@ describe('durable history for a pool of hundreds', () => {
 
       // Assess
       expect(status.runtimeStatus).toBe('Completed');
-      expect((status.output as Report).backends).toHaveLength(300);
+      expect((await reportIn(store, status)).backends).toHaveLength(300);
       expect(historyBytes(status.history)).toBeLessThan(bound);
       // No activity input carries the full topology (its NIC map) or the full diagnosis (cause summaries).
       const inputs = of(status.history, HistoryEventType.TaskScheduled).map((e) => JSON.stringify(e));
       expect(inputs.filter((i) => i.includes('nics'))).toHaveLength(0);
       expect(inputs.filter((i) => i.includes('rule deny-all blocks the probe'))).toHaveLength(0);
+    },
+  );
+
+  it.each(['observe', 'fix'] as const)(
+    '%s: the history of 1,000 backends with 5 failing is within 10%% of 10 backends with 5 failing, and under 100 KB',
+    async (mode) => {
+      // Prepare
+      const failing = [0, 1, 2, 3, 4];
+      const small = setup({ backends: 10, down: failing });
+      const large = setup({ backends: 1000, down: failing });
+
+      // Act
+      await small.host.start(ORCHESTRATOR_NAME, 'run-10', input(mode));
+      await large.host.start(ORCHESTRATOR_NAME, 'run-1000', input(mode));
+      const [a, b] = [
+        await small.host.waitForCompletion('run-10'),
+        await large.host.waitForCompletion('run-1000'),
+      ];
+
+      // Assess
+      expect((await reportIn(large.store, b)).backends).toHaveLength(1000);
+      expect(historyBytes(b.history)).toBeLessThan(100_000);
+      expect(Math.abs(historyBytes(b.history) - historyBytes(a.history))).toBeLessThanOrEqual(
+        historyBytes(a.history) * 0.1,
+      );
     },
   );
 
@@ -311,8 +333,11 @@ describe('durable history for a pool of hundreds', () => {
     const b = await inline.host.waitForCompletion('run-s');
 
     // Assess
-    expect(a.output).toEqual(b.output);
-    expect((a.output as Report).verdict).toBe('resolved');
+    const summaryA = a.output as RunOutcome;
+    const summaryB = b.output as RunOutcome;
+    expect({ ...summaryA, reportRef: '' }).toEqual({ ...summaryB, reportRef: '' });
+    expect(await reportIn(stored.store, a)).toEqual(await reportIn(inline.store, b));
+    expect(summaryA.verdict).toBe('resolved');
     expect(a.customStatus).toEqual(b.customStatus);
     // Inline, the history holds the values again and breaks the bound above.
     expect(historyBytes(b.history)).toBeGreaterThan(1_000_000);

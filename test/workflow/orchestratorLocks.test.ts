@@ -6,7 +6,8 @@ import { LocalDurableHost } from '../../src/workflow/host/localDurableHost';
 import { ORCHESTRATOR_NAME } from '../../src/workflow/names';
 import { nsgLockKey } from '../../src/workflow/nsgLock';
 import { probeDoctorOrchestrator } from '../../src/workflow/orchestrator';
-import { fakeWorld, LB_ID, NSG_ID } from './fakes';
+import { fakeWorld, LB_ID, NSG_ID, reportIn } from './fakes';
+import { MemoryRunStore } from '../../src/runstore/memoryRunStore';
 
 const T0 = new Date('2026-11-25T10:00:00.000Z');
 const LB_B = LB_ID.replace('lb-web', 'lb-api');
@@ -41,9 +42,10 @@ function twoRuns(nsgFor: (lbId: string) => string, applyThrows = false) {
     if (applyThrows) throw new Error('NSG write broke part-way');
     return apply(input);
   };
+  const store = new MemoryRunStore();
   const host = new LocalDurableHost({
     orchestrators: { [ORCHESTRATOR_NAME]: probeDoctorOrchestrator },
-    activities: createActivities(world.deps),
+    activities: createActivities(world.deps, store),
     clock: () => T0,
   });
   const run = async () => {
@@ -51,7 +53,7 @@ function twoRuns(nsgFor: (lbId: string) => string, applyThrows = false) {
     await host.start(ORCHESTRATOR_NAME, 'run-b', { loadBalancerId: LB_B, mode: 'fix' });
     return Promise.all([host.waitForCompletion('run-a'), host.waitForCompletion('run-b')]);
   };
-  return { host, log, maxInFlight: () => maxInFlight, run };
+  return { host, store, log, maxInFlight: () => maxInFlight, run };
 }
 
 const nsgByLb = (lbId: string) => (lbId === LB_ID ? NSG_ID : NSG_B);
@@ -111,7 +113,7 @@ describe('NSG writes across orchestrations', () => {
 
   it('releases the lock right after applyFixes even when the activity throws', async () => {
     // Prepare
-    const { host, run } = twoRuns(() => NSG_ID, true);
+    const { host, store, run } = twoRuns(() => NSG_ID, true);
 
     // Act
     const [a, b] = await run();
@@ -127,7 +129,7 @@ describe('NSG writes across orchestrations', () => {
       const at = kinds.indexOf('LockEntities');
       expect(kinds.slice(at, at + 3)).toEqual(['LockEntities', 'applyFixes', 'ReleaseEntities']);
       expect(status.runtimeStatus).toBe('Completed');
-      expect((status.output as { fixes: { status: string; reason?: string }[] }).fixes).toContainEqual(
+      expect((await reportIn(store, status)).fixes).toContainEqual(
         expect.objectContaining({
           status: 'failed',
           reason: 'applying the fixes failed: NSG write broke part-way',

@@ -3,32 +3,33 @@
  * climbing to the healthy threshold gets one more probe interval before it is judged.
  */
 import { verdictOf } from '../../src/workflow/buildReport';
-import type { FinalizeReportInput } from '../../src/workflow/contracts';
+import type { FinalizeReportInput, RunOutcome } from '../../src/workflow/contracts';
 import { HistoryEventType } from '../../src/workflow/host/events';
 import type { LocalDurableHost } from '../../src/workflow/host/localDurableHost';
 import { ORCHESTRATOR_NAME } from '../../src/workflow/names';
 import type { Report } from '../../src/model/report';
-import { backendKey, fakeHost, LB_ID, topologyWith, type FakeOptions } from './fakes';
+import { backendKey, fakeHost, LB_ID, reportIn, topologyWith, type FakeOptions } from './fakes';
+import type { RunStore } from '../../src/runstore/runStore';
 
 const T0 = new Date('2026-11-25T10:00:00.000Z');
 
 const setup = (options: FakeOptions) => fakeHost(options, T0);
 
-async function runFix(host: LocalDurableHost, id: string): Promise<Report> {
+async function runFix(host: LocalDurableHost, id: string, store: RunStore): Promise<Report> {
   await host.start(ORCHESTRATOR_NAME, id, { loadBalancerId: LB_ID, mode: 'fix' });
   const status = await host.waitForCompletion(id);
   expect(status.runtimeStatus).toBe('Completed');
-  return status.output as Report;
+  return reportIn(store, status);
 }
 
 describe('the orchestration after a failure past the writes', () => {
   it('reports the fixes failed and asks the customer to make the change when the apply activity throws', async () => {
     // Prepare
-    const { world, host } = setup({ backends: 2, down: [0] });
+    const { world, host, store } = setup({ backends: 2, down: [0] });
     world.deps.applyFixes = () => Promise.reject(new Error('audit sink refused the after-record'));
 
     // Act
-    const report = await runFix(host, 'run-apply');
+    const report = await runFix(host, 'run-apply', store);
 
     // Assess: the cause is the customer's NSG rule; the change failed, so a person makes it: no ticket.
     expect([report.verdict, report.whoMustAct]).toEqual(['action-required', 'customer']);
@@ -48,7 +49,7 @@ describe('the orchestration after a failure past the writes', () => {
 
   it('neither rolls back nor escalates when validation cannot run, and says why', async () => {
     // Prepare
-    const { world, host } = setup({ backends: 2, down: [0] });
+    const { world, host, store } = setup({ backends: 2, down: [0] });
     world.deps.validate = () => Promise.reject(new Error('health API answered 500 three times'));
     let rollbacks = 0;
     world.deps.rollbackFixes = (input) => {
@@ -57,7 +58,7 @@ describe('the orchestration after a failure past the writes', () => {
     };
 
     // Act
-    const report = await runFix(host, 'run-validate');
+    const report = await runFix(host, 'run-validate', store);
 
     // Assess: nobody saw whether the fix helped, so Microsoft is not asked; a person checks.
     expect([report.verdict, report.whoMustAct]).toEqual(['action-required', 'customer']);
@@ -87,7 +88,7 @@ describe('the orchestration after a failure past the writes', () => {
     const status = await host.waitForCompletion('run-recover');
 
     // Assess
-    expect((status.output as Report).verdict).toBe('resolved');
+    expect((status.output as RunOutcome).verdict).toBe('resolved');
     expect(validations).toBe(2);
     // The probe waits (the other timers are the activities' 600 s deadlines).
     const timers = status.history.filter(
@@ -103,12 +104,12 @@ describe('the orchestration after a failure past the writes', () => {
 
   it('judges a backend that never leaves the approaching state as still down, and rolls back', async () => {
     // Prepare
-    const { world, host } = setup({ backends: 2, down: [0] });
+    const { world, host, store } = setup({ backends: 2, down: [0] });
     world.deps.validate = (input) =>
       Promise.resolve({ health: [], stillDown: [], recovering: [...input.backendKeys] });
 
     // Act
-    const report = await runFix(host, 'run-stuck');
+    const report = await runFix(host, 'run-stuck', store);
 
     // Assess
     expect(report.verdict).toBe('escalated');

@@ -144,9 +144,8 @@ export function progressLine(event: WorkflowAuditEvent): string {
   const what: Record<string, () => string> = {
     getPolicy: () => 'read policy',
     discoverTopology: () =>
-      `discovered ${text(d.backends)} backends, ${text(d.rules)} rules, ${text(d.probes)} probes` +
+      `discovered ${text(d.backends)} backends (${text(d.failing)} failing by probe health), ${text(d.probes)} probes` +
       (d.problems ? ` (${text(d.problems)} unreadable)` : ''),
-    readProbeHealth: () => `read probe health of ${list('rules').length} rule(s)`,
     // The NIC name: a NIC IP configuration id ends .../networkInterfaces/{nic}/ipConfigurations/{name}.
     checkBackend: () => `checked backend ${text(d.backendKey).split('/').slice(-3, -2).join('')}`,
     diagnose: () => {
@@ -180,7 +179,6 @@ export function progressLine(event: WorkflowAuditEvent): string {
 const FAILED_STEP: Record<WorkflowAuditEvent['activity'], string> = {
   getPolicy: 'read policy',
   discoverTopology: 'discover the load balancer',
-  readProbeHealth: 'read probe health',
   checkBackend: 'check backend',
   diagnose: 'diagnose',
   planFixes: 'plan fixes',

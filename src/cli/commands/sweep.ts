@@ -12,7 +12,7 @@ import { JsonLinesAuditSink } from '../../audit/jsonLinesSink';
 import type { AzureTarget } from '../../azure/clients';
 import { loadConfig, parseScope, type AllowedScope } from '../../config';
 import { InvalidInputError } from '../../errors';
-import type { Report } from '../../model/report';
+import type { RunOutcome } from '../../workflow/contracts';
 import { loadScenarioFile } from '../../sandbox/scenario';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { formatSweepReport } from '../../sweep/format';
@@ -85,7 +85,7 @@ async function finishRun(host: LocalDurableHost, instanceId: string): Promise<st
       status = await host.fastForward(instanceId);
     }
   }
-  return status.runtimeStatus === 'Completed' ? (status.output as Report).verdict : 'failed';
+  return status.runtimeStatus === 'Completed' ? (status.output as RunOutcome).verdict : 'failed';
 }
 
 /** Runs `sweep`; resolves to the exit code. */

@@ -1,0 +1,41 @@
+/**
+ * The `discoverTopology` activity's work, health first: the load balancer's GET, then every rule's
+ * health at once, then only the backends that fail in depth (NIC, VM, subnet, NSGs, route table) and
+ * one healthy peer per virtual network for validation. A pool of a thousand healthy backends costs
+ * the health answer, not two thousand reads. Where the health cannot tell healthy from down (a Basic
+ * load balancer, a rule whose health could not be read) every backend is read, as before.
+ */
+import { discoverTopology, type TopologyReader } from '../azure/discovery';
+import type { AzureReader } from '../azure/reader';
+import type { RuleHealth } from '../model/health';
+import type { DiscoveredRun } from '../workflow/contracts';
+import { focusFromHealth, readProbeHealth } from './health';
+
+/** Options of {@link discoverHealthFirst}. */
+export interface HealthFirstOptions {
+  /** Reads in flight at once during discovery. */
+  concurrency?: number;
+}
+
+/**
+ * Discovers the load balancer's topology, health first, and returns it with the health it read.
+ *
+ * @throws AzureCallError when the load balancer itself cannot be read (src/azure/discovery.ts).
+ */
+export async function discoverHealthFirst(
+  topologyReader: TopologyReader,
+  reader: Pick<AzureReader, 'getRuleHealth' | 'getDipAvailability'>,
+  loadBalancerId: string,
+  options: HealthFirstOptions = {},
+): Promise<DiscoveredRun> {
+  let health: RuleHealth[] | undefined;
+  const topology = await discoverTopology(topologyReader, loadBalancerId, {
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    focus: async (view) => {
+      health = await readProbeHealth(reader, view);
+      return focusFromHealth(view, health);
+    },
+  });
+  // The focus threw before the health was read (it never should): read it now, over the full topology.
+  return { topology, health: health ?? (await readProbeHealth(reader, topology)) };
+}

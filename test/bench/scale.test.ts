@@ -1,0 +1,35 @@
+/**
+ * The scale benchmark's arithmetic and inputs (never its timings: speed is measured by the benchmark
+ * itself): the critical-path bound comes from the sandbox's time model, and a bad flag gets one clear
+ * error.
+ */
+import { criticalPathBoundMs, parseScaleArgs } from '../../bench/scale';
+import { resolveTimeModel } from '../../src/sandbox/timeModel';
+
+describe('scale benchmark', () => {
+  it('computes the bound from the time model: 4 ARM requests + rule health + Run Command; fix adds the write, the probe, a Run Command and a health re-read', () => {
+    // Prepare: issue #14's figures at 1/100 (1.5 ms, 20 ms, 200 ms, 75 ms; probe 5 s x 2).
+    const time = resolveTimeModel({ scale: 0.01 });
+    const probe = { intervalSeconds: 5, threshold: 2 };
+    // Act / Assess
+    expect(criticalPathBoundMs(time, 'observe', probe)).toBeCloseTo(4 * 1.5 + 20 + 200, 9);
+    expect(criticalPathBoundMs(time, 'fix', probe)).toBeCloseTo(226 + 75 + 100 + 200 + 20, 9);
+    expect(criticalPathBoundMs(resolveTimeModel({ scale: 1 }), 'observe', probe)).toBe(22_600);
+  });
+
+  it('takes its flags, and names a bad one', () => {
+    expect(parseScaleArgs(['--scale', '0.1', '--sizes', '1,10', '--warmup', '0'])).toMatchObject({
+      scale: 0.1,
+      sizes: [1, 10],
+      warmup: false,
+      failing: 5,
+    });
+    expect(() => parseScaleArgs(['--scale', 'fast'])).toThrow(
+      "--scale must be a number from 0 to 100, got 'fast'",
+    );
+    expect(() => parseScaleArgs(['--sizes', '1,x'])).toThrow(
+      "--sizes takes backends counts from 1 to 1000, comma-separated, got '1,x'",
+    );
+    expect(() => parseScaleArgs(['--speed', '1'])).toThrow('unknown option --speed');
+  });
+});
