@@ -31,6 +31,8 @@ export interface AppDependencies {
   evidence?: EvidenceOptions;
   /** Reads in flight at once during discovery. */
   discoveryConcurrency?: number;
+  /** Stamps audit events (see `auditorFor`); absent: wall time. */
+  auditClock?: () => Date;
 }
 
 /** Builds the {@link ActivityDeps} the workflow's activities call. */
@@ -44,6 +46,7 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
     reader,
     config,
     auditSink,
+    ...(app.auditClock ? { auditClock: app.auditClock } : {}),
     recheck: async (run, topology, backends) => {
       // The same reads, checks and diagnosis as the run's own, after the fixes: the topology read
       // again (the NSGs changed), then each backend checked and diagnosed.
@@ -101,15 +104,18 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
     checkBackend,
     diagnose: async (input) => {
       const diagnosis = diagnose(input);
-      await auditDiagnosis(auditorFor(auditSink, input.run), diagnosis);
+      await auditDiagnosis(auditorFor(auditSink, input.run, app.auditClock), diagnosis);
       return diagnosis;
     },
     ...remediation,
     started: async (run) => {
-      await auditorFor(auditSink, run).runStarted({ trigger: run.trigger, outcome: 'started' });
+      await auditorFor(auditSink, run, app.auditClock).runStarted({
+        trigger: run.trigger,
+        outcome: 'started',
+      });
     },
     finished: async (report, run, stop) => {
-      await auditRunFinished(auditorFor(auditSink, run), report, stop);
+      await auditRunFinished(auditorFor(auditSink, run, app.auditClock), report, stop);
       await auditSink.flush();
     },
     audit: app.progress ?? (() => undefined),

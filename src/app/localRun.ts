@@ -116,6 +116,7 @@ export async function reportOfRun(host: LocalDurableHost, status: LocalInstanceS
 
 /** Builds a local host with probe-doctor's orchestrator and activities registered. */
 export function createLocalHost(options: LocalHostOptions): LocalDurableHost {
+  const time = hostTimeFor(options.target);
   const deps = createActivityDeps({
     clientsFor: createClientFactory(
       options.target,
@@ -126,6 +127,8 @@ export function createLocalHost(options: LocalHostOptions): LocalDurableHost {
     ...(options.progress ? { progress: options.progress } : {}),
     remediation: options.remediation,
     ...(options.evidence ? { evidence: options.evidence } : {}),
+    // The audit trail keeps the host's time: an in-process sandbox's skipped waits show in it.
+    ...(time.clock ? { auditClock: time.clock } : {}),
   });
   const { onWait } = options;
   // One store per host: its runs' activities all run in this process, so memory is enough.
@@ -133,7 +136,7 @@ export function createLocalHost(options: LocalHostOptions): LocalDurableHost {
   const host = new LocalDurableHost({
     orchestrators: { [ORCHESTRATOR_NAME]: probeDoctorOrchestrator },
     activities: createActivities(deps, store),
-    ...hostTimeFor(options.target),
+    ...time,
     optionalEvents: [INTERRUPT_EVENT],
     ...(onWait ? { onWait: (wait: TimerWait) => onWait(waitLine(wait), wait) } : {}),
   });

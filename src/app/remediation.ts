@@ -43,6 +43,8 @@ export interface RemediationContext {
   reader: AzureReader;
   config: ProbeDoctorConfig;
   auditSink: AuditSink;
+  /** Stamps audit events (see `auditorFor`); absent: wall time. */
+  auditClock?: () => Date;
   /**
    * Reads the topology again and re-runs the cause checks for these backends: the causes that remain,
    * by `idKey` of the backend key. How a Basic load balancer, which has no per-rule health, is
@@ -72,7 +74,7 @@ export interface RemediationOptions {
 export function createRemediation(
   options: RemediationOptions = {},
 ): (ctx: RemediationContext) => RemediationDeps {
-  return ({ clientsFor, reader, config, auditSink, recheck }) => {
+  return ({ clientsFor, reader, config, auditSink, auditClock, recheck }) => {
     const writer = createSdkAzureWriter(
       clientsFor,
       options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {},
@@ -82,7 +84,7 @@ export function createRemediation(
       vmWriter: writer,
       runCommand: (vmId, request) => reader.runCommand(vmId, request),
       vmPowerState: createVmPowerStateReader(reader),
-      audit: remediationAuditHook(auditorFor(auditSink, run)),
+      audit: remediationAuditHook(auditorFor(auditSink, run, auditClock)),
       ...(options.sleep ? { sleep: options.sleep } : {}),
       ...(options.writeAttempts !== undefined ? { maxAttempts: options.writeAttempts } : {}),
     });
@@ -96,7 +98,7 @@ export function createRemediation(
           policy: { optInFixes: config.optInFixes, approvalRequiredFor: config.approvalRequiredFor },
           runId: input.run.runId,
         });
-        await auditPlan(auditorFor(auditSink, input.run), input.run, fixes);
+        await auditPlan(auditorFor(auditSink, input.run, auditClock), input.run, fixes);
         return fixes;
       },
       applyFixes: async (input) => {
@@ -116,7 +118,7 @@ export function createRemediation(
           topology: input.topology,
         });
         try {
-          await auditApplyOutcomes(auditorFor(auditSink, input.run), input.run, reports);
+          await auditApplyOutcomes(auditorFor(auditSink, input.run, auditClock), input.run, reports);
         } catch (err) {
           // The writes happened (or were refused) and are in the reports; only the outcome record is
           // missing. Say so on each fix rather than fail the activity and lose the report.
@@ -134,7 +136,7 @@ export function createRemediation(
           input,
         );
         try {
-          await auditValidation(auditorFor(auditSink, input.run), result);
+          await auditValidation(auditorFor(auditSink, input.run, auditClock), result);
         } catch {
           // The validation result is what decides the verdict; a missing audit record of it is not a
           // reason to discard it (the run's RunFinished still records the outcome).
@@ -167,7 +169,7 @@ export function createRemediation(
         // Observe mode builds the ticket for a person to file and escalates nothing: no Escalated event.
         if (input.run.mode === 'fix') {
           await auditEscalation(
-            auditorFor(auditSink, input.run),
+            auditorFor(auditSink, input.run, auditClock),
             input.diagnosis,
             input.forMicrosoft ?? input.stillDown,
             output,

@@ -9,14 +9,22 @@ import type { RemediationAuditEvent } from '../remediate/ports';
 import type { DetailedValidationResult } from '../remediate/validate';
 import type { Diagnosis, EscalateOutput, PlannedFix, RunContext, RunStop } from '../workflow/contracts';
 
-/** An auditor with the run's common dimensions. */
-export function auditorFor(sink: AuditSink, run: RunContext): Auditor {
-  return createAuditor(sink, {
-    runId: run.runId,
-    loadBalancerId: run.loadBalancerId,
-    mode: run.mode,
-    ...(run.alertId !== undefined ? { alertId: run.alertId } : {}),
-  });
+/**
+ * An auditor with the run's common dimensions. `clock` stamps the events: the host's clock, so a run
+ * against an in-process sandbox, whose waits move the sandbox's clock instead of passing, records the
+ * times its run id and its waits are in (absent: wall time, as on the Functions host and live Azure).
+ */
+export function auditorFor(sink: AuditSink, run: RunContext, clock?: () => Date): Auditor {
+  return createAuditor(
+    sink,
+    {
+      runId: run.runId,
+      loadBalancerId: run.loadBalancerId,
+      mode: run.mode,
+      ...(run.alertId !== undefined ? { alertId: run.alertId } : {}),
+    },
+    clock ? { now: clock } : {},
+  );
 }
 
 const uniqueCauseIds = (ids: readonly CauseId[]): CauseId[] => [...new Set(ids)];

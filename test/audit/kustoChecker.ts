@@ -49,14 +49,23 @@ export interface KqlDiagnostic {
 export type KqlChecker = (query: string) => KqlDiagnostic[];
 
 let checker: KqlChecker | undefined;
+let language: any;
+let globals: any;
 
-/** Loads the language service once (about a second) and returns a checker bound to customEvents. */
-export function kqlChecker(): KqlChecker {
-  if (checker) return checker;
+/** Microsoft's `Kusto.Language` namespace, loaded once (about a second). */
+export function kustoLanguage(): any {
+  if (language) return language;
   const g = globalThis as Record<string, any>;
   g.Bridge = require('@kusto/language-service-next/bridge.min.js');
   require('@kusto/language-service-next/Kusto.Language.Bridge.min.js');
-  const K = g.Kusto.Language;
+  language = g.Kusto.Language;
+  return language;
+}
+
+/** The language service's global state with a database holding the `customEvents` table. */
+export function kustoGlobals(): any {
+  if (globals) return globals;
+  const K = kustoLanguage();
   const S = K.Symbols;
   const types: Record<string, unknown> = {
     datetime: S.ScalarTypes.DateTime,
@@ -68,12 +77,20 @@ export function kqlChecker(): KqlChecker {
     'customEvents',
     CUSTOM_EVENTS_COLUMNS.map(([name, type]): unknown => new S.ColumnSymbol(name, types[type]) as unknown),
   );
-  const globals = K.GlobalState.Default.WithDatabase(new S.DatabaseSymbol.$ctor1('appinsights', [table]));
+  globals = K.GlobalState.Default.WithDatabase(new S.DatabaseSymbol.$ctor1('appinsights', [table]));
+  return globals;
+}
+
+/** Loads the language service once and returns a checker bound to customEvents. */
+export function kqlChecker(): KqlChecker {
+  if (checker) return checker;
+  const K = kustoLanguage();
+  const bound = kustoGlobals();
   checker = (query) => {
     const diagnostics: {
       Count: number;
       getItem(i: number): { Severity: unknown; Message: unknown; Start: unknown };
-    } = K.KustoCode.ParseAndAnalyze(query, globals).GetDiagnostics();
+    } = K.KustoCode.ParseAndAnalyze(query, bound).GetDiagnostics();
     const out: KqlDiagnostic[] = [];
     for (let i = 0; i < diagnostics.Count; i++) {
       const d = diagnostics.getItem(i);
