@@ -7,7 +7,7 @@
  * machine slows both alike.
  *
  * `node dist/bench/coldStart.js [runs]` prints the figures (after `npm run build`, which writes the
- * bundle); `measureColdStart` is what other benchmarks call (`node dist/bench/run.js`).
+ * bundle); `measureColdStart` is what the scale benchmark calls (`node dist/bench/run.js scale`).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -23,7 +23,7 @@ export const REPO_ROOT = resolve(
 );
 
 /** The bundle the Functions host loads (package.json "main"; written by scripts/bundleFunctions.mjs). */
-export const BUNDLE_FILE = join(REPO_ROOT, 'dist', 'bundle', 'functions.mjs');
+export const BUNDLE_FILE = join(REPO_ROOT, 'dist', 'deploy', 'functions.mjs');
 
 /** One function as the app registered it with the worker. */
 export interface Registration {
@@ -109,13 +109,17 @@ export async function loadInFreshProcess(
   targets: readonly string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<LoadReport> {
-  const { stdout } = await run(process.execPath, ['-e', CHILD], {
+  const { stdout } = await run(process.execPath, ['-e', CHILD], childOptions(targets, env));
+  return JSON.parse(stdout) as LoadReport;
+}
+
+function childOptions(targets: readonly string[], env: NodeJS.ProcessEnv) {
+  return {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, COLD_START_TARGETS: JSON.stringify(targets) },
     maxBuffer: 64 * 1024 * 1024,
     timeout: 120_000,
-  });
-  return JSON.parse(stdout) as LoadReport;
+  };
 }
 
 /** tsc's output of every registration file, loaded one by one: how the app was deployed before the bundle. */

@@ -1,13 +1,15 @@
 // Bundles the Functions app into what the Functions host loads (package.json "main":
-// dist/bundle/functions.mjs) with the production dependencies inside it: the deployed artifact needs
-// no node_modules, and the worker reads a few files instead of resolving ~1,500 modules at a cold start
-// (docs/deploy.md, "The deployed bundle"; figures: `node dist/bench/coldStart.js`).
+// dist/deploy/functions.mjs) with the production dependencies inside it, and makes dist/deploy/ the
+// deployable package (azure.yaml `dist`): the bundle and its chunks, host.json, and a package.json
+// whose `main` is the bundle and which has no dependencies. The worker reads a few files instead of
+// resolving ~1,500 modules at a cold start (docs/deploy.md, "The deployed bundle"; figures:
+// `node dist/bench/coldStart.js`).
 //
 // - Every registration file in functions/ is imported by the entry (globbed, so a new function cannot
 //   be left out).
 // - ES module output with code splitting: each `await import(...)` in functions/ and src/ (the Azure
 //   identity, ARM, Storage and telemetry SDKs, the activities' wiring) becomes a separate chunk in
-//   dist/bundle/chunks/, read and evaluated only when first used. The entry holds what registration
+//   dist/deploy/chunks/, read and evaluated only when first used. The entry holds what registration
 //   needs: @azure/functions, durable-functions, the triggers and the orchestrator.
 // - Packages resolve through their "import" export condition (their ES module builds). CommonJS
 //   packages (durable-functions, @azure/functions) call `require`, which an ES module lacks: the banner
@@ -21,7 +23,7 @@
 // (--outdir and --external are for test/app/functionsBundle.test.ts: a copy of the bundle that leaves
 // the heavy SDKs outside, so a module-load hook can see when they are loaded.)
 import { build } from 'esbuild';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,7 +34,7 @@ function option(flag) {
   return process.argv.flatMap((arg, i) => (arg === flag && process.argv[i + 1] ? [process.argv[i + 1]] : []));
 }
 
-const outdir = resolve(option('--outdir')[0] ?? join(root, 'dist', 'bundle'));
+const outdir = resolve(option('--outdir')[0] ?? join(root, 'dist', 'deploy'));
 
 const registrations = readdirSync(join(root, 'functions'))
   .filter((f) => f.endsWith('.ts'))
@@ -76,6 +78,27 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
+
+// The package the host reads at the root of the deployment: `main` names the bundle; no dependencies,
+// because the bundle carries them; `type` stays CommonJS (the bundle's .mjs extension makes it ESM).
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+writeFileSync(
+  join(outdir, 'package.json'),
+  `${JSON.stringify(
+    {
+      name: pkg.name,
+      version: pkg.version,
+      description: pkg.description,
+      license: pkg.license,
+      private: true,
+      main: 'functions.mjs',
+      engines: pkg.engines,
+    },
+    null,
+    2,
+  )}\n`,
+);
+copyFileSync(join(root, 'host.json'), join(outdir, 'host.json'));
 
 const [metafile] = option('--metafile');
 if (metafile) writeFileSync(metafile, JSON.stringify(result.metafile));

@@ -70,16 +70,20 @@ const heavyPackages = (files: readonly string[]) =>
   [...new Set(files.flatMap((f) => HEAVY_PATH.exec(f)?.[1] ?? []))].sort();
 
 describe('the Functions bundle (package.json "main")', () => {
-  it('is what package.json names as main, and what .funcignore keeps', () => {
+  it('is what package.json names as main, in the deployable folder azure.yaml names', () => {
     // Prepare
-    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { main: string };
-    const ignored = readFileSync(join(REPO_ROOT, '.funcignore'), 'utf8').split('\n');
+    const read = (file: string) => readFileSync(join(REPO_ROOT, file), 'utf8');
+    const pkg = JSON.parse(read('package.json')) as { main: string };
+    const deployed = JSON.parse(read('dist/deploy/package.json')) as Record<string, unknown>;
 
     // Assess
     expect(join(REPO_ROOT, pkg.main)).toBe(BUNDLE_FILE);
     expect(existsSync(BUNDLE_FILE)).toBe(true);
-    // The bundle carries the production dependencies: node_modules is not deployed.
-    expect(ignored).toContain('node_modules');
+    expect(read('azure.yaml')).toMatch(/^ {4}dist: dist\/deploy$/m);
+    // The deployed package: the bundle as main, no dependencies (the bundle carries them), host.json.
+    expect(join(REPO_ROOT, 'dist', 'deploy', deployed.main as string)).toBe(BUNDLE_FILE);
+    expect(deployed).not.toHaveProperty('dependencies');
+    expect(read('dist/deploy/host.json')).toBe(read('host.json'));
   });
 
   it('registers every function with its trigger kind, as the unbundled registrations do', async () => {
@@ -106,7 +110,7 @@ describe('the Functions bundle (package.json "main")', () => {
   it('evaluates every lazily loaded chunk (what the first invocations load) without error', async () => {
     // Prepare: a chunk that cannot run in node (a missing `require`, `__dirname` or `import.meta`)
     // would fail only at the first invocation that needs it, in Azure; here it fails the load.
-    const chunkDir = join(REPO_ROOT, 'dist', 'bundle', 'chunks');
+    const chunkDir = join(REPO_ROOT, 'dist', 'deploy', 'chunks');
     const chunks = readdirSync(chunkDir)
       .filter((f) => f.endsWith('.mjs'))
       .map((f) => join(chunkDir, f));
