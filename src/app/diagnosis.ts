@@ -12,7 +12,8 @@ import type { VmHealthEvidence } from '../model/evidence';
 import { idKey } from '../model/ids';
 import { fail, ok, type Result } from '../model/result';
 import type { Topology } from '../model/topology';
-import type { BackendEvidence, DiagnoseInput, Diagnosis } from '../workflow/contracts';
+import type { BackendEvidence, DiagnoseInput } from '../workflow/contracts';
+import type { Diagnosis } from '../model/diagnosis';
 import { splitHealthSources } from '../workflow/flow';
 
 /** Evidence-or-why-not for one check, as the pure checks take it. */

@@ -21,7 +21,7 @@ import { planFixes } from '../remediate/plan';
 import { validateFixes } from '../remediate/validate';
 import type { ActivityDeps } from '../workflow/activities';
 import { asReport } from '../workflow/flow';
-import type { RunContext } from '../workflow/contracts';
+import type { RunContext } from '../model/run';
 import type { BackendInfo, Topology } from '../model/topology';
 import {
   auditApplyOutcomes,

@@ -7,7 +7,10 @@ import type { AuditSink } from '../audit/sink';
 import type { CauseId, FixReport, Report } from '../model/report';
 import type { RemediationAuditEvent } from '../remediate/ports';
 import type { DetailedValidationResult } from '../remediate/validate';
-import type { Diagnosis, EscalateOutput, PlannedFix, RunContext, RunStop } from '../workflow/contracts';
+import type { EscalateOutput, RunStop } from '../workflow/contracts';
+import type { Diagnosis } from '../model/diagnosis';
+import type { PlannedFix } from '../model/fixPlan';
+import type { RunContext } from '../model/run';
 
 /**
  * An auditor with the run's common dimensions. `clock` stamps the events: the host's clock, so a run
@@ -34,7 +37,19 @@ export async function auditDiagnosis(audit: Auditor, diagnosis: Diagnosis): Prom
   for (const cause of diagnosis.causes) {
     await audit.causeFound({ causeId: cause.id, summary: cause.summary, evidence: cause.evidence });
   }
+  // Healthy backends (up, no cause) are one event for all of them: the trail does not grow with the pool.
+  const healthy = diagnosis.backends.filter((b) => b.probeState === 'up' && b.causes.length === 0);
+  if (healthy.length > 0) {
+    await audit.backendsHealthy({
+      backends: healthy.map((b) => ({
+        backend: b.key,
+        ...(b.ipAddress ? { ipAddress: b.ipAddress } : {}),
+        ...(b.healthReason ? { healthReason: b.healthReason } : {}),
+      })),
+    });
+  }
   for (const b of diagnosis.backends) {
+    if (b.probeState === 'up' && b.causes.length === 0) continue;
     const causeIds = uniqueCauseIds(b.causes.map((c) => c.id));
     await audit.backendChecked({
       backend: b.key,

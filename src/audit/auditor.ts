@@ -17,6 +17,7 @@ import {
   type AuditEventName,
   type AuditEventOf,
   type AlertRejectedEvent,
+  HEALTHY_BACKENDS_LISTED,
 } from './events';
 import { emitConfirmed, type AuditSink } from './sink';
 
@@ -73,6 +74,13 @@ export interface Auditor {
   ): Promise<AuditEvent>;
   backendChecked(
     fields: WithCauseIds<Fields<'ProbeDoctor.BackendChecked'>>,
+    options?: EmitOptions,
+  ): Promise<AuditEvent>;
+  /** One event for every healthy backend of the run (see BackendsHealthySchema). */
+  backendsHealthy(
+    fields: {
+      backends: readonly { backend: string; ipAddress?: string; healthReason?: string }[];
+    },
     options?: EmitOptions,
   ): Promise<AuditEvent>;
   causeFound(
@@ -156,6 +164,25 @@ export function createAuditor(sink: AuditSink, common: AuditCommon, deps: Audito
     approvalReceived: (f, o) =>
       record('ProbeDoctor.ApprovalReceived', { ...f, verified: String(f.verified) }, o),
     backendChecked: (f, o) => record('ProbeDoctor.BackendChecked', causes(f), o),
+    backendsHealthy: (f, o) => {
+      const listed = f.backends.slice(0, HEALTHY_BACKENDS_LISTED);
+      const reasons: Record<string, number> = {};
+      for (const b of f.backends) {
+        const reason = b.healthReason ?? 'none';
+        reasons[reason] = (reasons[reason] ?? 0) + 1;
+      }
+      return record(
+        'ProbeDoctor.BackendsHealthy',
+        {
+          count: String(f.backends.length),
+          backends: json(listed.map((b) => defined({ backend: b.backend, ipAddress: b.ipAddress }))),
+          omitted: String(f.backends.length - listed.length),
+          healthReasons: json(reasons),
+          outcome: 'healthy',
+        },
+        o,
+      );
+    },
     causeFound: (f, o) =>
       record(
         'ProbeDoctor.CauseFound',

@@ -19,6 +19,7 @@ export const EVENT_PREFIX = 'ProbeDoctor.';
 export const AUDIT_EVENT_NAMES = [
   'ProbeDoctor.RunStarted',
   'ProbeDoctor.BackendChecked',
+  'ProbeDoctor.BackendsHealthy',
   'ProbeDoctor.CauseFound',
   'ProbeDoctor.FixPlanned',
   'ProbeDoctor.FixApplied',
@@ -120,6 +121,27 @@ export const BackendCheckedSchema = z.object({
   causeIds: causeIdList,
   outcome: outcome(['healthy', 'causes-found', 'check-failed', 'expected-down'] as const),
   reason: text.optional(),
+});
+
+/** How many backends a healthy-backends event lists by name: customDimensions values are capped (8 KB). */
+export const HEALTHY_BACKENDS_LISTED = 20;
+
+/**
+ * Every backend that answers its probe and has no cause, in one event per run (a pool of a thousand
+ * healthy backends is one event, not a thousand): how many, the first {@link HEALTHY_BACKENDS_LISTED}
+ * by name, and the health reasons counted. The report in the run store lists each one.
+ */
+export const BackendsHealthySchema = z.object({
+  name: z.literal('ProbeDoctor.BackendsHealthy'),
+  ...runDimensions,
+  count: z.string().regex(/^\d+$/, { message: 'must be a whole number' }),
+  /** JSON text: `[{ "backend", "ipAddress"? }]`, the first of them in pool order. */
+  backends: jsonText,
+  /** How many are counted but not listed in `backends`. */
+  omitted: z.string().regex(/^\d+$/, { message: 'must be a whole number' }),
+  /** JSON text: `{ "<health reason>": <how many> }`. */
+  healthReasons: jsonText,
+  outcome: outcome(['healthy'] as const),
 });
 
 export const CauseFoundSchema = z.object({
@@ -277,6 +299,7 @@ export const SweepCompletedSchema = z.object({
 export const AuditEventSchema = z.discriminatedUnion('name', [
   RunStartedSchema,
   BackendCheckedSchema,
+  BackendsHealthySchema,
   CauseFoundSchema,
   FixPlannedSchema,
   FixAppliedSchema,
@@ -292,6 +315,7 @@ export const AuditEventSchema = z.discriminatedUnion('name', [
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 export type RunStartedEvent = z.infer<typeof RunStartedSchema>;
 export type BackendCheckedEvent = z.infer<typeof BackendCheckedSchema>;
+export type BackendsHealthyEvent = z.infer<typeof BackendsHealthySchema>;
 export type CauseFoundEvent = z.infer<typeof CauseFoundSchema>;
 export type FixPlannedEvent = z.infer<typeof FixPlannedSchema>;
 export type FixAppliedEvent = z.infer<typeof FixAppliedSchema>;

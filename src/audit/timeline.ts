@@ -101,6 +101,9 @@ function describe(e: AuditEvent): string {
       if (e.healthReason) parts.push(`reason=${e.healthReason}`);
       if (e.causeIds) parts.push(`causes=${e.causeIds}`);
       break;
+    case 'ProbeDoctor.BackendsHealthy':
+      parts.push(`backends=${e.count} up${e.omitted !== '0' ? ` (${e.omitted} not listed)` : ''}`);
+      break;
     case 'ProbeDoctor.CauseFound':
       if (e.backend) parts.push(`backend=${shortName(e.backend)}`);
       parts.push(`cause=${e.causeId}`, quoted(e.summary));

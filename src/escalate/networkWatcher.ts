@@ -10,7 +10,7 @@ import { ensureError } from '../errors';
 import { idKey } from '../model/ids';
 import type { NetworkWatcherEvidence } from '../model/report';
 import type { Topology } from '../model/topology';
-import type { Diagnosis } from '../workflow/contracts';
+import type { Diagnosis } from '../model/diagnosis';
 import { AZURE_LOAD_BALANCER_IP, PROBE_SOURCE_PORT } from '../diagnose/nsg/index';
 import { probesOf } from '../remediate/recommend';
 

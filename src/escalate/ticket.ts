@@ -6,7 +6,9 @@
 import type { EscalationContact } from '../config';
 import type { FixReport } from '../model/report';
 import type { Topology } from '../model/topology';
-import type { Diagnosis, RunContext, ValidationResult } from '../workflow/contracts';
+import type { Diagnosis } from '../model/diagnosis';
+import type { RunContext } from '../model/run';
+import type { ValidationResult } from '../model/validation';
 import type { TicketClassification } from './classification';
 import { describeNetworkWatcherEvidence, type NetworkWatcherEvidence } from './networkWatcher';
 

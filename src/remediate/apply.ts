@@ -9,7 +9,7 @@ import { ensureError } from '../errors';
 import { parseRunCommandResult } from '../guest/parse/runCommand';
 import type { FixReport } from '../model/report';
 import type { Topology } from '../model/topology';
-import type { PlannedFix } from '../workflow/contracts';
+import type { PlannedFix } from '../model/fixPlan';
 import {
   buildGuestFirewallAllowScript,
   guestFirewallCommands,

@@ -8,7 +8,8 @@ import { describeOwner, isKubernetesOwner, ownerOf } from '../diagnose/ownership
 import { idKey, sameId } from '../model/ids';
 import type { Cause, FixKind } from '../model/report';
 import type { BackendInfo, ProbeInfo, SecurityRuleInfo, Topology } from '../model/topology';
-import type { Diagnosis, PlannedFix } from '../workflow/contracts';
+import type { Diagnosis } from '../model/diagnosis';
+import type { PlannedFix } from '../model/fixPlan';
 import {
   PROBE_SOURCE_TAG,
   chooseDestination,

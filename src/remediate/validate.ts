@@ -15,7 +15,8 @@ import { buildTcpTestScript } from '../guest/scripts/index';
 import type { BackendHealth, RuleHealth } from '../model/health';
 import { idKey, sameId } from '../model/ids';
 import type { BackendInfo, Topology } from '../model/topology';
-import type { ValidateInput, ValidationResult } from '../workflow/contracts';
+import type { ValidateInput } from '../workflow/contracts';
+import type { ValidationResult } from '../model/validation';
 import { APPROACHING_HEALTHY } from './plan';
 import { probesOf } from './recommend';
 
@@ -60,19 +61,76 @@ function healthOf(health: RuleHealth[], backend: BackendInfo): BackendHealth | u
   return mine.find((h) => h.state !== 'Up') ?? mine[0];
 }
 
-/** Healthy peers for a target: Up, running, OS known, same virtual network, not themselves fixed. */
-export function choosePeers(
-  topology: Topology,
-  target: BackendInfo,
-  health: RuleHealth[],
-  exclude: readonly string[],
-): BackendInfo[] {
-  return topology.backends.filter((b) => {
-    if (exclude.includes(b.key) || !b.vmId || !b.ipAddress || b.vmId === target.vmId) return false;
-    if (!sameId(b.virtualNetworkId, target.virtualNetworkId)) return false;
+/**
+ * The VMs a TCP test can run from, by virtual network ({@link idKey}), built once in one pass over the
+ * backends: running, OS known (the script depends on it), with an address, and not one of the backends
+ * being validated. Each peer is one backend the discovery read in depth.
+ */
+export type PeerIndex = Map<string, BackendInfo[]>;
+
+export function indexPeers(topology: Topology, exclude: readonly string[]): PeerIndex {
+  const excluded = new Set(exclude.map(idKey));
+  const index: PeerIndex = new Map();
+  for (const b of topology.backends) {
+    if (excluded.has(idKey(b.key)) || !b.vmId || !b.ipAddress || !b.virtualNetworkId) continue;
     const vm = topology.vms[idKey(b.vmId)];
-    return vm?.powerState === 'running' && vm.osType !== undefined && healthOf(health, b)?.state === 'Up';
-  });
+    if (vm?.powerState !== 'running' || vm.osType === undefined) continue;
+    const key = idKey(b.virtualNetworkId);
+    const list = index.get(key);
+    if (list) list.push(b);
+    else index.set(key, [b]);
+  }
+  return index;
+}
+
+/**
+ * Peers for a target, in the order to try them: the same virtual network, not its own VM, starting at
+ * `spread` (the target's place among its network's targets), so targets start on distinct peers.
+ */
+export function choosePeers(index: PeerIndex, target: BackendInfo, spread = 0): BackendInfo[] {
+  const peers = (target.virtualNetworkId ? (index.get(idKey(target.virtualNetworkId)) ?? []) : []).filter(
+    (b) => !sameId(b.vmId, target.vmId),
+  );
+  if (peers.length === 0) return peers;
+  const start = spread % peers.length;
+  return [...peers.slice(start), ...peers.slice(0, start)];
+}
+
+/** What one target's peer test gave. */
+type PeerOutcome = Awaited<ReturnType<typeof peerTest>>;
+
+/**
+ * Every target's peer test in one round: targets whose first peer differs run at once; targets that
+ * start on the same peer run one after another on it (Azure runs one Run Command per VM at a time).
+ */
+async function peerTests(
+  deps: ValidateDeps,
+  topology: Topology,
+  targets: { key: string; target: BackendInfo; port: number }[],
+  index: PeerIndex,
+): Promise<Map<string, PeerOutcome>> {
+  const outcomes = new Map<string, PeerOutcome>();
+  const queues = new Map<
+    string,
+    { key: string; target: BackendInfo; port: number; peers: BackendInfo[] }[]
+  >();
+  const placed = new Map<string, number>();
+  for (const t of targets) {
+    const network = idKey(t.target.virtualNetworkId ?? '');
+    const spread = placed.get(network) ?? 0;
+    placed.set(network, spread + 1);
+    const peers = choosePeers(index, t.target, spread);
+    const first = peers[0]?.vmId ? idKey(peers[0].vmId) : `none:${t.key}`;
+    const queue = queues.get(first);
+    if (queue) queue.push({ ...t, peers });
+    else queues.set(first, [{ ...t, peers }]);
+  }
+  await Promise.all(
+    [...queues.values()].map(async (queue) => {
+      for (const t of queue) outcomes.set(t.key, await peerTest(deps, topology, t.target, t.port, t.peers));
+    }),
+  );
+  return outcomes;
 }
 
 async function peerTest(
@@ -145,44 +203,50 @@ export async function validateFixes(
 ): Promise<DetailedValidationResult> {
   const { topology } = input;
   if (topology.loadBalancer.sku === 'Basic') return validateBasic(deps, input);
-  const health: RuleHealth[] = [];
-  for (const rule of topology.rules.filter((r) => r.probeId !== undefined)) {
-    health.push(await deps.reader.getRuleHealth(topology.loadBalancer.id, rule.name));
-  }
-  const backends: BackendValidation[] = [];
-  for (const key of input.backendKeys) {
-    const target = topology.backends.find((b) => idKey(b.key) === idKey(key));
-    const seen = target ? healthOf(health, target) : undefined;
-    const state = seen?.state ?? 'Unknown';
-    const entry: BackendValidation = {
-      backendKey: key,
-      ...(target?.ipAddress ? { ipAddress: target.ipAddress } : {}),
-      health: state,
-      ...(seen?.reason ? { healthReason: seen.reason } : {}),
-      agree: false,
-    };
+  const byKey = new Map(topology.backends.map((b) => [idKey(b.key), b]));
+  const targets = input.backendKeys.map((key) => {
+    const target = byKey.get(idKey(key));
     const port = target ? probesOf(topology, target)[0]?.port : undefined;
-    if (!target?.ipAddress || port === undefined) {
-      entry.explanation = 'no address or probe port to test from a peer; per-rule health decides';
-      backends.push(entry);
-      continue;
-    }
-    const { tcp, peer, problem } = await peerTest(
-      deps,
-      topology,
-      target,
-      port,
-      choosePeers(topology, target, health, input.backendKeys),
-    );
-    if (!tcp || !peer) {
-      entry.explanation = `${problem ?? 'no peer test'}; per-rule health decides`;
-    } else {
-      entry.tcp = tcp;
-      entry.agree = tcp.reachable === (state === 'Up');
-      if (!entry.agree) entry.explanation = await explain(deps, topology, peer, target, tcp, state);
-    }
-    backends.push(entry);
-  }
+    return { key, target, port };
+  });
+  const testable = targets.flatMap(({ key, target, port }) =>
+    target?.ipAddress && port !== undefined ? [{ key, target, port }] : [],
+  );
+  // One round: every rule's health re-read and every peer test at once.
+  const [health, outcomes] = await Promise.all([
+    Promise.all(
+      topology.rules
+        .filter((r) => r.probeId !== undefined)
+        .map((rule) => deps.reader.getRuleHealth(topology.loadBalancer.id, rule.name)),
+    ),
+    peerTests(deps, topology, testable, indexPeers(topology, input.backendKeys)),
+  ]);
+  const backends = await Promise.all(
+    targets.map(async ({ key, target, port }): Promise<BackendValidation> => {
+      const seen = target ? healthOf(health, target) : undefined;
+      const state = seen?.state ?? 'Unknown';
+      const entry: BackendValidation = {
+        backendKey: key,
+        ...(target?.ipAddress ? { ipAddress: target.ipAddress } : {}),
+        health: state,
+        ...(seen?.reason ? { healthReason: seen.reason } : {}),
+        agree: false,
+      };
+      if (!target?.ipAddress || port === undefined) {
+        entry.explanation = 'no address or probe port to test from a peer; per-rule health decides';
+        return entry;
+      }
+      const { tcp, peer, problem } = outcomes.get(key) ?? {};
+      if (!tcp || !peer) {
+        entry.explanation = `${problem ?? 'no peer test'}; per-rule health decides`;
+      } else {
+        entry.tcp = tcp;
+        entry.agree = tcp.reachable === (state === 'Up');
+        if (!entry.agree) entry.explanation = await explain(deps, topology, peer, target, tcp, state);
+      }
+      return entry;
+    }),
+  );
   const recovering = (b: BackendValidation) => b.health !== 'Up' && b.healthReason === APPROACHING_HEALTHY;
   return {
     health,
@@ -190,20 +254,6 @@ export async function validateFixes(
     recovering: backends.filter(recovering).map((b) => b.backendKey),
     backends,
   };
-}
-
-/**
- * Peers for a Basic load balancer's backend, which has no health to say which peers are up: running,
- * OS known, same virtual network, and not one of the backends that were down.
- */
-function basicPeers(topology: Topology, target: BackendInfo, exclude: readonly string[]): BackendInfo[] {
-  const down = new Set(exclude.map(idKey));
-  return topology.backends.filter((b) => {
-    if (down.has(idKey(b.key)) || !b.vmId || !b.ipAddress || b.vmId === target.vmId) return false;
-    if (!sameId(b.virtualNetworkId, target.virtualNetworkId)) return false;
-    const vm = topology.vms[idKey(b.vmId)];
-    return vm?.powerState === 'running' && vm.osType !== undefined;
-  });
 }
 
 /**
@@ -215,8 +265,9 @@ function basicPeers(topology: Topology, target: BackendInfo, exclude: readonly s
  */
 async function validateBasic(deps: ValidateDeps, input: ValidateInput): Promise<DetailedValidationResult> {
   const { topology } = input;
+  const known = new Map(topology.backends.map((b) => [idKey(b.key), b]));
   const targets = input.backendKeys
-    .map((key) => topology.backends.find((b) => idKey(b.key) === idKey(key)))
+    .map((key) => known.get(idKey(key)))
     .filter((b): b is BackendInfo => b !== undefined);
   let rechecked: Map<string, { causes: string[]; detail: string }> | undefined;
   let recheckError: string | undefined;
@@ -225,9 +276,11 @@ async function validateBasic(deps: ValidateDeps, input: ValidateInput): Promise<
   } catch (err) {
     recheckError = ensureError(err).message;
   }
+  const index = indexPeers(topology, input.backendKeys);
+  const byKey = new Map(topology.backends.map((b) => [idKey(b.key), b]));
   const backends: BackendValidation[] = [];
   for (const key of input.backendKeys) {
-    const target = topology.backends.find((b) => idKey(b.key) === idKey(key));
+    const target = byKey.get(idKey(key));
     const entry: BackendValidation = {
       backendKey: key,
       ...(target?.ipAddress ? { ipAddress: target.ipAddress } : {}),
@@ -244,7 +297,7 @@ async function validateBasic(deps: ValidateDeps, input: ValidateInput): Promise<
     }
     const peer =
       port !== undefined && target.ipAddress
-        ? await peerTest(deps, topology, target, port, basicPeers(topology, target, input.backendKeys))
+        ? await peerTest(deps, topology, target, port, choosePeers(index, target))
         : { problem: 'no address or probe port to test from a peer' };
     if (peer.tcp) entry.tcp = peer.tcp;
     const clear = recheck.causes.length === 0;

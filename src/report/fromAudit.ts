@@ -119,6 +119,18 @@ function validationOf(events: readonly AuditEvent[]): BackendValidation[] {
   return [...byBackend.values()];
 }
 
+/** The backends a BackendsHealthy event lists by name (its JSON text), skipping what does not parse. */
+function healthyListed(text: string): { backend: string; ipAddress?: string }[] {
+  const parsed = parse(text);
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((item: unknown) => {
+    const b = record(item);
+    return typeof b.backend === 'string'
+      ? [{ backend: b.backend, ...(typeof b.ipAddress === 'string' ? { ipAddress: b.ipAddress } : {}) }]
+      : [];
+  });
+}
+
 /**
  * Rebuilds the report of one run from its events (already filtered to the run, in file order).
  * `file` names the trail in the report; the reproducing command re-runs the diagnosis live.
@@ -163,6 +175,18 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
       causes: causesByBackend.get(b.backend) ?? [],
     };
   });
+  // Healthy backends are one event for the run; those it lists by name are reported up.
+  for (const h of of(events, 'ProbeDoctor.BackendsHealthy')) {
+    for (const b of healthyListed(h.backends)) {
+      probeStateBefore[b.backend] = 'up';
+      backends.push({
+        ipConfigurationId: b.backend,
+        ...(b.ipAddress ? { ipAddress: b.ipAddress } : {}),
+        probeState: 'up',
+        causes: [],
+      });
+    }
+  }
   const escalated = of(events, 'ProbeDoctor.Escalated').at(-1);
   const outcome = finished?.outcome;
   const problems: NonNullable<Report['problems']> = [];

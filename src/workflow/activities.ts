@@ -21,7 +21,6 @@ import type {
   CheckBackendInput,
   DiagnoseActivityInput,
   DiagnoseInput,
-  Diagnosis,
   DiagnosisSummary,
   DiscoveredRun,
   DiscoverTopologyInput,
@@ -32,19 +31,20 @@ import type {
   FixPlan,
   PlanFixesActivityInput,
   PlanFixesInput,
-  PlannedFix,
   RollbackFixesActivityInput,
   RollbackFixesInput,
-  RunContext,
   RunOutcome,
   RunStop,
   ValidateActivityInput,
   ValidateInput,
-  ValidationResult,
   ValidationSummary,
   WorkflowPolicy,
   WorkflowTopology,
 } from './contracts';
+import type { Diagnosis } from '../model/diagnosis';
+import type { PlannedFix } from '../model/fixPlan';
+import type { RunContext } from '../model/run';
+import type { ValidationResult } from '../model/validation';
 import { compactTopology, failingBackends, summarizeDiagnosis } from './flow';
 import { ACTIVITY, type ActivityName } from './names';
 

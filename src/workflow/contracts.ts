@@ -9,17 +9,12 @@ import type {
   GuestEvidence,
   VmHealthEvidence,
 } from '../model/evidence';
-import type {
-  BackendReport,
-  BackendValidation,
-  Cause,
-  CauseId,
-  FixKind,
-  FixReport,
-  Note,
-  Report,
-} from '../model/report';
+import type { BackendReport, CauseId, FixKind, FixReport, Report } from '../model/report';
 import type { Result } from '../model/result';
+import type { Diagnosis } from '../model/diagnosis';
+import type { PlannedFix } from '../model/fixPlan';
+import type { RunContext } from '../model/run';
+import type { ValidationResult } from '../model/validation';
 import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
 
 /** The orchestration's input. */
@@ -40,18 +35,6 @@ export interface WorkflowInput {
    * that need approval are not applied, the run does not wait, and the verdict is `awaiting-approval`.
    */
   approver?: 'none';
-}
-
-/** Correlation for audit events, passed to every activity. */
-export interface RunContext {
-  /** One per execution (src/workflow/runId.ts); the instance id is one per load balancer. */
-  runId: string;
-  loadBalancerId: string;
-  alertId?: string;
-  /** Observe writes nothing; fix applies the safe fixes. Carried so every audit event can say it. */
-  mode: 'observe' | 'fix';
-  /** What started the run: an Azure Monitor alert, the HTTP API, or the CLI. */
-  trigger: 'alert' | 'http' | 'cli' | 'sweep';
 }
 
 /** The settings the orchestrator itself needs, read once per run through an activity (so replays agree). */
@@ -229,14 +212,6 @@ export interface DiagnoseInput {
   checks: BackendCheck[];
 }
 
-export interface Diagnosis {
-  /** Causes that belong to the load balancer (empty pool, a probe that cannot work). */
-  causes: Cause[];
-  /** One entry per backend, down or not. */
-  backends: (BackendReport & { key: string })[];
-  /** Load-balancer-level observations that are not causes (floating IP, probe port differs). */
-  notes?: Note[];
-}
 export type DiagnoseOutput = Diagnosis;
 
 /** What the diagnose activity returns: the cause ids the orchestrator decides on, the rest in the store. */
@@ -250,13 +225,6 @@ export interface DiagnosisSummary {
     healthReason?: string;
     causes: CauseId[];
   }[];
-}
-
-export interface PlannedFix extends FixReport {
-  /** True when policy says a person must approve this fix first. */
-  needsApproval: boolean;
-  /** The backends this fix is for. */
-  backendKeys: string[];
 }
 
 export interface PlanFixesInput {
@@ -306,18 +274,6 @@ export interface ValidateInput {
   topology: Topology;
   /** Keys of the backends that were down before the fixes. */
   backendKeys: string[];
-}
-export interface ValidationResult {
-  health: RuleHealth[];
-  /** Keys of the backends still down. */
-  stillDown: string[];
-  /** Per backend: the peer TCP test, the re-read health, and why they disagree when they do. */
-  backends?: BackendValidation[];
-  /**
-   * Keys of backends still climbing to the healthy threshold (Down_Probe_ApproachingHealthyThreshold):
-   * not judged yet; the orchestrator waits one more probe interval and validates again.
-   */
-  recovering?: string[];
 }
 export type ValidateOutput = ValidationResult;
 

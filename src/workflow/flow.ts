@@ -7,13 +7,13 @@ import { interpretRuleHealth } from '../diagnose/health';
 import type { BackendProbeStatus } from '../diagnose/health';
 import type {
   ApprovalDecision,
-  Diagnosis,
   DiagnosisSummary,
   FailingBackend,
-  PlannedFix,
   WorkflowBackend,
   WorkflowTopology,
 } from './contracts';
+import type { Diagnosis } from '../model/diagnosis';
+import type { PlannedFix } from '../model/fixPlan';
 
 /** The VM's OS as discovery read it, in the form the Run Command script wants. */
 function osOfVm(topology: Topology, backend: BackendInfo): 'linux' | 'windows' | undefined {

@@ -23,9 +23,7 @@ import type {
   FinalizeReportActivityInput,
   FixPlan,
   PlanFixesActivityInput,
-  PlannedFix,
   RollbackFixesActivityInput,
-  RunContext,
   RunOutcome,
   StoredCheck,
   ValidateActivityInput,
@@ -35,6 +33,8 @@ import type {
   WorkflowStatus,
   WorkflowTopology,
 } from './contracts';
+import type { PlannedFix } from '../model/fixPlan';
+import type { RunContext } from '../model/run';
 import { asReport, batches, checkTarget, plannedOnly, probeWait, selectFixes } from './flow';
 import { backendsForMicrosoft, stillDownAtEnd } from '../model/verdict';
 import { parseWorkflowInput, readApproval } from './input';

@@ -221,6 +221,7 @@ describe.each(['observe', 'fix'] as const)('a run in %s mode with 5 failing back
     expect(large.verdict).toBe(small.verdict);
     expect(large.requests).toBeLessThanOrEqual(BUDGET);
     expect(large.requests).toBe(small.requests);
+    expect(large.auditEvents).toBe(small.auditEvents);
     expect(large.historyBytes).toBeLessThan(100_000);
     expect(Math.abs(large.historyBytes - small.historyBytes)).toBeLessThanOrEqual(small.historyBytes * 0.1);
   }, 60_000);

@@ -50,11 +50,14 @@ describe('the audit trail of a run', () => {
     const seen = names(sink.events);
     expect(seen[0]).toBe('RunStarted:started');
     expect(seen.at(-1)).toBe('RunFinished:resolved');
-    expect(seen.filter((n) => n.startsWith('BackendChecked'))).toEqual([
+    // The healthy backend is in the one BackendsHealthy event, not an event of its own.
+    expect(seen.filter((n) => n.startsWith('BackendChecked') || n.startsWith('BackendsHealthy'))).toEqual([
+      'BackendsHealthy:healthy',
       'BackendChecked:causes-found',
       'BackendChecked:causes-found',
-      'BackendChecked:healthy',
     ]);
+    const healthy = sink.events.find((e) => e.name === 'ProbeDoctor.BackendsHealthy');
+    expect(healthy).toMatchObject({ count: '1', omitted: '0', healthReasons: '{"Up_Probe_Success":1}' });
     expect(seen.filter((n) => n.startsWith('CauseFound'))).toHaveLength(2);
     expect(seen.filter((n) => n.startsWith('Fix'))).toEqual([
       'FixPlanned:planned',

@@ -3,6 +3,33 @@ import { MemoryAuditSink } from '../../src/audit/memorySink';
 import { COMMON, LB, NIC1, NSG, SUB, sequentialIds, steppingClock } from '../helpers/auditEvents';
 
 describe('createAuditor', () => {
+  it('records a thousand healthy backends as one event: counted, the first 20 listed, reasons summed', async () => {
+    // Prepare
+    const sink = new MemoryAuditSink();
+    const audit = createAuditor(sink, COMMON, { now: steppingClock(), newId: sequentialIds() });
+    const backends = Array.from({ length: 1000 }, (_, i) => ({
+      backend: `${NIC1}-${i}`,
+      ipAddress: `10.0.${i >> 8}.${i & 255}`,
+      healthReason: i === 0 ? 'Up_Admin' : 'Up_Probe_Success',
+    }));
+
+    // Act
+    const event = await audit.backendsHealthy({ backends });
+
+    // Assess
+    expect(sink.events).toHaveLength(1);
+    expect(event).toMatchObject({
+      name: 'ProbeDoctor.BackendsHealthy',
+      count: '1000',
+      omitted: '980',
+      healthReasons: '{"Up_Admin":1,"Up_Probe_Success":999}',
+      outcome: 'healthy',
+    });
+    const listed = JSON.parse((event as { backends: string }).backends) as unknown[];
+    expect(listed).toHaveLength(20);
+    expect(listed[1]).toEqual({ backend: `${NIC1}-1`, ipAddress: '10.0.0.1' });
+  });
+
   it('fills the run dimensions and serialises structured values', async () => {
     // Prepare
     const sink = new MemoryAuditSink();

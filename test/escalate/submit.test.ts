@@ -7,7 +7,7 @@ import { escalate, ticketNameFor } from '../../src/escalate/submit';
 import { listProblemClassifications, supportServiceGuid } from '../../src/sandbox/support';
 import { loadScenario } from '../remediate/sandboxRun';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandboxClients';
-import type { Diagnosis } from '../../src/workflow/contracts';
+import type { Diagnosis } from '../../src/model/diagnosis';
 import { webTopology } from '../helpers/topologyBuilder';
 
 const CONTACT = {

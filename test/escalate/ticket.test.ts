@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { buildSupportTicket, severityFor, truncate, MAX_DESCRIPTION_LENGTH } from '../../src/escalate/ticket';
-import type { Diagnosis } from '../../src/workflow/contracts';
+import type { Diagnosis } from '../../src/model/diagnosis';
 import { ids, webTopology } from '../helpers/topologyBuilder';
 
 const EXAMPLE = JSON.parse(

@@ -6,7 +6,7 @@ import { allowRuleName } from '../../src/remediate/naming';
 import { planFixes } from '../../src/remediate/plan';
 import type { ApplyDeps, NsgRuleWriter, RemediationAuditEvent } from '../../src/remediate/ports';
 import { probesOf } from '../../src/remediate/recommend';
-import type { PlannedFix } from '../../src/workflow/contracts';
+import type { PlannedFix } from '../../src/model/fixPlan';
 import {
   discover,
   loadScenario,

@@ -4,7 +4,7 @@ import type { Topology } from '../../src/model/topology';
 import { proveAllowRule, toSecurityRule, parseAllowRuleDetail } from '../../src/remediate/allowRule';
 import { allowRuleName } from '../../src/remediate/naming';
 import { planFixes, type FixPolicy } from '../../src/remediate/plan';
-import type { Diagnosis } from '../../src/workflow/contracts';
+import type { Diagnosis } from '../../src/model/diagnosis';
 import { backendOf, ids, securityRule, webTopology, type TopologyBuilder } from '../helpers/topologyBuilder';
 
 const RUN = 'pd-0123456789abcdef0123456789abcdef';

@@ -16,7 +16,7 @@ import type { Topology } from '../../src/model/topology';
 import type { NsgRuleWriter } from '../../src/remediate/ports';
 import { probesOf } from '../../src/remediate/recommend';
 import { scenarioSchema, type Scenario } from '../../src/sandbox/scenario';
-import type { Diagnosis } from '../../src/workflow/contracts';
+import type { Diagnosis } from '../../src/model/diagnosis';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandboxClients';
 
 export async function loadScenario(name: string): Promise<Scenario> {

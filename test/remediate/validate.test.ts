@@ -198,3 +198,91 @@ describe('validateFixes: how the re-read health is read', () => {
     expect(result.stillDown).toEqual([one.key]);
   });
 });
+
+describe('validateFixes: one parallel round', () => {
+  const topology = webTopology({ vmCount: 6 }).build();
+  const run = { runId: 'pd-run-1', loadBalancerId: ids.lb(), mode: 'fix' as const, trigger: 'cli' as const };
+  const targets = topology.backends.slice(0, 3).map((b) => b.key);
+
+  /** A reader that holds every call open for a few ticks and records what was in flight at once. */
+  function slowReader() {
+    const inFlight = new Set<string>();
+    const together: string[][] = [];
+    const perVm = new Map<string, number>();
+    let overlapOnOneVm = false;
+    const hold = async <T>(what: string, value: T): Promise<T> => {
+      inFlight.add(what);
+      together.push([...inFlight]);
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      inFlight.delete(what);
+      return value;
+    };
+    return {
+      together,
+      overlapOnOneVm: () => overlapOnOneVm,
+      reader: {
+        getRuleHealth: (_lb: string, rule: string): Promise<RuleHealth> =>
+          hold(`health ${rule}`, {
+            ruleId: ids.rule(rule),
+            up: 6,
+            down: 0,
+            backends: topology.backends.map((b) => ({
+              ruleId: ids.rule(rule),
+              source: 'rule-health' as const,
+              ipConfigurationId: b.ipConfigurationId as string,
+              state: 'Up' as const,
+            })),
+          }),
+        runCommand: async (vmId: string) => {
+          const n = (perVm.get(vmId) ?? 0) + 1;
+          perVm.set(vmId, n);
+          if (n > 1) overlapOnOneVm = true;
+          const body = await hold(`run ${vmId}`, {
+            value: [
+              {
+                code: 'ProvisioningState/succeeded',
+                message: 'Enable succeeded: \n[stdout]\ntool=bash-dev-tcp\nopen\nelapsed_ms=3\n\n[stderr]\n',
+              },
+            ],
+          });
+          perVm.set(vmId, (perVm.get(vmId) ?? 1) - 1);
+          return body;
+        },
+      },
+    };
+  }
+
+  it('re-reads the health and runs every target’s peer test at once, each on its own peer', async () => {
+    // Prepare
+    const { reader, together, overlapOnOneVm } = slowReader();
+
+    // Act
+    const result = await validateFixes({ reader }, { run, topology, backendKeys: targets });
+
+    // Assess: three targets, three distinct peers (the three backends not being validated).
+    expect(result.stillDown).toEqual([]);
+    const peers = result.backends.map((b) => b.tcp?.peerVmId);
+    expect(new Set(peers).size).toBe(3);
+    expect(peers.every((p) => !topology.backends.slice(0, 3).some((t) => t.vmId === p))).toBe(true);
+    // At some moment the health re-read and all three peer tests were in flight together.
+    expect(Math.max(...together.map((t) => t.length))).toBe(4);
+    expect(overlapOnOneVm()).toBe(false);
+  });
+
+  it('runs the tests one after another on a peer that is the only one in the network', async () => {
+    // Prepare: five targets, one peer.
+    const { reader, overlapOnOneVm } = slowReader();
+
+    // Act
+    const result = await validateFixes(
+      { reader },
+      { run, topology, backendKeys: topology.backends.slice(0, 5).map((b) => b.key) },
+    );
+
+    // Assess
+    expect(new Set(result.backends.map((b) => b.tcp?.peerVmId))).toEqual(
+      new Set([topology.backends[5]?.vmId]),
+    );
+    expect(overlapOnOneVm()).toBe(false);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * Probe health reads: the per-rule health API (a long-running POST per rule) and the DipAvailability
+ * metric (per backend IP, for the whole load balancer), as {@link BackendHealth} entries that keep
+ * which source answered.
+ */
+import type { BackendHealth, RuleHealth } from '../../model/health';
+import { callAzure } from '../callError';
+import type { ClientsForSubscription } from '../clients';
+import { parseLoadBalancerId } from '../resourceId';
+
+/**
+ * Monitor and Resource Health put `{resourceUri}` after a `/` of their own, unencoded: an id with its
+ * leading slash would make `//subscriptions/...`, which the URL parser reads as a host.
+ */
+export const resourceUri = (id: string): string => id.replace(/^\/+/, '');
+
+/**
+ * Up/Down from the latest DipAvailability average: the share of probes that succeeded in that
+ * interval. Anything short of full availability counts as Down, because a backend that misses probes
+ * is exactly what the diagnosis must look at.
+ */
+export function dipState(average: number | undefined): BackendHealth['state'] {
+  if (average === undefined || Number.isNaN(average)) return 'Unknown';
+  return average >= 100 ? 'Up' : 'Down';
+}
+
+/** `POST .../loadBalancingRules/{rule}/health`: every backend's state and reason for one rule. */
+export function readRuleHealth(
+  clientsFor: ClientsForSubscription,
+  lbId: string,
+  ruleName: string,
+): Promise<RuleHealth> {
+  const ruleId = `${lbId}/loadBalancingRules/${ruleName}`;
+  return callAzure('read health of rule', ruleId, async () => {
+    const lb = parseLoadBalancerId(lbId);
+    const health = await clientsFor(
+      lb.subscriptionId,
+    ).network.loadBalancerLoadBalancingRules.beginHealthAndWait(lb.resourceGroup, lb.name, ruleName);
+    const backends = (health.loadBalancerBackendAddresses ?? []).map((b): BackendHealth => ({
+      ruleId,
+      source: 'rule-health',
+      ...(b.ipAddress ? { ipAddress: b.ipAddress } : {}),
+      ...(b.networkInterfaceIPConfigurationId
+        ? { ipConfigurationId: b.networkInterfaceIPConfigurationId }
+        : {}),
+      state: b.state === 'Up' || b.state === 'Down' ? b.state : 'Unknown',
+      ...(b.reason ? { reason: b.reason } : {}),
+    }));
+    return { ruleId, up: health.up ?? 0, down: health.down ?? 0, backends };
+  });
+}
+
+/** The DipAvailability metric's latest average per backend IP (Standard SKU only). */
+export function readDipAvailability(
+  clientsFor: ClientsForSubscription,
+  lbId: string,
+  options: { timespan?: string } = {},
+): Promise<BackendHealth[]> {
+  return callAzure('read DipAvailability of', lbId, async () => {
+    const lb = parseLoadBalancerId(lbId);
+    const response = await clientsFor(lb.subscriptionId).monitor.metrics.list(resourceUri(lbId), {
+      metricnames: 'DipAvailability',
+      aggregation: 'Average',
+      interval: 'PT1M',
+      timespan: options.timespan ?? 'PT15M',
+      filter: "BackendIPAddress eq '*'",
+    });
+    return response.value.flatMap((metric) =>
+      metric.timeseries.map((series): BackendHealth => {
+        const ip = series.metadatavalues?.find(
+          (m) => m.name?.value.toLowerCase() === 'backendipaddress',
+        )?.value;
+        const latest = [...(series.data ?? [])].reverse().find((d) => d.average !== undefined)?.average;
+        return {
+          // The metric is per load balancer, not per rule.
+          ruleId: lbId,
+          source: 'metric',
+          ...(ip ? { ipAddress: ip } : {}),
+          state: dipState(latest),
+          ...(latest !== undefined ? { reason: `DipAvailability ${latest}%` } : {}),
+        };
+      }),
+    );
+  });
+}
