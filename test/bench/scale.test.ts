@@ -14,6 +14,7 @@ describe('scale benchmark', () => {
     // Act / Assess
     expect(criticalPathBoundMs(time, 'observe', probe)).toBeCloseTo(4 * 1.5 + 20 + 200, 9);
     expect(criticalPathBoundMs(time, 'fix', probe)).toBeCloseTo(226 + 75 + 100 + 200 + 20, 9);
+    expect(criticalPathBoundMs(time, 'fix', probe, false)).toBeCloseTo(226 + 75 + 100 + 20, 9);
     expect(criticalPathBoundMs(resolveTimeModel({ scale: 1 }), 'observe', probe)).toBe(22_600);
   });
 
