@@ -4,7 +4,7 @@
  * gathered data to the checks in src/diagnose/.
  */
 import { diagnoseBackendFindings, type BackendDiagnosis } from '../diagnose';
-import { listenerOnActiveNodeOnly } from '../diagnose/expectedDown';
+import { listenerOnActiveNodeOnly, noLocalEndpoint } from '../diagnose/expectedDown';
 import { interpretRuleHealth, type BackendProbeStatus } from '../diagnose/health';
 import { diagnoseLoadBalancer, probeCoverageNotes, unworkableProbeKeys } from '../diagnose/loadBalancer';
 import { diagnoseBackendReports } from '../diagnose/report';
@@ -110,8 +110,14 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   }
 
   // Down by design is decided across the pool (one active node), after each backend's own findings.
-  const byDesign = listenerOnActiveNodeOnly(topology, statuses, backendDiagnoses);
+  const listener = listenerOnActiveNodeOnly(topology, statuses, backendDiagnoses);
+  const byDesign = noLocalEndpoint(topology, statuses, listener.diagnoses);
   const { backends } = diagnoseBackendReports(topology, statuses, byDesign.diagnoses);
-  const notes = [...lb.notes, ...byDesign.notes, ...probeCoverageNotes(topology, byDesign.diagnoses)];
+  const notes = [
+    ...lb.notes,
+    ...listener.notes,
+    ...byDesign.notes,
+    ...probeCoverageNotes(topology, byDesign.diagnoses),
+  ];
   return { causes: lb.causes, backends, ...(notes.length > 0 ? { notes } : {}) };
 }

@@ -62,6 +62,12 @@ export interface RemediationOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Poll interval of write long-running operations (the SDK's default is 2 s). */
   pollIntervalMs?: number;
+  /**
+   * Attempts per NSG write before it is reported failed (default 5, src/remediate/nsgApply.ts). A test
+   * that injects a synthetic conflict on every other write raises it: at rate 0.5, five attempts all
+   * meet a 409 once in 32 writes by chance alone, whatever the concurrency under test does.
+   */
+  writeAttempts?: number;
 }
 
 /** Builds the remediation dependencies; the returned factory is called once per host. */
@@ -80,6 +86,7 @@ export function createRemediation(
       vmPowerState: createVmPowerStateReader(reader),
       audit: remediationAuditHook(auditorFor(auditSink, run, auditClock)),
       ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.writeAttempts !== undefined ? { maxAttempts: options.writeAttempts } : {}),
     });
 
     return {

@@ -8,6 +8,7 @@ import { MonitorClient } from '@azure/arm-monitor';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { MicrosoftResourceHealth } from '@azure/arm-resourcehealth';
+import { ResourceManagementClient } from '@azure/arm-resources';
 import { MicrosoftSupport } from '@azure/arm-support';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy, PipelineRetryOptions } from '@azure/core-rest-pipeline';
@@ -86,6 +87,8 @@ export interface AzureClients {
   readonly monitor: MonitorClient;
   readonly resourceHealth: MicrosoftResourceHealth;
   readonly support: MicrosoftSupport;
+  /** Microsoft.Resources: resource groups (their `managedBy`). */
+  readonly resources: ResourceManagementClient;
 }
 
 /** Options shared by every client of a target. */
@@ -273,6 +276,9 @@ export function createAzureClients(
     () => new MicrosoftResourceHealth(resolved().credential, subscriptionId, resolved().options),
   );
   const support = lazy(() => new MicrosoftSupport(resolved().credential, subscriptionId, resolved().options));
+  const resources = lazy(
+    () => new ResourceManagementClient(resolved().credential, subscriptionId, resolved().options),
+  );
   return {
     subscriptionId,
     get network() {
@@ -289,6 +295,9 @@ export function createAzureClients(
     },
     get support() {
       return support();
+    },
+    get resources() {
+      return resources();
     },
   };
 }

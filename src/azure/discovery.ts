@@ -33,8 +33,8 @@ import { BackendDiscovery, emptyParts, inVirtualNetwork, trackedFacts } from './
 import { poolBackends } from './discovery/members';
 import { ReadOnce } from './discovery/reads';
 import { mapLoadBalancer } from './map';
-import { detectOwner, type OwnershipInput } from './ownership';
-import { parseLoadBalancerId } from './resourceId';
+import { detectOwner, type OwnershipInput, type ResourceGroupFacts } from './ownership';
+import { parseLoadBalancerId, parseResourceId } from './resourceId';
 
 /** A VM or scale set VM as read, with its instance view. */
 export type VmRead =
@@ -64,6 +64,12 @@ export interface TopologyReader {
   getRouteTable(id: string): Promise<RouteTable>;
   /** A VM (read with its instance view) or a scale set VM (and its instance view). */
   getVirtualMachine(id: string): Promise<VmRead>;
+  /**
+   * A resource group (Resource Groups - Get): its `managedBy` and tags show a controller that owns
+   * everything in it (an AKS node resource group is managed by its cluster, whatever its name).
+   * Optional: a reader without it leaves ownership to the resources' own signs.
+   */
+  getResourceGroup?(subscriptionId: string, resourceGroup: string): Promise<ResourceGroupFacts>;
 }
 
 /**
@@ -192,7 +198,57 @@ export async function discoverTopology(
     await discoverFocused(deep, all, focus);
   }
 
+  await readResourceGroups(reader, reads, deep.parts.ownershipInputs);
   return { ...skeleton, owners: detectOwners(deep.parts.ownershipInputs) };
+}
+
+/** `/subscriptions/{s}/resourceGroups/{rg}` of a resource id; undefined for an id that does not parse. */
+function resourceGroupIdOf(
+  id: string,
+): { subscriptionId: string; resourceGroup: string; id: string } | undefined {
+  try {
+    const { subscriptionId, resourceGroup } = parseResourceId(id);
+    return {
+      subscriptionId,
+      resourceGroup,
+      id: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The resource group of everything read: its `managedBy` and tags speak for all it holds. Read once per
+ * group; a group that cannot be read is a problem like any other read, and its members keep their own
+ * signs of ownership.
+ */
+async function readResourceGroups(
+  reader: TopologyReader,
+  reads: ReadOnce,
+  inputs: OwnershipInput[],
+): Promise<void> {
+  const readGroup = reader.getResourceGroup?.bind(reader);
+  if (!readGroup) return;
+  const groups = new Map<string, { subscriptionId: string; resourceGroup: string; id: string }>();
+  for (const input of inputs) {
+    const group = resourceGroupIdOf(input.id);
+    if (group) groups.set(idKey(group.id), group);
+  }
+  const facts = new Map<string, ResourceGroupFacts>();
+  await Promise.all(
+    [...groups.entries()].map(async ([key, g]) => {
+      const read = await reads.read('rg', g.id, undefined, () =>
+        readGroup(g.subscriptionId, g.resourceGroup),
+      );
+      if (read) facts.set(key, read);
+    }),
+  );
+  for (const input of inputs) {
+    const group = resourceGroupIdOf(input.id);
+    const read = group ? facts.get(idKey(group.id)) : undefined;
+    if (read) input.resourceGroup = read;
+  }
 }
 
 /**

@@ -106,6 +106,19 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
         });
         return { kind: 'vm', vm };
       }),
+
+    getResourceGroup: (subscriptionId, resourceGroup) =>
+      callAzure(
+        'read resource group',
+        `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`,
+        async () => {
+          const group = await clientsFor(subscriptionId).resources.resourceGroups.get(resourceGroup);
+          return {
+            ...(group.managedBy ? { managedBy: group.managedBy } : {}),
+            ...(group.tags ? { tags: group.tags } : {}),
+          };
+        },
+      ),
   };
   return checkedReader(reader);
 }
@@ -136,5 +149,13 @@ function checkedReader(reader: TopologyReader): TopologyReader {
     getRouteTable: async (id) => checkArmAnswer(await reader.getRouteTable(id), named('route table', id)),
     getVirtualMachine: async (id) =>
       checkArmAnswer(await reader.getVirtualMachine(id), named('virtual machine', id)),
+    getResourceGroup: async (subscriptionId, resourceGroup) =>
+      checkArmAnswer(
+        await (reader.getResourceGroup as NonNullable<TopologyReader['getResourceGroup']>)(
+          subscriptionId,
+          resourceGroup,
+        ),
+        named('resource group', `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`),
+      ),
   };
 }

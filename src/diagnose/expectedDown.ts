@@ -100,3 +100,76 @@ export function listenerOnActiveNodeOnly(
   }
   return { diagnoses: out, notes };
 }
+
+/** kube-proxy's answer for a node without a local endpoint: 503 with `"localEndpoints": 0`. */
+function noLocalEndpointCause(c: Cause): boolean {
+  const kubeProxy = c.evidence?.kubeProxy as { localEndpoints?: unknown } | undefined;
+  return c.id === 'probe-endpoint-error' && c.evidence?.status === 503 && kubeProxy?.localEndpoints === 0;
+}
+
+/**
+ * Marks the nodes of an `externalTrafficPolicy: Local` Service that have no pod of it as down by
+ * design: their only cause is that the probe's local GET got kube-proxy's 503 counting zero local
+ * endpoints, and at least one other member of the same rule is up (a node with a pod answers 200).
+ * When no member is up, the zero-endpoint answers stay causes: the Service has no ready endpoint
+ * anywhere, which is an outage, not a design.
+ */
+export function noLocalEndpoint(
+  topology: Topology,
+  statuses: readonly BackendProbeStatus[],
+  diagnoses: RuleBackendDiagnosis[],
+): { diagnoses: RuleBackendDiagnosis[]; notes: Note[] } {
+  const notes: Note[] = [];
+  let out = diagnoses;
+  for (const rule of topology.rules) {
+    if (!rule.probeId) continue;
+    const probe = topology.probes.find((p) => sameId(p.id, rule.probeId));
+    if (!probe || probe.protocol === 'Tcp') continue;
+    const idle = out.filter(
+      (d) => sameId(d.ruleId, rule.id) && d.causes.length > 0 && d.causes.every(noLocalEndpointCause),
+    );
+    if (idle.length === 0) continue;
+    const serving = statuses.filter((s) => sameId(s.ruleId, rule.id) && s.state === 'up');
+    if (serving.length === 0) continue;
+    const kubeProxy = idle[0]!.causes[0]!.evidence?.kubeProxy as { namespace: string; name: string };
+    const service = `${kubeProxy.namespace}/${kubeProxy.name}`;
+    const idleKeys = new Set(idle.map((d) => idKey(d.backendKey)));
+    const why = `probe ${probe.name} of rule ${rule.name} checks kube-proxy's health check node port ${probe.port} for Service ${service} (externalTrafficPolicy: Local), which answers 503 with "localEndpoints": 0 on a node that runs no ready pod of the Service, so that the load balancer sends the Service's traffic only to nodes that have one`;
+    out = out.map((d) =>
+      idleKeys.has(idKey(d.backendKey)) && sameId(d.ruleId, rule.id)
+        ? {
+            ...d,
+            causes: [],
+            expectedDown: true,
+            notes: [
+              ...(d.notes ?? []),
+              {
+                id: 'expected-down',
+                summary: `Down by design: ${why}. This node runs no ready pod of ${service}; it takes the Service's traffic again once one is scheduled here.`,
+                evidence: {
+                  ruleId: rule.id,
+                  probeId: probe.id,
+                  port: probe.port,
+                  service,
+                  localEndpoints: 0,
+                  shape: 'no-local-endpoint',
+                },
+              },
+            ],
+          }
+        : d,
+    );
+    notes.push({
+      id: 'no-local-endpoint',
+      summary: `${why[0]!.toUpperCase()}${why.slice(1)}: ${idleKeys.size} node(s) without a pod are down by design, ${serving.length} serve it; not a fault.`,
+      evidence: {
+        ruleId: rule.id,
+        probeId: probe.id,
+        service,
+        idleBackends: [...idleKeys],
+        servingBackends: serving.map((s) => s.backendKey),
+      },
+    });
+  }
+  return { diagnoses: out, notes };
+}

@@ -73,6 +73,36 @@ function listeningCauses(
   };
 }
 
+/** What kube-proxy's health check node port says of a Service on this node (docs/probe-facts.md). */
+export interface KubeProxyHealth {
+  namespace: string;
+  name: string;
+  localEndpoints: number;
+}
+
+/**
+ * Reads kube-proxy's health check answer: `{"service": {"namespace": "...", "name": "..."},
+ * "localEndpoints": N, ...}` (kubernetes/kubernetes pkg/proxy/healthcheck/service_health.go). Undefined
+ * for any other body: only that shape says "no local endpoint", never a bare 503.
+ */
+export function kubeProxyHealth(body: string): KubeProxyHealth | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { service, localEndpoints } = parsed as { service?: unknown; localEndpoints?: unknown };
+  if (typeof localEndpoints !== 'number' || !Number.isInteger(localEndpoints) || localEndpoints < 0) {
+    return undefined;
+  }
+  if (typeof service !== 'object' || service === null) return undefined;
+  const { namespace, name } = service as { namespace?: unknown; name?: unknown };
+  if (typeof namespace !== 'string' || typeof name !== 'string') return undefined;
+  return { namespace, name, localEndpoints };
+}
+
 function endpointCauses(input: GuestDiagnosisInput, guest: GuestEvidence, who: string): Cause[] {
   const { probe } = input;
   const http = guest.http;
@@ -81,14 +111,20 @@ function endpointCauses(input: GuestDiagnosisInput, guest: GuestEvidence, who: s
     http.status !== undefined
       ? `answered ${http.status}; an HTTP(S) probe passes only on 200`
       : `got no answer${http.error ? ` (${http.error})` : ''}`;
+  const kubeProxy = http.body !== undefined ? kubeProxyHealth(http.body) : undefined;
+  const said = kubeProxy
+    ? `; the body is kube-proxy's health check of Service ${kubeProxy.namespace}/${kubeProxy.name}, counting ${kubeProxy.localEndpoints} local endpoint(s)`
+    : '';
   return [
     {
       id: 'probe-endpoint-error',
-      summary: `The local GET ${http.url} on ${who} for probe ${probe.name} ${answer}.`,
+      summary: `The local GET ${http.url} on ${who} for probe ${probe.name} ${answer}${said}.`,
       evidence: {
         url: http.url,
         status: http.status ?? null,
         ...(http.error ? { error: http.error } : {}),
+        ...(http.body !== undefined ? { body: http.body } : {}),
+        ...(kubeProxy ? { kubeProxy } : {}),
         requestPath: probe.requestPath,
         // Each rule's probe gets its own evidence: a backend behind two probes has two of these.
         probeId: probe.id,

@@ -5,7 +5,7 @@
  */
 import { idKey, sameId } from '../model/ids';
 import type { Cause, Note } from '../model/report';
-import type { ListeningAlternative } from './listening';
+import { INFRASTRUCTURE_PORTS, MANAGEMENT_PORTS, type ListeningAlternative } from './listening';
 import type { LoadBalancingRuleInfo, ProbeInfo, Topology } from '../model/topology';
 import type { BackendProbeStatus } from './health';
 import { ownershipNotes } from './ownership';
@@ -106,6 +106,58 @@ function ruleProbeCauses(topology: Topology, statuses: BackendProbeStatus[]): Ca
   return causes;
 }
 
+/** An HA ports rule: all protocols, frontend and backend port 0 (load-balancer-ha-ports-overview). */
+function isHaPortsRule(rule: LoadBalancingRuleInfo): boolean {
+  return rule.protocol === 'All' && rule.frontendPort === 0 && rule.backendPort === 0;
+}
+
+/** Well-known names of the management and infrastructure ports a probe should not stand on. */
+const PORT_NAMES: Readonly<Record<number, string>> = {
+  22: 'SSH',
+  3389: 'RDP',
+  5985: 'WinRM (HTTP)',
+  5986: 'WinRM (HTTPS)',
+  10248: 'the kubelet health endpoint',
+  10249: 'kube-proxy metrics',
+  10250: 'the kubelet API',
+  10255: 'the kubelet read-only API',
+  10256: "kube-proxy's health endpoint",
+  40342: 'the Azure Arc agent',
+};
+
+/**
+ * A probe on a management or infrastructure port (SSH, RDP, WinRM, kubelet, kube-proxy, host agents)
+ * that is not the port the rule serves: it stays green while the load-balanced service is dead, so it
+ * is said even on a healthy run, as advice with its evidence (the rule's ports and the probe's), never
+ * as a cause. On an HA ports rule every port is served, and the one probe decides for every flow: a
+ * management port there proves only that the management plane answers.
+ */
+function probeDesignNote(
+  topology: Topology,
+  rule: LoadBalancingRuleInfo,
+  probe: ProbeInfo,
+  haPorts: boolean,
+): Note | undefined {
+  const what = PORT_NAMES[probe.port];
+  const management = MANAGEMENT_PORTS.includes(probe.port) || INFRASTRUCTURE_PORTS.includes(probe.port);
+  if (!what || !management) return undefined;
+  if (!haPorts && probe.port === rule.backendPort) return undefined;
+  const lb = topology.loadBalancer.name;
+  const serves = haPorts ? 'every port (HA ports)' : `backend port ${rule.backendPort}`;
+  return {
+    id: 'probe-design',
+    summary: `Probe ${probe.name} on ${lb} checks port ${probe.port} (${what}) for rule ${rule.name}, which serves ${serves}: ${what} answers whether or not the load-balanced service works, so the probe stays up while the data path is down. Probe what the service itself answers${haPorts ? " (for a network virtual appliance, the vendor's health port or an HTTP health path that checks the data path)" : ` (port ${rule.backendPort}, or an HTTP path that checks it)`}. Advice, not a fault: nothing is down because of it.`,
+    evidence: {
+      severity: 'advice',
+      ruleId: rule.id,
+      probeId: probe.id,
+      probePort: probe.port,
+      portRole: what,
+      ...(haPorts ? { haPorts: true } : { backendPort: rule.backendPort }),
+    },
+  };
+}
+
 function configurationNotes(topology: Topology): Note[] {
   const notes: Note[] = [];
   const lb = topology.loadBalancer.name;
@@ -119,7 +171,17 @@ function configurationNotes(topology: Topology): Note[] {
         evidence: { ruleId: rule.id, probeId: probe.id, probePort: probe.port },
       });
     }
-    if (probe.port !== rule.backendPort) {
+    const haPorts = isHaPortsRule(rule);
+    if (haPorts) {
+      notes.push({
+        id: 'ha-ports',
+        summary: `Rule ${rule.name} on ${lb} is an HA ports rule (every port, every protocol: frontend and backend port 0): probe ${probe.name} on ${probe.protocol.toUpperCase()} ${probe.port} is the one health signal for every flow, so its answer must reflect the whole instance (Microsoft: "a single health probe response must reflect the status of the entire instance").`,
+        evidence: { ruleId: rule.id, probeId: probe.id, probePort: probe.port, haPorts: true },
+      });
+    }
+    const design = probeDesignNote(topology, rule, probe, haPorts);
+    if (design) notes.push(design);
+    if (!haPorts && probe.port !== rule.backendPort) {
       notes.push({
         id: 'probe-port-differs',
         summary: `Probe ${probe.name} checks port ${probe.port} while rule ${rule.name} sends traffic to backend port ${rule.backendPort}: legitimate, but a passing probe does not prove the service on port ${rule.backendPort} works.`,

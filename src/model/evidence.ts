@@ -33,6 +33,11 @@ export interface LocalHttpCheck {
   status?: number;
   /** Why nothing answered: `refused`, `timeout`, or the tool's message. */
   error?: string;
+  /**
+   * The answer's first bytes (at most 512, non-printable characters as spaces), when it had a body:
+   * what tells kube-proxy's health check (`"localEndpoints": 0`) from an application's error page.
+   */
+  body?: string;
 }
 
 export interface GuestRoute {

@@ -108,6 +108,15 @@ function endpointError(topology: Topology, cause: Cause, probe: ProbeInfo | unde
   if (status !== undefined && status >= 300 && status < 400) {
     return `${seen}: probes do not follow redirects, so a redirect counts as down: answer 200 on ${path} itself (exempt it from the redirect, e.g. HTTP to HTTPS)${otherPath}`;
   }
+  const kubeProxy = cause.evidence?.kubeProxy as
+    { namespace?: unknown; name?: unknown; localEndpoints?: unknown } | undefined;
+  if (status === 503 && kubeProxy?.localEndpoints === 0) {
+    // Only when no node of the rule serves: a node without a pod beside one with it is down by design
+    // (src/diagnose/expectedDown.ts) and gets no step.
+    const ns = String(kubeProxy.namespace);
+    const name = String(kubeProxy.name);
+    return `${seen}: kube-proxy's health check for Service ${ns}/${name} (externalTrafficPolicy: Local) counts no ready pod of it on this node, and no node of the pool has one: the Service has no ready endpoints; check kubectl get endpointslices -n ${ns} -l kubernetes.io/service-name=${name} and why its pods are not ready. The probe is doing its job; do not change it`;
+  }
   if (status !== undefined && status >= 500) {
     return `${seen}: the application reports itself unhealthy on ${path} (or fails answering it): fix what ${path} checks in the application; the probe is doing its job`;
   }

@@ -16,6 +16,11 @@ export function resourceNotFound(id: string): SandboxHttpError {
   );
 }
 
+/** 404 for a resource group ARM does not know (Resource Groups - Get). */
+export function resourceGroupNotFound(name: string): SandboxHttpError {
+  return new SandboxHttpError(404, 'ResourceGroupNotFound', `Resource group '${name}' could not be found.`);
+}
+
 /** 404 for a child resource (a probe, a rule), as the resource provider itself answers it. */
 export function childNotFound(id: string): SandboxHttpError {
   return new SandboxHttpError(404, 'NotFound', `Resource ${id} not found.`);

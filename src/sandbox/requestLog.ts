@@ -18,10 +18,21 @@ export interface RequestLogEntry {
  * The RBAC action a request needs, derived the way ARM derives it: the resource provider namespace
  * after the last `/providers/`, then every type segment (names skipped), then `read`, `write`,
  * `delete`, or `{action}/action` for a POST (whose last segment is the action's name).
- * Paths with no provider (`/subscriptions/{id}`) have no operation here.
+ * A resource group's own path is `Microsoft.Resources/subscriptions/resourceGroups/...`; other paths
+ * with no provider (`/subscriptions/{id}`) have no operation here.
  */
 export function armOperationName(method: string, path: string): string | undefined {
   const segments = path.split('/').filter((s) => s.length > 0);
+  // A resource group itself (`/subscriptions/{s}/resourcegroups/{rg}`) has no provider segment.
+  if (
+    segments.length === 4 &&
+    /^subscriptions$/i.test(segments[0] ?? '') &&
+    /^resourcegroups$/i.test(segments[2] ?? '')
+  ) {
+    const verb = method.toUpperCase();
+    const suffix = verb === 'PUT' || verb === 'PATCH' ? 'write' : verb === 'DELETE' ? 'delete' : 'read';
+    return `Microsoft.Resources/subscriptions/resourceGroups/${suffix}`;
+  }
   const at = segments.map((s) => s.toLowerCase()).lastIndexOf('providers');
   if (at < 0 || at + 2 > segments.length) return undefined;
   // Clients spell namespaces loosely (`microsoft.Compute`); RBAC actions use `Microsoft.Compute`.

@@ -17,6 +17,7 @@ import {
   getInstanceView,
   getMetrics,
   getResource,
+  getResourceGroup,
   getResourceHealth,
   listBySubscription,
   listChildren,
@@ -131,6 +132,7 @@ export const ROUTES: readonly Route<SandboxContext>[] = [
   route('GET', '/subscriptions/{sub}/providers/{ns}/{type}', (ctx, req, p) =>
     page(ctx, req, listBySubscription(ctx, req, p)),
   ),
+  route('GET', RG, getResourceGroup),
   route('GET', '{path*}', genericGet),
 ];
 

@@ -35,6 +35,12 @@ const httpEndpointSchema = z.object({
   port,
   path: z.string().startsWith('/'),
   status: z.number().int().min(100).max(599),
+  /**
+   * The answer's body, as the app sends it (kube-proxy's health check node port answers 503 with
+   * `{"service": {...}, "localEndpoints": 0, ...}` on a node without a local endpoint). The local GET
+   * in the guest check prints its first 512 bytes. Omitted: no body.
+   */
+  body: z.string().max(65536).optional(),
 });
 
 const guestRouteSchema = z.object({
@@ -169,6 +175,23 @@ const resourceSchema = z.looseObject({
   }),
 });
 
+/**
+ * A resource group as `GET /subscriptions/{sub}/resourcegroups/{rg}` returns it (Resource Groups - Get,
+ * Microsoft.Resources; example CreateResourceGroup.json in azure-rest-api-specs, 2024-11-01: `id`,
+ * `name`, `location`, `properties.provisioningState`, and `managedBy` / `tags` when set). `managedBy` is
+ * the id of the resource that manages the group: AKS sets its node resource group's to the cluster.
+ * A group not listed here but holding resources of the scenario answers without `managedBy`.
+ */
+const resourceGroupSchema = z.looseObject({
+  id: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+$/i, {
+    message: 'must be a resource group id (/subscriptions/{sub}/resourceGroups/{rg})',
+  }),
+  name: z.string().min(1),
+  location: z.string().min(1).optional(),
+  managedBy: z.string().min(1).optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+});
+
 export const scenarioSchema = z.object({
   name: z.string().min(1),
   description: z.string().optional(),
@@ -184,6 +207,8 @@ export const scenarioSchema = z.object({
   forbidden: z.array(z.string().min(1)).optional(),
   /** Azure Virtual Network Manager security admin rules deployed to VNets of the scenario. */
   securityAdminRules: z.array(securityAdminRuleSchema).optional(),
+  /** Resource groups with what ARM says of them (`managedBy`, tags); see {@link resourceGroupSchema}. */
+  resourceGroups: z.array(resourceGroupSchema).optional(),
 });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
@@ -194,6 +219,7 @@ export type GuestHttpEndpoint = z.infer<typeof httpEndpointSchema>;
 export type Faults = z.infer<typeof faultsSchema>;
 export type ScenarioResource = z.infer<typeof resourceSchema>;
 export type SecurityAdminRule = z.infer<typeof securityAdminRuleSchema>;
+export type ScenarioResourceGroup = z.infer<typeof resourceGroupSchema>;
 
 /** `['resources', 3, 'id']` -> `$.resources[3].id` */
 export function jsonPath(path: readonly PropertyKey[]): string {

@@ -74,6 +74,10 @@ describe('two concurrent fix runs on load balancers that share an NSG', () => {
       remediation: createRemediation({
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms / 50)),
         pollIntervalMs: 1,
+        // With a synthetic 409 on every other write (conflictRate 0.5), the default five attempts all meet
+        // one once in 32 writes by chance alone: 4 writes per case made 1 run in 5 fail on the budget,
+        // not on concurrency (measured: 4 of 19 runs). Ten attempts leave that at 1 in 1,024 per write.
+        ...(faults ? { writeAttempts: 10 } : {}),
       }),
       evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 1 },
     };

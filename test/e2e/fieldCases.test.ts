@@ -1,8 +1,9 @@
 /**
  * The field cases (test/fixtures/cases/field/, copied unedited from failures people reported in
  * public): each runs end to end in observe and fix mode, through the sandbox, the real SDK clients and
- * the local durable host, and must give what its `expect` and `expectNotes` say. x01 (one truth per
- * scenario, Windows firewall semantics) is checked with the sandbox's firewall model, not here.
+ * the local durable host, and must give what its `expect` and `expectNotes` say (the verdict mapped to
+ * today's contract by {@link underCurrentContract}). x01's firewall semantics are checked further in
+ * guestFirewallSemantics.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +33,7 @@ const CASES = [
   'r04-aks-subnet-nsg-deny-vnet',
   'r10-k8s-probe-on-stale-nodeport',
   'x02-aks-managed-nsg-deny',
+  'x01-windows-firewall-allow-then-block',
 ];
 
 function load(name: string) {
@@ -74,37 +76,111 @@ async function cached(name: string, mode: 'observe' | 'fix') {
 }
 
 /**
- * Outcomes that need another part of the product first, by `case|mode`: the test is skipped with the
- * reason in its name, so the gap shows in every run instead of passing quietly.
+ * The cases were written to the contract before issue #10, where every run that did not end healthy or
+ * resolved was `escalated`. Today the verdict also says who must act (src/model/verdict.ts): a support
+ * ticket (`escalated`, fix mode) only when Microsoft must look, `action-required` with `whoMustAct` and
+ * `nextSteps` when the customer owns the change. The mapping is a rule over what each case itself says
+ * is wrong, not a per-file exception:
+ *
+ * - a case's `healthy` / `resolved` stays as it is; nobody acts;
+ * - a case's `escalated` whose expected causes are all ones the customer owns (every cause id but
+ *   `unknown`: an NSG rule, an application's answer, a listener, ...) is `action-required` with
+ *   `whoMustAct: customer`, the change in `nextSteps`, and no support ticket;
+ * - a case's `escalated` with an `unknown` cause, or with none found at all, stays `escalated` in fix
+ *   mode and is `action-required` with `whoMustAct: microsoft` in observe mode (observe never submits).
+ *
+ * Each case's expectNotes then say what the next step must be; {@link NEXT_STEPS} holds that per case.
  */
-const AWAITING: Record<string, string> = {
-  // The fix itself is right and applied (asserted below); proving it needs validation without the
-  // per-rule health API, which Basic load balancers do not have.
-  'r04-aks-subnet-nsg-deny-vnet|fix': 'validation of a fix on a Basic SKU load balancer',
+function underCurrentContract(
+  expected: FieldCase['expect'],
+  mode: 'observe' | 'fix',
+): { verdict: Report['verdict']; whoMustAct: NonNullable<Report['whoMustAct']> } {
+  const old = mode === 'fix' ? expected.fixVerdict : expected.verdict;
+  if (old === 'healthy' || old === 'resolved') return { verdict: old, whoMustAct: 'nobody' };
+  if (old !== 'escalated') throw new Error(`case verdict ${old} has no mapping`);
+  const causes = [...expected.causes, ...Object.values(expected.backends).flat()];
+  const customerOwned = causes.length > 0 && causes.every((c) => c !== 'unknown');
+  if (customerOwned) return { verdict: 'action-required', whoMustAct: 'customer' };
+  return { verdict: mode === 'fix' ? 'escalated' : 'action-required', whoMustAct: 'microsoft' };
+}
+
+/**
+ * What each case's expectNotes say the next step is (a pattern every run of the case must print in
+ * `nextSteps`), and what it must never say. Held per case because the notes are prose.
+ */
+const NEXT_STEPS: Record<string, { must: RegExp[]; never?: RegExp[] }> = {
+  // "Must name the status (403) and say the application rejects the probe request itself; the next step
+  // is to exempt /healthz (or requests from 168.63.129.16) ... Changing the probe path does not help."
+  'r02-aks-ingress-403-header-filter': {
+    must: [
+      /answers 403: the application rejects the probe's request itself/,
+      /exempt \/healthz, or requests from 168\.63\.129\.16/,
+    ],
+    never: [/request-?path/i],
+  },
+  // "The NSG fix is RIGHT here, on the customer-owned subnet NSG nsg-snet-aks-nodes (below 4010) ... must
+  // bring the probe back either way (outrank both)": the rule outranks deny-internet (4000) as well.
+  'r04-aks-subnet-nsg-deny-vnet': {
+    must: [
+      /add to NSG nsg-snet-aks-nodes rule probe-doctor-allow-probe-31380-[0-9a-f]{8} at priority 3999: Inbound Allow Tcp from AzureLoadBalancer/,
+    ],
+    never: [/aks-agentpool-27182818-nsg/],
+  },
+  // "the probe port is served NOWHERE while the same alternative listens everywhere ... the change belongs
+  // in the Service / cloud-provider, not in Azure directly."
+  'r10-k8s-probe-on-stale-nodeport': {
+    must: [
+      /targets port 30764, which no backend serves; port 32330 listens on every backend/,
+      /do not edit the probe/,
+    ],
+    // The listing of what listens labels them `(management)`; nothing may offer them otherwise.
+    never: [/\b(10250|22)\b(?! \(management\))/],
+  },
+  // "recommend removing the hand-made deny (or moving the restriction to a customer-owned subnet NSG)
+  // instead of adding its own rule there."
+  'x02-aks-managed-nsg-deny': {
+    must: [
+      /rule deny-all-inbound-hardening \(priority 4000\) is not the controller's own: remove it from aks-agentpool-27182818-nsg, or move the restriction to an NSG you own/,
+    ],
+  },
+  // The probe reaches IIS and gets 404 (the health reason): the next step is about the site's binding.
+  'x01-windows-firewall-allow-then-block': {
+    must: [
+      /answers 404: HTTP\(S\) probes send the NIC's IP address as Host \(and HTTPS probes send no SNI\)/,
+    ],
+    never: [/firewall/i],
+  },
 };
 
 describe.each(CASES)('field case %s', (name) => {
-  for (const mode of ['observe', 'fix'] as const) {
-    const awaiting = AWAITING[`${name}|${mode}`];
-    if (awaiting) it.skip(`gives the expected verdict (${mode}): awaiting ${awaiting}`, () => undefined);
-  }
-  it.each((['observe', 'fix'] as const).filter((mode) => !AWAITING[`${name}|${mode}`]))(
+  it.each(['observe', 'fix'] as const)(
     'gives the expected verdict, causes and evidence (%s)',
     async (mode) => {
       // Act
-      const { report, expected } = await cached(name, mode);
+      const { report, expected, writes } = await cached(name, mode);
 
       // Assess
-      // The cases were written to the earlier contract, where every unresolved run was `escalated`; the
-      // verdict now also says who acts (src/model/verdict.ts): `action-required` for a cause the
-      // customer owns, `escalated` only when Microsoft must look.
-      const wanted = mode === 'fix' ? expected.fixVerdict : expected.verdict;
-      expect(wanted === 'escalated' ? ['escalated', 'action-required'] : [wanted]).toContain(report.verdict);
+      const wanted = underCurrentContract(expected, mode);
+      expect({ verdict: report.verdict, whoMustAct: report.whoMustAct }).toEqual(wanted);
+      if (wanted.whoMustAct !== 'microsoft') expect(report.escalation).toBeUndefined();
+      if (wanted.whoMustAct === 'customer') {
+        const steps = (report.nextSteps ?? []).join('\n');
+        for (const pattern of NEXT_STEPS[name]?.must ?? []) expect(steps).toMatch(pattern);
+        for (const pattern of NEXT_STEPS[name]?.never ?? []) expect(steps).not.toMatch(pattern);
+      }
+      // Only a fix the case calls right may write, and only in fix mode.
+      if (mode === 'observe' || expected.fixVerdict !== 'resolved') expect(writes).toEqual([]);
       expect(report.causes.map((c) => c.id).sort()).toEqual([...expected.causes].sort());
       if (mode === 'observe' || expected.fixVerdict !== 'resolved') {
         expect(causeIds(report)).toEqual(
           Object.fromEntries(Object.entries(expected.backends).map(([k, v]) => [idKey(k), [...v].sort()])),
         );
+      } else {
+        // Resolved: every backend the case names was proven up after the fix.
+        const after = Object.fromEntries(
+          (report.validation ?? []).map((v) => [idKey(v.backendKey), v.health]),
+        );
+        for (const backendId of Object.keys(expected.backends)) expect(after[idKey(backendId)]).toBe('Up');
       }
       for (const [backendId, byCause] of Object.entries(expected.evidence ?? {})) {
         const backend = report.backends.find((b) => idKey(b.ipConfigurationId ?? '') === idKey(backendId));
@@ -119,6 +195,19 @@ describe.each(CASES)('field case %s', (name) => {
       }
     },
   );
+});
+
+describe('r04 in fix mode: a fix on a Basic load balancer is proven without per-rule health', () => {
+  it('re-runs the cause checks after the fix (Basic has no per-rule health) and sees every backend up', async () => {
+    // Act
+    const { report } = await cached('r04-aks-subnet-nsg-deny-vnet', 'fix');
+
+    // Assess
+    expect(report.validation?.length).toBe(3);
+    for (const v of report.validation ?? []) {
+      expect(v).toMatchObject({ health: 'Up', decidedBy: 'checks-rerun' });
+    }
+  });
 });
 
 describe('controller-owned resources (x02, r04)', () => {

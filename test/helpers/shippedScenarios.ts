@@ -891,6 +891,304 @@ function agListener(): ScenarioBuilder {
     });
 }
 
+/** kube-proxy's health check answer (kubernetes/kubernetes pkg/proxy/healthcheck/service_health.go). */
+export function kubeProxyHealthBody(namespace: string, name: string, localEndpoints: number): string {
+  return `{"service": {"namespace": "${namespace}", "name": "${name}"}, "localEndpoints": ${localEndpoints}, "serviceProxyHealthy": true}`;
+}
+
+/**
+ * An AKS Service with externalTrafficPolicy: Local, two replicas' worth of nodes: pods on node 0 only.
+ * `podsOn` lists the instances that run a ready pod of the Service.
+ */
+export function aksEtpLocal(name: string, podsOn: number[]): ScenarioBuilder {
+  const uid = 'a6b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5';
+  const node = (id: number) => ({
+    id,
+    guest: {
+      os: 'linux' as const,
+      listening: [
+        { protocol: 'tcp' as const, address: '0.0.0.0', port: 22, process: 'sshd' },
+        { protocol: 'tcp' as const, address: '::', port: 10250, process: 'kubelet' },
+        { protocol: 'tcp' as const, address: '::', port: 32080, process: 'kube-proxy' },
+      ],
+      http: [
+        {
+          port: 32080,
+          path: '/healthz',
+          status: podsOn.includes(id) ? 200 : 503,
+          body: kubeProxyHealthBody('shop', 'storefront', podsOn.includes(id) ? 1 : 0),
+        },
+      ],
+    },
+  });
+  return scenario(name, { resourceGroup: 'MC_rg-shop-aks_aks-shop_westeurope' })
+    .vnet('aks-vnet-31415926', ['10.224.0.0/12'])
+    .subnet('aks-subnet', '10.224.0.0/16', { nsg: 'aks-agentpool-31415926-nsg' })
+    .nsg('aks-agentpool-31415926-nsg', [
+      {
+        name: `${uid}-TCP-80-Internet`,
+        priority: 500,
+        access: 'Allow',
+        protocol: 'Tcp',
+        source: 'Internet',
+        ports: '80',
+        destination: '20.61.14.7',
+      },
+    ])
+    .lb({
+      name: 'kubernetes',
+      sku: 'Standard',
+      probe: { name: `${uid}-TCP-80`, protocol: 'Http', port: 32080, path: '/healthz' },
+      rule: { name: `${uid}-TCP-80`, frontendPort: 80, backendPort: 80, enableFloatingIP: true },
+      pool: 'kubernetes',
+    })
+    .vmss('aks-nodepool1-31415926-vmss', { subnet: 'aks-subnet', instances: [0, 1, 2].map(node) });
+}
+
+function aksEtpLocalNoEndpoint(): ScenarioBuilder {
+  return aksEtpLocal('aks-etp-local-no-endpoint', [0])
+    .description(
+      'An AKS LoadBalancer Service storefront (namespace shop) with externalTrafficPolicy: Local and one ready pod, on node 0 of ' +
+        "three. As the cloud provider documents it, the load balancer probes the Service's healthCheckNodePort (here 32080, HTTP " +
+        '/healthz), which kube-proxy serves on every node: 200 where the node runs a ready pod of the Service, else 503 with a body ' +
+        'counting "localEndpoints": 0 (kubernetes/kubernetes pkg/proxy/healthcheck/service_health.go; Kubernetes docs, "Preserving ' +
+        'the client source IP"), so that traffic only reaches nodes that can serve it without a second hop. Nodes 1 and 2 fail the ' +
+        'probe on purpose. Expected: healthy in both modes, no causes, nothing written, no ticket; nodes 1 and 2 reported ' +
+        'expected-down.',
+    )
+    .expect({
+      verdict: 'healthy',
+      fixVerdict: 'healthy',
+      causes: [],
+      backends: {
+        'aks-nodepool1-31415926-vmss/0': [],
+        'aks-nodepool1-31415926-vmss/1': [],
+        'aks-nodepool1-31415926-vmss/2': [],
+      },
+    });
+}
+
+function applianceProbeOnSsh(): ScenarioBuilder {
+  const nva = () => ({
+    os: 'linux' as const,
+    listening: [{ protocol: 'tcp' as const, address: '0.0.0.0', port: 22, process: 'sshd' }],
+    http: [],
+  });
+  return scenario('appliance-probe-on-ssh', { resourceGroup: 'rg-hub-nva' })
+    .description(
+      'Two network virtual appliances behind an internal Standard load balancer with an HA ports rule (protocol All, ' +
+        "frontend and backend port 0), as Microsoft documents for NVAs; the probe is TCP 22, the appliances' SSH. Both answer " +
+        "SSH, so the probe is up on both, whatever their data path does. Microsoft's design guidance (custom probe overview, " +
+        '"Design guidance"): with HA ports "a single health probe response must reflect the status of the entire instance", ' +
+        "and for NVAs the probe should check the appliance's own health signal. Expected: healthy in both modes, nothing " +
+        'written, and a probe-design note (advice, not a fault) that SSH says nothing of the data path; the rule is read ' +
+        'as HA ports, not as "backend port 0".',
+    )
+    .vnet('vnet-hub', ['10.100.0.0/16'])
+    .subnet('snet-nva', '10.100.1.0/24', { nsg: 'nsg-snet-nva' })
+    .nsg('nsg-snet-nva', [
+      {
+        name: 'AllowSpokesInbound',
+        priority: 1000,
+        access: 'Allow',
+        protocol: '*',
+        source: '10.0.0.0/8',
+        ports: '*',
+        description: 'Spoke traffic through the appliances',
+      },
+    ])
+    .lb({
+      name: 'lbi-nva',
+      sku: 'Standard',
+      frontend: { public: false, subnet: 'snet-nva', privateIp: '10.100.1.10' },
+      probe: { name: 'probe-ssh', protocol: 'Tcp', port: 22 },
+      rule: { name: 'rule-ha-ports', protocol: 'All', frontendPort: 0, backendPort: 0 },
+    })
+    .vm('nva-0', { zone: '1', guest: nva() })
+    .vm('nva-1', { zone: '2', guest: nva() })
+    .expect({
+      verdict: 'healthy',
+      fixVerdict: 'healthy',
+      causes: [],
+      backends: { 'nva-0': [], 'nva-1': [] },
+    });
+}
+
+function aksIngressProbePath(): ScenarioBuilder {
+  const uid = 'a0f1e2d3c4b5a69788796a5b4c3d2e1f';
+  const node = (id: number) => ({
+    id,
+    guest: {
+      os: 'linux' as const,
+      listening: [
+        { protocol: 'tcp' as const, address: '0.0.0.0', port: 22, process: 'sshd' },
+        { protocol: 'tcp' as const, address: '::', port: 10250, process: 'kubelet' },
+        { protocol: 'tcp' as const, address: '0.0.0.0', port: 31080, process: 'kube-proxy' },
+      ],
+      // ingress-nginx's default backend answers 404 to any request no Ingress matches (every Ingress
+      // here names a host); its own health path answers 200.
+      http: [
+        {
+          port: 31080,
+          path: '/',
+          status: 404,
+          body: '<html><head><title>404 Not Found</title></head></html>',
+        },
+        { port: 31080, path: '/healthz', status: 200 },
+      ],
+    },
+  });
+  return scenario('aks-ingress-probe-path', { resourceGroup: 'MC_rg-web-aks_aks-web_westeurope' })
+    .description(
+      'AKS 1.24+: the cloud provider makes an HTTP probe for a Service port whose appProtocol is http, on path / by default ' +
+        '(Azure/AKS#2903, #3210; cloud-provider-azure "LoadBalancer annotations"). ingress-nginx, whose Ingresses all name a ' +
+        'host, answers / with 404 (its default backend) on every node, so every node is probed down and the site is dark. ' +
+        'The documented fix is the Service annotation service.beta.kubernetes.io/azure-load-balancer-health-probe-request-path=' +
+        '/healthz (AKS "Create an ingress controller", basic configuration), not an edit of the probe, which the cloud provider ' +
+        'rewrites. Expected: every node probe-endpoint-error (404), no write in either mode, the next step names the annotation.',
+    )
+    .vnet('aks-vnet-27182818', ['10.224.0.0/12'])
+    .subnet('aks-subnet', '10.224.0.0/16', { nsg: 'aks-agentpool-27182818-nsg' })
+    .nsg('aks-agentpool-27182818-nsg', [
+      {
+        name: `${uid}-TCP-80-Internet`,
+        priority: 500,
+        access: 'Allow',
+        protocol: 'Tcp',
+        source: 'Internet',
+        ports: '80',
+        destination: '20.50.60.70',
+      },
+    ])
+    .lb({
+      name: 'kubernetes',
+      sku: 'Standard',
+      probe: { name: `${uid}-TCP-80`, protocol: 'Http', port: 31080, path: '/' },
+      rule: { name: `${uid}-TCP-80`, frontendPort: 80, backendPort: 80, enableFloatingIP: true },
+      pool: 'kubernetes',
+    })
+    .vmss('aks-nodepool1-27182818-vmss', { subnet: 'aks-subnet', instances: [0, 1].map(node) })
+    .expect({
+      verdict: 'action-required',
+      fixVerdict: 'action-required',
+      causes: [],
+      backends: {
+        'aks-nodepool1-27182818-vmss/0': ['probe-endpoint-error'],
+        'aks-nodepool1-27182818-vmss/1': ['probe-endpoint-error'],
+      },
+    });
+}
+
+function aksManagedNsgDeny(): ScenarioBuilder {
+  const uid = 'a1c2e3a4b5c6d7e8f9a0b1c2d3e4f5a6';
+  const node = (id: number) => ({
+    id,
+    guest: {
+      os: 'linux' as const,
+      listening: [
+        { protocol: 'tcp' as const, address: '0.0.0.0', port: 22, process: 'sshd' },
+        { protocol: 'tcp' as const, address: '0.0.0.0', port: 30443, process: 'kube-proxy' },
+      ],
+      http: [],
+    },
+  });
+  return scenario('aks-managed-nsg-deny', { resourceGroup: 'MC_rg-pay-aks_aks-pay_northeurope' })
+    .description(
+      'A hand-made deny-all (priority 4000) in the AKS-managed NSG aks-agentpool-31415926-nsg of the node resource group: it ' +
+        "drops the TCP probe to the Service's node port 30443 on every node. AKS documents that resources in the node resource " +
+        'group must not be changed by hand ("Changes made directly to resources in the node resource group can affect cluster ' +
+        'operations"), and the cloud provider rewrites that NSG. Expected: every node nsg-blocks-probe (the NSG, rule ' +
+        'deny-all-inbound-manual, 4000); in fix mode nothing is written there: the fix is skipped with the rule to remove, and the ' +
+        'run ends action-required for the customer.',
+    )
+    .vnet('aks-vnet-31415926', ['10.224.0.0/12'])
+    .subnet('aks-subnet', '10.224.0.0/16', { nsg: 'aks-agentpool-31415926-nsg' })
+    .nsg('aks-agentpool-31415926-nsg', [
+      {
+        name: `${uid}-TCP-443-Internet`,
+        priority: 500,
+        access: 'Allow',
+        protocol: 'Tcp',
+        source: 'Internet',
+        ports: '443',
+        destination: '20.80.90.100',
+      },
+      {
+        name: 'deny-all-inbound-manual',
+        priority: 4000,
+        access: 'Deny',
+        protocol: '*',
+        source: '*',
+        ports: '*',
+        description: 'added by hand during a hardening review',
+      },
+    ])
+    .lb({
+      name: 'kubernetes',
+      sku: 'Standard',
+      probe: { name: `${uid}-TCP-443`, protocol: 'Tcp', port: 30443 },
+      rule: { name: `${uid}-TCP-443`, frontendPort: 443, backendPort: 443, enableFloatingIP: true },
+      pool: 'kubernetes',
+    })
+    .vmss('aks-nodepool1-31415926-vmss', { subnet: 'aks-subnet', instances: [0, 1].map(node) })
+    .expect({
+      verdict: 'action-required',
+      fixVerdict: 'action-required',
+      causes: [],
+      backends: {
+        'aks-nodepool1-31415926-vmss/0': ['nsg-blocks-probe'],
+        'aks-nodepool1-31415926-vmss/1': ['nsg-blocks-probe'],
+      },
+    });
+}
+
+function multiProbeNode(): ScenarioBuilder {
+  const web = (https: number) => ({
+    os: 'linux' as const,
+    listening: [
+      { protocol: 'tcp' as const, address: '0.0.0.0', port: 22, process: 'sshd' },
+      { protocol: 'tcp' as const, address: '0.0.0.0', port: 80, process: 'nginx' },
+      { protocol: 'tcp' as const, address: '0.0.0.0', port: 443, process: 'nginx' },
+    ],
+    http: [
+      { port: 80, path: '/healthz', status: 200 },
+      { port: 443, path: '/ready', status: https },
+    ],
+  });
+  return scenario('multi-probe-node', { resourceGroup: 'rg-portal-prod' })
+    .description(
+      "Each web VM sits behind two rules with two probes: HTTP 80 /healthz and HTTPS 443 /ready. On web-1 the app's " +
+        '/ready answers 503 (its database pool is exhausted) while /healthz answers 200: the 443 rule has web-1 down, the 80 ' +
+        'rule has it up. A backend is probed once per (protocol, port, path), and per-rule health is per rule (Load Balancer ' +
+        'health status docs). Expected: web-1 probe-endpoint-error for the HTTPS probe only, with its own evidence (port 443, ' +
+        'status 503), from the one Run Command on web-1; web-0 healthy.',
+    )
+    .vnet('vnet-portal', ['10.70.0.0/16'])
+    .subnet('snet-web', '10.70.1.0/24', { nsg: 'nsg-snet-web' })
+    .nsg('nsg-snet-web', WEB_BASELINE)
+    .lb({
+      name: 'lb-portal',
+      sku: 'Standard',
+      probes: [
+        { name: 'probe-http-healthz', protocol: 'Http', port: 80, path: '/healthz' },
+        { name: 'probe-https-ready', protocol: 'Https', port: 443, path: '/ready' },
+      ],
+      rules: [
+        { name: 'rule-http', frontendPort: 80, backendPort: 80, probe: 'probe-http-healthz' },
+        { name: 'rule-https', frontendPort: 443, backendPort: 443, probe: 'probe-https-ready' },
+      ],
+    })
+    .vm('web-0', { zone: '1', guest: web(200) })
+    .vm('web-1', { zone: '2', guest: web(503) })
+    .expect({
+      verdict: 'action-required',
+      fixVerdict: 'action-required',
+      causes: [],
+      backends: { 'web-0': [], 'web-1': ['probe-endpoint-error'] },
+      evidence: { 'web-1': { 'probe-endpoint-error': { port: 443, status: 503 } } },
+    });
+}
+
 /** File name (without .json) -> builder. */
 export const SHIPPED_SCENARIOS: Readonly<Record<string, () => ScenarioBuilder>> = {
   healthy,
@@ -914,6 +1212,11 @@ export const SHIPPED_SCENARIOS: Readonly<Record<string, () => ScenarioBuilder>> 
   'faults-throttle': faultsThrottle,
   'admin-rule-blocks-probe': adminRuleBlocksProbe,
   'ag-listener-passive-node': agListener,
+  'aks-etp-local-no-endpoint': aksEtpLocalNoEndpoint,
+  'appliance-probe-on-ssh': applianceProbeOnSsh,
+  'aks-ingress-probe-path': aksIngressProbePath,
+  'aks-managed-nsg-deny': aksManagedNsgDeny,
+  'multi-probe-node': multiProbeNode,
 };
 
 /** The JSON text of a shipped scenario, as committed. */

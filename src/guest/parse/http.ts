@@ -12,7 +12,18 @@ const CURL_ERRORS: Record<number, string> = {
   56: 'connection reset',
 };
 
+/**
+ * Parses one local GET's section. A `body=` line (the answer's first bytes, non-printables as spaces)
+ * is kept as `body`; it never counts as the status line.
+ */
 export function parseHttpCheck(text: string, url: string): LocalHttpCheck {
+  const bodyLine = /^body=(.*)$/m.exec(text);
+  const body = bodyLine?.[1]?.trim();
+  const check = parseStatus(bodyLine ? text.replace(/^body=.*$/m, '') : text, url);
+  return body ? { ...check, body } : check;
+}
+
+function parseStatus(text: string, url: string): LocalHttpCheck {
   const curlErr = /^curl: \((\d+)\) (.*)$/m.exec(text);
   const code = /^(?:wget status=|status=)?(\d{3})(?: exit=(\d+))?\s*$/m.exec(text);
   const psError = /^error=(.*)$/m.exec(text)?.[1];

@@ -132,13 +132,21 @@ function linuxHttpCheck(name: string, suffix: string): string[] {
     'PD_SCHEME=http',
     `if [ "$PD_PROTO${suffix}" = Https ]; then PD_SCHEME=https; fi`,
     `PD_URL="$PD_SCHEME://$PD_ADDR:$PD_PORT${suffix}$PD_PATH${suffix}"`,
+    // The answer's first bytes go to a file and are printed as one `body=` line: a status alone cannot
+    // tell kube-proxy's health check node port answering 503 `"localEndpoints": 0` (a node without a
+    // pod of an externalTrafficPolicy: Local Service, down by design) from an application failing.
+    // Builtins only around it (no tr, mktemp): non-printable bytes become spaces, 512 bytes at most.
+    `PD_BODY="\${TMPDIR:-/tmp}/pd-body-$$-$RANDOM"`,
+    ': > "$PD_BODY"',
     // -k: the probe accepts any chain of SHA256-or-stronger certificates and checks no host name, so a
     // certificate curl would reject is not why the probe fails. -g: no URL globbing of [] and {}.
     ...section(name, [
-      'if pd_has curl; then curl -sS -k -g -o /dev/null -w \'%{http_code}\' --connect-timeout 3 --max-time 5 --url "$PD_URL" 2>&1; echo " exit=$?"',
-      'elif pd_has wget; then wget -S -O /dev/null -T 5 --no-check-certificate "$PD_URL" 2>&1 | awk \'/^  HTTP\\//{ c = $2 } END { print "wget status=" (c == "" ? "000" : c) }\'',
+      'if pd_has curl; then curl -sS -k -g -o "$PD_BODY" -w \'%{http_code}\' --connect-timeout 3 --max-time 5 --url "$PD_URL" 2>&1; echo " exit=$?"',
+      'elif pd_has wget; then wget -S -O "$PD_BODY" --content-on-error -T 5 --no-check-certificate "$PD_URL" 2>&1 | awk \'/^  HTTP\\//{ c = $2 } END { print "wget status=" (c == "" ? "000" : c) }\'',
       "else echo 'not installed: curl, wget'; fi",
+      'if [ -s "$PD_BODY" ]; then PD_B=$(head -c 512 "$PD_BODY" 2>/dev/null); echo "body=${PD_B//[^[:print:]]/ }"; fi',
     ]),
+    'rm -f "$PD_BODY" 2>/dev/null',
   ];
 }
 

@@ -85,8 +85,11 @@ function windowsHttpCheck(name: string, suffix: string): string[] {
     `if ($PD_PROTO${suffix} -eq 'Https') { $pdScheme = 'https'; [System.Net.ServicePointManager]::ServerCertificateValidationCallback = { $true } }`,
     `$PD_URL = '{0}://{1}:{2}{3}' -f $pdScheme, $PD_ADDR, $PD_PORT${suffix}, $PD_PATH${suffix}`,
     ...section(name, [
-      "try { $r = Invoke-WebRequest -Uri $PD_URL -UseBasicParsing -TimeoutSec 5 -MaximumRedirection 0 -ErrorAction Stop; 'status={0}' -f [int]$r.StatusCode }",
-      "catch { if ($_.Exception.Response) { 'status={0}' -f [int]$_.Exception.Response.StatusCode }; 'error={0}' -f $_.Exception.Message }",
+      // The answer's first 512 characters as one `body=` line (as the Linux check prints it): Windows
+      // PowerShell and PowerShell 7 both put an error answer's body in ErrorDetails.Message.
+      "function pdBody($t) { if ($t) { $b = [string]$t; if ($b.Length -gt 512) { $b = $b.Substring(0, 512) }; 'body={0}' -f ($b -replace '[^\\x20-\\x7E]', ' ') } }",
+      "try { $r = Invoke-WebRequest -Uri $PD_URL -UseBasicParsing -TimeoutSec 5 -MaximumRedirection 0 -ErrorAction Stop; 'status={0}' -f [int]$r.StatusCode; pdBody $r.Content }",
+      "catch { if ($_.Exception.Response) { 'status={0}' -f [int]$_.Exception.Response.StatusCode }; if ($_.ErrorDetails) { pdBody $_.ErrorDetails.Message }; 'error={0}' -f $_.Exception.Message }",
     ]),
   ];
 }

@@ -11,6 +11,7 @@ import { runCommandInProgress } from '../armErrors';
 import { SandboxHttpError } from '../httpError';
 import { findGuest, findResource, type SandboxState } from '../state';
 import {
+  httpBodyLine,
   httpStatus,
   localConnect,
   renderCurl,
@@ -199,8 +200,8 @@ function windowsHttpBody(ctx: RenderContext): string {
       : status === undefined
         ? 'error=The underlying connection was closed: The connection was closed unexpectedly.'
         : status === 200
-          ? 'status=200'
-          : `status=${status}\nerror=The remote server returned an error: (${status}).`;
+          ? `status=200${httpBodyLine(ctx)}`
+          : `status=${status}${httpBodyLine(ctx)}\nerror=The remote server returned an error: (${status}).`;
 }
 
 function renderWindowsCheck(ctx: RenderContext): Printed[] {
@@ -256,8 +257,8 @@ function renderWindowsCheck(ctx: RenderContext): Printed[] {
           : status === undefined
             ? 'error=The underlying connection was closed: The connection was closed unexpectedly.'
             : status === 200
-              ? 'status=200'
-              : `status=${status}\nerror=The remote server returned an error: (${status}).`;
+              ? `status=200${httpBodyLine(ctx)}`
+              : `status=${status}${httpBodyLine(ctx)}\nerror=The remote server returned an error: (${status}).`;
     parts.push(section(SECTIONS.http, body));
   }
   for (const { n, other } of otherProbes(ctx))

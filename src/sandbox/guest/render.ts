@@ -226,6 +226,21 @@ export function httpStatus(ctx: RenderContext): number | undefined {
   return onPort.find((h) => h.path === ctx.path)?.status ?? 404;
 }
 
+/**
+ * The `body=` line the guest check prints after a local GET that got an answer with a body: the first
+ * 512 bytes, every non-printable character a space (bash `${B//[^[:print:]]/ }`, PowerShell
+ * `-replace '[^\x20-\x7E]', ' '`), trimmed as the parser reads it. Empty when there is no body.
+ */
+export function httpBodyLine(ctx: RenderContext): string {
+  const body = ctx.guest.http.find((h) => h.port === ctx.port && h.path === ctx.path)?.body;
+  if (!body) return '';
+  const printable = Buffer.from(body, 'utf8')
+    .subarray(0, 512)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, ' ');
+  return `\nbody=${printable}`;
+}
+
 /** curl's `%{http_code}` and ` exit=N`, with its error line in curl 7.88's words. */
 export function renderCurl(ctx: RenderContext): string {
   const conn = localConnect(ctx);
@@ -237,5 +252,5 @@ export function renderCurl(ctx: RenderContext): string {
   }
   const status = httpStatus(ctx);
   if (status === undefined) return 'curl: (52) Empty reply from server\n000 exit=52';
-  return `${status} exit=0`;
+  return `${status} exit=0${httpBodyLine(ctx)}`;
 }

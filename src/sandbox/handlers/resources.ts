@@ -4,7 +4,7 @@
  * reads that are computed by the derived views.
  */
 import { idKey } from '../../model/ids';
-import { childNotFound, resourceNotFound } from '../armErrors';
+import { childNotFound, resourceGroupNotFound, resourceNotFound } from '../armErrors';
 import type { SandboxContext } from '../context';
 import { isHidden } from '../forbidden';
 import type { ArmRequest, ArmResponse, RouteParams } from '../router';
@@ -60,6 +60,34 @@ export function getResource(ctx: SandboxContext, req: ArmRequest): ArmResponse {
     const properties = (body.properties ??= {}) as Json;
     properties.instanceView = ctx.views.vmInstanceView(ctx.state, String(resource.id));
   }
+  return { status: 200, body };
+}
+
+/**
+ * `GET /subscriptions/{sub}/resourcegroups/{rg}` (Resource Groups - Get): the scenario's entry for the
+ * group, in ARM's shape (`type` Microsoft.Resources/resourceGroups, `properties.provisioningState`), or
+ * for a group that holds resources of the scenario but is not listed, the same without `managedBy` or
+ * tags; 404 ResourceGroupNotFound otherwise.
+ */
+export function getResourceGroup(ctx: SandboxContext, _req: ArmRequest, params: RouteParams): ArmResponse {
+  const sub = String(params.sub);
+  const name = String(params.rg);
+  const id = `/subscriptions/${sub}/resourceGroups/${name}`;
+  const listed = (ctx.state.scenario.resourceGroups ?? []).find((g) => idKey(g.id) === idKey(id));
+  const prefix = `${idKey(id)}/`;
+  const member = [...ctx.state.resources.values()].find((r) => idKey(r.id).startsWith(prefix));
+  if (!listed && !member) throw resourceGroupNotFound(name);
+  const location =
+    listed?.location ?? (typeof member?.location === 'string' ? member.location : undefined) ?? 'westus';
+  const body: Json = {
+    id: listed?.id ?? id,
+    name: listed?.name ?? name,
+    type: 'Microsoft.Resources/resourceGroups',
+    location,
+    ...(listed?.managedBy ? { managedBy: listed.managedBy } : {}),
+    ...(listed?.tags ? { tags: structuredClone(listed.tags) } : {}),
+    properties: { provisioningState: 'Succeeded' },
+  };
   return { status: 200, body };
 }
 

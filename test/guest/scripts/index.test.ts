@@ -21,7 +21,7 @@ function makeShims(outputs: Record<string, string>): { dir: string; argvLog: str
   const dir = mkdtempSync(join(tmpdir(), 'pd-shims-'));
   const argvLog = join(dir, 'argv.log');
   const marker = join(dir, 'PWNED');
-  for (const tool of ['awk', 'head', 'date', 'timeout', 'bash', 'cat']) {
+  for (const tool of ['awk', 'head', 'date', 'timeout', 'bash', 'cat', 'rm']) {
     const real = execFileSync('/bin/sh', ['-c', `command -v ${tool}`])
       .toString()
       .trim();

@@ -13,7 +13,7 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,11 +45,20 @@ function iptablesArgs(e: GuestFirewallEntry): string[] {
   ];
 }
 
-/** The guest's HTTP server: 200 on /healthz, 500 on /broken, 404 elsewhere; logs each path. */
+/**
+ * The guest's HTTP server: 200 on /healthz, 500 on /broken, on /kube-proxy what kube-proxy's health
+ * check node port answers on a node without a local endpoint (503, its JSON over two lines, as
+ * service_health.go writes it before trimming), 404 elsewhere; logs each path.
+ */
 const SERVER = `
 const http = require('node:http');
 const answer = (req, res) => {
   process.stdout.write('path ' + req.url + '\\n');
+  if (req.url === '/kube-proxy') {
+    res.statusCode = 503;
+    res.setHeader('Content-Type', 'application/json');
+    return res.end('{"service": {"namespace": "shop", "name": "storefront"},\\n "localEndpoints": 0, "serviceProxyHealthy": true}\\n');
+  }
   res.statusCode = req.url === '/healthz' ? 200 : req.url === '/broken' ? 500 : 404;
   res.end('answer');
 };
@@ -179,6 +188,30 @@ describeWithTool('Linux guest scripts in network namespaces', netnsUnavailable()
     expect(closed.evidence.listening.filter((l) => l.port === CLOSED_PORT)).toEqual([]);
     expect(closed.evidence.http?.status).toBeUndefined();
     expect(closed.evidence.http?.error).toMatch(/refused/i);
+  }, 120_000);
+
+  it("keeps the answer's body: kube-proxy's 503 counting no local endpoint, as one line", async () => {
+    // Prepare: a TMPDIR of its own, to see the answer's file go.
+    const tmp = await mkdtemp(join(dir, 'tmp-'));
+    const probe = { protocol: 'Http' as const, port: PORT, requestPath: '/kube-proxy' };
+    const file = join(dir, 'kube-proxy-check.sh');
+    await writeFile(file, buildGuestScript('linux', probe, GUEST_IP).script.join('\n') + '\n', {
+      mode: 0o700,
+    });
+    // Act
+    const { stdout } = await run('ip', ['netns', 'exec', GUEST, 'env', `TMPDIR=${tmp}`, 'bash', file], {
+      cwd: dir,
+      timeout: 60_000,
+    });
+    const evidence = parseGuestOutput('linux', stdout, probe, GUEST_IP);
+    // Assess
+    expect(evidence.http).toEqual({
+      url: `http://${GUEST_IP}:${PORT}/kube-proxy`,
+      status: 503,
+      body: '{"service": {"namespace": "shop", "name": "storefront"},  "localEndpoints": 0, "serviceProxyHealthy": true}',
+    });
+    // The answer's file is gone once read.
+    expect(await readdir(tmp)).toEqual([]);
   }, 120_000);
 
   it('finds an iptables rule that drops the probe source on the probe port', async () => {
