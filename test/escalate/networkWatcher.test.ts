@@ -14,13 +14,18 @@ import { startSandbox } from '../../src/sandbox/server';
 
 const FILE = join(__dirname, '../../scenarios/hidden-failure-unknown.json');
 
-async function observe(extra: ScenarioResource[]): Promise<Report> {
+const WATCHER_TYPE = 'Microsoft.Network/networkWatchers';
+
+/** The shipped scenario as it is (it holds the region's watcher), or with its watchers removed. */
+async function observe(watchers: 'as-shipped' | 'none'): Promise<Report> {
   const json = JSON.parse(readFileSync(FILE, 'utf8')) as {
     resources: ScenarioResource[];
     expect: { loadBalancerId: string };
   };
   const lb = json.resources.find((r) => r.type === 'Microsoft.Network/loadBalancers');
-  const scenario = parseScenario({ ...json, resources: [...json.resources, ...extra] });
+  const resources =
+    watchers === 'none' ? json.resources.filter((r) => r.type !== WATCHER_TYPE) : json.resources;
+  const scenario = parseScenario({ ...json, resources });
   const sandbox = await startSandbox({ scenario });
   try {
     const { report } = await runLocally({
@@ -37,27 +42,10 @@ async function observe(extra: ScenarioResource[]): Promise<Report> {
   }
 }
 
-function watcherFor(lbId: string, location: string): ScenarioResource {
-  const sub = lbId.split('/')[2] ?? '';
-  return {
-    id: `/subscriptions/${sub}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_${location}`,
-    name: `NetworkWatcher_${location}`,
-    type: 'Microsoft.Network/networkWatchers',
-    location,
-    properties: { provisioningState: 'Succeeded' },
-  };
-}
-
 describe('Network Watcher evidence for an unexplained failure', () => {
-  const json = JSON.parse(readFileSync(FILE, 'utf8')) as {
-    resources: (ScenarioResource & { location?: string })[];
-    expect: { loadBalancerId: string };
-  };
-  const location = json.resources.find((r) => r.type === 'Microsoft.Network/loadBalancers')?.location ?? '';
-
   it('adds IP flow verify and a peer connectivity check to the report and the ticket', async () => {
-    // Act
-    const report = await observe([watcherFor(json.expect.loadBalancerId, location)]);
+    // Act: the shipped escalation scenario holds NetworkWatcher_<region>, as a real subscription does
+    const report = await observe('as-shipped');
 
     // Assess
     const evidence = report.escalation?.networkWatcher ?? [];
@@ -75,7 +63,7 @@ describe('Network Watcher evidence for an unexplained failure', () => {
 
   it('records that Network Watcher could not run when the region has none', async () => {
     // Act
-    const report = await observe([]);
+    const report = await observe('none');
 
     // Assess
     const evidence = report.escalation?.networkWatcher ?? [];

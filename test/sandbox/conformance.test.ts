@@ -168,36 +168,22 @@ describe('conformance with Microsoft ARM examples', () => {
       [
         'Microsoft.Network/NetworkWatchers_VerifyIPFlow.json',
         () =>
-          action(
-            sandbox,
-            withApi(
-              `/subscriptions/${ids.vm1.split('/')[2]}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/nw1/ipFlowVerify`,
-              '2025-05-01',
-            ),
-            {
-              ...(example('Microsoft.Network/NetworkWatchers_VerifyIPFlow.json').parameters
-                .parameters as object),
-              targetResourceId: ids.vm1,
-              localIPAddress: '10.0.0.4',
-              direction: 'Inbound',
-              remoteIPAddress: '168.63.129.16',
-            },
-          ),
+          action(sandbox, withApi(`${ids.watcher}/ipFlowVerify`, '2025-05-01'), {
+            ...(example('Microsoft.Network/NetworkWatchers_VerifyIPFlow.json').parameters
+              .parameters as object),
+            targetResourceId: ids.vm1,
+            localIPAddress: '10.0.0.4',
+            direction: 'Inbound',
+            remoteIPAddress: '168.63.129.16',
+          }),
       ],
       [
         'Microsoft.Network/NetworkWatchers_CheckConnectivity.json',
         () =>
-          action(
-            sandbox,
-            withApi(
-              `/subscriptions/${ids.vm1.split('/')[2]}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/nw1/connectivityCheck`,
-              '2025-05-01',
-            ),
-            {
-              source: { resourceId: ids.vm1 },
-              destination: { address: '10.0.0.5', port: 80 },
-            },
-          ),
+          action(sandbox, withApi(`${ids.watcher}/connectivityCheck`, '2025-05-01'), {
+            source: { resourceId: ids.vm1 },
+            destination: { address: '10.0.0.5', port: 80 },
+          }),
       ],
       [
         'Microsoft.Compute/VirtualMachines_RunCommand.json',

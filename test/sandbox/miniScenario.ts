@@ -11,6 +11,7 @@ export const RG = 'rg-probe';
 const P = `/subscriptions/${SUB}/resourceGroups/${RG}/providers`;
 
 export const ids = {
+  watcher: `/subscriptions/${SUB}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_westeurope`,
   lb: `${P}/Microsoft.Network/loadBalancers/lb-web`,
   nsg: `${P}/Microsoft.Network/networkSecurityGroups/nsg-web`,
   vnet: `${P}/Microsoft.Network/virtualNetworks/vnet-web`,
@@ -266,6 +267,14 @@ export function miniScenarioDocument(): Record<string, unknown> {
         },
       },
       nic(ids.vmssNic0, 'nic-ss', ids.vmssVm0, '10.0.0.6'),
+      {
+        // The region's watcher, where Azure puts it: IP flow verify and connectivity check need it.
+        id: ids.watcher,
+        name: 'NetworkWatcher_westeurope',
+        type: 'Microsoft.Network/networkWatchers',
+        location: 'westeurope',
+        properties: { provisioningState: 'Succeeded' },
+      },
     ],
     guests: {
       [ids.vm1]: {

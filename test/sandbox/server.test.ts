@@ -374,6 +374,27 @@ describe('sandbox server (real SDK clients)', () => {
       ]);
     });
 
+    it('answers IP flow verify on a watcher the subscription does not hold with 404', async () => {
+      // Act: "you must create a Network Watcher resource" before these APIs (Network Watcher REST docs)
+      const call = t.network.networkWatchers.beginVerifyIPFlowAndWait(
+        'NetworkWatcherRG',
+        'NetworkWatcher_northeurope',
+        {
+          targetResourceId: ids.vm1,
+          direction: 'Inbound',
+          protocol: 'TCP',
+          localPort: '80',
+          remotePort: '*',
+          localIPAddress: '10.0.0.4',
+          remoteIPAddress: '168.63.129.16',
+        },
+        FAST,
+      );
+      // Assess
+      await expect(call).rejects.toMatchObject({ statusCode: 404 });
+      expect(views.calls).toEqual([]);
+    });
+
     it('keeps answering 202 until the configured number of polls', async () => {
       // Prepare
       const slow = await startTestSandbox(miniScenario(), { views, behaviour: { actionPolls: 2 } });

@@ -78,11 +78,14 @@ export function effectiveRoutes(ctx: SandboxContext, req: ArmRequest, params: Ro
 }
 
 /**
- * `POST {networkWatcherId}/ipFlowVerify` and `/connectivityCheck`. Any watcher name is accepted:
- * scenarios rarely export the region's NetworkWatcher_* resource, and it holds no state that matters.
+ * `POST {networkWatcherId}/ipFlowVerify` and `/connectivityCheck`. The watcher must exist: "Before any
+ * calls can be made into the APIs below, you must create a Network Watcher resource"
+ * (learn.microsoft.com/rest/api/network-watcher); a missing one is ARM's 404. A scenario that wants
+ * escalation evidence holds the region's `NetworkWatcher_<region>` in `NetworkWatcherRG`.
  */
 export function networkWatcherAction(kind: 'ipFlowVerify' | 'connectivityCheck') {
   return (ctx: SandboxContext, req: ArmRequest, params: RouteParams): ArmResponse => {
+    requireResource(ctx.state, params.watcher as string);
     if (req.body === undefined || req.body === null || typeof req.body !== 'object') {
       throw invalidRequest('The request body is required.');
     }
