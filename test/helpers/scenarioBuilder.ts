@@ -355,6 +355,7 @@ export class ScenarioBuilder {
   private faultSpec: FaultsInput | undefined;
   private readonly adminRules: AdminRuleSpec[] = [];
   private armCasing = false;
+  private watcher = false;
 
   constructor(
     private readonly name: string,
@@ -401,6 +402,16 @@ export class ScenarioBuilder {
 
   routeTable(name: string, routes: RouteSpec[]): this {
     this.routeTables.set(name, routes);
+    return this;
+  }
+
+  /**
+   * The region's Network Watcher where Azure puts it (`NetworkWatcherRG/NetworkWatcher_<region>`):
+   * IP flow verify and the connectivity check need one ("you must create a Network Watcher resource"
+   * before those APIs, Network Watcher REST docs).
+   */
+  networkWatcher(): this {
+    this.watcher = true;
     return this;
   }
 
@@ -563,6 +574,7 @@ export class ScenarioBuilder {
       ...this.vms.filter((v) => v.kind === 'vm').map((v) => this.buildVm(v)),
       ...this.scaleSets.map((s) => this.buildVmss(s.name, s.spec, s.nic)),
       ...this.vms.filter((v) => v.kind === 'vmss-vm').map((v) => this.buildVmssVm(v)),
+      ...(this.watcher ? [this.buildNetworkWatcher()] : []),
     ];
     const guests: Record<string, GuestInput> = {};
     for (const vm of this.vms) guests[vm.id] = this.buildGuest(vm);
@@ -578,6 +590,17 @@ export class ScenarioBuilder {
       ...(this.adminRules.length > 0
         ? { securityAdminRules: this.adminRules.map((r) => this.buildAdminRule(r)) }
         : {}),
+    };
+  }
+
+  private buildNetworkWatcher(): Json {
+    const name = `NetworkWatcher_${this.location}`;
+    return {
+      id: `/subscriptions/${this.sub}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/${name}`,
+      name,
+      type: 'Microsoft.Network/networkWatchers',
+      location: this.location,
+      properties: { provisioningState: 'Succeeded' },
     };
   }
 

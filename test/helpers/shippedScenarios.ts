@@ -602,6 +602,7 @@ function hiddenFailure(): ScenarioBuilder {
     .vm('web-0')
     .vm('web-1')
     .vm('web-2', { guest: { hiddenProbeFailure: true, tcpTimestamps: true } })
+    .networkWatcher()
     .expect({
       verdict: 'action-required',
       fixVerdict: 'escalated',

@@ -88,7 +88,9 @@ describe('renderHtml', () => {
     expect(drawnFailures(html)).toEqual([]);
     expect(html).toContain('data-failing-hop=""');
     expect(html).toContain('No hop is blocked by a rule probe-doctor can see: unknown.');
-    expect(html).toContain('IP flow verify could not run: no Network Watcher in region westeurope');
+    expect(html).toContain(
+      '<dt>Network Watcher</dt><dd>IP flow verify from 168.63.129.16: Allow by securityRules/AllowHttpHttpsInbound</dd>',
+    );
   });
 
   it('is self-contained: no script, no external stylesheet, image or font', async () => {
