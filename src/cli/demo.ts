@@ -18,6 +18,7 @@ import { loadScenarioFile } from '../sandbox/scenario';
 import { startSandbox } from '../sandbox/server';
 import { handleAlertWebhook } from '../triggers/alertWebhook';
 import { instanceIdFor } from '../triggers/instanceId';
+import { instanceIdOfRun } from '../workflow/runId';
 import { LocalDurableClient } from '../workflow/host/localClient';
 import { EXIT_ERROR, type CliIO } from './main';
 import { progressLine, exitCodeFor } from './commands/diagnose';
@@ -139,9 +140,13 @@ export async function runDemo(io: CliIO, options: DemoOptions = {}): Promise<num
 
     await auditSink.flush();
     say(`4. Audit trail (the events Application Insights receives; also in ${auditFile}):`);
-    const events = parseAuditLines(readFileSync(auditFile, 'utf8'), auditFile).filter(
-      (e) => e.runId === instanceId,
+    // Run ids are `<start>-<instance id>` (runId.ts): this run is the newest of this instance's runs
+    // (the audit file may hold earlier demos on the same load balancer).
+    const ofInstance = parseAuditLines(readFileSync(auditFile, 'utf8'), auditFile).filter(
+      (e) => instanceIdOfRun(e.runId) === instanceId,
     );
+    const runId = ofInstance.at(-1)?.runId;
+    const events = ofInstance.filter((e) => e.runId === runId);
     say(formatTimeline(events).replace(/^/gm, '   ').trimEnd());
     say();
 

@@ -23,6 +23,10 @@ describe('the demo', () => {
       /^ +fix +applied nsg-allow-probe rule probe-doctor-allow-probe-8080-[0-9a-f]{8} priority 3999 on nsg-snet-app-a$/m,
     );
     expect(out.trimEnd().split('\n').at(-1)).toBe('Verdict: RESOLVED');
+    // Step 4 shows this run's audit trail, from its start to its end.
+    const auditStep = out.slice(out.indexOf('4. Audit trail'), out.indexOf('5. Report'));
+    expect(auditStep).toContain('FixApplied');
+    expect(auditStep).toContain('RunFinished');
     const names = readFileSync(join(auditDir, 'audit.jsonl'), 'utf8')
       .trim()
       .split('\n')
