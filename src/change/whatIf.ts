@@ -161,6 +161,22 @@ function edits(type: string, id: string, deleting: boolean, after: Json, before?
   }
 }
 
+/**
+ * `WhatIfChange.changeType` values (ARM Deployments - What If, ChangeType enum; "Unsupported: the
+ * resource is not supported by what-if").
+ */
+const WHAT_IF_CHANGE_TYPES = ['Create', 'Delete', 'Deploy', 'Ignore', 'Modify', 'NoChange', 'Unsupported'];
+
+/** For an Unsupported change on the probe's path: what it may touch (undefined: not on the path). */
+function unsupportedEdit(type: string, id: string): Pick<PlannedEdit, 'unknownTarget'> | undefined {
+  if (type === 'microsoft.network/loadbalancers') return { unknownTarget: { loadBalancerId: id } };
+  if (type.startsWith('microsoft.network/networksecuritygroups'))
+    return { unknownTarget: { nsg: { id: id.replace(/\/securityRules\/[^/]+$/i, '') } } };
+  // A subnet, VNet or NIC may change its NSG association: anything.
+  if (ASSOCIATING.includes(type)) return {};
+  return undefined;
+}
+
 /** Reads what-if output; throws InvalidInputError naming the field when it is not one. */
 export function parseWhatIf(doc: unknown): PlannedEdit[] {
   const result = doc as Json | null;
@@ -178,7 +194,12 @@ export function parseWhatIf(doc: unknown): PlannedEdit[] {
     const changeType = typeof change.changeType === 'string' ? change.changeType : undefined;
     if (!id || !changeType)
       throw new InvalidInputError(`${where} must have resourceId and changeType`, where);
-    if (!['Create', 'Modify', 'Delete', 'Deploy'].includes(changeType)) return;
+    if (!WHAT_IF_CHANGE_TYPES.includes(changeType))
+      throw new InvalidInputError(
+        `${where}.changeType "${changeType}" is not one of ARM what-if's: ${WHAT_IF_CHANGE_TYPES.join(', ')}`,
+        `${where}.changeType`,
+      );
+    if (!['Create', 'Modify', 'Delete', 'Deploy', 'Unsupported'].includes(changeType)) return;
     const type = /\/providers\/(.+)$/i
       .exec(id)?.[1]
       ?.split('/')
@@ -187,6 +208,13 @@ export function parseWhatIf(doc: unknown): PlannedEdit[] {
       .toLowerCase();
     if (!type) return;
     const source = { address: id, action: changeType };
+    if (changeType === 'Unsupported') {
+      // What-if could not predict this resource ("Unsupported": the resource isn't supported by
+      // what-if): a resource on the probe's path that may change is not a pass.
+      const unsupported = unsupportedEdit(type, id);
+      if (unsupported) out.push({ source, unknown: ['(what-if: Unsupported)'], ...unsupported });
+      return;
+    }
     const deleting = changeType === 'Delete';
     const after = (deleting ? change.before : change.after) as Json | undefined;
     if (!after) return;

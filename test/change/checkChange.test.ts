@@ -566,6 +566,56 @@ describe('check-change: what-if NSG associations', () => {
   });
 });
 
+describe('check-change: what-if changes it cannot predict', () => {
+  const DENY_LB = {
+    name: 'DenyLoadBalancer',
+    properties: {
+      protocol: 'Tcp',
+      sourcePortRange: '*',
+      destinationPortRange: '*',
+      sourceAddressPrefix: 'AzureLoadBalancer',
+      destinationAddressPrefix: '*',
+      access: 'Deny',
+      priority: 100,
+      direction: 'Inbound',
+    },
+  };
+  const scenario = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as { resources: Json[] };
+  const nsg = scenario.resources.find((r) => r.type === 'Microsoft.Network/networkSecurityGroups') as Json & {
+    id: string;
+  };
+  const ruleId = `${nsg.id}/securityRules/DenyLoadBalancer`;
+
+  it('says cannot-decide for an Unsupported change to an NSG rule on the probe path', async () => {
+    // Prepare: what-if marks the rule "Unsupported" (it could not predict it); even with a Deny body it
+    // is not to be trusted, and without one nothing is known.
+    const whatIf = { status: 'Succeeded', changes: [{ resourceId: ruleId, changeType: 'Unsupported' }] };
+
+    // Act
+    const { code, out } = await run(['--what-if', file('whatif.json', whatIf), '--scenario', SNAPSHOT]);
+
+    // Assess
+    expect(out).toContain('[cannot-decide]');
+    expect(out).toContain('(what-if: Unsupported)');
+    expect(code).toBe(1);
+  });
+
+  it('refuses a changeType ARM what-if does not have, naming it', async () => {
+    // Prepare
+    const whatIf = {
+      status: 'Succeeded',
+      changes: [{ resourceId: ruleId, changeType: 'Explode', after: { id: ruleId, ...DENY_LB } }],
+    };
+
+    // Act
+    const { code, err } = await run(['--what-if', file('whatif.json', whatIf), '--scenario', SNAPSHOT]);
+
+    // Assess
+    expect(err).toContain('$.changes[0].changeType "Explode" is not one of ARM what-if\'s');
+    expect(code).toBe(2);
+  });
+});
+
 describe('check-change input errors', () => {
   it.each([
     [
