@@ -199,25 +199,48 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
     options.onEntry?.(entry);
     return entry;
   });
-  const count = (state: SweepState) => entries.filter((e) => e.state === state).length;
-  const outcome = (o: SweepRemediation['outcome']) =>
-    entries.filter((e) => e.remediation?.outcome === o).length;
   return {
     sweepId: options.sweepId,
     mode: options.mode,
     scopes: options.scopes.map(scopeText),
     loadBalancers: entries,
-    totals: {
-      loadBalancers: entries.length,
-      healthy: count('healthy'),
-      down: count('down'),
-      'expected-down': count('expected-down'),
-      'not-probed': count('not-probed'),
-      'no-backends': count('no-backends'),
-      'cannot-read': count('cannot-read'),
-      started: outcome('started'),
-      joined: outcome('joined'),
-      failedToStart: outcome('failed'),
-    },
+    totals: totalsOf(entries),
+  };
+}
+
+/**
+ * The report once its remediations' verdicts are known (the CLI waits for them; the timer does not).
+ * A `down` load balancer whose run ends `healthy` had every down backend down by design (the run's
+ * diagnosis saw what the health answer cannot: an AKS `externalTrafficPolicy: Local` node with no
+ * endpoint, a passive AG listener node): it is `expected-down`, not a fault, and needs no one.
+ */
+export function withRunVerdicts(report: SweepReport): SweepReport {
+  const entries = report.loadBalancers.map((e): SweepEntry =>
+    e.state === 'down' && e.remediation?.verdict === 'healthy'
+      ? {
+          ...e,
+          state: 'expected-down',
+          reason: `its run (${e.remediation.instanceId ?? 'remediation'}) found every down backend down by design`,
+        }
+      : e,
+  );
+  return { ...report, loadBalancers: entries, totals: totalsOf(entries) };
+}
+
+function totalsOf(entries: readonly SweepEntry[]): SweepReport['totals'] {
+  const count = (state: SweepState) => entries.filter((e) => e.state === state).length;
+  const outcome = (o: SweepRemediation['outcome']) =>
+    entries.filter((e) => e.remediation?.outcome === o).length;
+  return {
+    loadBalancers: entries.length,
+    healthy: count('healthy'),
+    down: count('down'),
+    'expected-down': count('expected-down'),
+    'not-probed': count('not-probed'),
+    'no-backends': count('no-backends'),
+    'cannot-read': count('cannot-read'),
+    started: outcome('started'),
+    joined: outcome('joined'),
+    failedToStart: outcome('failed'),
   };
 }

@@ -4,7 +4,7 @@
  * blocked by a subnet Deny All, a healthy one, one whose health the principal may not read, a Basic
  * one and one without a probe, over two subscriptions.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acceptanceFleet, lbIdOf, SUB_A, SUB_B } from '../../bench/fleetScenario';
@@ -29,6 +29,31 @@ const stateOf = (report: SweepReport) =>
   Object.fromEntries(report.loadBalancers.map((e) => [e.loadBalancerId, e.state]));
 
 describe('probe-doctor sweep (CLI, sandbox)', () => {
+  it('reads a load balancer whose run finds every down backend down by design as expected-down (AKS externalTrafficPolicy: Local)', async () => {
+    // Prepare: the shipped scenario; the health answer says 2 of 3 nodes down, which only the run's
+    // diagnosis can tell apart from a fault (kube-proxy's 503 with no local endpoint).
+    const file = join(__dirname, '../../scenarios/aks-etp-local-no-endpoint.json');
+    const scenario = JSON.parse(readFileSync(file, 'utf8')) as { expect: { loadBalancerId: string } };
+    const sub = scenario.expect.loadBalancerId.split('/')[2]!;
+    let out = '';
+
+    // Act
+    const code = await main(['node', 'probe-doctor', 'sweep', '--scope', sub, '--scenario', file, '--json'], {
+      out: (t) => void (out += t),
+      err: () => undefined,
+    });
+
+    // Assess
+    const report = JSON.parse(out) as SweepReport;
+    const entry = report.loadBalancers.find(
+      (e) => e.loadBalancerId.toLowerCase() === scenario.expect.loadBalancerId.toLowerCase(),
+    )!;
+    expect(entry).toMatchObject({ state: 'expected-down', remediation: { verdict: 'healthy' } });
+    expect(entry.reason).toMatch(/found every down backend down by design/);
+    expect([report.totals.down, report.totals['expected-down']]).toEqual([0, 1]);
+    expect(code).toBe(0);
+  });
+
   it('lists every load balancer with its state and starts a remediation only where a backend is down', async () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'pd-sweep-'));

@@ -16,7 +16,7 @@ import type { RunOutcome } from '../../workflow/contracts';
 import { loadScenarioFile } from '../../sandbox/scenario';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { formatSweepReport } from '../../sweep/format';
-import { needsAttention, type SweepReport } from '../../sweep/sweep';
+import { needsAttention, withRunVerdicts, type SweepReport } from '../../sweep/sweep';
 import { LocalDurableClient } from '../../workflow/host/localClient';
 import type { LocalDurableHost } from '../../workflow/host/localDurableHost';
 import { APPROVAL_EVENT } from '../../workflow/names';
@@ -115,7 +115,7 @@ export async function runSweepCommand(options: SweepCommandOptions, io: CliIO): 
       ...(auditSink ? { auditSink } : {}),
       ...(sandbox ? { evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 20 } } : {}),
     });
-    const report: SweepReport = await sweepFleet({
+    const swept: SweepReport = await sweepFleet({
       target,
       client: new LocalDurableClient(host),
       sweepId: `sweep-${randomUUID()}`,
@@ -128,10 +128,11 @@ export async function runSweepCommand(options: SweepCommandOptions, io: CliIO): 
       onEntry: (e) => io.err(`  [${e.state}] ${e.name}\n`),
     });
     // The remediations run on this process's host: wait for them, so none is cut off at exit.
-    for (const entry of report.loadBalancers) {
+    for (const entry of swept.loadBalancers) {
       const run = entry.remediation;
       if (run?.instanceId && run.outcome !== 'failed') run.verdict = await finishRun(host, run.instanceId);
     }
+    const report = withRunVerdicts(swept);
     io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSweepReport(report));
     return needsAttention(report) ? EXIT_ATTENTION : EXIT_OK;
   } finally {
