@@ -4,7 +4,7 @@
  */
 import { createAuditor, type Auditor } from '../audit/auditor';
 import type { AuditSink } from '../audit/sink';
-import type { CauseId, FixReport, Report } from '../model/report';
+import { countsAsDown, type CauseId, type FixReport, type Report } from '../model/report';
 import type { RemediationAuditEvent } from '../remediate/ports';
 import type { DetailedValidationResult } from '../remediate/validate';
 import type { EscalateOutput, RunStop } from '../workflow/contracts';
@@ -218,7 +218,7 @@ export async function auditRunFinished(audit: Auditor, report: Report, stop?: Ru
   await audit.runFinished({
     causeIds,
     fixesApplied: report.fixes.filter((f) => f.status === 'applied').length,
-    backendsDown: report.backends.filter((b) => b.probeState === 'down').length,
+    backendsDown: report.backends.filter(countsAsDown).length,
     outcome: stop ? 'failed' : report.verdict,
     ...(stop ? { reason: `${stop.kind}${stop.phase ? ` while ${stop.phase}` : ''}: ${stop.message}` } : {}),
     ...(report.whoMustAct ? { whoMustAct: report.whoMustAct } : {}),

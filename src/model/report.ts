@@ -159,3 +159,12 @@ export interface Report {
   /** Topology reads that failed (403/404) and checks that could not run. */
   problems?: { resourceId?: string; kind: string; message: string }[];
 }
+
+/**
+ * Whether a backend counts as down in a run's totals (RunFinished's `backendsDown`, the run's
+ * outcome): not serving (`down`, or `unknown`: a VM Azure does not probe, such as a stopped one) and
+ * not down by design (`expected-down` is not a fault).
+ */
+export function countsAsDown(backend: Pick<BackendReport, 'probeState'>): boolean {
+  return backend.probeState !== 'up' && backend.probeState !== 'expected-down';
+}

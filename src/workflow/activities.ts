@@ -5,7 +5,7 @@
 import { describeFailure } from '../azure/callError';
 import { ActionableError, ensureError, ProbeDoctorError } from '../errors';
 import type { RuleHealth } from '../model/health';
-import type { FixReport, Report } from '../model/report';
+import { countsAsDown, type FixReport, type Report } from '../model/report';
 import { fail, ok } from '../model/result';
 import type { Topology } from '../model/topology';
 import { MemoryRunStore } from '../runstore/memoryRunStore';
@@ -321,7 +321,7 @@ export function outcomeOf(report: Report, reportRef: string): RunOutcome {
     runId: report.runId ?? '',
     verdict: report.verdict,
     ...(report.whoMustAct !== undefined ? { whoMustAct: report.whoMustAct } : {}),
-    backendsDown: report.backends.filter((b) => b.probeState !== 'up').length,
+    backendsDown: report.backends.filter(countsAsDown).length,
     causes: [...causes],
     fixes: report.fixes.length,
   };

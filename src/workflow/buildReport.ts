@@ -35,7 +35,11 @@ export function buildReport(input: FinalizeReportInput): Report {
   const stillDown = input.validation ? new Set(stillDownAfter(input.validation)) : undefined;
   const validated = new Map((input.validation?.backends ?? []).map((v) => [v.backendKey, v]));
   const backends: BackendReport[] = input.diagnosis.backends.map(({ key, ...backend }) => {
-    if (stillDown && backend.probeState === 'down' && !stillDown.has(key)) {
+    // A backend Azure did not probe before (a stopped VM: state unknown) counts as recovered only when
+    // validation checked it; a down one when it is no longer down.
+    const recovered =
+      backend.probeState === 'down' || (backend.probeState === 'unknown' && validated.has(key));
+    if (stillDown && recovered && !stillDown.has(key)) {
       const reason = validated.get(key)?.healthReason;
       return { ...backend, probeState: 'up', ...(reason ? { healthReason: reason } : {}) };
     }

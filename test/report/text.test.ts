@@ -67,3 +67,34 @@ describe('renderText', () => {
     expect(text.split('\n')[0]).toContain('who must act: Microsoft support (the ticket is ready)');
   });
 });
+
+describe('down before -> after for a VM Azure did not probe', () => {
+  const runFinished = (events: { name: string }[]) =>
+    events.find((e) => e.name === 'ProbeDoctor.RunFinished') as { backendsDown?: unknown } | undefined;
+
+  it('counts a stopped VM that the fix started and validation proved up as down -> up', async () => {
+    // Prepare
+    const { report, events } = await runScenario('vm-stopped', 'fix');
+
+    // Act
+    const text = renderText(report);
+
+    // Assess: the summary, the table and the audit trail tell the same story
+    expect(report.verdict).toBe('resolved');
+    expect(text.split('\n')[0]).toContain('backends down 1 -> 0 of 3');
+    expect(text).toMatch(/^web-2 +web-2-nic +10\.10\.1\.6 +down +up /m);
+    expect(String(runFinished(events)?.backendsDown)).toBe('0');
+  });
+
+  it('counts it down in observe mode, in the summary and in RunFinished', async () => {
+    // Prepare
+    const { report, events } = await runScenario('vm-stopped');
+
+    // Act
+    const text = renderText(report);
+
+    // Assess
+    expect(text.split('\n')[0]).toContain('backends down 1 -> 1 of 3');
+    expect(String(runFinished(events)?.backendsDown)).toBe('1');
+  });
+});
