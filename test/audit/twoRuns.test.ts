@@ -92,6 +92,28 @@ describe('the recorded two-incident trail', () => {
     expect(reports.map((r) => r.verdict)).toEqual(['resolved', 'resolved']);
     expect(reports.map((r) => r.runId)).toEqual(runsInFile);
   });
+
+  it('`--run` with the instance id (what sweep and the HTTP trigger print) shows both of its runs', async () => {
+    // Prepare
+    const lbIds = recorded.map((e) => ('loadBalancerId' in e ? e.loadBalancerId : '')).filter(Boolean);
+    const instance = instanceIdFor(lbIds[0]!);
+    let out = '';
+    let err = '';
+    const io = { out: (t: string) => void (out += t), err: (t: string) => void (err += t) };
+
+    // Act
+    const code = await main(['node', 'probe-doctor', 'audit', '--file', RECORDING, '--run', instance], io);
+    const formatted = await main(
+      ['node', 'probe-doctor', 'audit', '--file', RECORDING, '--run', instance, '--format', 'json'],
+      io,
+    );
+
+    // Assess: the timelines of both runs; one report needs one run, and the error names both
+    expect(code).toBe(0);
+    expect(out.match(/^Run \S+/gm)).toEqual(runsInFile.map((id) => `Run ${id}`));
+    expect(formatted).toBe(2);
+    expect(err).toContain(`runs of ${instance}: ${runsInFile.join(', ')}`);
+  });
 });
 
 describe('the audit queries over the recorded trail (Kusto-checked, then run)', () => {

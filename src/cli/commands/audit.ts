@@ -11,6 +11,7 @@ import { reportFromAudit } from '../../report/fromAudit';
 import { parseReportFormat, renderReport } from '../../report/index';
 import type { CliIO } from '../main';
 import type { RegisterCommand } from './index';
+import { instanceIdOfRun } from '../../workflow/runId';
 
 export interface AuditCommandOptions {
   file: string;
@@ -35,10 +36,15 @@ export async function runAudit(options: AuditCommandOptions, io: CliIO): Promise
   const events = parseAuditLines(text, options.file);
   const runs = runIdsOf(events);
   if (runs.length === 0) throw new InvalidInputError(`Audit file ${options.file} holds no events.`, '--file');
-  const selected = options.run === undefined ? runs : [options.run];
-  if (options.run !== undefined && !runs.includes(options.run)) {
+  // --run takes a run id, or an orchestration instance id (what `sweep` and the HTTP trigger print):
+  // every run of that instance, one per incident on the load balancer.
+  const selected =
+    options.run === undefined
+      ? runs
+      : runs.filter((id) => id === options.run || instanceIdOfRun(id) === options.run);
+  if (selected.length === 0) {
     throw new InvalidInputError(
-      `No events for run ${options.run} in ${options.file} (runs in the file: ${runs.join(', ')}).`,
+      `No events for run ${String(options.run)} in ${options.file} (runs in the file: ${runs.join(', ')}).`,
       '--run',
     );
   }
@@ -46,7 +52,7 @@ export async function runAudit(options: AuditCommandOptions, io: CliIO): Promise
     const format = parseReportFormat(options.format);
     if (selected.length !== 1) {
       throw new InvalidInputError(
-        `--format renders one run's report: name it with --run (runs in the file: ${runs.join(', ')}).`,
+        `--format renders one run's report: name it with --run (${options.run === undefined ? 'runs in the file' : `runs of ${options.run}`}: ${selected.join(', ')}).`,
         '--run',
       );
     }
@@ -67,7 +73,10 @@ export const registerAuditCommand: RegisterCommand = (program, ctx) => {
       "Print a run's timeline (steps, causes, changes with before/after) from a JSON lines audit file",
     )
     .requiredOption('--file <file>', 'JSON lines audit file (PROBE_DOCTOR_AUDIT_LOG_FILE)')
-    .option('--run <id>', 'run id (orchestration instance id); default: every run in the file')
+    .option(
+      '--run <id>',
+      'run id (<start>-<instance id>), or an instance id (pd-...) for every run of it; default: every run in the file',
+    )
     .option(
       '--format <format>',
       "render the run's report instead of the timeline: text, json, markdown or html (needs --run when the file holds several runs)",
