@@ -81,7 +81,8 @@ export async function main(
     }
     if (isInvalidInputError(err) || isProbeDoctorError(err)) {
       // One line: the message of an error that stopped the run already names the next step.
-      io.err(`probe-doctor: ${err.message.split('\n')[0] ?? err.message}\n`);
+      const message = isInvalidInputError(err) ? err.message : await actionableLine(err);
+      io.err(`probe-doctor: ${message.split('\n')[0] ?? message}\n`);
       return EXIT_ERROR;
     }
     io.err(
@@ -89,4 +90,17 @@ export async function main(
     );
     return EXIT_ERROR;
   }
+}
+
+/**
+ * An Azure call that failed for want of a credential, a role or the resource (sweep's inventory,
+ * check-change's live state) said the way a run that stopped says it: one line with the next step
+ * (callError.ts `describeFailure`). Loaded only on failure, so `--version` stays free of the SDKs.
+ */
+async function actionableLine(err: Error): Promise<string> {
+  const { describeFailure } = await import('../azure/callError');
+  const described = describeFailure(err);
+  return ['credential', 'authorization', 'not-found'].includes(described.kind)
+    ? described.message
+    : err.message;
 }

@@ -121,6 +121,42 @@ describe('a run that cannot sign in', () => {
   });
 });
 
+describe('sweep and check-change that cannot sign in', () => {
+  const noCredential = (): TokenCredential => ({
+    getToken: (): Promise<AccessToken> =>
+      Promise.reject(
+        new AggregateAuthenticationError(
+          [new CredentialUnavailableError('EnvironmentCredential is unavailable.')],
+          'ChainedTokenCredential authentication failed.',
+        ),
+      ),
+  });
+  const plan = (): string => {
+    const file = join(mkdtempSync(join(tmpdir(), 'pd-failures-')), 'plan.json');
+    writeFileSync(file, JSON.stringify({ format_version: '1.2', resource_changes: [] }));
+    return file;
+  };
+
+  it.each([
+    ['sweep', () => ['sweep', '--scope', '00000000-0000-0000-0000-000000000000']],
+    [
+      'check-change',
+      () => ['check-change', '--plan', plan(), '--scope', '00000000-0000-0000-0000-000000000000'],
+    ],
+  ])('%s prints the same one line with the next step as diagnose, exit 2', async (_name, args) => {
+    // Act
+    const { code, out, lines } = await cli(args(), noCredential);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(lines.at(-1)).toBe(
+      'probe-doctor: cannot sign in to Azure: no credential could get a token. Next step: run `az login` (or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal, or run where a managed identity is assigned), then try again',
+    );
+    expect(connections.filter((h) => !['127.0.0.1', '::1', 'localhost'].includes(h))).toEqual([]);
+  });
+});
+
 describe('a run stopped by ARM', () => {
   it.each([
     [

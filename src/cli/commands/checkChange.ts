@@ -4,6 +4,7 @@
  * probe still reach each backend after it? Exit 0 nothing breaks, 1 something breaks or cannot be
  * decided before apply, 2 bad input.
  */
+import type { TokenCredential } from '@azure/core-auth';
 import { readFile } from 'node:fs/promises';
 import { createClientFactory, createResourceGraphClient, type AzureTarget } from '../../azure/clients';
 import { discoverTopology } from '../../azure/discovery';
@@ -91,7 +92,11 @@ async function readJsonFile(path: string, option: string): Promise<unknown> {
 }
 
 /** Runs `check-change`; resolves to the exit code. */
-export async function runCheckChange(options: CheckChangeOptions, io: CliIO): Promise<number> {
+export async function runCheckChange(
+  options: CheckChangeOptions,
+  io: CliIO,
+  liveCredential?: () => TokenCredential,
+): Promise<number> {
   const format = (options.format ?? 'text') as ChangeFormat;
   if (!['text', 'json', 'markdown'].includes(format)) {
     throw new InvalidInputError(
@@ -135,7 +140,7 @@ export async function runCheckChange(options: CheckChangeOptions, io: CliIO): Pr
         .map((r) => r.id);
       guests = Object.fromEntries(Object.entries(scenario.guests).map(([id, g]) => [idKey(id), g]));
     } else {
-      target = await liveTarget(options);
+      target = await liveTarget(options, liveCredential);
       if (target.kind === 'live' && target.endpoint)
         io.err(`probe-doctor: ARM endpoint ${target.endpoint}\n`);
       const listed = await createResourceGraphInventory(createResourceGraphClient(target)).listLoadBalancers(
@@ -185,6 +190,6 @@ export const registerCheckChangeCommand: RegisterCommand = (program, ctx) => {
       'with --scope: use the bearer token in this environment variable instead of the default credential chain',
     )
     .action(async (options: CheckChangeOptions) => {
-      ctx.exitCode = await runCheckChange(options, ctx.io);
+      ctx.exitCode = await runCheckChange(options, ctx.io, ctx.liveCredential);
     });
 };

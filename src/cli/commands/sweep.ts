@@ -9,6 +9,7 @@ import { createLocalHost } from '../../app/localRun';
 import { createRemediation } from '../../app/remediation';
 import { sweepFleet } from '../../app/sweep';
 import { JsonLinesAuditSink } from '../../audit/jsonLinesSink';
+import type { TokenCredential } from '@azure/core-auth';
 import type { AzureTarget } from '../../azure/clients';
 import { loadConfig, parseScope, type AllowedScope } from '../../config';
 import { InvalidInputError } from '../../errors';
@@ -89,7 +90,11 @@ async function finishRun(host: LocalDurableHost, instanceId: string): Promise<st
 }
 
 /** Runs `sweep`; resolves to the exit code. */
-export async function runSweepCommand(options: SweepCommandOptions, io: CliIO): Promise<number> {
+export async function runSweepCommand(
+  options: SweepCommandOptions,
+  io: CliIO,
+  liveCredential?: () => TokenCredential,
+): Promise<number> {
   const scopes = parseScopes(options.scope);
   const concurrency = parseConcurrency(options.concurrency);
   const config = loadConfig(process.env);
@@ -106,7 +111,8 @@ export async function runSweepCommand(options: SweepCommandOptions, io: CliIO): 
       target = { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock };
       io.err(`probe-doctor: sandbox for scenario '${scenario.name}' at ${sandbox.endpoint}\n`);
     } else {
-      target = { kind: 'live' };
+      // The caller's credential (tests), else the default chain.
+      target = liveCredential ? { kind: 'live', credential: liveCredential() } : { kind: 'live' };
     }
     const host = createLocalHost({
       target,
@@ -162,6 +168,6 @@ export const registerSweepCommand: RegisterCommand = (program, ctx) => {
     )
     .option('--json', 'print the JSON sweep report alone on stdout')
     .action(async (options: SweepCommandOptions) => {
-      ctx.exitCode = await runSweepCommand(options, ctx.io);
+      ctx.exitCode = await runSweepCommand(options, ctx.io, ctx.liveCredential);
     });
 };
