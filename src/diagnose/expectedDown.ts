@@ -64,29 +64,17 @@ export function listenerOnActiveNodeOnly(
     const activeName = active?.ipAddress ?? up[0]!.backendKey;
     const why = `rule ${rule.name} uses floating IP and only ${activeName} answers probe ${probe.name} on port ${probe.port}: the shape of a listener that moves between nodes (a SQL Server Always On availability group listener or a failover cluster instance), where the probe finds the active node on purpose`;
     const passiveKeys = new Set(passive.map((d) => idKey(d!.backendKey)));
-    out = out.map((d) =>
-      passiveKeys.has(idKey(d.backendKey)) && sameId(d.ruleId, rule.id)
-        ? {
-            ...d,
-            causes: [],
-            expectedDown: true,
-            notes: [
-              ...(d.notes ?? []),
-              {
-                id: 'expected-down',
-                summary: `Down by design: ${why}. Nothing listens on port ${probe.port} here because this node is not the active one; keep the probe where it is. (If this pool is not such a cluster role, the service on port ${probe.port} is down here.)`,
-                evidence: {
-                  ruleId: rule.id,
-                  probeId: probe.id,
-                  port: probe.port,
-                  activeBackend: up[0]!.backendKey,
-                  shape: 'listener-on-active-node-only',
-                },
-              },
-            ],
-          }
-        : d,
-    );
+    out = markDownByDesign(out, rule.id, passiveKeys, {
+      id: 'expected-down',
+      summary: `Down by design: ${why}. Nothing listens on port ${probe.port} here because this node is not the active one; keep the probe where it is. (If this pool is not such a cluster role, the service on port ${probe.port} is down here.)`,
+      evidence: {
+        ruleId: rule.id,
+        probeId: probe.id,
+        port: probe.port,
+        activeBackend: up[0]!.backendKey,
+        shape: 'listener-on-active-node-only',
+      },
+    });
     notes.push({
       id: 'listener-on-active-node-only',
       summary: `${why[0]!.toUpperCase()}${why.slice(1)}; the other ${passiveKeys.size} member(s) are down by design, not a fault.`,
@@ -99,6 +87,23 @@ export function listenerOnActiveNodeOnly(
     });
   }
   return { diagnoses: out, notes };
+}
+
+/**
+ * The diagnoses of `rule` for the backends in `keys` (by idKey) as down by design: no cause, flagged
+ * `expectedDown`, with `note` saying why. Other diagnoses are returned as they are.
+ */
+function markDownByDesign(
+  diagnoses: RuleBackendDiagnosis[],
+  ruleId: string,
+  keys: ReadonlySet<string>,
+  note: Note,
+): RuleBackendDiagnosis[] {
+  return diagnoses.map((d) =>
+    keys.has(idKey(d.backendKey)) && sameId(d.ruleId, ruleId)
+      ? { ...d, causes: [], expectedDown: true, notes: [...(d.notes ?? []), note] }
+      : d,
+  );
 }
 
 /** kube-proxy's answer for a node without a local endpoint: 503 with `"localEndpoints": 0`. */
@@ -135,30 +140,18 @@ export function noLocalEndpoint(
     const service = `${kubeProxy.namespace}/${kubeProxy.name}`;
     const idleKeys = new Set(idle.map((d) => idKey(d.backendKey)));
     const why = `probe ${probe.name} of rule ${rule.name} checks kube-proxy's health check node port ${probe.port} for Service ${service} (externalTrafficPolicy: Local), which answers 503 with "localEndpoints": 0 on a node that runs no ready pod of the Service, so that the load balancer sends the Service's traffic only to nodes that have one`;
-    out = out.map((d) =>
-      idleKeys.has(idKey(d.backendKey)) && sameId(d.ruleId, rule.id)
-        ? {
-            ...d,
-            causes: [],
-            expectedDown: true,
-            notes: [
-              ...(d.notes ?? []),
-              {
-                id: 'expected-down',
-                summary: `Down by design: ${why}. This node runs no ready pod of ${service}; it takes the Service's traffic again once one is scheduled here.`,
-                evidence: {
-                  ruleId: rule.id,
-                  probeId: probe.id,
-                  port: probe.port,
-                  service,
-                  localEndpoints: 0,
-                  shape: 'no-local-endpoint',
-                },
-              },
-            ],
-          }
-        : d,
-    );
+    out = markDownByDesign(out, rule.id, idleKeys, {
+      id: 'expected-down',
+      summary: `Down by design: ${why}. This node runs no ready pod of ${service}; it takes the Service's traffic again once one is scheduled here.`,
+      evidence: {
+        ruleId: rule.id,
+        probeId: probe.id,
+        port: probe.port,
+        service,
+        localEndpoints: 0,
+        shape: 'no-local-endpoint',
+      },
+    });
     notes.push({
       id: 'no-local-endpoint',
       summary: `${why[0]!.toUpperCase()}${why.slice(1)}: ${idleKeys.size} node(s) without a pod are down by design, ${serving.length} serve it; not a fault.`,

@@ -8,16 +8,7 @@
 import type { NetworkSecurityGroup, VirtualNetwork } from '@azure/arm-network';
 import ipaddr from 'ipaddr.js';
 import { idKey } from '../../model/ids';
-import type {
-  AsgInfo,
-  BackendInfo,
-  NicInfo,
-  NsgInfo,
-  RouteTableInfo,
-  SubnetInfo,
-  VirtualNetworkInfo,
-  VmInfo,
-} from '../../model/topology';
+import type { BackendInfo, Topology, VirtualNetworkInfo } from '../../model/topology';
 import {
   mapAsg,
   mapNic,
@@ -35,17 +26,13 @@ import { vnetIdOfSubnet } from './members';
 import { problemOf, type ReadOnce } from './reads';
 
 /** What discovery has read so far, keyed by idKey (the Topology's maps). */
-export interface TopologyParts {
-  nics: Record<string, NicInfo>;
-  subnets: Record<string, SubnetInfo>;
-  virtualNetworks: Record<string, VirtualNetworkInfo>;
-  nsgs: Record<string, NsgInfo>;
-  routeTables: Record<string, RouteTableInfo>;
-  vms: Record<string, VmInfo>;
-  asgs: Record<string, AsgInfo>;
+export type TopologyParts = Pick<
+  Topology,
+  'nics' | 'subnets' | 'virtualNetworks' | 'nsgs' | 'routeTables' | 'vms' | 'asgs'
+> & {
   /** Tags and `managedBy` of what was read, for ownership detection. */
   ownershipInputs: OwnershipInput[];
-}
+};
 
 export const emptyParts = (ownershipInputs: OwnershipInput[]): TopologyParts => ({
   nics: {},
