@@ -5,35 +5,9 @@
  * backend port 0) is read as such, never as "backend port 0". End to end over the shipped scenario
  * appliance-probe-on-ssh (expectations written from Microsoft's design guidance, in its description).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { runLocally } from '../../src/app/localRun';
-import { createRemediation } from '../../src/app/remediation';
-import { MemoryAuditSink } from '../../src/audit/memorySink';
-import { loadConfig } from '../../src/config';
-import { parseScenario } from '../../src/sandbox/scenario';
-import { startSandbox } from '../../src/sandbox/server';
+import { runShippedScenario } from '../helpers/shippedRun';
 
-async function run(file: string, mode: 'observe' | 'fix') {
-  const json = JSON.parse(readFileSync(join(__dirname, '../../scenarios', file), 'utf8')) as {
-    expect: { loadBalancerId: string };
-  };
-  const sandbox = await startSandbox({ scenario: parseScenario(json, file) });
-  try {
-    const { report } = await runLocally({
-      input: { loadBalancerId: json.expect.loadBalancerId, mode },
-      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
-      config: loadConfig({}),
-      auditSink: new MemoryAuditSink(),
-      remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
-      evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 1 },
-    });
-    const writes = sandbox.requestLog.filter((r) => ['PUT', 'PATCH', 'DELETE'].includes(r.method));
-    return { report, writes };
-  } finally {
-    await sandbox.stop();
-  }
-}
+const run = runShippedScenario;
 
 describe('probe design findings on a healthy run', () => {
   it.each(['observe', 'fix'] as const)(

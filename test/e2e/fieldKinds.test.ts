@@ -3,37 +3,9 @@
  * (test/e2e/scenarios.test.ts): what each description says must happen, in observe and fix mode. Each
  * description cites the documentation its expectation was written from.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { runLocally } from '../../src/app/localRun';
-import { createRemediation } from '../../src/app/remediation';
-import { MemoryAuditSink } from '../../src/audit/memorySink';
-import { loadConfig } from '../../src/config';
-import { parseScenario } from '../../src/sandbox/scenario';
-import { startSandbox } from '../../src/sandbox/server';
+import { runShippedScenario } from '../helpers/shippedRun';
 
-async function run(file: string, mode: 'observe' | 'fix') {
-  const json = JSON.parse(readFileSync(join(__dirname, '../../scenarios', file), 'utf8')) as {
-    expect: { loadBalancerId: string };
-  };
-  const sandbox = await startSandbox({ scenario: parseScenario(json, file) });
-  try {
-    const { report } = await runLocally({
-      input: { loadBalancerId: json.expect.loadBalancerId, mode },
-      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
-      config: loadConfig({}),
-      auditSink: new MemoryAuditSink(),
-      remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
-      evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 1 },
-    });
-    const log = [...sandbox.requestLog];
-    const writes = log.filter((r) => ['PUT', 'PATCH', 'DELETE'].includes(r.method));
-    const runCommands = log.filter((r) => r.method === 'POST' && /\/runCommand$/i.test(r.path));
-    return { report, writes, runCommands };
-  } finally {
-    await sandbox.stop();
-  }
-}
+const run = runShippedScenario;
 
 describe.each(['observe', 'fix'] as const)('issue 13 kinds (%s)', (mode) => {
   it('AKS ingress probe path: the Service annotation, never the probe, and nothing written', async () => {
