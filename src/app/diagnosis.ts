@@ -9,7 +9,7 @@ import { interpretRuleHealth, type BackendProbeStatus } from '../diagnose/health
 import { diagnoseLoadBalancer, probeCoverageNotes, unworkableProbeKeys } from '../diagnose/loadBalancer';
 import { diagnoseBackendReports } from '../diagnose/report';
 import type { VmHealthEvidence } from '../model/evidence';
-import { idKey } from '../model/ids';
+import { idKey, indexById } from '../model/ids';
 import { fail, ok, type Result } from '../model/result';
 import type { Topology } from '../model/topology';
 import type { BackendEvidence, DiagnoseInput } from '../workflow/contracts';
@@ -56,12 +56,13 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const lb = diagnoseLoadBalancer(topology, statuses);
   const unworkable = unworkableProbeKeys(lb.causes);
   const backendDiagnoses: BackendDiagnosis[] = [];
+  const backendsByKey = indexById(topology.backends, (b) => b.key);
+  const rulesById = indexById(topology.rules, (r) => r.id);
+  const probesById = indexById(topology.probes, (p) => p.id);
   for (const status of statuses.filter(needsDiagnosis)) {
-    const backend = topology.backends.find((b) => idKey(b.key) === idKey(status.backendKey));
-    const rule = topology.rules.find((r) => idKey(r.id) === idKey(status.ruleId));
-    const probe = rule?.probeId
-      ? topology.probes.find((p) => idKey(p.id) === idKey(rule.probeId ?? ''))
-      : undefined;
+    const backend = backendsByKey.get(idKey(status.backendKey));
+    const rule = rulesById.get(idKey(status.ruleId));
+    const probe = rule?.probeId ? probesById.get(idKey(rule.probeId)) : undefined;
     // A rule without a probe is a load-balancer cause (diagnoseLoadBalancer), not a backend one.
     if (!backend || !rule || !probe) continue;
 

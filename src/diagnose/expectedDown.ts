@@ -9,7 +9,7 @@
  * - A node behind a Kubernetes Service with `externalTrafficPolicy: Local` and no local endpoint:
  *   kube-proxy's health check node port answers 503 with `"localEndpoints": 0`, on purpose.
  */
-import { idKey, sameId } from '../model/ids';
+import { idKey, indexById, sameId } from '../model/ids';
 import type { Cause, Note } from '../model/report';
 import type { Topology } from '../model/topology';
 import type { BackendProbeStatus } from './health';
@@ -52,9 +52,11 @@ export function listenerOnActiveNodeOnly(
     const up = mine.filter((s) => s.state === 'up');
     const others = mine.filter((s) => s.state !== 'up');
     if (up.length !== 1 || others.length === 0) continue;
-    const passive = others.map((s) =>
-      out.find((d) => idKey(d.backendKey) === idKey(s.backendKey) && sameId(d.ruleId, rule.id)),
+    const ruleDiagnoses = indexById(
+      out.filter((d) => sameId(d.ruleId, rule.id)),
+      (d) => d.backendKey,
     );
+    const passive = others.map((s) => ruleDiagnoses.get(idKey(s.backendKey)));
     const allPassive = passive.every(
       (d) =>
         d !== undefined && d.causes.length > 0 && d.causes.every((c) => notListeningAtAll(c, probe.port)),

@@ -3,7 +3,7 @@
  * `healthy` when nothing is down and nothing is wrong, and `action-required` otherwise, with who must
  * act (src/model/verdict.ts): observe mode never escalates.
  */
-import { idKey } from '../model/ids';
+import { groupById, idKey } from '../model/ids';
 import { decideVerdict } from '../model/verdict';
 import type { BackendReport, Cause, Note, Report } from '../model/report';
 import type { Topology } from '../model/topology';
@@ -77,11 +77,14 @@ export function diagnoseBackendReports(
   let anyFailing = false;
   let anyBackendCause = false;
   const backends: (BackendReport & { key: string })[] = [];
+  const statusesByBackend = groupById(statuses, (status) => status.backendKey);
+  const diagnosesByBackend = groupById(backendDiagnoses, (d) => d.backendKey);
   for (const backend of topology.backends) {
-    const mine = statuses.filter((status) => idKey(status.backendKey) === idKey(backend.key));
+    const key = idKey(backend.key);
+    const mine = statusesByBackend.get(key) ?? [];
     if (mine.length === 0) continue;
     const worst = worstStatus(mine);
-    const diagnoses = backendDiagnoses.filter((d) => idKey(d.backendKey) === idKey(backend.key));
+    const diagnoses = diagnosesByBackend.get(key) ?? [];
     const causes = orderCauses(diagnoses.flatMap((d) => d.causes));
     const notes = dedupeNotes(diagnoses.flatMap((d) => d.notes ?? []));
     // Down by design on every rule it fails: reported as such, and not a failure of the run.

@@ -5,7 +5,7 @@
  */
 import { evaluateProbeInbound } from '../diagnose/nsg/index';
 import { describeOwner, isKubernetesOwner, ownerOf } from '../diagnose/ownership';
-import { idKey, sameId } from '../model/ids';
+import { idKey, indexById, sameId } from '../model/ids';
 import type { Cause, FixKind } from '../model/report';
 import type { BackendInfo, ProbeInfo, SecurityRuleInfo, Topology } from '../model/topology';
 import type { Diagnosis } from '../model/diagnosis';
@@ -59,16 +59,19 @@ const text = (value: unknown, fallback: string): string => (typeof value === 'st
 
 const causesOf = (b: DiagnosedBackend, id: Cause['id']) => b.causes.filter((c) => c.id === id);
 
-function backendInfo(topology: Topology, diagnosed: DiagnosedBackend): BackendInfo | undefined {
-  return topology.backends.find((b) => idKey(b.key) === idKey(diagnosed.key));
+/** The topology's backends by {@link idKey} of their key, built once per plan (a pool may hold thousands). */
+type BackendsByKey = ReadonlyMap<string, BackendInfo>;
+
+function backendInfo(backends: BackendsByKey, diagnosed: DiagnosedBackend): BackendInfo | undefined {
+  return backends.get(idKey(diagnosed.key));
 }
 
 /** Groups the NSG denies the evaluator finds on the probe paths of backends diagnosed as NSG-blocked. */
-function nsgGroups(topology: Topology, diagnosis: Diagnosis): NsgGroup[] {
+function nsgGroups(topology: Topology, diagnosis: Diagnosis, backends: BackendsByKey): NsgGroup[] {
   const groups = new Map<string, NsgGroup>();
   for (const diagnosed of diagnosis.backends) {
     const causes = causesOf(diagnosed, 'nsg-blocks-probe').filter((c) => c.evidence?.adminRule !== true);
-    const backend = backendInfo(topology, diagnosed);
+    const backend = backendInfo(backends, diagnosed);
     if (causes.length === 0 || !backend) continue;
     const blamed = (nsgId: string) => causes.some((c) => sameId(c.evidence?.nsgId as string, nsgId));
     for (const probe of probesOf(topology, backend)) {
@@ -289,7 +292,7 @@ function optIn(
   };
 }
 
-function vmFixes(input: PlanInput): Omit<PlannedFix, 'needsApproval'>[] {
+function vmFixes(input: PlanInput, backends: BackendsByKey): Omit<PlannedFix, 'needsApproval'>[] {
   const { topology, diagnosis } = input;
   const fixes = new Map<string, Omit<PlannedFix, 'needsApproval'>>();
   const add = (key: string, fix: Omit<PlannedFix, 'needsApproval'>) => {
@@ -299,7 +302,7 @@ function vmFixes(input: PlanInput): Omit<PlannedFix, 'needsApproval'>[] {
     else fixes.set(key, fix);
   };
   for (const diagnosed of diagnosis.backends) {
-    const backend = backendInfo(topology, diagnosed);
+    const backend = backendInfo(backends, diagnosed);
     const vmId = backend?.vmId;
     if (!backend || !vmId) continue;
     const vm = topology.vms[idKey(vmId)];
@@ -385,7 +388,7 @@ function recoveringFixes(diagnosed: DiagnosedBackend): Omit<PlannedFix, 'needsAp
   return [...out.values()];
 }
 
-function recommendations(input: PlanInput): Omit<PlannedFix, 'needsApproval'>[] {
+function recommendations(input: PlanInput, backends: BackendsByKey): Omit<PlannedFix, 'needsApproval'>[] {
   const { topology, diagnosis } = input;
   const out = new Map<string, Omit<PlannedFix, 'needsApproval'>>();
   const add = (rec: ReturnType<typeof recommendForLoadBalancer>, keys: string[]) => {
@@ -420,7 +423,7 @@ function recommendations(input: PlanInput): Omit<PlannedFix, 'needsApproval'>[] 
     add(rec, keys);
   }
   for (const diagnosed of diagnosis.backends) {
-    const backend = backendInfo(topology, diagnosed);
+    const backend = backendInfo(backends, diagnosed);
     if (!backend) continue;
     for (const cause of diagnosed.causes) {
       if (
@@ -447,12 +450,13 @@ export function planFixes(input: PlanInput): PlannedFix[] {
     ...input,
     diagnosis: { ...diagnosis, backends: diagnosis.backends.filter((b) => !recovering.includes(b)) },
   };
+  const backends = indexById(topology.backends, (b) => b.key);
   const fixes = [
-    ...nsgGroups(topology, acting.diagnosis).map((group) => nsgFix(acting, group)),
+    ...nsgGroups(topology, acting.diagnosis, backends).map((group) => nsgFix(acting, group)),
     ...adminFixes(topology, acting.diagnosis),
-    ...vmFixes(acting),
+    ...vmFixes(acting, backends),
     ...recovering.flatMap(recoveringFixes),
-    ...recommendations(input),
+    ...recommendations(input, backends),
   ];
   return fixes.map((fix) => ({
     ...fix,

@@ -1,0 +1,58 @@
+/**
+ * Remembering a derived answer for as long as the sandbox's state does not change. The derivations
+ * in ./derive are pure over the state, and every write bumps `state.version` (security rule PUT and
+ * DELETE, a VM start, a guest change by Run Command), so the answer for the same arguments at the
+ * same version is the same answer. Per-rule health at 1,000 backends follows the probe through every
+ * backend's NSGs and guest; without this, the probe-time layer (probeTime.ts) and the health
+ * request each repeat it for a state nothing has touched.
+ *
+ * An implementation detail of the sandbox's model: it changes what is computed when, never what is
+ * answered.
+ */
+import type { SandboxState } from './state';
+
+type Remembered = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+interface VersionAnswers {
+  version: number;
+  answers: Map<string, Remembered>;
+}
+
+/** Freezes a JSON-like answer all the way down: one caller must not change what the next is given. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * `derive`, remembered per state and {@link SandboxState.version}: a second call with the same state,
+ * version and arguments returns the first call's answer (frozen), or throws its error again. Any
+ * change of the version forgets every answer for that state.
+ */
+export function memoPerVersion<A extends string[], R>(
+  derive: (state: SandboxState, ...args: A) => R,
+): (state: SandboxState, ...args: A) => R {
+  const byState = new WeakMap<SandboxState, VersionAnswers>();
+  return (state, ...args) => {
+    let remembered = byState.get(state);
+    if (remembered?.version !== state.version) {
+      remembered = { version: state.version, answers: new Map() };
+      byState.set(state, remembered);
+    }
+    const key = JSON.stringify(args);
+    let answer = remembered.answers.get(key);
+    if (!answer) {
+      try {
+        answer = { ok: true, value: deepFreeze(derive(state, ...args)) };
+      } catch (error) {
+        answer = { ok: false, error };
+      }
+      remembered.answers.set(key, answer);
+    }
+    if (!answer.ok) throw answer.error;
+    return answer.value as R;
+  };
+}
