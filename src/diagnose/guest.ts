@@ -5,7 +5,7 @@
  * that the guest could not be checked.
  */
 import ipaddr from 'ipaddr.js';
-import type { GuestEvidence } from '../model/evidence';
+import type { GuestEvidence, TlsFailure } from '../model/evidence';
 import type { Result } from '../model/result';
 import type { Cause, Note } from '../model/report';
 import type { BackendInfo, LoadBalancingRuleInfo, ProbeInfo, Topology } from '../model/topology';
@@ -103,14 +103,51 @@ export function kubeProxyHealth(body: string): KubeProxyHealth | undefined {
   return { namespace, name, localEndpoints };
 }
 
+/** The Host the local GET sent, as the probe does: the URL's address (`http://10.0.1.4:80/` -> `10.0.1.4`). */
+function hostOf(url: string): string {
+  return /^[a-z]+:\/\/([^:/]+)/i.exec(url)?.[1] ?? url;
+}
+
+const TLS_WORDS: Record<TlsFailure, string> = {
+  'protocol-version': 'the TLS 1.2 handshake the probe makes fails: the listener offers no TLS 1.2',
+  'sni-required':
+    'the TLS handshake without SNI, as the probe makes it, is refused (the listener requires a server name)',
+  'client-certificate':
+    'the TLS handshake fails: the listener asks for a client certificate, which the probe never sends',
+  'certificate-hash':
+    'the listener answers 200, but its certificate chain is signed with a hash weaker than the SHA256 HTTPS probes require',
+  'handshake-failure': 'the TLS 1.2 handshake the probe makes fails',
+};
+
+/** `; with Host app.contoso.com it answers 200, with TLS 1.3 it gets no answer (...)`, or nothing. */
+function contrastWords(http: NonNullable<GuestEvidence['http']>): string {
+  const parts = (http.contrasts ?? []).map((c) => {
+    const how =
+      c.host !== undefined
+        ? `with Host ${c.host}${http.url.startsWith('https:') ? ' (and SNI)' : ''}`
+        : 'with TLS 1.3';
+    const got =
+      c.status !== undefined
+        ? `it answers ${c.status}`
+        : `it gets no answer${c.error ? ` (${c.error})` : ''}`;
+    return `${how} ${got}`;
+  });
+  return parts.length > 0 ? `; ${parts.join(', ')}` : '';
+}
+
 function endpointCauses(input: GuestDiagnosisInput, guest: GuestEvidence, who: string): Cause[] {
   const { probe } = input;
   const http = guest.http;
-  if (probe.protocol === 'Tcp' || !http || http.status === 200) return [];
+  const tlsFailure = probe.protocol === 'Https' ? http?.tls?.failure : undefined;
+  if (probe.protocol === 'Tcp' || !http || (http.status === 200 && tlsFailure === undefined)) return [];
+  const host = hostOf(http.url);
+  const tls = http.tls;
   const answer =
-    http.status !== undefined
-      ? `answered ${http.status}; an HTTP(S) probe passes only on 200`
-      : `got no answer${http.error ? ` (${http.error})` : ''}`;
+    tlsFailure !== undefined
+      ? `showed that ${TLS_WORDS[tlsFailure]}${tls?.alert ? ` (${tls.alert})` : ''}${tls?.chainSignatures ? `; chain signatures: ${tls.chainSignatures.join(', ')}` : ''}`
+      : http.status !== undefined
+        ? `answered ${http.status} for Host ${host}, as the probe sends it; an HTTP(S) probe passes only on 200`
+        : `got no answer${http.error ? ` (${http.error})` : ''}`;
   const kubeProxy = http.body !== undefined ? kubeProxyHealth(http.body) : undefined;
   const said = kubeProxy
     ? `; the body is kube-proxy's health check of Service ${kubeProxy.namespace}/${kubeProxy.name}, counting ${kubeProxy.localEndpoints} local endpoint(s)`
@@ -118,13 +155,17 @@ function endpointCauses(input: GuestDiagnosisInput, guest: GuestEvidence, who: s
   return [
     {
       id: 'probe-endpoint-error',
-      summary: `The local GET ${http.url} on ${who} for probe ${probe.name} ${answer}${said}.`,
+      summary: `The local GET ${http.url} on ${who} for probe ${probe.name} ${answer}${said}${contrastWords(http)}.`,
       evidence: {
         url: http.url,
+        // The Host (and, for HTTPS, the absence of SNI) the local GET used: the probe's.
+        host,
         status: http.status ?? null,
         ...(http.error ? { error: http.error } : {}),
         ...(http.body !== undefined ? { body: http.body } : {}),
         ...(kubeProxy ? { kubeProxy } : {}),
+        ...(tls && probe.protocol === 'Https' ? { tls } : {}),
+        ...(http.contrasts ? { contrasts: http.contrasts } : {}),
         requestPath: probe.requestPath,
         // Each rule's probe gets its own evidence: a backend behind two probes has two of these.
         probeId: probe.id,
@@ -230,7 +271,9 @@ export function diagnoseGuest(input: GuestDiagnosisInput): Findings {
   // A refused local GET is a consequence of nothing listening, not a second cause. Likewise a local
   // GET that got no answer at all while the guest firewall drops the port says nothing about the app:
   // the firewall may drop the local request too (no loopback exception).
-  const unanswered = guest.http !== undefined && guest.http.status === undefined;
+  // A TLS alert is an answer: something completed the TCP handshake and spoke TLS.
+  const unanswered =
+    guest.http !== undefined && guest.http.status === undefined && guest.http.tls?.failure === undefined;
   const firewallExplains = unanswered && firewall.causes.length > 0;
   // Listening not determined: an HTTP answer still proves something listens, so its status counts.
   const mayJudgeEndpoint =

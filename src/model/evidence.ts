@@ -38,6 +38,49 @@ export interface LocalHttpCheck {
    * what tells kube-proxy's health check (`"localEndpoints": 0`) from an application's error page.
    */
   body?: string;
+  /** For HTTPS: what the TLS side of the GET showed (docs/probe-facts.md, "What HTTP(S) probes send"). */
+  tls?: LocalTlsFacts;
+  /**
+   * The same GET asked differently, where the probe-like one did not get 200: with a host name the
+   * guest's web server is configured for as Host (and, for HTTPS, SNI), or with TLS 1.3. What tells a
+   * host-name binding or an SNI-only listener from an application failing.
+   */
+  contrasts?: LocalHttpContrast[];
+}
+
+/**
+ * Why an HTTPS probe cannot complete its TLS handshake with the listener, read from the local GET:
+ * `protocol-version` (the listener and the probe's TLS 1.2 share no version), `sni-required` (the
+ * listener refuses a Client Hello without SNI: alert unrecognized_name), `client-certificate` (the
+ * listener asks for a client certificate and ends the handshake without one), `certificate-hash` (the
+ * handshake completes, but the chain is signed with SHA-1 or MD5, below the probe's SHA256 minimum),
+ * `handshake-failure` (it fails for a reason the output does not name).
+ */
+export type TlsFailure =
+  'protocol-version' | 'sni-required' | 'client-certificate' | 'certificate-hash' | 'handshake-failure';
+
+/** The TLS side of an HTTPS local GET. */
+export interface LocalTlsFacts {
+  /** Why the probe's handshake fails; absent when nothing in the output says it does. */
+  failure?: TlsFailure;
+  /** The TLS alert or error as the tool printed it (`tlsv1 alert protocol version`). */
+  alert?: string;
+  /** Each chain certificate's signature algorithm as `openssl s_client` prints it (`RSA-SHA256`). */
+  chainSignatures?: string[];
+  /** The server certificate's subject (`CN = app.contoso.com`). */
+  subject?: string;
+  /** The listener sent a CertificateRequest (`Client Certificate Types:` in s_client's output). */
+  clientCertificateRequested?: boolean;
+}
+
+/** One contrasting GET: what changed from the probe's request, and what came back. */
+export interface LocalHttpContrast {
+  /** The Host (and, for HTTPS, SNI) sent instead of the NIC address. */
+  host?: string;
+  /** The TLS version offered instead of 1.2. */
+  tlsVersion?: '1.3';
+  status?: number;
+  error?: string;
 }
 
 export interface GuestRoute {

@@ -83,30 +83,80 @@ function probeChange(topology: Topology, probe: ProbeInfo, what: 'requestPath' |
   return `set the Service annotation ${annotation} (load balancer ${topology.loadBalancer.name} is owned by ${describeOwner(owner as NonNullable<typeof owner>)}, which would undo a direct edit of probe ${probe.name})`;
 }
 
+interface ContrastSeen {
+  host?: string;
+  tlsVersion?: string;
+  status?: number;
+  error?: string;
+}
+
+function contrastsOf(evidence: Record<string, unknown> | undefined): ContrastSeen[] {
+  const list = evidence?.contrasts;
+  return Array.isArray(list) ? (list as ContrastSeen[]) : [];
+}
+
 /**
- * The next step for one HTTP(S) outcome, each resting on what the local GET saw (the status, or the
- * error): what the probe sends and does not (docs/probe-facts.md, "The probe").
+ * The next step for one HTTP(S) outcome, each resting on what the local GET saw (the status for the
+ * Host the probe sends, the TLS detail, and the contrasting GETs with a bound host name or TLS 1.3):
+ * what the probe sends and does not (docs/probe-facts.md, "What HTTP(S) probes send"). Another path is
+ * offered only where the path itself is what is wrong (a redirect, a 404 that is not a host binding),
+ * and only on the same port, which the same listener serves. Never another port; never for 401/403 (a
+ * filter in front of the application applies to every path), a host binding or a TLS failure, which
+ * every path of the listener shares.
  */
 function endpointError(topology: Topology, cause: Cause, probe: ProbeInfo | undefined): string {
   const url = str(cause.evidence?.url) ?? 'the probe URL';
   const path = str(cause.evidence?.requestPath) ?? probe?.requestPath ?? '/';
   const status = num(cause.evidence?.status);
   const error = str(cause.evidence?.error);
+  const host = str(cause.evidence?.host) ?? backendHost(url);
+  const https = url.startsWith('https:');
+  const tls = cause.evidence?.tls as
+    { failure?: unknown; alert?: unknown; chainSignatures?: unknown } | undefined;
+  const failure = str(tls?.failure);
+  const alert = str(tls?.alert);
+  const contrasts = contrastsOf(cause.evidence);
+  const bound = contrasts.filter((c) => c.host !== undefined && c.status === 200).map((c) => c.host!);
+  const otherPath = probe
+    ? `, or ${probeChange(topology, probe, 'requestPath')} to a path on the same listener that answers 200`
+    : '';
   const seen =
     status !== undefined
-      ? `${url} answers ${status}`
+      ? `${url} answers ${status} for Host ${host} (what the probe sends)`
       : `${url} gives no HTTP answer${error ? ` (${error})` : ''}`;
-  const otherPath = probe
-    ? `, or ${probeChange(topology, probe, 'requestPath')} to a path that answers 200`
-    : '';
+  if (https && failure === 'protocol-version') {
+    const tls13 = contrasts.find((c) => c.tlsVersion === '1.3');
+    const contrast =
+      tls13?.status !== undefined ? `, while the same GET with TLS 1.3 answers ${tls13.status}` : '';
+    return `${seen}: the listener refuses TLS 1.2 (${alert ?? 'protocol version'})${contrast}. Azure's HTTPS probes negotiate TLS 1.2 (docs/probe-facts.md): allow TLS 1.2 on the listener (at least for the probe's port), or use an HTTP probe on a port that serves the same application`;
+  }
+  if (https && failure === 'sni-required') {
+    const withSni = bound.length > 0 ? `, while with SNI ${bound.join(' or ')} it answers 200` : '';
+    return `${seen}: the listener refuses a TLS handshake without a server name (${alert ?? 'SNI required'})${withSni}. HTTPS probes send no SNI and the target cannot be set: give the listener a default certificate for handshakes without SNI (e.g. nginx: a default_server with a certificate instead of ssl_reject_handshake; IIS: a binding without "Require Server Name Indication"), and answer ${path} with 200 for Host ${host}`;
+  }
+  if (https && failure === 'client-certificate') {
+    return `${seen}: the listener asks for a client certificate and ends the handshake without one (${alert ?? 'handshake failure'}). HTTPS probes do not support mutual TLS: make the client certificate optional on the probe's port, or serve the probe from a listener that does not require one`;
+  }
+  if (https && failure === 'certificate-hash') {
+    const sigs = Array.isArray(tls?.chainSignatures)
+      ? (tls.chainSignatures as unknown[]).join(', ')
+      : 'SHA-1';
+    return `${url} answers ${status ?? 200} locally, but the listener's certificate chain is signed with ${sigs}: HTTPS probes need a signature hash of SHA256 or stronger in the entire chain. Reissue the certificate (and any intermediate) with SHA256 or stronger`;
+  }
+  if (https && failure === 'handshake-failure') {
+    return `${seen}: the TLS 1.2 handshake fails${alert ? ` (${alert})` : ''}. Azure's HTTPS probes negotiate TLS 1.2, send no SNI and no client certificate, and need a chain signed with SHA256 or stronger: check the listener's TLS configuration against each of these`;
+  }
   if (status === 401 || status === 403) {
     return `${seen}: the application rejects the probe's request itself (authentication, or a header or client-IP filter on ${path}); the probe sends no credentials and no custom headers, from 168.63.129.16: exempt ${path}, or requests from 168.63.129.16, from that check`;
   }
+  if (status === 404 && bound.length > 0) {
+    return `${seen}, but 200 for Host ${bound.join(' and ')}: the site is bound to host name${bound.length > 1 ? 's' : ''} only. HTTP(S) probes send the backend's IP address as Host${https ? ' and no SNI' : ''}, and the Host cannot be set on the probe: make ${path} answer 200 for any Host (a default site or catch-all server, or a binding for ${host} or the IP)`;
+  }
   if (status === 404) {
-    return `${seen}: HTTP(S) probes send the NIC's IP address as Host (and HTTPS probes send no SNI), so a site bound only to a host name does not get the request: answer ${path} with 200 for any Host (a default site or an IP binding)${otherPath}`;
+    return `${seen}: nothing answers ${path} for Host ${host}. HTTP(S) probes send the backend's IP address as Host${https ? ' and no SNI' : ''}, so if the site is bound to a host name only, the probe does not reach it: make ${path} answer 200 for any Host (a default site or an IP binding), or serve ${path} where it is missing${otherPath}`;
   }
   if (status !== undefined && status >= 300 && status < 400) {
-    return `${seen}: probes do not follow redirects, so a redirect counts as down: answer 200 on ${path} itself (exempt it from the redirect, e.g. HTTP to HTTPS)${otherPath}`;
+    return `${seen}: probes do not follow redirects (only 200 counts as up), so the redirect marks it down: answer 200 on ${path} itself (exempt it from the redirect, e.g. HTTP to HTTPS or to a login page)${otherPath}`;
   }
   const kubeProxy = cause.evidence?.kubeProxy as
     { namespace?: unknown; name?: unknown; localEndpoints?: unknown } | undefined;
@@ -121,9 +171,14 @@ function endpointError(topology: Topology, cause: Cause, probe: ProbeInfo | unde
     return `${seen}: the application reports itself unhealthy on ${path} (or fails answering it): fix what ${path} checks in the application; the probe is doing its job`;
   }
   if (status === undefined && error && /ssl|tls|handshake|certificate/i.test(error)) {
-    return `${seen}: the TLS handshake fails; Azure's HTTPS probes need a certificate chain signed with SHA256 or stronger and do not present a client certificate (no mutual TLS): fix the listener's TLS configuration`;
+    return `${seen}: the TLS handshake fails; Azure's HTTPS probes negotiate TLS 1.2, send no SNI, need a certificate chain signed with SHA256 or stronger and do not present a client certificate (no mutual TLS): fix the listener's TLS configuration`;
   }
   return `${seen}: make the application answer 200 on ${path}${otherPath}`;
+}
+
+/** The host part of a URL (`https://10.0.1.4:443/x` -> `10.0.1.4`). */
+function backendHost(url: string): string {
+  return /^[a-z]+:\/\/([^:/]+)/i.exec(url)?.[1] ?? 'the backend IP';
 }
 
 function routeDiverts(cause: Cause): string {

@@ -125,19 +125,56 @@ describe('diagnoseGuest: probe-endpoint-error', () => {
       'HTTP 404',
       { protocol: 'Http', requestPath: '/health' },
       { url: 'http://10.0.0.4:80/health', status: 404 },
-      'The local GET http://10.0.0.4:80/health on vm-web-1 (vm-web-1-nic0, 10.0.0.4) for probe probe-web answered 404; an HTTP(S) probe passes only on 200.',
+      'The local GET http://10.0.0.4:80/health on vm-web-1 (vm-web-1-nic0, 10.0.0.4) for probe probe-web answered 404 for Host 10.0.0.4, as the probe sends it; an HTTP(S) probe passes only on 200.',
     ],
     [
       'HTTP 301 (a redirect is not 200)',
       { protocol: 'Http', requestPath: '/' },
       { url: 'http://10.0.0.4:80/', status: 301 },
-      'The local GET http://10.0.0.4:80/ on vm-web-1 (vm-web-1-nic0, 10.0.0.4) for probe probe-web answered 301; an HTTP(S) probe passes only on 200.',
+      'The local GET http://10.0.0.4:80/ on vm-web-1 (vm-web-1-nic0, 10.0.0.4) for probe probe-web answered 301 for Host 10.0.0.4, as the probe sends it; an HTTP(S) probe passes only on 200.',
     ],
     [
       'HTTPS, no answer',
       { protocol: 'Https', port: 80, requestPath: '/health' },
       { url: 'https://10.0.0.4:80/health', error: 'timeout' },
       'The local GET https://10.0.0.4:80/health on vm-web-1 (vm-web-1-nic0, 10.0.0.4) for probe probe-web got no answer (timeout).',
+    ],
+    [
+      'HTTP 404 for the IP, 200 for the bound host name',
+      { protocol: 'Http', requestPath: '/healthz' },
+      {
+        url: 'http://10.0.0.4:80/healthz',
+        status: 404,
+        contrasts: [{ host: 'app.contoso.com', status: 200 }],
+      },
+      'The local GET http://10.0.0.4:80/healthz on vm-web-1 (vm-web-1-nic0, 10.0.0.4) for probe probe-web answered 404 for Host 10.0.0.4, as the probe sends it; an HTTP(S) probe passes only on 200; with Host app.contoso.com it answers 200.',
+    ],
+    [
+      'HTTPS, SNI required',
+      { protocol: 'Https', port: 80, requestPath: '/healthz' },
+      {
+        url: 'https://10.0.0.4:80/healthz',
+        error: 'curl (35) OpenSSL/3.0.19: error:0A000458:SSL routines::tlsv1 unrecognized name',
+        tls: { failure: 'sni-required', alert: 'tlsv1 unrecognized name' },
+        contrasts: [{ host: 'app.contoso.com', status: 200 }],
+      },
+      'The local GET https://10.0.0.4:80/healthz on vm-web-1 (vm-web-1-nic0, 10.0.0.4) for probe probe-web showed that the TLS handshake without SNI, as the probe makes it, is refused (the listener requires a server name) (tlsv1 unrecognized name); with Host app.contoso.com (and SNI) it answers 200.',
+    ],
+    [
+      'HTTPS, 200 locally but a SHA-1 chain',
+      { protocol: 'Https', port: 80, requestPath: '/healthz' },
+      {
+        url: 'https://10.0.0.4:80/healthz',
+        status: 200,
+        tls: { failure: 'certificate-hash', chainSignatures: ['RSA-SHA1'] },
+      },
+      'The local GET https://10.0.0.4:80/healthz on vm-web-1 (vm-web-1-nic0, 10.0.0.4) for probe probe-web showed that the listener answers 200, but its certificate chain is signed with a hash weaker than the SHA256 HTTPS probes require; chain signatures: RSA-SHA1.',
+    ],
+    [
+      'an HTTP probe ignores TLS facts',
+      { protocol: 'Http', requestPath: '/healthz' },
+      { url: 'http://10.0.0.4:80/healthz', status: 200, tls: { failure: 'certificate-hash' } },
+      undefined,
     ],
     [
       'TCP probe ignores the GET',

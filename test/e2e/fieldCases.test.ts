@@ -113,7 +113,7 @@ const NEXT_STEPS: Record<string, { must: RegExp[]; never?: RegExp[] }> = {
   // is to exempt /healthz (or requests from 168.63.129.16) ... Changing the probe path does not help."
   'r02-aks-ingress-403-header-filter': {
     must: [
-      /answers 403: the application rejects the probe's request itself/,
+      /answers 403 for Host [\d.]+ \(what the probe sends\): the application rejects the probe's request itself/,
       /exempt \/healthz, or requests from 168\.63\.129\.16/,
     ],
     never: [/request-?path/i],
@@ -146,7 +146,7 @@ const NEXT_STEPS: Record<string, { must: RegExp[]; never?: RegExp[] }> = {
   // The probe reaches IIS and gets 404 (the health reason): the next step is about the site's binding.
   'x01-windows-firewall-allow-then-block': {
     must: [
-      /answers 404: HTTP\(S\) probes send the NIC's IP address as Host \(and HTTPS probes send no SNI\)/,
+      /answers 404 for Host [\d.]+ \(what the probe sends\): .*HTTP\(S\) probes send the backend's IP address as Host/,
     ],
     never: [/firewall/i],
   },
@@ -269,7 +269,9 @@ describe('every probe of a backend, checked (r02)', () => {
     const steps = report.fixes.filter((f) => f.kind === 'recommendation').map((f) => f.reason ?? '');
     expect(steps.length).toBeGreaterThan(0);
     for (const step of steps) {
-      expect(step).toMatch(/answers 403: the application rejects the probe's request itself/);
+      expect(step).toMatch(
+        /answers 403 for Host [\d.]+ \(what the probe sends\): the application rejects the probe's request itself/,
+      );
       expect(step).toMatch(/exempt \/healthz, or requests from 168\.63\.129\.16, from that check/);
       // The snippet applies to every location: another path would not help.
       expect(step).not.toMatch(/requestPath|request-path/);

@@ -16,7 +16,9 @@ describe.each(['observe', 'fix'] as const)('issue 13 kinds (%s)', (mode) => {
     expect(writes).toEqual([]);
     expect(report.verdict).toBe('action-required');
     const steps = (report.nextSteps ?? []).join('\n');
-    expect(steps).toMatch(/answers 404: HTTP\(S\) probes send the NIC's IP address as Host/);
+    expect(steps).toMatch(
+      /answers 404 for Host 10\.224\.\d+\.\d+ \(what the probe sends\): nothing answers \/ for Host/,
+    );
     expect(steps).toMatch(/service\.beta\.kubernetes\.io\/azure-load-balancer-health-probe-request-path/);
     expect(steps).toMatch(/owned by AKS cluster aks-web/);
   });

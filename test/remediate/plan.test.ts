@@ -442,7 +442,7 @@ describe('planFixes: opt-in fixes and recommendations', () => {
         summary: '',
         evidence: { url: 'http://10.0.0.4:80/health', status: 500, requestPath: '/health' },
       },
-      'http://10.0.0.4:80/health answers 500: the application reports itself unhealthy on /health (or fails answering it): fix what /health checks in the application; the probe is doing its job',
+      'http://10.0.0.4:80/health answers 500 for Host 10.0.0.4 (what the probe sends): the application reports itself unhealthy on /health (or fails answering it): fix what /health checks in the application; the probe is doing its job',
     ],
     [
       'HTTP probe path answers 403',
@@ -451,7 +451,7 @@ describe('planFixes: opt-in fixes and recommendations', () => {
         summary: '',
         evidence: { url: 'http://10.0.0.4:80/health', status: 403, requestPath: '/health' },
       },
-      "http://10.0.0.4:80/health answers 403: the application rejects the probe's request itself (authentication, or a header or client-IP filter on /health); the probe sends no credentials and no custom headers, from 168.63.129.16: exempt /health, or requests from 168.63.129.16, from that check",
+      "http://10.0.0.4:80/health answers 403 for Host 10.0.0.4 (what the probe sends): the application rejects the probe's request itself (authentication, or a header or client-IP filter on /health); the probe sends no credentials and no custom headers, from 168.63.129.16: exempt /health, or requests from 168.63.129.16, from that check",
     ],
     [
       'HTTP probe path answers 404',
@@ -460,7 +460,7 @@ describe('planFixes: opt-in fixes and recommendations', () => {
         summary: '',
         evidence: { url: 'http://10.0.0.4:80/health', status: 404, requestPath: '/health' },
       },
-      "http://10.0.0.4:80/health answers 404: HTTP(S) probes send the NIC's IP address as Host (and HTTPS probes send no SNI), so a site bound only to a host name does not get the request: answer /health with 200 for any Host (a default site or an IP binding), or change probe probe-web requestPath to a path that answers 200",
+      "http://10.0.0.4:80/health answers 404 for Host 10.0.0.4 (what the probe sends): nothing answers /health for Host 10.0.0.4. HTTP(S) probes send the backend's IP address as Host, so if the site is bound to a host name only, the probe does not reach it: make /health answer 200 for any Host (a default site or an IP binding), or serve /health where it is missing, or change probe probe-web requestPath to a path on the same listener that answers 200",
     ],
     [
       'HTTP probe path redirects',
@@ -469,7 +469,7 @@ describe('planFixes: opt-in fixes and recommendations', () => {
         summary: '',
         evidence: { url: 'http://10.0.0.4:80/health', status: 301, requestPath: '/health' },
       },
-      'http://10.0.0.4:80/health answers 301: probes do not follow redirects, so a redirect counts as down: answer 200 on /health itself (exempt it from the redirect, e.g. HTTP to HTTPS), or change probe probe-web requestPath to a path that answers 200',
+      'http://10.0.0.4:80/health answers 301 for Host 10.0.0.4 (what the probe sends): probes do not follow redirects (only 200 counts as up), so the redirect marks it down: answer 200 on /health itself (exempt it from the redirect, e.g. HTTP to HTTPS or to a login page), or change probe probe-web requestPath to a path on the same listener that answers 200',
     ],
     [
       'HTTPS handshake fails',
@@ -483,7 +483,99 @@ describe('planFixes: opt-in fixes and recommendations', () => {
           requestPath: '/health',
         },
       },
-      "https://10.0.0.4:80/health gives no HTTP answer (curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL): the TLS handshake fails; Azure's HTTPS probes need a certificate chain signed with SHA256 or stronger and do not present a client certificate (no mutual TLS): fix the listener's TLS configuration",
+      "https://10.0.0.4:80/health gives no HTTP answer (curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL): the TLS handshake fails; Azure's HTTPS probes negotiate TLS 1.2, send no SNI, need a certificate chain signed with SHA256 or stronger and do not present a client certificate (no mutual TLS): fix the listener's TLS configuration",
+    ],
+    [
+      'HTTP 404 for the IP, 200 for a bound host name',
+      {
+        id: 'probe-endpoint-error',
+        summary: '',
+        evidence: {
+          url: 'http://10.0.0.4:80/health',
+          host: '10.0.0.4',
+          status: 404,
+          requestPath: '/health',
+          contrasts: [
+            { host: 'app.contoso.com', status: 200 },
+            { host: 'www.contoso.com', status: 404 },
+          ],
+        },
+      },
+      "http://10.0.0.4:80/health answers 404 for Host 10.0.0.4 (what the probe sends), but 200 for Host app.contoso.com: the site is bound to host name only. HTTP(S) probes send the backend's IP address as Host, and the Host cannot be set on the probe: make /health answer 200 for any Host (a default site or catch-all server, or a binding for 10.0.0.4 or the IP)",
+    ],
+    [
+      'HTTP 401',
+      {
+        id: 'probe-endpoint-error',
+        summary: '',
+        evidence: { url: 'http://10.0.0.4:80/health', status: 401, requestPath: '/health' },
+      },
+      "http://10.0.0.4:80/health answers 401 for Host 10.0.0.4 (what the probe sends): the application rejects the probe's request itself (authentication, or a header or client-IP filter on /health); the probe sends no credentials and no custom headers, from 168.63.129.16: exempt /health, or requests from 168.63.129.16, from that check",
+    ],
+    [
+      'HTTPS listener refuses TLS 1.2, answers with TLS 1.3',
+      {
+        id: 'probe-endpoint-error',
+        summary: '',
+        evidence: {
+          url: 'https://10.0.0.4:443/health',
+          status: null,
+          error: 'curl (35) OpenSSL/3.0.19: error:0A00042E:SSL routines::tlsv1 alert protocol version',
+          tls: { failure: 'protocol-version', alert: 'tlsv1 alert protocol version' },
+          contrasts: [{ tlsVersion: '1.3', status: 200 }],
+          requestPath: '/health',
+        },
+      },
+      "https://10.0.0.4:443/health gives no HTTP answer (curl (35) OpenSSL/3.0.19: error:0A00042E:SSL routines::tlsv1 alert protocol version): the listener refuses TLS 1.2 (tlsv1 alert protocol version), while the same GET with TLS 1.3 answers 200. Azure's HTTPS probes negotiate TLS 1.2 (docs/probe-facts.md): allow TLS 1.2 on the listener (at least for the probe's port), or use an HTTP probe on a port that serves the same application",
+    ],
+    [
+      'HTTPS listener requires SNI',
+      {
+        id: 'probe-endpoint-error',
+        summary: '',
+        evidence: {
+          url: 'https://10.0.0.4:443/health',
+          status: null,
+          error: 'curl (35) x',
+          tls: { failure: 'sni-required', alert: 'tlsv1 unrecognized name' },
+          contrasts: [{ host: 'app.contoso.com', status: 200 }],
+          requestPath: '/health',
+        },
+      },
+      'https://10.0.0.4:443/health gives no HTTP answer (curl (35) x): the listener refuses a TLS handshake without a server name (tlsv1 unrecognized name), while with SNI app.contoso.com it answers 200. HTTPS probes send no SNI and the target cannot be set: give the listener a default certificate for handshakes without SNI (e.g. nginx: a default_server with a certificate instead of ssl_reject_handshake; IIS: a binding without "Require Server Name Indication"), and answer /health with 200 for Host 10.0.0.4',
+    ],
+    [
+      'HTTPS listener requires a client certificate',
+      {
+        id: 'probe-endpoint-error',
+        summary: '',
+        evidence: {
+          url: 'https://10.0.0.4:443/health',
+          status: null,
+          error: 'curl (35) y',
+          tls: {
+            failure: 'client-certificate',
+            alert: 'sslv3 alert handshake failure',
+            clientCertificateRequested: true,
+          },
+          requestPath: '/health',
+        },
+      },
+      "https://10.0.0.4:443/health gives no HTTP answer (curl (35) y): the listener asks for a client certificate and ends the handshake without one (sslv3 alert handshake failure). HTTPS probes do not support mutual TLS: make the client certificate optional on the probe's port, or serve the probe from a listener that does not require one",
+    ],
+    [
+      'HTTPS chain signed with SHA-1',
+      {
+        id: 'probe-endpoint-error',
+        summary: '',
+        evidence: {
+          url: 'https://10.0.0.4:443/health',
+          status: 200,
+          tls: { failure: 'certificate-hash', chainSignatures: ['RSA-SHA1'] },
+          requestPath: '/health',
+        },
+      },
+      "https://10.0.0.4:443/health answers 200 locally, but the listener's certificate chain is signed with RSA-SHA1: HTTPS probes need a signature hash of SHA256 or stronger in the entire chain. Reissue the certificate (and any intermediate) with SHA256 or stronger",
     ],
     [
       'reply leaves by the wrong interface',

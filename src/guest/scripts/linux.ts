@@ -126,11 +126,26 @@ export function linuxGuestScript(values: ScriptValues): string[] {
   return lines;
 }
 
-/** The local GET of one HTTP(S) probe, reading its `PD_*<suffix>` variables, in section `name`. */
+/**
+ * The local GET of one HTTP(S) probe, reading its `PD_*<suffix>` variables, in section `name`. It asks
+ * what the probe asks (docs/probe-facts.md, "What HTTP(S) probes send"): the NIC address in the URL, so
+ * curl sends it as Host and, for HTTPS, sends no SNI (curl never puts an IP literal in SNI); TLS 1.2
+ * only, the version HTTPS probes negotiate; no certificate check, as the probe accepts a self-signed
+ * chain. Then, for HTTPS, the certificate chain as `openssl s_client` prints it (its signature
+ * algorithm is what the probe's SHA256 rule is about, and a `Client Certificate Types:` line means the
+ * listener asks for a client certificate, which probes never send). When that request does not get
+ * 200, contrasts that tell the cause: the same GET for up to two host names the guest's web server is
+ * configured for (nginx `server_name`, Apache `namevhost`, the certificate's subject), with that name
+ * as Host and, for HTTPS, as SNI (`host=<name>` then curl's line); and, when the TLS 1.2 handshake
+ * fails, the same GET with TLS 1.3 (`tls=1.3`).
+ */
 function linuxHttpCheck(name: string, suffix: string): string[] {
+  const curl = (extra: string, url: string): string =>
+    `curl -sS -k -g -o "$PD_BODY" -w '%{http_code}' ${extra}--connect-timeout 3 --max-time 5 --url "${url}" 2>&1; echo " exit=$?"`;
   return [
     'PD_SCHEME=http',
-    `if [ "$PD_PROTO${suffix}" = Https ]; then PD_SCHEME=https; fi`,
+    'PD_TLS=',
+    `if [ "$PD_PROTO${suffix}" = Https ]; then PD_SCHEME=https; PD_TLS='--tlsv1.2 --tls-max 1.2'; fi`,
     `PD_URL="$PD_SCHEME://$PD_ADDR:$PD_PORT${suffix}$PD_PATH${suffix}"`,
     // The answer's first bytes go to a file and are printed as one `body=` line: a status alone cannot
     // tell kube-proxy's health check node port answering 503 `"localEndpoints": 0` (a node without a
@@ -140,11 +155,34 @@ function linuxHttpCheck(name: string, suffix: string): string[] {
     ': > "$PD_BODY"',
     // -k: the probe accepts any chain of SHA256-or-stronger certificates and checks no host name, so a
     // certificate curl would reject is not why the probe fails. -g: no URL globbing of [] and {}.
+    // $PD_TLS is unquoted on purpose: it is empty or the two fixed options above, never a value.
     ...section(name, [
-      'if pd_has curl; then curl -sS -k -g -o "$PD_BODY" -w \'%{http_code}\' --connect-timeout 3 --max-time 5 --url "$PD_URL" 2>&1; echo " exit=$?"',
-      'elif pd_has wget; then wget -S -O "$PD_BODY" --content-on-error -T 5 --no-check-certificate "$PD_URL" 2>&1 | awk \'/^  HTTP\\//{ c = $2 } END { print "wget status=" (c == "" ? "000" : c) }\'',
-      "else echo 'not installed: curl, wget'; fi",
+      `if pd_has curl; then PD_OUT=$(${curl('$PD_TLS ', '$PD_URL')}); echo "$PD_OUT"`,
+      'elif pd_has wget; then PD_OUT=; wget -S -O "$PD_BODY" --content-on-error -T 5 --no-check-certificate "$PD_URL" 2>&1 | awk \'/^  HTTP\\//{ c = $2 } END { print "wget status=" (c == "" ? "000" : c) }\'',
+      "else PD_OUT=; echo 'not installed: curl, wget'; fi",
       'if [ -s "$PD_BODY" ]; then PD_B=$(head -c 512 "$PD_BODY" 2>/dev/null); echo "body=${PD_B//[^[:print:]]/ }"; fi',
+      'PD_CHAIN=',
+      'if [ "$PD_SCHEME" = https ] && pd_has openssl; then',
+      "  echo 'openssl s_client:'",
+      `  PD_CHAIN=$(timeout 5 openssl s_client -connect "$PD_ADDR:$PD_PORT${suffix}" -noservername -tls1_2 </dev/null 2>&1 | awk '/^ *[0-9]+ s:/ || /^   [iav]:/ || /^Client Certificate Types:/ || /SSL alert number/')`,
+      '  if [ -n "$PD_CHAIN" ]; then echo "$PD_CHAIN"; fi',
+      'fi',
+      'case "$PD_OUT" in',
+      "  '200 exit=0') ;;",
+      "  *' exit='*)",
+      // Host names from the web server's own configuration and the certificate; only plain DNS names
+      // (no wildcards, regexes or `_`), at most two, each used only as a quoted argument.
+      "    PD_NAMES=$( { nginx -T 2>/dev/null | awk '$1 == \"server_name\" { for (i = 2; i <= NF; i++) { n = $i; sub(/;$/, \"\", n); print n } }'; apachectl -S 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == \"namevhost\") print $(i + 1) }'; echo \"$PD_CHAIN\" | awk '/^ *0 s:/ { if (match($0, /CN ?= ?[^,\\/]+/)) { n = substr($0, RSTART, RLENGTH); sub(/CN ?= ?/, \"\", n); print n } }'; } | grep -E '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$' | grep -vE '^[0-9.]+$' | grep -vx localhost | awk '!seen[$0]++' | head -n 2)",
+      '    for PD_N in $PD_NAMES; do',
+      '      echo "host=$PD_N"',
+      `      if [ "$PD_SCHEME" = https ]; then ${curl('$PD_TLS --resolve "$PD_N:$PD_PORT' + suffix + ':$PD_ADDR" ', '$PD_SCHEME://$PD_N:$PD_PORT' + suffix + '$PD_PATH' + suffix)}`,
+      `      else ${curl('-H "Host: $PD_N" ', '$PD_URL')}; fi`,
+      '    done',
+      '    case "$PD_OUT" in',
+      "      *'curl: (35)'*) echo 'tls=1.3'; " + curl('--tlsv1.3 ', '$PD_URL') + ' ;;',
+      '    esac',
+      '    ;;',
+      'esac',
     ]),
     'rm -f "$PD_BODY" 2>/dev/null',
   ];

@@ -81,8 +81,11 @@ function windowsHttpCheck(name: string, suffix: string): string[] {
   return [
     "$pdScheme = 'http'",
     // The probe accepts any SHA256-or-stronger chain and checks no host name: skip validation here
-    // so a certificate the local client would reject is not mistaken for the probe's failure.
-    `if ($PD_PROTO${suffix} -eq 'Https') { $pdScheme = 'https'; [System.Net.ServicePointManager]::ServerCertificateValidationCallback = { $true } }`,
+    // so a certificate the local client would reject is not mistaken for the probe's failure. And it
+    // negotiates TLS 1.2 only (docs/probe-facts.md): so does this GET, so a listener that refuses 1.2
+    // fails here as it fails the probe. The URL's host is the NIC address: the Host the probe sends,
+    // and no SNI (.NET sends none for an IP literal).
+    `if ($PD_PROTO${suffix} -eq 'Https') { $pdScheme = 'https'; [System.Net.ServicePointManager]::ServerCertificateValidationCallback = { $true }; [System.Net.ServicePointManager]::SecurityProtocol = [System.Net.SecurityProtocolType]::Tls12 }`,
     `$PD_URL = '{0}://{1}:{2}{3}' -f $pdScheme, $PD_ADDR, $PD_PORT${suffix}, $PD_PATH${suffix}`,
     ...section(name, [
       // The answer's first 512 characters as one `body=` line (as the Linux check prints it): Windows
