@@ -4,7 +4,15 @@
  */
 import { createAuditor, type Auditor } from '../audit/auditor';
 import type { AuditSink } from '../audit/sink';
-import { countsAsDown, type CauseId, type FixReport, type Report } from '../model/report';
+import {
+  countsAsDown,
+  DOWN_BY_DESIGN_SHAPES,
+  type BackendReport,
+  type CauseId,
+  type DownByDesignShape,
+  type FixReport,
+  type Report,
+} from '../model/report';
 import type { RemediationAuditEvent } from '../remediate/ports';
 import type { DetailedValidationResult } from '../remediate/validate';
 import type { EscalateOutput, RunStop } from '../workflow/contracts';
@@ -31,6 +39,12 @@ export function auditorFor(sink: AuditSink, run: RunContext, clock?: () => Date)
 }
 
 const uniqueCauseIds = (ids: readonly CauseId[]): CauseId[] => [...new Set(ids)];
+
+/** The shape of a backend down by design, from its `expected-down` note (src/diagnose/expectedDown.ts). */
+function downByDesignOf(b: Pick<BackendReport, 'notes'>): DownByDesignShape | undefined {
+  const shape = b.notes?.find((n) => n.id === 'expected-down')?.evidence?.shape;
+  return DOWN_BY_DESIGN_SHAPES.find((s) => s === shape);
+}
 
 /** BackendChecked for every backend the diagnosis looked at, and CauseFound for every cause. */
 export async function auditDiagnosis(audit: Auditor, diagnosis: Diagnosis): Promise<void> {
@@ -67,7 +81,10 @@ export async function auditDiagnosis(audit: Auditor, diagnosis: Diagnosis): Prom
               ? 'expected-down'
               : 'check-failed',
       ...(causeIds.length === 0 && b.probeState === 'expected-down'
-        ? { reason: b.notes?.find((n) => n.id === 'expected-down')?.summary ?? 'down by design' }
+        ? {
+            reason: b.notes?.find((n) => n.id === 'expected-down')?.summary ?? 'down by design',
+            ...(downByDesignOf(b) ? { downByDesign: downByDesignOf(b) } : {}),
+          }
         : causeIds.length === 0 && b.probeState !== 'up'
           ? { reason: 'probe not up and no cause found' }
           : {}),
@@ -219,6 +236,7 @@ export async function auditRunFinished(audit: Auditor, report: Report, stop?: Ru
     causeIds,
     fixesApplied: report.fixes.filter((f) => f.status === 'applied').length,
     backendsDown: report.backends.filter(countsAsDown).length,
+    backendsExpectedDown: report.backends.filter((b) => b.probeState === 'expected-down').length,
     outcome: stop ? 'failed' : report.verdict,
     ...(stop ? { reason: `${stop.kind}${stop.phase ? ` while ${stop.phase}` : ''}: ${stop.message}` } : {}),
     ...(report.whoMustAct ? { whoMustAct: report.whoMustAct } : {}),

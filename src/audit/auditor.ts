@@ -102,9 +102,13 @@ export interface Auditor {
     options?: EmitOptions,
   ): Promise<AuditEvent>;
   runFinished(
-    fields: Omit<WithCauseIds<Fields<'ProbeDoctor.RunFinished'>>, 'fixesApplied' | 'backendsDown'> & {
+    fields: Omit<
+      WithCauseIds<Fields<'ProbeDoctor.RunFinished'>>,
+      'fixesApplied' | 'backendsDown' | 'backendsExpectedDown'
+    > & {
       fixesApplied: number;
       backendsDown: number;
+      backendsExpectedDown?: number;
     },
     options?: EmitOptions,
   ): Promise<AuditEvent>;
@@ -197,7 +201,14 @@ export function createAuditor(sink: AuditSink, common: AuditCommon, deps: Audito
     runFinished: (f, o) =>
       record(
         'ProbeDoctor.RunFinished',
-        { ...causes(f), fixesApplied: String(f.fixesApplied), backendsDown: String(f.backendsDown) },
+        {
+          ...causes(f),
+          fixesApplied: String(f.fixesApplied),
+          backendsDown: String(f.backendsDown),
+          ...(f.backendsExpectedDown !== undefined
+            ? { backendsExpectedDown: String(f.backendsExpectedDown) }
+            : {}),
+        },
         o,
       ),
   };

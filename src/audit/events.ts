@@ -7,7 +7,7 @@
  * before and after a change, a cause's evidence) travel as JSON text and are checked to parse.
  */
 import { z } from 'zod';
-import { CAUSE_IDS, type CauseId } from '../model/report';
+import { CAUSE_IDS, DOWN_BY_DESIGN_SHAPES, type CauseId } from '../model/report';
 import { InvalidAuditEventError } from './errors';
 
 /** Version of this schema, carried on every event so queries can tell shapes apart later. */
@@ -121,6 +121,13 @@ export const BackendCheckedSchema = z.object({
   causeIds: causeIdList,
   outcome: outcome(['healthy', 'causes-found', 'check-failed', 'expected-down'] as const),
   reason: text.optional(),
+  /**
+   * With `expected-down`: which shape of down by design it is (`reason` says it in words), so a query
+   * can tell them apart without reading prose (infra/queries/expected-down.kql).
+   */
+  downByDesign: z
+    .enum(DOWN_BY_DESIGN_SHAPES, { message: `must be one of ${DOWN_BY_DESIGN_SHAPES.join(', ')}` })
+    .optional(),
 });
 
 /** How many backends a healthy-backends event lists by name: customDimensions values are capped (8 KB). */
@@ -209,9 +216,13 @@ export const RunFinishedSchema = z.object({
   name: z.literal('ProbeDoctor.RunFinished'),
   ...runDimensions,
   causeIds: causeIdList,
-  /** Counts as strings (customDimensions): fixes applied, backends still down. */
+  /**
+   * Counts as strings (customDimensions): fixes applied, backends still down (a backend down by design
+   * is not down), backends down by design (absent in trails written before it).
+   */
   fixesApplied: z.string().regex(/^\d+$/, { message: 'must be a whole number' }),
   backendsDown: z.string().regex(/^\d+$/, { message: 'must be a whole number' }),
+  backendsExpectedDown: z.string().regex(/^\d+$/, { message: 'must be a whole number' }).optional(),
   /** The report's verdict, or `failed` when an error stopped the run. */
   outcome: outcome([
     'healthy',

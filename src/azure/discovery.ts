@@ -279,12 +279,16 @@ async function discoverFocused(deep: BackendDiscovery, all: BackendInfo[], focus
     let pending = peers.get(key);
     if (!pending) {
       pending = (async () => {
-        const candidates = healthy.filter((b) =>
-          b.virtualNetworkId
+        // The first few that can be in the network, chosen before any read (a pool may hold thousands).
+        const candidates: BackendInfo[] = [];
+        for (const b of healthy) {
+          if (candidates.length === PEER_ATTEMPTS) break;
+          const inNetwork = b.virtualNetworkId
             ? sameId(b.virtualNetworkId, vnet.id)
-            : b.ipAddress !== undefined && inVirtualNetwork(b.ipAddress, vnet),
-        );
-        for (const candidate of candidates.slice(0, PEER_ATTEMPTS)) {
+            : b.ipAddress !== undefined && inVirtualNetwork(b.ipAddress, vnet);
+          if (inNetwork) candidates.push(b);
+        }
+        for (const candidate of candidates) {
           await deep.discover(candidate);
           const vm = candidate.vmId ? deep.parts.vms[idKey(candidate.vmId)] : undefined;
           if (vm?.powerState === 'running' && vm.osType && sameId(candidate.virtualNetworkId, vnet.id))

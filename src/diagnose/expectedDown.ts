@@ -10,7 +10,7 @@
  *   kube-proxy's health check node port answers 503 with `"localEndpoints": 0`, on purpose.
  */
 import { idKey, indexById, sameId } from '../model/ids';
-import type { Cause, Note } from '../model/report';
+import type { Cause, DownByDesignShape, Note } from '../model/report';
 import type { Topology } from '../model/topology';
 import type { BackendProbeStatus } from './health';
 
@@ -74,7 +74,7 @@ export function listenerOnActiveNodeOnly(
         probeId: probe.id,
         port: probe.port,
         activeBackend: up[0]!.backendKey,
-        shape: 'listener-on-active-node-only',
+        shape: 'listener-on-active-node-only' satisfies DownByDesignShape,
       },
     });
     notes.push({
@@ -151,7 +151,7 @@ export function noLocalEndpoint(
         port: probe.port,
         service,
         localEndpoints: 0,
-        shape: 'no-local-endpoint',
+        shape: 'no-local-endpoint' satisfies DownByDesignShape,
       },
     });
     notes.push({

@@ -38,6 +38,15 @@ export interface Cause {
  * An observation that is not a cause but that a person needs to read the causes right: floating IP,
  * a probe port that differs from the backend port, a guest that could not be checked.
  */
+/**
+ * The shapes of a backend down by design (src/diagnose/expectedDown.ts), carried in the `expected-down`
+ * note's `evidence.shape` and in the audit trail's `downByDesign`: a node of an
+ * `externalTrafficPolicy: Local` Service without a local endpoint, and a passive node of a listener
+ * that only the active node holds (availability group listener, failover cluster instance).
+ */
+export const DOWN_BY_DESIGN_SHAPES = ['no-local-endpoint', 'listener-on-active-node-only'] as const;
+export type DownByDesignShape = (typeof DOWN_BY_DESIGN_SHAPES)[number];
+
 export interface Note {
   id: string;
   summary: string;

@@ -109,6 +109,9 @@ const backendKey = (a: BackendAddress): string =>
 const resultOf = (a: BackendAddress): ProbeResult =>
   a.state === 'Up' || a.state === 'Down' ? { state: a.state, reason: a.reason ?? 'NA' } : undefined;
 
+/** The address without its state and reason (a copy: the inner answer is not changed). */
+const withoutResult = ({ state: _state, reason: _reason, ...rest }: BackendAddress): BackendAddress => rest;
+
 const same = (a: ProbeResult, b: ProbeResult): boolean =>
   a === undefined || b === undefined ? a === b : a.state === b.state && a.reason === b.reason;
 
@@ -132,6 +135,8 @@ export function reportedAt(entry: ProbeTimelineEntry, now: number): ProbeResult 
 export class ProbeTimeline {
   private readonly entries = new Map<string, ProbeTimelineEntry>();
   private seenVersion: number | undefined;
+  /** The probed rules of the state at one version: every health request needs them. */
+  private rulesAt: { state: SandboxState; version: number; rules: ProbedRule[] } | undefined;
 
   constructor(
     private readonly inner: SandboxViews,
@@ -149,7 +154,7 @@ export class ProbeTimeline {
     const settled = this.seenVersion === undefined;
     this.seenVersion = state.version;
     const now = this.clock.now();
-    for (const rule of probedRules(state, this.time)) {
+    for (const rule of this.probedRules(state)) {
       let body: unknown;
       try {
         body = this.inner.ruleHealth(state, rule.lbId, rule.ruleName);
@@ -173,6 +178,14 @@ export class ProbeTimeline {
     }
   }
 
+  private probedRules(state: SandboxState): ProbedRule[] {
+    const at = this.rulesAt;
+    if (at?.state === state && at.version === state.version) return at.rules;
+    const rules = probedRules(state, this.time);
+    this.rulesAt = { state, version: state.version, rules };
+    return rules;
+  }
+
   /** What Azure reports now for one backend of one rule, or `instant` when nothing is remembered. */
   reported(ruleId: string, address: BackendAddress, instant: ProbeResult): ProbeResult {
     const entry = this.entries.get(`${idKey(ruleId)}|${backendKey(address)}`);
@@ -183,15 +196,13 @@ export class ProbeTimeline {
   timedRuleHealth(state: SandboxState, lbId: string, ruleName: string): unknown {
     this.observe(state);
     const body = record(this.inner.ruleHealth(state, lbId, ruleName));
-    const rule = probedRules(state, this.time).find(
+    const rule = this.probedRules(state).find(
       (r) => idKey(r.lbId) === idKey(lbId) && r.ruleName.toLowerCase() === ruleName.toLowerCase(),
     );
     if (!rule) return body;
     const addresses = addressesOf(body).map((address) => {
       const now = this.reported(rule.ruleId, address, resultOf(address));
-      const rest = { ...address };
-      delete rest.state;
-      delete rest.reason;
+      const rest = withoutResult(address);
       return now ? { ...rest, state: now.state, reason: now.reason } : rest;
     });
     return {
@@ -210,7 +221,7 @@ export class ProbeTimeline {
     this.observe(state);
     const body = record(this.inner.dipAvailabilityMetric(state, lbId));
     const byIp = new Map<string, number>();
-    for (const rule of probedRules(state, this.time).filter((r) => idKey(r.lbId) === idKey(lbId))) {
+    for (const rule of this.probedRules(state).filter((r) => idKey(r.lbId) === idKey(lbId))) {
       let health: unknown;
       try {
         health = this.inner.ruleHealth(state, rule.lbId, rule.ruleName);

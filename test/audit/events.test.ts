@@ -52,6 +52,20 @@ describe('parseAuditEvent', () => {
       'outcome',
     ],
     [
+      'an unknown shape of down by design',
+      {
+        name: 'ProbeDoctor.BackendChecked',
+        ...base,
+        backend: NIC1,
+        probeState: 'expected-down',
+        causeIds: '',
+        outcome: 'expected-down',
+        downByDesign: 'maintenance',
+      },
+      'Invalid ProbeDoctor.BackendChecked: downByDesign must be one of no-local-endpoint, listener-on-active-node-only.',
+      'downByDesign',
+    ],
+    [
       'an unknown cause id',
       { ...applied, causeId: 'dns' },
       'Invalid ProbeDoctor.FixApplied: causeId must be one of vm-not-running, vm-unhealthy, not-listening, probe-endpoint-error, nsg-blocks-probe, guest-firewall-blocks-probe, route-diverts-probe, probe-misconfigured, backend-pool-empty, unknown.',

@@ -4,8 +4,9 @@
  * Kusto-checked path as kustoChecker.ts: Microsoft's language service parses and binds it against the
  * `customEvents` schema (a query with a diagnostic is refused), and the bound syntax tree is evaluated
  * here with Kusto's documented semantics (learn.microsoft.com/kusto/query: where, extend, project,
- * summarize, join kind=inner|innerunique, order by, mv-expand, take, let; and the scalar functions the
- * queries call). The binder's own result types decide integer vs real division. Anything outside that
+ * summarize, join kind=inner|innerunique|leftouter|leftanti|leftsemi, order by, mv-expand, take, let;
+ * and the scalar functions the queries call). The binder's own result types decide integer vs real
+ * division and which columns an outer join leaves null or empty. Anything outside that
  * subset throws "not supported", so a query that grows past it fails loudly instead of being
  * mis-evaluated.
  */
@@ -164,10 +165,14 @@ function scalar(n: Node, row: KqlRow, env: Env, group?: KqlRow[]): KqlValue {
       return -v;
     }
     case 'InExpression': {
+      // in / !in compare case-sensitively, in~ / !in~ ignore case (in-operator, not-in-operator docs).
       const [left, list] = partsOf(n);
-      const v = scalar(left, row, env, group);
-      const options = itemsOf(partsOf(list)[0]).map((e) => scalar(e, row, env, group));
-      return options.some((o) => keyOf(o) === keyOf(v));
+      const op = String(childrenOf(n).find(isToken)?.Text ?? 'in');
+      const fold = op.endsWith('~') ? (x: KqlValue) => keyOf(x).toLowerCase() : keyOf;
+      const v = fold(scalar(left, row, env, group));
+      const options = itemsOf(partsOf(list)[0]).map((e) => fold(scalar(e, row, env, group)));
+      const found = options.some((o) => o === v);
+      return op.startsWith('!') ? !found : found;
     }
     case 'BinaryExpression':
       return binary(n, row, env, group);
@@ -196,10 +201,12 @@ function binary(n: Node, row: KqlRow, env: Env, group?: KqlRow[]): KqlValue {
   if (operator === 'or') return left === true || scalar(rightNode, row, env, group) === true;
   const right = scalar(rightNode, row, env, group);
   switch (operator) {
+    // Null values (scalar-data-types/null-values): null == null and null != null are null; a null
+    // against a value is false for == and true for !=.
     case '==':
-      return left === null || right === null ? null : keyOf(left) === keyOf(right);
+      return left === null && right === null ? null : keyOf(left) === keyOf(right);
     case '!=':
-      return left === null || right === null ? null : keyOf(left) !== keyOf(right);
+      return left === null && right === null ? null : keyOf(left) !== keyOf(right);
     case '=~':
       return kqlToString(left).toLowerCase() === kqlToString(right).toLowerCase();
     case '<':
@@ -295,6 +302,29 @@ function call(n: Node, row: KqlRow, env: Env, group?: KqlRow[]): KqlValue {
       const x = toNumber(a ?? null);
       return x === null ? null : round(x, toNumber(b ?? 0) ?? 0);
     }
+    case 'tolower':
+      return kqlToString(a).toLowerCase();
+    case 'toupper':
+      return kqlToString(a).toUpperCase();
+    // iff(if, then, else): `then` when the condition is true; a false or null condition gives `else`.
+    case 'iff':
+    case 'iif':
+      return a === true ? (b ?? null) : (c ?? null);
+    // case(p1, t1, [p2, t2, ...] else): the first `then` whose predicate is true, else the last argument.
+    case 'case': {
+      for (let i = 0; i + 1 < args.length; i += 2) if (args[i] === true) return args[i + 1] ?? null;
+      return args[args.length - 1] ?? null;
+    }
+    // isnull / isnotnull: the null value of a type; a string is never null (null-values).
+    case 'isnull':
+      return a === null || a === undefined;
+    case 'isnotnull':
+      return !(a === null || a === undefined);
+    // isempty / isnotempty: null or the empty string.
+    case 'isempty':
+      return a === null || a === undefined || a === '';
+    case 'isnotempty':
+      return !(a === null || a === undefined || a === '');
     default:
       return unsupported(n, `function ${name}()`);
   }
@@ -404,21 +434,33 @@ function summarize(op: Node, rows: KqlRow[], env: Env): KqlRow[] {
   );
 }
 
+const JOIN_KINDS = new Set(['inner', 'innerunique', 'leftouter', 'leftanti', 'leftantisemi', 'leftsemi']);
+
+/**
+ * The join flavors of join-operator / join-flavors: `innerunique` (the default) keeps one left row per
+ * key and then joins like `inner`; `leftouter` also keeps each left row with no match, its right
+ * columns null (an empty string for a string column: the string type has no null); `leftanti` keeps
+ * only the left rows with no match and `leftsemi` only those with one, both with the left columns alone.
+ */
 function join(op: Node, left: KqlRow[], env: Env): KqlRow[] {
   const parts = partsOf(op);
   const params = itemsOf(parts[0]);
   const kindParam = params.find((p) => nameOf(partsOf(p)[0]) === 'kind');
   const kind = kindParam ? String(childrenOf(partsOf(kindParam)[1])[0].Text) : 'innerunique';
-  if (kind !== 'inner' && kind !== 'innerunique') return unsupported(op, `join kind=${kind}`);
+  if (!JOIN_KINDS.has(kind)) return unsupported(op, `join kind=${kind}`);
   const right = tabular(parts[1], env);
   const on = itemsOf(partsOf(parts[2])[0]).map((e) => {
     if (kindOf(e) !== 'NameReference') return unsupported(e, 'a join key other than a column name');
     return nameOf(e);
   });
   const keyFor = (r: KqlRow) => on.map((k) => keyOf(r[k] ?? null)).join('\u0000');
+  if (kind === 'leftanti' || kind === 'leftantisemi' || kind === 'leftsemi') {
+    const rightKeys = new Set(right.map(keyFor));
+    return left.filter((l) => rightKeys.has(keyFor(l)) === (kind === 'leftsemi'));
+  }
   const seen = new Set<string>();
   const leftRows =
-    kind === 'inner'
+    kind !== 'innerunique'
       ? left
       : left.filter((r) => {
           const k = keyFor(r);
@@ -426,21 +468,35 @@ function join(op: Node, left: KqlRow[], env: Env): KqlRow[] {
           seen.add(k);
           return true;
         });
+  const merge = (l: KqlRow, r: KqlRow): KqlRow => {
+    const merged: KqlRow = { ...l };
+    for (const [name, value] of Object.entries(r)) {
+      // A right column whose name the left has already gets a number, as Kusto does (runId1).
+      let target = name;
+      for (let i = 1; target in merged; i++) target = `${name}${i}`;
+      merged[target] = value;
+    }
+    return merged;
+  };
   const out: KqlRow[] = [];
   for (const l of leftRows) {
-    for (const r of right) {
-      if (keyFor(l) !== keyFor(r)) continue;
-      const merged: KqlRow = { ...l };
-      for (const [name, value] of Object.entries(r)) {
-        // A right column whose name the left has already gets a number, as Kusto does (runId1).
-        let target = name;
-        for (let i = 1; target in merged; i++) target = `${name}${i}`;
-        merged[target] = value;
-      }
-      out.push(merged);
-    }
+    const matches = right.filter((r) => keyFor(l) === keyFor(r));
+    for (const r of matches) out.push(merge(l, r));
+    if (matches.length === 0 && kind === 'leftouter') out.push(merge(l, unmatchedRight(parts[1])));
   }
   return out;
+}
+
+/** The right side's columns, as the binder types them, each null (or '' for a string column). */
+function unmatchedRight(rightExpr: Node): KqlRow {
+  const columns = rightExpr.ResultType?.Columns;
+  if (!columns) return unsupported(rightExpr, 'an outer join whose right side has no known columns');
+  const row: KqlRow = {};
+  for (let i = 0; i < Number(columns.Count); i++) {
+    const column = columns.getItem(i);
+    row[String(column.Name)] = String(column.Type?.Name) === 'string' ? '' : null;
+  }
+  return row;
 }
 
 function sort(op: Node, rows: KqlRow[], env: Env): KqlRow[] {

@@ -12,6 +12,7 @@ describe('the audit KQL queries', () => {
     expect(queryFiles).toEqual([
       'changes.kql',
       'escalations.kql',
+      'expected-down.kql',
       'load-balancers-down.kql',
       'mttr-per-load-balancer.kql',
       'rejected-alerts.kql',

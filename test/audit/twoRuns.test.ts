@@ -5,37 +5,24 @@
  * The recording (fixtures/two-incidents.jsonl) is what the JSON lines sink wrote while two `--fix`
  * runs of scenarios/nsg-deny-all-blocks-probe.json ran against one sandbox an hour apart
  * (fixtures/twoIncidents.ts says how; RECORD_TWO_INCIDENTS=1 writes it anew). Each event becomes the
- * `customEvents` row Application Insights would hold: the sink's `trackEvent` name, its dimensions
- * (`toDimensions`, what appInsightsSink.ts sends), and the event's time as `timestamp`.
+ * `customEvents` row Application Insights would hold (fixtures/customEvents.ts).
  */
 import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
-import { toDimensions, type AuditEvent } from '../../src/audit/events';
+import type { AuditEvent } from '../../src/audit/events';
 import { parseAuditLines } from '../../src/audit/timeline';
 import type { Report } from '../../src/model/report';
 import { instanceIdFor } from '../../src/triggers/instanceId';
 import { instanceIdOfRun, RUN_ID } from '../../src/workflow/runId';
 import { HOUR_MS, recordIncidents, removeTheFix } from './fixtures/twoIncidents';
-import { runKql, type KqlRow } from './kqlEvaluator';
+import { customEvents } from './fixtures/customEvents';
+import { runKql } from './kqlEvaluator';
 
 const ROOT = join(__dirname, '..', '..');
 const RECORDING = join(__dirname, 'fixtures', 'two-incidents.jsonl');
 const QUERY = (file: string) => readFileSync(join(ROOT, 'infra', 'queries', file), 'utf8');
-
-/** The customEvents rows Application Insights would hold for these audit events. */
-function customEvents(events: readonly AuditEvent[]): KqlRow[] {
-  return events.map((e) => ({
-    timestamp: new Date(e.time),
-    name: e.name,
-    itemType: 'customEvent',
-    customDimensions: toDimensions(e),
-    customMeasurements: null,
-    operation_Name: null,
-    operation_Id: null,
-  }));
-}
 
 // Absent only while RECORD_TWO_INCIDENTS=1 writes it for the first time.
 const recorded = existsSync(RECORDING) ? parseAuditLines(readFileSync(RECORDING, 'utf8'), RECORDING) : [];

@@ -64,6 +64,8 @@ export function poolMembers(state: SandboxState, poolId: string): PoolMember[] {
   const pool = findResource(state, poolId);
   for (const ref of list(props(pool).backendIPConfigurations)) {
     const id = refId(ref);
+    // ARM lists the members its NICs already named here too: each is built once.
+    if (id && members.has(idKey(id))) continue;
     const endpoint = id ? endpointByIpConfigId(state, id) : undefined;
     if (endpoint) add(fromEndpoint(endpoint));
     else if (id) add({ ipConfigurationId: id });

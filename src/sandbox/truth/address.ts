@@ -7,16 +7,36 @@ import ipaddr from 'ipaddr.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
+/**
+ * Parses of the same text, remembered: every probe of every backend evaluates the same NSG prefixes
+ * and addresses again. Parsed values are never changed by their users. Bounded, since a standalone
+ * sandbox takes prefixes from every security rule PUT it is sent.
+ */
+const MAX_REMEMBERED = 10_000;
+
+function remembered<T>(parse: (value: string) => T): (value: string) => T {
+  const parsed = new Map<string, T>();
+  return (value) => {
+    if (parsed.has(value)) return parsed.get(value) as T;
+    const result = parse(value);
+    if (parsed.size >= MAX_REMEMBERED) parsed.clear();
+    parsed.set(value, result);
+    return result;
+  };
+}
+
 /** A parsed address, or undefined when it is not one ARM accepts (IPv4 dotted quad, or IPv6). */
-export function address(value: string): Address | undefined {
+export const address: (value: string) => Address | undefined = remembered((value) => {
   const v = value.trim();
   if (ipaddr.IPv4.isValidFourPartDecimal(v)) return ipaddr.IPv4.parse(v);
   if (v.includes(':') && ipaddr.IPv6.isValid(v)) return ipaddr.IPv6.parse(v);
   return undefined;
-}
+});
 
 /** A parsed CIDR (a bare address is its own /32 or /128), or undefined when malformed. */
-export function cidr(value: string): [Address, number] | undefined {
+export const cidr: (value: string) => [Address, number] | undefined = remembered(parseCidr);
+
+function parseCidr(value: string): [Address, number] | undefined {
   const v = value.trim();
   const slash = v.indexOf('/');
   const base = address(slash < 0 ? v : v.slice(0, slash));
