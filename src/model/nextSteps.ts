@@ -76,13 +76,60 @@ function coveredBy(fixes: readonly FixReport[], backend: BackendReport): Set<str
   return covered;
 }
 
+/** How a cause that still blocks the probe is named in a rolled-back rule's step. */
+const BLOCKER: Record<string, string> = {
+  'guest-firewall-blocks-probe': 'the guest firewall',
+  'vm-not-running': 'the VM not running',
+  'not-listening': 'nothing listening on the probe port',
+  'probe-endpoint-error': 'the probe endpoint answering an error',
+  'nsg-blocks-probe': 'another NSG',
+};
+
+/**
+ * A rolled-back `nsg-allow-probe` as a step: the exact rule (it is still needed, the diagnosis proved
+ * the NSG denies the probe), why it was taken out, and the other causes on the same backends that kept
+ * them down and must be fixed first. The rollback stays (a rule validation could not prove is not
+ * kept); dropping the rule from the steps would leave the NSG cause with no change named at all.
+ */
+function stepOfRolledBackRule(fix: FixReport, report: Pick<Report, 'backends'>): string {
+  const blockers = new Map<string, string[]>();
+  for (const backend of report.backends.filter((b) => isFor(fix, b))) {
+    const where = backend.vmId ? nameOf(backend.vmId) : (backend.ipAddress ?? '?');
+    for (const cause of backend.causes) {
+      // The cause this rule answers is not a blocker of it; a second NSG that denies is (another
+      // rule, on the NIC or subnet level the fix did not touch).
+      const answered =
+        cause.id === 'nsg-blocks-probe' && idKey(text(cause.evidence?.nsgId) ?? '') === idKey(fix.target);
+      if (cause.id === 'unknown' || answered || cause.id === fix.detail.causeId) continue;
+      const label = BLOCKER[cause.id] ?? `cause ${cause.id}`;
+      blockers.set(label, [...new Set([...(blockers.get(label) ?? []), where])]);
+    }
+  }
+  const blocking = [...blockers].map(([label, where]) => `${label} on ${where.join(', ')}`).join('; ');
+  const blocker = text(fix.detail.blockingRuleName)
+    ? ` (rule ${text(fix.detail.blockingRuleName)}${text(fix.detail.blockingPriority) ? ` at priority ${text(fix.detail.blockingPriority)}` : ''} denies the probe)`
+    : '';
+  const why = `probe-doctor applied it and rolled it back because the backends stayed down${fix.reason ? ` (${fix.reason})` : ''}`;
+  const then =
+    blocking.length > 0
+      ? `${blocking} also ${blockers.size > 1 ? 'block' : 'blocks'} the probe: fix that first, then apply this rule`
+      : 'no other cause was found on these backends: apply it and check the probe again';
+  return `${describeAllowRule(fix)}: still needed per the diagnosis${blocker}; ${why}; ${then}`;
+}
+
 /** The steps for a report whose verdict is not healthy or resolved. */
 export function nextStepsFor(
   report: Pick<Report, 'mode' | 'verdict' | 'whoMustAct' | 'causes' | 'backends' | 'fixes' | 'escalation'>,
 ): string[] {
   if (report.verdict === 'healthy' || report.verdict === 'resolved') return [];
   const steps: string[] = [];
+  // A rolled-back allow rule comes after the causes that kept its backends down: they go first.
+  const rolledBackRules: string[] = [];
   for (const fix of report.fixes) {
+    if (fix.status === 'rolled-back' && fix.kind === 'nsg-allow-probe') {
+      rolledBackRules.push(stepOfRolledBackRule(fix, report));
+      continue;
+    }
     const step = stepOfFix(fix, report.mode);
     if (step) steps.push(step);
   }
@@ -98,6 +145,7 @@ export function nextStepsFor(
   for (const cause of report.causes) {
     if (!report.fixes.some((f) => f.detail.causeId === cause.id)) steps.push(stepOfCause(cause));
   }
+  steps.push(...rolledBackRules);
   if (report.verdict === 'awaiting-approval') {
     steps.push(
       'approve the fixes held for approval: POST /api/remediations/{instanceId}/approval, or with the CLI run again with --fix --approve',

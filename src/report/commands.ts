@@ -125,7 +125,9 @@ export function commandsForFix(fix: FixReport, _report: Report): FixCommands {
   const ruleName = str(d.ruleName);
   switch (fix.kind) {
     case 'nsg-allow-probe': {
-      const apply = fix.status === 'planned' ? nsgRuleCreate(fix.target, d) : undefined;
+      // A rolled-back rule is still what the diagnosis asks for (nextSteps says what must go first).
+      const apply =
+        fix.status === 'planned' || fix.status === 'rolled-back' ? nsgRuleCreate(fix.target, d) : undefined;
       const undo: string[] = [];
       if (fix.status === 'applied' && d.written === true && ruleName) {
         // A rule this run created is deleted; a rule it widened is put back as it was.

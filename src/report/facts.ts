@@ -264,7 +264,11 @@ export function reportFacts(report: Report, ctx: RenderContext = {}): ReportFact
     total: backends.length,
     ...(duration ? { duration } : {}),
     backends,
-    commands: report.fixes.map((fix) => ({ fix, commands: commandsForFix(fix, report) })),
+    // A rolled-back rule's command comes last: what kept its backends down is fixed first.
+    commands: [
+      ...report.fixes.filter((fix) => fix.status !== 'rolled-back'),
+      ...report.fixes.filter((fix) => fix.status === 'rolled-back'),
+    ].map((fix) => ({ fix, commands: commandsForFix(fix, report) })),
     links,
     ...(ctx.reproduce ? { reproduce: ctx.reproduce } : {}),
     ...(ctx.source ? { source: ctx.source } : {}),
