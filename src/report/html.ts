@@ -157,7 +157,8 @@ export function renderHtml(report: Report, ctx: RenderContext = {}): string {
   const lbName = report.loadBalancerId.split('/').pop() ?? '';
   const apply = f.commands.flatMap((c) => c.commands.apply);
   const undo = f.commands.flatMap((c) => c.commands.undo);
-  const notes = f.commands.flatMap((c) => (c.commands.note ? [c.commands.note] : []));
+  // The same note for several VMs (a runtime-only iptables rule on each) is said once per report.
+  const notes = [...new Set(f.commands.flatMap((c) => (c.commands.note ? [c.commands.note] : [])))];
   const other = report.fixes.filter((fix) => !f.backends.some((b) => b.fixes.includes(fix)));
   const body: string[] = [];
   body.push(

@@ -87,7 +87,8 @@ export function renderMarkdown(report: Report, ctx: RenderContext = {}): string 
   }
   const apply = f.commands.flatMap((c) => c.commands.apply);
   const undo = f.commands.flatMap((c) => c.commands.undo);
-  const notes = f.commands.flatMap((c) => (c.commands.note ? [c.commands.note] : []));
+  // The same note for several VMs (a runtime-only iptables rule on each) is said once per report.
+  const notes = [...new Set(f.commands.flatMap((c) => (c.commands.note ? [c.commands.note] : [])))];
   if (apply.length > 0) out.push('', '## Apply what is recommended', '', ...fenced(apply));
   if (undo.length > 0) out.push('', '## Undo what this run wrote', '', ...fenced(undo));
   if (notes.length > 0) out.push('', ...notes.map((n) => `> ${mdEscape(n)}`));

@@ -80,7 +80,8 @@ export function renderText(report: Report, ctx: RenderContext = {}): string {
   }
   const apply = f.commands.flatMap((c) => c.commands.apply);
   const undo = f.commands.flatMap((c) => c.commands.undo);
-  const cmdNotes = f.commands.flatMap((c) => (c.commands.note ? [c.commands.note] : []));
+  // The same note for several VMs (a runtime-only iptables rule on each) is said once per report.
+  const cmdNotes = [...new Set(f.commands.flatMap((c) => (c.commands.note ? [c.commands.note] : [])))];
   if (apply.length > 0) lines.push('', 'To apply what is recommended:', ...apply.map((c) => `  ${c}`));
   if (undo.length > 0) lines.push('', 'To undo what this run wrote:', ...undo.map((c) => `  ${c}`));
   for (const n of cmdNotes) lines.push(`  note: ${n}`);

@@ -67,4 +67,12 @@ describe('a rolled-back allow rule', () => {
     );
     expect(lines.slice(0, 2).every((l) => l.includes('run-command invoke'))).toBe(true);
   });
+
+  it('says the runtime-only iptables note once per report, not once per VM', async () => {
+    // Act: two VMs get the same iptables recommendation.
+    const { out } = await cli('diagnose', '--scenario', scenario, '--fix');
+
+    // Assess
+    expect(out.split('saved only where iptables-persistent').length - 1).toBe(1);
+  });
 });
