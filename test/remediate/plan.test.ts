@@ -5,7 +5,8 @@ import { proveAllowRule, toSecurityRule, parseAllowRuleDetail } from '../../src/
 import { allowRuleName } from '../../src/remediate/naming';
 import { planFixes, type FixPolicy } from '../../src/remediate/plan';
 import type { Diagnosis } from '../../src/model/diagnosis';
-import { backendOf, ids, securityRule, webTopology, type TopologyBuilder } from '../helpers/topologyBuilder';
+import { idKey } from '../../src/model/ids';
+import { backendOf, ids, securityRule, TopologyBuilder, webTopology } from '../helpers/topologyBuilder';
 
 const RUN = 'pd-0123456789abcdef0123456789abcdef';
 const NO_OPT_IN: FixPolicy = { optInFixes: [], approvalRequiredFor: [] };
@@ -802,6 +803,80 @@ describe('planFixes: controller-owned resources', () => {
     expect(nsgFix?.reason).toMatch(
       /^NSG nsg-web is owned by AKS cluster aks-web, which rewrites it: nothing is written there; rule deny-all-hardening \(priority 4000\) is not the controller's own: remove it/,
     );
+  });
+
+  /**
+   * One node whose NIC has the controller's NSG `nsg-aks` (holding a hand-made deny), moved to the
+   * controller's resource group MC_rg-web_aks-web_westeurope; `subnetNsg` names the subnet's NSG, and
+   * `subnetNsgOwned` makes it the controller's too.
+   */
+  function nicNsgOwned(options: { subnetNsg?: string; subnetNsgOwned?: boolean } = {}): Topology {
+    const builder = new TopologyBuilder()
+      .probe({ name: 'probe-web', protocol: 'Tcp', port: 80 })
+      .pool('pool-web')
+      .rule({ name: 'rule-web', probe: 'probe-web', pools: ['pool-web'], backendPort: 80 })
+      .nsg('nsg-aks', [deny(4000, 'deny-all-hardening')])
+      .vm({ name: 'vm-web-1', nics: [{ ip: '10.0.0.4', pools: ['pool-web'], nsg: 'nsg-aks' }] });
+    if (options.subnetNsg) builder.nsg(options.subnetNsg).subnetNsg('snet-web', options.subnetNsg);
+    const topology = builder.build();
+    const oldId = ids.nsg('nsg-aks');
+    const newId = oldId.replace('/resourceGroups/rg-web/', '/resourceGroups/MC_rg-web_aks-web_westeurope/');
+    const nsg = topology.nsgs[idKey(oldId)]!;
+    delete topology.nsgs[idKey(oldId)];
+    topology.nsgs[idKey(newId)] = {
+      ...nsg,
+      id: newId,
+      securityRules: nsg.securityRules.map((r) => ({ ...r, id: r.id?.replace(oldId, newId) })),
+    };
+    for (const nic of Object.values(topology.nics)) nic.nsgId = newId;
+    topology.owners = { [idKey(newId)]: aks };
+    if (options.subnetNsg && options.subnetNsgOwned) topology.owners[idKey(ids.nsg(options.subnetNsg))] = aks;
+    return topology;
+  }
+
+  it.each([
+    [
+      "the controller's NSG is the subnet's: no NSG of the customer's on the path",
+      () => {
+        const topology = subnetNsg([deny(4000, 'deny-all-hardening')]).build();
+        topology.owners = { [ids.nsg('nsg-web').toLowerCase()]: aks };
+        return topology;
+      },
+      "remove it from nsg-web; nsg-web is the NSG of subnet snet-web itself, so no NSG of yours is on the probe's path: restrict who reaches a Service with the Service's spec.loadBalancerSourceRanges instead",
+    ],
+    [
+      "the controller's NSG is the NIC's and the customer owns the subnet's",
+      () => nicNsgOwned({ subnetNsg: 'nsg-snet-web' }),
+      'remove it from nsg-aks, or move the restriction to an NSG you own, nsg-snet-web on subnet snet-web, with an allow for AzureLoadBalancer to port 80 above it',
+    ],
+    [
+      "the controller's NSG is the NIC's and the subnet's NSG is the controller's too",
+      () => nicNsgOwned({ subnetNsg: 'nsg-snet-web', subnetNsgOwned: true }),
+      "remove it from nsg-aks; subnet snet-web's NSG nsg-snet-web is the controller's too, so no NSG of yours is on the probe's path: restrict who reaches a Service with the Service's spec.loadBalancerSourceRanges instead",
+    ],
+    [
+      "the controller's NSG is the NIC's and the customer's subnet has no NSG",
+      () => nicNsgOwned(),
+      'remove it from nsg-aks, or move the restriction to an NSG you own associated with subnet snet-web (it has none today), with an allow for AzureLoadBalancer to port 80 above it',
+    ],
+  ])('says where a restriction can go from what is there: %s', (_case, build, advice) => {
+    // Prepare
+    const topology = build();
+
+    // Act
+    const fixes = planFixes({
+      mode: 'fix',
+      topology,
+      diagnosis: diagnose(topology),
+      policy: NO_OPT_IN,
+      runId: RUN,
+    });
+
+    // Assess
+    const nsgFix = fixes.find((f) => f.kind === 'nsg-allow-probe');
+    expect(nsgFix?.status).toBe('skipped');
+    expect(nsgFix?.reason).toContain(`is not the controller's own: ${advice}`);
+    expect(nsgFix?.reason?.endsWith(advice)).toBe(true);
   });
 
   it('points a deny the cloud provider wrote back at the Service that made it', () => {
