@@ -45,6 +45,13 @@ describe.each(['observe', 'fix'] as const)('issue 13 kinds (%s)', (mode) => {
     // One step, the skipped fix's, which covers both nodes; no backend named by its bare instance id.
     expect(report.nextSteps).toHaveLength(1);
     expect(steps).not.toMatch(/^\d+: /m);
+    // The cloud provider's floating IP and node-port probe are by its design: no note about either.
+    const noteIds = [...(report.notes ?? []), ...report.backends.flatMap((b) => b.notes ?? [])].map(
+      (n) => n.id,
+    );
+    expect(noteIds).toContain('controller-owned');
+    expect(noteIds).not.toContain('floating-ip');
+    expect(noteIds).not.toContain('probe-port-differs');
   });
 
   it('multi-probe node: each probe its own evidence, from one Run Command on the failing VM', async () => {
