@@ -31,17 +31,129 @@ const firewallEntrySchema = z.object({
   source: z.string().optional(),
 });
 
-const httpEndpointSchema = z.object({
-  port,
-  path: z.string().startsWith('/'),
-  status: z.number().int().min(100).max(599),
-  /**
-   * The answer's body, as the app sends it (kube-proxy's health check node port answers 503 with
-   * `{"service": {...}, "localEndpoints": 0, ...}` on a node without a local endpoint). The local GET
-   * in the guest check prints its first 512 bytes. Omitted: no body.
-   */
+const httpStatus = z.number().int().min(100).max(599);
+
+/**
+ * A host name a site is bound to (an IIS host-header binding, an nginx `server_name`, a certificate's
+ * name): letters, digits, hyphens and dots. Not an IP address: an entry's `status` is what the IP (and
+ * any other unnamed Host) gets. No wildcard: the guest check only tries plain names.
+ */
+const hostName = z
+  .string()
+  .max(253)
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    {
+      message: 'must be a DNS host name (letters, digits, hyphens and dots; no wildcard)',
+    },
+  )
+  .refine((h) => !/^\d+(\.\d+){3}$/.test(h), {
+    message: "must be a host name, not an IP address (the entry's status is what the IP gets)",
+  });
+
+/** What the site answers for requests whose Host is `host`. */
+const hostBindingSchema = z.strictObject({
+  host: hostName,
+  status: httpStatus,
   body: z.string().max(65536).optional(),
 });
+
+/**
+ * The TLS side of an HTTPS listener (one per port: every entry of a port must agree). What HTTPS
+ * probes depend on (docs/probe-facts.md): the versions offered (probes negotiate TLS 1.2), whether the
+ * listener refuses a Client Hello without SNI (probes send none) and which names it has certificates
+ * for, the chain's signature hash (SHA256 or stronger), and whether it requires a client certificate
+ * (probes have none). Strict: a misspelt field would silently test something else.
+ */
+const tlsSchema = z
+  .strictObject({
+    versions: z.array(z.enum(['1.0', '1.1', '1.2', '1.3'])).min(1),
+    requiresSni: z.boolean().default(false),
+    serverNames: z.array(hostName).default([]),
+    signatureHash: z.enum(['md5', 'sha1', 'sha256', 'sha384', 'sha512']).default('sha256'),
+    clientCertificate: z.enum(['none', 'optional', 'required']).default('none'),
+  })
+  .superRefine((tls, ctx) => {
+    if (new Set(tls.versions).size !== tls.versions.length) {
+      ctx.addIssue({ code: 'custom', path: ['versions'], message: 'lists a TLS version twice' });
+    }
+    if (tls.requiresSni && tls.serverNames.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['serverNames'],
+        message: 'requiresSni needs the serverNames the listener has certificates for',
+      });
+    }
+  });
+
+const httpEndpointSchema = z
+  .object({
+    port,
+    path: z.string().startsWith('/'),
+    /** The answer to any Host `hostBindings` does not name: the backend's IP (what probes send) included. */
+    status: httpStatus,
+    /**
+     * The answer's body, as the app sends it (kube-proxy's health check node port answers 503 with
+     * `{"service": {...}, "localEndpoints": 0, ...}` on a node without a local endpoint). The local GET
+     * in the guest check prints its first 512 bytes. Omitted: no body.
+     */
+    body: z.string().max(65536).optional(),
+    /**
+     * Sites bound to host names: the answer for a request with that Host (IIS host-header bindings,
+     * nginx `server_name`, ingress rules that name a host). The guest's web server configuration names
+     * them, so the guest check tries them as a contrast.
+     */
+    hostBindings: z.array(hostBindingSchema).optional(),
+    /** The port speaks HTTPS with these TLS facts; omitted: any handshake completes (TLS 1.2, SHA256). */
+    tls: tlsSchema.optional(),
+  })
+  .superRefine((entry, ctx) => {
+    const seen = new Map<string, number>();
+    (entry.hostBindings ?? []).forEach((b, i) => {
+      const key = b.host.toLowerCase();
+      const earlier = seen.get(key);
+      if (earlier !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hostBindings', i, 'host'],
+          message: `duplicate host (also at hostBindings[${earlier}]): ${b.host}`,
+        });
+      }
+      seen.set(key, i);
+    });
+  });
+
+/**
+ * Entries of one port share one listener: their `tls` must agree (an entry without `tls` takes its
+ * port's), and one (port, path) is one entry.
+ */
+function checkHttpListeners(http: readonly z.infer<typeof httpEndpointSchema>[], ctx: z.RefinementCtx): void {
+  const tlsOf = new Map<number, { index: number; json: string }>();
+  const paths = new Map<string, number>();
+  http.forEach((entry, i) => {
+    const key = `${entry.port} ${entry.path}`;
+    const earlier = paths.get(key);
+    if (earlier !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['http', i, 'path'],
+        message: `port ${entry.port} path ${entry.path} is already at http[${earlier}]`,
+      });
+    }
+    paths.set(key, i);
+    if (!entry.tls) return;
+    const json = JSON.stringify(entry.tls);
+    const first = tlsOf.get(entry.port);
+    if (first && first.json !== json) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['http', i, 'tls'],
+        message: `port ${entry.port} is one listener: its tls differs from http[${first.index}].tls`,
+      });
+    }
+    if (!first) tlsOf.set(entry.port, { index: i, json });
+  });
+}
 
 const guestRouteSchema = z.object({
   destination: z.string().min(1),
@@ -49,46 +161,48 @@ const guestRouteSchema = z.object({
   device: z.string().min(1),
 });
 
-export const guestSchema = z.object({
-  os: z.enum(['linux', 'windows']),
-  powerState: z.enum(['running', 'stopped', 'deallocated', 'starting']).default('running'),
-  agentReady: z.boolean().default(true),
-  /** Resource Health availability of the VM, where the platform reports it. */
-  resourceHealth: z.enum(['Available', 'Unavailable', 'Degraded', 'Unknown']).optional(),
-  listening: z.array(listenerSchema).default([]),
-  firewall: z.array(firewallEntrySchema).default([]),
-  /**
-   * Windows: the active profile's default inbound action (`Get-NetFirewallProfile`
-   * DefaultInboundAction). Omitted: `Block` when the list ends in a catch-all deny (the way a
-   * first-match list says "deny the rest"), else `Allow`.
-   */
-  defaultInboundAction: z.enum(['Allow', 'Block']).optional(),
-  /**
-   * Linux: `net.ipv4.tcp_timestamps` is on (Microsoft warns it can make probes fail). Omitted: off, and
-   * the Run Command output says 0.
-   */
-  tcpTimestamps: z.boolean().optional(),
-  /** Which firewall tool the guest uses; decides how Run Command output renders it. */
-  firewallTool: z.enum(['iptables', 'nftables', 'ufw', 'firewalld', 'windows']).optional(),
-  http: z.array(httpEndpointSchema).default([]),
-  /**
-   * Guest routing table. Devices are named after the VM's NICs in `networkProfile` order: `eth0`,
-   * `eth1`, ... on Linux, `Ethernet`, `Ethernet 2`, ... on Windows. The probe's reply to 168.63.129.16
-   * leaves by the device of the longest matching route; if that is not the device of the NIC the
-   * probe arrived on, the reply is dropped and the probe times out. Omitted: every reply leaves by the
-   * NIC it arrived on.
-   */
-  routes: z.array(guestRouteSchema).optional(),
-  /** Tools present for a peer connectivity test (`nc`, `psping`, `Test-NetConnection`, `bash`). */
-  tools: z.array(z.string()).optional(),
-  /** Run Command answers 409 "execution is in progress" this many times before it runs. */
-  runCommandBusyTimes: z.number().int().min(0).default(0),
-  /**
-   * The probe fails for a reason no check can see (a platform-side fault). Lets a scenario exercise
-   * the `unknown` path honestly: the sandbox knows, probe-doctor must not.
-   */
-  hiddenProbeFailure: z.boolean().default(false),
-});
+export const guestSchema = z
+  .object({
+    os: z.enum(['linux', 'windows']),
+    powerState: z.enum(['running', 'stopped', 'deallocated', 'starting']).default('running'),
+    agentReady: z.boolean().default(true),
+    /** Resource Health availability of the VM, where the platform reports it. */
+    resourceHealth: z.enum(['Available', 'Unavailable', 'Degraded', 'Unknown']).optional(),
+    listening: z.array(listenerSchema).default([]),
+    firewall: z.array(firewallEntrySchema).default([]),
+    /**
+     * Windows: the active profile's default inbound action (`Get-NetFirewallProfile`
+     * DefaultInboundAction). Omitted: `Block` when the list ends in a catch-all deny (the way a
+     * first-match list says "deny the rest"), else `Allow`.
+     */
+    defaultInboundAction: z.enum(['Allow', 'Block']).optional(),
+    /**
+     * Linux: `net.ipv4.tcp_timestamps` is on (Microsoft warns it can make probes fail). Omitted: off, and
+     * the Run Command output says 0.
+     */
+    tcpTimestamps: z.boolean().optional(),
+    /** Which firewall tool the guest uses; decides how Run Command output renders it. */
+    firewallTool: z.enum(['iptables', 'nftables', 'ufw', 'firewalld', 'windows']).optional(),
+    http: z.array(httpEndpointSchema).default([]),
+    /**
+     * Guest routing table. Devices are named after the VM's NICs in `networkProfile` order: `eth0`,
+     * `eth1`, ... on Linux, `Ethernet`, `Ethernet 2`, ... on Windows. The probe's reply to 168.63.129.16
+     * leaves by the device of the longest matching route; if that is not the device of the NIC the
+     * probe arrived on, the reply is dropped and the probe times out. Omitted: every reply leaves by the
+     * NIC it arrived on.
+     */
+    routes: z.array(guestRouteSchema).optional(),
+    /** Tools present for a peer connectivity test (`nc`, `psping`, `Test-NetConnection`, `bash`). */
+    tools: z.array(z.string()).optional(),
+    /** Run Command answers 409 "execution is in progress" this many times before it runs. */
+    runCommandBusyTimes: z.number().int().min(0).default(0),
+    /**
+     * The probe fails for a reason no check can see (a platform-side fault). Lets a scenario exercise
+     * the `unknown` path honestly: the sandbox knows, probe-doctor must not.
+     */
+    hiddenProbeFailure: z.boolean().default(false),
+  })
+  .superRefine((guest, ctx) => checkHttpListeners(guest.http, ctx));
 
 export const faultsSchema = z.object({
   seed: z.number().int().default(1),
@@ -216,6 +330,8 @@ export type GuestState = z.infer<typeof guestSchema>;
 export type GuestListener = z.infer<typeof listenerSchema>;
 export type GuestFirewallEntry = z.infer<typeof firewallEntrySchema>;
 export type GuestHttpEndpoint = z.infer<typeof httpEndpointSchema>;
+export type GuestTls = z.infer<typeof tlsSchema>;
+export type GuestHostBinding = z.infer<typeof hostBindingSchema>;
 export type Faults = z.infer<typeof faultsSchema>;
 export type ScenarioResource = z.infer<typeof resourceSchema>;
 export type SecurityAdminRule = z.infer<typeof securityAdminRuleSchema>;

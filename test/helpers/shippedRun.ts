@@ -16,7 +16,17 @@ export async function runShippedScenario(file: string, mode: 'observe' | 'fix') 
   const json = JSON.parse(readFileSync(join(__dirname, '../../scenarios', file), 'utf8')) as {
     expect: { loadBalancerId: string };
   };
-  const sandbox = await startSandbox({ scenario: parseScenario(json, file) });
+  return runScenarioDocument(json, mode, file);
+}
+
+/** Runs a scenario document (a builder's output, or a shipped file's JSON) the same way. */
+export async function runScenarioDocument(
+  json: { expect?: { loadBalancerId: string } },
+  mode: 'observe' | 'fix',
+  source = 'scenario',
+) {
+  if (!json.expect) throw new Error(`${source}: no expect block names the load balancer`);
+  const sandbox = await startSandbox({ scenario: parseScenario(json, source) });
   try {
     const { report } = await runLocally({
       input: { loadBalancerId: json.expect.loadBalancerId, mode },

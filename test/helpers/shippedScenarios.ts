@@ -1191,6 +1191,82 @@ function multiProbeNode(): ScenarioBuilder {
 }
 
 /** File name (without .json) -> builder. */
+/** nginx 1.22.1's own 404 page, as it sends it (CRLF line ends). */
+const NGINX_404 =
+  '<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n';
+
+function httpProbeHostBinding404(): ScenarioBuilder {
+  // The shop is an nginx server { server_name shop.contoso.com; } beside a default_server that answers 404.
+  const hostOnly = {
+    port: 80,
+    path: '/healthz',
+    status: 404,
+    body: NGINX_404,
+    hostBindings: [{ host: 'shop.contoso.com', status: 200, body: 'ok\n' }],
+  };
+  return webTier('http-probe-host-binding-404')
+    .description(
+      'Three Linux nginx servers, HTTP probe GET /healthz on 80. On web-0 the shop is configured as a name-based site only ' +
+        '(server_name shop.contoso.com) and the default server answers 404 to everything else. HTTP probes send the ' +
+        "backend's IP address as Host and the Host cannot be set (MicrosoftDocs/azure-docs#97795, #83656); only 200 is up " +
+        '(custom probe overview), so web-0 is probed down with Down_Probe_HttpStatusCodeError while shop.contoso.com works ' +
+        'in a browser. web-1 has the same site plus a catch-all default server that answers /healthz with 200 ("Catch-all ' +
+        'Website is needed", #97795): up. web-2 serves /healthz for any Host: up. Expected: web-0 probe-endpoint-error whose ' +
+        'evidence is 404 for Host 10.10.1.4 and 200 for Host shop.contoso.com, and a next step for a default site, never ' +
+        'another port; nothing written in either mode.',
+    )
+    .vm('web-0', { zone: '1', guest: { http: [hostOnly] } })
+    .vm('web-1', { zone: '2', guest: { http: [{ ...hostOnly, status: 200, body: 'ok\n' }] } })
+    .vm('web-2', { zone: '3' })
+    .expect({
+      verdict: 'action-required',
+      fixVerdict: 'action-required',
+      causes: [],
+      backends: { 'web-0': ['probe-endpoint-error'], 'web-1': [], 'web-2': [] },
+      evidence: { 'web-0': { 'probe-endpoint-error': { status: 404, host: '10.10.1.4' } } },
+    });
+}
+
+function httpsProbeSniRequired(): ScenarioBuilder {
+  const tls = (requiresSni: boolean) => ({
+    versions: ['1.2' as const, '1.3' as const],
+    requiresSni,
+    serverNames: ['shop.contoso.com'],
+  });
+  const site = (requiresSni: boolean) => ({
+    http: [{ port: 443, path: '/healthz', status: 200, body: 'ok\n', tls: tls(requiresSni) }],
+  });
+  return scenario('https-probe-sni-required', { resourceGroup: 'rg-web-prod' })
+    .vnet('vnet-web-prod', ['10.10.0.0/16'])
+    .subnet('snet-web', '10.10.1.0/24', { nsg: 'nsg-snet-web' })
+    .nsg('nsg-snet-web', WEB_BASELINE)
+    .lb({
+      name: 'lb-web-prod',
+      probe: { name: 'probe-https', protocol: 'Https', port: 443, path: '/healthz' },
+      rule: { name: 'rule-https', frontendPort: 443, backendPort: 443 },
+    })
+    .description(
+      'Three Linux nginx servers behind a Standard load balancer, HTTPS probe GET /healthz on 443. After a hardening change ' +
+        'web-0 refuses TLS handshakes without a server name (nginx ssl_reject_handshake on its default server; only ' +
+        'shop.contoso.com has a certificate). HTTPS probes send no SNI (MicrosoftDocs/azure-docs#97795), so the handshake ' +
+        'fails and web-0 is probed down (Down_Probe_HttpEndpointUnreachable: TCP connects, the HTTP(S) session is ' +
+        'rejected). web-1 and web-2 serve their certificate to any handshake (a self-signed or unnamed default is accepted ' +
+        'by the probe, #97795) and offer TLS 1.2, the version probes negotiate (#107193): up. Expected: web-0 ' +
+        'probe-endpoint-error naming the TLS alert and that the handshake with SNI shop.contoso.com succeeds; the next ' +
+        'step is a default certificate for handshakes without SNI; nothing written in either mode.',
+    )
+    .vm('web-0', { zone: '1', guest: site(true) })
+    .vm('web-1', { zone: '2', guest: site(false) })
+    .vm('web-2', { zone: '3', guest: site(false) })
+    .expect({
+      verdict: 'action-required',
+      fixVerdict: 'action-required',
+      causes: [],
+      backends: { 'web-0': ['probe-endpoint-error'], 'web-1': [], 'web-2': [] },
+      evidence: { 'web-0': { 'probe-endpoint-error': { status: null, host: '10.10.1.4' } } },
+    });
+}
+
 export const SHIPPED_SCENARIOS: Readonly<Record<string, () => ScenarioBuilder>> = {
   healthy,
   'nsg-deny-all-blocks-probe': nsgDenyAll,
@@ -1218,6 +1294,8 @@ export const SHIPPED_SCENARIOS: Readonly<Record<string, () => ScenarioBuilder>> 
   'aks-ingress-probe-path': aksIngressProbePath,
   'aks-managed-nsg-deny': aksManagedNsgDeny,
   'multi-probe-node': multiProbeNode,
+  'http-probe-host-binding-404': httpProbeHostBinding404,
+  'https-probe-sni-required': httpsProbeSniRequired,
 };
 
 /** The JSON text of a shipped scenario, as committed. */

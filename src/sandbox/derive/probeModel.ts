@@ -11,7 +11,11 @@
  *   RST (firewall reject, nothing listening) fails the probe like silence does (custom-probe overview:
  *   "no answer or a RST fails").
  * - HTTP/HTTPS: a non-200 answer is `Down_Probe_HttpStatusCodeError`; a listener with no endpoint for
- *   the path answers 404, so the same. A connection that cannot be made or is refused is
+ *   the path answers 404, so the same. The answer is the one for the probe's request (truth/httpProbe.ts:
+ *   the NIC address as Host, no SNI, TLS 1.2): a site bound only to host names answers its default. A
+ *   refused TLS handshake (or a chain below SHA256) is `Down_Probe_HttpEndpointUnreachable`: the TCP
+ *   handshake completed and the HTTP(S) session was rejected, the code's documented meaning; no code of
+ *   its own is documented for TLS. A connection that cannot be made or is refused is
  *   `Down_Probe_HttpEndpointUnreachable`, whose documented causes are exactly "an NSG rule blocking the
  *   port or no healthy application listening". `Down_Probe_HttpNoResponse` (the app accepts and never
  *   answers) cannot be expressed by a scenario and is not produced.
@@ -24,6 +28,7 @@
 import { guestSchema, type GuestState } from '../scenario';
 import type { SandboxState } from '../state';
 import { findResource } from '../state';
+import { answerHttp, probeRequest } from '../truth/httpProbe';
 import { probeVerdict } from '../truth/probe';
 import { HOST_VIRTUAL_IP } from '../truth/serviceTags';
 import { props, refId, str, type Endpoint, type Raw } from './arm';
@@ -75,7 +80,7 @@ function probeFacts(raw: Raw): ProbeFacts {
 /** A VM the scenario says nothing about: running, nothing listening. */
 const BLANK_GUEST: GuestState = guestSchema.parse({ os: 'linux' });
 
-type Failure = { stage: ProbeStage; detail: string; kind: 'drop' | 'reset' | 'status' };
+type Failure = { stage: ProbeStage; detail: string; kind: 'drop' | 'reset' | 'status' | 'handshake' };
 
 function failureReason(probe: ProbeFacts, kind: Failure['kind']): string {
   if (probe.protocol === 'tcp') return 'Down_Probe_TcpProbeTimeout';
@@ -112,13 +117,24 @@ function probeEndpoint(
   if (inGuest.outcome !== 'accept')
     return { stage: inGuest.stage, kind: inGuest.outcome, detail: inGuest.detail };
   if (probe.protocol !== 'tcp') {
-    const http = guest.http.find((h) => h.port === probe.port && h.path === probe.path);
-    const status = http?.status ?? 404;
+    // The probe's own request: the NIC address as Host, no SNI, TLS 1.2 (truth/httpProbe.ts).
+    const outcome = answerHttp(
+      guest.http,
+      probeRequest(endpoint.ipAddress ?? '0.0.0.0', probe.port, probe.path, probe.protocol === 'https'),
+    );
+    if (outcome.kind === 'tls-refused')
+      return {
+        stage: 'http',
+        kind: 'handshake',
+        detail: `the HTTPS probe's TLS handshake on port ${probe.port} fails: ${outcome.detail}`,
+      };
+    // A listener that speaks no HTTP on the port: the probe gets no 200 (a 404-like status error).
+    const status = outcome.kind === 'answer' ? outcome.status : 404;
     if (status !== 200)
       return {
         stage: 'http',
         kind: 'status',
-        detail: `GET ${probe.path} on port ${probe.port} answers ${status}`,
+        detail: `GET ${probe.path} on port ${probe.port} with Host ${endpoint.ipAddress ?? '?'} answers ${status}`,
       };
   }
   if (guest.hiddenProbeFailure)

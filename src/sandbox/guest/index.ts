@@ -11,10 +11,8 @@ import { runCommandInProgress } from '../armErrors';
 import { SandboxHttpError } from '../httpError';
 import { findGuest, findResource, type SandboxState } from '../state';
 import {
-  httpBodyLine,
-  httpStatus,
-  localConnect,
   renderCurl,
+  renderInvokeWebRequest,
   renderFirewalld,
   renderIptables,
   renderLinuxAddr,
@@ -189,21 +187,6 @@ function otherProbes(ctx: RenderContext): { n: number; other: RenderContext }[] 
   return out;
 }
 
-/** Invoke-WebRequest's `status=` / `error=` lines for one probe's local GET. */
-function windowsHttpBody(ctx: RenderContext): string {
-  const conn = localConnect(ctx);
-  const status = httpStatus(ctx);
-  return conn === 'refused'
-    ? 'error=Unable to connect to the remote server'
-    : conn === 'timeout'
-      ? 'error=The operation has timed out'
-      : status === undefined
-        ? 'error=The underlying connection was closed: The connection was closed unexpectedly.'
-        : status === 200
-          ? `status=200${httpBodyLine(ctx)}`
-          : `status=${status}${httpBodyLine(ctx)}\nerror=The remote server returned an error: (${status}).`;
-}
-
 function renderWindowsCheck(ctx: RenderContext): Printed[] {
   const fw = windowsFirewall(ctx.guest);
   const rules = fw.rules
@@ -246,23 +229,9 @@ function renderWindowsCheck(ctx: RenderContext): Printed[] {
     ),
     section(SECTIONS.listen, table),
   ];
-  if (ctx.protocol !== 'Tcp') {
-    const conn = localConnect(ctx);
-    const status = httpStatus(ctx);
-    const body =
-      conn === 'refused'
-        ? 'error=Unable to connect to the remote server'
-        : conn === 'timeout'
-          ? 'error=The operation has timed out'
-          : status === undefined
-            ? 'error=The underlying connection was closed: The connection was closed unexpectedly.'
-            : status === 200
-              ? `status=200${httpBodyLine(ctx)}`
-              : `status=${status}${httpBodyLine(ctx)}\nerror=The remote server returned an error: (${status}).`;
-    parts.push(section(SECTIONS.http, body));
-  }
+  if (ctx.protocol !== 'Tcp') parts.push(section(SECTIONS.http, renderInvokeWebRequest(ctx)));
   for (const { n, other } of otherProbes(ctx))
-    parts.push(section(`${SECTIONS.http}-${n}`, windowsHttpBody(other)));
+    parts.push(section(`${SECTIONS.http}-${n}`, renderInvokeWebRequest(other)));
   return parts;
 }
 

@@ -5,6 +5,7 @@
  */
 import { contains } from '../truth/address';
 import type { GuestFirewallEntry, GuestState } from '../scenario';
+import { renderLinuxHttp, renderWindowsHttp } from './httpRender';
 
 export interface RenderContext {
   guest: GuestState;
@@ -219,29 +220,7 @@ export function localConnect(ctx: RenderContext): 'open' | 'refused' | 'timeout'
   return 'open';
 }
 
-/** The status the app answers for the probe path; undefined when the listener speaks no HTTP. */
-export function httpStatus(ctx: RenderContext): number | undefined {
-  const onPort = ctx.guest.http.filter((h) => h.port === ctx.port);
-  if (onPort.length === 0) return undefined;
-  return onPort.find((h) => h.path === ctx.path)?.status ?? 404;
-}
-
-/**
- * The `body=` line the guest check prints after a local GET that got an answer with a body: the first
- * 512 bytes, every non-printable character a space (bash `${B//[^[:print:]]/ }`, PowerShell
- * `-replace '[^\x20-\x7E]', ' '`), trimmed as the parser reads it. Empty when there is no body.
- */
-export function httpBodyLine(ctx: RenderContext): string {
-  const body = ctx.guest.http.find((h) => h.port === ctx.port && h.path === ctx.path)?.body;
-  if (!body) return '';
-  const printable = Buffer.from(body, 'utf8')
-    .subarray(0, 512)
-    .toString('latin1')
-    .replace(/[^\x20-\x7e]/g, ' ');
-  return `\nbody=${printable}`;
-}
-
-/** curl's `%{http_code}` and ` exit=N`, with its error line in curl 7.88's words. */
+/** curl's `%{http_code}` and ` exit=N` (curl 7.88's words), then what the script adds (httpRender.ts). */
 export function renderCurl(ctx: RenderContext): string {
   const conn = localConnect(ctx);
   if (conn === 'refused') {
@@ -250,7 +229,23 @@ export function renderCurl(ctx: RenderContext): string {
   if (conn === 'timeout') {
     return `curl: (28) Failed to connect to ${ctx.address} port ${ctx.port} after 3001 ms: Timeout was reached\n000 exit=28`;
   }
-  const status = httpStatus(ctx);
-  if (status === undefined) return 'curl: (52) Empty reply from server\n000 exit=52';
-  return `${status} exit=0${httpBodyLine(ctx)}`;
+  return renderLinuxHttp(ctx.guest.http, {
+    port: ctx.port,
+    path: ctx.path,
+    https: ctx.protocol === 'Https',
+    address: ctx.address,
+  });
+}
+
+/** Invoke-WebRequest's `status=` / `error=` lines for one probe's local GET (Windows PowerShell 5.1). */
+export function renderInvokeWebRequest(ctx: RenderContext): string {
+  const conn = localConnect(ctx);
+  if (conn === 'refused') return 'error=Unable to connect to the remote server';
+  if (conn === 'timeout') return 'error=The operation has timed out';
+  return renderWindowsHttp(ctx.guest.http, {
+    port: ctx.port,
+    path: ctx.path,
+    https: ctx.protocol === 'Https',
+    address: ctx.address,
+  });
 }

@@ -221,6 +221,117 @@ describe('probeStatuses', () => {
       { probe: { ...http, protocol: 'Https' } },
       { state: 'Up', reason: 'Up_Probe_Success' },
     ],
+    // What the probe sends (docs/probe-facts.md): the NIC address as Host, no SNI, TLS 1.2, and it holds
+    // the chain to SHA256.
+    [
+      'a site bound to a host name only: the probe (Host 10.0.0.4) gets the default 404',
+      {
+        http: [
+          {
+            port: 8080,
+            path: '/health',
+            status: 404,
+            hostBindings: [{ host: 'app.contoso.com', status: 200 }],
+          },
+        ],
+      },
+      { probe: http },
+      { state: 'Down', reason: 'Down_Probe_HttpStatusCodeError', stage: 'http' },
+    ],
+    [
+      'a host binding for other names does not change what the IP gets (200)',
+      {
+        http: [
+          {
+            port: 8080,
+            path: '/health',
+            status: 200,
+            hostBindings: [{ host: 'app.contoso.com', status: 403 }],
+          },
+        ],
+      },
+      { probe: http },
+      { state: 'Up', reason: 'Up_Probe_Success' },
+    ],
+    [
+      'a 302 is not 200',
+      { http: [{ port: 8080, path: '/health', status: 302 }] },
+      { probe: http },
+      { state: 'Down', reason: 'Down_Probe_HttpStatusCodeError', stage: 'http' },
+    ],
+    [
+      'HTTPS listener offering TLS 1.3 only: the handshake fails',
+      { http: [{ port: 8080, path: '/health', status: 200, tls: { versions: ['1.3'] } }] },
+      { probe: { ...http, protocol: 'Https' } },
+      { state: 'Down', reason: 'Down_Probe_HttpEndpointUnreachable', stage: 'http' },
+    ],
+    [
+      'HTTPS listener offering TLS 1.2 and 1.3: up',
+      { http: [{ port: 8080, path: '/health', status: 200, tls: { versions: ['1.2', '1.3'] } }] },
+      { probe: { ...http, protocol: 'Https' } },
+      { state: 'Up', reason: 'Up_Probe_Success' },
+    ],
+    [
+      'HTTPS listener requiring SNI: the probe sends none',
+      {
+        http: [
+          {
+            port: 8080,
+            path: '/health',
+            status: 200,
+            tls: { versions: ['1.2'], requiresSni: true, serverNames: ['app.contoso.com'] },
+          },
+        ],
+      },
+      { probe: { ...http, protocol: 'Https' } },
+      { state: 'Down', reason: 'Down_Probe_HttpEndpointUnreachable', stage: 'http' },
+    ],
+    [
+      'HTTPS listener requiring a client certificate: no mutual TLS',
+      {
+        http: [
+          {
+            port: 8080,
+            path: '/health',
+            status: 200,
+            tls: { versions: ['1.2'], clientCertificate: 'required' },
+          },
+        ],
+      },
+      { probe: { ...http, protocol: 'Https' } },
+      { state: 'Down', reason: 'Down_Probe_HttpEndpointUnreachable', stage: 'http' },
+    ],
+    [
+      'HTTPS listener asking for an optional client certificate: up',
+      {
+        http: [
+          {
+            port: 8080,
+            path: '/health',
+            status: 200,
+            tls: { versions: ['1.2'], clientCertificate: 'optional' },
+          },
+        ],
+      },
+      { probe: { ...http, protocol: 'Https' } },
+      { state: 'Up', reason: 'Up_Probe_Success' },
+    ],
+    [
+      'HTTPS chain signed with SHA-1: below the SHA256 minimum',
+      {
+        http: [
+          { port: 8080, path: '/health', status: 200, tls: { versions: ['1.2'], signatureHash: 'sha1' } },
+        ],
+      },
+      { probe: { ...http, protocol: 'Https' } },
+      { state: 'Down', reason: 'Down_Probe_HttpEndpointUnreachable', stage: 'http' },
+    ],
+    [
+      'an HTTP probe on a port whose listener has TLS facts ignores them',
+      { http: [{ port: 8080, path: '/health', status: 200, tls: { versions: ['1.3'] } }] },
+      { probe: http },
+      { state: 'Up', reason: 'Up_Probe_Success' },
+    ],
   ])('%s', (_name, guest, options, expected) => {
     // Prepare
     const state = world(guest, options);
