@@ -286,14 +286,33 @@ function adminFixes(topology: Topology, diagnosis: Diagnosis): Omit<PlannedFix, 
       byRule.set(name, entry);
     }
   }
-  return [...byRule.entries()].map(([name, { cause, keys }]) => ({
-    kind: 'nsg-allow-probe',
-    target: topology.loadBalancer.id,
-    status: 'skipped',
-    reason: `Azure Virtual Network Manager security admin rule ${name} (priority ${String(cause.evidence?.priority)}) denies the probe and no NSG rule can override it; nothing is written: a network manager administrator must change the admin rule`,
-    detail: { adminRule: true, ruleName: name, priority: cause.evidence?.priority ?? null },
-    backendKeys: keys,
-  }));
+  // The fix's target is what blocks: the network manager whose security admin configuration holds the
+  // rule (the effective-NSG answer names it), not the load balancer, which nobody needs to change.
+  const ips = (keys: readonly string[]) =>
+    keys.flatMap((k) => {
+      const ip = topology.backends.find((b) => idKey(b.key) === idKey(k))?.ipAddress;
+      return ip ? [ip] : [];
+    });
+  return [...byRule.entries()].map(([name, { cause, keys }]) => {
+    const manager =
+      typeof cause.evidence?.networkManagerId === 'string' ? cause.evidence.networkManagerId : undefined;
+    const managerName = manager?.split('/').filter(Boolean).pop();
+    const where = managerName ? ` of network manager ${managerName}` : '';
+    return {
+      kind: 'nsg-allow-probe',
+      target: manager ?? topology.loadBalancer.id,
+      status: 'skipped',
+      reason: `Azure Virtual Network Manager security admin rule ${name}${where} (priority ${String(cause.evidence?.priority)}) denies the probe and no NSG rule can override it; nothing is written: a network manager administrator must change or remove ${name} in the security admin configuration${managerName ? ` of ${managerName}` : ''} deployed to this virtual network so it no longer denies the probe from 168.63.129.16`,
+      detail: {
+        adminRule: true,
+        ruleName: name,
+        priority: cause.evidence?.priority ?? null,
+        ...(manager ? { networkManagerId: manager } : {}),
+        backendIps: ips(keys),
+      },
+      backendKeys: keys,
+    };
+  });
 }
 
 /**

@@ -9,6 +9,8 @@ import { idKey } from '../../src/model/ids';
 import { backendOf, ids, securityRule, TopologyBuilder, webTopology } from '../helpers/topologyBuilder';
 
 const RUN = 'pd-0123456789abcdef0123456789abcdef';
+const NM =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network/networkManagers/nm-platform';
 const NO_OPT_IN: FixPolicy = { optInFixes: [], approvalRequiredFor: [] };
 const deny = (
   priority: number,
@@ -205,6 +207,7 @@ describe('planFixes: NSG allow rule', () => {
         priority: 5,
         level: 'admin',
         access: 'Deny',
+        networkManagerId: NM,
       },
     };
 
@@ -215,12 +218,18 @@ describe('planFixes: NSG allow rule', () => {
     expect(fixes).toEqual([
       {
         kind: 'nsg-allow-probe',
-        target: ids.lb(),
+        target: NM,
         status: 'skipped',
         needsApproval: false,
         reason:
-          'Azure Virtual Network Manager security admin rule avnm-deny-all (priority 5) denies the probe and no NSG rule can override it; nothing is written: a network manager administrator must change the admin rule',
-        detail: { adminRule: true, ruleName: 'avnm-deny-all', priority: 5 },
+          'Azure Virtual Network Manager security admin rule avnm-deny-all of network manager nm-platform (priority 5) denies the probe and no NSG rule can override it; nothing is written: a network manager administrator must change or remove avnm-deny-all in the security admin configuration of nm-platform deployed to this virtual network so it no longer denies the probe from 168.63.129.16',
+        detail: {
+          adminRule: true,
+          ruleName: 'avnm-deny-all',
+          priority: 5,
+          networkManagerId: NM,
+          backendIps: ['10.0.0.4'],
+        },
         backendKeys: [key],
       },
     ]);
