@@ -17,7 +17,7 @@ export const SECTIONS = {
   sysctl: 'sysctl',
   listen: 'listen',
   http: 'http',
-  tcpTest: 'tcp-test',
+  peerTest: 'peer-test',
 } as const;
 
 export type SectionName = (typeof SECTIONS)[keyof typeof SECTIONS];

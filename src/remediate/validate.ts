@@ -1,8 +1,10 @@
 /**
- * Validation after the fixes (Validate activity): (1) a TCP test to each fixed backend's probe port
- * from a healthy peer VM in the same virtual network, through Run Command; (2) the per-rule health,
- * re-read. Resolved means both agree; when they disagree the result says which and why it thinks so,
- * and the per-rule health decides.
+ * Validation after the fixes (Validate activity), in one round: (1) a TCP test to each fixed backend's
+ * probe port from a healthy peer VM in the same virtual network, through Run Command, every target
+ * that starts on one peer in ONE script (Azure runs one Run Command per VM at a time, about 20 s each)
+ * and the scripts of distinct peers at once; (2) the per-rule health, re-read meanwhile. Resolved
+ * means both agree; when they disagree the result says which and why it thinks so, and the per-rule
+ * health decides.
  */
 import type { BackendValidation } from '../model/report';
 import type { AzureReader } from '../azure/reader';
@@ -10,8 +12,9 @@ import { evaluateFlow } from '../diagnose/nsg/index';
 import { selectEffectiveRoute } from '../diagnose/routes';
 import { ensureError } from '../errors';
 import { parseRunCommandResult } from '../guest/parse/runCommand';
-import { parseTcpTest } from '../guest/parse/tcpTest';
-import { buildTcpTestScript } from '../guest/scripts/index';
+import { parsePeerTest, type TcpTestResult } from '../guest/parse/peerTest';
+import { buildPeerTestScript, MAX_PEER_TARGETS } from '../guest/scripts/index';
+import { validateIPv4, validatePeerTargets, validatePort } from '../guest/scripts/values';
 import type { BackendHealth, RuleHealth } from '../model/health';
 import { idKey, sameId } from '../model/ids';
 import type { BackendInfo, Topology } from '../model/topology';
@@ -96,69 +99,133 @@ export function choosePeers(index: PeerIndex, target: BackendInfo, spread = 0): 
   return [...peers.slice(start), ...peers.slice(0, start)];
 }
 
-/** What one target's peer test gave. */
-type PeerOutcome = Awaited<ReturnType<typeof peerTest>>;
+/** What one target's peer test gave: its result and the peer that ran it, or why none did. */
+interface PeerOutcome {
+  tcp?: BackendValidation['tcp'];
+  peer?: BackendInfo;
+  problem?: string;
+}
+
+/** One target to test from a peer: the backend and its probe's port. */
+interface PeerTestTarget {
+  key: string;
+  target: BackendInfo;
+  port: number;
+}
+
+/** Targets that share a first peer, tested by one script; `peers` in the order to try them. */
+interface PeerBatch {
+  targets: PeerTestTarget[];
+  peers: BackendInfo[];
+}
 
 /**
- * Every target's peer test in one round: targets whose first peer differs run at once; targets that
- * start on the same peer run one after another on it (Azure runs one Run Command per VM at a time).
+ * Groups the targets into batches, one per peer and Run Command: targets start on distinct peers
+ * ({@link choosePeers}' `spread`), those that start on the same peer share one script (at most
+ * {@link MAX_PEER_TARGETS} each), and a batch may fall back only to peers that are none of its targets'
+ * VMs. A target whose address or port could not go into a script is answered here, with the reason.
  */
-async function peerTests(
-  deps: ValidateDeps,
-  topology: Topology,
-  targets: { key: string; target: BackendInfo; port: number }[],
+function peerBatches(
+  targets: readonly PeerTestTarget[],
   index: PeerIndex,
-): Promise<Map<string, PeerOutcome>> {
-  const outcomes = new Map<string, PeerOutcome>();
-  const queues = new Map<
-    string,
-    { key: string; target: BackendInfo; port: number; peers: BackendInfo[] }[]
-  >();
+  outcomes: Map<string, PeerOutcome>,
+): PeerBatch[] {
+  const byFirstPeer = new Map<string, { targets: PeerTestTarget[]; peers: BackendInfo[] }>();
   const placed = new Map<string, number>();
   for (const t of targets) {
+    try {
+      validateIPv4(t.target.ipAddress, 'ipAddress');
+      validatePort(t.port, 'probe port');
+    } catch (err) {
+      outcomes.set(t.key, { problem: `not tested from a peer: ${ensureError(err).message}` });
+      continue;
+    }
     const network = idKey(t.target.virtualNetworkId ?? '');
     const spread = placed.get(network) ?? 0;
     placed.set(network, spread + 1);
     const peers = choosePeers(index, t.target, spread);
-    const first = peers[0]?.vmId ? idKey(peers[0].vmId) : `none:${t.key}`;
-    const queue = queues.get(first);
-    if (queue) queue.push({ ...t, peers });
-    else queues.set(first, [{ ...t, peers }]);
+    const first = peers[0]?.vmId;
+    if (!first) {
+      outcomes.set(t.key, { problem: 'no healthy running peer VM in the same virtual network' });
+      continue;
+    }
+    const group = byFirstPeer.get(idKey(first));
+    if (group) group.targets.push(t);
+    else byFirstPeer.set(idKey(first), { targets: [t], peers });
+  }
+  return [...byFirstPeer.values()].flatMap(({ targets: group, peers }) => {
+    const targetVms = new Set(group.flatMap((t) => (t.target.vmId ? [idKey(t.target.vmId)] : [])));
+    const usable = peers.filter((p) => !targetVms.has(idKey(p.vmId as string)));
+    const batches: PeerBatch[] = [];
+    for (let i = 0; i < group.length; i += MAX_PEER_TARGETS) {
+      batches.push({ targets: group.slice(i, i + MAX_PEER_TARGETS), peers: usable });
+    }
+    return batches;
+  });
+}
+
+/**
+ * Every target's peer test in one round: one Run Command script per peer holding all the targets that
+ * start on it, the scripts of distinct peers at once. Batches on the same peer (more than
+ * {@link MAX_PEER_TARGETS} targets) run one after another on it, as Azure runs one Run Command per VM
+ * at a time.
+ */
+async function peerTests(
+  deps: ValidateDeps,
+  topology: Topology,
+  targets: readonly PeerTestTarget[],
+  index: PeerIndex,
+): Promise<Map<string, PeerOutcome>> {
+  const outcomes = new Map<string, PeerOutcome>();
+  const onPeer = new Map<string, PeerBatch[]>();
+  for (const batch of peerBatches(targets, index, outcomes)) {
+    const first = idKey(batch.peers[0]?.vmId ?? '');
+    const queue = onPeer.get(first);
+    if (queue) queue.push(batch);
+    else onPeer.set(first, [batch]);
   }
   await Promise.all(
-    [...queues.values()].map(async (queue) => {
-      for (const t of queue) outcomes.set(t.key, await peerTest(deps, topology, t.target, t.port, t.peers));
+    [...onPeer.values()].map(async (queue) => {
+      for (const batch of queue) {
+        for (const [key, outcome] of await peerTestBatch(deps, topology, batch)) outcomes.set(key, outcome);
+      }
     }),
   );
   return outcomes;
 }
 
-async function peerTest(
+/** Runs one batch's script on its first peer that can run it; each target's result from its own line. */
+async function peerTestBatch(
   deps: ValidateDeps,
   topology: Topology,
-  target: BackendInfo,
-  port: number,
-  peers: BackendInfo[],
-): Promise<{ tcp?: BackendValidation['tcp']; peer?: BackendInfo; problem?: string }> {
+  batch: PeerBatch,
+): Promise<Map<string, PeerOutcome>> {
   const tried: string[] = [];
-  for (const peer of peers) {
+  const wanted = batch.targets.map((t) => ({ address: t.target.ipAddress as string, port: t.port }));
+  for (const peer of batch.peers) {
     const vm = topology.vms[idKey(peer.vmId as string)];
     const os = vm?.osType === 'Windows' ? 'windows' : 'linux';
     try {
-      const script = buildTcpTestScript(os, target.ipAddress as string, port);
+      const script = buildPeerTestScript(os, wanted);
       const { stdout } = parseRunCommandResult(await deps.reader.runCommand(peer.vmId as string, script));
-      return { tcp: { ...parseTcpTest(os, stdout), peerVmId: peer.vmId as string, port }, peer };
+      // Compared as the script printed them: the validated (normalised) address.
+      const results = parsePeerTest(os, stdout, validatePeerTargets(wanted));
+      return new Map(
+        batch.targets.map((t, i) => {
+          const result = results[i] as TcpTestResult;
+          return [t.key, { tcp: { ...result, peerVmId: peer.vmId as string, port: t.port }, peer }];
+        }),
+      );
     } catch (err) {
       // 409 (another script runs on that peer) or any other failure of this peer: try the next one.
       tried.push(`${vm?.name ?? peer.vmId}: ${ensureError(err).message}`);
     }
   }
-  return {
-    problem:
-      peers.length === 0
-        ? 'no healthy running peer VM in the same virtual network'
-        : `no peer could run the test (${tried.join('; ')})`,
-  };
+  const problem =
+    batch.peers.length === 0
+      ? 'no healthy running peer VM in the same virtual network'
+      : `no peer could run the test (${tried.join('; ')})`;
+  return new Map(batch.targets.map((t) => [t.key, { problem }]));
 }
 
 async function explain(
@@ -173,7 +240,7 @@ async function explain(
     return `the peer reaches port ${tcp.port}, so the service answers there; the probe still fails, so something specific to 168.63.129.16 remains (an NSG rule for AzureLoadBalancer, a guest firewall rule for 168.63.129.16) or the probe has not re-evaluated yet; per-rule health decides: still down`;
   }
   if (tcp.tool === 'unknown') {
-    return `the peer ${peer.vmId} has no tool the test knows (bash /dev/tcp, nc, Test-NetConnection, PsPing); per-rule health decides: ${health}`;
+    return `the peer test on ${peer.vmId} gave no answer for this backend: ${tcp.detail}; per-rule health decides: ${health}`;
   }
   const flow = evaluateFlow(topology, peer, target, tcp.port);
   if (!flow.allowed && flow.blockedBy) {
@@ -269,14 +336,19 @@ async function validateBasic(deps: ValidateDeps, input: ValidateInput): Promise<
   const targets = input.backendKeys
     .map((key) => known.get(idKey(key)))
     .filter((b): b is BackendInfo => b !== undefined);
-  let rechecked: Map<string, { causes: string[]; detail: string }> | undefined;
-  let recheckError: string | undefined;
-  try {
-    rechecked = deps.recheck ? await deps.recheck(topology, targets) : undefined;
-  } catch (err) {
-    recheckError = ensureError(err).message;
-  }
-  const index = indexPeers(topology, input.backendKeys);
+  const testable = targets.flatMap((target) => {
+    const port = probesOf(topology, target)[0]?.port;
+    return target.ipAddress && port !== undefined ? [{ key: target.key, target, port }] : [];
+  });
+  // One round: the cause checks re-run and every peer test at once.
+  const [recheckAnswer, outcomes] = await Promise.all([
+    (deps.recheck ? deps.recheck(topology, targets) : Promise.resolve(undefined)).then(
+      (rechecked) => ({ rechecked, recheckError: undefined }),
+      (err: unknown) => ({ rechecked: undefined, recheckError: ensureError(err).message }),
+    ),
+    peerTests(deps, topology, testable, indexPeers(topology, input.backendKeys)),
+  ]);
+  const { rechecked, recheckError } = recheckAnswer;
   const byKey = new Map(topology.backends.map((b) => [idKey(b.key), b]));
   const backends: BackendValidation[] = [];
   for (const key of input.backendKeys) {
@@ -289,16 +361,14 @@ async function validateBasic(deps: ValidateDeps, input: ValidateInput): Promise<
       agree: false,
     };
     backends.push(entry);
-    const port = target ? probesOf(topology, target)[0]?.port : undefined;
     const recheck = rechecked?.get(idKey(key));
     if (!target || !recheck) {
       entry.explanation = `a Basic load balancer has no per-rule health, and the checks could not be re-run${recheckError ? `: ${recheckError}` : ''}`;
       continue;
     }
-    const peer =
-      port !== undefined && target.ipAddress
-        ? await peerTest(deps, topology, target, port, choosePeers(index, target))
-        : { problem: 'no address or probe port to test from a peer' };
+    const peer: PeerOutcome = outcomes.get(target.key) ?? {
+      problem: 'no address or probe port to test from a peer',
+    };
     if (peer.tcp) entry.tcp = peer.tcp;
     const clear = recheck.causes.length === 0;
     const up = clear && (peer.tcp ? peer.tcp.reachable : true);

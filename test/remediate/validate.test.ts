@@ -4,6 +4,7 @@ import type { BackendInfo } from '../../src/model/topology';
 import { applyFixes } from '../../src/remediate/apply';
 import { planFixes } from '../../src/remediate/plan';
 import { validateFixes } from '../../src/remediate/validate';
+import type { RunCommandScript } from '../../src/guest/scripts';
 import {
   discover,
   loadScenario,
@@ -209,6 +210,7 @@ describe('validateFixes: one parallel round', () => {
     const inFlight = new Set<string>();
     const together: string[][] = [];
     const perVm = new Map<string, number>();
+    const scripts: { vmId: string; script: string[] }[] = [];
     let overlapOnOneVm = false;
     const hold = async <T>(what: string, value: T): Promise<T> => {
       inFlight.add(what);
@@ -219,6 +221,7 @@ describe('validateFixes: one parallel round', () => {
     };
     return {
       together,
+      scripts,
       overlapOnOneVm: () => overlapOnOneVm,
       reader: {
         getRuleHealth: (_lb: string, rule: string): Promise<RuleHealth> =>
@@ -233,15 +236,24 @@ describe('validateFixes: one parallel round', () => {
               state: 'Up' as const,
             })),
           }),
-        runCommand: async (vmId: string) => {
+        runCommand: async (vmId: string, request: RunCommandScript) => {
           const n = (perVm.get(vmId) ?? 0) + 1;
           perVm.set(vmId, n);
           if (n > 1) overlapOnOneVm = true;
+          scripts.push({ vmId, script: request.script });
+          // Every target the script names answers open, in the script's line format.
+          const lines = request.script.flatMap((l) => {
+            const m = /^PD_TARGET_(\d+)='([^']*)'$/.exec(l);
+            const port = m && request.script.find((p) => p.startsWith(`PD_PORT_${m[1]}=`))?.split("'")[1];
+            return m
+              ? [`peer n=${m[1]} address=${m[2]} port=${port} tool=bash-dev-tcp exit=0 elapsed_ms=3 output=`]
+              : [];
+          });
           const body = await hold(`run ${vmId}`, {
             value: [
               {
                 code: 'ProvisioningState/succeeded',
-                message: 'Enable succeeded: \n[stdout]\ntool=bash-dev-tcp\nopen\nelapsed_ms=3\n\n[stderr]\n',
+                message: `Enable succeeded: \n[stdout]\n${lines.join('\n')}\n\n[stderr]\n`,
               },
             ],
           });
@@ -269,20 +281,66 @@ describe('validateFixes: one parallel round', () => {
     expect(overlapOnOneVm()).toBe(false);
   });
 
-  it('runs the tests one after another on a peer that is the only one in the network', async () => {
+  it('tests every target in ONE script on a peer that is the only one in the network', async () => {
     // Prepare: five targets, one peer.
-    const { reader, overlapOnOneVm } = slowReader();
+    const { reader, overlapOnOneVm, scripts, together } = slowReader();
+    const five = topology.backends.slice(0, 5);
 
     // Act
-    const result = await validateFixes(
-      { reader },
-      { run, topology, backendKeys: topology.backends.slice(0, 5).map((b) => b.key) },
+    const result = await validateFixes({ reader }, { run, topology, backendKeys: five.map((b) => b.key) });
+
+    // Assess: one Run Command, naming all five, while the health was re-read.
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]?.vmId).toBe(topology.backends[5]?.vmId);
+    expect(scripts[0]?.script.filter((l) => l.startsWith('PD_TARGET_'))).toEqual(
+      five.map((b, i) => `PD_TARGET_${i + 1}='${b.ipAddress}'`),
     );
+    expect(result.backends.map((b) => [b.backendKey, b.tcp?.reachable, b.tcp?.peerVmId])).toEqual(
+      five.map((b) => [b.key, true, topology.backends[5]?.vmId]),
+    );
+    expect(Math.max(...together.map((t) => t.length))).toBe(2);
+    expect(overlapOnOneVm()).toBe(false);
+  });
+});
+
+describe('validateFixes: values that cannot go into a script', () => {
+  const run = { runId: 'pd-run-1', loadBalancerId: ids.lb(), mode: 'fix' as const, trigger: 'cli' as const };
+
+  it('refuses a target address with shell syntax, says why, and sends no script holding it', async () => {
+    // Prepare: backend one's address as a tampered export could carry it; backend two is fine.
+    const built = webTopology({ vmCount: 3 }).build();
+    const evil = '10.0.0.4`reboot`$(reboot)';
+    const topology = {
+      ...built,
+      backends: built.backends.map((b, i) => (i === 0 ? { ...b, ipAddress: evil } : b)),
+    };
+    const [one, two] = topology.backends as [BackendInfo, BackendInfo];
+    const scripts: string[][] = [];
+    const reader = {
+      getRuleHealth: (_lb: string, rule: string): Promise<RuleHealth> =>
+        Promise.resolve({ ruleId: ids.rule(rule), up: 0, down: 0, backends: [] }),
+      runCommand: (_vmId: string, request: RunCommandScript) => {
+        scripts.push(request.script);
+        return Promise.resolve({
+          value: [
+            { code: 'ProvisioningState/succeeded', message: 'Enable succeeded: \n[stdout]\n\n[stderr]\n' },
+          ],
+        });
+      },
+    };
+
+    // Act
+    const result = await validateFixes({ reader }, { run, topology, backendKeys: [one.key, two.key] });
 
     // Assess
-    expect(new Set(result.backends.map((b) => b.tcp?.peerVmId))).toEqual(
-      new Set([topology.backends[5]?.vmId]),
+    expect(result.backends[0]?.tcp).toBeUndefined();
+    expect(result.backends[0]?.explanation).toBe(
+      `not tested from a peer: ipAddress must be an IPv4 address in dotted-quad form, got ${JSON.stringify(evil)}; per-rule health decides`,
     );
-    expect(overlapOnOneVm()).toBe(false);
+    expect(scripts).toHaveLength(1);
+    expect(scripts.flat().some((l) => l.includes('reboot'))).toBe(false);
+    expect(scripts[0]?.filter((l) => l.startsWith('PD_TARGET_'))).toEqual([`PD_TARGET_1='${two.ipAddress}'`]);
+    // The one script printed nothing for backend two: unknown, never reachable.
+    expect(result.backends[1]?.tcp).toMatchObject({ reachable: false, tool: 'unknown' });
   });
 });

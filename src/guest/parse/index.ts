@@ -1,7 +1,7 @@
 /** Pure parsers of Run Command output. */
 export { parseRunCommandResult } from './runCommand';
 export { parseGuestOutput, RUN_COMMAND_OUTPUT_LIMIT } from './guestOutput';
-export { parseTcpTest, type TcpTestResult } from './tcpTest';
+export { parsePeerTest, type PeerTestTarget, type TcpTestResult } from './peerTest';
 export { parseIptables, evaluateIptables } from './iptables';
 export { parseNftRuleset, evaluateNft } from './nft';
 export { parseUfwStatus, evaluateUfw } from './ufw';

@@ -1,18 +1,20 @@
 /**
  * The Run Command scripts probe-doctor sends to a backend VM: one guest check per VM and probe, and the
- * peer TCP test used to validate a fix. Every value is validated before it reaches a script.
+ * peer test used to validate a fix (every target of one peer in one script). Every value is validated before it reaches a script.
  */
-import { linuxGuestScript, linuxTcpTestScript } from './linux';
+import { linuxGuestScript, linuxPeerTestScript } from './linux';
 import {
-  validateIPv4,
   validateOtherProbes,
-  validatePort,
+  validatePeerTargets,
   validateScriptValues,
+  type PeerTarget,
   type ScriptProbe,
 } from './values';
-import { windowsGuestScript, windowsTcpTestScript } from './windows';
+import { windowsGuestScript, windowsPeerTestScript } from './windows';
 
-export type { ScriptProbe } from './values';
+export type { PeerTarget, ScriptProbe } from './values';
+export { MAX_PEER_TARGETS } from './values';
+export { PEER_TEST_TIMEOUT_SECONDS } from './linux';
 export { bashQuote, IPv6AddressError, isIPv6AddressError, powershellQuote } from './values';
 
 export type GuestOs = 'linux' | 'windows';
@@ -46,12 +48,17 @@ export function buildGuestScript(
   };
 }
 
-/** The peer TCP test: can this VM open `targetIp:port`? Throws `UnsafeScriptValueError` on bad values. */
-export function buildTcpTestScript(os: GuestOs, targetIp: string, port: number): RunCommandScript {
-  const ip = validateIPv4(targetIp, 'targetIp');
-  const p = validatePort(port);
+/**
+ * The peer test of validation: can this VM open each target's `address:port`? All targets in one Run
+ * Command (Azure runs one at a time per VM), tested at once, each bounded by
+ * `PEER_TEST_TIMEOUT_SECONDS`; one output line per target (parsed by `parsePeerTest`). One target is
+ * the same test as before, with a one-line answer. Throws `UnsafeScriptValueError` naming the first
+ * bad value (`targets[<n>].address` or `.port`): no script is built from any of them.
+ */
+export function buildPeerTestScript(os: GuestOs, targets: readonly PeerTarget[]): RunCommandScript {
+  const valid = validatePeerTargets(targets);
   return {
     commandId: commandIdFor(os),
-    script: os === 'linux' ? linuxTcpTestScript(ip, p) : windowsTcpTestScript(ip, p),
+    script: os === 'linux' ? linuxPeerTestScript(valid) : windowsPeerTestScript(valid),
   };
 }

@@ -4,7 +4,7 @@
  * "$PD_X", so no value is ever parsed as shell code.
  */
 import { SECTIONS, SECTION_END, sectionStart } from '../sections';
-import { bashQuote, portList, type ScriptValues } from './values';
+import { bashQuote, portList, type PeerTarget, type ScriptValues } from './values';
 
 /** The WireServer / probe source address. */
 export const WIRE_SERVER = '168.63.129.16';
@@ -188,28 +188,57 @@ function linuxHttpCheck(name: string, suffix: string): string[] {
   ];
 }
 
+/** Seconds each target of the peer test may take; all targets are tested at once. */
+export const PEER_TEST_TIMEOUT_SECONDS = 5;
+
 /**
- * Peer connectivity test (validation): bash's /dev/tcp under `timeout`, `nc -zv` when `timeout` is
- * missing, and the time it took. Target and port reach the inner shell as positional arguments, never
- * as code.
+ * The peer test (validation) of every target at once: bash's /dev/tcp under `timeout`, or `nc -zv`
+ * when `timeout` is missing, one background job per target, each bounded by
+ * {@link PEER_TEST_TIMEOUT_SECONDS}, so the whole script takes one timeout however many targets it
+ * has. Each job prints one line, `peer n=<n> address=<ip> port=<port> tool=<tool> exit=<status>
+ * elapsed_ms=<ms> output=<the tool's first line>`, to a file of its own in a private `mktemp -d`
+ * folder (parallel writers to one stdout could interleave); the lines are printed in target order.
+ * Every address and port is a variable set once, quoted, at the top, and reaches the inner shell as a
+ * positional argument, never as code; the per-target lines are unrolled so no value is ever evaluated.
  */
-export function linuxTcpTestScript(targetIp: string, port: number): string[] {
+export function linuxPeerTestScript(targets: readonly PeerTarget[]): string[] {
+  const vars: Record<string, string> = {};
+  targets.forEach((t, i) => {
+    vars[`PD_TARGET_${i + 1}`] = t.address;
+    vars[`PD_PORT_${i + 1}`] = String(t.port);
+  });
+  const seconds = PEER_TEST_TIMEOUT_SECONDS;
   return [
     '#!/bin/bash',
-    '# probe-doctor tcp test (linux) v1',
-    ...linuxVariables({ PD_TARGET: targetIp, PD_PORT: String(port) }),
+    '# probe-doctor peer test (linux) v2',
+    ...linuxVariables(vars),
     'export LC_ALL=C',
-    ...section(SECTIONS.tcpTest, [
-      'pd_start=$(date +%s%N)',
-      'if command -v timeout >/dev/null 2>&1; then',
-      "  echo 'tool=bash-dev-tcp'",
-      '  timeout 5 bash -c \'</dev/tcp/$1/$2\' bash "$PD_TARGET" "$PD_PORT" 2>&1 && echo open || echo "exit=$?"',
-      'elif command -v nc >/dev/null 2>&1; then',
-      "  echo 'tool=nc'",
-      '  nc -zv -w 3 "$PD_TARGET" "$PD_PORT" 2>&1; echo "exit=$?"',
-      "else echo 'tool=none'; fi",
-      'pd_end=$(date +%s%N)',
-      'echo "elapsed_ms=$(( (pd_end - pd_start) / 1000000 ))"',
+    'if command -v timeout >/dev/null 2>&1; then PD_TOOL=bash-dev-tcp',
+    'elif command -v nc >/dev/null 2>&1; then PD_TOOL=nc',
+    'else PD_TOOL=none; fi',
+    'pd_test() {',
+    '  local start end out rc',
+    '  start=$(date +%s%N)',
+    '  if [ "$PD_TOOL" = bash-dev-tcp ]; then',
+    `    out=$(timeout ${seconds} bash -c '</dev/tcp/$1/$2' bash "$2" "$3" 2>&1); rc=$?`,
+    '  elif [ "$PD_TOOL" = nc ]; then',
+    `    out=$(nc -zv -w ${seconds} "$2" "$3" 2>&1); rc=$?`,
+    "  else out='not installed: timeout, nc'; rc=127; fi",
+    '  end=$(date +%s%N)',
+    "  out=${out%%$'\\n'*}",
+    '  out=${out//[^[:print:]]/ }',
+    '  echo "peer n=$1 address=$2 port=$3 tool=$PD_TOOL exit=$rc elapsed_ms=$(( (end - start) / 1000000 )) output=${out:0:160}"',
+    '}',
+    'PD_DIR=$(mktemp -d 2>/dev/null) || PD_DIR=',
+    ...section(SECTIONS.peerTest, [
+      `echo "tool=$PD_TOOL count=${targets.length}"`,
+      ...targets.map((_, i) => {
+        const n = i + 1;
+        const call = `pd_test ${n} "$PD_TARGET_${n}" "$PD_PORT_${n}"`;
+        return `if [ -n "$PD_DIR" ]; then ${call} > "$PD_DIR/${n}" & else ${call}; fi`;
+      }),
+      'wait',
+      `if [ -n "$PD_DIR" ]; then for n in ${targets.map((_, i) => i + 1).join(' ')}; do cat "$PD_DIR/$n" 2>/dev/null; done; rm -rf "$PD_DIR"; fi`,
     ]),
   ];
 }

@@ -182,3 +182,34 @@ export function validateScriptValues(probe: ScriptProbe, nicAddress: string): Sc
   if (protocol === 'Tcp') return { port, address, protocol };
   return { port, address, protocol, path: validateRequestPath(probe.requestPath ?? '/') };
 }
+
+/** One target of the peer test: the backend's address and the port its probe uses. */
+export interface PeerTarget {
+  address: string;
+  port: number;
+}
+
+/**
+ * Most targets one peer test script takes. Each prints one line of about 200 bytes at most, and Azure
+ * keeps only the last 4096 bytes of a Run Command's output, so more targets go to another script.
+ */
+export const MAX_PEER_TARGETS = 16;
+
+/**
+ * Validates the targets of one peer test: 1 to {@link MAX_PEER_TARGETS} of them, each an IPv4 address
+ * ({@link validateIPv4}) and a port ({@link validatePort}); parameters are named `targets[<n>].address`
+ * and `targets[<n>].port`, n from 1. Throws `UnsafeScriptValueError` (`IPv6AddressError` for an IPv6
+ * address) on the first bad value, so no script is built from any of them.
+ */
+export function validatePeerTargets(targets: readonly PeerTarget[]): PeerTarget[] {
+  if (targets.length === 0 || targets.length > MAX_PEER_TARGETS) {
+    throw new UnsafeScriptValueError(
+      'targets',
+      `targets must hold 1 to ${MAX_PEER_TARGETS} entries, got ${targets.length}`,
+    );
+  }
+  return targets.map((t, i) => ({
+    address: validateIPv4(t.address, `targets[${i + 1}].address`),
+    port: validatePort(t.port, `targets[${i + 1}].port`),
+  }));
+}

@@ -4,8 +4,8 @@
  * Sections whose format no cmdlet fixes (firewall rules, routes) are printed one compact line per item.
  */
 import { SECTIONS, SECTION_END, sectionStart } from '../sections';
-import { WIRE_SERVER } from './linux';
-import { portList, powershellQuote, type ScriptValues } from './values';
+import { PEER_TEST_TIMEOUT_SECONDS, WIRE_SERVER } from './linux';
+import { portList, powershellQuote, type PeerTarget, type ScriptValues } from './values';
 
 const section = (name: string, body: string[]): string[] => [
   `'${sectionStart(name)}'`,
@@ -113,18 +113,51 @@ function windowsHttpCheck(name: string, suffix: string): string[] {
   ];
 }
 
-/** Peer connectivity test (validation): PsPing when present, else Test-NetConnection; and the time taken. */
-export function windowsTcpTestScript(targetIp: string, port: number): string[] {
+/**
+ * The peer test (validation) of every target at once, in Windows PowerShell 5.1: one
+ * `System.Net.Sockets.TcpClient.ConnectAsync` per target, all started before any is awaited, then each
+ * awaited until {@link PEER_TEST_TIMEOUT_SECONDS} after the start, so the whole script takes one
+ * timeout however many targets it has (Test-NetConnection has no timeout: a dropped port costs it
+ * about 21 s each). Each target prints one line, `peer n=<n> address=<ip> port=<port> tool=TcpClient
+ * status=<the task's TaskStatus> elapsed_ms=<ms until seen done> output=<the SocketException's
+ * message>`. Addresses and ports are variables set once, in verbatim strings, at the top.
+ */
+export function windowsPeerTestScript(targets: readonly PeerTarget[]): string[] {
+  const vars: Record<string, string> = {};
+  targets.forEach((t, i) => {
+    vars[`PD_TARGET_${i + 1}`] = t.address;
+    vars[`PD_PORT_${i + 1}`] = String(t.port);
+  });
+  const ms = PEER_TEST_TIMEOUT_SECONDS * 1000;
   return [
-    '# probe-doctor tcp test (windows) v1',
-    ...windowsVariables({ PD_TARGET: targetIp, PD_PORT: String(port) }),
+    '# probe-doctor peer test (windows) v2',
+    ...windowsVariables(vars),
     "$ProgressPreference = 'SilentlyContinue'",
-    ...section(SECTIONS.tcpTest, [
-      '$pdSw = [Diagnostics.Stopwatch]::StartNew()',
-      '$pdPs = Get-Command psping -ErrorAction SilentlyContinue',
-      "if ($pdPs) { 'tool=psping'; & $pdPs.Source -accepteula -n 3 ('{0}:{1}' -f $PD_TARGET, $PD_PORT) 2>&1 | Out-String }",
-      "else { 'tool=Test-NetConnection'; Test-NetConnection -ComputerName $PD_TARGET -Port ([int]$PD_PORT) 3>&1 | Out-String }",
-      "'elapsed_ms={0}' -f $pdSw.ElapsedMilliseconds",
+    '$pdSw = [Diagnostics.Stopwatch]::StartNew()',
+    // ConnectAsync may throw at once (a bad argument) instead of returning a faulted task.
+    'function PdStart($n, $address, $port) {',
+    '  $c = New-Object System.Net.Sockets.TcpClient; $t = $null; $e = $null',
+    '  try { $t = $c.ConnectAsync($address, [int]$port) } catch { $e = $_.Exception }',
+    '  [pscustomobject]@{ N = $n; Address = $address; Port = $port; Client = $c; Task = $t; Error = $e }',
+    '}',
+    ...section(SECTIONS.peerTest, [
+      `'tool=TcpClient count=${targets.length}'`,
+      '$pdTests = @(',
+      ...targets.map(
+        (_, i) =>
+          `  (PdStart ${i + 1} $PD_TARGET_${i + 1} $PD_PORT_${i + 1})${i < targets.length - 1 ? ',' : ''}`,
+      ),
+      ')',
+      'foreach ($t in $pdTests) {',
+      `  if ($t.Task) { try { [void]$t.Task.Wait([Math]::Max(0, ${ms} - $pdSw.ElapsedMilliseconds)) } catch { } }`,
+      '  $ms = $pdSw.ElapsedMilliseconds',
+      "  $status = if ($t.Task) { [string]$t.Task.Status } else { 'Faulted' }",
+      '  $err = if ($t.Error) { $t.Error } elseif ($t.Task -and $t.Task.IsFaulted) { $t.Task.Exception.InnerException } else { $null }',
+      "  $msg = if ($err) { $err.Message -replace '[^\\x20-\\x7E]', ' ' } else { '' }",
+      '  if ($msg.Length -gt 160) { $msg = $msg.Substring(0, 160) }',
+      "  'peer n={0} address={1} port={2} tool=TcpClient status={3} elapsed_ms={4} output={5}' -f $t.N, $t.Address, $t.Port, $status, $ms, $msg",
+      '  $t.Client.Dispose()',
+      '}',
     ]),
   ];
 }

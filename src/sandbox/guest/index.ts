@@ -65,7 +65,7 @@ const SECTIONS = {
   sysctl: 'sysctl',
   listen: 'listen',
   http: 'http',
-  tcpTest: 'tcp-test',
+  peerTest: 'peer-test',
 } as const;
 
 /** One section's name and what its commands print. */
@@ -235,40 +235,62 @@ function renderWindowsCheck(ctx: RenderContext): Printed[] {
   return parts;
 }
 
-function renderTcpTest(
+/** The targets of a peer test script: `PD_TARGET_<n>` and `PD_PORT_<n>`, n from 1, as it set them. */
+function peerTargets(vars: Record<string, string>): { ip: string; port: string }[] {
+  const out: { ip: string; port: string }[] = [];
+  for (let n = 1; vars[`PD_TARGET_${n}`] !== undefined; n++) {
+    out.push({ ip: vars[`PD_TARGET_${n}`] ?? '', port: vars[`PD_PORT_${n}`] ?? '' });
+  }
+  return out;
+}
+
+/**
+ * What the peer test script prints on a VM: every target connected to at once, one line per target
+ * in the script's format, each from the sandbox's own model of that path (NSGs both ways, the
+ * target's guest firewall and listeners). What the tools print is taken from real captures:
+ * - Linux, bash's /dev/tcp under coreutils `timeout 5` (guest-output linux/bash-dev-tcp__*.txt):
+ *   nothing and exit 0 when it connects; `bash: connect: Connection refused` and exit 1 on a reset;
+ *   nothing and exit 124 when nothing answers, after the 5 s.
+ * - Windows, .NET Framework's TcpClient.ConnectAsync (Windows PowerShell 5.1): the task
+ *   RanToCompletion when it connects; Faulted with the SocketException message "No connection could
+ *   be made because the target machine actively refused it <ip>:<port>" (as printed in
+ *   secabstraction/PowerCat#2 and 0dayCTF/reverse-shell-generator#139) after Windows' SYN retries on a
+ *   reset (about 1 s); still WaitingForActivation when the script stops waiting at 5 s. The script
+ *   awaits the targets in order, so each elapsed time is at least the one before it.
+ */
+function renderPeerTest(
   os: string,
   vars: Record<string, string>,
-  result: { reachable: boolean; reason: string },
+  reach: (ip: string, port: number) => { reachable: boolean; reason: string },
 ): Printed[] {
-  const ip = vars.PD_TARGET ?? '';
-  const port = vars.PD_PORT ?? '';
-  const refused = result.reason.startsWith('refused');
-  if (os === 'linux') {
-    const body = result.reachable
-      ? 'open'
+  const targets = peerTargets(vars);
+  let seen = 0;
+  const lines = targets.map(({ ip, port }, i) => {
+    const result = reach(ip, Number(port));
+    const refused = !result.reachable && result.reason.startsWith('refused');
+    const head = `peer n=${i + 1} address=${ip} port=${port}`;
+    if (os === 'linux') {
+      const [exit, ms, output] = result.reachable
+        ? [0, 2, '']
+        : refused
+          ? [1, 2, 'bash: connect: Connection refused']
+          : [124, 5002, ''];
+      return `${head} tool=bash-dev-tcp exit=${exit} elapsed_ms=${ms} output=${output}`;
+    }
+    const [status, ms, output] = result.reachable
+      ? ['RanToCompletion', 3, '']
       : refused
-        ? `bash: connect: Connection refused\nbash: line 1: /dev/tcp/${ip}/${port}: Connection refused\nexit=1`
-        : 'exit=124';
-    return [
-      section(
-        SECTIONS.tcpTest,
-        `tool=bash-dev-tcp\n${body}\nelapsed_ms=${result.reachable || refused ? 2 : 5002}`,
-      ),
-    ];
-  }
-  const lines = [
-    'tool=Test-NetConnection',
-    ...(result.reachable ? [] : [`WARNING: TCP connect to (${ip} : ${port}) failed`]),
-    '',
-    `ComputerName     : ${ip}`,
-    `RemoteAddress    : ${ip}`,
-    `RemotePort       : ${port}`,
-    'InterfaceAlias   : Ethernet',
-    `TcpTestSucceeded : ${result.reachable ? 'True' : 'False'}`,
-    '',
-    `elapsed_ms=${result.reachable || refused ? 3 : 21000}`,
-  ];
-  return [section(SECTIONS.tcpTest, lines.join('\n'))];
+        ? [
+            'Faulted',
+            1010,
+            `No connection could be made because the target machine actively refused it ${ip}:${port}`,
+          ]
+        : ['WaitingForActivation', 5000, ''];
+    seen = Math.max(seen, ms);
+    return `${head} tool=TcpClient status=${status} elapsed_ms=${seen} output=${output}`;
+  });
+  const tool = os === 'linux' ? 'bash-dev-tcp' : 'TcpClient';
+  return [section(SECTIONS.peerTest, [`tool=${tool} count=${targets.length}`, ...lines].join('\n'))];
 }
 
 /**
@@ -298,11 +320,11 @@ export function runCommandResult(
   const vars = parseScriptVariables(script);
   const os = input.commandId === 'RunPowerShellScript' ? 'windows' : 'linux';
   let stdout: string;
-  if (script.some((l) => l.startsWith('# probe-doctor tcp test'))) {
+  if (script.some((l) => l.startsWith('# probe-doctor peer test'))) {
     const reach = deps.tcpReachability ?? defaultTcpReachability;
     stdout = emit(
       script,
-      renderTcpTest(os, vars, reach(state, vmId, vars.PD_TARGET ?? '', Number(vars.PD_PORT ?? '0'))),
+      renderPeerTest(os, vars, (ip, port) => reach(state, vmId, ip, port)),
     );
   } else if (script.some((l) => l.startsWith(FIREWALL_ALLOW_MARKER))) {
     const applied = applyFirewallAllow(guest, os, vars);

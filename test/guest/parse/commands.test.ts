@@ -2,7 +2,7 @@ import { parseHttpCheck } from '../../../src/guest/parse/http';
 import { parseListeners } from '../../../src/guest/parse/listeners';
 import { parseInterfaces, parseRouteGet, parseTcpTimestamps } from '../../../src/guest/parse/routes';
 import { parseRunCommandResult } from '../../../src/guest/parse/runCommand';
-import { parseTcpTest } from '../../../src/guest/parse/tcpTest';
+import { parsePeerTest } from '../../../src/guest/parse/peerTest';
 import { fixture } from './fixtures';
 
 describe('parseListeners', () => {
@@ -122,58 +122,118 @@ describe('routes, interfaces, tcp timestamps', () => {
   });
 });
 
-describe('parseTcpTest', () => {
+describe('parsePeerTest', () => {
+  const four = [8080, 8081, 8443, 9000].map((port) => ({ address: '10.252.0.4', port }));
+  /** The first line a tool printed, as the script keeps it (`output=`). */
+  const firstLine = (file: string) => fixture(file).split('\n')[0] as string;
+  /** One line as the Linux script prints it, around a tool's real first line. */
+  const linuxLine = (n: number, address: string, port: number, tool: string, exit: number, output: string) =>
+    `peer n=${n} address=${address} port=${port} tool=${tool} exit=${exit} elapsed_ms=3 output=${output}`;
+
+  it('reads every target of the real Linux script: open, refused, reset, dropped (timeout 124)', () => {
+    // Act
+    const results = parsePeerTest('linux', fixture('linux/peer-test__open-refused-reset-dropped.txt'), four);
+    // Assess
+    expect(results).toEqual([
+      { reachable: true, tool: 'bash-dev-tcp', detail: 'open', latencyMs: 13 },
+      { reachable: false, tool: 'bash-dev-tcp', detail: 'Connection refused', latencyMs: 15 },
+      { reachable: false, tool: 'bash-dev-tcp', detail: 'Connection refused', latencyMs: 13 },
+      { reachable: false, tool: 'bash-dev-tcp', detail: 'timed out', latencyMs: 5008 },
+    ]);
+  });
+
+  it('reads every target of the real PowerShell script (TcpClient task status)', () => {
+    // Act
+    const results = parsePeerTest(
+      'windows',
+      fixture('windows/peer-test__pwsh-7.6-linux-open-refused-reset-dropped.txt'),
+      four,
+    );
+    // Assess
+    expect(results.map((r) => [r.reachable, r.tool, r.detail])).toEqual([
+      [true, 'TcpClient', 'connected'],
+      [false, 'TcpClient', 'Connection refused'],
+      [false, 'TcpClient', 'Connection refused'],
+      [false, 'TcpClient', 'timed out'],
+    ]);
+    expect(results[3]?.latencyMs).toBe(4997);
+  });
+
   it.each([
-    ['linux', 'linux/bash-dev-tcp__open.txt', true, 'bash-dev-tcp', 'open'],
-    ['linux', 'linux/bash-dev-tcp__connection-refused.txt', false, 'bash-dev-tcp', 'Connection refused'],
-    ['linux', 'linux/bash-dev-tcp__reset-refused.txt', false, 'bash-dev-tcp', 'Connection refused'],
-    ['linux', 'linux/bash-dev-tcp__no-route-to-host.txt', false, 'bash-dev-tcp', 'No route to host'],
-    ['linux', 'linux/bash-dev-tcp__timeout-124.txt', false, 'bash-dev-tcp', 'timed out'],
+    ['windows/socketexception-message__actively-refused.txt', '10.1.1.1', 443],
+    ['windows/socketexception-message__unreachable-network.txt', '192.168.1.10', 8888],
+  ])('keeps Windows PowerShell’s SocketException message as the detail (%s)', (file, address, port) => {
+    // Prepare
+    const message = firstLine(file);
+    const stdout = `peer n=1 address=${address} port=${port} tool=TcpClient status=Faulted elapsed_ms=1010 output=${message}\r\n`;
+    // Act
+    const [result] = parsePeerTest('windows', stdout, [{ address, port }]);
+    // Assess
+    expect(result).toEqual({ reachable: false, tool: 'TcpClient', detail: message, latencyMs: 1010 });
+  });
+
+  it.each([
+    ['linux/bash-dev-tcp__no-route-to-host.txt', 'bash-dev-tcp', 1, false, 'No route to host'],
+    ['linux/bash-dev-tcp__connection-refused.txt', 'bash-dev-tcp', 1, false, 'Connection refused'],
     [
-      'linux',
       'linux/nc-zv__succeeded.txt',
-      true,
       'nc',
+      0,
+      true,
       'Connection to 127.0.0.1 8080 port [tcp/http-alt] succeeded!',
     ],
-    ['linux', 'linux/nc-zv__connection-refused.txt', false, 'nc', 'Connection refused'],
-    ['linux', 'linux/nc-zv-w3__refused-by-reject-tcp-reset.txt', false, 'nc', 'Connection refused'],
-    ['linux', 'linux/nc-zv-w3__timed-out-dropped.txt', false, 'nc', 'timed out'],
-    ['linux', 'linux/nc-zv-w3__timed-out-no-response.txt', false, 'nc', 'timed out'],
-    ['windows', 'windows/psping-tcp__443-succeeded.txt', true, 'psping', 'Sent = 4, Received = 4, Lost = 0'],
-    [
-      'windows',
-      'windows/test-netconnection-port__tcp-succeeded-true.txt',
-      true,
-      'Test-NetConnection',
-      'TcpTestSucceeded : True',
-    ],
-    [
-      'windows',
-      'windows/test-netconnection-port__warning-tcp-connect-failed-false.txt',
-      false,
-      'Test-NetConnection',
-      'TCP connect to ([ServerIP] : 26900) failed',
-    ],
-  ] as const)('%s %s', (os, file, reachable, tool, detail) => {
-    expect(parseTcpTest(os, fixture(file))).toMatchObject({ reachable, tool, detail });
+    ['linux/nc-zv__connection-refused.txt', 'nc', 1, false, 'Connection refused'],
+    ['linux/nc-zv-w3__timed-out-dropped.txt', 'nc', 1, false, 'timed out'],
+  ] as const)('reads the first line of %s', (file, tool, exit, reachable, detail) => {
+    // Prepare
+    const stdout = linuxLine(1, '127.0.0.1', 80, tool, exit, firstLine(file));
+    // Act
+    const [result] = parsePeerTest('linux', stdout, [{ address: '127.0.0.1', port: 80 }]);
+    // Assess
+    expect(result).toMatchObject({ reachable, tool, detail });
   });
 
-  it('takes PsPing latency from its average', () => {
-    expect(parseTcpTest('windows', fixture('windows/psping-tcp__443-succeeded.txt')).latencyMs).toBe(2.58);
+  it('answers a target whose line is missing (cut by Azure’s last 4096 bytes) as unknown, never reachable', () => {
+    // Prepare: the front of the output is gone, with targets 1 and 2.
+    const full = fixture('linux/peer-test__open-refused-reset-dropped.txt');
+    const cut = full.slice(full.indexOf('peer n=3'));
+    // Act
+    const results = parsePeerTest('linux', cut, four);
+    // Assess
+    expect(results[0]).toEqual({
+      reachable: false,
+      tool: 'unknown',
+      detail: 'no result for 10.252.0.4:8080 in the peer test output (the line was cut off or never printed)',
+    });
+    expect(results[1]).toMatchObject({ reachable: false, tool: 'unknown' });
+    expect(results.slice(2).map((r) => r.detail)).toEqual(['Connection refused', 'timed out']);
   });
 
-  it('takes latency from the script elapsed_ms line otherwise', () => {
-    expect(
-      parseTcpTest(
-        'linux',
-        'tool=bash-dev-tcp\n' + fixture('linux/bash-dev-tcp__open.txt') + 'elapsed_ms=12\n',
-      ),
-    ).toEqual({
-      reachable: true,
-      tool: 'bash-dev-tcp',
-      detail: 'open',
-      latencyMs: 12,
+  it('does not take a line that names another address or port as the target’s answer', () => {
+    // Prepare
+    const stdout = linuxLine(1, '10.0.0.9', 80, 'bash-dev-tcp', 0, '');
+    // Act
+    const [result] = parsePeerTest('linux', stdout, [{ address: '10.0.0.5', port: 80 }]);
+    // Assess
+    expect(result).toEqual({
+      reachable: false,
+      tool: 'unknown',
+      detail: 'no result for 10.0.0.5:80 in the peer test output (line 1 names 10.0.0.9:80)',
+    });
+  });
+
+  it('says when the peer has no tool to test with', () => {
+    // Act
+    const [result] = parsePeerTest(
+      'linux',
+      linuxLine(1, '10.0.0.5', 80, 'none', 127, 'not installed: timeout, nc'),
+      [{ address: '10.0.0.5', port: 80 }],
+    );
+    // Assess
+    expect(result).toMatchObject({
+      reachable: false,
+      tool: 'unknown',
+      detail: 'no TCP test tool on the peer (not installed: timeout, nc)',
     });
   });
 });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { UnsafeScriptValueError } from '../../../src/errors';
 import {
   buildGuestScript,
-  buildTcpTestScript,
+  buildPeerTestScript,
+  MAX_PEER_TARGETS,
   IPv6AddressError,
   isIPv6AddressError,
   powershellQuote,
@@ -168,12 +169,16 @@ describe('buildGuestScript: value validation', () => {
     );
   });
 
-  it('refuses an IPv6 peer target, naming targetIp', () => {
-    expect(() => buildTcpTestScript('linux', 'fd00::5', 80)).toThrow(
-      new IPv6AddressError('targetIp', 'fd00::5'),
+  it('refuses an IPv6 peer target, naming targets[n].address', () => {
+    const targets = [
+      { address: '10.0.0.4', port: 80 },
+      { address: 'fd00::5', port: 80 },
+    ];
+    expect(() => buildPeerTestScript('linux', targets)).toThrow(
+      new IPv6AddressError('targets[2].address', 'fd00::5'),
     );
-    expect(() => buildTcpTestScript('linux', 'fd00::5', 80)).toThrow(
-      'targetIp is an IPv6 address ("fd00::5"): the guest check covers IPv4 backends only, whose probes come from 168.63.129.16',
+    expect(() => buildPeerTestScript('linux', targets)).toThrow(
+      'targets[2].address is an IPv6 address ("fd00::5"): the guest check covers IPv4 backends only, whose probes come from 168.63.129.16',
     );
   });
 
@@ -205,13 +210,44 @@ describe('buildGuestScript: value validation', () => {
     // Act
     let caught: unknown;
     try {
-      buildTcpTestScript('linux', '10.0.0.300', 80);
+      buildPeerTestScript('linux', [{ address: '10.0.0.300', port: 80 }]);
     } catch (e) {
       caught = e;
     }
     // Assess
     expect(caught).toBeInstanceOf(UnsafeScriptValueError);
-    expect((caught as UnsafeScriptValueError).parameter).toBe('targetIp');
+    expect((caught as UnsafeScriptValueError).parameter).toBe('targets[1].address');
+  });
+
+  it.each([
+    [
+      [{ address: "10.0.0.5'; reboot; '", port: 80 }],
+      'targets[1].address',
+      'IPv4 address in dotted-quad form',
+    ],
+    [[{ address: '10.0.0.5$(reboot)', port: 80 }], 'targets[1].address', 'IPv4 address in dotted-quad form'],
+    [[{ address: '`reboot`', port: 80 }], 'targets[1].address', 'IPv4 address in dotted-quad form'],
+    [
+      [
+        { address: '10.0.0.4', port: 80 },
+        { address: '10.0.0.5', port: '80;reboot' as unknown as number },
+      ],
+      'targets[2].port',
+      'integer from 1 to 65535',
+    ],
+    [[], 'targets', 'must hold 1 to 16 entries, got 0'],
+    [
+      Array.from({ length: MAX_PEER_TARGETS + 1 }, (_, i) => ({ address: `10.0.0.${i + 4}`, port: 80 })),
+      'targets',
+      'must hold 1 to 16 entries, got 17',
+    ],
+  ])('refuses peer targets %j, naming %s, and builds no script', (targets, parameter, text) => {
+    // Act
+    const error = catchError(() => buildPeerTestScript('windows', targets)) as UnsafeScriptValueError;
+    // Assess
+    expect(error).toBeInstanceOf(UnsafeScriptValueError);
+    expect(error.parameter).toBe(parameter);
+    expect(error.message).toContain(text);
   });
 
   it('chooses the Run Command id by OS', () => {
@@ -403,21 +439,41 @@ describe('linux guest script, run under bash with recording shims', () => {
   });
 });
 
-describe('linux tcp test script, run under bash', () => {
-  it('passes target and port to /dev/tcp as arguments and reports the time', () => {
-    // Prepare: a closed loopback port; nothing contacts a public address.
+describe('linux peer test script, run under bash', () => {
+  it('passes every target and port to /dev/tcp as arguments, one line each, in order', () => {
+    // Prepare: closed loopback ports; nothing contacts a public address.
     const work = mkdtempSync(join(tmpdir(), 'pd-tcp-'));
     const shims = makeShims({});
-    const { script } = buildTcpTestScript('linux', '127.0.0.1', 1);
+    const { script } = buildPeerTestScript('linux', [
+      { address: '127.0.0.1', port: 1 },
+      { address: '127.0.0.1', port: 2 },
+    ]);
 
     // Act
     const out = runBash(script, shims.dir, work);
 
     // Assess
-    expect(out).toMatch(/^=== tcp-test ===\ntool=bash-dev-tcp\nbash: connect: Connection refused\n/);
-    expect(out).toMatch(/exit=1\nelapsed_ms=\d+\n=== end ===\n$/);
+    expect(out).toMatch(
+      /^=== peer-test ===\ntool=bash-dev-tcp count=2\npeer n=1 address=127\.0\.0\.1 port=1 tool=bash-dev-tcp exit=1 elapsed_ms=\d+ output=bash: connect: Connection refused\npeer n=2 address=127\.0\.0\.1 port=2 tool=bash-dev-tcp exit=1 elapsed_ms=\d+ output=bash: connect: Connection refused\n=== end ===\n$/,
+    );
     rmSync(work, { recursive: true, force: true });
     rmSync(shims.dir, { recursive: true, force: true });
+  });
+
+  it('sets each value once, quoted, at the top, and reads it only as "$PD_X"', () => {
+    // Act
+    const { script } = buildPeerTestScript('linux', [
+      { address: '10.0.0.4', port: 80 },
+      { address: '10.0.0.5', port: 8080 },
+    ]);
+    // Assess
+    expect(script.filter((l) => l.includes('10.0.0.'))).toEqual([
+      "PD_TARGET_1='10.0.0.4'",
+      "PD_TARGET_2='10.0.0.5'",
+    ]);
+    expect(script).toContain(
+      'if [ -n "$PD_DIR" ]; then pd_test 2 "$PD_TARGET_2" "$PD_PORT_2" > "$PD_DIR/2" & else pd_test 2 "$PD_TARGET_2" "$PD_PORT_2"; fi',
+    );
   });
 });
 
@@ -447,9 +503,18 @@ describe('windows scripts', () => {
     expect(literal?.replace(/''/g, "'")).toBe(requestPath);
   });
 
-  it('builds a psping / Test-NetConnection test', () => {
-    const { commandId, script } = buildTcpTestScript('windows', '10.0.1.5', 443);
+  it('builds a TcpClient peer test with every target set once at the top', () => {
+    const { commandId, script } = buildPeerTestScript('windows', [
+      { address: '10.0.1.5', port: 443 },
+      { address: '10.0.1.6', port: 80 },
+    ]);
     expect(commandId).toBe('RunPowerShellScript');
-    expect(script).toEqual(expect.arrayContaining(["$PD_TARGET = '10.0.1.5'", "$PD_PORT = '443'"]));
+    expect(script.filter((l) => l.includes('10.0.1.'))).toEqual([
+      "$PD_TARGET_1 = '10.0.1.5'",
+      "$PD_TARGET_2 = '10.0.1.6'",
+    ]);
+    expect(script).toEqual(
+      expect.arrayContaining(["$PD_PORT_1 = '443'", '  (PdStart 2 $PD_TARGET_2 $PD_PORT_2)']),
+    );
   });
 });

@@ -17,8 +17,8 @@ import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseGuestOutput, parseTcpTest } from '../../../src/guest/parse';
-import { buildGuestScript, buildTcpTestScript, type ScriptProbe } from '../../../src/guest/scripts';
+import { parseGuestOutput, parsePeerTest } from '../../../src/guest/parse';
+import { buildGuestScript, buildPeerTestScript, type ScriptProbe } from '../../../src/guest/scripts';
 import { loadScenarioFile, type GuestFirewallEntry } from '../../../src/sandbox/scenario';
 import { describeWithTool, netnsUnavailable } from '../../helpers/realTools';
 
@@ -320,20 +320,35 @@ describeWithTool('Linux guest scripts in network namespaces', netnsUnavailable()
     expect(evidence.http).toMatchObject({ status: 404 });
   }, 120_000);
 
-  it('peer test: reaches the open port, and times out once the guest drops it', async () => {
+  it('peer test: one script tests every target at once, each with its own answer, in one timeout', async () => {
+    // Prepare: the server listens on PORT and 80; nothing on CLOSED_PORT; the guest drops 80.
+    await inNs(GUEST, ['iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', '80', '-j', 'DROP']);
+    const targets = [PORT, CLOSED_PORT, 80].map((port) => ({ address: GUEST_IP, port }));
+    const single = [{ address: GUEST_IP, port: PORT }];
+
     // Act
-    const open = parseTcpTest(
+    const started = Date.now();
+    const all = parsePeerTest(
       'linux',
-      await runScript(PEER, buildTcpTestScript('linux', GUEST_IP, PORT).script),
+      await runScript(PEER, buildPeerTestScript('linux', targets).script),
+      targets,
     );
-    await inNs(GUEST, ['iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', String(PORT), '-j', 'DROP']);
-    const dropped = parseTcpTest(
+    const tookMs = Date.now() - started;
+    const one = parsePeerTest(
       'linux',
-      await runScript(PEER, buildTcpTestScript('linux', GUEST_IP, PORT).script),
+      await runScript(PEER, buildPeerTestScript('linux', single).script),
+      single,
     );
+
     // Assess
-    expect(open).toMatchObject({ reachable: true, tool: 'bash-dev-tcp' });
-    expect(dropped).toMatchObject({ reachable: false, tool: 'bash-dev-tcp' });
-    expect(dropped.latencyMs).toBeGreaterThanOrEqual(4000);
+    expect(all.map((r) => [r.reachable, r.tool, r.detail])).toEqual([
+      [true, 'bash-dev-tcp', 'open'],
+      [false, 'bash-dev-tcp', 'Connection refused'],
+      [false, 'bash-dev-tcp', 'timed out'],
+    ]);
+    expect(all[2]?.latencyMs).toBeGreaterThanOrEqual(4000);
+    // Tested at once: one 5 s timeout for the whole script, not one per target.
+    expect(tookMs).toBeLessThan(9_000);
+    expect(one).toEqual([expect.objectContaining({ reachable: true, tool: 'bash-dev-tcp', detail: 'open' })]);
   }, 120_000);
 });

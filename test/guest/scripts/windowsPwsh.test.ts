@@ -17,8 +17,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseGuestOutput, parseTcpTest } from '../../../src/guest/parse';
-import { buildGuestScript, buildTcpTestScript, powershellQuote } from '../../../src/guest/scripts';
+import { parseGuestOutput, parsePeerTest } from '../../../src/guest/parse';
+import { buildGuestScript, buildPeerTestScript, powershellQuote } from '../../../src/guest/scripts';
 import type { ScriptProbe } from '../../../src/guest/scripts';
 import { describeWithTool, pwshPath } from '../../helpers/realTools';
 
@@ -147,6 +147,11 @@ describeWithTool('Windows guest scripts under real PowerShell', PWSH ? undefined
     lines: buildGuestScript('windows', probe, '127.0.0.1').script,
     data,
   });
+  /** The test server's port, then a closed one. */
+  const peerTargets = () => [
+    { address: '127.0.0.1', port },
+    { address: '127.0.0.1', port: closedPort },
+  ];
   const evidenceOf = (name: string, probe: ScriptProbe) =>
     parseGuestOutput('windows', outputs.get(name) ?? '', probe, '127.0.0.1');
 
@@ -202,8 +207,11 @@ describeWithTool('Windows guest scripts under real PowerShell', PWSH ? undefined
         lines: QUOTED.map((v) => `[Console]::Out.Write((${powershellQuote(v)}) + [char]0)`),
         data: shimData(),
       },
-      peerOpen: { lines: buildTcpTestScript('windows', '127.0.0.1', port).script, data: shimData() },
-      peerClosed: { lines: buildTcpTestScript('windows', '127.0.0.1', closedPort).script, data: shimData() },
+      peerBoth: { lines: buildPeerTestScript('windows', peerTargets()).script, data: shimData() },
+      peerOne: {
+        lines: buildPeerTestScript('windows', peerTargets().slice(0, 1)).script,
+        data: shimData(),
+      },
     };
     for (const [name, path] of INJECTIONS) {
       cases[name] = guestCase({ protocol: 'Http', port, requestPath: path });
@@ -277,14 +285,20 @@ describeWithTool('Windows guest scripts under real PowerShell', PWSH ? undefined
     expect(existsSync(join(dir, 'PWNED'))).toBe(false);
   });
 
-  it.each([
-    ['peerOpen', true],
-    ['peerClosed', false],
-  ])('peer test: reads Test-NetConnection (%s)', (name, reachable) => {
+  it('peer test: TcpClient connects to every target at once, one line each', () => {
     // Act
-    const result = parseTcpTest('windows', outputs.get(name) ?? '');
+    const both = parsePeerTest('windows', outputs.get('peerBoth') ?? '', peerTargets());
+    const one = parsePeerTest('windows', outputs.get('peerOne') ?? '', peerTargets().slice(0, 1));
     // Assess
-    expect(result).toMatchObject({ tool: 'Test-NetConnection', reachable });
-    expect(result.latencyMs).toEqual(expect.any(Number));
+    expect(both.map((r) => [r.reachable, r.tool])).toEqual([
+      [true, 'TcpClient'],
+      [false, 'TcpClient'],
+    ]);
+    expect(both[1]?.detail).toEqual(expect.any(String));
+    expect(both[1]?.detail).not.toBe('timed out');
+    expect(both[0]?.latencyMs).toEqual(expect.any(Number));
+    expect(one).toEqual([
+      expect.objectContaining({ reachable: true, tool: 'TcpClient', detail: 'connected' }),
+    ]);
   });
 });

@@ -7,9 +7,7 @@
 #   as objects with the properties of MSFT_NetTCPConnection that the captures in
 #   test/fixtures/guest/windows/get-nettcpconnection-*.txt show (LocalAddress, LocalPort,
 #   RemoteAddress, RemotePort, State, AppliedSetting, OwningProcess).
-# - Test-NetConnection -ComputerName -Port: a real TCP connect (.NET TcpClient); the object has the
-#   properties and order of test-netconnection-port__tcp-succeeded-true.txt, and a failed connect
-#   writes the warning of test-netconnection-port__warning-tcp-connect-failed-false.txt.
+# - The peer test calls .NET's TcpClient itself: real connects, no stand-in.
 # - Invoke-WebRequest is PowerShell's own cmdlet, against the test's server on 127.0.0.1.
 # - Firewall profiles and rules come from the scenario (JSON in $env:PD_SHIM_DATA), as objects with
 #   the property names and value spellings of MSFT_NetFirewallRule (get-netfirewallrule__displayname-
@@ -85,14 +83,3 @@ function Get-NetTCPConnection {
   }
 }
 
-function Test-NetConnection {
-  [CmdletBinding()] param([string]$ComputerName, [int]$Port)
-  $client = [System.Net.Sockets.TcpClient]::new()
-  $ok = $false
-  try { $ok = $client.ConnectAsync($ComputerName, $Port).Wait(3000) } catch { $ok = $false } finally { $client.Dispose() }
-  if (-not $ok) { Write-Warning ('TCP connect to ({0} : {1}) failed' -f $ComputerName, $Port) }
-  [pscustomobject][ordered]@{
-    ComputerName = $ComputerName; RemoteAddress = $ComputerName; RemotePort = $Port
-    InterfaceAlias = 'Ethernet'; SourceAddress = '127.0.0.1'; TcpTestSucceeded = $ok
-  }
-}

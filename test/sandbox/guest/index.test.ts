@@ -1,5 +1,6 @@
-import { buildGuestScript, buildTcpTestScript, type ScriptProbe } from '../../../src/guest/scripts';
-import { parseGuestOutput, parseRunCommandResult, parseTcpTest } from '../../../src/guest/parse';
+import { buildGuestScript, buildPeerTestScript, type ScriptProbe } from '../../../src/guest/scripts';
+import { parseGuestOutput, parsePeerTest, parseRunCommandResult } from '../../../src/guest/parse';
+import { fixture } from '../../guest/parse/fixtures';
 import type { GuestState } from '../../../src/sandbox/scenario';
 import { lastBytes, parseScriptVariables, runCommandResult } from '../../../src/sandbox/guest';
 import { SandboxHttpError } from '../../../src/sandbox/httpError';
@@ -216,35 +217,52 @@ describe('runCommandResult errors and shapes', () => {
     expect(lastBytes('short')).toBe('short');
   });
 
-  it('renders the tcp test from the reachability model', () => {
-    const state = stateWith({ os: 'linux' });
-    const { commandId, script } = buildTcpTestScript('linux', '10.0.0.5', 80);
-    const body = runCommandResult(
-      state,
-      ids.vm1,
-      { commandId, script },
-      { tcpReachability: () => ({ reachable: false, reason: 'refused: nothing listens' }) },
-    );
-    expect(parseTcpTest('linux', parseRunCommandResult(body).stdout)).toEqual({
-      reachable: false,
-      tool: 'bash-dev-tcp',
-      detail: 'Connection refused',
-      latencyMs: 2,
-    });
-  });
+  describe('the peer test, one line per target', () => {
+    const targets = [8080, 8081, 8443, 9000].map((port) => ({ address: '10.252.0.4', port }));
+    /** As the capture's guest was: a listener on 8080, nothing on 8081, a reset on 8443, a drop on 9000. */
+    const reach = (_s: SandboxState, _from: string, _ip: string, port: number) =>
+      port === 8080
+        ? { reachable: true, reason: 'connected' }
+        : port === 9000
+          ? { reachable: false, reason: 'timed out: dropped' }
+          : { reachable: false, reason: 'refused: nothing listens' };
+    const run = (os: 'linux' | 'windows') => {
+      const { commandId, script } = buildPeerTestScript(os, targets);
+      return parseRunCommandResult(
+        runCommandResult(stateWith({ os }), ids.vm1, { commandId, script }, { tcpReachability: reach }),
+      ).stdout;
+    };
+    const timeless = (text: string) => text.replace(/elapsed_ms=\d+/g, 'elapsed_ms=N').trimEnd();
 
-  it('renders a Windows tcp test as Test-NetConnection', () => {
-    const state = stateWith({ os: 'windows' });
-    const { commandId, script } = buildTcpTestScript('windows', '10.0.0.5', 443);
-    const body = runCommandResult(
-      state,
-      ids.vm1,
-      { commandId, script },
-      { tcpReachability: () => ({ reachable: true, reason: 'connected' }) },
-    );
-    expect(parseTcpTest('windows', parseRunCommandResult(body).stdout)).toMatchObject({
-      reachable: true,
-      tool: 'Test-NetConnection',
+    it('prints on Linux what the real script printed for the same four targets', () => {
+      // Assess: the capture of the real script in network namespaces, times aside.
+      expect(timeless(run('linux'))).toBe(
+        timeless(fixture('linux/peer-test__open-refused-reset-dropped.txt')),
+      );
+    });
+
+    it('prints on Windows the task statuses, and Windows PowerShell’s message for a refused connect', () => {
+      // Prepare: the capture from PowerShell 7 on Linux, with .NET Framework's message for a refusal.
+      const refused = fixture('windows/socketexception-message__actively-refused.txt')
+        .trim()
+        .replace(/ \S+:\d+$/, '');
+      const expected = timeless(
+        fixture('windows/peer-test__pwsh-7.6-linux-open-refused-reset-dropped.txt'),
+      ).replace(/port=(\d+) (.*) output=Connection refused/g, `port=$1 $2 output=${refused} 10.252.0.4:$1`);
+      // Assess
+      expect(timeless(run('windows'))).toBe(expected);
+    });
+
+    it('answers each target from its own path, read back by the product parser', () => {
+      // Act
+      const results = parsePeerTest('linux', run('linux'), targets);
+      // Assess
+      expect(results.map((r) => [r.reachable, r.detail])).toEqual([
+        [true, 'open'],
+        [false, 'Connection refused'],
+        [false, 'Connection refused'],
+        [false, 'timed out'],
+      ]);
     });
   });
 
