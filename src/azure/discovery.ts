@@ -14,6 +14,7 @@
  */
 import type {
   VirtualMachine,
+  VirtualMachineScaleSet,
   VirtualMachineScaleSetVM,
   VirtualMachineScaleSetVMInstanceView,
 } from '@azure/arm-compute';
@@ -70,6 +71,11 @@ export interface TopologyReader {
    * Optional: a reader without it leaves ownership to the resources' own signs.
    */
   getResourceGroup?(subscriptionId: string, resourceGroup: string): Promise<ResourceGroupFacts>;
+  /**
+   * A scale set's model (Virtual Machine Scale Sets - Get): where the instances it adds will land, so
+   * a fix can cover them. Optional: a reader without it leaves fixes to today's instances.
+   */
+  getVirtualMachineScaleSet?(id: string): Promise<VirtualMachineScaleSet>;
 }
 
 /**
@@ -168,7 +174,7 @@ export async function discoverTopology(
   ];
   const { backends, poolKeys } = await poolBackends(reader, reads, mapped);
   const deep = new BackendDiscovery(reader, reads, emptyParts(ownershipInputs));
-  const { nics, subnets, virtualNetworks, nsgs, routeTables, vms, asgs } = deep.parts;
+  const { nics, subnets, virtualNetworks, nsgs, routeTables, vms, asgs, scaleSets } = deep.parts;
   const all = [...backends.values()];
   const skeleton: Topology = {
     loadBalancer: mapped.loadBalancer,
@@ -188,6 +194,7 @@ export async function discoverTopology(
     routeTables,
     vms,
     asgs,
+    scaleSets,
     problems: reads.problems,
   };
 

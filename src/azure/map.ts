@@ -7,6 +7,7 @@ import type {
   InstanceViewStatus,
   VirtualMachine,
   VirtualMachineAgentInstanceView,
+  VirtualMachineScaleSet,
   VirtualMachineScaleSetVM,
   VirtualMachineScaleSetVMInstanceView,
 } from '@azure/arm-compute';
@@ -34,6 +35,7 @@ import type {
   ProbeInfo,
   ProbeProtocol,
   RouteTableInfo,
+  ScaleSetInfo,
   SecurityRuleInfo,
   SubnetInfo,
   VirtualNetworkInfo,
@@ -407,5 +409,30 @@ export function mapScaleSetVm(
     ...(osType ? { osType } : {}),
     ...healthOf(instanceView ?? vm.instanceView),
     nicIds: ids(vm.networkProfile?.networkInterfaces),
+  };
+}
+
+/**
+ * Maps a scale set's model: the IP configurations every new instance gets
+ * (`virtualMachineProfile.networkProfile.networkInterfaceConfigurations[].ipConfigurations[]`, with
+ * their subnet, application security groups and load balancer pools), and `sku.capacity`.
+ */
+export function mapScaleSet(vmss: VirtualMachineScaleSet): ScaleSetInfo {
+  const id = requireId(vmss, 'scale set');
+  const nicConfigurations = vmss.virtualMachineProfile?.networkProfile?.networkInterfaceConfigurations ?? [];
+  return {
+    id,
+    name: vmss.name ?? parseResourceId(id).name,
+    ...(vmss.orchestrationMode ? { orchestrationMode: vmss.orchestrationMode } : {}),
+    ...(typeof vmss.sku?.capacity === 'number' ? { capacity: vmss.sku.capacity } : {}),
+    ipConfigurations: nicConfigurations.flatMap((nic) =>
+      (nic.ipConfigurations ?? []).map((ip) => ({
+        nicConfigurationName: nic.name,
+        name: ip.name,
+        ...(ip.subnet?.id ? { subnetId: ip.subnet.id } : {}),
+        asgIds: ids(ip.applicationSecurityGroups),
+        poolIds: ids(ip.loadBalancerBackendAddressPools),
+      })),
+    ),
   };
 }

@@ -107,6 +107,12 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
         return { kind: 'vm', vm };
       }),
 
+    getVirtualMachineScaleSet: (id) =>
+      callAzure('read virtual machine scale set', id, () => {
+        const { parsed, clients } = target(id);
+        return clients.compute.virtualMachineScaleSets.get(parsed.resourceGroup, parsed.name);
+      }),
+
     getResourceGroup: (subscriptionId, resourceGroup) =>
       callAzure(
         'read resource group',
@@ -149,6 +155,13 @@ function checkedReader(reader: TopologyReader): TopologyReader {
     getRouteTable: async (id) => checkArmAnswer(await reader.getRouteTable(id), named('route table', id)),
     getVirtualMachine: async (id) =>
       checkArmAnswer(await reader.getVirtualMachine(id), named('virtual machine', id)),
+    getVirtualMachineScaleSet: async (id) =>
+      checkArmAnswer(
+        await (reader.getVirtualMachineScaleSet as NonNullable<TopologyReader['getVirtualMachineScaleSet']>)(
+          id,
+        ),
+        named('virtual machine scale set', id),
+      ),
     getResourceGroup: async (subscriptionId, resourceGroup) =>
       checkArmAnswer(
         await (reader.getResourceGroup as NonNullable<TopologyReader['getResourceGroup']>)(

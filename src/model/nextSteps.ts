@@ -14,9 +14,16 @@ const text = (v: unknown): string | undefined =>
 /** The NSG rule a planned `nsg-allow-probe` fix would add, as a person would type it. */
 function describeAllowRule(fix: FixReport): string {
   const d = fix.detail;
-  const destinations = Array.isArray(d.destinationAddressPrefixes)
-    ? (d.destinationAddressPrefixes as unknown[]).map(String).join(', ')
-    : (text(d.destinationAddressPrefix) ?? '*');
+  const asgs = Array.isArray(d.destinationApplicationSecurityGroupIds)
+    ? (d.destinationApplicationSecurityGroupIds as unknown[]).map((id) => nameOf(String(id)))
+    : [];
+  const prefixes = Array.isArray(d.destinationAddressPrefixes)
+    ? (d.destinationAddressPrefixes as unknown[]).map(String)
+    : [text(d.destinationAddressPrefix) ?? '*'];
+  const destinations =
+    asgs.length > 0 && prefixes.length === 0
+      ? `application security group ${asgs.join(', ')}`
+      : prefixes.join(', ');
   const rule = text(d.ruleName) ? ` rule ${text(d.ruleName)}` : ' a rule';
   const priority = text(d.priority) ? ` at priority ${text(d.priority)}` : '';
   return `add to NSG ${nameOf(fix.target)}${rule}${priority}: Inbound Allow ${text(d.protocol) ?? 'Tcp'} from ${text(d.sourceAddressPrefix) ?? 'AzureLoadBalancer'} to ${destinations} port ${text(d.destinationPortRange) ?? text(d.port) ?? '?'}`;

@@ -191,6 +191,33 @@ export interface VmInfo {
   nicIds: string[];
 }
 
+/**
+ * One IP configuration of a scale set's model (`virtualMachineProfile.networkProfile.
+ * networkInterfaceConfigurations[].ipConfigurations[]`): what every instance the scale set creates
+ * gets, whatever today's instances carry.
+ */
+export interface ScaleSetIpConfigurationModel {
+  /** The network interface configuration's name (the instance NIC's name). */
+  nicConfigurationName: string;
+  name: string;
+  subnetId?: string;
+  /** Application security groups every new instance's IP configuration joins. */
+  asgIds: string[];
+  /** Load balancer backend pools every new instance's IP configuration joins. */
+  poolIds: string[];
+}
+
+/** A scale set's model, as far as the network path of a new instance goes. */
+export interface ScaleSetInfo {
+  id: string;
+  name: string;
+  /** `Uniform` or `Flexible`, as ARM reports `orchestrationMode`. */
+  orchestrationMode?: string;
+  /** `sku.capacity`: how many instances the scale set keeps. */
+  capacity?: number;
+  ipConfigurations: ScaleSetIpConfigurationModel[];
+}
+
 export interface AsgInfo {
   id: string;
   name: string;
@@ -258,5 +285,10 @@ export interface Topology {
    * before ownership detection (read as: nothing detected).
    */
   owners?: Record<string, ResourceOwner>;
+  /**
+   * The models of the scale sets whose instances are backends read in depth, by {@link idKey}: where a
+   * new instance lands (subnet, ASGs, pools). Absent or missing a scale set: its model was not read.
+   */
+  scaleSets?: Record<string, ScaleSetInfo>;
   problems: TopologyProblem[];
 }

@@ -33,6 +33,14 @@ export const allowRuleDetailSchema = z.object({
   port: z.number().int().min(1).max(65535),
   backendIps: z.array(z.string()),
   /**
+   * What the destination is and why (src/remediate/destination.ts): `subnet snet-web 10.10.1.0/24
+   * (scale set vmss-web's instances; new instances land there)`. Absent on plans made before it.
+   */
+  destination: z.string().optional(),
+  destinationBasis: z.enum(['backend-addresses', 'scale-set-asg', 'subnet', 'blocking-rule']).optional(),
+  /** Why an instance added later may not be admitted by this rule, when it may not. */
+  futureGap: z.string().optional(),
+  /**
    * Denies above the blocker whose coverage of the probe the docs leave in doubt (a source of
    * `Internet` or an Azure service tag): the priority outranks them too, and the plan says so.
    */
@@ -85,25 +93,6 @@ export function toSecurityRule(
     description: detail.description,
     isDefault: false,
   };
-}
-
-/**
- * The destination: the backends' own addresses, which always lie inside the blocking rule's
- * destination (the rule matched them). When an address is unknown, the blocking rule's own
- * destination (prefixes or application security groups) is used: never anything wider.
- */
-export function chooseDestination(
-  backendIps: readonly (string | undefined)[],
-  blockingRule: SecurityRuleInfo,
-): { prefixes: string[]; asgIds: string[] } {
-  const known = backendIps.filter((ip): ip is string => ip !== undefined && ip.length > 0);
-  if (known.length === backendIps.length && known.length > 0) {
-    return { prefixes: [...new Set(known)].sort(), asgIds: [] };
-  }
-  if (blockingRule.destinationApplicationSecurityGroupIds.length > 0) {
-    return { prefixes: [], asgIds: [...blockingRule.destinationApplicationSecurityGroupIds] };
-  }
-  return { prefixes: [...blockingRule.destinationAddressPrefixes], asgIds: [] };
 }
 
 /** The NSG with one rule added (or replacing the rule of the same name). */

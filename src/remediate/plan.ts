@@ -10,13 +10,8 @@ import type { Cause, FixKind } from '../model/report';
 import type { BackendInfo, ProbeInfo, SecurityRuleInfo, Topology } from '../model/topology';
 import type { Diagnosis } from '../model/diagnosis';
 import type { PlannedFix } from '../model/fixPlan';
-import {
-  PROBE_SOURCE_TAG,
-  chooseDestination,
-  proveAllowRule,
-  toSecurityRule,
-  type AllowRuleDetail,
-} from './allowRule';
+import { PROBE_SOURCE_TAG, proveAllowRule, toSecurityRule, type AllowRuleDetail } from './allowRule';
+import { chooseDestination } from './destination';
 import { guestFirewallFixability } from './guestFirewall';
 import { allowRuleDescription, allowRuleName } from './naming';
 import { choosePriority } from './priority';
@@ -171,14 +166,12 @@ function uncertainDenies(
 function nsgFix(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'needsApproval'> {
   const { topology, runId } = input;
   const nsg = topology.nsgs[idKey(group.nsgId)];
-  const blocker = [...group.blockers].sort((a, b) => a.priority - b.priority)[0] as SecurityRuleInfo;
+  const blockers = [...group.blockers].sort((a, b) => a.priority - b.priority);
+  const blocker = blockers[0] as SecurityRuleInfo;
   const owned = controllerOwnedNsgFix(input, group, blocker);
   if (owned) return owned;
   const ruleName = allowRuleName(topology.loadBalancer.id, group.probe.port);
-  const destination = chooseDestination(
-    group.backends.map((b) => b.ipAddress),
-    blocker,
-  );
+  const destination = chooseDestination(topology, group.backends, blockers);
   const doubtful = uncertainDenies(nsg, blocker.priority, group.probe.port);
   const outrank = Math.min(blocker.priority, ...doubtful.map((r) => r.priority));
   const priority = nsg ? choosePriority(nsg, outrank, 'Inbound', ruleName) : undefined;
@@ -199,6 +192,9 @@ function nsgFix(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'needsAppro
     level: group.level,
     port: group.probe.port,
     backendIps: group.backends.flatMap((b) => (b.ipAddress ? [b.ipAddress] : [])),
+    destination: destination.reason,
+    destinationBasis: destination.basis,
+    ...(destination.futureGap ? { futureGap: destination.futureGap } : {}),
     ...(doubtful.length > 0
       ? {
           alsoOutranks: doubtful.map((r) => ({

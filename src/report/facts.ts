@@ -298,7 +298,10 @@ export function fixLine(f: FixReport): string {
       : '';
   const target = f.kind === 'recommendation' ? '' : ` on ${lastName(f.target)}`;
   const why = f.reason ? `: ${f.reason}` : '';
-  return `${f.status} ${f.kind}${rule}${target}${why}`;
+  // Where an allow rule points, and why there: a scale set's subnet covers instances added later.
+  const destination = typeof d.destination === 'string' ? `; destination: ${d.destination}` : '';
+  const gap = typeof d.futureGap === 'string' ? `; may not cover instances added later: ${d.futureGap}` : '';
+  return `${f.status} ${f.kind}${rule}${target}${destination}${gap}${why}`;
 }
 
 /** The peer test in one line: peer, port, latency, tool, and the health re-read. */

@@ -17,7 +17,7 @@
  * result last changed. The first probe after a change comes one interval later; the state flips
  * after `threshold` probes, so at `interval x threshold` after the change; in between, the
  * "approaching" reason codes. A VM that stops is not probed from then on (empty values at once); a
- * VM that starts is `NA` until its first probe. Changes are noticed after every request that changed
+ * VM that starts, or an instance that joins a pool (a scale-out), is `NA` until its first probe. Changes are noticed after every request that changed
  * the sandbox's state (`state.version`), timed on the sandbox's clock: wall time standalone, the
  * local durable host's timers in-process (clock.ts). The interval runs at the time model's
  * `probeScale` (timeModel.ts), the same model that times every other kind of Azure work: 1 in the
@@ -166,8 +166,11 @@ export class ProbeTimeline {
         const instant = resultOf(address);
         const entry = this.entries.get(key);
         const timing = { intervalMs: rule.intervalMs, threshold: rule.threshold };
-        if (!entry || settled) {
+        if (settled) {
           this.entries.set(key, { from: instant, target: instant, since: -Infinity, ...timing });
+        } else if (!entry) {
+          // A backend that joined the pool since (a scale-out's new instance): NA until its first probe.
+          this.entries.set(key, { from: undefined, target: instant, since: now, ...timing });
         } else if (!same(entry.target, instant)) {
           this.entries.set(key, { from: reportedAt(entry, now), target: instant, since: now, ...timing });
         }

@@ -1,6 +1,7 @@
 /**
  * The sandbox's routing table, most specific first: operation polls, Microsoft.Support, computed
- * reads, scale set NICs, POST actions, security rule writes, then the generic resource GET and lists.
+ * reads, scale set NICs, POST actions, security rule writes, scale set capacity changes, then the
+ * generic resource GET and lists.
  */
 import type { SandboxContext } from './context';
 import { noRegisteredProvider, unsupported } from './armErrors';
@@ -26,6 +27,7 @@ import {
 } from './handlers/resources';
 import { resourceGraphQuery } from './handlers/resourceGraph';
 import { createTicket, getProblemClassifications, getServices, getTicket } from './handlers/support';
+import { updateScaleSet } from './handlers/scaleSets';
 import { deleteRule, putRule } from './handlers/writes';
 import { apiVersionOf, route, type ArmRequest, type Route } from './router';
 
@@ -127,6 +129,8 @@ export const ROUTES: readonly Route<SandboxContext>[] = [
   route('POST', '{vm*}/start', startVm),
 
   route('PUT', RULE, (ctx, req, p) => putRule(ctx, req, { ...p, nsg: nsgId(p) })),
+  route('PATCH', SCALE_SET, (ctx, req, p) => updateScaleSet(ctx, req, { ...p, scaleSet: scaleSetId(p) })),
+  route('PUT', SCALE_SET, (ctx, req, p) => updateScaleSet(ctx, req, { ...p, scaleSet: scaleSetId(p) })),
   route('DELETE', RULE, (ctx, req, p) => deleteRule(ctx, req, { ...p, nsg: nsgId(p) })),
 
   route('GET', '/subscriptions/{sub}/providers/{ns}/{type}', (ctx, req, p) =>

@@ -247,6 +247,7 @@ export const timeSchema = z.object({
       networkWatcher: z.number().min(0).optional(),
       vmStart: z.number().min(0).optional(),
       supportTicket: z.number().min(0).optional(),
+      scaleSetUpdate: z.number().min(0).optional(),
     })
     .optional(),
 });
@@ -311,6 +312,12 @@ export const scenarioSchema = z.object({
   description: z.string().optional(),
   resources: z.array(resourceSchema).min(1),
   guests: z.record(z.string(), guestSchema).default({}),
+  /**
+   * What runs inside an instance a scale-out adds, per scale set id: the model's image and custom
+   * data, which the resources cannot show (src/sandbox/scaleSets.ts). Without one, a new instance is
+   * a running Linux VM with nothing listening.
+   */
+  scaleSetGuests: z.record(z.string(), guestSchema).optional(),
   faults: faultsSchema.optional(),
   /** Per-kind latencies and durations and their scale; see {@link timeSchema}. */
   time: timeSchema.optional(),

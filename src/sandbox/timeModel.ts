@@ -21,7 +21,8 @@
  * - ARM request 150 ms, rule health 2 s, security rule PUT/DELETE 7.5 s: no published figure; these
  *   are the figures issue #14 measures against (typical observed values), kept here so the
  *   benchmark's bound and the sandbox use the same ones. Effective NSGs/routes, Network Watcher,
- *   VM start and support ticket creation: no published figure either; estimates, stated as such.
+ *   VM start, support ticket creation and a scale set's capacity change: no published figure either;
+ *   estimates, stated as such.
  */
 import { InvalidInputError } from '../errors';
 
@@ -43,6 +44,8 @@ export const DURATION_KINDS = [
   'vmStart',
   /** Support ticket creation. */
   'supportTicket',
+  /** A scale set capacity change (PATCH/PUT of `sku.capacity`), start to the new instances running. */
+  'scaleSetUpdate',
 ] as const;
 
 export type DurationKind = (typeof DURATION_KINDS)[number];
@@ -57,6 +60,7 @@ export const AZURE_DURATIONS_MS: Readonly<Record<DurationKind, number>> = {
   networkWatcher: 5_000, // estimate
   vmStart: 30_000, // estimate
   supportTicket: 2_000, // estimate
+  scaleSetUpdate: 60_000, // estimate
 };
 
 /** The scale the benchmark runs at unless told otherwise (issue #14: Azure's figures / 100). */

@@ -20,7 +20,7 @@ describe('the demo', () => {
     expect(out).toMatch(/-> 202 started \(instance pd-[0-9a-f]{32}\)/);
     expect(out).toContain('-> 202 joined');
     expect(out).toMatch(
-      /^ +fix +applied nsg-allow-probe rule probe-doctor-allow-probe-8080-[0-9a-f]{8} priority 3999 on nsg-snet-app-a$/m,
+      /^ +fix +applied nsg-allow-probe rule probe-doctor-allow-probe-8080-[0-9a-f]{8} priority 3999 on nsg-snet-app-a; destination: 10\.20\.1\.4, 10\.20\.1\.5 \(the backends are VMs a person adds to the pool; a new one needs its own rule\)$/m,
     );
     expect(out.trimEnd().split('\n').at(-1)).toBe('Verdict: RESOLVED');
     // Step 4 shows this run's audit trail, from its start to its end.

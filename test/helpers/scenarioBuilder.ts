@@ -147,6 +147,11 @@ export interface VmssSpec {
   pools?: PoolRef[];
   asgs?: string[];
   instances: VmssInstanceSpec[];
+  /**
+   * What an instance a scale-out adds runs (the scenario's `scaleSetGuests`): the derived guest (the
+   * probe and backend ports served) with these overrides. Omitted: no entry.
+   */
+  newInstanceGuest?: Partial<GuestInput>;
 }
 
 /**
@@ -197,6 +202,7 @@ export interface ScenarioDocument {
   faults?: FaultsInput;
   resources: Json[];
   guests: Record<string, GuestInput>;
+  scaleSetGuests?: Record<string, GuestInput>;
   securityAdminRules?: SecurityAdminRulesInput;
 }
 
@@ -578,6 +584,13 @@ export class ScenarioBuilder {
     ];
     const guests: Record<string, GuestInput> = {};
     for (const vm of this.vms) guests[vm.id] = this.buildGuest(vm);
+    const scaleSetGuests: Record<string, GuestInput> = {};
+    for (const s of this.scaleSets) {
+      if (!s.spec.newInstanceGuest) continue;
+      const id = `${this.rgId()}/providers/Microsoft.Compute/virtualMachineScaleSets/${s.name}`;
+      const model = { os: s.spec.os ?? 'linux', nics: [s.nic], guest: s.spec.newInstanceGuest } as VmState;
+      scaleSetGuests[id] = this.buildGuest(model);
+    }
     const [first, ...others] = this.expectSpecs.map((e) => this.resolveExpect(e));
     return {
       name: this.name,
@@ -587,6 +600,7 @@ export class ScenarioBuilder {
       ...(this.faultSpec ? { faults: this.faultSpec } : {}),
       resources,
       guests,
+      ...(Object.keys(scaleSetGuests).length > 0 ? { scaleSetGuests } : {}),
       ...(this.adminRules.length > 0
         ? { securityAdminRules: this.adminRules.map((r) => this.buildAdminRule(r)) }
         : {}),

@@ -1190,6 +1190,115 @@ function multiProbeNode(): ScenarioBuilder {
     });
 }
 
+/**
+ * Issue 13 item 6: a fix that survives scale-out. Expectations written from the docs before the code:
+ * the probe source is AzureLoadBalancer (168.63.129.16), which CIDR allows do not hold; a deny above
+ * the defaults blocks it on both instances (load-balancer-troubleshoot-health-probe-status.md); a new
+ * instance gets its NIC from the model, in the model's subnet, with the next free dynamic address
+ * (virtual-machine-scale-sets-instance-ids.md, private-ip-addresses.md), so only a rule whose
+ * destination holds the subnet admits it.
+ */
+function vmssScaleOutAfterFix(): ScenarioBuilder {
+  const baseline = (deny: boolean): NsgRuleSpec[] => [
+    {
+      name: 'AllowApiFromClients',
+      priority: 1000,
+      access: 'Allow',
+      protocol: 'Tcp',
+      // A CIDR, not the VirtualNetwork tag: the tag would also cover 168.63.129.16 and admit the probe.
+      source: '10.30.0.0/16',
+      destination: '*',
+      ports: ['8080'],
+      description: 'API clients in vnet-api-prod',
+    },
+    ...(deny
+      ? [
+          {
+            name: 'DenyAllInbound-Hardening',
+            priority: 4000,
+            access: 'Deny' as const,
+            protocol: '*',
+            source: '*',
+            destination: '*',
+            ports: '*',
+            description: 'CIS hardening: deny everything not explicitly allowed (CHG0051877)',
+          },
+        ]
+      : []),
+  ];
+  return scenario('vmss-scale-out-after-fix', { resourceGroup: 'rg-api-prod', location: 'westeurope' })
+    .description(
+      'Internal Standard load balancer lbi-api-prod, HTTP probe GET /healthz on 8080, pool pool-api: a Uniform scale set ' +
+        'vmss-api (instances 0 and 1 in snet-api-a 10.30.1.0/24; its model puts every instance there, in pool-api, no ASG) ' +
+        'and vm-api-canary in snet-api-b (10.30.2.0/24). A CIS hardening change added DenyAllInbound-Hardening (priority 4000, ' +
+        '* from *) to nsg-snet-api-a; its allow admits 8080 only from 10.30.0.0/16, which does not hold 168.63.129.16, so the ' +
+        'probe falls to the deny before AllowAzureLoadBalancerInBound (65001). Expected: vmss-api/0 and /1 nsg-blocks-probe ' +
+        '(subnet, DenyAllInbound-Hardening, 4000); vm-api-canary up (the peer). With --fix: resolved by an Allow for ' +
+        'AzureLoadBalancer on TCP 8080 below 4000 whose destination is the subnet prefix 10.30.1.0/24, not the two addresses: ' +
+        'the scale set adds instances there (next free dynamic address, pool and subnet from the model), and the blocking rule ' +
+        'covers the whole subnet (*), so the subnet is never wider than what it denies. A scale-out by one after the fix ' +
+        '(PATCH sku.capacity 3) adds instance 2 at 10.30.1.6, which the same rule admits: its probe comes Up and a second ' +
+        'observe run is healthy with no new fix (test/e2e/scaleOut.test.ts).',
+    )
+    .vnet('vnet-api-prod', ['10.30.0.0/16'])
+    .subnet('snet-api-a', '10.30.1.0/24', { nsg: 'nsg-snet-api-a' })
+    .subnet('snet-api-b', '10.30.2.0/24', { nsg: 'nsg-snet-api-b' })
+    .nsg('nsg-snet-api-a', baseline(true))
+    .nsg('nsg-snet-api-b', baseline(false))
+    .lb({
+      name: 'lbi-api-prod',
+      frontend: { name: 'fe-api', subnet: 'snet-api-b', privateIp: '10.30.2.100' },
+      probe: {
+        name: 'probe-api-health',
+        protocol: 'Http',
+        port: 8080,
+        path: '/healthz',
+        intervalInSeconds: 5,
+        probeThreshold: 2,
+        numberOfProbes: 2,
+      },
+      rule: { name: 'rule-api-http', frontendPort: 80, backendPort: 8080 },
+      pool: 'pool-api',
+    })
+    .vmss('vmss-api', {
+      subnet: 'snet-api-a',
+      instances: [
+        { id: 0, ip: '10.30.1.4' },
+        { id: 1, ip: '10.30.1.5' },
+      ],
+      newInstanceGuest: {},
+    })
+    .vm('vm-api-canary', { subnet: 'snet-api-b', ip: '10.30.2.4', zone: '1' })
+    .expect({
+      verdict: 'action-required',
+      fixVerdict: 'resolved',
+      causes: [],
+      backends: {
+        'vmss-api/0': ['nsg-blocks-probe'],
+        'vmss-api/1': ['nsg-blocks-probe'],
+        'vm-api-canary': [],
+      },
+      evidence: {
+        'vmss-api/0': {
+          'nsg-blocks-probe': {
+            nsg: 'nsg-snet-api-a',
+            ruleName: 'DenyAllInbound-Hardening',
+            priority: 4000,
+            level: 'subnet',
+          },
+        },
+        'vmss-api/1': {
+          'nsg-blocks-probe': {
+            nsg: 'nsg-snet-api-a',
+            ruleName: 'DenyAllInbound-Hardening',
+            priority: 4000,
+            level: 'subnet',
+          },
+        },
+      },
+    });
+}
+
 /** File name (without .json) -> builder. */
 /** nginx 1.22.1's own 404 page, as it sends it (CRLF line ends). */
 const NGINX_404 =
@@ -1294,6 +1403,7 @@ export const SHIPPED_SCENARIOS: Readonly<Record<string, () => ScenarioBuilder>> 
   'aks-ingress-probe-path': aksIngressProbePath,
   'aks-managed-nsg-deny': aksManagedNsgDeny,
   'multi-probe-node': multiProbeNode,
+  'vmss-scale-out-after-fix': vmssScaleOutAfterFix,
   'http-probe-host-binding-404': httpProbeHostBinding404,
   'https-probe-sni-required': httpsProbeSniRequired,
 };

@@ -13,6 +13,7 @@ import type {
   NsgInfo,
   PowerState,
   ProbeInfo,
+  ResourceOwner,
   SecurityRuleInfo,
   Topology,
   VmInfo,
@@ -37,7 +38,31 @@ export const ids = {
   ipConfig: (nic: string, name = 'ipconfig1') => `${NET}/networkInterfaces/${nic}/ipConfigurations/${name}`,
   nsg: (name: string) => `${NET}/networkSecurityGroups/${name}`,
   vm: (name: string) => `${RG}/providers/Microsoft.Compute/virtualMachines/${name}`,
+  asg: (name: string) => `${NET}/applicationSecurityGroups/${name}`,
+  scaleSet: (name: string) => `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/${name}`,
+  scaleSetVm: (name: string, instance: number) =>
+    `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/${name}/virtualMachines/${instance}`,
+  scaleSetIpConfig: (name: string, instance: number) =>
+    `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/${name}/virtualMachines/${instance}/networkInterfaces/${name}-nic/ipConfigurations/ipconfig1`,
 };
+
+/** A Uniform scale set: its instances (each one NIC in `pools`) and its model. */
+export interface ScaleSetSpec {
+  name: string;
+  instances: { id: number; ip: string }[];
+  /** Pools the model's IP configuration joins (and so every instance); default pool-web. */
+  pools?: string[];
+  /** Subnet name in vnet-web of every instance; default snet-web. */
+  subnet?: string;
+  /** Subnet the model puts new instances in, when it differs (a model changed after they were made). */
+  modelSubnet?: string;
+  /** ASG names every instance carries (the model's). */
+  asgs?: string[];
+  /** ASG names the model gives new instances, when they differ from today's instances'. */
+  modelAsgs?: string[];
+  /** False: the scale set's model was not read (a reader without it, or a 403). */
+  modelRead?: boolean;
+}
 
 /** An NSG rule with ARM's defaults filled in; override what the case is about. */
 export function securityRule(
@@ -282,6 +307,87 @@ export class TopologyBuilder {
       agentStatus: spec.agentStatus ?? 'ready',
       nicIds,
     };
+    return this;
+  }
+
+  /** Adds a Uniform scale set, its instances as backends (NICs under the instance) and its model. */
+  vmss(spec: ScaleSetSpec): this {
+    const scaleSetId = ids.scaleSet(spec.name);
+    const subnetId = ids.subnet(spec.subnet ?? 'snet-web');
+    const pools = spec.pools ?? ['pool-web'];
+    const asgIds = (spec.asgs ?? []).map((a) => ids.asg(a));
+    for (const a of [...(spec.asgs ?? []), ...(spec.modelAsgs ?? [])]) {
+      this.topology.asgs[idKey(ids.asg(a))] = { id: ids.asg(a), name: a };
+    }
+    for (const instance of spec.instances) {
+      const vmId = ids.scaleSetVm(spec.name, instance.id);
+      const ipConfigId = ids.scaleSetIpConfig(spec.name, instance.id);
+      const nicId = ipConfigId.replace(/\/ipConfigurations\/[^/]+$/, '');
+      this.topology.nics[idKey(nicId)] = {
+        id: nicId,
+        name: `${spec.name}-nic`,
+        vmId,
+        primary: true,
+        ipConfigurations: [
+          {
+            id: ipConfigId,
+            name: 'ipconfig1',
+            privateIpAddress: instance.ip,
+            subnetId,
+            primary: true,
+            asgIds,
+          },
+        ],
+      };
+      this.addBackend(pools, {
+        key: ipConfigId,
+        membership: 'nic',
+        ipAddress: instance.ip,
+        ipConfigurationId: ipConfigId,
+        nicId,
+        primaryNic: true,
+        vmId,
+        subnetId,
+        virtualNetworkId: ids.vnet(),
+        asgIds,
+      });
+      this.topology.vms[idKey(vmId)] = {
+        id: vmId,
+        name: `${spec.name}_${instance.id}`,
+        kind: 'vmss-vm',
+        scaleSetId,
+        osType: 'Linux',
+        powerState: 'running',
+        provisioningState: 'succeeded',
+        agentStatus: 'ready',
+        nicIds: [nicId],
+      };
+    }
+    if (spec.modelRead !== false) {
+      this.topology.scaleSets ??= {};
+      this.topology.scaleSets[idKey(scaleSetId)] = {
+        id: scaleSetId,
+        name: spec.name,
+        orchestrationMode: 'Uniform',
+        capacity: spec.instances.length,
+        ipConfigurations: [
+          {
+            nicConfigurationName: `${spec.name}-nic`,
+            name: 'ipconfig1',
+            subnetId: ids.subnet(spec.modelSubnet ?? spec.subnet ?? 'snet-web'),
+            asgIds: (spec.modelAsgs ?? spec.asgs ?? []).map((a) => ids.asg(a)),
+            poolIds: pools.map((p) => ids.pool(p)),
+          },
+        ],
+      };
+    }
+    return this;
+  }
+
+  /** Marks a resource as owned by a controller (what discovery's ownership detection would find). */
+  owner(resourceId: string, owner: ResourceOwner): this {
+    this.topology.owners ??= {};
+    this.topology.owners[idKey(resourceId)] = owner;
     return this;
   }
 

@@ -81,6 +81,9 @@ describe('planFixes: NSG allow rule', () => {
           level: 'subnet',
           port: 80,
           backendIps: ['10.0.0.4', '10.0.0.5'],
+          destination:
+            '10.0.0.4, 10.0.0.5 (the backends are VMs a person adds to the pool; a new one needs its own rule)',
+          destinationBasis: 'backend-addresses',
         },
       },
     ]);

@@ -54,7 +54,7 @@ describe('shipped scenarios', () => {
 
     // Assess
     expect(onDisk).toEqual([...NAMES].sort());
-    expect(NAMES).toHaveLength(28);
+    expect(NAMES).toHaveLength(29);
   });
 
   describe.each(NAMES)('%s', (name) => {

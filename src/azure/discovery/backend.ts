@@ -14,6 +14,7 @@ import {
   mapNic,
   mapNsg,
   mapRouteTable,
+  mapScaleSet,
   mapScaleSetVm,
   mapSubnet,
   mapVirtualMachine,
@@ -30,6 +31,8 @@ export type TopologyParts = Pick<
   Topology,
   'nics' | 'subnets' | 'virtualNetworks' | 'nsgs' | 'routeTables' | 'vms' | 'asgs'
 > & {
+  /** Scale set models by idKey (always present while discovering). */
+  scaleSets: NonNullable<Topology['scaleSets']>;
   /** Tags and `managedBy` of what was read, for ownership detection. */
   ownershipInputs: OwnershipInput[];
 };
@@ -42,6 +45,7 @@ export const emptyParts = (ownershipInputs: OwnershipInput[]): TopologyParts => 
   routeTables: {},
   vms: {},
   asgs: {},
+  scaleSets: {},
   ownershipInputs,
 });
 
@@ -144,6 +148,15 @@ export class BackendDiscovery {
     const vm = read.kind === 'vm' ? mapVirtualMachine(read.vm) : mapScaleSetVm(read.vm, read.instanceView);
     this.parts.vms[idKey(vm.id)] = vm;
     this.parts.ownershipInputs.push({ id: vm.id, name: vm.name, ...trackedFacts(read.vm) });
+    if (vm.scaleSetId) await this.readScaleSet(vm.scaleSetId, vm.id);
+  }
+
+  /** The scale set's model: where its next instance lands (a fix that should cover it reads this). */
+  private async readScaleSet(id: string, referencedBy: string): Promise<void> {
+    const readScaleSet = this.reader.getVirtualMachineScaleSet?.bind(this.reader);
+    if (!readScaleSet || this.parts.scaleSets[idKey(id)]) return;
+    const model = await this.reads.read('vmss', id, referencedBy, () => readScaleSet(id).then(mapScaleSet));
+    if (model) this.parts.scaleSets[idKey(model.id)] ??= model;
   }
 
   /** The VNet (one read for all its subnets), then the backend's subnet, its NSG and route table. */
