@@ -98,3 +98,37 @@ describe('down before -> after for a VM Azure did not probe', () => {
     expect(String(runFinished(events)?.backendsDown)).toBe('1');
   });
 });
+
+describe('renderText: where an NSG allow points', () => {
+  it('names the destination and, when the blocker covers only part of the subnet, what it may not cover', async () => {
+    // Prepare: the scale-out scenario's plan, with the blocker narrowed to two addresses as a
+    // narrower rule would leave it (src/remediate/destination.ts sets both fields).
+    const { report } = await runScenario('vmss-scale-out-after-fix', 'observe');
+    const fix = report.fixes.find((f) => f.kind === 'nsg-allow-probe')!;
+    const narrowed = {
+      ...report,
+      fixes: [
+        {
+          ...fix,
+          detail: {
+            ...fix.detail,
+            destination: '10.30.1.4, 10.30.1.5 of subnet snet-api-a 10.30.1.0/24',
+            futureGap: 'rule DenyTwo denies only 10.30.1.4, 10.30.1.5 of subnet snet-api-a (10.30.1.0/24)',
+          },
+        },
+      ],
+    };
+
+    // Act
+    const subnet = renderText(report, { durationMs: 1 });
+    const partial = renderText(narrowed, { durationMs: 1 });
+
+    // Assess
+    expect(subnet).toContain(
+      "on nsg-snet-api-a; destination: subnet snet-api-a 10.30.1.0/24 (scale set vmss-api's instances; new instances land there)",
+    );
+    expect(partial).toContain(
+      '; destination: 10.30.1.4, 10.30.1.5 of subnet snet-api-a 10.30.1.0/24; may not cover instances added later: rule DenyTwo denies only',
+    );
+  });
+});
