@@ -201,12 +201,13 @@ describe('validateFixes: how the re-read health is read', () => {
 });
 
 describe('validateFixes: one parallel round', () => {
-  const topology = webTopology({ vmCount: 6 }).build();
+  const sixVms = webTopology({ vmCount: 6 }).build();
+  const topology = sixVms;
   const run = { runId: 'pd-run-1', loadBalancerId: ids.lb(), mode: 'fix' as const, trigger: 'cli' as const };
   const targets = topology.backends.slice(0, 3).map((b) => b.key);
 
   /** A reader that holds every call open for a few ticks and records what was in flight at once. */
-  function slowReader() {
+  function slowReader(topology = sixVms) {
     const inFlight = new Set<string>();
     const together: string[][] = [];
     const perVm = new Map<string, number>();
@@ -279,6 +280,25 @@ describe('validateFixes: one parallel round', () => {
     // At some moment the health re-read and all three peer tests were in flight together.
     expect(Math.max(...together.map((t) => t.length))).toBe(4);
     expect(overlapOnOneVm()).toBe(false);
+  });
+
+  it('splits more than 16 targets of one peer into scripts of at most 16, run one after another on it', async () => {
+    // Prepare: 18 targets, one peer (the 19th VM).
+    const large = webTopology({ vmCount: 19 }).build();
+    const { reader, overlapOnOneVm, scripts } = slowReader(large);
+    const targets = large.backends.slice(0, 18);
+
+    // Act
+    const result = await validateFixes(
+      { reader },
+      { run, topology: large, backendKeys: targets.map((b) => b.key) },
+    );
+
+    // Assess
+    expect(scripts.map((s) => s.script.filter((l) => l.startsWith('PD_TARGET_')).length)).toEqual([16, 2]);
+    expect(new Set(scripts.map((s) => s.vmId))).toEqual(new Set([large.backends[18]?.vmId]));
+    expect(overlapOnOneVm()).toBe(false);
+    expect(result.backends.map((b) => b.tcp?.reachable)).toEqual(targets.map(() => true));
   });
 
   it('tests every target in ONE script on a peer that is the only one in the network', async () => {

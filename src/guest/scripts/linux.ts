@@ -227,7 +227,7 @@ export function linuxPeerTestScript(targets: readonly PeerTarget[]): string[] {
     '  end=$(date +%s%N)',
     "  out=${out%%$'\\n'*}",
     '  out=${out//[^[:print:]]/ }',
-    '  echo "peer n=$1 address=$2 port=$3 tool=$PD_TOOL exit=$rc elapsed_ms=$(( (end - start) / 1000000 )) output=${out:0:160}"',
+    '  echo "peer n=$1 address=$2 port=$3 tool=$PD_TOOL exit=$rc elapsed_ms=$(( (end - start) / 1000000 )) output=${out:0:120}"',
     '}',
     'PD_DIR=$(mktemp -d 2>/dev/null) || PD_DIR=',
     ...section(SECTIONS.peerTest, [

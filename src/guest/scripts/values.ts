@@ -190,8 +190,9 @@ export interface PeerTarget {
 }
 
 /**
- * Most targets one peer test script takes. Each prints one line of about 200 bytes at most, and Azure
- * keeps only the last 4096 bytes of a Run Command's output, so more targets go to another script.
+ * Most targets one peer test script takes. Each prints one line of at most about 220 bytes (about 100
+ * of fields, the tool's message cut to 120), and Azure keeps only the last 4096 bytes of a Run
+ * Command's output, so 16 fit with room to spare and more targets go to another script.
  */
 export const MAX_PEER_TARGETS = 16;
 

@@ -154,7 +154,7 @@ export function windowsPeerTestScript(targets: readonly PeerTarget[]): string[] 
       "  $status = if ($t.Task) { [string]$t.Task.Status } else { 'Faulted' }",
       '  $err = if ($t.Error) { $t.Error } elseif ($t.Task -and $t.Task.IsFaulted) { $t.Task.Exception.InnerException } else { $null }',
       "  $msg = if ($err) { $err.Message -replace '[^\\x20-\\x7E]', ' ' } else { '' }",
-      '  if ($msg.Length -gt 160) { $msg = $msg.Substring(0, 160) }',
+      '  if ($msg.Length -gt 120) { $msg = $msg.Substring(0, 120) }',
       "  'peer n={0} address={1} port={2} tool=TcpClient status={3} elapsed_ms={4} output={5}' -f $t.N, $t.Address, $t.Port, $status, $ms, $msg",
       '  $t.Client.Dispose()',
       '}',

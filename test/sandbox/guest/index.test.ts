@@ -1,4 +1,9 @@
-import { buildGuestScript, buildPeerTestScript, type ScriptProbe } from '../../../src/guest/scripts';
+import {
+  buildGuestScript,
+  buildPeerTestScript,
+  MAX_PEER_TARGETS,
+  type ScriptProbe,
+} from '../../../src/guest/scripts';
 import { parseGuestOutput, parsePeerTest, parseRunCommandResult } from '../../../src/guest/parse';
 import { fixture } from '../../guest/parse/fixtures';
 import type { GuestState } from '../../../src/sandbox/scenario';
@@ -251,6 +256,27 @@ describe('runCommandResult errors and shapes', () => {
       ).replace(/port=(\d+) (.*) output=Connection refused/g, `port=$1 $2 output=${refused} 10.252.0.4:$1`);
       // Assess
       expect(timeless(run('windows'))).toBe(expected);
+    });
+
+    it('fits 16 refused Windows targets with the longest addresses and ports in Azure’s last 4096 bytes', () => {
+      // Prepare
+      const many = Array.from({ length: MAX_PEER_TARGETS }, (_, i) => ({
+        address: `255.255.255.${200 + i}`,
+        port: 65535,
+      }));
+      const { commandId, script } = buildPeerTestScript('windows', many);
+      // Act
+      const { stdout } = parseRunCommandResult(
+        runCommandResult(
+          stateWith({ os: 'windows' }),
+          ids.vm1,
+          { commandId, script },
+          { tcpReachability: reach },
+        ),
+      );
+      // Assess
+      expect(Buffer.byteLength(stdout)).toBeLessThan(4096);
+      expect(parsePeerTest('windows', stdout, many).map((r) => r.tool)).toEqual(many.map(() => 'TcpClient'));
     });
 
     it('answers each target from its own path, read back by the product parser', () => {
