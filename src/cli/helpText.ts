@@ -92,7 +92,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   },
   'check-change': {
     examples: [
-      '  node bin/probe-doctor.js check-change --plan plan.json --scenario scenarios/nsg-deny-all-blocks-probe.json',
+      '  node bin/probe-doctor.js check-change --plan examples/check-change/plan.json --scenario scenarios/healthy.json',
       '  node bin/probe-doctor.js check-change --what-if whatif.json --scenario scenarios/nsg-deny-all-blocks-probe.json --format markdown',
       `  node bin/probe-doctor.js check-change --plan plan.json --scope ${SUB}/resourceGroups/rg-orders-prod`,
       `  node bin/probe-doctor.js check-change --plan plan.json --scope ${SUB} --arm-endpoint https://management.local.azurestack.external --ca-file ca.pem`,

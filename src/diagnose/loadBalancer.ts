@@ -8,7 +8,7 @@ import type { Cause, Note } from '../model/report';
 import { INFRASTRUCTURE_PORTS, MANAGEMENT_PORTS, type ListeningAlternative } from './listening';
 import type { LoadBalancingRuleInfo, ProbeInfo, Topology } from '../model/topology';
 import type { BackendProbeStatus } from './health';
-import { ownershipNotes } from './ownership';
+import { isKubernetesOwner, ownerOf, ownershipNotes } from './ownership';
 import { probeProblems } from './probeConfig';
 
 /** What the load balancer's own configuration explains. */
@@ -158,13 +158,22 @@ function probeDesignNote(
   };
 }
 
+/**
+ * Notes on how the rules and probes are set up. On a load balancer the Kubernetes cloud provider owns,
+ * the floating-IP and probe-port notes are left out: the cloud provider sets floating IP on every
+ * Service rule and kube-proxy, not an app on a loopback, takes the frontend IP; and it probes the
+ * Service's node port (or health check node port), which kube-proxy serves for that same Service,
+ * while the rule's backend port is the Service port. Neither says anything a person could act on there.
+ * The notes with a consequence stay (a management-port probe, HA ports, AllProbedUp).
+ */
 function configurationNotes(topology: Topology): Note[] {
   const notes: Note[] = [];
   const lb = topology.loadBalancer.name;
+  const kubernetes = isKubernetesOwner(ownerOf(topology, topology.loadBalancer.id));
   for (const rule of topology.rules) {
     const probe = topology.probes.find((candidate) => sameId(candidate.id, rule.probeId));
     if (!probe) continue;
-    if (rule.enableFloatingIP) {
+    if (rule.enableFloatingIP && !kubernetes) {
       notes.push({
         id: 'floating-ip',
         summary: `Rule ${rule.name} on ${lb} uses floating IP: the app may listen on a loopback carrying the frontend IP, but probe ${probe.name} still targets each NIC's own IP on port ${probe.port}, so a listener bound only to the loopback fails the probe.`,
@@ -181,7 +190,7 @@ function configurationNotes(topology: Topology): Note[] {
     }
     const design = probeDesignNote(topology, rule, probe, haPorts);
     if (design) notes.push(design);
-    if (!haPorts && probe.port !== rule.backendPort) {
+    if (!haPorts && probe.port !== rule.backendPort && !kubernetes) {
       notes.push({
         id: 'probe-port-differs',
         summary: `Probe ${probe.name} checks port ${probe.port} while rule ${rule.name} sends traffic to backend port ${rule.backendPort}: legitimate, but a passing probe does not prove the service on port ${rule.backendPort} works.`,

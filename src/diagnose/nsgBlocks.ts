@@ -64,6 +64,7 @@ function adminDenyCause(check: EffectiveCrossCheck, probe: ProbeInfo, who: strin
       priority: admin.priority,
       level: 'admin',
       access: admin.access,
+      ...(check.adminNetworkManagerId ? { networkManagerId: check.adminNetworkManagerId } : {}),
     },
   };
 }

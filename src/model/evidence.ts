@@ -174,6 +174,8 @@ export interface EffectiveSecurityRule {
  */
 export interface EffectiveNsgAssociation {
   nsgId?: string;
+  /** For `admin`: the Azure Virtual Network Manager whose security admin rules these are (association.networkManager.id). */
+  networkManagerId?: string;
   level: 'subnet' | 'nic' | 'nsg' | 'admin';
   rules: EffectiveSecurityRule[];
 }

@@ -3,6 +3,7 @@
  * for approval, skipped with a reason, failed) and the causes no fix covers. Each step names the
  * resource and the change, so nobody has to read the evidence to know what to do.
  */
+import { backendLabel } from './backendLabel';
 import { idKey } from './ids';
 import type { BackendReport, Cause, FixReport, Report } from './report';
 
@@ -89,7 +90,7 @@ export function nextStepsFor(
   for (const backend of report.backends) {
     if (backend.probeState === 'up' && backend.causes.length === 0) continue;
     const covered = coveredBy(report.fixes, backend);
-    const where = backend.vmId ? nameOf(backend.vmId) : backend.ipAddress;
+    const where = backend.vmId ? backendLabel(backend) : backend.ipAddress;
     for (const cause of backend.causes) {
       if (cause.id === 'unknown' || covered.has(cause.id)) continue;
       steps.push(stepOfCause(cause, where));

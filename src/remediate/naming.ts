@@ -13,7 +13,10 @@ export const ALLOW_RULE_PREFIX = 'probe-doctor-allow-probe-';
 /** Every rule probe-doctor writes has a description starting with this marker. */
 export const DESCRIPTION_MARKER = 'probe-doctor:';
 
-/** ARM's limit on a security rule description. */
+/**
+ * ARM's limit on a security rule description: "A description for this rule. Restricted to 140 chars."
+ * (SecurityRulePropertiesFormat.description, azure-rest-api-specs, network).
+ */
 export const MAX_DESCRIPTION_LENGTH = 140;
 
 /**
@@ -28,17 +31,24 @@ export function allowRuleName(loadBalancerId: string, port: number): string {
 }
 
 /**
- * The description: marker, what the rule is for, and the run that wrote it, within ARM's 140
- * characters. The run's id is what proves a rule is this run's own write (see {@link isWrittenBy}), so
- * it is never cut: a long load balancer name is shortened instead.
+ * The description: marker, what the rule is for, the load balancer and the run that wrote it, within
+ * ARM's {@link MAX_DESCRIPTION_LENGTH} characters. The run id proves a rule is this run's own write
+ * (see {@link isWrittenBy}) and the load balancer's name tells a person whose rule it is, so the fixed
+ * words give way first: the full sentence, then a short one, then the bare `name:port`. Only a name too
+ * long even for that (a load balancer name may have 80 characters, a run id 55) is cut, never the run id.
  */
 export function allowRuleDescription(loadBalancerName: string, port: number, runId: string): string {
-  const head = `${DESCRIPTION_MARKER} allow Azure Load Balancer probe to port ${port} of `;
-  const tail = `; run ${runId}`;
-  const room = MAX_DESCRIPTION_LENGTH - head.length - tail.length;
+  const forms = [
+    `${DESCRIPTION_MARKER} allow Azure Load Balancer probe to port ${port} of ${loadBalancerName}; run ${runId}`,
+    `${DESCRIPTION_MARKER} allow LB probe port ${port} of ${loadBalancerName}; run ${runId}`,
+    `${DESCRIPTION_MARKER} ${loadBalancerName}:${port} run ${runId}`,
+  ];
+  const whole = forms.find((f) => f.length <= MAX_DESCRIPTION_LENGTH);
+  if (whole) return whole;
+  const tail = `:${port} run ${runId}`;
+  const room = MAX_DESCRIPTION_LENGTH - `${DESCRIPTION_MARKER} `.length - tail.length;
   if (room < 1) return `${DESCRIPTION_MARKER} run ${runId}`.slice(0, MAX_DESCRIPTION_LENGTH);
-  const name = loadBalancerName.length <= room ? loadBalancerName : loadBalancerName.slice(0, room);
-  return `${head}${name}${tail}`;
+  return `${DESCRIPTION_MARKER} ${loadBalancerName.slice(0, room)}${tail}`;
 }
 
 /**

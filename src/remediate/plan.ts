@@ -7,7 +7,7 @@ import { evaluateProbeInbound } from '../diagnose/nsg/index';
 import { describeOwner, isKubernetesOwner, ownerOf } from '../diagnose/ownership';
 import { idKey, indexById, sameId } from '../model/ids';
 import type { Cause, FixKind } from '../model/report';
-import type { BackendInfo, ProbeInfo, SecurityRuleInfo, Topology } from '../model/topology';
+import type { BackendInfo, ProbeInfo, ResourceOwner, SecurityRuleInfo, Topology } from '../model/topology';
 import type { Diagnosis } from '../model/diagnosis';
 import type { PlannedFix } from '../model/fixPlan';
 import { PROBE_SOURCE_TAG, proveAllowRule, toSecurityRule, type AllowRuleDetail } from './allowRule';
@@ -97,6 +97,45 @@ function nsgGroups(topology: Topology, diagnosis: Diagnosis, backends: BackendsB
 /** The Kubernetes cloud provider names the security rules it writes `a` + the Service UID without dashes, cut to 32 characters. */
 const CLOUD_PROVIDER_RULE = /^a[0-9a-f]{31}-/i;
 
+const resourceGroupOf = (id: string): string | undefined =>
+  /\/resourceGroups\/([^/]+)/i.exec(id)?.[1]?.toLowerCase();
+
+/**
+ * Where a restriction that sits in a controller's NSG can go instead, said from what is on the probe's
+ * path: the subnet's NSG when the controller's NSG is on the NIC and the subnet has one of the
+ * customer's; a subnet with no NSG of its own (outside the controller's resource group) can take one;
+ * otherwise no NSG of the customer's is on the path (the controller's NSG is the subnet's, or the
+ * subnet lives in the controller's resource group), and the restriction belongs in the controller's
+ * configuration (for Kubernetes, the Service's `spec.loadBalancerSourceRanges`).
+ */
+function placeForRestriction(topology: Topology, group: NsgGroup, owner: ResourceOwner): string {
+  const port = group.probe.port;
+  const allow = `with an allow for ${PROBE_SOURCE_TAG} to port ${port} above it`;
+  const subnetIds = [...new Set(group.backends.flatMap((b) => (b.subnetId ? [idKey(b.subnetId)] : [])))];
+  const subnets = subnetIds.map((id) => topology.subnets[id]);
+  const subnet = subnets.length === 1 ? subnets[0] : undefined;
+  const nsgName = topology.nsgs[idKey(group.nsgId)]?.name ?? group.nsgId;
+  const controllersPlace = isKubernetesOwner(owner)
+    ? "restrict who reaches a Service with the Service's spec.loadBalancerSourceRanges instead"
+    : `a restriction you need belongs in ${describeOwner(owner)}'s own configuration`;
+  if (group.level === 'subnet') {
+    return `${nsgName} is the NSG of subnet ${subnet?.name ?? 'of these backends'} itself, so no NSG of yours is on the probe's path: ${controllersPlace}`;
+  }
+  if (!subnet) return `or move the restriction to an NSG you own on the backends' subnets, ${allow}`;
+  const subnetNsg = subnet.nsgId ? topology.nsgs[idKey(subnet.nsgId)] : undefined;
+  if (subnet.nsgId && !ownerOf(topology, subnet.nsgId)) {
+    return `or move the restriction to an NSG you own, ${subnetNsg?.name ?? subnet.nsgId} on subnet ${subnet.name}, ${allow}`;
+  }
+  const inControllersGroup = resourceGroupOf(subnet.id) === resourceGroupOf(group.nsgId);
+  if (!subnet.nsgId && !inControllersGroup) {
+    return `or move the restriction to an NSG you own associated with subnet ${subnet.name} (it has none today), ${allow}`;
+  }
+  const why = subnet.nsgId
+    ? `subnet ${subnet.name}'s NSG ${subnetNsg?.name ?? subnet.nsgId} is the controller's too`
+    : `subnet ${subnet.name} is in the controller's resource group and has no NSG`;
+  return `${why}, so no NSG of yours is on the probe's path: ${controllersPlace}`;
+}
+
 /**
  * The NSG that blocks is a controller's: nothing is written to it (the controller rewrites it, and its
  * documentation says not to edit it by hand). The fix is `skipped` and says where the change belongs:
@@ -112,9 +151,10 @@ function controllerOwnedNsgFix(
   if (!owner) return undefined;
   const nsgName = topology.nsgs[idKey(group.nsgId)]?.name ?? group.nsgId;
   const port = group.probe.port;
+  const place = placeForRestriction(topology, group, owner);
   const change = CLOUD_PROVIDER_RULE.test(blocker.name)
     ? `rule ${blocker.name} was written by the Kubernetes cloud provider for a Service: change that Service (spec.loadBalancerSourceRanges, or the service.beta.kubernetes.io/azure-allowed-service-tags annotation) so it no longer denies ${PROBE_SOURCE_TAG} to port ${port}`
-    : `rule ${blocker.name} (priority ${blocker.priority}) is not the controller's own: remove it from ${nsgName}, or move the restriction to an NSG you own (the subnet's) with an allow for ${PROBE_SOURCE_TAG} to port ${port} above it`;
+    : `rule ${blocker.name} (priority ${blocker.priority}) is not the controller's own: remove it from ${nsgName}${place.startsWith('or ') ? ', ' : '; '}${place}`;
   return {
     kind: 'nsg-allow-probe',
     target: group.nsgId,
@@ -123,6 +163,7 @@ function controllerOwnedNsgFix(
     detail: {
       controllerOwned: true,
       owner,
+      backendIps: group.backends.flatMap((b) => (b.ipAddress ? [b.ipAddress] : [])),
       blockingRuleName: blocker.name,
       blockingPriority: blocker.priority,
       level: group.level,
@@ -241,14 +282,33 @@ function adminFixes(topology: Topology, diagnosis: Diagnosis): Omit<PlannedFix, 
       byRule.set(name, entry);
     }
   }
-  return [...byRule.entries()].map(([name, { cause, keys }]) => ({
-    kind: 'nsg-allow-probe',
-    target: topology.loadBalancer.id,
-    status: 'skipped',
-    reason: `Azure Virtual Network Manager security admin rule ${name} (priority ${String(cause.evidence?.priority)}) denies the probe and no NSG rule can override it; nothing is written: a network manager administrator must change the admin rule`,
-    detail: { adminRule: true, ruleName: name, priority: cause.evidence?.priority ?? null },
-    backendKeys: keys,
-  }));
+  // The fix's target is what blocks: the network manager whose security admin configuration holds the
+  // rule (the effective-NSG answer names it), not the load balancer, which nobody needs to change.
+  const ips = (keys: readonly string[]) =>
+    keys.flatMap((k) => {
+      const ip = topology.backends.find((b) => idKey(b.key) === idKey(k))?.ipAddress;
+      return ip ? [ip] : [];
+    });
+  return [...byRule.entries()].map(([name, { cause, keys }]) => {
+    const manager =
+      typeof cause.evidence?.networkManagerId === 'string' ? cause.evidence.networkManagerId : undefined;
+    const managerName = manager?.split('/').filter(Boolean).pop();
+    const where = managerName ? ` of network manager ${managerName}` : '';
+    return {
+      kind: 'nsg-allow-probe',
+      target: manager ?? topology.loadBalancer.id,
+      status: 'skipped',
+      reason: `Azure Virtual Network Manager security admin rule ${name}${where} (priority ${String(cause.evidence?.priority)}) denies the probe and no NSG rule can override it; nothing is written: a network manager administrator must change or remove ${name} in the security admin configuration${managerName ? ` of ${managerName}` : ''} deployed to this virtual network so it no longer denies the probe from 168.63.129.16`,
+      detail: {
+        adminRule: true,
+        ruleName: name,
+        priority: cause.evidence?.priority ?? null,
+        ...(manager ? { networkManagerId: manager } : {}),
+        backendIps: ips(keys),
+      },
+      backendKeys: keys,
+    };
+  });
 }
 
 /**

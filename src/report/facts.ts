@@ -15,7 +15,10 @@ import type {
   Note,
   Report,
 } from '../model/report';
+import { backendLabel, lastName } from '../model/backendLabel';
 import { commandsForFix, type FixCommands } from './commands';
+
+export { backendLabel, lastName };
 
 /** What the caller knows about the run beyond the report itself. */
 export interface RenderContext {
@@ -82,24 +85,8 @@ export interface ReportFacts {
   source?: string;
 }
 
-/** The last segment of a resource id. */
-export const lastName = (id: string | undefined): string =>
-  id ? (id.split('/').filter(Boolean).pop() ?? id) : '-';
-
 const same = (a: string | undefined, b: string | undefined): boolean =>
   a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
-
-/**
- * A backend's name as a person knows it. A scale-set instance is `vmss-name/instance`
- * (`.../virtualMachineScaleSets/{vmss}/virtualMachines/{instance}`); a VM is its name.
- */
-export function backendLabel(b: Pick<BackendReport, 'vmId' | 'ipConfigurationId' | 'ipAddress'>): string {
-  const id = b.vmId ?? b.ipConfigurationId ?? '';
-  const vmss = /\/virtualMachineScaleSets\/([^/]+)\/virtualMachines\/([^/]+)/i.exec(id);
-  if (vmss) return `${vmss[1]}/${vmss[2]}`;
-  if (b.vmId) return lastName(b.vmId);
-  return b.ipAddress ?? lastName(b.ipConfigurationId);
-}
 
 /** The NIC's name from a NIC IP configuration id. */
 function nicOf(ipConfigurationId: string | undefined): string | undefined {

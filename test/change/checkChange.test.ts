@@ -9,6 +9,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { COMMAND_HELP } from '../../src/cli/helpText';
 import { main } from '../../src/cli/main';
 
 const SNAPSHOT = join(__dirname, '..', '..', 'scenarios', 'nsg-deny-all-blocks-probe.json');
@@ -654,5 +655,41 @@ describe('check-change input errors', () => {
     // Assess
     expect(err).toBe(`probe-doctor: --what-if ${path}: $.changes[0] must have resourceId and changeType\n`);
     expect(code).toBe(2);
+  });
+});
+
+describe('the shipped sample plan (examples/check-change/plan.json)', () => {
+  const ROOT_DIR = join(__dirname, '..', '..');
+  const readme = readFileSync(join(ROOT_DIR, 'README.md'), 'utf8');
+  const documented = /^node bin\/probe-doctor\.js (check-change --plan examples\/\S+ --scenario \S+)$/m.exec(
+    readme,
+  )?.[1];
+
+  it("is what the README's check-change command runs, and the help shows the same command", () => {
+    // Assess
+    expect(documented).toBe(
+      'check-change --plan examples/check-change/plan.json --scenario scenarios/healthy.json',
+    );
+    expect(COMMAND_HELP['check-change']?.examples).toContain(
+      `  node bin/probe-doctor.js ${documented ?? ''}`,
+    );
+  });
+
+  it('the README command breaks the probe the sample deny covers, exit code 1', async () => {
+    // Prepare: the command's paths are relative to the repository, where the README runs it.
+    const args = (documented ?? '')
+      .split(' ')
+      .slice(1)
+      .map((a) => (a.includes('/') ? join(ROOT_DIR, a) : a));
+
+    // Act
+    const { code, out, err } = await run(args);
+
+    // Assess
+    expect(err).toBe('');
+    expect(code).toBe(1);
+    expect(out).toMatch(/^BREAKS: the change stops 1 probe path\(s\)/);
+    expect(out).toMatch(/lb-web-prod probe probe-http-80 .*rule DenyPlainHttpInbound at 900 denies TCP 80/);
+    expect(out).toMatch(/change: azurerm_network_security_rule\.deny_plain_http/);
   });
 });

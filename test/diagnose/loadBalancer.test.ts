@@ -1,5 +1,7 @@
 import type { BackendProbeStatus } from '../../src/diagnose/health';
 import { diagnoseLoadBalancer } from '../../src/diagnose/loadBalancer';
+import { idKey } from '../../src/model/ids';
+import type { ResourceOwner } from '../../src/model/topology';
 import type { ProbeSpec } from '../helpers/topologyBuilder';
 import { ids, TopologyBuilder, webTopology } from '../helpers/topologyBuilder';
 
@@ -232,6 +234,52 @@ describe('diagnoseLoadBalancer: notes', () => {
     // Assess
     expect(notes.map((n) => n.id)).toEqual(noteIds);
     expect(causes).toEqual([]);
+  });
+
+  /** A Service's rule as the Kubernetes cloud provider writes it: floating IP, probe on the node port. */
+  const serviceRule = (owner?: ResourceOwner) => {
+    const topology = new TopologyBuilder()
+      .probe({ name: 'a1c2e3a4b5c6d7e8f9a0b1c2d3e4f5a6-TCP-443', port: 30443 })
+      .pool('kubernetes')
+      .rule({
+        name: 'a1c2e3a4b5c6d7e8f9a0b1c2d3e4f5a6-TCP-443',
+        probe: 'a1c2e3a4b5c6d7e8f9a0b1c2d3e4f5a6-TCP-443',
+        pools: ['kubernetes'],
+        frontendPort: 443,
+        backendPort: 443,
+        enableFloatingIP: true,
+      })
+      .vm({ name: 'aks-node-0', nics: [{ ip: '10.224.0.4', pools: ['kubernetes'] }] })
+      .build();
+    if (owner) topology.owners = { [idKey(topology.loadBalancer.id)]: owner };
+    return topology;
+  };
+
+  it.each<[string, ResourceOwner | undefined, string[]]>([
+    ['owned by nobody: both notes', undefined, ['floating-ip', 'probe-port-differs']],
+    [
+      'owned by AKS: neither (kube-proxy takes the frontend IP and serves the node port)',
+      { controller: 'aks', cluster: 'aks-pay', evidence: ['tag aks-managed-cluster-name=aks-pay'] },
+      [],
+    ],
+    [
+      'owned by the cloud provider outside AKS: neither',
+      { controller: 'kubernetes', cluster: 'k8s', evidence: ['tag kubernetes-cluster-name=k8s'] },
+      [],
+    ],
+    [
+      'owned by another controller: both, they may matter there',
+      { controller: 'managed-by', managedBy: '/subscriptions/x/resourceGroups/y', evidence: ['managedBy'] },
+      ['floating-ip', 'probe-port-differs'],
+    ],
+  ])('floating IP and a probe on another port, on a load balancer %s', (_case, owner, noteIds) => {
+    // Act
+    const { notes } = diagnoseLoadBalancer(serviceRule(owner));
+
+    // Assess
+    expect(
+      notes.map((n) => n.id).filter((id) => id === 'floating-ip' || id === 'probe-port-differs'),
+    ).toEqual(noteIds);
   });
 
   it('explains that a loopback-only listener fails the probe under floating IP', () => {

@@ -34,6 +34,7 @@ describe('documented commands', () => {
     previous = process.cwd();
     scratch = mkdtempSync(join(tmpdir(), 'pd-docs-'));
     symlinkSync(join(ROOT, 'scenarios'), join(scratch, 'scenarios'));
+    symlinkSync(join(ROOT, 'examples'), join(scratch, 'examples'));
     process.chdir(scratch);
   });
   afterAll(() => {
@@ -46,6 +47,7 @@ describe('documented commands', () => {
       expect.arrayContaining([
         'node bin/probe-doctor.js diagnose --scenario scenarios/nsg-deny-all-blocks-probe.json',
         'node bin/probe-doctor.js audit --file probe-doctor-audit.jsonl',
+        'node bin/probe-doctor.js check-change --plan examples/check-change/plan.json --scenario scenarios/healthy.json',
         'node bin/probe-doctor.js diagnose --scenario scenarios/nsg-deny-all-blocks-probe.json --format html --out report.html',
       ]),
     );

@@ -39,6 +39,19 @@ describe.each(['observe', 'fix'] as const)('issue 13 kinds (%s)', (mode) => {
     expect(steps).toMatch(
       /rule deny-all-inbound-manual \(priority 4000\) is not the controller's own: remove it/,
     );
+    // The AKS NSG is the node subnet's own NSG: there is no other NSG to move a restriction to.
+    expect(steps).toMatch(/aks-agentpool-31415926-nsg is the NSG of subnet aks-subnet itself/);
+    expect(steps).not.toMatch(/move the restriction/);
+    // One step, the skipped fix's, which covers both nodes; no backend named by its bare instance id.
+    expect(report.nextSteps).toHaveLength(1);
+    expect(steps).not.toMatch(/^\d+: /m);
+    // The cloud provider's floating IP and node-port probe are by its design: no note about either.
+    const noteIds = [...(report.notes ?? []), ...report.backends.flatMap((b) => b.notes ?? [])].map(
+      (n) => n.id,
+    );
+    expect(noteIds).toContain('controller-owned');
+    expect(noteIds).not.toContain('floating-ip');
+    expect(noteIds).not.toContain('probe-port-differs');
   });
 
   it('multi-probe node: each probe its own evidence, from one Run Command on the failing VM', async () => {

@@ -27,13 +27,42 @@ describe('allowRuleDescription', () => {
     expect(text).toBe('probe-doctor: allow Azure Load Balancer probe to port 80 of lb-web; run pd-123');
   });
 
-  it("is cut to ARM's 140 characters", () => {
+  // A run id as src/workflow/runId.ts makes it (55 characters); load balancer names have 1 to 80.
+  const RUN_ID = '20261130T161612996Z-pd-7fe798614e914d464fbd6bde66305d85';
+
+  it.each([
+    [
+      'a short name: the whole sentence',
+      'lb-web',
+      `probe-doctor: allow Azure Load Balancer probe to port 80 of lb-web; run ${RUN_ID}`,
+    ],
+    [
+      'a 30-character name: the short sentence, name and run id whole',
+      'lb-payments-westeurope-prod-01',
+      `probe-doctor: allow LB probe port 80 of lb-payments-westeurope-prod-01; run ${RUN_ID}`,
+    ],
+    [
+      'a 60-character name: only name:port and the run id, both whole',
+      'n'.repeat(60),
+      `probe-doctor: ${'n'.repeat(60)}:80 run ${RUN_ID}`,
+    ],
+  ])("fits ARM's 140 characters with %s", (_case, name, expected) => {
     // Act
-    const text = allowRuleDescription('x'.repeat(200), 80, 'pd-123');
+    const text = allowRuleDescription(name, 80, RUN_ID);
+
+    // Assess
+    expect(text).toBe(expected);
+    expect(text.length).toBeLessThanOrEqual(140);
+  });
+
+  it('cuts only an 80-character name (ARM allows that long a name), never the run id', () => {
+    // Act
+    const text = allowRuleDescription('n'.repeat(80), 65535, RUN_ID);
 
     // Assess
     expect(text).toHaveLength(140);
-    expect(text.startsWith('probe-doctor:')).toBe(true);
+    expect(text.startsWith('probe-doctor: nnnn')).toBe(true);
+    expect(text.endsWith(`:65535 run ${RUN_ID}`)).toBe(true);
   });
 });
 

@@ -5,9 +5,12 @@ import { proveAllowRule, toSecurityRule, parseAllowRuleDetail } from '../../src/
 import { allowRuleName } from '../../src/remediate/naming';
 import { planFixes, type FixPolicy } from '../../src/remediate/plan';
 import type { Diagnosis } from '../../src/model/diagnosis';
-import { backendOf, ids, securityRule, webTopology, type TopologyBuilder } from '../helpers/topologyBuilder';
+import { idKey } from '../../src/model/ids';
+import { backendOf, ids, securityRule, TopologyBuilder, webTopology } from '../helpers/topologyBuilder';
 
 const RUN = 'pd-0123456789abcdef0123456789abcdef';
+const NM =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network/networkManagers/nm-platform';
 const NO_OPT_IN: FixPolicy = { optInFixes: [], approvalRequiredFor: [] };
 const deny = (
   priority: number,
@@ -207,6 +210,7 @@ describe('planFixes: NSG allow rule', () => {
         priority: 5,
         level: 'admin',
         access: 'Deny',
+        networkManagerId: NM,
       },
     };
 
@@ -217,12 +221,18 @@ describe('planFixes: NSG allow rule', () => {
     expect(fixes).toEqual([
       {
         kind: 'nsg-allow-probe',
-        target: ids.lb(),
+        target: NM,
         status: 'skipped',
         needsApproval: false,
         reason:
-          'Azure Virtual Network Manager security admin rule avnm-deny-all (priority 5) denies the probe and no NSG rule can override it; nothing is written: a network manager administrator must change the admin rule',
-        detail: { adminRule: true, ruleName: 'avnm-deny-all', priority: 5 },
+          'Azure Virtual Network Manager security admin rule avnm-deny-all of network manager nm-platform (priority 5) denies the probe and no NSG rule can override it; nothing is written: a network manager administrator must change or remove avnm-deny-all in the security admin configuration of nm-platform deployed to this virtual network so it no longer denies the probe from 168.63.129.16',
+        detail: {
+          adminRule: true,
+          ruleName: 'avnm-deny-all',
+          priority: 5,
+          networkManagerId: NM,
+          backendIps: ['10.0.0.4'],
+        },
         backendKeys: [key],
       },
     ]);
@@ -805,6 +815,80 @@ describe('planFixes: controller-owned resources', () => {
     expect(nsgFix?.reason).toMatch(
       /^NSG nsg-web is owned by AKS cluster aks-web, which rewrites it: nothing is written there; rule deny-all-hardening \(priority 4000\) is not the controller's own: remove it/,
     );
+  });
+
+  /**
+   * One node whose NIC has the controller's NSG `nsg-aks` (holding a hand-made deny), moved to the
+   * controller's resource group MC_rg-web_aks-web_westeurope; `subnetNsg` names the subnet's NSG, and
+   * `subnetNsgOwned` makes it the controller's too.
+   */
+  function nicNsgOwned(options: { subnetNsg?: string; subnetNsgOwned?: boolean } = {}): Topology {
+    const builder = new TopologyBuilder()
+      .probe({ name: 'probe-web', protocol: 'Tcp', port: 80 })
+      .pool('pool-web')
+      .rule({ name: 'rule-web', probe: 'probe-web', pools: ['pool-web'], backendPort: 80 })
+      .nsg('nsg-aks', [deny(4000, 'deny-all-hardening')])
+      .vm({ name: 'vm-web-1', nics: [{ ip: '10.0.0.4', pools: ['pool-web'], nsg: 'nsg-aks' }] });
+    if (options.subnetNsg) builder.nsg(options.subnetNsg).subnetNsg('snet-web', options.subnetNsg);
+    const topology = builder.build();
+    const oldId = ids.nsg('nsg-aks');
+    const newId = oldId.replace('/resourceGroups/rg-web/', '/resourceGroups/MC_rg-web_aks-web_westeurope/');
+    const nsg = topology.nsgs[idKey(oldId)]!;
+    delete topology.nsgs[idKey(oldId)];
+    topology.nsgs[idKey(newId)] = {
+      ...nsg,
+      id: newId,
+      securityRules: nsg.securityRules.map((r) => ({ ...r, id: r.id?.replace(oldId, newId) })),
+    };
+    for (const nic of Object.values(topology.nics)) nic.nsgId = newId;
+    topology.owners = { [idKey(newId)]: aks };
+    if (options.subnetNsg && options.subnetNsgOwned) topology.owners[idKey(ids.nsg(options.subnetNsg))] = aks;
+    return topology;
+  }
+
+  it.each([
+    [
+      "the controller's NSG is the subnet's: no NSG of the customer's on the path",
+      () => {
+        const topology = subnetNsg([deny(4000, 'deny-all-hardening')]).build();
+        topology.owners = { [ids.nsg('nsg-web').toLowerCase()]: aks };
+        return topology;
+      },
+      "remove it from nsg-web; nsg-web is the NSG of subnet snet-web itself, so no NSG of yours is on the probe's path: restrict who reaches a Service with the Service's spec.loadBalancerSourceRanges instead",
+    ],
+    [
+      "the controller's NSG is the NIC's and the customer owns the subnet's",
+      () => nicNsgOwned({ subnetNsg: 'nsg-snet-web' }),
+      'remove it from nsg-aks, or move the restriction to an NSG you own, nsg-snet-web on subnet snet-web, with an allow for AzureLoadBalancer to port 80 above it',
+    ],
+    [
+      "the controller's NSG is the NIC's and the subnet's NSG is the controller's too",
+      () => nicNsgOwned({ subnetNsg: 'nsg-snet-web', subnetNsgOwned: true }),
+      "remove it from nsg-aks; subnet snet-web's NSG nsg-snet-web is the controller's too, so no NSG of yours is on the probe's path: restrict who reaches a Service with the Service's spec.loadBalancerSourceRanges instead",
+    ],
+    [
+      "the controller's NSG is the NIC's and the customer's subnet has no NSG",
+      () => nicNsgOwned(),
+      'remove it from nsg-aks, or move the restriction to an NSG you own associated with subnet snet-web (it has none today), with an allow for AzureLoadBalancer to port 80 above it',
+    ],
+  ])('says where a restriction can go from what is there: %s', (_case, build, advice) => {
+    // Prepare
+    const topology = build();
+
+    // Act
+    const fixes = planFixes({
+      mode: 'fix',
+      topology,
+      diagnosis: diagnose(topology),
+      policy: NO_OPT_IN,
+      runId: RUN,
+    });
+
+    // Assess
+    const nsgFix = fixes.find((f) => f.kind === 'nsg-allow-probe');
+    expect(nsgFix?.status).toBe('skipped');
+    expect(nsgFix?.reason).toContain(`is not the controller's own: ${advice}`);
+    expect(nsgFix?.reason?.endsWith(advice)).toBe(true);
   });
 
   it('points a deny the cloud provider wrote back at the Service that made it', () => {

@@ -59,7 +59,11 @@ export function mapEffectiveGroup(group: EffectiveNetworkSecurityGroup): Effecti
   const association = group.association;
   if (!nsgId) {
     if (association?.networkManager) {
-      return { level: 'admin', rules: rules.map((r) => ({ ...r, isAdminRule: true })) };
+      return {
+        level: 'admin',
+        ...(association.networkManager.id ? { networkManagerId: association.networkManager.id } : {}),
+        rules: rules.map((r) => ({ ...r, isAdminRule: true })),
+      };
     }
     return { level: association?.subnet ? 'subnet' : association?.networkInterface ? 'nic' : 'nsg', rules };
   }

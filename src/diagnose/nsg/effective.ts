@@ -30,6 +30,8 @@ export interface EffectiveCrossCheck {
   effectiveAllowed?: boolean;
   /** The security admin rule that decided (Deny or AlwaysAllow), when one did. */
   adminRule?: EffectiveSecurityRule;
+  /** The network manager whose security admin configuration holds {@link adminRule}, when the answer named it. */
+  adminNetworkManagerId?: string;
   /** The rules that could not be evaluated and could have decided, when abstaining. */
   unevaluated?: string[];
   note?: string;
@@ -160,9 +162,13 @@ export function crossCheckEffective(
   );
   const admin = firstMatch(adminRules, packet, tags);
   if (admin.open.length > 0) return abstain(admin.open, 'security admin rules');
+  const manager = admin.rule
+    ? effective.find((a) => a.rules.includes(admin.rule as EffectiveSecurityRule))?.networkManagerId
+    : undefined;
   if (admin.rule?.access === 'Deny') {
     return decided(false, {
       adminRule: admin.rule,
+      ...(manager ? { adminNetworkManagerId: manager } : {}),
       note: `security admin rule ${admin.rule.name} denies it; no NSG rule can override an admin deny`,
     });
   }

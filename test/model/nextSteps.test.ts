@@ -1,0 +1,62 @@
+/**
+ * The report's next steps name each backend the way the rest of the report does (the backend table,
+ * the portal links): a scale-set instance as `vmss-name/instance`, never the bare instance id (`0:`,
+ * `1:` read as list numbers), and a fix that already covers a backend's cause is not repeated per backend.
+ */
+import { nextStepsFor } from '../../src/model/nextSteps';
+import type { BackendReport, Report } from '../../src/model/report';
+
+const RG = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/MC_rg_aks_westeurope';
+const VMSS = `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool1-vmss`;
+const NSG = `${RG}/providers/Microsoft.Network/networkSecurityGroups/aks-agentpool-nsg`;
+
+const node = (instance: number, ip: string): BackendReport => ({
+  ipConfigurationId: `${VMSS}/virtualMachines/${instance}/networkInterfaces/nic/ipConfigurations/ipconfig1`,
+  ipAddress: ip,
+  vmId: `${VMSS}/virtualMachines/${instance}`,
+  probeState: 'down',
+  causes: [{ id: 'nsg-blocks-probe', summary: `NSG aks-agentpool-nsg denies the probe to ${ip}.` }],
+});
+
+const report = (fixes: Report['fixes']): Parameters<typeof nextStepsFor>[0] => ({
+  mode: 'observe',
+  verdict: 'action-required',
+  whoMustAct: 'customer',
+  causes: [],
+  backends: [node(0, '10.224.0.4'), node(1, '10.224.0.5')],
+  fixes,
+});
+
+describe('nextStepsFor', () => {
+  it('names a scale-set instance as vmss/instance, not by its bare instance id', () => {
+    // Act
+    const steps = nextStepsFor(report([]));
+
+    // Assess
+    expect(steps).toEqual([
+      'aks-nodepool1-vmss/0: NSG aks-agentpool-nsg denies the probe to 10.224.0.4.',
+      'aks-nodepool1-vmss/1: NSG aks-agentpool-nsg denies the probe to 10.224.0.5.',
+    ]);
+  });
+
+  it("does not repeat per backend what a skipped NSG fix for those backends' addresses already says", () => {
+    // Prepare: the skipped fix of a controller-owned NSG, as src/remediate/plan.ts writes it.
+    const fixes: Report['fixes'] = [
+      {
+        kind: 'nsg-allow-probe',
+        target: NSG,
+        status: 'skipped',
+        reason: 'NSG aks-agentpool-nsg is owned by AKS cluster aks; remove rule deny-all from it',
+        detail: { controllerOwned: true, backendIps: ['10.224.0.4', '10.224.0.5'] },
+      },
+    ];
+
+    // Act
+    const steps = nextStepsFor(report(fixes));
+
+    // Assess
+    expect(steps).toEqual([
+      'NSG aks-agentpool-nsg is owned by AKS cluster aks; remove rule deny-all from it',
+    ]);
+  });
+});
