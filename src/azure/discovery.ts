@@ -198,7 +198,11 @@ export async function discoverTopology(
     problems: reads.problems,
   };
 
-  const focus = await focusOf(options, skeleton);
+  const focusing = focusOf(options, skeleton);
+  // The load balancer's resource group (its `managedBy` speaks for what it holds) is read while the
+  // health is, not after the backends: readResourceGroups below finds it read.
+  void readResourceGroup(reader, reads, mapped.loadBalancer.id);
+  const focus = await focusing;
   if (!focus) {
     await Promise.all(all.map((b) => deep.discover(b)));
   } else {
@@ -225,6 +229,18 @@ function resourceGroupIdOf(
   }
 }
 
+/** The one read of the resource group `memberId` sits in; undefined when it cannot be read or named. */
+function readResourceGroup(
+  reader: TopologyReader,
+  reads: ReadOnce,
+  memberId: string,
+): Promise<ResourceGroupFacts | undefined> {
+  const group = resourceGroupIdOf(memberId);
+  const readGroup = reader.getResourceGroup?.bind(reader);
+  if (!group || !readGroup) return Promise.resolve(undefined);
+  return reads.read('rg', group.id, undefined, () => readGroup(group.subscriptionId, group.resourceGroup));
+}
+
 /**
  * The resource group of everything read: its `managedBy` and tags speak for all it holds. Read once per
  * group; a group that cannot be read is a problem like any other read, and its members keep their own
@@ -235,19 +251,15 @@ async function readResourceGroups(
   reads: ReadOnce,
   inputs: OwnershipInput[],
 ): Promise<void> {
-  const readGroup = reader.getResourceGroup?.bind(reader);
-  if (!readGroup) return;
-  const groups = new Map<string, { subscriptionId: string; resourceGroup: string; id: string }>();
+  const groups = new Map<string, string>();
   for (const input of inputs) {
     const group = resourceGroupIdOf(input.id);
-    if (group) groups.set(idKey(group.id), group);
+    if (group) groups.set(idKey(group.id), input.id);
   }
   const facts = new Map<string, ResourceGroupFacts>();
   await Promise.all(
-    [...groups.entries()].map(async ([key, g]) => {
-      const read = await reads.read('rg', g.id, undefined, () =>
-        readGroup(g.subscriptionId, g.resourceGroup),
-      );
+    [...groups.entries()].map(async ([key, memberId]) => {
+      const read = await readResourceGroup(reader, reads, memberId);
       if (read) facts.set(key, read);
     }),
   );

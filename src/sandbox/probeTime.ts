@@ -187,9 +187,14 @@ export class ProbeTimeline {
   }
 
   /** What Azure reports now for one backend of one rule, or `instant` when nothing is remembered. */
-  reported(ruleId: string, address: BackendAddress, instant: ProbeResult): ProbeResult {
+  reported(
+    ruleId: string,
+    address: BackendAddress,
+    instant: ProbeResult,
+    now = this.clock.now(),
+  ): ProbeResult {
     const entry = this.entries.get(`${idKey(ruleId)}|${backendKey(address)}`);
-    return entry ? reportedAt(entry, this.clock.now()) : instant;
+    return entry ? reportedAt(entry, now) : instant;
   }
 
   /** A rule health body with each backend's state and reason as Azure reports them now. */
@@ -200,8 +205,10 @@ export class ProbeTimeline {
       (r) => idKey(r.lbId) === idKey(lbId) && r.ruleName.toLowerCase() === ruleName.toLowerCase(),
     );
     if (!rule) return body;
+    // One answer speaks for one instant.
+    const at = this.clock.now();
     const addresses = addressesOf(body).map((address) => {
-      const now = this.reported(rule.ruleId, address, resultOf(address));
+      const now = this.reported(rule.ruleId, address, resultOf(address), at);
       const rest = withoutResult(address);
       return now ? { ...rest, state: now.state, reason: now.reason } : rest;
     });
@@ -221,6 +228,7 @@ export class ProbeTimeline {
     this.observe(state);
     const body = record(this.inner.dipAvailabilityMetric(state, lbId));
     const byIp = new Map<string, number>();
+    const at = this.clock.now();
     for (const rule of this.probedRules(state).filter((r) => idKey(r.lbId) === idKey(lbId))) {
       let health: unknown;
       try {
@@ -230,7 +238,7 @@ export class ProbeTimeline {
       }
       for (const address of addressesOf(health)) {
         if (!address.ipAddress) continue;
-        const now = this.reported(rule.ruleId, address, resultOf(address));
+        const now = this.reported(rule.ruleId, address, resultOf(address), at);
         const value = now?.state === 'Up' ? 100 : 0;
         byIp.set(address.ipAddress, Math.min(byIp.get(address.ipAddress) ?? 100, value));
       }

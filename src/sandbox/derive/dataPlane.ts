@@ -69,11 +69,26 @@ export function adminRulesOf(state: SandboxState, vnetId: string | undefined): S
     .sort((a, b) => a.priority - b.priority);
 }
 
+/**
+ * Each raw NSG as the model read it, at the state version it was read: a pool's backends share their
+ * subnet's NSG, so it is read once per version instead of once per backend. A write to the NSG changes
+ * its raw body in place and bumps the version, which reads it again.
+ */
+const readNsgs = new WeakMap<Raw, { version: number; nsg: TruthNsg }>();
+
+function readNsgAt(state: SandboxState, raw: Raw): TruthNsg {
+  const read = readNsgs.get(raw);
+  if (read?.version === state.version) return read.nsg;
+  const nsg = readNsg(raw);
+  readNsgs.set(raw, { version: state.version, nsg });
+  return nsg;
+}
+
 /** The NSG a raw subnet or NIC references, read by the model; undefined when none or not in the state. */
 export function truthNsgOf(state: SandboxState, resource: Raw | undefined): TruthNsg | undefined {
   const id = refId(props(resource).networkSecurityGroup);
   const raw = id ? findResource(state, id) : undefined;
-  return raw ? readNsg(raw) : undefined;
+  return raw ? readNsgAt(state, raw) : undefined;
 }
 
 /** The NSGs a packet crosses at an endpoint: inbound subnet then NIC, outbound NIC then subnet. */

@@ -64,7 +64,7 @@ export function poolMembers(state: SandboxState, poolId: string): PoolMember[] {
   const pool = findResource(state, poolId);
   for (const ref of list(props(pool).backendIPConfigurations)) {
     const id = refId(ref);
-    // ARM lists the members its NICs already named here too: each is built once.
+    // ARM lists the members its NICs already named here (and below) too: each is built once.
     if (id && members.has(idKey(id))) continue;
     const endpoint = id ? endpointByIpConfigId(state, id) : undefined;
     if (endpoint) add(fromEndpoint(endpoint));
@@ -73,6 +73,7 @@ export function poolMembers(state: SandboxState, poolId: string): PoolMember[] {
   for (const address of list(props(pool).loadBalancerBackendAddresses)) {
     const p = props(address);
     const viaNic = refId(p.networkInterfaceIPConfiguration);
+    if (viaNic && members.get(idKey(viaNic))?.endpoint) continue;
     const ip = str(p.ipAddress);
     const endpoint = viaNic
       ? endpointByIpConfigId(state, viaNic)

@@ -1,4 +1,5 @@
 import { probeStatuses } from '../../../src/sandbox/derive/probeModel';
+import { putSecurityRule } from '../../../src/sandbox/securityRules';
 import { armIds, lb, nic, nsg, sandboxState, securityRule, vm, vnet } from '../../helpers/armBuilder';
 
 type Raw = Record<string, unknown>;
@@ -356,15 +357,19 @@ describe('probeStatuses', () => {
       { nicNsgRules: [securityRule('DenyAll', { access: 'Deny', priority: 4096, protocol: '*' })] },
     );
     expect(probeStatuses(state, armIds.lb())[0]?.state).toBe('Down');
-    const body = state.resources.get(armIds.nsg('nsg-nic').toLowerCase())!;
-    // Act: what a fix's PUT does to the body
-    (body.properties as { securityRules: Raw[] }).securityRules.push(
-      securityRule('AllowProbe', {
+    // Act: a fix's PUT (it changes the NSG body and bumps the state version, as every write does)
+    putSecurityRule(state, armIds.nsg('nsg-nic'), 'AllowProbe', {
+      properties: {
+        protocol: 'Tcp',
+        access: 'Allow',
+        direction: 'Inbound',
         priority: 3990,
         sourceAddressPrefix: 'AzureLoadBalancer',
+        sourcePortRange: '*',
+        destinationAddressPrefix: '*',
         destinationPortRange: '8080',
-      }),
-    );
+      },
+    });
     // Assess
     expect(probeStatuses(state, armIds.lb())[0]).toMatchObject({ state: 'Up', reason: 'Up_Probe_Success' });
   });
