@@ -40,7 +40,7 @@ describe('the audit queries over one load balancer spelled in two casings', () =
 
     // Assess
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ loadBalancer: lbOf(upper[0]!), resolvedRuns: 3 });
+    expect(rows[0]).toMatchObject({ loadBalancer: lbOf(upper[0]), resolvedRuns: 3 });
   });
 
   it('expected-down.kql: one row per backend, its runs counted across both casings', () => {
@@ -64,6 +64,6 @@ describe('the audit queries over one load balancer spelled in two casings', () =
     // Assess
     expect(once.length).toBeGreaterThan(0);
     expect(rows).toHaveLength(once.length);
-    for (const row of rows) expect(row).toMatchObject({ runs: 2, loadBalancer: lbOf(shifted[0]!) });
+    for (const row of rows) expect(row).toMatchObject({ runs: 2, loadBalancer: lbOf(shifted[0]) });
   });
 });
