@@ -70,6 +70,11 @@ describe('HTTP probe: one next step per outcome, each naming the status and the 
         auth401: { http: at(401) },
         filter403: { http: at(403) },
         bound404: { http: at(404, { hostBindings: [{ host: 'shop.contoso.com', status: 200 }] }) },
+        // IIS: the site bound to shop.contoso.com only (Get-WebBinding names it; curl.exe tries it).
+        iisBound404: {
+          os: 'windows',
+          http: at(404, { hostBindings: [{ host: 'shop.contoso.com', status: 200 }] }),
+        },
         plain404: { http: [{ port: 80, path: '/', status: 200 }] },
         redirect302: { http: at(302) },
         error503: { http: at(503) },
@@ -101,6 +106,14 @@ describe('HTTP probe: one next step per outcome, each naming the status and the 
     ],
     [
       'bound404',
+      [
+        /answers 404 for Host 10\.30\.1\.\d+ \(what the probe sends\), but 200 for Host shop\.contoso\.com/,
+        /default site or catch-all server/,
+      ],
+      [/requestPath|another port/],
+    ],
+    [
+      'iisBound404',
       [
         /answers 404 for Host 10\.30\.1\.\d+ \(what the probe sends\), but 200 for Host shop\.contoso\.com/,
         /default site or catch-all server/,

@@ -91,8 +91,24 @@ function windowsHttpCheck(name: string, suffix: string): string[] {
       // The answer's first 512 characters as one `body=` line (as the Linux check prints it): Windows
       // PowerShell and PowerShell 7 both put an error answer's body in ErrorDetails.Message.
       "function pdBody($t) { if ($t) { $b = [string]$t; if ($b.Length -gt 512) { $b = $b.Substring(0, 512) }; 'body={0}' -f ($b -replace '[^\\x20-\\x7E]', ' ') } }",
-      "try { $r = Invoke-WebRequest -Uri $PD_URL -UseBasicParsing -TimeoutSec 5 -MaximumRedirection 0 -ErrorAction Stop; 'status={0}' -f [int]$r.StatusCode; pdBody $r.Content }",
-      "catch { if ($_.Exception.Response) { 'status={0}' -f [int]$_.Exception.Response.StatusCode }; if ($_.ErrorDetails) { pdBody $_.ErrorDetails.Message }; 'error={0}' -f $_.Exception.Message }",
+      '$pdSt = 0',
+      "try { $r = Invoke-WebRequest -Uri $PD_URL -UseBasicParsing -TimeoutSec 5 -MaximumRedirection 0 -ErrorAction Stop; $pdSt = [int]$r.StatusCode; 'status={0}' -f $pdSt; pdBody $r.Content }",
+      "catch { if ($_.Exception.Response) { $pdSt = [int]$_.Exception.Response.StatusCode; 'status={0}' -f $pdSt }; if ($_.ErrorDetails) { pdBody $_.ErrorDetails.Message }; 'error={0}' -f $_.Exception.Message }",
+      // Not 200: the same GET for up to two host names IIS binds on this port (bindingInformation is
+      // `IP:port:host`), with that name as Host and, for HTTPS, SNI, through curl.exe (Windows Server
+      // 2019 and later ship it; Invoke-WebRequest in Windows PowerShell cannot send SNI for an IP).
+      // Plain DNS names only; each reaches curl.exe as one argument. Printed as the Linux check does:
+      // `host=<name>`, then curl's `%{http_code}` and ` exit=N` (its stderr dropped).
+      '$pdCurl = Get-Command curl.exe -ErrorAction SilentlyContinue',
+      'if ($pdSt -ne 200 -and $pdCurl -and (Get-Command Get-WebBinding -ErrorAction SilentlyContinue)) {',
+      `  $pdNames = @(Get-WebBinding -Port ([int]$PD_PORT${suffix}) | ForEach-Object { ([string]$_.bindingInformation -split ':')[2] } | Where-Object { $_ -match '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$' -and $_ -notmatch '^[0-9.]+$' } | Select-Object -Unique -First 2)`,
+      '  foreach ($pdN in $pdNames) {',
+      "    'host={0}' -f $pdN",
+      `    if ($pdScheme -eq 'https') { $pdO = & $pdCurl.Source -s -k -g -o NUL -w '%{http_code}' --tlsv1.2 --tls-max 1.2 --connect-timeout 3 --max-time 5 --resolve ('{0}:{1}:{2}' -f $pdN, $PD_PORT${suffix}, $PD_ADDR) --url ('https://{0}:{1}{2}' -f $pdN, $PD_PORT${suffix}, $PD_PATH${suffix}) 2>$null }`,
+      "    else { $pdO = & $pdCurl.Source -s -g -o NUL -w '%{http_code}' --connect-timeout 3 --max-time 5 -H ('Host: {0}' -f $pdN) --url $PD_URL 2>$null }",
+      "    '{0} exit={1}' -f ([string]$pdO).Trim(), $LASTEXITCODE",
+      '  }',
+      '}',
     ]),
   ];
 }

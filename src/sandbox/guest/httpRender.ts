@@ -159,24 +159,39 @@ export function renderLinuxHttp(
 
 /**
  * The Windows check's `status=` / `error=` lines (Windows PowerShell 5.1 Invoke-WebRequest, TLS 1.2
- * only, any certificate accepted) for a listener that accepts the connection.
+ * only, any certificate accepted) for a listener that accepts the connection; unless it got 200, the
+ * `host=<name>` contrasts for the port's IIS bindings (Get-WebBinding -Port), through curl.exe with its
+ * stderr dropped (so only `%{http_code}` and ` exit=N`).
  */
 export function renderWindowsHttp(
   entries: readonly GuestHttpEndpoint[],
   request: { port: number; path: string; https: boolean; address: string },
 ): string {
-  const outcome = answerHttp(entries, {
+  const ask = (host: string, sni?: string): HttpRequestFacts => ({
     ...request,
-    host: request.address,
+    host,
+    ...(sni !== undefined ? { sni } : {}),
     tlsVersions: ['1.2'],
     requiresStrongChain: false,
   });
-  if (outcome.kind === 'no-http')
-    return 'error=The underlying connection was closed: The connection was closed unexpectedly.';
-  if (outcome.kind === 'tls-refused')
-    return 'error=The underlying connection was closed: An unexpected error occurred on a send.';
-  const body = bodyLine(outcome.body, 'powershell');
-  return outcome.status === 200
-    ? `status=200${body}`
-    : `status=${outcome.status}${body}\nerror=The remote server returned an error: (${outcome.status}).`;
+  const outcome = answerHttp(entries, ask(request.address));
+  const lines: string[] = [];
+  if (outcome.kind === 'no-http') {
+    lines.push('error=The underlying connection was closed: The connection was closed unexpectedly.');
+  } else if (outcome.kind === 'tls-refused') {
+    lines.push('error=The underlying connection was closed: An unexpected error occurred on a send.');
+  } else {
+    const body = bodyLine(outcome.body, 'powershell');
+    if (outcome.status === 200) return `status=200${body}`;
+    lines.push(
+      `status=${outcome.status}${body}`,
+      `error=The remote server returned an error: (${outcome.status}).`,
+    );
+  }
+  const tls = listenerTls(entries, request.port);
+  for (const name of configuredNames(entries.filter((e) => e.port === request.port))) {
+    const seen = answerHttp(entries, ask(name, request.https ? name : undefined));
+    lines.push(`host=${name}`, curlLines(seen, tls, ['1.2']).split('\n').pop()!);
+  }
+  return lines.join('\n');
 }

@@ -95,6 +95,8 @@ export function tlsRefusal(
 export function answerHttp(entries: readonly GuestHttpEndpoint[], request: HttpRequestFacts): HttpOutcome {
   const onPort = entries.filter((e) => e.port === request.port);
   if (onPort.length === 0) return { kind: 'no-http' };
+  // A port that speaks TLS answers no plain HTTP request (an HTTP probe pointed at an HTTPS listener).
+  if (!request.https && listenerTls(entries, request.port)) return { kind: 'no-http' };
   if (request.https) {
     const refused = tlsRefusal(listenerTls(entries, request.port), request);
     if (refused) return { kind: 'tls-refused', ...refused };

@@ -328,10 +328,10 @@ describe('probeStatuses', () => {
       { state: 'Down', reason: 'Down_Probe_HttpEndpointUnreachable', stage: 'http' },
     ],
     [
-      'an HTTP probe on a port whose listener has TLS facts ignores them',
-      { http: [{ port: 8080, path: '/health', status: 200, tls: { versions: ['1.3'] } }] },
+      'an HTTP probe on a port that speaks TLS gets no 200',
+      { http: [{ port: 8080, path: '/health', status: 200, tls: { versions: ['1.2'] } }] },
       { probe: http },
-      { state: 'Up', reason: 'Up_Probe_Success' },
+      { state: 'Down', reason: 'Down_Probe_HttpStatusCodeError', stage: 'http' },
     ],
   ])('%s', (_name, guest, options, expected) => {
     // Prepare
