@@ -51,7 +51,7 @@ export class AzureCallError extends ProbeDoctorError {
  */
 export class ActionableError extends ProbeDoctorError {
   constructor(
-    readonly kind: 'credential' | 'authorization' | 'not-found',
+    readonly kind: 'credential' | 'authorization' | 'not-found' | 'untrusted-certificate',
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -57,9 +57,12 @@ export async function callAzure<T>(
  * - `not-found`: 404: the id names nothing (or a subscription the credential cannot see).
  * - `transient`: throttling (429), a server error (5xx), a timeout or a dropped connection: worth
  *   retrying, which the SDK's pipeline already did (src/azure/clients.ts).
+ * - `untrusted-certificate`: the endpoint's TLS certificate is self-signed or from a CA this process
+ *   was not given: pass the CA (`--ca-file`); retrying cannot help.
  * - `other`: anything else (400, 409, a bug).
  */
-export type FailureKind = 'credential' | 'authorization' | 'not-found' | 'transient' | 'other';
+export type FailureKind =
+  'credential' | 'authorization' | 'not-found' | 'untrusted-certificate' | 'transient' | 'other';
 
 /** The names @azure/identity gives its credential failures (errors.d.ts of @azure/identity 4). */
 const CREDENTIAL_ERRORS = new Set([
@@ -80,6 +83,22 @@ const TRANSIENT_CODES = new Set([
   'EPIPE',
   'REQUEST_SEND_ERROR',
 ]);
+
+/**
+ * Node's codes (OpenSSL's verify errors) for a server certificate whose issuer this process does not
+ * trust: self-signed, or signed by a CA it was not given (nodejs.org/api/tls.html, "X509 certificate
+ * error codes"). The remedy is the CA, not a retry.
+ */
+const UNTRUSTED_CERT_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
+
+/** What to do about an endpoint certificate this process does not trust. */
+export const CA_FILE_STEP =
+  "pass --ca-file with the CA that signed the endpoint's certificate (for `probe-doctor sandbox`, the CA file it prints at its start)";
 
 /** The error, its causes, and the errors an aggregate holds, outermost first (bounded). */
 function chainOf(err: unknown): unknown[] {
@@ -110,10 +129,18 @@ function statusInChain(err: unknown): { statusCode?: number; code?: string } {
   return statusOf(err);
 }
 
+/** The first untrusted-certificate code in the error's chain (see UNTRUSTED_CERT_CODES). */
+function untrustedCertCode(err: unknown): string | undefined {
+  return chainOf(err)
+    .map((e) => (e as { code?: unknown }).code)
+    .find((c): c is string => typeof c === 'string' && UNTRUSTED_CERT_CODES.has(c));
+}
+
 /** The kind of a failure (see {@link FailureKind}); pure over the error and its causes. */
 export function classifyFailure(err: unknown): FailureKind {
   const chain = chainOf(err);
   if (chain.some((e) => CREDENTIAL_ERRORS.has(nameOf(e) ?? ''))) return 'credential';
+  if (untrustedCertCode(err)) return 'untrusted-certificate';
   const { statusCode } = statusInChain(err);
   if (statusCode === 401) return 'credential';
   if (statusCode === 403) return 'authorization';
@@ -143,7 +170,7 @@ export const SIGN_IN_STEP =
 /**
  * One line a person can act on: what failed, on which resource, and the next step. Never names
  * `undefined`; the resource id appears once. Used for the failures that stop a run (credential,
- * authorization, not found), which are reported once and never retried.
+ * authorization, not found, untrusted certificate), which are reported once and never retried.
  */
 export function describeFailure(err: unknown): { kind: FailureKind; message: string } {
   const kind = classifyFailure(err);
@@ -183,6 +210,13 @@ export function describeFailure(err: unknown): { kind: FailureKind; message: str
     return {
       kind,
       message: `${text || `${status || 'a transient'} failure`} (still failing after the SDK's retries: try again later)`,
+    };
+  }
+  if (kind === 'untrusted-certificate') {
+    const untrusted = untrustedCertCode(err) as string;
+    return {
+      kind,
+      message: `${text || `${untrusted} failure`}${text.includes(untrusted) ? '' : ` (${untrusted})`}. Next step: ${CA_FILE_STEP}`,
     };
   }
   return { kind, message: text || `${status || 'unknown'} failure` };

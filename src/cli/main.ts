@@ -100,7 +100,7 @@ export async function main(
 async function actionableLine(err: Error): Promise<string> {
   const { describeFailure } = await import('../azure/callError');
   const described = describeFailure(err);
-  return ['credential', 'authorization', 'not-found'].includes(described.kind)
+  return ['credential', 'authorization', 'not-found', 'untrusted-certificate'].includes(described.kind)
     ? described.message
     : err.message;
 }

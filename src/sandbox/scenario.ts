@@ -192,7 +192,13 @@ export const guestSchema = z
      * NIC it arrived on.
      */
     routes: z.array(guestRouteSchema).optional(),
-    /** Tools present for a peer connectivity test (`nc`, `psping`, `Test-NetConnection`, `bash`). */
+    /**
+     * Commands the guest has that a TCP connectivity test can use, as `command -v` would find them:
+     * on Linux `timeout` (coreutils, runs bash's /dev/tcp with a time limit) and `nc`; bash itself is
+     * the shell Run Command runs the script with, so it is always there. Omitted: both present.
+     * Windows ignores it: the test uses .NET's System.Net.Sockets.TcpClient, part of the .NET
+     * Framework every Windows PowerShell 5.1 runs on, so no tool can be missing there.
+     */
     tools: z.array(z.string()).optional(),
     /** Run Command answers 409 "execution is in progress" this many times before it runs. */
     runCommandBusyTimes: z.number().int().min(0).default(0),

@@ -31,6 +31,25 @@ function remediation(entry: SweepEntry): string {
   return `\n      remediation ${r.outcome}: ${r.instanceId ?? ''}${verdict}`;
 }
 
+/**
+ * The progress line for a load balancer as the sweep finishes reading it. One whose health says down
+ * and whose run was started or joined has no final state yet: the run's verdict decides between down
+ * and expected-down (sweep.ts `withRunVerdicts`), so it is `checking` until then, and
+ * {@link formatSweepVerdictLine} says the final state once the run has ended.
+ */
+export function formatSweepProgressLine(entry: SweepEntry): string {
+  const run = entry.remediation;
+  if (entry.state === 'down' && run && run.outcome !== 'failed') {
+    return `  [checking] ${entry.name}: down by health, run ${run.instanceId ?? ''} ${run.outcome}; its verdict decides\n`;
+  }
+  return `  [${entry.state}] ${entry.name}\n`;
+}
+
+/** The line for an entry whose run has ended: its final state, as the report says it. */
+export function formatSweepVerdictLine(entry: SweepEntry): string {
+  return `  [${entry.state}] ${entry.name} (run ${entry.remediation?.instanceId ?? ''}: verdict ${entry.remediation?.verdict ?? 'unknown'})\n`;
+}
+
 /** Renders the report. */
 export function formatSweepReport(report: SweepReport): string {
   const t = report.totals;

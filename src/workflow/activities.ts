@@ -136,7 +136,12 @@ export function createActivities(
         // A failure a person must act on (sign in, a role, an id that does not exist) leaves as one
         // line with the next step, so the run's error says it once and plainly.
         const { kind, message } = describeFailure(err);
-        if (kind === 'credential' || kind === 'authorization' || kind === 'not-found') {
+        if (
+          kind === 'credential' ||
+          kind === 'authorization' ||
+          kind === 'not-found' ||
+          kind === 'untrusted-certificate'
+        ) {
           await audit(input.run, name, 'failed', { error: message, kind });
           throw new ActionableError(kind, message, { cause: err });
         }

@@ -156,6 +156,20 @@ describe('probe-doctor sweep text output', () => {
     return { code, out, err };
   }
 
+  it('says on stderr the state stdout gives: expected-down, never [down], for the AKS ETP Local load balancer', async () => {
+    // Act: the health answer says 2 of 3 nodes down; only the run's verdict says they are down by design.
+    const { code, out, err } = await sweepText('aks-etp-local-no-endpoint.json');
+
+    // Assess
+    expect(out).toMatch(/^ {2}expected-down {2}kubernetes /m);
+    expect(err).not.toContain('[down] kubernetes');
+    expect(err).toMatch(
+      /^ {2}\[checking\] kubernetes: down by health, run pd-[0-9a-f]+ started; its verdict decides$/m,
+    );
+    expect(err).toMatch(/^ {2}\[expected-down\] kubernetes \(run pd-[0-9a-f]+: verdict healthy\)$/m);
+    expect(code).toBe(0);
+  }, 60_000);
+
   it('prints the verdict of each run it started', async () => {
     // Act
     const { code, out } = await sweepText('shared-nsg-two-lbs.json');

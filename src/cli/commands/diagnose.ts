@@ -14,6 +14,7 @@ import { loadConfig } from '../../config';
 import { AZURE_CLOUDS, isAzureCloudName, staticTokenCredential, type AzureTarget } from '../../azure/clients';
 import { SkippableClock } from '../../sandbox/clock';
 import { InvalidInputError } from '../../errors';
+import { projectRoot } from '../../version';
 import type { Report } from '../../model/report';
 import { JsonLinesAuditSink } from '../../audit/jsonLinesSink';
 import { loadScenarioFile, type Scenario } from '../../sandbox/scenario';
@@ -30,7 +31,7 @@ import {
 import { parseReportFormat, renderReport, type RenderContext, type ReportFormat } from '../../report/index';
 import { constants } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { RegisterCommand } from './index';
 
 export interface DiagnoseOptions {
@@ -368,7 +369,11 @@ export async function checkReportFile(output: ReportOutput): Promise<void> {
 const REPRODUCED_SETTING =
   /^PROBE_DOCTOR_(MODE|OPT_IN_FIXES|APPROVAL_REQUIRED_FOR|ROLLBACK_ON_FAILURE|PROBE_WAIT_MARGIN_SECONDS|FANOUT_BATCH_SIZE)$/;
 
-/** The command line that runs the same diagnosis again (shell-quoted), with the settings it ran under. */
+/**
+ * The command line that runs the same diagnosis again (shell-quoted), with the settings it ran under.
+ * The launcher and the scenario are absolute paths (the scenario resolved against the current
+ * directory it was given in), so the line works pasted into a shell in any directory.
+ */
 export function reproduceCommand(
   options: DiagnoseOptions,
   env: Record<string, string | undefined> = {},
@@ -380,9 +385,9 @@ export function reproduceCommand(
     .map(([k, v]) => `${k}=${q(v ?? '')}`);
   return [
     ...settings,
-    'node bin/probe-doctor.js diagnose',
+    `node ${q(join(projectRoot(), 'bin', 'probe-doctor.js'))} diagnose`,
     ...(options.loadBalancer ? [`--load-balancer ${q(options.loadBalancer.trim())}`] : []),
-    ...(options.scenario ? [`--scenario ${q(options.scenario)}`] : []),
+    ...(options.scenario ? [`--scenario ${q(resolve(options.scenario))}`] : []),
     ...(options.fix ? ['--fix'] : []),
     ...(options.approve ? ['--approve'] : []),
   ].join(' ');

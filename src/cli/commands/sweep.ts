@@ -16,7 +16,7 @@ import { InvalidInputError } from '../../errors';
 import type { RunOutcome } from '../../workflow/contracts';
 import { loadScenarioFile } from '../../sandbox/scenario';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
-import { formatSweepReport } from '../../sweep/format';
+import { formatSweepProgressLine, formatSweepReport, formatSweepVerdictLine } from '../../sweep/format';
 import { needsAttention, withRunVerdicts, type SweepReport } from '../../sweep/sweep';
 import { LocalDurableClient } from '../../workflow/host/localClient';
 import type { LocalDurableHost } from '../../workflow/host/localDurableHost';
@@ -131,7 +131,7 @@ export async function runSweepCommand(
       // The sandbox has no throttling to stay under; live Azure gets the default pace.
       ...(sandbox ? { loadBalancersPerSecond: 0 } : {}),
       ...(auditSink ? { auditSink } : {}),
-      onEntry: (e) => io.err(`  [${e.state}] ${e.name}\n`),
+      onEntry: (e) => io.err(formatSweepProgressLine(e)),
     });
     // The remediations run on this process's host: wait for them, so none is cut off at exit.
     for (const entry of swept.loadBalancers) {
@@ -139,6 +139,10 @@ export async function runSweepCommand(
       if (run?.instanceId && run.outcome !== 'failed') run.verdict = await finishRun(host, run.instanceId);
     }
     const report = withRunVerdicts(swept);
+    // The lines that said `checking` get their final state, the one the report gives.
+    for (const entry of report.loadBalancers) {
+      if (entry.remediation?.verdict) io.err(formatSweepVerdictLine(entry));
+    }
     io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSweepReport(report));
     return needsAttention(report) ? EXIT_ATTENTION : EXIT_OK;
   } finally {

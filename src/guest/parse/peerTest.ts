@@ -7,7 +7,9 @@
  * where `output` is the first line the tool printed: bash's `bash: connect: Connection refused`, nc's
  * `Connection to ... succeeded!` / `nc: connect to ... failed: ...`, or the SocketException message of
  * .NET's TcpClient (`No connection could be made because the target machine actively refused it
- * 10.0.0.5:80` on Windows PowerShell 5.1). Each target's result comes from its own line only.
+ * 10.0.0.5:80` on Windows PowerShell 5.1). Each target's result comes from its own line only; a
+ * target answered twice with different answers (output garbled or two runs interleaved) is unknown,
+ * since neither line can be trusted over the other.
  */
 
 /** One target's answer: reachable or not, how long it took, which tool said so, and what it said. */
@@ -87,26 +89,43 @@ export function parsePeerTest(
   stdout: string,
   targets: readonly PeerTestTarget[],
 ): TcpTestResult[] {
-  const lines = new Map<number, PeerLine>();
+  const lines = new Map<number, PeerLine[]>();
   for (const raw of stdout.replace(/\r\n/g, '\n').split('\n')) {
     const m = LINE.exec(raw);
     if (!m) continue;
-    lines.set(Number(m[1]), {
-      address: m[2] as string,
-      port: Number(m[3]),
-      tool: m[4] as string,
-      status: m[6] as string,
-      elapsedMs: Number(m[7]),
-      output: (m[8] as string).trim(),
-    });
+    const n = Number(m[1]);
+    lines.set(n, [
+      ...(lines.get(n) ?? []),
+      {
+        address: m[2] as string,
+        port: Number(m[3]),
+        tool: m[4] as string,
+        status: m[6] as string,
+        elapsedMs: Number(m[7]),
+        output: (m[8] as string).trim(),
+      },
+    ]);
   }
+  const resultOf = (line: PeerLine) =>
+    os === 'windows' || line.tool === 'TcpClient' ? windowsResult(line) : linuxResult(line);
   return targets.map((target, i) => {
-    const line = lines.get(i + 1);
+    const answers = lines.get(i + 1) ?? [];
+    const [line] = answers;
     if (!line) return unknownResult(target, 'the line was cut off or never printed');
-    if (line.address !== target.address || line.port !== target.port) {
-      return unknownResult(target, `line ${i + 1} names ${line.address}:${line.port}`);
+    const other = answers.find((a) => a.address !== target.address || a.port !== target.port);
+    if (other) return unknownResult(target, `line ${i + 1} names ${other.address}:${other.port}`);
+    const result = resultOf(line);
+    const differs = answers
+      .map(resultOf)
+      .some((r) => r.reachable !== result.reachable || r.tool !== result.tool || r.detail !== result.detail);
+    if (differs) {
+      return unknownResult(
+        target,
+        `line ${i + 1} appears ${answers.length} times with different answers: ${answers
+          .map((a) => `${a.status}${a.output ? ` (${a.output})` : ''}`)
+          .join(' vs ')}`,
+      );
     }
-    const result = os === 'windows' || line.tool === 'TcpClient' ? windowsResult(line) : linuxResult(line);
     return { ...result, latencyMs: line.elapsedMs };
   });
 }

@@ -250,7 +250,8 @@ function peerTargets(vars: Record<string, string>): { ip: string; port: string }
  * target's guest firewall and listeners). What the tools print is taken from real captures:
  * - Linux, bash's /dev/tcp under coreutils `timeout 5` (guest-output linux/bash-dev-tcp__*.txt):
  *   nothing and exit 0 when it connects; `bash: connect: Connection refused` and exit 1 on a reset;
- *   nothing and exit 124 when nothing answers, after the 5 s.
+ *   nothing and exit 124 when nothing answers, after the 5 s. Without `timeout` on the guest, OpenBSD
+ *   nc (`nc -zv -w 5`, guest-output linux/nc-zv*.txt); with neither, the script tests nothing.
  * - Windows, .NET Framework's TcpClient.ConnectAsync (Windows PowerShell 5.1): the task
  *   RanToCompletion when it connects; Faulted with the SocketException message "No connection could
  *   be made because the target machine actively refused it <ip>:<port>" (as printed in
@@ -262,13 +263,27 @@ function renderPeerTest(
   os: string,
   vars: Record<string, string>,
   reach: (ip: string, port: number) => { reachable: boolean; reason: string },
+  tools: readonly string[] | undefined,
 ): Printed[] {
   const targets = peerTargets(vars);
+  const linuxTool = linuxPeerTool(tools);
   let seen = 0;
   const lines = targets.map(({ ip, port }, i) => {
+    const head = `peer n=${i + 1} address=${ip} port=${port}`;
+    if (os === 'linux' && linuxTool === 'none') {
+      // Neither tool is there: no connection is attempted, so nothing is learnt about the path.
+      return `${head} tool=none exit=127 elapsed_ms=1 output=not installed: timeout, nc`;
+    }
     const result = reach(ip, Number(port));
     const refused = !result.reachable && result.reason.startsWith('refused');
-    const head = `peer n=${i + 1} address=${ip} port=${port}`;
+    if (os === 'linux' && linuxTool === 'nc') {
+      const [exit, ms, output] = result.reachable
+        ? [0, 2, `Connection to ${ip} ${port} port [tcp/*] succeeded!`]
+        : refused
+          ? [1, 2, `nc: connect to ${ip} port ${port} (tcp) failed: Connection refused`]
+          : [1, 5003, `nc: connect to ${ip} port ${port} (tcp) timed out: Operation now in progress`];
+      return `${head} tool=nc exit=${exit} elapsed_ms=${ms} output=${output}`;
+    }
     if (os === 'linux') {
       const [exit, ms, output] = result.reachable
         ? [0, 2, '']
@@ -289,8 +304,18 @@ function renderPeerTest(
     seen = Math.max(seen, ms);
     return `${head} tool=TcpClient status=${status} elapsed_ms=${seen} output=${output}`;
   });
-  const tool = os === 'linux' ? 'bash-dev-tcp' : 'TcpClient';
+  const tool = os === 'linux' ? linuxTool : 'TcpClient';
   return [section(SECTIONS.peerTest, [`tool=${tool} count=${targets.length}`, ...lines].join('\n'))];
+}
+
+/**
+ * Which tool the Linux peer test script runs on a guest with `tools` (scenario.ts): it looks for
+ * `timeout` first (bash's /dev/tcp under it), then `nc`, with `command -v`, and runs neither when
+ * both are missing (tool=none, 127, the shell's status for a command not found). Omitted: both there.
+ */
+function linuxPeerTool(tools: readonly string[] | undefined): 'bash-dev-tcp' | 'nc' | 'none' {
+  if (tools === undefined || tools.includes('timeout')) return 'bash-dev-tcp';
+  return tools.includes('nc') ? 'nc' : 'none';
 }
 
 /**
@@ -324,7 +349,7 @@ export function runCommandResult(
     const reach = deps.tcpReachability ?? defaultTcpReachability;
     stdout = emit(
       script,
-      renderPeerTest(os, vars, (ip, port) => reach(state, vmId, ip, port)),
+      renderPeerTest(os, vars, (ip, port) => reach(state, vmId, ip, port), guest.tools),
     );
   } else if (script.some((l) => l.startsWith(FIREWALL_ALLOW_MARKER))) {
     const applied = applyFirewallAllow(guest, os, vars);

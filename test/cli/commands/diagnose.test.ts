@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/cli/main';
 import type { Report } from '../../../src/model/report';
+import { projectRoot } from '../../../src/version';
 
 const scenario = (name: string) => join(__dirname, '../../../scenarios', `${name}.json`);
 const lbOf = (name: string) =>
@@ -197,7 +198,7 @@ describe('probe-doctor diagnose --format / --out', () => {
       /^\*\*ACTION-REQUIRED: lbi-orders-prod; who must act: .*; backends down 2 -> 2 of 3 \(observe: nothing written\); [\d.]+ m?s\*\*$/,
     );
     expect(md).toContain(
-      `node bin/probe-doctor.js diagnose --load-balancer ${lbOf('nsg-deny-all-blocks-probe')} --scenario ${scenario('nsg-deny-all-blocks-probe')}`,
+      `node ${join(projectRoot(), 'bin', 'probe-doctor.js')} diagnose --load-balancer ${lbOf('nsg-deny-all-blocks-probe')} --scenario ${scenario('nsg-deny-all-blocks-probe')}`,
     );
   });
 

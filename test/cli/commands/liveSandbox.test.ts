@@ -141,4 +141,29 @@ describe('live mode against the standalone sandbox', () => {
     ]);
     expect(err).not.toContain('rolled back');
   }, 60_000);
+  it('says to pass --ca-file when the endpoint’s self-signed certificate is not trusted', async () => {
+    let out = '';
+    let err = '';
+    await withStandaloneSandbox(file, async (endpoint) => {
+      // Act: the sandbox's endpoint without its CA.
+      const code = await main(
+        ['node', 'probe-doctor', 'diagnose', '--load-balancer', lbId, '--arm-endpoint', endpoint].concat([
+          '--access-token-env',
+          TOKEN_ENV,
+          '--audit-log',
+          join(dir, 'untrusted.jsonl'),
+        ]),
+        { out: (t) => void (out += t), err: (t) => void (err += t) },
+      );
+
+      // Assess
+      expect(code).not.toBe(0);
+    });
+    expect(`${out}${err}`).toMatch(
+      /SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/,
+    );
+    expect(`${out}${err}`).toContain(
+      "Next step: pass --ca-file with the CA that signed the endpoint's certificate (for `probe-doctor sandbox`, the CA file it prints at its start)",
+    );
+  }, 60_000);
 });

@@ -222,6 +222,33 @@ describe('parsePeerTest', () => {
     });
   });
 
+  it('answers a target answered twice, differently, as unknown (timed out, then open)', () => {
+    // Prepare
+    const target = { address: '10.0.0.5', port: 80 };
+    const stdout = [
+      linuxLine(1, '10.0.0.5', 80, 'bash-dev-tcp', 124, ''),
+      linuxLine(1, '10.0.0.5', 80, 'bash-dev-tcp', 0, ''),
+    ].join('\n');
+    // Act
+    const [result] = parsePeerTest('linux', stdout, [target]);
+    // Assess
+    expect(result).toEqual({
+      reachable: false,
+      tool: 'unknown',
+      detail:
+        'no result for 10.0.0.5:80 in the peer test output (line 1 appears 2 times with different answers: 124 vs 0)',
+    });
+  });
+
+  it('keeps a target answered twice with the same answer', () => {
+    // Prepare
+    const line = linuxLine(1, '10.0.0.5', 80, 'bash-dev-tcp', 1, 'bash: connect: Connection refused');
+    // Act
+    const [result] = parsePeerTest('linux', `${line}\n${line}\n`, [{ address: '10.0.0.5', port: 80 }]);
+    // Assess
+    expect(result).toMatchObject({ reachable: false, tool: 'bash-dev-tcp', detail: 'Connection refused' });
+  });
+
   it('says when the peer has no tool to test with', () => {
     // Act
     const [result] = parsePeerTest(
