@@ -146,11 +146,14 @@ function endpointError(topology: Topology, cause: Cause, probe: ProbeInfo | unde
   if (https && failure === 'handshake-failure') {
     return `${seen}: the TLS 1.2 handshake fails${alert ? ` (${alert})` : ''}. Azure's HTTPS probes negotiate TLS 1.2, send no SNI and no client certificate, and need a chain signed with SHA256 or stronger: check the listener's TLS configuration against each of these`;
   }
+  // Another Host (or SNI) answering 200 where the probe's request does not is a host binding whatever
+  // the probe's status (401/403 from a site that only knows its name, a redirect to it, a 404 or 5xx
+  // from the default site): the evidence shows the listener serves the path, just not for the IP.
+  if (status !== undefined && status !== 200 && bound.length > 0) {
+    return `${seen}, but 200 for Host ${bound.join(' and ')}${https ? ' (with that SNI)' : ''}: the site is bound to host name${bound.length > 1 ? 's' : ''} only. HTTP(S) probes send the backend's IP address as Host${https ? ' and no SNI' : ''}, and the Host cannot be set on the probe: make ${path} answer 200 for any Host (a default site or catch-all server, or a binding for ${host} or the IP)`;
+  }
   if (status === 401 || status === 403) {
     return `${seen}: the application rejects the probe's request itself (authentication, or a header or client-IP filter on ${path}); the probe sends no credentials and no custom headers, from 168.63.129.16: exempt ${path}, or requests from 168.63.129.16, from that check`;
-  }
-  if (status === 404 && bound.length > 0) {
-    return `${seen}, but 200 for Host ${bound.join(' and ')}: the site is bound to host name${bound.length > 1 ? 's' : ''} only. HTTP(S) probes send the backend's IP address as Host${https ? ' and no SNI' : ''}, and the Host cannot be set on the probe: make ${path} answer 200 for any Host (a default site or catch-all server, or a binding for ${host} or the IP)`;
   }
   if (status === 404) {
     return `${seen}: nothing answers ${path} for Host ${host}. HTTP(S) probes send the backend's IP address as Host${https ? ' and no SNI' : ''}, so if the site is bound to a host name only, the probe does not reach it: make ${path} answer 200 for any Host (a default site or an IP binding), or serve ${path} where it is missing${otherPath}`;

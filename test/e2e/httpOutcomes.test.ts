@@ -76,6 +76,11 @@ describe('HTTP probe: one next step per outcome, each naming the status and the 
           http: at(404, { hostBindings: [{ host: 'shop.contoso.com', status: 200 }] }),
         },
         plain404: { http: [{ port: 80, path: '/', status: 200 }] },
+        // The tester's http-hb-401 kind: another Host gets 200, whatever the probe's own status.
+        bound401: { http: at(401, { hostBindings: [{ host: 'shop.contoso.com', status: 200 }] }) },
+        bound403: { http: at(403, { hostBindings: [{ host: 'shop.contoso.com', status: 200 }] }) },
+        bound301: { http: at(301, { hostBindings: [{ host: 'shop.contoso.com', status: 200 }] }) },
+        bound503: { http: at(503, { hostBindings: [{ host: 'shop.contoso.com', status: 200 }] }) },
         redirect302: { http: at(302) },
         error503: { http: at(503) },
       },
@@ -119,6 +124,42 @@ describe('HTTP probe: one next step per outcome, each naming the status and the 
         /default site or catch-all server/,
       ],
       [/requestPath|another port/],
+    ],
+    [
+      'bound401',
+      [
+        /answers 401 for Host 10\.30\.1\.\d+ \(what the probe sends\), but 200 for Host shop\.contoso\.com/,
+        /bound to host name only/,
+        /default site or catch-all server/,
+      ],
+      [/credentials|redirects|unhealthy|requestPath|another port/],
+    ],
+    [
+      'bound403',
+      [
+        /answers 403 for Host 10\.30\.1\.\d+ \(what the probe sends\), but 200 for Host shop\.contoso\.com/,
+        /bound to host name only/,
+        /default site or catch-all server/,
+      ],
+      [/credentials|redirects|unhealthy|requestPath|another port/],
+    ],
+    [
+      'bound301',
+      [
+        /answers 301 for Host 10\.30\.1\.\d+ \(what the probe sends\), but 200 for Host shop\.contoso\.com/,
+        /bound to host name only/,
+        /default site or catch-all server/,
+      ],
+      [/credentials|redirects|unhealthy|requestPath|another port/],
+    ],
+    [
+      'bound503',
+      [
+        /answers 503 for Host 10\.30\.1\.\d+ \(what the probe sends\), but 200 for Host shop\.contoso\.com/,
+        /bound to host name only/,
+        /default site or catch-all server/,
+      ],
+      [/credentials|redirects|unhealthy|requestPath|another port/],
     ],
     [
       'plain404',
