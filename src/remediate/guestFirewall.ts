@@ -38,6 +38,22 @@ const WINDOWS_DEFAULT = /^\w+ DefaultInboundAction=\w+$/;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
+ * The tool whose command adds the probe allow, from one guest-firewall finding: the finding's own tool,
+ * except an iptables DROP in a chain ufw owns (`ufw-*`, `ufw6-*`; ufw-framework(8): ufw writes its
+ * chains from /etc/ufw/*.rules and rebuilds them at every reload and boot), where a raw
+ * `iptables -I INPUT 1` rule is not ufw's and ufw's own command is the change: `ufw insert 1 allow
+ * proto tcp from 168.63.129.16 to any port N` (ufw(8), "insert NUM RULE";
+ * manpages.ubuntu.com/manpages/noble/man8/ufw.8.html), which ufw saves in /etc/ufw/user.rules.
+ * firewalld findings already carry `firewalld` (its rich rules, firewall-cmd(1)). Undefined when the
+ * finding names no tool.
+ */
+export function firewallToolOf(evidence: Record<string, unknown>): string | undefined {
+  const tool = str(evidence.tool);
+  if (tool === 'iptables' && /^-A ufw6?-\S+ /.test(str(evidence.rule) ?? '')) return 'ufw';
+  return tool;
+}
+
+/**
  * Decides from the guest check's evidence (`tool`, `rule`, `detail` of the verdict) whether an added
  * allow rule can beat the blocker:
  * - Windows Firewall: a Block rule wins over every Allow rule, so only a profile's default inbound

@@ -12,7 +12,7 @@ import type { Diagnosis } from '../model/diagnosis';
 import type { PlannedFix } from '../model/fixPlan';
 import { PROBE_SOURCE_TAG, proveAllowRule, toSecurityRule, type AllowRuleDetail } from './allowRule';
 import { chooseDestination } from './destination';
-import { guestFirewallFixability } from './guestFirewall';
+import { firewallToolOf, guestFirewallFixability } from './guestFirewall';
 import { allowRuleDescription, allowRuleName } from './naming';
 import { choosePriority } from './priority';
 import {
@@ -379,7 +379,10 @@ function vmFixes(input: PlanInput, backends: BackendsByKey): Omit<PlannedFix, 'n
     for (const cause of causesOf(diagnosed, 'guest-firewall-blocks-probe')) {
       for (const probe of probesOf(topology, backend)) {
         const os = vm?.osType === 'Windows' ? 'windows' : 'linux';
-        const fixable = guestFirewallFixability(os, probe.port, cause.evidence ?? {});
+        // A DROP in a chain ufw owns is changed through ufw (it rebuilds those chains), never iptables.
+        const tool = firewallToolOf(cause.evidence ?? {});
+        const evidence = { ...(cause.evidence ?? {}), ...(tool ? { tool } : {}) };
+        const fixable = guestFirewallFixability(os, probe.port, evidence);
         const key = `fw|${idKey(vmId)}|${probe.port}`;
         if (!fixable.ok) {
           add(key, {
@@ -402,11 +405,11 @@ function vmFixes(input: PlanInput, backends: BackendsByKey): Omit<PlannedFix, 'n
               vmId,
               os,
               port: probe.port,
-              tool: cause.evidence?.tool ?? null,
+              tool: tool ?? null,
               source: '168.63.129.16',
               ...(fixable.nft ? { nft: fixable.nft } : {}),
             },
-            `allow TCP from 168.63.129.16 to port ${probe.port} in the ${text(cause.evidence?.tool, 'guest')} firewall of ${vm?.name ?? vmId}`,
+            `allow TCP from 168.63.129.16 to port ${probe.port} in the ${text(tool, 'guest')} firewall of ${vm?.name ?? vmId}`,
             [diagnosed.key],
           ),
         );

@@ -32,7 +32,7 @@ const sshAllow = { action: 'allow', protocol: 'tcp', port: 22, source: '10.10.25
 interface Harness {
   sandbox: Sandbox;
   /** The first line of every Run Command script the sandbox ran, with the VM it ran on. */
-  scripts: { vmId: string; marker: string }[];
+  scripts: { vmId: string; marker: string; script: string[] }[];
 }
 
 async function open(file: string): Promise<Harness> {
@@ -44,7 +44,7 @@ async function open(file: string): Promise<Harness> {
     views: {
       ...defaultViews,
       runCommandResult: (state, vmId, input) => {
-        scripts.push({ vmId, marker: input.script?.[0] ?? '' });
+        scripts.push({ vmId, marker: input.script?.[0] ?? '', script: input.script ?? [] });
         return defaultViews.runCommandResult(state, vmId, input);
       },
     },
@@ -52,10 +52,10 @@ async function open(file: string): Promise<Harness> {
   return { sandbox, scripts };
 }
 
-async function run(h: Harness, env: Record<string, string>) {
+async function run(h: Harness, env: Record<string, string>, loadBalancerId = LB) {
   const audit = new MemoryAuditSink();
   const { report } = await runLocally({
-    input: { loadBalancerId: LB, mode: 'fix' },
+    input: { loadBalancerId, mode: 'fix' },
     target: { kind: 'sandbox', endpoint: h.sandbox.endpoint, ca: h.sandbox.ca, clock: h.sandbox.clock },
     config: loadConfig(env),
     auditSink: audit,
@@ -107,6 +107,26 @@ describe('opt-in fixes end to end (PROBE_DOCTOR_OPT_IN_FIXES=guest-firewall-allo
     expect(applied(second.events, 'guest-firewall-allow')).toEqual([]);
     expect(findGuest(h.sandbox.state, WEB1)?.firewall).toEqual(firewallAfterFirst);
     expect(h.sandbox.state.version).toBe(versionAfterFirst);
+  });
+
+  it('vmss-backend: the DROP sits in ufw-user-input, so the allow goes through ufw, not a raw iptables rule', async () => {
+    // Prepare: the guest check finds the probe dropped in ufw's own chain (ufw rebuilds it from /etc/ufw).
+    h = await open('vmss-backend.json');
+    const lb = (
+      JSON.parse(readFileSync(join(__dirname, '../../scenarios/vmss-backend.json'), 'utf8')) as {
+        expect: { loadBalancerId: string };
+      }
+    ).expect.loadBalancerId;
+
+    // Act
+    const { report } = await run(h, OPT_IN, lb);
+
+    // Assess: the fix names ufw and the script it ran is told to use ufw.
+    const fix = report.fixes.find((f) => f.kind === 'guest-firewall-allow');
+    expect(fix?.detail.tool).toBe('ufw');
+    const allow = h.scripts.filter((s) => s.marker === '# probe-doctor guest firewall allow');
+    expect(allow.length).toBeGreaterThan(0);
+    for (const s of allow) expect(s.script).toContain("PD_TOOL='ufw'");
   });
 
   it('vm-stopped: start-vm is applied, the VM runs, its probe passes and the run resolves', async () => {

@@ -1,7 +1,10 @@
 import { isUnsafeScriptValueError } from '../../src/errors';
 import { parseScriptVariables } from '../../src/sandbox/guest/scriptVariables';
+import { fixture } from '../guest/parse/fixtures';
+import { evaluateIptables, parseIptables } from '../../src/guest/parse/iptables';
 import {
   buildGuestFirewallAllowScript,
+  firewallToolOf,
   guestFirewallCommands,
   parseGuestFirewallAllowOutput,
   parseGuestFirewallPersistence,
@@ -220,5 +223,41 @@ describe('parseGuestFirewallPersistence', () => {
     ['result=added\n', undefined],
   ])('%j -> %s', (stdout, expected) => {
     expect(parseGuestFirewallPersistence(stdout)).toBe(expected);
+  });
+});
+
+describe("firewallToolOf (on the iptables parser's verdict for real captures)", () => {
+  it.each([
+    // ufw's chains (iptables-save on Debian 12, ufw 0.36.2 active): ufw's own command.
+    ['linux/iptables-save__ufw-active-chains.txt', 80, 'ufw'],
+    // A plain INPUT DROP on a host without ufw: iptables.
+    ['linux/iptables-save__legacy-backend-drop-168.63.129.16.txt', 3000, 'iptables'],
+  ])('%s, port %d: %s', (file, port, tool) => {
+    // Prepare
+    const verdict = evaluateIptables(parseIptables(fixture(file)), { port, nicAddress: '10.0.0.4' });
+
+    // Act
+    const chosen = firewallToolOf({ ...verdict });
+
+    // Assess
+    expect(verdict.decision).toBe('deny');
+    expect(chosen).toBe(tool);
+  });
+
+  it("gives ufw's own insert for a DROP in ufw-user-input, never iptables -I INPUT", () => {
+    // Prepare
+    const verdict = evaluateIptables(parseIptables(fixture('linux/iptables-save__ufw-active-chains.txt')), {
+      port: 80,
+      nicAddress: '10.0.0.4',
+    });
+
+    // Act
+    const commands = guestFirewallCommands('linux', 80, firewallToolOf({ ...verdict }));
+
+    // Assess
+    expect(commands.allow).toBe(
+      'ufw insert 1 allow proto tcp from 168.63.129.16 to any port 80 comment probe-doctor',
+    );
+    expect(commands.persistent).toBe(true);
   });
 });
