@@ -75,3 +75,9 @@ export function matchRoute<C>(
 export function apiVersionOf(req: ArmRequest): string {
   return req.query.get('api-version') ?? '';
 }
+
+/** A request header's value (the first, if sent twice); `name` in lower case, as Node gives them. */
+export function headerOf(req: ArmRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -3,6 +3,7 @@
  */
 import { waitUntil } from '../clock';
 import type { SandboxContext } from '../context';
+import { anotherOperationInProgress } from '../armErrors';
 import { SandboxHttpError } from '../httpError';
 import { asyncOperationBody, retryAfterSeconds, type Operation } from '../lro';
 import type { ArmRequest, ArmResponse, RouteParams } from '../router';
@@ -33,6 +34,16 @@ export function acceptedWithLocation(ctx: SandboxContext, op: Operation): ArmRes
       'Retry-After': retryAfterSeconds(ctx.operations, op),
     },
   };
+}
+
+/**
+ * Refuses a write while another operation holds `lockKey` (an NSG, a scale set): 409
+ * AnotherOperationInProgress naming the holder's operation, as ARM answers. Returns the key to hold.
+ */
+export function requireUnlocked(ctx: SandboxContext, lockKey: string): string {
+  const holder = ctx.locks.holder(lockKey);
+  if (holder) throw anotherOperationInProgress(ctx.operations.asyncOperationUrl(holder));
+  return lockKey;
 }
 
 /** A write's first answer: the body so far plus `Azure-AsyncOperation` (and `Location` for DELETE). */

@@ -7,18 +7,12 @@
  * another etag gets 412.
  */
 import { idKey } from '../../model/ids';
-import { anotherOperationInProgress } from '../armErrors';
 import type { SandboxContext } from '../context';
 import { SandboxHttpError } from '../httpError';
-import { apiVersionOf, type ArmRequest, type ArmResponse, type RouteParams } from '../router';
+import { apiVersionOf, headerOf, type ArmRequest, type ArmResponse, type RouteParams } from '../router';
 import { applyCapacity, requestedCapacity } from '../scaleSets';
-import { timing, writeAccepted } from './lroResponses';
+import { requireUnlocked, timing, writeAccepted } from './lroResponses';
 import { locationOf, requireResource } from './resources';
-
-const header = (req: ArmRequest, name: string): string | undefined => {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
 
 /** Brings the scale set at `params.scaleSet` to the body's `sku.capacity`. */
 export function updateScaleSet(ctx: SandboxContext, req: ArmRequest, params: RouteParams): ArmResponse {
@@ -33,7 +27,7 @@ export function updateScaleSet(ctx: SandboxContext, req: ArmRequest, params: Rou
       'The sandbox models capacity changes of Uniform scale sets only (Flexible instances are plain VMs).',
     );
   }
-  const ifMatch = header(req, 'if-match');
+  const ifMatch = headerOf(req, 'if-match');
   if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== scaleSet.etag) {
     throw new SandboxHttpError(
       412,
@@ -41,9 +35,7 @@ export function updateScaleSet(ctx: SandboxContext, req: ArmRequest, params: Rou
       `The condition '${ifMatch}' in the If-Match header does not match the current etag ${String(scaleSet.etag)} of the scale set.`,
     );
   }
-  const lockKey = `vmss:${idKey(scaleSetId)}`;
-  const holder = ctx.locks.holder(lockKey);
-  if (holder) throw anotherOperationInProgress(ctx.operations.asyncOperationUrl(holder));
+  const lockKey = requireUnlocked(ctx, `vmss:${idKey(scaleSetId)}`);
   const capacity = requestedCapacity(ctx.state, scaleSet as never, req.body);
   properties.provisioningState = 'Updating';
   scaleSet.properties = properties;

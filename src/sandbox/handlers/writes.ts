@@ -4,9 +4,8 @@
  * AnotherOperationInProgress, as the Network resource provider answers.
  */
 import { idKey } from '../../model/ids';
-import { anotherOperationInProgress } from '../armErrors';
 import type { SandboxContext } from '../context';
-import { apiVersionOf, type ArmRequest, type ArmResponse, type RouteParams } from '../router';
+import { apiVersionOf, headerOf, type ArmRequest, type ArmResponse, type RouteParams } from '../router';
 import {
   completeRuleWrite,
   deleteSecurityRule,
@@ -14,23 +13,15 @@ import {
   type WriteConditions,
 } from '../securityRules';
 import { locationOf } from './resources';
-import { timing, writeAccepted } from './lroResponses';
-
-function header(req: ArmRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
+import { requireUnlocked, timing, writeAccepted } from './lroResponses';
 
 function conditions(req: ArmRequest): WriteConditions {
-  return { ifMatch: header(req, 'if-match'), ifNoneMatch: header(req, 'if-none-match') };
+  return { ifMatch: headerOf(req, 'if-match'), ifNoneMatch: headerOf(req, 'if-none-match') };
 }
 
 /** Refuses a write while another holds the NSG. */
 function requireNsgFree(ctx: SandboxContext, nsgId: string): string {
-  const key = `nsg:${idKey(nsgId)}`;
-  const holder = ctx.locks.holder(key);
-  if (holder) throw anotherOperationInProgress(ctx.operations.asyncOperationUrl(holder));
-  return key;
+  return requireUnlocked(ctx, `nsg:${idKey(nsgId)}`);
 }
 
 /** `PUT {nsgId}/securityRules/{rule}`: 201 (created) or 200 (replaced), then polled to Succeeded. */
