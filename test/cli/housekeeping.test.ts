@@ -6,21 +6,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main';
 import { DEFAULT_FIX_AUDIT_LOG } from '../../src/cli/commands/diagnose';
 import { loadConfig } from '../../src/config';
+import { runCli } from '../helpers/cli';
 
 const ROOT = join(__dirname, '../..');
 
-async function cli(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(['node', 'probe-doctor', ...args], {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-  });
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli(args);
 
 describe('housekeeping', () => {
   it('local.settings.json.sample holds every setting the Functions app requires', () => {

@@ -15,10 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLocally } from '../../src/app/localRun';
 import { createRemediation } from '../../src/app/remediation';
-import { main } from '../../src/cli/main';
 import { loadConfig } from '../../src/config';
 import { parseScenario } from '../../src/sandbox/scenario';
 import { startSandbox } from '../../src/sandbox/server';
+import { runCli } from '../helpers/cli';
 
 const LIVE_LB =
   '/subscriptions/6f1c2a9e-3b7d-4e21-9a55-0c8d4e2f7b13/resourceGroups/rg-shop-prod/providers/Microsoft.Network/loadBalancers/lb-shop';
@@ -57,13 +57,7 @@ beforeEach(() => {
 });
 
 async function cli(args: string[], liveCredential?: () => TokenCredential) {
-  let out = '';
-  let err = '';
-  const code = await main(
-    ['node', 'probe-doctor', ...args],
-    { out: (t) => void (out += t), err: (t) => void (err += t) },
-    liveCredential ? { liveCredential } : {},
-  );
+  const { code, out, err } = await runCli(args, liveCredential ? { liveCredential } : {});
   return { code, out, err, lines: err.split('\n').filter((l) => l.length > 0) };
 }
 

@@ -6,20 +6,12 @@
  * taken out, that the diagnosis needs it, and that the guest firewall goes first.
  */
 import { join } from 'node:path';
-import { main } from '../../src/cli/main';
 import type { Report } from '../../src/model/report';
+import { runCli } from '../helpers/cli';
 
 const scenario = join(__dirname, '../fixtures/tester/val-both-guest-blocked.json');
 
-async function cli(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(['node', 'probe-doctor', ...args], {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-  });
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli(args);
 
 describe('a rolled-back allow rule', () => {
   it('stays rolled back and comes back in nextSteps as the exact rule, after the guest firewall', async () => {

@@ -5,20 +5,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main';
 import type { Report } from '../../src/model/report';
 import { reportFromAudit } from '../../src/report/fromAudit';
 import { loadBalancerOf, runScenario, scenarioFile } from '../helpers/scenarioReports';
+import { runCli } from '../helpers/cli';
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(['node', 'probe-doctor', ...args], {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-  });
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli(args);
 
 describe('reportFromAudit', () => {
   it('rebuilds before and after, causes, the written rule and the validation from a real trail', async () => {

@@ -2,18 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEvent } from '../../../src/audit/events';
-import { main } from '../../../src/cli/main';
 import { COMMON, resolvedRun } from '../../helpers/auditEvents';
+import { runCli } from '../../helpers/cli';
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(['node', 'probe-doctor', ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-  });
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli(args);
 
 const jsonl = (events: AuditEvent[]): string => events.map((e) => JSON.stringify(e)).join('\n') + '\n';
 

@@ -5,24 +5,16 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../../src/cli/main';
 import type { Report } from '../../../src/model/report';
 import { projectRoot } from '../../../src/version';
+import { runCli } from '../../helpers/cli';
 
 const scenario = (name: string) => join(__dirname, '../../../scenarios', `${name}.json`);
 const lbOf = (name: string) =>
   (JSON.parse(readFileSync(scenario(name), 'utf8')) as { expect: { loadBalancerId: string } }).expect
     .loadBalancerId;
 
-async function cli(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(['node', 'probe-doctor', ...args], {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-  });
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli(args);
 
 describe('probe-doctor diagnose', () => {
   it('prints the JSON report alone on stdout and exits 1 when the customer must act', async () => {
