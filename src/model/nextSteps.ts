@@ -76,9 +76,12 @@ const whereOf = (backend: BackendReport): string =>
 function causesAnswered(fix: FixReport, report: Pick<Report, 'backends' | 'causes'>): string[] {
   const answered = new Map<string, string[]>();
   for (const backend of report.backends.filter((b) => isFor(fix, b))) {
-    for (const cause of backend.causes) {
-      if (!coveredBy([fix], backend).has(cause.id)) continue;
-      answered.set(cause.id, [...(answered.get(cause.id) ?? []), whereOf(backend)]);
+    for (const cause of coveredBy([fix], backend)) {
+      // A fix about one finding (a guest firewall rule) names it: the backend may have others.
+      const rule = typeof fix.detail.rule === 'string' ? fix.detail.rule : undefined;
+      const tool = text(fix.detail.tool) ?? text(cause.evidence?.tool);
+      const label = rule ? `${cause.id} (${tool ? `${tool}: ` : ''}${rule})` : cause.id;
+      answered.set(label, [...(answered.get(label) ?? []), whereOf(backend)]);
     }
   }
   for (const cause of report.causes.filter((c) => fix.detail.causeId === c.id)) {
@@ -108,16 +111,29 @@ function isFor(fix: FixReport, backend: BackendReport): boolean {
   return vm !== undefined && (idKey(fix.target) === vm || idKey(text(fix.detail.vmId) ?? '') === vm);
 }
 
-/** Causes a fix in `fixes` covers for this backend (so the fix's step says it, not the cause). */
-function coveredBy(fixes: readonly FixReport[], backend: BackendReport): Set<string> {
-  const covered = new Set<string>();
-  for (const f of fixes.filter((fix) => isFor(fix, backend))) {
-    if (f.kind === 'nsg-allow-probe') covered.add('nsg-blocks-probe');
-    else if (f.kind === 'start-vm') covered.add('vm-not-running');
-    else if (f.kind === 'guest-firewall-allow') covered.add('guest-firewall-blocks-probe');
-    if (typeof f.detail.causeId === 'string') covered.add(f.detail.causeId);
-  }
-  return covered;
+/** The cause id a fix answers: by its kind, or the recommendation's `causeId`. */
+function causeIdOf(fix: FixReport): string | undefined {
+  if (fix.kind === 'nsg-allow-probe') return 'nsg-blocks-probe';
+  if (fix.kind === 'start-vm') return 'vm-not-running';
+  if (fix.kind === 'guest-firewall-allow') return 'guest-firewall-blocks-probe';
+  return typeof fix.detail.causeId === 'string' ? fix.detail.causeId : undefined;
+}
+
+/**
+ * Whether `fix` answers `cause`: same cause id and, when the fix names the finding it is about (a
+ * guest firewall fix or advice names its rule), that finding. An iptables allow does not answer the
+ * firewalld rich rule beside it.
+ */
+function answers(fix: FixReport, cause: Cause): boolean {
+  if (causeIdOf(fix) !== cause.id) return false;
+  const rule = fix.detail.rule;
+  return typeof rule !== 'string' || rule === cause.evidence?.rule;
+}
+
+/** The causes of this backend a fix in `fixes` answers (so the fix's step says it, not the cause). */
+function coveredBy(fixes: readonly FixReport[], backend: BackendReport): Set<Cause> {
+  const mine = fixes.filter((fix) => isFor(fix, backend));
+  return new Set(backend.causes.filter((cause) => mine.some((fix) => answers(fix, cause))));
 }
 
 /** How a cause that still blocks the probe is named in a rolled-back rule's step. */
@@ -188,7 +204,7 @@ export function nextStepsWithBasis(report: NextStepsInput): NextStep[] {
     const covered = coveredBy(report.fixes, backend);
     const where = backend.vmId ? backendLabel(backend) : backend.ipAddress;
     for (const cause of backend.causes) {
-      if (cause.id === 'unknown' || covered.has(cause.id)) continue;
+      if (cause.id === 'unknown' || covered.has(cause)) continue;
       steps.push({
         step: stepOfCause(cause, where),
         basedOn: `cause ${cause.id} found on ${whereOf(backend)} (probe ${backend.probeState}); no fix covers it`,
