@@ -16,6 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { InvalidInputError } from '../errors';
 import type { RequestLogEntry } from './requestLog';
@@ -192,6 +193,14 @@ export class SandboxThread {
           if (!this.exited) await this.call({ type: 'stop', id: 0, sandbox });
         })()),
     };
+  }
+
+  /**
+   * How busy the thread's event loop has been (perf_hooks `eventLoopUtilization`), since `previous`
+   * if given: what a benchmark reads to see the sandbox's work off the product's thread.
+   */
+  eventLoopUtilization(previous?: EventLoopUtilization): EventLoopUtilization {
+    return this.worker.performance.eventLoopUtilization(previous);
   }
 
   /** Ends the thread (and every sandbox still in it); resolves once it has exited. */
