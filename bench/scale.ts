@@ -1,11 +1,12 @@
 /**
  * `node dist/bench/run.js scale [--scale 0.01] [--sizes 1,10,100,1000] [--failing 5] [--cold-runs 5]
- * [--warmup 1] [--out bench-results.json]`: time to verdict against the critical-path bound, and what a run costs,
+ * [--warmup 1] [--sandbox worker|in-process] [--out bench-results.json]`: time to verdict against the critical-path bound, and what a run costs,
  * as the load balancer grows while the failing backends stay few (issue #14).
  *
  * Each size runs in observe and fix mode, each in a fresh process (bench/scaleCase.ts), against the
- * in-process sandbox with Azure's per-kind latencies and durations scaled by `--scale`
- * (src/sandbox/timeModel.ts). The bound is computed from the same time model: the longest chain of
+ * sandbox with Azure's per-kind latencies and durations scaled by `--scale`
+ * (src/sandbox/timeModel.ts), hosted in a worker thread so Azure's CPU is not charged to the product
+ * (`--sandbox in-process` puts it back on the product's thread, to compare). The bound is computed from the same time model: the longest chain of
  * dependent steps when everything independent runs at once (see {@link criticalPathBoundMs}).
  *
  * Cold start: bench/coldStart.ts's `measureColdStart` (the bundle package.json `main` names, loaded
@@ -26,7 +27,7 @@ import {
   type TimeModel,
 } from '../src/sandbox/timeModel';
 import { measureColdStart, REPO_ROOT, type ColdStartFigures } from './coldStart';
-import type { ScaleCaseInput, ScaleCaseResult } from './scaleCase';
+import type { SandboxPlacement, ScaleCaseInput, ScaleCaseResult } from './scaleCase';
 /** A size that has not finished by then is reported as failed rather than hanging the benchmark. */
 const CASE_TIMEOUT_MS = 10 * 60_000;
 
@@ -57,6 +58,8 @@ export interface ScaleOptions {
   out: string;
   /** One untimed 1-backend run in each case process before the measured one. */
   warmup: boolean;
+  /** Where each case hosts the sandbox (bench/scaleCase.ts). */
+  sandbox: SandboxPlacement;
 }
 
 /**
@@ -152,6 +155,7 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
     coldRuns: 5,
     out: 'bench-results.json',
     warmup: true,
+    sandbox: 'worker',
   };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
@@ -170,7 +174,12 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
     else if (flag === '--cold-runs') options.coldRuns = Math.floor(number(0, 50));
     else if (flag === '--out') options.out = value;
     else if (flag === '--warmup') options.warmup = number(0, 1) === 1;
-    else if (flag === '--sizes') {
+    else if (flag === '--sandbox') {
+      if (value !== 'worker' && value !== 'in-process') {
+        throw new Error(`--sandbox must be 'worker' or 'in-process', got '${value}'`);
+      }
+      options.sandbox = value;
+    } else if (flag === '--sizes') {
       options.sizes = value.split(',').map((s) => {
         const n = Number(s);
         if (!Number.isInteger(n) || n < 1 || n > 1000) {
@@ -180,7 +189,7 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
       });
     } else
       throw new Error(
-        `unknown option ${flag} (scale takes --scale, --sizes, --failing, --cold-runs, --warmup, --out)`,
+        `unknown option ${flag} (scale takes --scale, --sizes, --failing, --cold-runs, --warmup, --sandbox, --out)`,
       );
   }
   return options;
@@ -200,6 +209,7 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
         mode,
         scale: options.scale,
         warmup: options.warmup,
+        sandbox: options.sandbox,
       });
       // With every backend failing there is no healthy peer to validate from: no validation Run Command.
       const boundMs = criticalPathBoundMs(
@@ -242,6 +252,7 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
     date: new Date().toISOString(),
     scale: options.scale,
     warmup: options.warmup,
+    sandbox: options.sandbox,
     timeModelMs: Object.fromEntries(
       Object.keys(time.azureMs).map((k) => [k, durationMs(time, k as keyof TimeModel['azureMs'])]),
     ),
@@ -251,7 +262,7 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
   writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(
     `probe-doctor scale benchmark: ${results.machine.cpus} CPU(s) (${results.machine.cpuModel}), node ${process.version}, ` +
-      `Azure's latencies x ${options.scale}; results in ${options.out}`,
+      `Azure's latencies x ${options.scale}, sandbox ${options.sandbox === 'worker' ? 'in a worker thread' : 'in-process'}; results in ${options.out}`,
   );
   console.log(formatScaleTable(rows));
   if (coldStart) {

@@ -4,8 +4,14 @@
  * JSON line ({@link ScaleCaseResult}).
  *
  * The whole orchestration (runLocally: the real orchestrator and activities on the local durable
- * host, the real SDK clients over HTTPS) runs against an in-process sandbox whose per-kind Azure
- * latencies and durations are scaled by `scale` (src/sandbox/timeModel.ts), probes included.
+ * host, the real SDK clients over HTTPS) runs against a sandbox whose per-kind Azure latencies and
+ * durations are scaled by `scale` (src/sandbox/timeModel.ts), probes included.
+ *
+ * Where the sandbox runs (`sandbox`): by default in a worker thread (src/sandbox/workerSandbox.ts), as
+ * Azure's own CPU (building an 838 KB load balancer answer, the probes' truth, the server side of TLS)
+ * runs on Microsoft's servers and not on the product's event loop; `"in-process"` runs it on the
+ * product's thread, as before, to compare. The run's virtual time is the same either way: the clock
+ * the local host moves is shared with the worker.
  *
  * Time to verdict (`wallMs`): the wall time of the run, plus the durable timers the local host skipped
  * (it moves the sandbox's clock instead of sleeping: the wait for the probe to re-test, retry pauses)
@@ -21,7 +27,10 @@ import { createRemediation } from '../src/app/remediation';
 import { MemoryAuditSink } from '../src/audit/memorySink';
 import { loadConfig } from '../src/config';
 import { SkippableClock } from '../src/sandbox/clock';
-import { startSandbox } from '../src/sandbox/server';
+import type { Scenario } from '../src/sandbox/scenario';
+import { startSandbox, type RequestLogEntry } from '../src/sandbox/server';
+import type { SharedSkippableClock } from '../src/sandbox/sharedClock';
+import { SandboxThread } from '../src/sandbox/workerSandbox';
 import { timed } from './measure';
 import { countRequests } from './requestCounts';
 import { scaledScenario } from './scaledScenario';
@@ -35,6 +44,20 @@ export interface ScaleCaseInput {
   scale: number;
   /** One untimed 1-backend run of the same mode first. */
   warmup?: boolean;
+  /** Where the sandbox runs: a worker thread (default) or the product's own thread. */
+  sandbox?: SandboxPlacement;
+}
+
+/** Where the benchmark hosts the sandbox. */
+export type SandboxPlacement = 'worker' | 'in-process';
+
+/** What a measured run needs of its sandbox, wherever it runs. */
+interface BenchSandbox {
+  endpoint: string;
+  ca: string;
+  clock: SkippableClock | SharedSkippableClock;
+  requestLog(): Promise<RequestLogEntry[]>;
+  stop(): Promise<void>;
 }
 
 /** One row's figures, before the parent adds the bound. */
@@ -42,6 +65,7 @@ export interface ScaleCaseResult {
   backends: number;
   failing: number;
   mode: 'observe' | 'fix';
+  sandbox: SandboxPlacement;
   verdict: string;
   wallMs: number;
   measuredWallMs: number;
@@ -77,16 +101,43 @@ function probeOf(scenario: ReturnType<typeof scaledScenario>['scenario']): {
   return { interval, threshold };
 }
 
-/** Runs one size and mode to its report (after a warm-up run if asked); the sandbox is stopped after. */
+/**
+ * Runs one size and mode to its report (after a warm-up run if asked); the sandbox is stopped after.
+ * In a worker, the warm-up's sandbox and the measured one share the thread, so the sandbox's code is
+ * as warm as the product's.
+ */
 export async function runScaleCase(c: ScaleCaseInput): Promise<ScaleCaseResult> {
-  if (c.warmup) await measure({ ...c, backends: 1, failing: 1 });
-  return measure(c);
+  const placement = c.sandbox ?? 'worker';
+  if (placement !== 'worker' && placement !== 'in-process') {
+    throw new Error(`sandbox must be 'worker' or 'in-process', got '${String(placement)}'`);
+  }
+  const thread = placement === 'worker' ? await SandboxThread.start() : undefined;
+  try {
+    const start = async (scenario: Scenario): Promise<BenchSandbox> => {
+      const time = { scale: c.scale };
+      if (thread) return thread.startSandbox({ scenario, time });
+      const sandbox = await startSandbox({ scenario, clock: new SkippableClock(), time });
+      return {
+        ...sandbox,
+        clock: sandbox.clock as SkippableClock,
+        requestLog: () => Promise.resolve(sandbox.requestLog),
+      };
+    };
+    if (c.warmup) await measure({ ...c, backends: 1, failing: 1 }, placement, start);
+    return await measure(c, placement, start);
+  } finally {
+    await thread?.terminate();
+  }
 }
 
-async function measure(c: ScaleCaseInput): Promise<ScaleCaseResult> {
+async function measure(
+  c: ScaleCaseInput,
+  placement: SandboxPlacement,
+  startBenchSandbox: (scenario: Scenario) => Promise<BenchSandbox>,
+): Promise<ScaleCaseResult> {
   const scaled = scaledScenario(c.backends, { failing: c.failing });
-  const clock = new SkippableClock();
-  const sandbox = await startSandbox({ scenario: scaled.scenario, clock, time: { scale: c.scale } });
+  const sandbox = await startBenchSandbox(scaled.scenario);
+  const clock = sandbox.clock;
   const auditSink = new MemoryAuditSink();
   try {
     const config = loadConfig({ PROBE_DOCTOR_MODE: c.mode, PROBE_DOCTOR_ALLOWED_SCOPES: scaled.scope });
@@ -102,12 +153,13 @@ async function measure(c: ScaleCaseInput): Promise<ScaleCaseResult> {
       }),
     );
     const skippedMs = clock.skippedMs - skippedBefore;
-    const counts = countRequests(sandbox.requestLog);
+    const counts = countRequests(await sandbox.requestLog());
     const probe = probeOf(scaled.scenario);
     return {
       backends: c.backends,
       failing: scaled.blocked,
       mode: c.mode,
+      sandbox: placement,
       verdict: result.report.verdict,
       wallMs: ms + skippedMs * c.scale,
       measuredWallMs: ms,

@@ -1,7 +1,9 @@
 /**
  * The report's `nextSteps` (pure): the exact changes a person must make, from the fixes (planned, held
  * for approval, skipped with a reason, failed) and the causes no fix covers. Each step names the
- * resource and the change, so nobody has to read the evidence to know what to do.
+ * resource and the change, so nobody has to read the evidence to know what to do; and each rests on
+ * something the report shows (a cause found on named backends, a fix and its status), which
+ * {@link nextStepsWithBasis} says beside it for the text and Markdown reports.
  */
 import { backendLabel } from './backendLabel';
 import { idKey } from './ids';
@@ -52,6 +54,50 @@ function stepOfFix(fix: FixReport, mode: Report['mode']): string | undefined {
   return `${change}${fix.reason ? ` (${fix.status}: ${fix.reason})` : ''}`;
 }
 
+/** One next step and what it rests on, both one sentence for a person. */
+export interface NextStep {
+  /** The change to make (exactly the string in the report's `nextSteps`). */
+  step: string;
+  /** What the step is based on: the causes and backends, the fix and its status, the verdict. */
+  basedOn: string;
+}
+
+/** `a, b, c` or `a, b and 3 more`: backends named without drowning the line at scale. */
+function listNames(names: readonly string[], shown = 3): string {
+  const unique = [...new Set(names)];
+  if (unique.length <= shown) return unique.join(', ');
+  return `${unique.slice(0, shown).join(', ')} and ${unique.length - shown} more`;
+}
+
+const whereOf = (backend: BackendReport): string =>
+  backend.vmId ? backendLabel(backend) : (backend.ipAddress ?? '?');
+
+/** The causes a fix answers on the backends it is for, e.g. `nsg-blocks-probe on vm-1, vm-2`. */
+function causesAnswered(fix: FixReport, report: Pick<Report, 'backends' | 'causes'>): string[] {
+  const answered = new Map<string, string[]>();
+  for (const backend of report.backends.filter((b) => isFor(fix, b))) {
+    for (const cause of coveredBy([fix], backend)) {
+      // A fix about one finding (a guest firewall rule) names it: the backend may have others.
+      const rule = typeof fix.detail.rule === 'string' ? fix.detail.rule : undefined;
+      const tool = text(fix.detail.tool) ?? text(cause.evidence?.tool);
+      const label = rule ? `${cause.id} (${tool ? `${tool}: ` : ''}${rule})` : cause.id;
+      answered.set(label, [...(answered.get(label) ?? []), whereOf(backend)]);
+    }
+  }
+  for (const cause of report.causes.filter((c) => fix.detail.causeId === c.id)) {
+    answered.set(cause.id, [...(answered.get(cause.id) ?? []), 'the load balancer']);
+  }
+  return [...answered].map(([id, where]) => `${id} on ${listNames(where)}`);
+}
+
+/** What a fix's step rests on: the causes it answers, and the fix itself with its status. */
+function basisOfFix(fix: FixReport, report: Pick<Report, 'backends' | 'causes'>): string {
+  const causes = causesAnswered(fix, report);
+  // A scale-set instance is named vmss/instance, as everywhere in the report, not by its bare number.
+  const own = `${fix.kind === 'recommendation' ? 'recommendation' : `${fix.status} fix ${fix.kind}`} on ${backendLabel({ vmId: fix.target })}`;
+  return causes.length > 0 ? `cause ${causes.join('; cause ')} (${own})` : own;
+}
+
 /** A cause as a step when no fix covers it: its summary says what is wrong and where. */
 const stepOfCause = (cause: Cause, where?: string): string => `${where ? `${where}: ` : ''}${cause.summary}`;
 
@@ -65,16 +111,29 @@ function isFor(fix: FixReport, backend: BackendReport): boolean {
   return vm !== undefined && (idKey(fix.target) === vm || idKey(text(fix.detail.vmId) ?? '') === vm);
 }
 
-/** Causes a fix in `fixes` covers for this backend (so the fix's step says it, not the cause). */
-function coveredBy(fixes: readonly FixReport[], backend: BackendReport): Set<string> {
-  const covered = new Set<string>();
-  for (const f of fixes.filter((fix) => isFor(fix, backend))) {
-    if (f.kind === 'nsg-allow-probe') covered.add('nsg-blocks-probe');
-    else if (f.kind === 'start-vm') covered.add('vm-not-running');
-    else if (f.kind === 'guest-firewall-allow') covered.add('guest-firewall-blocks-probe');
-    if (typeof f.detail.causeId === 'string') covered.add(f.detail.causeId);
-  }
-  return covered;
+/** The cause id a fix answers: by its kind, or the recommendation's `causeId`. */
+function causeIdOf(fix: FixReport): string | undefined {
+  if (fix.kind === 'nsg-allow-probe') return 'nsg-blocks-probe';
+  if (fix.kind === 'start-vm') return 'vm-not-running';
+  if (fix.kind === 'guest-firewall-allow') return 'guest-firewall-blocks-probe';
+  return typeof fix.detail.causeId === 'string' ? fix.detail.causeId : undefined;
+}
+
+/**
+ * Whether `fix` answers `cause`: same cause id and, when the fix names the finding it is about (a
+ * guest firewall fix or advice names its rule), that finding. An iptables allow does not answer the
+ * firewalld rich rule beside it.
+ */
+function answers(fix: FixReport, cause: Cause): boolean {
+  if (causeIdOf(fix) !== cause.id) return false;
+  const rule = fix.detail.rule;
+  return typeof rule !== 'string' || rule === cause.evidence?.rule;
+}
+
+/** The causes of this backend a fix in `fixes` answers (so the fix's step says it, not the cause). */
+function coveredBy(fixes: readonly FixReport[], backend: BackendReport): Set<Cause> {
+  const mine = fixes.filter((fix) => isFor(fix, backend));
+  return new Set(backend.causes.filter((cause) => mine.some((fix) => answers(fix, cause))));
 }
 
 /** How a cause that still blocks the probe is named in a rolled-back rule's step. */
@@ -118,46 +177,81 @@ function stepOfRolledBackRule(fix: FixReport, report: Pick<Report, 'backends'>):
   return `${describeAllowRule(fix)}: still needed per the diagnosis${blocker}; ${why}; ${then}`;
 }
 
-/** The steps for a report whose verdict is not healthy or resolved. */
-export function nextStepsFor(
-  report: Pick<Report, 'mode' | 'verdict' | 'whoMustAct' | 'causes' | 'backends' | 'fixes' | 'escalation'>,
-): string[] {
+type NextStepsInput = Pick<
+  Report,
+  'mode' | 'verdict' | 'whoMustAct' | 'causes' | 'backends' | 'fixes' | 'escalation'
+>;
+
+/**
+ * The steps for a report whose verdict is not healthy or resolved, in the order to take them, each
+ * with what it rests on. A step said twice is kept once, with both bases.
+ */
+export function nextStepsWithBasis(report: NextStepsInput): NextStep[] {
   if (report.verdict === 'healthy' || report.verdict === 'resolved') return [];
-  const steps: string[] = [];
+  const steps: NextStep[] = [];
   // A rolled-back allow rule comes after the causes that kept its backends down: they go first.
-  const rolledBackRules: string[] = [];
+  const rolledBackRules: NextStep[] = [];
   for (const fix of report.fixes) {
     if (fix.status === 'rolled-back' && fix.kind === 'nsg-allow-probe') {
-      rolledBackRules.push(stepOfRolledBackRule(fix, report));
+      rolledBackRules.push({ step: stepOfRolledBackRule(fix, report), basedOn: basisOfFix(fix, report) });
       continue;
     }
     const step = stepOfFix(fix, report.mode);
-    if (step) steps.push(step);
+    if (step) steps.push({ step, basedOn: basisOfFix(fix, report) });
   }
   for (const backend of report.backends) {
     if (backend.probeState === 'up' && backend.causes.length === 0) continue;
     const covered = coveredBy(report.fixes, backend);
     const where = backend.vmId ? backendLabel(backend) : backend.ipAddress;
     for (const cause of backend.causes) {
-      if (cause.id === 'unknown' || covered.has(cause.id)) continue;
-      steps.push(stepOfCause(cause, where));
+      if (cause.id === 'unknown' || covered.has(cause)) continue;
+      steps.push({
+        step: stepOfCause(cause, where),
+        basedOn: `cause ${cause.id} found on ${whereOf(backend)} (probe ${backend.probeState}); no fix covers it`,
+      });
     }
   }
   for (const cause of report.causes) {
-    if (!report.fixes.some((f) => f.detail.causeId === cause.id)) steps.push(stepOfCause(cause));
+    if (!report.fixes.some((f) => f.detail.causeId === cause.id)) {
+      steps.push({
+        step: stepOfCause(cause),
+        basedOn: `cause ${cause.id} found on the load balancer; no fix covers it`,
+      });
+    }
   }
   steps.push(...rolledBackRules);
   if (report.verdict === 'awaiting-approval') {
-    steps.push(
-      'approve the fixes held for approval: POST /api/remediations/{instanceId}/approval, or with the CLI run again with --fix --approve',
+    const held = report.fixes.filter(
+      (f) => f.status === 'skipped' && f.reason?.startsWith('awaiting approval'),
     );
+    steps.push({
+      step: 'approve the fixes held for approval: POST /api/remediations/{instanceId}/approval, or with the CLI run again with --fix --approve',
+      basedOn: `verdict awaiting-approval${held.length > 0 ? `: ${held.length} fix(es) held (${listNames(held.map((f) => `${f.kind} on ${nameOf(f.target)}`))})` : ''}`,
+    });
   }
   if (report.whoMustAct === 'microsoft') {
-    steps.push(
-      report.escalation?.submitted
+    const unexplained = report.backends.filter((b) => b.causes.some((c) => c.id === 'unknown'));
+    const basis =
+      unexplained.length > 0
+        ? `cause unknown on ${listNames(unexplained.map(whereOf))}: every check passed and the probe still fails`
+        : 'who must act: microsoft (nothing probe-doctor can check explains the failure)';
+    steps.push({
+      step: report.escalation?.submitted
         ? `Microsoft support has ticket ${report.escalation.ticketId ?? '(no id returned)'}: follow it there`
         : 'file the support ticket in escalation.supportTicket with Microsoft (Azure portal > Help + support, or az support tickets create): nothing probe-doctor can check explains the failure',
-    );
+      basedOn: basis,
+    });
   }
-  return [...new Set(steps)];
+  const byStep = new Map<string, NextStep>();
+  for (const s of steps) {
+    const known = byStep.get(s.step);
+    if (!known) byStep.set(s.step, { ...s });
+    else if (!known.basedOn.split('; also ').includes(s.basedOn)) known.basedOn += `; also ${s.basedOn}`;
+  }
+  return [...byStep.values()];
+}
+
+/** The steps for a report whose verdict is not healthy or resolved (the report's `nextSteps`). */
+export function nextStepsFor(report: NextStepsInput): string[] {
+  return nextStepsWithBasis(report).map((s) => s.step);
 }

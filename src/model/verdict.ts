@@ -65,23 +65,27 @@ export function backendsForMicrosoft(
   validated: boolean,
 ): string[] {
   const down = new Set(stillDown.map(idKey));
-  const fixedCauses = new Map<string, Set<CauseId>>();
+  // Each tried fix answers one finding on each of its backends (one NSG's deny, one guest firewall
+  // tool's drop, one stopped VM): counted per cause id, so a backend with two findings of one id (an
+  // iptables DROP and a firewalld rich rule) is "all fixed" only when both were tried.
+  const fixedCauses = new Map<string, Map<CauseId, number>>();
   for (const fix of fixes.filter((f) => TRIED.has(f.status))) {
     const cause = CAUSE_FIXED_BY[fix.kind];
     if (!cause) continue;
     for (const key of backendsOfFix(fix)) {
-      const set = fixedCauses.get(key) ?? new Set<CauseId>();
-      set.add(cause);
-      fixedCauses.set(key, set);
+      const counts = fixedCauses.get(key) ?? new Map<CauseId, number>();
+      counts.set(cause, (counts.get(cause) ?? 0) + 1);
+      fixedCauses.set(key, counts);
     }
   }
+  const countOf = (ids: readonly CauseId[], id: CauseId) => ids.filter((c) => c === id).length;
   return backends
     .filter((b) => down.has(idKey(b.key)) && needsAttention(b))
     .filter((b) => {
       if (b.causes.includes('unknown')) return true;
       if (b.causes.length === 0) return loadBalancerCauses.length === 0;
       const fixed = validated ? fixedCauses.get(idKey(b.key)) : undefined;
-      return fixed !== undefined && b.causes.every((c) => fixed.has(c));
+      return fixed !== undefined && b.causes.every((c) => (fixed.get(c) ?? 0) >= countOf(b.causes, c));
     })
     .map((b) => b.key);
 }

@@ -383,14 +383,27 @@ function vmFixes(input: PlanInput, backends: BackendsByKey): Omit<PlannedFix, 'n
         const tool = firewallToolOf(cause.evidence ?? {});
         const evidence = { ...(cause.evidence ?? {}), ...(tool ? { tool } : {}) };
         const fixable = guestFirewallFixability(os, probe.port, evidence);
-        const key = `fw|${idKey(vmId)}|${probe.port}`;
+        // The finding this answers: one VM can hold several (an iptables DROP beside a firewalld rich
+        // rule). Each gets its own fix or advice, keyed by tool and rule, and names the rule it is
+        // about, so nothing is folded into another finding's fix, which would not touch it.
+        const rule = typeof cause.evidence?.rule === 'string' ? cause.evidence.rule : null;
+        const finding = { tool: tool ?? null, rule };
+        const key = `fw|${idKey(vmId)}|${probe.port}|${tool ?? ''}|${fixable.ok ? '' : (rule ?? '')}`;
         if (!fixable.ok) {
           add(key, {
             kind: 'recommendation',
             target: vmId,
             status: 'planned',
             reason: `${fixable.change} on ${vm?.name ?? vmId}`,
-            detail: { causeId: 'guest-firewall-blocks-probe', vmId, os, port: probe.port },
+            // No allow command for this one: an added allow cannot beat the rule (the reason says why).
+            detail: {
+              causeId: 'guest-firewall-blocks-probe',
+              vmId,
+              os,
+              port: probe.port,
+              ...finding,
+              allowRuleHelps: false,
+            },
             backendKeys: [diagnosed.key],
           });
           continue;
@@ -405,7 +418,7 @@ function vmFixes(input: PlanInput, backends: BackendsByKey): Omit<PlannedFix, 'n
               vmId,
               os,
               port: probe.port,
-              tool: tool ?? null,
+              ...finding,
               source: '168.63.129.16',
               ...(fixable.nft ? { nft: fixable.nft } : {}),
             },

@@ -152,7 +152,13 @@ export function commandsForFix(fix: FixReport, _report: Report): FixCommands {
         const start = vmVerb(vmId, 'start');
         return { apply: start ? [start] : [], undo: [] };
       }
-      if (d.causeId === 'guest-firewall-blocks-probe' && d.port !== undefined && d.tool !== undefined) {
+      // An allow command only where an allow rule is the change (not for a rule that wins over allows).
+      if (
+        d.causeId === 'guest-firewall-blocks-probe' &&
+        d.port !== undefined &&
+        d.tool !== undefined &&
+        d.allowRuleHelps !== false
+      ) {
         return guestFirewall({ ...fix, status: 'planned' }, vmId);
       }
       return { apply: [], undo: [] };

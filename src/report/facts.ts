@@ -16,6 +16,7 @@ import type {
   Report,
 } from '../model/report';
 import { backendLabel, lastName } from '../model/backendLabel';
+import { nextStepsWithBasis, type NextStep } from '../model/nextSteps';
 import { commandsForFix, type FixCommands } from './commands';
 
 export { backendLabel, lastName };
@@ -81,8 +82,24 @@ export interface ReportFacts {
   /** Commands for each fix, in the order of report.fixes. */
   commands: { fix: FixReport; commands: FixCommands }[];
   links: PortalLink[];
+  /**
+   * The report's `nextSteps`, in its order, each with what it is based on (empty `basedOn` for a step
+   * this report's facts do not give rise to, e.g. a report edited by hand).
+   */
+  nextSteps: NextStep[];
   reproduce?: string;
   source?: string;
+}
+
+/**
+ * The JSON's `nextSteps`, exactly and in order, with the basis each was derived from: the renderers
+ * show what the JSON says, never a second list of their own.
+ */
+function nextStepsOf(report: Report): NextStep[] {
+  const steps = report.nextSteps ?? [];
+  if (steps.length === 0) return [];
+  const basis = new Map(nextStepsWithBasis(report).map((s) => [s.step, s.basedOn]));
+  return steps.map((step) => ({ step, basedOn: basis.get(step) ?? '' }));
 }
 
 const same = (a: string | undefined, b: string | undefined): boolean =>
@@ -257,6 +274,7 @@ export function reportFacts(report: Report, ctx: RenderContext = {}): ReportFact
       ...report.fixes.filter((fix) => fix.status === 'rolled-back'),
     ].map((fix) => ({ fix, commands: commandsForFix(fix, report) })),
     links,
+    nextSteps: nextStepsOf(report),
     ...(ctx.reproduce ? { reproduce: ctx.reproduce } : {}),
     ...(ctx.source ? { source: ctx.source } : {}),
   };

@@ -1,8 +1,8 @@
 /**
  * The report as Markdown to paste into a ticket, a chat or a wiki: the summary line first, a backend
  * table, a section per failing backend (state before and after, cause and evidence, fix with rule and
- * priority, validation, Network Watcher), the `az` commands, the portal links, and the command that
- * reproduces the run. Text from the report is escaped so it cannot break the table or the layout.
+ * priority, validation, Network Watcher), the numbered next steps (the JSON's `nextSteps`, each with
+ * what it is based on), the `az` commands, the portal links, and the command that reproduces the run. Text from the report is escaped so it cannot break the table or the layout.
  */
 import type { Report } from '../model/report';
 import {
@@ -84,6 +84,13 @@ export function renderMarkdown(report: Report, ctx: RenderContext = {}): string 
   if (unattached.length > 0) {
     out.push('', '## Other fixes', '');
     for (const fix of unattached) out.push(`- ${mdEscape(fixLine(fix))}`);
+  }
+  if (f.nextSteps.length > 0) {
+    out.push('', '## Next steps', '');
+    f.nextSteps.forEach(({ step, basedOn }, i) => {
+      out.push(`${i + 1}. ${mdEscape(step)}`);
+      if (basedOn) out.push(`   - Based on: ${mdEscape(basedOn)}`);
+    });
   }
   const apply = f.commands.flatMap((c) => c.commands.apply);
   const undo = f.commands.flatMap((c) => c.commands.undo);

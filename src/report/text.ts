@@ -1,8 +1,9 @@
 /**
  * The report for a person at a terminal: the summary line, a table of backends, then per failing
  * backend its causes (each id once, with the deciding rule), fixes (rule name and priority),
- * validation (peer, port, latency) and Network Watcher results; the commands, links and the command
- * that reproduces the run. Shows what the JSON has, laid out for reading.
+ * validation (peer, port, latency) and Network Watcher results; the numbered next steps (the JSON's
+ * `nextSteps`, each with what it is based on); the commands, links and the command that reproduces
+ * the run. Shows what the JSON has, laid out for reading.
  */
 import type { Report } from '../model/report';
 import {
@@ -14,6 +15,43 @@ import {
   validationLine,
   type RenderContext,
 } from './facts';
+
+/** Lines of the text report's prose are wrapped to this many columns (an 80-120 column terminal). */
+export const TEXT_WIDTH = 100;
+
+/**
+ * `text` wrapped at spaces to `width` columns, the first line after `first`, the others after
+ * `rest` (a hanging indent). A word longer than the line (a resource id) stays whole on its own line.
+ */
+export function wrap(text: string, first: string, rest: string, width = TEXT_WIDTH): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (!empty && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = rest + word;
+    } else {
+      line += (empty ? '' : ' ') + word;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** The numbered next steps, each wrapped with its basis under it. */
+function nextStepLines(steps: { step: string; basedOn: string }[]): string[] {
+  const lines = ['', 'Next steps (in this order):'];
+  const numberWidth = String(steps.length).length;
+  steps.forEach(({ step, basedOn }, i) => {
+    const number = `  ${String(i + 1).padStart(numberWidth)}. `;
+    const indent = ' '.repeat(number.length);
+    lines.push(...wrap(step, number, indent));
+    if (basedOn) lines.push(...wrap(basedOn, `${indent}based on: `, `${indent}  `));
+  });
+  return lines;
+}
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
@@ -78,6 +116,7 @@ export function renderText(report: Report, ctx: RenderContext = {}): string {
     lines.push('', 'Fixes:');
     for (const fix of other) lines.push(`  - ${fixLine(fix)}`);
   }
+  if (f.nextSteps.length > 0) lines.push(...nextStepLines(f.nextSteps));
   const apply = f.commands.flatMap((c) => c.commands.apply);
   const undo = f.commands.flatMap((c) => c.commands.undo);
   // The same note for several VMs (a runtime-only iptables rule on each) is said once per report.

@@ -34,7 +34,7 @@ import { idKey } from '../model/ids';
 import { guidFrom, etagFor } from './etags';
 import { SandboxHttpError } from './httpError';
 import type { ScenarioResource } from './scenario';
-import { findResource, type SandboxState } from './state';
+import { findResource, recordChange, type SandboxState } from './state';
 
 type Json = Record<string, unknown>;
 
@@ -319,6 +319,8 @@ export function applyCapacity(
   const scaleSet = state.resources.get(idKey(scaleSetId));
   if (!scaleSet)
     throw new SandboxHttpError(404, 'ResourceNotFound', `The scale set '${scaleSetId}' was not found.`);
+  // First: the etags stamped below (new NICs, the pools and subnets they join) are this version's.
+  recordChange(state);
   const instances = scaleSetInstances(state, scaleSet.id);
   const added: string[] = [];
   const removed: string[] = [];
@@ -336,6 +338,5 @@ export function applyCapacity(
   const etag = Number(/^"?(\d+)"?$/.exec(str(scaleSet.etag) ?? '')?.[1] ?? 0);
   scaleSet.etag = `"${etag + 1}"`;
   record(scaleSet.properties).provisioningState = 'Succeeded';
-  state.version += 1;
   return { added, removed };
 }

@@ -183,6 +183,15 @@ export const guestSchema = z
     tcpTimestamps: z.boolean().optional(),
     /** Which firewall tool the guest uses; decides how Run Command output renders it. */
     firewallTool: z.enum(['iptables', 'nftables', 'ufw', 'firewalld', 'windows']).optional(),
+    /**
+     * A firewalld guest only: rules someone added with the `iptables` command beside firewalld
+     * (iptables-nft's `filter` table, chain INPUT), first match wins, default accept. With firewalld's
+     * nftables backend "iptables rule executions always occur before firewalld rules. DROP in iptables
+     * means a packet is never seen by firewalld. ACCEPT in iptables means a packet is still subject to
+     * firewalld rules" (Fedora 32 release notes, Security; firewalld.org/2018/07/nftables-backend):
+     * the probe must pass both. `iptables -S` shows these; `firewall-cmd --list-all` does not.
+     */
+    iptablesRules: z.array(firewallEntrySchema).optional(),
     http: z.array(httpEndpointSchema).default([]),
     /**
      * Guest routing table. Devices are named after the VM's NICs in `networkProfile` order: `eth0`,
@@ -208,7 +217,17 @@ export const guestSchema = z
      */
     hiddenProbeFailure: z.boolean().default(false),
   })
-  .superRefine((guest, ctx) => checkHttpListeners(guest.http, ctx));
+  .superRefine((guest, ctx) => {
+    checkHttpListeners(guest.http, ctx);
+    if (guest.iptablesRules !== undefined && guest.firewallTool !== 'firewalld') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['iptablesRules'],
+        message:
+          "is for rules beside firewalld: set firewallTool to 'firewalld' (the other tools' rules are 'firewall')",
+      });
+    }
+  });
 
 export const faultsSchema = z.object({
   seed: z.number().int().default(1),

@@ -9,7 +9,7 @@ import { invalidRequest, resourceNotFound } from './armErrors';
 import { etagFor } from './etags';
 import { SandboxHttpError } from './httpError';
 import { jsonPath } from './scenario';
-import type { SandboxState } from './state';
+import { recordChange, type SandboxState } from './state';
 
 export const MIN_PRIORITY = 100;
 export const MAX_PRIORITY = 4096;
@@ -224,7 +224,7 @@ export function putSecurityRule(
   const existing = index >= 0 ? rules[index] : undefined;
   checkPreconditions(ruleId, existing?.etag as string | undefined, conditions);
   const parsed = validateRule(nsg, ruleName, body);
-  state.version += 1;
+  recordChange(state);
   // ARM answers with both the singular and plural forms; empty plurals when the singular is used.
   const properties: Json = {
     sourceAddressPrefixes: [],
@@ -247,11 +247,21 @@ export function putSecurityRule(
   return { created: !existing, rule };
 }
 
-/** Marks a written rule `Succeeded` (the operation finished). A rule deleted meanwhile is ignored. */
+/**
+ * Marks a written rule `Succeeded` (the operation finished). That is a change of the rule and its NSG
+ * like any other: the state version moves (answers remembered per version are recomputed) and both
+ * get new etags, since an etag "changes whenever the resource is updated" (the Network REST spec's
+ * `etag` description), and the NSG in Microsoft's answers carries its rules' provisioning state.
+ * A rule deleted meanwhile is ignored.
+ */
 export function completeRuleWrite(state: SandboxState, nsgId: string, ruleName: string): void {
   const nsg = state.resources.get(idKey(nsgId)) as Json | undefined;
   const rule = nsg ? rulesOf(nsg).find((r) => sameName(r, ruleName)) : undefined;
-  if (rule) (rule.properties as Json).provisioningState = 'Succeeded';
+  if (!nsg || !rule) return;
+  const version = recordChange(state);
+  (rule.properties as Json).provisioningState = 'Succeeded';
+  rule.etag = etagFor(String(rule.id), version);
+  nsg.etag = etagFor(String(nsg.id), version);
 }
 
 /**
@@ -272,7 +282,7 @@ export function deleteSecurityRule(
   checkPreconditions(ruleId, existing?.etag as string | undefined, conditions);
   if (!existing) return false;
   rules.splice(index, 1);
-  state.version += 1;
+  recordChange(state);
   nsg.etag = etagFor(String(nsg.id), state.version);
   return true;
 }

@@ -13,8 +13,22 @@ export interface SandboxState {
   readonly resources: Map<string, ScenarioResource>;
   /** Guest facts by {@link idKey} of the VM or scale set VM id. */
   readonly guests: Map<string, GuestState>;
-  /** Bumped on every write; lets callers tell whether anything changed. */
+  /**
+   * Bumped on every change of the state, only through {@link recordChange}: answers remembered per
+   * version (versionMemo.ts, probeTime.ts) and etags (etags.ts) derive from it, so a change that
+   * skips it leaves a stale answer or an etag that did not move.
+   */
   version: number;
+}
+
+/**
+ * Records a change of the state: every write, and every operation that changes something when it
+ * finishes (a rule's provisioningState `Updating` -> `Succeeded`, a VM's power state), calls this
+ * before stamping new etags. Returns the new version.
+ */
+export function recordChange(state: SandboxState): number {
+  state.version += 1;
+  return state.version;
 }
 
 /** Builds the state from a validated scenario. The scenario is deep-copied: writes never touch it. */

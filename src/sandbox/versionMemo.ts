@@ -1,8 +1,9 @@
 /**
  * Remembering a derived answer for as long as the sandbox's state does not change. The derivations
- * in ./derive are pure over the state, and every write bumps `state.version` (security rule PUT and
- * DELETE, a VM start, a guest change by Run Command), so the answer for the same arguments at the
- * same version is the same answer. Per-rule health at 1,000 backends follows the probe through every
+ * in ./derive are pure over the state, and every change bumps `state.version` through
+ * `recordChange` (state.ts): a security rule PUT and DELETE and the PUT's completion, a VM start and
+ * its end, a scale set update and its capacity change, a guest change by Run Command. So the answer
+ * for the same arguments at the same version is the same answer. Per-rule health at 1,000 backends follows the probe through every
  * backend's NSGs and guest; without this, the probe-time layer (probeTime.ts) and the health
  * request each repeat it for a state nothing has touched.
  *

@@ -24,7 +24,12 @@ describe('scale benchmark', () => {
       sizes: [1, 10],
       warmup: false,
       failing: 5,
+      sandbox: 'worker',
     });
+    expect(parseScaleArgs(['--sandbox', 'in-process']).sandbox).toBe('in-process');
+    expect(() => parseScaleArgs(['--sandbox', 'thread'])).toThrow(
+      "--sandbox must be 'worker' or 'in-process', got 'thread'",
+    );
     expect(() => parseScaleArgs(['--scale', 'fast'])).toThrow(
       "--scale must be a number from 0 to 100, got 'fast'",
     );

@@ -59,4 +59,52 @@ describe('nextStepsFor', () => {
       'NSG aks-agentpool-nsg is owned by AKS cluster aks; remove rule deny-all from it',
     ]);
   });
+
+  it('a guest firewall fix about one rule leaves another rule of the same backend as its own step', () => {
+    // Prepare: an iptables allow applied (it names the iptables rule it answers); nothing about the
+    // firewalld rich rule beside it.
+    const vmId = `${RG}/providers/Microsoft.Compute/virtualMachines/web-1`;
+    const rich = 'rule family="ipv4" source address="168.63.129.16/32" port port="80" protocol="tcp" drop';
+    const input: Parameters<typeof nextStepsFor>[0] = {
+      mode: 'fix',
+      verdict: 'action-required',
+      whoMustAct: 'customer',
+      causes: [],
+      backends: [
+        {
+          ipAddress: '10.10.1.5',
+          vmId,
+          probeState: 'down',
+          causes: [
+            {
+              id: 'guest-firewall-blocks-probe',
+              summary: 'The iptables firewall on web-1 drops TCP from 168.63.129.16 to port 80.',
+              evidence: { tool: 'iptables', rule: '-A INPUT -s 168.63.129.16/32 -j DROP' },
+            },
+            {
+              id: 'guest-firewall-blocks-probe',
+              summary: `The firewalld firewall on web-1 drops TCP from 168.63.129.16 to port 80: ${rich}.`,
+              evidence: { tool: 'firewalld', rule: rich },
+            },
+          ],
+        },
+      ],
+      fixes: [
+        {
+          kind: 'guest-firewall-allow',
+          target: vmId,
+          status: 'applied',
+          detail: { vmId, port: 80, tool: 'iptables', rule: '-A INPUT -s 168.63.129.16/32 -j DROP' },
+        },
+      ],
+    };
+
+    // Act
+    const steps = nextStepsFor(input);
+
+    // Assess
+    expect(steps).toEqual([
+      `web-1: The firewalld firewall on web-1 drops TCP from 168.63.129.16 to port 80: ${rich}.`,
+    ]);
+  });
 });

@@ -377,6 +377,8 @@ describe('planFixes: opt-in fixes and recommendations', () => {
           os: 'linux',
           port: 80,
           tool: 'iptables',
+          // The finding it answers: a VM can have others (another tool's rule) that this does not touch.
+          rule: '-A INPUT -s 168.63.129.16/32 -j DROP',
           source: '168.63.129.16',
         },
         backendKeys: [key],
@@ -754,6 +756,41 @@ describe('planFixes: guest firewall fixes an added allow rule cannot make', () =
     expect(fixes).toHaveLength(1);
     expect(fixes[0]).toMatchObject({ kind: 'recommendation', status: 'planned', needsApproval: false });
     expect(fixes[0]!.reason).toBe(reason);
+  });
+
+  const IPTABLES_DROP = { tool: 'iptables', rule: '-A INPUT -s 168.63.129.16/32 -j DROP' };
+  const RICH_REJECT = {
+    tool: 'firewalld',
+    rule: 'rule family="ipv4" source address="168.63.129.16" port port="80" protocol="tcp" reject',
+  };
+  const ZONE_CLOSED = { tool: 'firewalld', rule: null, detail: 'zone public does not open tcp/80' };
+
+  it.each<[string, Record<string, unknown>[], string[]]>([
+    [
+      'a fixable iptables DROP first, then a firewalld rich rule',
+      [IPTABLES_DROP, RICH_REJECT],
+      [`guest-firewall-allow iptables ${IPTABLES_DROP.rule}`, `recommendation firewalld ${RICH_REJECT.rule}`],
+    ],
+    [
+      'the firewalld rich rule first, then the fixable iptables DROP',
+      [RICH_REJECT, IPTABLES_DROP],
+      [`recommendation firewalld ${RICH_REJECT.rule}`, `guest-firewall-allow iptables ${IPTABLES_DROP.rule}`],
+    ],
+    [
+      'two fixable findings of two tools: one allow each',
+      [IPTABLES_DROP, ZONE_CLOSED],
+      [`guest-firewall-allow iptables ${IPTABLES_DROP.rule}`, 'guest-firewall-allow firewalld null'],
+    ],
+  ])('one backend, two findings: each its own fix or advice (%s)', (_case, findings, expected) => {
+    // Act
+    const { fixes } = plan(webTopology({ vmCount: 1 }), {
+      policy: OPTED_IN,
+      extra: { [key]: findings.map(firewall) },
+    });
+
+    // Assess
+    expect(fixes.map((f) => `${f.kind} ${String(f.detail.tool)} ${String(f.detail.rule)}`)).toEqual(expected);
+    expect(fixes.every((f) => f.backendKeys.length === 1 && f.backendKeys[0] === key)).toBe(true);
   });
 });
 

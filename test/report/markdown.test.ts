@@ -95,4 +95,27 @@ describe('renderMarkdown', () => {
     expect(md).toContain('\\*bold\\* \\`tick\\` \\[link\\](http://x)');
     expect(mdEscape('a|b')).toBe('a\\|b');
   });
+
+  it('lists the JSON nextSteps as an ordered list, each with what it is based on', async () => {
+    // Prepare
+    const { report } = await runScenario('aks-ingress-probe-path');
+    const steps = report.nextSteps ?? [];
+
+    // Act
+    const md = renderMarkdown(report);
+
+    // Assess
+    expect(steps).toHaveLength(2);
+    expect(md).toContain(
+      [
+        '## Next steps',
+        '',
+        `1. ${mdEscape(steps[0]!)}`,
+        `   - Based on: cause probe-endpoint-error on aks-nodepool1-27182818-vmss/0 (recommendation on aks-nodepool1-27182818-vmss/0)`,
+        `2. ${mdEscape(steps[1]!)}`,
+        `   - Based on: cause probe-endpoint-error on aks-nodepool1-27182818-vmss/1 (recommendation on aks-nodepool1-27182818-vmss/1)`,
+        '',
+      ].join('\n'),
+    );
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * The text report on real reports (shipped scenarios run end to end): it shows what the JSON has.
  */
-import { renderText } from '../../src/report/text';
+import { renderText, TEXT_WIDTH } from '../../src/report/text';
 import { runScenario } from '../helpers/scenarioReports';
 
 describe('renderText', () => {
@@ -130,5 +130,51 @@ describe('renderText: where an NSG allow points', () => {
     expect(partial).toContain(
       '; destination: 10.30.1.4, 10.30.1.5 of subnet snet-api-a 10.30.1.0/24; may not cover instances added later: rule DenyTwo denies only',
     );
+  });
+
+  it('lists the JSON nextSteps in order, numbered and wrapped, each with what it is based on', async () => {
+    // Prepare: two backends, one step each (a shipped scenario, observe mode).
+    const { report } = await runScenario('aks-ingress-probe-path');
+    const steps = report.nextSteps ?? [];
+
+    // Act
+    const text = renderText(report);
+
+    // Assess
+    expect(steps).toHaveLength(2);
+    const section = text.split('\nNext steps (in this order):\n')[1]?.split('\n\n')[0] ?? '';
+    const items = section.split(/\n(?= {2}\d+\. )/);
+    const unwrapped = items.map((item) => {
+      const [step, basedOn] = item.split(/\s+based on: /);
+      return [step?.replace(/\s+/g, ' ').trim(), basedOn?.replace(/\s+/g, ' ').trim()];
+    });
+    expect(unwrapped).toEqual([
+      [
+        `1. ${steps[0]}`,
+        'cause probe-endpoint-error on aks-nodepool1-27182818-vmss/0 (recommendation on aks-nodepool1-27182818-vmss/0)',
+      ],
+      [
+        `2. ${steps[1]}`,
+        'cause probe-endpoint-error on aks-nodepool1-27182818-vmss/1 (recommendation on aks-nodepool1-27182818-vmss/1)',
+      ],
+    ]);
+    // Wrapped for a terminal: no line wider than the width unless it is one word (an id) after the indent.
+    for (const line of section.split('\n')) {
+      expect(line.length <= TEXT_WIDTH || !/\S\s+\S/.test(line.trim())).toBe(true);
+    }
+    expect(section.split('\n').length).toBeGreaterThan(4);
+  });
+
+  it('prints no next steps when nobody must act', async () => {
+    // Prepare
+    const { report } = await runScenario('nsg-deny-all-blocks-probe', 'fix');
+    // Act
+    const text = renderText(report);
+    // Assess
+    expect([report.verdict, report.nextSteps, text.includes('Next steps')]).toEqual([
+      'resolved',
+      undefined,
+      false,
+    ]);
   });
 });

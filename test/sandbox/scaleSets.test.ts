@@ -86,6 +86,24 @@ describe('sandbox: scale set capacity (Virtual Machine Scale Sets - Update)', ()
     expect(subnet.ipConfigurations?.map((c) => c.id)).toContain(ip?.id);
   });
 
+  it('a scale-out, the first write, gives the load balancer and the subnet new etags', async () => {
+    // Prepare: a scenario exported without etags, so the sandbox seeds them at version 0.
+    await t.stop();
+    const withoutEtags = JSON.parse(JSON.stringify(vmssBackend()), (key: string, value: unknown) =>
+      key === 'etag' ? undefined : value,
+    ) as ReturnType<typeof vmssBackend>;
+    t = await startTestSandbox(withoutEtags);
+    const lb = await t.network.loadBalancers.get(RG, 'lb-web-prod');
+    const subnet = await t.network.subnets.get(RG, 'vnet-web-prod', 'snet-web');
+    // Act
+    await t.compute.virtualMachineScaleSets.update(RG, 'vmss-web', { sku: { capacity: 4 } }, FAST);
+    // Assess
+    const lbAfter = await t.network.loadBalancers.get(RG, 'lb-web-prod');
+    const subnetAfter = await t.network.subnets.get(RG, 'vnet-web-prod', 'snet-web');
+    expect(lbAfter.etag).not.toBe(lb.etag);
+    expect(subnetAfter.etag).not.toBe(subnet.etag);
+  });
+
   it('scale-in removes the highest instance ids, their NICs and memberships', async () => {
     // Act
     await t.compute.virtualMachineScaleSets.update(RG, 'vmss-web', { sku: { capacity: 2 } }, FAST);

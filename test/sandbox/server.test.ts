@@ -320,12 +320,12 @@ describe('sandbox server (real SDK clients)', () => {
       ],
       [
         'an operation the sandbox does not emulate',
-        `/subscriptions/${SUB}/resourceGroups?api-version=2021-04-01`,
+        `/subscriptions/${SUB}/locations?api-version=2021-04-01`,
         404,
         {
           error: {
             code: 'InvalidResourceType',
-            message: `The sandbox does not serve GET /subscriptions/${SUB}/resourceGroups.`,
+            message: `The sandbox does not serve GET /subscriptions/${SUB}/locations.`,
           },
         },
       ],
@@ -561,7 +561,8 @@ describe('sandbox server (real SDK clients)', () => {
       ]);
       expect(after.securityRules?.map((r) => r.name)).toEqual(['deny-all-in', 'allow-lb']);
       expect(after.etag).not.toBe(before.etag);
-      expect(t.sandbox.state.version).toBe(version + 1);
+      // The PUT, then its completion (provisioningState Updating -> Succeeded).
+      expect(t.sandbox.state.version).toBe(version + 2);
       expect(t.sandbox.requestLog.map((e) => `${e.method} ${e.status}`)).toEqual([
         'GET 200',
         'PUT 201',
@@ -570,6 +571,36 @@ describe('sandbox server (real SDK clients)', () => {
         'GET 200', // final GET of the rule
         'GET 200',
       ]);
+    });
+
+    it('a GET during the write sees it Updating; once it completes, Succeeded under new etags', async () => {
+      // Prepare
+      const poller = await t.network.securityRules.beginCreateOrUpdate(
+        RG,
+        'nsg-web',
+        'allow-lb',
+        allowLb(3990),
+        FAST,
+      );
+      const ruleDuring = await t.network.securityRules.get(RG, 'nsg-web', 'allow-lb');
+      const nsgDuring = await t.network.networkSecurityGroups.get(RG, 'nsg-web');
+      // Act
+      await poller.pollUntilDone();
+      const ruleAfter = await t.network.securityRules.get(RG, 'nsg-web', 'allow-lb');
+      const nsgAfter = await t.network.networkSecurityGroups.get(RG, 'nsg-web');
+      const staleWrite = await restError(
+        t.network.securityRules.beginCreateOrUpdateAndWait(RG, 'nsg-web', 'allow-lb', allowLb(3991), {
+          ...FAST,
+          requestOptions: { customHeaders: { 'If-Match': ruleDuring.etag as string } },
+        }),
+      );
+      // Assess
+      expect([ruleDuring.provisioningState, ruleAfter.provisioningState]).toEqual(['Updating', 'Succeeded']);
+      expect(nsgAfter.securityRules?.find((r) => r.name === 'allow-lb')?.provisioningState).toBe('Succeeded');
+      // An etag "changes whenever the resource is updated": an If-Match read during the write is stale after it.
+      expect(ruleAfter.etag).not.toBe(ruleDuring.etag);
+      expect(nsgAfter.etag).not.toBe(nsgDuring.etag);
+      expect([staleWrite.statusCode, staleWrite.code]).toEqual([412, 'PreconditionFailedEtagMismatch']);
     });
 
     it('refuses a stale If-Match with 412 and accepts the current etag', async () => {

@@ -3,7 +3,13 @@
  * listener. Shared by the probe model and the peer flow model.
  *
  * Firewall semantics follow each OS:
- * - Linux (iptables, nftables, ufw, firewalld): rules in order, first match wins, default accept.
+ * - Linux (iptables, nftables, ufw): rules in order, first match wins, default accept.
+ * - firewalld: deny (drop, reject) rules before allow rules whatever their order ("By default, rich
+ *   rules are organized based on their rule action. For example, deny rules have precedence over
+ *   allow rules": RHEL "Prioritizing rich rules"; firewalld's `_deny` chain before `_allow`), default
+ *   accept. Rules added with `iptables` beside it (`iptablesRules`) come first: a drop there is final,
+ *   an accept goes on to firewalld's rules (Fedora 32 release notes: "DROP in iptables means a packet
+ *   is never seen by firewalld. ACCEPT in iptables means a packet is still subject to firewalld rules").
  * - Windows Defender Firewall: every rule that matches is considered, and a Block rule overrides any
  *   Allow rule; with no matching rule the profile's DefaultInboundAction decides
  *   (learn.microsoft.com, windows/security/operating-system-security/network-security/windows-firewall/
@@ -113,8 +119,16 @@ export function guestAccepts(
       };
     }
   } else {
-    const rule = guest.firewall.find(matches);
-    if (rule && rule.action !== 'allow') {
+    const denies = (e: GuestFirewallEntry) => matches(e) && e.action !== 'allow';
+    const layers =
+      guest.firewallTool === 'firewalld'
+        ? [
+            (guest.iptablesRules ?? []).find(matches),
+            guest.firewall.find(denies) ?? guest.firewall.find(matches),
+          ]
+        : [guest.firewall.find(matches)];
+    const rule = layers.find((r) => r !== undefined && r.action !== 'allow');
+    if (rule) {
       return { outcome: rule.action === 'deny' ? 'drop' : 'reset', stage: 'firewall', detail: what(rule) };
     }
   }

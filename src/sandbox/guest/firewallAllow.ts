@@ -37,9 +37,18 @@ export function chooseTool(
 
 const isWire = (source: string | undefined) => source === WIRE || source === `${WIRE}/32`;
 
+/**
+ * The rule list the tool writes to: on a firewalld guest, `iptables` writes beside firewalld (the
+ * scenario's `iptablesRules`), every other tool to the guest's firewall.
+ */
+function rulesOf(guest: GuestState, tool: string): GuestFirewallEntry[] {
+  if (tool === 'iptables' && guest.firewallTool === 'firewalld') return (guest.iptablesRules ??= []);
+  return guest.firewall;
+}
+
 /** Whether the tool's own existence check (the script's first branch) finds the allow. */
 function isPresent(guest: GuestState, tool: string, port: number): boolean {
-  return guest.firewall.some(
+  return rulesOf(guest, tool).some(
     (e) =>
       e.action === 'allow' &&
       e.protocol === 'tcp' &&
@@ -52,7 +61,7 @@ function isPresent(guest: GuestState, tool: string, port: number): boolean {
 
 /**
  * Runs the allow script against `guest`: inserts `allow tcp <port> from 168.63.129.16/32` at the top
- * of `guest.firewall` unless the tool's check finds it. Returns the stdout and whether the guest
+ * of the tool's rules (see rulesOf) unless the tool's check finds it. Returns the stdout and whether the guest
  * changed (the caller bumps the state version).
  */
 export function applyFirewallAllow(
@@ -69,7 +78,7 @@ export function applyFirewallAllow(
   // iptables -I INPUT 1, ufw insert 1, nft insert: the new rule is evaluated first. (firewalld
   // evaluates deny rich rules before allows whatever their order; the probe model reads in order.)
   const entry: GuestFirewallEntry = { action: 'allow', protocol: 'tcp', port, source: `${WIRE}/32` };
-  guest.firewall.unshift(entry);
+  rulesOf(guest, tool).unshift(entry);
   added.add(entry);
   return { stdout: `${toolLine}result=added\n`, changed: true };
 }

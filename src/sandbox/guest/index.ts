@@ -9,7 +9,7 @@ import { tcpReachability as defaultTcpReachability } from '../derive/reachabilit
 import { ipConfigurations } from '../derive/vmFacts';
 import { runCommandInProgress } from '../armErrors';
 import { SandboxHttpError } from '../httpError';
-import { findGuest, findResource, type SandboxState } from '../state';
+import { findGuest, findResource, recordChange, type SandboxState } from '../state';
 import {
   renderCurl,
   renderInvokeWebRequest,
@@ -353,7 +353,7 @@ export function runCommandResult(
     );
   } else if (script.some((l) => l.startsWith(FIREWALL_ALLOW_MARKER))) {
     const applied = applyFirewallAllow(guest, os, vars);
-    if (applied.changed) state.version += 1;
+    if (applied.changed) recordChange(state);
     stdout = applied.stdout;
   } else if (script.some((l) => l.startsWith('# probe-doctor guest check'))) {
     const ctx = contextFor(state, vmId, vars);

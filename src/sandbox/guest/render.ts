@@ -47,6 +47,11 @@ export function renderIptables(ctx: RenderContext, tool: string): string {
   const rules = ctx.guest.firewall.filter((e) => relevant(e, ctx.port));
   const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]'];
   if (tool === 'iptables') lines.push(...rules.map((e) => iptablesRule('INPUT', e)));
+  // Beside firewalld (nftables backend), iptables-nft shows only the rules added with iptables itself.
+  if (tool === 'firewalld') {
+    const beside = (ctx.guest.iptablesRules ?? []).filter((e) => relevant(e, ctx.port));
+    lines.push(...beside.map((e) => iptablesRule('INPUT', e)));
+  }
   if (tool === 'ufw') {
     lines.push(
       '-A INPUT -j ufw-before-input',

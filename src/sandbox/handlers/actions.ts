@@ -7,6 +7,7 @@ import { idKey } from '../../model/ids';
 import type { SandboxContext } from '../context';
 import { invalidRequest, runCommandInProgress } from '../armErrors';
 import { apiVersionOf, type ArmRequest, type ArmResponse, type RouteParams } from '../router';
+import { recordChange } from '../state';
 import type { RunCommandInput } from '../views';
 import type { DurationKind } from '../timeModel';
 import { acceptedWithLocation, timing } from './lroResponses';
@@ -136,7 +137,7 @@ export function startVm(ctx: SandboxContext, req: ArmRequest, params: RouteParam
   const guest = ctx.state.guests.get(idKey(vmId));
   if (guest && guest.powerState !== 'running') {
     guest.powerState = 'starting';
-    ctx.state.version += 1;
+    recordChange(ctx.state);
   }
   const op = ctx.operations.start({
     namespace: 'Microsoft.Compute',
@@ -148,7 +149,7 @@ export function startVm(ctx: SandboxContext, req: ArmRequest, params: RouteParam
     onDone: () => {
       if (guest && guest.powerState !== 'running') {
         guest.powerState = 'running';
-        ctx.state.version += 1;
+        recordChange(ctx.state);
       }
     },
   });

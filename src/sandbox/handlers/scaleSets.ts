@@ -11,6 +11,7 @@ import type { SandboxContext } from '../context';
 import { SandboxHttpError } from '../httpError';
 import { apiVersionOf, headerOf, type ArmRequest, type ArmResponse, type RouteParams } from '../router';
 import { applyCapacity, requestedCapacity } from '../scaleSets';
+import { recordChange } from '../state';
 import { requireUnlocked, timing, writeAccepted } from './lroResponses';
 import { locationOf, requireResource } from './resources';
 
@@ -39,6 +40,7 @@ export function updateScaleSet(ctx: SandboxContext, req: ArmRequest, params: Rou
   const capacity = requestedCapacity(ctx.state, scaleSet as never, req.body);
   properties.provisioningState = 'Updating';
   scaleSet.properties = properties;
+  recordChange(ctx.state);
   const op = ctx.operations.start({
     namespace: 'Microsoft.Compute',
     subscriptionId: params.sub as string,

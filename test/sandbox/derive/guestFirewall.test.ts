@@ -47,6 +47,51 @@ describe('guest firewall semantics per OS', () => {
       'drop',
     ],
     ['Windows: default Allow with no rule', { os: 'windows', firewall: [] }, 'accept'],
+    [
+      'firewalld: a deny rich rule wins over an allow listed before it',
+      {
+        os: 'linux',
+        firewallTool: 'firewalld',
+        firewall: [
+          { action: 'allow', port: 80, source: '168.63.129.16/32' },
+          { action: 'deny', port: 80, source: '168.63.129.16/32' },
+        ],
+      },
+      'drop',
+    ],
+    [
+      'firewalld: an iptables DROP beside it is final',
+      {
+        os: 'linux',
+        firewallTool: 'firewalld',
+        firewall: [{ action: 'allow', port: 80 }],
+        iptablesRules: [{ action: 'deny', port: 80, source: '168.63.129.16' }],
+      },
+      'drop',
+    ],
+    [
+      'firewalld: an iptables ACCEPT beside it still meets firewalld',
+      {
+        os: 'linux',
+        firewallTool: 'firewalld',
+        firewall: [{ action: 'reject', port: 80, source: '168.63.129.16/32' }],
+        iptablesRules: [{ action: 'allow', port: 80, source: '168.63.129.16' }],
+      },
+      'reset',
+    ],
+    [
+      'firewalld: an iptables ACCEPT and nothing in firewalld against it',
+      {
+        os: 'linux',
+        firewallTool: 'firewalld',
+        firewall: [],
+        iptablesRules: [
+          { action: 'allow', port: 80, source: '168.63.129.16' },
+          { action: 'deny', port: 80 },
+        ],
+      },
+      'accept',
+    ],
   ])('%s', (_name, over, outcome) => {
     expect(probe(guest(over))).toBe(outcome);
   });
@@ -58,5 +103,24 @@ describe('guest firewall semantics per OS', () => {
       rules: [],
       defaultInboundAction: 'Block',
     });
+  });
+});
+
+describe('iptablesRules', () => {
+  it('are only for a firewalld guest: one error naming the field', () => {
+    // Act
+    const parsed = guestSchema.safeParse({
+      os: 'linux',
+      firewallTool: 'iptables',
+      iptablesRules: [{ action: 'deny', port: 80 }],
+    });
+    // Assess
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      [
+        'iptablesRules',
+        "is for rules beside firewalld: set firewallTool to 'firewalld' (the other tools' rules are 'firewall')",
+      ],
+    ]);
   });
 });
