@@ -7,6 +7,7 @@ import type { AuditSink } from '../audit/sink';
 import { createClientFactory, createResourceGraphClient, type AzureTarget } from '../azure/clients';
 import { createSdkAzureReader } from '../azure/reader';
 import { createResourceGraphInventory } from '../azure/resourceGraph';
+import { createArmScopeChecker } from '../azure/scopeCheck';
 import { createSdkTopologyReader } from '../azure/topologyReader';
 import type { AllowedScope } from '../config';
 import { auditSweep } from '../sweep/audit';
@@ -42,6 +43,7 @@ export async function sweepFleet(options: SweepFleetOptions): Promise<SweepRepor
       inventory: createResourceGraphInventory(createResourceGraphClient(options.target)),
       readLoadBalancer: (id) => topology.getLoadBalancer(id),
       reader: createSdkAzureReader(clientsFor),
+      scopeChecker: createArmScopeChecker(clientsFor),
       startOrJoin: async (input) => {
         const instanceId = instanceIdFor(input.loadBalancerId);
         const outcome = await startOrJoin(options.client, instanceId, input);

@@ -300,8 +300,13 @@ export const SweepCompletedSchema = z.object({
   loadBalancers: jsonText,
   refsOmitted: count,
   /**
-   * `attention` when any load balancer is down, has no backends to probe, or could not be read, or a
-   * remediation failed to start.
+   * Scopes the sweep could not look into (JSON: `[{ scope, problem, reason }]`, problem `not-found`,
+   * `no-access`, `cannot-list` or `unchecked`); absent in trails written before it.
+   */
+  scopeProblems: jsonText.optional(),
+  /**
+   * `attention` when any load balancer is down, has no backends to probe, or could not be read, a
+   * remediation failed to start, or a scope could not be looked into.
    */
   outcome: outcome(['all-healthy', 'attention'] as const),
 });

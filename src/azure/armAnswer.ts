@@ -71,6 +71,27 @@ function shown(value: unknown): string {
 }
 
 /**
+ * A JSON path as the walk goes down: one link per object or list entered, spelled out as a path only
+ * when a message needs it. Answers are almost always valid, and a load balancer of a thousand
+ * backends is tens of thousands of nodes: copying the path at every node was most of the walk's cost.
+ */
+interface PathLink {
+  parent: PathLink | undefined;
+  segment: string | number;
+}
+
+/** The path of `link` and then `more`, after `base`. */
+function pathOf(
+  base: readonly (string | number)[],
+  link: PathLink | undefined,
+  more: readonly (string | number)[],
+): (string | number)[] {
+  const down: (string | number)[] = [];
+  for (let at = link; at; at = at.parent) down.push(at.segment);
+  return [...base, ...down.reverse(), ...more];
+}
+
+/**
  * Checks one ARM answer (a resource as GET returns it, or a list of them) and returns it unchanged.
  *
  * @param what - what was read, for the message (e.g. `invalid ARM answer for load balancer /subscriptions/...`).
@@ -78,31 +99,37 @@ function shown(value: unknown): string {
  * @throws InvalidArmAnswerError naming the JSON path of the first broken invariant.
  */
 export function checkArmAnswer<T>(value: T, what: string, basePath: (string | number)[] = []): T {
-  const fail = (path: (string | number)[], message: string): never => {
-    const where = pathText(path);
+  const fail = (link: PathLink | undefined, more: (string | number)[], message: string): never => {
+    const where = pathText(pathOf(basePath, link, more));
     throw new InvalidArmAnswerError(`${what}: ${where}: ${message}`, where);
   };
-  const visit = (node: unknown, path: (string | number)[], depth: number): void => {
+  const visit = (node: unknown, link: PathLink | undefined, depth: number): void => {
     if (depth > MAX_DEPTH || node === null || typeof node !== 'object') return;
     if (Array.isArray(node)) {
-      node.forEach((item, i) => visit(item, [...path, i], depth + 1));
+      for (let i = 0; i < node.length; i++) {
+        const item: unknown = node[i];
+        // A value that is not an object has nothing to check inside: no link for it.
+        if (item !== null && typeof item === 'object') visit(item, { parent: link, segment: i }, depth + 1);
+      }
       return;
     }
-    for (const [key, child] of Object.entries(node as Record<string, unknown>)) {
-      const at = [...path, key];
+    const record = node as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const child = record[key];
       if (child === undefined || child === null) continue;
       if (STRING_FIELDS.has(key) && typeof child !== 'string') {
-        fail(at, `expected a string, got ${shown(child)}`);
+        fail(link, [key], `expected a string, got ${shown(child)}`);
       }
       if (STRING_LIST_FIELDS.has(key)) {
-        if (!Array.isArray(child)) fail(at, `expected a list of strings, got ${shown(child)}`);
+        if (!Array.isArray(child)) fail(link, [key], `expected a list of strings, got ${shown(child)}`);
         (child as unknown[]).forEach((item, i) => {
-          if (typeof item !== 'string') fail([...at, i], `expected a string, got ${shown(item)}`);
+          if (typeof item !== 'string') fail(link, [key, i], `expected a string, got ${shown(item)}`);
         });
       }
       if (PORT_FIELDS.has(key) && !isArmPortRange(child as string)) {
         fail(
-          at,
+          link,
+          [key],
           `${shown(child)} is not a port or range ARM accepts (1-65535, a range within 0-65535, or *)`,
         );
       }
@@ -110,7 +137,8 @@ export function checkArmAnswer<T>(value: T, what: string, basePath: (string | nu
         (child as string[]).forEach((item, i) => {
           if (!isArmPortRange(item)) {
             fail(
-              [...at, i],
+              link,
+              [key, i],
               `${shown(item)} is not a port or range ARM accepts (1-65535, a range within 0-65535, or *)`,
             );
           }
@@ -120,7 +148,7 @@ export function checkArmAnswer<T>(value: T, what: string, basePath: (string | nu
         key === 'port' &&
         (typeof child !== 'number' || !Number.isInteger(child) || child < 1 || child > 65535)
       ) {
-        fail(at, `expected a port (an integer 1-65535), got ${shown(child)}`);
+        fail(link, [key], `expected a port (an integer 1-65535), got ${shown(child)}`);
       }
       if (NAMED_COLLECTIONS.has(key) && Array.isArray(child)) {
         const seen = new Map<string, number>();
@@ -130,13 +158,16 @@ export function checkArmAnswer<T>(value: T, what: string, basePath: (string | nu
           const earlier = seen.get(name.toLowerCase());
           if (earlier !== undefined) {
             fail(
-              [...at, i, 'name'],
-              `two ${key} named '${name}' (also at ${pathText([...at, earlier, 'name'])}); ARM keeps names unique within a collection`,
+              link,
+              [key, i, 'name'],
+              `two ${key} named '${name}' (also at ${pathText(pathOf(basePath, link, [key, earlier, 'name']))}); ARM keeps names unique within a collection`,
             );
           }
           seen.set(name.toLowerCase(), i);
         });
       }
+      if (typeof child !== 'object') continue;
+      const at: PathLink = { parent: link, segment: key };
       visit(child, at, depth + 1);
       if (key === 'probes' && Array.isArray(child)) {
         // After the probes' own fields: `port` is required on a probe (Probe.port in the same reference): one without is no probe.
@@ -145,12 +176,12 @@ export function checkArmAnswer<T>(value: T, what: string, basePath: (string | nu
           const inProperties = probe?.properties !== null && typeof probe?.properties === 'object';
           const port = inProperties ? probe?.properties?.port : probe?.port;
           if (port === undefined || port === null) {
-            fail([...at, i, ...(inProperties ? ['properties'] : []), 'port'], 'a probe must have a port');
+            fail(at, [i, ...(inProperties ? ['properties'] : []), 'port'], 'a probe must have a port');
           }
         });
       }
     }
   };
-  visit(value, basePath, 0);
+  visit(value, undefined, 0);
   return value;
 }

@@ -2,12 +2,13 @@
  * The SDK adapter of {@link TopologyReader}: each read is one ARM call (two for a scale set VM: the
  * VM and its instance view), every failure an {@link AzureCallError} with the HTTP status.
  */
-import type { NetworkInterface } from '@azure/arm-network';
+import type { LoadBalancer, NetworkInterface, VirtualNetwork } from '@azure/arm-network';
 import { checkArmAnswer } from './armAnswer';
 import { callAzure } from './callError';
 import type { ClientsForSubscription } from './clients';
 import type { NicScope, TopologyReader, VmRead } from './discovery';
 import { parseResourceId, scaleSetVmOf } from './resourceId';
+import { mapperSkippedOn200, modelFromWire } from './wireModel';
 
 async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
@@ -27,10 +28,17 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
   };
 
   const reader: TopologyReader = {
+    // The load balancer and its virtual network grow with the pool (every member listed in its pool
+    // and in its subnet): their bodies skip the SDK's per-field mapper (wireModel.ts).
     getLoadBalancer: (id) =>
-      callAzure('read load balancer', id, () => {
+      callAzure('read load balancer', id, async () => {
         const { parsed, clients } = target(id);
-        return clients.network.loadBalancers.get(parsed.resourceGroup, parsed.name);
+        const body: unknown = await clients.network.loadBalancers.get(
+          parsed.resourceGroup,
+          parsed.name,
+          mapperSkippedOn200(),
+        );
+        return modelFromWire<LoadBalancer>(body);
       }),
 
     getNetworkInterface: (id) =>
@@ -59,9 +67,14 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
     },
 
     getVirtualNetwork: (id) =>
-      callAzure('read virtual network', id, () => {
+      callAzure('read virtual network', id, async () => {
         const { parsed, clients } = target(id);
-        return clients.network.virtualNetworks.get(parsed.resourceGroup, parsed.name);
+        const body: unknown = await clients.network.virtualNetworks.get(
+          parsed.resourceGroup,
+          parsed.name,
+          mapperSkippedOn200(),
+        );
+        return modelFromWire<VirtualNetwork>(body);
       }),
 
     getNetworkSecurityGroup: (id) =>

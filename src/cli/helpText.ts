@@ -78,9 +78,10 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       `  node bin/probe-doctor.js sweep --scope ${SUB} --fix --concurrency 4 --audit-log sweep-audit.jsonl`,
     ],
     exitCodes: [
-      '  0  every load balancer in scope was read and none has a backend down',
+      '  0  every load balancer in scope was read and none has a backend down (or every scope exists, is readable and holds none: "nothing to check")',
       '  1  a backend is down, a load balancer cannot be read, or a remediation could not be started',
       BAD_INPUT,
+      '  2  also: a --scope that does not exist or that this identity cannot read (SCOPE NOT VISIBLE; the report is still printed)',
     ],
     environment: [
       '  PROBE_DOCTOR_OPT_IN_FIXES, PROBE_DOCTOR_APPROVAL_REQUIRED_FOR, PROBE_DOCTOR_ROLLBACK_ON_FAILURE  as for diagnose (the runs it starts)',

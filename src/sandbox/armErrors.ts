@@ -21,6 +21,19 @@ export function resourceGroupNotFound(name: string): SandboxHttpError {
   return new SandboxHttpError(404, 'ResourceGroupNotFound', `Resource group '${name}' could not be found.`);
 }
 
+/**
+ * 404 for a subscription ARM does not know (or one of another tenant): code `SubscriptionNotFound`,
+ * "The subscription '<id>' could not be found." (as ARM answers a resource group list for it: quoted in
+ * microsoft/AzureStorageExplorer#5298 and Azure/azure-cli#33657).
+ */
+export function subscriptionNotFound(subscriptionId: string): SandboxHttpError {
+  return new SandboxHttpError(
+    404,
+    'SubscriptionNotFound',
+    `The subscription '${subscriptionId}' could not be found.`,
+  );
+}
+
 /** 404 for a child resource (a probe, a rule), as the resource provider itself answers it. */
 export function childNotFound(id: string): SandboxHttpError {
   return new SandboxHttpError(404, 'NotFound', `Resource ${id} not found.`);

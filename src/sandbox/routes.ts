@@ -22,6 +22,7 @@ import {
   getResourceHealth,
   listBySubscription,
   listChildren,
+  listResourceGroups,
   listScaleSetNics,
   page,
 } from './handlers/resources';
@@ -135,6 +136,9 @@ export const ROUTES: readonly Route<SandboxContext>[] = [
 
   route('GET', '/subscriptions/{sub}/providers/{ns}/{type}', (ctx, req, p) =>
     page(ctx, req, listBySubscription(ctx, req, p)),
+  ),
+  route('GET', '/subscriptions/{sub}/resourceGroups', (ctx, req, p) =>
+    page(ctx, req, listResourceGroups(ctx, req, p)),
   ),
   route('GET', RG, getResourceGroup),
   route('GET', '{path*}', genericGet),

@@ -77,6 +77,7 @@ export function sweepCompletedEvent(
     remediationsFailed: String(t.failedToStart),
     loadBalancers: refs.json,
     refsOmitted: String(refs.omitted),
+    scopeProblems: JSON.stringify(report.scopeProblems),
     outcome: attention ? 'attention' : 'all-healthy',
   }) as SweepCompletedEvent;
 }

@@ -50,12 +50,28 @@ export function formatSweepVerdictLine(entry: SweepEntry): string {
   return `  [${entry.state}] ${entry.name} (run ${entry.remediation?.instanceId ?? ''}: verdict ${entry.remediation?.verdict ?? 'unknown'})\n`;
 }
 
+/** What the count of load balancers means: nothing to check, or a scope that could not be looked into. */
+function scopeLines(report: SweepReport): string[] {
+  if (report.scopeProblems.length > 0) {
+    return report.scopeProblems.map((p) => `  SCOPE NOT VISIBLE (${p.problem})  ${p.scope}: ${p.reason}`);
+  }
+  if (report.totals.loadBalancers === 0) {
+    return [
+      '  nothing to check: ARM confirms every scope exists and this identity can read it, and none holds a load balancer',
+    ];
+  }
+  return [];
+}
+
 /** Renders the report. */
 export function formatSweepReport(report: SweepReport): string {
   const t = report.totals;
   const width = Math.max(...Object.values(LABEL).map((l) => l.length));
+  const notVisible =
+    t.scopesNotVisible > 0 ? ` (${t.scopesNotVisible} scope(s) could not be looked into)` : '';
   const lines = [
-    `Sweep ${report.sweepId} (${report.mode} mode) over ${report.scopes.join(', ')}: ${t.loadBalancers} load balancer(s)`,
+    `Sweep ${report.sweepId} (${report.mode} mode) over ${report.scopes.join(', ')}: ${t.loadBalancers} load balancer(s)${notVisible}`,
+    ...scopeLines(report),
     ...report.loadBalancers.map(
       (e) =>
         `  ${LABEL[e.state].padEnd(width)}  ${e.name}  (${e.subscriptionId}/${e.resourceGroup}${e.sku ? `, ${e.sku}` : ''})  ${detail(e)}${remediation(e)}`,

@@ -10,6 +10,7 @@ import { readProbeHealth } from '../app/health';
 import type { LoadBalancerInventory, ListedLoadBalancer } from '../azure/resourceGraph';
 import { mapLoadBalancer } from '../azure/map';
 import type { AzureReader } from '../azure/reader';
+import type { ScopeChecker } from '../azure/scopeCheck';
 import type { AllowedScope } from '../config';
 import { ensureError, isAzureCallError } from '../errors';
 import { isInScope } from '../triggers/scope';
@@ -42,18 +43,33 @@ export interface SweepEntry extends LoadBalancerHealthSummary {
   remediation?: SweepRemediation;
 }
 
+/**
+ * A scope the sweep could not look into, so its empty answer means nothing: `not-found` (ARM: 404,
+ * no such subscription or group, or one of another tenant), `no-access` (403), `cannot-list`
+ * (Resource Graph refused the query for it: 400 or 403), `unchecked` (ARM could not say).
+ */
+export interface ScopeProblem {
+  scope: string;
+  problem: 'not-found' | 'no-access' | 'cannot-list' | 'unchecked';
+  reason: string;
+}
+
 /** The sweep report: every load balancer in scope, and totals. */
 export interface SweepReport {
   sweepId: string;
   mode: 'observe' | 'fix';
   /** The scopes as `/subscriptions/<id>` or `/subscriptions/<id>/resourceGroups/<name>`. */
   scopes: string[];
+  /** Scopes that could not be looked into (empty when every scope was): see {@link ScopeProblem}. */
+  scopeProblems: ScopeProblem[];
   loadBalancers: SweepEntry[];
   totals: Record<SweepState, number> & {
     loadBalancers: number;
     started: number;
     joined: number;
     failedToStart: number;
+    /** Scopes in `scopeProblems`. */
+    scopesNotVisible: number;
   };
 }
 
@@ -65,6 +81,11 @@ export interface SweepDeps {
   reader: AzureReader;
   /** Starts the load balancer's orchestration, or joins the one in progress. */
   startOrJoin(input: WorkflowInput): Promise<{ instanceId: string; joined: boolean }>;
+  /**
+   * Asks ARM whether a scope Resource Graph listed nothing in exists and can be read (Resource Graph's
+   * empty answer cannot tell). Without it an empty scope is reported `unchecked`.
+   */
+  scopeChecker?: ScopeChecker;
 }
 
 export interface SweepOptions {
@@ -179,18 +200,94 @@ export function createPacer(
 
 /**
  * True when a person should look: a backend down, a probed pool with no backends, a load balancer
- * that could not be read, or a remediation that could not be started.
+ * that could not be read, a remediation that could not be started, or a scope that could not be
+ * looked into.
  */
 export function needsAttention(report: Pick<SweepReport, 'totals'>): boolean {
   const t = report.totals;
-  return t.down > 0 || t['no-backends'] > 0 || t['cannot-read'] > 0 || t.failedToStart > 0;
+  return (
+    t.down > 0 ||
+    t['no-backends'] > 0 ||
+    t['cannot-read'] > 0 ||
+    t.failedToStart > 0 ||
+    t.scopesNotVisible > 0
+  );
 }
 
-/** Sweeps the scopes; never throws for one load balancer, only when the inventory cannot be listed. */
+/** A Resource Graph refusal that concerns the scopes asked about (400, 403), not the whole sweep. */
+const refusesScope = (err: unknown): boolean =>
+  isAzureCallError(err) && (err.statusCode === 400 || err.statusCode === 403);
+
+/**
+ * Lists the load balancers one subscription at a time, so a subscription Resource Graph refuses is a
+ * problem of its scopes while the others are swept. Any other failure (no credential, an outage)
+ * stops the sweep, as before.
+ */
+async function listBySubscription(
+  deps: SweepDeps,
+  scopes: readonly AllowedScope[],
+): Promise<{ listed: ListedLoadBalancer[]; problems: ScopeProblem[] }> {
+  const bySubscription = new Map<string, AllowedScope[]>();
+  for (const scope of scopes) {
+    const key = scope.subscriptionId.toLowerCase();
+    bySubscription.set(key, [...(bySubscription.get(key) ?? []), scope]);
+  }
+  const listed: ListedLoadBalancer[] = [];
+  const problems: ScopeProblem[] = [];
+  for (const group of bySubscription.values()) {
+    try {
+      listed.push(...(await deps.inventory.listLoadBalancers(group)));
+    } catch (err) {
+      if (!refusesScope(err)) throw err;
+      for (const scope of group) {
+        problems.push({
+          scope: scopeText(scope),
+          problem: 'cannot-list',
+          reason: `Resource Graph refused to list its load balancers: ${ensureError(err).message}`,
+        });
+      }
+    }
+  }
+  return { listed, problems };
+}
+
+/**
+ * The scopes Resource Graph listed nothing in that ARM says do not exist or cannot be read: there,
+ * "no load balancer" means "could not look", not "nothing to check".
+ */
+async function emptyScopeProblems(
+  deps: SweepDeps,
+  scopes: readonly AllowedScope[],
+  listed: readonly ListedLoadBalancer[],
+  refused: readonly ScopeProblem[],
+): Promise<ScopeProblem[]> {
+  const empty = scopes.filter(
+    (scope) =>
+      !refused.some((p) => p.scope === scopeText(scope)) && !listed.some((lb) => isInScope(lb.id, [scope])),
+  );
+  const problems: ScopeProblem[] = [];
+  for (const scope of empty) {
+    const seen = deps.scopeChecker
+      ? await deps.scopeChecker.check(scope)
+      : ({ visible: false, problem: 'unchecked', reason: 'no scope check was configured' } as const);
+    if (!seen.visible) problems.push({ scope: scopeText(scope), problem: seen.problem, reason: seen.reason });
+  }
+  return problems;
+}
+
+/**
+ * Sweeps the scopes; never throws for one load balancer or for a scope Resource Graph refuses, only
+ * when the inventory cannot be listed at all.
+ */
 export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<SweepReport> {
-  const listed = (await deps.inventory.listLoadBalancers(options.scopes))
+  const inventory = await listBySubscription(deps, options.scopes);
+  const listed = inventory.listed
     // The query is scoped already; this keeps a too-wide answer from ever reaching a remediation.
     .filter((lb) => isInScope(lb.id, options.scopes));
+  const scopeProblems = [
+    ...inventory.problems,
+    ...(await emptyScopeProblems(deps, options.scopes, listed, inventory.problems)),
+  ];
   const unique = [...new Map(listed.map((lb) => [lb.id.toLowerCase(), lb])).values()];
   const pace = createPacer(options.loadBalancersPerSecond, options.sleep);
   const entries = await mapBounded(unique, options.concurrency, async (lb) => {
@@ -203,8 +300,9 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
     sweepId: options.sweepId,
     mode: options.mode,
     scopes: options.scopes.map(scopeText),
+    scopeProblems,
     loadBalancers: entries,
-    totals: totalsOf(entries),
+    totals: totalsOf(entries, scopeProblems),
   };
 }
 
@@ -224,10 +322,13 @@ export function withRunVerdicts(report: SweepReport): SweepReport {
         }
       : e,
   );
-  return { ...report, loadBalancers: entries, totals: totalsOf(entries) };
+  return { ...report, loadBalancers: entries, totals: totalsOf(entries, report.scopeProblems) };
 }
 
-function totalsOf(entries: readonly SweepEntry[]): SweepReport['totals'] {
+function totalsOf(
+  entries: readonly SweepEntry[],
+  scopeProblems: readonly ScopeProblem[],
+): SweepReport['totals'] {
   const count = (state: SweepState) => entries.filter((e) => e.state === state).length;
   const outcome = (o: SweepRemediation['outcome']) =>
     entries.filter((e) => e.remediation?.outcome === o).length;
@@ -242,5 +343,6 @@ function totalsOf(entries: readonly SweepEntry[]): SweepReport['totals'] {
     started: outcome('started'),
     joined: outcome('joined'),
     failedToStart: outcome('failed'),
+    scopesNotVisible: scopeProblems.length,
   };
 }

@@ -320,12 +320,12 @@ describe('sandbox server (real SDK clients)', () => {
       ],
       [
         'an operation the sandbox does not emulate',
-        `/subscriptions/${SUB}/resourceGroups?api-version=2021-04-01`,
+        `/subscriptions/${SUB}/locations?api-version=2021-04-01`,
         404,
         {
           error: {
             code: 'InvalidResourceType',
-            message: `The sandbox does not serve GET /subscriptions/${SUB}/resourceGroups.`,
+            message: `The sandbox does not serve GET /subscriptions/${SUB}/locations.`,
           },
         },
       ],

@@ -3,10 +3,12 @@
  * metric (per backend IP, for the whole load balancer), as {@link BackendHealth} entries that keep
  * which source answered.
  */
+import type { LoadBalancerHealthPerRule } from '@azure/arm-network';
 import type { BackendHealth, RuleHealth } from '../../model/health';
 import { callAzure } from '../callError';
 import type { ClientsForSubscription } from '../clients';
 import { parseLoadBalancerId } from '../resourceId';
+import { mapperSkippedOn200, modelFromWire } from '../wireModel';
 
 /**
  * Monitor and Resource Health put `{resourceUri}` after a `/` of their own, unencoded: an id with its
@@ -24,7 +26,31 @@ export function dipState(average: number | undefined): BackendHealth['state'] {
   return average >= 100 ? 'Up' : 'Down';
 }
 
-/** `POST .../loadBalancingRules/{rule}/health`: every backend's state and reason for one rule. */
+/**
+ * One rule's health answer as {@link RuleHealth}: each backend with its address, IP configuration,
+ * state (anything but Up or Down is Unknown) and reason.
+ *
+ * @param ruleId - the load balancing rule's id, kept on every entry.
+ */
+export function ruleHealthFrom(ruleId: string, health: LoadBalancerHealthPerRule): RuleHealth {
+  const backends = (health.loadBalancerBackendAddresses ?? []).map((b): BackendHealth => ({
+    ruleId,
+    source: 'rule-health',
+    ...(b.ipAddress ? { ipAddress: b.ipAddress } : {}),
+    ...(b.networkInterfaceIPConfigurationId
+      ? { ipConfigurationId: b.networkInterfaceIPConfigurationId }
+      : {}),
+    state: b.state === 'Up' || b.state === 'Down' ? b.state : 'Unknown',
+    ...(b.reason ? { reason: b.reason } : {}),
+  }));
+  return { ruleId, up: health.up ?? 0, down: health.down ?? 0, backends };
+}
+
+/**
+ * `POST .../loadBalancingRules/{rule}/health`: every backend's state and reason for one rule. The
+ * result lists every pool member, so its body skips the SDK's per-field mapper (wireModel.ts); the
+ * LRO is polled by the SDK's poller as before.
+ */
 export function readRuleHealth(
   clientsFor: ClientsForSubscription,
   lbId: string,
@@ -33,20 +59,15 @@ export function readRuleHealth(
   const ruleId = `${lbId}/loadBalancingRules/${ruleName}`;
   return callAzure('read health of rule', ruleId, async () => {
     const lb = parseLoadBalancerId(lbId);
-    const health = await clientsFor(
+    const body: unknown = await clientsFor(
       lb.subscriptionId,
-    ).network.loadBalancerLoadBalancingRules.beginHealthAndWait(lb.resourceGroup, lb.name, ruleName);
-    const backends = (health.loadBalancerBackendAddresses ?? []).map((b): BackendHealth => ({
-      ruleId,
-      source: 'rule-health',
-      ...(b.ipAddress ? { ipAddress: b.ipAddress } : {}),
-      ...(b.networkInterfaceIPConfigurationId
-        ? { ipConfigurationId: b.networkInterfaceIPConfigurationId }
-        : {}),
-      state: b.state === 'Up' || b.state === 'Down' ? b.state : 'Unknown',
-      ...(b.reason ? { reason: b.reason } : {}),
-    }));
-    return { ruleId, up: health.up ?? 0, down: health.down ?? 0, backends };
+    ).network.loadBalancerLoadBalancingRules.beginHealthAndWait(
+      lb.resourceGroup,
+      lb.name,
+      ruleName,
+      mapperSkippedOn200(),
+    );
+    return ruleHealthFrom(ruleId, modelFromWire<LoadBalancerHealthPerRule>(body));
   });
 }
 

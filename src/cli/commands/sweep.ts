@@ -2,7 +2,8 @@
  * `probe-doctor sweep --scope <ids...> [--scenario FILE] [--fix] [--concurrency N] [--json]`: lists
  * every load balancer in the scopes, reports each one's probe state, and starts (or joins) the
  * remediation of each one with a backend down, on the local durable host, waiting for those runs.
- * Exit 0 when nothing is down or unreadable, 1 otherwise, 2 on bad input.
+ * Exit 0 when nothing is down or unreadable, 1 otherwise, 2 on bad input, a scope that does not
+ * exist, or one this identity cannot read (the report is still printed).
  */
 import { randomUUID } from 'node:crypto';
 import { createLocalHost } from '../../app/localRun';
@@ -21,7 +22,7 @@ import { needsAttention, withRunVerdicts, type SweepReport } from '../../sweep/s
 import { LocalDurableClient } from '../../workflow/host/localClient';
 import type { LocalDurableHost } from '../../workflow/host/localDurableHost';
 import { APPROVAL_EVENT } from '../../workflow/names';
-import { EXIT_ATTENTION, EXIT_OK, type CliIO } from '../main';
+import { EXIT_ATTENTION, EXIT_ERROR, EXIT_OK, type CliIO } from '../main';
 import { DEFAULT_FIX_AUDIT_LOG } from './diagnose';
 import type { RegisterCommand } from './index';
 
@@ -144,6 +145,9 @@ export async function runSweepCommand(
       if (entry.remediation?.verdict) io.err(formatSweepVerdictLine(entry));
     }
     io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatSweepReport(report));
+    // A scope it could not look into is a wrong --scope or a missing role: the caller must change the
+    // command or the identity, which is what 2 (bad input) asks of a script.
+    if (report.scopeProblems.length > 0) return EXIT_ERROR;
     return needsAttention(report) ? EXIT_ATTENTION : EXIT_OK;
   } finally {
     await sandbox?.stop();

@@ -4,7 +4,7 @@
  * reads that are computed by the derived views.
  */
 import { idKey } from '../../model/ids';
-import { childNotFound, resourceGroupNotFound, resourceNotFound } from '../armErrors';
+import { childNotFound, resourceGroupNotFound, resourceNotFound, subscriptionNotFound } from '../armErrors';
 import type { SandboxContext } from '../context';
 import { isHidden } from '../forbidden';
 import type { ArmRequest, ArmResponse, RouteParams } from '../router';
@@ -72,14 +72,22 @@ export function getResource(ctx: SandboxContext, req: ArmRequest): ArmResponse {
 export function getResourceGroup(ctx: SandboxContext, _req: ArmRequest, params: RouteParams): ArmResponse {
   const sub = String(params.sub);
   const name = String(params.rg);
-  const id = `/subscriptions/${sub}/resourceGroups/${name}`;
+  requireSubscription(ctx, sub);
+  const body = resourceGroupBody(ctx, `/subscriptions/${sub}/resourceGroups/${name}`);
+  if (!body) throw resourceGroupNotFound(name);
+  return { status: 200, body };
+}
+
+/** A group in ARM's shape, from the scenario's entry or from the resources in it; undefined if neither. */
+function resourceGroupBody(ctx: SandboxContext, id: string): Json | undefined {
+  const name = id.split('/').pop() ?? id;
   const listed = (ctx.state.scenario.resourceGroups ?? []).find((g) => idKey(g.id) === idKey(id));
   const prefix = `${idKey(id)}/`;
   const member = [...ctx.state.resources.values()].find((r) => idKey(r.id).startsWith(prefix));
-  if (!listed && !member) throw resourceGroupNotFound(name);
+  if (!listed && !member) return undefined;
   const location =
     listed?.location ?? (typeof member?.location === 'string' ? member.location : undefined) ?? 'westus';
-  const body: Json = {
+  return {
     id: listed?.id ?? id,
     name: listed?.name ?? name,
     type: 'Microsoft.Resources/resourceGroups',
@@ -88,7 +96,46 @@ export function getResourceGroup(ctx: SandboxContext, _req: ArmRequest, params: 
     ...(listed?.tags ? { tags: structuredClone(listed.tags) } : {}),
     properties: { provisioningState: 'Succeeded' },
   };
-  return { status: 200, body };
+}
+
+/** The scenario's ids (resources, resource groups, forbidden scopes): what the sandbox's ARM knows. */
+function knownIds(ctx: SandboxContext): string[] {
+  return [
+    ...[...ctx.state.resources.values()].map((r) => r.id),
+    ...(ctx.state.scenario.resourceGroups ?? []).map((g) => g.id),
+    ...(ctx.state.scenario.forbidden ?? []),
+  ];
+}
+
+/** 404 SubscriptionNotFound unless the scenario has something in the subscription. */
+function requireSubscription(ctx: SandboxContext, sub: string): void {
+  const prefix = `/subscriptions/${sub.toLowerCase()}`;
+  const known = knownIds(ctx).some((id) => idKey(id) === prefix || idKey(id).startsWith(`${prefix}/`));
+  if (!known) throw subscriptionNotFound(sub);
+}
+
+/**
+ * `GET /subscriptions/{sub}/resourcegroups` (Resource Groups - List): every group the scenario lists
+ * or holds resources in, one `{ id, name, type, location, properties }` each in `value`, paged like
+ * the other lists; 404 SubscriptionNotFound for a subscription the scenario has nothing in.
+ */
+export function listResourceGroups(ctx: SandboxContext, _req: ArmRequest, params: RouteParams): Json[] {
+  const sub = String(params.sub);
+  requireSubscription(ctx, sub);
+  const groupOf = new RegExp(`^(/subscriptions/${escape(sub.toLowerCase())}/resourcegroups/[^/]+)(?:/|$)`);
+  const ids = new Map<string, string>();
+  for (const id of [
+    ...(ctx.state.scenario.resourceGroups ?? []).map((g) => g.id),
+    ...[...ctx.state.resources.values()].map((r) => r.id),
+  ]) {
+    const key = groupOf.exec(idKey(id))?.[1];
+    // The group's id as the scenario spells it (its first `/resourceGroups/<name>`).
+    if (key && !ids.has(key)) ids.set(key, id.slice(0, key.length));
+  }
+  return [...ids.values()].flatMap((id): Json[] => {
+    const body = resourceGroupBody(ctx, id);
+    return body ? [body] : [];
+  });
 }
 
 /** `GET {vmId}/instanceView` for a VM or a scale set VM. */

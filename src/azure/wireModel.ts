@@ -1,0 +1,100 @@
+/**
+ * ARM answers whose size grows with the backend pool (the load balancer, its rule-health result, the
+ * virtual network), turned into the SDK's model shape without the SDK's per-field mapper.
+ *
+ * Why: `@azure/core-client` deserializes a body by walking the model's mapper field by field
+ * (`deserializeCompositeType`, `splitSerializeName` for every declared field of every object). On a
+ * load balancer with 1,000 pool members (838 KB as Azure returns it, every pool listing its
+ * `backendIPConfigurations` and `loadBalancerBackendAddresses`) that costs ~50 ms against ~4 ms for
+ * the JSON.parse before it. The call still goes through the SDK client and its whole pipeline
+ * (bearer token, retry and throttling, our policies, the operation's URL and api-version, the LRO
+ * poller); only the 200 answer's body skips the mapper ({@link mapperSkippedOn200}) and is converted
+ * here ({@link modelFromWire}).
+ *
+ * The conversion is the one thing the mapper does to these models that matters: ARM's
+ * `x-ms-client-flatten` envelopes. A resource on the wire keeps its fields in `properties`
+ * (`{ id, name, properties: { frontendIPConfigurations, ... } }`, "Resource provider contract",
+ * github.com/cloud-and-ai-microsoft/resource-provider-contract, `properties` envelope); the SDK model
+ * lifts them onto the resource (`LoadBalancer.frontendIPConfigurations`). In the models these answers
+ * reach (70 of them: LoadBalancer, VirtualNetwork, LoadBalancerHealthPerRule and everything they
+ * contain) every `properties` is such an envelope, no field is renamed, and no field is a date, bytes
+ * or polymorphic: test/azure/wireModel.test.ts checks that over the SDK's own mappers, and checks the
+ * conversion equal to the SDK's result on Microsoft's examples and on the sandbox's answers.
+ *
+ * What the mapper does and this does not (none of it is read by probe-doctor; the test names each):
+ * - it fills a field ARM left out with the model's default (`Subnet.privateEndpointNetworkPolicies`
+ *   "Disabled", `privateLinkServiceNetworkPolicies` "Enabled", `VirtualNetwork.enableDdosProtection`
+ *   and `enableVmProtection` false, `PrivateEndpoint.ipVersionType` "IPv4");
+ * - it drops a field inside `properties` that its api-version does not know (a newer field ARM sends);
+ *   here it is kept;
+ * - it reads a number or boolean sent as a string (`"80"`) as a number or boolean; ARM sends JSON
+ *   numbers and booleans, so a string there stays a string and {@link checkArmAnswer} refuses a port
+ *   that is not a number.
+ */
+import type { PipelineResponse } from '@azure/core-rest-pipeline';
+
+/** The JSON value of one field of an answer. */
+type Wire = unknown;
+
+/**
+ * Request options for an SDK operation whose 200 answer must keep the body ARM sent (JSON.parse only,
+ * no mapper). Every other status still goes through the SDK's deserialization, so an error answer
+ * becomes the same `RestError` (status, ARM code, message) as without these options, and an LRO's 201
+ * and 202 answers are read as before. The operations this is used on (LoadBalancers_Get,
+ * VirtualNetworks_Get, LoadBalancerLoadBalancingRules_Health) declare no response headers, so the
+ * mapper's `parsedHeaders` are not lost. The operation then resolves to a shallow copy of the JSON
+ * body (core-client `flattenResponse`), typed as the model but not yet in its shape: pass it to
+ * {@link modelFromWire}.
+ */
+export function mapperSkippedOn200(): {
+  requestOptions: { shouldDeserialize: (response: PipelineResponse) => boolean };
+} {
+  return { requestOptions: { shouldDeserialize: (response) => response.status !== 200 } };
+}
+
+/** A key set on a fresh object without `__proto__` turning into a prototype change. */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+function convert(value: Wire): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = convert(value[i]);
+    return out;
+  }
+  const wire = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  const envelope = wire.properties;
+  // Like the mapper, a `properties` that is not an object (null) lifts nothing and is not kept.
+  if (isRecord(envelope)) {
+    for (const key of Object.keys(envelope)) put(out, key, convert(envelope[key]));
+  }
+  // The resource's own fields (id, name, type, etag, location, tags, sku, zones) stay where ARM put
+  // them; were an envelope field to repeat one, the resource's own wins.
+  for (const key of Object.keys(wire)) {
+    if (key !== 'properties') put(out, key, convert(wire[key]));
+  }
+  return out;
+}
+
+/**
+ * The SDK model of an ARM answer's JSON body: every `properties` envelope, at any depth, lifted onto
+ * the object that holds it; everything else as ARM sent it. The input is not changed.
+ *
+ * @typeParam T - the SDK model the body is an answer for (`LoadBalancer`, `VirtualNetwork`,
+ *   `LoadBalancerHealthPerRule`); only models whose every `properties` is an `x-ms-client-flatten`
+ *   envelope (see the module's comment) may be named here.
+ * @param body - the parsed JSON body of a 200 answer, as {@link mapperSkippedOn200} leaves it.
+ */
+export function modelFromWire<T>(body: unknown): T {
+  return convert(body) as T;
+}
