@@ -18,6 +18,7 @@ import { discoverHealthFirst } from './discovery';
 import type { AuditSink } from '../audit/sink';
 import type { RemediationContext, RemediationDeps } from './remediation';
 import { auditDiagnosis, auditorFor, auditRunFinished } from './runAudit';
+import { startedAtOfRun } from '../workflow/runId';
 
 export interface AppDependencies {
   clientsFor: ClientsForSubscription;
@@ -109,10 +110,14 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
     },
     ...remediation,
     started: async (run) => {
-      await auditorFor(auditSink, run, app.auditClock).runStarted({
-        trigger: run.trigger,
-        outcome: 'started',
-      });
+      // Written by the run's first activity, after the host scheduled it, while a trigger that joins
+      // writes its RunStarted (joined) at once: stamped with when the run started (its id's start time,
+      // taken before the instance existed), the start always comes before any join in the trail.
+      const at = startedAtOfRun(run.runId);
+      await auditorFor(auditSink, run, app.auditClock).runStarted(
+        { trigger: run.trigger, outcome: 'started' },
+        at ? { at } : {},
+      );
     },
     finished: async (report, run, stop) => {
       await auditRunFinished(auditorFor(auditSink, run, app.auditClock), report, stop);

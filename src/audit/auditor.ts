@@ -42,6 +42,12 @@ export interface EmitOptions {
    * a change: if this rejects, do not make it.
    */
   confirm?: boolean;
+  /**
+   * When the fact happened, if not now: the event's `time`, which the timeline and the KQL run
+   * timeline order by. A run's RunStarted, written by its first activity, happened when the run was
+   * started.
+   */
+  at?: Date;
 }
 
 type Filled =
@@ -141,7 +147,7 @@ export function createAuditor(sink: AuditSink, common: AuditCommon, deps: Audito
         name,
         schemaVersion: AUDIT_SCHEMA_VERSION,
         eventId: newId(),
-        time: now().toISOString(),
+        time: (options.at ?? now()).toISOString(),
         runId: common.runId,
         alertId: common.alertId,
         loadBalancerId: common.loadBalancerId,

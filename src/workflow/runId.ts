@@ -22,3 +22,16 @@ export function runIdFor(instanceId: string, startedAt: Date): string {
 export function instanceIdOfRun(runId: string): string | undefined {
   return RUN_ID.test(runId) ? runId.slice(runId.indexOf('-') + 1) : undefined;
 }
+
+/**
+ * The time a run started, read back from its id (the inverse of {@link runIdFor}); undefined for an
+ * id without a start time (an instance id, or a malformed stamp).
+ */
+export function startedAtOfRun(runId: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(runId);
+  if (!m || !RUN_ID.test(runId)) return undefined;
+  const iso = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`;
+  const at = new Date(iso);
+  // A stamp that is no real time (month 13) would roll over: refuse it rather than move it.
+  return !Number.isNaN(at.getTime()) && at.toISOString() === iso ? at : undefined;
+}
