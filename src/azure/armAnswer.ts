@@ -71,6 +71,27 @@ function shown(value: unknown): string {
 }
 
 /**
+ * A JSON path as the walk goes down: one link per object or list entered, spelled out as a path only
+ * when a message needs it. Answers are almost always valid, and a load balancer of a thousand
+ * backends is tens of thousands of nodes: copying the path at every node was most of the walk's cost.
+ */
+interface PathLink {
+  parent: PathLink | undefined;
+  segment: string | number;
+}
+
+/** The path of `link` and then `more`, after `base`. */
+function pathOf(
+  base: readonly (string | number)[],
+  link: PathLink | undefined,
+  more: readonly (string | number)[],
+): (string | number)[] {
+  const down: (string | number)[] = [];
+  for (let at = link; at; at = at.parent) down.push(at.segment);
+  return [...base, ...down.reverse(), ...more];
+}
+
+/**
  * Checks one ARM answer (a resource as GET returns it, or a list of them) and returns it unchanged.
  *
  * @param what - what was read, for the message (e.g. `invalid ARM answer for load balancer /subscriptions/...`).
@@ -78,20 +99,17 @@ function shown(value: unknown): string {
  * @throws InvalidArmAnswerError naming the JSON path of the first broken invariant.
  */
 export function checkArmAnswer<T>(value: T, what: string, basePath: (string | number)[] = []): T {
-  // One path, pushed and popped as the walk goes, copied only into an error: an 838 KB load balancer
-  // (1,000 pool members) has ~40,000 fields, and a fresh path per field was most of the check's cost.
-  const path: (string | number)[] = [...basePath];
-  const fail = (at: (string | number)[], message: string): never => {
-    const where = pathText(at);
+  const fail = (link: PathLink | undefined, more: (string | number)[], message: string): never => {
+    const where = pathText(pathOf(basePath, link, more));
     throw new InvalidArmAnswerError(`${what}: ${where}: ${message}`, where);
   };
-  const visit = (node: unknown, depth: number): void => {
+  const visit = (node: unknown, link: PathLink | undefined, depth: number): void => {
     if (depth > MAX_DEPTH || node === null || typeof node !== 'object') return;
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) {
-        path.push(i);
-        visit(node[i], depth + 1);
-        path.pop();
+        const item: unknown = node[i];
+        // A value that is not an object has nothing to check inside: no link for it.
+        if (item !== null && typeof item === 'object') visit(item, { parent: link, segment: i }, depth + 1);
       }
       return;
     }
@@ -99,76 +117,71 @@ export function checkArmAnswer<T>(value: T, what: string, basePath: (string | nu
     for (const key of Object.keys(record)) {
       const child = record[key];
       if (child === undefined || child === null) continue;
-      path.push(key);
-      checkField(key, child);
-      visit(child, depth + 1);
-      if (key === 'probes' && Array.isArray(child)) requirePorts(child);
-      path.pop();
-    }
-  };
-  /** The invariants of one field; `path` ends with its key. */
-  const checkField = (key: string, child: unknown): void => {
-    if (STRING_FIELDS.has(key) && typeof child !== 'string') {
-      fail([...path], `expected a string, got ${shown(child)}`);
-    }
-    if (STRING_LIST_FIELDS.has(key)) {
-      if (!Array.isArray(child)) fail([...path], `expected a list of strings, got ${shown(child)}`);
-      (child as unknown[]).forEach((item, i) => {
-        if (typeof item !== 'string') fail([...path, i], `expected a string, got ${shown(item)}`);
-      });
-    }
-    if (PORT_FIELDS.has(key) && !isArmPortRange(child as string)) {
-      fail(
-        [...path],
-        `${shown(child)} is not a port or range ARM accepts (1-65535, a range within 0-65535, or *)`,
-      );
-    }
-    if (PORTS_FIELDS.has(key)) {
-      (child as string[]).forEach((item, i) => {
-        if (!isArmPortRange(item)) {
-          fail(
-            [...path, i],
-            `${shown(item)} is not a port or range ARM accepts (1-65535, a range within 0-65535, or *)`,
-          );
-        }
-      });
-    }
-    if (
-      key === 'port' &&
-      (typeof child !== 'number' || !Number.isInteger(child) || child < 1 || child > 65535)
-    ) {
-      fail([...path], `expected a port (an integer 1-65535), got ${shown(child)}`);
-    }
-    if (NAMED_COLLECTIONS.has(key) && Array.isArray(child)) {
-      const seen = new Map<string, number>();
-      child.forEach((item, i) => {
-        const name = (item as { name?: unknown } | null)?.name;
-        if (typeof name !== 'string') return;
-        const earlier = seen.get(name.toLowerCase());
-        if (earlier !== undefined) {
-          fail(
-            [...path, i, 'name'],
-            `two ${key} named '${name}' (also at ${pathText([...path, earlier, 'name'])}); ARM keeps names unique within a collection`,
-          );
-        }
-        seen.set(name.toLowerCase(), i);
-      });
-    }
-  };
-  /**
-   * After the probes' own fields: `port` is required on a probe (Probe.port in the same reference):
-   * one without is no probe. `path` ends with `probes`.
-   */
-  const requirePorts = (probes: unknown[]): void => {
-    probes.forEach((item, i) => {
-      const probe = item as { port?: unknown; properties?: { port?: unknown } } | null;
-      const inProperties = probe?.properties !== null && typeof probe?.properties === 'object';
-      const port = inProperties ? probe?.properties?.port : probe?.port;
-      if (port === undefined || port === null) {
-        fail([...path, i, ...(inProperties ? ['properties'] : []), 'port'], 'a probe must have a port');
+      if (STRING_FIELDS.has(key) && typeof child !== 'string') {
+        fail(link, [key], `expected a string, got ${shown(child)}`);
       }
-    });
+      if (STRING_LIST_FIELDS.has(key)) {
+        if (!Array.isArray(child)) fail(link, [key], `expected a list of strings, got ${shown(child)}`);
+        (child as unknown[]).forEach((item, i) => {
+          if (typeof item !== 'string') fail(link, [key, i], `expected a string, got ${shown(item)}`);
+        });
+      }
+      if (PORT_FIELDS.has(key) && !isArmPortRange(child as string)) {
+        fail(
+          link,
+          [key],
+          `${shown(child)} is not a port or range ARM accepts (1-65535, a range within 0-65535, or *)`,
+        );
+      }
+      if (PORTS_FIELDS.has(key)) {
+        (child as string[]).forEach((item, i) => {
+          if (!isArmPortRange(item)) {
+            fail(
+              link,
+              [key, i],
+              `${shown(item)} is not a port or range ARM accepts (1-65535, a range within 0-65535, or *)`,
+            );
+          }
+        });
+      }
+      if (
+        key === 'port' &&
+        (typeof child !== 'number' || !Number.isInteger(child) || child < 1 || child > 65535)
+      ) {
+        fail(link, [key], `expected a port (an integer 1-65535), got ${shown(child)}`);
+      }
+      if (NAMED_COLLECTIONS.has(key) && Array.isArray(child)) {
+        const seen = new Map<string, number>();
+        child.forEach((item, i) => {
+          const name = (item as { name?: unknown } | null)?.name;
+          if (typeof name !== 'string') return;
+          const earlier = seen.get(name.toLowerCase());
+          if (earlier !== undefined) {
+            fail(
+              link,
+              [key, i, 'name'],
+              `two ${key} named '${name}' (also at ${pathText(pathOf(basePath, link, [key, earlier, 'name']))}); ARM keeps names unique within a collection`,
+            );
+          }
+          seen.set(name.toLowerCase(), i);
+        });
+      }
+      if (typeof child !== 'object') continue;
+      const at: PathLink = { parent: link, segment: key };
+      visit(child, at, depth + 1);
+      if (key === 'probes' && Array.isArray(child)) {
+        // After the probes' own fields: `port` is required on a probe (Probe.port in the same reference): one without is no probe.
+        child.forEach((item, i) => {
+          const probe = item as { port?: unknown; properties?: { port?: unknown } } | null;
+          const inProperties = probe?.properties !== null && typeof probe?.properties === 'object';
+          const port = inProperties ? probe?.properties?.port : probe?.port;
+          if (port === undefined || port === null) {
+            fail(at, [i, ...(inProperties ? ['properties'] : []), 'port'], 'a probe must have a port');
+          }
+        });
+      }
+    }
   };
-  visit(value, 0);
+  visit(value, undefined, 0);
   return value;
 }

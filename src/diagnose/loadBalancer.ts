@@ -269,11 +269,6 @@ export function probeCoverageNotes(topology: Topology, diagnoses: readonly RuleB
   for (const probe of topology.probes) {
     const rules = rulesUsing(topology, probe);
     if (rules.length === 0) continue;
-    const pools = new Set(rules.flatMap((r) => r.backendPoolIds.map(idKey)));
-    const members = new Set(
-      topology.pools.filter((p) => pools.has(idKey(p.id))).flatMap((p) => p.backendKeys.map(idKey)),
-    );
-    if (members.size < 2) continue;
     const ruleKeys = new Set(rules.map((r) => idKey(r.id)));
     const notListening = new Map<string, ListeningAlternative[]>();
     for (const d of diagnoses) {
@@ -288,7 +283,21 @@ export function probeCoverageNotes(topology: Topology, diagnoses: readonly RuleB
       if (cause)
         notListening.set(idKey(d.backendKey), (cause.evidence?.alternatives as ListeningAlternative[]) ?? []);
     }
-    if (notListening.size !== members.size || [...members].some((m) => !notListening.has(m))) continue;
+    // Every member of the probe's pools (at least two) is one of them: checked member by member, so a
+    // pool of a thousand with a few not listening is answered at its first listening member.
+    if (notListening.size < 2) continue;
+    const pools = new Set(rules.flatMap((r) => r.backendPoolIds.map(idKey)));
+    const members = new Set<string>();
+    const allNotListening = topology.pools
+      .filter((p) => pools.has(idKey(p.id)))
+      .every((p) =>
+        p.backendKeys.every((k) => {
+          const key = idKey(k);
+          members.add(key);
+          return notListening.has(key);
+        }),
+      );
+    if (!allNotListening || members.size !== notListening.size) continue;
     const lists = [...notListening.values()];
     const common = (lists[0] ?? []).filter(
       (a) => !a.management && lists.every((list) => list.some((b) => b.port === a.port && !b.management)),

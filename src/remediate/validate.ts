@@ -45,23 +45,44 @@ export interface DetailedValidationResult extends ValidationResult {
   recovering: string[];
 }
 
-/**
- * Whether a health entry is this backend's. The IP configuration id decides when both sides know it:
- * the same private address can belong to another backend (another virtual network, a reused address).
- * The address is the fallback for entries or backends without an id (IP-based pools).
- */
-function isHealthOf(h: BackendHealth, backend: BackendInfo): boolean {
-  if (h.ipConfigurationId !== undefined && backend.ipConfigurationId !== undefined) {
-    return sameId(h.ipConfigurationId, backend.ipConfigurationId);
-  }
-  if (h.ipConfigurationId !== undefined && sameId(h.ipConfigurationId, backend.key)) return true;
-  return h.ipAddress !== undefined && h.ipAddress === backend.ipAddress;
+/** A health entry with the key of the IP configuration it names, computed once for every target. */
+interface KeyedHealth {
+  entry: BackendHealth;
+  configKey?: string;
 }
 
-function healthOf(health: RuleHealth[], backend: BackendInfo): BackendHealth | undefined {
-  const mine = health.flatMap((r) => r.backends).filter((h) => isHealthOf(h, backend));
-  // A backend in several rules is up only when every rule's probe says so.
-  return mine.find((h) => h.state !== 'Up') ?? mine[0];
+/** Every entry of every rule, in order, each IP configuration id keyed once ({@link idKey}). */
+function keyedEntries(health: RuleHealth[]): KeyedHealth[] {
+  return health.flatMap((r) =>
+    r.backends.map((entry) =>
+      entry.ipConfigurationId !== undefined
+        ? { entry, configKey: idKey(entry.ipConfigurationId) }
+        : { entry },
+    ),
+  );
+}
+
+/**
+ * The health entry of one backend. An entry is the backend's when the IP configuration id decides
+ * (both sides know it): the same private address can belong to another backend (another virtual
+ * network, a reused address). The address is the fallback for entries or backends without an id
+ * (IP-based pools). A backend in several rules is up only when every rule's probe says so.
+ */
+function healthOf(entries: readonly KeyedHealth[], backend: BackendInfo): BackendHealth | undefined {
+  const configKey = backend.ipConfigurationId !== undefined ? idKey(backend.ipConfigurationId) : undefined;
+  const ownKey = idKey(backend.key);
+  const isMine = ({ entry, configKey: entryKey }: KeyedHealth): boolean => {
+    if (entryKey !== undefined && configKey !== undefined) return entryKey === configKey;
+    if (entryKey !== undefined && entryKey === ownKey) return true;
+    return entry.ipAddress !== undefined && entry.ipAddress === backend.ipAddress;
+  };
+  let first: BackendHealth | undefined;
+  for (const keyed of entries) {
+    if (!isMine(keyed)) continue;
+    if (keyed.entry.state !== 'Up') return keyed.entry;
+    first ??= keyed.entry;
+  }
+  return first;
 }
 
 /**
@@ -288,9 +309,10 @@ export async function validateFixes(
     ),
     peerTests(deps, topology, testable, indexPeers(topology, input.backendKeys)),
   ]);
+  const entries = keyedEntries(health);
   const backends = await Promise.all(
     targets.map(async ({ key, target, port }): Promise<BackendValidation> => {
-      const seen = target ? healthOf(health, target) : undefined;
+      const seen = target ? healthOf(entries, target) : undefined;
       const state = seen?.state ?? 'Unknown';
       const entry: BackendValidation = {
         backendKey: key,

@@ -38,24 +38,28 @@ export const needsChecks = (s: BackendProbeStatus): boolean =>
   s.state !== 'up' && s.action !== 'never-fix' && s.action !== 'none';
 
 /**
- * Every health entry indexed once by the backend it belongs to: by IP configuration ({@link idKey}),
- * else by address (IP-based members). Ids are normalised here, at the boundary, once each.
+ * The health entries that can belong to `backends`, indexed by IP configuration ({@link idKey}) and by
+ * address (IP-based members). Ids are normalised here, at the boundary, once each; only the entries of
+ * these backends are kept, so indexing costs one pass over the answer however few of its backends are
+ * asked about.
  */
-function entriesByBackend(health: RuleHealth[]): {
+function entriesOf(
+  backends: readonly BackendInfo[],
+  health: RuleHealth[],
+): {
   byConfig: Map<string, BackendHealth[]>;
   byAddress: Map<string, BackendHealth[]>;
 } {
   const byConfig = new Map<string, BackendHealth[]>();
   const byAddress = new Map<string, BackendHealth[]>();
-  const push = (map: Map<string, BackendHealth[]>, key: string, h: BackendHealth) => {
-    const list = map.get(key);
-    if (list) list.push(h);
-    else map.set(key, [h]);
-  };
+  for (const backend of backends) {
+    if (backend.ipConfigurationId) byConfig.set(idKey(backend.ipConfigurationId), []);
+    if (backend.ipAddress !== undefined) byAddress.set(backend.ipAddress, []);
+  }
   for (const rule of health) {
     for (const h of rule.backends) {
-      if (h.ipConfigurationId) push(byConfig, idKey(h.ipConfigurationId), h);
-      if (h.ipAddress !== undefined) push(byAddress, h.ipAddress, h);
+      if (h.ipConfigurationId) byConfig.get(idKey(h.ipConfigurationId))?.push(h);
+      if (h.ipAddress !== undefined) byAddress.get(h.ipAddress)?.push(h);
     }
   }
   return { byConfig, byAddress };
@@ -76,22 +80,20 @@ export function failingBackends(topology: Topology, health: RuleHealth[]): Faili
       .map((s) => idKey(s.backendKey)),
   );
   if (failingKeys.size === 0) return [];
-  const entries = entriesByBackend(health);
-  const failing: FailingBackend[] = [];
-  for (const backend of topology.backends) {
-    if (!failingKeys.has(idKey(backend.key))) continue;
+  const backends = topology.backends.filter((backend) => failingKeys.has(idKey(backend.key)));
+  const entries = entriesOf(backends, health);
+  return backends.map((backend) => {
     const os = osOfVm(topology, backend);
-    failing.push({
+    return {
       backend: os ? { ...backend, os } : backend,
       health: healthOf(backend, entries),
       probes: probesFor(topology, backend),
-    });
-  }
-  return failing;
+    };
+  });
 }
 
 /** Health entries of one backend, matched by IP configuration, else by address. */
-function healthOf(backend: BackendInfo, entries: ReturnType<typeof entriesByBackend>): BackendHealth[] {
+function healthOf(backend: BackendInfo, entries: ReturnType<typeof entriesOf>): BackendHealth[] {
   if (backend.ipConfigurationId) {
     const key = idKey(backend.ipConfigurationId);
     // An entry naming an IP configuration belongs to that one only; one without, by address.

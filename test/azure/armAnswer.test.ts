@@ -75,6 +75,28 @@ describe('checkArmAnswer', () => {
       { securityRules: [{ name: 'Deny' }, { name: 'deny' }] },
       "$.securityRules[1].name: two securityRules named 'deny' (also at $.securityRules[0].name)",
     ],
+    [
+      'a probe without a port (ARM shape)',
+      {
+        properties: {
+          probes: [
+            { name: 'a', properties: { port: 80 } },
+            { name: 'b', properties: {} },
+          ],
+        },
+      },
+      '$.properties.probes[1].properties.port: a probe must have a port',
+    ],
+    [
+      'a probe without a port (flattened, as the SDK gives it)',
+      { probes: [{ name: 'a' }] },
+      '$.probes[0].port: a probe must have a port',
+    ],
+    [
+      'a bad field deep in a list of lists',
+      { value: [{ properties: { ipConfigurations: [{ name: 'c', properties: { subnet: { id: 7 } } }] } }] },
+      '$.value[0].properties.ipConfigurations[0].properties.subnet.id: expected a string, got 7',
+    ],
   ])('refuses %s, naming the field', (_case, value, message) => {
     // Act
     let caught: unknown;

@@ -1,4 +1,4 @@
-import { groupById, idKey, indexById, sameId } from '../../src/model/ids';
+import { groupById, ID_KEY_MEMO_LIMIT, idKey, indexById, sameId } from '../../src/model/ids';
 
 const NIC = '/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic1';
 
@@ -25,6 +25,43 @@ describe('idKey', () => {
       sameId(NIC, undefined),
       sameId(undefined, undefined),
     ]).toEqual([true, false, false, false]);
+  });
+
+  it('gives each spelling its own key when asked again (the remembered keys never mix ids up)', () => {
+    // Prepare: every spelling keyed once, so the second round is answered from what was remembered
+    const spellings = [NIC, NIC.toUpperCase(), `${NIC}/`, `${NIC}2`, `${NIC}2/`, NIC.toLowerCase()];
+    const first = spellings.map(idKey);
+
+    // Act
+    const again = spellings.map(idKey);
+
+    // Assess
+    expect(again).toEqual(first);
+    expect(again).toEqual([
+      NIC.toLowerCase(),
+      NIC.toLowerCase(),
+      NIC.toLowerCase(),
+      `${NIC}2`.toLowerCase(),
+      `${NIC}2`.toLowerCase(),
+      NIC.toLowerCase(),
+    ]);
+  });
+
+  it('keys more distinct ids than it remembers, each correctly, before and after it starts over', () => {
+    // Prepare
+    const ids = Array.from(
+      { length: ID_KEY_MEMO_LIMIT * 2 + 3 },
+      (_, i) => `${NIC.toUpperCase()}/IPCONFIGURATIONS/C${i}/`,
+    );
+
+    // Act
+    const keys = ids.map(idKey);
+    const again = ids.map(idKey);
+
+    // Assess
+    const expected = ids.map((id) => id.slice(0, -1).toLowerCase());
+    expect(keys).toEqual(expected);
+    expect(again).toEqual(expected);
   });
 });
 

@@ -64,7 +64,49 @@ describe('MemoryRunStore', () => {
     const read = await store.get<{ problems: string[] }>(ref);
 
     // Act
-    read.problems.push('changed');
+    const change = () => read.problems.push('changed');
+
+    // Assess
+    expect(change).toThrow(TypeError);
+    expect(await store.get(ref)).toEqual({ problems: ['vm: not found'] });
+  });
+
+  it('parses a ref once: every read of it gets the same frozen value', async () => {
+    // Prepare
+    const store = new MemoryRunStore();
+    const ref = await store.put('run-1', 'topology', { backends: [{ key: 'nic0' }] });
+
+    // Act
+    const first = await store.get<{ backends: { key: string }[] }>(ref);
+    const second = await store.get<{ backends: { key: string }[] }>(ref);
+
+    // Assess
+    expect(second).toBe(first);
+    expect(Object.isFrozen(first.backends[0])).toBe(true);
+  });
+
+  it('never answers from a read made before a newer put under the same name', async () => {
+    // Prepare
+    const store = new MemoryRunStore();
+    const older = await store.put('run-1', 'topology', { backends: 1 });
+    await store.get(older);
+
+    // Act
+    const newer = await store.put('run-1', 'topology', { backends: 2 });
+
+    // Assess
+    expect(await store.get(newer)).toEqual({ backends: 2 });
+    expect(await store.get(older)).toEqual({ backends: 1 });
+  });
+
+  it('a writer that changes its value after the put does not change what readers get', async () => {
+    // Prepare
+    const store = new MemoryRunStore();
+    const value = { problems: ['vm: not found'] };
+    const ref = await store.put('run-1', 'evidence', value);
+
+    // Act
+    value.problems.push('changed after the put');
 
     // Assess
     expect(await store.get(ref)).toEqual({ problems: ['vm: not found'] });
