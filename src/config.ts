@@ -3,7 +3,7 @@
  * A missing or malformed setting fails fast with a ConfigurationError that names it.
  */
 import { z } from 'zod';
-import { ConfigurationError } from './errors';
+import { ConfigurationError, InvalidInputError } from './errors';
 import type { FixKind } from './model/report';
 
 export const SETTING_PREFIX = 'PROBE_DOCTOR_';
@@ -274,4 +274,18 @@ export function getConfig(options: LoadConfigOptions = {}): ProbeDoctorConfig {
 /** Forgets the cached configuration (tests, and a CLI that changes the environment). */
 export function resetConfig(): void {
   cached = undefined;
+}
+
+/**
+ * The stop-writes switch at the CLI: `PROBE_DOCTOR_MODE=observe` set on purpose (docs/runbook.md) is
+ * a ceiling `--fix` cannot raise. Unset, the command's own `--fix` decides (the setting's default,
+ * observe, is the mode of the Function app's triggers). Throws the one error naming the setting.
+ */
+export function refuseFixUnderObserveSetting(fix: boolean, env: NodeJS.ProcessEnv): void {
+  if (fix && env.PROBE_DOCTOR_MODE?.trim() === 'observe') {
+    throw new InvalidInputError(
+      '--fix is refused: PROBE_DOCTOR_MODE=observe is set in this environment (the switch that stops writes); unset it or set it to fix to let this run write',
+      '--fix',
+    );
+  }
 }

@@ -26,6 +26,8 @@ export function createTriggerAudit(
       await auditAlertRejected(sink, { ...common, outcome: 'resolved-ignored' });
     else if (event.decision === 'forbidden')
       await auditAlertRejected(sink, { ...common, outcome: 'out-of-scope' });
+    else if (event.decision === 'fix-mode-off')
+      await auditAlertRejected(sink, { ...common, outcome: 'fix-mode-off' });
     else if (event.decision === 'rejected')
       await auditAlertRejected(sink, { ...common, outcome: 'malformed' });
     else if (

@@ -242,7 +242,8 @@ export const RunFinishedSchema = z.object({
 /**
  * An alert that started no run: out of the allowed scopes, malformed, or a `Resolved` notification
  * (Azure Monitor sends one when the alert clears; there is nothing to fix, so it is recorded and
- * ignored). The load balancer may be unknown when the alert is malformed.
+ * ignored). The load balancer may be unknown when the alert is malformed. Also a manual start asking
+ * for fix mode while PROBE_DOCTOR_MODE=observe (`fix-mode-off`).
  */
 export const AlertRejectedSchema = z.object({
   name: z.literal('ProbeDoctor.AlertRejected'),
@@ -252,7 +253,7 @@ export const AlertRejectedSchema = z.object({
   /** The alert rule's name or id, when the payload had one. */
   alertRule: text.optional(),
   reason: text,
-  outcome: outcome(['out-of-scope', 'malformed', 'resolved-ignored'] as const),
+  outcome: outcome(['out-of-scope', 'malformed', 'resolved-ignored', 'fix-mode-off'] as const),
 });
 
 /**

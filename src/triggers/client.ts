@@ -19,7 +19,7 @@ export interface OrchestrationClient {
 /** Audit events the triggers emit (what arrived, what was decided). */
 export interface TriggerAuditEvent {
   trigger: 'alert' | 'manual' | 'approval';
-  decision: 'started' | 'joined' | 'ignored' | 'forbidden' | 'rejected' | 'raised';
+  decision: 'started' | 'joined' | 'ignored' | 'forbidden' | 'rejected' | 'raised' | 'fix-mode-off';
   loadBalancerId?: string;
   instanceId?: string;
   /** The run started or joined (one per execution; the instance id is one per load balancer). */

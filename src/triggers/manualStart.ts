@@ -12,7 +12,10 @@ import { isInScope } from './scope';
 export interface ManualStartDeps {
   client: OrchestrationClient;
   allowedScopes: readonly AllowedScope[];
-  /** The mode when the body names none. */
+  /**
+   * PROBE_DOCTOR_MODE: the mode when the body names none, and the ceiling no body can raise (with
+   * `observe`, a body asking for `fix` is refused: the setting is how an operator stops writes).
+   */
   mode: 'observe' | 'fix';
   audit(event: TriggerAuditEvent): void | Promise<void>;
 }
@@ -20,6 +23,10 @@ export interface ManualStartDeps {
 const bodySchema = z
   .object({ mode: z.enum(['observe', 'fix'], { message: 'expected observe or fix' }).optional() })
   .optional();
+
+/** Why a fix-mode start is refused while the app runs in observe mode, and what to do instead. */
+export const FIX_MODE_OFF =
+  'Fix mode is off: the app setting PROBE_DOCTOR_MODE is observe, so no run may write. Start without a body (or with {"mode":"observe"}) to diagnose, or set PROBE_DOCTOR_MODE=fix to allow fix runs.';
 
 /** The manual start's logic: 202 with the status URLs, or 409 with the running instance's URLs. */
 export async function handleManualStart(
@@ -49,6 +56,15 @@ export async function handleManualStart(
       'OutOfScope',
       `Load balancer ${loadBalancerId} is outside PROBE_DOCTOR_ALLOWED_SCOPES.`,
     );
+  }
+  if (body.data?.mode === 'fix' && deps.mode === 'observe') {
+    await deps.audit({
+      trigger: 'manual',
+      decision: 'fix-mode-off',
+      loadBalancerId,
+      detail: { reason: 'fix mode requested while PROBE_DOCTOR_MODE=observe' },
+    });
+    return errorResponse(403, 'FixModeOff', FIX_MODE_OFF);
   }
   const instanceId = instanceIdFor(loadBalancerId);
   const outcome = await startOrJoin(deps.client, instanceId, {

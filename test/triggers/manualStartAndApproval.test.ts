@@ -2,7 +2,7 @@ import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } f
 import { handleApproval } from '../../src/triggers/approval';
 import type { TriggerAuditEvent } from '../../src/triggers/client';
 import { instanceIdFor } from '../../src/triggers/instanceId';
-import { handleManualStart } from '../../src/triggers/manualStart';
+import { FIX_MODE_OFF, handleManualStart } from '../../src/triggers/manualStart';
 import { FakeClient } from './fakeClient';
 
 const SUB = '11111111-2222-3333-4444-555555555555';
@@ -13,7 +13,12 @@ const noAudit = () => undefined;
 const body = (r: HttpResponseInit | HttpResponse): Promise<unknown> =>
   r instanceof HttpResponse ? r.json() : Promise.resolve(r.jsonBody);
 
-function start(client: FakeClient, text?: string) {
+function start(
+  client: FakeClient,
+  text?: string,
+  mode: 'observe' | 'fix' = 'observe',
+  audit: (e: TriggerAuditEvent) => void = noAudit,
+) {
   const request = new HttpRequest({
     method: 'POST',
     url: `http://127.0.0.1:7071/api/loadbalancers/${SUB}/rg-web/lb-web/remediations`,
@@ -23,8 +28,8 @@ function start(client: FakeClient, text?: string) {
   return handleManualStart(request, new InvocationContext(), {
     client,
     allowedScopes: [{ subscriptionId: SUB }],
-    mode: 'observe',
-    audit: noAudit,
+    mode,
+    audit,
   });
 }
 
@@ -47,31 +52,36 @@ function approve(
 
 describe('handleManualStart', () => {
   it.each([
-    ['no body', undefined, 'observe'],
-    ['mode fix', '{"mode":"fix"}', 'fix'],
-  ])('starts with %s -> 202 and the status URLs', async (_case, text, mode) => {
-    // Prepare
-    const client = new FakeClient();
+    ['no body', 'observe', 'observe', undefined],
+    ['no body', 'fix', 'fix', undefined],
+    ['mode observe', 'fix', 'observe', '{"mode":"observe"}'],
+    ['mode fix', 'fix', 'fix', '{"mode":"fix"}'],
+  ] as const)(
+    'starts with %s under PROBE_DOCTOR_MODE=%s -> 202, a %s run',
+    async (_case, setting, mode, text) => {
+      // Prepare
+      const client = new FakeClient();
 
-    // Act
-    const response = await start(client, text);
+      // Act
+      const response = await start(client, text, setting);
 
-    // Assess
-    expect(response.status).toBe(202);
-    expect(await body(response)).toMatchObject({ id: ID });
-    expect(client.started).toEqual([
-      {
-        name: 'probeDoctorOrchestrator',
-        instanceId: ID,
-        input: {
-          loadBalancerId: LB,
-          mode,
-          requestedBy: 'http',
-          runId: expect.stringMatching(new RegExp(`^\\d{8}T\\d{9}Z-${ID}$`)) as unknown,
+      // Assess
+      expect(response.status).toBe(202);
+      expect(await body(response)).toMatchObject({ id: ID });
+      expect(client.started).toEqual([
+        {
+          name: 'probeDoctorOrchestrator',
+          instanceId: ID,
+          input: {
+            loadBalancerId: LB,
+            mode,
+            requestedBy: 'http',
+            runId: expect.stringMatching(new RegExp(`^\\d{8}T\\d{9}Z-${ID}$`)) as unknown,
+          },
         },
-      },
-    ]);
-  });
+      ]);
+    },
+  );
 
   it('answers 409 with the running instance URLs when a run is in progress', async () => {
     // Prepare
@@ -88,6 +98,22 @@ describe('handleManualStart', () => {
       error: { code: 'RunInProgress', message: `A run for ${LB} is already Running.` },
     });
     expect(client.started).toEqual([]);
+  });
+
+  it("refuses a fix-mode start while PROBE_DOCTOR_MODE=observe (the runbook's stop-writes switch), starting nothing", async () => {
+    // Prepare: the new-user trial of 2026-11-30 started a fix run this way after the switch was flipped.
+    const client = new FakeClient();
+    const events: TriggerAuditEvent[] = [];
+
+    // Act
+    const response = await start(client, '{"mode":"fix"}', 'observe', (e) => void events.push(e));
+
+    // Assess
+    expect(response.status).toBe(403);
+    expect(await body(response)).toEqual({ error: { code: 'FixModeOff', message: FIX_MODE_OFF } });
+    expect(FIX_MODE_OFF).toMatch(/PROBE_DOCTOR_MODE is observe/);
+    expect(client.started).toEqual([]);
+    expect(events).toMatchObject([{ trigger: 'manual', decision: 'fix-mode-off', loadBalancerId: LB }]);
   });
 
   it('answers 400 naming the field for a bad mode', async () => {

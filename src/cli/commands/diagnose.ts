@@ -10,7 +10,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { parseLoadBalancerId } from '../../azure/resourceId';
 import { runLocally } from '../../app/localRun';
 import { createRemediation } from '../../app/remediation';
-import { loadConfig } from '../../config';
+import { loadConfig, refuseFixUnderObserveSetting } from '../../config';
 import { AZURE_CLOUDS, isAzureCloudName, staticTokenCredential, type AzureTarget } from '../../azure/clients';
 import { SkippableClock } from '../../sandbox/clock';
 import { InvalidInputError } from '../../errors';
@@ -205,6 +205,7 @@ export async function runDiagnose(
       '--approve',
     );
   }
+  refuseFixUnderObserveSetting(options.fix === true, process.env);
   if (
     options.scenario &&
     (options.cloud || options.armEndpoint || options.caFile || options.accessTokenEnv)

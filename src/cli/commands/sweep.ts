@@ -12,7 +12,7 @@ import { sweepFleet } from '../../app/sweep';
 import { JsonLinesAuditSink } from '../../audit/jsonLinesSink';
 import type { TokenCredential } from '@azure/core-auth';
 import type { AzureTarget } from '../../azure/clients';
-import { loadConfig, parseScope, type AllowedScope } from '../../config';
+import { loadConfig, parseScope, refuseFixUnderObserveSetting, type AllowedScope } from '../../config';
 import { InvalidInputError } from '../../errors';
 import type { RunOutcome } from '../../workflow/contracts';
 import { loadScenarioFile } from '../../sandbox/scenario';
@@ -98,6 +98,7 @@ export async function runSweepCommand(
 ): Promise<number> {
   const scopes = parseScopes(options.scope);
   const concurrency = parseConcurrency(options.concurrency);
+  refuseFixUnderObserveSetting(options.fix === true, process.env);
   const config = loadConfig(process.env);
   const mode = options.fix ? 'fix' : 'observe';
   const auditLog = options.auditLog ?? (options.fix ? DEFAULT_FIX_AUDIT_LOG : undefined);

@@ -2,7 +2,7 @@
  * `probe-doctor diagnose` through the CLI's own entry point, against scenarios in the sandbox: what
  * goes to stdout and stderr, and the exit codes of DESIGN.md.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '../../../src/model/report';
@@ -160,6 +160,39 @@ describe('probe-doctor diagnose', () => {
     expect(code).toBe(2);
     expect(out).toBe('');
     expect(err).toContain(message);
+  });
+});
+
+describe('probe-doctor diagnose under PROBE_DOCTOR_MODE=observe', () => {
+  it('refuses --fix with one error naming the setting, writing nothing (trial 2026-11-30)', async () => {
+    // Prepare
+    const before = process.env.PROBE_DOCTOR_MODE;
+    process.env.PROBE_DOCTOR_MODE = 'observe';
+    const log = join(mkdtempSync(join(tmpdir(), 'pd-')), 'audit.jsonl');
+
+    // Act
+    let result: Awaited<ReturnType<typeof cli>>;
+    try {
+      result = await cli(
+        'diagnose',
+        '--load-balancer',
+        lbOf('nsg-deny-all-blocks-probe'),
+        '--scenario',
+        scenario('nsg-deny-all-blocks-probe'),
+        '--fix',
+        '--audit-log',
+        log,
+      );
+    } finally {
+      if (before === undefined) delete process.env.PROBE_DOCTOR_MODE;
+      else process.env.PROBE_DOCTOR_MODE = before;
+    }
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.out).toBe('');
+    expect(result.err).toContain('--fix is refused: PROBE_DOCTOR_MODE=observe is set in this environment');
+    expect(existsSync(log)).toBe(false);
   });
 });
 
