@@ -227,8 +227,29 @@ export async function auditEscalation(
   });
 }
 
-/** RunFinished, with the verdict, or `failed` and the reason when the run stopped early. */
+/**
+ * What an interrupted run (Ctrl-C, the operator's interrupt event) left: the step it stopped at (the
+ * report's `interrupted` problem says it) and each change of this run still in place, so whoever reads
+ * the trail can find the rule and decide. Undefined when the run was not interrupted.
+ */
+export function interruptedReason(report: Report): string | undefined {
+  const problem = report.problems?.find((p) => p.kind === 'interrupted');
+  if (!problem) return undefined;
+  const inPlace = report.fixes
+    .filter((f) => f.status === 'applied')
+    .map((f) => {
+      const rule = typeof f.detail.ruleName === 'string' ? ` rule ${f.detail.ruleName}` : '';
+      return `${f.kind}${rule} on ${f.target}`;
+    });
+  return `interrupted: ${problem.message}; left in place: ${inPlace.length > 0 ? inPlace.join(', ') : 'nothing'}`;
+}
+
+/**
+ * RunFinished, with the verdict, or `failed` and the reason when the run stopped early; an
+ * interrupted run keeps its verdict and says so in `reason` ({@link interruptedReason}).
+ */
 export async function auditRunFinished(audit: Auditor, report: Report, stop?: RunStop): Promise<void> {
+  const interrupted = stop ? undefined : interruptedReason(report);
   const causeIds = uniqueCauseIds(
     [...report.causes, ...report.backends.flatMap((b) => b.causes)].map((c) => c.id),
   );
@@ -239,6 +260,7 @@ export async function auditRunFinished(audit: Auditor, report: Report, stop?: Ru
     backendsExpectedDown: report.backends.filter((b) => b.probeState === 'expected-down').length,
     outcome: stop ? 'failed' : report.verdict,
     ...(stop ? { reason: `${stop.kind}${stop.phase ? ` while ${stop.phase}` : ''}: ${stop.message}` } : {}),
+    ...(interrupted ? { reason: interrupted } : {}),
     ...(report.whoMustAct ? { whoMustAct: report.whoMustAct } : {}),
   });
 }

@@ -197,12 +197,15 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
     });
   if (outcome === 'failed')
     problems.push({ kind: 'run', message: `the run failed: ${finished?.reason ?? 'no reason recorded'}` });
+  else if (finished?.reason?.startsWith('interrupted'))
+    problems.push({ kind: 'interrupted', message: finished.reason.replace(/^interrupted: /, '') });
   const report: Report = {
     loadBalancerId: lbId,
     runId: first.runId,
     ...(first.alertId ? { alertId: first.alertId } : {}),
     mode: first.mode ?? 'observe',
-    verdict: outcome && outcome !== 'failed' ? outcome : 'escalated',
+    // A run that stopped early built no ticket: a person must look (src/workflow/activities.ts).
+    verdict: outcome && outcome !== 'failed' ? outcome : 'action-required',
     ...(finished?.whoMustAct ? { whoMustAct: finished.whoMustAct } : {}),
     causes: lbCauses,
     backends,

@@ -13,6 +13,7 @@ import { parseAuditLines } from '../../../src/audit/timeline';
 import { runDiagnose } from '../../../src/cli/commands/diagnose';
 import { runSandbox } from '../../../src/cli/commands/sandbox';
 import type { Report } from '../../../src/model/report';
+import { reportFromAudit } from '../../../src/report/fromAudit';
 
 const SOURCE = join(__dirname, '../../../scenarios/nsg-deny-all-blocks-probe.json');
 const TOKEN_ENV = 'PROBE_DOCTOR_TEST_SANDBOX_TOKEN';
@@ -140,6 +141,21 @@ describe('live mode against the standalone sandbox', () => {
       },
     ]);
     expect(err).not.toContain('rolled back');
+    // The trail says so too (trial 2026-11-30: its RunFinished had no trace of the interrupt): where
+    // it stopped and the rule it left in place, and the report rebuilt from it carries the problem.
+    const trail = join(dir, 'interrupted.jsonl');
+    const events = parseAuditLines(readFileSync(trail, 'utf8'), trail);
+    const finished = events.at(-1);
+    const rule = report.fixes[0]?.detail.ruleName as string;
+    expect(finished).toMatchObject({ name: 'ProbeDoctor.RunFinished', outcome: 'action-required' });
+    expect(finished && 'reason' in finished ? finished.reason : undefined).toBe(
+      `interrupted: validation did not run: the run was interrupted while waiting for the probe to re-test; the fixes applied stay in place; left in place: nsg-allow-probe rule ${rule} on ${report.fixes[0]?.target}`,
+    );
+    const rebuilt = reportFromAudit(
+      events.filter((e) => e.runId === report.runId),
+      trail,
+    ).report;
+    expect(rebuilt.problems?.map((p) => p.kind)).toEqual(['interrupted']);
   }, 60_000);
   it('says to pass --ca-file when the endpoint’s self-signed certificate is not trusted', async () => {
     let out = '';
