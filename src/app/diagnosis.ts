@@ -99,8 +99,9 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       ...(effectiveRoutes ? { effectiveRoutes } : {}),
     });
     // A probe that cannot work gets no 200 from any app: that is the probe's cause, not the backend's.
+    // Nor is "nothing found" (`unknown`) behind it: the probe's cause explains the backend.
     const causes = unworkable.has(idKey(probe.id))
-      ? findings.causes.filter((c) => c.id !== 'probe-endpoint-error')
+      ? findings.causes.filter((c) => c.id !== 'probe-endpoint-error' && c.id !== 'unknown')
       : findings.causes;
     backendDiagnoses.push({
       backendKey: backend.key,

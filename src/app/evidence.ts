@@ -4,7 +4,7 @@
  * a 403 on effective routes must not hide what the guest said.
  */
 import type { AzureReader } from '../azure/reader';
-import { ensureError, isAzureCallError } from '../errors';
+import { ensureError, isAzureCallError, isUnsafeScriptValueError } from '../errors';
 import { parseGuestOutput, parseRunCommandResult } from '../guest/parse';
 import { outputForProbe } from '../guest/probeOutput';
 import { buildGuestScript, type ScriptProbe } from '../guest/scripts';
@@ -129,7 +129,11 @@ export function createEvidenceGatherer(
             }
             if (byProbe.length > 1) evidence.guestByProbe = byProbe;
           },
-          (err) => void (failures.guest = ensureError(err).message),
+          // A value refused before any script was built: no Run Command ran, and the note says so.
+          (err) =>
+            void (failures.guest = isUnsafeScriptValueError(err)
+              ? `not checked: probe-doctor ran no Run Command because ${err.message}`
+              : ensureError(err).message),
         ),
       );
     } else if (vmId) {

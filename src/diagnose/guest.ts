@@ -254,7 +254,10 @@ export function diagnoseGuest(input: GuestDiagnosisInput): Findings {
       notes: [
         {
           id: GUEST_UNCHECKED_NOTE,
-          summary: `The guest of ${who} could not be checked: Run Command failed (${error.message}).`,
+          // "not checked: ..." is a check that never started (no Run Command ran): not a failure of one.
+          summary: error.message.startsWith('not checked:')
+            ? `The guest of ${who} was ${error.message}.`
+            : `The guest of ${who} could not be checked: Run Command failed (${error.message}).`,
           evidence: {
             message: error.message,
             ...(error.code ? { code: error.code } : {}),

@@ -3,6 +3,8 @@
  * overview: HTTP probes cannot use some well-known ports, Basic load balancers have no HTTPS probes,
  * HTTP(S) probes need an absolute request path, and ports run from 1 to 65535.
  */
+import { isUnsafeScriptValueError } from '../errors';
+import { validateRequestPath } from '../guest/scripts/values';
 import type { LoadBalancerInfo, ProbeInfo } from '../model/topology';
 
 /** Ports an HTTP probe cannot use (load-balancer-custom-probe-overview). */
@@ -15,7 +17,8 @@ export interface ProbeProblem {
     | 'http-port-blocked'
     | 'https-on-basic'
     | 'request-path-missing'
-    | 'request-path-relative';
+    | 'request-path-relative'
+    | 'request-path-invalid';
   summary: string;
 }
 
@@ -52,6 +55,18 @@ export function probeProblems(probe: ProbeInfo, loadBalancer: LoadBalancerInfo):
         problem: 'request-path-relative',
         summary: `${label} has request path "${probe.requestPath}", which is not absolute: it must start with /.`,
       });
+    } else {
+      // The same rule that keeps the path out of a Run Command script (src/guest/scripts/values.ts):
+      // a path it refuses is not a valid URI path, so no backend's guest is checked with it.
+      try {
+        validateRequestPath(probe.requestPath);
+      } catch (err) {
+        if (!isUnsafeScriptValueError(err)) throw err;
+        problems.push({
+          problem: 'request-path-invalid',
+          summary: `${label} has request path ${JSON.stringify(probe.requestPath)}, which is not a valid URI path (RFC 3986; ${err.message}): a web server may refuse the probe's request for it, and probe-doctor will not pass it to a Run Command script, so no guest was checked. Set the probe's request path to a plain path such as /healthz, percent-encoding any other character.`,
+        });
+      }
     }
   }
   return problems;
