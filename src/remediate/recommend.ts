@@ -61,7 +61,10 @@ const CLUSTER_PROBE_DOC =
  * the backend port, it would find every node up and send the listener's traffic to nodes that do not
  * own it.
  */
-export function movingListenerRule(topology: Topology, probe: ProbeInfo): Topology['rules'][number] | undefined {
+export function movingListenerRule(
+  topology: Topology,
+  probe: ProbeInfo,
+): Topology['rules'][number] | undefined {
   if (probe.protocol !== 'Tcp') return undefined;
   if (isKubernetesOwner(ownerOf(topology, topology.loadBalancer.id))) return undefined;
   return topology.rules.find(

@@ -4,7 +4,7 @@
  * the sandbox, the real SDK clients and the local durable host.
  */
 import { join } from 'node:path';
-import type { Report } from '../../src/model/report';
+import type { BackendReport, Report } from '../../src/model/report';
 import { runCli } from '../helpers/cli';
 
 const fixture = (name: string) => join(__dirname, '../fixtures/tester', `${name}.json`);
@@ -14,7 +14,7 @@ async function diagnose(name: string, ...flags: string[]): Promise<Report> {
   return JSON.parse(out) as Report;
 }
 
-const nodeName = (b: Report['backends'][number]) => /\/(\d+)\//.exec(b.ipConfigurationId ?? '')?.[1];
+const nodeName = (b: BackendReport): string | undefined => /\/(\d+)\//.exec(b.ipConfigurationId ?? '')?.[1];
 
 describe("externalTrafficPolicy: Local, the pod's node blocked by an NSG", () => {
   it('the nodes without a pod are down by design: the only fault is the NSG, and nobody is sent to the endpoints', async () => {
@@ -23,7 +23,9 @@ describe("externalTrafficPolicy: Local, the pod's node blocked by an NSG", () =>
 
     // Assess: node 0's own GET of the health check node port passes (it has the pod), so the Service
     // has an endpoint; the probe's Down there is the NSG's doing, not evidence of an empty Service.
-    const byNode = Object.fromEntries(report.backends.map((b) => [nodeName(b), b]));
+    const byNode: Record<string, BackendReport> = Object.fromEntries(
+      report.backends.map((b) => [nodeName(b) ?? '', b]),
+    );
     expect(byNode['0']?.probeState).toBe('down');
     expect(byNode['0']?.causes.map((c) => c.id)).toEqual(['nsg-blocks-probe']);
     for (const i of ['1', '2']) {
@@ -37,7 +39,9 @@ describe("externalTrafficPolicy: Local, the pod's node blocked by an NSG", () =>
     const steps = (report.nextSteps ?? []).join('\n');
     expect(steps).not.toMatch(/endpointslices|no ready endpoints/);
     expect(steps).toMatch(/rule DenyNode0/);
-    expect(report.notes?.find((n) => n.id === 'no-local-endpoint')?.evidence?.servingBackends).toHaveLength(1);
+    expect(report.notes?.find((n) => n.id === 'no-local-endpoint')?.evidence?.servingBackends).toHaveLength(
+      1,
+    );
   });
 });
 
