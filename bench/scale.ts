@@ -48,6 +48,10 @@ export interface ScaleRow {
   peakRssMb: number;
   measuredWallMs: number;
   skippedMs: number;
+  /** The product thread's busy ms in the measured run; in-process, the sandbox's work included. */
+  productLoopActiveMs: number;
+  /** The sandbox thread's busy ms in the measured run (worker only). */
+  sandboxLoopActiveMs?: number;
 }
 
 export interface ScaleOptions {
@@ -234,6 +238,10 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
         peakRssMb: Math.round(r.peakRssMb),
         measuredWallMs: Math.round(r.measuredWallMs),
         skippedMs: Math.round(r.skippedMs),
+        productLoopActiveMs: Math.round(r.productLoopActiveMs),
+        ...(r.sandboxLoopActiveMs === undefined
+          ? {}
+          : { sandboxLoopActiveMs: Math.round(r.sandboxLoopActiveMs) }),
       });
     }
   }

@@ -22,6 +22,7 @@
  * the figure is the product's steady state (a Functions host is warm), not the first TLS handshake
  * and the JIT of the SDKs; cold start is measured on its own (bench/scale.ts).
  */
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { runLocally } from '../src/app/localRun';
 import { createRemediation } from '../src/app/remediation';
 import { MemoryAuditSink } from '../src/audit/memorySink';
@@ -58,6 +59,8 @@ interface BenchSandbox {
   clock: SkippableClock | SharedSkippableClock;
   requestLog(): Promise<RequestLogEntry[]>;
   stop(): Promise<void>;
+  /** The sandbox thread's event loop utilisation (worker only). */
+  loopUtilization?: (previous?: EventLoopUtilization) => EventLoopUtilization;
 }
 
 /** One row's figures, before the parent adds the bound. */
@@ -70,6 +73,13 @@ export interface ScaleCaseResult {
   wallMs: number;
   measuredWallMs: number;
   skippedMs: number;
+  /**
+   * Milliseconds the product's event loop was busy during the measured run (perf_hooks
+   * `eventLoopUtilization().active`; in-process, the sandbox's work is in it too).
+   */
+  productLoopActiveMs: number;
+  /** Milliseconds the sandbox's worker thread was busy during the measured run (worker only). */
+  sandboxLoopActiveMs?: number;
   armRequests: number;
   runCommands: number;
   historyEvents: number;
@@ -115,7 +125,10 @@ export async function runScaleCase(c: ScaleCaseInput): Promise<ScaleCaseResult> 
   try {
     const start = async (scenario: Scenario): Promise<BenchSandbox> => {
       const time = { scale: c.scale };
-      if (thread) return thread.startSandbox({ scenario, time });
+      if (thread) {
+        const sandbox = await thread.startSandbox({ scenario, time });
+        return { ...sandbox, loopUtilization: (previous) => thread.eventLoopUtilization(previous) };
+      }
       const sandbox = await startSandbox({ scenario, clock: new SkippableClock(), time });
       return {
         ...sandbox,
@@ -142,6 +155,8 @@ async function measure(
   try {
     const config = loadConfig({ PROBE_DOCTOR_MODE: c.mode, PROBE_DOCTOR_ALLOWED_SCOPES: scaled.scope });
     const skippedBefore = clock.skippedMs;
+    const productLoopBefore = performance.eventLoopUtilization();
+    const sandboxLoopBefore = sandbox.loopUtilization?.();
     const { value: result, ms } = await timed(() =>
       runLocally({
         input: { loadBalancerId: scaled.loadBalancerId, mode: c.mode, requestedBy: 'bench' },
@@ -153,6 +168,8 @@ async function measure(
       }),
     );
     const skippedMs = clock.skippedMs - skippedBefore;
+    const productLoopActiveMs = performance.eventLoopUtilization(productLoopBefore).active;
+    const sandboxLoopActiveMs = sandboxLoopBefore && sandbox.loopUtilization?.(sandboxLoopBefore).active;
     const counts = countRequests(await sandbox.requestLog());
     const probe = probeOf(scaled.scenario);
     return {
@@ -164,6 +181,8 @@ async function measure(
       wallMs: ms + skippedMs * c.scale,
       measuredWallMs: ms,
       skippedMs,
+      productLoopActiveMs,
+      ...(sandboxLoopActiveMs === undefined ? {} : { sandboxLoopActiveMs }),
       armRequests: counts.requests,
       runCommands: counts.runCommands,
       historyEvents: result.status.history.length,

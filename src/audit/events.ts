@@ -367,12 +367,26 @@ function describe(issue: z.core.$ZodIssue | undefined): string {
 }
 
 /**
- * Validates an event and returns it typed, or throws InvalidAuditEventError naming the first bad
- * field. Sinks call this before writing: a malformed event never reaches App Insights or a file.
+ * The events {@link parseAuditEvent} returned. Each is frozen (every field is a string or a number, so
+ * freezing the event freezes all of it): unchanged since it was validated, it needs no second look.
+ */
+const validated = new WeakSet<object>();
+
+/**
+ * Validates an event and returns it typed and frozen, or throws InvalidAuditEventError naming the first
+ * bad field. Sinks call this before writing: a malformed event never reaches App Insights or a file.
+ * An event this function returned is returned again as it is: the auditor validates what it builds,
+ * and the sinks it passes through (fan-out, JSON lines, App Insights) then cost nothing more, where
+ * each used to parse it again (a BackendsHealthy event carries the JSON of every healthy backend).
  */
 export function parseAuditEvent(value: unknown): AuditEvent {
+  if (typeof value === 'object' && value !== null && validated.has(value)) return value as AuditEvent;
   const parsed = AuditEventSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const event = Object.freeze(parsed.data);
+    validated.add(event);
+    return event;
+  }
   const issue = parsed.error.issues[0];
   const field = issue ? pathText(issue.path) : undefined;
   const name =

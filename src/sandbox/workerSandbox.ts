@@ -16,6 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { InvalidInputError } from '../errors';
 import type { RequestLogEntry } from './requestLog';
@@ -120,6 +121,14 @@ function workerScript(): { script: string; eval: boolean } {
   return { script: bootstrap, eval: true };
 }
 
+/** A request to the worker before {@link SandboxThread} gives it its id. */
+type Call =
+  Exclude<WorkerRequest, { type: 'jump' }> extends infer R
+    ? R extends { id: number }
+      ? Omit<R, 'id'>
+      : never
+    : never;
+
 /** Pending requests to the worker, by id. */
 type Pending = Map<number, { resolve: (reply: WorkerReply) => void; reject: (err: Error) => void }>;
 
@@ -170,7 +179,7 @@ export class SandboxThread {
     assertPlainJson(settings);
     const clock = new SharedSkippableClock();
     const sandbox = this.nextId++;
-    const started = await this.call({ type: 'start', id: 0, sandbox, settings, clock: clock.buffer });
+    const started = await this.call({ type: 'start', sandbox, settings, clock: clock.buffer });
     if (started.type !== 'started')
       throw new Error(`unexpected answer from the sandbox worker: ${started.type}`);
     const unsubscribe = clock.onJump(() => this.post({ type: 'jump', sandbox }));
@@ -181,7 +190,7 @@ export class SandboxThread {
       clock,
       time: started.time,
       requestLog: async () => {
-        const answer = await this.call({ type: 'requestLog', id: 0, sandbox });
+        const answer = await this.call({ type: 'requestLog', sandbox });
         if (answer.type !== 'requestLog')
           throw new Error(`unexpected answer from the sandbox worker: ${answer.type}`);
         return answer.log;
@@ -189,9 +198,17 @@ export class SandboxThread {
       stop: () =>
         (stopped ??= (async () => {
           unsubscribe();
-          if (!this.exited) await this.call({ type: 'stop', id: 0, sandbox });
+          if (!this.exited) await this.call({ type: 'stop', sandbox });
         })()),
     };
+  }
+
+  /**
+   * How busy the thread's event loop has been (perf_hooks `eventLoopUtilization`), since `previous`
+   * if given: what a benchmark reads to see the sandbox's work off the product's thread.
+   */
+  eventLoopUtilization(previous?: EventLoopUtilization): EventLoopUtilization {
+    return this.worker.performance.eventLoopUtilization(previous);
   }
 
   /** Ends the thread (and every sandbox still in it); resolves once it has exited. */
@@ -205,7 +222,7 @@ export class SandboxThread {
   }
 
   /** Sends a request with a fresh id; resolves with the reply, rejects with a `failed` reply's message. */
-  private async call(request: Exclude<WorkerRequest, { type: 'jump' }>): Promise<WorkerReply> {
+  private async call(request: Call): Promise<WorkerReply> {
     if (this.exited) throw this.exited;
     const id = this.nextId++;
     const reply = await new Promise<WorkerReply>((resolve, reject) => {

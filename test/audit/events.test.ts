@@ -154,6 +154,35 @@ describe('parseAuditEvent', () => {
     // Assess
     expect(event).toEqual(rejected);
   });
+
+  it('returns a validated event frozen, and the same event again without a second look', () => {
+    // Prepare
+    const event = parseAuditEvent(applied);
+
+    // Act
+    const again = parseAuditEvent(event);
+    const change = () => {
+      (event as { outcome: string }).outcome = '';
+    };
+
+    // Assess
+    expect(again).toBe(event);
+    expect(Object.isFrozen(event)).toBe(true);
+    expect(change).toThrow(TypeError);
+    expect(parseAuditEvent(event)).toEqual(applied);
+  });
+
+  it('validates again an event it did not return, even one equal to a validated one', () => {
+    // Prepare: a valid event remembered, then a copy of it made invalid
+    const event = parseAuditEvent(applied);
+    const copy = { ...event, outcome: '' };
+
+    // Act
+    const parse = () => parseAuditEvent(copy);
+
+    // Assess
+    expect(parse).toThrow('Invalid ProbeDoctor.FixApplied: outcome');
+  });
 });
 
 describe('toDimensions', () => {

@@ -12,7 +12,9 @@
  *    reads of them (map.ts, trackedFacts, ruleHealthFrom, checkArmAnswer) is equal;
  * 3. the same over HTTPS against the sandbox, for the load balancers, virtual networks and rule
  *    health of every shipped scenario and of the 1,000-backend benchmark scenario, with the product's
- *    own reader on one side.
+ *    own reader on one side;
+ * 4. error answers (404) and throttling (429 retried by the pipeline, or still failing after its
+ *    retries) give the same AzureCallError as through the mapper.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -561,6 +563,80 @@ describe("the conversion on the sandbox's answers over HTTPS equals the SDK's ma
       expect(vnet.statusCode).toBe(404);
       expect(health).toEqual(healthSdk);
       expect(health.statusCode).toBe(404);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('throttled reads are retried by the pipeline as before, and one that stays throttled fails the same way', async () => {
+    // Prepare: the sandbox throttles half of the load balancer, VNet and rule-health requests (429
+    // with Retry-After: 0, so the pipeline retries at once).
+    const { scenario, loadBalancerId } = scaledScenario(10, { failing: 5 });
+    const t = await startTestSandbox(scenario);
+    try {
+      const clientsFor = createClientFactory({
+        kind: 'sandbox',
+        endpoint: t.sandbox.endpoint,
+        ca: t.sandbox.ca,
+      });
+      const reader = createSdkTopologyReader(clientsFor);
+      const { resourceGroup, name } = parseResourceId(loadBalancerId);
+      const sdkLb = await t.network.loadBalancers.get(resourceGroup, name);
+      const vnetId = ofType(scenario, 'Microsoft.Network/virtualNetworks')[0]!;
+      const sdkVnet = await t.network.virtualNetworks.get(resourceGroup, parseResourceId(vnetId).name);
+      const ruleName = sdkLb.loadBalancingRules![0]!.name!;
+      const operations = [
+        'Microsoft.Network/loadBalancers/read',
+        'Microsoft.Network/virtualNetworks/read',
+        'Microsoft.Network/loadBalancers/loadBalancingRules/health/action',
+      ];
+      t.sandbox.setFaults({ seed: 3, throttleRate: 0.5, retryAfterSeconds: 0, operations });
+      const logged = t.sandbox.requestLog.length;
+
+      // Act
+      const lbs = [];
+      const vnets = [];
+      const healths = [];
+      for (let i = 0; i < 6; i++) {
+        lbs.push(await reader.getLoadBalancer(loadBalancerId));
+        vnets.push(await reader.getVirtualNetwork(vnetId));
+        healths.push(await readRuleHealth(clientsFor, loadBalancerId, ruleName));
+      }
+      t.sandbox.setFaults({ seed: 3, throttleRate: 1, retryAfterSeconds: 0, operations });
+      const stuck = await reader.getLoadBalancer(loadBalancerId).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const stuckSdk = await callAzure('read load balancer', loadBalancerId, () =>
+        t.network.loadBalancers.get(resourceGroup, name),
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      t.sandbox.setFaults(undefined);
+      const sdkHealth = await t.network.loadBalancerLoadBalancingRules.beginHealthAndWait(
+        resourceGroup,
+        name,
+        ruleName,
+        {
+          updateIntervalInMs: 0,
+        },
+      );
+
+      // Assess
+      const throttled = t.sandbox.requestLog.slice(logged).filter((r) => r.status === 429);
+      expect(throttled.some((r) => r.method === 'GET' && /loadBalancers\/[^/]+$/i.test(r.path))).toBe(true);
+      expect(throttled.some((r) => r.method === 'GET' && /virtualNetworks\/[^/]+$/i.test(r.path))).toBe(true);
+      expect(throttled.some((r) => r.method === 'POST' && /\/health$/i.test(r.path))).toBe(true);
+      for (const lb of lbs) expect(unjustified(sdkLb, lb)).toEqual([]);
+      for (const vnet of vnets) expect(unjustified(sdkVnet, vnet)).toEqual([]);
+      const ruleId = `${loadBalancerId}/loadBalancingRules/${ruleName}`;
+      for (const health of healths) expect(health).toEqual(ruleHealthFrom(ruleId, sdkHealth));
+      expect(isAzureCallError(stuck) && isAzureCallError(stuckSdk)).toBe(true);
+      const summary = (e: unknown) =>
+        isAzureCallError(e) ? { statusCode: e.statusCode, code: e.code, message: e.message } : e;
+      expect(summary(stuck)).toEqual(summary(stuckSdk));
+      expect(summary(stuck)).toMatchObject({ statusCode: 429 });
     } finally {
       await t.stop();
     }

@@ -132,18 +132,17 @@ describe('the sandbox in a worker thread', () => {
       time: { scale: 1, durationsMs: { armRequest: 60_000 } },
     });
     const pending = clients(sandbox).network.loadBalancers.get(RG, 'lb-web');
-    const waitedAtFirst = !(await settledSoon(pending));
     // Act: this thread cannot see when the request arrives, so it moves the clock a minute at a time
-    // until the answer comes (a bounded number of times; wall time alone would need a minute).
+    // until the answer comes (a bounded number of times; wall time alone would need a minute). The
+    // first check finds it unanswered (moves > 0): the sandbox did wait on its clock.
     let moves = 0;
-    while (!(await settledSoon(pending)) && moves < 100) {
+    while (!(await settledSoon(pending)) && moves < 500) {
       sandbox.clock.advance(60_000);
       moves += 1;
     }
     // Assess
-    expect(waitedAtFirst).toBe(true);
     expect(moves).toBeGreaterThan(0);
-    expect(moves).toBeLessThan(100);
+    expect(moves).toBeLessThan(500);
     expect((await pending).id).toBe(ids.lb);
   });
 
