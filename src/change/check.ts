@@ -238,15 +238,18 @@ function adminAfter(
   const maybe: { planned: PlannedEdit; rule: EffectiveSecurityRule }[] = [];
   const applied: PlannedEdit[] = [];
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  // A replace is a delete then a put of the same name: the new rule reaches where the old one did.
+  const removed: string[] = [];
   for (const planned of adminEdits) {
     const edit = planned.edit;
     if (edit?.kind === 'delete-admin-rule') {
       if (rules.some((r) => same(r.name, edit.ruleName))) {
         rules = rules.filter((r) => !same(r.name, edit.ruleName));
+        removed.push(edit.ruleName);
         applied.push(planned);
       }
     } else if (edit?.kind === 'put-admin-rule') {
-      if (rules.some((r) => same(r.name, edit.rule.name))) {
+      if (rules.some((r) => same(r.name, edit.rule.name)) || removed.some((n) => same(n, edit.rule.name))) {
         rules = [...rules.filter((r) => !same(r.name, edit.rule.name)), edit.rule];
         applied.push(planned);
       } else maybe.push({ planned, rule: edit.rule });
@@ -383,9 +386,8 @@ export function checkLoadBalancer(
           [...adminNow, ...next.maybe.map((m) => m.rule)],
           judge,
         );
-        const differs =
-          next.maybe.length > 0 &&
-          (without.ok !== withAll.ok || whyOf(without, probe.port) !== whyOf(withAll, probe.port));
+        // Only a rule that turns the probe's pass into a fail (or a fail into a pass) matters here.
+        const differs = next.maybe.length > 0 && without.ok !== withAll.ok;
         if (differs) {
           cannot = undecided(
             `${next.maybe.map((m) => `${m.planned.source.address} adds security admin rule ${m.rule.name} (${m.rule.access} at ${m.rule.priority})`).join('; ')}, which would ${withAll.ok ? 'let the probe through' : `stop the probe (${whyOf(withAll, probe.port)})`} if its rule collection reaches this backend's virtual network; which networks it reaches (the collection's network groups and the configuration's deployment) is not in the state`,

@@ -243,6 +243,29 @@ describe('check-change evaluates Virtual Network Manager security admin rules', 
   });
 });
 
+describe('check-change: an admin rule replaced under the same name', () => {
+  it('judges the replacement where the old rule reached (a Deny in place of the AlwaysAllow breaks)', async () => {
+    // Act
+    const { code, checks } = await runJson([
+      '--plan',
+      file(
+        'plan.json',
+        adminRuleChange(
+          ['delete', 'create'],
+          adminRule('AlwaysAllowWeb', 'AlwaysAllow', ['80']),
+          adminRule('AlwaysAllowWeb', 'Deny', ['80']),
+        ),
+      ),
+      '--scenario',
+      ALWAYS_ALLOW,
+    ]);
+
+    // Assess
+    expect(checks.map((c) => [c.outcome, c.blockingRule?.level])).toEqual([['breaks', 'admin']]);
+    expect(code).toBe(1);
+  });
+});
+
 describe('check-change judges what an HTTP probe asks', () => {
   it('cannot decide a new probe path the backends were never asked', async () => {
     // Act
