@@ -4,6 +4,8 @@
  */
 import { describeFailure } from '../azure/callError';
 import { ActionableError, ensureError, ProbeDoctorError } from '../errors';
+import { GUEST_UNCHECKED_NOTE } from '../diagnose/guest';
+import { idKey } from '../model/ids';
 import type { RuleHealth } from '../model/health';
 import { countsAsDown, type FixReport, type Report } from '../model/report';
 import { fail, ok } from '../model/result';
@@ -35,6 +37,7 @@ import type {
   RollbackFixesInput,
   RunOutcome,
   RunStop,
+  StoredCheck,
   ValidateActivityInput,
   ValidateInput,
   ValidationSummary,
@@ -159,9 +162,9 @@ export function createActivities(
   const diagnosisOf = (ref: string) => store.get<Diagnosis>(ref);
 
   /** The stored evidence of each check back in the form diagnosis takes; failures were never stored. */
-  const loadChecks = (input: DiagnoseActivityInput): Promise<BackendCheck[]> =>
+  const loadChecks = (checks: readonly StoredCheck[]): Promise<BackendCheck[]> =>
     Promise.all(
-      input.checks.map(async ({ backendKey, result }) => ({
+      checks.map(async ({ backendKey, result }) => ({
         backendKey,
         result: result.ok ? ok(await store.get<BackendEvidence>(result.value.evidenceRef)) : result,
       })),
@@ -217,7 +220,7 @@ export function createActivities(
           run: input.run,
           topology: await topologyOf(input.topologyRef),
           health: await store.get<RuleHealth[]>(input.healthRef),
-          checks: await loadChecks(input),
+          checks: await loadChecks(input.checks),
         };
         const diagnosis = await deps.diagnose(full);
         return summarizeDiagnosis(diagnosis, await store.put(input.run.runId, 'diagnosis', diagnosis));
@@ -303,7 +306,7 @@ export function createActivities(
     [ACTIVITY.closeRun]: audited<CloseRunActivityInput, RunOutcome>(
       ACTIVITY.closeRun,
       async (input) => {
-        const report = await closedRunReport(input, store);
+        const report = await closedRunReport(input, store, (full) => deps.diagnose(full), loadChecks);
         await deps.finished?.(report, input.run, input.stop);
         return outcomeOf(report, await store.put(input.run.runId, 'report', report));
       },
@@ -332,37 +335,110 @@ export function outcomeOf(report: Report, reportRef: string): RunOutcome {
   };
 }
 
+/** The first next step of a run that stopped early: finish the run, and why it did not. */
+export function rerunStep(stop: RunStop): string {
+  const where = stop.phase ? ` while ${stop.phase}` : '';
+  const longer =
+    stop.kind === 'deadline'
+      ? '; if the deadline is too short for this load balancer, raise PROBE_DOCTOR_RUN_DEADLINE_SECONDS (or PROBE_DOCTOR_ACTIVITY_DEADLINE_SECONDS, as the message names)'
+      : '';
+  return `run probe-doctor again to finish: this run stopped${where} before it could finish (${stop.message})${longer}`;
+}
+
+/** Why a backend has no findings of its own in a run that stopped during the checks. */
+const NOT_CHECKED = {
+  id: 'not-checked',
+  summary:
+    "this backend's checks did not run: the run stopped first, so nothing here says why its probe fails",
+} as const;
+
 /**
- * The report of a run that stopped early: the full report when the diagnosis was made (what it found
- * stands; nothing was validated), otherwise what is known of the fixes, with the reason it stopped
- * as the last problem. The verdict is `escalated`: a person must look.
+ * A diagnosis of what a stopped run gathered: a down backend whose checks never ran keeps what the
+ * topology alone shows (an NSG rule is read at discovery) but is not called unexplained (`unknown`
+ * would send it to Microsoft): it says it was not checked.
  */
-async function closedRunReport(input: CloseRunActivityInput, store: RunStore): Promise<Report> {
+function withUncheckedSaid(diagnosis: Diagnosis, checked: ReadonlySet<string>): Diagnosis {
+  return {
+    ...diagnosis,
+    backends: diagnosis.backends.map((b) => {
+      if (checked.has(idKey(b.key)) || (b.probeState !== 'down' && b.probeState !== 'unknown')) return b;
+      return {
+        ...b,
+        causes: b.causes.filter((c) => c.id !== 'unknown'),
+        // Not "Run Command failed": none ran.
+        notes: [...(b.notes ?? []).filter((n) => n.id !== GUEST_UNCHECKED_NOTE), { ...NOT_CHECKED }],
+      };
+    }),
+  };
+}
+
+/**
+ * The report of a run that stopped early (a deadline, a failure): everything found so far stands, and
+ * the reason it stopped is the last problem and the first next step. With the diagnosis made, the
+ * full report; with discovery done, the diagnosis of what was gathered (the checks that finished,
+ * the topology, the probe health; {@link withUncheckedSaid}); with nothing, the fixes.
+ *
+ * The verdict is never `escalated` (no support ticket was built, and observe mode never escalates)
+ * and never `resolved` (nothing was validated): `healthy` when the diagnosis saw nothing down,
+ * otherwise `action-required`. Who must act is the diagnosis's word when it was complete; otherwise
+ * `customer`: the operator finishes the run before anyone can say Microsoft must look.
+ */
+async function closedRunReport(
+  input: CloseRunActivityInput,
+  store: RunStore,
+  diagnose: (input: DiagnoseInput) => Diagnosis | Promise<Diagnosis>,
+  loadChecks: (checks: readonly StoredCheck[]) => Promise<BackendCheck[]>,
+): Promise<Report> {
   const { run, mode, stop, fixes } = input;
   // The message alone (it is what a person acts on); the phase is in RunFinished's reason.
   const problem = { kind: stop.kind, message: stop.message };
-  if (input.topologyRef && input.diagnosisRef) {
-    const topology = await store.get<Topology>(input.topologyRef);
-    const built = buildReport({
+  const rerun = rerunStep(stop);
+  const topology = input.topologyRef ? await store.get<Topology>(input.topologyRef) : undefined;
+  let diagnosis: Diagnosis | undefined;
+  let complete = false;
+  if (topology && input.diagnosisRef) {
+    diagnosis = await store.get<Diagnosis>(input.diagnosisRef);
+    complete = true;
+  } else if (topology && input.healthRef) {
+    const checks = input.checks ?? [];
+    const gathered = await diagnose({
       run,
-      mode,
-      topology: { loadBalancer: topology.loadBalancer, problems: topology.problems },
-      diagnosis: await store.get<Diagnosis>(input.diagnosisRef),
-      fixes,
-      approvalPending: false,
+      topology,
+      health: await store.get<RuleHealth[]>(input.healthRef),
+      checks: await loadChecks(checks),
     });
-    const verdict = built.verdict === 'healthy' ? 'healthy' : 'escalated';
-    return { ...built, verdict, problems: [...(built.problems ?? []), problem] };
+    diagnosis = withUncheckedSaid(gathered, new Set(checks.map((c) => idKey(c.backendKey))));
   }
-  return {
-    loadBalancerId: run.loadBalancerId,
-    runId: run.runId,
-    ...(run.alertId !== undefined ? { alertId: run.alertId } : {}),
+  if (!topology || !diagnosis) {
+    return {
+      loadBalancerId: run.loadBalancerId,
+      runId: run.runId,
+      ...(run.alertId !== undefined ? { alertId: run.alertId } : {}),
+      mode,
+      verdict: 'action-required',
+      whoMustAct: 'customer',
+      nextSteps: [rerun],
+      causes: [],
+      backends: [],
+      fixes,
+      problems: [problem],
+    };
+  }
+  const built = buildReport({
+    run,
     mode,
-    verdict: 'escalated',
-    causes: [],
-    backends: [],
+    topology: { loadBalancer: topology.loadBalancer, problems: topology.problems },
+    diagnosis,
     fixes,
-    problems: [problem],
+    approvalPending: false,
+  });
+  const problems = [...(built.problems ?? []), problem];
+  if (built.verdict === 'healthy') return { ...built, problems };
+  return {
+    ...built,
+    verdict: 'action-required',
+    whoMustAct: complete && built.whoMustAct === 'microsoft' ? 'microsoft' : 'customer',
+    nextSteps: [rerun, ...(built.nextSteps ?? [])],
+    problems,
   };
 }

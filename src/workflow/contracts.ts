@@ -99,6 +99,10 @@ export interface CloseRunActivityInput {
   stop: RunStop;
   fixes: FixReport[];
   topologyRef?: string;
+  /** The probe health discovery read: with the topology, it rebuilds the backend table. */
+  healthRef?: string;
+  /** The backend checks that finished before the stop (partial evidence). */
+  checks?: StoredCheck[];
   diagnosisRef?: string;
 }
 

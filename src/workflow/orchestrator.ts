@@ -168,6 +168,9 @@ export function triggerOf(input: WorkflowInput): RunContext['trigger'] {
 /** What a run knows so far, for the report of a run that stops early. */
 interface Known {
   topologyRef?: string;
+  healthRef?: string;
+  /** The checks finished so far: a stop during the checks keeps their evidence. */
+  checks: StoredCheck[];
   diagnosisRef?: string;
   fixes: FixReport[];
 }
@@ -202,7 +205,7 @@ export function* probeDoctorOrchestrator(
     context.df.setCustomStatus({ ...status });
   };
   report({});
-  const known: Known = { fixes: [] };
+  const known: Known = { fixes: [], checks: [] };
   try {
     return yield* runProbeDoctor(context, input, run, report, known);
   } catch (err) {
@@ -218,6 +221,8 @@ export function* probeDoctorOrchestrator(
       stop,
       fixes: known.fixes,
       ...(known.topologyRef ? { topologyRef: known.topologyRef } : {}),
+      ...(known.healthRef ? { healthRef: known.healthRef } : {}),
+      ...(known.checks.length > 0 ? { checks: known.checks } : {}),
       ...(known.diagnosisRef ? { diagnosisRef: known.diagnosisRef } : {}),
     } satisfies CloseRunActivityInput)) as RunOutcome;
     report({ phase: 'done' });
@@ -241,11 +246,12 @@ function* runProbeDoctor(
   known.topologyRef = topology.topologyRef;
   // Decided once, in the discovery activity: the history holds the failing backends only.
   const { failing, healthRef } = topology;
+  known.healthRef = healthRef;
 
   // Bounded fan-out: at most one batch of checks in flight, so a pool of hundreds does not start
   // hundreds of Run Commands at once, and each episode's history stays small.
   report({ phase: 'checking-backends', backendsTotal: topology.backendsTotal, backendsDown: failing.length });
-  const checks: StoredCheck[] = [];
+  const checks = known.checks;
   for (const batch of batches(failing, policy.fanoutBatchSize)) {
     const results = (yield* deadlines.bounded(
       context.df.Task.all(

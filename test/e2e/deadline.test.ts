@@ -43,7 +43,11 @@ describe('deadlines', () => {
       // Assess: stopped at discovery after 3 s, not after minutes of Retry-After.
       expect(elapsedMs).toBeLessThan(15_000);
       expect(sandbox.requestLog.some((r) => r.status === 429)).toBe(true);
-      expect(report.verdict).toBe('escalated');
+      // No ticket was built: the operator finishes the run (never an empty escalation).
+      expect([report.verdict, report.whoMustAct]).toEqual(['action-required', 'customer']);
+      expect(report.nextSteps?.[0]).toMatch(
+        /^run probe-doctor again to finish: this run stopped while discovering/,
+      );
       expect(report.problems).toEqual([
         {
           kind: 'deadline',
