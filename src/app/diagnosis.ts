@@ -5,10 +5,11 @@
  */
 import { diagnoseBackendFindings, type BackendDiagnosis } from '../diagnose';
 import { listenerOnActiveNodeOnly, noLocalEndpoint } from '../diagnose/expectedDown';
+import { kubeProxyHealth } from '../diagnose/guest';
 import { interpretRuleHealth, type BackendProbeStatus } from '../diagnose/health';
 import { diagnoseLoadBalancer, probeCoverageNotes, unworkableProbeKeys } from '../diagnose/loadBalancer';
 import { diagnoseBackendReports } from '../diagnose/report';
-import type { VmHealthEvidence } from '../model/evidence';
+import type { GuestEvidence, VmHealthEvidence } from '../model/evidence';
 import { idKey, indexById } from '../model/ids';
 import { fail, ok, type Result } from '../model/result';
 import type { Topology } from '../model/topology';
@@ -44,6 +45,16 @@ const nameOf = (id: string | undefined): string => id?.split('/').pop() ?? 'unkn
 const needsDiagnosis = (status: BackendProbeStatus): boolean =>
   status.state !== 'up' && status.action !== 'never-fix' && status.action !== 'none';
 
+/**
+ * The local GET answered 200, and, where the body is kube-proxy's health check, it counts a local
+ * endpoint: the node would pass the probe if the probe reached it.
+ */
+function localGetPasses(http: GuestEvidence['http']): boolean {
+  if (http?.status !== 200) return false;
+  const kubeProxy = http.body !== undefined ? kubeProxyHealth(http.body) : undefined;
+  return kubeProxy === undefined || kubeProxy.localEndpoints > 0;
+}
+
 /** Diagnoses every backend the health reports as failing, and the load balancer itself. */
 export function diagnose(input: DiagnoseInput): Diagnosis {
   const { topology } = input;
@@ -59,6 +70,9 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const backendsByKey = indexById(topology.backends, (b) => b.key);
   const rulesById = indexById(topology.rules, (r) => r.id);
   const probesById = indexById(topology.probes, (p) => p.id);
+  // Backends whose own local GET of the probe's URL passes: what says a node serves, even where an NSG
+  // or a guest firewall keeps the probe itself from seeing it (the probe's Down is then no evidence).
+  const servesLocally: { ruleId: string; backendKey: string }[] = [];
   for (const status of statuses.filter(needsDiagnosis)) {
     const backend = backendsByKey.get(idKey(status.backendKey));
     const rule = rulesById.get(idKey(status.ruleId));
@@ -84,6 +98,9 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
         ? `the guest was checked for probe ${nameOf(evidence?.guestProbeId)} only, not for probe ${probe.name}`
         : (evidence?.failures?.guest ?? checkError ?? (checked ? undefined : 'not checked')),
     );
+    if (guest?.ok && localGetPasses(guest.value.http)) {
+      servesLocally.push({ ruleId: rule.id, backendKey: backend.key });
+    }
     const effectiveNsgs = asResult(evidence?.effectiveNsgs, evidence?.failures?.effectiveNsgs);
     const effectiveRoutes = asResult(evidence?.effectiveRoutes, evidence?.failures?.effectiveRoutes);
 
@@ -112,7 +129,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
 
   // Down by design is decided across the pool (one active node), after each backend's own findings.
   const listener = listenerOnActiveNodeOnly(topology, statuses, backendDiagnoses);
-  const byDesign = noLocalEndpoint(topology, statuses, listener.diagnoses);
+  const byDesign = noLocalEndpoint(topology, statuses, listener.diagnoses, servesLocally);
   const { backends } = diagnoseBackendReports(topology, statuses, byDesign.diagnoses);
   const notes = [
     ...lb.notes,

@@ -117,14 +117,17 @@ function noLocalEndpointCause(c: Cause): boolean {
 /**
  * Marks the nodes of an `externalTrafficPolicy: Local` Service that have no pod of it as down by
  * design: their only cause is that the probe's local GET got kube-proxy's 503 counting zero local
- * endpoints, and at least one other member of the same rule is up (a node with a pod answers 200).
- * When no member is up, the zero-endpoint answers stay causes: the Service has no ready endpoint
- * anywhere, which is an outage, not a design.
+ * endpoints, and at least one other member of the same rule serves: it is up, or its own local GET of
+ * the probe's URL passes (`servesLocally`, rule id and backend key), which is what counts where an NSG
+ * or a guest firewall keeps the probe from a node that has a pod (its probe state is down, yet the
+ * Service has an endpoint there). When no member serves, the zero-endpoint answers stay causes: the
+ * Service has no ready endpoint anywhere, which is an outage, not a design.
  */
 export function noLocalEndpoint(
   topology: Topology,
   statuses: readonly BackendProbeStatus[],
   diagnoses: RuleBackendDiagnosis[],
+  servesLocally: readonly { ruleId: string; backendKey: string }[] = [],
 ): { diagnoses: RuleBackendDiagnosis[]; notes: Note[] } {
   const notes: Note[] = [];
   let out = diagnoses;
@@ -136,7 +139,14 @@ export function noLocalEndpoint(
       (d) => sameId(d.ruleId, rule.id) && d.causes.length > 0 && d.causes.every(noLocalEndpointCause),
     );
     if (idle.length === 0) continue;
-    const serving = statuses.filter((s) => sameId(s.ruleId, rule.id) && s.state === 'up');
+    // The probe's up is evidence a node serves; its down is not (an NSG falsifies it), so a node's own
+    // passing local GET counts as well.
+    const serving = [
+      ...new Set([
+        ...statuses.filter((s) => sameId(s.ruleId, rule.id) && s.state === 'up').map((s) => s.backendKey),
+        ...servesLocally.filter((s) => sameId(s.ruleId, rule.id)).map((s) => s.backendKey),
+      ]),
+    ];
     if (serving.length === 0) continue;
     const kubeProxy = idle[0]!.causes[0]!.evidence?.kubeProxy as { namespace: string; name: string };
     const service = `${kubeProxy.namespace}/${kubeProxy.name}`;
@@ -162,7 +172,7 @@ export function noLocalEndpoint(
         probeId: probe.id,
         service,
         idleBackends: [...idleKeys],
-        servingBackends: serving.map((s) => s.backendKey),
+        servingBackends: serving,
       },
     });
   }

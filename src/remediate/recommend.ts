@@ -48,6 +48,39 @@ export function groundedAlternative(
   );
 }
 
+/** Where Microsoft documents the cluster IP resource's probe port behind a load balancer. */
+const CLUSTER_PROBE_DOC =
+  'learn.microsoft.com/azure/azure-sql/virtual-machines/windows/availability-group-load-balancer-portal-configure';
+
+/**
+ * The floating-IP rule a TCP probe on another port than the rule's backend port watches, when the load
+ * balancer is not the Kubernetes cloud provider's (which sets floating IP on every rule): the shape of a
+ * listener that moves between nodes (an Always On availability group listener, a failover cluster
+ * instance), whose cluster IP resource opens the probe port only on the node that owns the role
+ * (docs/probe-facts.md, "Down by design"). On such a rule the probe must stay where it is: moved to
+ * the backend port, it would find every node up and send the listener's traffic to nodes that do not
+ * own it.
+ */
+export function movingListenerRule(
+  topology: Topology,
+  probe: ProbeInfo,
+): Topology['rules'][number] | undefined {
+  if (probe.protocol !== 'Tcp') return undefined;
+  if (isKubernetesOwner(ownerOf(topology, topology.loadBalancer.id))) return undefined;
+  return topology.rules.find(
+    (r) =>
+      r.enableFloatingIP &&
+      r.probeId !== undefined &&
+      r.probeId.toLowerCase() === probe.id.toLowerCase() &&
+      r.backendPort !== probe.port,
+  );
+}
+
+/** The step for a moving listener's probe port that no node answers: the cluster, never the probe. */
+function clusterProbePortStep(rule: Topology['rules'][number], probe: ProbeInfo): string {
+  return `rule ${rule.name} uses floating IP with probe ${probe.name} on port ${probe.port}, not its backend port ${rule.backendPort}: the shape of a listener that moves between nodes (a SQL Server Always On availability group listener or a failover cluster instance), whose cluster IP address resource opens port ${probe.port} only on the node that owns the role. Keep the probe on ${probe.port}: moved to ${rule.backendPort}, it would mark every node up and send the listener's traffic to nodes that do not own it. On the cluster, check that the role is online on one node and that its IP address resource's ProbePort is ${probe.port}: Get-ClusterResource | Where-Object {$_.ResourceType.Name -like "IP Address"} | Get-ClusterParameter ProbePort; where it differs, Get-ClusterResource "<IP address resource name>" | Set-ClusterParameter ProbePort ${probe.port} (${CLUSTER_PROBE_DOC}). If this pool is not such a cluster role, start the service on port ${probe.port}`;
+}
+
 function notListening(
   topology: Topology,
   cause: Cause,
@@ -57,6 +90,8 @@ function notListening(
   const port = num(cause.evidence?.port) ?? probe?.port;
   const ip = str(cause.evidence?.nicIp) ?? backend.ipAddress ?? 'the NIC IP';
   const listen = `make the application listen on 0.0.0.0:${port ?? '?'} (or ${ip}:${port ?? '?'})`;
+  const moving = probe ? movingListenerRule(topology, probe) : undefined;
+  if (moving && probe) return clusterProbePortStep(moving, probe);
   const alternative = groundedAlternative(topology, alternativesOf(cause.evidence));
   if (alternative?.basis && probe) {
     const who = alternative.process ?? 'a service';
@@ -256,16 +291,27 @@ export function recommendForProbeServedNowhere(topology: Topology, note: Note): 
   ) as ListeningAlternative[];
   const grounded = groundedAlternative(topology, common);
   const owner = ownerOf(topology, topology.loadBalancer.id);
-  const served = grounded
-    ? `; port ${grounded.port} listens on every backend (${BASIS_WORDS[grounded.basis!]}), the Service's likely current node port`
-    : '';
   if (isKubernetesOwner(owner)) {
+    const served = grounded
+      ? `; port ${grounded.port} listens on every backend (${BASIS_WORDS[grounded.basis!]}), the Service's likely current node port`
+      : '';
     return {
       target: probe.id,
       causeId: 'not-listening',
       change: `probe ${probe.name} targets port ${probe.port}, which no backend serves${served}: the probe no longer matches the Service. Load balancer ${topology.loadBalancer.name} is owned by ${describeOwner(owner!)}, which rewrites its probes: do not edit the probe; compare the Service's spec.ports[].nodePort (and spec.healthCheckNodePort) with ${probe.port} and make the cloud provider reconcile the Service (re-apply it; upgrade the cloud provider if it keeps writing a stale port)`,
     };
   }
+  const moving = movingListenerRule(topology, probe);
+  if (moving) {
+    return {
+      target: probe.id,
+      causeId: 'not-listening',
+      change: `probe ${probe.name} targets port ${probe.port}, which no backend answers; ${clusterProbePortStep(moving, probe)}`,
+    };
+  }
+  const served = grounded
+    ? `; port ${grounded.port} listens on every backend (${BASIS_WORDS[grounded.basis!]})`
+    : '';
   return {
     target: probe.id,
     causeId: 'not-listening',

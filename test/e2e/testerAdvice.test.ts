@@ -1,0 +1,75 @@
+/**
+ * Advice that would have made an outage worse, found by a new user's trial (2026-11-30; the scenarios
+ * in test/fixtures/tester/ are theirs, unedited; see its README.md). Each case runs end to end: the CLI,
+ * the sandbox, the real SDK clients and the local durable host.
+ */
+import { join } from 'node:path';
+import type { BackendReport, Report } from '../../src/model/report';
+import { runCli } from '../helpers/cli';
+
+const fixture = (name: string) => join(__dirname, '../fixtures/tester', `${name}.json`);
+
+async function diagnose(name: string, ...flags: string[]): Promise<Report> {
+  const { out } = await runCli(['diagnose', '--scenario', fixture(name), '--json', ...flags]);
+  return JSON.parse(out) as Report;
+}
+
+const nodeName = (b: BackendReport): string | undefined => /\/(\d+)\//.exec(b.ipConfigurationId ?? '')?.[1];
+
+describe("externalTrafficPolicy: Local, the pod's node blocked by an NSG", () => {
+  it('the nodes without a pod are down by design: the only fault is the NSG, and nobody is sent to the endpoints', async () => {
+    // Act
+    const report = await diagnose('s25-etp-pod-node-blocked');
+
+    // Assess: node 0's own GET of the health check node port passes (it has the pod), so the Service
+    // has an endpoint; the probe's Down there is the NSG's doing, not evidence of an empty Service.
+    const byNode: Record<string, BackendReport> = Object.fromEntries(
+      report.backends.map((b) => [nodeName(b) ?? '', b]),
+    );
+    expect(byNode['0']?.probeState).toBe('down');
+    expect(byNode['0']?.causes.map((c) => c.id)).toEqual(['nsg-blocks-probe']);
+    for (const i of ['1', '2']) {
+      expect(byNode[i]?.probeState).toBe('expected-down');
+      expect(byNode[i]?.causes).toEqual([]);
+      expect(byNode[i]?.notes?.find((n) => n.id === 'expected-down')?.evidence).toMatchObject({
+        shape: 'no-local-endpoint',
+        service: 'shop/storefront',
+      });
+    }
+    const steps = (report.nextSteps ?? []).join('\n');
+    expect(steps).not.toMatch(/endpointslices|no ready endpoints/);
+    expect(steps).toMatch(/rule DenyNode0/);
+    expect(report.notes?.find((n) => n.id === 'no-local-endpoint')?.evidence?.servingBackends).toHaveLength(
+      1,
+    );
+  });
+});
+
+describe('a floating-IP rule whose probe port no node answers (an Always On listener with no owner)', () => {
+  it('never advises moving the probe to the listener port: it names the cluster IP resource ProbePort', async () => {
+    // Act
+    const report = await diagnose('s4-ag-no-primary');
+
+    // Assess
+    const advice = report.fixes
+      .filter((f) => f.kind === 'recommendation')
+      .map((f) => f.reason)
+      .join('\n');
+    const all = `${advice}\n${(report.nextSteps ?? []).join('\n')}`;
+    expect(all).not.toMatch(/change the probe's port/);
+    expect(all).not.toMatch(/node port/);
+    expect(advice).toMatch(/Keep the probe on 59999/);
+    expect(advice).toMatch(/Get-ClusterParameter ProbePort/);
+    expect(advice).toMatch(/Set-ClusterParameter ProbePort 59999/);
+  });
+
+  it('a plain VM pool with the probe on an idle port gets the port change, without Kubernetes words', async () => {
+    // Act
+    const report = await diagnose('s15-probe-port-nothing');
+
+    // Assess
+    const advice = report.fixes.map((f) => f.reason).join('\n');
+    expect(advice).toMatch(/change the probe's port to 80/);
+    expect(`${advice}\n${(report.nextSteps ?? []).join('\n')}`).not.toMatch(/node port|Service/);
+  });
+});
