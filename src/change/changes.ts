@@ -11,6 +11,7 @@
  * A value that is unknown is never guessed: the edit carries `unknown` and the check says "cannot be
  * decided before apply" for every probe path it could touch.
  */
+import type { EffectiveSecurityRule } from '../model/evidence';
 import type { SecurityRuleInfo } from '../model/topology';
 
 /** Where an edit came from: the plan's resource address, or the what-if change's resource id. */
@@ -50,7 +51,19 @@ export type ChangeEdit =
       frontendPort: number;
       backendPort: number;
     }
-  | { kind: 'delete-lb-rule'; loadBalancerId: string; name: string };
+  | { kind: 'delete-lb-rule'; loadBalancerId: string; name: string }
+  /**
+   * An Azure Virtual Network Manager security admin rule created or changed (`ruleId` names it by
+   * its rule collection; the rule reads as the effective-NSG API would show it once deployed).
+   */
+  | { kind: 'put-admin-rule'; ruleId: string; rule: EffectiveSecurityRule }
+  | { kind: 'delete-admin-rule'; ruleId: string; ruleName: string }
+  /**
+   * Any other Virtual Network Manager change (a security admin configuration, a rule collection, a
+   * network group or its members, a deployment, an admin rule of kind Default): it changes which admin
+   * rules reach which virtual networks, which the state does not hold.
+   */
+  | { kind: 'admin-scope'; resourceType: string };
 
 /** One edit with its origin; `unknown` lists the attributes only known after apply. */
 export interface PlannedEdit {

@@ -17,6 +17,10 @@ function counts(result: ChangeCheckResult) {
     cannotDecide: n('cannot-decide'),
     keepsWorking: n('keeps-working'),
     alreadyFailing: n('already-failing'),
+    /** Backends that fail their probe before the change already. */
+    alreadyFailingBackends: result.checks
+      .filter((k) => k.outcome === 'already-failing')
+      .reduce((sum, k) => sum + k.backends.length, 0),
   };
 }
 
@@ -26,8 +30,10 @@ function text(result: ChangeCheckResult): string {
     c.breaks > 0
       ? `BREAKS: the change stops ${c.breaks} probe path(s)`
       : c.cannotDecide > 0
-        ? 'CANNOT DECIDE: part of the change is only known after apply'
-        : 'OK: every probe the change touches still reaches its backends',
+        ? 'CANNOT DECIDE: part of the change cannot be evaluated from this state before apply'
+        : c.alreadyFailing > 0
+          ? `OK: the change breaks no probe path; ${c.alreadyFailingBackends} backend(s) already fail their probe before it (not the change's doing)`
+          : 'OK: every probe the change touches still reaches its backends',
   ];
   for (const check of result.checks) {
     lines.push(
@@ -49,7 +55,9 @@ function markdown(result: ChangeCheckResult): string {
       ? `### :x: probe-doctor: this change breaks ${c.breaks} health probe path(s)`
       : c.cannotDecide > 0
         ? '### :warning: probe-doctor: cannot be decided before apply'
-        : '### :white_check_mark: probe-doctor: no health probe breaks';
+        : c.alreadyFailing > 0
+          ? `### :white_check_mark: probe-doctor: the change breaks no health probe; ${c.alreadyFailingBackends} backend(s) already fail their probe before it`
+          : '### :white_check_mark: probe-doctor: no health probe breaks';
   const rows = result.checks.map(
     (k) =>
       `| ${k.outcome} | ${k.loadBalancerName} | ${k.probe} (${probeLabel(k)}) | ${k.backends.map(short).join('<br>')} | ${k.reason} | ${k.changes.map((x) => `\`${x}\``).join('<br>')} | ${k.fix ?? ''} |`,

@@ -4,6 +4,7 @@
  * provider's documentation (azurerm_network_security_rule, azurerm_network_security_group's
  * `security_rule` blocks, the three association resources, azurerm_lb_probe, azurerm_lb_rule).
  */
+import type { EffectiveSecurityRule } from '../model/evidence';
 import type { SecurityRuleInfo } from '../model/topology';
 import { InvalidInputError } from '../errors';
 import type { ChangeEdit, NsgRef, PlannedEdit } from './changes';
@@ -97,12 +98,78 @@ function nsgRefOf(values: Json, where: string): NsgRef {
   return { resourceGroup: rg, name };
 }
 
+/**
+ * Virtual Network Manager resources that change which security admin rules reach which virtual
+ * networks (azurerm_network_manager_security_admin_configuration, _admin_rule_collection,
+ * _network_group, _static_member, _deployment, and the network manager itself).
+ */
+const ADMIN_SCOPE_TYPES = [
+  'azurerm_network_manager',
+  'azurerm_network_manager_security_admin_configuration',
+  'azurerm_network_manager_admin_rule_collection',
+  'azurerm_network_manager_network_group',
+  'azurerm_network_manager_static_member',
+  'azurerm_network_manager_deployment',
+] as const;
+
+/** `source` / `destination` blocks of an admin rule (`address_prefix`, `address_prefix_type`). */
+function adminPrefixes(blocks: unknown): string[] {
+  return Array.isArray(blocks)
+    ? (blocks as Json[]).map((b) => str(b.address_prefix)).filter((x): x is string => x !== undefined)
+    : [];
+}
+
+/**
+ * One `azurerm_network_manager_admin_rule` as an effective security admin rule (`action` Allow,
+ * AlwaysAllow or Deny; priority 1..4096; protocol Ah, Any, Esp, Icmp, Tcp or Udp).
+ */
+export function adminRuleFromTerraform(after: Json, where: string): EffectiveSecurityRule {
+  const name = str(after.name);
+  if (!name) throw new InvalidInputError(`${where}.name is required`, `${where}.name`);
+  const priority = after.priority;
+  if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 1 || priority > 4096) {
+    throw new InvalidInputError(
+      `${where}.priority must be a whole number from 1 to 4096 (got ${JSON.stringify(priority ?? null)})`,
+      `${where}.priority`,
+    );
+  }
+  // Unset port ranges on an admin rule mean every port (the provider leaves them optional).
+  const ports = (v: unknown) => (strs(v).length > 0 ? strs(v) : ['0-65535']);
+  return {
+    name,
+    priority,
+    access: capitalised(after.action, `${where}.action`, [
+      'Allow',
+      'AlwaysAllow',
+      'Deny',
+    ]) as EffectiveSecurityRule['access'],
+    direction: capitalised(after.direction, `${where}.direction`, [
+      'Inbound',
+      'Outbound',
+    ]) as EffectiveSecurityRule['direction'],
+    protocol: capitalised(after.protocol, `${where}.protocol`, ['Ah', 'Any', 'Esp', 'Icmp', 'Tcp', 'Udp']),
+    sourceAddressPrefixes: adminPrefixes(after.source),
+    destinationAddressPrefixes: adminPrefixes(after.destination),
+    sourcePortRanges: ports(after.source_port_ranges),
+    destinationPortRanges: ports(after.destination_port_ranges),
+    isAdminRule: true,
+  };
+}
+
 const PROBE_PROTOCOLS = ['Tcp', 'Http', 'Https'] as const;
 const RULE_PROTOCOLS = ['Tcp', 'Udp', 'All'] as const;
 
 /** The edits one resource change makes; `values` is `after` (or `before` for a delete). */
 function editsOf(type: string, deleting: boolean, values: Json, where: string): ChangeEdit[] {
+  if ((ADMIN_SCOPE_TYPES as readonly string[]).includes(type))
+    return [{ kind: 'admin-scope', resourceType: type }];
   switch (type) {
+    case 'azurerm_network_manager_admin_rule': {
+      const ruleId = `${str(values.admin_rule_collection_id) ?? ''}/rules/${str(values.name) ?? ''}`;
+      return deleting
+        ? [{ kind: 'delete-admin-rule', ruleId, ruleName: str(values.name) ?? '' }]
+        : [{ kind: 'put-admin-rule', ruleId, rule: adminRuleFromTerraform(values, where) }];
+    }
     case 'azurerm_network_security_rule':
       return deleting
         ? [{ kind: 'delete-nsg-rule', nsg: nsgRefOf(values, where), ruleName: str(values.name) ?? '' }]
@@ -197,6 +264,19 @@ const RELEVANT: Record<string, readonly string[]> = {
     'network_interface_id',
     'application_security_group_id',
   ],
+  azurerm_network_manager_admin_rule: [
+    'name',
+    'admin_rule_collection_id',
+    'action',
+    'direction',
+    'priority',
+    'protocol',
+    'source',
+    'destination',
+    'source_port_ranges',
+    'destination_port_ranges',
+  ],
+  ...Object.fromEntries(ADMIN_SCOPE_TYPES.map((t) => [t, [] as string[]])),
   azurerm_lb_probe: ['loadbalancer_id', 'name', 'protocol', 'port', 'request_path'],
   azurerm_lb_rule: [
     'loadbalancer_id',

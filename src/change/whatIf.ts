@@ -10,6 +10,7 @@
 import { InvalidInputError } from '../errors';
 import { mapSecurityRule } from '../azure/map';
 import type { SecurityRule } from '@azure/arm-network';
+import type { EffectiveSecurityRule } from '../model/evidence';
 import type { ChangeEdit, PlannedEdit } from './changes';
 
 type Json = Record<string, unknown>;
@@ -42,6 +43,54 @@ function armRule(body: Json): ReturnType<typeof mapSecurityRule> {
 }
 
 const PROBE_PROTOCOLS = ['Tcp', 'Http', 'Https'] as const;
+
+const ADMIN_RULE_TYPE = 'microsoft.network/networkmanagers/securityadminconfigurations/rulecollections/rules';
+
+/**
+ * Virtual Network Manager resources that change which security admin rules reach which virtual
+ * networks: the network manager, its security admin configurations and rule collections (their
+ * `appliesToGroups`), network groups and their static members.
+ */
+const ADMIN_SCOPE_TYPES = [
+  'microsoft.network/networkmanagers',
+  'microsoft.network/networkmanagers/securityadminconfigurations',
+  'microsoft.network/networkmanagers/securityadminconfigurations/rulecollections',
+  'microsoft.network/networkmanagers/networkgroups',
+  'microsoft.network/networkmanagers/networkgroups/staticmembers',
+];
+
+const ADMIN_ACCESS = ['Allow', 'AlwaysAllow', 'Deny'] as const;
+
+/**
+ * A security admin rule body (kind `Custom`: `properties.access`, `direction`, `priority`, `protocol`,
+ * `sources` / `destinations` of `{ addressPrefix, addressPrefixType }`, `sourcePortRanges`,
+ * `destinationPortRanges`) as the effective-NSG API would show it; undefined for a kind it cannot read
+ * (`Default`, whose rule is Microsoft's by `flag`).
+ */
+function adminRule(body: Json, name: string): EffectiveSecurityRule | undefined {
+  if (typeof body.kind === 'string' && body.kind.toLowerCase() !== 'custom') return undefined;
+  const p = (body.properties ?? {}) as Json;
+  const access = ADMIN_ACCESS.find((a) => a.toLowerCase() === text(p.access, '').toLowerCase());
+  if (!access || typeof p.priority !== 'number') return undefined;
+  const prefixes = (v: unknown) =>
+    Array.isArray(v)
+      ? (v as Json[]).map((x) => x.addressPrefix).filter((x): x is string => typeof x === 'string')
+      : [];
+  const ports = (v: unknown) =>
+    Array.isArray(v) && v.length > 0 ? v.filter((x): x is string => typeof x === 'string') : ['0-65535'];
+  return {
+    name,
+    priority: p.priority,
+    access,
+    direction: text(p.direction, '').toLowerCase() === 'outbound' ? 'Outbound' : 'Inbound',
+    protocol: text(p.protocol, ''),
+    sourceAddressPrefixes: prefixes(p.sources),
+    destinationAddressPrefixes: prefixes(p.destinations),
+    sourcePortRanges: ports(p.sourcePortRanges),
+    destinationPortRanges: ports(p.destinationPortRanges),
+    isAdminRule: true,
+  };
+}
 
 /** Resource types whose body carries an NSG association or ASG membership. */
 const ASSOCIATING = [
@@ -86,7 +135,17 @@ function asgIdsOf(body: Json | undefined): string[] {
 
 function edits(type: string, id: string, deleting: boolean, after: Json, before?: Json): ChangeEdit[] {
   const p = (after.properties ?? {}) as Json;
+  if (ADMIN_SCOPE_TYPES.includes(type)) return [{ kind: 'admin-scope', resourceType: type }];
   switch (type) {
+    case ADMIN_RULE_TYPE: {
+      const name = id.split('/').pop() ?? '';
+      if (deleting) return [{ kind: 'delete-admin-rule', ruleId: id, ruleName: name }];
+      const rule = adminRule(after, name);
+      // A rule it cannot read (a Default rule, a missing field) may deny anything: not a pass.
+      return rule
+        ? [{ kind: 'put-admin-rule', ruleId: id, rule }]
+        : [{ kind: 'admin-scope', resourceType: type }];
+    }
     // A subnet's or NIC's `networkSecurityGroup` is the association (what-if shows the subnet as its
     // own resource, or inside its virtual network's `subnets`).
     case 'microsoft.network/virtualnetworks/subnets':
@@ -172,8 +231,9 @@ function unsupportedEdit(type: string, id: string): Pick<PlannedEdit, 'unknownTa
   if (type === 'microsoft.network/loadbalancers') return { unknownTarget: { loadBalancerId: id } };
   if (type.startsWith('microsoft.network/networksecuritygroups'))
     return { unknownTarget: { nsg: { id: id.replace(/\/securityRules\/[^/]+$/i, '') } } };
-  // A subnet, VNet or NIC may change its NSG association: anything.
-  if (ASSOCIATING.includes(type)) return {};
+  // A subnet, VNet or NIC may change its NSG association; an admin rule or what it reaches may
+  // deny anything: anything.
+  if (ASSOCIATING.includes(type) || type === ADMIN_RULE_TYPE || ADMIN_SCOPE_TYPES.includes(type)) return {};
   return undefined;
 }
 
@@ -229,7 +289,8 @@ export function parseWhatIf(doc: unknown): PlannedEdit[] {
       const association =
         ASSOCIATING.includes(type) &&
         unknown.some((u) => /networkSecurityGroup|applicationSecurityGroups/i.test(u));
-      if (isLb || nsgId || association)
+      const admin = type === ADMIN_RULE_TYPE || ADMIN_SCOPE_TYPES.includes(type);
+      if (isLb || nsgId || association || admin)
         out.push({ source, unknown, ...(unknownTarget ? { unknownTarget } : {}) });
       return;
     }

@@ -29,7 +29,17 @@ export interface NsgDiagnosisInput {
 /** A Deny at the lowest priority number cannot be outranked by a new Allow rule. */
 const LOWEST_PRIORITY = 100;
 
-function denyCause(decision: NsgDecision, probe: ProbeInfo, who: string): Cause {
+/**
+ * Where the probe comes from, as a cause says it: 168.63.129.16 for an IPv4 backend; an IPv6 probe
+ * comes from a link-local source, which the `AzureLoadBalancer` tag covers (docs/probe-facts.md).
+ */
+export function probeSourceWords(backend: Pick<BackendInfo, 'ipAddress'>): string {
+  return backend.ipAddress?.includes(':')
+    ? 'AzureLoadBalancer (the IPv6 probe, from a link-local source)'
+    : 'AzureLoadBalancer (168.63.129.16)';
+}
+
+function denyCause(decision: NsgDecision, probe: ProbeInfo, who: string, source: string): Cause {
   const rule = decision.rule;
   const before = rule.isDefault
     ? ''
@@ -37,7 +47,7 @@ function denyCause(decision: NsgDecision, probe: ProbeInfo, who: string): Cause 
   const fixable = rule.priority > LOWEST_PRIORITY;
   return {
     id: 'nsg-blocks-probe',
-    summary: `NSG ${decision.nsgName} (${decision.level}) rule ${rule.name} at priority ${rule.priority} denies TCP from AzureLoadBalancer (168.63.129.16) to ${who} port ${probe.port}${before}.`,
+    summary: `NSG ${decision.nsgName} (${decision.level}) rule ${rule.name} at priority ${rule.priority} denies TCP from ${source} to ${who} port ${probe.port}${before}.`,
     evidence: {
       nsgId: decision.nsgId,
       ruleName: rule.name,
@@ -51,12 +61,17 @@ function denyCause(decision: NsgDecision, probe: ProbeInfo, who: string): Cause 
   };
 }
 
-function adminDenyCause(check: EffectiveCrossCheck, probe: ProbeInfo, who: string): Cause | undefined {
+function adminDenyCause(
+  check: EffectiveCrossCheck,
+  probe: ProbeInfo,
+  who: string,
+  source: string,
+): Cause | undefined {
   const admin = check.adminRule;
   if (!admin || admin.access !== 'Deny') return undefined;
   return {
     id: 'nsg-blocks-probe',
-    summary: `Azure Virtual Network Manager security admin rule ${admin.name} at priority ${admin.priority} denies TCP from AzureLoadBalancer (168.63.129.16) to ${who} port ${probe.port}; no NSG rule can override it.`,
+    summary: `Azure Virtual Network Manager security admin rule ${admin.name} at priority ${admin.priority} denies TCP from ${source} to ${who} port ${probe.port}; no NSG rule can override it.`,
     evidence: {
       adminRule: true,
       fixable: false,
@@ -98,7 +113,7 @@ export function diagnoseNsg(input: NsgDiagnosisInput): Findings {
     });
   }
 
-  const adminDeny = check ? adminDenyCause(check, probe, who) : undefined;
+  const adminDeny = check ? adminDenyCause(check, probe, who, probeSourceWords(backend)) : undefined;
   if (adminDeny) causes.push(adminDeny);
   // Only a security admin rule the evaluator does not see (AlwaysAllow skips every NSG) verifies that
   // the platform lets the probe past a deny the NSG resources hold. Any other disagreement, and an
@@ -115,7 +130,7 @@ export function diagnoseNsg(input: NsgDiagnosisInput): Findings {
   if (!adminAlwaysAllows) {
     for (const decision of verdict.decisions) {
       if (decision.access !== 'Deny') continue;
-      const cause = denyCause(decision, probe, who);
+      const cause = denyCause(decision, probe, who, probeSourceWords(backend));
       if (effectiveView) cause.evidence = { ...cause.evidence, effectiveView };
       causes.push(cause);
     }

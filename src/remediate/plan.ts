@@ -53,7 +53,15 @@ interface NsgGroup {
   probe: ProbeInfo;
   backends: BackendInfo[];
   blockers: SecurityRuleInfo[];
+  /**
+   * The backends' address family: an NSG rule cannot hold IPv4 and IPv6 prefixes together (ARM:
+   * ResourceCannotContainAddressPrefixesFromDifferentAddressFamilies), so each family gets its own.
+   */
+  family: 'ipv4' | 'ipv6';
 }
+
+const familyOf = (backend: BackendInfo): NsgGroup['family'] =>
+  backend.ipAddress?.includes(':') ? 'ipv6' : 'ipv4';
 
 const text = (value: unknown, fallback: string): string => (typeof value === 'string' ? value : fallback);
 
@@ -77,13 +85,14 @@ function nsgGroups(topology: Topology, diagnosis: Diagnosis, backends: BackendsB
     for (const probe of probesOf(topology, backend)) {
       for (const decision of evaluateProbeInbound(topology, backend, probe).decisions) {
         if (decision.access !== 'Deny' || !blamed(decision.nsgId)) continue;
-        const key = `${idKey(decision.nsgId)}|${probe.port}`;
+        const key = `${idKey(decision.nsgId)}|${probe.port}|${familyOf(backend)}`;
         const group = groups.get(key) ?? {
           nsgId: decision.nsgId,
           level: decision.level,
           probe,
           backends: [],
           blockers: [],
+          family: familyOf(backend),
         };
         if (!group.backends.some((b) => b.key === backend.key)) group.backends.push(backend);
         if (!group.blockers.some((r) => r.name === decision.rule.name)) group.blockers.push(decision.rule);
@@ -269,6 +278,93 @@ function nsgFix(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'needsAppro
     return { ...base, status: 'skipped', reason: `not planned: ${unproven}`, detail };
   }
   return { ...base, status: 'planned', detail };
+}
+
+/**
+ * The NSG fixes: the IPv4 groups' allow rules, planned (written and proven when the run fixes), then
+ * each IPv6 group's rule, advised: the probe's IPv6 source is link-local and probe-doctor's validation
+ * covers IPv4 probes only, so it writes nothing it cannot prove; the advice names the exact rule, at a
+ * priority the IPv4 rule does not take.
+ */
+function nsgFixes(input: PlanInput, groups: readonly NsgGroup[]): Omit<PlannedFix, 'needsApproval'>[] {
+  const v4 = groups.filter((g) => g.family === 'ipv4').map((g) => nsgFix(input, g));
+  const taken = (nsgId: string): number[] =>
+    v4.flatMap((f) => {
+      const priority = (f.detail as { priority?: unknown } | undefined)?.priority;
+      return sameId(f.target, nsgId) && typeof priority === 'number' ? [priority] : [];
+    });
+  const v6 = groups.filter((g) => g.family === 'ipv6').map((g) => ipv6NsgFix(input, g, taken(g.nsgId)));
+  return [...v4, ...v6];
+}
+
+function ipv6NsgFix(
+  input: PlanInput,
+  group: NsgGroup,
+  takenPriorities: readonly number[],
+): Omit<PlannedFix, 'needsApproval'> {
+  const { topology, runId } = input;
+  const nsg = topology.nsgs[idKey(group.nsgId)];
+  const blockers = [...group.blockers].sort((a, b) => a.priority - b.priority);
+  const blocker = blockers[0] as SecurityRuleInfo;
+  const owned = controllerOwnedNsgFix(input, group, blocker);
+  if (owned) return owned;
+  const ruleName = `${allowRuleName(topology.loadBalancer.id, group.probe.port)}-ipv6`;
+  const doubtful = uncertainDenies(nsg, blocker.priority, group.probe.port);
+  const outrank = Math.min(blocker.priority, ...doubtful.map((r) => r.priority));
+  const occupied = takenPriorities.map((priority) => ({ direction: 'Inbound' as const, name: '', priority }));
+  const priority = nsg
+    ? choosePriority(
+        { securityRules: [...nsg.securityRules, ...occupied] as SecurityRuleInfo[] },
+        outrank,
+        'Inbound',
+        ruleName,
+      )
+    : undefined;
+  const ips = group.backends.flatMap((b) => (b.ipAddress ? [b.ipAddress] : []));
+  const nsgName = nsg?.name ?? group.nsgId;
+  const detail: AllowRuleDetail = {
+    ruleName,
+    priority: priority ?? blocker.priority,
+    direction: 'Inbound',
+    access: 'Allow',
+    protocol: 'Tcp',
+    sourceAddressPrefix: PROBE_SOURCE_TAG,
+    sourcePortRange: '*',
+    destinationAddressPrefixes: ips,
+    destinationApplicationSecurityGroupIds: [],
+    destinationPortRange: String(group.probe.port),
+    description: allowRuleDescription(topology.loadBalancer.name, group.probe.port, runId),
+    blockingRuleName: blocker.name,
+    blockingPriority: blocker.priority,
+    level: group.level,
+    port: group.probe.port,
+    backendIps: ips,
+    destination: `${ips.join(', ')} (the IPv6 addresses of the backends; an NSG rule cannot mix IPv4 and IPv6 prefixes)`,
+    destinationBasis: 'backend-addresses',
+  };
+  const base = {
+    kind: 'nsg-allow-probe' as const,
+    target: group.nsgId,
+    backendKeys: group.backends.map((b) => b.key),
+  };
+  if (priority === undefined) {
+    return {
+      ...base,
+      status: 'skipped',
+      reason: `no priority below ${blocker.priority} is free in NSG ${nsgName} for an IPv6 allow rule; nothing is written: change or remove ${blocker.name} so it does not deny ${PROBE_SOURCE_TAG} to port ${group.probe.port} on ${ips.join(', ')}`,
+      detail: { ...detail, priority: null },
+    };
+  }
+  const unproven = proveAllowRule(topology, group.nsgId, toSecurityRule(detail), group.backends, group.probe);
+  const rule = `add to NSG ${nsgName} rule ${ruleName} at priority ${priority}: Allow TCP from ${PROBE_SOURCE_TAG} (the tag admits IPv6 probes, which come from a link-local source), any source port, to ${ips.join(', ')} port ${group.probe.port}`;
+  return {
+    ...base,
+    status: 'skipped',
+    reason: unproven
+      ? `not planned: ${unproven}`
+      : `advised, not written: ${rule}. An NSG rule cannot hold IPv4 and IPv6 prefixes together, so the IPv6 backends need a rule of their own, and probe-doctor writes only what it proves from inside the VNet, with IPv4 probes`,
+    detail,
+  };
 }
 
 function adminFixes(topology: Topology, diagnosis: Diagnosis): Omit<PlannedFix, 'needsApproval'>[] {
@@ -528,7 +624,7 @@ export function planFixes(input: PlanInput): PlannedFix[] {
   };
   const backends = indexById(topology.backends, (b) => b.key);
   const fixes = [
-    ...nsgGroups(topology, acting.diagnosis, backends).map((group) => nsgFix(acting, group)),
+    ...nsgFixes(acting, nsgGroups(topology, acting.diagnosis, backends)),
     ...adminFixes(topology, acting.diagnosis),
     ...vmFixes(acting, backends),
     ...recovering.flatMap(recoveringFixes),

@@ -158,15 +158,37 @@ export function whoMustAct(report: Report): string {
       return 'an approver: the fixes wait for approval';
   }
   const causes = [
-    ...report.causes,
-    ...report.backends.flatMap((b) => (b.probeState === 'up' ? [] : b.causes)),
+    ...report.causes.map((cause) => ({ cause, ip: undefined as string | undefined })),
+    ...report.backends.flatMap((b) =>
+      b.probeState === 'up' ? [] : b.causes.map((cause) => ({ cause, ip: b.ipAddress })),
+    ),
   ];
   const actors = new Set<string>();
   const plannedNsg = report.fixes.some((f) => f.kind === 'nsg-allow-probe' && f.status === 'planned');
-  for (const c of causes) {
+  // The NSG denies probe-doctor's own applied allow rule already answers (its NSG, its backends): the
+  // NSG owner has nothing left to do for them; whoever must act is whoever owns what remains.
+  const answered = new Set(
+    report.fixes
+      .filter((f) => f.kind === 'nsg-allow-probe' && f.status === 'applied')
+      .flatMap((f) =>
+        (Array.isArray(f.detail.backendIps) ? (f.detail.backendIps as unknown[]) : []).map(
+          (ip) => `${f.target.toLowerCase()}|${String(ip)}`,
+        ),
+      ),
+  );
+  let awaitingProbe = false;
+  for (const { cause: c, ip } of causes) {
     const e = c.evidence ?? {};
     switch (c.id) {
       case 'nsg-blocks-probe':
+        if (
+          typeof e.nsgId === 'string' &&
+          ip !== undefined &&
+          answered.has(`${e.nsgId.toLowerCase()}|${ip}`)
+        ) {
+          awaitingProbe = true;
+          break;
+        }
         if (e.level === 'admin' || e.adminRule === true) actors.add('the network manager administrator');
         else if (report.mode === 'observe' && plannedNsg) actors.add('you: run again with --fix');
         else actors.add('the NSG owner');
@@ -193,6 +215,9 @@ export function whoMustAct(report: Report): string {
   // The verdict's own word (src/model/verdict.ts): a backend still down after its known causes were
   // fixed is Microsoft's to look at too.
   if (report.whoMustAct === 'microsoft') actors.add('Microsoft support (the ticket is ready)');
+  if (actors.size === 0 && awaitingProbe) {
+    return "you: run again once the probe has re-tested (probe-doctor's NSG allow rule is in place, not yet proven)";
+  }
   return actors.size > 0 ? [...actors].join(', ') : 'a person: see the causes';
 }
 

@@ -57,3 +57,21 @@ export function memoPerVersion<A extends string[], R>(
     return answer.value as R;
   };
 }
+
+/**
+ * `build`, run at most once per state and {@link SandboxState.version}: for indexes over the state
+ * (NIC to VM, pool to members) that many derivations of one version read. Unlike
+ * {@link memoPerVersion} nothing is frozen, because an index holds the state's own raw objects, which
+ * a later change edits in place (after bumping the version, which rebuilds the index). Callers must
+ * not change what they are given.
+ */
+export function indexPerVersion<T>(build: (state: SandboxState) => T): (state: SandboxState) => T {
+  const byState = new WeakMap<SandboxState, { version: number; value: T }>();
+  return (state) => {
+    const built = byState.get(state);
+    if (built?.version === state.version) return built.value;
+    const value = build(state);
+    byState.set(state, { version: state.version, value });
+    return value;
+  };
+}

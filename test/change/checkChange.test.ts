@@ -167,7 +167,10 @@ describe('check-change with a Terraform plan', () => {
     ]);
 
     // Assess
-    expect(out.split('\n')[0]).toBe('OK: every probe the change touches still reaches its backends');
+    // The two snet-app-a backends fail already (Deny All at 4000): the headline says so.
+    expect(out.split('\n')[0]).toBe(
+      "OK: the change breaks no probe path; 2 backend(s) already fail their probe before it (not the change's doing)",
+    );
     expect(out).toContain('[keeps-working] lbi-orders-prod probe probe-orders-health (HTTP 8080 /health)');
     expect(code).toBe(0);
   });

@@ -73,3 +73,47 @@ describe('a floating-IP rule whose probe port no node answers (an Always On list
     expect(`${advice}\n${(report.nextSteps ?? []).join('\n')}`).not.toMatch(/node port|Service/);
   });
 });
+
+describe('dual-stack: a deny-all blocks both families of two pools sharing the probe', () => {
+  it('writes the IPv4 allow, advises the IPv6 one as a rule of its own, and names each family’s probe source', async () => {
+    // Act
+    const report = await diagnose('s27-dualstack', '--fix');
+
+    // Assess: the IPv4 rule is written (never held back by the IPv6 members) and holds IPv4 only.
+    const allows = report.fixes.filter((f) => f.kind === 'nsg-allow-probe');
+    const v4 = allows.find((f) => f.status === 'applied');
+    expect(v4?.detail.destinationAddressPrefixes).toEqual(['10.20.1.4', '10.20.1.5']);
+    expect(v4?.detail.sourceAddressPrefix).toBe('AzureLoadBalancer');
+    expect(v4?.detail.destinationPortRange).toBe('8080');
+    const v6 = allows.find((f) => f.status === 'skipped');
+    expect(v6?.detail.destinationAddressPrefixes).toEqual(['fd00:db8:deca::10', 'fd00:db8:deca::11']);
+    expect(v6?.detail.priority).not.toBe(v4?.detail.priority);
+    expect(v6?.reason).toMatch(
+      /^advised, not written: add to NSG nsg-snet-app-a rule \S+-ipv6 at priority \d+/,
+    );
+    const v6Causes = report.backends
+      .filter((b) => b.ipAddress?.includes(':') && b.causes.length > 0)
+      .flatMap((b) => b.causes.map((c) => c.summary));
+    expect(v6Causes.length).toBeGreaterThan(0);
+    for (const summary of v6Causes) {
+      expect(summary).not.toContain('168.63.129.16');
+      expect(summary).toContain('link-local');
+    }
+  });
+});
+
+describe("the headline after probe-doctor's own NSG fix is in place", () => {
+  it.each([
+    ['s26-nsg-and-guest-fw', /who must act: the VM owner;/],
+    ['s1-two-denies', /who must act: the application owner;/],
+    ['h1-long-probe-interval', /who must act: you: run again once the probe has re-tested/],
+  ])('%s names who must act for what remains, not the NSG owner', async (name, expected) => {
+    // Act
+    const { out } = await runCli(['diagnose', '--scenario', fixture(name), '--fix']);
+
+    // Assess
+    const headline = out.split('\n').find((l) => l.includes('who must act')) ?? '';
+    expect(headline).toMatch(expected);
+    expect(headline).not.toMatch(/NSG owner/);
+  });
+});

@@ -10,7 +10,10 @@ import { createClientFactory, createResourceGraphClient, type AzureTarget } from
 import { discoverTopology } from '../../azure/discovery';
 import { createResourceGraphInventory } from '../../azure/resourceGraph';
 import { createSdkTopologyReader } from '../../azure/topologyReader';
-import { checkChange, type GuestListeners } from '../../change/check';
+import { readEffectiveNsgs } from '../../azure/reads/effective';
+import type { ClientsForSubscription } from '../../azure/clients';
+import { adminRulesOf } from '../../diagnose/nsg';
+import { checkChange, type AdminRulesRead, type GuestListeners } from '../../change/check';
 import type { PlannedEdit } from '../../change/changes';
 import { formatChangeResult, type ChangeFormat } from '../../change/format';
 import { parseTerraformPlan } from '../../change/terraform';
@@ -91,6 +94,39 @@ async function readJsonFile(path: string, option: string): Promise<unknown> {
   }
 }
 
+/**
+ * The Virtual Network Manager security admin rules in effect on each backend: the admin entries of its
+ * NIC's effective-NSG answer, the read the diagnosis makes. ARM answers it for a running VM's own NIC
+ * only; a backend it does not answer for carries the reason.
+ */
+async function readAdminRules(
+  clientsFor: ClientsForSubscription,
+  topologies: readonly Topology[],
+): Promise<Record<string, AdminRulesRead>> {
+  const byNic = new Map<string, Promise<AdminRulesRead>>();
+  const out: Record<string, AdminRulesRead> = {};
+  const backends = topologies.flatMap((t) => t.backends);
+  await Promise.all(
+    backends.map(async (backend) => {
+      if (!backend.nicId) {
+        out[backend.key] = { ok: false, reason: 'the backend has no network interface in the state' };
+        return;
+      }
+      const key = idKey(backend.nicId);
+      let read = byNic.get(key);
+      if (!read) {
+        read = readEffectiveNsgs(clientsFor, backend.nicId).then(
+          (groups): AdminRulesRead => ({ ok: true, rules: adminRulesOf(groups) }),
+          (err: unknown): AdminRulesRead => ({ ok: false, reason: (err as Error).message }),
+        );
+        byNic.set(key, read);
+      }
+      out[backend.key] = await read;
+    }),
+  );
+  return out;
+}
+
 /** Runs `check-change`; resolves to the exit code. */
 export async function runCheckChange(
   options: CheckChangeOptions,
@@ -148,7 +184,8 @@ export async function runCheckChange(
       );
       loadBalancerIds = listed.map((l) => l.id);
     }
-    const reader = createSdkTopologyReader(createClientFactory(target));
+    const clientsFor = createClientFactory(target);
+    const reader = createSdkTopologyReader(clientsFor);
     const topologies: Topology[] = [];
     for (const id of loadBalancerIds) {
       try {
@@ -157,7 +194,8 @@ export async function runCheckChange(
         io.err(`probe-doctor: ${id} cannot be read, left out: ${(err as Error).message}\n`);
       }
     }
-    const result = checkChange(topologies, edits, guests);
+    const admin = await readAdminRules(clientsFor, topologies);
+    const result = checkChange(topologies, edits, guests, admin);
     io.out(formatChangeResult(result, format));
     return result.checks.some((c) => c.outcome === 'breaks' || c.outcome === 'cannot-decide')
       ? EXIT_ATTENTION

@@ -100,14 +100,22 @@ function effectiveRuleMatches(rule: EffectiveSecurityRule, packet: Packet, tags:
 }
 
 /** The first-match decision of a rule list, or which unknown rules keep it open. */
-interface ListDecision {
+export interface ListDecision {
   /** The rule that decided, when the list decides; undefined with `open` empty means no rule matched. */
   rule?: EffectiveSecurityRule;
   /** Unknown rules above the deciding rule whose access differs from it: the answer is open. */
   open: EffectiveSecurityRule[];
 }
 
-function firstMatch(rules: readonly EffectiveSecurityRule[], packet: Packet, tags: TagContext): ListDecision {
+/**
+ * The first rule (by priority) that matches `packet`, as the platform applies a rule list; a rule with
+ * a field that cannot be evaluated keeps the answer `open` when it could change it.
+ */
+export function firstMatch(
+  rules: readonly EffectiveSecurityRule[],
+  packet: Packet,
+  tags: TagContext,
+): ListDecision {
   const unknown: EffectiveSecurityRule[] = [];
   for (const rule of [...rules].sort((a, b) => a.priority - b.priority)) {
     const m = effectiveRuleMatches(rule, packet, tags);
@@ -118,6 +126,11 @@ function firstMatch(rules: readonly EffectiveSecurityRule[], packet: Packet, tag
     }
   }
   return { open: unknown };
+}
+
+/** The Azure Virtual Network Manager security admin rules in an effective-NSG answer. */
+export function adminRulesOf(effective: readonly EffectiveNsgAssociation[]): EffectiveSecurityRule[] {
+  return effective.flatMap((a) => (a.level === 'admin' ? a.rules : a.rules.filter((r) => r.isAdminRule)));
 }
 
 /**
@@ -157,9 +170,7 @@ export function crossCheckEffective(
     };
   };
 
-  const adminRules = effective.flatMap((a) =>
-    a.level === 'admin' ? a.rules : a.rules.filter((r) => r.isAdminRule),
-  );
+  const adminRules = adminRulesOf(effective);
   const admin = firstMatch(adminRules, packet, tags);
   if (admin.open.length > 0) return abstain(admin.open, 'security admin rules');
   const manager = admin.rule

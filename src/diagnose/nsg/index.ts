@@ -12,5 +12,11 @@ export {
   PROBE_SOURCE_PORT,
   type PathStep,
 } from './path';
-export { crossCheckEffective, type EffectiveCrossCheck } from './effective';
+export {
+  adminRulesOf,
+  crossCheckEffective,
+  firstMatch,
+  type EffectiveCrossCheck,
+  type ListDecision,
+} from './effective';
 export { HOST_VIRTUAL_IP_PREFIXES, tagContext, virtualNetworkTagPrefixes } from './virtualNetworkTag';

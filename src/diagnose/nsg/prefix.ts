@@ -95,7 +95,9 @@ export function matchPrefix(prefix: string, ip: string, tags: TagContext): Prefi
   if (lower === 'azureloadbalancer') return { matches: ip === AZURE_LOAD_BALANCER_IP };
   if (lower === 'virtualnetwork') return { matches: inAny(ip, tags.virtualNetworkPrefixes) };
   if (lower === 'internet') return { matches: inInternet(ip, tags) };
-  if (/[0-9:]/.test(value.charAt(0)) || value.includes('/')) {
+  // An address or CIDR: IPv4 starts with a digit; IPv6 may start with a hex letter (fd00::10) but
+  // always holds a colon, which no service tag does.
+  if (/[0-9:]/.test(value.charAt(0)) || value.includes(':') || value.includes('/')) {
     if (!parsePrefix(value))
       return { matches: false, warning: `malformed address prefix "${prefix}" never matches` };
     return { matches: inPrefix(ip, value) };

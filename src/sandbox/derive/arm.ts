@@ -7,6 +7,7 @@ import { idKey } from '../../model/ids';
 import { SandboxHttpError } from '../httpError';
 import type { GuestState, ScenarioResource } from '../scenario';
 import { findGuest, findResource, type SandboxState } from '../state';
+import { indexPerVersion } from '../versionMemo';
 
 /** A raw ARM object. */
 export type Raw = Record<string, unknown>;
@@ -69,13 +70,32 @@ export function vmNicIds(vm: Raw | undefined): string[] {
   return list(profile?.networkInterfaces).flatMap((n) => refId(n) ?? []);
 }
 
+/**
+ * Where each NIC id is listed in a resource's `networkProfile`, at one state version: the first
+ * resource in scenario order that lists it, and its first position there. The same answer as scanning
+ * every resource for each NIC, built once per version instead of once per NIC.
+ */
+const nicListings = indexPerVersion((state) => {
+  const listed = new Map<string, { vmId?: string; nicIndex: number }>();
+  for (const vm of state.resources.values()) {
+    vmNicIds(vm).forEach((id, index) => {
+      const key = idKey(id);
+      if (!listed.has(key)) listed.set(key, { vmId: str(vm.id), nicIndex: index });
+    });
+  }
+  return listed;
+});
+
 /** The VM that owns a NIC: `properties.virtualMachine`, else a VM whose network profile lists it. */
 function vmOfNic(state: SandboxState, nicId: string, nic: Raw): { vmId?: string; nicIndex: number } {
   const declared = refId(props(nic).virtualMachine);
-  const candidates = declared ? [findResource(state, declared)] : [...state.resources.values()];
-  for (const vm of candidates) {
+  if (declared) {
+    const vm = findResource(state, declared);
     const index = vmNicIds(vm).findIndex((id) => idKey(id) === idKey(nicId));
     if (vm && index >= 0) return { vmId: str(vm.id), nicIndex: index };
+  } else {
+    const listing = nicListings(state).get(idKey(nicId));
+    if (listing) return listing;
   }
   return { vmId: declared, nicIndex: props(nic).primary === false ? 1 : 0 };
 }
@@ -114,9 +134,13 @@ export function endpointOf(state: SandboxState, nic: Raw, ipConfig: Raw): Endpoi
   return endpoint;
 }
 
-/** Every NIC in the state: top-level `networkInterfaces`, including scale set VM NICs. */
-export function allNics(state: SandboxState): Raw[] {
-  return [...state.resources.values()].filter((r) => /\/networkinterfaces\/[^/]+$/i.test(r.id));
+const nicsAtVersion = indexPerVersion((state): readonly Raw[] =>
+  Object.freeze([...state.resources.values()].filter((r) => /\/networkinterfaces\/[^/]+$/i.test(r.id))),
+);
+
+/** Every NIC in the state: top-level `networkInterfaces`, including scale set VM NICs (read-only list). */
+export function allNics(state: SandboxState): readonly Raw[] {
+  return nicsAtVersion(state);
 }
 
 /** The endpoint of a NIC IP configuration id (`…/networkInterfaces/{nic}/ipConfigurations/{name}`). */
@@ -129,15 +153,27 @@ export function endpointByIpConfigId(state: SandboxState, ipConfigurationId: str
   return nic && ipConfig ? endpointOf(state, nic, ipConfig) : undefined;
 }
 
-/** The endpoint that holds a private IP (optionally only inside one VNet), for IP-based pool members. */
-export function endpointByIp(state: SandboxState, ip: string, vnetId?: string): Endpoint | undefined {
+/** NIC IP configurations by private IP, in NIC then IP configuration order, once per state version. */
+const ipConfigsByIp = indexPerVersion((state) => {
+  const byIp = new Map<string, { nic: Raw; ipConfig: Raw }[]>();
   for (const nic of allNics(state)) {
     for (const ipConfig of list(props(nic).ipConfigurations)) {
-      if (str(props(ipConfig).privateIPAddress)?.split('/')[0] !== ip) continue;
-      const endpoint = endpointOf(state, nic, ipConfig);
-      if (vnetId && endpoint.vnet && idKey(str(endpoint.vnet.id) ?? '') !== idKey(vnetId)) continue;
-      return endpoint;
+      const ip = str(props(ipConfig).privateIPAddress)?.split('/')[0];
+      if (ip === undefined) continue;
+      const holders = byIp.get(ip) ?? [];
+      holders.push({ nic, ipConfig });
+      byIp.set(ip, holders);
     }
+  }
+  return byIp;
+});
+
+/** The endpoint that holds a private IP (optionally only inside one VNet), for IP-based pool members. */
+export function endpointByIp(state: SandboxState, ip: string, vnetId?: string): Endpoint | undefined {
+  for (const { nic, ipConfig } of ipConfigsByIp(state).get(ip) ?? []) {
+    const endpoint = endpointOf(state, nic, ipConfig);
+    if (vnetId && endpoint.vnet && idKey(str(endpoint.vnet.id) ?? '') !== idKey(vnetId)) continue;
+    return endpoint;
   }
   return undefined;
 }

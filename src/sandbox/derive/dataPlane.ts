@@ -8,6 +8,7 @@ import { idKey } from '../../model/ids';
 import type { SecurityAdminRule } from '../scenario';
 import type { SandboxState } from '../state';
 import { findResource } from '../state';
+import { indexPerVersion } from '../versionMemo';
 import {
   decidePacket,
   readNsg,
@@ -80,6 +81,7 @@ function readNsgAt(state: SandboxState, raw: Raw): TruthNsg {
   const read = readNsgs.get(raw);
   if (read?.version === state.version) return read.nsg;
   const nsg = readNsg(raw);
+  Object.freeze(nsg.rules);
   readNsgs.set(raw, { version: state.version, nsg });
   return nsg;
 }
@@ -112,16 +114,65 @@ export interface EndpointFilters {
   scope: TagScope;
 }
 
+/** A copy of a scope that cannot change, all the way down (serviceTags.ts remembers its expansions). */
+function frozenScope(scope: TagScope): TagScope {
+  return Object.freeze({
+    vnetAddressSpace: Object.freeze([...scope.vnetAddressSpace]) as string[],
+    peeredAddressSpace: Object.freeze([...scope.peeredAddressSpace]) as string[],
+    udrPrefixes: Object.freeze([...scope.udrPrefixes]) as string[],
+  });
+}
+
+/** A number per raw object, for keys that must tell two objects apart. */
+const objectNumbers = new WeakMap<object, number>();
+let nextObjectNumber = 1;
+function objectNumber(value: object | undefined): number {
+  if (!value) return 0;
+  let n = objectNumbers.get(value);
+  if (n === undefined) {
+    n = nextObjectNumber++;
+    objectNumbers.set(value, n);
+  }
+  return n;
+}
+
+/**
+ * Filters per state version, by what they are read from: the subnet and VNet objects, the NIC's NSG
+ * reference, and the VNet the admin rules are looked up by. A pool's backends share a subnet, so at
+ * 1,000 backends this is read once, not 1,000 times; a change bumps the version and reads it again.
+ */
+const filtersByVersion = indexPerVersion(() => new Map<string, EndpointFilters>());
+
+/**
+ * Everything the model needs at one endpoint for one direction. The answer is shared by every endpoint
+ * with the same subnet, VNet and NIC NSG at this state version, and frozen: callers must not change it.
+ */
 export function filtersAt(
   state: SandboxState,
   endpoint: Endpoint,
   direction: 'Inbound' | 'Outbound',
 ): EndpointFilters {
-  return {
-    admin: adminRulesOf(state, vnetIdOf(endpoint)).map(toAdminRule),
-    crossings: crossingsAt(state, endpoint, direction),
-    scope: scopeOf(state, endpoint),
-  };
+  const vnetId = vnetIdOf(endpoint);
+  const key = [
+    direction,
+    objectNumber(endpoint.subnet),
+    objectNumber(endpoint.vnet),
+    idKey(refId(props(endpoint.nic).networkSecurityGroup) ?? ''),
+    vnetId === undefined ? '' : idKey(vnetId),
+  ].join('|');
+  const known = filtersByVersion(state);
+  let filters = known.get(key);
+  if (!filters) {
+    filters = Object.freeze({
+      admin: Object.freeze(adminRulesOf(state, vnetId).map(toAdminRule)) as TruthAdminRule[],
+      crossings: Object.freeze(
+        crossingsAt(state, endpoint, direction).map((c) => Object.freeze(c)),
+      ) as NsgCrossing[],
+      scope: frozenScope(scopeOf(state, endpoint)),
+    });
+    known.set(key, filters);
+  }
+  return filters;
 }
 
 /** The model's verdict for a packet at an endpoint (its direction decides which way the NSGs are crossed). */

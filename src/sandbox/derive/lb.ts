@@ -2,6 +2,7 @@
 import { idKey } from '../../model/ids';
 import type { SandboxState } from '../state';
 import { findResource } from '../state';
+import { indexPerVersion } from '../versionMemo';
 import {
   allNics,
   endpointByIp,
@@ -39,6 +40,29 @@ export function rulePoolIds(rule: Raw): string[] {
 }
 
 /**
+ * The NIC IP configurations that name each pool in `loadBalancerBackendAddressPools`, by pool key, in
+ * NIC then IP configuration order: read once per state version rather than once per pool.
+ */
+const ipConfigsInPools = indexPerVersion((state) => {
+  const byPool = new Map<string, { nic: Raw; ipConfig: Raw }[]>();
+  for (const nic of allNics(state)) {
+    for (const ipConfig of list(props(nic).ipConfigurations)) {
+      const pools = new Set(
+        list(props(ipConfig).loadBalancerBackendAddressPools)
+          .flatMap((r) => refId(r) ?? [])
+          .map(idKey),
+      );
+      for (const pool of pools) {
+        const members = byPool.get(pool) ?? [];
+        members.push({ nic, ipConfig });
+        byPool.set(pool, members);
+      }
+    }
+  }
+  return byPool;
+});
+
+/**
  * Members of a pool, from every place ARM records them: NIC IP configurations that point at the pool,
  * the pool's `backendIPConfigurations`, and its `loadBalancerBackendAddresses` (IP-based members are
  * resolved to the NIC that holds the address in their VNet).
@@ -54,13 +78,8 @@ export function poolMembers(state: SandboxState, poolId: string): PoolMember[] {
     endpoint: e,
     ...(e.ipAddress ? { ipAddress: e.ipAddress } : {}),
   });
-  for (const nic of allNics(state)) {
-    for (const ipConfig of list(props(nic).ipConfigurations)) {
-      const pools = list(props(ipConfig).loadBalancerBackendAddressPools).map(refId);
-      if (pools.some((id) => id && idKey(id) === idKey(poolId)))
-        add(fromEndpoint(endpointOf(state, nic, ipConfig)));
-    }
-  }
+  for (const { nic, ipConfig } of ipConfigsInPools(state).get(idKey(poolId)) ?? [])
+    add(fromEndpoint(endpointOf(state, nic, ipConfig)));
   const pool = findResource(state, poolId);
   for (const ref of list(props(pool).backendIPConfigurations)) {
     const id = refId(ref);

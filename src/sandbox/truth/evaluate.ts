@@ -66,13 +66,29 @@ export function readNsg(raw: Raw): TruthNsg {
   };
 }
 
+/**
+ * Rule lists in priority order, for lists that cannot change (frozen): an NSG read once per state
+ * version is crossed by every backend's probe, and sorting it again for each packet gives the same order.
+ */
+const sortedFrozen = new WeakMap<readonly TruthRule[], readonly TruthRule[]>();
+
+function byPriority<R extends TruthRule>(rules: readonly R[]): readonly R[] {
+  if (!Object.isFrozen(rules)) return [...rules].sort((a, b) => a.priority - b.priority);
+  let sorted = sortedFrozen.get(rules) as readonly R[] | undefined;
+  if (!sorted) {
+    sorted = Object.freeze([...rules].sort((a, b) => a.priority - b.priority));
+    sortedFrozen.set(rules, sorted);
+  }
+  return sorted;
+}
+
 /** The rule of `rules` that decides `packet`: the lowest priority number among those that cover it. */
 export function firstCovering<R extends TruthRule>(
   rules: readonly R[],
   packet: TruthPacket,
   scope: TagScope,
 ): R | undefined {
-  return [...rules].sort((a, b) => a.priority - b.priority).find((r) => ruleCovers(r, packet, scope));
+  return byPriority(rules).find((r) => ruleCovers(r, packet, scope));
 }
 
 function crossNsg(crossing: NsgCrossing, packet: TruthPacket, scope: TagScope): NsgOutcome {

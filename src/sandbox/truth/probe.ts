@@ -49,6 +49,26 @@ export function representativeSourcePorts(rules: readonly { sourcePorts: string[
 }
 
 /**
+ * The representative source ports of frozen admin rules and NSG crossings, remembered: every backend
+ * behind the same NSGs has the same ports. Lists that can change are computed every time.
+ */
+const portsOfFrozen = new WeakMap<readonly NsgCrossing[], WeakMap<readonly TruthAdminRule[], number[]>>();
+
+function sourcePortsFor(adminRules: readonly TruthAdminRule[], crossings: readonly NsgCrossing[]): number[] {
+  const compute = () => representativeSourcePorts([...adminRules, ...crossings.flatMap((c) => c.nsg.rules)]);
+  const frozen =
+    Object.isFrozen(adminRules) &&
+    Object.isFrozen(crossings) &&
+    crossings.every((c) => Object.isFrozen(c) && Object.isFrozen(c.nsg.rules));
+  if (!frozen) return compute();
+  let byAdmin = portsOfFrozen.get(crossings);
+  if (!byAdmin) portsOfFrozen.set(crossings, (byAdmin = new WeakMap()));
+  let ports = byAdmin.get(adminRules);
+  if (!ports) byAdmin.set(adminRules, (ports = compute()));
+  return ports;
+}
+
+/**
  * The probe's verdict for one backend: allowed only when every source port of the range is allowed.
  * A denied verdict is the one at the lowest denied source port.
  */
@@ -60,9 +80,8 @@ export function probeVerdict(
   crossings: readonly NsgCrossing[],
   scope: TagScope,
 ): TruthVerdict & { packet: TruthPacket } {
-  const rules = [...adminRules, ...crossings.flatMap((c) => c.nsg.rules)];
   let first: (TruthVerdict & { packet: TruthPacket }) | undefined;
-  for (const sourcePort of representativeSourcePorts(rules)) {
+  for (const sourcePort of sourcePortsFor(adminRules, crossings)) {
     const packet = probePacket(ip, port, asgIds, sourcePort);
     const verdict = { ...decidePacket(packet, adminRules, crossings, scope), packet };
     first ??= verdict;

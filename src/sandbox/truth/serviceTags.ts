@@ -44,8 +44,28 @@ const NOT_PUBLIC = [
   '240.0.0.0/4',
 ];
 
-/** `VirtualNetwork` at this scope, deduplicated, in the order the docs list the parts. */
+/** Expansions of scopes that cannot change (frozen, arrays too): every backend of a subnet shares one. */
+const vnetPrefixesOfFrozen = new WeakMap<TagScope, string[]>();
+
+function isFrozenScope(scope: TagScope): boolean {
+  return (
+    Object.isFrozen(scope) &&
+    Object.isFrozen(scope.vnetAddressSpace) &&
+    Object.isFrozen(scope.peeredAddressSpace) &&
+    Object.isFrozen(scope.udrPrefixes)
+  );
+}
+
+/** `VirtualNetwork` at this scope, deduplicated, in the order the docs list the parts (read-only). */
 export function virtualNetworkPrefixes(scope: TagScope): string[] {
+  if (!isFrozenScope(scope)) return expandVirtualNetwork(scope);
+  let prefixes = vnetPrefixesOfFrozen.get(scope);
+  if (!prefixes)
+    vnetPrefixesOfFrozen.set(scope, (prefixes = Object.freeze(expandVirtualNetwork(scope)) as string[]));
+  return prefixes;
+}
+
+function expandVirtualNetwork(scope: TagScope): string[] {
   const all = [
     ...scope.vnetAddressSpace,
     ...scope.peeredAddressSpace,
@@ -63,8 +83,17 @@ export function internetPrefixes(scope: TagScope): string[] {
 
 /** The tag's name without a regional suffix, lower case (`Storage.WestEurope` -> `storage`). */
 function baseName(tag: string): string {
-  return tag.split('.')[0]!.toLowerCase();
+  let name = baseNames.get(tag);
+  if (name === undefined) {
+    name = tag.split('.')[0]!.toLowerCase();
+    // Bounded: a standalone sandbox takes tags from every security rule PUT it is sent.
+    if (baseNames.size >= 10_000) baseNames.clear();
+    baseNames.set(tag, name);
+  }
+  return name;
 }
+
+const baseNames = new Map<string, string>();
 
 /**
  * The prefixes a tag expands to at this scope, or undefined for an Azure service tag whose ranges the
