@@ -14,6 +14,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy, PipelineRetryOptions } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential } from '@azure/identity';
 import { idKey } from '../model/ids';
+import { agentTrusting, useAgentPolicy } from './trustedAgent';
 
 /** Where the clients send their requests. */
 export type AzureTarget =
@@ -224,12 +225,13 @@ function resolveTarget(target: AzureTarget, options: AzureClientOptions): Resolv
         position: 'perRetry',
       });
     }
+    // The sandbox's CA is trusted through one agent whose TLS context is built once (trustedAgent.ts).
+    additionalPolicies.push({ policy: useAgentPolicy(agentTrusting(target, target.ca)), position: 'perCall' });
     return {
       credential: sandboxCredential(),
       // `endpoint` redirects every client (network, compute alike); `$host` is ignored by some.
       options: {
         endpoint: target.endpoint.replace(/\/+$/, ''),
-        tlsOptions: { ca: target.ca },
         retryOptions,
         additionalPolicies,
       },
