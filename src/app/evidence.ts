@@ -31,6 +31,28 @@ export const DEFAULT_EVIDENCE_OPTIONS: EvidenceOptions = {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A promise's outcome, never rejected (so a check started early has its failure handled at once). */
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value): Settled<T> => ({ ok: true, value }),
+    (error: unknown): Settled<T> => ({ ok: false, error }),
+  );
+}
+
+/** Why no Run Command may run on the VM, from its health; undefined when one may. */
+function guestNotCheckable(
+  vm: VmHealthEvidence | undefined,
+  os: 'linux' | 'windows' | undefined,
+): string | undefined {
+  if (vm?.powerState !== 'running')
+    return `not checked: the VM is ${vm?.powerState ?? 'in an unknown state'}`;
+  if (vm.agentStatus !== 'ready') return 'not checked: Run Command needs the guest agent, which is not ready';
+  if (!os) return 'not checked: the VM OS is unknown';
+  return undefined;
+}
+
 /** True for Run Command's 409 "Run command extension execution is in progress". */
 function isRunCommandBusy(err: unknown): boolean {
   return isAzureCallError(err) && err.statusCode === 409;
@@ -100,10 +122,38 @@ export function createEvidenceGatherer(
     });
   }
 
+  /** What the guest check found: the evidence per probe, or why it has none. */
+  function recordGuest(
+    evidence: BackendEvidence,
+    failures: NonNullable<BackendEvidence['failures']>,
+    outcome: Settled<{ probeId: string; guest: GuestEvidence }[]>,
+  ): void {
+    if (outcome.ok) {
+      const [first] = outcome.value;
+      if (first) {
+        evidence.guest = first.guest;
+        evidence.guestProbeId = first.probeId;
+      }
+      if (outcome.value.length > 1) evidence.guestByProbe = outcome.value;
+      return;
+    }
+    const err = outcome.error;
+    // A value refused before any script was built: no Run Command ran, and the note says so.
+    failures.guest = isUnsafeScriptValueError(err)
+      ? `not checked: probe-doctor ran no Run Command because ${err.message}`
+      : ensureError(err).message;
+  }
+
   return async (input) => {
     const evidence: BackendEvidence = { backendKey: input.backend.key };
     const failures: NonNullable<BackendEvidence['failures']> = {};
     const { vmId, nicId } = input.backend;
+
+    // The Run Command is a check's long pole (about 20 s at least on Azure, against about a second for
+    // each read below). When discovery has just seen the VM running with its agent ready, it starts
+    // first and the VM's fresh health is read meanwhile, not before it.
+    const early =
+      vmId && input.os && input.vmReady ? settle(runGuestScript(vmId, input.os, input)) : undefined;
 
     let vm: VmHealthEvidence | undefined;
     if (vmId) {
@@ -115,33 +165,26 @@ export function createEvidenceGatherer(
       }
     }
     const running = vm?.powerState === 'running';
+    const notCheckable = guestNotCheckable(vm, input.os);
 
     const checks: Promise<void>[] = [];
-    if (vmId && running && vm?.agentStatus === 'ready' && input.os) {
-      const os = input.os;
+    if (early) {
       checks.push(
-        runGuestScript(vmId, os, input).then(
-          (byProbe) => {
-            const [first] = byProbe;
-            if (first) {
-              evidence.guest = first.guest;
-              evidence.guestProbeId = first.probeId;
-            }
-            if (byProbe.length > 1) evidence.guestByProbe = byProbe;
-          },
-          // A value refused before any script was built: no Run Command ran, and the note says so.
-          (err) =>
-            void (failures.guest = isUnsafeScriptValueError(err)
-              ? `not checked: probe-doctor ran no Run Command because ${err.message}`
-              : ensureError(err).message),
+        early.then((outcome) =>
+          // The VM stopped (or its agent went away) since discovery: the command's failure is that.
+          !outcome.ok && notCheckable
+            ? void (failures.guest = notCheckable)
+            : recordGuest(evidence, failures, outcome),
         ),
       );
-    } else if (vmId) {
-      failures.guest = !running
-        ? `not checked: the VM is ${vm?.powerState ?? 'in an unknown state'}`
-        : vm?.agentStatus !== 'ready'
-          ? 'not checked: Run Command needs the guest agent, which is not ready'
-          : 'not checked: the VM OS is unknown';
+    } else if (vmId && !notCheckable && input.os) {
+      checks.push(
+        settle(runGuestScript(vmId, input.os, input)).then((outcome) =>
+          recordGuest(evidence, failures, outcome),
+        ),
+      );
+    } else if (vmId && notCheckable) {
+      failures.guest = notCheckable;
     }
     // ARM answers effective NSGs and routes only for a NIC of a running VM.
     if (nicId && running) {

@@ -226,7 +226,10 @@ function resolveTarget(target: AzureTarget, options: AzureClientOptions): Resolv
       });
     }
     // The sandbox's CA is trusted through one agent whose TLS context is built once (trustedAgent.ts).
-    additionalPolicies.push({ policy: useAgentPolicy(agentTrusting(target, target.ca)), position: 'perCall' });
+    additionalPolicies.push({
+      policy: useAgentPolicy(agentTrusting(target, target.ca)),
+      position: 'perCall',
+    });
     return {
       credential: sandboxCredential(),
       // `endpoint` redirects every client (network, compute alike); `$host` is ignored by some.

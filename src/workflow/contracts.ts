@@ -114,6 +114,8 @@ export interface DiscoverTopologyInput {
 /** A backend as the orchestrator holds it: the discovered backend and its VM's OS (which picks the script). */
 export interface WorkflowBackend extends BackendInfo {
   os?: 'linux' | 'windows';
+  /** Discovery read the VM running with its guest agent ready (see {@link CheckBackendInput.vmReady}). */
+  vmReady?: boolean;
 }
 
 /** A backend whose probe is down, with the health entries that say so and the probes that cover it. */
@@ -159,6 +161,11 @@ export interface CheckBackendInput {
   health: BackendHealth[];
   /** The VM's OS from discovery, which decides the Run Command script; undefined when unknown. */
   os?: 'linux' | 'windows';
+  /**
+   * Discovery read the VM running with its guest agent ready (seconds before the check): the check
+   * starts the Run Command at once, alongside its fresh read of the VM's health, instead of after it.
+   */
+  vmReady?: boolean;
 }
 
 /** What the checks gathered for one backend. */

@@ -7,6 +7,7 @@ import { interpretRuleHealth } from '../diagnose/health';
 import type { BackendProbeStatus } from '../diagnose/health';
 import type {
   ApprovalDecision,
+  CheckBackendInput,
   DiagnosisSummary,
   FailingBackend,
   WorkflowBackend,
@@ -19,6 +20,15 @@ import type { PlannedFix } from '../model/fixPlan';
 function osOfVm(topology: Topology, backend: BackendInfo): 'linux' | 'windows' | undefined {
   const osType = backend.vmId ? topology.vms[idKey(backend.vmId)]?.osType : undefined;
   return osType ? (osType === 'Windows' ? 'windows' : 'linux') : undefined;
+}
+
+/**
+ * Whether discovery read the backend's VM running with its guest agent ready: what a Run Command needs,
+ * so the check may start it at once rather than after reading the VM's health again.
+ */
+function vmReadyAtDiscovery(topology: Topology, backend: BackendInfo): boolean {
+  const vm = backend.vmId ? topology.vms[idKey(backend.vmId)] : undefined;
+  return vm?.powerState === 'running' && vm.agentStatus === 'ready';
 }
 
 /** Health entries that came from the DipAvailability metric rather than the per-rule health API. */
@@ -84,8 +94,10 @@ export function failingBackends(topology: Topology, health: RuleHealth[]): Faili
   const entries = entriesOf(backends, health);
   return backends.map((backend) => {
     const os = osOfVm(topology, backend);
+    const vmReady = vmReadyAtDiscovery(topology, backend);
     return {
-      backend: os ? { ...backend, os } : backend,
+      backend:
+        os || vmReady ? { ...backend, ...(os ? { os } : {}), ...(vmReady ? { vmReady } : {}) } : backend,
       health: healthOf(backend, entries),
       probes: probesFor(topology, backend),
     };
@@ -125,11 +137,12 @@ export function compactTopology(
 }
 
 /**
- * A check's backend and OS from a compact backend: the OS travels as the check input's own field.
+ * A check's backend, OS and VM readiness from a compact backend: the OS and readiness travel as the
+ * check input's own fields.
  */
-export function checkTarget(backend: WorkflowBackend): { backend: BackendInfo; os?: 'linux' | 'windows' } {
-  const { os, ...info } = backend;
-  return os ? { backend: info, os } : { backend: info };
+export function checkTarget(backend: WorkflowBackend): Pick<CheckBackendInput, 'backend' | 'os' | 'vmReady'> {
+  const { os, vmReady, ...info } = backend;
+  return { backend: info, ...(os ? { os } : {}), ...(vmReady ? { vmReady } : {}) };
 }
 
 /** The probes of the rules whose pools hold `backend`. */

@@ -52,8 +52,8 @@ describe('the sandbox target trusts its CA through one TLS context', () => {
     )(parseResourceId(scaled.loadBalancerId).subscriptionId);
     const { resourceGroup, name } = parseResourceId(scaled.loadBalancerId);
     // Act / Assess
-    await expect(
-      clients.network.loadBalancers.get(resourceGroup, name),
-    ).rejects.toThrow(/certificate|self[- ]signed|unable to verify/i);
+    await expect(clients.network.loadBalancers.get(resourceGroup, name)).rejects.toThrow(
+      /certificate|self[- ]signed|unable to verify/i,
+    );
   });
 });
