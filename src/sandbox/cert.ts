@@ -1,7 +1,8 @@
 /**
  * The sandbox's TLS certificate. The ARM clients' bearer-token policy refuses plain http, so the
  * sandbox must speak HTTPS; a fresh self-signed certificate per start means nothing secret is ever
- * stored, and clients trust it through `tlsOptions: { ca }` (notes/durable-local-host.md).
+ * stored, and clients trust it through one agent whose TLS context holds it as the only CA
+ * (src/azure/trustedAgent.ts; notes/durable-local-host.md).
  */
 import { generate } from 'selfsigned';
 
