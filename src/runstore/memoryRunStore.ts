@@ -39,7 +39,8 @@ export class MemoryRunStore implements RunStore {
 
   /** The value under `ref`, read-only (frozen): the same object on every read of that ref. */
   get<T>(ref: string): Promise<T> {
-    if (!this.values.has(ref)) return Promise.reject(new ProbeDoctorError(`the run store has no value ${ref}`));
+    if (!this.values.has(ref))
+      return Promise.reject(new ProbeDoctorError(`the run store has no value ${ref}`));
     return Promise.resolve(this.values.get(ref) as T);
   }
 

@@ -75,7 +75,8 @@ export function snapshotOf(value: unknown): unknown {
   try {
     return copy(value, '');
   } catch (err) {
-    if (err instanceof RangeError) throw new TypeError('a value that contains itself is not JSON', { cause: err });
+    if (err instanceof RangeError)
+      throw new TypeError('a value that contains itself is not JSON', { cause: err });
     throw err;
   }
 }
