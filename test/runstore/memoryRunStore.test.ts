@@ -89,7 +89,7 @@ describe('MemoryRunStore', () => {
     expect(await store.get(ref)).toEqual({ problems: ['vm: not found'] });
   });
 
-  it('parses a ref once: every read of it gets the same frozen value', async () => {
+  it('copies a value once: every read of its ref gets the same frozen copy', async () => {
     // Prepare
     const store = new MemoryRunStore();
     const ref = await store.put('run-1', 'topology', { backends: [{ key: 'nic0' }] });
