@@ -51,19 +51,21 @@ export async function auditDiagnosis(audit: Auditor, diagnosis: Diagnosis): Prom
   for (const cause of diagnosis.causes) {
     await audit.causeFound({ causeId: cause.id, summary: cause.summary, evidence: cause.evidence });
   }
-  // Healthy backends (up, no cause) are one event for all of them: the trail does not grow with the pool.
-  const healthy = diagnosis.backends.filter((b) => b.probeState === 'up' && b.causes.length === 0);
-  if (healthy.length > 0) {
-    await audit.backendsHealthy({
-      backends: healthy.map((b) => ({
-        backend: b.key,
-        ...(b.ipAddress ? { ipAddress: b.ipAddress } : {}),
-        ...(b.healthReason ? { healthReason: b.healthReason } : {}),
-      })),
-    });
-  }
+  // Healthy backends (up, no cause) are one event for all of them: the trail does not grow with the
+  // pool. One pass sorts the backends: the healthy ones into that event, the others one event each.
+  const healthy: { backend: string; ipAddress?: string; healthReason?: string }[] = [];
+  const others: Diagnosis['backends'] = [];
   for (const b of diagnosis.backends) {
-    if (b.probeState === 'up' && b.causes.length === 0) continue;
+    if (b.probeState !== 'up' || b.causes.length > 0) others.push(b);
+    else {
+      const entry: (typeof healthy)[number] = { backend: b.key };
+      if (b.ipAddress) entry.ipAddress = b.ipAddress;
+      if (b.healthReason) entry.healthReason = b.healthReason;
+      healthy.push(entry);
+    }
+  }
+  if (healthy.length > 0) await audit.backendsHealthy({ backends: healthy });
+  for (const b of others) {
     const causeIds = uniqueCauseIds(b.causes.map((c) => c.id));
     await audit.backendChecked({
       backend: b.key,
@@ -250,14 +252,20 @@ export function interruptedReason(report: Report): string | undefined {
  */
 export async function auditRunFinished(audit: Auditor, report: Report, stop?: RunStop): Promise<void> {
   const interrupted = stop ? undefined : interruptedReason(report);
-  const causeIds = uniqueCauseIds(
-    [...report.causes, ...report.backends.flatMap((b) => b.causes)].map((c) => c.id),
-  );
+  // One pass over the backends (a pool of a thousand): their causes, how many are down, by design.
+  const ids: CauseId[] = report.causes.map((c) => c.id);
+  let backendsDown = 0;
+  let backendsExpectedDown = 0;
+  for (const b of report.backends) {
+    for (const c of b.causes) ids.push(c.id);
+    if (countsAsDown(b)) backendsDown += 1;
+    if (b.probeState === 'expected-down') backendsExpectedDown += 1;
+  }
   await audit.runFinished({
-    causeIds,
+    causeIds: uniqueCauseIds(ids),
     fixesApplied: report.fixes.filter((f) => f.status === 'applied').length,
-    backendsDown: report.backends.filter(countsAsDown).length,
-    backendsExpectedDown: report.backends.filter((b) => b.probeState === 'expected-down').length,
+    backendsDown,
+    backendsExpectedDown,
     outcome: stop ? 'failed' : report.verdict,
     ...(stop ? { reason: `${stop.kind}${stop.phase ? ` while ${stop.phase}` : ''}: ${stop.message}` } : {}),
     ...(interrupted ? { reason: interrupted } : {}),

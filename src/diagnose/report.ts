@@ -6,7 +6,7 @@
 import { groupById, idKey } from '../model/ids';
 import { decideVerdict } from '../model/verdict';
 import type { BackendReport, Cause, Note, Report } from '../model/report';
-import type { Topology } from '../model/topology';
+import type { BackendInfo, Topology } from '../model/topology';
 import { orderCauses } from './backend';
 import type { BackendProbeStatus } from './health';
 import type { LoadBalancerDiagnosis } from './loadBalancer';
@@ -68,6 +68,20 @@ export interface KeyedBackendReports {
   anyBackendCause: boolean;
 }
 
+/**
+ * The entry of a backend whose one probed rule says up and that nothing diagnosed: what the general
+ * path below gives it (no cause, no note, not failing), built without its sorting and merging.
+ */
+function healthyEntry(backend: BackendInfo, status: BackendProbeStatus): BackendReport & { key: string } {
+  const entry: BackendReport & { key: string } = { key: backend.key, probeState: 'up', causes: [] };
+  if (backend.ipConfigurationId !== undefined) entry.ipConfigurationId = backend.ipConfigurationId;
+  if (backend.ipAddress !== undefined) entry.ipAddress = backend.ipAddress;
+  if (backend.vmId !== undefined) entry.vmId = backend.vmId;
+  if (status.reason !== undefined) entry.healthReason = status.reason;
+  if (status.source !== undefined) entry.healthSource = status.source;
+  return entry;
+}
+
 /** One entry per backend that any probed rule covers, in topology order, keyed by backend key. */
 export function diagnoseBackendReports(
   topology: Topology,
@@ -83,13 +97,18 @@ export function diagnoseBackendReports(
     const key = idKey(backend.key);
     const mine = statusesByBackend.get(key) ?? [];
     if (mine.length === 0) continue;
+    const diagnoses = diagnosesByBackend.get(key);
+    if (diagnoses === undefined && mine.length === 1 && mine[0]?.state === 'up') {
+      // The healthy pool: one rule, probe up, nothing diagnosed. Its entry restates the health answer.
+      backends.push(healthyEntry(backend, mine[0]));
+      continue;
+    }
     const worst = worstStatus(mine);
-    const diagnoses = diagnosesByBackend.get(key) ?? [];
-    const causes = orderCauses(diagnoses.flatMap((d) => d.causes));
-    const notes = dedupeNotes(diagnoses.flatMap((d) => d.notes ?? []));
+    const causes = orderCauses((diagnoses ?? []).flatMap((d) => d.causes));
+    const notes = dedupeNotes((diagnoses ?? []).flatMap((d) => d.notes ?? []));
     // Down by design on every rule it fails: reported as such, and not a failure of the run.
     const expectedDown =
-      causes.length === 0 && diagnoses.length > 0 && diagnoses.every((d) => d.expectedDown === true);
+      causes.length === 0 && diagnoses !== undefined && diagnoses.every((d) => d.expectedDown === true);
     if (!expectedDown) anyFailing ||= isFailing(mine);
     anyBackendCause ||= causes.length > 0;
     const entry: BackendReport & { key: string } = {

@@ -186,8 +186,11 @@ type NextStepsInput = Pick<
  * The steps for a report whose verdict is not healthy or resolved, in the order to take them, each
  * with what it rests on. A step said twice is kept once, with both bases.
  */
-export function nextStepsWithBasis(report: NextStepsInput): NextStep[] {
-  if (report.verdict === 'healthy' || report.verdict === 'resolved') return [];
+export function nextStepsWithBasis(whole: NextStepsInput): NextStep[] {
+  if (whole.verdict === 'healthy' || whole.verdict === 'resolved') return [];
+  // Only a backend with a cause gives or shapes a step (a fix answers causes, a step names causes):
+  // the others, the healthy pool of a thousand, are left out once here, not scanned once per fix.
+  const report: NextStepsInput = { ...whole, backends: whole.backends.filter((b) => b.causes.length > 0) };
   const steps: NextStep[] = [];
   // A rolled-back allow rule comes after the causes that kept its backends down: they go first.
   const rolledBackRules: NextStep[] = [];

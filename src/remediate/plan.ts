@@ -616,19 +616,28 @@ function recommendations(input: PlanInput, backends: BackendsByKey): Omit<Planne
  * observe mode too; everything else is `planned` (observe mode never applies).
  */
 export function planFixes(input: PlanInput): PlannedFix[] {
-  const { topology, diagnosis, policy } = input;
+  const { topology, policy } = input;
+  // Every fix answers a cause: a backend without one (the healthy pool) is left out once, here.
+  const diagnosis = {
+    ...input.diagnosis,
+    backends: input.diagnosis.backends.filter((b) => b.causes.length > 0),
+  };
   const recovering = diagnosis.backends.filter((b) => b.healthReason === APPROACHING_HEALTHY);
   const acting: PlanInput = {
     ...input,
     diagnosis: { ...diagnosis, backends: diagnosis.backends.filter((b) => !recovering.includes(b)) },
   };
-  const backends = indexById(topology.backends, (b) => b.key);
+  const wanted = new Set(diagnosis.backends.map((b) => idKey(b.key)));
+  const backends = indexById(
+    topology.backends.filter((b) => wanted.has(idKey(b.key))),
+    (b) => b.key,
+  );
   const fixes = [
     ...nsgFixes(acting, nsgGroups(topology, acting.diagnosis, backends)),
     ...adminFixes(topology, acting.diagnosis),
     ...vmFixes(acting, backends),
     ...recovering.flatMap(recoveringFixes),
-    ...recommendations(input, backends),
+    ...recommendations({ ...input, diagnosis }, backends),
   ];
   return fixes.map((fix) => ({
     ...fix,

@@ -1,28 +1,36 @@
 /** The in-memory run store: one per local durable host (CLI, demo, tests); gone with the process. */
+import { randomBytes } from 'node:crypto';
 import { ProbeDoctorError } from '../errors';
-import { deepFreeze } from '../util/deepFreeze';
-import { serializeForStore, type RunStore } from './runStore';
+import { snapshotOf } from './snapshot';
+import type { RunStore } from './runStore';
 
 /**
- * A {@link RunStore} in a Map. Values are kept as JSON, as every store keeps them, so what a reader
- * gets is the JSON round trip of what the writer put, never the writer's own objects.
+ * A {@link RunStore} in a Map. What a reader gets is what a store that keeps JSON would give back
+ * (the JSON round trip of what the writer put, never the writer's own objects), but kept as a frozen
+ * copy instead of JSON text: {@link snapshotOf} copies the value once, at the put, and every read of
+ * the ref gets that one copy. Frozen all the way down, no reader can change what the next one is
+ * given (a write to it throws), and a writer that changes its value after the put changes nothing.
  *
- * A ref names its content (its hash) and is written once, so the value read back under a ref never
- * changes: it is parsed on its first read and that one parse, frozen all the way down, is what every
- * later read of the ref gets (the topology of a thousand backends is read by every activity after
- * discovery; parsing it once per run, not once per activity, is what this saves). Frozen, no reader can
- * change what the next one is given: a write to it throws.
+ * A ref is written once and never reused, so it names one content for the life of the store: each put
+ * gets a new ref (`${runId}/${name}/${16 hex}`: this store's random prefix and a sequence number).
+ * It carries no hash of the content, as the blob store's does: in one process nothing is put twice by
+ * a re-run activity, and hashing the value would mean printing it as JSON, the megabyte of work per
+ * value (at a thousand backends, for the topology, the health, the diagnosis, the report) this store
+ * exists to save on the run's critical path.
  */
 export class MemoryRunStore implements RunStore {
-  private readonly values = new Map<string, string>();
-  /** The parsed, frozen value of each ref read so far. */
-  private readonly parsed = new Map<string, unknown>();
+  private readonly values = new Map<string, unknown>();
+  /** Tells this store's refs from another's (a ref from an earlier process finds nothing here). */
+  private readonly prefix = randomBytes(4).toString('hex');
+  private sequence = 0;
 
   put(runId: string, name: string, value: unknown): Promise<string> {
     try {
-      const { ref, json } = serializeForStore(runId, name, value);
-      // Same ref means same content: nothing to write again.
-      if (!this.values.has(ref)) this.values.set(ref, json);
+      const copy = snapshotOf(value);
+      if (copy === undefined) throw new TypeError(`the run store cannot keep ${name}: it is not JSON`);
+      this.sequence += 1;
+      const ref = `${runId}/${name}/${this.prefix}${this.sequence.toString(16).padStart(8, '0')}`;
+      this.values.set(ref, copy);
       return Promise.resolve(ref);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
@@ -31,12 +39,9 @@ export class MemoryRunStore implements RunStore {
 
   /** The value under `ref`, read-only (frozen): the same object on every read of that ref. */
   get<T>(ref: string): Promise<T> {
-    if (this.parsed.has(ref)) return Promise.resolve(this.parsed.get(ref) as T);
-    const json = this.values.get(ref);
-    if (json === undefined) return Promise.reject(new ProbeDoctorError(`the run store has no value ${ref}`));
-    const value = deepFreeze(JSON.parse(json) as unknown);
-    this.parsed.set(ref, value);
-    return Promise.resolve(value as T);
+    if (!this.values.has(ref))
+      return Promise.reject(new ProbeDoctorError(`the run store has no value ${ref}`));
+    return Promise.resolve(this.values.get(ref) as T);
   }
 
   /** How many values are stored (for tests and benchmarks). */
@@ -44,10 +49,10 @@ export class MemoryRunStore implements RunStore {
     return this.values.size;
   }
 
-  /** Total JSON length of the stored values (for benchmarks). */
+  /** Total JSON length of the stored values (for benchmarks; printed when asked, not at each put). */
   get bytes(): number {
     let total = 0;
-    for (const json of this.values.values()) total += json.length;
+    for (const value of this.values.values()) total += JSON.stringify(value).length;
     return total;
   }
 }

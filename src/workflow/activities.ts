@@ -322,14 +322,20 @@ export function createActivities(
 
 /** What the history keeps of a report: its ref and the summary a caller decides on. */
 export function outcomeOf(report: Report, reportRef: string): RunOutcome {
-  const causes = new Set([...report.causes, ...report.backends.flatMap((b) => b.causes)].map((c) => c.id));
+  // One pass over the backends (a pool of a thousand): their causes and how many are down.
+  const causes = new Set(report.causes.map((c) => c.id));
+  let backendsDown = 0;
+  for (const b of report.backends) {
+    for (const c of b.causes) causes.add(c.id);
+    if (countsAsDown(b)) backendsDown += 1;
+  }
   return {
     reportRef,
     loadBalancerId: report.loadBalancerId,
     runId: report.runId ?? '',
     verdict: report.verdict,
     ...(report.whoMustAct !== undefined ? { whoMustAct: report.whoMustAct } : {}),
-    backendsDown: report.backends.filter(countsAsDown).length,
+    backendsDown,
     causes: [...causes],
     fixes: report.fixes.length,
   };

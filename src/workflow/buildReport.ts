@@ -9,11 +9,16 @@ function stillDownAfter(validation: NonNullable<FinalizeReportInput['validation'
   return [...validation.stillDown, ...(validation.recovering ?? [])];
 }
 
-/** The verdict and who must act (src/model/verdict.ts) for a finished run. */
+/**
+ * The verdict and who must act (src/model/verdict.ts) for a finished run. A backend up and without a
+ * cause never needs anyone (`needsAttention`), so the verdict is decided over the others only: the
+ * healthy pool is not copied into it.
+ */
 export function verdictOf(input: FinalizeReportInput): ReturnType<typeof decideVerdict> {
+  const notHealthy = input.diagnosis.backends.filter((b) => b.probeState !== 'up' || b.causes.length > 0);
   return decideVerdict({
     mode: input.mode,
-    backends: input.diagnosis.backends.map((b) => ({
+    backends: notHealthy.map((b) => ({
       key: b.key,
       probeState: b.probeState,
       ...(b.healthReason !== undefined ? { healthReason: b.healthReason } : {}),
@@ -35,6 +40,7 @@ export function buildReport(input: FinalizeReportInput): Report {
   const stillDown = input.validation ? new Set(stillDownAfter(input.validation)) : undefined;
   const validated = new Map((input.validation?.backends ?? []).map((v) => [v.backendKey, v]));
   const backends: BackendReport[] = input.diagnosis.backends.map(({ key, ...backend }) => {
+    if (!stillDown) return backend;
     // A backend Azure did not probe before (a stopped VM: state unknown) counts as recovered only when
     // validation checked it; a down one when it is no longer down.
     const recovered =
