@@ -230,6 +230,13 @@ export class ProbeTimeline {
     const at = this.clock.now();
     const addresses = addressesOf(body).map((address) => {
       const now = this.reported(rule.ruleId, address, resultOf(address), at);
+      // Reported as derived (every settled backend): the entry as it is, not a copy per request.
+      if (
+        now
+          ? address.state === now.state && address.reason === now.reason
+          : !('state' in address || 'reason' in address)
+      )
+        return address;
       const rest = withoutResult(address);
       return now ? { ...rest, state: now.state, reason: now.reason } : rest;
     });
