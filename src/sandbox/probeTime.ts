@@ -29,7 +29,7 @@
 import { idKey } from '../model/ids';
 import type { SandboxClock } from './clock';
 import type { SandboxState } from './state';
-import { findResource } from './state';
+import { changedSince, findResource } from './state';
 import { probeReevaluationMs, type TimeModel } from './timeModel';
 import type { SandboxViews } from './views';
 
@@ -100,6 +100,7 @@ function probedRules(state: SandboxState, time: TimeModel): ProbedRule[] {
 
 function addressesOf(body: unknown): BackendAddress[] {
   const list = record(body).loadBalancerBackendAddresses;
+  // record() returns an object entry itself, so an entry keeps its identity (see observedAddresses).
   return Array.isArray(list) ? list.map((a): BackendAddress => record(a)) : [];
 }
 
@@ -134,6 +135,13 @@ export function reportedAt(entry: ProbeTimelineEntry, now: number): ProbeResult 
 /** The time layer. One per sandbox; {@link timedViews} wraps the views with it. */
 export class ProbeTimeline {
   private readonly entries = new Map<string, ProbeTimelineEntry>();
+  /**
+   * The backend entries of each rule's body as last observed, by rule id. The derived views hand an
+   * unchanged rule's entries over as the same frozen list, and an unchanged backend's entry as the
+   * same frozen object (derive/ruleHealth.ts), so a change that touched few backends costs few
+   * comparisons here, not one per backend of every pool.
+   */
+  private readonly observedAddresses = new Map<string, unknown>();
   private seenVersion: number | undefined;
   /** The probed rules of the state at one version: every health request needs them. */
   private rulesAt: { state: SandboxState; version: number; rules: ProbedRule[] } | undefined;
@@ -161,7 +169,16 @@ export class ProbeTimeline {
       } catch {
         continue; // a rule the health API does not answer for (Gateway SKU): nothing to time
       }
-      for (const address of addressesOf(body)) {
+      const list = record(body).loadBalancerBackendAddresses;
+      const before = this.observedAddresses.get(rule.ruleId);
+      this.observedAddresses.set(rule.ruleId, list);
+      // Only frozen lists and entries are skipped: views that edit their answers in place are read
+      // entry by entry. The same list as last time: no backend of this rule changed.
+      if (!settled && before === list && Object.isFrozen(list)) continue;
+      const previous = Array.isArray(before) ? (before as unknown[]) : [];
+      for (const [i, address] of addressesOf(body).entries()) {
+        // The same entry as last time: the same backend with the same instant result, nothing to note.
+        if (!settled && previous[i] === address && Object.isFrozen(address)) continue;
         const key = `${idKey(rule.ruleId)}|${backendKey(address)}`;
         const instant = resultOf(address);
         const entry = this.entries.get(key);
@@ -180,7 +197,11 @@ export class ProbeTimeline {
 
   private probedRules(state: SandboxState): ProbedRule[] {
     const at = this.rulesAt;
-    if (at?.state === state && at.version === state.version) return at.rules;
+    // Changes scoped to an NSG or a guest (state.ts) leave load balancers and probes as they were.
+    if (at?.state === state && changedSince(state, at.version)) {
+      at.version = state.version;
+      return at.rules;
+    }
     const rules = probedRules(state, this.time);
     this.rulesAt = { state, version: state.version, rules };
     return rules;
@@ -209,6 +230,13 @@ export class ProbeTimeline {
     const at = this.clock.now();
     const addresses = addressesOf(body).map((address) => {
       const now = this.reported(rule.ruleId, address, resultOf(address), at);
+      // Reported as derived (every settled backend): the entry as it is, not a copy per request.
+      if (
+        now
+          ? address.state === now.state && address.reason === now.reason
+          : !('state' in address || 'reason' in address)
+      )
+        return address;
       const rest = withoutResult(address);
       return now ? { ...rest, state: now.state, reason: now.reason } : rest;
     });

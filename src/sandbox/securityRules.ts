@@ -224,7 +224,8 @@ export function putSecurityRule(
   const existing = index >= 0 ? rules[index] : undefined;
   checkPreconditions(ruleId, existing?.etag as string | undefined, conditions);
   const parsed = validateRule(nsg, ruleName, body);
-  recordChange(state);
+  // Only this NSG's body changes: answers for backends behind other NSGs can be kept.
+  recordChange(state, { nsgId: String(nsg.id) });
   // ARM answers with both the singular and plural forms; empty plurals when the singular is used.
   const properties: Json = {
     sourceAddressPrefixes: [],
@@ -258,7 +259,7 @@ export function completeRuleWrite(state: SandboxState, nsgId: string, ruleName: 
   const nsg = state.resources.get(idKey(nsgId)) as Json | undefined;
   const rule = nsg ? rulesOf(nsg).find((r) => sameName(r, ruleName)) : undefined;
   if (!nsg || !rule) return;
-  const version = recordChange(state);
+  const version = recordChange(state, { nsgId: String(nsg.id) });
   (rule.properties as Json).provisioningState = 'Succeeded';
   rule.etag = etagFor(String(rule.id), version);
   nsg.etag = etagFor(String(nsg.id), version);
@@ -282,7 +283,7 @@ export function deleteSecurityRule(
   checkPreconditions(ruleId, existing?.etag as string | undefined, conditions);
   if (!existing) return false;
   rules.splice(index, 1);
-  recordChange(state);
+  recordChange(state, { nsgId: String(nsg.id) });
   nsg.etag = etagFor(String(nsg.id), state.version);
   return true;
 }

@@ -22,13 +22,66 @@ export interface SandboxState {
 }
 
 /**
+ * What a change touched, when it touched only that: the body of one NSG (a security rule PUT, its
+ * completion, a DELETE), or the guest of one VM (its power state, its firewall). A change that names
+ * no scope may have changed anything.
+ */
+export type ChangeScope = { nsgId: string } | { guestOf: string };
+
+/** The key a {@link ChangeScope} is recorded under; derivations name their dependencies the same way. */
+export function scopeKey(scope: ChangeScope): string {
+  return 'nsgId' in scope ? `nsg:${idKey(scope.nsgId)}` : `guest:${idKey(scope.guestOf)}`;
+}
+
+/**
+ * The scoped changes of each state, by the version they made: what each touched. A version missing
+ * here (an unscoped change, a bump that skipped {@link recordChange}, or one older than the log keeps)
+ * counts as a change of anything.
+ */
+const scopedChanges = new WeakMap<SandboxState, Map<number, readonly string[]>>();
+
+/** How many scoped changes are remembered per state: older ones count as changes of anything. */
+const SCOPED_CHANGES_KEPT = 256;
+
+/**
  * Records a change of the state: every write, and every operation that changes something when it
  * finishes (a rule's provisioningState `Updating` -> `Succeeded`, a VM's power state), calls this
- * before stamping new etags. Returns the new version.
+ * before stamping new etags. `scopes` say what the change touched, when that is all it touched: an
+ * answer that depends on none of them may be kept (probeModel.ts re-derives only the backends behind
+ * a written NSG). Without scopes, the change may have touched anything. Returns the new version.
  */
-export function recordChange(state: SandboxState): number {
+export function recordChange(state: SandboxState, ...scopes: ChangeScope[]): number {
   state.version += 1;
+  if (scopes.length > 0) {
+    let log = scopedChanges.get(state);
+    if (!log) {
+      log = new Map();
+      scopedChanges.set(state, log);
+    }
+    log.set(state.version, scopes.map(scopeKey));
+    // Versions only grow, so the map is oldest first.
+    for (const v of log.keys()) {
+      if (v > state.version - SCOPED_CHANGES_KEPT) break;
+      log.delete(v);
+    }
+  }
   return state.version;
+}
+
+/**
+ * The scope keys ({@link scopeKey}) of every change since `version`, or undefined when one of them
+ * may have touched anything (so nothing derived at `version` can be kept).
+ */
+export function changedSince(state: SandboxState, version: number): ReadonlySet<string> | undefined {
+  if (version > state.version) return undefined;
+  const log = scopedChanges.get(state);
+  const touched = new Set<string>();
+  for (let v = version + 1; v <= state.version; v++) {
+    const keys = log?.get(v);
+    if (!keys) return undefined;
+    for (const key of keys) touched.add(key);
+  }
+  return touched;
 }
 
 /** Builds the state from a validated scenario. The scenario is deep-copied: writes never touch it. */

@@ -27,11 +27,11 @@
  */
 import { guestSchema, type GuestState } from '../scenario';
 import type { SandboxState } from '../state';
-import { findResource } from '../state';
+import { changedSince, findResource, scopeKey } from '../state';
 import { answerHttp, probeRequest } from '../truth/httpProbe';
 import { probeVerdict } from '../truth/probe';
 import { HOST_VIRTUAL_IP } from '../truth/serviceTags';
-import { props, refId, str, type Endpoint, type Raw } from './arm';
+import { endpointOf, props, refId, str, type Endpoint, type Raw } from './arm';
 import { denialDetail, filtersAt } from './dataPlane';
 import { guestAccepts } from './guest';
 import { lbRules, poolMembers, requireLoadBalancer, rulePoolIds, type PoolMember } from './lb';
@@ -194,23 +194,101 @@ function statusOf(
   };
 }
 
-/** The status of every backend of one raw rule; empty when the rule has no probe. */
-export function ruleProbeStatuses(state: SandboxState, rule: Raw): ProbeStatus[] {
-  const probeId = refId(props(rule).probe);
-  const probe = probeId ? findResource(state, probeId) : undefined;
-  if (!probeId || !probe) return [];
-  const facts = probeFacts(probe);
-  const base = { ruleId: str(rule.id) ?? '', ruleName: str(rule.name) ?? '', probeId };
+/**
+ * What one backend's status was derived from, as change scopes (state.ts `scopeKey`): its VM's guest
+ * and the NSGs on its subnet and NIC. Everything else it reads (the rule and probe, pool membership,
+ * the NIC, subnet, VNet, routes, admin rules) changes only with changes that name no scope.
+ */
+function dependenciesOf(member: PoolMember): string[] {
+  const endpoint = member.endpoint;
+  if (!endpoint) return [];
+  const keys: string[] = [];
+  if (endpoint.vmId) keys.push(scopeKey({ guestOf: endpoint.vmId }));
+  for (const holder of [endpoint.subnet, endpoint.nic]) {
+    const nsgId = refId(props(holder).networkSecurityGroup);
+    if (nsgId) keys.push(scopeKey({ nsgId }));
+  }
+  return keys;
+}
+
+/** One rule's backends as last derived, and at which state version. */
+interface DerivedRule {
+  state: SandboxState;
+  version: number;
+  probe: Raw;
+  members: PoolMember[];
+  dependencies: string[][];
+  statuses: readonly ProbeStatus[];
+}
+
+/**
+ * The last derivation of each raw rule object. A scoped change (state.ts `recordChange`) re-derives
+ * only the backends that depend on what it touched (a security rule PUT: the backends behind that
+ * NSG, not the pool); any other change derives the rule afresh.
+ */
+const derivedRules = new WeakMap<Raw, DerivedRule>();
+
+/** Every member of the rule's pools, once each (a member in two pools is probed once). */
+function ruleMembers(state: SandboxState, rule: Raw): PoolMember[] {
   const seen = new Set<string>();
-  const statuses: ProbeStatus[] = [];
+  const members: PoolMember[] = [];
   for (const poolId of rulePoolIds(rule)) {
     for (const member of poolMembers(state, poolId)) {
       const key = (member.ipConfigurationId ?? member.ipAddress ?? '').toLowerCase();
       if (seen.has(key)) continue;
       seen.add(key);
-      statuses.push(statusOf(state, base, member, facts));
+      members.push(member);
     }
   }
+  return members;
+}
+
+/** The member as of now: its endpoint read again (the guest it points at may have been replaced). */
+function refreshed(state: SandboxState, member: PoolMember): PoolMember {
+  const endpoint = member.endpoint;
+  return endpoint ? { ...member, endpoint: endpointOf(state, endpoint.nic, endpoint.ipConfig) } : member;
+}
+
+/**
+ * The status of every backend of one raw rule; empty when the rule has no probe. The list and its
+ * statuses are frozen and shared: while nothing a backend depends on changes, its status is the same
+ * object, and while no backend of the rule changes, so is the list (readers may remember answers by it).
+ */
+export function ruleProbeStatuses(state: SandboxState, rule: Raw): readonly ProbeStatus[] {
+  const probeId = refId(props(rule).probe);
+  const probe = probeId ? findResource(state, probeId) : undefined;
+  if (!probeId || !probe) return [];
+  const facts = probeFacts(probe);
+  const base = { ruleId: str(rule.id) ?? '', ruleName: str(rule.name) ?? '', probeId };
+  const derive = (member: PoolMember): ProbeStatus => Object.freeze(statusOf(state, base, member, facts));
+  const last = derivedRules.get(rule);
+  const touched =
+    last?.state === state && last.probe === probe ? changedSince(state, last.version) : undefined;
+  if (last && touched) {
+    let statuses: ProbeStatus[] | undefined;
+    if (touched.size > 0) {
+      last.members.forEach((member, i) => {
+        if (!last.dependencies[i]?.some((key) => touched.has(key))) return;
+        const now = refreshed(state, member);
+        last.members[i] = now;
+        statuses ??= [...last.statuses];
+        statuses[i] = derive(now);
+      });
+    }
+    if (statuses) last.statuses = Object.freeze(statuses);
+    last.version = state.version;
+    return last.statuses;
+  }
+  const members = ruleMembers(state, rule);
+  const statuses = Object.freeze(members.map(derive));
+  derivedRules.set(rule, {
+    state,
+    version: state.version,
+    probe,
+    members,
+    dependencies: members.map(dependenciesOf),
+    statuses,
+  });
   return statuses;
 }
 

@@ -3,7 +3,7 @@ import { SandboxHttpError } from '../httpError';
 import type { SandboxState } from '../state';
 import { props, refId, str } from './arm';
 import { lbRules, requireLoadBalancer } from './lb';
-import { ruleProbeStatuses } from './probeModel';
+import { ruleProbeStatuses, type ProbeStatus } from './probeModel';
 
 /**
  * The LoadBalancerHealthPerRule body (LoadBalancerLoadBalancingRules_Health example). 404 for a
@@ -46,14 +46,51 @@ export function ruleHealth(state: SandboxState, lbId: string, ruleName: string):
       `Health status is not supported for load balancing rule '${ruleName}', which has no health probe.`,
     );
   }
-  const statuses = ruleProbeStatuses(state, rule);
-  return {
-    up: statuses.filter((s) => s.probed && s.state === 'Up').length,
-    down: statuses.filter((s) => s.probed && s.state === 'Down').length,
-    loadBalancerBackendAddresses: statuses.map((s) => ({
+  return bodyOf(ruleProbeStatuses(state, rule));
+}
+
+/**
+ * The body for one list of statuses, built once: the probe model hands over the same list for as
+ * long as no backend of the rule changes, so a change elsewhere costs no new body, and the same
+ * answer is the same (frozen) object.
+ */
+const bodies = new WeakMap<readonly ProbeStatus[], Record<string, unknown>>();
+
+function bodyOf(statuses: readonly ProbeStatus[]): Record<string, unknown> {
+  let body = bodies.get(statuses);
+  if (!body) {
+    let up = 0;
+    let down = 0;
+    for (const s of statuses) {
+      if (s.probed && s.state === 'Up') up++;
+      else if (s.probed) down++;
+    }
+    body = Object.freeze({
+      up,
+      down,
+      loadBalancerBackendAddresses: Object.freeze(statuses.map(addressOf)),
+    });
+    bodies.set(statuses, body);
+  }
+  return body;
+}
+
+/**
+ * Each status's entry in the body, built once: the probe model keeps a backend's status object for as
+ * long as nothing it depends on changes, so an unchanged backend is the same (frozen) entry in the
+ * next body, and readers of successive bodies (probeTime.ts) can skip it.
+ */
+const addresses = new WeakMap<ProbeStatus, Readonly<Record<string, unknown>>>();
+
+function addressOf(s: ProbeStatus): Readonly<Record<string, unknown>> {
+  let address = addresses.get(s);
+  if (!address) {
+    address = Object.freeze({
       ...(s.ipAddress ? { ipAddress: s.ipAddress } : {}),
       ...(s.ipConfigurationId ? { networkInterfaceIPConfigurationId: s.ipConfigurationId } : {}),
       ...(s.probed ? { state: s.state, reason: s.reason } : {}),
-    })),
-  };
+    });
+    addresses.set(s, address);
+  }
+  return address;
 }

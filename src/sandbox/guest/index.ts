@@ -353,7 +353,8 @@ export function runCommandResult(
     );
   } else if (script.some((l) => l.startsWith(FIREWALL_ALLOW_MARKER))) {
     const applied = applyFirewallAllow(guest, os, vars);
-    if (applied.changed) recordChange(state);
+    // Only this VM's guest changes (its firewall).
+    if (applied.changed) recordChange(state, { guestOf: vmId });
     stdout = applied.stdout;
   } else if (script.some((l) => l.startsWith('# probe-doctor guest check'))) {
     const ctx = contextFor(state, vmId, vars);

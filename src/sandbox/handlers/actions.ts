@@ -137,7 +137,8 @@ export function startVm(ctx: SandboxContext, req: ArmRequest, params: RouteParam
   const guest = ctx.state.guests.get(idKey(vmId));
   if (guest && guest.powerState !== 'running') {
     guest.powerState = 'starting';
-    recordChange(ctx.state);
+    // Only this VM's guest changes (its power state).
+    recordChange(ctx.state, { guestOf: vmId });
   }
   const op = ctx.operations.start({
     namespace: 'Microsoft.Compute',
@@ -149,7 +150,7 @@ export function startVm(ctx: SandboxContext, req: ArmRequest, params: RouteParam
     onDone: () => {
       if (guest && guest.powerState !== 'running') {
         guest.powerState = 'running';
-        recordChange(ctx.state);
+        recordChange(ctx.state, { guestOf: vmId });
       }
     },
   });
