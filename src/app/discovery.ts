@@ -1,7 +1,7 @@
 /**
  * The `discoverTopology` activity's work, health first: the load balancer's GET, then every rule's
- * health at once, then only the backends that fail in depth (NIC, VM, subnet, NSGs, route table) and
- * one healthy peer per virtual network for validation. A pool of a thousand healthy backends costs
+ * health at once, then only the backends that fail in depth (NIC, VM, subnet, NSGs, route table) and,
+ * in fix mode, one healthy peer per virtual network for validation. A pool of a thousand healthy backends costs
  * the health answer, not two thousand reads. Where the health cannot tell healthy from down (a Basic
  * load balancer, a rule whose health could not be read) every backend is read, as before.
  */
@@ -15,6 +15,11 @@ import { focusFromHealth, readProbeHealth } from './health';
 export interface HealthFirstOptions {
   /** Reads in flight at once during discovery. */
   concurrency?: number;
+  /**
+   * Read a healthy peer per virtual network in depth for fix-mode validation
+   * ({@link DiscoveryOptions.validationPeers}); observe mode validates nothing. Default true.
+   */
+  validationPeers?: boolean;
 }
 
 /**
@@ -31,6 +36,7 @@ export async function discoverHealthFirst(
   let health: RuleHealth[] | undefined;
   const topology = await discoverTopology(topologyReader, loadBalancerId, {
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.validationPeers !== undefined ? { validationPeers: options.validationPeers } : {}),
     focus: async (view) => {
       health = await readProbeHealth(reader, view);
       return focusFromHealth(view, health);

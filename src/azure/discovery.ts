@@ -9,7 +9,8 @@
  *
  * Health first: with a {@link DiscoveryOptions.focus}, the load balancer's own GET (rules, pools,
  * members) is all that is read before the caller says which backends fail; only those are read in
- * depth, plus one healthy peer per virtual network for validation. The parts live in ./discovery/:
+ * depth, plus, when fix-mode validation will need one ({@link DiscoveryOptions.validationPeers}), one
+ * healthy peer per virtual network. The parts live in ./discovery/:
  * the read discipline (reads.ts), the pool members (members.ts), one backend in depth (backend.ts).
  */
 import type {
@@ -106,6 +107,13 @@ export interface DiscoveryOptions {
    * could not be read for every probed rule). A throw reads every one too.
    */
   focus?: (view: FocusView) => Promise<DiscoveryFocus | undefined>;
+  /**
+   * With a focus: also read one healthy peer per virtual network of a failing backend in depth (its
+   * NIC, VM and NSG), the VM fix-mode validation runs its TCP test from (src/remediate/validate.ts).
+   * Observe mode validates nothing and leaves it off: three reads fewer on the activity's chain.
+   * Default true.
+   */
+  validationPeers?: boolean;
 }
 
 const DEFAULT_CONCURRENCY = 8;
@@ -206,7 +214,7 @@ export async function discoverTopology(
   if (!focus) {
     await Promise.all(all.map((b) => deep.discover(b)));
   } else {
-    await discoverFocused(deep, all, focus);
+    await discoverFocused(deep, all, focus, options.validationPeers ?? true);
   }
 
   await readResourceGroups(reader, reads, deep.parts.ownershipInputs);
@@ -271,11 +279,17 @@ async function readResourceGroups(
 }
 
 /**
- * The failing backends in depth, each followed as soon as its virtual network is known by the search
- * for that network's peer: the first healthy backend whose address is in the network and whose VM
- * runs with a known OS (what validation's TCP test needs), at most {@link PEER_ATTEMPTS} tried.
+ * The failing backends in depth, each followed (with `withPeers`) as soon as its virtual network is
+ * known by the search for that network's peer: the first healthy backend whose address is in the
+ * network and whose VM runs with a known OS (what validation's TCP test needs), at most
+ * {@link PEER_ATTEMPTS} tried.
  */
-async function discoverFocused(deep: BackendDiscovery, all: BackendInfo[], focus: DiscoveryFocus) {
+async function discoverFocused(
+  deep: BackendDiscovery,
+  all: BackendInfo[],
+  focus: DiscoveryFocus,
+  withPeers: boolean,
+) {
   const healthy: BackendInfo[] = [];
   for (const backend of all) {
     const key = idKey(backend.key);
@@ -319,7 +333,7 @@ async function discoverFocused(deep: BackendDiscovery, all: BackendInfo[], focus
         const vnet = backend.virtualNetworkId
           ? deep.parts.virtualNetworks[idKey(backend.virtualNetworkId)]
           : undefined;
-        if (vnet) await peerIn(vnet);
+        if (vnet && withPeers) await peerIn(vnet);
       }),
   );
 }

@@ -62,6 +62,15 @@ export interface WorkflowAuditEvent {
   detail: Record<string, unknown>;
 }
 
+/** How a run discovers its load balancer. */
+export interface DiscoverOptions {
+  /**
+   * Read a healthy peer per virtual network in depth: the VM fix-mode validation tests from. Observe
+   * mode validates nothing, so it reads none.
+   */
+  validationPeers: boolean;
+}
+
 /** What the activities need from the rest of probe-doctor (azure/, diagnose/, remediate/, escalate/, audit/). */
 export interface ActivityDeps {
   /** The settings the orchestrator needs (from src/config.ts). */
@@ -70,9 +79,9 @@ export interface ActivityDeps {
   started?(run: RunContext): void | Promise<void>;
   /**
    * The load balancer, its probe health, and the topology: health first, so only the failing backends
-   * (and a peer per virtual network) are read in depth (src/app/discovery.ts).
+   * (and, for fix-mode validation, a peer per virtual network) are read in depth (src/app/discovery.ts).
    */
-  discover(loadBalancerId: string): Promise<DiscoveredRun>;
+  discover(loadBalancerId: string, options: DiscoverOptions): Promise<DiscoveredRun>;
   /** May throw: the activity turns a throw into a failed Result. */
   checkBackend(input: CheckBackendInput): Promise<BackendEvidence>;
   diagnose(input: DiagnoseInput): Diagnosis | Promise<Diagnosis>;
@@ -182,7 +191,9 @@ export function createActivities(
     [ACTIVITY.discoverTopology]: audited<DiscoverTopologyInput, WorkflowTopology>(
       ACTIVITY.discoverTopology,
       async (input) => {
-        const { topology, health } = await deps.discover(input.run.loadBalancerId);
+        const { topology, health } = await deps.discover(input.run.loadBalancerId, {
+          validationPeers: input.run.mode === 'fix',
+        });
         // The failing set is decided here, once: the orchestrator replays over its result only.
         const failing = failingBackends(topology, health);
         return compactTopology(topology, failing, {
