@@ -34,11 +34,18 @@ export async function discoverHealthFirst(
   options: HealthFirstOptions = {},
 ): Promise<DiscoveredRun> {
   let health: RuleHealth[] | undefined;
+  // Started as soon as the rules are known: the pool's members are mapped during the health's wait.
+  let reading: Promise<RuleHealth[]> | undefined;
   const topology = await discoverTopology(topologyReader, loadBalancerId, {
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.validationPeers !== undefined ? { validationPeers: options.validationPeers } : {}),
+    rulesKnown: (view) => {
+      reading = readProbeHealth(reader, view);
+      // Awaited by the focus below; a failure there reads every backend, as a throw of the focus does.
+      reading.catch(() => undefined);
+    },
     focus: async (view) => {
-      health = await readProbeHealth(reader, view);
+      health = await (reading ?? readProbeHealth(reader, view));
       return focusFromHealth(view, health);
     },
   });

@@ -85,6 +85,15 @@ export interface TopologyReader {
  */
 export type FocusView = Topology;
 
+/** The load balancer and its rules and probes as its GET gives them, before any pool member is mapped. */
+export type RulesView = Pick<Topology, 'loadBalancer' | 'rules' | 'probes'>;
+
+/**
+ * One turn of the event loop: a request just started is only written to its socket once the event
+ * loop runs, so work that follows at once would hold it back.
+ */
+const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Which backends to read in depth, from the probe health (src/app/health.ts decides). */
 export interface DiscoveryFocus {
   /** {@link idKey}s of the backends that need the cause checks: each is read in depth. */
@@ -107,6 +116,12 @@ export interface DiscoveryOptions {
    * could not be read for every probed rule). A throw reads every one too.
    */
   focus?: (view: FocusView) => Promise<DiscoveryFocus | undefined>;
+  /**
+   * Called once the load balancer's rules are known, before its pool members are mapped: a caller
+   * that reads the rules' health (a long-running POST per rule) starts it here, so mapping a pool of
+   * thousands runs while Azure computes the answer instead of before the request is sent.
+   */
+  rulesKnown?: (view: RulesView) => void;
   /**
    * With a focus: also read one healthy peer per virtual network of a failing backend in depth (its
    * NIC, VM and NSG), the VM fix-mode validation runs its TCP test from (src/remediate/validate.ts).
@@ -171,6 +186,10 @@ export async function discoverTopology(
   const reads = new ReadOnce(options.concurrency ?? DEFAULT_CONCURRENCY);
   const lb = await readLoadBalancer(reader, reads, lbId);
   const mapped = mapLoadBalancer(lb);
+  if (options.rulesKnown) {
+    options.rulesKnown({ loadBalancer: mapped.loadBalancer, rules: mapped.rules, probes: mapped.probes });
+    await nextMacrotask();
+  }
   const ownershipInputs: OwnershipInput[] = [
     {
       id: mapped.loadBalancer.id,
@@ -214,7 +233,7 @@ export async function discoverTopology(
   if (!focus) {
     await Promise.all(all.map((b) => deep.discover(b)));
   } else {
-    await discoverFocused(deep, all, focus, options.validationPeers ?? true);
+    await discoverFocused(deep, backends, focus, options.validationPeers ?? true);
   }
 
   await readResourceGroups(reader, reads, deep.parts.ownershipInputs);
@@ -286,18 +305,20 @@ async function readResourceGroups(
  */
 async function discoverFocused(
   deep: BackendDiscovery,
-  all: BackendInfo[],
+  backends: ReadonlyMap<string, BackendInfo>,
   focus: DiscoveryFocus,
   withPeers: boolean,
 ) {
+  // One pass over the pool, by the keys the members were indexed under (a pool may hold thousands).
   const healthy: BackendInfo[] = [];
-  for (const backend of all) {
-    const key = idKey(backend.key);
+  const failing: BackendInfo[] = [];
+  for (const [key, backend] of backends) {
+    if (focus.failing.has(key)) failing.push(backend);
     const seen = focus.healthy.get(key);
     if (!seen) continue;
     // The health answer's address stands for the NIC read not made.
     if (seen.ipAddress && !backend.ipAddress) backend.ipAddress = seen.ipAddress;
-    if (!focus.failing.has(key) && seen.up) healthy.push(backend);
+    if (withPeers && seen.up && !focus.failing.has(key)) healthy.push(backend);
   }
   const peers = new Map<string, Promise<void>>();
   const peerIn = (vnet: VirtualNetworkInfo): Promise<void> => {
@@ -326,15 +347,13 @@ async function discoverFocused(
     return pending;
   };
   await Promise.all(
-    all
-      .filter((b) => focus.failing.has(idKey(b.key)))
-      .map(async (backend) => {
-        await deep.discover(backend);
-        const vnet = backend.virtualNetworkId
-          ? deep.parts.virtualNetworks[idKey(backend.virtualNetworkId)]
-          : undefined;
-        if (vnet && withPeers) await peerIn(vnet);
-      }),
+    failing.map(async (backend) => {
+      await deep.discover(backend);
+      const vnet = backend.virtualNetworkId
+        ? deep.parts.virtualNetworks[idKey(backend.virtualNetworkId)]
+        : undefined;
+      if (vnet && withPeers) await peerIn(vnet);
+    }),
   );
 }
 
