@@ -357,6 +357,48 @@ async function discoverFocused(
   );
 }
 
+/**
+ * A healthy peer's VM, searched for after discovery, when it read none (observe mode reads no peer):
+ * for the virtual network of each of `targets` in turn, the first of `healthy` (in their order) whose
+ * address is in the network and whose VM runs with a known OS, at most {@link PEER_ATTEMPTS} tried
+ * per network, as the search during discovery picks it. Undefined when no candidate qualifies.
+ *
+ * @param targets - the backends a test would reach, read in depth (their virtual network is known).
+ * @param healthy - backends up on their probes, as the topology lists them (not read in depth).
+ */
+export async function findPeerVm(
+  reader: TopologyReader,
+  topology: Topology,
+  targets: readonly BackendInfo[],
+  healthy: readonly BackendInfo[],
+): Promise<string | undefined> {
+  const deep = new BackendDiscovery(reader, new ReadOnce(DEFAULT_CONCURRENCY), emptyParts([]));
+  const tried = new Set<string>();
+  for (const target of targets) {
+    const vnet = target.virtualNetworkId
+      ? topology.virtualNetworks[idKey(target.virtualNetworkId)]
+      : undefined;
+    if (!vnet || tried.has(idKey(vnet.id))) continue;
+    tried.add(idKey(vnet.id));
+    const candidates = healthy
+      .filter((b) =>
+        b.virtualNetworkId
+          ? sameId(b.virtualNetworkId, vnet.id)
+          : b.ipAddress !== undefined && inVirtualNetwork(b.ipAddress, vnet),
+      )
+      .slice(0, PEER_ATTEMPTS)
+      // Read into copies: the stored topology stays as discovery left it.
+      .map((b) => ({ ...b, asgIds: [...b.asgIds], poolIds: [...b.poolIds] }));
+    for (const candidate of candidates) {
+      await deep.discover(candidate);
+      const vm = candidate.vmId ? deep.parts.vms[idKey(candidate.vmId)] : undefined;
+      if (vm?.powerState === 'running' && vm.osType && sameId(candidate.virtualNetworkId, vnet.id))
+        return vm.id;
+    }
+  }
+  return undefined;
+}
+
 /** Ownership of each resource read, by {@link idKey} (src/azure/ownership.ts says from what). */
 function detectOwners(inputs: OwnershipInput[]): Record<string, ResourceOwner> {
   const owners: Record<string, ResourceOwner> = {};

@@ -5,7 +5,7 @@ import type {
   RouteTable,
   VirtualNetwork,
 } from '@azure/arm-network';
-import { discoverTopology, type VmRead } from '../../src/azure/discovery';
+import { discoverTopology, findPeerVm, type VmRead } from '../../src/azure/discovery';
 import { AzureCallError, InvalidInputError } from '../../src/errors';
 import { idKey } from '../../src/model/ids';
 import { fakeTopologyReader } from './fakeTopologyReader';
@@ -449,5 +449,25 @@ describe('discoverTopology, health first', () => {
       'rulesKnown',
       `listNetworkInterfaces ${RG}`,
     ]);
+  });
+
+  it('finds a peer VM afterwards when discovery read none, leaving the topology as it was', async () => {
+    // Prepare: an observe-mode discovery (no peer), then a reader where b's VM runs Linux.
+    const topology = await discoverTopology(world({}), LB, { focus, validationPeers: false });
+    const linuxB: VmRead = {
+      kind: 'vm',
+      vm: { ...vm('b').vm, storageProfile: { osDisk: { osType: 'Linux' } } } as never,
+    };
+    const reader = fakeTopologyReader([lb, vnet, nsgSnet, nsgA, rt, nicA, nicB], { vms: [vm('a'), linuxB] });
+    const before = JSON.stringify(topology);
+    const byKey = (key: string) => topology.backends.filter((b) => b.key === key);
+
+    // Act
+    const peer = await findPeerVm(reader, topology, byKey(id.cfg('nic-a')), byKey(id.cfg('nic-b')));
+
+    // Assess
+    expect(peer).toBe(id.vm('b'));
+    expect(reader.calls).toContain(`getNetworkInterface ${id.nic('nic-b')}`);
+    expect(JSON.stringify(topology)).toBe(before);
   });
 });
