@@ -102,6 +102,7 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
       discoverHealthFirst(topologyReader, reader, lbId, {
         ...(app.discoveryConcurrency !== undefined ? { concurrency: app.discoveryConcurrency } : {}),
         validationPeers: options.validationPeers,
+        ...(options.healthRead ? { healthRead: options.healthRead } : {}),
       }),
     checkBackend,
     diagnose: async (input) => {

@@ -20,6 +20,8 @@ export interface HealthFirstOptions {
    * ({@link DiscoveryOptions.validationPeers}); observe mode validates nothing. Default true.
    */
   validationPeers?: boolean;
+  /** Called with the health once read, before the failing backends are read in depth. */
+  healthRead?: (health: RuleHealth[]) => void;
 }
 
 /**
@@ -45,8 +47,10 @@ export async function discoverHealthFirst(
       reading.catch(() => undefined);
     },
     focus: async (view) => {
-      health = await (reading ?? readProbeHealth(reader, view));
-      return focusFromHealth(view, health);
+      const read = await (reading ?? readProbeHealth(reader, view));
+      health = read;
+      options.healthRead?.(read);
+      return focusFromHealth(view, read);
     },
   });
   // The focus threw before the health was read (it never should): read it now, over the full topology.

@@ -69,6 +69,12 @@ export interface DiscoverOptions {
    * mode validates nothing, so it reads none.
    */
   validationPeers: boolean;
+  /**
+   * Called with the probe health once it is read and final (before the failing backends are read in
+   * depth): the activity stores it while discovery waits on those reads. Discovery returns the same
+   * array; were the health read again (it never should be), the one returned is stored.
+   */
+  healthRead?: (health: RuleHealth[]) => void;
 }
 
 /** What the activities need from the rest of probe-doctor (azure/, diagnose/, remediate/, escalate/, audit/). */
@@ -191,14 +197,25 @@ export function createActivities(
     [ACTIVITY.discoverTopology]: audited<DiscoverTopologyInput, WorkflowTopology>(
       ACTIVITY.discoverTopology,
       async (input) => {
+        // The health is stored as soon as it is read: its serialization runs while discovery waits on
+        // the failing backends' reads, not after the last of them.
+        let early: { health: RuleHealth[]; ref: Promise<string> } | undefined;
         const { topology, health } = await deps.discover(input.run.loadBalancerId, {
           validationPeers: input.run.mode === 'fix',
+          healthRead: (read) => {
+            early = { health: read, ref: store.put(input.run.runId, 'health', read) };
+            // Awaited below; a discovery that fails first must not leave it unhandled.
+            early.ref.catch(() => undefined);
+          },
         });
         // The failing set is decided here, once: the orchestrator replays over its result only.
         const failing = failingBackends(topology, health);
+        const topologyRef = await store.put(input.run.runId, 'topology', topology);
         return compactTopology(topology, failing, {
-          topologyRef: await store.put(input.run.runId, 'topology', topology),
-          healthRef: await store.put(input.run.runId, 'health', health),
+          topologyRef,
+          healthRef: await (early?.health === health
+            ? early.ref
+            : store.put(input.run.runId, 'health', health)),
         });
       },
       (t) => ({
