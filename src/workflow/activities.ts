@@ -198,12 +198,16 @@ export function createActivities(
       ACTIVITY.discoverTopology,
       async (input) => {
         // The health is stored as soon as it is read: its serialization runs while discovery waits on
-        // the failing backends' reads, not after the last of them.
+        // the failing backends' reads, not after the last of them. One turn of the event loop first,
+        // so those reads, started right after, are on the wire before it.
         let early: { health: RuleHealth[]; ref: Promise<string> } | undefined;
         const { topology, health } = await deps.discover(input.run.loadBalancerId, {
           validationPeers: input.run.mode === 'fix',
           healthRead: (read) => {
-            early = { health: read, ref: store.put(input.run.runId, 'health', read) };
+            const ref = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+              store.put(input.run.runId, 'health', read),
+            );
+            early = { health: read, ref };
             // Awaited below; a discovery that fails first must not leave it unhandled.
             early.ref.catch(() => undefined);
           },

@@ -36,7 +36,9 @@ function activityWith(events: string[], asked: DiscoverOptions[]) {
         asked.push(options);
         const discovered = await world.deps.discover(id, options);
         options.healthRead?.(discovered.health);
-        events.push('failing backends read in depth');
+        events.push('failing backends: reads started');
+        await new Promise((resolve) => setImmediate(resolve));
+        events.push('failing backends: reads done');
         return discovered;
       },
     },
@@ -61,7 +63,7 @@ describe('the discoverTopology activity', () => {
     expect(asked.map((o) => o.validationPeers)).toEqual([peers]);
   });
 
-  it('stores the health as soon as it is read, while the failing backends are read, and refers to it', async () => {
+  it('stores the health while the failing backends are read, and refers to it', async () => {
     // Prepare
     const events: string[] = [];
     const { activity, inner } = activityWith(events, []);
@@ -70,7 +72,13 @@ describe('the discoverTopology activity', () => {
     const result = (await activity({ run: run('observe') })) as WorkflowTopology;
 
     // Assess
-    expect(events).toEqual(['put health', 'failing backends read in depth', 'put topology']);
+    // Not before the reads are on their way (it would hold them back), but before they are done.
+    expect(events).toEqual([
+      'failing backends: reads started',
+      'put health',
+      'failing backends: reads done',
+      'put topology',
+    ]);
     const health = await inner.get<unknown[]>(result.healthRef);
     expect(health).toHaveLength(1);
     expect(result.failing).toHaveLength(2);
