@@ -98,9 +98,11 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
       runDeadlineSeconds: config.runDeadlineSeconds,
       activityDeadlineSeconds: config.activityDeadlineSeconds,
     }),
-    discover: (lbId) =>
+    discover: (lbId, options) =>
       discoverHealthFirst(topologyReader, reader, lbId, {
         ...(app.discoveryConcurrency !== undefined ? { concurrency: app.discoveryConcurrency } : {}),
+        validationPeers: options.validationPeers,
+        ...(options.healthRead ? { healthRead: options.healthRead } : {}),
       }),
     checkBackend,
     diagnose: async (input) => {

@@ -1,7 +1,7 @@
 /**
  * The `discoverTopology` activity's work, health first: the load balancer's GET, then every rule's
- * health at once, then only the backends that fail in depth (NIC, VM, subnet, NSGs, route table) and
- * one healthy peer per virtual network for validation. A pool of a thousand healthy backends costs
+ * health at once, then only the backends that fail in depth (NIC, VM, subnet, NSGs, route table) and,
+ * in fix mode, one healthy peer per virtual network for validation. A pool of a thousand healthy backends costs
  * the health answer, not two thousand reads. Where the health cannot tell healthy from down (a Basic
  * load balancer, a rule whose health could not be read) every backend is read, as before.
  */
@@ -15,6 +15,13 @@ import { focusFromHealth, readProbeHealth } from './health';
 export interface HealthFirstOptions {
   /** Reads in flight at once during discovery. */
   concurrency?: number;
+  /**
+   * Read a healthy peer per virtual network in depth for fix-mode validation
+   * ({@link DiscoveryOptions.validationPeers}); observe mode validates nothing. Default true.
+   */
+  validationPeers?: boolean;
+  /** Called with the health once read, before the failing backends are read in depth. */
+  healthRead?: (health: RuleHealth[]) => void;
 }
 
 /**
@@ -29,11 +36,21 @@ export async function discoverHealthFirst(
   options: HealthFirstOptions = {},
 ): Promise<DiscoveredRun> {
   let health: RuleHealth[] | undefined;
+  // Started as soon as the rules are known: the pool's members are mapped during the health's wait.
+  let reading: Promise<RuleHealth[]> | undefined;
   const topology = await discoverTopology(topologyReader, loadBalancerId, {
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.validationPeers !== undefined ? { validationPeers: options.validationPeers } : {}),
+    rulesKnown: (view) => {
+      reading = readProbeHealth(reader, view);
+      // Awaited by the focus below; a failure there reads every backend, as a throw of the focus does.
+      reading.catch(() => undefined);
+    },
     focus: async (view) => {
-      health = await readProbeHealth(reader, view);
-      return focusFromHealth(view, health);
+      const read = await (reading ?? readProbeHealth(reader, view));
+      health = read;
+      options.healthRead?.(read);
+      return focusFromHealth(view, read);
     },
   });
   // The focus threw before the health was read (it never should): read it now, over the full topology.

@@ -84,9 +84,16 @@ export function focusFromHealth(view: Topology, health: RuleHealth[]): Discovery
   if (view.rules.some((r) => r.probeId !== undefined && !answered.has(idKey(r.id)))) return undefined;
 
   const statuses = interpretRuleHealth(view, ruleHealth);
-  const failing = new Set(statuses.filter(needsChecks).map((s) => idKey(s.backendKey)));
+  // One pass over the statuses, each backend keyed once (a pool may hold thousands).
+  const keys = statuses.map((s) => idKey(s.backendKey));
+  const failing = new Set<string>();
   // Down on any rule is not a peer; up on every rule the backend is in is.
-  const notUp = new Set(statuses.filter((s) => s.state !== 'up').map((s) => idKey(s.backendKey)));
+  const notUp = new Set<string>();
+  statuses.forEach((status, i) => {
+    const key = keys[i] as string;
+    if (needsChecks(status)) failing.add(key);
+    if (status.state !== 'up') notUp.add(key);
+  });
   const addresses = new Map<string, string>();
   for (const rule of ruleHealth) {
     for (const entry of rule.backends) {
@@ -95,8 +102,7 @@ export function focusFromHealth(view: Topology, health: RuleHealth[]): Discovery
     }
   }
   const healthy = new Map<string, { ipAddress?: string; up: boolean }>();
-  for (const status of statuses) {
-    const key = idKey(status.backendKey);
+  for (const key of keys) {
     if (failing.has(key) || healthy.has(key)) continue;
     const ipAddress = addresses.get(key);
     healthy.set(key, { ...(ipAddress ? { ipAddress } : {}), up: !notUp.has(key) });

@@ -13,6 +13,8 @@ import { createSdkAzureWriter } from '../azure/writer';
 import { SETTING_PREFIX, type ProbeDoctorConfig } from '../config';
 import { DiscardAuditSink } from '../audit/discardSink';
 import { ensureError } from '../errors';
+import { findPeerVm, type TopologyReader } from '../azure/discovery';
+import { createSdkTopologyReader } from '../azure/topologyReader';
 import { gatherNetworkWatcherEvidence } from '../escalate/networkWatcher';
 import { escalate } from '../escalate/submit';
 import { applyFixes, rollbackFixes, type ApplyDeps } from '../remediate/apply';
@@ -23,6 +25,8 @@ import type { ActivityDeps } from '../workflow/activities';
 import { asReport } from '../workflow/flow';
 import type { RunContext } from '../model/run';
 import type { BackendInfo, Topology } from '../model/topology';
+import type { Diagnosis } from '../model/diagnosis';
+import { idKey } from '../model/ids';
 import {
   auditApplyOutcomes,
   auditEscalation,
@@ -71,6 +75,22 @@ export interface RemediationOptions {
 }
 
 /** Builds the remediation dependencies; the returned factory is called once per host. */
+/**
+ * A healthy peer's VM for Network Watcher's connectivity check, when discovery read none (observe
+ * mode reads no validation peer): searched for in the virtual networks of the backends that are not
+ * up, among the backends that are, as discovery's own peer search does.
+ */
+function peerVmForChecks(
+  reader: TopologyReader,
+  topology: Topology,
+  diagnosis: Diagnosis,
+): Promise<string | undefined> {
+  const upKeys = new Set(diagnosis.backends.filter((b) => b.probeState === 'up').map((b) => idKey(b.key)));
+  const targets = topology.backends.filter((b) => !upKeys.has(idKey(b.key)));
+  const healthy = topology.backends.filter((b) => upKeys.has(idKey(b.key)));
+  return findPeerVm(reader, topology, targets, healthy);
+}
+
 export function createRemediation(
   options: RemediationOptions = {},
 ): (ctx: RemediationContext) => RemediationDeps {
@@ -157,6 +177,7 @@ export function createRemediation(
           input.topology,
           input.diagnosis,
           input.forMicrosoft ?? input.stillDown,
+          () => peerVmForChecks(createSdkTopologyReader(clientsFor), input.topology, input.diagnosis),
         );
         const output = await escalate(
           {

@@ -9,7 +9,8 @@
  *
  * Health first: with a {@link DiscoveryOptions.focus}, the load balancer's own GET (rules, pools,
  * members) is all that is read before the caller says which backends fail; only those are read in
- * depth, plus one healthy peer per virtual network for validation. The parts live in ./discovery/:
+ * depth, plus, when fix-mode validation will need one ({@link DiscoveryOptions.validationPeers}), one
+ * healthy peer per virtual network. The parts live in ./discovery/:
  * the read discipline (reads.ts), the pool members (members.ts), one backend in depth (backend.ts).
  */
 import type {
@@ -84,6 +85,15 @@ export interface TopologyReader {
  */
 export type FocusView = Topology;
 
+/** The load balancer and its rules and probes as its GET gives them, before any pool member is mapped. */
+export type RulesView = Pick<Topology, 'loadBalancer' | 'rules' | 'probes'>;
+
+/**
+ * One turn of the event loop: a request just started is only written to its socket once the event
+ * loop runs, so work that follows at once would hold it back.
+ */
+const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Which backends to read in depth, from the probe health (src/app/health.ts decides). */
 export interface DiscoveryFocus {
   /** {@link idKey}s of the backends that need the cause checks: each is read in depth. */
@@ -106,6 +116,19 @@ export interface DiscoveryOptions {
    * could not be read for every probed rule). A throw reads every one too.
    */
   focus?: (view: FocusView) => Promise<DiscoveryFocus | undefined>;
+  /**
+   * Called once the load balancer's rules are known, before its pool members are mapped: a caller
+   * that reads the rules' health (a long-running POST per rule) starts it here, so mapping a pool of
+   * thousands runs while Azure computes the answer instead of before the request is sent.
+   */
+  rulesKnown?: (view: RulesView) => void;
+  /**
+   * With a focus: also read one healthy peer per virtual network of a failing backend in depth (its
+   * NIC, VM and NSG), the VM fix-mode validation runs its TCP test from (src/remediate/validate.ts).
+   * Observe mode validates nothing and leaves it off: three reads fewer on the activity's chain.
+   * Default true.
+   */
+  validationPeers?: boolean;
 }
 
 const DEFAULT_CONCURRENCY = 8;
@@ -163,6 +186,10 @@ export async function discoverTopology(
   const reads = new ReadOnce(options.concurrency ?? DEFAULT_CONCURRENCY);
   const lb = await readLoadBalancer(reader, reads, lbId);
   const mapped = mapLoadBalancer(lb);
+  if (options.rulesKnown) {
+    options.rulesKnown({ loadBalancer: mapped.loadBalancer, rules: mapped.rules, probes: mapped.probes });
+    await nextMacrotask();
+  }
   const ownershipInputs: OwnershipInput[] = [
     {
       id: mapped.loadBalancer.id,
@@ -206,7 +233,7 @@ export async function discoverTopology(
   if (!focus) {
     await Promise.all(all.map((b) => deep.discover(b)));
   } else {
-    await discoverFocused(deep, all, focus);
+    await discoverFocused(deep, backends, focus, options.validationPeers ?? true);
   }
 
   await readResourceGroups(reader, reads, deep.parts.ownershipInputs);
@@ -271,19 +298,27 @@ async function readResourceGroups(
 }
 
 /**
- * The failing backends in depth, each followed as soon as its virtual network is known by the search
- * for that network's peer: the first healthy backend whose address is in the network and whose VM
- * runs with a known OS (what validation's TCP test needs), at most {@link PEER_ATTEMPTS} tried.
+ * The failing backends in depth, each followed (with `withPeers`) as soon as its virtual network is
+ * known by the search for that network's peer: the first healthy backend whose address is in the
+ * network and whose VM runs with a known OS (what validation's TCP test needs), at most
+ * {@link PEER_ATTEMPTS} tried.
  */
-async function discoverFocused(deep: BackendDiscovery, all: BackendInfo[], focus: DiscoveryFocus) {
+async function discoverFocused(
+  deep: BackendDiscovery,
+  backends: ReadonlyMap<string, BackendInfo>,
+  focus: DiscoveryFocus,
+  withPeers: boolean,
+) {
+  // One pass over the pool, by the keys the members were indexed under (a pool may hold thousands).
   const healthy: BackendInfo[] = [];
-  for (const backend of all) {
-    const key = idKey(backend.key);
+  const failing: BackendInfo[] = [];
+  for (const [key, backend] of backends) {
+    if (focus.failing.has(key)) failing.push(backend);
     const seen = focus.healthy.get(key);
     if (!seen) continue;
     // The health answer's address stands for the NIC read not made.
     if (seen.ipAddress && !backend.ipAddress) backend.ipAddress = seen.ipAddress;
-    if (!focus.failing.has(key) && seen.up) healthy.push(backend);
+    if (withPeers && seen.up && !focus.failing.has(key)) healthy.push(backend);
   }
   const peers = new Map<string, Promise<void>>();
   const peerIn = (vnet: VirtualNetworkInfo): Promise<void> => {
@@ -312,16 +347,56 @@ async function discoverFocused(deep: BackendDiscovery, all: BackendInfo[], focus
     return pending;
   };
   await Promise.all(
-    all
-      .filter((b) => focus.failing.has(idKey(b.key)))
-      .map(async (backend) => {
-        await deep.discover(backend);
-        const vnet = backend.virtualNetworkId
-          ? deep.parts.virtualNetworks[idKey(backend.virtualNetworkId)]
-          : undefined;
-        if (vnet) await peerIn(vnet);
-      }),
+    failing.map(async (backend) => {
+      await deep.discover(backend);
+      const vnet = backend.virtualNetworkId
+        ? deep.parts.virtualNetworks[idKey(backend.virtualNetworkId)]
+        : undefined;
+      if (vnet && withPeers) await peerIn(vnet);
+    }),
   );
+}
+
+/**
+ * A healthy peer's VM, searched for after discovery, when it read none (observe mode reads no peer):
+ * for the virtual network of each of `targets` in turn, the first of `healthy` (in their order) whose
+ * address is in the network and whose VM runs with a known OS, at most {@link PEER_ATTEMPTS} tried
+ * per network, as the search during discovery picks it. Undefined when no candidate qualifies.
+ *
+ * @param targets - the backends a test would reach, read in depth (their virtual network is known).
+ * @param healthy - backends up on their probes, as the topology lists them (not read in depth).
+ */
+export async function findPeerVm(
+  reader: TopologyReader,
+  topology: Topology,
+  targets: readonly BackendInfo[],
+  healthy: readonly BackendInfo[],
+): Promise<string | undefined> {
+  const deep = new BackendDiscovery(reader, new ReadOnce(DEFAULT_CONCURRENCY), emptyParts([]));
+  const tried = new Set<string>();
+  for (const target of targets) {
+    const vnet = target.virtualNetworkId
+      ? topology.virtualNetworks[idKey(target.virtualNetworkId)]
+      : undefined;
+    if (!vnet || tried.has(idKey(vnet.id))) continue;
+    tried.add(idKey(vnet.id));
+    const candidates = healthy
+      .filter((b) =>
+        b.virtualNetworkId
+          ? sameId(b.virtualNetworkId, vnet.id)
+          : b.ipAddress !== undefined && inVirtualNetwork(b.ipAddress, vnet),
+      )
+      .slice(0, PEER_ATTEMPTS)
+      // Read into copies: the stored topology stays as discovery left it.
+      .map((b) => ({ ...b, asgIds: [...b.asgIds], poolIds: [...b.poolIds] }));
+    for (const candidate of candidates) {
+      await deep.discover(candidate);
+      const vm = candidate.vmId ? deep.parts.vms[idKey(candidate.vmId)] : undefined;
+      if (vm?.powerState === 'running' && vm.osType && sameId(candidate.virtualNetworkId, vnet.id))
+        return vm.id;
+    }
+  }
+  return undefined;
 }
 
 /** Ownership of each resource read, by {@link idKey} (src/azure/ownership.ts says from what). */

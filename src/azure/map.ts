@@ -139,18 +139,17 @@ export function mapPoolMembers(pool: BackendAddressPool): PoolMembers {
     poolId,
     name: pool.name ?? '',
     ipConfigurationIds: ids(pool.backendIPConfigurations),
+    // One per member (a NIC-based pool lists each here too): optional fields set one by one, in this
+    // order, rather than spread from a temporary object each.
     addresses: (pool.loadBalancerBackendAddresses ?? []).map((a, i) => {
       const name = a.name ?? `address-${i}`;
-      return {
-        id: `${poolId}/loadBalancerBackendAddresses/${name}`,
-        name,
-        ...(a.ipAddress ? { ipAddress: a.ipAddress } : {}),
-        ...(a.virtualNetwork?.id ? { virtualNetworkId: a.virtualNetwork.id } : {}),
-        ...(a.subnet?.id ? { subnetId: a.subnet.id } : {}),
-        ...(a.networkInterfaceIPConfiguration?.id
-          ? { ipConfigurationId: a.networkInterfaceIPConfiguration.id }
-          : {}),
-      };
+      const address: PoolAddress = { id: `${poolId}/loadBalancerBackendAddresses/${name}`, name };
+      if (a.ipAddress) address.ipAddress = a.ipAddress;
+      if (a.virtualNetwork?.id) address.virtualNetworkId = a.virtualNetwork.id;
+      if (a.subnet?.id) address.subnetId = a.subnet.id;
+      if (a.networkInterfaceIPConfiguration?.id)
+        address.ipConfigurationId = a.networkInterfaceIPConfiguration.id;
+      return address;
     }),
   };
 }

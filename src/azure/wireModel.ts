@@ -64,14 +64,44 @@ function put(target: Record<string, unknown>, key: string, value: unknown): void
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
+/**
+ * `value` with every envelope inside lifted. What holds no envelope at any depth is returned as it is,
+ * not copied: most of a large answer is such leaves (a pool's thousand `{ id }` references, a rule
+ * health's thousand entries), and copying them was most of the conversion's cost and garbage.
+ */
 function convert(value: Wire): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = convert(value[i]);
-    return out;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const converted = convert(item);
+      if (out) out[i] = converted;
+      else if (converted !== item) {
+        // The first item that changed: the list is copied from here on.
+        out = value.slice(0, i);
+        out[i] = converted;
+      }
+    }
+    return out ?? value;
   }
   const wire = value as Record<string, unknown>;
+  const keys = Object.keys(wire);
+  if (!keys.includes('properties')) {
+    // No envelope here: copied only when something inside changes.
+    let out: Record<string, unknown> | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const field = wire[key];
+      const converted = convert(field);
+      if (!out && converted !== field) {
+        out = {};
+        for (let j = 0; j < i; j++) put(out, keys[j] as string, wire[keys[j] as string]);
+      }
+      if (out) put(out, key, converted);
+    }
+    return out ?? wire;
+  }
   const out: Record<string, unknown> = {};
   const envelope = wire.properties;
   // Like the mapper, a `properties` that is not an object (null) lifts nothing and is not kept.
@@ -80,7 +110,7 @@ function convert(value: Wire): unknown {
   }
   // The resource's own fields (id, name, type, etag, location, tags, sku, zones) stay where ARM put
   // them; were an envelope field to repeat one, the resource's own wins.
-  for (const key of Object.keys(wire)) {
+  for (const key of keys) {
     if (key !== 'properties') put(out, key, convert(wire[key]));
   }
   return out;
@@ -88,7 +118,8 @@ function convert(value: Wire): unknown {
 
 /**
  * The SDK model of an ARM answer's JSON body: every `properties` envelope, at any depth, lifted onto
- * the object that holds it; everything else as ARM sent it. The input is not changed.
+ * the object that holds it; everything else as ARM sent it. The input is not changed; a part of it
+ * without an envelope inside is part of the result as it is (shared, not copied).
  *
  * @typeParam T - the SDK model the body is an answer for (`LoadBalancer`, `VirtualNetwork`,
  *   `LoadBalancerHealthPerRule`); only models whose every `properties` is an `x-ms-client-flatten`

@@ -36,12 +36,19 @@ export async function gatherNetworkWatcherEvidence(
   topology: Topology,
   diagnosis: Diagnosis,
   stillDown: readonly string[],
+  findPeerVm?: () => Promise<string | undefined>,
 ): Promise<NetworkWatcherEvidence[]> {
   const location = topology.loadBalancer.location;
   if (!location) return [];
-  const peer = diagnosis.backends.find((b) => b.probeState === 'up' && b.vmId);
+  const targets = unexplained(diagnosis, stillDown);
+  // A healthy backend discovery read in depth; observe mode reads none (no validation), so one is
+  // looked for now, only when there is something to check from it.
+  const known = diagnosis.backends.find((b) => b.probeState === 'up' && b.vmId)?.vmId;
+  const peerVmId =
+    known ?? (targets.length > 0 && findPeerVm ? await findPeerVm().catch(() => undefined) : undefined);
+  const peer = peerVmId ? { vmId: peerVmId } : undefined;
   return Promise.all(
-    unexplained(diagnosis, stillDown).map(async (diagnosed): Promise<NetworkWatcherEvidence> => {
+    targets.map(async (diagnosed): Promise<NetworkWatcherEvidence> => {
       const backend = topology.backends.find((b) => idKey(b.key) === idKey(diagnosed.key));
       const probe = backend ? probesOf(topology, backend)[0] : undefined;
       const evidence: NetworkWatcherEvidence = { backendKey: diagnosed.key };

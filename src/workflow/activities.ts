@@ -62,6 +62,21 @@ export interface WorkflowAuditEvent {
   detail: Record<string, unknown>;
 }
 
+/** How a run discovers its load balancer. */
+export interface DiscoverOptions {
+  /**
+   * Read a healthy peer per virtual network in depth: the VM fix-mode validation tests from. Observe
+   * mode validates nothing, so it reads none.
+   */
+  validationPeers: boolean;
+  /**
+   * Called with the probe health once it is read and final (before the failing backends are read in
+   * depth): the activity stores it while discovery waits on those reads. Discovery returns the same
+   * array; were the health read again (it never should be), the one returned is stored.
+   */
+  healthRead?: (health: RuleHealth[]) => void;
+}
+
 /** What the activities need from the rest of probe-doctor (azure/, diagnose/, remediate/, escalate/, audit/). */
 export interface ActivityDeps {
   /** The settings the orchestrator needs (from src/config.ts). */
@@ -70,9 +85,9 @@ export interface ActivityDeps {
   started?(run: RunContext): void | Promise<void>;
   /**
    * The load balancer, its probe health, and the topology: health first, so only the failing backends
-   * (and a peer per virtual network) are read in depth (src/app/discovery.ts).
+   * (and, for fix-mode validation, a peer per virtual network) are read in depth (src/app/discovery.ts).
    */
-  discover(loadBalancerId: string): Promise<DiscoveredRun>;
+  discover(loadBalancerId: string, options: DiscoverOptions): Promise<DiscoveredRun>;
   /** May throw: the activity turns a throw into a failed Result. */
   checkBackend(input: CheckBackendInput): Promise<BackendEvidence>;
   diagnose(input: DiagnoseInput): Diagnosis | Promise<Diagnosis>;
@@ -182,12 +197,29 @@ export function createActivities(
     [ACTIVITY.discoverTopology]: audited<DiscoverTopologyInput, WorkflowTopology>(
       ACTIVITY.discoverTopology,
       async (input) => {
-        const { topology, health } = await deps.discover(input.run.loadBalancerId);
+        // The health is stored as soon as it is read: its serialization runs while discovery waits on
+        // the failing backends' reads, not after the last of them. One turn of the event loop first,
+        // so those reads, started right after, are on the wire before it.
+        let early: { health: RuleHealth[]; ref: Promise<string> } | undefined;
+        const { topology, health } = await deps.discover(input.run.loadBalancerId, {
+          validationPeers: input.run.mode === 'fix',
+          healthRead: (read) => {
+            const ref = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+              store.put(input.run.runId, 'health', read),
+            );
+            early = { health: read, ref };
+            // Awaited below; a discovery that fails first must not leave it unhandled.
+            early.ref.catch(() => undefined);
+          },
+        });
         // The failing set is decided here, once: the orchestrator replays over its result only.
         const failing = failingBackends(topology, health);
+        const topologyRef = await store.put(input.run.runId, 'topology', topology);
         return compactTopology(topology, failing, {
-          topologyRef: await store.put(input.run.runId, 'topology', topology),
-          healthRef: await store.put(input.run.runId, 'health', health),
+          topologyRef,
+          healthRef: await (early?.health === health
+            ? early.ref
+            : store.put(input.run.runId, 'health', health)),
         });
       },
       (t) => ({

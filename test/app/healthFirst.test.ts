@@ -128,7 +128,7 @@ function basic(scenario: Scenario): Scenario {
   };
 }
 
-async function discoverAgainstSandbox(scenario: Scenario, lbId: string) {
+async function discoverAgainstSandbox(scenario: Scenario, lbId: string, validationPeers?: boolean) {
   const sandbox = await startSandbox({ scenario });
   try {
     const clientsFor = createClientFactory({ kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca });
@@ -136,6 +136,7 @@ async function discoverAgainstSandbox(scenario: Scenario, lbId: string) {
       createSdkTopologyReader(clientsFor),
       createSdkAzureReader(clientsFor),
       lbId,
+      validationPeers === undefined ? {} : { validationPeers },
     );
     const reads = (re: RegExp) => sandbox.requestLog.filter((e) => e.method === 'GET' && re.test(e.path));
     return {
@@ -169,6 +170,23 @@ describe('discoverHealthFirst against the sandbox', () => {
     expect(Object.keys(run.topology.nics)).toHaveLength(4);
   });
 
+  it('reads no healthy peer when nothing will be validated (observe mode), the same health and backends', async () => {
+    // Prepare
+    const scaled = scaledScenario(60, { failing: 3 });
+
+    // Act
+    const withPeer = await discoverAgainstSandbox(scaled.scenario, scaled.loadBalancerId, true);
+    const without = await discoverAgainstSandbox(scaled.scenario, scaled.loadBalancerId, false);
+
+    // Assess: the peer's NIC, VM and NSG are the only reads left out.
+    expect([without.nicReads, without.vmReads]).toEqual([3, 3]);
+    expect(without.counts.requests).toBe(withPeer.counts.requests - 3);
+    expect(without.run.health).toEqual(withPeer.run.health);
+    expect(without.run.topology.backends.map((b) => b.key)).toEqual(
+      withPeer.run.topology.backends.map((b) => b.key),
+    );
+  });
+
   it('reads every backend of a Basic load balancer, which has no health to focus on', async () => {
     // Prepare
     const scaled = scaledScenario(12, { failing: 3 });
@@ -198,8 +216,12 @@ async function runAt(backends: number, mode: 'observe' | 'fix') {
       remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
       evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 1 },
     });
+    const nicReads = sandbox.requestLog.filter(
+      (e) => e.method === 'GET' && /\/networkInterfaces\/[^/]+$/i.test(e.path),
+    ).length;
     return {
       verdict: report.verdict,
+      nicReads,
       backends: report.backends.length,
       requests: countRequests(sandbox.requestLog).requests,
       historyBytes: JSON.stringify(status.history).length,
@@ -209,6 +231,17 @@ async function runAt(backends: number, mode: 'observe' | 'fix') {
     await sandbox.stop();
   }
 }
+
+describe('the discovery activity', () => {
+  it('reads a healthy peer in depth for fix-mode validation only', async () => {
+    // Act
+    const observe = await runAt(10, 'observe');
+    const fix = await runAt(10, 'fix');
+
+    // Assess: the 5 failing backends' NICs, and in fix mode one peer's.
+    expect([observe.nicReads, fix.nicReads]).toEqual([FAILING, FAILING + 1]);
+  }, 60_000);
+});
 
 describe.each(['observe', 'fix'] as const)('a run in %s mode with 5 failing backends', (mode) => {
   it('costs the same requests, history and audit events at 10 and at 1,000 backends', async () => {

@@ -5,7 +5,7 @@ import type {
   RouteTable,
   VirtualNetwork,
 } from '@azure/arm-network';
-import { discoverTopology, type VmRead } from '../../src/azure/discovery';
+import { discoverTopology, findPeerVm, type VmRead } from '../../src/azure/discovery';
 import { AzureCallError, InvalidInputError } from '../../src/errors';
 import { idKey } from '../../src/model/ids';
 import { fakeTopologyReader } from './fakeTopologyReader';
@@ -396,5 +396,78 @@ describe('discoverTopology', () => {
         referencedBy: id.pool('be'),
       },
     ]);
+  });
+});
+
+describe('discoverTopology, health first', () => {
+  /** nic-a fails; nic-b, in the same virtual network, is up: the one peer candidate. */
+  const focus = () =>
+    Promise.resolve({
+      failing: new Set([idKey(id.cfg('nic-a'))]),
+      healthy: new Map([[idKey(id.cfg('nic-b')), { ipAddress: '10.0.1.5', up: true }]]),
+    });
+
+  it.each([
+    [true, 'reads the healthy peer in depth when validation will test from it (fix mode)'],
+    [false, 'reads no peer when nothing is validated (observe mode)'],
+  ])('validationPeers %s: %s', async (validationPeers) => {
+    // Prepare
+    const reader = world({});
+
+    // Act
+    const topology = await discoverTopology(reader, LB, { focus, validationPeers });
+
+    // Assess: the failing backend is read in depth either way; the peer's NIC and VM only for validation.
+    expect(reader.calls).toContain(`getNetworkInterface ${id.nic('nic-a')}`);
+    expect(reader.calls).toContain(`getVirtualMachine ${id.vm('a')}`);
+    const peerReads = reader.calls.filter(
+      (c) => c === `getNetworkInterface ${id.nic('nic-b')}` || c === `getVirtualMachine ${id.vm('b')}`,
+    );
+    expect(peerReads).toHaveLength(validationPeers ? 2 : 0);
+    // The peer keeps the address the health gave it, read or not.
+    expect(topology.backends.find((b) => b.key === id.cfg('nic-b'))?.ipAddress).toBe('10.0.1.5');
+  });
+
+  it('hands over the rules before it resolves a single pool member', async () => {
+    // Prepare
+    const reader = world({});
+    let rules: string[] = [];
+
+    // Act
+    await discoverTopology(reader, LB, {
+      focus,
+      rulesKnown: (view) => {
+        rules = view.rules.map((r) => r.name);
+        reader.calls.push('rulesKnown');
+      },
+    });
+
+    // Assess: right after the load balancer's GET, before the IP-based members' NIC listing.
+    expect(rules).toEqual(['r80']);
+    expect(reader.calls.slice(0, 3)).toEqual([
+      `getLoadBalancer ${LB}`,
+      'rulesKnown',
+      `listNetworkInterfaces ${RG}`,
+    ]);
+  });
+
+  it('finds a peer VM afterwards when discovery read none, leaving the topology as it was', async () => {
+    // Prepare: an observe-mode discovery (no peer), then a reader where b's VM runs Linux.
+    const topology = await discoverTopology(world({}), LB, { focus, validationPeers: false });
+    const linuxB: VmRead = {
+      kind: 'vm',
+      vm: { ...vm('b').vm, storageProfile: { osDisk: { osType: 'Linux' } } } as never,
+    };
+    const reader = fakeTopologyReader([lb, vnet, nsgSnet, nsgA, rt, nicA, nicB], { vms: [vm('a'), linuxB] });
+    const before = JSON.stringify(topology);
+    const byKey = (key: string) => topology.backends.filter((b) => b.key === key);
+
+    // Act
+    const peer = await findPeerVm(reader, topology, byKey(id.cfg('nic-a')), byKey(id.cfg('nic-b')));
+
+    // Assess
+    expect(peer).toBe(id.vm('b'));
+    expect(reader.calls).toContain(`getNetworkInterface ${id.nic('nic-b')}`);
+    expect(JSON.stringify(topology)).toBe(before);
   });
 });

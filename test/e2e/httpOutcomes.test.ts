@@ -42,7 +42,10 @@ function outcomes(
 function byVm(report: Report): Record<string, { cause?: string; step?: string; ip?: string }> {
   const out: Record<string, { cause?: string; step?: string; ip?: string }> = {};
   for (const b of report.backends) {
-    const name = (b.vmId ?? '').split('/').pop() ?? '?';
+    // A healthy backend is not read in depth in observe mode (no VM id): its NIC `<vm>-nic` names it.
+    const name =
+      (b.vmId ?? '').split('/').pop() ||
+      (/\/networkInterfaces\/([^/]+)-nic\//i.exec(b.ipConfigurationId ?? '')?.[1] ?? '?');
     const step = report.fixes.find((f) => f.kind === 'recommendation' && f.target === b.vmId)?.reason;
     out[name] = {
       ...(b.causes[0] ? { cause: b.causes[0].summary } : {}),

@@ -54,6 +54,11 @@ describe('Network Watcher evidence for an unexplained failure', () => {
       // Nothing in the NSGs blocks the probe: Azure's own verdict agrees with probe-doctor's.
       expect(e.ipFlowVerify).toMatchObject({ access: 'Allow' });
       expect(e.connectivityCheck).toHaveProperty('connectionStatus');
+      // From a healthy backend's VM, which observe mode's discovery did not read (no validation peer).
+      expect(e.connectivityCheck).toHaveProperty(
+        'fromVmId',
+        expect.stringMatching(/\/virtualMachines\/web-0$/),
+      );
     }
     const description = (report.escalation?.supportTicket as { properties: { description: string } })
       .properties.description;

@@ -6,7 +6,7 @@
 import type { NetworkInterface } from '@azure/arm-network';
 import { idKey } from '../../model/ids';
 import type { BackendInfo } from '../../model/topology';
-import type { MappedLoadBalancer, PoolAddress } from '../map';
+import type { MappedLoadBalancer, PoolAddress, PoolMembers } from '../map';
 import { parseResourceId } from '../resourceId';
 import type { NicScope, TopologyReader } from '../discovery';
 import { problemOf, type ReadOnce } from './reads';
@@ -73,46 +73,73 @@ export async function poolBackends(
 ): Promise<PoolBackends> {
   const backends = new Map<string, BackendInfo>();
   const poolKeys = new Map<string, string[]>();
-  const poolSeen = new Map<string, Set<string>>();
-  const addBackend = (poolId: string, backend: Omit<BackendInfo, 'poolIds'>): void => {
+  /**
+   * One member of one pool, keyed once. A backend already in this pool (a member listed twice) is
+   * neither a new pool of the backend nor a new member of the pool: its pool list says which pools
+   * hold it, so no per-pool set of seen members is kept. Called once per member of a pool of
+   * thousands: no copy of the member, no idKey of the pool's id per member.
+   */
+  const addBackend = (
+    poolId: string,
+    poolKey: string,
+    members: string[],
+    backend: Omit<BackendInfo, 'poolIds'>,
+  ): void => {
     const key = idKey(backend.key);
     const existing = backends.get(key);
-    if (existing) {
-      if (!existing.poolIds.some((p) => idKey(p) === idKey(poolId))) existing.poolIds.push(poolId);
-    } else {
-      backends.set(key, { ...backend, poolIds: [poolId] });
+    if (!existing) {
+      backends.set(key, Object.assign(backend, { poolIds: [poolId] }));
+      members.push(key);
+    } else if (!existing.poolIds.some((p) => p === poolId || idKey(p) === poolKey)) {
+      existing.poolIds.push(poolId);
+      members.push(key);
     }
-    const seen = poolSeen.get(poolId) ?? new Set<string>();
-    if (!seen.has(key)) {
-      seen.add(key);
-      poolKeys.get(poolId)?.push(key);
-    }
-    poolSeen.set(poolId, seen);
   };
 
   for (const pool of mapped.pools) poolKeys.set(pool.poolId, []);
+  // Only a member ARM names no IP configuration for costs reads; the others (every member of a
+  // NIC-based pool is listed here too) are resolved as they are, without a promise each.
+  const resolve = (pool: PoolMembers, address: PoolAddress): Promise<string | undefined> =>
+    // A malformed VNet id in the pool is the pool's problem, not the run's.
+    resolveAddress(reader, reads, mapped, address).catch((err: unknown) => {
+      reads.problems.push(problemOf(err, address.id, pool.poolId));
+      return undefined;
+    });
   const resolvedPools = await Promise.all(
-    mapped.pools.map(async (pool) => ({
-      pool,
-      addresses: await Promise.all(
-        pool.addresses.map(async (address) => ({
-          address,
-          // A malformed VNet id in the pool is the pool's problem, not the run's.
-          ipConfigurationId: await resolveAddress(reader, reads, mapped, address).catch((err: unknown) => {
-            reads.problems.push(problemOf(err, address.id, pool.poolId));
-            return undefined;
-          }),
-        })),
-      ),
-    })),
+    mapped.pools.map(async (pool) => {
+      const addresses: { address: PoolAddress; ipConfigurationId: string | undefined }[] = [];
+      const pending: Promise<void>[] = [];
+      for (const address of pool.addresses) {
+        const resolved = { address, ipConfigurationId: address.ipConfigurationId };
+        addresses.push(resolved);
+        if (resolved.ipConfigurationId === undefined) {
+          pending.push(
+            resolve(pool, address).then((id) => {
+              resolved.ipConfigurationId = id;
+            }),
+          );
+        }
+      }
+      await Promise.all(pending);
+      return { pool, addresses };
+    }),
   );
   for (const { pool, addresses } of resolvedPools) {
+    const poolKey = idKey(pool.poolId);
+    const members = poolKeys.get(pool.poolId) as string[];
     for (const ipConfigurationId of pool.ipConfigurationIds) {
-      addBackend(pool.poolId, { key: ipConfigurationId, membership: 'nic', ipConfigurationId, asgIds: [] });
+      addBackend(pool.poolId, poolKey, members, {
+        key: ipConfigurationId,
+        membership: 'nic',
+        ipConfigurationId,
+        asgIds: [],
+      });
     }
     for (const { address, ipConfigurationId } of addresses) {
       addBackend(
         pool.poolId,
+        poolKey,
+        members,
         ipConfigurationId
           ? { key: ipConfigurationId, membership: 'ip', ipConfigurationId, asgIds: [] }
           : {

@@ -33,16 +33,18 @@ export function dipState(average: number | undefined): BackendHealth['state'] {
  * @param ruleId - the load balancing rule's id, kept on every entry.
  */
 export function ruleHealthFrom(ruleId: string, health: LoadBalancerHealthPerRule): RuleHealth {
-  const backends = (health.loadBalancerBackendAddresses ?? []).map((b): BackendHealth => ({
-    ruleId,
-    source: 'rule-health',
-    ...(b.ipAddress ? { ipAddress: b.ipAddress } : {}),
-    ...(b.networkInterfaceIPConfigurationId
-      ? { ipConfigurationId: b.networkInterfaceIPConfigurationId }
-      : {}),
-    state: b.state === 'Up' || b.state === 'Down' ? b.state : 'Unknown',
-    ...(b.reason ? { reason: b.reason } : {}),
-  }));
+  // One entry per pool member: its optional fields set one by one, not spread from temporary objects.
+  const backends = (health.loadBalancerBackendAddresses ?? []).map((b): BackendHealth => {
+    const entry: BackendHealth = {
+      ruleId,
+      source: 'rule-health',
+      state: b.state === 'Up' || b.state === 'Down' ? b.state : 'Unknown',
+    };
+    if (b.ipAddress) entry.ipAddress = b.ipAddress;
+    if (b.networkInterfaceIPConfigurationId) entry.ipConfigurationId = b.networkInterfaceIPConfigurationId;
+    if (b.reason) entry.reason = b.reason;
+    return entry;
+  });
   return { ruleId, up: health.up ?? 0, down: health.down ?? 0, backends };
 }
 

@@ -1,0 +1,86 @@
+/**
+ * The discoverTopology activity: what it asks discovery for (a validation peer only in fix mode) and
+ * when it stores the probe health (as soon as discovery has read it, before the backends read in
+ * depth), through the activities over fake dependencies.
+ */
+import { MemoryRunStore } from '../../src/runstore/memoryRunStore';
+import type { RunStore } from '../../src/runstore/runStore';
+import { createActivities, type DiscoverOptions } from '../../src/workflow/activities';
+import type { WorkflowTopology } from '../../src/workflow/contracts';
+import type { RunContext } from '../../src/model/run';
+import { ACTIVITY } from '../../src/workflow/names';
+import { fakeWorld, LB_ID } from './fakes';
+
+const run = (mode: RunContext['mode']): RunContext => ({
+  runId: `run-${mode}`,
+  loadBalancerId: LB_ID,
+  mode,
+  trigger: 'cli',
+});
+
+/** The activity over a fake world whose discovery says when it reads in depth; puts are logged. */
+function activityWith(events: string[], asked: DiscoverOptions[]) {
+  const world = fakeWorld({ backends: 6, down: [1, 4] });
+  const inner = new MemoryRunStore();
+  const store: RunStore = {
+    put: (runId, name, value) => {
+      events.push(`put ${name}`);
+      return inner.put(runId, name, value);
+    },
+    get: (ref) => inner.get(ref),
+  };
+  const activities = createActivities(
+    {
+      ...world.deps,
+      discover: async (id, options) => {
+        asked.push(options);
+        const discovered = await world.deps.discover(id, options);
+        options.healthRead?.(discovered.health);
+        events.push('failing backends: reads started');
+        await new Promise((resolve) => setImmediate(resolve));
+        events.push('failing backends: reads done');
+        return discovered;
+      },
+    },
+    store,
+  );
+  return { activity: activities[ACTIVITY.discoverTopology], inner };
+}
+
+describe('the discoverTopology activity', () => {
+  it.each([
+    ['observe', false],
+    ['fix', true],
+  ] as const)('in %s mode asks for a validation peer: %s', async (mode, peers) => {
+    // Prepare
+    const asked: DiscoverOptions[] = [];
+    const { activity } = activityWith([], asked);
+
+    // Act
+    await activity({ run: run(mode) });
+
+    // Assess
+    expect(asked.map((o) => o.validationPeers)).toEqual([peers]);
+  });
+
+  it('stores the health while the failing backends are read, and refers to it', async () => {
+    // Prepare
+    const events: string[] = [];
+    const { activity, inner } = activityWith(events, []);
+
+    // Act
+    const result = (await activity({ run: run('observe') })) as WorkflowTopology;
+
+    // Assess
+    // Not before the reads are on their way (it would hold them back), but before they are done.
+    expect(events).toEqual([
+      'failing backends: reads started',
+      'put health',
+      'failing backends: reads done',
+      'put topology',
+    ]);
+    const health = await inner.get<unknown[]>(result.healthRef);
+    expect(health).toHaveLength(1);
+    expect(result.failing).toHaveLength(2);
+  });
+});
