@@ -154,6 +154,12 @@ export function createEvidenceGatherer(
     // first and the VM's fresh health is read meanwhile, not before it.
     const early =
       vmId && input.os && input.vmReady ? settle(runGuestScript(vmId, input.os, input)) : undefined;
+    if (early) {
+      // One turn of the event loop before the reads: the checks of a batch start together, and each
+      // request costs this thread its pipeline and often a new connection, so without it their health
+      // reads would go out between their commands and delay the last command by the others' reads.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
 
     let vm: VmHealthEvidence | undefined;
     if (vmId) {

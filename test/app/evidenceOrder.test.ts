@@ -92,13 +92,38 @@ describe('a backend check starts its Run Command first when discovery saw the VM
     // Act
     const evidence = check(input({ vmReady: true }));
     await settle();
-    // Assess: both in flight while the health is not answered yet.
-    expect([...calls].sort()).toEqual(['getVmHealth', 'runCommand']);
+    // Assess: the command went first, and both are in flight while the health is not answered yet.
+    expect(calls).toEqual(['runCommand', 'getVmHealth']);
     health.resolve(running);
     command.reject(new Error('the script timed out'));
     const result = await evidence;
     expect(result.vm).toEqual(running);
     expect(result.failures?.guest).toBe('the script timed out');
+  });
+
+  it('gets every command of a batch started together out before any health read', async () => {
+    // Prepare: three checks started in the same turn, as the orchestrator's batch starts them.
+    const { reader, calls, health, command } = scriptedReader();
+    const check = createEvidenceGatherer(reader, { runCommandAttempts: 1, runCommandRetryDelayMs: 0 });
+    // Act
+    const batch = [0, 1, 2].map((i) => {
+      const one = input({ vmReady: true });
+      // Three VMs: one VM runs one command at a time (evidence.ts serialises them per VM).
+      return check({ ...one, backend: { ...one.backend, vmId: `${VM_ID}${i}` } });
+    });
+    await settle();
+    // Assess
+    expect(calls).toEqual([
+      'runCommand',
+      'runCommand',
+      'runCommand',
+      'getVmHealth',
+      'getVmHealth',
+      'getVmHealth',
+    ]);
+    health.resolve(running);
+    command.reject(new Error('the script timed out'));
+    await Promise.all(batch);
   });
 
   it('reads the VM health first when discovery did not see the VM ready', async () => {
