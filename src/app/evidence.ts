@@ -174,15 +174,13 @@ export function createEvidenceGatherer(
     const notCheckable = guestNotCheckable(vm, input.os);
 
     const checks: Promise<void>[] = [];
-    if (early) {
-      checks.push(
-        early.then((outcome) =>
-          // The VM stopped (or its agent went away) since discovery: the command's failure is that.
-          !outcome.ok && notCheckable
-            ? void (failures.guest = notCheckable)
-            : recordGuest(evidence, failures, outcome),
-        ),
-      );
+    if (early && notCheckable) {
+      // The VM stopped, its agent went away, or its health could not be read since discovery: the
+      // finding is the one a check that never started gives, and the command sent early is not waited
+      // for (it may wait on an agent that does not answer until Azure's own timeout ends it).
+      failures.guest = `${notCheckable} (the Run Command sent when discovery saw the VM ready is not waited for)`;
+    } else if (early) {
+      checks.push(early.then((outcome) => recordGuest(evidence, failures, outcome)));
     } else if (vmId && !notCheckable && input.os) {
       checks.push(
         settle(runGuestScript(vmId, input.os, input)).then((outcome) =>

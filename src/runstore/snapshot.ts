@@ -55,7 +55,19 @@ function copy(value: unknown, key: string): unknown {
       const out: Record<string, unknown> = {};
       for (const field of Object.keys(value)) {
         const item = copy((value as Record<string, unknown>)[field], field);
-        if (item !== undefined) out[field] = item;
+        if (item === undefined) continue;
+        // An own `__proto__` key is data in JSON: define it, never assign it (that would set the
+        // copy's prototype, or drop a string).
+        if (field === '__proto__') {
+          Object.defineProperty(out, field, {
+            value: item,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        } else {
+          out[field] = item;
+        }
       }
       return Object.freeze(out);
     }

@@ -155,17 +155,31 @@ describe('a backend check starts its Run Command first when discovery saw the VM
     expect(result.failures?.guest).toBe('not checked: the VM is deallocated');
   });
 
-  it('says the VM stopped when it did so between discovery and the check and the command failed', async () => {
-    // Prepare
-    const { reader, health, command } = scriptedReader();
+  it('says the VM stopped when it did so between discovery and the check, without waiting for the command', async () => {
+    // Prepare: the command sent early never answers.
+    const { reader, health } = scriptedReader();
     const check = createEvidenceGatherer(reader, { runCommandAttempts: 1, runCommandRetryDelayMs: 0 });
     // Act
     const evidence = check(input({ vmReady: true }));
     health.resolve(deallocated);
-    command.reject(new Error('Operation RunCommand is not allowed on a deallocated VM'));
     const result = await evidence;
-    // Assess: the same finding as a check that never tried.
+    // Assess: the same finding as a check that never tried, and no guest evidence.
     expect(result.vm).toEqual(deallocated);
-    expect(result.failures?.guest).toBe('not checked: the VM is deallocated');
+    expect(result.guest).toBeUndefined();
+    expect(result.failures?.guest).toMatch(/^not checked: the VM is deallocated \(.*not waited for\)$/);
+  });
+
+  it('does not wait for a command whose VM agent went away since discovery', async () => {
+    // Prepare: the agent is not ready now; the command sent early would wait for it.
+    const { reader, health } = scriptedReader();
+    const check = createEvidenceGatherer(reader, { runCommandAttempts: 1, runCommandRetryDelayMs: 0 });
+    // Act
+    const evidence = check(input({ vmReady: true }));
+    health.resolve({ vmId: VM_ID, powerState: 'running', agentStatus: 'not-ready' });
+    const result = await evidence;
+    // Assess
+    expect(result.failures?.guest).toMatch(
+      /^not checked: Run Command needs the guest agent, which is not ready \(/,
+    );
   });
 });

@@ -34,6 +34,18 @@ describe('snapshotOf', () => {
     expect(copy).toStrictEqual(JSON.parse(JSON.stringify(value)));
   });
 
+  it('keeps an own __proto__ key as data, as JSON does', () => {
+    // Prepare: keys an ARM answer's tags may hold, parsed the way the SDK parses a body.
+    const value: unknown = JSON.parse(
+      '{"tags":{"__proto__":"x","a":"b"},"m":{"__proto__":{"polluted":true}}}',
+    );
+    // Act
+    const copy = snapshotOf(value) as { m: Record<string, unknown> };
+    // Assess
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(value));
+    expect(copy.m.polluted).toBeUndefined();
+  });
+
   it('shares no object with the value and is frozen all the way down', () => {
     // Prepare
     const value = { backends: [{ key: 'nic0', causes: [] as string[] }] };
