@@ -74,7 +74,6 @@ export interface RemediationOptions {
   writeAttempts?: number;
 }
 
-/** Builds the remediation dependencies; the returned factory is called once per host. */
 /**
  * A healthy peer's VM for Network Watcher's connectivity check, when discovery read none (observe
  * mode reads no validation peer): searched for in the virtual networks of the backends that are not
@@ -91,6 +90,7 @@ function peerVmForChecks(
   return findPeerVm(reader, topology, targets, healthy);
 }
 
+/** Builds the remediation dependencies; the returned factory is called once per host. */
 export function createRemediation(
   options: RemediationOptions = {},
 ): (ctx: RemediationContext) => RemediationDeps {

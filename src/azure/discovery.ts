@@ -298,6 +298,40 @@ async function readResourceGroups(
 }
 
 /**
+ * The first few healthy backends that can be in `vnet` (their VNet, else their address, says so),
+ * at most {@link PEER_ATTEMPTS}, chosen before any read (a pool may hold thousands).
+ */
+function peerCandidates(healthy: readonly BackendInfo[], vnet: VirtualNetworkInfo): BackendInfo[] {
+  const candidates: BackendInfo[] = [];
+  for (const b of healthy) {
+    if (candidates.length === PEER_ATTEMPTS) break;
+    const inNetwork = b.virtualNetworkId
+      ? sameId(b.virtualNetworkId, vnet.id)
+      : b.ipAddress !== undefined && inVirtualNetwork(b.ipAddress, vnet);
+    if (inNetwork) candidates.push(b);
+  }
+  return candidates;
+}
+
+/**
+ * Reads `candidates` in depth one after another and gives the VM id of the first whose VM runs with a
+ * known OS in `vnet` (what validation's TCP test and Network Watcher's check need); undefined if none.
+ */
+async function firstPeerVm(
+  deep: BackendDiscovery,
+  candidates: readonly BackendInfo[],
+  vnet: VirtualNetworkInfo,
+): Promise<string | undefined> {
+  for (const candidate of candidates) {
+    await deep.discover(candidate);
+    const vm = candidate.vmId ? deep.parts.vms[idKey(candidate.vmId)] : undefined;
+    if (vm?.powerState === 'running' && vm.osType && sameId(candidate.virtualNetworkId, vnet.id))
+      return vm.id;
+  }
+  return undefined;
+}
+
+/**
  * The failing backends in depth, each followed (with `withPeers`) as soon as its virtual network is
  * known by the search for that network's peer: the first healthy backend whose address is in the
  * network and whose VM runs with a known OS (what validation's TCP test needs), at most
@@ -325,23 +359,7 @@ async function discoverFocused(
     const key = idKey(vnet.id);
     let pending = peers.get(key);
     if (!pending) {
-      pending = (async () => {
-        // The first few that can be in the network, chosen before any read (a pool may hold thousands).
-        const candidates: BackendInfo[] = [];
-        for (const b of healthy) {
-          if (candidates.length === PEER_ATTEMPTS) break;
-          const inNetwork = b.virtualNetworkId
-            ? sameId(b.virtualNetworkId, vnet.id)
-            : b.ipAddress !== undefined && inVirtualNetwork(b.ipAddress, vnet);
-          if (inNetwork) candidates.push(b);
-        }
-        for (const candidate of candidates) {
-          await deep.discover(candidate);
-          const vm = candidate.vmId ? deep.parts.vms[idKey(candidate.vmId)] : undefined;
-          if (vm?.powerState === 'running' && vm.osType && sameId(candidate.virtualNetworkId, vnet.id))
-            return;
-        }
-      })();
+      pending = firstPeerVm(deep, peerCandidates(healthy, vnet), vnet).then(() => undefined);
       peers.set(key, pending);
     }
     return pending;
@@ -380,21 +398,14 @@ export async function findPeerVm(
       : undefined;
     if (!vnet || tried.has(idKey(vnet.id))) continue;
     tried.add(idKey(vnet.id));
-    const candidates = healthy
-      .filter((b) =>
-        b.virtualNetworkId
-          ? sameId(b.virtualNetworkId, vnet.id)
-          : b.ipAddress !== undefined && inVirtualNetwork(b.ipAddress, vnet),
-      )
-      .slice(0, PEER_ATTEMPTS)
-      // Read into copies: the stored topology stays as discovery left it.
-      .map((b) => ({ ...b, asgIds: [...b.asgIds], poolIds: [...b.poolIds] }));
-    for (const candidate of candidates) {
-      await deep.discover(candidate);
-      const vm = candidate.vmId ? deep.parts.vms[idKey(candidate.vmId)] : undefined;
-      if (vm?.powerState === 'running' && vm.osType && sameId(candidate.virtualNetworkId, vnet.id))
-        return vm.id;
-    }
+    // Read into copies: the stored topology stays as discovery left it.
+    const candidates = peerCandidates(healthy, vnet).map((b) => ({
+      ...b,
+      asgIds: [...b.asgIds],
+      poolIds: [...b.poolIds],
+    }));
+    const vmId = await firstPeerVm(deep, candidates, vnet);
+    if (vmId) return vmId;
   }
   return undefined;
 }
