@@ -103,8 +103,10 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
         ...(app.discoveryConcurrency !== undefined ? { concurrency: app.discoveryConcurrency } : {}),
         validationPeers: options.validationPeers,
         ...(options.healthRead ? { healthRead: options.healthRead } : {}),
+        ...(options.failingVmRead ? { failingVmRead: options.failingVmRead } : {}),
       }),
     checkBackend,
+    startGuestCheck: (input) => checkBackend.startGuestCheck(input),
     diagnose: async (input) => {
       const diagnosis = diagnose(input);
       await auditDiagnosis(auditorFor(auditSink, input.run, app.auditClock), diagnosis);

@@ -5,7 +5,7 @@
  * the health answer, not two thousand reads. Where the health cannot tell healthy from down (a Basic
  * load balancer, a rule whose health could not be read) every backend is read, as before.
  */
-import { discoverTopology, type TopologyReader } from '../azure/discovery';
+import { discoverTopology, type DiscoveryOptions, type TopologyReader } from '../azure/discovery';
 import type { AzureReader } from '../azure/reader';
 import type { RuleHealth } from '../model/health';
 import type { DiscoveredRun } from '../workflow/contracts';
@@ -22,6 +22,8 @@ export interface HealthFirstOptions {
   validationPeers?: boolean;
   /** Called with the health once read, before the failing backends are read in depth. */
   healthRead?: (health: RuleHealth[]) => void;
+  /** {@link DiscoveryOptions.failingVmRead}: a failing backend's VM was just read. */
+  failingVmRead?: DiscoveryOptions['failingVmRead'];
 }
 
 /**
@@ -41,6 +43,7 @@ export async function discoverHealthFirst(
   const topology = await discoverTopology(topologyReader, loadBalancerId, {
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.validationPeers !== undefined ? { validationPeers: options.validationPeers } : {}),
+    ...(options.failingVmRead ? { failingVmRead: options.failingVmRead } : {}),
     rulesKnown: (view) => {
       reading = readProbeHealth(reader, view);
       // Awaited by the focus below; a failure there reads every backend, as a throw of the focus does.

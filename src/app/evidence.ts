@@ -64,11 +64,32 @@ const scriptProbeOf = (probe: ProbeInfo): ScriptProbe => ({
   ...(probe.protocol !== 'Tcp' ? { requestPath: probe.requestPath ?? '/' } : {}),
 });
 
+/**
+ * The `checkBackend` dependency, and the start of a check's Run Command ahead of the check itself.
+ *
+ * `startGuestCheck` is what discovery calls the moment it has read a failing backend's VM running
+ * with its agent ready (src/workflow/activities.ts): the Run Command, a check's long pole (about 20 s
+ * at least on Azure), then runs while discovery reads the rest of the network and the orchestrator
+ * schedules the checks. The check of the same backend in the same run adopts it when it would run the
+ * very same script on the same VM; otherwise (another script, another process, a command that was
+ * never started) it runs its own, as before. Returns whether a command was started.
+ */
+export type EvidenceGatherer = ((input: CheckBackendInput) => Promise<BackendEvidence>) & {
+  startGuestCheck(input: CheckBackendInput): boolean;
+};
+
+/**
+ * Guest checks started ahead of their check, by run, VM and script. Bounded: one whose check never
+ * came (its run failed, another process took the check) is forgotten once this many newer ones were
+ * started, so the map never grows with the runs a host answers.
+ */
+const MAX_STARTED_AHEAD = 256;
+
 /** Builds the `checkBackend` dependency over an {@link AzureReader}. */
 export function createEvidenceGatherer(
   reader: AzureReader,
   options: EvidenceOptions = DEFAULT_EVIDENCE_OPTIONS,
-): (input: CheckBackendInput) => Promise<BackendEvidence> {
+): EvidenceGatherer {
   // Azure runs one Run Command at a time per VM (a second gets 409), and a VM with two NICs in a pool
   // is two backends checked in the same batch: serialising them here avoids the 409 rather than
   // waiting it out. Across processes the 409 retry below is what remains.
@@ -79,11 +100,22 @@ export function createEvidenceGatherer(
    * One Run Command for every distinct probe (protocol, port, path) of the backend: each probe gets
    * the evidence of its own port and local GET, so a second rule's probe is checked, not left unknown.
    */
-  async function runGuestScript(
-    vmId: string,
-    os: 'linux' | 'windows',
-    input: CheckBackendInput,
-  ): Promise<{ probeId: string; guest: GuestEvidence }[]> {
+  interface GuestScriptPlan {
+    vmId: string;
+    os: 'linux' | 'windows';
+    address: string;
+    script: ReturnType<typeof buildGuestScript>;
+    distinct: ScriptProbe[];
+    probeIndexes: { probe: ProbeInfo; index: number }[];
+  }
+
+  /**
+   * The one script for every distinct probe (protocol, port, path) of the backend.
+   *
+   * @throws Error when no probe covers the backend or it has no address to test.
+   * @throws UnsafeScriptValueError when a value cannot be quoted safely (buildGuestScript).
+   */
+  function planGuestScript(vmId: string, os: 'linux' | 'windows', input: CheckBackendInput): GuestScriptPlan {
     const address = input.backend.ipAddress;
     if (input.probes.length === 0) throw new Error('no probe covers this backend');
     if (!address) throw new Error('the backend has no private IP address to test');
@@ -102,6 +134,17 @@ export function createEvidenceGatherer(
     const [first, ...others] = distinct as [ScriptProbe, ...ScriptProbe[]];
     // Validates and quotes every value: a probe path is attacker-controlled text.
     const script = buildGuestScript(os, first, address, others);
+    return { vmId, os, address, script, distinct, probeIndexes };
+  }
+
+  /** Where a guest check started ahead is kept: the run, the VM and the exact script. */
+  const startedAheadKey = (runId: string, plan: GuestScriptPlan): string =>
+    JSON.stringify([runId, idKey(plan.vmId), plan.script]);
+  const startedAhead = new Map<string, Promise<Settled<{ probeId: string; guest: GuestEvidence }[]>>>();
+
+  /** Runs the planned script (one Run Command at a time per VM) and reads each probe's evidence. */
+  function runGuestScript(plan: GuestScriptPlan): Promise<{ probeId: string; guest: GuestEvidence }[]> {
+    const { vmId, os, address, script, distinct, probeIndexes } = plan;
     return vmLock.run(idKey(vmId), async () => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -144,17 +187,60 @@ export function createEvidenceGatherer(
       : ensureError(err).message;
   }
 
-  return async (input) => {
+  /** The guest check as it would run now: planned, or refused before any command (settled either way). */
+  function guestCheckOf(
+    vmId: string,
+    os: 'linux' | 'windows',
+    input: CheckBackendInput,
+  ): {
+    plan?: GuestScriptPlan;
+    outcome: () => Promise<Settled<{ probeId: string; guest: GuestEvidence }[]>>;
+  } {
+    let plan: GuestScriptPlan;
+    try {
+      plan = planGuestScript(vmId, os, input);
+    } catch (error) {
+      return { outcome: () => Promise.resolve({ ok: false, error }) };
+    }
+    return { plan, outcome: () => settle(runGuestScript(plan)) };
+  }
+
+  const startGuestCheck = (input: CheckBackendInput): boolean => {
+    const { vmId } = input.backend;
+    if (!vmId || !input.os || !input.vmReady) return false;
+    const { plan, outcome } = guestCheckOf(vmId, input.os, input);
+    if (!plan) return false;
+    const key = startedAheadKey(input.run.runId, plan);
+    if (startedAhead.has(key)) return false;
+    startedAhead.set(key, outcome());
+    for (const oldest of startedAhead.keys()) {
+      if (startedAhead.size <= MAX_STARTED_AHEAD) break;
+      startedAhead.delete(oldest);
+    }
+    return true;
+  };
+
+  /** The guest check started ahead for this very script, taken (a check adopts it once). */
+  function takeStartedAhead(input: CheckBackendInput, plan: GuestScriptPlan | undefined) {
+    if (!plan) return undefined;
+    const key = startedAheadKey(input.run.runId, plan);
+    const started = startedAhead.get(key);
+    startedAhead.delete(key);
+    return started;
+  }
+
+  const check = async (input: CheckBackendInput): Promise<BackendEvidence> => {
     const evidence: BackendEvidence = { backendKey: input.backend.key };
     const failures: NonNullable<BackendEvidence['failures']> = {};
     const { vmId, nicId } = input.backend;
 
     // The Run Command is a check's long pole (about 20 s at least on Azure, against about a second for
     // each read below). When discovery has just seen the VM running with its agent ready, it starts
-    // first and the VM's fresh health is read meanwhile, not before it.
-    const early =
-      vmId && input.os && input.vmReady ? settle(runGuestScript(vmId, input.os, input)) : undefined;
-    if (early) {
+    // first (or already did, during discovery) and the VM's fresh health is read meanwhile.
+    const guestCheck = vmId && input.os && input.vmReady ? guestCheckOf(vmId, input.os, input) : undefined;
+    const adopted = guestCheck && takeStartedAhead(input, guestCheck.plan);
+    const early = guestCheck ? (adopted ?? guestCheck.outcome()) : undefined;
+    if (early && !adopted) {
       // One turn of the event loop before the reads: the checks of a batch start together, and each
       // request costs this thread its pipeline and often a new connection, so without it their health
       // reads would go out between their commands and delay the last command by the others' reads.
@@ -183,9 +269,9 @@ export function createEvidenceGatherer(
       checks.push(early.then((outcome) => recordGuest(evidence, failures, outcome)));
     } else if (vmId && !notCheckable && input.os) {
       checks.push(
-        settle(runGuestScript(vmId, input.os, input)).then((outcome) =>
-          recordGuest(evidence, failures, outcome),
-        ),
+        guestCheckOf(vmId, input.os, input)
+          .outcome()
+          .then((outcome) => recordGuest(evidence, failures, outcome)),
       );
     } else if (vmId && notCheckable) {
       failures.guest = notCheckable;
@@ -210,4 +296,5 @@ export function createEvidenceGatherer(
     }
     return evidence;
   };
+  return Object.assign(check, { startGuestCheck });
 }

@@ -129,6 +129,14 @@ export interface DiscoveryOptions {
    * Default true.
    */
   validationPeers?: boolean;
+  /**
+   * With a focus: called for each backend the focus says is failing as soon as its VM is read (or
+   * could not be), with its place among the failing backends in topology order and what the
+   * topology holds so far (the VM under `vms`, the load balancer's rules and probes). A caller that
+   * starts the backend's Run Command here has it running while discovery reads the network. A throw
+   * is ignored: discovery goes on.
+   */
+  failingVmRead?: (backend: BackendInfo, index: number, topology: Topology) => void;
 }
 
 const DEFAULT_CONCURRENCY = 8;
@@ -233,7 +241,21 @@ export async function discoverTopology(
   if (!focus) {
     await Promise.all(all.map((b) => deep.discover(b)));
   } else {
-    await discoverFocused(deep, backends, focus, options.validationPeers ?? true);
+    const vmRead = options.failingVmRead;
+    await discoverFocused(
+      deep,
+      backends,
+      focus,
+      options.validationPeers ?? true,
+      vmRead &&
+        ((backend, index) => {
+          try {
+            vmRead(backend, index, skeleton);
+          } catch {
+            // The caller's business: discovery's reads go on.
+          }
+        }),
+    );
   }
 
   await readResourceGroups(reader, reads, deep.parts.ownershipInputs);
@@ -342,6 +364,7 @@ async function discoverFocused(
   backends: ReadonlyMap<string, BackendInfo>,
   focus: DiscoveryFocus,
   withPeers: boolean,
+  failingVmRead?: (backend: BackendInfo, index: number) => void,
 ) {
   // One pass over the pool, by the keys the members were indexed under (a pool may hold thousands).
   const healthy: BackendInfo[] = [];
@@ -365,8 +388,8 @@ async function discoverFocused(
     return pending;
   };
   await Promise.all(
-    failing.map(async (backend) => {
-      await deep.discover(backend);
+    failing.map(async (backend, index) => {
+      await deep.discover(backend, failingVmRead && (() => failingVmRead(backend, index)));
       const vnet = backend.virtualNetworkId
         ? deep.parts.virtualNetworks[idKey(backend.virtualNetworkId)]
         : undefined;

@@ -9,7 +9,7 @@ import { idKey } from '../model/ids';
 import type { RuleHealth } from '../model/health';
 import { countsAsDown, type FixReport, type Report } from '../model/report';
 import { fail, ok } from '../model/result';
-import type { Topology } from '../model/topology';
+import type { BackendInfo, Topology } from '../model/topology';
 import { MemoryRunStore } from '../runstore/memoryRunStore';
 import type { RunStore } from '../runstore/runStore';
 import { buildReport } from './buildReport';
@@ -48,7 +48,7 @@ import type { Diagnosis } from '../model/diagnosis';
 import type { PlannedFix } from '../model/fixPlan';
 import type { RunContext } from '../model/run';
 import type { ValidationResult } from '../model/validation';
-import { compactTopology, failingBackends, summarizeDiagnosis } from './flow';
+import { compactTopology, failingBackends, guestCheckTargetAtDiscovery, summarizeDiagnosis } from './flow';
 import { ACTIVITY, type ActivityName } from './names';
 
 /** One audit event per activity, correlated by run id (the instance id) and alert id. */
@@ -75,6 +75,11 @@ export interface DiscoverOptions {
    * array; were the health read again (it never should be), the one returned is stored.
    */
   healthRead?: (health: RuleHealth[]) => void;
+  /**
+   * Called for each backend the health says is failing as soon as its VM is read, with its place
+   * among the failing backends and the topology read so far (src/azure/discovery.ts).
+   */
+  failingVmRead?: (backend: BackendInfo, index: number, topology: Topology) => void;
 }
 
 /** What the activities need from the rest of probe-doctor (azure/, diagnose/, remediate/, escalate/, audit/). */
@@ -90,6 +95,11 @@ export interface ActivityDeps {
   discover(loadBalancerId: string, options: DiscoverOptions): Promise<DiscoveredRun>;
   /** May throw: the activity turns a throw into a failed Result. */
   checkBackend(input: CheckBackendInput): Promise<BackendEvidence>;
+  /**
+   * Starts the Run Command of a check that will follow (src/app/evidence.ts `startGuestCheck`);
+   * true when one was started. Discovery calls it for the first batch of failing backends.
+   */
+  startGuestCheck?(input: CheckBackendInput): boolean;
   diagnose(input: DiagnoseInput): Diagnosis | Promise<Diagnosis>;
   /** The plan; whether a fix needs approval is decided here from the policy. */
   planFixes(
@@ -201,8 +211,23 @@ export function createActivities(
         // the failing backends' reads, not after the last of them. One turn of the event loop first,
         // so those reads, started right after, are on the wire before it.
         let early: { health: RuleHealth[]; ref: Promise<string> } | undefined;
+        // The first batch of checks (the orchestrator's fan-out) gets its Run Commands now, each as
+        // soon as discovery has read the VM: the commands run while the network is read and the
+        // checks are scheduled. Later batches start theirs in their checks, as the fan-out bounds.
+        const firstBatch = deps.policy().fanoutBatchSize;
+        let guestChecksStarted = 0;
+        const startGuestCheck = deps.startGuestCheck?.bind(deps);
         const { topology, health } = await deps.discover(input.run.loadBalancerId, {
           validationPeers: input.run.mode === 'fix',
+          ...(startGuestCheck
+            ? {
+                failingVmRead: (backend: BackendInfo, index: number, read: Topology) => {
+                  if (index >= firstBatch) return;
+                  const target = guestCheckTargetAtDiscovery(read, backend);
+                  if (startGuestCheck({ run: input.run, ...target, health: [] })) guestChecksStarted++;
+                },
+              }
+            : {}),
           healthRead: (read) => {
             const ref = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
               store.put(input.run.runId, 'health', read),
@@ -215,18 +240,20 @@ export function createActivities(
         // The failing set is decided here, once: the orchestrator replays over its result only.
         const failing = failingBackends(topology, health);
         const topologyRef = await store.put(input.run.runId, 'topology', topology);
-        return compactTopology(topology, failing, {
+        const compact = compactTopology(topology, failing, {
           topologyRef,
           healthRef: await (early?.health === health
             ? early.ref
             : store.put(input.run.runId, 'health', health)),
         });
+        return guestChecksStarted > 0 ? { ...compact, guestChecksStarted } : compact;
       },
       (t) => ({
         backends: t.backendsTotal,
         failing: t.failing.length,
         probes: t.probes.length,
         problems: t.problems,
+        ...(t.guestChecksStarted ? { guestChecksStarted: t.guestChecksStarted } : {}),
       }),
     ),
     // Never throws: one broken VM must not hide the others (Task.all fails fast).

@@ -140,6 +140,11 @@ export interface WorkflowTopology {
   failing: FailingBackend[];
   /** How many resources discovery could not read (the details are in the stored topology). */
   problems: number;
+  /**
+   * How many failing backends' Run Commands discovery started as soon as it read their VMs, for
+   * their checks to adopt (src/app/evidence.ts); absent when none.
+   */
+  guestChecksStarted?: number;
 }
 export type DiscoverTopologyOutput = WorkflowTopology;
 

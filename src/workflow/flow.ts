@@ -92,16 +92,34 @@ export function failingBackends(topology: Topology, health: RuleHealth[]): Faili
   if (failingKeys.size === 0) return [];
   const backends = topology.backends.filter((backend) => failingKeys.has(idKey(backend.key)));
   const entries = entriesOf(backends, health);
-  return backends.map((backend) => {
-    const os = osOfVm(topology, backend);
-    const vmReady = vmReadyAtDiscovery(topology, backend);
-    return {
-      backend:
-        os || vmReady ? { ...backend, ...(os ? { os } : {}), ...(vmReady ? { vmReady } : {}) } : backend,
-      health: healthOf(backend, entries),
-      probes: probesFor(topology, backend),
-    };
-  });
+  return backends.map((backend) => ({
+    backend: workflowBackendOf(topology, backend),
+    health: healthOf(backend, entries),
+    probes: probesFor(topology, backend),
+  }));
+}
+
+/** The backend as the orchestrator carries it: with the VM's OS and readiness discovery read. */
+function workflowBackendOf(topology: Topology, backend: BackendInfo): WorkflowBackend {
+  const os = osOfVm(topology, backend);
+  const vmReady = vmReadyAtDiscovery(topology, backend);
+  return os || vmReady ? { ...backend, ...(os ? { os } : {}), ...(vmReady ? { vmReady } : {}) } : backend;
+}
+
+/**
+ * The check a failing backend will get, as far as its Run Command goes, from what discovery holds the
+ * moment the backend's VM is read (its NIC's fields filled, the load balancer's rules and probes
+ * known): the same backend, OS, readiness and probes {@link failingBackends} and {@link checkTarget}
+ * give the orchestrator once discovery ends, so the command started now is the one the check runs.
+ */
+export function guestCheckTargetAtDiscovery(
+  topology: Topology,
+  backend: BackendInfo,
+): Pick<CheckBackendInput, 'backend' | 'os' | 'vmReady' | 'probes'> {
+  return {
+    ...checkTarget(workflowBackendOf(topology, { ...backend })),
+    probes: probesFor(topology, backend),
+  };
 }
 
 /** Health entries of one backend, matched by IP configuration, else by address. */

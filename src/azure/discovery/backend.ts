@@ -80,10 +80,14 @@ export class BackendDiscovery {
     readonly parts: TopologyParts,
   ) {}
 
-  /** Reads everything `backend`'s probe depends on, filling its NIC-derived fields in place. */
-  async discover(backend: BackendInfo): Promise<void> {
+  /**
+   * Reads everything `backend`'s probe depends on, filling its NIC-derived fields in place.
+   * `vmRead` is called once the backend's VM is read (or could not be), before its network is:
+   * a Run Command needs the VM, not the subnet.
+   */
+  async discover(backend: BackendInfo, vmRead?: () => void): Promise<void> {
     const nicReads = backend.ipConfigurationId
-      ? await this.readNicOf(backend, backend.ipConfigurationId)
+      ? await this.readNicOf(backend, backend.ipConfigurationId, vmRead)
       : undefined;
     await Promise.all([
       nicReads?.pending,
@@ -99,6 +103,7 @@ export class BackendDiscovery {
   private async readNicOf(
     backend: BackendInfo,
     configId: string,
+    vmRead?: () => void,
   ): Promise<{ pending: Promise<unknown> } | undefined> {
     let nicId: string;
     try {
@@ -114,8 +119,9 @@ export class BackendDiscovery {
     this.parts.nics[idKey(nic.id)] = nic;
     backend.nicId = nic.id;
     // The VM and the NIC's NSG are read as soon as the NIC names them, alongside the subnet.
+    // The backend's fields below are filled before the VM's read can answer, so `vmRead` sees them.
     const pending = Promise.all([
-      nic.vmId ? this.readVm(nic.vmId, nic.id) : undefined,
+      nic.vmId ? this.readVm(nic.vmId, nic.id).then(vmRead) : undefined,
       nic.nsgId ? this.readNsg(nic.nsgId, nic.id) : undefined,
     ]);
     const config = nic.ipConfigurations.find((c) => idKey(c.id) === idKey(configId));

@@ -1,0 +1,224 @@
+/**
+ * A check's Run Command started during discovery (src/app/evidence.ts `startGuestCheck`): the check
+ * of the same run, VM and script adopts it instead of sending a second one; anything else (another
+ * script, another run, a VM that is not ready) runs as it did. The reader is a fake that counts the
+ * commands and answers each with its own outcome, so which command a check reports is visible.
+ */
+import { createEvidenceGatherer } from '../../src/app/evidence';
+import type { AzureReader } from '../../src/azure/reader';
+import type { VmHealthEvidence } from '../../src/model/evidence';
+import type { CheckBackendInput } from '../../src/workflow/contracts';
+
+const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-app/providers';
+const VM_ID = `${SUB}/Microsoft.Compute/virtualMachines/vm-app-0`;
+const NIC_ID = `${SUB}/Microsoft.Network/networkInterfaces/vm-app-0-nic`;
+const LB_ID = `${SUB}/Microsoft.Network/loadBalancers/lb-app`;
+
+const running: VmHealthEvidence = { vmId: VM_ID, powerState: 'running', agentStatus: 'ready' };
+const stopped: VmHealthEvidence = { vmId: VM_ID, powerState: 'stopped', agentStatus: 'unknown' };
+
+/**
+ * A reader whose n-th Run Command fails with `command n failed` once the test releases it (or at
+ * once with `answerAtOnce`); the scripts sent are kept.
+ */
+function countingReader(options: { health?: VmHealthEvidence; answerAtOnce?: boolean } = {}) {
+  const scripts: string[] = [];
+  const release: (() => void)[] = [];
+  const reader = {
+    getVmHealth: () => Promise.resolve(options.health ?? running),
+    runCommand: (_vmId: string, script: { script: string[] | string }) => {
+      scripts.push(JSON.stringify(script));
+      const n = scripts.length;
+      return new Promise((_resolve, reject) => {
+        const fail = () => reject(new Error(`command ${n} failed`));
+        if (options.answerAtOnce) fail();
+        else release.push(fail);
+      });
+    },
+    getEffectiveNsgs: () => Promise.resolve([]),
+    getEffectiveRoutes: () => Promise.resolve([]),
+  } as unknown as AzureReader;
+  return { reader, scripts, releaseAll: () => release.splice(0).forEach((fail) => fail()) };
+}
+
+function input(extra: Partial<CheckBackendInput> = {}, port = 80): CheckBackendInput {
+  return {
+    run: { runId: 'run-1', loadBalancerId: LB_ID, mode: 'observe', trigger: 'cli' },
+    backend: {
+      key: `${NIC_ID}/ipConfigurations/ipconfig1`,
+      membership: 'nic',
+      poolIds: [`${LB_ID}/backendAddressPools/pool`],
+      ipAddress: '10.0.1.4',
+      asgIds: [],
+      nicId: NIC_ID,
+      vmId: VM_ID,
+    },
+    probes: [
+      { id: `${LB_ID}/probes/tcp-${port}`, name: `tcp-${port}`, protocol: 'Tcp', port, intervalInSeconds: 5 },
+    ],
+    health: [],
+    os: 'linux',
+    vmReady: true,
+    ...extra,
+  };
+}
+
+const options = { runCommandAttempts: 1, runCommandRetryDelayMs: 0 };
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('a Run Command started during discovery is the one its check reports', () => {
+  it('adopts the command started ahead: one command, and its outcome is the evidence', async () => {
+    // Prepare
+    const { reader, scripts, releaseAll } = countingReader();
+    const gatherer = createEvidenceGatherer(reader, options);
+    // Act
+    const started = gatherer.startGuestCheck(input());
+    await turn();
+    const checking = gatherer(input());
+    await turn();
+    releaseAll();
+    const evidence = await checking;
+    // Assess
+    expect(started).toBe(true);
+    expect(scripts).toHaveLength(1);
+    expect(evidence.failures?.guest).toBe('command 1 failed');
+  });
+
+  it('adopts a command that already finished before the check began', async () => {
+    // Prepare
+    const { reader, scripts } = countingReader({ answerAtOnce: true });
+    const gatherer = createEvidenceGatherer(reader, options);
+    gatherer.startGuestCheck(input());
+    await turn();
+    // Act
+    const evidence = await gatherer(input());
+    // Assess
+    expect(scripts).toHaveLength(1);
+    expect(evidence.failures?.guest).toBe('command 1 failed');
+  });
+
+  it('adopts it once: a second check of the same backend sends its own command', async () => {
+    // Prepare
+    const { reader, scripts } = countingReader({ answerAtOnce: true });
+    const gatherer = createEvidenceGatherer(reader, options);
+    gatherer.startGuestCheck(input());
+    // Act
+    const first = await gatherer(input());
+    const second = await gatherer(input());
+    // Assess
+    expect(scripts).toHaveLength(2);
+    expect(first.failures?.guest).toBe('command 1 failed');
+    expect(second.failures?.guest).toBe('command 2 failed');
+  });
+
+  it('does not adopt a command whose script differs (another probe port): the check runs its own after it', async () => {
+    // Prepare
+    const { reader, scripts, releaseAll } = countingReader();
+    const gatherer = createEvidenceGatherer(reader, options);
+    gatherer.startGuestCheck(input({}, 80));
+    await turn();
+    // Act
+    const checking = gatherer(input({}, 8080));
+    await turn();
+    // Assess: one command per VM at a time, so the check's own waits for the one started ahead.
+    expect(scripts).toHaveLength(1);
+    releaseAll();
+    await turn();
+    expect(scripts).toHaveLength(2);
+    expect(scripts[1]).toContain('8080');
+    releaseAll();
+    expect((await checking).failures?.guest).toBe('command 2 failed');
+  });
+
+  it('does not adopt a command started for another run', async () => {
+    // Prepare
+    const { reader, scripts } = countingReader({ answerAtOnce: true });
+    const gatherer = createEvidenceGatherer(reader, options);
+    gatherer.startGuestCheck(input());
+    await turn();
+    // Act
+    const other = input();
+    const evidence = await gatherer({ ...other, run: { ...other.run, runId: 'run-2' } });
+    // Assess
+    expect(scripts).toHaveLength(2);
+    expect(evidence.failures?.guest).toBe('command 2 failed');
+  });
+
+  it.each([
+    ['the VM was not seen ready', { vmReady: false }],
+    ['the OS is unknown', { os: undefined }],
+    ['the backend has no VM', { backend: { ...input().backend, vmId: undefined } }],
+    ['no probe covers the backend', { probes: [] }],
+    [
+      'a probe path cannot be quoted safely',
+      {
+        probes: [
+          {
+            id: `${LB_ID}/probes/http`,
+            name: 'http',
+            protocol: 'Http' as const,
+            port: 80,
+            requestPath: "/health'; rm -rf / #",
+            intervalInSeconds: 5,
+          },
+        ],
+      },
+    ],
+  ])('starts nothing when %s', async (_why, extra) => {
+    // Prepare
+    const { reader, scripts } = countingReader({ answerAtOnce: true });
+    const gatherer = createEvidenceGatherer(reader, options);
+    // Act
+    const started = gatherer.startGuestCheck(input(extra));
+    await turn();
+    // Assess
+    expect(started).toBe(false);
+    expect(scripts).toHaveLength(0);
+  });
+
+  it('starts one command for the same run, VM and script however often discovery asks', async () => {
+    // Prepare
+    const { reader, scripts } = countingReader({ answerAtOnce: true });
+    const gatherer = createEvidenceGatherer(reader, options);
+    // Act
+    const answers = [gatherer.startGuestCheck(input()), gatherer.startGuestCheck(input())];
+    await turn();
+    // Assess
+    expect(answers).toEqual([true, false]);
+    expect(scripts).toHaveLength(1);
+  });
+
+  it('does not wait for the command started ahead when the VM stopped since discovery', async () => {
+    // Prepare: the command never answers (an agent that went away).
+    const { reader, scripts } = countingReader({ health: stopped });
+    const gatherer = createEvidenceGatherer(reader, options);
+    gatherer.startGuestCheck(input());
+    await turn();
+    // Act
+    const evidence = await gatherer(input());
+    // Assess
+    expect(scripts).toHaveLength(1);
+    expect(evidence.failures?.guest).toBe(
+      'not checked: the VM is stopped (the Run Command sent when discovery saw the VM ready is not waited for)',
+    );
+  });
+
+  it('forgets the oldest command started ahead once 256 newer ones were started', async () => {
+    // Prepare
+    const { reader, scripts } = countingReader({ answerAtOnce: true });
+    const gatherer = createEvidenceGatherer(reader, options);
+    const ofRun = (runId: string) => {
+      const base = input();
+      return { ...base, run: { ...base.run, runId } };
+    };
+    for (let i = 0; i <= 256; i++) gatherer.startGuestCheck(ofRun(`run-${i}`));
+    await turn();
+    // Act
+    const forgotten = await gatherer(ofRun('run-0'));
+    const kept = await gatherer(ofRun('run-1'));
+    // Assess: run-0's check ran its own command (the 258th); run-1's adopted the second one sent.
+    expect(scripts).toHaveLength(258);
+    expect(forgotten.failures?.guest).toBe('command 258 failed');
+    expect(kept.failures?.guest).toBe('command 2 failed');
+  });
+});
