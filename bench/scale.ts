@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/run.js scale [--scale 0.01] [--sizes 1,10,100,1000] [--failing 5] [--cold-runs 5]
+ * `node dist/bench/run.js scale [--scale 0.01] [--sizes 1,10,100,1000] [--failing 5] [--runs 5] [--cold-runs 5]
  * [--warmup 1] [--sandbox worker|in-process] [--out bench-results.json]`: time to verdict against the critical-path bound, and what a run costs,
  * as the load balancer grows while the failing backends stay few (issue #14).
  *
@@ -52,6 +52,11 @@ export interface ScaleRow {
   productLoopActiveMs: number;
   /** The sandbox thread's busy ms in the measured run (worker only). */
   sandboxLoopActiveMs?: number;
+  /**
+   * Every run's time to verdict, sorted, when the row is the median of several (`--runs`): the row's
+   * other figures are the median run's own.
+   */
+  wallMsRuns?: number[];
 }
 
 export interface ScaleOptions {
@@ -64,6 +69,8 @@ export interface ScaleOptions {
   warmup: boolean;
   /** Where each case hosts the sandbox (bench/scaleCase.ts). */
   sandbox: SandboxPlacement;
+  /** Fresh processes per size and mode; the row is the run with the median time to verdict. */
+  runs: number;
 }
 
 /**
@@ -120,7 +127,7 @@ export function formatScaleTable(rows: readonly ScaleRow[]): string {
     'failing',
     'mode',
     'verdict',
-    'wall ms',
+    'wall ms (runs)',
     'bound ms',
     'wall / bound',
     'ARM requests',
@@ -135,7 +142,9 @@ export function formatScaleTable(rows: readonly ScaleRow[]): string {
     String(r.failing),
     r.mode,
     r.verdict,
-    r.wallMs.toFixed(0),
+    r.wallMsRuns && r.wallMsRuns.length > 1
+      ? `${r.wallMs.toFixed(0)} (${r.wallMsRuns[0] ?? ''}-${r.wallMsRuns[r.wallMsRuns.length - 1] ?? ''})`
+      : r.wallMs.toFixed(0),
     r.boundMs.toFixed(0),
     `${r.ratio.toFixed(1)}x`,
     r.armRequests.toLocaleString('en-US'),
@@ -160,6 +169,7 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
     out: 'bench-results.json',
     warmup: true,
     sandbox: 'worker',
+    runs: 5,
   };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
@@ -176,6 +186,7 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
     if (flag === '--scale') options.scale = number(0, 100);
     else if (flag === '--failing') options.failing = Math.floor(number(0, 100));
     else if (flag === '--cold-runs') options.coldRuns = Math.floor(number(0, 50));
+    else if (flag === '--runs') options.runs = Math.floor(number(1, 51));
     else if (flag === '--out') options.out = value;
     else if (flag === '--warmup') options.warmup = number(0, 1) === 1;
     else if (flag === '--sandbox') {
@@ -193,7 +204,7 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
       });
     } else
       throw new Error(
-        `unknown option ${flag} (scale takes --scale, --sizes, --failing, --cold-runs, --warmup, --sandbox, --out)`,
+        `unknown option ${flag} (scale takes --scale, --sizes, --failing, --runs, --cold-runs, --warmup, --sandbox, --out)`,
       );
   }
   return options;
@@ -206,15 +217,19 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
   const rows: ScaleRow[] = [];
   for (const backends of options.sizes) {
     for (const mode of ['observe', 'fix'] as const) {
-      process.stderr.write(`  scale: ${backends} backends, ${mode} ...\n`);
-      const r = runCase({
-        backends,
-        failing: Math.min(options.failing, backends),
-        mode,
-        scale: options.scale,
-        warmup: options.warmup,
-        sandbox: options.sandbox,
-      });
+      process.stderr.write(`  scale: ${backends} backends, ${mode}, ${options.runs} run(s) ...\n`);
+      const runs = Array.from({ length: options.runs }, () =>
+        runCase({
+          backends,
+          failing: Math.min(options.failing, backends),
+          mode,
+          scale: options.scale,
+          warmup: options.warmup,
+          sandbox: options.sandbox,
+        }),
+      ).sort((a, b) => a.wallMs - b.wallMs);
+      // The median run (the lower middle of an even count): one run's own figures, not a mix.
+      const r = runs[Math.floor((runs.length - 1) / 2)] as ScaleCaseResult;
       // With every backend failing there is no healthy peer to validate from: no validation Run Command.
       const boundMs = criticalPathBoundMs(
         time,
@@ -242,6 +257,7 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
         ...(r.sandboxLoopActiveMs === undefined
           ? {}
           : { sandboxLoopActiveMs: Math.round(r.sandboxLoopActiveMs) }),
+        ...(runs.length > 1 ? { wallMsRuns: runs.map((run) => Math.round(run.wallMs)) } : {}),
       });
     }
   }
@@ -261,6 +277,7 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
     scale: options.scale,
     warmup: options.warmup,
     sandbox: options.sandbox,
+    runs: options.runs,
     timeModelMs: Object.fromEntries(
       Object.keys(time.azureMs).map((k) => [k, durationMs(time, k as keyof TimeModel['azureMs'])]),
     ),
@@ -270,7 +287,8 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
   writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(
     `probe-doctor scale benchmark: ${results.machine.cpus} CPU(s) (${results.machine.cpuModel}), node ${process.version}, ` +
-      `Azure's latencies x ${options.scale}, sandbox ${options.sandbox === 'worker' ? 'in a worker thread' : 'in-process'}; results in ${options.out}`,
+      `Azure's latencies x ${options.scale}, sandbox ${options.sandbox === 'worker' ? 'in a worker thread' : 'in-process'}, ` +
+        `each row the median of ${options.runs} run(s); results in ${options.out}`,
   );
   console.log(formatScaleTable(rows));
   if (coldStart) {

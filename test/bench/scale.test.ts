@@ -27,6 +27,9 @@ describe('scale benchmark', () => {
       sandbox: 'worker',
     });
     expect(parseScaleArgs(['--sandbox', 'in-process']).sandbox).toBe('in-process');
+    expect(parseScaleArgs([]).runs).toBe(5);
+    expect(parseScaleArgs(['--runs', '3']).runs).toBe(3);
+    expect(() => parseScaleArgs(['--runs', '0'])).toThrow("--runs must be a number from 1 to 51, got '0'");
     expect(() => parseScaleArgs(['--sandbox', 'thread'])).toThrow(
       "--sandbox must be 'worker' or 'in-process', got 'thread'",
     );
