@@ -288,7 +288,7 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
   console.log(
     `probe-doctor scale benchmark: ${results.machine.cpus} CPU(s) (${results.machine.cpuModel}), node ${process.version}, ` +
       `Azure's latencies x ${options.scale}, sandbox ${options.sandbox === 'worker' ? 'in a worker thread' : 'in-process'}, ` +
-        `each row the median of ${options.runs} run(s); results in ${options.out}`,
+      `each row the median of ${options.runs} run(s); results in ${options.out}`,
   );
   console.log(formatScaleTable(rows));
   if (coldStart) {

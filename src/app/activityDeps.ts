@@ -103,7 +103,7 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
         ...(app.discoveryConcurrency !== undefined ? { concurrency: app.discoveryConcurrency } : {}),
         validationPeers: options.validationPeers,
         ...(options.healthRead ? { healthRead: options.healthRead } : {}),
-        ...(options.failingVmRead ? { failingVmRead: options.failingVmRead } : {}),
+        ...(options.failingVmsFirst ? { failingVmsFirst: options.failingVmsFirst } : {}),
       }),
     checkBackend,
     startGuestCheck: (input) => checkBackend.startGuestCheck(input),

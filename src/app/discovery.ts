@@ -22,8 +22,8 @@ export interface HealthFirstOptions {
   validationPeers?: boolean;
   /** Called with the health once read, before the failing backends are read in depth. */
   healthRead?: (health: RuleHealth[]) => void;
-  /** {@link DiscoveryOptions.failingVmRead}: a failing backend's VM was just read. */
-  failingVmRead?: DiscoveryOptions['failingVmRead'];
+  /** {@link DiscoveryOptions.failingVmsFirst}: the first failing backends' VMs are read first. */
+  failingVmsFirst?: DiscoveryOptions['failingVmsFirst'];
 }
 
 /**
@@ -43,7 +43,7 @@ export async function discoverHealthFirst(
   const topology = await discoverTopology(topologyReader, loadBalancerId, {
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.validationPeers !== undefined ? { validationPeers: options.validationPeers } : {}),
-    ...(options.failingVmRead ? { failingVmRead: options.failingVmRead } : {}),
+    ...(options.failingVmsFirst ? { failingVmsFirst: options.failingVmsFirst } : {}),
     rulesKnown: (view) => {
       reading = readProbeHealth(reader, view);
       // Awaited by the focus below; a failure there reads every backend, as a throw of the focus does.

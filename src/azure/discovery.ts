@@ -130,16 +130,27 @@ export interface DiscoveryOptions {
    */
   validationPeers?: boolean;
   /**
-   * With a focus: called for each backend the focus says is failing as soon as its VM is read (or
-   * could not be), with its place among the failing backends in topology order and what the
-   * topology holds so far (the VM under `vms`, the load balancer's rules and probes). A caller that
-   * starts the backend's Run Command here has it running while discovery reads the network. A throw
-   * is ignored: discovery goes on.
+   * With a focus: the first `count` failing backends (in topology order) have their NIC and VM read
+   * before any other read of the backends' (their network, the other failing backends, peers), and
+   * `vmRead` is called for each as soon as its VM is read (or could not be), with its place among the
+   * failing backends and what the topology holds so far (the VM under `vms`, the load balancer's
+   * rules and probes). A caller that starts those backends' Run Commands here has them running while
+   * discovery reads the rest. A throw of `vmRead` is ignored: discovery goes on.
    */
-  failingVmRead?: (backend: BackendInfo, index: number, topology: Topology) => void;
+  failingVmsFirst?: {
+    count: number;
+    vmRead: (backend: BackendInfo, index: number, topology: Topology) => void;
+  };
 }
 
 const DEFAULT_CONCURRENCY = 8;
+
+/** A promise and its resolve, for a wait on something another task settles. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T | Promise<T>) => void } {
+  let resolve!: (value: T | Promise<T>) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
 /** Healthy candidates tried per virtual network before validation goes without a peer there. */
 const PEER_ATTEMPTS = 3;
 
@@ -241,20 +252,22 @@ export async function discoverTopology(
   if (!focus) {
     await Promise.all(all.map((b) => deep.discover(b)));
   } else {
-    const vmRead = options.failingVmRead;
+    const first = options.failingVmsFirst;
     await discoverFocused(
       deep,
       backends,
       focus,
       options.validationPeers ?? true,
-      vmRead &&
-        ((backend, index) => {
+      first && {
+        count: first.count,
+        vmRead: (backend, index) => {
           try {
-            vmRead(backend, index, skeleton);
+            first.vmRead(backend, index, skeleton);
           } catch {
             // The caller's business: discovery's reads go on.
           }
-        }),
+        },
+      },
     );
   }
 
@@ -364,7 +377,7 @@ async function discoverFocused(
   backends: ReadonlyMap<string, BackendInfo>,
   focus: DiscoveryFocus,
   withPeers: boolean,
-  failingVmRead?: (backend: BackendInfo, index: number) => void,
+  vmsFirst?: { count: number; vmRead: (backend: BackendInfo, index: number) => void },
 ) {
   // One pass over the pool, by the keys the members were indexed under (a pool may hold thousands).
   const healthy: BackendInfo[] = [];
@@ -387,9 +400,29 @@ async function discoverFocused(
     }
     return pending;
   };
+  // A caller that starts work on the first failing backends' VMs (their checks' Run Commands) has
+  // those reads go first: everything else (their network, the large virtual network among it, the
+  // other failing backends, peers) follows once those VMs are read, and runs while the commands do.
+  const firstCount = vmsFirst ? Math.min(vmsFirst.count, failing.length) : 0;
+  const vmReads = Array.from({ length: firstCount }, () => deferred<unknown>());
+  const rest = firstCount > 0 ? Promise.all(vmReads.map((d) => d.promise)) : undefined;
   await Promise.all(
     failing.map(async (backend, index) => {
-      await deep.discover(backend, failingVmRead && (() => failingVmRead(backend, index)));
+      if (index >= firstCount) {
+        if (rest) await rest;
+        await deep.discover(backend);
+      } else {
+        try {
+          await deep.discover(backend, {
+            vmRead: () => vmsFirst?.vmRead(backend, index),
+            vmSettled: (vm) => vmReads[index]?.resolve(vm.catch(() => undefined)),
+            ...(rest ? { networkAfter: rest } : {}),
+          });
+        } finally {
+          // Never leaves the others waiting: a backend whose reads threw counts as read.
+          vmReads[index]?.resolve(undefined);
+        }
+      }
       const vnet = backend.virtualNetworkId
         ? deep.parts.virtualNetworks[idKey(backend.virtualNetworkId)]
         : undefined;

@@ -76,10 +76,14 @@ export interface DiscoverOptions {
    */
   healthRead?: (health: RuleHealth[]) => void;
   /**
-   * Called for each backend the health says is failing as soon as its VM is read, with its place
-   * among the failing backends and the topology read so far (src/azure/discovery.ts).
+   * The first `count` failing backends' VMs are read before the rest, and `vmRead` is called for
+   * each as soon as it is, with its place among the failing backends and the topology read so far
+   * (src/azure/discovery.ts `failingVmsFirst`).
    */
-  failingVmRead?: (backend: BackendInfo, index: number, topology: Topology) => void;
+  failingVmsFirst?: {
+    count: number;
+    vmRead: (backend: BackendInfo, index: number, topology: Topology) => void;
+  };
 }
 
 /** What the activities need from the rest of probe-doctor (azure/, diagnose/, remediate/, escalate/, audit/). */
@@ -221,10 +225,12 @@ export function createActivities(
           validationPeers: input.run.mode === 'fix',
           ...(startGuestCheck
             ? {
-                failingVmRead: (backend: BackendInfo, index: number, read: Topology) => {
-                  if (index >= firstBatch) return;
-                  const target = guestCheckTargetAtDiscovery(read, backend);
-                  if (startGuestCheck({ run: input.run, ...target, health: [] })) guestChecksStarted++;
+                failingVmsFirst: {
+                  count: firstBatch,
+                  vmRead: (backend: BackendInfo, _index: number, read: Topology) => {
+                    const target = guestCheckTargetAtDiscovery(read, backend);
+                    if (startGuestCheck({ run: input.run, ...target, health: [] })) guestChecksStarted++;
+                  },
                 },
               }
             : {}),

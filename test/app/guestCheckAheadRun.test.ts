@@ -33,14 +33,17 @@ describe('discovery reports each failing backend once its VM is read', () => {
         scaled.loadBalancerId,
         {
           validationPeers: true,
-          failingVmRead: (backend: BackendInfo, index, topology) => {
-            seen.push({
-              key: idKey(backend.key),
-              index,
-              vmKnown: backend.vmId !== undefined && topology.vms[idKey(backend.vmId)] !== undefined,
-              ...(backend.ipAddress ? { ip: backend.ipAddress } : {}),
-              requestsSoFar: sandbox.requestLog.length,
-            });
+          failingVmsFirst: {
+            count: 10,
+            vmRead: (backend: BackendInfo, index, topology) => {
+              seen.push({
+                key: idKey(backend.key),
+                index,
+                vmKnown: backend.vmId !== undefined && topology.vms[idKey(backend.vmId)] !== undefined,
+                ...(backend.ipAddress ? { ip: backend.ipAddress } : {}),
+                requestsSoFar: sandbox.requestLog.length,
+              });
+            },
           },
         },
       );
@@ -76,9 +79,12 @@ describe('discovery reports each failing backend once its VM is read', () => {
         createSdkAzureReader(clientsFor),
         scaled.loadBalancerId,
         {
-          failingVmRead: () => {
-            calls++;
-            throw new Error('the caller failed');
+          failingVmsFirst: {
+            count: 10,
+            vmRead: () => {
+              calls++;
+              throw new Error('the caller failed');
+            },
           },
         },
       );
@@ -86,6 +92,52 @@ describe('discovery reports each failing backend once its VM is read', () => {
       expect(calls).toBe(2);
       expect(run.topology.backends).toHaveLength(6);
       expect(Object.keys(run.topology.nsgs).length).toBeGreaterThan(0);
+    } finally {
+      await sandbox.stop();
+    }
+  });
+});
+
+describe('the first failing backends’ VMs are read before anything else of the backends', () => {
+  it('reads the network, the other failing backends and the peer after the first two VMs', async () => {
+    // Prepare: 3 failing of 12 (fix mode: a healthy peer is read in depth too); the first 2 go first.
+    const scaled = scaledScenario(12, { failing: 3 });
+    const sandbox = await startSandbox({ scenario: scaled.scenario });
+    const firstVms: string[] = [];
+    try {
+      const clientsFor = createClientFactory({ kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca });
+      // Act
+      const run = await discoverHealthFirst(
+        createSdkTopologyReader(clientsFor),
+        createSdkAzureReader(clientsFor),
+        scaled.loadBalancerId,
+        {
+          validationPeers: true,
+          failingVmsFirst: {
+            count: 2,
+            vmRead: (backend: BackendInfo) => firstVms.push((backend.vmId ?? '').toLowerCase()),
+          },
+        },
+      );
+      // Assess: every answer to a first-VM read comes before any read of the rest.
+      const at = (re: RegExp) =>
+        sandbox.requestLog.flatMap((e, i) => (e.method === 'GET' && re.test(e.path) ? [i] : []));
+      const firstVmReads = sandbox.requestLog.flatMap((e, i) =>
+        e.method === 'GET' &&
+        firstVms.some((vm) => e.path.toLowerCase().endsWith(vm.split('/providers')[1] ?? '?'))
+          ? [i]
+          : [],
+      );
+      const rest = [
+        ...at(/\/virtualNetworks\/[^/]+$/i),
+        ...at(/\/networkSecurityGroups\/[^/]+$/i),
+        ...at(/\/virtualMachines\/[^/]+$/i).filter((i) => !firstVmReads.includes(i)),
+      ];
+      expect(firstVms).toHaveLength(2);
+      expect(firstVmReads).toHaveLength(2);
+      expect(rest.length).toBeGreaterThanOrEqual(4);
+      expect(Math.max(...firstVmReads)).toBeLessThan(Math.min(...rest));
+      expect(Object.keys(run.topology.vms)).toHaveLength(4);
     } finally {
       await sandbox.stop();
     }

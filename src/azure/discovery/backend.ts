@@ -8,7 +8,7 @@
 import type { NetworkSecurityGroup, VirtualNetwork } from '@azure/arm-network';
 import ipaddr from 'ipaddr.js';
 import { idKey } from '../../model/ids';
-import type { BackendInfo, Topology, VirtualNetworkInfo } from '../../model/topology';
+import type { BackendInfo, NicInfo, Topology, VirtualNetworkInfo } from '../../model/topology';
 import {
   mapAsg,
   mapNic,
@@ -72,6 +72,19 @@ function ipInPrefixes(ip: string, prefixes: readonly string[]): boolean {
 export const inVirtualNetwork = (ip: string, vnet: VirtualNetworkInfo): boolean =>
   ipInPrefixes(ip, vnet.addressPrefixes);
 
+/**
+ * When the reads of one backend happen, for a caller that starts work on its VM ({@link
+ * BackendDiscovery.discover}); without it every read goes as soon as its referrer is read.
+ */
+export interface ReadOrder {
+  /** The backend's VM was read (or could not be). */
+  vmRead?: () => void;
+  /** Given the backend's VM read (settled when there is none), as soon as the NIC is read. */
+  vmSettled?: (vm: Promise<unknown>) => void;
+  /** The backend's network is read once this settles. */
+  networkAfter?: Promise<unknown>;
+}
+
 /** The pipelined reader of backends in depth, over one run's reads and parts. */
 export class BackendDiscovery {
   constructor(
@@ -82,29 +95,28 @@ export class BackendDiscovery {
 
   /**
    * Reads everything `backend`'s probe depends on, filling its NIC-derived fields in place.
-   * `vmRead` is called once the backend's VM is read (or could not be), before its network is:
-   * a Run Command needs the VM, not the subnet.
+   * `order.vmRead` is called once the backend's VM is read (or could not be); `order.vmSettled` once
+   * there is no VM read left to wait for (read, failed, or none to read); the network (the NIC's
+   * NSG, subnet, NSGs, route table, ASGs) is read after `order.networkAfter`, at once without it.
    */
-  async discover(backend: BackendInfo, vmRead?: () => void): Promise<void> {
-    const nicReads = backend.ipConfigurationId
-      ? await this.readNicOf(backend, backend.ipConfigurationId, vmRead)
+  async discover(backend: BackendInfo, order: ReadOrder = {}): Promise<void> {
+    const nic = backend.ipConfigurationId
+      ? await this.readNicOf(backend, backend.ipConfigurationId)
       : undefined;
+    // The backend's fields are filled by now, so `vmRead` sees them.
+    const vm = nic?.vmId ? this.readVm(nic.vmId, nic.id).then(order.vmRead) : Promise.resolve();
+    order.vmSettled?.(vm);
+    if (order.networkAfter) await order.networkAfter;
     await Promise.all([
-      nicReads?.pending,
+      vm,
+      nic?.nsgId ? this.readNsg(nic.nsgId, nic.id) : undefined,
       backend.virtualNetworkId ? this.readSubnetOf(backend, backend.virtualNetworkId) : undefined,
       ...backend.asgIds.map((id) => this.readAsg(id, backend.key)),
     ]);
   }
 
-  /**
-   * The NIC, filling the backend's address, subnet, VM and ASGs; `pending` is what the NIC named (its
-   * VM and NSG), already in flight, so the caller goes on to the subnet without waiting for them.
-   */
-  private async readNicOf(
-    backend: BackendInfo,
-    configId: string,
-    vmRead?: () => void,
-  ): Promise<{ pending: Promise<unknown> } | undefined> {
+  /** The NIC, filling the backend's address, subnet, VM and ASGs; undefined when it cannot be read. */
+  private async readNicOf(backend: BackendInfo, configId: string): Promise<NicInfo | undefined> {
     let nicId: string;
     try {
       nicId = nicIdOfIpConfiguration(configId);
@@ -118,12 +130,6 @@ export class BackendDiscovery {
     if (!nic) return undefined;
     this.parts.nics[idKey(nic.id)] = nic;
     backend.nicId = nic.id;
-    // The VM and the NIC's NSG are read as soon as the NIC names them, alongside the subnet.
-    // The backend's fields below are filled before the VM's read can answer, so `vmRead` sees them.
-    const pending = Promise.all([
-      nic.vmId ? this.readVm(nic.vmId, nic.id).then(vmRead) : undefined,
-      nic.nsgId ? this.readNsg(nic.nsgId, nic.id) : undefined,
-    ]);
     const config = nic.ipConfigurations.find((c) => idKey(c.id) === idKey(configId));
     if (!config) {
       this.reads.problems.push({
@@ -143,7 +149,7 @@ export class BackendDiscovery {
       if (nic.primary !== undefined) backend.primaryNic = nic.primary;
       if (nic.vmId) backend.vmId = nic.vmId;
     }
-    return { pending };
+    return nic;
   }
 
   private async readVm(vmId: string, referencedBy: string): Promise<void> {
