@@ -102,7 +102,6 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
       discoverHealthFirst(topologyReader, reader, lbId, {
         ...(app.discoveryConcurrency !== undefined ? { concurrency: app.discoveryConcurrency } : {}),
         validationPeers: options.validationPeers,
-        ...(options.healthRead ? { healthRead: options.healthRead } : {}),
         ...(options.failingVmsFirst ? { failingVmsFirst: options.failingVmsFirst } : {}),
       }),
     checkBackend,

@@ -20,8 +20,6 @@ export interface HealthFirstOptions {
    * ({@link DiscoveryOptions.validationPeers}); observe mode validates nothing. Default true.
    */
   validationPeers?: boolean;
-  /** Called with the health once read, before the failing backends are read in depth. */
-  healthRead?: (health: RuleHealth[]) => void;
   /** {@link DiscoveryOptions.failingVmsFirst}: the first failing backends' VMs are read first. */
   failingVmsFirst?: DiscoveryOptions['failingVmsFirst'];
 }
@@ -52,7 +50,6 @@ export async function discoverHealthFirst(
     focus: async (view) => {
       const read = await (reading ?? readProbeHealth(reader, view));
       health = read;
-      options.healthRead?.(read);
       return focusFromHealth(view, read);
     },
   });

@@ -70,12 +70,6 @@ export interface DiscoverOptions {
    */
   validationPeers: boolean;
   /**
-   * Called with the probe health once it is read and final (before the failing backends are read in
-   * depth): the activity stores it while discovery waits on those reads. Discovery returns the same
-   * array; were the health read again (it never should be), the one returned is stored.
-   */
-  healthRead?: (health: RuleHealth[]) => void;
-  /**
    * The first `count` failing backends' VMs are read before the rest, and `vmRead` is called for
    * each as soon as it is, with its place among the failing backends and the topology read so far
    * (src/azure/discovery.ts `failingVmsFirst`).
@@ -211,10 +205,6 @@ export function createActivities(
     [ACTIVITY.discoverTopology]: audited<DiscoverTopologyInput, WorkflowTopology>(
       ACTIVITY.discoverTopology,
       async (input) => {
-        // The health is stored as soon as it is read: its serialization runs while discovery waits on
-        // the failing backends' reads, not after the last of them. One turn of the event loop first,
-        // so those reads, started right after, are on the wire before it.
-        let early: { health: RuleHealth[]; ref: Promise<string> } | undefined;
         // The first batch of checks (the orchestrator's fan-out) gets its Run Commands now, each as
         // soon as discovery has read the VM: the commands run while the network is read and the
         // checks are scheduled. Later batches start theirs in their checks, as the fan-out bounds.
@@ -234,23 +224,15 @@ export function createActivities(
                 },
               }
             : {}),
-          healthRead: (read) => {
-            const ref = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
-              store.put(input.run.runId, 'health', read),
-            );
-            early = { health: read, ref };
-            // Awaited below; a discovery that fails first must not leave it unhandled.
-            early.ref.catch(() => undefined);
-          },
         });
         // The failing set is decided here, once: the orchestrator replays over its result only.
         const failing = failingBackends(topology, health);
         const topologyRef = await store.put(input.run.runId, 'topology', topology);
+        // Stored once discovery is done, not as soon as the health is read: the first batch's Run
+        // Commands are running by now, and copying the health then held up the failing backends' reads.
         const compact = compactTopology(topology, failing, {
           topologyRef,
-          healthRef: await (early?.health === health
-            ? early.ref
-            : store.put(input.run.runId, 'health', health)),
+          healthRef: await store.put(input.run.runId, 'health', health),
         });
         return guestChecksStarted > 0 ? { ...compact, guestChecksStarted } : compact;
       },

@@ -1,7 +1,8 @@
 /**
  * The discoverTopology activity: what it asks discovery for (a validation peer only in fix mode) and
- * when it stores the probe health (as soon as discovery has read it, before the backends read in
- * depth), through the activities over fake dependencies.
+ * when it stores the probe health (once discovery is done: the Run Commands it started are running by
+ * then, and the copy must not hold up the failing backends' reads), through the activities over fake
+ * dependencies.
  */
 import { MemoryRunStore } from '../../src/runstore/memoryRunStore';
 import type { RunStore } from '../../src/runstore/runStore';
@@ -35,7 +36,6 @@ function activityWith(events: string[], asked: DiscoverOptions[]) {
       discover: async (id, options) => {
         asked.push(options);
         const discovered = await world.deps.discover(id, options);
-        options.healthRead?.(discovered.health);
         events.push('failing backends: reads started');
         await new Promise((resolve) => setImmediate(resolve));
         events.push('failing backends: reads done');
@@ -63,7 +63,7 @@ describe('the discoverTopology activity', () => {
     expect(asked.map((o) => o.validationPeers)).toEqual([peers]);
   });
 
-  it('stores the health while the failing backends are read, and refers to it', async () => {
+  it('stores the health after the failing backends are read, and refers to it', async () => {
     // Prepare
     const events: string[] = [];
     const { activity, inner } = activityWith(events, []);
@@ -72,12 +72,11 @@ describe('the discoverTopology activity', () => {
     const result = (await activity({ run: run('observe') })) as WorkflowTopology;
 
     // Assess
-    // Not before the reads are on their way (it would hold them back), but before they are done.
     expect(events).toEqual([
       'failing backends: reads started',
-      'put health',
       'failing backends: reads done',
       'put topology',
+      'put health',
     ]);
     const health = await inner.get<unknown[]>(result.healthRef);
     expect(health).toHaveLength(1);
