@@ -22,6 +22,11 @@ export interface ArmRequest {
 export interface ArmResponse {
   status: number;
   body?: unknown;
+  /**
+   * `body` already serialized, when the handler answers with state it must not copy: the JSON is taken
+   * at once, as ARM answers a read with the resource as it is at that moment.
+   */
+  json?: string;
   headers?: Record<string, string>;
 }
 

@@ -255,11 +255,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       res.end();
       return;
     }
-    const payload = JSON.stringify(response.body);
+    // Encoded once: its length is the buffer's, not a second pass over the string.
+    const payload = Buffer.from(response.json ?? JSON.stringify(response.body), 'utf8');
     res.writeHead(response.status, {
       ...headers,
       'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': String(Buffer.byteLength(payload)),
+      'Content-Length': String(payload.length),
     });
     res.end(payload);
   }

@@ -54,13 +54,19 @@ export function locationOf(state: SandboxState, id: string): string {
 /** `GET {id}`, with `$expand=instanceView` for VMs. */
 export function getResource(ctx: SandboxContext, req: ArmRequest): ArmResponse {
   const resource = requireResource(ctx.state, req.path);
-  const body = structuredClone(resource);
   const expand = req.query.get('$expand') ?? '';
+  // Serialized here, from the stored resource, rather than deep-copied and serialized later: the
+  // answer is the resource as it is now either way, and a load balancer of 1,000 members is 838 KB
+  // whose copy cost the sandbox ~6 ms per read (Azure's time, not the product's).
   if (/instanceview/i.test(expand) && VM_TYPES.has(String(resource.type).toLowerCase())) {
-    const properties = (body.properties ??= {}) as Json;
-    properties.instanceView = ctx.views.vmInstanceView(ctx.state, String(resource.id));
+    const properties = {
+      ...((resource.properties ?? {}) as Json),
+      instanceView: ctx.views.vmInstanceView(ctx.state, String(resource.id)),
+    };
+    const body = { ...resource, properties };
+    return { status: 200, body, json: JSON.stringify(body) };
   }
-  return { status: 200, body };
+  return { status: 200, body: resource, json: JSON.stringify(resource) };
 }
 
 /**
