@@ -3,6 +3,7 @@
  * one Run Command in the guest, and the NIC's effective NSGs and routes. Each check fails on its own:
  * a 403 on effective routes must not hide what the guest said.
  */
+import type { RunCommandResult } from '@azure/arm-compute';
 import type { AzureReader } from '../azure/reader';
 import { ensureError, isAzureCallError, isUnsafeScriptValueError } from '../errors';
 import { parseGuestOutput, parseRunCommandResult } from '../guest/parse';
@@ -79,11 +80,12 @@ export type EvidenceGatherer = ((input: CheckBackendInput) => Promise<BackendEvi
 };
 
 /**
- * Guest checks started ahead of their check, by run, VM and script. Bounded: one whose check never
- * came (its run failed, another process took the check) is forgotten once this many newer ones were
- * started, so the map never grows with the runs a host answers.
+ * Runs whose guest checks started ahead are kept. A run's are forgotten whole, oldest run first, once
+ * this many newer runs started theirs: a run whose checks never came (it failed, another process took
+ * them) does not stay, and a run in flight keeps every command of its first batch (up to the fan-out
+ * batch size, 200 at most) however many other runs the host answers at once (a sweep runs up to 64).
  */
-const MAX_STARTED_AHEAD = 256;
+const MAX_RUNS_AHEAD = 128;
 
 /** Builds the `checkBackend` dependency over an {@link AzureReader}. */
 export function createEvidenceGatherer(
@@ -137,26 +139,21 @@ export function createEvidenceGatherer(
     return { vmId, os, address, script, distinct, probeIndexes };
   }
 
-  /** Where a guest check started ahead is kept: the run, the VM and the exact script. */
-  const startedAheadKey = (runId: string, plan: GuestScriptPlan): string =>
-    JSON.stringify([runId, idKey(plan.vmId), plan.script]);
-  const startedAhead = new Map<string, Promise<Settled<{ probeId: string; guest: GuestEvidence }[]>>>();
+  /**
+   * Commands started ahead, by run, then by VM and exact script. What is kept is the command's own
+   * answer: the check that adopts it reads that answer with its own probes (their ids), so the
+   * evidence is labelled as the adopting check would label its own.
+   */
+  const startedAhead = new Map<string, Map<string, Promise<Settled<RunCommandResult>>>>();
+  const aheadKey = (plan: GuestScriptPlan): string => JSON.stringify([idKey(plan.vmId), plan.script]);
 
-  /** Runs the planned script (one Run Command at a time per VM) and reads each probe's evidence. */
-  function runGuestScript(plan: GuestScriptPlan): Promise<{ probeId: string; guest: GuestEvidence }[]> {
-    const { vmId, os, address, script, distinct, probeIndexes } = plan;
+  /** Runs the planned script, one Run Command at a time per VM, and returns Azure's answer. */
+  function runGuestScript(plan: GuestScriptPlan): Promise<RunCommandResult> {
+    const { vmId, script } = plan;
     return vmLock.run(idKey(vmId), async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          const body = await reader.runCommand(vmId, script);
-          const { stdout } = parseRunCommandResult(body);
-          const parsed = distinct.map((probe, i) =>
-            parseGuestOutput(os, outputForProbe(stdout, i + 1), probe, address),
-          );
-          return probeIndexes.map(({ probe, index }) => ({
-            probeId: probe.id,
-            guest: parsed[index] as GuestEvidence,
-          }));
+          return await reader.runCommand(vmId, script);
         } catch (err) {
           if (!isRunCommandBusy(err) || attempt >= options.runCommandAttempts) throw err;
           await sleep(options.runCommandRetryDelayMs);
@@ -164,6 +161,34 @@ export function createEvidenceGatherer(
       }
     });
   }
+
+  /**
+   * Each probe's evidence from the command's answer, labelled with the plan's probes.
+   * @throws Error when the answer is not a Run Command result (parseRunCommandResult).
+   */
+  function guestEvidenceOf(
+    plan: GuestScriptPlan,
+    body: RunCommandResult,
+  ): { probeId: string; guest: GuestEvidence }[] {
+    const { os, address, distinct, probeIndexes } = plan;
+    const { stdout } = parseRunCommandResult(body);
+    const parsed = distinct.map((probe, i) =>
+      parseGuestOutput(os, outputForProbe(stdout, i + 1), probe, address),
+    );
+    return probeIndexes.map(({ probe, index }) => ({
+      probeId: probe.id,
+      guest: parsed[index] as GuestEvidence,
+    }));
+  }
+
+  /** The evidence of `plan` from a command's settled answer (its own, or one started ahead). */
+  const evidenceFrom = (
+    plan: GuestScriptPlan,
+    answer: Promise<Settled<RunCommandResult>>,
+  ): Promise<Settled<{ probeId: string; guest: GuestEvidence }[]>> =>
+    answer.then((outcome) =>
+      outcome.ok ? settle(Promise.resolve().then(() => guestEvidenceOf(plan, outcome.value))) : outcome,
+    );
 
   /** What the guest check found: the evidence per probe, or why it has none. */
   function recordGuest(
@@ -202,31 +227,39 @@ export function createEvidenceGatherer(
     } catch (error) {
       return { outcome: () => Promise.resolve({ ok: false, error }) };
     }
-    return { plan, outcome: () => settle(runGuestScript(plan)) };
+    return { plan, outcome: () => evidenceFrom(plan, settle(runGuestScript(plan))) };
   }
 
   const startGuestCheck = (input: CheckBackendInput): boolean => {
     const { vmId } = input.backend;
     if (!vmId || !input.os || !input.vmReady) return false;
-    const { plan, outcome } = guestCheckOf(vmId, input.os, input);
+    const { plan } = guestCheckOf(vmId, input.os, input);
     if (!plan) return false;
-    const key = startedAheadKey(input.run.runId, plan);
-    if (startedAhead.has(key)) return false;
-    startedAhead.set(key, outcome());
-    for (const oldest of startedAhead.keys()) {
-      if (startedAhead.size <= MAX_STARTED_AHEAD) break;
-      startedAhead.delete(oldest);
+    const { runId } = input.run;
+    let run = startedAhead.get(runId);
+    if (!run) {
+      run = new Map();
+      startedAhead.set(runId, run);
+      for (const oldest of startedAhead.keys()) {
+        if (startedAhead.size <= MAX_RUNS_AHEAD) break;
+        startedAhead.delete(oldest);
+      }
     }
+    const key = aheadKey(plan);
+    if (run.has(key)) return false;
+    run.set(key, settle(runGuestScript(plan)));
     return true;
   };
 
-  /** The guest check started ahead for this very script, taken (a check adopts it once). */
+  /** The guest check started ahead for this very VM and script in this run, taken (adopted once). */
   function takeStartedAhead(input: CheckBackendInput, plan: GuestScriptPlan | undefined) {
-    if (!plan) return undefined;
-    const key = startedAheadKey(input.run.runId, plan);
-    const started = startedAhead.get(key);
-    startedAhead.delete(key);
-    return started;
+    const run = plan ? startedAhead.get(input.run.runId) : undefined;
+    if (!plan || !run) return undefined;
+    const key = aheadKey(plan);
+    const started = run.get(key);
+    run.delete(key);
+    if (run.size === 0) startedAhead.delete(input.run.runId);
+    return started && evidenceFrom(plan, started);
   }
 
   const check = async (input: CheckBackendInput): Promise<BackendEvidence> => {

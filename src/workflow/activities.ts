@@ -205,12 +205,13 @@ export function createActivities(
     [ACTIVITY.discoverTopology]: audited<DiscoverTopologyInput, WorkflowTopology>(
       ACTIVITY.discoverTopology,
       async (input) => {
-        // The first batch of checks (the orchestrator's fan-out) gets its Run Commands now, each as
-        // soon as discovery has read the VM: the commands run while the network is read and the
-        // checks are scheduled. Later batches start theirs in their checks, as the fan-out bounds.
-        const firstBatch = deps.policy().fanoutBatchSize;
-        let guestChecksStarted = 0;
-        const startGuestCheck = deps.startGuestCheck?.bind(deps);
+        // The first batch of checks (the orchestrator's fan-out, its size as the orchestrator decided
+        // it) gets its Run Commands now, each as soon as discovery has read the VM: the commands run
+        // while the network is read and the checks are scheduled. Later batches start theirs in
+        // their checks, as the fan-out bounds.
+        const firstBatch = input.firstBatch ?? 0;
+        const guestChecksStartedOn: string[] = [];
+        const startGuestCheck = firstBatch > 0 ? deps.startGuestCheck?.bind(deps) : undefined;
         const { topology, health } = await deps.discover(input.run.loadBalancerId, {
           validationPeers: input.run.mode === 'fix',
           ...(startGuestCheck
@@ -219,7 +220,9 @@ export function createActivities(
                   count: firstBatch,
                   vmRead: (backend: BackendInfo, _index: number, read: Topology) => {
                     const target = guestCheckTargetAtDiscovery(read, backend);
-                    if (startGuestCheck({ run: input.run, ...target, health: [] })) guestChecksStarted++;
+                    if (startGuestCheck({ run: input.run, ...target, health: [] }) && target.backend.vmId) {
+                      guestChecksStartedOn.push(target.backend.vmId);
+                    }
                   },
                 },
               }
@@ -234,14 +237,18 @@ export function createActivities(
           topologyRef,
           healthRef: await store.put(input.run.runId, 'health', health),
         });
-        return guestChecksStarted > 0 ? { ...compact, guestChecksStarted } : compact;
+        return guestChecksStartedOn.length > 0
+          ? { ...compact, guestChecksStarted: guestChecksStartedOn.length, guestChecksStartedOn }
+          : compact;
       },
       (t) => ({
         backends: t.backendsTotal,
         failing: t.failing.length,
         probes: t.probes.length,
         problems: t.problems,
-        ...(t.guestChecksStarted ? { guestChecksStarted: t.guestChecksStarted } : {}),
+        ...(t.guestChecksStarted
+          ? { guestChecksStarted: t.guestChecksStarted, guestChecksStartedOn: t.guestChecksStartedOn }
+          : {}),
       }),
     ),
     // Never throws: one broken VM must not hide the others (Task.all fails fast).

@@ -110,6 +110,11 @@ export interface CloseRunActivityInput {
 
 export interface DiscoverTopologyInput {
   run: RunContext;
+  /**
+   * The orchestrator's first batch of checks (its policy's `fanoutBatchSize`): discovery starts
+   * those checks' Run Commands as it reads their VMs. Absent (an older history): none is started.
+   */
+  firstBatch?: number;
 }
 /** A backend as the orchestrator holds it: the discovered backend and its VM's OS (which picks the script). */
 export interface WorkflowBackend extends BackendInfo {
@@ -145,6 +150,8 @@ export interface WorkflowTopology {
    * their checks to adopt (src/app/evidence.ts); absent when none.
    */
   guestChecksStarted?: number;
+  /** The VMs those Run Commands run on (ids), for the audit trail. */
+  guestChecksStartedOn?: string[];
 }
 export type DiscoverTopologyOutput = WorkflowTopology;
 

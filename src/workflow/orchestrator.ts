@@ -16,6 +16,7 @@ import type {
   CheckBackendActivityOutput,
   CheckBackendInput,
   DiagnoseActivityInput,
+  DiscoverTopologyInput,
   DiagnosisSummary,
   EscalateActivityInput,
   EscalateOutput,
@@ -240,7 +241,10 @@ function* runProbeDoctor(
   const policy = (yield context.df.callActivity(ACTIVITY.getPolicy, { run })) as WorkflowPolicy;
   const deadlines = new RunDeadlines(context, policy, context.df.currentUtcDateTime.getTime());
   const topology = (yield* deadlines.bounded(
-    context.df.callActivity(ACTIVITY.discoverTopology, { run }),
+    context.df.callActivity(ACTIVITY.discoverTopology, {
+      run,
+      firstBatch: policy.fanoutBatchSize,
+    } satisfies DiscoverTopologyInput),
     'discovering the topology',
   )) as WorkflowTopology;
   known.topologyRef = topology.topologyRef;

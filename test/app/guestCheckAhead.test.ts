@@ -203,7 +203,7 @@ describe('a Run Command started during discovery is the one its check reports', 
     );
   });
 
-  it('forgets the oldest command started ahead once 256 newer ones were started', async () => {
+  it('forgets a run’s commands whole, oldest run first, once 128 newer runs started theirs', async () => {
     // Prepare
     const { reader, scripts } = countingReader({ answerAtOnce: true });
     const gatherer = createEvidenceGatherer(reader, options);
@@ -211,14 +211,67 @@ describe('a Run Command started during discovery is the one its check reports', 
       const base = input();
       return { ...base, run: { ...base.run, runId } };
     };
-    for (let i = 0; i <= 256; i++) gatherer.startGuestCheck(ofRun(`run-${i}`));
+    for (let i = 0; i <= 128; i++) gatherer.startGuestCheck(ofRun(`run-${i}`));
     await turn();
     // Act
     const forgotten = await gatherer(ofRun('run-0'));
     const kept = await gatherer(ofRun('run-1'));
-    // Assess: run-0's check ran its own command (the 258th); run-1's adopted the second one sent.
-    expect(scripts).toHaveLength(258);
-    expect(forgotten.failures?.guest).toBe('command 258 failed');
+    // Assess: run-0's check ran its own command (the 130th); run-1's adopted the second one sent.
+    expect(scripts).toHaveLength(130);
+    expect(forgotten.failures?.guest).toBe('command 130 failed');
     expect(kept.failures?.guest).toBe('command 2 failed');
+  });
+
+  it('keeps every command of a run’s first batch while other runs start theirs (13 runs of 20)', async () => {
+    // Prepare: 13 runs' discoveries each start 20 commands (one per VM) before run 0's checks come.
+    const { reader, scripts } = countingReader({ answerAtOnce: true });
+    const gatherer = createEvidenceGatherer(reader, options);
+    const backendOf = (run: number, n: number): CheckBackendInput => {
+      const base = input();
+      const vmId = `${VM_ID}-${run}-${n}`;
+      return {
+        ...base,
+        run: { ...base.run, runId: `run-${run}` },
+        backend: { ...base.backend, key: `${NIC_ID}-${run}-${n}/ipConfigurations/ipconfig1`, vmId },
+      };
+    };
+    for (let run = 0; run < 13; run++)
+      for (let n = 0; n < 20; n++) gatherer.startGuestCheck(backendOf(run, n));
+    await turn();
+    // Act
+    await Promise.all(Array.from({ length: 20 }, (_, n) => gatherer(backendOf(0, n))));
+    // Assess
+    expect(scripts).toHaveLength(260);
+  });
+
+  it('labels an adopted command’s evidence with the adopting check’s probe ids', async () => {
+    // Prepare: the same port (so the same script) under another probe name.
+    const answer = {
+      value: [
+        { code: 'ComponentStatus/StdOut/succeeded', message: '' },
+        { code: 'ComponentStatus/StdErr/succeeded', message: '' },
+      ],
+    };
+    const sent: unknown[] = [];
+    const reader = {
+      getVmHealth: () => Promise.resolve(running),
+      runCommand: (_vm: string, script: unknown) => {
+        sent.push(script);
+        return Promise.resolve(answer);
+      },
+      getEffectiveNsgs: () => Promise.resolve([]),
+      getEffectiveRoutes: () => Promise.resolve([]),
+    } as unknown as AzureReader;
+    const gatherer = createEvidenceGatherer(reader, options);
+    const withProbe = (name: string): CheckBackendInput => ({
+      ...input(),
+      probes: [{ id: `${LB_ID}/probes/${name}`, name, protocol: 'Tcp', port: 80, intervalInSeconds: 5 }],
+    });
+    gatherer.startGuestCheck(withProbe('old-80'));
+    // Act
+    const evidence = await gatherer(withProbe('new-80'));
+    // Assess
+    expect(sent).toHaveLength(1);
+    expect(evidence.guestProbeId).toBe(`${LB_ID}/probes/new-80`);
   });
 });

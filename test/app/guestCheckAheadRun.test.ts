@@ -173,6 +173,7 @@ describe('a run starts its checks’ Run Commands during discovery', () => {
         // ran), and no check sent a second one: fix mode adds only validation's, from a healthy peer.
         expect(requestsWhenDiscovered).toBeGreaterThan(0);
         expect(discoveryDetail.guestChecksStarted).toBe(4);
+        expect(discoveryDetail.guestChecksStartedOn).toHaveLength(4);
         expect(countRequests(sandbox.requestLog).runCommands).toBe(mode === 'fix' ? 5 : 4);
         expect(result.report.verdict).toBe(mode === 'fix' ? 'resolved' : 'action-required');
       } finally {

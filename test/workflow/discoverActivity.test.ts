@@ -63,6 +63,27 @@ describe('the discoverTopology activity', () => {
     expect(asked.map((o) => o.validationPeers)).toEqual([peers]);
   });
 
+  it('starts Run Commands for the first batch the orchestrator sent, and none without one', async () => {
+    // Prepare
+    const asked: DiscoverOptions[] = [];
+    const world = fakeWorld({ backends: 6, down: [1, 4] });
+    const activities = createActivities({
+      ...world.deps,
+      startGuestCheck: () => true,
+      discover: async (id, options) => {
+        asked.push(options);
+        return world.deps.discover(id, options);
+      },
+    });
+
+    // Act
+    await activities[ACTIVITY.discoverTopology]({ run: run('observe'), firstBatch: 3 });
+    await activities[ACTIVITY.discoverTopology]({ run: run('observe') });
+
+    // Assess: the orchestrator's batch size, not the host's current settings, bounds it.
+    expect(asked.map((o) => o.failingVmsFirst?.count)).toEqual([3, undefined]);
+  });
+
   it('stores the health after the failing backends are read, and refers to it', async () => {
     // Prepare
     const events: string[] = [];

@@ -174,11 +174,17 @@ describe('the orchestrator over hand-built histories', () => {
     expect(outcome.actions[1]).toEqual({
       actionType: ActionType.CallActivity,
       functionName: ACTIVITY.discoverTopology,
-      input: { run },
+      input: { run, firstBatch: 20 },
     });
     // Raced against its deadline: a durable timer at the activity deadline (600 s) from the episode.
     expect(outcome.status === 'running' ? outcome.work : []).toEqual([
-      { kind: 'activity', id: 1, name: ACTIVITY.discoverTopology, input: { run }, attempt: 1 },
+      {
+        kind: 'activity',
+        id: 1,
+        name: ACTIVITY.discoverTopology,
+        input: { run, firstBatch: 20 },
+        attempt: 1,
+      },
       { kind: 'timer', id: 2, fireAt: new Date(T0.getTime() + 600_000) },
     ]);
   });
@@ -205,7 +211,13 @@ describe('the orchestrator over hand-built histories', () => {
     // Assess: discovery is abandoned (still open: its late answer is ignored), closeRun is scheduled.
     expect(outcome.status).toBe('running');
     expect(outcome.status === 'running' ? outcome.work : []).toEqual([
-      { kind: 'activity', id: 1, name: ACTIVITY.discoverTopology, input: { run }, attempt: 1 },
+      {
+        kind: 'activity',
+        id: 1,
+        name: ACTIVITY.discoverTopology,
+        input: { run, firstBatch: 20 },
+        attempt: 1,
+      },
       {
         kind: 'activity',
         id: 3,
