@@ -30,7 +30,7 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
   const reader: TopologyReader = {
     // The load balancer and its virtual network grow with the pool (every member listed in its pool
     // and in its subnet): their bodies skip the SDK's per-field mapper (wireModel.ts).
-    getLoadBalancer: (id) =>
+    getLoadBalancer: (id, beforePools) =>
       callAzure('read load balancer', id, async () => {
         const { parsed, clients } = target(id);
         const body: unknown = await clients.network.loadBalancers.get(
@@ -38,6 +38,12 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
           parsed.name,
           mapperSkippedOn200(),
         );
+        if (beforePools) {
+          beforePools(modelFromWire<LoadBalancer>(withoutPools(body)));
+          // One turn of the event loop: what the caller started (the health POSTs) goes on the wire
+          // before the pools' conversion holds this thread.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         return modelFromWire<LoadBalancer>(body);
       }),
 
@@ -150,8 +156,14 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
 function checkedReader(reader: TopologyReader): TopologyReader {
   const named = (what: string, id: string) => `invalid ARM answer for ${what} ${id}`;
   return {
-    getLoadBalancer: async (id) =>
-      checkArmAnswer(await reader.getLoadBalancer(id), named('load balancer', id)),
+    getLoadBalancer: async (id, beforePools) =>
+      checkArmAnswer(
+        await reader.getLoadBalancer(
+          id,
+          beforePools && ((lb) => beforePools(checkArmAnswer(lb, named('load balancer', id)))),
+        ),
+        named('load balancer', id),
+      ),
     getNetworkInterface: async (id) =>
       checkArmAnswer(await reader.getNetworkInterface(id), named('network interface', id)),
     listNetworkInterfaces: async (scope) =>
@@ -184,4 +196,18 @@ function checkedReader(reader: TopologyReader): TopologyReader {
         named('resource group', `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`),
       ),
   };
+}
+
+/**
+ * A load balancer's wire answer without its backend pools (the same object otherwise, not copied
+ * below `properties`): the parts a health read needs, a few KB of an answer that lists every pool
+ * member.
+ */
+function withoutPools(body: unknown): unknown {
+  if (body === null || typeof body !== 'object') return body;
+  const { properties } = body as { properties?: unknown };
+  if (properties === null || typeof properties !== 'object') return body;
+  const rest: Record<string, unknown> = { ...(properties as Record<string, unknown>) };
+  delete rest.backendAddressPools;
+  return { ...(body as Record<string, unknown>), properties: rest };
 }
