@@ -14,6 +14,7 @@ import type { ProbeInfo } from '../model/topology';
 import type { BackendEvidence, CheckBackendInput } from '../workflow/contracts';
 import { KeyedLock } from '../util/keyedLock';
 import { idKey } from '../model/ids';
+import { nextMacrotask } from '../util/nextMacrotask';
 
 export interface EvidenceOptions {
   /** Attempts at a Run Command that answers 409 "execution is in progress" (one per VM at a time). */
@@ -277,7 +278,7 @@ export function createEvidenceGatherer(
       // One turn of the event loop before the reads: the checks of a batch start together, and each
       // request costs this thread its pipeline and often a new connection, so without it their health
       // reads would go out between their commands and delay the last command by the others' reads.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextMacrotask();
     }
 
     let vm: VmHealthEvidence | undefined;

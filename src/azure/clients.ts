@@ -15,6 +15,7 @@ import type { PipelinePolicy, PipelineRetryOptions } from '@azure/core-rest-pipe
 import { DefaultAzureCredential } from '@azure/identity';
 import { idKey } from '../model/ids';
 import { agentTrusting, useAgentPolicy } from './trustedAgent';
+import { nextMacrotask } from '../util/nextMacrotask';
 
 /** Where the clients send their requests. */
 export type AzureTarget =
@@ -139,7 +140,7 @@ export function skipRetryAfterPolicy(clock: {
         response.headers.set('retry-after', '0');
         // One turn of the event loop first: whatever the skipped time made due (a deadline's timer on
         // the local host) runs before the retry, as it would have during a real wait.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await nextMacrotask();
       }
       return response;
     },

@@ -37,6 +37,7 @@ import { ReadOnce } from './discovery/reads';
 import { mapLoadBalancer } from './map';
 import { detectOwner, type OwnershipInput, type ResourceGroupFacts } from './ownership';
 import { parseLoadBalancerId, parseResourceId } from './resourceId';
+import { nextMacrotask } from '../util/nextMacrotask';
 
 /** A VM or scale set VM as read, with its instance view. */
 export type VmRead =
@@ -93,12 +94,6 @@ export type FocusView = Topology;
 
 /** The load balancer and its rules and probes as its GET gives them, before any pool member is mapped. */
 export type RulesView = Pick<Topology, 'loadBalancer' | 'rules' | 'probes'>;
-
-/**
- * One turn of the event loop: a request just started is only written to its socket once the event
- * loop runs, so work that follows at once would hold it back.
- */
-const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Which backends to read in depth, from the probe health (src/app/health.ts decides). */
 export interface DiscoveryFocus {
@@ -237,8 +232,10 @@ export async function discoverTopology(
       }),
   );
   const mapped = mapLoadBalancer(lb);
-  if (options.rulesKnown) {
+  if (options.rulesKnown && !rulesAnnounced) {
     announceRules({ loadBalancer: mapped.loadBalancer, rules: mapped.rules, probes: mapped.probes });
+    // A request just started is only written to its socket once the event loop turns: mapping the
+    // pool's members at once would hold the health requests back.
     await nextMacrotask();
   }
   const ownershipInputs: OwnershipInput[] = [

@@ -9,6 +9,7 @@ import type { ClientsForSubscription } from './clients';
 import type { NicScope, TopologyReader, VmRead } from './discovery';
 import { parseResourceId, scaleSetVmOf } from './resourceId';
 import { mapperSkippedOn200, modelFromWire } from './wireModel';
+import { nextMacrotask } from '../util/nextMacrotask';
 
 async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
@@ -42,7 +43,7 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
           beforePools(modelFromWire<LoadBalancer>(withoutPools(body)));
           // One turn of the event loop: what the caller started (the health POSTs) goes on the wire
           // before the pools' conversion holds this thread.
-          await new Promise<void>((resolve) => setImmediate(resolve));
+          await nextMacrotask();
         }
         return modelFromWire<LoadBalancer>(body);
       }),

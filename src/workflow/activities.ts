@@ -237,17 +237,18 @@ export function createActivities(
           topologyRef,
           healthRef: await store.put(input.run.runId, 'health', health),
         });
-        return guestChecksStartedOn.length > 0
-          ? { ...compact, guestChecksStarted: guestChecksStartedOn.length, guestChecksStartedOn }
-          : compact;
+        return guestChecksStartedOn.length > 0 ? { ...compact, guestChecksStartedOn } : compact;
       },
       (t) => ({
         backends: t.backendsTotal,
         failing: t.failing.length,
         probes: t.probes.length,
         problems: t.problems,
-        ...(t.guestChecksStarted
-          ? { guestChecksStarted: t.guestChecksStarted, guestChecksStartedOn: t.guestChecksStartedOn }
+        ...(t.guestChecksStartedOn
+          ? {
+              guestChecksStarted: t.guestChecksStartedOn.length,
+              guestChecksStartedOn: t.guestChecksStartedOn,
+            }
           : {}),
       }),
     ),

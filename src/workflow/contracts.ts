@@ -146,11 +146,9 @@ export interface WorkflowTopology {
   /** How many resources discovery could not read (the details are in the stored topology). */
   problems: number;
   /**
-   * How many failing backends' Run Commands discovery started as soon as it read their VMs, for
-   * their checks to adopt (src/app/evidence.ts); absent when none.
+   * The VMs (ids) of the failing backends whose Run Commands discovery started as soon as it read
+   * them, for their checks to adopt (src/app/evidence.ts); absent when none.
    */
-  guestChecksStarted?: number;
-  /** The VMs those Run Commands run on (ids), for the audit trail. */
   guestChecksStartedOn?: string[];
 }
 export type DiscoverTopologyOutput = WorkflowTopology;

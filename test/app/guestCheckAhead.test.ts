@@ -63,6 +63,12 @@ function input(extra: Partial<CheckBackendInput> = {}, port = 80): CheckBackendI
   };
 }
 
+/** {@link input} in another run. */
+function inRun(runId: string, extra: Partial<CheckBackendInput> = {}): CheckBackendInput {
+  const base = input(extra);
+  return { ...base, run: { ...base.run, runId } };
+}
+
 const options = { runCommandAttempts: 1, runCommandRetryDelayMs: 0 };
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -137,8 +143,7 @@ describe('a Run Command started during discovery is the one its check reports', 
     gatherer.startGuestCheck(input());
     await turn();
     // Act
-    const other = input();
-    const evidence = await gatherer({ ...other, run: { ...other.run, runId: 'run-2' } });
+    const evidence = await gatherer(inRun('run-2'));
     // Assess
     expect(scripts).toHaveLength(2);
     expect(evidence.failures?.guest).toBe('command 2 failed');
@@ -207,15 +212,11 @@ describe('a Run Command started during discovery is the one its check reports', 
     // Prepare
     const { reader, scripts } = countingReader({ answerAtOnce: true });
     const gatherer = createEvidenceGatherer(reader, options);
-    const ofRun = (runId: string) => {
-      const base = input();
-      return { ...base, run: { ...base.run, runId } };
-    };
-    for (let i = 0; i <= 128; i++) gatherer.startGuestCheck(ofRun(`run-${i}`));
+    for (let i = 0; i <= 128; i++) gatherer.startGuestCheck(inRun(`run-${i}`));
     await turn();
     // Act
-    const forgotten = await gatherer(ofRun('run-0'));
-    const kept = await gatherer(ofRun('run-1'));
+    const forgotten = await gatherer(inRun('run-0'));
+    const kept = await gatherer(inRun('run-1'));
     // Assess: run-0's check ran its own command (the 130th); run-1's adopted the second one sent.
     expect(scripts).toHaveLength(130);
     expect(forgotten.failures?.guest).toBe('command 130 failed');
@@ -226,15 +227,14 @@ describe('a Run Command started during discovery is the one its check reports', 
     // Prepare: 13 runs' discoveries each start 20 commands (one per VM) before run 0's checks come.
     const { reader, scripts } = countingReader({ answerAtOnce: true });
     const gatherer = createEvidenceGatherer(reader, options);
-    const backendOf = (run: number, n: number): CheckBackendInput => {
-      const base = input();
-      const vmId = `${VM_ID}-${run}-${n}`;
-      return {
-        ...base,
-        run: { ...base.run, runId: `run-${run}` },
-        backend: { ...base.backend, key: `${NIC_ID}-${run}-${n}/ipConfigurations/ipconfig1`, vmId },
-      };
-    };
+    const backendOf = (run: number, n: number): CheckBackendInput =>
+      inRun(`run-${run}`, {
+        backend: {
+          ...input().backend,
+          key: `${NIC_ID}-${run}-${n}/ipConfigurations/ipconfig1`,
+          vmId: `${VM_ID}-${run}-${n}`,
+        },
+      });
     for (let run = 0; run < 13; run++)
       for (let n = 0; n < 20; n++) gatherer.startGuestCheck(backendOf(run, n));
     await turn();

@@ -5,8 +5,8 @@
  * events, never times.
  */
 import { countRequests } from '../../bench/requestCounts';
-import { scaledScenario } from '../../bench/scaledScenario';
-import { discoverHealthFirst } from '../../src/app/discovery';
+import { scaledScenario, type ScaledScenario } from '../../bench/scaledScenario';
+import { discoverHealthFirst, type HealthFirstOptions } from '../../src/app/discovery';
 import { runLocally } from '../../src/app/localRun';
 import { createRemediation } from '../../src/app/remediation';
 import { MemoryAuditSink } from '../../src/audit/memorySink';
@@ -16,85 +16,88 @@ import { createSdkTopologyReader } from '../../src/azure/topologyReader';
 import { loadConfig } from '../../src/config';
 import { idKey } from '../../src/model/ids';
 import type { BackendInfo } from '../../src/model/topology';
-import { startSandbox } from '../../src/sandbox/server';
+import { startSandbox, type RequestLogEntry, type Sandbox } from '../../src/sandbox/server';
+import type { DiscoveredRun } from '../../src/workflow/contracts';
+
+/** Discovers `scaled` health first against a sandbox of its own, with options built over that sandbox. */
+async function discoverInSandbox(
+  scaled: ScaledScenario,
+  options: (sandbox: Sandbox) => HealthFirstOptions,
+): Promise<{ run: DiscoveredRun; requestLog: RequestLogEntry[] }> {
+  const sandbox = await startSandbox({ scenario: scaled.scenario });
+  try {
+    const clientsFor = createClientFactory({ kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca });
+    const run = await discoverHealthFirst(
+      createSdkTopologyReader(clientsFor),
+      createSdkAzureReader(clientsFor),
+      scaled.loadBalancerId,
+      options(sandbox),
+    );
+    return { run, requestLog: sandbox.requestLog };
+  } finally {
+    await sandbox.stop();
+  }
+}
 
 describe('discovery reports each failing backend once its VM is read', () => {
   it('calls back for the failing backends only, in their order, with their VM already read', async () => {
     // Prepare: 3 of 12 failing; fix mode also reads a healthy peer in depth, which is not reported.
     const scaled = scaledScenario(12, { failing: 3 });
-    const sandbox = await startSandbox({ scenario: scaled.scenario });
     const seen: { key: string; index: number; vmKnown: boolean; ip?: string; requestsSoFar: number }[] = [];
-    try {
-      const clientsFor = createClientFactory({ kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca });
-      // Act
-      const run = await discoverHealthFirst(
-        createSdkTopologyReader(clientsFor),
-        createSdkAzureReader(clientsFor),
-        scaled.loadBalancerId,
-        {
-          validationPeers: true,
-          failingVmsFirst: {
-            count: 10,
-            vmRead: (backend: BackendInfo, index, topology) => {
-              seen.push({
-                key: idKey(backend.key),
-                index,
-                vmKnown: backend.vmId !== undefined && topology.vms[idKey(backend.vmId)] !== undefined,
-                ...(backend.ipAddress ? { ip: backend.ipAddress } : {}),
-                requestsSoFar: sandbox.requestLog.length,
-              });
-            },
-          },
+
+    // Act
+    const { run, requestLog } = await discoverInSandbox(scaled, (sandbox) => ({
+      validationPeers: true,
+      failingVmsFirst: {
+        count: 10,
+        vmRead: (backend: BackendInfo, index, topology) => {
+          seen.push({
+            key: idKey(backend.key),
+            index,
+            vmKnown: backend.vmId !== undefined && topology.vms[idKey(backend.vmId)] !== undefined,
+            ...(backend.ipAddress ? { ip: backend.ipAddress } : {}),
+            requestsSoFar: sandbox.requestLog.length,
+          });
         },
-      );
-      // Assess
-      const failingKeys = run.topology.backends
-        .filter((b) =>
-          run.health.some((r) =>
-            r.backends.some((h) => h.state !== 'Up' && idKey(h.ipConfigurationId ?? '') === idKey(b.key)),
-          ),
-        )
-        .map((b) => idKey(b.key));
-      expect(failingKeys).toHaveLength(3);
-      expect(seen.map((s) => s.key).sort()).toEqual([...failingKeys].sort());
-      expect(seen.map((s) => [s.key, s.index]).sort()).toEqual(failingKeys.map((k, i) => [k, i]).sort());
-      expect(seen.every((s) => s.vmKnown && s.ip !== undefined)).toBe(true);
-      // Called before discovery ended: some of its reads came after the first call.
-      expect(Math.min(...seen.map((s) => s.requestsSoFar))).toBeLessThan(sandbox.requestLog.length);
-    } finally {
-      await sandbox.stop();
-    }
+      },
+    }));
+
+    // Assess
+    const failingKeys = run.topology.backends
+      .filter((b) =>
+        run.health.some((r) =>
+          r.backends.some((h) => h.state !== 'Up' && idKey(h.ipConfigurationId ?? '') === idKey(b.key)),
+        ),
+      )
+      .map((b) => idKey(b.key));
+    expect(failingKeys).toHaveLength(3);
+    expect(seen.map((s) => s.key).sort()).toEqual([...failingKeys].sort());
+    expect(seen.map((s) => [s.key, s.index]).sort()).toEqual(failingKeys.map((k, i) => [k, i]).sort());
+    expect(seen.every((s) => s.vmKnown && s.ip !== undefined)).toBe(true);
+    // Called before discovery ended: some of its reads came after the first call.
+    expect(Math.min(...seen.map((s) => s.requestsSoFar))).toBeLessThan(requestLog.length);
   });
 
   it('goes on when the callback throws', async () => {
     // Prepare
     const scaled = scaledScenario(6, { failing: 2 });
-    const sandbox = await startSandbox({ scenario: scaled.scenario });
-    try {
-      const clientsFor = createClientFactory({ kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca });
-      let calls = 0;
-      // Act
-      const run = await discoverHealthFirst(
-        createSdkTopologyReader(clientsFor),
-        createSdkAzureReader(clientsFor),
-        scaled.loadBalancerId,
-        {
-          failingVmsFirst: {
-            count: 10,
-            vmRead: () => {
-              calls++;
-              throw new Error('the caller failed');
-            },
-          },
+    let calls = 0;
+
+    // Act
+    const { run } = await discoverInSandbox(scaled, () => ({
+      failingVmsFirst: {
+        count: 10,
+        vmRead: () => {
+          calls++;
+          throw new Error('the caller failed');
         },
-      );
-      // Assess
-      expect(calls).toBe(2);
-      expect(run.topology.backends).toHaveLength(6);
-      expect(Object.keys(run.topology.nsgs).length).toBeGreaterThan(0);
-    } finally {
-      await sandbox.stop();
-    }
+      },
+    }));
+
+    // Assess
+    expect(calls).toBe(2);
+    expect(run.topology.backends).toHaveLength(6);
+    expect(Object.keys(run.topology.nsgs).length).toBeGreaterThan(0);
   });
 });
 
@@ -102,45 +105,36 @@ describe('the first failing backends’ VMs are read before anything else of the
   it('reads the network, the other failing backends and the peer after the first two VMs', async () => {
     // Prepare: 3 failing of 12 (fix mode: a healthy peer is read in depth too); the first 2 go first.
     const scaled = scaledScenario(12, { failing: 3 });
-    const sandbox = await startSandbox({ scenario: scaled.scenario });
     const firstVms: string[] = [];
-    try {
-      const clientsFor = createClientFactory({ kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca });
-      // Act
-      const run = await discoverHealthFirst(
-        createSdkTopologyReader(clientsFor),
-        createSdkAzureReader(clientsFor),
-        scaled.loadBalancerId,
-        {
-          validationPeers: true,
-          failingVmsFirst: {
-            count: 2,
-            vmRead: (backend: BackendInfo) => firstVms.push((backend.vmId ?? '').toLowerCase()),
-          },
-        },
-      );
-      // Assess: every answer to a first-VM read comes before any read of the rest.
-      const at = (re: RegExp) =>
-        sandbox.requestLog.flatMap((e, i) => (e.method === 'GET' && re.test(e.path) ? [i] : []));
-      const firstVmReads = sandbox.requestLog.flatMap((e, i) =>
-        e.method === 'GET' &&
-        firstVms.some((vm) => e.path.toLowerCase().endsWith(vm.split('/providers')[1] ?? '?'))
-          ? [i]
-          : [],
-      );
-      const rest = [
-        ...at(/\/virtualNetworks\/[^/]+$/i),
-        ...at(/\/networkSecurityGroups\/[^/]+$/i),
-        ...at(/\/virtualMachines\/[^/]+$/i).filter((i) => !firstVmReads.includes(i)),
-      ];
-      expect(firstVms).toHaveLength(2);
-      expect(firstVmReads).toHaveLength(2);
-      expect(rest.length).toBeGreaterThanOrEqual(4);
-      expect(Math.max(...firstVmReads)).toBeLessThan(Math.min(...rest));
-      expect(Object.keys(run.topology.vms)).toHaveLength(4);
-    } finally {
-      await sandbox.stop();
-    }
+
+    // Act
+    const { run, requestLog } = await discoverInSandbox(scaled, () => ({
+      validationPeers: true,
+      failingVmsFirst: {
+        count: 2,
+        vmRead: (backend: BackendInfo) => firstVms.push((backend.vmId ?? '').toLowerCase()),
+      },
+    }));
+
+    // Assess: every answer to a first-VM read comes before any read of the rest.
+    const at = (re: RegExp) =>
+      requestLog.flatMap((e, i) => (e.method === 'GET' && re.test(e.path) ? [i] : []));
+    const firstVmReads = requestLog.flatMap((e, i) =>
+      e.method === 'GET' &&
+      firstVms.some((vm) => e.path.toLowerCase().endsWith(vm.split('/providers')[1] ?? '?'))
+        ? [i]
+        : [],
+    );
+    const rest = [
+      ...at(/\/virtualNetworks\/[^/]+$/i),
+      ...at(/\/networkSecurityGroups\/[^/]+$/i),
+      ...at(/\/virtualMachines\/[^/]+$/i).filter((i) => !firstVmReads.includes(i)),
+    ];
+    expect(firstVms).toHaveLength(2);
+    expect(firstVmReads).toHaveLength(2);
+    expect(rest.length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...firstVmReads)).toBeLessThan(Math.min(...rest));
+    expect(Object.keys(run.topology.vms)).toHaveLength(4);
   });
 });
 

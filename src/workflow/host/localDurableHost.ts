@@ -21,6 +21,7 @@ import { historyEvents, type HistoryEvent } from './events';
 import { INTERRUPT_EVENT } from '../names';
 import { releasedLocks, type OpenWork } from './openWork';
 import { replayOnce } from './replay';
+import { nextMacrotask } from '../../util/nextMacrotask';
 
 /** An activity as the host calls it: the deserialized input in, a JSON-serializable value out. */
 export type LocalActivity = (input: unknown) => unknown;
@@ -354,7 +355,7 @@ export class LocalDurableHost {
   private drive(instance: Instance): void {
     instance.idle = false;
     instance.work = instance.work
-      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(nextMacrotask)
       .then(() => this.runUntilBlocked(instance))
       .catch((err: unknown) =>
         this.finish(instance, 'Failed', undefined, `host error: ${ensureError(err).message}`),
