@@ -4,7 +4,7 @@
  * nothing for a Basic load balancer, which has neither.
  * Which source answered is kept on every entry (`source`), so the report can say it.
  */
-import type { DiscoveryFocus } from '../azure/discovery';
+import type { DiscoveryFocus, HealthyMember } from '../azure/discovery';
 import type { AzureReader } from '../azure/reader';
 import { interpretRuleHealth, needsMetricFallback } from '../diagnose/health';
 import type { BackendHealth, RuleHealth } from '../model/health';
@@ -87,25 +87,30 @@ export function focusFromHealth(view: Topology, health: RuleHealth[]): Discovery
   // One pass over the statuses, each backend keyed once (a pool may hold thousands).
   const keys = statuses.map((s) => idKey(s.backendKey));
   const failing = new Set<string>();
-  // Down on any rule is not a peer; up on every rule the backend is in is.
-  const notUp = new Set<string>();
   statuses.forEach((status, i) => {
-    const key = keys[i] as string;
-    if (needsChecks(status)) failing.add(key);
-    if (status.state !== 'up') notUp.add(key);
+    if (needsChecks(status)) failing.add(keys[i] as string);
   });
-  const addresses = new Map<string, string>();
-  for (const rule of ruleHealth) {
-    for (const entry of rule.backends) {
-      if (entry.ipConfigurationId && entry.ipAddress)
-        addresses.set(idKey(entry.ipConfigurationId), entry.ipAddress);
+  // The healthy members, when discovery asks for them: after the failing ones' reads are sent.
+  const healthy = (): Map<string, HealthyMember> => {
+    // Down on any rule is not a peer; up on every rule the backend is in is.
+    const notUp = new Set<string>();
+    statuses.forEach((status, i) => {
+      if (status.state !== 'up') notUp.add(keys[i] as string);
+    });
+    const addresses = new Map<string, string>();
+    for (const rule of ruleHealth) {
+      for (const entry of rule.backends) {
+        if (entry.ipConfigurationId && entry.ipAddress)
+          addresses.set(idKey(entry.ipConfigurationId), entry.ipAddress);
+      }
     }
-  }
-  const healthy = new Map<string, { ipAddress?: string; up: boolean }>();
-  for (const key of keys) {
-    if (failing.has(key) || healthy.has(key)) continue;
-    const ipAddress = addresses.get(key);
-    healthy.set(key, { ...(ipAddress ? { ipAddress } : {}), up: !notUp.has(key) });
-  }
+    const members = new Map<string, HealthyMember>();
+    for (const key of keys) {
+      if (failing.has(key) || members.has(key)) continue;
+      const ipAddress = addresses.get(key);
+      members.set(key, ipAddress ? { ipAddress, up: !notUp.has(key) } : { up: !notUp.has(key) });
+    }
+    return members;
+  };
   return { failing, healthy };
 }

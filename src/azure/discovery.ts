@@ -102,9 +102,19 @@ export interface DiscoveryFocus {
   /**
    * {@link idKey}s of the backends the health answer says are up, with the address it gives: they
    * appear in the topology with that address alone, and one `up` on every rule per virtual network is
-   * read in depth as the peer validation tests from.
+   * read in depth as the peer validation tests from. A function, called once: discovery asks for it
+   * after the failing backends' first reads are on their way, so a pool of thousands is gone through
+   * while Azure answers them, not before they are sent.
    */
-  healthy: ReadonlyMap<string, { ipAddress?: string; up: boolean }>;
+  healthy: () => ReadonlyMap<string, HealthyMember>;
+}
+
+/** What the health answer says of a backend that needs no checks. */
+export interface HealthyMember {
+  /** The address the health answer gives (it stands for the NIC read not made). */
+  ipAddress?: string;
+  /** Up on every rule the backend is in: a peer candidate. */
+  up: boolean;
 }
 
 /** Options of {@link discoverTopology}. */
@@ -408,23 +418,18 @@ async function discoverFocused(
   withPeers: boolean,
   vmsFirst?: { count: number; vmRead: (backend: BackendInfo, index: number) => void },
 ) {
-  // One pass over the pool, by the keys the members were indexed under (a pool may hold thousands).
-  const healthy: BackendInfo[] = [];
+  // The failing members, in pool order, by the keys they were indexed under: their reads start first.
   const failing: BackendInfo[] = [];
-  for (const [key, backend] of backends) {
-    if (focus.failing.has(key)) failing.push(backend);
-    const seen = focus.healthy.get(key);
-    if (!seen) continue;
-    // The health answer's address stands for the NIC read not made.
-    if (seen.ipAddress && !backend.ipAddress) backend.ipAddress = seen.ipAddress;
-    if (withPeers && seen.up && !focus.failing.has(key)) healthy.push(backend);
-  }
+  for (const [key, backend] of backends) if (focus.failing.has(key)) failing.push(backend);
+  // The healthy members (a pool may hold thousands) once those reads are on their way.
+  let healthy: BackendInfo[] | undefined;
+  const healthyMembers = (): BackendInfo[] => (healthy ??= withHealthAddresses(backends, focus, withPeers));
   const peers = new Map<string, Promise<void>>();
   const peerIn = (vnet: VirtualNetworkInfo): Promise<void> => {
     const key = idKey(vnet.id);
     let pending = peers.get(key);
     if (!pending) {
-      pending = firstPeerVm(deep, peerCandidates(healthy, vnet), vnet).then(() => undefined);
+      pending = firstPeerVm(deep, peerCandidates(healthyMembers(), vnet), vnet).then(() => undefined);
       peers.set(key, pending);
     }
     return pending;
@@ -435,7 +440,7 @@ async function discoverFocused(
   const firstCount = vmsFirst ? Math.min(vmsFirst.count, failing.length) : 0;
   const vmReads = Array.from({ length: firstCount }, () => deferred<unknown>());
   const rest = firstCount > 0 ? Promise.all(vmReads.map((d) => d.promise)) : undefined;
-  await Promise.all(
+  const discovering = Promise.all(
     failing.map(async (backend, index) => {
       if (index >= firstCount) {
         if (rest) await rest;
@@ -458,6 +463,34 @@ async function discoverFocused(
       if (vnet && withPeers) await peerIn(vnet);
     }),
   );
+  // Seen here too, so a failure while the turn below passes is not taken for an unhandled one; the
+  // await at the end still throws it.
+  discovering.catch(() => undefined);
+  // One turn of the event loop: the reads just started go on the wire before the pool is gone through.
+  await nextMacrotask();
+  healthyMembers();
+  await discovering;
+}
+
+/**
+ * Gives each healthy member the address the health answer gives it (it stands for the NIC read not
+ * made), in one pass over the pool by the keys the members were indexed under; returns, with
+ * `withPeers`, those up on every rule: the peer candidates, in pool order.
+ */
+function withHealthAddresses(
+  backends: ReadonlyMap<string, BackendInfo>,
+  focus: DiscoveryFocus,
+  withPeers: boolean,
+): BackendInfo[] {
+  const seenHealthy = focus.healthy();
+  const candidates: BackendInfo[] = [];
+  for (const [key, backend] of backends) {
+    const seen = seenHealthy.get(key);
+    if (!seen) continue;
+    if (seen.ipAddress && !backend.ipAddress) backend.ipAddress = seen.ipAddress;
+    if (withPeers && seen.up && !focus.failing.has(key)) candidates.push(backend);
+  }
+  return candidates;
 }
 
 /**

@@ -68,8 +68,8 @@ describe('focusFromHealth', () => {
 
     // Assess
     expect([...(focus?.failing ?? [])]).toEqual([idKey(backendKey(2)), idKey(backendKey(7))]);
-    expect(focus?.healthy.size).toBe(8);
-    expect(focus?.healthy.get(idKey(backendKey(0)))).toEqual({ ipAddress: '10.9.0.4', up: true });
+    expect(focus?.healthy().size).toBe(8);
+    expect(focus?.healthy().get(idKey(backendKey(0)))).toEqual({ ipAddress: '10.9.0.4', up: true });
   });
 
   it('reads a backend the health answer left out (unknown: a stopped VM is not probed) in depth', () => {
@@ -81,7 +81,7 @@ describe('focusFromHealth', () => {
 
     // Assess
     expect([...(focus?.failing ?? [])]).toEqual([idKey(backendKey(3))]);
-    expect(focus?.healthy.has(idKey(backendKey(3)))).toBe(false);
+    expect(focus?.healthy().has(idKey(backendKey(3)))).toBe(false);
   });
 
   it.each([

@@ -404,7 +404,7 @@ describe('discoverTopology, health first', () => {
   const focus = () =>
     Promise.resolve({
       failing: new Set([idKey(id.cfg('nic-a'))]),
-      healthy: new Map([[idKey(id.cfg('nic-b')), { ipAddress: '10.0.1.5', up: true }]]),
+      healthy: () => new Map([[idKey(id.cfg('nic-b')), { ipAddress: '10.0.1.5', up: true }]]),
     });
 
   it.each([
@@ -425,6 +425,32 @@ describe('discoverTopology, health first', () => {
     );
     expect(peerReads).toHaveLength(validationPeers ? 2 : 0);
     // The peer keeps the address the health gave it, read or not.
+    expect(topology.backends.find((b) => b.key === id.cfg('nic-b'))?.ipAddress).toBe('10.0.1.5');
+  });
+
+  it("sends the failing backends' reads before it goes through the healthy members", async () => {
+    // Prepare: a focus that says when its healthy members are asked for.
+    const reader = world({});
+    const recorded = async () => {
+      const { failing, healthy } = await focus();
+      return {
+        failing,
+        healthy: () => {
+          reader.calls.push('healthy members');
+          return healthy();
+        },
+      };
+    };
+
+    // Act
+    const topology = await discoverTopology(reader, LB, { focus: recorded, validationPeers: true });
+
+    // Assess: the failing NIC first, then the pool's healthy members (once), then the peer's reads.
+    const at = (call: string) => reader.calls.indexOf(call);
+    expect(at(`getNetworkInterface ${id.nic('nic-a')}`)).toBeGreaterThanOrEqual(0);
+    expect(at('healthy members')).toBeGreaterThan(at(`getNetworkInterface ${id.nic('nic-a')}`));
+    expect(at(`getNetworkInterface ${id.nic('nic-b')}`)).toBeGreaterThan(at('healthy members'));
+    expect(reader.calls.filter((c) => c === 'healthy members')).toHaveLength(1);
     expect(topology.backends.find((b) => b.key === id.cfg('nic-b'))?.ipAddress).toBe('10.0.1.5');
   });
 
