@@ -84,14 +84,13 @@ export function focusFromHealth(view: Topology, health: RuleHealth[]): Discovery
   if (view.rules.some((r) => r.probeId !== undefined && !answered.has(idKey(r.id)))) return undefined;
 
   const statuses = interpretRuleHealth(view, ruleHealth);
-  // One pass over the statuses, each backend keyed once (a pool may hold thousands).
-  const keys = statuses.map((s) => idKey(s.backendKey));
+  // Only the failing backends are keyed now: discovery reads them first.
   const failing = new Set<string>();
-  statuses.forEach((status, i) => {
-    if (needsChecks(status)) failing.add(keys[i] as string);
-  });
-  // The healthy members, when discovery asks for them: after the failing ones' reads are sent.
+  for (const status of statuses) if (needsChecks(status)) failing.add(idKey(status.backendKey));
+  // The healthy members, when discovery asks for them: after the failing ones' reads are sent. One
+  // pass over the statuses, each backend keyed once (a pool may hold thousands).
   const healthy = (): Map<string, HealthyMember> => {
+    const keys = statuses.map((s) => idKey(s.backendKey));
     // Down on any rule is not a peer; up on every rule the backend is in is.
     const notUp = new Set<string>();
     statuses.forEach((status, i) => {
