@@ -2,7 +2,13 @@
  * The SDK adapter of {@link TopologyReader}: each read is one ARM call (two for a scale set VM: the
  * VM and its instance view), every failure an {@link AzureCallError} with the HTTP status.
  */
-import type { LoadBalancer, NetworkInterface, VirtualNetwork } from '@azure/arm-network';
+import type {
+  LoadBalancer,
+  NetworkInterface,
+  NetworkSecurityGroup,
+  RouteTable,
+  VirtualNetwork,
+} from '@azure/arm-network';
 import { checkArmAnswer } from './armAnswer';
 import { callAzure } from './callError';
 import type { ClientsForSubscription } from './clients';
@@ -30,7 +36,10 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
 
   const reader: TopologyReader = {
     // The load balancer and its virtual network grow with the pool (every member listed in its pool
-    // and in its subnet): their bodies skip the SDK's per-field mapper (wireModel.ts).
+    // and in its subnet): their bodies skip the SDK's per-field mapper (wireModel.ts). So do a NIC's,
+    // an NSG's and a route table's: small answers, but each is on the chain from the rules' health to
+    // the first Run Commands, and the mapper's walk of every declared field is about half of what
+    // the SDK costs each such read (wireModel.ts).
     getLoadBalancer: (id, beforePools) =>
       callAzure('read load balancer', id, async () => {
         const { parsed, clients } = target(id);
@@ -49,18 +58,24 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
       }),
 
     getNetworkInterface: (id) =>
-      callAzure('read network interface', id, () => {
+      callAzure('read network interface', id, async () => {
         const { parsed, clients } = target(id);
         const vmss = scaleSetVmOf(parsed);
         // A scale set VM's NIC lives under the scale set and is read through its own operation.
-        return vmss
-          ? clients.network.networkInterfaces.getVirtualMachineScaleSetNetworkInterface(
+        const body: unknown = vmss
+          ? await clients.network.networkInterfaces.getVirtualMachineScaleSetNetworkInterface(
               vmss.resourceGroup,
               vmss.scaleSetName,
               vmss.instanceId,
               parsed.name,
+              mapperSkippedOn200(),
             )
-          : clients.network.networkInterfaces.get(parsed.resourceGroup, parsed.name);
+          : await clients.network.networkInterfaces.get(
+              parsed.resourceGroup,
+              parsed.name,
+              mapperSkippedOn200(),
+            );
+        return modelFromWire<NetworkInterface>(body);
       }),
 
     listNetworkInterfaces: (scope: NicScope): Promise<NetworkInterface[]> => {
@@ -85,9 +100,14 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
       }),
 
     getNetworkSecurityGroup: (id) =>
-      callAzure('read network security group', id, () => {
+      callAzure('read network security group', id, async () => {
         const { parsed, clients } = target(id);
-        return clients.network.networkSecurityGroups.get(parsed.resourceGroup, parsed.name);
+        const body: unknown = await clients.network.networkSecurityGroups.get(
+          parsed.resourceGroup,
+          parsed.name,
+          mapperSkippedOn200(),
+        );
+        return modelFromWire<NetworkSecurityGroup>(body);
       }),
 
     getApplicationSecurityGroup: (id) =>
@@ -97,9 +117,14 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
       }),
 
     getRouteTable: (id) =>
-      callAzure('read route table', id, () => {
+      callAzure('read route table', id, async () => {
         const { parsed, clients } = target(id);
-        return clients.network.routeTables.get(parsed.resourceGroup, parsed.name);
+        const body: unknown = await clients.network.routeTables.get(
+          parsed.resourceGroup,
+          parsed.name,
+          mapperSkippedOn200(),
+        );
+        return modelFromWire<RouteTable>(body);
       }),
 
     getVirtualMachine: (id) =>

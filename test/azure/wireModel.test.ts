@@ -1,7 +1,8 @@
 /**
- * The cheap conversion of the large ARM answers (src/azure/wireModel.ts) against the SDK's own
- * per-field mapper, which it replaces for LoadBalancers_Get, VirtualNetworks_Get and
- * LoadBalancerLoadBalancingRules_Health:
+ * The cheap conversion of ARM answers (src/azure/wireModel.ts) against the SDK's own per-field mapper,
+ * which it replaces for LoadBalancers_Get, VirtualNetworks_Get, LoadBalancerLoadBalancingRules_Health,
+ * NetworkInterfaces_Get, NetworkInterfaces_GetVirtualMachineScaleSetNetworkInterface,
+ * NetworkSecurityGroups_Get and RouteTables_Get:
  *
  * 1. over the SDK's mappers themselves: every model these answers reach keeps its fields in a
  *    `properties` envelope the conversion lifts, renames nothing, and has no date, bytes or
@@ -10,9 +11,9 @@
  *    real SDK client twice (its pipeline with the transport answering the example): the mapper's
  *    result and the conversion's differ only where listed in {@link JUSTIFIED}, and what probe-doctor
  *    reads of them (map.ts, trackedFacts, ruleHealthFrom, checkArmAnswer) is equal;
- * 3. the same over HTTPS against the sandbox, for the load balancers, virtual networks and rule
- *    health of every shipped scenario and of the 1,000-backend benchmark scenario, with the product's
- *    own reader on one side;
+ * 3. the same over HTTPS against the sandbox, for the load balancers, virtual networks, rule health,
+ *    NICs (scale-set ones through their own operation), NSGs and route tables of every shipped
+ *    scenario and of the 1,000-backend benchmark scenario, with the product's own reader on one side;
  * 4. error answers (404) and throttling (429 retried by the pipeline, or still failing after its
  *    retries) give the same AzureCallError as through the mapper.
  */
@@ -23,6 +24,9 @@ import {
   NetworkManagementClient,
   type LoadBalancer,
   type LoadBalancerHealthPerRule,
+  type NetworkInterface,
+  type NetworkSecurityGroup,
+  type RouteTable,
   type VirtualNetwork,
 } from '@azure/arm-network';
 import { createHttpHeaders, type HttpClient } from '@azure/core-rest-pipeline';
@@ -31,9 +35,16 @@ import { checkArmAnswer } from '../../src/azure/armAnswer';
 import { callAzure } from '../../src/azure/callError';
 import { createClientFactory } from '../../src/azure/clients';
 import { trackedFacts } from '../../src/azure/discovery/backend';
-import { mapLoadBalancer, mapSubnet, mapVirtualNetwork } from '../../src/azure/map';
+import {
+  mapLoadBalancer,
+  mapNic,
+  mapNsg,
+  mapRouteTable,
+  mapSubnet,
+  mapVirtualNetwork,
+} from '../../src/azure/map';
 import { readRuleHealth, ruleHealthFrom } from '../../src/azure/reads/probeHealth';
-import { parseResourceId } from '../../src/azure/resourceId';
+import { parseResourceId, scaleSetVmOf } from '../../src/azure/resourceId';
 import { createSdkTopologyReader } from '../../src/azure/topologyReader';
 import { mapperSkippedOn200, modelFromWire } from '../../src/azure/wireModel';
 import { isAzureCallError } from '../../src/errors';
@@ -85,7 +96,10 @@ function reachableModels(roots: string[]): Map<string, Mapper> {
   return found;
 }
 
-const ROOTS = ['LoadBalancer', 'VirtualNetwork', 'LoadBalancerHealthPerRule'];
+/** The answers the conversion replaces the mapper for, by the model of their 200 body. */
+const LARGE_ROOTS = ['LoadBalancer', 'VirtualNetwork', 'LoadBalancerHealthPerRule'];
+const CHAIN_ROOTS = ['NetworkInterface', 'NetworkSecurityGroup', 'RouteTable'];
+const ROOTS = [...LARGE_ROOTS, ...CHAIN_ROOTS];
 
 /** Model fields the mapper fills in when the answer leaves them out (defaults of the 2025-05-01 spec). */
 const MAPPER_DEFAULTS = [
@@ -99,8 +113,18 @@ const MAPPER_DEFAULTS = [
   'VirtualNetwork.enableVmProtection=false',
 ];
 
-describe("the SDK's models behind the three answers", () => {
+describe("the SDK's models behind the answers", () => {
   const models = reachableModels(ROOTS);
+
+  it('of a NIC, an NSG and a route table are among the 70 the load balancer, VNet and rule health reach', () => {
+    const large = reachableModels(LARGE_ROOTS);
+    const chain = reachableModels(CHAIN_ROOTS);
+    expect(large.size).toBe(70);
+    expect([...chain.keys()].filter((name) => !large.has(name))).toEqual([]);
+    expect(CHAIN_ROOTS.every((name) => large.has(name))).toBe(true);
+    expect(models.size).toBe(70);
+  });
+
   const fields = [...models].flatMap(([className, mapper]) =>
     Object.entries(mapper.type.modelProperties ?? {}).map(([key, property]) => ({
       at: `${className}.${key}`,
@@ -157,11 +181,13 @@ describe("the SDK's models behind the three answers", () => {
  */
 const JUSTIFIED: { path: RegExp; sdk: 'default' | 'absent'; ours: 'absent' | 'any'; why: string }[] = [
   {
-    // Seen: frontendIPConfigurations[].subnet and subnets[] (the two policies), the VNet (the two flags).
+    // Seen: frontendIPConfigurations[].subnet and subnets[] (the two policies), the VNet (the two flags);
+    // a NIC's ipConfigurations[].subnet, an NSG's and a route table's subnets[] (the two policies, on
+    // what ARM sends as a bare `{ id }` reference: the mapper's model claims policies ARM never stated).
     path: /./,
     sdk: 'default',
     ours: 'absent',
-    why: 'ARM left the field out and the mapper filled in the model default (MAPPER_DEFAULTS); map.ts reads none of them',
+    why: 'ARM left the field out and the mapper filled in the model default (MAPPER_DEFAULTS); map.ts reads none of them (of a subnet reference mapNic reads only the id)',
   },
   {
     path: /\.loadBalancerBackendAddresses\[\]\.provisioningState$/,
@@ -247,6 +273,18 @@ const vnetView = (vnet: VirtualNetwork) => ({
   tracked: trackedFacts(vnet),
 });
 
+/** What probe-doctor reads of a NIC. */
+const nicView = (nic: NetworkInterface) => ({ mapped: outcome(() => mapNic(nic)) });
+
+/** What probe-doctor reads of an NSG (its rules, and its tags for ownership). */
+const nsgView = (nsg: NetworkSecurityGroup) => ({
+  mapped: outcome(() => mapNsg(nsg)),
+  tracked: trackedFacts(nsg),
+});
+
+/** What probe-doctor reads of a route table. */
+const routeTableView = (table: RouteTable) => ({ mapped: outcome(() => mapRouteTable(table)) });
+
 /** The outcome of ARM's invariant check, as a value (the message when it refuses). */
 const armCheck = (value: unknown) => outcome(() => checkArmAnswer(value, 'answer') && 'valid');
 
@@ -325,6 +363,64 @@ describe("the conversion on Microsoft's examples equals the SDK's mapper", () =>
     expect(vnetView(ours)).toEqual(vnetView(sdk));
     expect(armCheck(ours)).toBe(armCheck(sdk));
     expect(ours.subnets?.[0]?.addressPrefix).toMatch(/^10\.0\./);
+  });
+
+  it('NetworkInterfaces_Get: NetworkInterfaces_Get.json', async () => {
+    // Prepare
+    const network = clientAnswering(exampleBody('NetworkInterfaces_Get.json'));
+
+    // Act
+    const sdk = await network.networkInterfaces.get('rg1', 'test-nic');
+    const ours = modelFromWire<NetworkInterface>(
+      await network.networkInterfaces.get('rg1', 'test-nic', mapperSkippedOn200()),
+    );
+
+    // Assess
+    expect(unjustified(sdk, ours)).toEqual([]);
+    expect(nicView(ours)).toEqual(nicView(sdk));
+    expect(armCheck(ours)).toBe(armCheck(sdk));
+    expect(ours.ipConfigurations?.[0]?.privateIPAddress).toBe('172.20.2.4');
+    expect(ours.networkSecurityGroup?.id).toMatch(/networkSecurityGroups\/nsg$/);
+  });
+
+  it('NetworkInterfaces_GetVirtualMachineScaleSetNetworkInterface: the same NetworkInterface answer', async () => {
+    // Prepare: no example of its own; its 200 is the same NetworkInterface model.
+    const network = clientAnswering(exampleBody('NetworkInterfaces_Get.json'));
+    const read = (options?: ReturnType<typeof mapperSkippedOn200>) =>
+      network.networkInterfaces.getVirtualMachineScaleSetNetworkInterface(
+        'rg1',
+        'vmss',
+        '0',
+        'test-nic',
+        options,
+      );
+
+    // Act
+    const sdk = await read();
+    const ours = modelFromWire<NetworkInterface>(await read(mapperSkippedOn200()));
+
+    // Assess
+    expect(unjustified(sdk, ours)).toEqual([]);
+    expect(nicView(ours)).toEqual(nicView(sdk));
+    expect(ours.ipConfigurations?.[0]?.subnet?.id).toMatch(/subnets\/default$/);
+  });
+
+  it('NetworkSecurityGroups_Get: NetworkSecurityGroups_Get.json', async () => {
+    // Prepare
+    const network = clientAnswering(exampleBody('NetworkSecurityGroups_Get.json'));
+
+    // Act
+    const sdk = await network.networkSecurityGroups.get('rg1', 'testnsg');
+    const ours = modelFromWire<NetworkSecurityGroup>(
+      await network.networkSecurityGroups.get('rg1', 'testnsg', mapperSkippedOn200()),
+    );
+
+    // Assess
+    expect(unjustified(sdk, ours)).toEqual([]);
+    expect(nsgView(ours)).toEqual(nsgView(sdk));
+    expect(armCheck(ours)).toBe(armCheck(sdk));
+    expect(ours.securityRules?.[0]?.destinationPortRange).toBe('80');
+    expect(ours.defaultSecurityRules?.length).toBeGreaterThan(0);
   });
 
   it('LoadBalancerLoadBalancingRules_Health: the LRO answered at once with 200', async () => {
@@ -410,7 +506,20 @@ const shipped = readdirSync(SCENARIOS)
 const ofType = (scenario: Scenario, type: string) =>
   scenario.resources.filter((r) => r.type?.toLowerCase() === type.toLowerCase()).map((r) => r.id);
 
-async function compareInSandbox(scenario: Scenario): Promise<{ lbs: number; vnets: number; rules: number }> {
+interface Compared {
+  lbs: number;
+  vnets: number;
+  rules: number;
+  nics: number;
+  nsgs: number;
+  routeTables: number;
+}
+
+/**
+ * Every load balancer (and its rules' health), VNet, NSG and route table of `scenario`, and its first
+ * `nicsAtMost` NICs, read through the SDK's mapper and through the product's reader.
+ */
+async function compareInSandbox(scenario: Scenario, nicsAtMost = Infinity): Promise<Compared> {
   const t = await startTestSandbox(scenario);
   try {
     const clientsFor = createClientFactory({
@@ -419,7 +528,7 @@ async function compareInSandbox(scenario: Scenario): Promise<{ lbs: number; vnet
       ca: t.sandbox.ca,
     });
     const reader = createSdkTopologyReader(clientsFor);
-    const counted = { lbs: 0, vnets: 0, rules: 0 };
+    const counted: Compared = { lbs: 0, vnets: 0, rules: 0, nics: 0, nsgs: 0, routeTables: 0 };
     for (const id of ofType(scenario, 'Microsoft.Network/loadBalancers')) {
       const { resourceGroup, name } = parseResourceId(id);
       const sdk = await t.network.loadBalancers.get(resourceGroup, name);
@@ -457,6 +566,41 @@ async function compareInSandbox(scenario: Scenario): Promise<{ lbs: number; vnet
       expect(vnetView(ours)).toEqual(vnetView(sdk));
       counted.vnets++;
     }
+    // A scenario's faults (faults-throttle.json) stop here: each 429 costs its Retry-After (1 s), and
+    // the retries are the pipeline's, the same for every read (see the throttling test below).
+    t.sandbox.setFaults(undefined);
+    for (const id of ofType(scenario, 'Microsoft.Network/networkInterfaces').slice(0, nicsAtMost)) {
+      const parsed = parseResourceId(id);
+      const vmss = scaleSetVmOf(parsed);
+      const sdk = vmss
+        ? await t.network.networkInterfaces.getVirtualMachineScaleSetNetworkInterface(
+            vmss.resourceGroup,
+            vmss.scaleSetName,
+            vmss.instanceId,
+            parsed.name,
+          )
+        : await t.network.networkInterfaces.get(parsed.resourceGroup, parsed.name);
+      const ours = await reader.getNetworkInterface(id);
+      expect({ id, unjustified: unjustified(sdk, ours) }).toEqual({ id, unjustified: [] });
+      expect(nicView(ours)).toEqual(nicView(sdk));
+      counted.nics++;
+    }
+    for (const id of ofType(scenario, 'Microsoft.Network/networkSecurityGroups')) {
+      const { resourceGroup, name } = parseResourceId(id);
+      const sdk = await t.network.networkSecurityGroups.get(resourceGroup, name);
+      const ours = await reader.getNetworkSecurityGroup(id);
+      expect({ id, unjustified: unjustified(sdk, ours) }).toEqual({ id, unjustified: [] });
+      expect(nsgView(ours)).toEqual(nsgView(sdk));
+      counted.nsgs++;
+    }
+    for (const id of ofType(scenario, 'Microsoft.Network/routeTables')) {
+      const { resourceGroup, name } = parseResourceId(id);
+      const sdk = await t.network.routeTables.get(resourceGroup, name);
+      const ours = await reader.getRouteTable(id);
+      expect({ id, unjustified: unjustified(sdk, ours) }).toEqual({ id, unjustified: [] });
+      expect(routeTableView(ours)).toEqual(routeTableView(sdk));
+      counted.routeTables++;
+    }
     return counted;
   } finally {
     await t.stop();
@@ -468,11 +612,32 @@ describe("the conversion on the sandbox's answers over HTTPS equals the SDK's ma
     const scenario = parseScenario(JSON.parse(readFileSync(join(SCENARIOS, file), 'utf8')), file);
     const counted = await compareInSandbox(scenario);
     expect(counted.lbs + counted.vnets).toBeGreaterThan(0);
+    expect(counted.nics).toBeGreaterThan(0);
+    expect(counted.nsgs).toBeGreaterThan(0);
+  });
+
+  it('the shipped scenarios hold scale-set NICs and a route table, so both reads are compared above', () => {
+    const all = shipped.map((file) =>
+      parseScenario(JSON.parse(readFileSync(join(SCENARIOS, file), 'utf8')), file),
+    );
+    const nics = all.flatMap((s) => ofType(s, 'Microsoft.Network/networkInterfaces'));
+    expect(nics.filter((id) => scaleSetVmOf(parseResourceId(id))).length).toBeGreaterThan(0);
+    expect(all.flatMap((s) => ofType(s, 'Microsoft.Network/routeTables')).length).toBeGreaterThan(0);
   });
 
   it('the 1,000-backend benchmark scenario (838 KB load balancer, 235 KB VNet, 278 KB rule health)', async () => {
-    const counted = await compareInSandbox(scaledScenario(1000, { failing: 5 }).scenario);
-    expect(counted).toEqual({ lbs: 1, vnets: 1, rules: 1 });
+    // Its NICs are copies of one shipped NIC: the first 20 stand for them.
+    const { scenario } = scaledScenario(1000, { failing: 5 });
+    const counted = await compareInSandbox(scenario, 20);
+    expect(counted).toEqual({
+      lbs: 1,
+      vnets: 1,
+      rules: 1,
+      nics: 20,
+      nsgs: ofType(scenario, 'Microsoft.Network/networkSecurityGroups').length,
+      routeTables: 0,
+    });
+    expect(counted.nsgs).toBeGreaterThan(0);
   });
 
   it("the product's rule-health read gives what the SDK's mapper would (LRO polled through the sandbox)", async () => {
@@ -532,6 +697,14 @@ describe("the conversion on the sandbox's answers over HTTPS equals the SDK's ma
       const { resourceGroup, name } = parseResourceId(loadBalancerId);
       const missingLb = loadBalancerId.replace(/[^/]+$/, 'lb-missing');
       const missingVnet = missingLb.replace('loadBalancers/lb-missing', 'virtualNetworks/vnet-missing');
+      const missing = (type: string) => missingLb.replace('loadBalancers/lb-missing', `${type}/missing`);
+      const missingNic = missing('networkInterfaces');
+      const missingNsg = missing('networkSecurityGroups');
+      const missingRouteTable = missing('routeTables');
+      const missingScaleSetNic = missingLb.replace(
+        'Microsoft.Network/loadBalancers/lb-missing',
+        'Microsoft.Compute/virtualMachineScaleSets/vmss-missing/virtualMachines/0/networkInterfaces/missing',
+      );
 
       // Act
       const lb = await failure(() => reader.getLoadBalancer(missingLb));
@@ -554,6 +727,35 @@ describe("the conversion on the sandbox's answers over HTTPS equals the SDK's ma
           }),
         ),
       );
+      const nic = await failure(() => reader.getNetworkInterface(missingNic));
+      const nicSdk = await failure(() =>
+        callAzure('read network interface', missingNic, () =>
+          t.network.networkInterfaces.get(resourceGroup, 'missing'),
+        ),
+      );
+      const scaleSetNic = await failure(() => reader.getNetworkInterface(missingScaleSetNic));
+      const scaleSetNicSdk = await failure(() =>
+        callAzure('read network interface', missingScaleSetNic, () =>
+          t.network.networkInterfaces.getVirtualMachineScaleSetNetworkInterface(
+            resourceGroup,
+            'vmss-missing',
+            '0',
+            'missing',
+          ),
+        ),
+      );
+      const nsg = await failure(() => reader.getNetworkSecurityGroup(missingNsg));
+      const nsgSdk = await failure(() =>
+        callAzure('read network security group', missingNsg, () =>
+          t.network.networkSecurityGroups.get(resourceGroup, 'missing'),
+        ),
+      );
+      const routeTable = await failure(() => reader.getRouteTable(missingRouteTable));
+      const routeTableSdk = await failure(() =>
+        callAzure('read route table', missingRouteTable, () =>
+          t.network.routeTables.get(resourceGroup, 'missing'),
+        ),
+      );
 
       // Assess
       expect(lb).toEqual(lbSdk);
@@ -563,6 +765,11 @@ describe("the conversion on the sandbox's answers over HTTPS equals the SDK's ma
       expect(vnet.statusCode).toBe(404);
       expect(health).toEqual(healthSdk);
       expect(health.statusCode).toBe(404);
+      expect(nic).toEqual(nicSdk);
+      expect(scaleSetNic).toEqual(scaleSetNicSdk);
+      expect(nsg).toEqual(nsgSdk);
+      expect(routeTable).toEqual(routeTableSdk);
+      expect([nic, scaleSetNic, nsg, routeTable].map((e) => e.statusCode)).toEqual([404, 404, 404, 404]);
     } finally {
       await t.stop();
     }
@@ -570,7 +777,7 @@ describe("the conversion on the sandbox's answers over HTTPS equals the SDK's ma
 
   it('throttled reads are retried by the pipeline as before, and one that stays throttled fails the same way', async () => {
     // Prepare: the sandbox throttles half of the load balancer, VNet and rule-health requests (429
-    // with Retry-After: 0, so the pipeline retries at once).
+    // with Retry-After: 0, so the pipeline retries at once), then half of the NIC and NSG requests.
     const { scenario, loadBalancerId } = scaledScenario(10, { failing: 5 });
     const t = await startTestSandbox(scenario);
     try {
@@ -585,6 +792,10 @@ describe("the conversion on the sandbox's answers over HTTPS equals the SDK's ma
       const vnetId = ofType(scenario, 'Microsoft.Network/virtualNetworks')[0]!;
       const sdkVnet = await t.network.virtualNetworks.get(resourceGroup, parseResourceId(vnetId).name);
       const ruleName = sdkLb.loadBalancingRules![0]!.name!;
+      const nicId = ofType(scenario, 'Microsoft.Network/networkInterfaces')[0]!;
+      const sdkNic = await t.network.networkInterfaces.get(resourceGroup, parseResourceId(nicId).name);
+      const nsgId = ofType(scenario, 'Microsoft.Network/networkSecurityGroups')[0]!;
+      const sdkNsg = await t.network.networkSecurityGroups.get(resourceGroup, parseResourceId(nsgId).name);
       const operations = [
         'Microsoft.Network/loadBalancers/read',
         'Microsoft.Network/virtualNetworks/read',
@@ -601,6 +812,21 @@ describe("the conversion on the sandbox's answers over HTTPS equals the SDK's ma
         lbs.push(await reader.getLoadBalancer(loadBalancerId));
         vnets.push(await reader.getVirtualNetwork(vnetId));
         healths.push(await readRuleHealth(clientsFor, loadBalancerId, ruleName));
+      }
+      t.sandbox.setFaults({
+        seed: 3,
+        throttleRate: 0.5,
+        retryAfterSeconds: 0,
+        operations: [
+          'Microsoft.Network/networkInterfaces/read',
+          'Microsoft.Network/networkSecurityGroups/read',
+        ],
+      });
+      const nics = [];
+      const nsgs = [];
+      for (let i = 0; i < 6; i++) {
+        nics.push(await reader.getNetworkInterface(nicId));
+        nsgs.push(await reader.getNetworkSecurityGroup(nsgId));
       }
       t.sandbox.setFaults({ seed: 3, throttleRate: 1, retryAfterSeconds: 0, operations });
       const stuck = await reader.getLoadBalancer(loadBalancerId).then(
@@ -628,6 +854,14 @@ describe("the conversion on the sandbox's answers over HTTPS equals the SDK's ma
       expect(throttled.some((r) => r.method === 'GET' && /loadBalancers\/[^/]+$/i.test(r.path))).toBe(true);
       expect(throttled.some((r) => r.method === 'GET' && /virtualNetworks\/[^/]+$/i.test(r.path))).toBe(true);
       expect(throttled.some((r) => r.method === 'POST' && /\/health$/i.test(r.path))).toBe(true);
+      expect(throttled.some((r) => r.method === 'GET' && /networkInterfaces\/[^/]+$/i.test(r.path))).toBe(
+        true,
+      );
+      expect(throttled.some((r) => r.method === 'GET' && /networkSecurityGroups\/[^/]+$/i.test(r.path))).toBe(
+        true,
+      );
+      for (const nic of nics) expect(unjustified(sdkNic, nic)).toEqual([]);
+      for (const nsg of nsgs) expect(unjustified(sdkNsg, nsg)).toEqual([]);
       for (const lb of lbs) expect(unjustified(sdkLb, lb)).toEqual([]);
       for (const vnet of vnets) expect(unjustified(sdkVnet, vnet)).toEqual([]);
       const ruleId = `${loadBalancerId}/loadBalancingRules/${ruleName}`;
