@@ -466,7 +466,9 @@ async function discoverFocused(
   // Seen here too, so a failure while the turn below passes is not taken for an unhandled one; the
   // await at the end still throws it.
   discovering.catch(() => undefined);
-  // One turn of the event loop: the reads just started go on the wire before the pool is gone through.
+  // Once the first failing backends' VMs are read (their Run Commands started) and one more turn of
+  // the event loop has put those requests on the wire: until then this thread is theirs.
+  if (rest) await rest;
   await nextMacrotask();
   healthyMembers();
   await discovering;

@@ -452,6 +452,32 @@ describe('discoverTopology, health first', () => {
     expect(at(`getNetworkInterface ${id.nic('nic-b')}`)).toBeGreaterThan(at('healthy members'));
     expect(reader.calls.filter((c) => c === 'healthy members')).toHaveLength(1);
     expect(topology.backends.find((b) => b.key === id.cfg('nic-b'))?.ipAddress).toBe('10.0.1.5');
+
+    // Act again, with the first failing backend's VM read first (its Run Command starts there), and
+    // that read taking longer than a turn of the event loop, as a read over the network does.
+    const first = world({});
+    const readVm = first.getVirtualMachine.bind(first);
+    first.getVirtualMachine = (vmId) =>
+      new Promise((resolve) => setTimeout(resolve, 5)).then(() => readVm(vmId));
+    await discoverTopology(first, LB, {
+      focus: async () => {
+        const { failing, healthy } = await focus();
+        return {
+          failing,
+          healthy: () => {
+            first.calls.push('healthy members');
+            return healthy();
+          },
+        };
+      },
+      failingVmsFirst: { count: 1, vmRead: () => first.calls.push('vmRead') },
+    });
+
+    // Assess: the pool waits for that VM's read and what it started.
+    expect(first.calls.indexOf('healthy members')).toBeGreaterThan(first.calls.indexOf('vmRead'));
+    expect(first.calls.indexOf('vmRead')).toBeGreaterThan(
+      first.calls.indexOf(`getVirtualMachine ${id.vm('a')}`),
+    );
   });
 
   it('hands over the rules before it resolves a single pool member', async () => {
