@@ -1,6 +1,11 @@
 import { NetworkManagementClient } from '@azure/arm-network';
 import { DefaultAzureCredential } from '@azure/identity';
-import { createAzureClients, createClientFactory, sandboxCredential } from '../../src/azure/clients';
+import {
+  createAzureClients,
+  createClientFactory,
+  createResourceGraphClient,
+  sandboxCredential,
+} from '../../src/azure/clients';
 
 // Counts constructions only: building the default chain must never happen before a token is needed.
 jest.mock('@azure/identity', () => ({ DefaultAzureCredential: jest.fn() }));
@@ -30,6 +35,44 @@ describe('createAzureClients', () => {
     void clients.compute;
     // Assess
     expect(DefaultAzureCredential).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['sandbox', { kind: 'sandbox', endpoint: 'https://127.0.0.1:1/', ca: 'pem' }],
+    ['live', { kind: 'live' }],
+  ] as const)('drops the SDK tracing policy from every %s client and keeps the rest', (_kind, target) => {
+    // Prepare
+    const clients = createAzureClients(target, 'sub-1');
+    const all = {
+      network: clients.network,
+      compute: clients.compute,
+      monitor: clients.monitor,
+      resourceHealth: clients.resourceHealth,
+      support: clients.support,
+      resources: clients.resources,
+      resourceGraph: createResourceGraphClient(target),
+    };
+
+    // Act
+    const policies = Object.entries(all).map(([name, client]) => ({
+      name,
+      policies: client.pipeline.getOrderedPolicies().map((p) => p.name),
+    }));
+
+    // Assess: no span per request; retries, the token, our write guard and the logging stay.
+    for (const { policies: names } of policies) {
+      expect(names).not.toContain('tracingPolicy');
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'defaultRetryPolicy',
+          'bearerTokenAuthenticationPolicy',
+          'probeDoctorConditionalWritesOnly',
+          'setClientRequestIdPolicy',
+          'logPolicy',
+        ]),
+      );
+    }
+    expect(policies.map((p) => p.name)).toHaveLength(7);
   });
 
   it('gives the sandbox a static token', async () => {
