@@ -5,7 +5,7 @@
  * SDK; the order of events, never times.
  */
 import { scaledScenario } from '../../bench/scaledScenario';
-import { createClientFactory } from '../../src/azure/clients';
+import { createClientFactory, type ClientsForSubscription } from '../../src/azure/clients';
 import { discoverTopology, type RulesView, type TopologyReader } from '../../src/azure/discovery';
 import { createSdkTopologyReader } from '../../src/azure/topologyReader';
 import { startSandbox } from '../../src/sandbox/server';
@@ -79,6 +79,49 @@ describe('the rules are announced before the pools are read', () => {
       await discoverTopology(reader, scaled.loadBalancerId, { rulesKnown: () => events.push('rules known') });
       // Assess
       expect(events).toEqual(['whole answer', 'rules known']);
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
+  it('builds the compute client while the health is read, before any VM is', async () => {
+    // Prepare: clients that say when the compute client is first asked for.
+    const scaled = scaledScenario(5, { failing: 1 });
+    const sandbox = await startSandbox({ scenario: scaled.scenario });
+    const events: string[] = [];
+    try {
+      const factory = createClientFactory({ kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca });
+      const clientsFor: ClientsForSubscription = (subscriptionId) => {
+        const clients = factory(subscriptionId);
+        return new Proxy(clients, {
+          get: (target, key, receiver) => {
+            if (key === 'compute' && !events.includes('compute client')) events.push('compute client');
+            return Reflect.get(target, key, receiver) as unknown;
+          },
+        });
+      };
+      const inner = createSdkTopologyReader(clientsFor);
+      const reader: TopologyReader = {
+        ...inner,
+        getLoadBalancer: async (id, beforePools) => {
+          const lb = await inner.getLoadBalancer(id, beforePools);
+          events.push('whole answer');
+          return lb;
+        },
+        getVirtualMachine: (id) => {
+          events.push('VM read');
+          return inner.getVirtualMachine(id);
+        },
+      };
+
+      // Act
+      await discoverTopology(reader, scaled.loadBalancerId, {
+        rulesKnown: () => events.push('rules known'),
+      });
+
+      // Assess
+      expect(events.slice(0, 3)).toEqual(['rules known', 'compute client', 'whole answer']);
+      expect(events).toContain('VM read');
     } finally {
       await sandbox.stop();
     }
