@@ -69,6 +69,13 @@ function put(target: Record<string, unknown>, key: string, value: unknown): void
   }
 }
 
+/**
+ * A field's value converted, except `tags`: a dictionary whose keys the user chose (the models' only
+ * one besides `userAssignedIdentities`, keyed by ids), so a tag named `properties` is a tag, kept as
+ * the mapper keeps it, not an envelope to lift.
+ */
+const convertField = (key: string, value: unknown): unknown => (key === 'tags' ? value : convert(value));
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -101,7 +108,7 @@ function convert(value: Wire): unknown {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       const field = wire[key];
-      const converted = convert(field);
+      const converted = convertField(key, field);
       if (!out && converted !== field) {
         out = {};
         for (let j = 0; j < i; j++) put(out, keys[j] as string, wire[keys[j] as string]);
@@ -114,12 +121,12 @@ function convert(value: Wire): unknown {
   const envelope = wire.properties;
   // Like the mapper, a `properties` that is not an object (null) lifts nothing and is not kept.
   if (isRecord(envelope)) {
-    for (const key of Object.keys(envelope)) put(out, key, convert(envelope[key]));
+    for (const key of Object.keys(envelope)) put(out, key, convertField(key, envelope[key]));
   }
   // The resource's own fields (id, name, type, etag, location, tags, sku, zones) stay where ARM put
   // them; were an envelope field to repeat one, the resource's own wins.
   for (const key of keys) {
-    if (key !== 'properties') put(out, key, convert(wire[key]));
+    if (key !== 'properties') put(out, key, convertField(key, wire[key]));
   }
   return out;
 }

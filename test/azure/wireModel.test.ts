@@ -423,6 +423,23 @@ describe("the conversion on Microsoft's examples equals the SDK's mapper", () =>
     expect(ours.defaultSecurityRules?.length).toBeGreaterThan(0);
   });
 
+  it('NetworkSecurityGroups_Get: a user tag named `properties` is kept, as the mapper keeps it', async () => {
+    // Prepare
+    const body = exampleBody('NetworkSecurityGroups_Get.json') as Record<string, unknown>;
+    const network = clientAnswering({ ...body, tags: { properties: 'user tag', env: 'prod' } });
+
+    // Act
+    const sdk = await network.networkSecurityGroups.get('rg1', 'testnsg');
+    const ours = modelFromWire<NetworkSecurityGroup>(
+      await network.networkSecurityGroups.get('rg1', 'testnsg', mapperSkippedOn200()),
+    );
+
+    // Assess
+    expect(unjustified(sdk, ours)).toEqual([]);
+    expect(nsgView(ours)).toEqual(nsgView(sdk));
+    expect(ours.tags).toEqual({ properties: 'user tag', env: 'prod' });
+  });
+
   it('LoadBalancerLoadBalancingRules_Health: the LRO answered at once with 200', async () => {
     // Prepare
     const network = clientAnswering(exampleBody('LoadBalancerLoadBalancingRules_Health.json'));
@@ -475,6 +492,27 @@ describe('modelFromWire', () => {
       list: [{ a: 1 }, null],
     });
     expect(wire).toEqual(copy);
+  });
+
+  it("keeps a tag named `properties`: tags are the user's keys, not an envelope", () => {
+    // Prepare: trackedFacts reads an NSG's (and a load balancer's) tags for ownership.
+    const wire = {
+      id: '/x',
+      tags: { properties: 'user tag', env: 'prod' },
+      properties: {
+        securityRules: [{ id: '/x/r', tags: { properties: '{}' }, properties: { priority: 100 } }],
+      },
+    };
+
+    // Act
+    const model = modelFromWire<Record<string, unknown>>(wire);
+
+    // Assess
+    expect(model).toEqual({
+      id: '/x',
+      tags: { properties: 'user tag', env: 'prod' },
+      securityRules: [{ id: '/x/r', tags: { properties: '{}' }, priority: 100 }],
+    });
   });
 
   it('drops a `properties` that is not an object, as the mapper does', () => {
