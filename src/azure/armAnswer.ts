@@ -128,6 +128,9 @@ export function checkArmAnswer<T>(value: T, what: string, basePath: (string | nu
     for (const key of Object.keys(record)) {
       const child = record[key];
       if (child === undefined || child === null) continue;
+      // A resource's tags are the user's own names and values (a tag `port: "443"` is no probe port):
+      // none of ARM's invariants below speaks of them.
+      if (key === 'tags') continue;
       // Most fields of a large answer (a pool's thousand references) are none of those checked: one
       // lookup says so, and an object or list is walked into at once.
       if (!CHECKED_FIELDS.has(key)) {

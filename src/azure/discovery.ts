@@ -145,7 +145,8 @@ export interface DiscoveryOptions {
    * before any other read of the backends' (their network, the other failing backends, peers), and
    * `vmRead` is called for each as soon as its VM is read (or could not be), with its place among the
    * failing backends and what the topology holds so far (the VM under `vms`, the load balancer's
-   * rules and probes). A caller that starts those backends' Run Commands here has them running while
+   * rules and probes; not yet the healthy members' addresses from the health answer, which are set
+   * once these reads are done). A caller that starts those backends' Run Commands here has them running while
    * discovery reads the rest. A throw of `vmRead` is ignored: discovery goes on.
    */
   failingVmsFirst?: {

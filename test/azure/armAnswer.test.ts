@@ -110,6 +110,24 @@ describe('checkArmAnswer', () => {
     expect(isInvalidArmAnswerError(caught)).toBe(true);
     expect((caught as Error).message).toContain(`answer: ${message}`);
   });
+
+  it("leaves a resource's tags alone, whatever the user named them", () => {
+    // Prepare: tags named like fields ARM's invariants speak of, on a load balancer and in a list.
+    const tagged = {
+      id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb',
+      tags: { port: '443', probes: 'none', securityRules: 'owned by net team', id: '7' },
+      properties: {
+        probes: [{ name: 'p', properties: { port: 80 } }],
+        subnets: [{ name: 's', tags: { destinationPortRange: '0' } }],
+      },
+    };
+
+    // Act / Assess: valid, and the same field outside the tags is still checked.
+    expect(checkArmAnswer(tagged, 'answer')).toBe(tagged);
+    expect(() => checkArmAnswer({ ...tagged, port: '443' }, 'answer')).toThrow(
+      'answer: $.port: expected a port (an integer 1-65535), got "443"',
+    );
+  });
 });
 
 describe('discovery over the SDK when the sandbox serves answers that break ARM invariants', () => {
