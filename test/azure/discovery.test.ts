@@ -428,22 +428,27 @@ describe('discoverTopology, health first', () => {
     expect(topology.backends.find((b) => b.key === id.cfg('nic-b'))?.ipAddress).toBe('10.0.1.5');
   });
 
+  /** {@link focus}, noting in `calls` when discovery asks for its healthy members. */
+  const recordingFocus = (calls: string[]) => async () => {
+    const { failing, healthy } = await focus();
+    return {
+      failing,
+      healthy: () => {
+        calls.push('healthy members');
+        return healthy();
+      },
+    };
+  };
+
   it("sends the failing backends' reads before it goes through the healthy members", async () => {
     // Prepare: a focus that says when its healthy members are asked for.
     const reader = world({});
-    const recorded = async () => {
-      const { failing, healthy } = await focus();
-      return {
-        failing,
-        healthy: () => {
-          reader.calls.push('healthy members');
-          return healthy();
-        },
-      };
-    };
 
     // Act
-    const topology = await discoverTopology(reader, LB, { focus: recorded, validationPeers: true });
+    const topology = await discoverTopology(reader, LB, {
+      focus: recordingFocus(reader.calls),
+      validationPeers: true,
+    });
 
     // Assess: the failing NIC first, then the pool's healthy members (once), then the peer's reads.
     const at = (call: string) => reader.calls.indexOf(call);
@@ -460,16 +465,7 @@ describe('discoverTopology, health first', () => {
     first.getVirtualMachine = (vmId) =>
       new Promise((resolve) => setTimeout(resolve, 5)).then(() => readVm(vmId));
     await discoverTopology(first, LB, {
-      focus: async () => {
-        const { failing, healthy } = await focus();
-        return {
-          failing,
-          healthy: () => {
-            first.calls.push('healthy members');
-            return healthy();
-          },
-        };
-      },
+      focus: recordingFocus(first.calls),
       failingVmsFirst: { count: 1, vmRead: () => first.calls.push('vmRead') },
     });
 
