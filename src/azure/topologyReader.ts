@@ -14,7 +14,7 @@ import { callAzure } from './callError';
 import type { ClientsForSubscription } from './clients';
 import type { NicScope, TopologyReader, VmRead } from './discovery';
 import { parseResourceId, scaleSetVmOf } from './resourceId';
-import { mapperSkippedOn200, modelFromWire } from './wireModel';
+import { mapperSkippedOn200, modelFromWire, readFromWire } from './wireModel';
 import { nextMacrotask } from '../util/nextMacrotask';
 
 async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
@@ -62,24 +62,21 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
       }),
 
     getNetworkInterface: (id) =>
-      callAzure('read network interface', id, async () => {
+      callAzure('read network interface', id, () => {
         const { parsed, clients } = target(id);
         const vmss = scaleSetVmOf(parsed);
         // A scale set VM's NIC lives under the scale set and is read through its own operation.
-        const body: unknown = vmss
-          ? await clients.network.networkInterfaces.getVirtualMachineScaleSetNetworkInterface(
-              vmss.resourceGroup,
-              vmss.scaleSetName,
-              vmss.instanceId,
-              parsed.name,
-              mapperSkippedOn200(),
-            )
-          : await clients.network.networkInterfaces.get(
-              parsed.resourceGroup,
-              parsed.name,
-              mapperSkippedOn200(),
-            );
-        return modelFromWire<NetworkInterface>(body);
+        return readFromWire<NetworkInterface>((options) =>
+          vmss
+            ? clients.network.networkInterfaces.getVirtualMachineScaleSetNetworkInterface(
+                vmss.resourceGroup,
+                vmss.scaleSetName,
+                vmss.instanceId,
+                parsed.name,
+                options,
+              )
+            : clients.network.networkInterfaces.get(parsed.resourceGroup, parsed.name, options),
+        );
       }),
 
     listNetworkInterfaces: (scope: NicScope): Promise<NetworkInterface[]> => {
@@ -93,25 +90,19 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
     },
 
     getVirtualNetwork: (id) =>
-      callAzure('read virtual network', id, async () => {
+      callAzure('read virtual network', id, () => {
         const { parsed, clients } = target(id);
-        const body: unknown = await clients.network.virtualNetworks.get(
-          parsed.resourceGroup,
-          parsed.name,
-          mapperSkippedOn200(),
+        return readFromWire<VirtualNetwork>((options) =>
+          clients.network.virtualNetworks.get(parsed.resourceGroup, parsed.name, options),
         );
-        return modelFromWire<VirtualNetwork>(body);
       }),
 
     getNetworkSecurityGroup: (id) =>
-      callAzure('read network security group', id, async () => {
+      callAzure('read network security group', id, () => {
         const { parsed, clients } = target(id);
-        const body: unknown = await clients.network.networkSecurityGroups.get(
-          parsed.resourceGroup,
-          parsed.name,
-          mapperSkippedOn200(),
+        return readFromWire<NetworkSecurityGroup>((options) =>
+          clients.network.networkSecurityGroups.get(parsed.resourceGroup, parsed.name, options),
         );
-        return modelFromWire<NetworkSecurityGroup>(body);
       }),
 
     getApplicationSecurityGroup: (id) =>
@@ -121,14 +112,11 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
       }),
 
     getRouteTable: (id) =>
-      callAzure('read route table', id, async () => {
+      callAzure('read route table', id, () => {
         const { parsed, clients } = target(id);
-        const body: unknown = await clients.network.routeTables.get(
-          parsed.resourceGroup,
-          parsed.name,
-          mapperSkippedOn200(),
+        return readFromWire<RouteTable>((options) =>
+          clients.network.routeTables.get(parsed.resourceGroup, parsed.name, options),
         );
-        return modelFromWire<RouteTable>(body);
       }),
 
     getVirtualMachine: (id) =>

@@ -60,6 +60,18 @@ export function mapperSkippedOn200(): {
   return { requestOptions: { shouldDeserialize: (response) => response.status !== 200 } };
 }
 
+/**
+ * An SDK operation called with {@link mapperSkippedOn200}, its 200 answer converted by
+ * {@link modelFromWire}: `read` is the operation, given the request options to pass on.
+ *
+ * @typeParam T - the model the answer is for (see {@link modelFromWire} for which may be named).
+ */
+export async function readFromWire<T>(
+  read: (options: ReturnType<typeof mapperSkippedOn200>) => Promise<unknown>,
+): Promise<T> {
+  return modelFromWire<T>(await read(mapperSkippedOn200()));
+}
+
 /** A key set on a fresh object without `__proto__` turning into a prototype change. */
 function put(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') {

@@ -8,7 +8,7 @@ import type { BackendHealth, RuleHealth } from '../../model/health';
 import { callAzure } from '../callError';
 import type { ClientsForSubscription } from '../clients';
 import { parseLoadBalancerId } from '../resourceId';
-import { mapperSkippedOn200, modelFromWire } from '../wireModel';
+import { readFromWire } from '../wireModel';
 
 /**
  * Monitor and Resource Health put `{resourceUri}` after a `/` of their own, unencoded: an id with its
@@ -61,15 +61,11 @@ export function readRuleHealth(
   const ruleId = `${lbId}/loadBalancingRules/${ruleName}`;
   return callAzure('read health of rule', ruleId, async () => {
     const lb = parseLoadBalancerId(lbId);
-    const body: unknown = await clientsFor(
-      lb.subscriptionId,
-    ).network.loadBalancerLoadBalancingRules.beginHealthAndWait(
-      lb.resourceGroup,
-      lb.name,
-      ruleName,
-      mapperSkippedOn200(),
+    const rules = clientsFor(lb.subscriptionId).network.loadBalancerLoadBalancingRules;
+    const health = await readFromWire<LoadBalancerHealthPerRule>((options) =>
+      rules.beginHealthAndWait(lb.resourceGroup, lb.name, ruleName, options),
     );
-    return ruleHealthFrom(ruleId, modelFromWire<LoadBalancerHealthPerRule>(body));
+    return ruleHealthFrom(ruleId, health);
   });
 }
 
