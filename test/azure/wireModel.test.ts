@@ -663,6 +663,49 @@ describe("the conversion on the sandbox's answers over HTTPS equals the SDK's ma
     expect(all.flatMap((s) => ofType(s, 'Microsoft.Network/routeTables')).length).toBeGreaterThan(0);
   });
 
+  it("the product's NIC, NSG and route table reads skip the mapper: a subnet reference stays as ARM sent it", async () => {
+    // Prepare: a scenario whose NICs, NSG and route table name their subnet by reference only, which
+    // the mapper fills with the two subnet policies' defaults.
+    const file = 'udr-to-appliance-healthy.json';
+    const scenario = parseScenario(JSON.parse(readFileSync(join(SCENARIOS, file), 'utf8')), file);
+    const [nicId] = ofType(scenario, 'Microsoft.Network/networkInterfaces');
+    const [nsgId] = ofType(scenario, 'Microsoft.Network/networkSecurityGroups');
+    const [tableId] = ofType(scenario, 'Microsoft.Network/routeTables');
+    const t = await startTestSandbox(scenario);
+    try {
+      const reader = createSdkTopologyReader(
+        createClientFactory({ kind: 'sandbox', endpoint: t.sandbox.endpoint, ca: t.sandbox.ca }),
+      );
+      const named = (id: string) => parseResourceId(id);
+
+      // Act
+      const subnetRefs = {
+        sdk: [
+          (await t.network.networkInterfaces.get(named(nicId!).resourceGroup, named(nicId!).name))
+            .ipConfigurations?.[0]?.subnet,
+          (await t.network.networkSecurityGroups.get(named(nsgId!).resourceGroup, named(nsgId!).name))
+            .subnets?.[0],
+          (await t.network.routeTables.get(named(tableId!).resourceGroup, named(tableId!).name)).subnets?.[0],
+        ],
+        ours: [
+          (await reader.getNetworkInterface(nicId!)).ipConfigurations?.[0]?.subnet,
+          (await reader.getNetworkSecurityGroup(nsgId!)).subnets?.[0],
+          (await reader.getRouteTable(tableId!)).subnets?.[0],
+        ],
+      };
+
+      // Assess: the mapper claims policies ARM never stated; the reader keeps the reference as sent.
+      for (const ref of subnetRefs.sdk) expect(ref?.privateEndpointNetworkPolicies).toBe('Disabled');
+      for (const ref of subnetRefs.ours) {
+        expect(ref?.id).toMatch(/\/subnets\//);
+        expect(ref).not.toHaveProperty('privateEndpointNetworkPolicies');
+        expect(ref).not.toHaveProperty('privateLinkServiceNetworkPolicies');
+      }
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('the 1,000-backend benchmark scenario (838 KB load balancer, 235 KB VNet, 278 KB rule health)', async () => {
     // Its NICs are copies of one shipped NIC: the first 20 stand for them.
     const { scenario } = scaledScenario(1000, { failing: 5 });
