@@ -9,7 +9,7 @@ import { discoverTopology, type DiscoveryOptions, type TopologyReader } from '..
 import type { AzureReader } from '../azure/reader';
 import type { RuleHealth } from '../model/health';
 import type { DiscoveredRun } from '../workflow/contracts';
-import { focusFromHealth, readProbeHealth } from './health';
+import { focusFromHealth, readProbeHealth, startRuleHealth, type StartedRuleHealth } from './health';
 
 /** Options of {@link discoverHealthFirst}. */
 export interface HealthFirstOptions {
@@ -36,19 +36,24 @@ export async function discoverHealthFirst(
   options: HealthFirstOptions = {},
 ): Promise<DiscoveredRun> {
   let health: RuleHealth[] | undefined;
+  // Started from the rules' own list when it comes before the load balancer's answer.
+  let started: StartedRuleHealth | undefined;
   // Started as soon as the rules are known: the pool's members are mapped during the health's wait.
   let reading: Promise<RuleHealth[]> | undefined;
   const topology = await discoverTopology(topologyReader, loadBalancerId, {
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.validationPeers !== undefined ? { validationPeers: options.validationPeers } : {}),
     ...(options.failingVmsFirst ? { failingVmsFirst: options.failingVmsFirst } : {}),
+    rulesListed: (rules) => {
+      started = startRuleHealth(reader, loadBalancerId, rules);
+    },
     rulesKnown: (view) => {
-      reading = readProbeHealth(reader, view);
+      reading = readProbeHealth(reader, view, undefined, started);
       // Awaited by the focus below; a failure there reads every backend, as a throw of the focus does.
       reading.catch(() => undefined);
     },
     focus: async (view) => {
-      const read = await (reading ?? readProbeHealth(reader, view));
+      const read = await (reading ?? readProbeHealth(reader, view, undefined, started));
       health = read;
       return focusFromHealth(view, read);
     },

@@ -9,7 +9,7 @@ import type { AzureReader } from '../azure/reader';
 import { interpretRuleHealth, needsMetricFallback } from '../diagnose/health';
 import type { BackendHealth, RuleHealth } from '../model/health';
 import { idKey } from '../model/ids';
-import type { Topology } from '../model/topology';
+import type { LoadBalancingRuleInfo, Topology } from '../model/topology';
 import type { HealthTopology } from '../workflow/contracts';
 import { needsChecks, splitHealthSources } from '../workflow/flow';
 
@@ -19,10 +19,49 @@ export interface HealthReadProblem {
   message: string;
 }
 
+/**
+ * Rule-health reads already under way, by {@link idKey} of the rule's id: {@link startRuleHealth}'s,
+ * for {@link readProbeHealth} to use instead of asking again.
+ */
+export type StartedRuleHealth = ReadonlyMap<string, Promise<RuleHealth>>;
+
+/**
+ * Starts the health read of every rule with a probe, from the rules' own list, before the load
+ * balancer's answer says its SKU: on a Standard load balancer (the only SKU still sold; Basic was
+ * retired on 30 September 2025) these are the reads {@link readProbeHealth} makes, sent a load
+ * balancer's answer earlier. On a Basic or Gateway load balancer, which the health API does not serve,
+ * {@link readProbeHealth} leaves them unused: one request per rule spent for nothing, and no problem
+ * reported for its failure. A read's failure is kept in its promise for {@link readProbeHealth}.
+ */
+export function startRuleHealth(
+  reader: Pick<AzureReader, 'getRuleHealth'>,
+  loadBalancerId: string,
+  rules: readonly LoadBalancingRuleInfo[],
+): StartedRuleHealth {
+  const started = new Map<string, Promise<RuleHealth>>();
+  for (const rule of rules) {
+    const key = idKey(rule.id);
+    if (rule.probeId === undefined || started.has(key)) continue;
+    const reading = reader.getRuleHealth(loadBalancerId, rule.name);
+    // Handled where it is used; one left unused must not be an unhandled rejection.
+    reading.catch(() => undefined);
+    started.set(key, reading);
+  }
+  return started;
+}
+
+/**
+ * Every rule's health: the per-rule health API for a probed rule of a Standard load balancer (the read
+ * in `started` for that rule when there is one), the DipAvailability metric where the API cannot
+ * answer or failed, nothing for a Basic load balancer.
+ *
+ * @param started - reads {@link startRuleHealth} began before the load balancer's answer.
+ */
 export async function readProbeHealth(
   reader: Pick<AzureReader, 'getRuleHealth' | 'getDipAvailability'>,
   topology: HealthTopology,
   onProblem: (problem: HealthReadProblem) => void = () => undefined,
+  started: StartedRuleHealth = new Map(),
 ): Promise<RuleHealth[]> {
   const lbId = topology.loadBalancer.id;
   // Basic load balancers have neither the per-rule health API nor per-backend metrics (Standard
@@ -53,7 +92,7 @@ export async function readProbeHealth(
     topology.rules.map(async (rule): Promise<RuleHealth | undefined> => {
       if (!needsMetricFallback(topology, rule)) {
         try {
-          return await reader.getRuleHealth(lbId, rule.name);
+          return await (started.get(idKey(rule.id)) ?? reader.getRuleHealth(lbId, rule.name));
         } catch (err) {
           onProblem({ ruleId: rule.id, message: `rule health: ${(err as Error).message}` });
         }

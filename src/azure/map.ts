@@ -15,6 +15,7 @@ import type {
   ApplicationSecurityGroup,
   BackendAddressPool,
   LoadBalancer,
+  LoadBalancingRule,
   NetworkInterface,
   NetworkSecurityGroup,
   Probe,
@@ -177,23 +178,30 @@ export function mapLoadBalancer(lb: LoadBalancer): MappedLoadBalancer {
       frontendIpConfigurations: frontends,
     },
     probes: (lb.probes ?? []).map(mapProbe),
-    rules: (lb.loadBalancingRules ?? []).map((r) => ({
-      id: requireId(r, 'load balancing rule'),
-      name: r.name ?? '',
-      protocol: ruleProtocol(r.protocol),
-      frontendPort: r.frontendPort ?? 0,
-      backendPort: r.backendPort ?? 0,
-      ...(r.probe?.id ? { probeId: r.probe.id } : {}),
-      backendPoolIds: [
-        ...new Set([
-          ...ids(r.backendAddressPool ? [r.backendAddressPool] : []),
-          ...ids(r.backendAddressPools),
-        ]),
-      ],
-      enableFloatingIP: r.enableFloatingIP ?? false,
-      ...(r.frontendIPConfiguration?.id ? { frontendIpConfigurationId: r.frontendIPConfiguration.id } : {}),
-    })),
+    rules: (lb.loadBalancingRules ?? []).map(mapLoadBalancingRule),
     pools: (lb.backendAddressPools ?? []).map(mapPoolMembers),
+  };
+}
+
+/**
+ * Maps a load balancing rule, as the load balancer's GET holds it or as its own list gives it
+ * (LoadBalancerLoadBalancingRules_List): the pool ids of ARM's singular and plural fields merged.
+ *
+ * @throws InvalidArmAnswerError when the rule has no id.
+ */
+export function mapLoadBalancingRule(r: LoadBalancingRule): LoadBalancingRuleInfo {
+  return {
+    id: requireId(r, 'load balancing rule'),
+    name: r.name ?? '',
+    protocol: ruleProtocol(r.protocol),
+    frontendPort: r.frontendPort ?? 0,
+    backendPort: r.backendPort ?? 0,
+    ...(r.probe?.id ? { probeId: r.probe.id } : {}),
+    backendPoolIds: [
+      ...new Set([...ids(r.backendAddressPool ? [r.backendAddressPool] : []), ...ids(r.backendAddressPools)]),
+    ],
+    enableFloatingIP: r.enableFloatingIP ?? false,
+    ...(r.frontendIPConfiguration?.id ? { frontendIpConfigurationId: r.frontendIPConfiguration.id } : {}),
   };
 }
 

@@ -61,6 +61,15 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
         return modelFromWire<LoadBalancer>(body);
       }),
 
+    // The SDK's mapper is kept here: a rule is ~1 KB whatever the pool's size.
+    listLoadBalancingRules: (loadBalancerId) =>
+      callAzure('list load balancing rules of', loadBalancerId, () => {
+        const { parsed, clients } = target(loadBalancerId);
+        return collect(
+          clients.network.loadBalancerLoadBalancingRules.list(parsed.resourceGroup, parsed.name),
+        );
+      }),
+
     getNetworkInterface: (id) =>
       callAzure('read network interface', id, () => {
         const { parsed, clients } = target(id);
@@ -181,6 +190,13 @@ function checkedReader(reader: TopologyReader): TopologyReader {
           beforePools && ((lb) => beforePools(checkArmAnswer(lb, named('load balancer', id)))),
         ),
         named('load balancer', id),
+      ),
+    listLoadBalancingRules: async (loadBalancerId) =>
+      checkArmAnswer(
+        await (reader.listLoadBalancingRules as NonNullable<TopologyReader['listLoadBalancingRules']>)(
+          loadBalancerId,
+        ),
+        named('load balancing rules of', loadBalancerId),
       ),
     getNetworkInterface: async (id) =>
       checkArmAnswer(await reader.getNetworkInterface(id), named('network interface', id)),

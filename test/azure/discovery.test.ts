@@ -499,6 +499,89 @@ describe('discoverTopology, health first', () => {
     ]);
   });
 
+  /**
+   * `world({})` with the rules' own list: answered after `listDelay` turns of the event loop (the load
+   * balancer's GET answers in one), or failing with `listStatus`.
+   */
+  function withRulesList(options: { listDelay?: number; listStatus?: number } = {}) {
+    const reader = world({});
+    const listLoadBalancingRules = async (loadBalancerId: string) => {
+      reader.calls.push(`listLoadBalancingRules ${loadBalancerId}`);
+      for (let turn = 0; turn < (options.listDelay ?? 0); turn++) await new Promise((r) => setImmediate(r));
+      if (options.listStatus !== undefined) {
+        throw new AzureCallError('list failed', loadBalancerId, options.listStatus, 'AuthorizationFailed');
+      }
+      return structuredClone(lb.loadBalancingRules ?? []);
+    };
+    const read = reader.getLoadBalancer.bind(reader);
+    const getLoadBalancer = async (lbId: string) => {
+      const answer = await read(lbId);
+      await new Promise((r) => setImmediate(r));
+      return answer;
+    };
+    return Object.assign(reader, { listLoadBalancingRules, getLoadBalancer });
+  }
+
+  it('hands over the rules from their own list before the load balancer has answered', async () => {
+    // Prepare
+    const reader = withRulesList();
+    const listed: string[][] = [];
+
+    // Act
+    const topology = await discoverTopology(reader, LB, {
+      focus,
+      rulesListed: (rules) => {
+        listed.push(rules.map((r) => `${r.name} ${r.probeId ?? 'no probe'}`));
+        reader.calls.push('rulesListed');
+      },
+      rulesKnown: () => reader.calls.push('rulesKnown'),
+    });
+
+    // Assess: the list is sent first, the load balancer right behind it, the rules handed over from
+    // the list before the load balancer's answer; rulesKnown still comes, with the SKU.
+    expect(reader.calls.slice(0, 4)).toEqual([
+      `listLoadBalancingRules ${LB}`,
+      `getLoadBalancer ${LB}`,
+      'rulesListed',
+      'rulesKnown',
+    ]);
+    expect(listed).toEqual([[`r80 ${LB}/probes/p80`]]);
+    expect(topology.rules.map((r) => r.name)).toEqual(['r80']);
+  });
+
+  it.each([
+    ['answers after the load balancer', { listDelay: 3 }],
+    ['fails (a role without loadBalancingRules/read)', { listStatus: 403 }],
+  ])('hands over nothing from the list when it %s, and discovers the same', async (_case, options) => {
+    // Prepare
+    const reader = withRulesList(options);
+    const calls: string[] = [];
+    const plain = await discoverTopology(world({}), LB, { focus });
+
+    // Act
+    const topology = await discoverTopology(reader, LB, {
+      focus,
+      rulesListed: () => calls.push('rulesListed'),
+      rulesKnown: () => calls.push('rulesKnown'),
+    });
+    await new Promise((r) => setTimeout(r, 10));
+
+    // Assess: no problem recorded for the list, the rules from the load balancer's answer.
+    expect(calls).toEqual(['rulesKnown']);
+    expect(topology).toEqual(plain);
+  });
+
+  it('does not list the rules for a caller that does not ask for them', async () => {
+    // Prepare
+    const reader = withRulesList();
+
+    // Act
+    await discoverTopology(reader, LB, { focus, rulesKnown: () => undefined });
+
+    // Assess
+    expect(reader.calls.some((c) => c.startsWith('listLoadBalancingRules'))).toBe(false);
+  });
+
   it('finds a peer VM afterwards when discovery read none, leaving the topology as it was', async () => {
     // Prepare: an observe-mode discovery (no peer), then a reader where b's VM runs Linux.
     const topology = await discoverTopology(world({}), LB, { focus, validationPeers: false });
