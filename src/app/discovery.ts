@@ -1,6 +1,7 @@
 /**
- * The `discoverTopology` activity's work, health first: the load balancer's GET, then every rule's
- * health at once, then only the backends that fail in depth (NIC, VM, subnet, NSGs, route table) and,
+ * The `discoverTopology` activity's work, health first: the load balancer's GET and its rules' list,
+ * every rule's health at once as soon as the rules are known (from the list when it answers first),
+ * then only the backends that fail in depth (NIC, VM, subnet, NSGs, route table) and,
  * in fix mode, one healthy peer per virtual network for validation. A pool of a thousand healthy backends costs
  * the health answer, not two thousand reads. Where the health cannot tell healthy from down (a Basic
  * load balancer, a rule whose health could not be read) every backend is read, as before.

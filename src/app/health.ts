@@ -42,7 +42,14 @@ export function startRuleHealth(
   for (const rule of rules) {
     const key = idKey(rule.id);
     if (rule.probeId === undefined || started.has(key)) continue;
-    const reading = reader.getRuleHealth(loadBalancerId, rule.name);
+    // The load balancer's id as ARM spells it in the rule's id, as readProbeHealth's own reads take it
+    // from the load balancer's answer: the health's rule ids do not depend on which answer came first
+    // (an alert's id may be lower-cased).
+    const armSpelled = rule.id.replace(/\/loadBalancingRules\/[^/]+$/i, '');
+    const reading = reader.getRuleHealth(
+      idKey(armSpelled) === idKey(loadBalancerId) ? armSpelled : loadBalancerId,
+      rule.name,
+    );
     // Handled where it is used; one left unused must not be an unhandled rejection.
     reading.catch(() => undefined);
     started.set(key, reading);

@@ -76,7 +76,10 @@ export interface TopologyReader {
    * balancer's own answer (838 KB at 1,000 members) has arrived. Optional: without it the rules come
    * from the load balancer's GET alone.
    */
-  listLoadBalancingRules?(loadBalancerId: string): Promise<LoadBalancingRule[]>;
+  listLoadBalancingRules?(
+    loadBalancerId: string,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<LoadBalancingRule[]>;
   /** A NIC, including a scale set VM's (`.../virtualMachineScaleSets/ss/virtualMachines/3/networkInterfaces/n`). */
   getNetworkInterface(id: string): Promise<NetworkInterface>;
   /** NICs of a resource group or a subscription (regular NICs only: scale set NICs are not listed). */
@@ -153,7 +156,8 @@ export interface DiscoveryOptions {
    * balancer's own: a caller that reads the rules' health starts it here, before the load balancer's
    * answer, which lists every pool member, has been received. The list is read alongside the load
    * balancer, never instead of it: {@link rulesKnown} is still called, with the load balancer's rules
-   * and its SKU (which the list does not give). Not called when the list fails or comes second.
+   * and its SKU (which the list does not give). Not called when the list fails, or answers once the
+   * rules are known or the load balancer's read has settled (answered or failed).
    */
   rulesListed?: (rules: LoadBalancingRuleInfo[]) => void;
   /**
@@ -251,35 +255,46 @@ export async function discoverTopology(
     rulesAnnounced = true;
     options.rulesKnown(view);
   };
-  if (options.rulesListed && reader.listLoadBalancingRules) {
+  // The rules' own list, sent first and not awaited: the load balancer's GET goes out right behind it.
+  // Once the load balancer's read has settled (answered or failed) the list is of no use: aborted,
+  // and an answer already on its way starts nothing.
+  let loadBalancerSettled = false;
+  const listing = options.rulesListed && reader.listLoadBalancingRules ? new AbortController() : undefined;
+  if (listing && options.rulesListed && reader.listLoadBalancingRules) {
     const listed = options.rulesListed;
-    const list = reader.listLoadBalancingRules.bind(reader);
-    // Sent first, and not awaited: the load balancer's GET goes out right behind it.
-    void reads
-      .bounded(() => list(lbId))
+    // One request outside the read limit: a slow or stuck list never holds the load balancer's GET
+    // (or any other read) back.
+    void reader
+      .listLoadBalancingRules(lbId, { abortSignal: listing.signal })
       .then((rules) => {
-        if (rulesAnnounced) return;
+        if (rulesAnnounced || loadBalancerSettled) return;
         listed(rules.map(mapLoadBalancingRule));
       })
       .catch(() => {
         // A list that fails (a role without loadBalancingRules/read, throttling, a rule without an
-        // id) only loses the head start: the rules come from the load balancer's own answer.
+        // id, the abort) only loses the head start: the rules come from the load balancer's answer.
       });
   }
-  const lb = await readLoadBalancer(
-    reader,
-    reads,
-    lbId,
-    options.rulesKnown &&
-      ((withoutPools) => {
-        try {
-          const early = mapLoadBalancer(withoutPools);
-          announceRules({ loadBalancer: early.loadBalancer, rules: early.rules, probes: early.probes });
-        } catch {
-          // Announced from the whole answer below, or the whole answer's own error ends the run.
-        }
-      }),
-  );
+  let lb: LoadBalancer;
+  try {
+    lb = await readLoadBalancer(
+      reader,
+      reads,
+      lbId,
+      options.rulesKnown &&
+        ((withoutPools) => {
+          try {
+            const early = mapLoadBalancer(withoutPools);
+            announceRules({ loadBalancer: early.loadBalancer, rules: early.rules, probes: early.probes });
+          } catch {
+            // Announced from the whole answer below, or the whole answer's own error ends the run.
+          }
+        }),
+    );
+  } finally {
+    loadBalancerSettled = true;
+    listing?.abort();
+  }
   const mapped = mapLoadBalancer(lb);
   if (options.rulesKnown && !rulesAnnounced) {
     announceRules({ loadBalancer: mapped.loadBalancer, rules: mapped.rules, probes: mapped.probes });

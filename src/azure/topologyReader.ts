@@ -62,11 +62,11 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
       }),
 
     // The SDK's mapper is kept here: a rule is ~1 KB whatever the pool's size.
-    listLoadBalancingRules: (loadBalancerId) =>
+    listLoadBalancingRules: (loadBalancerId, options = {}) =>
       callAzure('list load balancing rules of', loadBalancerId, () => {
         const { parsed, clients } = target(loadBalancerId);
         return collect(
-          clients.network.loadBalancerLoadBalancingRules.list(parsed.resourceGroup, parsed.name),
+          clients.network.loadBalancerLoadBalancingRules.list(parsed.resourceGroup, parsed.name, options),
         );
       }),
 
@@ -182,7 +182,16 @@ export function createSdkTopologyReader(clientsFor: ClientsForSubscription): Top
  */
 function checkedReader(reader: TopologyReader): TopologyReader {
   const named = (what: string, id: string) => `invalid ARM answer for ${what} ${id}`;
+  const listRules = reader.listLoadBalancingRules?.bind(reader);
   return {
+    // Only where the reader has it: a reader without the list keeps the rules to the load balancer's GET.
+    ...(listRules && {
+      listLoadBalancingRules: async (loadBalancerId: string, options?: { abortSignal?: AbortSignal }) =>
+        checkArmAnswer(
+          await listRules(loadBalancerId, options),
+          named('load balancing rules of', loadBalancerId),
+        ),
+    }),
     getLoadBalancer: async (id, beforePools) =>
       checkArmAnswer(
         await reader.getLoadBalancer(
@@ -190,13 +199,6 @@ function checkedReader(reader: TopologyReader): TopologyReader {
           beforePools && ((lb) => beforePools(checkArmAnswer(lb, named('load balancer', id)))),
         ),
         named('load balancer', id),
-      ),
-    listLoadBalancingRules: async (loadBalancerId) =>
-      checkArmAnswer(
-        await (reader.listLoadBalancingRules as NonNullable<TopologyReader['listLoadBalancingRules']>)(
-          loadBalancerId,
-        ),
-        named('load balancing rules of', loadBalancerId),
       ),
     getNetworkInterface: async (id) =>
       checkArmAnswer(await reader.getNetworkInterface(id), named('network interface', id)),

@@ -31,7 +31,10 @@ const withRules = (
   sku: Topology['loadBalancer']['sku'] = 'Standard',
 ): Topology => ({ ...view, loadBalancer: { ...view.loadBalancer, sku }, rules });
 
-/** A reader that counts its calls; `failing` rule names reject. */
+/**
+ * A reader that counts its calls: a rule's health names one backend Up (a rule in `failing` rejects);
+ * the metric names the same backend Down.
+ */
 function countingReader(failing: string[] = []) {
   const asked: string[] = [];
   const reader: Pick<AzureReader, 'getRuleHealth' | 'getDipAvailability'> = {
@@ -41,15 +44,26 @@ function countingReader(failing: string[] = []) {
         return Promise.reject(new AzureCallError('rule health failed', lbId, 500, 'InternalServerError'));
       }
       const ruleId = `${lbId}/loadBalancingRules/${ruleName}`;
-      return Promise.resolve({ ruleId, up: 0, down: 0, backends: [] } satisfies RuleHealth);
+      return Promise.resolve({
+        ruleId,
+        up: 1,
+        down: 0,
+        backends: [{ ruleId, source: 'rule-health', state: 'Up', ipAddress: '10.0.0.4' }],
+      } satisfies RuleHealth);
     },
     getDipAvailability: () => {
       asked.push('metric');
-      return Promise.resolve([] as BackendHealth[]);
+      return Promise.resolve([
+        { ruleId: LB, source: 'metric', state: 'Down', ipAddress: '10.0.0.4' },
+      ] satisfies BackendHealth[]);
     },
   };
   return { reader, asked };
 }
+
+/** Each rule's entries, as `source state`. */
+const entriesOf = (health: RuleHealth[]) =>
+  health.map((h) => [h.ruleId.split('/').pop(), h.backends.map((b) => `${b.source} ${b.state}`)]);
 
 describe('startRuleHealth and readProbeHealth', () => {
   it('reads each probed rule once: the read started from the list is the one used', async () => {
@@ -61,12 +75,12 @@ describe('startRuleHealth and readProbeHealth', () => {
     const started = startRuleHealth(reader, LB, rules);
     const health = await readProbeHealth(reader, withRules(rules), undefined, started);
 
-    // Assess: no read for the rule without a probe from the list; the metric stands in for it.
+    // Assess: no read for the rule without a probe; the metric stands in for it.
     expect(asked).toEqual(['health r80', 'health r443', 'metric']);
-    expect(health.map((h) => h.ruleId)).toEqual([
-      `${LB}/loadBalancingRules/r80`,
-      `${LB}/loadBalancingRules/r443`,
-      `${LB}/loadBalancingRules/unprobed`,
+    expect(entriesOf(health)).toEqual([
+      ['r80', ['rule-health Up']],
+      ['r443', ['rule-health Up']],
+      ['unprobed', ['metric Down']],
     ]);
   });
 
@@ -85,20 +99,22 @@ describe('startRuleHealth and readProbeHealth', () => {
 
     // Assess
     expect(asked).toEqual(['health r80', 'health gone', 'health added']);
-    expect(health.map((h) => h.ruleId)).toEqual([
-      `${LB}/loadBalancingRules/r80`,
-      `${LB}/loadBalancingRules/added`,
+    expect(entriesOf(health)).toEqual([
+      ['r80', ['rule-health Up']],
+      ['added', ['rule-health Up']],
     ]);
   });
 
   it.each([
-    ['Basic', [] as string[], []],
-    ['Gateway', ['metric'], [`${LB}/loadBalancingRules/r80`]],
+    ['Basic', [], [], []],
+    ['Basic', ['r80'], [], []],
+    ['Gateway', [], ['metric'], [['r80', ['metric Down']]]],
+    ['Gateway', ['r80'], ['metric'], [['r80', ['metric Down']]]],
   ] as const)(
-    'uses no started read on a %s load balancer, and reports none that failed',
-    async (sku, after, ruleIds) => {
-      // Prepare
-      const { reader, asked } = countingReader(['r80']);
+    'uses no started read on a %s load balancer (failing: %j), and reports none',
+    async (sku, failing, after, entries) => {
+      // Prepare: a started read that succeeds (one backend Up), or one that fails.
+      const { reader, asked } = countingReader([...failing]);
       const problems: HealthReadProblem[] = [];
 
       // Act
@@ -110,10 +126,9 @@ describe('startRuleHealth and readProbeHealth', () => {
         started,
       );
 
-      // Assess: Basic has neither source; Gateway's health comes from the metric.
+      // Assess: Basic has neither source; Gateway's health comes from the metric alone.
       expect(asked).toEqual(['health r80', ...after]);
-      expect(health.map((h) => h.ruleId)).toEqual(ruleIds);
-      expect(health.every((h) => h.backends.every((b) => b.source === 'metric'))).toBe(true);
+      expect(entriesOf(health)).toEqual(entries);
       expect(problems).toEqual([]);
     },
   );
@@ -137,18 +152,30 @@ describe('startRuleHealth and readProbeHealth', () => {
     expect(problems).toEqual([
       { ruleId: `${LB}/loadBalancingRules/r80`, message: 'rule health: rule health failed' },
     ]);
-    expect(health).toEqual([{ ruleId: `${LB}/loadBalancingRules/r80`, up: 0, down: 0, backends: [] }]);
+    expect(entriesOf(health)).toEqual([['r80', ['metric Down']]]);
+  });
+
+  it("reads the health under the load balancer's id as ARM spells it in the rule, not as the caller did", async () => {
+    // Prepare: the run was started with the id lower-cased (an alert's spelling).
+    const { reader } = countingReader();
+
+    // Act
+    const started = startRuleHealth(reader, LB.toLowerCase(), [ruleOf('r80')]);
+    const health = await readProbeHealth(reader, withRules([ruleOf('r80')]), undefined, started);
+
+    // Assess
+    expect(health.map((h) => h.ruleId)).toEqual([`${LB}/loadBalancingRules/r80`]);
   });
 });
 
 describe('discoverHealthFirst against the sandbox', () => {
-  it("asks for the rules' health before the load balancer's answer has arrived, and once per rule", async () => {
-    // Prepare: the load balancer's answer is held until the health is asked for (or 5 s have passed).
+  it("asks for the rules' health before the load balancer's GET is released, and once per rule", async () => {
+    // Prepare: the load balancer's GET is held until the health is asked for, or for 5 s.
     const scaled = scaledScenario(30, { failing: 2 });
     const sandbox = await startSandbox({ scenario: scaled.scenario });
     const events: string[] = [];
     let healthAsked: () => void = () => undefined;
-    const asked = new Promise<void>((resolve) => (healthAsked = resolve));
+    const asked = new Promise<string>((resolve) => (healthAsked = () => resolve('the health asked')));
     try {
       const clientsFor = createClientFactory({ kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca });
       const sdkTopology = createSdkTopologyReader(clientsFor);
@@ -156,11 +183,9 @@ describe('discoverHealthFirst against the sandbox', () => {
       const topologyReader: TopologyReader = {
         ...sdkTopology,
         getLoadBalancer: async (id, beforePools) => {
-          const held = new Promise<void>((resolve) => setTimeout(resolve, 5000).unref());
-          await Promise.race([asked, held]);
-          const lb = await sdkTopology.getLoadBalancer(id, beforePools);
-          events.push('load balancer answered');
-          return lb;
+          const held = new Promise<string>((resolve) => setTimeout(() => resolve('5 s'), 5000).unref());
+          events.push(`load balancer's GET released by ${await Promise.race([asked, held])}`);
+          return sdkTopology.getLoadBalancer(id, beforePools);
         },
       };
       const reader: AzureReader = {
@@ -176,7 +201,10 @@ describe('discoverHealthFirst against the sandbox', () => {
       const run = await discoverHealthFirst(topologyReader, reader, scaled.loadBalancerId);
 
       // Assess
-      expect(events).toEqual(['health of rule-orders-http asked', 'load balancer answered']);
+      expect(events).toEqual([
+        'health of rule-orders-http asked',
+        "load balancer's GET released by the health asked",
+      ]);
       expect(run.health.map((h) => h.down)).toEqual([2]);
       const posts = sandbox.requestLog.filter((e) => e.method === 'POST' && /\/health$/i.test(e.path));
       expect(posts).toHaveLength(1);

@@ -523,8 +523,8 @@ describe('discoverTopology, health first', () => {
   }
 
   it('hands over the rules from their own list before the load balancer has answered', async () => {
-    // Prepare
-    const reader = withRulesList();
+    // Prepare: the list answers after one turn of the event loop, before the load balancer does.
+    const reader = withRulesList({ listDelay: 1 });
     const listed: string[][] = [];
 
     // Act
@@ -569,6 +569,50 @@ describe('discoverTopology, health first', () => {
     // Assess: no problem recorded for the list, the rules from the load balancer's answer.
     expect(calls).toEqual(['rulesKnown']);
     expect(topology).toEqual(plain);
+  });
+
+  it('starts nothing from a list that answers after the load balancer could not be read, and aborts it', async () => {
+    // Prepare: the load balancer's GET fails at once; the list answers a few turns later.
+    const reader = withRulesList({ listDelay: 3 });
+    const failing = world({ [LB]: 500 });
+    const calls: string[] = [];
+    let signal: AbortSignal | undefined;
+    const list = reader.listLoadBalancingRules;
+    const listing = Object.assign(failing, {
+      listLoadBalancingRules: (id: string, options?: { abortSignal?: AbortSignal }) => {
+        signal = options?.abortSignal;
+        return list(id);
+      },
+    });
+
+    // Act
+    await expect(
+      discoverTopology(listing, LB, { focus, rulesListed: () => calls.push('rulesListed') }),
+    ).rejects.toThrow(/load balancer cannot be read/);
+    await new Promise((r) => setTimeout(r, 10));
+
+    // Assess
+    expect(calls).toEqual([]);
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it('sends the list outside the read limit: a list that never answers holds nothing back', async () => {
+    // Prepare: one read at a time, and a list that never answers.
+    const reader = Object.assign(world({}), {
+      listLoadBalancingRules: () => new Promise<never>(() => undefined),
+    });
+    const plain = await discoverTopology(world({}), LB, { focus, concurrency: 1 });
+
+    // Act: bounded, so a discovery stuck behind the list fails here rather than at jest's timeout.
+    const outcome = await Promise.race([
+      discoverTopology(reader, LB, { focus, concurrency: 1, rulesListed: () => undefined }),
+      new Promise<'still waiting after 2 s'>((r) =>
+        setTimeout(() => r('still waiting after 2 s'), 2000).unref(),
+      ),
+    ]);
+
+    // Assess
+    expect(outcome).toEqual(plain);
   });
 
   it('does not list the rules for a caller that does not ask for them', async () => {

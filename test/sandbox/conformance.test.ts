@@ -142,6 +142,32 @@ describe('conformance with Microsoft ARM examples', () => {
     });
   });
 
+  it('Microsoft.Network/LoadBalancerLoadBalancingRules_List.json: lists the rules a load balancer holds', async () => {
+    // Prepare: a load balancer holding the example's rule, under the id the rule names as its parent.
+    const file = 'Microsoft.Network/LoadBalancerLoadBalancingRules_List.json';
+    const body = exampleBody(file) as { value: { id: string }[] };
+    const rule = body.value[0] as { id: string };
+    const lbId = rule.id.replace(/\/loadBalancingRules\/[^/]+$/, '');
+    const lb = {
+      id: lbId,
+      name: 'lb1',
+      type: 'Microsoft.Network/loadBalancers',
+      location: 'westus',
+      sku: { name: 'Standard' },
+      properties: { provisioningState: 'Succeeded', loadBalancingRules: body.value },
+    };
+    const sandbox = await startSandbox({ scenario: parseScenario({ name: file, resources: [lb] }) });
+    try {
+      // Act
+      const answer = await send(sandbox, 'GET', withApi(`${lbId}/loadBalancingRules`, '2025-05-01'));
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(shapeDiff(body, answer.body)).toEqual([]);
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
   describe('derived answers (real views, mini scenario)', () => {
     let sandbox: Sandbox;
     beforeAll(async () => {
