@@ -223,6 +223,31 @@ async function readLoadBalancer(
   }
 }
 
+/**
+ * Sends the rules' own list ({@link TopologyReader.listLoadBalancingRules}) and hands its rules to
+ * `listed` if they are `stillWanted` when it answers. One request outside the read limit, so a slow or
+ * stuck list never holds the load balancer's GET (or any other read) back. A list that fails (a role
+ * without loadBalancingRules/read, throttling, a rule without an id, the abort) only loses the head
+ * start: the rules come from the load balancer's answer. Returns what aborts it; undefined when the
+ * reader has no such list.
+ */
+function listRulesAhead(
+  reader: TopologyReader,
+  lbId: string,
+  listed: (rules: LoadBalancingRuleInfo[]) => void,
+  stillWanted: () => boolean,
+): AbortController | undefined {
+  if (!reader.listLoadBalancingRules) return undefined;
+  const abort = new AbortController();
+  void reader
+    .listLoadBalancingRules(lbId, { abortSignal: abort.signal })
+    .then((rules) => {
+      if (stillWanted()) listed(rules.map(mapLoadBalancingRule));
+    })
+    .catch(() => undefined);
+  return abort;
+}
+
 /** What the focus callback answers; a throw (health unreadable) reads every backend. */
 async function focusOf(options: DiscoveryOptions, view: FocusView): Promise<DiscoveryFocus | undefined> {
   if (!options.focus) return undefined;
@@ -256,25 +281,11 @@ export async function discoverTopology(
     options.rulesKnown(view);
   };
   // The rules' own list, sent first and not awaited: the load balancer's GET goes out right behind it.
-  // Once the load balancer's read has settled (answered or failed) the list is of no use: aborted,
-  // and an answer already on its way starts nothing.
+  // Once the load balancer's read has settled (answered or failed) the list is of no use.
   let loadBalancerSettled = false;
-  const listing = options.rulesListed && reader.listLoadBalancingRules ? new AbortController() : undefined;
-  if (listing && options.rulesListed && reader.listLoadBalancingRules) {
-    const listed = options.rulesListed;
-    // One request outside the read limit: a slow or stuck list never holds the load balancer's GET
-    // (or any other read) back.
-    void reader
-      .listLoadBalancingRules(lbId, { abortSignal: listing.signal })
-      .then((rules) => {
-        if (rulesAnnounced || loadBalancerSettled) return;
-        listed(rules.map(mapLoadBalancingRule));
-      })
-      .catch(() => {
-        // A list that fails (a role without loadBalancingRules/read, throttling, a rule without an
-        // id, the abort) only loses the head start: the rules come from the load balancer's answer.
-      });
-  }
+  const listing =
+    options.rulesListed &&
+    listRulesAhead(reader, lbId, options.rulesListed, () => !rulesAnnounced && !loadBalancerSettled);
   let lb: LoadBalancer;
   try {
     lb = await readLoadBalancer(
