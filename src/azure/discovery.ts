@@ -8,7 +8,9 @@
  * itself is required.
  *
  * Health first: with a {@link DiscoveryOptions.focus}, the load balancer's own GET (rules, pools,
- * members) is all that is read before the caller says which backends fail; only those are read in
+ * members) and its rules' list are all that is read before the caller says which backends fail; the
+ * list only lets the caller start the rules' health sooner ({@link DiscoveryOptions.rulesListed}). Only
+ * the failing backends are read in
  * depth, plus, when fix-mode validation will need one ({@link DiscoveryOptions.validationPeers}), one
  * healthy peer per virtual network. The parts live in ./discovery/:
  * the read discipline (reads.ts), the pool members (members.ts), one backend in depth (backend.ts).
