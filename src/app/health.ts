@@ -6,9 +6,10 @@
  */
 import type { DiscoveryFocus, HealthyMember } from '../azure/discovery';
 import type { AzureReader } from '../azure/reader';
+import { parseResourceId } from '../azure/resourceId';
 import { interpretRuleHealth, needsMetricFallback } from '../diagnose/health';
 import type { BackendHealth, RuleHealth } from '../model/health';
-import { idKey } from '../model/ids';
+import { idKey, sameId } from '../model/ids';
 import type { LoadBalancingRuleInfo, Topology } from '../model/topology';
 import type { HealthTopology } from '../workflow/contracts';
 import { needsChecks, splitHealthSources } from '../workflow/flow';
@@ -42,19 +43,28 @@ export function startRuleHealth(
   for (const rule of rules) {
     const key = idKey(rule.id);
     if (rule.probeId === undefined || started.has(key)) continue;
-    // The load balancer's id as ARM spells it in the rule's id, as readProbeHealth's own reads take it
-    // from the load balancer's answer: the health's rule ids do not depend on which answer came first
-    // (an alert's id may be lower-cased).
-    const armSpelled = rule.id.replace(/\/loadBalancingRules\/[^/]+$/i, '');
-    const reading = reader.getRuleHealth(
-      idKey(armSpelled) === idKey(loadBalancerId) ? armSpelled : loadBalancerId,
-      rule.name,
-    );
+    const reading = reader.getRuleHealth(loadBalancerIdOfRule(rule, loadBalancerId), rule.name);
     // Handled where it is used; one left unused must not be an unhandled rejection.
     reading.catch(() => undefined);
     started.set(key, reading);
   }
   return started;
+}
+
+/**
+ * The load balancer's id as ARM spells it in its rule's id (the rule's parent), as readProbeHealth's own
+ * reads take it from the load balancer's answer: the health's rule ids then do not depend on which
+ * answer came first (an alert's id may be lower-cased). The caller's id where the rule's does not parse
+ * or names another parent.
+ */
+function loadBalancerIdOfRule(rule: LoadBalancingRuleInfo, loadBalancerId: string): string {
+  let parentId: string | undefined;
+  try {
+    parentId = parseResourceId(rule.id).parentId;
+  } catch {
+    parentId = undefined;
+  }
+  return parentId !== undefined && sameId(parentId, loadBalancerId) ? parentId : loadBalancerId;
 }
 
 /**
