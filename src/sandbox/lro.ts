@@ -37,6 +37,8 @@ export interface Operation {
   pollsLeft: number;
   /** Body of the final 200 on the Location URL; undefined for a void operation. */
   readonly result?: unknown;
+  /** `result`'s text, when it was serialized ahead (an action's result is final when it starts). */
+  readonly resultJson?: Promise<string>;
   readonly error?: SandboxHttpError;
   readonly startTime: string;
   endTime?: string;
@@ -58,6 +60,8 @@ export interface StartOperation {
   /** Sandbox time the request arrived (before its ARM latency); default: now. */
   startedAtMs?: number;
   result?: unknown;
+  /** `result`'s text, being serialized while the operation runs; see {@link Operation.resultJson}. */
+  resultJson?: Promise<string>;
   error?: SandboxHttpError;
   onDone?: () => void;
 }
@@ -90,6 +94,7 @@ export class OperationStore {
       // Time decides when there is time; the poll count only paces an operation without a duration.
       pollsLeft: duration > 0 ? 0 : Math.max(0, input.pollsBeforeDone),
       result: input.result,
+      resultJson: input.resultJson,
       error: input.error,
       startTime: new Date(startedAt).toISOString(),
       createdAtMs: startedAt,

@@ -23,10 +23,11 @@ export interface ArmResponse {
   status: number;
   body?: unknown;
   /**
-   * `body` already serialized, when the handler answers with state it must not copy: the JSON is taken
-   * at once, as ARM answers a read with the resource as it is at that moment.
+   * `body` already serialized, or being serialized (slicing.ts), when the handler answers with state
+   * it must not copy or with a result serialized ahead: the server sends this text instead of
+   * serializing `body`.
    */
-  json?: string;
+  json?: string | Promise<string>;
   headers?: Record<string, string>;
 }
 

@@ -34,7 +34,9 @@ import { armOperationName, type RequestLogEntry } from './requestLog';
 import { matchRoute, type ArmRequest, type ArmResponse } from './router';
 import { ROUTES } from './routes';
 import type { Faults, Scenario } from './scenario';
+import { writeInSlices } from './slicing';
 import { createSandboxState, type SandboxState } from './state';
+import { primeStoredJson } from './storedJson';
 import { SupportTicketStore } from './support';
 import type { SandboxViews } from './views';
 import {
@@ -132,6 +134,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const certificate = await generateSandboxCertificate();
   const state = createSandboxState(options.scenario);
   seedEtags(state);
+  primeStoredJson(state);
   const faults = new FaultInjector(options.scenario.faults);
   const requestLog: RequestLogEntry[] = [];
   const remaining = { read: RATE_LIMIT_READS, write: RATE_LIMIT_WRITES };
@@ -255,14 +258,28 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       res.end();
       return;
     }
+    let text: string;
+    try {
+      text = response.json !== undefined ? await response.json : JSON.stringify(response.body);
+    } catch (err) {
+      const e = new SandboxHttpError(
+        500,
+        'InternalServerError',
+        `Sandbox error: ${ensureError(err).message}`,
+      );
+      entry.status = e.status;
+      res.writeHead(e.status, { ...headers, 'Content-Type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(e.toBody()));
+      return;
+    }
     // Encoded once: its length is the buffer's, not a second pass over the string.
-    const payload = Buffer.from(response.json ?? JSON.stringify(response.body), 'utf8');
+    const payload = Buffer.from(text, 'utf8');
     res.writeHead(response.status, {
       ...headers,
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': String(payload.length),
     });
-    res.end(payload);
+    await writeInSlices(res, payload);
   }
 
   const server: Server = createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {

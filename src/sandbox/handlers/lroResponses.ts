@@ -105,5 +105,6 @@ export async function pollOperationResult(ctx: SandboxContext, params: RoutePara
   }
   if (op.status === 'Failed' && op.error) throw op.error;
   // A void operation (VM start, DELETE) ends with an empty 200: the compute client accepts 200/201/202 only.
-  return op.result === undefined ? { status: 200 } : { status: 200, body: op.result };
+  if (op.result === undefined) return { status: 200 };
+  return { status: 200, body: op.result, json: op.resultJson };
 }

@@ -1,0 +1,183 @@
+/**
+ * The sandbox's one thread, shared between requests the way ARM's many front ends are not: a large
+ * answer is serialized ({@link stringifyInSlices}) and written ({@link writeInSlices}) in slices, with a
+ * turn of the event loop between slices, so a request that arrives meanwhile is answered in between.
+ *
+ * Why: the sandbox stands in for all of Azure on one thread. Serializing a load balancer of 1,000 pool
+ * members (838 KB) takes it ~8 ms on a small machine, and encrypting and writing it another 3-5 ms; the
+ * rule-health POST sent right behind the load balancer's GET used to wait for both before its
+ * operation even started. ARM answers concurrent requests on separate front ends: the POST would not
+ * wait. Slicing keeps the sandbox's total work the same (the product's too) and only changes its order.
+ *
+ * Serializing: the value is walked once, without entering any long array (at least
+ * {@link LONG_ARRAY} elements), to find the containers that hold one. A value with none is
+ * `JSON.stringify`'d at once. Otherwise the text is written along the path to the long arrays, each
+ * element of a long array is `JSON.stringify`'d on its own, and after an element that ends a slice
+ * the writer waits one turn of the event loop (`setImmediate`: pending I/O, such as a new request,
+ * runs first). The text is exactly `JSON.stringify(value)` for the data the sandbox answers with:
+ * plain objects and arrays, strings, finite numbers, booleans and null, with `undefined` left out of
+ * objects and written `null` in arrays (test/sandbox/slicing.test.ts checks it over generated
+ * values). A value with `toJSON`, a boxed primitive, and anything under them is handed to
+ * `JSON.stringify` whole; a cycle is, too, so it throws the same TypeError.
+ */
+import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { SandboxState } from './state';
+
+/** Arrays at least this long are written element by element, with a chance to yield between elements. */
+export const LONG_ARRAY = 64;
+
+/** How the writer shares the thread. */
+export interface SliceOptions {
+  /** Milliseconds of work per slice before the writer yields; default 1. */
+  sliceMs?: number;
+  /** One turn of the event loop; default `setImmediate`. */
+  yieldTurn?: () => Promise<void>;
+  /** Milliseconds, monotonic; default `performance.now`. */
+  now?: () => number;
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * An array, or an object JSON.stringify writes from its own enumerable properties: not one with
+ * `toJSON` (a Date), not a boxed primitive. Tested by tag rather than prototype, so an object from
+ * another realm (structuredClone's, in a test runner's sandbox) counts as what it is.
+ */
+function isPlainContainer(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  return Object.prototype.toString.call(value) === '[object Object]';
+}
+
+/** What JSON.stringify leaves out of an object (and writes `null` for in an array). */
+function isOmitted(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+/** The elements or property values of a plain container. */
+function childrenOf(container: object): unknown[] {
+  return Array.isArray(container) ? container : Object.values(container);
+}
+
+/**
+ * The plain containers that hold a long array somewhere below them (the long arrays included), or
+ * undefined when the walk meets a cycle. Long arrays are not entered: their elements are written whole.
+ */
+function pathsToLongArrays(root: unknown): Set<object> | undefined {
+  const onPath = new Set<object>();
+  const ancestors = new Set<object>();
+  let cyclic = false;
+  const visit = (value: unknown): boolean => {
+    if (value === null || typeof value !== 'object' || !isPlainContainer(value)) return false;
+    if (ancestors.has(value)) {
+      cyclic = true;
+      return false;
+    }
+    if (Array.isArray(value) && value.length >= LONG_ARRAY) {
+      onPath.add(value);
+      return true;
+    }
+    ancestors.add(value);
+    let holds = false;
+    for (const child of childrenOf(value)) {
+      if (visit(child)) holds = true;
+      if (cyclic) break;
+    }
+    ancestors.delete(value);
+    if (holds) onPath.add(value);
+    return holds;
+  };
+  visit(root);
+  return cyclic ? undefined : onPath;
+}
+
+/**
+ * `JSON.stringify(value)`, written in slices of about `sliceMs` with a turn of the event loop between
+ * them. Rejects with what `JSON.stringify` throws (a cycle, a BigInt).
+ *
+ * @param value - the answer's body.
+ * @returns the same text as `JSON.stringify(value)`.
+ */
+export async function stringifyInSlices(value: unknown, options: SliceOptions = {}): Promise<string> {
+  const onPath = pathsToLongArrays(value);
+  if (!onPath || onPath.size === 0) return JSON.stringify(value);
+  const sliceMs = options.sliceMs ?? 1;
+  const yieldTurn = options.yieldTurn ?? nextTurn;
+  const now = options.now ?? (() => performance.now());
+  let sliceEnds = now() + sliceMs;
+  const out: string[] = [];
+
+  const element = (item: unknown): string => (isOmitted(item) ? 'null' : JSON.stringify(item));
+
+  const write = async (container: object): Promise<void> => {
+    if (Array.isArray(container)) {
+      const long = container.length >= LONG_ARRAY;
+      out.push('[');
+      for (let i = 0; i < container.length; i++) {
+        if (i > 0) out.push(',');
+        const item: unknown = container[i];
+        if (!long && item !== null && typeof item === 'object' && onPath.has(item)) await write(item);
+        else out.push(element(item));
+        if (long && now() >= sliceEnds) {
+          await yieldTurn();
+          sliceEnds = now() + sliceMs;
+        }
+      }
+      out.push(']');
+      return;
+    }
+    out.push('{');
+    let first = true;
+    for (const [key, item] of Object.entries(container) as [string, unknown][]) {
+      if (isOmitted(item)) continue;
+      out.push(first ? '' : ',', JSON.stringify(key), ':');
+      first = false;
+      if (item !== null && typeof item === 'object' && onPath.has(item)) await write(item);
+      else out.push(JSON.stringify(item));
+    }
+    out.push('}');
+  };
+
+  await write(value as object);
+  return out.join('');
+}
+
+/**
+ * The text of an answer that holds stored state (a resource read without a copy), serialized in
+ * slices. A write answered between two slices would leave the text half before, half after it: when
+ * the state's version (state.ts `recordChange`, which every change goes through) moved while the text
+ * was written, it is taken again at once, so the answer is the state as it was at one moment.
+ */
+export async function stateJson(
+  state: SandboxState,
+  body: unknown,
+  options: SliceOptions = {},
+): Promise<string> {
+  const version = state.version;
+  const text = await stringifyInSlices(body, options);
+  return state.version === version ? text : JSON.stringify(body);
+}
+
+/** A body at most this long is written at once; a longer one in pieces of this size. */
+export const WRITE_PIECE_BYTES = 64 * 1024;
+
+/**
+ * Ends `res` with `payload`; one longer than {@link WRITE_PIECE_BYTES} piece by piece, with a turn of
+ * the event loop between pieces. Stops early if the response is destroyed meanwhile (the client gone,
+ * the sandbox stopping).
+ */
+export async function writeInSlices(
+  res: Pick<ServerResponse, 'write' | 'end' | 'destroyed'>,
+  payload: Buffer,
+  yieldTurn: () => Promise<void> = nextTurn,
+): Promise<void> {
+  let at = 0;
+  while (payload.length - at > WRITE_PIECE_BYTES) {
+    if (res.destroyed) return;
+    res.write(payload.subarray(at, at + WRITE_PIECE_BYTES));
+    at += WRITE_PIECE_BYTES;
+    await yieldTurn();
+  }
+  res.end(payload.subarray(at));
+}

@@ -1,0 +1,58 @@
+/**
+ * The JSON text of each stored resource, as a resource provider keeps it: a GET serves the document
+ * the provider stored, it does not serialize the resource anew for every read.
+ *
+ * Why: the time model (timeModel.ts) gives every ARM request the same `armRequest` duration, as
+ * Azure's front ends answer a large resource and a small one in about the same time. Serializing a
+ * load balancer of 1,000 pool members (838 KB) on the sandbox's one thread took ~8 ms on a small
+ * machine, on top of that duration and in front of every request that arrived meanwhile: a cost of
+ * the emulator, not of Azure or of the product. So the text is taken once per state version: for every
+ * resource when the sandbox starts ({@link primeStoredJson}, as if written before), and in slices
+ * (slicing.ts) the first time a resource is read after a change. Any change bumps the state's
+ * version (state.ts `recordChange`), so a read never gets a text older than the resource.
+ *
+ * An implementation detail of the sandbox's model: it changes when the text is made, never what is
+ * answered (test/sandbox/storedJson.test.ts).
+ */
+import { stateJson } from './slicing';
+import type { SandboxState } from './state';
+
+interface Stored {
+  version: number;
+  text: Promise<string>;
+}
+
+/** Texts by the stored object they are of (a resource, or a child such as a subnet), per state. */
+const stored = new WeakMap<SandboxState, WeakMap<object, Stored>>();
+
+function textsOf(state: SandboxState): WeakMap<object, Stored> {
+  let texts = stored.get(state);
+  if (!texts) {
+    texts = new WeakMap();
+    stored.set(state, texts);
+  }
+  return texts;
+}
+
+/** Takes the text of every top-level resource of `state` now (the sandbox's start). */
+export function primeStoredJson(state: SandboxState): void {
+  const texts = textsOf(state);
+  for (const resource of state.resources.values()) {
+    texts.set(resource, { version: state.version, text: Promise.resolve(JSON.stringify(resource)) });
+  }
+}
+
+/**
+ * The text of `resource`, an object held in `state`: the stored one while the state's version is the
+ * one it was taken at, else taken again (in slices) and stored.
+ */
+export function storedJson(state: SandboxState, resource: object): Promise<string> {
+  const texts = textsOf(state);
+  const known = texts.get(resource);
+  if (known?.version === state.version) return known.text;
+  const text = stateJson(state, resource);
+  // A text that could not be made is not kept: the next read tries again, and answers its error.
+  text.catch(() => texts.delete(resource));
+  texts.set(resource, { version: state.version, text });
+  return text;
+}
