@@ -49,7 +49,17 @@ function findNsg(state: SandboxState, nsgId: string): Json {
   return nsg;
 }
 
-function rulesOf(nsg: Json): Json[] {
+/** The NSG's rules, to read: an NSG stored without the list has none, and reading leaves it as it is. */
+function rulesOf(nsg: Json): readonly Json[] {
+  const rules = (nsg.properties as Json | undefined)?.securityRules;
+  return Array.isArray(rules) ? (rules as Json[]) : [];
+}
+
+/**
+ * The NSG's stored list of rules, to change, made if the NSG has none. Only after the change is
+ * recorded (`recordChange`): everything that serves the NSG (storedJson.ts) goes by the state's version.
+ */
+function storedRulesOf(nsg: Json): Json[] {
   const properties = (nsg.properties ??= {}) as Json;
   if (!Array.isArray(properties.securityRules)) properties.securityRules = [];
   return properties.securityRules as Json[];
@@ -242,8 +252,8 @@ export function putSecurityRule(
     type: 'Microsoft.Network/networkSecurityGroups/securityRules',
     properties,
   };
-  if (existing) rules[index] = rule;
-  else rules.push(rule);
+  if (existing) storedRulesOf(nsg)[index] = rule;
+  else storedRulesOf(nsg).push(rule);
   nsg.etag = etagFor(String(nsg.id), state.version);
   return { created: !existing, rule };
 }
@@ -282,8 +292,8 @@ export function deleteSecurityRule(
   const existing = index >= 0 ? rules[index] : undefined;
   checkPreconditions(ruleId, existing?.etag as string | undefined, conditions);
   if (!existing) return false;
-  rules.splice(index, 1);
   recordChange(state, { nsgId: String(nsg.id) });
+  storedRulesOf(nsg).splice(index, 1);
   nsg.etag = etagFor(String(nsg.id), state.version);
   return true;
 }

@@ -252,8 +252,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (apiVersion) entry.apiVersion = apiVersion;
     const operation = armOperationName(method, path);
     if (operation) entry.operation = operation;
-    requestLog.push(entry);
     if (response.body === undefined) {
+      requestLog.push(entry);
       res.writeHead(response.status, headers);
       res.end();
       return;
@@ -267,13 +267,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         'InternalServerError',
         `Sandbox error: ${ensureError(err).message}`,
       );
-      entry.status = e.status;
+      // Logged with the status it is answered with.
+      requestLog.push({ ...entry, status: e.status });
       res.writeHead(e.status, { ...headers, 'Content-Type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(e.toBody()));
       return;
     }
     // Encoded once: its length is the buffer's, not a second pass over the string.
     const payload = Buffer.from(text, 'utf8');
+    requestLog.push(entry);
     res.writeHead(response.status, {
       ...headers,
       'Content-Type': 'application/json; charset=utf-8',

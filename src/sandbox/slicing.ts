@@ -14,11 +14,13 @@
  * `JSON.stringify`'d at once. Otherwise the text is written along the path to the long arrays, each
  * element of a long array is `JSON.stringify`'d on its own, and after an element that ends a slice
  * the writer waits one turn of the event loop (`setImmediate`: pending I/O, such as a new request,
- * runs first). The text is exactly `JSON.stringify(value)` for the data the sandbox answers with:
- * plain objects and arrays, strings, finite numbers, booleans and null, with `undefined` left out of
- * objects and written `null` in arrays (test/sandbox/slicing.test.ts checks it over generated
- * values). A value with `toJSON`, a boxed primitive, and anything under them is handed to
- * `JSON.stringify` whole; a cycle is, too, so it throws the same TypeError.
+ * runs first). The text is exactly `JSON.stringify(value)` for data of own data properties (the
+ * sandbox's answers are parsed JSON, frozen copies and plain objects): `undefined`, functions and
+ * symbols left out of objects and written `null` in arrays, `toJSON` called with its key, a boxed
+ * primitive and anything under a `toJSON` written by `JSON.stringify` itself
+ * (test/sandbox/slicing.test.ts checks it over generated values). A cycle throws the same TypeError.
+ * A getter is read twice (once to find the long arrays, once to write), so one that changes between
+ * reads is not written as JSON.stringify would.
  */
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -45,14 +47,26 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * another realm (structuredClone's, in a test runner's sandbox) counts as what it is.
  */
 function isPlainContainer(value: object): boolean {
-  if (Array.isArray(value)) return true;
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
-  return Object.prototype.toString.call(value) === '[object Object]';
+  return Array.isArray(value) || Object.prototype.toString.call(value) === '[object Object]';
 }
 
-/** What JSON.stringify leaves out of an object (and writes `null` for in an array). */
-function isOmitted(value: unknown): boolean {
-  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+/**
+ * What JSON.stringify writes for `item` held under `key`, or undefined where it writes nothing
+ * (undefined, a function, a symbol, or a `toJSON` that gives one of those). `toJSON` is called with
+ * the key, as JSON.stringify calls it: the item is written under that key and cut out.
+ */
+function textOf(item: unknown, key: string): string | undefined {
+  if (
+    item !== null &&
+    typeof item === 'object' &&
+    typeof (item as { toJSON?: unknown }).toJSON === 'function'
+  ) {
+    const wrapped = JSON.stringify({ [key]: item });
+    return wrapped === '{}' ? undefined : wrapped.slice(JSON.stringify(key).length + 2, -1);
+  }
+  // Typed string, but undefined for what JSON leaves out (undefined, a function, a symbol).
+  return JSON.stringify(item);
 }
 
 /** The elements or property values of a plain container. */
@@ -108,8 +122,6 @@ export async function stringifyInSlices(value: unknown, options: SliceOptions = 
   let sliceEnds = now() + sliceMs;
   const out: string[] = [];
 
-  const element = (item: unknown): string => (isOmitted(item) ? 'null' : JSON.stringify(item));
-
   const write = async (container: object): Promise<void> => {
     if (Array.isArray(container)) {
       const long = container.length >= LONG_ARRAY;
@@ -118,7 +130,7 @@ export async function stringifyInSlices(value: unknown, options: SliceOptions = 
         if (i > 0) out.push(',');
         const item: unknown = container[i];
         if (!long && item !== null && typeof item === 'object' && onPath.has(item)) await write(item);
-        else out.push(element(item));
+        else out.push(textOf(item, String(i)) ?? 'null');
         if (long && now() >= sliceEnds) {
           await yieldTurn();
           sliceEnds = now() + sliceMs;
@@ -130,11 +142,16 @@ export async function stringifyInSlices(value: unknown, options: SliceOptions = 
     out.push('{');
     let first = true;
     for (const [key, item] of Object.entries(container) as [string, unknown][]) {
-      if (isOmitted(item)) continue;
-      out.push(first ? '' : ',', JSON.stringify(key), ':');
+      if (item !== null && typeof item === 'object' && onPath.has(item)) {
+        out.push(first ? '' : ',', JSON.stringify(key), ':');
+        first = false;
+        await write(item);
+        continue;
+      }
+      const text = textOf(item, key);
+      if (text === undefined) continue;
+      out.push(first ? '' : ',', JSON.stringify(key), ':', text);
       first = false;
-      if (item !== null && typeof item === 'object' && onPath.has(item)) await write(item);
-      else out.push(JSON.stringify(item));
     }
     out.push('}');
   };

@@ -40,6 +40,9 @@ const leaf = fc.oneof(
   fc.constant(new Date(0)),
   fc.constant(() => 1),
   fc.constant(Symbol('s')),
+  fc.constant({ toJSON: () => undefined }),
+  fc.constant({ toJSON: (key: string) => `key=${key}` }),
+  fc.constant(Object.assign([1, 2], { toJSON: () => 'an array that says otherwise' })),
   fc.dictionary(fc.string(), fc.oneof(fc.integer(), fc.string(), fc.constant(undefined)), { maxKeys: 3 }),
 );
 
@@ -109,6 +112,16 @@ describe('stringifyInSlices', () => {
     expect(turns()).toBe(0);
   });
 
+  it('writes a long array with its own toJSON as JSON.stringify does', async () => {
+    const long = Object.assign(
+      Array.from({ length: LONG_ARRAY }, (_, i) => i),
+      { toJSON: () => 'replaced' },
+    );
+    await expect(stringifyInSlices({ long, after: 1 }, { sliceMs: 0 })).resolves.toBe(
+      JSON.stringify({ long, after: 1 }),
+    );
+  });
+
   it('throws what JSON.stringify throws for a cycle and a BigInt', async () => {
     const cyclic: Record<string, unknown> = { long: Array.from({ length: LONG_ARRAY }, (_, i) => i) };
     cyclic.self = cyclic;
@@ -137,7 +150,7 @@ describe('stateJson', () => {
       if (!wrote) {
         wrote = true;
         putSecurityRule(state, armIds.nsg('nsg-nic'), 'r0', {
-          properties: { ...securityRule('r0', { access: 'Deny', priority: 200 }).properties },
+          properties: { ...(securityRule('r0', { access: 'Deny', priority: 200 }).properties as object) },
         });
       }
       return Promise.resolve();

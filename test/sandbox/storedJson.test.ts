@@ -3,14 +3,17 @@
  * and again after a change. These tests go red if a read could get a text older than the resource,
  * if a read at an unchanged state takes the text again, or if a large answer arrives other than whole.
  */
+import { NetworkManagementClient } from '@azure/arm-network';
 import { scaledScenario } from '../../bench/scaledScenario';
 import { parseResourceId } from '../../src/azure/resourceId';
-import { putSecurityRule } from '../../src/sandbox/securityRules';
+import { textAhead } from '../../src/sandbox/handlers/actions';
+import { deleteSecurityRule, putSecurityRule } from '../../src/sandbox/securityRules';
 import { WRITE_PIECE_BYTES } from '../../src/sandbox/slicing';
-import { findResource } from '../../src/sandbox/state';
+import { findResource, recordChange } from '../../src/sandbox/state';
 import { primeStoredJson, storedJson } from '../../src/sandbox/storedJson';
 import { armIds, securityRule, webState } from '../helpers/armBuilder';
-import { startTestSandbox } from '../helpers/sandboxClients';
+import { staticCredential, startTestSandbox } from '../helpers/sandboxClients';
+import { ids, miniScenario, RG } from './miniScenario';
 
 describe('storedJson', () => {
   it('serves the text taken at the start, the same for every read until the state changes', async () => {
@@ -37,13 +40,64 @@ describe('storedJson', () => {
     const before = await storedJson(state, nsg);
     // Act: a write through the sandbox's own path (it bumps the state's version).
     putSecurityRule(state, armIds.nsg('nsg-nic'), 'deny-probe', {
-      properties: { ...securityRule('deny-probe', { access: 'Deny', priority: 100 }).properties },
+      properties: {
+        ...(securityRule('deny-probe', { access: 'Deny', priority: 100 }).properties as object),
+      },
     });
     const after = await storedJson(state, nsg);
     // Assess
     expect(after).not.toBe(before);
     expect(after).toBe(JSON.stringify(nsg));
     expect(after).toContain('deny-probe');
+  });
+
+  it('leaves an NSG stored without a rule list as it is when a DELETE finds no rule to delete', async () => {
+    // Prepare: an NSG whose stored body has no securityRules (a scenario may omit the list).
+    const state = webState();
+    const nsg = findResource(state, armIds.nsg('nsg-nic')) as { properties: Record<string, unknown> };
+    delete nsg.properties.securityRules;
+    primeStoredJson(state);
+    // Act
+    const deleted = deleteSecurityRule(state, armIds.nsg('nsg-nic'), 'not-there');
+    // Assess: nothing deleted, nothing changed, and the answer is the NSG as it is.
+    expect(deleted).toBe(false);
+    expect(nsg.properties).not.toHaveProperty('securityRules');
+    await expect(storedJson(state, nsg)).resolves.toBe(JSON.stringify(nsg));
+  });
+
+  it('keeps one text per action result, however many operations answer with it', async () => {
+    // A result the views remember per state version is one object for every POST at that version.
+    const result = Object.freeze({ up: 1, down: 0, loadBalancerBackendAddresses: [] });
+    expect(textAhead(result)).toBe(textAhead(result));
+    expect(textAhead({ ...result })).not.toBe(textAhead(result));
+    await expect(textAhead(result)).resolves.toBe(JSON.stringify(result));
+  });
+
+  it('logs an answer the sandbox could not serialize with the 500 it answers', async () => {
+    // Prepare: a value JSON cannot hold, put into the stored NSG behind the sandbox's back.
+    const t = await startTestSandbox(miniScenario());
+    try {
+      const nsg = findResource(t.sandbox.state, ids.nsg) as Record<string, unknown>;
+      nsg.tags = { big: 1n };
+      recordChange(t.sandbox.state);
+      const logged: number[] = [];
+      const push = t.sandbox.requestLog.push.bind(t.sandbox.requestLog);
+      t.sandbox.requestLog.push = (...entries) => {
+        logged.push(...entries.map((e) => e.status));
+        return push(...entries);
+      };
+      // Act
+      const once = new NetworkManagementClient(staticCredential, t.subscriptionId, {
+        ...t.clientOptions,
+        retryOptions: { maxRetries: 0 },
+      });
+      const error = await once.networkSecurityGroups.get(RG, 'nsg-web').catch((err: unknown) => err);
+      // Assess
+      expect((error as { statusCode?: number }).statusCode).toBe(500);
+      expect(logged).toEqual([500]);
+    } finally {
+      await t.stop();
+    }
   });
 
   it('answers a load balancer of 300 members whole through the SDK, from the text taken at the start', async () => {

@@ -19,15 +19,26 @@ function subscriptionOf(id: string): string {
 }
 
 /**
+ * Texts of action results, by the result: a result the views remember per state version (the rule
+ * health, one frozen object for every POST at that version) has one text, however many operations
+ * answer with it, and the text goes when the result does.
+ */
+const resultTexts = new WeakMap<object, Promise<string>>();
+
+/**
  * `result`'s text, written in slices (slicing.ts) while the operation runs, as Azure has an
  * action's result ready when it ends: the final poll then only sends it. The rule health of 1,000
  * backends is 462 KB, ~3-4 ms of the sandbox's thread that would otherwise sit between the operation's
  * end and its answer. The final poll awaits it and answers its error, if any.
  */
-function textAhead(result: unknown): Promise<string> | undefined {
-  if (result === undefined) return undefined;
-  const text = stringifyInSlices(result);
-  text.catch(() => undefined);
+export function textAhead(result: unknown): Promise<string> | undefined {
+  if (result === null || typeof result !== 'object') return undefined;
+  let text = resultTexts.get(result);
+  if (!text) {
+    text = stringifyInSlices(result);
+    text.catch(() => undefined);
+    resultTexts.set(result, text);
+  }
   return text;
 }
 
