@@ -146,7 +146,8 @@ export function formatScaleTable(rows: readonly ScaleRow[]): string {
       ? `${r.wallMs.toFixed(0)} (${r.wallMsRuns[0] ?? ''}-${r.wallMsRuns[r.wallMsRuns.length - 1] ?? ''})`
       : r.wallMs.toFixed(0),
     r.boundMs.toFixed(0),
-    `${r.ratio.toFixed(1)}x`,
+    // Two decimals: the done-when line is 1.3, and 1.32 must not print as "1.3x".
+    `${r.ratio.toFixed(2)}x`,
     r.armRequests.toLocaleString('en-US'),
     String(r.runCommands),
     r.historyEvents.toLocaleString('en-US'),
