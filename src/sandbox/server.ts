@@ -129,6 +129,13 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** ARM's answer for a failure: its own when it is one, else a 500 naming what went wrong. */
+function asSandboxError(err: unknown): SandboxHttpError {
+  return isSandboxHttpError(err)
+    ? err
+    : new SandboxHttpError(500, 'InternalServerError', `Sandbox error: ${ensureError(err).message}`);
+}
+
 /** Starts the sandbox on 127.0.0.1 and resolves once it listens. */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const certificate = await generateSandboxCertificate();
@@ -229,9 +236,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     try {
       response = await answer(req, url, method, path, receivedAtMs);
     } catch (err) {
-      const e = isSandboxHttpError(err)
-        ? err
-        : new SandboxHttpError(500, 'InternalServerError', `Sandbox error: ${ensureError(err).message}`);
+      const e = asSandboxError(err);
       response = { status: e.status, body: e.toBody(), headers: { ...e.headers } };
     }
     // A write (or an operation that finished on this poll) starts the probes' re-evaluation now.
@@ -262,11 +267,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     try {
       text = response.json !== undefined ? await response.json : JSON.stringify(response.body);
     } catch (err) {
-      const e = new SandboxHttpError(
-        500,
-        'InternalServerError',
-        `Sandbox error: ${ensureError(err).message}`,
-      );
+      const e = asSandboxError(err);
       // Logged with the status it is answered with.
       requestLog.push({ ...entry, status: e.status });
       res.writeHead(e.status, { ...headers, 'Content-Type': 'application/json; charset=utf-8' });

@@ -24,7 +24,6 @@
  */
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { SandboxState } from './state';
 
 /** Arrays at least this long are written element by element, with a chance to yield between elements. */
 export const LONG_ARRAY = 64;
@@ -41,13 +40,22 @@ export interface SliceOptions {
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** True for a value JSON.stringify writes through its `toJSON` (a Date, or any object that has one). */
+function hasToJSON(value: unknown): value is { toJSON: (key: string) => unknown } {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  );
+}
+
 /**
  * An array, or an object JSON.stringify writes from its own enumerable properties: not one with
  * `toJSON` (a Date), not a boxed primitive. Tested by tag rather than prototype, so an object from
  * another realm (structuredClone's, in a test runner's sandbox) counts as what it is.
  */
 function isPlainContainer(value: object): boolean {
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (hasToJSON(value)) return false;
   return Array.isArray(value) || Object.prototype.toString.call(value) === '[object Object]';
 }
 
@@ -57,11 +65,7 @@ function isPlainContainer(value: object): boolean {
  * the key, as JSON.stringify calls it: the item is written under that key and cut out.
  */
 function textOf(item: unknown, key: string): string | undefined {
-  if (
-    item !== null &&
-    typeof item === 'object' &&
-    typeof (item as { toJSON?: unknown }).toJSON === 'function'
-  ) {
+  if (hasToJSON(item)) {
     const wrapped = JSON.stringify({ [key]: item });
     return wrapped === '{}' ? undefined : wrapped.slice(JSON.stringify(key).length + 2, -1);
   }
@@ -158,22 +162,6 @@ export async function stringifyInSlices(value: unknown, options: SliceOptions = 
 
   await write(value as object);
   return out.join('');
-}
-
-/**
- * The text of an answer that holds stored state (a resource read without a copy), serialized in
- * slices. A write answered between two slices would leave the text half before, half after it: when
- * the state's version (state.ts `recordChange`, which every change goes through) moved while the text
- * was written, it is taken again at once, so the answer is the state as it was at one moment.
- */
-export async function stateJson(
-  state: SandboxState,
-  body: unknown,
-  options: SliceOptions = {},
-): Promise<string> {
-  const version = state.version;
-  const text = await stringifyInSlices(body, options);
-  return state.version === version ? text : JSON.stringify(body);
 }
 
 /** A body at most this long is written at once; a longer one in pieces of this size. */

@@ -15,8 +15,24 @@
  * An implementation detail of the sandbox's model: it changes when the text is made, never what is
  * answered (test/sandbox/storedJson.test.ts).
  */
-import { stateJson } from './slicing';
+import { stringifyInSlices, type SliceOptions } from './slicing';
 import type { SandboxState } from './state';
+
+/**
+ * The text of an answer that holds stored state (a resource read without a copy), serialized in
+ * slices. A write answered between two slices would leave the text half before, half after it: when
+ * the state's version (state.ts `recordChange`, which every change goes through) moved while the text
+ * was written, it is taken again at once, so the answer is the state as it was at one moment.
+ */
+export async function stateJson(
+  state: SandboxState,
+  body: unknown,
+  options: SliceOptions = {},
+): Promise<string> {
+  const version = state.version;
+  const text = await stringifyInSlices(body, options);
+  return state.version === version ? text : JSON.stringify(body);
+}
 
 interface Stored {
   version: number;

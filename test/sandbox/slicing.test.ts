@@ -4,14 +4,9 @@
  * back, or if a write answered between two slices could leave a torn answer.
  */
 import fc from 'fast-check';
-import {
-  LONG_ARRAY,
-  stateJson,
-  stringifyInSlices,
-  WRITE_PIECE_BYTES,
-  writeInSlices,
-} from '../../src/sandbox/slicing';
+import { LONG_ARRAY, stringifyInSlices, WRITE_PIECE_BYTES, writeInSlices } from '../../src/sandbox/slicing';
 import { putSecurityRule } from '../../src/sandbox/securityRules';
+import { stateJson } from '../../src/sandbox/storedJson';
 import { findResource } from '../../src/sandbox/state';
 import { armIds, securityRule, webState } from '../helpers/armBuilder';
 

@@ -8,8 +8,7 @@ import { childNotFound, resourceGroupNotFound, resourceNotFound, subscriptionNot
 import type { SandboxContext } from '../context';
 import { isHidden } from '../forbidden';
 import type { ArmRequest, ArmResponse, RouteParams } from '../router';
-import { stateJson } from '../slicing';
-import { storedJson } from '../storedJson';
+import { stateJson, storedJson } from '../storedJson';
 import { CHILD_COLLECTIONS, findResource, type SandboxState } from '../state';
 
 type Json = Record<string, unknown>;
