@@ -332,6 +332,14 @@ const resourceGroupSchema = z.looseObject({
   tags: z.record(z.string(), z.string()).optional(),
 });
 
+/** One `permissions` block of an Azure role definition (control plane only). */
+const permissionsSchema = z
+  .object({
+    actions: z.array(z.string().min(1)),
+    notActions: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
 export const scenarioSchema = z.object({
   name: z.string().min(1),
   description: z.string().optional(),
@@ -351,6 +359,15 @@ export const scenarioSchema = z.object({
    * discovery under partial permissions can be tested. Covers everything under each id.
    */
   forbidden: z.array(z.string().min(1)).optional(),
+  /**
+   * What the caller's role assignments allow, as Azure role definitions spell it: their `permissions`
+   * blocks, each `actions` minus `notActions`, `*` matching any characters, compared without case
+   * ("Understand Azure role definitions", learn.microsoft.com role-based-access-control/role-definitions;
+   * the built-in Reader's one action is `*` then `/read`: every read). An ARM operation no block allows is answered
+   * 403 AuthorizationFailed naming the action and the scope, as ARM answers it. Left out, every action
+   * is allowed (an Owner's `*`). See src/sandbox/permissions.ts.
+   */
+  permissions: z.array(permissionsSchema).min(1).optional(),
   /** Azure Virtual Network Manager security admin rules deployed to VNets of the scenario. */
   securityAdminRules: z.array(securityAdminRuleSchema).optional(),
   /** Resource groups with what ARM says of them (`managedBy`, tags); see {@link resourceGroupSchema}. */

@@ -27,6 +27,7 @@ import { defaultViews } from './defaultViews';
 import { seedEtags } from './etags';
 import { FaultInjector, type RequestKind } from './faults';
 import { forbiddenScope } from './forbidden';
+import { actionCheckOf } from './permissions';
 import { SandboxHttpError, isSandboxHttpError } from './httpError';
 import { LockTable, OperationStore } from './lro';
 import { ProbeTimeline, timedViews } from './probeTime';
@@ -143,6 +144,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   seedEtags(state);
   primeStoredJson(state);
   const faults = new FaultInjector(options.scenario.faults);
+  const roleActions = actionCheckOf(options.scenario.permissions);
   const requestLog: RequestLogEntry[] = [];
   const remaining = { read: RATE_LIMIT_READS, write: RATE_LIMIT_WRITES };
   let endpoint = '';
@@ -207,8 +209,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         `${endpoint}/subscriptions/${subscription}/providers/Microsoft.Network/locations/local/operations/${randomUUID()}?api-version=${apiVersion}`,
       );
     }
+    const operation = armOperationName(method, path);
     const scope = kind === 'poll' ? undefined : forbiddenScope(state, path);
-    if (scope) throw authorizationFailed(armOperationName(method, path) ?? `${method} ${path}`, scope);
+    if (scope) throw authorizationFailed(operation ?? `${method} ${path}`, scope);
+    // The role's actions are checked for every request, polls included: ARM authorizes reading an
+    // operation's status like any read (Microsoft.Network/locations/operations/read).
+    if (operation !== undefined && !roleActions.allows(operation)) throw authorizationFailed(operation, path);
     const match = matchRoute(ROUTES, method, path);
     if (!match) throw unsupported(method, path);
     const request: ArmRequest = {

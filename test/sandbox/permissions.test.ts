@@ -1,0 +1,174 @@
+/**
+ * The caller's role (a scenario's `permissions`, src/sandbox/permissions.ts): Azure RBAC's control
+ * plane rules as "Understand Azure role definitions" states them (actions minus notActions per
+ * block, `*` wildcards, names compared without case), checked alone and through the REAL SDK clients
+ * over HTTPS, where a refused operation is ARM's 403 AuthorizationFailed naming the action and scope.
+ */
+import type { RestError } from '@azure/core-rest-pipeline';
+import { actionCheckOf } from '../../src/sandbox/permissions';
+import { parseScenario } from '../../src/sandbox/scenario';
+import { startTestSandbox } from '../helpers/sandboxClients';
+import { ids, miniScenario, RG } from './miniScenario';
+
+const FAST = { updateIntervalInMs: 1 };
+/** The built-in Reader's permissions, as its role definition lists them. */
+const READER = [{ actions: ['*/read'], notActions: [] }];
+
+async function restError(promise: Promise<unknown>): Promise<RestError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as RestError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const refusal = (action: string, scope: string) =>
+  `The client 'sandbox' with object id '00000000-0000-0000-0000-000000000000' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`;
+
+describe('actionCheckOf: what a role allows', () => {
+  it.each<[string, Parameters<typeof actionCheckOf>[0], string, boolean]>([
+    [
+      'no permissions: everything',
+      undefined,
+      'Microsoft.Network/networkSecurityGroups/securityRules/write',
+      true,
+    ],
+    ['Reader reads', READER, 'Microsoft.Network/loadBalancers/read', true],
+    ['Reader reads nested types', READER, 'Microsoft.Network/loadBalancers/loadBalancingRules/read', true],
+    ['Reader runs no action', READER, 'Microsoft.Compute/virtualMachines/runCommand/action', false],
+    ['Reader writes nothing', READER, 'Microsoft.Network/networkSecurityGroups/securityRules/write', false],
+    ['case does not matter', READER, 'microsoft.network/LOADBALANCERS/READ', true],
+    [
+      'a provider wildcard',
+      [{ actions: ['Microsoft.Network/*'], notActions: [] }],
+      'Microsoft.Network/networkInterfaces/effectiveRouteTable/action',
+      true,
+    ],
+    [
+      'the wildcard is no prefix of another provider',
+      [{ actions: ['Microsoft.Network/*'], notActions: [] }],
+      'Microsoft.NetworkFunction/azureTrafficCollectors/read',
+      false,
+    ],
+    [
+      'notActions take an action out of its own block',
+      [{ actions: ['*'], notActions: ['Microsoft.Network/loadBalancers/loadBalancingRules/read'] }],
+      'Microsoft.Network/loadBalancers/loadBalancingRules/read',
+      false,
+    ],
+    [
+      'another block (a second role assignment) gives it back',
+      [
+        { actions: ['*'], notActions: ['Microsoft.Compute/*/action'] },
+        { actions: ['Microsoft.Compute/virtualMachines/runCommand/action'], notActions: [] },
+      ],
+      'Microsoft.Compute/virtualMachines/runCommand/action',
+      true,
+    ],
+    [
+      'a dot in an action is a dot, not any character',
+      [{ actions: ['Microsoft.Network/loadBalancers/read'], notActions: [] }],
+      'MicrosoftXNetwork/loadBalancers/read',
+      false,
+    ],
+  ])('%s', (_, permissions, operation, allowed) => {
+    // Act
+    const answer = actionCheckOf(permissions).allows(operation);
+
+    // Assess
+    expect(answer).toBe(allowed);
+  });
+
+  it('refuses a permissions block with a field Azure role definitions do not have', () => {
+    // Prepare
+    const doc = JSON.parse(JSON.stringify(miniScenario())) as Record<string, unknown>;
+    doc.permissions = [{ actions: ['*/read'], allowed: ['*'] }];
+
+    // Act
+    const parse = () => parseScenario(doc, 'doc');
+
+    // Assess
+    expect(parse).toThrow(/permissions/);
+  });
+});
+
+describe('a scenario with permissions, through the SDK', () => {
+  it('lets Reader read and answers its health action with 403 AuthorizationFailed naming action and scope', async () => {
+    // Prepare
+    const t = await startTestSandbox(miniScenario((doc) => (doc.permissions = READER)));
+    try {
+      // Act
+      const lb = await t.network.loadBalancers.get(RG, 'lb-web');
+      const err = await restError(
+        t.network.loadBalancerLoadBalancingRules.beginHealthAndWait(RG, 'lb-web', 'rule-http', FAST),
+      );
+
+      // Assess
+      expect(lb.id).toBe(ids.lb);
+      expect([err.statusCode, err.code]).toEqual([403, 'AuthorizationFailed']);
+      expect(err.message).toBe(
+        refusal(
+          'Microsoft.Network/loadBalancers/loadBalancingRules/health/action',
+          `${ids.lb}/loadBalancingRules/rule-http/health`,
+        ),
+      );
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('denies the rules list alone with notActions, the load balancer and the health action still allowed', async () => {
+    // Prepare
+    const t = await startTestSandbox(
+      miniScenario(
+        (doc) =>
+          (doc.permissions = [
+            { actions: ['*'], notActions: ['Microsoft.Network/loadBalancers/loadBalancingRules/read'] },
+          ]),
+      ),
+    );
+    try {
+      // Act
+      const err = await restError(
+        (async () => {
+          for await (const rule of t.network.loadBalancerLoadBalancingRules.list(RG, 'lb-web')) void rule;
+        })(),
+      );
+      const lb = await t.network.loadBalancers.get(RG, 'lb-web');
+      const health = await t.network.loadBalancerLoadBalancingRules.beginHealthAndWait(
+        RG,
+        'lb-web',
+        'rule-http',
+        FAST,
+      );
+
+      // Assess
+      expect([err.statusCode, err.code]).toEqual([403, 'AuthorizationFailed']);
+      expect(err.message).toContain("'Microsoft.Network/loadBalancers/loadBalancingRules/read'");
+      expect(lb.loadBalancingRules?.map((r) => r.name)).toEqual(['rule-http']);
+      expect(health.loadBalancerBackendAddresses?.length).toBeGreaterThan(0);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("checks an operation's status read too: a role without it cannot follow the health it started", async () => {
+    // Prepare: every load balancer operation, nothing on the provider's locations.
+    const t = await startTestSandbox(
+      miniScenario((doc) => (doc.permissions = [{ actions: ['Microsoft.Network/loadBalancers/*'] }])),
+    );
+    try {
+      // Act
+      const err = await restError(
+        t.network.loadBalancerLoadBalancingRules.beginHealthAndWait(RG, 'lb-web', 'rule-http', FAST),
+      );
+
+      // Assess
+      expect([err.statusCode, err.code]).toEqual([403, 'AuthorizationFailed']);
+      expect(err.message).toMatch(/perform action 'Microsoft\.Network\/locations\/operationResults\/read'/);
+    } finally {
+      await t.stop();
+    }
+  });
+});
