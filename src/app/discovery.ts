@@ -10,7 +10,25 @@ import { discoverTopology, type DiscoveryOptions, type TopologyReader } from '..
 import type { AzureReader } from '../azure/reader';
 import type { RuleHealth } from '../model/health';
 import type { DiscoveredRun } from '../workflow/contracts';
-import { focusFromHealth, readProbeHealth, startRuleHealth, type StartedRuleHealth } from './health';
+import type { TopologyProblem } from '../model/topology';
+import {
+  focusFromHealth,
+  readProbeHealth,
+  startRuleHealth,
+  type HealthReadProblem,
+  type StartedRuleHealth,
+} from './health';
+
+/** A health read that failed, as the topology's problems list it (the report's "could not read"). */
+function topologyProblemOf(problem: HealthReadProblem): TopologyProblem {
+  const kind = problem.statusCode === 403 ? 'forbidden' : problem.statusCode === 404 ? 'not-found' : 'error';
+  return {
+    resourceId: problem.ruleId,
+    kind,
+    ...(problem.statusCode !== undefined ? { statusCode: problem.statusCode } : {}),
+    message: problem.message,
+  };
+}
 
 /** Options of {@link discoverHealthFirst}. */
 export interface HealthFirstOptions {
@@ -37,6 +55,10 @@ export async function discoverHealthFirst(
   options: HealthFirstOptions = {},
 ): Promise<DiscoveredRun> {
   let health: RuleHealth[] | undefined;
+  // What the health reads could not get (a role without the health action, a failed metric read):
+  // the report says so beside the metric that stood in, instead of nothing.
+  const healthProblems: HealthReadProblem[] = [];
+  const noteProblem = (problem: HealthReadProblem) => healthProblems.push(problem);
   // Started from the rules' own list when it comes before the load balancer's answer.
   let started: StartedRuleHealth | undefined;
   // Started as soon as the rules are known: the pool's members are mapped during the health's wait.
@@ -49,16 +71,18 @@ export async function discoverHealthFirst(
       started = startRuleHealth(reader, loadBalancerId, rules);
     },
     rulesKnown: (view) => {
-      reading = readProbeHealth(reader, view, undefined, started);
+      reading = readProbeHealth(reader, view, noteProblem, started);
       // Awaited by the focus below; a failure there reads every backend, as a throw of the focus does.
       reading.catch(() => undefined);
     },
     focus: async (view) => {
-      const read = await (reading ?? readProbeHealth(reader, view, undefined, started));
+      const read = await (reading ?? readProbeHealth(reader, view, noteProblem, started));
       health = read;
       return focusFromHealth(view, read);
     },
   });
   // The focus threw before the health was read (it never should): read it now, over the full topology.
-  return { topology, health: health ?? (await readProbeHealth(reader, topology)) };
+  health ??= await readProbeHealth(reader, topology, noteProblem);
+  topology.problems.push(...healthProblems.map(topologyProblemOf));
+  return { topology, health };
 }

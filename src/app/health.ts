@@ -8,16 +8,29 @@ import type { DiscoveryFocus, HealthyMember } from '../azure/discovery';
 import type { AzureReader } from '../azure/reader';
 import { parseResourceId } from '../azure/resourceId';
 import { interpretRuleHealth, needsMetricFallback } from '../diagnose/health';
+import { ensureError, isAzureCallError } from '../errors';
 import type { BackendHealth, RuleHealth } from '../model/health';
 import { idKey, sameId } from '../model/ids';
 import type { LoadBalancingRuleInfo, Topology } from '../model/topology';
 import type { HealthTopology } from '../workflow/contracts';
 import { needsChecks, splitHealthSources } from '../workflow/flow';
 
-/** What could not be read, for the audit trail; the run goes on with what was read. */
+/** What could not be read, for the report and the audit trail; the run goes on with what was read. */
 export interface HealthReadProblem {
   ruleId: string;
   message: string;
+  /** ARM's HTTP status, when the read got an answer (403: the role lacks the action). */
+  statusCode?: number;
+}
+
+/** A failed health read as a {@link HealthReadProblem}, with ARM's status when there was one. */
+function problemOf(ruleId: string, what: string, err: unknown): HealthReadProblem {
+  const status = isAzureCallError(err) ? err.statusCode : undefined;
+  return {
+    ruleId,
+    message: `${what}: ${ensureError(err).message}`,
+    ...(status !== undefined ? { statusCode: status } : {}),
+  };
 }
 
 /**
@@ -89,7 +102,7 @@ export async function readProbeHealth(
   // The metric is per backend IP for the whole load balancer: read it at most once per run.
   const readMetric = () =>
     (metric ??= reader.getDipAvailability(lbId).catch((err: unknown) => {
-      onProblem({ ruleId: lbId, message: `DipAvailability metric: ${(err as Error).message}` });
+      onProblem(problemOf(lbId, 'DipAvailability metric', err));
       return undefined;
     }));
 
@@ -111,7 +124,7 @@ export async function readProbeHealth(
         try {
           return await (started.get(idKey(rule.id)) ?? reader.getRuleHealth(lbId, rule.name));
         } catch (err) {
-          onProblem({ ruleId: rule.id, message: `rule health: ${(err as Error).message}` });
+          onProblem(problemOf(rule.id, 'rule health', err));
         }
       }
       return fromMetric(rule.id);

@@ -124,7 +124,7 @@ function unknownCause(input: BackendDiagnosisInput, who: string, findings: Findi
   if (guestUnchecked) {
     return {
       id: 'unknown',
-      summary: `No cause found for ${who} failing probe ${probe.name} (${healthText(status)}), but its guest could not be checked; retry the guest check or escalate with this evidence.`,
+      summary: `No cause found for ${who} failing probe ${probe.name} (${healthText(status)}), but its guest could not be checked: check the guest before escalating (a listener or a guest firewall would show there).`,
       evidence: { ...evidence, guestError: guestUnchecked.evidence },
     };
   }

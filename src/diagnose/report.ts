@@ -4,7 +4,7 @@
  * act (src/model/verdict.ts): observe mode never escalates.
  */
 import { groupById, idKey } from '../model/ids';
-import { decideVerdict } from '../model/verdict';
+import { backendForVerdict, decideVerdict } from '../model/verdict';
 import type { BackendReport, Cause, Note, Report } from '../model/report';
 import type { BackendInfo, Topology } from '../model/topology';
 import { orderCauses } from './backend';
@@ -135,12 +135,7 @@ export function buildDiagnosisReport(input: DiagnosisReportInput): Report {
   const backends: BackendReport[] = keyed.backends.map(({ key: _key, ...entry }) => entry);
   const { verdict, whoMustAct } = decideVerdict({
     mode: 'observe',
-    backends: keyed.backends.map((b) => ({
-      key: b.key,
-      probeState: b.probeState,
-      ...(b.healthReason !== undefined ? { healthReason: b.healthReason } : {}),
-      causes: b.causes.map((c) => c.id),
-    })),
+    backends: keyed.backends.map(backendForVerdict),
     loadBalancerCauses: lb.causes.map((c) => c.id),
     fixes: [],
     approvalPending: false,

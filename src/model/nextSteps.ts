@@ -51,6 +51,11 @@ function stepOfFix(fix: FixReport, mode: Report['mode']): string | undefined {
   // A skipped fix's reason says why it cannot be done and what to change instead; a held one waits.
   if (fix.status === 'skipped' && fix.reason && !fix.reason.startsWith('awaiting approval'))
     return fix.reason;
+  // A write ARM refused for want of a role: the change still stands, made by someone who may.
+  const denied = fix.status === 'failed' && fix.reason ? deniedAction(fix.reason) : undefined;
+  if (denied) {
+    return `${change} (probe-doctor could not: the signed-in principal lacks ${denied}; make the change with a role that has it, or assign one and run again with --fix)`;
+  }
   return `${change}${fix.reason ? ` (${fix.status}: ${fix.reason})` : ''}`;
 }
 
@@ -177,6 +182,53 @@ function stepOfRolledBackRule(fix: FixReport, report: Pick<Report, 'backends'>):
   return `${describeAllowRule(fix)}: still needed per the diagnosis${blocker}; ${why}; ${then}`;
 }
 
+/**
+ * The action a refusal for want of a role names: ARM's 403 AuthorizationFailed ("does not have
+ * authorization to perform action 'X' over scope ..."), or probe-doctor's own wording of it
+ * (src/azure/callError.ts: "the signed-in principal lacks X on ...").
+ */
+function deniedAction(message: string): string | undefined {
+  if (!/AuthorizationFailed|not authorized/.test(message)) return undefined;
+  return (
+    /perform action '([^']+)'/.exec(message)?.[1] ?? /signed-in principal lacks (\S+) on /.exec(message)?.[1]
+  );
+}
+
+/**
+ * Why a guest could not be checked, as the first half of a step, from the `unknown` cause's
+ * `guestError` (the guest-unchecked note's evidence, src/diagnose/guest.ts): a role without the Run
+ * Command action, a backend the check does not cover, or a Run Command that gave no answer.
+ */
+function whyGuestUnchecked(guestError: unknown): string {
+  const error = (guestError ?? {}) as { message?: unknown; reason?: unknown };
+  const message = text(error.message) ?? 'no reason recorded';
+  const denied = deniedAction(message);
+  if (denied) {
+    return `the signed-in principal lacks ${denied}: assign it a role with that action on these VMs (infra/app/role-actions.json lists every action probe-doctor needs) and run again`;
+  }
+  if (error.reason === 'ipv6-backend') return `probe-doctor does not check it (${message})`;
+  return `its Run Command gave no answer (${message}): run again`;
+}
+
+/**
+ * Steps for backends whose `unknown` was reached with the guest unchecked: the guest comes before any
+ * ticket (src/model/verdict.ts), so the step says what kept probe-doctor out and what to look at by
+ * hand meanwhile. One step per reason, naming its backends.
+ */
+function uncheckedGuestSteps(backends: readonly BackendReport[]): NextStep[] {
+  const byReason = new Map<string, string[]>();
+  for (const backend of backends) {
+    const cause = backend.causes.find((c) => c.id === 'unknown' && c.evidence?.guestChecked === false);
+    if (!cause) continue;
+    const why = whyGuestUnchecked(cause.evidence?.guestError);
+    byReason.set(why, [...(byReason.get(why) ?? []), whereOf(backend)]);
+  }
+  return [...byReason].map(([why, where]) => ({
+    step: `check the guest of ${listNames(where)}: ${why}; or look yourself: what listens on the probe's port, and whether the guest firewall admits 168.63.129.16`,
+    basedOn: `cause unknown on ${listNames(where)}: nothing found, but the guest was not checked, and it comes before a support ticket`,
+  }));
+}
+
 type NextStepsInput = Pick<
   Report,
   'mode' | 'verdict' | 'whoMustAct' | 'causes' | 'backends' | 'fixes' | 'escalation'
@@ -214,6 +266,7 @@ export function nextStepsWithBasis(whole: NextStepsInput): NextStep[] {
       });
     }
   }
+  steps.push(...uncheckedGuestSteps(report.backends));
   for (const cause of report.causes) {
     if (!report.fixes.some((f) => f.detail.causeId === cause.id)) {
       steps.push({

@@ -6,7 +6,7 @@
  * a ticket about a customer's own NSG rule wastes the customer's and Microsoft's time.
  */
 import { idKey } from './ids';
-import type { BackendReport, CauseId, FixKind, FixReport, Report, Verdict } from './report';
+import type { BackendReport, Cause, CauseId, FixKind, FixReport, Report, Verdict } from './report';
 
 /** Who the report asks to act (`nobody` when healthy or resolved). */
 export type WhoMustAct = NonNullable<Report['whoMustAct']>;
@@ -18,6 +18,37 @@ export interface BackendForVerdict {
   probeState: BackendReport['probeState'];
   healthReason?: string;
   causes: readonly CauseId[];
+  /**
+   * Its `unknown` was reached without its guest checked (the Run Command failed, was refused, or could
+   * not run): the guest, where most probe failures are (a listener, a firewall), is still to look at,
+   * so nothing yet says Microsoft must. See {@link guestLeftUnchecked}.
+   */
+  guestUnchecked?: boolean;
+}
+
+/**
+ * Whether a backend's causes hold an `unknown` reached without its guest checked: the cause's
+ * evidence says `guestChecked: false` (src/diagnose/backend.ts). The platform's own `unknown`
+ * (`Down_Platform`) carries no such field: it is Microsoft's whatever the guest.
+ */
+export function guestLeftUnchecked(causes: readonly Pick<Cause, 'id' | 'evidence'>[]): boolean {
+  return causes.some((cause) => cause.id === 'unknown' && cause.evidence?.guestChecked === false);
+}
+
+/** One backend as the decision reads it, from the report's or the diagnosis's entry. */
+export function backendForVerdict(backend: {
+  key: string;
+  probeState: BackendReport['probeState'];
+  healthReason?: string;
+  causes: readonly Pick<Cause, 'id' | 'evidence'>[];
+}): BackendForVerdict {
+  return {
+    key: backend.key,
+    probeState: backend.probeState,
+    ...(backend.healthReason !== undefined ? { healthReason: backend.healthReason } : {}),
+    causes: backend.causes.map((c) => c.id),
+    ...(guestLeftUnchecked(backend.causes) ? { guestUnchecked: true } : {}),
+  };
 }
 
 /** The cause each automatic fix kind removes; a recommendation removes nothing by itself. */
@@ -44,9 +75,10 @@ export function needsAttention(backend: BackendForVerdict): boolean {
 }
 
 /**
- * The backends Microsoft is asked to look at, among those still down: nothing found (`unknown`, or no
- * cause while the load balancer has none that explains it), or every cause found was fixed and the
- * probe still fails.
+ * The backends Microsoft is asked to look at, among those still down: nothing found (`unknown` with
+ * the guest checked, or no cause while the load balancer has none that explains it), or every cause
+ * found was fixed and the probe still fails. An `unknown` whose guest could not be checked is the
+ * customer's first: the guest is where a listener or a firewall would show.
  *
  * @param backends every backend the diagnosis reported
  * @param stillDown keys of the backends not up at the end of the run (all that need attention when
@@ -82,7 +114,8 @@ export function backendsForMicrosoft(
   return backends
     .filter((b) => down.has(idKey(b.key)) && needsAttention(b))
     .filter((b) => {
-      if (b.causes.includes('unknown')) return true;
+      // Nothing found, but the guest was never looked at: checking it comes before any ticket.
+      if (b.causes.includes('unknown')) return b.guestUnchecked !== true;
       if (b.causes.length === 0) return loadBalancerCauses.length === 0;
       const fixed = validated ? fixedCauses.get(idKey(b.key)) : undefined;
       return fixed !== undefined && b.causes.every((c) => (fixed.get(c) ?? 0) >= countOf(b.causes, c));

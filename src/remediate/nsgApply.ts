@@ -265,16 +265,26 @@ async function attempt(
       reason: `the audit record could not be written, so nothing was changed: ${ensureError(err).message}`,
     };
   }
+  // A PUT of an earlier attempt whose answer never came stays in doubt, whatever this one is answered.
+  const earlierInDoubt = progress.putIssued;
   progress.putIssued = true;
   progress.before = existing ?? null;
   // A throw here leaves the outcome unknown (the PUT may have landed before a poll failed): the next
   // attempt re-reads and claims the rule only when it carries this run's description.
-  const stored = await nsgWriter.createSecurityRule(
-    nsg.id,
-    detail.ruleName,
-    toWrite(wanted),
-    existing?.etag ? { ifMatch: existing.etag } : { ifNoneMatch: '*' },
-  );
+  let stored: SecurityRuleInfo;
+  try {
+    stored = await nsgWriter.createSecurityRule(
+      nsg.id,
+      detail.ruleName,
+      toWrite(wanted),
+      existing?.etag ? { ifMatch: existing.etag } : { ifNoneMatch: '*' },
+    );
+  } catch (err) {
+    // ARM answered the PUT itself with a refusal (a role without the write action, a precondition, a
+    // conflict): that answer says this PUT wrote nothing, so it leaves no write in doubt of its own.
+    if (writeRefused(err)) progress.putIssued = earlierInDoubt;
+    throw err;
+  }
   // ARM's own answer to this run's PUT: the rule is in place and it is ours. Record it now, so no
   // later failure (a throttled re-read) can leave the write without its after-record.
   const auditNote = await afterAudit(

@@ -208,7 +208,12 @@ export function whoMustAct(report: Report): string {
         actors.add('the load balancer owner');
         break;
       case 'unknown':
-        actors.add('Microsoft support (the ticket is ready)');
+        // Nothing found with the guest unchecked is no case for Microsoft yet (src/model/verdict.ts).
+        actors.add(
+          e.guestChecked === false
+            ? 'the VM owner (its guest could not be checked)'
+            : 'Microsoft support (the ticket is ready)',
+        );
         break;
     }
   }

@@ -1,7 +1,7 @@
 /** The run's Report from what the activities found (pure): verdict rules in src/model/verdict.ts. */
 import { nextStepsFor } from '../model/nextSteps';
 import type { BackendReport, Report } from '../model/report';
-import { decideVerdict } from '../model/verdict';
+import { backendForVerdict, decideVerdict } from '../model/verdict';
 import type { FinalizeReportInput } from './contracts';
 
 /** Backends not up after the fixes: still down, or still climbing to the healthy threshold. */
@@ -18,12 +18,7 @@ export function verdictOf(input: FinalizeReportInput): ReturnType<typeof decideV
   const notHealthy = input.diagnosis.backends.filter((b) => b.probeState !== 'up' || b.causes.length > 0);
   return decideVerdict({
     mode: input.mode,
-    backends: notHealthy.map((b) => ({
-      key: b.key,
-      probeState: b.probeState,
-      ...(b.healthReason !== undefined ? { healthReason: b.healthReason } : {}),
-      causes: b.causes.map((c) => c.id),
-    })),
+    backends: notHealthy.map(backendForVerdict),
     loadBalancerCauses: input.diagnosis.causes.map((c) => c.id),
     fixes: input.fixes,
     ...(input.validation ? { stillDownAfterValidation: stillDownAfter(input.validation) } : {}),

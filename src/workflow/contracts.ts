@@ -9,11 +9,12 @@ import type {
   GuestEvidence,
   VmHealthEvidence,
 } from '../model/evidence';
-import type { BackendReport, CauseId, FixKind, FixReport, Report } from '../model/report';
+import type { CauseId, FixKind, FixReport, Report } from '../model/report';
 import type { Result } from '../model/result';
 import type { Diagnosis } from '../model/diagnosis';
 import type { PlannedFix } from '../model/fixPlan';
 import type { RunContext } from '../model/run';
+import type { BackendForVerdict } from '../model/verdict';
 import type { ValidationResult } from '../model/validation';
 import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
 
@@ -240,12 +241,8 @@ export interface DiagnosisSummary {
   diagnosisRef: string;
   /** Ids of the load-balancer-level causes. */
   causes: CauseId[];
-  backends: {
-    key: string;
-    probeState: BackendReport['probeState'];
-    healthReason?: string;
-    causes: CauseId[];
-  }[];
+  /** The backends not up or with a cause, as the verdict reads them (src/model/verdict.ts). */
+  backends: BackendForVerdict[];
 }
 
 export interface PlanFixesInput {

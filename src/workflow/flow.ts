@@ -14,6 +14,7 @@ import type {
   WorkflowTopology,
 } from './contracts';
 import type { Diagnosis } from '../model/diagnosis';
+import { backendForVerdict } from '../model/verdict';
 import type { PlannedFix } from '../model/fixPlan';
 
 /** The VM's OS as discovery read it, in the form the Run Command script wants. */
@@ -264,11 +265,6 @@ export function summarizeDiagnosis(diagnosis: Diagnosis, diagnosisRef: string): 
     causes: diagnosis.causes.map((c) => c.id),
     backends: diagnosis.backends
       .filter((b) => b.probeState !== 'up' || b.causes.length > 0)
-      .map((b) => ({
-        key: b.key,
-        probeState: b.probeState,
-        ...(b.healthReason !== undefined ? { healthReason: b.healthReason } : {}),
-        causes: b.causes.map((c) => c.id),
-      })),
+      .map(backendForVerdict),
   };
 }

@@ -150,7 +150,7 @@ describe('startRuleHealth and readProbeHealth', () => {
     // Assess
     expect(asked).toEqual(['health r80', 'metric']);
     expect(problems).toEqual([
-      { ruleId: `${LB}/loadBalancingRules/r80`, message: 'rule health: rule health failed' },
+      { ruleId: `${LB}/loadBalancingRules/r80`, message: 'rule health: rule health failed', statusCode: 500 },
     ]);
     expect(entriesOf(health)).toEqual([['r80', ['metric Down']]]);
   });

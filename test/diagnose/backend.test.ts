@@ -170,7 +170,7 @@ describe('diagnoseBackend', () => {
     expect(findings.causes.map((c) => [c.id, c.summary])).toEqual([
       [
         'unknown',
-        'No cause found for vm-web-1 (vm-web-1-nic0, 10.0.0.4) failing probe probe-web (reason Down_Probe_TcpProbeTimeout), but its guest could not be checked; retry the guest check or escalate with this evidence.',
+        'No cause found for vm-web-1 (vm-web-1-nic0, 10.0.0.4) failing probe probe-web (reason Down_Probe_TcpProbeTimeout), but its guest could not be checked: check the guest before escalating (a listener or a guest firewall would show there).',
       ],
     ]);
     expect(findings.causes[0]?.evidence).toMatchObject({ guestChecked: false });

@@ -3,6 +3,8 @@ import type { Topology } from '../../src/model/topology';
 import { applyFixes, rollbackFixes } from '../../src/remediate/apply';
 import { KeyedLock } from '../../src/remediate/keyedLock';
 import { allowRuleName } from '../../src/remediate/naming';
+import { mayHaveWritten } from '../../src/remediate/nsgApply';
+import { AzureCallError } from '../../src/errors';
 import { planFixes } from '../../src/remediate/plan';
 import type { ApplyDeps, NsgRuleWriter, RemediationAuditEvent } from '../../src/remediate/ports';
 import { probesOf } from '../../src/remediate/recommend';
@@ -174,6 +176,46 @@ describe('applyFixes against the sandbox (nsg-deny-all-blocks-probe)', () => {
     expect(reports[0]!.reason).toMatch(
       /^writing rule probe-doctor-allow-probe-8080-[0-9a-f]{8} gave up after 3 attempts: .* failed \(409 AnotherOperationInProgress\)/,
     );
+    // ARM refused every PUT itself: no write of this run can be in place, so nothing is left to settle.
+    expect(reports[0]!.detail.writeOutcome).toBeUndefined();
+    expect(mayHaveWritten(reports[0]!)).toBe(false);
+  });
+
+  it('keeps a PUT whose answer was lost in doubt when a later PUT is refused', async () => {
+    // Prepare: the first PUT's operation is lost while it may still land (its poll fails with a
+    // conflict); the second PUT, sent after a re-read that shows no rule yet, is refused by ARM.
+    const { fixes, topology } = await planFor(s, ORDERS_LB);
+    const conflict = (method: 'GET' | 'PUT') =>
+      new AzureCallError(
+        'write security rule failed (409 AnotherOperationInProgress)',
+        ORDERS_LB,
+        409,
+        'AnotherOperationInProgress',
+        {
+          cause: Object.assign(new Error(`${method} answered 409`), { request: { method }, statusCode: 409 }),
+        },
+      );
+    const puts: string[] = [];
+    const writer: NsgRuleWriter = {
+      ...s.writer,
+      createSecurityRule: () => {
+        puts.push(puts.length === 0 ? 'lost' : 'refused');
+        return Promise.reject(conflict(puts.length === 1 ? 'GET' : 'PUT'));
+      },
+    };
+
+    // Act
+    const reports = await applyFixes(
+      { nsgWriter: writer, audit: noAudit, maxAttempts: 2, sleep: noSleep },
+      fixes,
+      { runId: RUN, loadBalancerId: ORDERS_LB, mode: 'fix', topology },
+    );
+
+    // Assess
+    expect(puts).toEqual(['lost', 'refused']);
+    expect(reports[0]!.status).toBe('failed');
+    expect(reports[0]!.detail.writeOutcome).toBe('unknown');
+    expect(mayHaveWritten(reports[0]!)).toBe(true);
   });
 
   it('reports a throttling that outlasts the SDK pipeline once, without retrying it again', async () => {

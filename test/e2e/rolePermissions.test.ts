@@ -1,0 +1,127 @@
+/**
+ * probe-doctor run by someone whose role is not probe-doctor's (infra/app/role-actions.json): the
+ * built-in Reader, which is what a person trying the tool often has, and a custom role without the
+ * rules' list. The sandbox refuses what the role does not allow as ARM does (a scenario's
+ * `permissions`, src/sandbox/permissions.ts). What must hold, whatever the role: a guest that could
+ * not be checked is looked at before anyone files a ticket with Microsoft; a write ARM refused is
+ * reported as refused (not as a lost answer to validate), with the action the role lacks; what could
+ * not be read is said; and a role that only loses the rules' list gets the same diagnosis.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runLocally } from '../../src/app/localRun';
+import { createRemediation } from '../../src/app/remediation';
+import { MemoryAuditSink } from '../../src/audit/memorySink';
+import { loadConfig } from '../../src/config';
+import { whoMustAct } from '../../src/report/facts';
+import { parseScenario, type Scenario } from '../../src/sandbox/scenario';
+import { startSandbox } from '../../src/sandbox/server';
+
+/** The built-in Reader's permissions, as its role definition lists them (learn.microsoft.com, built-in roles, General). */
+const READER = [{ actions: ['*/read'], notActions: [] }];
+
+function shipped(name: string, permissions?: Scenario['permissions']): Scenario {
+  const file = join(__dirname, '../../scenarios', `${name}.json`);
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if (permissions) doc.permissions = permissions;
+  return parseScenario(doc, file);
+}
+
+function loadBalancerOf(scenario: Scenario): string {
+  const lb = scenario.resources.find((r) => r.type === 'Microsoft.Network/loadBalancers');
+  if (!lb) throw new Error(`scenario ${scenario.name} has no load balancer`);
+  return lb.id;
+}
+
+async function run(scenario: Scenario, mode: 'observe' | 'fix') {
+  const sandbox = await startSandbox({ scenario });
+  const sink = new MemoryAuditSink();
+  try {
+    const { report } = await runLocally({
+      input: { loadBalancerId: loadBalancerOf(scenario), mode },
+      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
+      config: loadConfig({}),
+      auditSink: sink,
+      remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
+      evidence: { runCommandAttempts: 2, runCommandRetryDelayMs: 1 },
+    });
+    return { report, requests: [...sandbox.requestLog], events: sink.events };
+  } finally {
+    await sandbox.stop();
+  }
+}
+
+describe('a Reader runs probe-doctor', () => {
+  it('on a guest firewall drop: asks for the guest to be checked first, never for a ticket', async () => {
+    // Act
+    const { report } = await run(shipped('guest-firewall-drop', READER), 'observe');
+
+    // Assess
+    const web1 = report.backends.find((b) => b.vmId?.endsWith('/web-1'));
+    expect(web1?.causes.map((c) => [c.id, c.evidence?.guestChecked])).toEqual([['unknown', false]]);
+    expect([report.verdict, report.whoMustAct]).toEqual(['action-required', 'customer']);
+    expect(report.escalation).toBeUndefined();
+    expect(whoMustAct(report)).toBe('the VM owner (its guest could not be checked)');
+    expect(report.nextSteps).toEqual([
+      expect.stringMatching(
+        /^check the guest of web-1: the signed-in principal lacks Microsoft\.Compute\/virtualMachines\/runCommand\/action: /,
+      ),
+    ]);
+    // The per-rule health was refused: said, and the metric stood in.
+    expect(report.problems).toEqual([
+      expect.objectContaining({
+        kind: 'forbidden',
+        message: expect.stringContaining('Microsoft.Network/loadBalancers/loadBalancingRules/health/action'),
+      }),
+    ]);
+    expect(web1?.healthSource).toBe('metric');
+  });
+
+  it('with --fix on an NSG deny: the refused write is reported with the action it lacks, and nothing is validated', async () => {
+    // Act
+    const { report, requests, events } = await run(shipped('nsg-deny-all-blocks-probe', READER), 'fix');
+
+    // Assess
+    expect(report.fixes.map((f) => [f.kind, f.status])).toEqual([['nsg-allow-probe', 'failed']]);
+    const fix = report.fixes[0];
+    expect(fix?.reason).toContain('403 AuthorizationFailed');
+    expect(fix?.reason).not.toContain('may be in place');
+    expect(fix?.detail.writeOutcome).toBeUndefined();
+    // ARM said no to the one PUT: sent once, nothing to settle, no wait for the probe, no validation.
+    expect(requests.filter((r) => r.method === 'PUT').map((r) => r.status)).toEqual([403]);
+    expect(report.validation).toBeUndefined();
+    expect(events.filter((e) => e.name === 'ProbeDoctor.ValidationResult')).toEqual([]);
+    expect([report.verdict, report.whoMustAct]).toEqual(['action-required', 'customer']);
+    expect(report.nextSteps?.[0]).toContain(
+      'probe-doctor could not: the signed-in principal lacks Microsoft.Network/networkSecurityGroups/securityRules/write',
+    );
+  });
+});
+
+describe('a custom role without the rules list (loadBalancingRules/read)', () => {
+  it('gets the same diagnosis as a full role: the list only lost its head start', async () => {
+    // Prepare
+    const withoutList = [
+      { actions: ['*'], notActions: ['Microsoft.Network/loadBalancers/loadBalancingRules/read'] },
+    ];
+
+    // Act
+    const full = await run(shipped('nsg-deny-all-blocks-probe'), 'observe');
+    const limited = await run(shipped('nsg-deny-all-blocks-probe', withoutList), 'observe');
+
+    // Assess
+    const causes = (r: typeof full) =>
+      r.report.backends.map((b) => [b.vmId, b.probeState, b.causes.map((c) => c.id)]);
+    expect(causes(limited)).toEqual(causes(full));
+    expect([limited.report.verdict, limited.report.whoMustAct]).toEqual([
+      full.report.verdict,
+      full.report.whoMustAct,
+    ]);
+    expect(
+      limited.requests.filter((r) => /\/loadBalancingRules$/i.test(r.path)).map((r) => r.status),
+    ).toEqual([403]);
+    // The health is still read per rule (from the load balancer's answer), once.
+    expect(limited.requests.filter((r) => r.method === 'POST' && /\/health$/i.test(r.path)).length).toBe(1);
+    expect(limited.report.problems).toBeUndefined();
+  });
+});
