@@ -36,6 +36,7 @@ import {
   realSleep,
   retryAfterMs,
   writeRefused,
+  writeUnauthorized,
 } from './retry';
 
 /** The fix to apply: the planned entry's kind, target, detail and the backends it is for. */
@@ -280,9 +281,9 @@ async function attempt(
       existing?.etag ? { ifMatch: existing.etag } : { ifNoneMatch: '*' },
     );
   } catch (err) {
-    // ARM answered the PUT itself with a refusal (a role without the write action, a precondition, a
-    // conflict): that answer says this PUT wrote nothing, so it leaves no write in doubt of its own.
-    if (writeRefused(err)) progress.putIssued = earlierInDoubt;
+    // ARM refused the PUT for want of a role: no try of it landed, so it leaves no write in doubt of its
+    // own. Not a 412 or 409: that may answer the pipeline's retry of a try that did land.
+    if (writeUnauthorized(err)) progress.putIssued = earlierInDoubt;
     throw err;
   }
   // ARM's own answer to this run's PUT: the rule is in place and it is ours. Record it now, so no

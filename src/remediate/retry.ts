@@ -147,6 +147,17 @@ export function writeRefused(err: unknown): boolean {
   return false;
 }
 
+/**
+ * True when ARM refused the write itself for want of a role (401/403 to the PUT or DELETE): decided
+ * before the resource provider sees the request, and the same for every try the pipeline may have
+ * made, so no try of it can have landed. Any other refusal proves less: a 412 or 409 may answer the
+ * pipeline's retry of a PUT whose first try landed (the rule it created now fails `If-None-Match: *`).
+ */
+export function writeUnauthorized(err: unknown): boolean {
+  const status = isAzureCallError(err) ? err.statusCode : undefined;
+  return (status === 401 || status === 403) && writeRefused(err);
+}
+
 /** The reason of a write that stopped on a failure the pipeline had already retried. */
 export const EXHAUSTED_NOTE = "still failing after the SDK's retries";
 

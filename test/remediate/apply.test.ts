@@ -176,31 +176,29 @@ describe('applyFixes against the sandbox (nsg-deny-all-blocks-probe)', () => {
     expect(reports[0]!.reason).toMatch(
       /^writing rule probe-doctor-allow-probe-8080-[0-9a-f]{8} gave up after 3 attempts: .* failed \(409 AnotherOperationInProgress\)/,
     );
-    // ARM refused every PUT itself: no write of this run can be in place, so nothing is left to settle.
-    expect(reports[0]!.detail.writeOutcome).toBeUndefined();
-    expect(mayHaveWritten(reports[0]!)).toBe(false);
   });
 
-  it('keeps a PUT whose answer was lost in doubt when a later PUT is refused', async () => {
+  it('keeps a PUT whose answer was lost in doubt when a later PUT is refused for want of a role', async () => {
     // Prepare: the first PUT's operation is lost while it may still land (its poll fails with a
-    // conflict); the second PUT, sent after a re-read that shows no rule yet, is refused by ARM.
+    // conflict); the second PUT, sent after a re-read that shows no rule yet, is refused 403.
     const { fixes, topology } = await planFor(s, ORDERS_LB);
-    const conflict = (method: 'GET' | 'PUT') =>
-      new AzureCallError(
-        'write security rule failed (409 AnotherOperationInProgress)',
-        ORDERS_LB,
-        409,
-        'AnotherOperationInProgress',
-        {
-          cause: Object.assign(new Error(`${method} answered 409`), { request: { method }, statusCode: 409 }),
-        },
-      );
+    const refusal = (method: 'GET' | 'PUT', status: number, code: string) =>
+      new AzureCallError(`write security rule failed (${status} ${code})`, ORDERS_LB, status, code, {
+        cause: Object.assign(new Error(`${method} answered ${status}`), {
+          request: { method },
+          statusCode: status,
+        }),
+      });
     const puts: string[] = [];
     const writer: NsgRuleWriter = {
       ...s.writer,
       createSecurityRule: () => {
         puts.push(puts.length === 0 ? 'lost' : 'refused');
-        return Promise.reject(conflict(puts.length === 1 ? 'GET' : 'PUT'));
+        return Promise.reject(
+          puts.length === 1
+            ? refusal('GET', 409, 'AnotherOperationInProgress')
+            : refusal('PUT', 403, 'AuthorizationFailed'),
+        );
       },
     };
 
@@ -215,6 +213,48 @@ describe('applyFixes against the sandbox (nsg-deny-all-blocks-probe)', () => {
     expect(puts).toEqual(['lost', 'refused']);
     expect(reports[0]!.status).toBe('failed');
     expect(reports[0]!.detail.writeOutcome).toBe('unknown');
+    expect(mayHaveWritten(reports[0]!)).toBe(true);
+  });
+
+  it.each([
+    [412, 'PreconditionFailed'],
+    [409, 'AnotherOperationInProgress'],
+  ])("claims a PUT that landed though the pipeline's retry of it was answered %d", async (status, code) => {
+    // Prepare: the first try lands but its answer is lost; the pipeline's retry (same If-None-Match)
+    // is refused because the rule is now there.
+    const { fixes, topology } = await planFor(s, ORDERS_LB);
+    let tries = 0;
+    const writer: NsgRuleWriter = {
+      ...s.writer,
+      createSecurityRule: async (nsgId, name, rule, conditions) => {
+        tries += 1;
+        if (tries > 1) return s.writer.createSecurityRule(nsgId, name, rule, conditions);
+        await s.writer.createSecurityRule(nsgId, name, rule, conditions);
+        throw new AzureCallError(`write security rule failed (${status} ${code})`, nsgId, status, code, {
+          cause: Object.assign(new Error(`PUT answered ${status}`), {
+            request: { method: 'PUT' },
+            statusCode: status,
+          }),
+        });
+      },
+    };
+    const audit: RemediationAuditEvent[] = [];
+
+    // Act
+    const reports = await applyFixes(
+      {
+        nsgWriter: writer,
+        audit: (e) => Promise.resolve(void audit.push(e)),
+        maxAttempts: 3,
+        sleep: noSleep,
+      },
+      fixes,
+      { runId: RUN, loadBalancerId: ORDERS_LB, mode: 'fix', topology },
+    );
+
+    // Assess: the rule is this run's, recorded before and after, and found by a rollback.
+    expect([reports[0]!.status, reports[0]!.detail.written]).toEqual(['applied', true]);
+    expect(audit.map((e) => `${e.phase}/${e.action}`)).toEqual(['before/create-rule', 'after/create-rule']);
     expect(mayHaveWritten(reports[0]!)).toBe(true);
   });
 
