@@ -33,6 +33,17 @@ export function armOperationName(method: string, path: string): string | undefin
     const suffix = verb === 'PUT' || verb === 'PATCH' ? 'write' : verb === 'DELETE' ? 'delete' : 'read';
     return `Microsoft.Resources/subscriptions/resourceGroups/${suffix}`;
   }
+  // The subscription itself and its resource group list (`/subscriptions/{s}`, `.../resourcegroups`).
+  if (/^subscriptions$/i.test(segments[0] ?? '') && (segments.length === 2 || segments.length === 3)) {
+    if (segments.length === 2) return 'Microsoft.Resources/subscriptions/read';
+    if (/^resourcegroups$/i.test(segments[2] ?? ''))
+      return 'Microsoft.Resources/subscriptions/resourceGroups/read';
+  }
+  // A Resource Graph query is a POST but a read: its action is `Microsoft.ResourceGraph/resources/read`
+  // (Azure Resource Graph's RBAC, the one `*/read` of Reader grants).
+  if (/^\/?providers\/microsoft\.resourcegraph\/resources$/i.test(segments.join('/'))) {
+    return 'Microsoft.ResourceGraph/resources/read';
+  }
   const at = segments.map((s) => s.toLowerCase()).lastIndexOf('providers');
   if (at < 0 || at + 2 > segments.length) return undefined;
   // Clients spell namespaces loosely (`microsoft.Compute`); RBAC actions use `Microsoft.Compute`.

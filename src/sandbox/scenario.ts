@@ -337,6 +337,10 @@ const permissionsSchema = z
   .object({
     actions: z.array(z.string().min(1)),
     notActions: z.array(z.string().min(1)).default([]),
+    // A block pasted from a role definition carries its data plane too: accepted, not used (ARM's
+    // control plane is all the sandbox answers).
+    dataActions: z.array(z.string().min(1)).optional(),
+    notDataActions: z.array(z.string().min(1)).optional(),
   })
   .strict();
 

@@ -214,7 +214,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (scope) throw authorizationFailed(operation ?? `${method} ${path}`, scope);
     // The role's actions are checked for every request, polls included: ARM authorizes reading an
     // operation's status like any read (Microsoft.Network/locations/operations/read).
-    if (operation !== undefined && !roleActions.allows(operation)) throw authorizationFailed(operation, path);
+    if (operation !== undefined && !roleActions.allows(operation)) {
+      // ARM names the resource as the scope, not the action's own path segment.
+      throw authorizationFailed(operation, method === 'POST' ? path.replace(/\/[^/]+\/?$/, '') : path);
+    }
     const match = matchRoute(ROUTES, method, path);
     if (!match) throw unsupported(method, path);
     const request: ArmRequest = {

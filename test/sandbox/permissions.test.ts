@@ -80,6 +80,18 @@ describe('actionCheckOf: what a role allows', () => {
     expect(answer).toBe(allowed);
   });
 
+  it('takes a block pasted from a role definition, data plane fields and all', () => {
+    // Prepare
+    const doc = JSON.parse(JSON.stringify(miniScenario())) as Record<string, unknown>;
+    doc.permissions = [{ actions: ['*/read'], notActions: [], dataActions: [], notDataActions: [] }];
+
+    // Act
+    const scenario = parseScenario(doc, 'doc');
+
+    // Assess
+    expect(actionCheckOf(scenario.permissions).allows('Microsoft.Network/loadBalancers/read')).toBe(true);
+  });
+
   it('refuses a permissions block with a field Azure role definitions do not have', () => {
     // Prepare
     const doc = JSON.parse(JSON.stringify(miniScenario())) as Record<string, unknown>;
@@ -110,7 +122,7 @@ describe('a scenario with permissions, through the SDK', () => {
       expect(err.message).toBe(
         refusal(
           'Microsoft.Network/loadBalancers/loadBalancingRules/health/action',
-          `${ids.lb}/loadBalancingRules/rule-http/health`,
+          `${ids.lb}/loadBalancingRules/rule-http`,
         ),
       );
     } finally {

@@ -66,7 +66,10 @@ describe('armOperationName', () => {
       '/providers/Microsoft.Support/services/x/problemClassifications',
       'Microsoft.Support/services/problemClassifications/read',
     ],
-    ['GET', '/subscriptions/s', undefined],
+    ['GET', '/subscriptions/s', 'Microsoft.Resources/subscriptions/read'],
+    ['GET', '/subscriptions/s/resourcegroups', 'Microsoft.Resources/subscriptions/resourceGroups/read'],
+    ['POST', '/providers/Microsoft.ResourceGraph/resources', 'Microsoft.ResourceGraph/resources/read'],
+    ['GET', '/subscriptions/s/providers', undefined],
     ['POST', `${RG}/Microsoft.Network/loadBalancers/lb`, undefined],
   ])('%s %s -> %s', (method, path, expected) => {
     // Act
