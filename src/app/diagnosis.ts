@@ -5,12 +5,15 @@
  */
 import { diagnoseBackendFindings, type BackendDiagnosis } from '../diagnose';
 import { listenerOnActiveNodeOnly, noLocalEndpoint } from '../diagnose/expectedDown';
-import { kubeProxyHealth } from '../diagnose/guest';
+import { GUEST_UNCHECKED_NOTE, kubeProxyHealth } from '../diagnose/guest';
 import { interpretRuleHealth, type BackendProbeStatus } from '../diagnose/health';
 import { diagnoseLoadBalancer, probeCoverageNotes, unworkableProbeKeys } from '../diagnose/loadBalancer';
 import { diagnoseBackendReports } from '../diagnose/report';
 import type { GuestEvidence, VmHealthEvidence } from '../model/evidence';
-import { idKey, indexById } from '../model/ids';
+import { deniedActions } from '../model/authorization';
+import { idKey, indexById, sameId } from '../model/ids';
+import type { BackendReport, Note } from '../model/report';
+import { UNVERIFIED_NOTE } from '../model/verdict';
 import { fail, ok, type Result } from '../model/result';
 import type { Topology } from '../model/topology';
 import type { BackendEvidence, DiagnoseInput } from '../workflow/contracts';
@@ -53,6 +56,49 @@ function localGetPasses(http: GuestEvidence['http']): boolean {
   if (http?.status !== 200) return false;
   const kubeProxy = http.body !== undefined ? kubeProxyHealth(http.body) : undefined;
   return kubeProxy === undefined || kubeProxy.localEndpoints > 0;
+}
+
+/** The problems of a health read that failed (src/app/discovery.ts words them so). */
+const HEALTH_READ_PROBLEM = /^(rule health|DipAvailability metric): /;
+
+/**
+ * Backends probe-doctor could not see enough of to call fine: probe state unknown, nothing found, and
+ * either no health source answered for them (their health reads failed: a role without the health
+ * action and without the metric) or a check of them could not run (the guest unchecked: the VM unread
+ * or the Run Command refused). Nothing found is then not nothing wrong, so each gets an
+ * {@link UNVERIFIED_NOTE} naming what could not be read and the actions a refusal named; the verdict
+ * counts it as needing the customer (src/model/verdict.ts), never as healthy.
+ */
+function markUnverified<T extends BackendReport>(backends: T[], topology: Topology): T[] {
+  const healthProblems = topology.problems.filter((p) => HEALTH_READ_PROBLEM.test(p.message));
+  return backends.map((entry) => {
+    if (entry.probeState !== 'unknown' || entry.causes.length > 0) return entry;
+    const healthUnread = entry.healthSource === undefined && healthProblems.length > 0;
+    const guestNote = entry.notes?.find((n) => n.id === GUEST_UNCHECKED_NOTE);
+    if (!healthUnread && !guestNote) return entry;
+    const vmProblems = topology.problems.filter(
+      (p) => entry.vmId !== undefined && sameId(p.resourceId, entry.vmId),
+    );
+    const messages = [
+      ...(healthUnread ? healthProblems.map((p) => p.message) : []),
+      ...(guestNote && typeof guestNote.evidence?.message === 'string' ? [guestNote.evidence.message] : []),
+      ...vmProblems.map((p) => p.message),
+    ];
+    const unread = [
+      ...(healthUnread ? ['its probe health could not be read'] : []),
+      ...(guestNote ? ['its guest could not be checked'] : []),
+    ];
+    const note: Note = {
+      id: UNVERIFIED_NOTE,
+      summary: `probe-doctor cannot tell whether this backend passes its probe: its probe state is unknown, nothing was found, and ${unread.join(' and ')}.`,
+      evidence: {
+        healthUnread,
+        guestUnchecked: guestNote !== undefined,
+        deniedActions: deniedActions(messages),
+      },
+    };
+    return { ...entry, notes: [...(entry.notes ?? []), note] };
+  });
 }
 
 /** Diagnoses every backend the health reports as failing, and the load balancer itself. */
@@ -131,7 +177,10 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   // Down by design is decided across the pool (one active node), after each backend's own findings.
   const listener = listenerOnActiveNodeOnly(topology, statuses, backendDiagnoses);
   const byDesign = noLocalEndpoint(topology, statuses, listener.diagnoses, servesLocally);
-  const { backends } = diagnoseBackendReports(topology, statuses, byDesign.diagnoses);
+  const backends = markUnverified(
+    diagnoseBackendReports(topology, statuses, byDesign.diagnoses).backends,
+    topology,
+  );
   const notes = [
     ...lb.notes,
     ...listener.notes,

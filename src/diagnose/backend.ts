@@ -121,11 +121,11 @@ function unknownCause(input: BackendDiagnosisInput, who: string, findings: Findi
     checked: findings.checked,
     guestChecked: guestUnchecked === undefined && input.guest?.ok === true,
   };
-  if (guestUnchecked) {
+  if (guestUnchecked || !evidence.guestChecked) {
     return {
       id: 'unknown',
       summary: `No cause found for ${who} failing probe ${probe.name} (${healthText(status)}), but its guest could not be checked: check the guest before escalating (a listener or a guest firewall would show there).`,
-      evidence: { ...evidence, guestError: guestUnchecked.evidence },
+      evidence: { ...evidence, ...(guestUnchecked ? { guestError: guestUnchecked.evidence } : {}) },
     };
   }
   return {

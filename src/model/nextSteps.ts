@@ -5,7 +5,9 @@
  * something the report shows (a cause found on named backends, a fix and its status), which
  * {@link nextStepsWithBasis} says beside it for the text and Markdown reports.
  */
+import { deniedAction } from './authorization';
 import { backendLabel } from './backendLabel';
+import { UNVERIFIED_NOTE } from './verdict';
 import { idKey } from './ids';
 import type { BackendReport, Cause, FixReport, Report } from './report';
 
@@ -74,8 +76,18 @@ function listNames(names: readonly string[], shown = 3): string {
   return `${unique.slice(0, shown).join(', ')} and ${unique.length - shown} more`;
 }
 
+/** A backend as a person names it: its VM, else its address, else its NIC (a NIC that was not read). */
 const whereOf = (backend: BackendReport): string =>
-  backend.vmId ? backendLabel(backend) : (backend.ipAddress ?? '?');
+  backend.vmId
+    ? backendLabel(backend)
+    : (backend.ipAddress ?? nicOf(backend.ipConfigurationId) ?? backend.ipConfigurationId ?? '?');
+
+/** The NIC (or scale set instance's NIC) name of an IP configuration id `.../networkInterfaces/{nic}/ipConfigurations/{name}`. */
+function nicOf(ipConfigurationId: string | undefined): string | undefined {
+  const parts = ipConfigurationId?.split('/') ?? [];
+  const at = parts.findIndex((p) => p.toLowerCase() === 'networkinterfaces');
+  return at >= 0 ? parts[at + 1] : undefined;
+}
 
 /** The causes a fix answers on the backends it is for, e.g. `nsg-blocks-probe on vm-1, vm-2`. */
 function causesAnswered(fix: FixReport, report: Pick<Report, 'backends' | 'causes'>): string[] {
@@ -183,31 +195,54 @@ function stepOfRolledBackRule(fix: FixReport, report: Pick<Report, 'backends'>):
 }
 
 /**
- * The action a refusal for want of a role names: ARM's 403 AuthorizationFailed ("does not have
- * authorization to perform action 'X' over scope ..."), or probe-doctor's own wording of it
- * (src/azure/callError.ts: "the signed-in principal lacks X on ...").
- */
-function deniedAction(message: string): string | undefined {
-  if (!/AuthorizationFailed|not authorized/.test(message)) return undefined;
-  return (
-    /perform action '([^']+)'/.exec(message)?.[1] ?? /signed-in principal lacks (\S+) on /.exec(message)?.[1]
-  );
-}
-
-/**
  * Why a guest could not be checked, as the first half of a step, from the `unknown` cause's
  * `guestError` (the guest-unchecked note's evidence, src/diagnose/guest.ts): a role without the Run
  * Command action, a backend the check does not cover, or a Run Command that gave no answer.
  */
 function whyGuestUnchecked(guestError: unknown): string {
   const error = (guestError ?? {}) as { message?: unknown; reason?: unknown };
-  const message = text(error.message) ?? 'no reason recorded';
+  const message = text(error.message);
+  // Nothing recorded: no check of the guest was made at all (its NIC or VM could not be read).
+  if (message === undefined) return 'probe-doctor could not reach it (see what could not be read): run again';
   const denied = deniedAction(message);
-  if (denied) {
-    return `the signed-in principal lacks ${denied}: assign it a role with that action on these VMs (infra/app/role-actions.json lists every action probe-doctor needs) and run again`;
-  }
+  if (denied) return grantAndRerun([denied]);
   if (error.reason === 'ipv6-backend') return `probe-doctor does not check it (${message})`;
+  // "not checked: ..." is a check that never started (src/diagnose/guest.ts): no Run Command was sent.
+  if (message.startsWith('not checked:'))
+    return `probe-doctor did not run its Run Command (${message}): run again`;
   return `its Run Command gave no answer (${message}): run again`;
+}
+
+/** The access to give, as the end of a step. */
+const grantAndRerun = (actions: readonly string[]): string =>
+  `the signed-in principal lacks ${actions.join(', ')}: assign it a role with ${actions.length > 1 ? 'those actions' : 'that action'} (infra/app/role-actions.json lists every action probe-doctor needs) and run again`;
+
+/**
+ * Steps for backends the diagnosis could not see enough of to call fine (its `unverified` note,
+ * src/app/diagnosis.ts): their probe state is unknown and nothing was found, because their health or
+ * a check of them could not be read. One step per reason, naming its backends.
+ */
+function unverifiedSteps(backends: readonly BackendReport[]): NextStep[] {
+  const byReason = new Map<string, { where: string[]; basis: string }>();
+  for (const backend of backends) {
+    const note = backend.notes?.find((n) => n.id === UNVERIFIED_NOTE);
+    if (!note) continue;
+    const actions = Array.isArray(note.evidence?.deniedActions)
+      ? (note.evidence.deniedActions as unknown[]).filter((a): a is string => typeof a === 'string')
+      : [];
+    const unread = [
+      ...(note.evidence?.healthUnread === true ? ['its probe health could not be read'] : []),
+      ...(note.evidence?.guestUnchecked === true ? ['its guest could not be checked'] : []),
+    ].join(' and ');
+    const why = actions.length > 0 ? grantAndRerun(actions) : `${unread}: run again`;
+    const known = byReason.get(why) ?? { where: [], basis: unread };
+    known.where.push(whereOf(backend));
+    byReason.set(why, known);
+  }
+  return [...byReason].map(([why, { where, basis }]) => ({
+    step: `find out whether ${listNames(where)} ${where.length === 1 ? 'passes' : 'pass'} the probe: ${why}`,
+    basedOn: `probe state unknown on ${listNames(where)}, nothing found, and ${basis}: nothing found is not nothing wrong`,
+  }));
 }
 
 /**
@@ -266,7 +301,7 @@ export function nextStepsWithBasis(whole: NextStepsInput): NextStep[] {
       });
     }
   }
-  steps.push(...uncheckedGuestSteps(report.backends));
+  steps.push(...uncheckedGuestSteps(report.backends), ...unverifiedSteps(whole.backends));
   for (const cause of report.causes) {
     if (!report.fixes.some((f) => f.detail.causeId === cause.id)) {
       steps.push({
@@ -286,7 +321,10 @@ export function nextStepsWithBasis(whole: NextStepsInput): NextStep[] {
     });
   }
   if (report.whoMustAct === 'microsoft') {
-    const unexplained = report.backends.filter((b) => b.causes.some((c) => c.id === 'unknown'));
+    // Only the backends Microsoft is asked about: an `unknown` whose guest was not checked is not one.
+    const unexplained = report.backends.filter((b) =>
+      b.causes.some((c) => c.id === 'unknown' && c.evidence?.guestChecked !== false),
+    );
     const basis =
       unexplained.length > 0
         ? `cause unknown on ${listNames(unexplained.map(whereOf))}: every check passed and the probe still fails`

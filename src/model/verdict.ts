@@ -6,7 +6,7 @@
  * a ticket about a customer's own NSG rule wastes the customer's and Microsoft's time.
  */
 import { idKey } from './ids';
-import type { BackendReport, Cause, CauseId, FixKind, FixReport, Report, Verdict } from './report';
+import type { BackendReport, Cause, CauseId, FixKind, FixReport, Note, Report, Verdict } from './report';
 
 /** Who the report asks to act (`nobody` when healthy or resolved). */
 export type WhoMustAct = NonNullable<Report['whoMustAct']>;
@@ -24,7 +24,17 @@ export interface BackendForVerdict {
    * so nothing yet says Microsoft must. See {@link guestLeftUnchecked}.
    */
   guestUnchecked?: boolean;
+  /**
+   * Nothing found, probe state unknown, and probe-doctor could not see enough to call it fine (its
+   * health unread, or a check of it not run): the diagnosis's {@link UNVERIFIED_NOTE}. It needs the
+   * customer (to give probe-doctor the access it lacked, or to look), never counts as healthy, and
+   * is no case for Microsoft.
+   */
+  unverified?: boolean;
 }
+
+/** The note the diagnosis gives a backend it could not see enough of to call fine (src/app/diagnosis.ts). */
+export const UNVERIFIED_NOTE = 'unverified';
 
 /**
  * Whether a backend's causes hold an `unknown` reached without its guest checked: the cause's
@@ -32,6 +42,8 @@ export interface BackendForVerdict {
  * (`Down_Platform`) carries no such field: it is Microsoft's whatever the guest.
  */
 export function guestLeftUnchecked(causes: readonly Pick<Cause, 'id' | 'evidence'>[]): boolean {
+  // The platform's word on any rule outweighs an unchecked guest on another: Microsoft's either way.
+  if (causes.some((cause) => cause.id === 'unknown' && cause.evidence?.platform === true)) return false;
   return causes.some((cause) => cause.id === 'unknown' && cause.evidence?.guestChecked === false);
 }
 
@@ -41,6 +53,7 @@ export function backendForVerdict(backend: {
   probeState: BackendReport['probeState'];
   healthReason?: string;
   causes: readonly Pick<Cause, 'id' | 'evidence'>[];
+  notes?: readonly Pick<Note, 'id'>[];
 }): BackendForVerdict {
   return {
     key: backend.key,
@@ -48,6 +61,7 @@ export function backendForVerdict(backend: {
     ...(backend.healthReason !== undefined ? { healthReason: backend.healthReason } : {}),
     causes: backend.causes.map((c) => c.id),
     ...(guestLeftUnchecked(backend.causes) ? { guestUnchecked: true } : {}),
+    ...(backend.notes?.some((n) => n.id === UNVERIFIED_NOTE) ? { unverified: true } : {}),
   };
 }
 
@@ -67,10 +81,15 @@ function backendsOfFix(fix: FixReport): string[] {
   return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string').map(idKey) : [];
 }
 
-/** Whether the backend needs attention: down, or with a cause (a stopped VM is not probed at all). */
+/**
+ * Whether the backend needs attention: down, with a cause (a stopped VM is not probed at all), or
+ * unverified (probe-doctor could not see enough of it to call it fine).
+ */
 export function needsAttention(backend: BackendForVerdict): boolean {
   return (
-    (backend.probeState === 'down' && backend.healthReason !== 'Down_Admin') || backend.causes.length > 0
+    (backend.probeState === 'down' && backend.healthReason !== 'Down_Admin') ||
+    backend.causes.length > 0 ||
+    backend.unverified === true
   );
 }
 
@@ -116,7 +135,8 @@ export function backendsForMicrosoft(
     .filter((b) => {
       // Nothing found, but the guest was never looked at: checking it comes before any ticket.
       if (b.causes.includes('unknown')) return b.guestUnchecked !== true;
-      if (b.causes.length === 0) return loadBalancerCauses.length === 0;
+      // Unverified: probe-doctor could not look, so nothing says Microsoft must.
+      if (b.causes.length === 0) return b.unverified !== true && loadBalancerCauses.length === 0;
       const fixed = validated ? fixedCauses.get(idKey(b.key)) : undefined;
       return fixed !== undefined && b.causes.every((c) => (fixed.get(c) ?? 0) >= countOf(b.causes, c));
     })

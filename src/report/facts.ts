@@ -17,6 +17,7 @@ import type {
 } from '../model/report';
 import { backendLabel, lastName } from '../model/backendLabel';
 import { nextStepsWithBasis, type NextStep } from '../model/nextSteps';
+import { UNVERIFIED_NOTE } from '../model/verdict';
 import { commandsForFix, type FixCommands } from './commands';
 
 export { backendLabel, lastName };
@@ -216,6 +217,10 @@ export function whoMustAct(report: Report): string {
         );
         break;
     }
+  }
+  // A backend probe-doctor could not see enough of (src/app/diagnosis.ts): the step says what to grant.
+  if (report.backends.some((b) => b.notes?.some((n) => n.id === UNVERIFIED_NOTE))) {
+    actors.add('you: probe-doctor could not see enough (see the next steps)');
   }
   // The verdict's own word (src/model/verdict.ts): a backend still down after its known causes were
   // fixed is Microsoft's to look at too.

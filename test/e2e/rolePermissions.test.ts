@@ -13,6 +13,7 @@ import { runLocally } from '../../src/app/localRun';
 import { createRemediation } from '../../src/app/remediation';
 import { MemoryAuditSink } from '../../src/audit/memorySink';
 import { loadConfig } from '../../src/config';
+import { exitCodeFor } from '../../src/cli/commands/diagnose';
 import { whoMustAct } from '../../src/report/facts';
 import { parseScenario, type Scenario } from '../../src/sandbox/scenario';
 import { startSandbox } from '../../src/sandbox/server';
@@ -123,5 +124,59 @@ describe('a custom role without the rules list (loadBalancingRules/read)', () =>
     // The health is still read per rule (from the load balancer's answer), once.
     expect(limited.requests.filter((r) => r.method === 'POST' && /\/health$/i.test(r.path)).length).toBe(1);
     expect(limited.report.problems).toBeUndefined();
+  });
+});
+
+describe('a role that keeps probe-doctor from seeing a backend', () => {
+  it('without the health action and the metric: no backend is called healthy, and the step names both actions', async () => {
+    // Prepare
+    const noHealth = [
+      {
+        actions: ['*'],
+        notActions: [
+          'Microsoft.Network/loadBalancers/loadBalancingRules/health/action',
+          'Microsoft.Insights/metrics/read',
+        ],
+      },
+    ];
+
+    // Act
+    const { report } = await run(shipped('hidden-failure-unknown', noHealth), 'observe');
+
+    // Assess
+    expect([report.verdict, report.whoMustAct, exitCodeFor(report)]).toEqual([
+      'action-required',
+      'customer',
+      1,
+    ]);
+    expect(report.escalation).toBeUndefined();
+    expect(report.backends.map((b) => b.probeState)).toEqual(['unknown', 'unknown', 'unknown']);
+    expect(report.nextSteps).toEqual([
+      'find out whether web-0, web-1, web-2 pass the probe: the signed-in principal lacks Microsoft.Network/loadBalancers/loadBalancingRules/health/action, Microsoft.Insights/metrics/read: assign it a role with those actions (infra/app/role-actions.json lists every action probe-doctor needs) and run again',
+    ]);
+  });
+
+  it('without any compute access: a stopped VM that cannot be read is not called healthy', async () => {
+    // Prepare: Network Contributor's reach, nothing of Microsoft.Compute.
+    const noCompute = [{ actions: ['*'], notActions: ['Microsoft.Compute/*'] }];
+
+    // Act
+    const full = await run(shipped('vm-stopped'), 'observe');
+    const limited = await run(shipped('vm-stopped', noCompute), 'observe');
+
+    // Assess
+    const web2 = (r: typeof full) => r.report.backends.find((b) => b.vmId?.endsWith('/web-2'));
+    expect(web2(full)?.causes.map((c) => c.id)).toEqual(['vm-not-running']);
+    expect([limited.report.verdict, limited.report.whoMustAct, exitCodeFor(limited.report)]).toEqual([
+      'action-required',
+      'customer',
+      1,
+    ]);
+    expect(web2(limited)?.notes?.map((n) => n.id)).toContain('unverified');
+    expect(limited.report.nextSteps).toEqual([
+      expect.stringMatching(
+        /^find out whether web-2 passes the probe: the signed-in principal lacks Microsoft\.Compute\/virtualMachines\/read/,
+      ),
+    ]);
   });
 });
