@@ -4,24 +4,15 @@
  * block, `*` wildcards, names compared without case), checked alone and through the REAL SDK clients
  * over HTTPS, where a refused operation is ARM's 403 AuthorizationFailed naming the action and scope.
  */
-import type { RestError } from '@azure/core-rest-pipeline';
 import { actionCheckOf } from '../../src/sandbox/permissions';
 import { parseScenario } from '../../src/sandbox/scenario';
 import { startTestSandbox } from '../helpers/sandboxClients';
 import { ids, miniScenario, RG } from './miniScenario';
+import { restError } from '../helpers/restError';
 
 const FAST = { updateIntervalInMs: 1 };
 /** The built-in Reader's permissions, as its role definition lists them. */
 const READER = [{ actions: ['*/read'], notActions: [] }];
-
-async function restError(promise: Promise<unknown>): Promise<RestError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as RestError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const refusal = (action: string, scope: string) =>
   `The client 'sandbox' with object id '00000000-0000-0000-0000-000000000000' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`;

@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RestError } from '@azure/core-rest-pipeline';
 import { parseScenario } from '../../src/sandbox/scenario';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandboxClients';
+import { restError } from '../helpers/restError';
 
 const RG = 'rg-web-prod';
 const FAST = { updateIntervalInMs: 1 };
@@ -30,15 +30,6 @@ async function poolMembers(t: TestSandbox): Promise<string[]> {
   return (pool.backendIPConfigurations ?? []).map(
     (c) => /virtualMachines\/(\d+)\//.exec(c.id ?? '')?.[1] ?? '?',
   );
-}
-
-async function restError(promise: Promise<unknown>): Promise<RestError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as RestError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('sandbox: scale set capacity (Virtual Machine Scale Sets - Update)', () => {

@@ -3,11 +3,11 @@
  * resource type discovery uses, ARM's 404/403/401 answers, long-running operations, security rule
  * writes with ETags and conflicts, and injected throttling that the SDK retries.
  */
-import type { RestError } from '@azure/core-rest-pipeline';
 import { seededRandom } from '../../src/sandbox/faults';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandboxClients';
 import { fakeViews, type FakeViews } from './fakeViews';
 import { ids, miniScenario, RG, SUB } from './miniScenario';
+import { restError } from '../helpers/restError';
 
 const FAST = { updateIntervalInMs: 1 };
 
@@ -26,15 +26,6 @@ async function names<T extends { name?: string }>(items: AsyncIterable<T>): Prom
   const out: string[] = [];
   for await (const item of items) out.push(item.name ?? '?');
   return out.sort();
-}
-
-async function restError(promise: Promise<unknown>): Promise<RestError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as RestError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('sandbox server (real SDK clients)', () => {

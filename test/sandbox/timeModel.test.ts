@@ -8,7 +8,6 @@
  * - A security rule PUT holds its NSG for its duration and finishes on time even if nobody polls.
  * - Probe re-evaluation runs at the model's probe scale.
  */
-import type { RestError } from '@azure/core-rest-pipeline';
 import { SkippableClock } from '../../src/sandbox/clock';
 import { reportedAt } from '../../src/sandbox/probeTime';
 import {
@@ -22,18 +21,10 @@ import { startTestSandbox, type TestSandbox } from '../helpers/sandboxClients';
 import { join } from 'node:path';
 import { loadScenarioFile } from '../../src/sandbox/scenario';
 import { ids, miniScenario, RG } from './miniScenario';
+import { restError } from '../helpers/restError';
 
 const FAST = { updateIntervalInMs: 1 };
 const API = 'api-version=2025-05-01';
-
-async function restError(promise: Promise<unknown>): Promise<RestError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as RestError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 interface RawAnswer {
   status: number;

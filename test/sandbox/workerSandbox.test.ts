@@ -10,13 +10,13 @@
 import { connect } from 'node:tls';
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { NetworkManagementClient } from '@azure/arm-network';
-import type { RestError } from '@azure/core-rest-pipeline';
 import { InvalidInputError } from '../../src/errors';
 import { SharedSkippableClock } from '../../src/sandbox/sharedClock';
 import { AZURE_DURATIONS_MS } from '../../src/sandbox/timeModel';
 import { SandboxThread, startSandboxInWorker, type WorkerSandbox } from '../../src/sandbox/workerSandbox';
 import { staticCredential } from '../helpers/sandboxClients';
 import { ids, miniScenario, RG, SUB } from './miniScenario';
+import { restError } from '../helpers/restError';
 
 const FAST = { updateIntervalInMs: 1 };
 
@@ -26,15 +26,6 @@ function clients(sandbox: WorkerSandbox) {
     network: new NetworkManagementClient(staticCredential, SUB, options),
     compute: new ComputeManagementClient(staticCredential, SUB, options),
   };
-}
-
-async function restError(promise: Promise<unknown>): Promise<RestError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as RestError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 /** Whether `promise` has settled after one short wall-clock pause. */

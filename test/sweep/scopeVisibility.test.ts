@@ -8,12 +8,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RestError } from '@azure/core-rest-pipeline';
 import { acceptanceFleet, SUB_A } from '../../bench/fleetScenario';
 import { AzureCallError } from '../../src/errors';
 import { runSweep, type SweepDeps, type SweepReport } from '../../src/sweep/sweep';
 import { runCli } from '../helpers/cli';
 import { startTestSandbox } from '../helpers/sandboxClients';
+import { restError } from '../helpers/restError';
 
 const NO_SUCH_SUB = '99999999-9999-4999-8999-999999999999';
 const HIDDEN = `/subscriptions/${SUB_A}/resourceGroups/rg-hidden`;
@@ -34,15 +34,6 @@ function fleetFile(): string {
   const file = join(mkdtempSync(join(tmpdir(), 'pd-scope-')), 'fleet.json');
   writeFileSync(file, JSON.stringify(doc));
   return file;
-}
-
-async function restError(promise: Promise<unknown>): Promise<RestError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as RestError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('sweep: a scope with nothing visible', () => {
