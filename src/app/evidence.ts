@@ -310,8 +310,10 @@ export function createEvidenceGatherer(
     } else if (vmId && notCheckable) {
       failures.guest = notCheckable;
     }
-    // ARM answers effective NSGs and routes only for a NIC of a running VM.
-    if (nicId && running) {
+    // ARM answers effective NSGs and routes only for a NIC of a running VM. When the VM's state could
+    // not be read (a role without compute reads may still have these network actions), they are asked
+    // all the same: an answer is the NSG verdict's best evidence, a refusal is recorded as any other.
+    if (nicId && (running || (vmId !== undefined && vm === undefined))) {
       checks.push(
         reader.getEffectiveNsgs(nicId).then(
           (nsgs) => void (evidence.effectiveNsgs = nsgs),

@@ -125,9 +125,13 @@ export function commandsForFix(fix: FixReport, _report: Report): FixCommands {
   const ruleName = str(d.ruleName);
   switch (fix.kind) {
     case 'nsg-allow-probe': {
-      // A rolled-back rule is still what the diagnosis asks for (nextSteps says what must go first).
+      // A rolled-back rule is still what the diagnosis asks for (nextSteps says what must go first); so
+      // is one whose write failed with nothing written (ARM refused it: a role without the write).
+      const notWritten = fix.status === 'failed' && d.written !== true && d.writeOutcome !== 'unknown';
       const apply =
-        fix.status === 'planned' || fix.status === 'rolled-back' ? nsgRuleCreate(fix.target, d) : undefined;
+        fix.status === 'planned' || fix.status === 'rolled-back' || notWritten
+          ? nsgRuleCreate(fix.target, d)
+          : undefined;
       const undo: string[] = [];
       if (fix.status === 'applied' && d.written === true && ruleName) {
         // A rule this run created is deleted; a rule it widened is put back as it was.
@@ -140,7 +144,9 @@ export function commandsForFix(fix: FixReport, _report: Report): FixCommands {
       return { apply: apply ? [apply] : [], undo };
     }
     case 'start-vm': {
-      const apply = fix.status === 'planned' ? vmVerb(fix.target, 'start') : undefined;
+      // A start that failed is still the change to make (starting a VM that runs changes nothing).
+      const apply =
+        fix.status === 'planned' || fix.status === 'failed' ? vmVerb(fix.target, 'start') : undefined;
       const undo = fix.status === 'applied' ? vmVerb(fix.target, 'deallocate') : undefined;
       return { apply: apply ? [apply] : [], undo: undo ? [undo] : [] };
     }

@@ -15,6 +15,7 @@ import { MemoryAuditSink } from '../../src/audit/memorySink';
 import { loadConfig } from '../../src/config';
 import { exitCodeFor } from '../../src/cli/commands/diagnose';
 import { whoMustAct } from '../../src/report/facts';
+import { renderText } from '../../src/report/text';
 import { parseScenario, type Scenario } from '../../src/sandbox/scenario';
 import { startSandbox } from '../../src/sandbox/server';
 
@@ -96,6 +97,8 @@ describe('a Reader runs probe-doctor', () => {
     expect(report.nextSteps?.[0]).toContain(
       'probe-doctor could not: the signed-in principal lacks Microsoft.Network/networkSecurityGroups/securityRules/write',
     );
+    // The command to make the change by hand is still given: nothing of it was written.
+    expect(renderText(report)).toMatch(/To apply what is recommended:\n {2}az network nsg rule create /);
   });
 });
 
@@ -178,5 +181,20 @@ describe('a role that keeps probe-doctor from seeing a backend', () => {
         /^find out whether web-2 passes the probe: the signed-in principal lacks Microsoft\.Compute\/virtualMachines\/read/,
       ),
     ]);
+  });
+
+  it("without compute access: the NICs' effective rules are still asked, so a security admin rule is found", async () => {
+    // Prepare: the network team's reach (Network Contributor has Microsoft.Network/*, no compute).
+    const noCompute = [{ actions: ['*'], notActions: ['Microsoft.Compute/*'] }];
+
+    // Act
+    const full = await run(shipped('admin-rule-blocks-probe'), 'observe');
+    const limited = await run(shipped('admin-rule-blocks-probe', noCompute), 'observe');
+
+    // Assess
+    const causes = (r: typeof full) =>
+      r.report.backends.map((b) => b.causes.map((c) => [c.id, c.evidence?.adminRule ?? c.evidence?.level]));
+    expect(causes(limited)).toEqual(causes(full));
+    expect(whoMustAct(limited.report)).toBe('the network manager administrator');
   });
 });
