@@ -469,7 +469,13 @@ export class LocalDurableHost {
     if (instance.wake?.at !== at) {
       if (instance.wake) clearTimeout(instance.wake.handle);
       const delay = Math.max(0, at - this.clock().getTime());
-      const handle = setTimeout(() => this.drive(instance), delay);
+      // The wake is forgotten when it fires: if the clock is still short of the timer then (a timer
+      // fires by the monotonic clock, the host reads the wall clock, and they may disagree by a
+      // millisecond or more), the loop schedules a new wake instead of waiting on one already spent.
+      const handle = setTimeout(() => {
+        if (instance.wake?.handle === handle) delete instance.wake;
+        this.drive(instance);
+      }, delay);
       // On virtual time a wait that is due on the clock only matters while something else keeps the
       // process alive (an activity racing a deadline); on wall time the wait itself is the work.
       if (this.time.kind === 'virtual') handle.unref();

@@ -408,5 +408,30 @@ describe('LocalDurableHost entity locks', () => {
       // Assess
       expect(status.output).toBe('deadline');
     });
+
+    it('still fires a timer when the clock it reads runs behind the timers that wake it', async () => {
+      // Prepare: the host's clock runs at 80% of real time, so the first wake (set for the 200 ms the
+      // clock says are left) comes before the clock reaches the timer; the host must wake again.
+      const start = Date.now();
+      const slow = () => new Date(start + (Date.now() - start) * 0.8);
+      const raced: OrchestrationHandler = function* (context: OrchestrationContext) {
+        const work = context.df.callActivity('hang', null);
+        const deadline = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 200));
+        const winner = yield context.df.Task.any([work, deadline]);
+        return winner === deadline ? 'deadline' : 'work';
+      };
+      const host = new LocalDurableHost({
+        orchestrators: { o: raced },
+        activities: { hang: () => new Promise(() => undefined) },
+        clock: slow,
+      });
+
+      // Act
+      await host.start('o', 'd2');
+      const status = await host.waitForCompletion('d2');
+
+      // Assess
+      expect(status.output).toBe('deadline');
+    }, 5_000);
   });
 });
