@@ -19,6 +19,7 @@ import type { Topology } from '../model/topology';
 import type { BackendEvidence, DiagnoseInput } from '../workflow/contracts';
 import type { Diagnosis } from '../model/diagnosis';
 import { splitHealthSources } from '../workflow/flow';
+import { isHealthReadProblem } from './health';
 
 /** Evidence-or-why-not for one check, as the pure checks take it. */
 function asResult<T>(value: T | undefined, failure: string | undefined): Result<T> | undefined {
@@ -58,9 +59,6 @@ function localGetPasses(http: GuestEvidence['http']): boolean {
   return kubeProxy === undefined || kubeProxy.localEndpoints > 0;
 }
 
-/** The problems of a health read that failed (src/app/discovery.ts words them so). */
-const HEALTH_READ_PROBLEM = /^(rule health|DipAvailability metric): /;
-
 /**
  * Backends probe-doctor could not see enough of to call fine: probe state unknown, nothing found, and
  * either no health source answered for them (their health reads failed: a role without the health
@@ -70,7 +68,7 @@ const HEALTH_READ_PROBLEM = /^(rule health|DipAvailability metric): /;
  * counts it as needing the customer (src/model/verdict.ts), never as healthy.
  */
 function markUnverified<T extends BackendReport>(backends: T[], topology: Topology): T[] {
-  const healthProblems = topology.problems.filter((p) => HEALTH_READ_PROBLEM.test(p.message));
+  const healthProblems = topology.problems.filter(isHealthReadProblem);
   return backends.map((entry) => {
     if (entry.probeState !== 'unknown' || entry.causes.length > 0) return entry;
     const healthUnread = entry.healthSource === undefined && healthProblems.length > 0;

@@ -7,6 +7,7 @@
  * load balancer, a rule whose health could not be read) every backend is read, as before.
  */
 import { discoverTopology, type DiscoveryOptions, type TopologyReader } from '../azure/discovery';
+import { problemKind } from '../azure/discovery/reads';
 import type { AzureReader } from '../azure/reader';
 import type { RuleHealth } from '../model/health';
 import type { DiscoveredRun } from '../workflow/contracts';
@@ -21,10 +22,9 @@ import {
 
 /** A health read that failed, as the topology's problems list it (the report's "could not read"). */
 function topologyProblemOf(problem: HealthReadProblem): TopologyProblem {
-  const kind = problem.statusCode === 403 ? 'forbidden' : problem.statusCode === 404 ? 'not-found' : 'error';
   return {
     resourceId: problem.ruleId,
-    kind,
+    kind: problemKind(problem.statusCode),
     ...(problem.statusCode !== undefined ? { statusCode: problem.statusCode } : {}),
     message: problem.message,
   };

@@ -23,6 +23,14 @@ export interface HealthReadProblem {
   statusCode?: number;
 }
 
+/** What each health read is called in its problems' messages (`rule health: <the error>`). */
+const HEALTH_READS = { ruleHealth: 'rule health', metric: 'DipAvailability metric' } as const;
+
+/** True for a problem {@link readProbeHealth} reported (by its message, as the topology keeps it). */
+export function isHealthReadProblem(problem: { message: string }): boolean {
+  return Object.values(HEALTH_READS).some((what) => problem.message.startsWith(`${what}: `));
+}
+
 /** A failed health read as a {@link HealthReadProblem}, with ARM's status when there was one. */
 function problemOf(ruleId: string, what: string, err: unknown): HealthReadProblem {
   const status = isAzureCallError(err) ? err.statusCode : undefined;
@@ -102,7 +110,7 @@ export async function readProbeHealth(
   // The metric is per backend IP for the whole load balancer: read it at most once per run.
   const readMetric = () =>
     (metric ??= reader.getDipAvailability(lbId).catch((err: unknown) => {
-      onProblem(problemOf(lbId, 'DipAvailability metric', err));
+      onProblem(problemOf(lbId, HEALTH_READS.metric, err));
       return undefined;
     }));
 
@@ -124,7 +132,7 @@ export async function readProbeHealth(
         try {
           return await (started.get(idKey(rule.id)) ?? reader.getRuleHealth(lbId, rule.name));
         } catch (err) {
-          onProblem(problemOf(rule.id, 'rule health', err));
+          onProblem(problemOf(rule.id, HEALTH_READS.ruleHealth, err));
         }
       }
       return fromMetric(rule.id);

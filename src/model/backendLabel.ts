@@ -5,6 +5,11 @@ import type { BackendReport } from './report';
 export const lastName = (id: string | undefined): string =>
   id ? (id.split('/').filter(Boolean).pop() ?? id) : '-';
 
+/** The NIC's name from a NIC IP configuration id (`.../networkInterfaces/{nic}/ipConfigurations/{name}`). */
+export function nicOf(ipConfigurationId: string | undefined): string | undefined {
+  return /\/networkInterfaces\/([^/]+)/i.exec(ipConfigurationId ?? '')?.[1];
+}
+
 /**
  * A backend's name as a person knows it. A scale-set instance is `vmss-name/instance`
  * (`.../virtualMachineScaleSets/{vmss}/virtualMachines/{instance}`: the instance id alone, `0`, names

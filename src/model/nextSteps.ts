@@ -6,8 +6,8 @@
  * {@link nextStepsWithBasis} says beside it for the text and Markdown reports.
  */
 import { deniedAction } from './authorization';
-import { backendLabel } from './backendLabel';
-import { UNVERIFIED_NOTE } from './verdict';
+import { backendLabel, nicOf } from './backendLabel';
+import { UNVERIFIED_NOTE, uncheckedUnknown } from './verdict';
 import { idKey } from './ids';
 import type { BackendReport, Cause, FixReport, Report } from './report';
 
@@ -81,13 +81,6 @@ const whereOf = (backend: BackendReport): string =>
   backend.vmId
     ? backendLabel(backend)
     : (backend.ipAddress ?? nicOf(backend.ipConfigurationId) ?? backend.ipConfigurationId ?? '?');
-
-/** The NIC (or scale set instance's NIC) name of an IP configuration id `.../networkInterfaces/{nic}/ipConfigurations/{name}`. */
-function nicOf(ipConfigurationId: string | undefined): string | undefined {
-  const parts = ipConfigurationId?.split('/') ?? [];
-  const at = parts.findIndex((p) => p.toLowerCase() === 'networkinterfaces');
-  return at >= 0 ? parts[at + 1] : undefined;
-}
 
 /** The causes a fix answers on the backends it is for, e.g. `nsg-blocks-probe on vm-1, vm-2`. */
 function causesAnswered(fix: FixReport, report: Pick<Report, 'backends' | 'causes'>): string[] {
@@ -223,10 +216,9 @@ const grantAndRerun = (actions: readonly string[]): string =>
  * a check of them could not be read. One step per reason, naming its backends.
  */
 function unverifiedSteps(backends: readonly BackendReport[]): NextStep[] {
-  const byReason = new Map<string, { where: string[]; basis: string }>();
-  for (const backend of backends) {
+  return byReason(backends, (backend) => {
     const note = backend.notes?.find((n) => n.id === UNVERIFIED_NOTE);
-    if (!note) continue;
+    if (!note) return undefined;
     const actions = Array.isArray(note.evidence?.deniedActions)
       ? (note.evidence.deniedActions as unknown[]).filter((a): a is string => typeof a === 'string')
       : [];
@@ -234,15 +226,31 @@ function unverifiedSteps(backends: readonly BackendReport[]): NextStep[] {
       ...(note.evidence?.healthUnread === true ? ['its probe health could not be read'] : []),
       ...(note.evidence?.guestUnchecked === true ? ['its guest could not be checked'] : []),
     ].join(' and ');
-    const why = actions.length > 0 ? grantAndRerun(actions) : `${unread}: run again`;
-    const known = byReason.get(why) ?? { where: [], basis: unread };
-    known.where.push(whereOf(backend));
-    byReason.set(why, known);
-  }
-  return [...byReason].map(([why, { where, basis }]) => ({
+    return { why: actions.length > 0 ? grantAndRerun(actions) : `${unread}: run again`, unread };
+  }).map(({ reason: { why, unread }, where }) => ({
     step: `find out whether ${listNames(where)} ${where.length === 1 ? 'passes' : 'pass'} the probe: ${why}`,
-    basedOn: `probe state unknown on ${listNames(where)}, nothing found, and ${basis}: nothing found is not nothing wrong`,
+    basedOn: `probe state unknown on ${listNames(where)}, nothing found, and ${unread}: nothing found is not nothing wrong`,
   }));
+}
+
+/**
+ * The backends that have a reason (`reasonOf` gives none for the others), grouped by that reason
+ * (compared as JSON), in the order each reason first appears, each with the names of its backends.
+ */
+function byReason<R>(
+  backends: readonly BackendReport[],
+  reasonOf: (backend: BackendReport) => R | undefined,
+): { reason: R; where: string[] }[] {
+  const groups = new Map<string, { reason: R; where: string[] }>();
+  for (const backend of backends) {
+    const reason = reasonOf(backend);
+    if (reason === undefined) continue;
+    const key = JSON.stringify(reason);
+    const group = groups.get(key) ?? { reason, where: [] };
+    group.where.push(whereOf(backend));
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }
 
 /**
@@ -251,14 +259,10 @@ function unverifiedSteps(backends: readonly BackendReport[]): NextStep[] {
  * hand meanwhile. One step per reason, naming its backends.
  */
 function uncheckedGuestSteps(backends: readonly BackendReport[]): NextStep[] {
-  const byReason = new Map<string, string[]>();
-  for (const backend of backends) {
-    const cause = backend.causes.find((c) => c.id === 'unknown' && c.evidence?.guestChecked === false);
-    if (!cause) continue;
-    const why = whyGuestUnchecked(cause.evidence?.guestError);
-    byReason.set(why, [...(byReason.get(why) ?? []), whereOf(backend)]);
-  }
-  return [...byReason].map(([why, where]) => ({
+  return byReason(backends, (backend) => {
+    const cause = uncheckedUnknown(backend.causes);
+    return cause && whyGuestUnchecked(cause.evidence?.guestError);
+  }).map(({ reason: why, where }) => ({
     step: `check the guest of ${listNames(where)}: ${why}; or look yourself: what listens on the probe's port, and whether the guest firewall admits 168.63.129.16`,
     basedOn: `cause unknown on ${listNames(where)}: nothing found, but the guest was not checked, and it comes before a support ticket`,
   }));
@@ -322,8 +326,8 @@ export function nextStepsWithBasis(whole: NextStepsInput): NextStep[] {
   }
   if (report.whoMustAct === 'microsoft') {
     // Only the backends Microsoft is asked about: an `unknown` whose guest was not checked is not one.
-    const unexplained = report.backends.filter((b) =>
-      b.causes.some((c) => c.id === 'unknown' && c.evidence?.guestChecked !== false),
+    const unexplained = report.backends.filter(
+      (b) => b.causes.some((c) => c.id === 'unknown') && uncheckedUnknown(b.causes) === undefined,
     );
     const basis =
       unexplained.length > 0

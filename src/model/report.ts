@@ -170,6 +170,17 @@ export interface Report {
 }
 
 /**
+ * Whether a fix may have left a rule of this run's in place: applied with a write, or failed after a
+ * write whose answer was lost. These are the fixes a rollback looks at (and proves ownership of); a
+ * failed one that may not have written is a change still to make (src/report/commands.ts).
+ */
+export function mayHaveWritten(fix: Pick<FixReport, 'kind' | 'status' | 'detail'>): boolean {
+  if (fix.kind !== 'nsg-allow-probe') return false;
+  if (fix.status === 'applied') return fix.detail.written === true;
+  return fix.status === 'failed' && (fix.detail.written === true || fix.detail.writeOutcome === 'unknown');
+}
+
+/**
  * Whether a backend counts as down in a run's totals (RunFinished's `backendsDown`, the run's
  * outcome): not serving (`down`, or `unknown`: a VM Azure does not probe, such as a stopped one) and
  * not down by design (`expected-down` is not a fault).

@@ -42,9 +42,19 @@ export const UNVERIFIED_NOTE = 'unverified';
  * (`Down_Platform`) carries no such field: it is Microsoft's whatever the guest.
  */
 export function guestLeftUnchecked(causes: readonly Pick<Cause, 'id' | 'evidence'>[]): boolean {
-  // The platform's word on any rule outweighs an unchecked guest on another: Microsoft's either way.
-  if (causes.some((cause) => cause.id === 'unknown' && cause.evidence?.platform === true)) return false;
-  return causes.some((cause) => cause.id === 'unknown' && cause.evidence?.guestChecked === false);
+  return uncheckedUnknown(causes) !== undefined;
+}
+
+/**
+ * The backend's `unknown` reached without its guest checked (see {@link guestLeftUnchecked}), the
+ * one cause the verdict, the next steps and the headline all read for it; undefined when there is
+ * none, or when the platform's own `unknown` stands on another rule (Microsoft's either way).
+ */
+export function uncheckedUnknown<C extends Pick<Cause, 'id' | 'evidence'>>(
+  causes: readonly C[],
+): C | undefined {
+  if (causes.some((cause) => cause.id === 'unknown' && cause.evidence?.platform === true)) return undefined;
+  return causes.find((cause) => cause.id === 'unknown' && cause.evidence?.guestChecked === false);
 }
 
 /** One backend as the decision reads it, from the report's or the diagnosis's entry. */

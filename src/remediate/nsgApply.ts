@@ -432,15 +432,8 @@ export async function applyNsgFix(
   };
 }
 
-/**
- * Whether a fix may have left a rule of this run's in place: applied with a write, or failed after a
- * write whose answer was lost. These are the fixes a rollback looks at (and proves ownership of).
- */
-export function mayHaveWritten(fix: Pick<FixReport, 'kind' | 'status' | 'detail'>): boolean {
-  if (fix.kind !== 'nsg-allow-probe') return false;
-  if (fix.status === 'applied') return fix.detail.written === true;
-  return fix.status === 'failed' && (fix.detail.written === true || fix.detail.writeOutcome === 'unknown');
-}
+/** Kept here for the remediation's callers; it reads the report's fix alone (src/model/report.ts). */
+export { mayHaveWritten } from '../model/report';
 
 /** The detail without `writeOutcome` (once a read has settled it). */
 function withoutWriteOutcome(detail: Record<string, unknown>): Record<string, unknown> {

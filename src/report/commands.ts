@@ -7,7 +7,7 @@
  * single-quoted for a POSIX shell.
  */
 import { bashQuote } from '../guest/scripts/index';
-import type { FixReport, Report } from '../model/report';
+import { mayHaveWritten, type FixReport, type Report } from '../model/report';
 import { guestFirewallCommands, type NftChainRef } from '../remediate/guestFirewall';
 
 export interface FixCommands {
@@ -127,7 +127,7 @@ export function commandsForFix(fix: FixReport, _report: Report): FixCommands {
     case 'nsg-allow-probe': {
       // A rolled-back rule is still what the diagnosis asks for (nextSteps says what must go first); so
       // is one whose write failed with nothing written (ARM refused it: a role without the write).
-      const notWritten = fix.status === 'failed' && d.written !== true && d.writeOutcome !== 'unknown';
+      const notWritten = fix.status === 'failed' && !mayHaveWritten(fix);
       const apply =
         fix.status === 'planned' || fix.status === 'rolled-back' || notWritten
           ? nsgRuleCreate(fix.target, d)

@@ -15,9 +15,9 @@ import type {
   Note,
   Report,
 } from '../model/report';
-import { backendLabel, lastName } from '../model/backendLabel';
+import { backendLabel, lastName, nicOf } from '../model/backendLabel';
 import { nextStepsWithBasis, type NextStep } from '../model/nextSteps';
-import { UNVERIFIED_NOTE } from '../model/verdict';
+import { UNVERIFIED_NOTE, uncheckedUnknown } from '../model/verdict';
 import { commandsForFix, type FixCommands } from './commands';
 
 export { backendLabel, lastName };
@@ -106,11 +106,6 @@ function nextStepsOf(report: Report): NextStep[] {
 const same = (a: string | undefined, b: string | undefined): boolean =>
   a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 
-/** The NIC's name from a NIC IP configuration id. */
-function nicOf(ipConfigurationId: string | undefined): string | undefined {
-  return /\/networkInterfaces\/([^/]+)/i.exec(ipConfigurationId ?? '')?.[1];
-}
-
 /** Portal deep link of a resource: Microsoft's `#@/resource{id}` form. */
 export function portalUrl(resourceId: string): string {
   return `https://portal.azure.com/#@/resource${resourceId}`;
@@ -159,10 +154,12 @@ export function whoMustAct(report: Report): string {
       return 'an approver: the fixes wait for approval';
   }
   const causes = [
-    ...report.causes.map((cause) => ({ cause, ip: undefined as string | undefined })),
-    ...report.backends.flatMap((b) =>
-      b.probeState === 'up' ? [] : b.causes.map((cause) => ({ cause, ip: b.ipAddress })),
-    ),
+    ...report.causes.map((cause) => ({ cause, ip: undefined as string | undefined, guestUnchecked: false })),
+    ...report.backends.flatMap((b) => {
+      if (b.probeState === 'up') return [];
+      const unchecked = uncheckedUnknown(b.causes);
+      return b.causes.map((cause) => ({ cause, ip: b.ipAddress, guestUnchecked: cause === unchecked }));
+    }),
   ];
   const actors = new Set<string>();
   const plannedNsg = report.fixes.some((f) => f.kind === 'nsg-allow-probe' && f.status === 'planned');
@@ -178,7 +175,7 @@ export function whoMustAct(report: Report): string {
       ),
   );
   let awaitingProbe = false;
-  for (const { cause: c, ip } of causes) {
+  for (const { cause: c, ip, guestUnchecked } of causes) {
     const e = c.evidence ?? {};
     switch (c.id) {
       case 'nsg-blocks-probe':
@@ -211,7 +208,7 @@ export function whoMustAct(report: Report): string {
       case 'unknown':
         // Nothing found with the guest unchecked is no case for Microsoft yet (src/model/verdict.ts).
         actors.add(
-          e.guestChecked === false
+          guestUnchecked
             ? 'the VM owner (its guest could not be checked)'
             : 'Microsoft support (the ticket is ready)',
         );

@@ -9,49 +9,24 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runLocally } from '../../src/app/localRun';
-import { createRemediation } from '../../src/app/remediation';
-import { MemoryAuditSink } from '../../src/audit/memorySink';
-import { loadConfig } from '../../src/config';
 import { exitCodeFor } from '../../src/cli/commands/diagnose';
 import { whoMustAct } from '../../src/report/facts';
 import { renderText } from '../../src/report/text';
-import { parseScenario, type Scenario } from '../../src/sandbox/scenario';
-import { startSandbox } from '../../src/sandbox/server';
+import type { Scenario } from '../../src/sandbox/scenario';
+import { runScenarioDocument } from '../helpers/shippedRun';
 
 /** The built-in Reader's permissions, as its role definition lists them (learn.microsoft.com, built-in roles, General). */
 const READER = [{ actions: ['*/read'], notActions: [] }];
 
-function shipped(name: string, permissions?: Scenario['permissions']): Scenario {
+/** A shipped scenario's document, with the caller's role when one is given. */
+function shipped(name: string, permissions?: Scenario['permissions']) {
   const file = join(__dirname, '../../scenarios', `${name}.json`);
-  const doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  if (permissions) doc.permissions = permissions;
-  return parseScenario(doc, file);
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as { expect?: { loadBalancerId: string } };
+  return { name, doc: permissions ? { ...doc, permissions } : doc };
 }
 
-function loadBalancerOf(scenario: Scenario): string {
-  const lb = scenario.resources.find((r) => r.type === 'Microsoft.Network/loadBalancers');
-  if (!lb) throw new Error(`scenario ${scenario.name} has no load balancer`);
-  return lb.id;
-}
-
-async function run(scenario: Scenario, mode: 'observe' | 'fix') {
-  const sandbox = await startSandbox({ scenario });
-  const sink = new MemoryAuditSink();
-  try {
-    const { report } = await runLocally({
-      input: { loadBalancerId: loadBalancerOf(scenario), mode },
-      target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca },
-      config: loadConfig({}),
-      auditSink: sink,
-      remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
-      evidence: { runCommandAttempts: 2, runCommandRetryDelayMs: 1 },
-    });
-    return { report, requests: [...sandbox.requestLog], events: sink.events };
-  } finally {
-    await sandbox.stop();
-  }
-}
+const run = (scenario: ReturnType<typeof shipped>, mode: 'observe' | 'fix') =>
+  runScenarioDocument(scenario.doc, mode, scenario.name);
 
 describe('a Reader runs probe-doctor', () => {
   it('on a guest firewall drop: asks for the guest to be checked first, never for a ticket', async () => {

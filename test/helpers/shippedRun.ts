@@ -11,7 +11,10 @@ import { loadConfig } from '../../src/config';
 import { parseScenario } from '../../src/sandbox/scenario';
 import { startSandbox } from '../../src/sandbox/server';
 
-/** Runs `scenarios/<file>` in `mode`; resolves to the report, the writes and the Run Commands. */
+/**
+ * Runs `scenarios/<file>` in `mode`; resolves to the report, the writes and the Run Commands, every
+ * request the sandbox answered, and the audit events.
+ */
 export async function runShippedScenario(file: string, mode: 'observe' | 'fix') {
   const json = JSON.parse(readFileSync(join(__dirname, '../../scenarios', file), 'utf8')) as {
     expect: { loadBalancerId: string };
@@ -27,19 +30,20 @@ export async function runScenarioDocument(
 ) {
   if (!json.expect) throw new Error(`${source}: no expect block names the load balancer`);
   const sandbox = await startSandbox({ scenario: parseScenario(json, source) });
+  const sink = new MemoryAuditSink();
   try {
     const { report } = await runLocally({
       input: { loadBalancerId: json.expect.loadBalancerId, mode },
       target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
       config: loadConfig({}),
-      auditSink: new MemoryAuditSink(),
+      auditSink: sink,
       remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
       evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 1 },
     });
     const log = [...sandbox.requestLog];
     const writes = log.filter((r) => ['PUT', 'PATCH', 'DELETE'].includes(r.method));
     const runCommands = log.filter((r) => r.method === 'POST' && /\/runCommand$/i.test(r.path));
-    return { report, writes, runCommands };
+    return { report, writes, runCommands, requests: log, events: sink.events };
   } finally {
     await sandbox.stop();
   }

@@ -8,18 +8,21 @@ import { ensureError, isAzureCallError } from '../../errors';
 import { idKey } from '../../model/ids';
 import type { TopologyProblem } from '../../model/topology';
 
-/** A discovery read's failure as a typed problem (404 not-found, 401/403 forbidden, else error). */
+/** The kind of problem an HTTP status makes: 404 not-found, 401/403 forbidden, anything else error. */
+export function problemKind(statusCode: number | undefined): TopologyProblem['kind'] {
+  return statusCode === 404 ? 'not-found' : statusCode === 403 || statusCode === 401 ? 'forbidden' : 'error';
+}
+
+/** A discovery read's failure as a typed problem (see {@link problemKind}). */
 export function problemOf(
   err: unknown,
   resourceId: string,
   referencedBy: string | undefined,
 ): TopologyProblem {
   const statusCode = isAzureCallError(err) ? err.statusCode : undefined;
-  const kind: TopologyProblem['kind'] =
-    statusCode === 404 ? 'not-found' : statusCode === 403 || statusCode === 401 ? 'forbidden' : 'error';
   return {
     resourceId,
-    kind,
+    kind: problemKind(statusCode),
     ...(statusCode !== undefined ? { statusCode } : {}),
     message: ensureError(err).message,
     ...(referencedBy !== undefined ? { referencedBy } : {}),

@@ -388,18 +388,24 @@ describe('LocalDurableHost entity locks', () => {
       expect(status.output).toBe('2026-11-25T11:00:00.000Z');
     });
 
+    /** An activity that never answers raced against a timer 200 ms later: 'deadline' when the timer wins. */
+    const deadlineRace = (clock?: () => Date) =>
+      new LocalDurableHost({
+        orchestrators: {
+          o: function* (context: OrchestrationContext) {
+            const work = context.df.callActivity('hang', null);
+            const deadline = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 200));
+            const winner = yield context.df.Task.any([work, deadline]);
+            return winner === deadline ? 'deadline' : 'work';
+          },
+        },
+        activities: { hang: () => new Promise(() => undefined) },
+        ...(clock ? { clock } : {}),
+      });
+
     it('lets a timer win the race against an activity that is still running (a deadline)', async () => {
       // Prepare: the activity never answers; the timer is due 200 ms later on the real clock.
-      const raced: OrchestrationHandler = function* (context: OrchestrationContext) {
-        const work = context.df.callActivity('hang', null);
-        const deadline = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 200));
-        const winner = yield context.df.Task.any([work, deadline]);
-        return winner === deadline ? 'deadline' : 'work';
-      };
-      const host = new LocalDurableHost({
-        orchestrators: { o: raced },
-        activities: { hang: () => new Promise(() => undefined) },
-      });
+      const host = deadlineRace();
 
       // Act
       await host.start('o', 'd1');
@@ -413,18 +419,7 @@ describe('LocalDurableHost entity locks', () => {
       // Prepare: the host's clock runs at 80% of real time, so the first wake (set for the 200 ms the
       // clock says are left) comes before the clock reaches the timer; the host must wake again.
       const start = Date.now();
-      const slow = () => new Date(start + (Date.now() - start) * 0.8);
-      const raced: OrchestrationHandler = function* (context: OrchestrationContext) {
-        const work = context.df.callActivity('hang', null);
-        const deadline = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 200));
-        const winner = yield context.df.Task.any([work, deadline]);
-        return winner === deadline ? 'deadline' : 'work';
-      };
-      const host = new LocalDurableHost({
-        orchestrators: { o: raced },
-        activities: { hang: () => new Promise(() => undefined) },
-        clock: slow,
-      });
+      const host = deadlineRace(() => new Date(start + (Date.now() - start) * 0.8));
 
       // Act
       await host.start('o', 'd2');
