@@ -48,6 +48,24 @@ export function authorizationFailed(action: string, scope: string): SandboxHttpE
   );
 }
 
+/**
+ * 403 for a write whose own action the role allows but whose linked action it does not (a rule that
+ * names an application security group, without the join action on it): ARM's `LinkedAuthorizationFailed`,
+ * worded as ARM words it (src/sandbox/linkedAuthorization.ts).
+ */
+export function linkedAuthorizationFailed(
+  action: string,
+  scope: string,
+  linkedAction: string,
+  linkedScopes: readonly string[],
+): SandboxHttpError {
+  return new SandboxHttpError(
+    403,
+    'LinkedAuthorizationFailed',
+    `The client 'sandbox' with object id '00000000-0000-0000-0000-000000000000' has permission to perform action '${action}' on scope '${scope}'; however, it does not have permission to perform action '${linkedAction}' on the linked scope(s) '${linkedScopes.join(',')}' or the linked scope(s) are invalid.`,
+  );
+}
+
 export function authenticationMissing(): SandboxHttpError {
   return new SandboxHttpError(
     401,

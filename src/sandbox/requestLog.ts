@@ -12,6 +12,11 @@ export interface RequestLogEntry {
   status: number;
   /** ARM operation (RBAC action), e.g. `Microsoft.Network/networkSecurityGroups/securityRules/write`. */
   operation?: string;
+  /**
+   * Actions ARM checked on resources the request names, beyond {@link operation} (a security rule
+   * naming an application security group: its join action; src/sandbox/linkedAuthorization.ts).
+   */
+  linkedOperations?: string[];
 }
 
 /**

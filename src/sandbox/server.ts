@@ -14,6 +14,7 @@ import {
   retryableDueToAnotherOperation,
   authenticationMissing,
   authorizationFailed,
+  linkedAuthorizationFailed,
   invalidRequest,
   missingApiVersion,
   serverError,
@@ -27,6 +28,7 @@ import { defaultViews } from './defaultViews';
 import { seedEtags } from './etags';
 import { FaultInjector, type RequestKind } from './faults';
 import { forbiddenScope } from './forbidden';
+import { linkedActionsOf } from './linkedAuthorization';
 import { actionCheckOf } from './permissions';
 import { SandboxHttpError, isSandboxHttpError } from './httpError';
 import { LockTable, OperationStore } from './lro';
@@ -182,6 +184,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     method: string,
     path: string,
     receivedAtMs: number,
+    linkedOperations: string[],
   ): Promise<ArmResponse> {
     const auth = req.headers.authorization;
     if (typeof auth !== 'string' || !/^Bearer\s+\S+/i.test(auth)) throw authenticationMissing();
@@ -218,6 +221,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       // ARM names the resource as the scope, not the action's own path segment.
       throw authorizationFailed(operation, method === 'POST' ? path.replace(/\/[^/]+\/?$/, '') : path);
     }
+    // Then what the write names: a rule naming an application security group needs its join action.
+    for (const linked of linkedActionsOf(operation, body)) {
+      if (!roleActions.allows(linked.action)) {
+        throw linkedAuthorizationFailed(operation ?? `${method} ${path}`, path, linked.action, linked.scopes);
+      }
+      linkedOperations.push(linked.action);
+    }
     const match = matchRoute(ROUTES, method, path);
     if (!match) throw unsupported(method, path);
     const request: ArmRequest = {
@@ -242,8 +252,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
     const receivedAtMs = clock.now();
     let response: ArmResponse;
+    const linkedOperations: string[] = [];
     try {
-      response = await answer(req, url, method, path, receivedAtMs);
+      response = await answer(req, url, method, path, receivedAtMs, linkedOperations);
     } catch (err) {
       const e = asSandboxError(err);
       response = { status: e.status, body: e.toBody(), headers: { ...e.headers } };
@@ -266,6 +277,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (apiVersion) entry.apiVersion = apiVersion;
     const operation = armOperationName(method, path);
     if (operation) entry.operation = operation;
+    if (linkedOperations.length > 0) entry.linkedOperations = linkedOperations;
     if (response.body === undefined) {
       requestLog.push(entry);
       res.writeHead(response.status, headers);

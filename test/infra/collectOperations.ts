@@ -179,7 +179,10 @@ export async function runOnce(
   }
   result.ticketSubmitted = sandbox.supportTickets().length > 0;
   for (const entry of sandbox.requestLog) {
-    if (entry.operation && authorized(entry)) result.operations.add(entry.operation);
+    if (!authorized(entry)) continue;
+    if (entry.operation) result.operations.add(entry.operation);
+    // What ARM checked on the resources the request named (a rule's application security groups).
+    for (const linked of entry.linkedOperations ?? []) result.operations.add(linked);
   }
   return result;
 }

@@ -49,6 +49,11 @@ const GRANTED_BY_DESIGN: readonly { phase: Phase; action: string; why: string }[
     why: 'rollback deletes the allow rule when validation shows it did not help (src/remediate/nsgApply.ts); in every shipped scenario the NSG fix either resolves the probe or is not planned',
   },
   {
+    phase: 'fix',
+    action: 'Microsoft.Network/applicationSecurityGroups/joinNetworkSecurityRule/action',
+    why: 'the allow for a scale set whose model puts every instance in an application security group names that group (src/remediate/destination.ts), and ARM checks this action on it (src/sandbox/linkedAuthorization.ts); no shipped scenario has an ASG, test/e2e/rolePermissions.test.ts runs one with this role',
+  },
+  {
     phase: 'optIn',
     action: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/start/action',
     why: 'start-vm starts a stopped scale set instance too (src/azure/writer.ts); no shipped scenario has a stopped scale set instance',

@@ -175,3 +175,112 @@ describe('a scenario with permissions, through the SDK', () => {
     }
   });
 });
+
+describe('a rule naming an application security group: the linked join action, through the SDK', () => {
+  const JOIN = 'Microsoft.Network/applicationSecurityGroups/joinNetworkSecurityRule/action';
+  /** Network Contributor's reach without the join action: what a custom role that lists NSG writes only has. */
+  const WITHOUT_JOIN = [{ actions: ['Microsoft.Network/*'], notActions: [JOIN] }];
+  const allowProbe = (destination: { asg?: string; prefix?: string }, priority = 3000) => ({
+    protocol: 'Tcp' as const,
+    access: 'Allow' as const,
+    direction: 'Inbound' as const,
+    priority,
+    sourceAddressPrefix: 'AzureLoadBalancer',
+    sourcePortRange: '*',
+    destinationPortRange: '80',
+    ...(destination.asg
+      ? { destinationApplicationSecurityGroups: [{ id: destination.asg }] }
+      : { destinationAddressPrefix: destination.prefix }),
+  });
+
+  it('refuses the rule with 403 LinkedAuthorizationFailed naming both actions and the group, and stores nothing', async () => {
+    // Prepare
+    const t = await startTestSandbox(miniScenario((doc) => (doc.permissions = WITHOUT_JOIN)));
+    try {
+      // Act
+      const err = await restError(
+        t.network.securityRules.beginCreateOrUpdateAndWait(
+          RG,
+          'nsg-web',
+          'allow-probe',
+          allowProbe({ asg: ids.asg }),
+          FAST,
+        ),
+      );
+      const stored = await restError(t.network.securityRules.get(RG, 'nsg-web', 'allow-probe'));
+
+      // Assess
+      expect([err.statusCode, err.code]).toEqual([403, 'LinkedAuthorizationFailed']);
+      expect(err.message).toBe(
+        `The client 'sandbox' with object id '00000000-0000-0000-0000-000000000000' has permission to perform action 'Microsoft.Network/networkSecurityGroups/securityRules/write' on scope '${ids.nsg}/securityRules/allow-probe'; however, it does not have permission to perform action '${JOIN}' on the linked scope(s) '${ids.asg}' or the linked scope(s) are invalid.`,
+      );
+      expect(stored.statusCode).toBe(404);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('checks the rules inside an NSG written whole too', async () => {
+    // Prepare
+    const t = await startTestSandbox(miniScenario((doc) => (doc.permissions = WITHOUT_JOIN)));
+    try {
+      const nsg = await t.network.networkSecurityGroups.get(RG, 'nsg-web');
+
+      // Act
+      const err = await restError(
+        t.network.networkSecurityGroups.beginCreateOrUpdateAndWait(
+          RG,
+          'nsg-web',
+          {
+            location: nsg.location,
+            securityRules: [
+              ...(nsg.securityRules ?? []),
+              { name: 'allow-probe', ...allowProbe({ asg: ids.asg }) },
+            ],
+          },
+          FAST,
+        ),
+      );
+
+      // Assess
+      expect([err.statusCode, err.code]).toEqual([403, 'LinkedAuthorizationFailed']);
+      expect(err.message).toContain(`perform action '${JOIN}' on the linked scope(s) '${ids.asg}'`);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('writes a rule naming addresses with the same role, and the group rule once the role has the join action', async () => {
+    // Prepare
+    const withJoin = [...WITHOUT_JOIN, { actions: [JOIN], notActions: [] }];
+    const t = await startTestSandbox(miniScenario((doc) => (doc.permissions = withJoin)));
+    try {
+      // Act
+      const byAddress = await t.network.securityRules.beginCreateOrUpdateAndWait(
+        RG,
+        'nsg-web',
+        'allow-probe-address',
+        allowProbe({ prefix: '10.0.1.4' }),
+        FAST,
+      );
+      const byGroup = await t.network.securityRules.beginCreateOrUpdateAndWait(
+        RG,
+        'nsg-web',
+        'allow-probe-group',
+        allowProbe({ asg: ids.asg }, 3001),
+        FAST,
+      );
+
+      // Assess: the log says what ARM checked on the linked scope, for the role's derivation.
+      expect(byAddress.destinationAddressPrefix).toBe('10.0.1.4');
+      expect(byGroup.destinationApplicationSecurityGroups?.map((g) => g.id)).toEqual([ids.asg]);
+      const puts = t.sandbox.requestLog.filter((r) => r.method === 'PUT');
+      expect(puts.map((r) => [r.path.split('/').pop(), r.status, r.linkedOperations])).toEqual([
+        ['allow-probe-address', 201, undefined],
+        ['allow-probe-group', 201, [JOIN]],
+      ]);
+    } finally {
+      await t.stop();
+    }
+  });
+});
