@@ -270,5 +270,8 @@ export async function auditRunFinished(audit: Auditor, report: Report, stop?: Ru
     ...(stop ? { reason: `${stop.kind}${stop.phase ? ` while ${stop.phase}` : ''}: ${stop.message}` } : {}),
     ...(interrupted ? { reason: interrupted } : {}),
     ...(report.whoMustAct ? { whoMustAct: report.whoMustAct } : {}),
+    // What a person reviewing the trail needs besides the verdict: what to do, and what was not seen.
+    ...(report.nextSteps ? { nextSteps: report.nextSteps } : {}),
+    ...(report.problems ? { problems: report.problems } : {}),
   });
 }

@@ -19,6 +19,7 @@ import {
   type AlertRejectedEvent,
   HEALTHY_BACKENDS_LISTED,
 } from './events';
+import { jsonListWithin } from './dimension';
 import { emitConfirmed, type AuditSink } from './sink';
 
 /** Dimensions shared by every event of one run. */
@@ -110,11 +111,21 @@ export interface Auditor {
   runFinished(
     fields: Omit<
       WithCauseIds<Fields<'ProbeDoctor.RunFinished'>>,
-      'fixesApplied' | 'backendsDown' | 'backendsExpectedDown'
+      | 'fixesApplied'
+      | 'backendsDown'
+      | 'backendsExpectedDown'
+      | 'nextSteps'
+      | 'nextStepsOmitted'
+      | 'problems'
+      | 'problemsOmitted'
     > & {
       fixesApplied: number;
       backendsDown: number;
       backendsExpectedDown?: number;
+      /** The report's next steps; written as many as fit one dimension (src/audit/dimension.ts). */
+      nextSteps?: readonly string[];
+      /** What the run could not read or check (the report's `problems`); as many as fit. */
+      problems?: readonly unknown[];
     },
     options?: EmitOptions,
   ): Promise<AuditEvent>;
@@ -214,10 +225,27 @@ export function createAuditor(sink: AuditSink, common: AuditCommon, deps: Audito
           ...(f.backendsExpectedDown !== undefined
             ? { backendsExpectedDown: String(f.backendsExpectedDown) }
             : {}),
+          ...listWithin('nextSteps', f.nextSteps),
+          ...listWithin('problems', f.problems),
         },
         o,
       ),
   };
+}
+
+/**
+ * `items` as the JSON text dimension `name` and, when some did not fit, `<name>Omitted`; nothing for
+ * an empty or absent list.
+ */
+function listWithin<N extends string>(
+  name: N,
+  items: readonly unknown[] | undefined,
+): Partial<Record<N | `${N}Omitted`, string>> {
+  if (!items || items.length === 0) return {};
+  const { json: text, omitted } = jsonListWithin(items);
+  return { [name]: text, ...(omitted > 0 ? { [`${name}Omitted`]: String(omitted) } : {}) } as Partial<
+    Record<N | `${N}Omitted`, string>
+  >;
 }
 
 /** What the alert trigger knows about an alert it will not act on. */

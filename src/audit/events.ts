@@ -212,6 +212,8 @@ export const EscalatedSchema = z.object({
   outcome: outcome(['ticket-built', 'ticket-submitted', 'submit-failed'] as const),
 });
 
+const count = z.string().regex(/^\d+$/, { message: 'must be a whole number' });
+
 export const RunFinishedSchema = z.object({
   name: z.literal('ProbeDoctor.RunFinished'),
   ...runDimensions,
@@ -237,6 +239,19 @@ export const RunFinishedSchema = z.object({
     .enum(['nobody', 'customer', 'microsoft'], { message: 'must be nobody, customer or microsoft' })
     .optional(),
   reason: text.optional(),
+  /**
+   * JSON text: `["<step>", ...]`, the report's next steps in order, as many whole as fit a dimension
+   * (src/audit/dimension.ts); `nextStepsOmitted` counts the rest. Absent when the report has none, and
+   * in trails written before them.
+   */
+  nextSteps: jsonText.optional(),
+  nextStepsOmitted: count.optional(),
+  /**
+   * JSON text: `[{ "resourceId"?, "kind", "statusCode"?, "message" }]`, what the run could not read or
+   * check (the report's `problems`), as many whole as fit; `problemsOmitted` counts the rest.
+   */
+  problems: jsonText.optional(),
+  problemsOmitted: count.optional(),
 });
 
 /**
@@ -268,8 +283,6 @@ export const ApprovalReceivedSchema = z.object({
   verified: z.enum(['true', 'false'], { message: 'must be true or false' }),
   outcome: outcome(['approve', 'reject'] as const),
 });
-
-const count = z.string().regex(/^\d+$/, { message: 'must be a whole number' });
 
 /**
  * One fleet sweep, at its end (src/sweep/): the scopes, the totals, and a ref per load balancer in

@@ -3,8 +3,9 @@
  * renders it with the same renderers as a fresh run. The trail holds what was seen, decided and
  * changed (BackendChecked, CauseFound, Fix*, ValidationResult, Escalated, RunFinished), so the report
  * has each backend's state before and after, its causes with evidence, the fixes with their rules,
- * the validation and the verdict. What the trail does not keep (the ticket payload, the peer test's
- * latency, Network Watcher results) is left out rather than guessed.
+ * the validation, the verdict, the next steps and what could not be read. What the trail does not
+ * keep (the ticket payload, the peer test's latency, Network Watcher results) is left out rather
+ * than guessed.
  */
 import type { AuditEvent, AuditEventOf } from '../audit/events';
 import type { BackendReport, BackendValidation, Cause, FixReport, FixStatus, Report } from '../model/report';
@@ -131,6 +132,30 @@ function healthyListed(text: string): { backend: string; ipAddress?: string }[] 
   });
 }
 
+/** A JSON text dimension's list; empty when absent (a trail written before it) or not a list. */
+function recordedList(text: string | undefined): unknown[] {
+  const value = parse(text);
+  return Array.isArray(value) ? value : [];
+}
+
+/** One recorded problem, as the report holds it; nothing for an entry without a kind and a message. */
+function problemOf(value: unknown): NonNullable<Report['problems']> {
+  const p = record(value);
+  if (typeof p.kind !== 'string' || typeof p.message !== 'string') return [];
+  return [
+    {
+      ...(typeof p.resourceId === 'string' ? { resourceId: p.resourceId } : {}),
+      kind: p.kind,
+      ...(typeof p.statusCode === 'number' ? { statusCode: p.statusCode } : {}),
+      message: p.message,
+    },
+  ];
+}
+
+/** What stands for the entries one dimension could not hold. */
+const omittedText = (count: number, what: string): string =>
+  `${count} more ${what}${count === 1 ? '' : 's'} than the trail holds (one dimension keeps 8,192 characters): the run's own report (--format json, the run store) lists every one`;
+
 /**
  * Rebuilds the report of one run from its events (already filtered to the run, in file order).
  * `file` names the trail in the report; the reproducing command re-runs the diagnosis live.
@@ -189,16 +214,23 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
   }
   const escalated = of(events, 'ProbeDoctor.Escalated').at(-1);
   const outcome = finished?.outcome;
-  const problems: NonNullable<Report['problems']> = [];
+  // What the run could not read or check, as its report said it (RunFinished keeps what fits).
+  const problems: NonNullable<Report['problems']> = recordedList(finished?.problems).flatMap(problemOf);
+  const recordedKinds = new Set(problems.map((p) => p.kind));
+  const problemsOmitted = Number(finished?.problemsOmitted ?? 0);
+  if (problemsOmitted > 0) problems.push({ kind: 'audit', message: omittedText(problemsOmitted, 'problem') });
   if (!finished)
     problems.push({
       kind: 'audit',
       message: 'the trail has no RunFinished event: the run did not finish or its end was not recorded',
     });
-  if (outcome === 'failed')
+  if (outcome === 'failed' && !recordedKinds.has('failed') && !recordedKinds.has('deadline'))
     problems.push({ kind: 'run', message: `the run failed: ${finished?.reason ?? 'no reason recorded'}` });
-  else if (finished?.reason?.startsWith('interrupted'))
+  else if (finished?.reason?.startsWith('interrupted') && !recordedKinds.has('interrupted'))
     problems.push({ kind: 'interrupted', message: finished.reason.replace(/^interrupted: /, '') });
+  const nextSteps = recordedList(finished?.nextSteps).filter((s): s is string => typeof s === 'string');
+  const nextStepsOmitted = Number(finished?.nextStepsOmitted ?? 0);
+  if (nextStepsOmitted > 0) nextSteps.push(omittedText(nextStepsOmitted, 'next step'));
   const report: Report = {
     loadBalancerId: lbId,
     runId: first.runId,
@@ -222,6 +254,7 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
           },
         }
       : {}),
+    ...(nextSteps.length > 0 ? { nextSteps } : {}),
     ...(problems.length > 0 ? { problems } : {}),
   };
   const start = Date.parse(started?.time ?? first.time);

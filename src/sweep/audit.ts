@@ -1,11 +1,9 @@
 /** The sweep's one audit event, `ProbeDoctor.SweepCompleted`, built from its report. */
 import { randomUUID } from 'node:crypto';
 import { AUDIT_SCHEMA_VERSION, parseAuditEvent, type SweepCompletedEvent } from '../audit/events';
+import { DIMENSION_LIMIT, jsonListWithin } from '../audit/dimension';
 import type { AuditSink } from '../audit/sink';
 import { needsAttention, type SweepEntry, type SweepReport } from './sweep';
-
-/** Application Insights keeps at most this many characters of one customDimensions value. */
-export const DIMENSION_LIMIT = 8192;
 
 /** A load balancer's ref in the event: its id, state, and the remediation the sweep started or joined. */
 export function refOf(entry: SweepEntry): Record<string, unknown> {
@@ -37,16 +35,7 @@ export function refsWithin(
   limit = DIMENSION_LIMIT,
 ): { json: string; omitted: number } {
   const ordered = [...entries].sort((a, b) => ATTENTION_FIRST[a.state] - ATTENTION_FIRST[b.state]);
-  const kept: string[] = [];
-  let length = 2; // the brackets
-  for (const entry of ordered) {
-    const text = JSON.stringify(refOf(entry));
-    const added = text.length + (kept.length > 0 ? 1 : 0);
-    if (length + added > limit) break;
-    kept.push(text);
-    length += added;
-  }
-  return { json: `[${kept.join(',')}]`, omitted: entries.length - kept.length };
+  return jsonListWithin(ordered.map(refOf), limit);
 }
 
 /** The event for a finished sweep (validated against the schema). */

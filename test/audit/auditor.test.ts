@@ -142,6 +142,61 @@ describe('createAuditor', () => {
   });
 });
 
+describe('RunFinished: the next steps and what could not be read, within a dimension', () => {
+  it('writes them whole when they fit, and nothing when there are none', async () => {
+    // Prepare
+    const sink = new MemoryAuditSink();
+    const audit = createAuditor(sink, COMMON);
+    const problem = { resourceId: NSG, kind: 'forbidden', statusCode: 403, message: 'refused' };
+
+    // Act
+    const full = await audit.runFinished({
+      causeIds: [],
+      fixesApplied: 0,
+      backendsDown: 1,
+      outcome: 'action-required',
+      nextSteps: ['allow the probe', 'check the guest'],
+      problems: [problem],
+    });
+    const bare = await audit.runFinished({
+      causeIds: [],
+      fixesApplied: 0,
+      backendsDown: 0,
+      outcome: 'healthy',
+    });
+
+    // Assess
+    expect(full).toMatchObject({
+      nextSteps: '["allow the probe","check the guest"]',
+      problems: JSON.stringify([problem]),
+    });
+    expect(full).not.toHaveProperty('nextStepsOmitted');
+    expect(full).not.toHaveProperty('problemsOmitted');
+    expect(Object.keys(bare).filter((k) => /nextSteps|problems/.test(k))).toEqual([]);
+  });
+
+  it('keeps as many whole steps as 8,192 characters hold, in order, and counts the rest', async () => {
+    // Prepare: 40 steps of 300 characters (12 KB).
+    const sink = new MemoryAuditSink();
+    const audit = createAuditor(sink, COMMON);
+    const steps = Array.from({ length: 40 }, (_, i) => `${String(i).padStart(2, '0')} ${'x'.repeat(297)}`);
+
+    // Act
+    const event = (await audit.runFinished({
+      causeIds: [],
+      fixesApplied: 0,
+      backendsDown: 40,
+      outcome: 'action-required',
+      nextSteps: steps,
+    })) as { nextSteps: string; nextStepsOmitted: string };
+
+    // Assess: 302 characters each with quotes, 303 with the comma, 2 for the brackets: 27 fit.
+    expect(event.nextSteps.length).toBeLessThanOrEqual(8192);
+    expect(JSON.parse(event.nextSteps)).toEqual(steps.slice(0, 27));
+    expect(event.nextStepsOmitted).toBe('13');
+  });
+});
+
 describe('auditAlertRejected', () => {
   it('records an ignored resolved alert with the subscription of its target', async () => {
     // Prepare

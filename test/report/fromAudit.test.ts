@@ -9,6 +9,8 @@ import type { Report } from '../../src/model/report';
 import { reportFromAudit } from '../../src/report/fromAudit';
 import { loadBalancerOf, runScenario, scenarioFile } from '../helpers/scenarioReports';
 import { runCli } from '../helpers/cli';
+import { runScenarioDocument } from '../helpers/shippedRun';
+import { renderText } from '../../src/report/text';
 
 const cli = (...args: string[]) => runCli(args);
 
@@ -47,6 +49,55 @@ describe('reportFromAudit', () => {
     expect(
       rebuilt.report.validation?.map((v) => [v.backendKey, v.health, v.tcp?.reachable, v.tcp?.port]),
     ).toEqual(report.validation?.map((v) => [v.backendKey, v.health, v.tcp?.reachable, v.tcp?.port]));
+  });
+});
+
+describe('reportFromAudit: what a person must do and what the run could not see', () => {
+  it("keeps a Reader's next steps and what could not be read, as the run's own report said them", async () => {
+    // Prepare: the built-in Reader on a guest firewall drop: the health and Run Command refused.
+    const file = join(__dirname, '../../scenarios/guest-firewall-drop.json');
+    const doc = JSON.parse(await readFile(file, 'utf8')) as {
+      expect?: { loadBalancerId: string };
+      permissions?: unknown;
+    };
+    doc.permissions = [{ actions: ['*/read'], notActions: [] }];
+    const { report, events } = await runScenarioDocument(doc, 'observe');
+
+    // Act
+    const rebuilt = reportFromAudit(events, 'run.jsonl').report;
+
+    // Assess
+    expect(report.nextSteps?.length).toBeGreaterThan(0);
+    expect(report.problems?.length).toBeGreaterThan(0);
+    expect(rebuilt.nextSteps).toEqual(report.nextSteps);
+    expect(rebuilt.problems).toEqual(report.problems);
+    const text = renderText(rebuilt);
+    expect(text).toMatch(/\nNext steps \(in this order\):\n {2}1\. check the guest of web-1: /);
+    expect(text).toMatch(/\nCould not read:\n {2}- forbidden: rule health: /);
+  });
+
+  it('says how many the trail could not hold, and reads a trail written before them as before', async () => {
+    // Prepare
+    const { events } = await runScenario('nsg-deny-all-blocks-probe', 'observe');
+    const finished = [...events].reverse().find((e) => e.name === 'ProbeDoctor.RunFinished');
+    if (!finished) throw new Error('no RunFinished');
+    const cut = { ...finished, nextStepsOmitted: '3', problems: '[]', problemsOmitted: '2' };
+    const old = Object.fromEntries(Object.entries(finished).filter(([k]) => !/nextSteps|problems/.test(k)));
+
+    // Act
+    const withCut = reportFromAudit([...events.filter((e) => e !== finished), cut], 'run.jsonl').report;
+    const before = reportFromAudit(
+      [...events.filter((e) => e !== finished), old as typeof finished],
+      'run.jsonl',
+    ).report;
+
+    // Assess
+    expect(withCut.nextSteps?.at(-1)).toMatch(/^3 more next steps than the trail holds/);
+    expect(withCut.problems).toEqual([
+      { kind: 'audit', message: expect.stringMatching(/^2 more problems than/) },
+    ]);
+    expect(before.nextSteps).toBeUndefined();
+    expect(before.problems).toBeUndefined();
   });
 });
 
