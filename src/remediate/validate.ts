@@ -16,6 +16,8 @@ import { parsePeerTest, type TcpTestResult } from '../guest/parse/peerTest';
 import { buildPeerTestScript, MAX_PEER_TARGETS } from '../guest/scripts/index';
 import { validateIPv4, validatePeerTargets, validatePort } from '../guest/scripts/values';
 import type { BackendHealth, RuleHealth } from '../model/health';
+import { deniedAction } from '../model/authorization';
+import { lastName } from '../model/backendLabel';
 import { idKey, sameId } from '../model/ids';
 import type { BackendInfo, Topology } from '../model/topology';
 import type { ValidateInput } from '../workflow/contracts';
@@ -120,6 +122,43 @@ export function choosePeers(index: PeerIndex, target: BackendInfo, spread = 0): 
   return [...peers.slice(start), ...peers.slice(0, start)];
 }
 
+const NO_PEER = 'no healthy running peer VM in the same virtual network';
+
+/**
+ * Why no peer can test `target`, naming the backends of its virtual network that were candidates and
+ * what kept each out: a VM that could not be read (with the action its refusal named), one that is not
+ * running, one whose OS is unknown. Without such a candidate, there is none to name.
+ */
+export function noPeerReason(topology: Topology, target: BackendInfo, exclude: readonly string[]): string {
+  const network = target.virtualNetworkId ? idKey(target.virtualNetworkId) : undefined;
+  if (!network) return NO_PEER;
+  const excluded = new Set(exclude.map(idKey));
+  const refusals = new Map((topology.problems ?? []).map((p) => [idKey(p.resourceId), p] as const));
+  const why: string[] = [];
+  const seen = new Set<string>();
+  for (const b of topology.backends) {
+    if (!b.vmId || excluded.has(idKey(b.key)) || sameId(b.vmId, target.vmId)) continue;
+    if (!b.virtualNetworkId || idKey(b.virtualNetworkId) !== network || seen.has(idKey(b.vmId))) continue;
+    seen.add(idKey(b.vmId));
+    const name = lastName(b.vmId);
+    const vm = topology.vms[idKey(b.vmId)];
+    if (!vm) {
+      const problem = refusals.get(idKey(b.vmId));
+      const action = problem ? deniedAction(problem.message) : undefined;
+      why.push(
+        `${name} could not be read${action ? ` (the signed-in principal lacks ${action})` : problem ? ` (${problem.kind})` : ''}`,
+      );
+    } else if (vm.powerState !== 'running') {
+      why.push(`${name} is ${vm.powerState ?? 'in an unknown power state'}`);
+    } else if (vm.osType === undefined) {
+      why.push(`${name}'s OS is unknown`);
+    }
+  }
+  return why.length > 0
+    ? `no peer VM in the same virtual network can run the test: ${why.join('; ')}`
+    : NO_PEER;
+}
+
 /** What one target's peer test gave: its result and the peer that ran it, or why none did. */
 interface PeerOutcome {
   tcp?: BackendValidation['tcp'];
@@ -150,6 +189,7 @@ function peerBatches(
   targets: readonly PeerTestTarget[],
   index: PeerIndex,
   outcomes: Map<string, PeerOutcome>,
+  noPeer: (target: BackendInfo) => string,
 ): PeerBatch[] {
   const byFirstPeer = new Map<string, { targets: PeerTestTarget[]; peers: BackendInfo[] }>();
   const placed = new Map<string, number>();
@@ -167,7 +207,7 @@ function peerBatches(
     const peers = choosePeers(index, t.target, spread);
     const first = peers[0]?.vmId;
     if (!first) {
-      outcomes.set(t.key, { problem: 'no healthy running peer VM in the same virtual network' });
+      outcomes.set(t.key, { problem: noPeer(t.target) });
       continue;
     }
     const group = byFirstPeer.get(idKey(first));
@@ -195,11 +235,13 @@ async function peerTests(
   deps: ValidateDeps,
   topology: Topology,
   targets: readonly PeerTestTarget[],
-  index: PeerIndex,
+  exclude: readonly string[],
 ): Promise<Map<string, PeerOutcome>> {
   const outcomes = new Map<string, PeerOutcome>();
   const onPeer = new Map<string, PeerBatch[]>();
-  for (const batch of peerBatches(targets, index, outcomes)) {
+  const index = indexPeers(topology, exclude);
+  const noPeer = (target: BackendInfo) => noPeerReason(topology, target, exclude);
+  for (const batch of peerBatches(targets, index, outcomes, noPeer)) {
     const first = idKey(batch.peers[0]?.vmId ?? '');
     const queue = onPeer.get(first);
     if (queue) queue.push(batch);
@@ -242,10 +284,7 @@ async function peerTestBatch(
       tried.push(`${vm?.name ?? peer.vmId}: ${ensureError(err).message}`);
     }
   }
-  const problem =
-    batch.peers.length === 0
-      ? 'no healthy running peer VM in the same virtual network'
-      : `no peer could run the test (${tried.join('; ')})`;
+  const problem = batch.peers.length === 0 ? NO_PEER : `no peer could run the test (${tried.join('; ')})`;
   return new Map(batch.targets.map((t) => [t.key, { problem }]));
 }
 
@@ -307,7 +346,7 @@ export async function validateFixes(
         .filter((r) => r.probeId !== undefined)
         .map((rule) => deps.reader.getRuleHealth(topology.loadBalancer.id, rule.name)),
     ),
-    peerTests(deps, topology, testable, indexPeers(topology, input.backendKeys)),
+    peerTests(deps, topology, testable, input.backendKeys),
   ]);
   const entries = keyedEntries(health);
   const backends = await Promise.all(
@@ -368,7 +407,7 @@ async function validateBasic(deps: ValidateDeps, input: ValidateInput): Promise<
       (rechecked) => ({ rechecked, recheckError: undefined }),
       (err: unknown) => ({ rechecked: undefined, recheckError: ensureError(err).message }),
     ),
-    peerTests(deps, topology, testable, indexPeers(topology, input.backendKeys)),
+    peerTests(deps, topology, testable, input.backendKeys),
   ]);
   const { rechecked, recheckError } = recheckAnswer;
   const byKey = new Map(topology.backends.map((b) => [idKey(b.key), b]));

@@ -158,6 +158,23 @@ describe('a role that keeps probe-doctor from seeing a backend', () => {
     ]);
   });
 
+  it('without compute access, with --fix: validation names the peer it could not read and the action, not "no peer"', async () => {
+    // Prepare: the network team's reach; vm-orders-03 is the healthy peer in the same network.
+    const noCompute = [{ actions: ['*'], notActions: ['Microsoft.Compute/*'] }];
+
+    // Act
+    const { report } = await run(shipped('nsg-deny-all-blocks-probe', noCompute), 'fix');
+
+    // Assess
+    expect(report.validation?.map((v) => [v.tcp, v.explanation])).toEqual([
+      [
+        undefined,
+        'no peer VM in the same virtual network can run the test: vm-orders-03 could not be read (the signed-in principal lacks Microsoft.Compute/virtualMachines/read); per-rule health decides',
+      ],
+      [undefined, expect.stringContaining('vm-orders-03 could not be read')],
+    ]);
+  });
+
   it("without compute access: the NICs' effective rules are still asked, so a security admin rule is found", async () => {
     // Prepare: the network team's reach (Network Contributor has Microsoft.Network/*, no compute).
     const noCompute = [{ actions: ['*'], notActions: ['Microsoft.Compute/*'] }];

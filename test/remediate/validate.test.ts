@@ -3,7 +3,7 @@ import type { BackendHealth, RuleHealth } from '../../src/model/health';
 import type { BackendInfo } from '../../src/model/topology';
 import { applyFixes } from '../../src/remediate/apply';
 import { planFixes } from '../../src/remediate/plan';
-import { validateFixes } from '../../src/remediate/validate';
+import { noPeerReason, validateFixes } from '../../src/remediate/validate';
 import type { RunCommandScript } from '../../src/guest/scripts';
 import {
   discover,
@@ -362,5 +362,43 @@ describe('validateFixes: values that cannot go into a script', () => {
     expect(scripts[0]?.filter((l) => l.startsWith('PD_TARGET_'))).toEqual([`PD_TARGET_1='${two.ipAddress}'`]);
     // The one script printed nothing for backend two: unknown, never reachable.
     expect(result.backends[1]?.tcp).toMatchObject({ reachable: false, tool: 'unknown' });
+  });
+});
+
+describe('noPeerReason: why no peer could run the TCP test', () => {
+  it('names each candidate of the network and what kept it out, and says "no peer" when there is none', () => {
+    // Prepare: vm-web-1 is validated; vm-web-2 stopped, vm-web-3 unread (refused), vm-web-4 OS unknown.
+    const topology = webTopology({ vmCount: 4 }).build();
+    const [target, stopped, unread, noOs] = topology.backends as [
+      BackendInfo,
+      BackendInfo,
+      BackendInfo,
+      BackendInfo,
+    ];
+    const vm = (b: BackendInfo) => `${b.vmId ?? ''}`.toLowerCase();
+    topology.vms[vm(stopped)] = { ...topology.vms[vm(stopped)]!, powerState: 'deallocated' };
+    delete topology.vms[vm(unread)];
+    topology.problems = [
+      {
+        resourceId: unread.vmId ?? '',
+        kind: 'forbidden',
+        statusCode: 403,
+        message: `read virtual machine failed (403 AuthorizationFailed): ... does not have authorization to perform action 'Microsoft.Compute/virtualMachines/read' over scope '${unread.vmId}'`,
+      },
+    ];
+    const noOsVm = { ...topology.vms[vm(noOs)]! };
+    delete noOsVm.osType;
+    topology.vms[vm(noOs)] = noOsVm;
+    const alone = webTopology({ vmCount: 1 }).build();
+
+    // Act
+    const reason = noPeerReason(topology, target, [target.key]);
+    const none = noPeerReason(alone, alone.backends[0] as BackendInfo, [alone.backends[0]?.key ?? '']);
+
+    // Assess
+    expect(reason).toBe(
+      "no peer VM in the same virtual network can run the test: vm-web-2 is deallocated; vm-web-3 could not be read (the signed-in principal lacks Microsoft.Compute/virtualMachines/read); vm-web-4's OS is unknown",
+    );
+    expect(none).toBe('no healthy running peer VM in the same virtual network');
   });
 });
