@@ -61,6 +61,24 @@ function stepOfFix(fix: FixReport, mode: Report['mode']): string | undefined {
   return `${change}${fix.reason ? ` (${fix.status}: ${fix.reason})` : ''}`;
 }
 
+/**
+ * The guest firewall allows probe-doctor applied that a reboot takes away (iptables, nftables: the fix
+ * never saves a whole ruleset), each a step to keep it, with the line its `detail.persistence` gives.
+ */
+function runtimeOnlyGuestAllows(fixes: readonly FixReport[]): NextStep[] {
+  return fixes.flatMap((fix) => {
+    if (fix.kind !== 'guest-firewall-allow' || fix.status !== 'applied' || fix.detail.persistent !== false)
+      return [];
+    const how = (text(fix.detail.persistence) ?? '').replace(/^does not survive a reboot: /, '');
+    return [
+      {
+        step: `make the probe allow in the guest firewall of ${nameOf(fix.target)} survive a reboot${how ? `: ${how}` : ''}`,
+        basedOn: `fix guest-firewall-allow applied on ${nameOf(fix.target)} with ${text(fix.detail.tool) ?? 'its tool'}: runtime only (detail.persistent false)`,
+      },
+    ];
+  });
+}
+
 /** One next step and what it rests on, both one sentence for a person. */
 export interface NextStep {
   /** The change to make (exactly the string in the report's `nextSteps`). */
@@ -278,7 +296,10 @@ type NextStepsInput = Pick<
  * with what it rests on. A step said twice is kept once, with both bases.
  */
 export function nextStepsWithBasis(whole: NextStepsInput): NextStep[] {
-  if (whole.verdict === 'healthy' || whole.verdict === 'resolved') return [];
+  // A guest firewall allow that holds until the next reboot only: the probe is up now, so even a
+  // resolved run leaves the VM owner this one step.
+  const keep = runtimeOnlyGuestAllows(whole.fixes);
+  if (whole.verdict === 'healthy' || whole.verdict === 'resolved') return keep;
   // Only a backend with a cause gives or shapes a step (a fix answers causes, a step names causes):
   // the others, the healthy pool of a thousand, are left out once here, not scanned once per fix.
   const report: NextStepsInput = { ...whole, backends: whole.backends.filter((b) => b.causes.length > 0) };
@@ -314,7 +335,7 @@ export function nextStepsWithBasis(whole: NextStepsInput): NextStep[] {
       });
     }
   }
-  steps.push(...rolledBackRules);
+  steps.push(...rolledBackRules, ...keep);
   if (report.verdict === 'awaiting-approval') {
     const held = report.fixes.filter(
       (f) => f.status === 'skipped' && f.reason?.startsWith('awaiting approval'),

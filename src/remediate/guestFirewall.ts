@@ -198,19 +198,18 @@ export function buildGuestFirewallAllowScript(
       '    else ufw allow proto tcp from "$PD_SOURCE" to any port "$PD_PORT" comment \'probe-doctor\' >/dev/null && echo result=added; fi',
       '    echo persist=ufw ;;',
       '  firewalld)',
-      // Permanent first, then reload: never a runtime-only rule that the next reload silently drops.
-      '    if firewall-cmd --permanent --query-rich-rule="$RICH" >/dev/null 2>&1; then',
-      '      if firewall-cmd --query-rich-rule="$RICH" >/dev/null 2>&1; then echo result=present',
-      '      else firewall-cmd --reload >/dev/null && echo result=added; fi',
-      '    else firewall-cmd --permanent --add-rich-rule="$RICH" >/dev/null && firewall-cmd --reload >/dev/null && echo result=added; fi',
+      // The runtime rule and the permanent one, each added where it is missing, and never a reload:
+      // `firewall-cmd --reload` drops every runtime-only rule an admin or another service added.
+      '    if firewall-cmd --query-rich-rule="$RICH" >/dev/null 2>&1 && firewall-cmd --permanent --query-rich-rule="$RICH" >/dev/null 2>&1; then echo result=present',
+      '    elif { firewall-cmd --query-rich-rule="$RICH" >/dev/null 2>&1 || firewall-cmd --add-rich-rule="$RICH" >/dev/null; } && { firewall-cmd --permanent --query-rich-rule="$RICH" >/dev/null 2>&1 || firewall-cmd --permanent --add-rich-rule="$RICH" >/dev/null; }; then echo result=added; fi',
       '    echo persist=firewalld-permanent ;;',
       '  iptables)',
       '    if iptables -C INPUT -s "$PD_SOURCE" -p tcp --dport "$PD_PORT" -m comment --comment probe-doctor -j ACCEPT 2>/dev/null; then echo result=present',
       '    else iptables -I INPUT 1 -s "$PD_SOURCE" -p tcp --dport "$PD_PORT" -m comment --comment probe-doctor -j ACCEPT && echo result=added; fi',
-      // iptables rules are runtime only: save them the way the distribution restores them at boot.
-      '    if command -v netfilter-persistent >/dev/null 2>&1 && netfilter-persistent save >/dev/null 2>&1; then echo persist=netfilter-persistent',
-      '    elif [ -x /usr/libexec/iptables/iptables.init ] && /usr/libexec/iptables/iptables.init save >/dev/null 2>&1; then echo persist=iptables-services',
-      '    else echo persist=none; fi ;;',
+      // Runtime only, and never a save of the ruleset: `netfilter-persistent save` or `service iptables
+      // save` writes every rule of the moment to the boot file, Docker's, kube-proxy's and fail2ban's
+      // included, which then come back at boot beside their owners' own. The report says how to keep it.
+      '    echo persist=none ;;',
       '  nftables)',
       '    if nft list chain "$PD_NFT_FAMILY" "$PD_NFT_TABLE" "$PD_NFT_CHAIN" 2>/dev/null | grep -q "ip saddr $PD_SOURCE tcp dport $PD_PORT accept"; then echo result=present',
       '    else nft insert rule "$PD_NFT_FAMILY" "$PD_NFT_TABLE" "$PD_NFT_CHAIN" ip saddr "$PD_SOURCE" tcp dport "$PD_PORT" accept comment \'"probe-doctor"\' && echo result=added; fi',
@@ -225,9 +224,10 @@ export function buildGuestFirewallAllowScript(
  * The commands a person runs inside the guest to add the probe allow by hand, and to take it out
  * again, with whether the rule survives a reboot. Each tool keeps its rules its own way: ufw saves
  * every rule it adds (/etc/ufw/user.rules), firewalld keeps `--permanent` rules, Windows Firewall
- * rules live in the persistent policy store; an iptables rule is runtime only until
- * iptables-persistent (`netfilter-persistent save`) or iptables-services saves it, and an nft rule
- * until it is written into the ruleset file the nftables service loads at boot (/etc/nftables.conf).
+ * rules live in the persistent policy store; an iptables rule is runtime only until a person writes it
+ * into the file iptables-persistent or iptables-services restores at boot (probe-doctor never saves the
+ * whole ruleset, which would also save other services' rules of the moment), and an nft rule until it
+ * is written into the ruleset file the nftables service loads at boot (/etc/nftables.conf).
  */
 export interface GuestFirewallCommands {
   tool: string;
@@ -272,10 +272,11 @@ export function guestFirewallCommands(
         persistence: 'ufw saves the rule in /etc/ufw/user.rules',
       };
     case 'firewalld':
+      // Runtime and permanent each, never `--reload` (it drops every runtime-only rule of the host).
       return {
         tool,
-        allow: `firewall-cmd --permanent --add-rich-rule=${bashQuote(rich)} && firewall-cmd --reload`,
-        undo: `firewall-cmd --permanent --remove-rich-rule=${bashQuote(rich)} && firewall-cmd --reload`,
+        allow: `firewall-cmd --add-rich-rule=${bashQuote(rich)} && firewall-cmd --permanent --add-rich-rule=${bashQuote(rich)}`,
+        undo: `firewall-cmd --remove-rich-rule=${bashQuote(rich)}; firewall-cmd --permanent --remove-rich-rule=${bashQuote(rich)}`,
         persistent: true,
         persistence: 'firewalld keeps --permanent rules',
       };
@@ -293,18 +294,17 @@ export function guestFirewallCommands(
     default:
       return {
         tool: 'iptables',
-        allow: `iptables -I ${iptablesRule.replace(/^INPUT/, 'INPUT 1')} && { netfilter-persistent save || service iptables save; }`,
-        undo: `iptables -D ${iptablesRule} && { netfilter-persistent save || service iptables save; }`,
+        allow: `iptables -I ${iptablesRule.replace(/^INPUT/, 'INPUT 1')}`,
+        undo: `iptables -D ${iptablesRule}`,
         persistent: false,
-        persistence:
-          'saved only where iptables-persistent (netfilter-persistent save) or iptables-services (service iptables save) is installed; otherwise the rule is gone after a reboot',
+        persistence: `runtime only: probe-doctor does not save the ruleset (netfilter-persistent save or service iptables save would also save the rules Docker, kube-proxy or fail2ban hold at that moment); to keep it after a reboot, add "-A ${iptablesRule.replace(/^INPUT -s (\S+)/, 'INPUT -s $1/32').replace('-p tcp', '-p tcp -m tcp')}" before the first "-A INPUT" line of the *filter table in /etc/iptables/rules.v4 (iptables-persistent) or /etc/sysconfig/iptables (iptables-services)`,
       };
   }
 }
 
 /**
  * How the script's rule is kept (its `persist=` line): `ufw`, `firewalld-permanent`,
- * `windows-firewall`, `netfilter-persistent`, `iptables-services`, or `none` (runtime only).
+ * `windows-firewall`, or `none` (runtime only: iptables and nftables).
  */
 export function parseGuestFirewallPersistence(stdout: string): string | undefined {
   return /^persist=([a-z-]+)\s*$/m.exec(stdout.replace(/\r\n/g, '\n'))?.[1];

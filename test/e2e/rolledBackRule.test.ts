@@ -65,6 +65,6 @@ describe('a rolled-back allow rule', () => {
     const { out } = await cli('diagnose', '--scenario', scenario, '--fix');
 
     // Assess
-    expect(out.split('saved only where iptables-persistent').length - 1).toBe(1);
+    expect(out.split('probe-doctor does not save the ruleset').length - 1).toBe(1);
   });
 });

@@ -86,15 +86,27 @@ describe('buildGuestFirewallAllowScript', () => {
     );
   });
 
-  it('makes the firewalld rule permanent first, then reloads (no runtime-only rule)', () => {
+  it('adds the firewalld rule to the runtime and the permanent set, each where missing, and never reloads', () => {
     // Act
     const text = buildGuestFirewallAllowScript('linux', 80, 'firewalld').script.join('\n');
 
-    // Assess
+    // Assess: a reload would drop every runtime-only rule an admin or another service added.
     expect(text).toContain(
-      'else firewall-cmd --permanent --add-rich-rule="$RICH" >/dev/null && firewall-cmd --reload >/dev/null && echo result=added',
+      'firewall-cmd --query-rich-rule="$RICH" >/dev/null 2>&1 || firewall-cmd --add-rich-rule="$RICH" >/dev/null',
     );
-    expect(text).not.toMatch(/firewall-cmd --add-rich-rule/);
+    expect(text).toContain(
+      'firewall-cmd --permanent --query-rich-rule="$RICH" >/dev/null 2>&1 || firewall-cmd --permanent --add-rich-rule="$RICH" >/dev/null',
+    );
+    expect(text).not.toContain('--reload');
+  });
+
+  it("never saves the whole iptables ruleset (it would also save other services' rules of the moment)", () => {
+    // Act
+    const text = buildGuestFirewallAllowScript('linux', 80, 'iptables').script.join('\n');
+
+    // Assess
+    expect(text).not.toMatch(/netfilter-persistent|iptables\.init|iptables save|iptables-save/);
+    expect(text).toContain('echo persist=none ;;');
   });
 
   it('writes to the nftables table and chain the verdict names, passed as quoted values', () => {
@@ -180,22 +192,23 @@ describe('guestFirewallCommands', () => {
       'firewalld',
       'linux',
       true,
-      "firewall-cmd --permanent --remove-rich-rule='rule family=ipv4 source address=168.63.129.16 port port=8080 protocol=tcp accept' && firewall-cmd --reload",
+      "firewall-cmd --remove-rich-rule='rule family=ipv4 source address=168.63.129.16 port port=8080 protocol=tcp accept'; firewall-cmd --permanent --remove-rich-rule='rule family=ipv4 source address=168.63.129.16 port port=8080 protocol=tcp accept'",
     ],
     [undefined, 'windows', true, 'Remove-NetFirewallRule -Name probe-doctor-allow-probe-8080'],
     [
       'iptables',
       'linux',
       false,
-      'iptables -D INPUT -s 168.63.129.16 -p tcp --dport 8080 -m comment --comment probe-doctor -j ACCEPT && { netfilter-persistent save || service iptables save; }',
+      'iptables -D INPUT -s 168.63.129.16 -p tcp --dport 8080 -m comment --comment probe-doctor -j ACCEPT',
     ],
   ])('%s on %s: persistent %s, undo %s', (tool, os, persistent, undo) => {
     // Act
     const commands = guestFirewallCommands(os, 8080, tool);
 
-    // Assess
+    // Assess: no command reloads firewalld or saves a whole ruleset.
     expect(commands.persistent).toBe(persistent);
     expect(commands.undo).toBe(undo);
+    expect(`${commands.allow}\n${commands.undo}`).not.toMatch(/--reload|netfilter-persistent|iptables save/);
   });
 
   it('says an nftables rule is runtime only and where to keep it', () => {

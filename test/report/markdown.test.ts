@@ -69,12 +69,19 @@ describe('renderMarkdown', () => {
     expect(report.verdict).toBe('resolved');
     expect(report.fixes[0]!.detail).toMatchObject({
       persistent: false,
-      undo: 'iptables -D INPUT -s 168.63.129.16 -p tcp --dport 80 -m comment --comment probe-doctor -j ACCEPT && { netfilter-persistent save || service iptables save; }',
+      undo: 'iptables -D INPUT -s 168.63.129.16 -p tcp --dport 80 -m comment --comment probe-doctor -j ACCEPT',
     });
     expect(md).toContain(
       "az vm run-command invoke --ids '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-web-prod/providers/Microsoft.Compute/virtualMachines/web-1' --command-id RunShellScript --scripts 'iptables -D INPUT -s 168.63.129.16 -p tcp --dport 80 -m comment --comment probe-doctor -j ACCEPT",
     );
     expect(md).toContain('> the guest firewall rule does not survive a reboot');
+    // Resolved, and still one step for the VM owner: the rule lasts until the next reboot.
+    expect(report.nextSteps).toEqual([
+      expect.stringMatching(
+        /^make the probe allow in the guest firewall of web-1 survive a reboot: runtime only: probe-doctor does not save the ruleset .* add "-A INPUT -s 168\.63\.129\.16\/32 -p tcp -m tcp --dport 80 -m comment --comment probe-doctor -j ACCEPT" before the first "-A INPUT" line/,
+      ),
+    ]);
+    expect(md).toContain('make the probe allow in the guest firewall of web-1 survive a reboot');
   });
 
   it('keeps report text from breaking the table or injecting HTML', async () => {
