@@ -52,6 +52,11 @@ export interface ProbeDoctorConfig {
   activityDeadlineSeconds: number;
   escalationSubmit: boolean;
   escalationContact: EscalationContact;
+  /**
+   * PROBE_DOCTOR_ESCALATION_DIAGNOSTIC_CONSENT: the ticket's `advancedDiagnosticConsent`, the
+   * customer's consent to Microsoft collecting advanced diagnostic information; default `No`.
+   */
+  escalationDiagnosticConsent: 'Yes' | 'No';
   applicationInsightsConnectionString?: string;
   auditLogFile?: string;
   /**
@@ -152,6 +157,12 @@ const SETTINGS = {
   RUN_DEADLINE_SECONDS: { schema: integer(10, 86400), default: '1800' },
   ACTIVITY_DEADLINE_SECONDS: { schema: integer(1, 7200), default: '600' },
   ESCALATION_SUBMIT: { schema: boolean, default: 'false' },
+  // The customer's own answer: whether Microsoft may collect advanced diagnostic information from the
+  // resources of the ticket. Never given on their behalf: `No` unless they say `Yes`.
+  ESCALATION_DIAGNOSTIC_CONSENT: {
+    schema: z.enum(['Yes', 'No'], { message: 'expected Yes or No' }),
+    default: 'No',
+  },
   // Empty: off. Six NCRONTAB fields, as the Functions timer trigger takes them.
   SWEEP_SCHEDULE: {
     schema: z
@@ -247,6 +258,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ProbeDoct
     activityDeadlineSeconds: read(env, 'ACTIVITY_DEADLINE_SECONDS'),
     escalationSubmit,
     escalationContact: contact,
+    escalationDiagnosticConsent: read(env, 'ESCALATION_DIAGNOSTIC_CONSENT'),
     ...(appInsights ? { applicationInsightsConnectionString: appInsights } : {}),
     ...(auditLogFile ? { auditLogFile } : {}),
     ...(runStoreBlobServiceUri ? { runStoreBlobServiceUri } : {}),

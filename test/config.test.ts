@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       activityDeadlineSeconds: 600,
       escalationSubmit: false,
       escalationContact: {},
+      escalationDiagnosticConsent: 'No',
       sweepConcurrency: 8,
     });
   });

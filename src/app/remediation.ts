@@ -184,6 +184,7 @@ export function createRemediation(
             support: clientsFor(subscriptionId).support,
             submit: config.escalationSubmit,
             contact: config.escalationContact,
+            advancedDiagnosticConsent: config.escalationDiagnosticConsent,
           },
           { ...input, networkWatcher },
         );

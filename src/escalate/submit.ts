@@ -21,6 +21,8 @@ export interface EscalateDeps {
   /** PROBE_DOCTOR_ESCALATION_SUBMIT: submit the ticket, not only build it. */
   submit: boolean;
   contact: EscalationContact;
+  /** PROBE_DOCTOR_ESCALATION_DIAGNOSTIC_CONSENT: the customer's answer, never assumed (default `No`). */
+  advancedDiagnosticConsent?: 'Yes' | 'No';
 }
 
 /**
@@ -70,6 +72,7 @@ export async function escalate(
       problemClassificationDisplayName: '',
     },
     contact: deps.contact,
+    advancedDiagnosticConsent: deps.advancedDiagnosticConsent ?? 'No',
   });
   const supportTicket = payload as unknown as Record<string, unknown>;
   const evidence =

@@ -56,7 +56,7 @@ export interface TicketInput {
   contact: EscalationContact;
   /** Network Watcher's word on the backends nothing explained (IP flow verify, connectivity check). */
   networkWatcher?: readonly NetworkWatcherEvidence[];
-  /** Whether Microsoft may collect diagnostics from the resources (default Yes: the probe path needs it). */
+  /** Whether Microsoft may collect advanced diagnostics from the resources: the customer's answer (default No). */
   advancedDiagnosticConsent?: 'Yes' | 'No';
 }
 
@@ -157,7 +157,8 @@ export function buildSupportTicket(input: TicketInput): SupportTicketPayload {
       description: ticketDescription(input),
       problemClassificationId: classification.problemClassificationId,
       severity: severityFor(total, stillDown.length),
-      advancedDiagnosticConsent: input.advancedDiagnosticConsent ?? 'Yes',
+      // The customer's answer; never given on their behalf.
+      advancedDiagnosticConsent: input.advancedDiagnosticConsent ?? 'No',
       require24X7Response: false,
       contactDetails: {
         firstName: contact.firstName ?? '',

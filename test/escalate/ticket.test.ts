@@ -107,7 +107,7 @@ describe('buildSupportTicket', () => {
       problemClassificationId: CLASSIFICATION.problemClassificationId,
       title: 'Health probe failing on load balancer lb-web: 1 of 2 backends down',
       severity: 'moderate',
-      advancedDiagnosticConsent: 'Yes',
+      advancedDiagnosticConsent: 'No',
       technicalTicketDetails: { resourceId: ids.lb() },
       contactDetails: {
         firstName: 'Ada',
@@ -163,5 +163,21 @@ describe('truncate', () => {
     ['a'.repeat(20), 15, 'aaa [truncated]'],
   ])('%s to %d', (text, max, expected) => {
     expect(truncate(text, max)).toBe(expected);
+  });
+});
+
+describe('advancedDiagnosticConsent', () => {
+  it("is the customer's answer from the setting, and No when they gave none", async () => {
+    // Prepare
+    const { loadConfig } = await import('../../src/config');
+
+    // Act
+    const unset = loadConfig({});
+    const given = loadConfig({ PROBE_DOCTOR_ESCALATION_DIAGNOSTIC_CONSENT: 'Yes' });
+    const bad = () => loadConfig({ PROBE_DOCTOR_ESCALATION_DIAGNOSTIC_CONSENT: 'yes please' });
+
+    // Assess
+    expect([unset.escalationDiagnosticConsent, given.escalationDiagnosticConsent]).toEqual(['No', 'Yes']);
+    expect(bad).toThrow(/PROBE_DOCTOR_ESCALATION_DIAGNOSTIC_CONSENT.*expected Yes or No/);
   });
 });
