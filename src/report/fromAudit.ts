@@ -265,7 +265,9 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
       ...(Number.isFinite(end - start) ? { durationMs: end - start } : {}),
       probeStateBefore,
       source: `audit trail ${file}`,
-      reproduce: `node bin/probe-doctor.js diagnose --load-balancer ${lbId}${report.mode === 'fix' ? ' --fix' : ''}`,
+      // Observe mode, whatever the run's: pasted the next morning, it must not write the fixes again,
+      // and the trail does not say whether the run read the sandbox (--scenario) or live Azure.
+      reproduce: `node bin/probe-doctor.js diagnose --load-balancer ${lbId}`,
     },
   };
 }

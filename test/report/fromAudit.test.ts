@@ -41,6 +41,10 @@ describe('reportFromAudit', () => {
       ]),
     });
     expect(view(rebuilt.report)).toEqual(view(report));
+    // Pasted the next morning, the command re-diagnoses: it never writes the recorded fix again.
+    expect(rebuilt.context.reproduce).toBe(
+      `node bin/probe-doctor.js diagnose --load-balancer ${report.loadBalancerId}`,
+    );
     expect(rebuilt.context.probeStateBefore).toEqual(
       Object.fromEntries(
         report.backends.map((b) => [b.ipConfigurationId, b.causes.length > 0 ? 'down' : 'up']),
@@ -148,7 +152,8 @@ describe('probe-doctor audit --format', () => {
     expect(out).toContain(
       `az network nsg rule delete --subscription '00000000-0000-0000-0000-000000000000' --resource-group 'rg-orders-prod' --nsg-name 'nsg-snet-app-a' --name '${String(fresh.fixes[0]!.detail.ruleName)}'`,
     );
-    expect(out).toContain(`node bin/probe-doctor.js diagnose --load-balancer ${lb} --fix`);
+    // The command re-diagnoses; pasting it does not write the recorded fix again.
+    expect(out).toContain(`\nnode bin/probe-doctor.js diagnose --load-balancer ${lb}\n`);
     expect(await readFile(log, 'utf8')).toContain('ProbeDoctor.RunFinished');
   });
 
