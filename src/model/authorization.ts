@@ -6,16 +6,20 @@
  */
 
 /**
- * The action a refusal names, or undefined when `message` is no refusal for want of a role. ARM's
- * `LinkedAuthorizationFailed` names two: the one the caller has ("has permission to perform action
- * 'A'") and, after "however", the one it lacks on the linked scope: the second is the one to grant.
+ * The action a refusal says the caller lacks, or undefined when `message` names none it lacks. ARM's
+ * `AuthorizationFailed` says "does not have authorization to perform action 'X'"; its
+ * `LinkedAuthorizationFailed` first names the action the caller has ("has permission to perform action
+ * 'A'") and then, after "however", the one it lacks on the linked scope ("does not have permission to
+ * perform action 'B'"): only that second one is to grant. A linked refusal for another reason (the
+ * linked subscription belongs to another tenant, a deny assignment) names no action the caller lacks, so
+ * none is returned and no role is suggested: a role assignment cannot lift a deny assignment.
  */
 export function deniedAction(message: string): string | undefined {
-  if (!/AuthorizationFailed|not authorized/.test(message)) return undefined;
+  if (!/AuthorizationFailed|not authorized|lacks/.test(message)) return undefined;
   return (
-    /does not have (?:authorization|permission) to perform action '([^']+)'/.exec(message)?.[1] ??
-    /perform action '([^']+)'/.exec(message)?.[1] ??
-    /signed-in principal lacks (\S+) on /.exec(message)?.[1]
+    /(?:does not have (?:authorization|permission)|is not authorized) to perform action '([^']+)'/.exec(
+      message,
+    )?.[1] ?? /signed-in principal lacks (\S+) on /.exec(message)?.[1]
   );
 }
 

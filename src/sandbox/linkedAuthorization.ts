@@ -41,22 +41,17 @@ function groupIdsOfRule(rule: unknown): string[] {
   });
 }
 
+const RULE_WRITE = 'microsoft.network/networksecuritygroups/securityrules/write';
+
 /**
- * The linked actions a write needs beyond its own `operation` (as `armOperationName` names it), from
- * its request body: a security rule's PUT, or an NSG's PUT with its rules inline. Empty for anything
- * else; every group named once, whatever its case.
+ * The linked actions a write needs beyond its own `operation` (as `armOperationName` names it, in any
+ * case: RBAC compares action names without case), from its request body: a security rule's PUT. Empty
+ * for anything else; every group named once, whatever its case. (An NSG's own PUT with its rules inline
+ * would need the same, but the sandbox does not serve that write.)
  */
 export function linkedActionsOf(operation: string | undefined, body: unknown): LinkedAction[] {
-  let groups: string[];
-  if (operation === 'Microsoft.Network/networkSecurityGroups/securityRules/write') {
-    groups = groupIdsOfRule(body);
-  } else if (operation === 'Microsoft.Network/networkSecurityGroups/write') {
-    const rules = record(record(body)?.properties)?.securityRules;
-    groups = Array.isArray(rules) ? rules.flatMap(groupIdsOfRule) : [];
-  } else {
-    return [];
-  }
+  if (operation?.toLowerCase() !== RULE_WRITE) return [];
   const unique = new Map<string, string>();
-  for (const id of groups) if (!unique.has(id.toLowerCase())) unique.set(id.toLowerCase(), id);
+  for (const id of groupIdsOfRule(body)) if (!unique.has(id.toLowerCase())) unique.set(id.toLowerCase(), id);
   return unique.size > 0 ? [{ action: JOIN_SECURITY_RULE_ACTION, scopes: [...unique.values()] }] : [];
 }

@@ -221,10 +221,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       // ARM names the resource as the scope, not the action's own path segment.
       throw authorizationFailed(operation, method === 'POST' ? path.replace(/\/[^/]+\/?$/, '') : path);
     }
-    // Then what the write names: a rule naming an application security group needs its join action.
+    // Then what the write names: a rule naming an application security group needs its join action
+    // there, refused when the role lacks the action or does not reach that scope (`forbidden`).
     for (const linked of linkedActionsOf(operation, body)) {
-      if (!roleActions.allows(linked.action)) {
-        throw linkedAuthorizationFailed(operation ?? `${method} ${path}`, path, linked.action, linked.scopes);
+      const refused = roleActions.allows(linked.action)
+        ? linked.scopes.filter((scope) => forbiddenScope(state, scope) !== undefined)
+        : linked.scopes;
+      if (refused.length > 0) {
+        throw linkedAuthorizationFailed(operation ?? `${method} ${path}`, path, linked.action, refused);
       }
       linkedOperations.push(linked.action);
     }

@@ -4,6 +4,7 @@
  * block, `*` wildcards, names compared without case), checked alone and through the REAL SDK clients
  * over HTTPS, where a refused operation is ARM's 403 AuthorizationFailed naming the action and scope.
  */
+import { request } from 'node:https';
 import { actionCheckOf } from '../../src/sandbox/permissions';
 import { parseScenario } from '../../src/sandbox/scenario';
 import { startTestSandbox } from '../helpers/sandboxClients';
@@ -220,31 +221,77 @@ describe('a rule naming an application security group: the linked join action, t
     }
   });
 
-  it('checks the rules inside an NSG written whole too', async () => {
-    // Prepare
+  it('checks source groups too, each group once whatever its case, and a group in a scope the caller cannot reach', async () => {
+    // Prepare: the second sandbox's caller has every action, but not the group's scope.
     const t = await startTestSandbox(miniScenario((doc) => (doc.permissions = WITHOUT_JOIN)));
+    const beyond = await startTestSandbox(miniScenario((doc) => (doc.forbidden = [ids.asg])));
+    const fromGroup = {
+      ...allowProbe({ prefix: '10.0.1.4' }),
+      sourceAddressPrefix: undefined,
+      sourceApplicationSecurityGroups: [{ id: ids.asg }, { id: ids.asg.toUpperCase() }],
+    };
     try {
-      const nsg = await t.network.networkSecurityGroups.get(RG, 'nsg-web');
-
       // Act
-      const err = await restError(
-        t.network.networkSecurityGroups.beginCreateOrUpdateAndWait(
+      const bySource = await restError(
+        t.network.securityRules.beginCreateOrUpdateAndWait(RG, 'nsg-web', 'from-group', fromGroup, FAST),
+      );
+      const outOfReach = await restError(
+        beyond.network.securityRules.beginCreateOrUpdateAndWait(
           RG,
           'nsg-web',
-          {
-            location: nsg.location,
-            securityRules: [
-              ...(nsg.securityRules ?? []),
-              { name: 'allow-probe', ...allowProbe({ asg: ids.asg }) },
-            ],
-          },
+          'allow-probe',
+          allowProbe({ asg: ids.asg }),
           FAST,
         ),
       );
 
       // Assess
-      expect([err.statusCode, err.code]).toEqual([403, 'LinkedAuthorizationFailed']);
-      expect(err.message).toContain(`perform action '${JOIN}' on the linked scope(s) '${ids.asg}'`);
+      expect([bySource.code, outOfReach.code]).toEqual([
+        'LinkedAuthorizationFailed',
+        'LinkedAuthorizationFailed',
+      ]);
+      expect(bySource.message).toContain(`on the linked scope(s) '${ids.asg}' or`);
+      expect(outOfReach.message).toContain(`perform action '${JOIN}' on the linked scope(s) '${ids.asg}'`);
+    } finally {
+      await t.stop();
+      await beyond.stop();
+    }
+  });
+
+  it('checks a rule written through a path in lower case, as RBAC compares action names without case', async () => {
+    // Prepare
+    const t = await startTestSandbox(miniScenario((doc) => (doc.permissions = WITHOUT_JOIN)));
+    const path = `${ids.nsg}/securityRules/lower?api-version=2024-05-01`.replace(
+      '/providers/Microsoft.Network/networkSecurityGroups/',
+      '/providers/microsoft.network/networksecuritygroups/',
+    );
+    try {
+      // Act
+      const answer = await new Promise<{ status: number; code?: string }>((resolve, reject) => {
+        const req = request(
+          `${t.sandbox.endpoint}${path.replace('/securityRules/', '/securityrules/')}`,
+          {
+            method: 'PUT',
+            ca: t.sandbox.ca,
+            headers: { Authorization: 'Bearer sandbox', 'Content-Type': 'application/json' },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                code: (JSON.parse(text || '{}') as { error?: { code?: string } }).error?.code,
+              }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ properties: allowProbe({ asg: ids.asg }) }));
+      });
+
+      // Assess
+      expect(answer).toEqual({ status: 403, code: 'LinkedAuthorizationFailed' });
     } finally {
       await t.stop();
     }
