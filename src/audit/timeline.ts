@@ -53,6 +53,25 @@ const SHORT_NAME = (name: string): string => name.replace(/^ProbeDoctor\./, '');
  */
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\\]/g;
+/** {@link UNSAFE} but the backslash: text that keeps its own backslashes as they are. */
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** One character of {@link UNSAFE} as its escape. */
+function escapeOne(c: string): string {
+  switch (c) {
+    case '\n':
+      return '\\n';
+    case '\r':
+      return '\\r';
+    case '\t':
+      return '\\t';
+    case '\\':
+      return '\\\\';
+    default:
+      return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  }
+}
 
 /**
  * A field's value as the timeline prints it: every character in {@link UNSAFE} written as an escape
@@ -60,20 +79,15 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e
  * piece of one line. Applied to every field the timeline renders.
  */
 export function escapeText(value: string): string {
-  return value.replace(UNSAFE, (c) => {
-    switch (c) {
-      case '\n':
-        return '\\n';
-      case '\r':
-        return '\\r';
-      case '\t':
-        return '\\t';
-      case '\\':
-        return '\\\\';
-      default:
-        return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-    }
-  });
+  return value.replace(UNSAFE, escapeOne);
+}
+
+/**
+ * Trail text a rebuilt report shows (src/report/fromAudit.ts): line breaks, terminal controls and
+ * bidirectional overrides escaped as {@link escapeText} does, backslashes left as they were written.
+ */
+export function escapeControls(value: string): string {
+  return value.replace(CONTROLS, escapeOne);
 }
 
 /** A value inside double quotes, its own quotes escaped so it cannot close them early. */

@@ -8,6 +8,7 @@
  * than guessed.
  */
 import type { AuditEvent, AuditEventOf } from '../audit/events';
+import { escapeControls } from '../audit/timeline';
 import type { BackendReport, BackendValidation, Cause, FixReport, FixStatus, Report } from '../model/report';
 import type { RenderContext } from './facts';
 
@@ -144,12 +145,36 @@ function problemOf(value: unknown): NonNullable<Report['problems']> {
   if (typeof p.kind !== 'string' || typeof p.message !== 'string') return [];
   return [
     {
-      ...(typeof p.resourceId === 'string' ? { resourceId: p.resourceId } : {}),
-      kind: p.kind,
+      ...(typeof p.resourceId === 'string' ? { resourceId: escapeControls(p.resourceId) } : {}),
+      kind: escapeControls(p.kind),
       ...(typeof p.statusCode === 'number' ? { statusCode: p.statusCode } : {}),
-      message: p.message,
+      message: escapeControls(p.message),
     },
   ];
+}
+
+/**
+ * The problem RunFinished's `reason` tells of, and the kinds the run's own report gives the same
+ * problem: a failed run (`failed`, `deadline`) or an interrupted one.
+ */
+function stopProblem(
+  outcome: string | undefined,
+  reason: string | undefined,
+): { problem: NonNullable<Report['problems']>[number]; kinds: string[] } | undefined {
+  if (outcome === 'failed') {
+    const text = escapeControls(reason ?? 'no reason recorded');
+    return {
+      problem: { kind: 'run', message: `the run failed: ${text}` },
+      kinds: ['failed', 'deadline', 'run'],
+    };
+  }
+  if (reason?.startsWith('interrupted')) {
+    return {
+      problem: { kind: 'interrupted', message: escapeControls(reason.replace(/^interrupted: /, '')) },
+      kinds: ['interrupted'],
+    };
+  }
+  return undefined;
 }
 
 /** What stands for the entries one dimension could not hold. */
@@ -173,7 +198,11 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
   const lbCauses: Cause[] = [];
   for (const e of of(events, 'ProbeDoctor.CauseFound')) {
     const evidence = record(parse(e.evidence));
-    const cause: Cause = { id: e.causeId, summary: e.summary, ...(e.evidence ? { evidence } : {}) };
+    const cause: Cause = {
+      id: e.causeId,
+      summary: escapeControls(e.summary),
+      ...(e.evidence ? { evidence } : {}),
+    };
     if (e.backend) causesByBackend.set(e.backend, [...(causesByBackend.get(e.backend) ?? []), cause]);
     else lbCauses.push(cause);
   }
@@ -216,21 +245,31 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
   const outcome = finished?.outcome;
   // What the run could not read or check, as its report said it (RunFinished keeps what fits).
   const problems: NonNullable<Report['problems']> = recordedList(finished?.problems).flatMap(problemOf);
-  const recordedKinds = new Set(problems.map((p) => p.kind));
   const problemsOmitted = Number(finished?.problemsOmitted ?? 0);
   if (problemsOmitted > 0) problems.push({ kind: 'audit', message: omittedText(problemsOmitted, 'problem') });
+  const nextSteps = recordedList(finished?.nextSteps).flatMap((s) =>
+    typeof s === 'string' ? [escapeControls(s)] : [],
+  );
+  const nextStepsOmitted = Number(finished?.nextStepsOmitted ?? 0);
+  // Said among the problems: it is no step a person takes.
+  if (nextStepsOmitted > 0)
+    problems.push({ kind: 'audit', message: omittedText(nextStepsOmitted, 'next step') });
   if (!finished)
     problems.push({
       kind: 'audit',
       message: 'the trail has no RunFinished event: the run did not finish or its end was not recorded',
     });
-  if (outcome === 'failed' && !recordedKinds.has('failed') && !recordedKinds.has('deadline'))
-    problems.push({ kind: 'run', message: `the run failed: ${finished?.reason ?? 'no reason recorded'}` });
-  else if (finished?.reason?.startsWith('interrupted') && !recordedKinds.has('interrupted'))
-    problems.push({ kind: 'interrupted', message: finished.reason.replace(/^interrupted: /, '') });
-  const nextSteps = recordedList(finished?.nextSteps).filter((s): s is string => typeof s === 'string');
-  const nextStepsOmitted = Number(finished?.nextStepsOmitted ?? 0);
-  if (nextStepsOmitted > 0) nextSteps.push(omittedText(nextStepsOmitted, 'next step'));
+  // What stopped the run, from RunFinished's reason: it says more than the report's own problem (the
+  // phase, what was left in place), so it stands in that problem's place when it holds its words.
+  const stopped = stopProblem(outcome, finished?.reason);
+  if (stopped) {
+    const same = problems.findIndex(
+      (p) => stopped.kinds.includes(p.kind) && stopped.problem.message.includes(p.message),
+    );
+    const known = problems[same];
+    if (known) problems[same] = { ...known, message: stopped.problem.message };
+    else problems.push(stopped.problem);
+  }
   const report: Report = {
     loadBalancerId: lbId,
     runId: first.runId,

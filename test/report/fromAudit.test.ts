@@ -95,13 +95,73 @@ describe('reportFromAudit: what a person must do and what the run could not see'
       'run.jsonl',
     ).report;
 
-    // Assess
-    expect(withCut.nextSteps?.at(-1)).toMatch(/^3 more next steps than the trail holds/);
+    // Assess: what did not fit is said among the problems, not as a step to take.
+    expect(withCut.nextSteps?.join('\n')).not.toMatch(/more next steps/);
     expect(withCut.problems).toEqual([
       { kind: 'audit', message: expect.stringMatching(/^2 more problems than/) },
+      { kind: 'audit', message: expect.stringMatching(/^3 more next steps than the trail holds/) },
     ]);
     expect(before.nextSteps).toBeUndefined();
     expect(before.problems).toBeUndefined();
+  });
+});
+
+describe('reportFromAudit: a run that stopped, and text a terminal would obey', () => {
+  /** A real observe run's trail with its RunFinished changed as `change` says. */
+  async function trailWith(change: Record<string, string>) {
+    const { events } = await runScenario('nsg-deny-all-blocks-probe', 'observe');
+    const finished = [...events].reverse().find((e) => e.name === 'ProbeDoctor.RunFinished');
+    if (!finished) throw new Error('no RunFinished');
+    return [...events.filter((e) => e !== finished), { ...finished, ...change } as typeof finished];
+  }
+
+  it("keeps what the reason adds to the report's own problem: the phase, what was left in place", async () => {
+    // Prepare
+    const deadline = await trailWith({
+      outcome: 'failed',
+      reason: 'deadline while applying: apply did not finish within 60 s',
+      problems: JSON.stringify([{ kind: 'deadline', message: 'apply did not finish within 60 s' }]),
+    });
+    const interrupted = await trailWith({
+      reason: 'interrupted: validation did not run; left in place: nsg-allow-probe rule r on /nsg',
+      problems: JSON.stringify([{ kind: 'interrupted', message: 'validation did not run' }]),
+    });
+
+    // Act
+    const a = reportFromAudit(deadline, 'run.jsonl').report;
+    const b = reportFromAudit(interrupted, 'run.jsonl').report;
+
+    // Assess: one problem each, with the reason's words.
+    expect(a.problems).toEqual([
+      {
+        kind: 'deadline',
+        message: 'the run failed: deadline while applying: apply did not finish within 60 s',
+      },
+    ]);
+    expect(b.problems).toEqual([
+      {
+        kind: 'interrupted',
+        message: 'validation did not run; left in place: nsg-allow-probe rule r on /nsg',
+      },
+    ]);
+  });
+
+  it('escapes line breaks and terminal controls in what the trail says', async () => {
+    // Prepare
+    const trail = await trailWith({
+      problems: JSON.stringify([{ kind: 'error', message: '\u001b[31mred\u001b[0m\nfake line' }]),
+      nextSteps: JSON.stringify(['do this\u202eevil']),
+    });
+
+    // Act
+    const rebuilt = reportFromAudit(trail, 'run.jsonl').report;
+    const text = renderText(rebuilt);
+
+    // Assess
+    expect(rebuilt.problems?.[0]?.message).toBe('\\u001b[31mred\\u001b[0m\\nfake line');
+    expect(rebuilt.nextSteps).toEqual(['do this\\u202eevil']);
+    expect(text.includes('\u001b') || text.includes('\u202e')).toBe(false);
+    expect(text).not.toMatch(/^fake line/m);
   });
 });
 
