@@ -344,7 +344,27 @@ const permissionsSchema = z
   })
   .strict();
 
-export const scenarioSchema = z.object({
+/**
+ * A scenario's top-level keys are checked: a misspelt one (`permission` for `permissions`) would
+ * otherwise be dropped without a word and the run would answer for a different scenario. The keys
+ * below are the files' own documentation, read by the tests, never by the sandbox.
+ */
+const documentation = {
+  /** What the run must find (test/scenarios/scenarios.test.ts). */
+  expect: z.unknown().optional(),
+  /** What a second run must find (a scale-out after the fix, for one). */
+  alsoExpect: z.unknown().optional(),
+  expectNotes: z.unknown().optional(),
+  /** Where a case came from (a public report, the oracle). */
+  source: z.unknown().optional(),
+  /** An independent reading's verdict per backend (test/e2e/fidelity.test.ts). */
+  fidelity: z.unknown().optional(),
+  $schema: z.unknown().optional(),
+  $comment: z.unknown().optional(),
+};
+
+export const scenarioSchema = z.strictObject({
+  ...documentation,
   name: z.string().min(1),
   description: z.string().optional(),
   resources: z.array(resourceSchema).min(1),

@@ -204,59 +204,15 @@ function deployedRole(
 const ASG_ID =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-api-prod/providers/Microsoft.Network/applicationSecurityGroups/asg-api';
 
-interface Resource {
-  id: string;
-  type: string;
-  properties: Record<string, unknown>;
-}
-
-/** Every IP configuration's properties under `configs` (a NIC's, or a scale set model's NIC configuration's). */
-const ipConfigurations = (configs: unknown) =>
-  (configs as { properties: Record<string, unknown> }[]).map((c) => c.properties);
-
-/**
- * scenarios/vmss-scale-out-after-fix.json with the scale set's model and both instances' NICs in an
- * application security group, asg-api (as a model's `applicationSecurityGroups` puts every instance in
- * it): the fix then aims its allow at the group, not at the subnet (src/remediate/destination.ts).
- */
-function scaleSetInGroup(permissions: NonNullable<Scenario['permissions']>) {
-  const file = join(__dirname, '../../scenarios/vmss-scale-out-after-fix.json');
-  const doc = JSON.parse(readFileSync(file, 'utf8')) as { resources: Resource[] };
-  const inGroup = { applicationSecurityGroups: [{ id: ASG_ID }] };
-  const resources = doc.resources.map((r): Resource => {
-    if (r.type === 'Microsoft.Compute/virtualMachineScaleSets') {
-      const copy = structuredClone(r);
-      const profile = copy.properties.virtualMachineProfile as {
-        networkProfile: { networkInterfaceConfigurations: { properties: { ipConfigurations: unknown } }[] };
-      };
-      for (const nic of profile.networkProfile.networkInterfaceConfigurations) {
-        for (const ip of ipConfigurations(nic.properties.ipConfigurations)) Object.assign(ip, inGroup);
-      }
-      return copy;
-    }
-    if (r.type === 'Microsoft.Network/networkInterfaces' && /\/virtualMachineScaleSets\//i.test(r.id)) {
-      const copy = structuredClone(r);
-      for (const ip of ipConfigurations(copy.properties.ipConfigurations)) Object.assign(ip, inGroup);
-      return copy;
-    }
-    return r;
-  });
-  const group = {
-    id: ASG_ID,
-    name: 'asg-api',
-    type: 'Microsoft.Network/applicationSecurityGroups',
-    location: 'westeurope',
-    properties: { provisioningState: 'Succeeded', resourceGuid: '6d1f3a52-0b7e-4c1e-9a44-2f1c8e7b9d10' },
-  };
-  return { name: 'vmss-in-asg', doc: { ...doc, resources: [...resources, group], permissions } };
-}
-
 const JOIN = 'Microsoft.Network/applicationSecurityGroups/joinNetworkSecurityRule/action';
 
 describe('the deployed role on a deny aimed at an application security group', () => {
   it('with the diagnose and fix phases: the allow naming the group is written, and the probe recovers', async () => {
     // Act
-    const { report, requests } = await run(scaleSetInGroup(deployedRole(['diagnose', 'fix'])), 'fix');
+    const { report, requests } = await run(
+      shipped('vmss-asg-deny-blocks-probe', deployedRole(['diagnose', 'fix'])),
+      'fix',
+    );
 
     // Assess: the allow names the group the deny names, so ARM checked the join action on it.
     expect(report.fixes.map((f) => [f.kind, f.status])).toEqual([['nsg-allow-probe', 'applied']]);
@@ -268,7 +224,10 @@ describe('the deployed role on a deny aimed at an application security group', (
 
   it('without the join action: ARM refuses the write, nothing is written, and the step names the action', async () => {
     // Act
-    const { report, requests } = await run(scaleSetInGroup(deployedRole(['diagnose', 'fix'], [JOIN])), 'fix');
+    const { report, requests } = await run(
+      shipped('vmss-asg-deny-blocks-probe', deployedRole(['diagnose', 'fix'], [JOIN])),
+      'fix',
+    );
 
     // Assess
     expect(report.fixes.map((f) => [f.kind, f.status])).toEqual([['nsg-allow-probe', 'failed']]);

@@ -1198,7 +1198,12 @@ function multiProbeNode(): ScenarioBuilder {
  * (virtual-machine-scale-sets-instance-ids.md, private-ip-addresses.md), so only a rule whose
  * destination holds the subnet admits it.
  */
-function vmssScaleOutAfterFix(): ScenarioBuilder {
+/**
+ * Scale set vmss-api behind lbi-api-prod, a hardening deny-all blocking the probe in its subnet's NSG:
+ * the builder both scale set scenarios share. `named` is the file and its description; `asg`, the
+ * application security group the scale set's model puts every instance in, if any.
+ */
+function vmssApi(named: { name: string; description: string }, asg?: string): ScenarioBuilder {
   const baseline = (deny: boolean): NsgRuleSpec[] => [
     {
       name: 'AllowApiFromClients',
@@ -1226,20 +1231,11 @@ function vmssScaleOutAfterFix(): ScenarioBuilder {
         ]
       : []),
   ];
-  return scenario('vmss-scale-out-after-fix', { resourceGroup: 'rg-api-prod', location: 'westeurope' })
-    .description(
-      'Internal Standard load balancer lbi-api-prod, HTTP probe GET /healthz on 8080, pool pool-api: a Uniform scale set ' +
-        'vmss-api (instances 0 and 1 in snet-api-a 10.30.1.0/24; its model puts every instance there, in pool-api, no ASG) ' +
-        'and vm-api-canary in snet-api-b (10.30.2.0/24). A CIS hardening change added DenyAllInbound-Hardening (priority 4000, ' +
-        '* from *) to nsg-snet-api-a; its allow admits 8080 only from 10.30.0.0/16, which does not hold 168.63.129.16, so the ' +
-        'probe falls to the deny before AllowAzureLoadBalancerInBound (65001). Expected: vmss-api/0 and /1 nsg-blocks-probe ' +
-        '(subnet, DenyAllInbound-Hardening, 4000); vm-api-canary up (the peer). With --fix: resolved by an Allow for ' +
-        'AzureLoadBalancer on TCP 8080 below 4000 whose destination is the subnet prefix 10.30.1.0/24, not the two addresses: ' +
-        'the scale set adds instances there (next free dynamic address, pool and subnet from the model), and the blocking rule ' +
-        'covers the whole subnet (*), so the subnet is never wider than what it denies. A scale-out by one after the fix ' +
-        '(PATCH sku.capacity 3) adds instance 2 at 10.30.1.6, which the same rule admits: its probe comes Up and a second ' +
-        'observe run is healthy with no new fix (test/e2e/scaleOut.test.ts).',
-    )
+  const built = scenario(named.name, { resourceGroup: 'rg-api-prod', location: 'westeurope' }).description(
+    named.description,
+  );
+  if (asg) built.asg(asg);
+  return built
     .vnet('vnet-api-prod', ['10.30.0.0/16'])
     .subnet('snet-api-a', '10.30.1.0/24', { nsg: 'nsg-snet-api-a' })
     .subnet('snet-api-b', '10.30.2.0/24', { nsg: 'nsg-snet-api-b' })
@@ -1262,6 +1258,7 @@ function vmssScaleOutAfterFix(): ScenarioBuilder {
     })
     .vmss('vmss-api', {
       subnet: 'snet-api-a',
+      ...(asg ? { asgs: [asg] } : {}),
       instances: [
         { id: 0, ip: '10.30.1.4' },
         { id: 1, ip: '10.30.1.5' },
@@ -1297,6 +1294,46 @@ function vmssScaleOutAfterFix(): ScenarioBuilder {
         },
       },
     });
+}
+
+function vmssScaleOutAfterFix(): ScenarioBuilder {
+  return vmssApi({
+    name: 'vmss-scale-out-after-fix',
+    description:
+      'Internal Standard load balancer lbi-api-prod, HTTP probe GET /healthz on 8080, pool pool-api: a Uniform scale set ' +
+      'vmss-api (instances 0 and 1 in snet-api-a 10.30.1.0/24; its model puts every instance there, in pool-api, no ASG) ' +
+      'and vm-api-canary in snet-api-b (10.30.2.0/24). A CIS hardening change added DenyAllInbound-Hardening (priority 4000, ' +
+      '* from *) to nsg-snet-api-a; its allow admits 8080 only from 10.30.0.0/16, which does not hold 168.63.129.16, so the ' +
+      'probe falls to the deny before AllowAzureLoadBalancerInBound (65001). Expected: vmss-api/0 and /1 nsg-blocks-probe ' +
+      '(subnet, DenyAllInbound-Hardening, 4000); vm-api-canary up (the peer). With --fix: resolved by an Allow for ' +
+      'AzureLoadBalancer on TCP 8080 below 4000 whose destination is the subnet prefix 10.30.1.0/24, not the two addresses: ' +
+      'the scale set adds instances there (next free dynamic address, pool and subnet from the model), and the blocking rule ' +
+      'covers the whole subnet (*), so the subnet is never wider than what it denies. A scale-out by one after the fix ' +
+      '(PATCH sku.capacity 3) adds instance 2 at 10.30.1.6, which the same rule admits: its probe comes Up and a second ' +
+      'observe run is healthy with no new fix (test/e2e/scaleOut.test.ts).',
+  });
+}
+
+function vmssAsgDenyBlocksProbe(): ScenarioBuilder {
+  return vmssApi(
+    {
+      name: 'vmss-asg-deny-blocks-probe',
+      description:
+        'Internal Standard load balancer lbi-api-prod, HTTP probe GET /healthz on 8080, pool pool-api: a Uniform scale set ' +
+        "vmss-api (instances 0 and 1 in snet-api-a 10.30.1.0/24) whose model puts every instance's NIC IP configuration in " +
+        'the application security group asg-api (so a new instance joins it too), and vm-api-canary in snet-api-b ' +
+        '(10.30.2.0/24, not in the group). A CIS hardening change added DenyAllInbound-Hardening (priority 4000, * from *) ' +
+        'to nsg-snet-api-a; its allow admits 8080 only from 10.30.0.0/16, which does not hold 168.63.129.16, so the probe ' +
+        'falls to the deny before AllowAzureLoadBalancerInBound (65001). Expected: vmss-api/0 and /1 nsg-blocks-probe ' +
+        '(subnet, DenyAllInbound-Hardening, 4000); vm-api-canary up (the peer). With --fix: resolved by an Allow for ' +
+        'AzureLoadBalancer on TCP 8080 below 4000 whose destination is the application security group asg-api (the scale ' +
+        "set's model gives it to every instance, and the blocking rule covers the whole group), not the subnet or the two " +
+        'addresses. A rule that names the group needs Microsoft.Network/applicationSecurityGroups/joinNetworkSecurityRule/action ' +
+        'on it beside the rule write ("Create, change, or delete a network security group", Permissions), so the derived ' +
+        'role grants it in the fix phase (test/infra/role.test.ts).',
+    },
+    'asg-api',
+  );
 }
 
 /** File name (without .json) -> builder. */
@@ -1404,6 +1441,7 @@ export const SHIPPED_SCENARIOS: Readonly<Record<string, () => ScenarioBuilder>> 
   'aks-managed-nsg-deny': aksManagedNsgDeny,
   'multi-probe-node': multiProbeNode,
   'vmss-scale-out-after-fix': vmssScaleOutAfterFix,
+  'vmss-asg-deny-blocks-probe': vmssAsgDenyBlocksProbe,
   'http-probe-host-binding-404': httpProbeHostBinding404,
   'https-probe-sni-required': httpsProbeSniRequired,
 };

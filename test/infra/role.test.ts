@@ -30,11 +30,6 @@ function roleActions(): RoleActions {
 const GRANTED_BY_DESIGN: readonly { phase: Phase; action: string; why: string }[] = [
   {
     phase: 'diagnose',
-    action: 'Microsoft.Network/applicationSecurityGroups/read',
-    why: 'discovery reads the ASGs that NICs and NSG rules reference (src/azure/topologyReader.ts); no shipped scenario has an ASG',
-  },
-  {
-    phase: 'diagnose',
     action: 'Microsoft.Network/routeTables/read',
     why: "discovery reads the route table of a failing backend's subnet (src/azure/discovery/backend.ts); the one shipped scenario with a route table (udr-to-appliance-healthy) has every backend up, and health first reads no healthy backend in depth",
   },
@@ -47,11 +42,6 @@ const GRANTED_BY_DESIGN: readonly { phase: Phase; action: string; why: string }[
     phase: 'fix',
     action: 'Microsoft.Network/networkSecurityGroups/securityRules/delete',
     why: 'rollback deletes the allow rule when validation shows it did not help (src/remediate/nsgApply.ts); in every shipped scenario the NSG fix either resolves the probe or is not planned',
-  },
-  {
-    phase: 'fix',
-    action: 'Microsoft.Network/applicationSecurityGroups/joinNetworkSecurityRule/action',
-    why: 'the allow for a scale set whose model puts every instance in an application security group names that group (src/remediate/destination.ts), and ARM checks this action on it (src/sandbox/linkedAuthorization.ts); no shipped scenario has an ASG, test/e2e/rolePermissions.test.ts runs one with this role',
   },
   {
     phase: 'optIn',
