@@ -261,6 +261,13 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
     });
   // What stopped the run, from RunFinished's reason: it says more than the report's own problem (the
   // phase, what was left in place), so it stands in that problem's place when it holds its words.
+  // A ticket built for a person to file: its payload is the run's report's, not the trail's.
+  if (escalated && escalated.outcome !== 'ticket-submitted')
+    problems.push({
+      kind: 'audit',
+      message:
+        "the support ticket's payload is not in the audit trail: take it from the run's own report (the run store, or --format json when the run was made), then file it",
+    });
   const stopped = stopProblem(outcome, finished?.reason);
   if (stopped) {
     const same = problems.findIndex(

@@ -106,6 +106,26 @@ describe('reportFromAudit: what a person must do and what the run could not see'
   });
 });
 
+describe('reportFromAudit: an escalated run', () => {
+  it("says where the ticket's payload is, since the trail does not hold it", async () => {
+    // Prepare: nothing explains hidden-failure-unknown; --fix escalates with a ticket built, not submitted.
+    const { report, events } = await runScenario('hidden-failure-unknown', 'fix');
+
+    // Act
+    const rebuilt = reportFromAudit(events, 'run.jsonl').report;
+
+    // Assess
+    expect(report.verdict).toBe('escalated');
+    expect(rebuilt.escalation?.supportTicket).toEqual({});
+    expect(rebuilt.problems).toContainEqual({
+      kind: 'audit',
+      message: expect.stringMatching(
+        /^the support ticket's payload is not in the audit trail: take it from the run's own report/,
+      ),
+    });
+  });
+});
+
 describe('reportFromAudit: a run that stopped, and text a terminal would obey', () => {
   /** A real observe run's trail with its RunFinished changed as `change` says. */
   async function trailWith(change: Record<string, string>) {
