@@ -288,7 +288,11 @@ export function reportFacts(report: Report, ctx: RenderContext = {}): ReportFact
     if (f.kind === 'nsg-allow-probe' && f.target.includes('/')) nsgIds.add(f.target);
   const links: PortalLink[] = [
     { label: `load balancer ${lastName(report.loadBalancerId)}`, url: portalUrl(report.loadBalancerId) },
-    ...[...nsgIds].map((id) => ({ label: `NSG ${lastName(id)}`, url: portalUrl(id) })),
+    // A security admin rule's evidence names its network manager, not an NSG.
+    ...[...nsgIds].map((id) => ({
+      label: `${/\/networkManagers\//i.test(id) ? 'network manager' : 'NSG'} ${lastName(id)}`,
+      url: portalUrl(id),
+    })),
     ...failing.flatMap((b) => (b.vmId ? [{ label: `VM ${b.label}`, url: portalUrl(b.vmId) }] : [])),
   ];
   return {
@@ -319,8 +323,10 @@ export function evidenceLine(e: Record<string, unknown>): string {
     typeof e[k] === 'string' || typeof e[k] === 'number' ? String(e[k]) : undefined;
   if (s('ruleName')) {
     const where =
-      e.level === 'admin' ? 'security admin rule' : `${s('level') ?? ''} NSG ${lastName(s('nsgId'))}`.trim();
-    parts.push(`${where} rule ${s('ruleName')} (priority ${s('priority') ?? '?'}, ${s('access') ?? 'Deny'})`);
+      e.level === 'admin'
+        ? 'security admin rule'
+        : `${`${s('level') ?? ''} NSG ${lastName(s('nsgId'))}`.trim()} rule`;
+    parts.push(`${where} ${s('ruleName')} (priority ${s('priority') ?? '?'}, ${s('access') ?? 'Deny'})`);
   }
   if (s('tool') && s('rule')) parts.push(`${s('tool')}: ${s('rule')?.replace(/\s+/g, ' ')}`);
   if (s('url')) parts.push(`GET ${s('url')} -> ${s('status') ?? s('error') ?? 'no answer'}`);
@@ -333,8 +339,10 @@ export function evidenceLine(e: Record<string, unknown>): string {
 /** The fix in one line: kind, status, rule name and priority (or what it asks), target. */
 export function fixLine(f: FixReport): string {
   const d = f.detail;
+  // A fix skipped for good writes nothing: a rule named there would read as one about to be written.
+  const writesNothing = f.status === 'skipped' && !(f.reason ?? '').startsWith('awaiting approval');
   const rule =
-    typeof d.ruleName === 'string'
+    typeof d.ruleName === 'string' && !writesNothing
       ? ` rule ${d.ruleName}${typeof d.priority === 'number' ? ` priority ${d.priority}` : ''}`
       : '';
   const target = f.kind === 'recommendation' ? '' : ` on ${lastName(f.target)}`;

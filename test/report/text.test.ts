@@ -178,3 +178,20 @@ describe('renderText: where an NSG allow points', () => {
     ]);
   });
 });
+
+describe('renderText on a security admin rule that denies the probe', () => {
+  it('names the rule once, links the network manager as one, and names no rule for a fix that writes nothing', async () => {
+    // Prepare
+    const { report } = await runScenario('admin-rule-blocks-probe', 'fix');
+
+    // Act
+    const text = renderText(report);
+
+    // Assess
+    expect(text).toContain('evidence: security admin rule Deny-Http-Plaintext (priority 10, Deny)');
+    expect(text).not.toContain('rule rule');
+    expect(text).toMatch(/^ {2}network manager nm-platform: https:\/\/portal\.azure\.com\//m);
+    expect(text).not.toMatch(/NSG nm-platform/);
+    expect(text).toMatch(/fix {3}skipped nsg-allow-probe on nm-platform: Azure Virtual Network Manager/);
+  });
+});
