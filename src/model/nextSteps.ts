@@ -272,6 +272,26 @@ function byReason<R>(
 }
 
 /**
+ * Steps for backends whose probe fails with nothing found but TCP timestamps on in their guest: the
+ * one thing the customer can still change before a ticket. Microsoft's probe guidance warns that
+ * timestamps can make the guest drop probe packets (docs/probe-facts.md: "TCP timestamps enabled on
+ * the guest: assume probes fail"), so turning them off comes first, and the ticket only if it fails.
+ */
+function timestampSteps(backends: readonly BackendReport[]): NextStep[] {
+  const on = backends.filter(
+    (b) => b.causes.some((c) => c.id === 'unknown') && (b.notes ?? []).some((n) => n.id === 'tcp-timestamps'),
+  );
+  if (on.length === 0) return [];
+  const names = listNames(on.map((b) => (b.vmId ? backendLabel(b) : (b.ipAddress ?? whereOf(b)))));
+  return [
+    {
+      step: `turn off TCP timestamps in the guest of ${names} (sysctl -w net.ipv4.tcp_timestamps=0, and net.ipv4.tcp_timestamps = 0 in a file under /etc/sysctl.d/ to keep it after a reboot), then watch the probe for a few intervals: Microsoft warns that timestamps can make the guest drop probe packets; file the ticket only if it still fails`,
+      basedOn: `cause unknown on ${listNames(on.map(whereOf))} with TCP timestamps on in the guest (note tcp-timestamps)`,
+    },
+  ];
+}
+
+/**
  * Steps for backends whose `unknown` was reached with the guest unchecked: the guest comes before any
  * ticket (src/model/verdict.ts), so the step says what kept probe-doctor out and what to look at by
  * hand meanwhile. One step per reason, naming its backends.
@@ -326,7 +346,11 @@ export function nextStepsWithBasis(whole: NextStepsInput): NextStep[] {
       });
     }
   }
-  steps.push(...uncheckedGuestSteps(report.backends), ...unverifiedSteps(whole.backends));
+  steps.push(
+    ...uncheckedGuestSteps(report.backends),
+    ...unverifiedSteps(whole.backends),
+    ...timestampSteps(report.backends),
+  );
   for (const cause of report.causes) {
     if (!report.fixes.some((f) => f.detail.causeId === cause.id)) {
       steps.push({

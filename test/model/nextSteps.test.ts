@@ -108,3 +108,22 @@ describe('nextStepsFor', () => {
     ]);
   });
 });
+
+describe('nextSteps when nothing is found but TCP timestamps are on', () => {
+  it('asks to turn them off before the ticket, naming the backend', async () => {
+    // Prepare: hidden-failure-unknown's web-1 fails its probe, every check passes, timestamps are on.
+    const { runScenario } = await import('../helpers/scenarioReports');
+    const { report } = await runScenario('hidden-failure-unknown', 'fix');
+
+    // Act
+    const steps = report.nextSteps ?? [];
+
+    // Assess
+    const timestamps = steps.findIndex((s) => s.startsWith('turn off TCP timestamps in the guest of '));
+    const ticket = steps.findIndex((s) => s.startsWith('file the support ticket'));
+    expect(report.whoMustAct).toBe('microsoft');
+    expect(timestamps).toBeGreaterThanOrEqual(0);
+    expect(ticket).toBeGreaterThan(timestamps);
+    expect(steps[timestamps]).toContain('sysctl -w net.ipv4.tcp_timestamps=0');
+  });
+});
