@@ -336,10 +336,26 @@ export interface ReportOutput {
   file?: string;
 }
 
-/** `--json` is `--format json`; both together must agree. @throws InvalidInputError. */
+/** The format a report file's extension names (`.html`, `.htm`, `.md`, `.json`), if any. */
+function formatOfFile(file: string | undefined): ReportFormat | undefined {
+  const ext = /\.([a-z]+)$/i.exec(file?.trim() ?? '')?.[1]?.toLowerCase();
+  if (ext === 'html' || ext === 'htm') return 'html';
+  if (ext === 'md' || ext === 'markdown') return 'markdown';
+  if (ext === 'json') return 'json';
+  return undefined;
+}
+
+/**
+ * `--json` is `--format json`; both together must agree. Without either, `--out`'s extension picks
+ * the format (`report.html` is HTML), else text. @throws InvalidInputError.
+ */
 export function reportOutput(options: Pick<DiagnoseOptions, 'json' | 'format' | 'out'>): ReportOutput {
   const format =
-    options.format !== undefined ? parseReportFormat(options.format) : options.json ? 'json' : 'text';
+    options.format !== undefined
+      ? parseReportFormat(options.format)
+      : options.json
+        ? 'json'
+        : (formatOfFile(options.out) ?? 'text');
   if (options.json && format !== 'json') {
     throw new InvalidInputError(
       `--json prints JSON; it cannot be combined with --format ${format}`,
@@ -444,7 +460,7 @@ export const registerDiagnoseCommand: RegisterCommand = (program, ctx) => {
     .option('--json', 'print the JSON report alone on stdout (same as --format json)')
     // --- report output ---
     .option('--format <format>', 'report format: text (default), json, markdown or html')
-    .option('--out <file>', 'write the report to this file instead of stdout')
+    .option('--out <file>', 'write the report to this file instead of stdout (without --format, a .html, .md or .json name picks the format)')
     .option('--cloud <name>', 'live Azure cloud: AzureCloud (default), AzureChinaCloud, AzureUSGovernment')
     .option('--arm-endpoint <url>', 'an ARM endpoint of its own (Azure Stack Hub, a private endpoint)')
     .option(

@@ -227,6 +227,31 @@ describe('probe-doctor diagnose --format / --out', () => {
     );
   });
 
+  it('takes the format from --out when no --format is given: report.html is HTML, notes.txt text', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'pd-'));
+    const run = (file: string) =>
+      cli(
+        'diagnose',
+        '--load-balancer',
+        lbOf('nsg-deny-all-blocks-probe'),
+        '--scenario',
+        scenario('nsg-deny-all-blocks-probe'),
+        '--out',
+        join(dir, file),
+      );
+
+    // Act
+    const html = await run('report.HTML');
+    const text = await run('notes.txt');
+
+    // Assess
+    expect(html.err).toContain('probe-doctor: html report written to');
+    expect(readFileSync(join(dir, 'report.HTML'), 'utf8')).toMatch(/^<!doctype html>/i);
+    expect(text.err).toContain('probe-doctor: text report written to');
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toMatch(/^ACTION-REQUIRED: lbi-orders-prod/);
+  });
+
   it('prints the HTML report on stdout', async () => {
     // Act
     const { code, out } = await cli(
