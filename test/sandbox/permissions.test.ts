@@ -194,20 +194,22 @@ describe('a rule naming an application security group: the linked join action, t
       : { destinationAddressPrefix: destination.prefix }),
   });
 
+  /** The probe allow `allow-probe` aimed at the group asg-web, written through the SDK. */
+  const putAllowToGroup = (t: Awaited<ReturnType<typeof startTestSandbox>>) =>
+    t.network.securityRules.beginCreateOrUpdateAndWait(
+      RG,
+      'nsg-web',
+      'allow-probe',
+      allowProbe({ asg: ids.asg }),
+      FAST,
+    );
+
   it('refuses the rule with 403 LinkedAuthorizationFailed naming both actions and the group, and stores nothing', async () => {
     // Prepare
     const t = await startTestSandbox(miniScenario((doc) => (doc.permissions = WITHOUT_JOIN)));
     try {
       // Act
-      const err = await restError(
-        t.network.securityRules.beginCreateOrUpdateAndWait(
-          RG,
-          'nsg-web',
-          'allow-probe',
-          allowProbe({ asg: ids.asg }),
-          FAST,
-        ),
-      );
+      const err = await restError(putAllowToGroup(t));
       const stored = await restError(t.network.securityRules.get(RG, 'nsg-web', 'allow-probe'));
 
       // Assess
@@ -235,15 +237,7 @@ describe('a rule naming an application security group: the linked join action, t
       const bySource = await restError(
         t.network.securityRules.beginCreateOrUpdateAndWait(RG, 'nsg-web', 'from-group', fromGroup, FAST),
       );
-      const outOfReach = await restError(
-        beyond.network.securityRules.beginCreateOrUpdateAndWait(
-          RG,
-          'nsg-web',
-          'allow-probe',
-          allowProbe({ asg: ids.asg }),
-          FAST,
-        ),
-      );
+      const outOfReach = await restError(putAllowToGroup(beyond));
 
       // Assess
       expect([bySource.code, outOfReach.code]).toEqual([
