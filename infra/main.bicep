@@ -67,6 +67,10 @@ param activityDeadlineSeconds int = 600
 @description('PROBE_DOCTOR_ESCALATION_SUBMIT: submit support tickets (adds the escalation actions of role-actions.json to the role).')
 param escalationSubmit bool = false
 
+@description('PROBE_DOCTOR_ESCALATION_DIAGNOSTIC_CONSENT: the support ticket\'s advancedDiagnosticConsent, the customer\'s own answer (Yes or No).')
+@allowed(['Yes', 'No'])
+param escalationDiagnosticConsent string = 'No'
+
 param escalationContactFirstName string = ''
 param escalationContactLastName string = ''
 param escalationContactEmail string = ''
@@ -185,6 +189,7 @@ var probeDoctorSettings = {
   PROBE_DOCTOR_RUN_DEADLINE_SECONDS: string(runDeadlineSeconds)
   PROBE_DOCTOR_ACTIVITY_DEADLINE_SECONDS: string(activityDeadlineSeconds)
   PROBE_DOCTOR_ESCALATION_SUBMIT: string(escalationSubmit)
+  PROBE_DOCTOR_ESCALATION_DIAGNOSTIC_CONSENT: escalationDiagnosticConsent
   PROBE_DOCTOR_ESCALATION_CONTACT_FIRST_NAME: escalationContactFirstName
   PROBE_DOCTOR_ESCALATION_CONTACT_LAST_NAME: escalationContactLastName
   PROBE_DOCTOR_ESCALATION_CONTACT_EMAIL: escalationContactEmail

@@ -277,7 +277,7 @@ function byReason<R>(
  * timestamps can make the guest drop probe packets (docs/probe-facts.md: "TCP timestamps enabled on
  * the guest: assume probes fail"), so turning them off comes first, and the ticket only if it fails.
  */
-function timestampSteps(backends: readonly BackendReport[]): NextStep[] {
+function timestampSteps(backends: readonly BackendReport[], escalation: Report['escalation']): NextStep[] {
   const on = backends.filter(
     (b) => b.causes.some((c) => c.id === 'unknown') && (b.notes ?? []).some((n) => n.id === 'tcp-timestamps'),
   );
@@ -285,7 +285,11 @@ function timestampSteps(backends: readonly BackendReport[]): NextStep[] {
   const names = listNames(on.map((b) => (b.vmId ? backendLabel(b) : (b.ipAddress ?? whereOf(b)))));
   return [
     {
-      step: `turn off TCP timestamps in the guest of ${names} (sysctl -w net.ipv4.tcp_timestamps=0, and net.ipv4.tcp_timestamps = 0 in a file under /etc/sysctl.d/ to keep it after a reboot), then watch the probe for a few intervals: Microsoft warns that timestamps can make the guest drop probe packets; file the ticket only if it still fails`,
+      step: `turn off TCP timestamps in the guest of ${names} (sysctl -w net.ipv4.tcp_timestamps=0, and net.ipv4.tcp_timestamps = 0 in a file under /etc/sysctl.d/ to keep it after a reboot), then watch the probe for a few intervals: Microsoft warns that timestamps can make the guest drop probe packets; ${
+        escalation?.submitted
+          ? 'tell Microsoft support on the ticket already open whether that fixed it'
+          : 'file the ticket only if it still fails'
+      }`,
       basedOn: `cause unknown on ${listNames(on.map(whereOf))} with TCP timestamps on in the guest (note tcp-timestamps)`,
     },
   ];
@@ -349,7 +353,7 @@ export function nextStepsWithBasis(whole: NextStepsInput): NextStep[] {
   steps.push(
     ...uncheckedGuestSteps(report.backends),
     ...unverifiedSteps(whole.backends),
-    ...timestampSteps(report.backends),
+    ...timestampSteps(report.backends, report.escalation),
   );
   for (const cause of report.causes) {
     if (!report.fixes.some((f) => f.detail.causeId === cause.id)) {

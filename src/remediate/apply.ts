@@ -15,6 +15,8 @@ import {
   guestFirewallCommands,
   parseGuestFirewallAllowOutput,
   parseGuestFirewallPersistence,
+  parseFirewalldHalves,
+  firewalldUndo,
   type NftChainRef,
 } from './guestFirewall';
 import { applyNsgFix, mayHaveWritten, rollbackNsgFix, settleLostWrite } from './nsgApply';
@@ -182,14 +184,22 @@ function guestFirewall(
         tool,
         fix.detail.nft as NftChainRef | undefined,
       );
-      const persistent = persist !== 'none';
+      // firewalld: which halves this run added (runtime, permanent); the undo takes out those only.
+      const halves = parseFirewalldHalves(stdout);
+      const persistent =
+        persist !== 'none' && (halves === undefined || result === 'present' || halves.permanent);
+      const undo = halves ? firewalldUndo(Number(fix.detail.port), halves) : commands.undo;
       return {
         extra: {
           result,
           tool: commands.tool,
+          ...(halves
+            ? { added: [halves.runtime && 'runtime', halves.permanent && 'permanent'].filter(Boolean) }
+            : {}),
           persistent,
           persistence: persistent ? persist : `does not survive a reboot: ${commands.persistence}`,
-          undo: commands.undo,
+          // Nothing to undo where the rule was already there: it is the owner's.
+          ...(result === 'added' ? { undo } : {}),
         },
       };
     }

@@ -199,10 +199,20 @@ export function buildGuestFirewallAllowScript(
       '    echo persist=ufw ;;',
       '  firewalld)',
       // The runtime rule and the permanent one, each added where it is missing, and never a reload:
-      // `firewall-cmd --reload` drops every runtime-only rule an admin or another service added.
-      '    if firewall-cmd --query-rich-rule="$RICH" >/dev/null 2>&1 && firewall-cmd --permanent --query-rich-rule="$RICH" >/dev/null 2>&1; then echo result=present',
-      '    elif { firewall-cmd --query-rich-rule="$RICH" >/dev/null 2>&1 || firewall-cmd --add-rich-rule="$RICH" >/dev/null; } && { firewall-cmd --permanent --query-rich-rule="$RICH" >/dev/null 2>&1 || firewall-cmd --permanent --add-rich-rule="$RICH" >/dev/null; }; then echo result=added; fi',
-      '    echo persist=firewalld-permanent ;;',
+      // `firewall-cmd --reload` drops every runtime-only rule an admin or another service added. The
+      // halves this run added are printed, so its undo takes out those and never the owner's.
+      '    PD_RT=0; PD_PM=0; PD_ADDED=',
+      '    firewall-cmd --query-rich-rule="$RICH" >/dev/null 2>&1 && PD_RT=1',
+      '    firewall-cmd --permanent --query-rich-rule="$RICH" >/dev/null 2>&1 && PD_PM=1',
+      '    if [ "$PD_RT" = 1 ] && [ "$PD_PM" = 1 ]; then echo result=present',
+      '    else',
+      '      if [ "$PD_RT" = 0 ] && firewall-cmd --add-rich-rule="$RICH" >/dev/null; then PD_RT=1; PD_ADDED=runtime; fi',
+      '      if [ "$PD_PM" = 0 ] && firewall-cmd --permanent --add-rich-rule="$RICH" >/dev/null; then PD_PM=1; PD_ADDED="${PD_ADDED:+$PD_ADDED,}permanent"; fi',
+      '      echo "added=$PD_ADDED"',
+      // Anything written is reported, so its undo is kept; validation says whether the probe passes.
+      '      if [ -n "$PD_ADDED" ]; then echo result=added; fi',
+      '    fi',
+      '    if [ "$PD_PM" = 1 ]; then echo persist=firewalld-permanent; else echo persist=none; fi ;;',
       '  iptables)',
       '    if iptables -C INPUT -s "$PD_SOURCE" -p tcp --dport "$PD_PORT" -m comment --comment probe-doctor -j ACCEPT 2>/dev/null; then echo result=present',
       '    else iptables -I INPUT 1 -s "$PD_SOURCE" -p tcp --dport "$PD_PORT" -m comment --comment probe-doctor -j ACCEPT && echo result=added; fi',
@@ -286,7 +296,8 @@ export function guestFirewallCommands(
       return {
         tool,
         allow: `nft insert rule ${chain} ip saddr ${src} tcp dport ${p} accept comment '"probe-doctor"'`,
-        undo: `nft -a list chain ${chain} | awk '/"probe-doctor"/ {print $NF}' | xargs -r -n1 nft delete rule ${chain} handle`,
+        // This port's allow only: every probe-doctor rule carries the same comment.
+        undo: `nft -a list chain ${chain} | awk '/"probe-doctor"/ && / tcp dport ${p} / {print $NF}' | xargs -r -n1 nft delete rule ${chain} handle`,
         persistent: false,
         persistence: `runtime only: add "ip saddr ${src} tcp dport ${p} accept" to chain ${c.chain} of table ${c.family} ${c.table} in /etc/nftables.conf (the file the nftables service loads at boot) to keep it after a reboot`,
       };
@@ -300,6 +311,25 @@ export function guestFirewallCommands(
         persistence: `runtime only: probe-doctor does not save the ruleset (netfilter-persistent save or service iptables save would also save the rules Docker, kube-proxy or fail2ban hold at that moment); to keep it after a reboot, add "-A ${iptablesRule.replace(/^INPUT -s (\S+)/, 'INPUT -s $1/32').replace('-p tcp', '-p tcp -m tcp')}" before the first "-A INPUT" line of the *filter table in /etc/iptables/rules.v4 (iptables-persistent) or /etc/sysconfig/iptables (iptables-services)`,
       };
   }
+}
+
+/** Which halves of a firewalld rule the script added (its `added=` line); undefined for other tools. */
+export function parseFirewalldHalves(stdout: string): { runtime: boolean; permanent: boolean } | undefined {
+  const line = /^added=([a-z,]*)\s*$/m.exec(stdout.replace(/\r\n/g, '\n'))?.[1];
+  if (line === undefined) return undefined;
+  const halves = line.split(',');
+  return { runtime: halves.includes('runtime'), permanent: halves.includes('permanent') };
+}
+
+/** The undo of the firewalld halves this run added, and of nothing else. */
+export function firewalldUndo(port: number, halves: { runtime: boolean; permanent: boolean }): string {
+  const rich = bashQuote(
+    `rule family=ipv4 source address=${PROBE_SOURCE_IP} port port=${validatePort(port)} protocol=tcp accept`,
+  );
+  return [
+    ...(halves.runtime ? [`firewall-cmd --remove-rich-rule=${rich}`] : []),
+    ...(halves.permanent ? [`firewall-cmd --permanent --remove-rich-rule=${rich}`] : []),
+  ].join('; ');
 }
 
 /**

@@ -110,7 +110,10 @@ function guestFirewall(fix: FixReport, vmId: string): FixCommands {
   }
   const apply = fix.status === 'planned' ? [runCommand(vmId, os, commands.allow)] : [];
   const applied = fix.status === 'applied';
-  const undo = applied ? [runCommand(vmId, os, str(d.undo) ?? commands.undo)] : [];
+  // Only what this run added is undone: with `result: present` the rule was the owner's, and its
+  // "undo" would remove their rule. A fix applied before `result` was recorded keeps its undo.
+  const added = applied && d.result !== 'present';
+  const undo = added ? [runCommand(vmId, os, str(d.undo) ?? commands.undo)] : [];
   const persistent = applied && typeof d.persistent === 'boolean' ? d.persistent : commands.persistent;
   return {
     apply: apply.filter((c): c is string => c !== undefined),

@@ -177,6 +177,20 @@ function stopProblem(
   return undefined;
 }
 
+/** `value` with every string in it passed through {@link escapeControls}, at any depth. */
+function escapedDeep<T>(value: T): T {
+  if (typeof value === 'string') return escapeControls(value) as T;
+  if (Array.isArray(value)) return value.map(escapedDeep) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapedDeep(v)])) as T;
+  }
+  return value;
+}
+
+/** A word for a shell command a person pastes: as it is when plain, else in single quotes. */
+const shellQuoted = (value: string): string =>
+  /^[\w./:@=,-]+$/.test(value) ? value : `'${escapeControls(value).replace(/'/g, `'\\''`)}'`;
+
 /** What stands for the entries one dimension could not hold. */
 const omittedText = (count: number, what: string): string =>
   `${count} more ${what}${count === 1 ? '' : 's'} than the trail holds (one dimension keeps 8,192 characters): the run's own report (--format json, the run store) lists every one`;
@@ -306,14 +320,15 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
   const start = Date.parse(started?.time ?? first.time);
   const end = Date.parse((finished ?? events.at(-1) ?? first).time);
   return {
-    report,
+    // Every text the trail gave, escaped once more where it could act on a terminal.
+    report: escapedDeep(report),
     context: {
       ...(Number.isFinite(end - start) ? { durationMs: end - start } : {}),
       probeStateBefore,
       source: `audit trail ${file}`,
       // Observe mode, whatever the run's: pasted the next morning, it must not write the fixes again,
       // and the trail does not say whether the run read the sandbox (--scenario) or live Azure.
-      reproduce: `node bin/probe-doctor.js diagnose --load-balancer ${lbId}`,
+      reproduce: `node bin/probe-doctor.js diagnose --load-balancer ${shellQuoted(lbId)}`,
     },
   };
 }

@@ -125,5 +125,14 @@ describe('nextSteps when nothing is found but TCP timestamps are on', () => {
     expect(timestamps).toBeGreaterThanOrEqual(0);
     expect(ticket).toBeGreaterThan(timestamps);
     expect(steps[timestamps]).toContain('sysctl -w net.ipv4.tcp_timestamps=0');
+    expect(steps[timestamps]).toMatch(/file the ticket only if it still fails$/);
+    // With the ticket already filed, the step does not ask to file it later.
+    const filed = nextStepsFor({
+      ...report,
+      escalation: { supportTicket: {}, submitted: true, ticketId: '1' },
+    });
+    expect(filed.find((s) => s.startsWith('turn off TCP timestamps'))).toMatch(
+      /tell Microsoft support on the ticket already open whether that fixed it$/,
+    );
   });
 });

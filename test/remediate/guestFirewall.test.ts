@@ -1,11 +1,17 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isUnsafeScriptValueError } from '../../src/errors';
 import { parseScriptVariables } from '../../src/sandbox/guest/scriptVariables';
 import { fixture } from '../guest/parse/fixtures';
 import { evaluateIptables, parseIptables } from '../../src/guest/parse/iptables';
 import {
   buildGuestFirewallAllowScript,
+  firewalldUndo,
   firewallToolOf,
   guestFirewallCommands,
+  parseFirewalldHalves,
   parseGuestFirewallAllowOutput,
   parseGuestFirewallPersistence,
 } from '../../src/remediate/guestFirewall';
@@ -91,13 +97,69 @@ describe('buildGuestFirewallAllowScript', () => {
     const text = buildGuestFirewallAllowScript('linux', 80, 'firewalld').script.join('\n');
 
     // Assess: a reload would drop every runtime-only rule an admin or another service added.
-    expect(text).toContain(
-      'firewall-cmd --query-rich-rule="$RICH" >/dev/null 2>&1 || firewall-cmd --add-rich-rule="$RICH" >/dev/null',
-    );
-    expect(text).toContain(
-      'firewall-cmd --permanent --query-rich-rule="$RICH" >/dev/null 2>&1 || firewall-cmd --permanent --add-rich-rule="$RICH" >/dev/null',
-    );
     expect(text).not.toContain('--reload');
+  });
+
+  describe('the firewalld branch, run by bash against a firewall-cmd that keeps its two rule sets in files', () => {
+    const RICH = 'rule family=ipv4 source address=168.63.129.16 port port=80 protocol=tcp accept';
+    // firewall-cmd as its documented CLI behaves for these calls: --query exits 0 when the rule is in
+    // the set, --add and --remove change it; --permanent picks the permanent set, else the runtime one.
+    const STUB = [
+      '#!/bin/sh',
+      'perm=0; op=; rule=',
+      'for a in "$@"; do case "$a" in --permanent) perm=1;; --query-rich-rule=*) op=query; rule="${a#--query-rich-rule=}";; --add-rich-rule=*) op=add; rule="${a#--add-rich-rule=}";; --remove-rich-rule=*) op=remove; rule="${a#--remove-rich-rule=}";; esac; done',
+      'f="$PD_STATE/runtime"; [ $perm = 1 ] && f="$PD_STATE/permanent"; touch "$f"',
+      'case $op in query) grep -qxF "$rule" "$f";; add) echo "$rule" >> "$f";; remove) grep -vxF "$rule" "$f" > "$f.tmp"; mv "$f.tmp" "$f";; esac',
+    ].join('\n');
+
+    function firewalld(before: { runtime: boolean; permanent: boolean }) {
+      const dir = mkdtempSync(join(tmpdir(), 'pd-fwd-'));
+      writeFileSync(join(dir, 'firewall-cmd'), `${STUB}\n`);
+      chmodSync(join(dir, 'firewall-cmd'), 0o755);
+      writeFileSync(join(dir, 'runtime'), before.runtime ? `${RICH}\n` : '');
+      writeFileSync(join(dir, 'permanent'), before.permanent ? `${RICH}\n` : '');
+      const env = { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}`, PD_STATE: dir };
+      const run = (script: string) => spawnSync('bash', ['-c', script], { env, encoding: 'utf8' }).stdout;
+      const sets = () => ({
+        runtime: readFileSync(join(dir, 'runtime'), 'utf8').includes(RICH),
+        permanent: readFileSync(join(dir, 'permanent'), 'utf8').includes(RICH),
+      });
+      return { dir, run, sets };
+    }
+
+    it.each<[string, { runtime: boolean; permanent: boolean }, string | undefined, string]>([
+      ['neither set has it', { runtime: false, permanent: false }, 'runtime,permanent', 'added'],
+      [
+        'only the permanent set has it (never reloaded)',
+        { runtime: false, permanent: true },
+        'runtime',
+        'added',
+      ],
+      ['only the runtime set has it', { runtime: true, permanent: false }, 'permanent', 'added'],
+      ['both have it', { runtime: true, permanent: true }, undefined, 'present'],
+    ])('%s: adds the missing halves, and its undo takes out those only', (_, before, added, result) => {
+      // Prepare
+      const host = firewalld(before);
+      const script = buildGuestFirewallAllowScript('linux', 80, 'firewalld').script.join('\n');
+      try {
+        // Act
+        const stdout = host.run(script);
+        const halves = parseFirewalldHalves(stdout);
+        const afterAllow = host.sets();
+        if (halves) host.run(firewalldUndo(80, halves));
+        const afterUndo = host.sets();
+
+        // Assess
+        expect(parseGuestFirewallAllowOutput(stdout)).toBe(result);
+        expect(/^added=(.*)$/m.exec(stdout)?.[1]).toBe(added);
+        expect(afterAllow).toEqual({ runtime: true, permanent: true });
+        // What was there before stays: the owner's half is never undone.
+        expect(afterUndo).toEqual(before);
+        expect(stdout).not.toContain('--reload');
+      } finally {
+        rmSync(host.dir, { recursive: true, force: true });
+      }
+    });
   });
 
   it("never saves the whole iptables ruleset (it would also save other services' rules of the moment)", () => {
@@ -223,7 +285,7 @@ describe('guestFirewallCommands', () => {
     expect(commands.persistent).toBe(false);
     expect(commands.persistence).toContain('/etc/nftables.conf');
     expect(commands.undo).toBe(
-      `nft -a list chain inet filter input | awk '/"probe-doctor"/ {print $NF}' | xargs -r -n1 nft delete rule inet filter input handle`,
+      `nft -a list chain inet filter input | awk '/"probe-doctor"/ && / tcp dport 80 / {print $NF}' | xargs -r -n1 nft delete rule inet filter input handle`,
     );
   });
 });

@@ -84,3 +84,38 @@ const RULE_CHECK =
     }
   });
 });
+
+const nftUsable = usable && has('nft');
+if (usable && !nftUsable) console.warn('Skipping the live nftables undo test: needs nft.');
+
+(nftUsable ? describe : describe.skip)('guest firewall allow with real nftables (network namespace)', () => {
+  const NFT_NETNS = `pd-nft-${process.pid}`;
+  const inNft = (script: string) =>
+    spawnSync('ip', ['netns', 'exec', NFT_NETNS, 'bash', '-c', script], { encoding: 'utf8' });
+  beforeAll(() => {
+    execFileSync('ip', ['netns', 'add', NFT_NETNS]);
+    inNft(
+      'nft add table inet filter && nft add chain inet filter input "{ type filter hook input priority 0; }"',
+    );
+  });
+  afterAll(() => spawnSync('ip', ['netns', 'delete', NFT_NETNS]));
+
+  it("the undo of one port's allow takes out that port's rule, not the other ports' probe-doctor rules", () => {
+    // Prepare: the allow for 80 and for 443 in the same chain, both commented probe-doctor.
+    const chain = { family: 'inet' as const, table: 'filter', chain: 'input' };
+    for (const port of [80, 443])
+      inNft(buildGuestFirewallAllowScript('linux', port, 'nftables', chain).script.join('\n'));
+    const rules = () => inNft('nft list chain inet filter input').stdout;
+    const before = rules();
+
+    // Act
+    const undo = inNft(guestFirewallCommands('linux', 80, 'nftables', chain).undo);
+
+    // Assess
+    expect(before).toMatch(/tcp dport 80 accept comment "probe-doctor"/);
+    expect(before).toMatch(/tcp dport 443 accept comment "probe-doctor"/);
+    expect(undo.status).toBe(0);
+    expect(rules()).not.toMatch(/tcp dport 80 accept/);
+    expect(rules()).toMatch(/tcp dport 443 accept comment "probe-doctor"/);
+  });
+});

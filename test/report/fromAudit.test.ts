@@ -185,6 +185,29 @@ describe('reportFromAudit: a run that stopped, and text a terminal would obey', 
   });
 });
 
+describe('reportFromAudit: any text of the trail, and the command to paste', () => {
+  it('escapes controls in every field it rebuilds, and quotes the load balancer in the Reproduce command', async () => {
+    // Prepare: a fix run's trail whose fix reason carries a terminal escape, and an id with a command in it.
+    const { events } = await runScenario('nsg-deny-all-blocks-probe', 'fix');
+    const lb = events[0] && 'loadBalancerId' in events[0] ? events[0].loadBalancerId : '';
+    const hostile = `${lb}$(touch /tmp/pwned)`;
+    const trail = events.map((e) => {
+      const withId = 'loadBalancerId' in e ? { ...e, loadBalancerId: hostile } : e;
+      return e.name === 'ProbeDoctor.FixApplied'
+        ? { ...withId, reason: 'written\u001b[2J\nfake line' }
+        : withId;
+    }) as typeof events;
+
+    // Act
+    const rebuilt = reportFromAudit(trail, 'run.jsonl');
+
+    // Assess
+    expect(rebuilt.report.fixes.map((f) => f.reason)).toContain('written\\u001b[2J\\nfake line');
+    expect(renderText(rebuilt.report, rebuilt.context).includes('\u001b')).toBe(false);
+    expect(rebuilt.context.reproduce).toBe(`node bin/probe-doctor.js diagnose --load-balancer '${hostile}'`);
+  });
+});
+
 describe('probe-doctor audit --format', () => {
   let dir: string;
   beforeAll(async () => {

@@ -2,7 +2,8 @@
  * The sandbox's answer to probe-doctor's guest firewall allow script (the fix that opens the probe port in the guest):
  * applies it to the guest state and prints what the real script prints. The script's commands are
  * silent on success (`>/dev/null`, `2>/dev/null`, `| Out-Null`), so the output is only its own echo
- * lines: `tool=<tool>` (Linux, after the tool is chosen) and `result=added|present|unsupported`.
+ * lines: `tool=<tool>` (Linux, after the tool is chosen), `result=added|present|unsupported` and
+ * `persist=<how the tool keeps the rule>`.
  */
 import type { GuestFirewallEntry, GuestState } from '../scenario';
 
@@ -60,6 +61,19 @@ function isPresent(guest: GuestState, tool: string, port: number): boolean {
 }
 
 /**
+ * The `persist=` line the real script prints per tool (src/remediate/guestFirewall.ts): ufw saves its
+ * rules, firewalld's rule goes to the permanent set, Windows Firewall keeps its rules; an iptables or
+ * nft rule is runtime only (the script never saves a ruleset).
+ */
+const PERSISTENCE: Record<string, string> = {
+  ufw: 'ufw',
+  firewalld: 'firewalld-permanent',
+  windows: 'windows-firewall',
+  iptables: 'none',
+  nftables: 'none',
+};
+
+/**
  * Runs the allow script against `guest`: inserts `allow tcp <port> from 168.63.129.16/32` at the top
  * of the tool's rules (see rulesOf) unless the tool's check finds it. Returns the stdout and whether the guest
  * changed (the caller bumps the state version).
@@ -74,11 +88,14 @@ export function applyFirewallAllow(
   // The script exits before its `tool=` line when it refuses.
   if (tool === 'unsupported') return { stdout: 'result=unsupported\n', changed: false };
   const toolLine = os === 'linux' ? `tool=${tool}\n` : '';
-  if (isPresent(guest, tool, port)) return { stdout: `${toolLine}result=present\n`, changed: false };
+  // The script's last line says how the tool keeps the rule, present or added alike.
+  const persist = `persist=${PERSISTENCE[tool] ?? 'none'}\n`;
+  if (isPresent(guest, tool, port))
+    return { stdout: `${toolLine}result=present\n${persist}`, changed: false };
   // iptables -I INPUT 1, ufw insert 1, nft insert: the new rule is evaluated first. (firewalld
   // evaluates deny rich rules before allows whatever their order; the probe model reads in order.)
   const entry: GuestFirewallEntry = { action: 'allow', protocol: 'tcp', port, source: `${WIRE}/32` };
   rulesOf(guest, tool).unshift(entry);
   added.add(entry);
-  return { stdout: `${toolLine}result=added\n`, changed: true };
+  return { stdout: `${toolLine}result=added\n${persist}`, changed: true };
 }

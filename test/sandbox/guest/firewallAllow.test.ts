@@ -46,6 +46,14 @@ function runAllow(
 
 const WEB = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-web-prod/providers';
 
+/** What the real script's `persist=` line says per tool (src/remediate/guestFirewall.ts). */
+const KEPT: Record<string, string> = {
+  iptables: 'none',
+  ufw: 'ufw',
+  firewalld: 'firewalld-permanent',
+  nftables: 'none',
+};
+
 describe('guest firewall allow script in the simulator', () => {
   it.each([
     ['iptables', 'iptables', undefined],
@@ -61,7 +69,8 @@ describe('guest firewall allow script in the simulator', () => {
     const { stdout, result } = runAllow(state, 'linux', tool, nft);
 
     // Assess
-    expect(stdout).toBe(`tool=${firewallTool}\nresult=added\n`);
+    // The real script's last line: how the tool keeps the rule (ufw and firewalld do; iptables and nft not).
+    expect(stdout).toBe(`tool=${firewallTool}\nresult=added\npersist=${KEPT[firewallTool]}\n`);
     expect(result).toBe('added');
     expect(findGuest(state, ids.vm1)?.firewall).toEqual([probeAllow, probeDeny]);
     expect(state.version).toBe(1);
@@ -79,7 +88,7 @@ describe('guest firewall allow script in the simulator', () => {
       const second = runAllow(state, 'linux', firewallTool, nft);
 
       // Assess
-      expect(second.stdout).toBe(`tool=${firewallTool}\nresult=present\n`);
+      expect(second.stdout).toBe(`tool=${firewallTool}\nresult=present\npersist=${KEPT[firewallTool]}\n`);
       expect(findGuest(state, ids.vm1)?.firewall).toEqual([probeAllow, probeDeny]);
       expect(state.version).toBe(1);
     },
@@ -119,7 +128,10 @@ describe('guest firewall allow script in the simulator', () => {
     const second = runAllow(state, 'windows');
 
     // Assess
-    expect([first.stdout, second.stdout]).toEqual(['result=added\n', 'result=present\n']);
+    expect([first.stdout, second.stdout]).toEqual([
+      'result=added\npersist=windows-firewall\n',
+      'result=present\npersist=windows-firewall\n',
+    ]);
     expect(findGuest(state, ids.vm1)?.firewall).toEqual([probeAllow]);
   });
 
@@ -151,7 +163,7 @@ describe('guest firewall allow script in the simulator', () => {
     );
 
     // Assess
-    expect(out).toBe('tool=iptables\nresult=added\n');
+    expect(out).toBe('tool=iptables\nresult=added\npersist=none\n');
     expect([before?.state, before?.stage]).toEqual(['Down', 'firewall']);
     expect(probeOf()?.state).toBe('Up');
     expect(evidence.firewall.find((f) => f.tool === 'iptables')).toMatchObject({
