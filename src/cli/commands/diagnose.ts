@@ -460,7 +460,10 @@ export const registerDiagnoseCommand: RegisterCommand = (program, ctx) => {
     .option('--json', 'print the JSON report alone on stdout (same as --format json)')
     // --- report output ---
     .option('--format <format>', 'report format: text (default), json, markdown or html')
-    .option('--out <file>', 'write the report to this file instead of stdout (without --format, a .html, .md or .json name picks the format)')
+    .option(
+      '--out <file>',
+      'write the report to this file instead of stdout (without --format, a .html, .md or .json name picks the format)',
+    )
     .option('--cloud <name>', 'live Azure cloud: AzureCloud (default), AzureChinaCloud, AzureUSGovernment')
     .option('--arm-endpoint <url>', 'an ARM endpoint of its own (Azure Stack Hub, a private endpoint)')
     .option(
