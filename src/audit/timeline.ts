@@ -8,17 +8,29 @@ import { parseAuditEvent, type AuditEvent } from './events';
 
 /**
  * Parses JSON lines text into events, skipping blank lines. A line that is not JSON or not a valid
- * event is an InvalidInputError naming `source` and the line number (1-based).
+ * event is an InvalidInputError naming `source` and the line number (1-based), but for one: a last line
+ * with no line break after it that is not JSON is a write cut short (the process stopped mid-line), so
+ * it is left out and `onCutShort` is told where, and the events before it still read.
  */
-export function parseAuditLines(text: string, source: string): AuditEvent[] {
+export function parseAuditLines(
+  text: string,
+  source: string,
+  onCutShort?: (where: string) => void,
+): AuditEvent[] {
   const events: AuditEvent[] = [];
-  text.split(/\r?\n/).forEach((line, index) => {
+  const lines = text.split(/\r?\n/);
+  lines.forEach((line, index) => {
     if (line.trim() === '') return;
     const where = `${source} line ${index + 1}`;
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch (err) {
+      // Every line the sink writes ends with a line break: one without is the end of a cut write.
+      if (index === lines.length - 1 && onCutShort) {
+        onCutShort(where);
+        return;
+      }
       throw new InvalidInputError(`${where}: not JSON (${(err as Error).message}).`, where, { cause: err });
     }
     try {

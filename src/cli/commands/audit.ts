@@ -33,7 +33,9 @@ export async function runAudit(options: AuditCommandOptions, io: CliIO): Promise
       cause: err,
     });
   }
-  const events = parseAuditLines(text, options.file);
+  const events = parseAuditLines(text, options.file, (where) =>
+    io.err(`probe-doctor: ${where}: left out, a line cut short (its write did not finish)\n`),
+  );
   const runs = runIdsOf(events);
   if (runs.length === 0) throw new InvalidInputError(`Audit file ${options.file} holds no events.`, '--file');
   // --run takes a run id, or an orchestration instance id (what `sweep` and the HTTP trigger print):

@@ -30,7 +30,7 @@ import {
 } from '../main';
 import { parseReportFormat, renderReport, type RenderContext, type ReportFormat } from '../../report/index';
 import { constants } from 'node:fs';
-import { access, writeFile } from 'node:fs/promises';
+import { access, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { RegisterCommand } from './index';
 
@@ -378,6 +378,14 @@ export async function checkReportFile(output: ReportOutput): Promise<void> {
       `Cannot write the report to ${output.file}: its folder does not exist or is not writable`,
       '--out',
       { cause: err },
+    );
+  }
+  // A folder given as the file: refused now, before a --fix run writes anything, not after it.
+  const existing = await stat(resolve(output.file)).catch(() => undefined);
+  if (existing?.isDirectory()) {
+    throw new InvalidInputError(
+      `Cannot write the report to ${output.file}: it is a folder; give a file name (e.g. ${join(output.file, 'report.md')})`,
+      '--out',
     );
   }
 }

@@ -59,6 +59,24 @@ describe('probe-doctor audit', () => {
     );
   });
 
+  it('reads a trail whose last write was cut short, leaving that line out and saying so', async () => {
+    // Prepare: the process stopped mid-line: the last line has no line break and is not JSON.
+    const cut = join(dir, 'cut.jsonl');
+    const text = jsonl(events.filter((e) => e.runId === 'run-1'));
+    await writeFile(cut, `${text}{"name":"ProbeDoctor.RunFin`);
+    const lines = text.split('\n').length;
+
+    // Act
+    const { code, out, err } = await cli('audit', '--file', cut, '--run', 'run-1');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toContain('RunFinished');
+    expect(err).toBe(
+      `probe-doctor: ${cut} line ${lines}: left out, a line cut short (its write did not finish)\n`,
+    );
+  });
+
   it('prints every run in the file when no run is named', async () => {
     // Act
     const { code, out } = await cli('audit', '--file', file);

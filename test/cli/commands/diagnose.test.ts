@@ -277,6 +277,11 @@ describe('probe-doctor diagnose --format / --out', () => {
       ['--out', '/nonexistent-dir/r.md'],
       'Cannot write the report to /nonexistent-dir/r.md: its folder does not exist or is not writable',
     ],
+    // A folder as the file, with --fix: refused before the fix is written, not after it.
+    [
+      ['--fix', '--out', tmpdir()],
+      `Cannot write the report to ${tmpdir()}: it is a folder; give a file name (e.g. ${join(tmpdir(), 'report.md')})`,
+    ],
   ])('exits 2 before the run on %j', async (args, message) => {
     // Act
     const { code, out, err } = await cli(
