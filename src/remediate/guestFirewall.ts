@@ -270,7 +270,7 @@ export function guestFirewallCommands(
       persistence: 'Windows Firewall keeps the rule in its persistent policy store',
     };
   }
-  const rich = `rule family=ipv4 source address=${src} port port=${p} protocol=tcp accept`;
+  const rich = richRule(p);
   const iptablesRule = `INPUT -s ${src} -p tcp --dport ${p} -m comment --comment probe-doctor -j ACCEPT`;
   switch (tool) {
     case 'ufw':
@@ -286,7 +286,7 @@ export function guestFirewallCommands(
       return {
         tool,
         allow: `firewall-cmd --add-rich-rule=${bashQuote(rich)} && firewall-cmd --permanent --add-rich-rule=${bashQuote(rich)}`,
-        undo: `firewall-cmd --remove-rich-rule=${bashQuote(rich)}; firewall-cmd --permanent --remove-rich-rule=${bashQuote(rich)}`,
+        undo: firewalldUndo(p, { runtime: true, permanent: true }),
         persistent: true,
         persistence: 'firewalld keeps --permanent rules',
       };
@@ -321,11 +321,13 @@ export function parseFirewalldHalves(stdout: string): { runtime: boolean; perman
   return { runtime: halves.includes('runtime'), permanent: halves.includes('permanent') };
 }
 
+/** The firewalld rich rule that admits the probe to `port` (the script's `$RICH`, with its values). */
+const richRule = (port: number): string =>
+  `rule family=ipv4 source address=${PROBE_SOURCE_IP} port port=${validatePort(port)} protocol=tcp accept`;
+
 /** The undo of the firewalld halves this run added, and of nothing else. */
 export function firewalldUndo(port: number, halves: { runtime: boolean; permanent: boolean }): string {
-  const rich = bashQuote(
-    `rule family=ipv4 source address=${PROBE_SOURCE_IP} port port=${validatePort(port)} protocol=tcp accept`,
-  );
+  const rich = bashQuote(richRule(port));
   return [
     ...(halves.runtime ? [`firewall-cmd --remove-rich-rule=${rich}`] : []),
     ...(halves.permanent ? [`firewall-cmd --permanent --remove-rich-rule=${rich}`] : []),
