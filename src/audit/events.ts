@@ -287,7 +287,7 @@ export const ApprovalReceivedSchema = z.object({
 /**
  * One fleet sweep, at its end (src/sweep/): the scopes, the totals, and a ref per load balancer in
  * `loadBalancers` (JSON text: `[{ "id", "state", "down"?, "backends"?, "instanceId"?, "remediation"? }]`).
- * Application Insights keeps at most 8,192 characters of a dimension, so when every ref does not fit,
+ * Application Insights keeps at most 8,192 bytes (UTF-8) of a dimension, so when every ref does not fit,
  * the refs of load balancers that need attention come first and `refsOmitted` counts the healthy ones
  * left out (the sweep report itself always lists every load balancer). `runId` is the sweep's id.
  */

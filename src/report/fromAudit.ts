@@ -9,6 +9,7 @@
  */
 import type { AuditEvent, AuditEventOf } from '../audit/events';
 import { escapeControls } from '../audit/timeline';
+import { shellWord } from '../util/shellWord';
 import type { BackendReport, BackendValidation, Cause, FixReport, FixStatus, Report } from '../model/report';
 import type { RenderContext } from './facts';
 
@@ -145,10 +146,10 @@ function problemOf(value: unknown): NonNullable<Report['problems']> {
   if (typeof p.kind !== 'string' || typeof p.message !== 'string') return [];
   return [
     {
-      ...(typeof p.resourceId === 'string' ? { resourceId: escapeControls(p.resourceId) } : {}),
-      kind: escapeControls(p.kind),
+      ...(typeof p.resourceId === 'string' ? { resourceId: p.resourceId } : {}),
+      kind: p.kind,
       ...(typeof p.statusCode === 'number' ? { statusCode: p.statusCode } : {}),
-      message: escapeControls(p.message),
+      message: p.message,
     },
   ];
 }
@@ -162,15 +163,14 @@ function stopProblem(
   reason: string | undefined,
 ): { problem: NonNullable<Report['problems']>[number]; kinds: string[] } | undefined {
   if (outcome === 'failed') {
-    const text = escapeControls(reason ?? 'no reason recorded');
     return {
-      problem: { kind: 'run', message: `the run failed: ${text}` },
+      problem: { kind: 'run', message: `the run failed: ${reason ?? 'no reason recorded'}` },
       kinds: ['failed', 'deadline', 'run'],
     };
   }
   if (reason?.startsWith('interrupted')) {
     return {
-      problem: { kind: 'interrupted', message: escapeControls(reason.replace(/^interrupted: /, '')) },
+      problem: { kind: 'interrupted', message: reason.replace(/^interrupted: /, '') },
       kinds: ['interrupted'],
     };
   }
@@ -187,13 +187,9 @@ function escapedDeep<T>(value: T): T {
   return value;
 }
 
-/** A word for a shell command a person pastes: as it is when plain, else in single quotes. */
-const shellQuoted = (value: string): string =>
-  /^[\w./:@=,-]+$/.test(value) ? value : `'${escapeControls(value).replace(/'/g, `'\\''`)}'`;
-
 /** What stands for the entries one dimension could not hold. */
 const omittedText = (count: number, what: string): string =>
-  `${count} more ${what}${count === 1 ? '' : 's'} than the trail holds (one dimension keeps 8,192 characters): the run's own report (--format json, the run store) lists every one`;
+  `${count} more ${what}${count === 1 ? '' : 's'} than the trail holds (one dimension keeps 8,192 bytes): the run's own report (--format json, the run store) lists every one`;
 
 /**
  * Rebuilds the report of one run from its events (already filtered to the run, in file order).
@@ -212,11 +208,7 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
   const lbCauses: Cause[] = [];
   for (const e of of(events, 'ProbeDoctor.CauseFound')) {
     const evidence = record(parse(e.evidence));
-    const cause: Cause = {
-      id: e.causeId,
-      summary: escapeControls(e.summary),
-      ...(e.evidence ? { evidence } : {}),
-    };
+    const cause: Cause = { id: e.causeId, summary: e.summary, ...(e.evidence ? { evidence } : {}) };
     if (e.backend) causesByBackend.set(e.backend, [...(causesByBackend.get(e.backend) ?? []), cause]);
     else lbCauses.push(cause);
   }
@@ -261,9 +253,7 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
   const problems: NonNullable<Report['problems']> = recordedList(finished?.problems).flatMap(problemOf);
   const problemsOmitted = Number(finished?.problemsOmitted ?? 0);
   if (problemsOmitted > 0) problems.push({ kind: 'audit', message: omittedText(problemsOmitted, 'problem') });
-  const nextSteps = recordedList(finished?.nextSteps).flatMap((s) =>
-    typeof s === 'string' ? [escapeControls(s)] : [],
-  );
+  const nextSteps = recordedList(finished?.nextSteps).filter((s): s is string => typeof s === 'string');
   const nextStepsOmitted = Number(finished?.nextStepsOmitted ?? 0);
   // Said among the problems: it is no step a person takes.
   if (nextStepsOmitted > 0)
@@ -273,8 +263,6 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
       kind: 'audit',
       message: 'the trail has no RunFinished event: the run did not finish or its end was not recorded',
     });
-  // What stopped the run, from RunFinished's reason: it says more than the report's own problem (the
-  // phase, what was left in place), so it stands in that problem's place when it holds its words.
   // A ticket built for a person to file: its payload is the run's report's, not the trail's.
   if (escalated && escalated.outcome !== 'ticket-submitted')
     problems.push({
@@ -282,6 +270,8 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
       message:
         "the support ticket's payload is not in the audit trail: take it from the run's own report (the run store, or --format json when the run was made), then file it",
     });
+  // What stopped the run, from RunFinished's reason: it says more than the report's own problem (the
+  // phase, what was left in place), so it stands in that problem's place when it holds its words.
   const stopped = stopProblem(outcome, finished?.reason);
   if (stopped) {
     const same = problems.findIndex(
@@ -328,7 +318,7 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
       source: `audit trail ${file}`,
       // Observe mode, whatever the run's: pasted the next morning, it must not write the fixes again,
       // and the trail does not say whether the run read the sandbox (--scenario) or live Azure.
-      reproduce: `node bin/probe-doctor.js diagnose --load-balancer ${shellQuoted(lbId)}`,
+      reproduce: `node bin/probe-doctor.js diagnose --load-balancer ${shellWord(escapeControls(lbId))}`,
     },
   };
 }

@@ -33,6 +33,7 @@ import { constants } from 'node:fs';
 import { access, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { RegisterCommand } from './index';
+import { shellWord } from '../../util/shellWord';
 
 export interface DiagnoseOptions {
   /** Optional with a --scenario that holds exactly one load balancer. */
@@ -403,16 +404,15 @@ export function reproduceCommand(
   options: DiagnoseOptions,
   env: Record<string, string | undefined> = {},
 ): string {
-  const q = (v: string) => (/^[\w./:@=,-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
   const settings = Object.entries(env)
     .filter(([k, v]) => REPRODUCED_SETTING.test(k) && v !== undefined && v.trim() !== '')
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k}=${q(v ?? '')}`);
+    .map(([k, v]) => `${k}=${shellWord(v ?? '')}`);
   return [
     ...settings,
-    `node ${q(join(projectRoot(), 'bin', 'probe-doctor.js'))} diagnose`,
-    ...(options.loadBalancer ? [`--load-balancer ${q(options.loadBalancer.trim())}`] : []),
-    ...(options.scenario ? [`--scenario ${q(resolve(options.scenario))}`] : []),
+    `node ${shellWord(join(projectRoot(), 'bin', 'probe-doctor.js'))} diagnose`,
+    ...(options.loadBalancer ? [`--load-balancer ${shellWord(options.loadBalancer.trim())}`] : []),
+    ...(options.scenario ? [`--scenario ${shellWord(resolve(options.scenario))}`] : []),
     ...(options.fix ? ['--fix'] : []),
     ...(options.approve ? ['--approve'] : []),
   ].join(' ');
