@@ -282,7 +282,7 @@ function timestampSteps(backends: readonly BackendReport[], escalation: Report['
     (b) => b.causes.some((c) => c.id === 'unknown') && (b.notes ?? []).some((n) => n.id === 'tcp-timestamps'),
   );
   if (on.length === 0) return [];
-  const names = listNames(on.map((b) => (b.vmId ? backendLabel(b) : (b.ipAddress ?? whereOf(b)))));
+  const names = listNames(on.map(whereOf));
   return [
     {
       step: `turn off TCP timestamps in the guest of ${names} (sysctl -w net.ipv4.tcp_timestamps=0, and net.ipv4.tcp_timestamps = 0 in a file under /etc/sysctl.d/ to keep it after a reboot), then watch the probe for a few intervals: Microsoft warns that timestamps can make the guest drop probe packets; ${
@@ -290,7 +290,7 @@ function timestampSteps(backends: readonly BackendReport[], escalation: Report['
           ? 'tell Microsoft support on the ticket already open whether that fixed it'
           : 'file the ticket only if it still fails'
       }`,
-      basedOn: `cause unknown on ${listNames(on.map(whereOf))} with TCP timestamps on in the guest (note tcp-timestamps)`,
+      basedOn: `cause unknown on ${names} with TCP timestamps on in the guest (note tcp-timestamps)`,
     },
   ];
 }
