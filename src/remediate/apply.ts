@@ -186,8 +186,8 @@ function guestFirewall(
       );
       // firewalld: which halves this run added (runtime, permanent); the undo takes out those only.
       const halves = parseFirewalldHalves(stdout);
-      const persistent =
-        persist !== 'none' && (halves === undefined || result === 'present' || halves.permanent);
+      // The script says it (firewalld: whether the permanent set holds the rule now, whoever added it).
+      const persistent = persist !== 'none';
       const undo = halves ? firewalldUndo(Number(fix.detail.port), halves) : commands.undo;
       return {
         extra: {

@@ -151,6 +151,8 @@ describe('buildGuestFirewallAllowScript', () => {
 
         // Assess
         expect(parseGuestFirewallAllowOutput(stdout)).toBe(result);
+        // The permanent set holds the rule after every run, the owner's or this run's: it survives a reboot.
+        expect(parseGuestFirewallPersistence(stdout)).toBe('firewalld-permanent');
         expect(/^added=(.*)$/m.exec(stdout)?.[1]).toBe(added);
         expect(afterAllow).toEqual({ runtime: true, permanent: true });
         // What was there before stays: the owner's half is never undone.
