@@ -27,7 +27,7 @@ import {
   type LocalInstanceStatus,
   type TimerWait,
 } from '../workflow/host/localDurableHost';
-import { APPROVAL_EVENT, INTERRUPT_EVENT, ORCHESTRATOR_NAME } from '../workflow/names';
+import { APPROVAL_EVENT, FLOW_VERSION, INTERRUPT_EVENT, ORCHESTRATOR_NAME } from '../workflow/names';
 import { probeDoctorOrchestrator } from '../workflow/orchestrator';
 import type { AppDependencies } from './activityDeps';
 import { createActivityDeps } from './activityDeps';
@@ -145,6 +145,8 @@ export function createLocalHost(options: LocalHostOptions): LocalDurableHost {
     activities: createActivities(deps, store),
     ...time,
     optionalEvents: [INTERRUPT_EVENT],
+    // As host.json's defaultVersion stamps instances on the Functions host.
+    defaultVersion: FLOW_VERSION,
     ...(onWait ? { onWait: (wait: TimerWait) => onWait(waitLine(wait), wait) } : {}),
   });
   storeOfHost.set(host, store);

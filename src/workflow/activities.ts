@@ -22,6 +22,8 @@ import type {
   CheckBackendActivityOutput,
   CheckBackendInput,
   DiagnoseActivityInput,
+  DiagnoseAndPlanActivityInput,
+  DiagnoseAndPlanOutput,
   DiagnoseInput,
   DiagnosisSummary,
   DiscoveredRun,
@@ -146,14 +148,13 @@ export function createActivities(
     });
 
   /** Runs `body`, audits the outcome, and rethrows a failure so the orchestrator's retry sees it. */
-  const audited =
+  const auditedStep =
     <I extends { run: RunContext }, O>(
       name: ActivityName,
       body: (input: I) => Promise<O> | O,
       describe: (output: O, input: I) => Record<string, unknown>,
-    ): ActivityFunction =>
-    async (raw) => {
-      const input = raw as I;
+    ) =>
+    async (input: I): Promise<O> => {
       try {
         const output = await body(input);
         await audit(input.run, name, 'ok', describe(output, input));
@@ -181,6 +182,16 @@ export function createActivities(
       }
     };
 
+  /** {@link auditedStep} as an activity: the host's deserialized input in. */
+  const audited =
+    <I extends { run: RunContext }, O>(
+      name: ActivityName,
+      body: (input: I) => Promise<O> | O,
+      describe: (output: O, input: I) => Record<string, unknown>,
+    ): ActivityFunction =>
+    (raw) =>
+      auditedStep(name, body, describe)(raw as I);
+
   const topologyOf = (ref: string) => store.get<Topology>(ref);
   const diagnosisOf = (ref: string) => store.get<Diagnosis>(ref);
 
@@ -192,6 +203,38 @@ export function createActivities(
         result: result.ok ? ok(await store.get<BackendEvidence>(result.value.evidenceRef)) : result,
       })),
     );
+
+  /** The diagnosis of the checked backends, stored; the orchestrator gets its summary. */
+  const diagnoseStep = async (input: DiagnoseActivityInput): Promise<DiagnosisSummary> => {
+    const full: DiagnoseInput = {
+      run: input.run,
+      topology: await topologyOf(input.topologyRef),
+      health: await store.get<RuleHealth[]>(input.healthRef),
+      checks: await loadChecks(input.checks),
+    };
+    const diagnosis = await deps.diagnose(full);
+    return summarizeDiagnosis(diagnosis, await store.put(input.run.runId, 'diagnosis', diagnosis));
+  };
+  const describeDiagnosis = (d: DiagnosisSummary) => ({
+    causes: d.causes,
+    backends: d.backends.map((b) => ({ key: b.key, causes: b.causes })),
+  });
+
+  /** The fixes for a stored diagnosis; whether each needs approval comes from the policy. */
+  const planStep = async (input: PlanFixesActivityInput): Promise<FixPlan> => {
+    const required = deps.policy().approvalRequiredFor;
+    const full: PlanFixesInput = {
+      run: input.run,
+      mode: input.mode,
+      topology: await topologyOf(input.topologyRef),
+      diagnosis: await diagnosisOf(input.diagnosisRef),
+    };
+    const fixes = await deps.planFixes(full);
+    return { fixes: fixes.map((f) => ({ ...f, needsApproval: required.includes(f.kind) })) };
+  };
+  const describePlan = (plan: FixPlan) => ({
+    fixes: plan.fixes.map((f) => ({ kind: f.kind, target: f.target, needsApproval: f.needsApproval })),
+  });
 
   return {
     [ACTIVITY.getPolicy]: audited<{ run: RunContext }, WorkflowPolicy>(
@@ -268,40 +311,30 @@ export function createActivities(
       });
       return result;
     },
-    [ACTIVITY.diagnose]: audited<DiagnoseActivityInput, DiagnosisSummary>(
-      ACTIVITY.diagnose,
-      async (input) => {
-        const full: DiagnoseInput = {
-          run: input.run,
-          topology: await topologyOf(input.topologyRef),
-          health: await store.get<RuleHealth[]>(input.healthRef),
-          checks: await loadChecks(input.checks),
-        };
-        const diagnosis = await deps.diagnose(full);
-        return summarizeDiagnosis(diagnosis, await store.put(input.run.runId, 'diagnosis', diagnosis));
-      },
-      (d) => ({
-        causes: d.causes,
-        backends: d.backends.map((b) => ({ key: b.key, causes: b.causes })),
-      }),
-    ),
-    [ACTIVITY.planFixes]: audited<PlanFixesActivityInput, FixPlan>(
-      ACTIVITY.planFixes,
-      async (input) => {
-        const required = deps.policy().approvalRequiredFor;
-        const full: PlanFixesInput = {
+    [ACTIVITY.diagnose]: audited(ACTIVITY.diagnose, diagnoseStep, describeDiagnosis),
+    [ACTIVITY.planFixes]: audited(ACTIVITY.planFixes, planStep, describePlan),
+    // Both steps in one activity (flow version 2, names.ts FLOW_VERSION): one round trip through the durable host fewer. Each
+    // step keeps its own audit event, so the trail reads as before; a plan that fails still hands the
+    // orchestrator the diagnosis, as the separate activities did, for the run's closing report.
+    [ACTIVITY.diagnoseAndPlan]: async (raw): Promise<DiagnoseAndPlanOutput> => {
+      const input = raw as DiagnoseAndPlanActivityInput;
+      const diagnosis = await auditedStep(ACTIVITY.diagnose, diagnoseStep, describeDiagnosis)(input);
+      try {
+        const plan = await auditedStep(
+          ACTIVITY.planFixes,
+          planStep,
+          describePlan,
+        )({
           run: input.run,
           mode: input.mode,
-          topology: await topologyOf(input.topologyRef),
-          diagnosis: await diagnosisOf(input.diagnosisRef),
-        };
-        const fixes = await deps.planFixes(full);
-        return { fixes: fixes.map((f) => ({ ...f, needsApproval: required.includes(f.kind) })) };
-      },
-      (plan) => ({
-        fixes: plan.fixes.map((f) => ({ kind: f.kind, target: f.target, needsApproval: f.needsApproval })),
-      }),
-    ),
+          topologyRef: input.topologyRef,
+          diagnosisRef: diagnosis.diagnosisRef,
+        });
+        return { diagnosis, plan };
+      } catch (err) {
+        return { diagnosis, planFailure: ensureError(err).message };
+      }
+    },
     [ACTIVITY.applyFixes]: audited<ApplyFixesActivityInput, FixReport[]>(
       ACTIVITY.applyFixes,
       async ({ topologyRef, ...rest }) => {

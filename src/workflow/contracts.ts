@@ -264,6 +264,19 @@ export interface PlanFixesActivityInput {
   diagnosisRef: string;
 }
 
+/** The diagnoseAndPlan activity's input (flow version 2): the diagnose activity's, and the run's mode. */
+export interface DiagnoseAndPlanActivityInput extends DiagnoseActivityInput {
+  mode: 'observe' | 'fix';
+}
+
+/**
+ * What the diagnoseAndPlan activity returns: the diagnosis's summary, and the plan or why planning
+ * failed (the diagnosis is kept either way, for the run's closing report).
+ */
+export type DiagnoseAndPlanOutput =
+  | { diagnosis: DiagnosisSummary; plan: FixPlan; planFailure?: undefined }
+  | { diagnosis: DiagnosisSummary; plan?: undefined; planFailure: string };
+
 /**
  * What became of the approval gate: a person approved or rejected, the wait timed out, or nobody could
  * be asked (`not-given`: the CLI without --approve).

@@ -2,12 +2,32 @@
 
 export const ORCHESTRATOR_NAME = 'probeDoctorOrchestrator';
 
+/**
+ * The orchestration's flow version: host.json's `extensions.durableTask.defaultVersion`, which the
+ * Durable extension stamps on every new instance; an instance keeps the version it started with and
+ * the orchestrator reads it as `context.df.version` (learn.microsoft.com, azure-functions/durable/
+ * durable-functions-orchestration-versioning). The local durable host stamps the same value.
+ * - 1 (instances started before versioning, which have no version): diagnose, then planFixes.
+ * - 2: diagnoseAndPlan, one activity: one round trip through the durable host fewer per run.
+ * A deployment therefore never changes the steps of a run already in flight: its history replays
+ * through the steps it was started with.
+ */
+export const FLOW_VERSION = '2';
+
+/** The flow version of an instance from its stamped version; none (older instances) is 1. */
+export function flowVersionOf(version: string | undefined): number {
+  const major = Number.parseInt(version ?? '', 10);
+  return Number.isFinite(major) && major > 0 ? major : 1;
+}
+
 export const ACTIVITY = {
   getPolicy: 'getPolicy',
   discoverTopology: 'discoverTopology',
   checkBackend: 'checkBackend',
   diagnose: 'diagnose',
   planFixes: 'planFixes',
+  /** diagnose and planFixes in one activity: what flow version 2 calls (see FLOW_VERSION). */
+  diagnoseAndPlan: 'diagnoseAndPlan',
   applyFixes: 'applyFixes',
   validate: 'validate',
   rollbackFixes: 'rollbackFixes',

@@ -16,6 +16,8 @@ import type {
   CheckBackendActivityOutput,
   CheckBackendInput,
   DiagnoseActivityInput,
+  DiagnoseAndPlanActivityInput,
+  DiagnoseAndPlanOutput,
   DiscoverTopologyInput,
   DiagnosisSummary,
   EscalateActivityInput,
@@ -39,7 +41,7 @@ import { asReport, batches, checkTarget, plannedOnly, probeWait, selectFixes } f
 import { backendsForMicrosoft, stillDownAtEnd } from '../model/verdict';
 import { parseWorkflowInput, readApproval } from './input';
 import { runIdFor } from './runId';
-import { ACTIVITY, APPROVAL_EVENT, INTERRUPT_EVENT } from './names';
+import { ACTIVITY, APPROVAL_EVENT, flowVersionOf, INTERRUPT_EVENT } from './names';
 import { nsgLockIds } from './nsgLock';
 
 /*
@@ -231,6 +233,56 @@ export function* probeDoctorOrchestrator(
   }
 }
 
+/**
+ * The diagnosis and the plan, by the instance's flow version (names.ts FLOW_VERSION): version 2 in one
+ * activity, version 1 (instances started before versioning) in two, as their histories hold them.
+ */
+function* diagnoseAndPlan(
+  context: OrchestrationContext,
+  deadlines: RunDeadlines,
+  report: (change: { [K in keyof WorkflowStatus]?: WorkflowStatus[K] | undefined }) => void,
+  known: Known,
+  input: DiagnoseAndPlanActivityInput,
+): Generator<Task, { diagnosis: DiagnosisSummary; plan: FixPlan }, unknown> {
+  const { run, mode, topologyRef } = input;
+  if (flowVersionOf(context.df.version) >= 2) {
+    const both = (yield* deadlines.bounded(
+      context.df.callActivity(ACTIVITY.diagnoseAndPlan, input),
+      'diagnosing and planning fixes',
+    )) as DiagnoseAndPlanOutput;
+    known.diagnosisRef = both.diagnosis.diagnosisRef;
+    // Planning failed after the diagnosis was stored: the run closes with it while planning, as with
+    // version 1.
+    if (both.planFailure !== undefined) {
+      report({ phase: 'planning' });
+      throw new Error(both.planFailure);
+    }
+    return { diagnosis: both.diagnosis, plan: both.plan };
+  }
+  const { healthRef, checks } = input;
+  const diagnosis = (yield* deadlines.bounded(
+    context.df.callActivity(ACTIVITY.diagnose, {
+      run,
+      topologyRef,
+      healthRef,
+      checks,
+    } satisfies DiagnoseActivityInput),
+    'diagnosing',
+  )) as DiagnosisSummary;
+  known.diagnosisRef = diagnosis.diagnosisRef;
+  report({ phase: 'planning' });
+  const plan = (yield* deadlines.bounded(
+    context.df.callActivity(ACTIVITY.planFixes, {
+      run,
+      mode,
+      topologyRef,
+      diagnosisRef: diagnosis.diagnosisRef,
+    } satisfies PlanFixesActivityInput),
+    'planning fixes',
+  )) as FixPlan;
+  return { diagnosis, plan };
+}
+
 function* runProbeDoctor(
   context: OrchestrationContext,
   input: ReturnType<typeof parseWorkflowInput>,
@@ -277,17 +329,14 @@ function* runProbeDoctor(
   report({ phase: 'diagnosing' });
   // Large values travel as run store refs: the history keeps a copy of every activity input and result.
   const { topologyRef } = topology;
-  const diagnosis = (yield* deadlines.bounded(
-    context.df.callActivity(ACTIVITY.diagnose, {
-      run,
-      topologyRef,
-      healthRef,
-      checks,
-    } satisfies DiagnoseActivityInput),
-    'diagnosing',
-  )) as DiagnosisSummary;
+  const { diagnosis, plan } = yield* diagnoseAndPlan(context, deadlines, report, known, {
+    run,
+    mode: input.mode,
+    topologyRef,
+    healthRef,
+    checks,
+  });
   const { diagnosisRef } = diagnosis;
-  known.diagnosisRef = diagnosisRef;
   // A backend down by design (a passive cluster node, no local endpoint) is neither validated nor
   // escalated: its probe is meant to fail.
   const byDesign = new Set(
@@ -295,16 +344,6 @@ function* runProbeDoctor(
   );
   const actionable = failing.filter((f) => !byDesign.has(idKey(f.backend.key)));
 
-  report({ phase: 'planning' });
-  const plan = (yield* deadlines.bounded(
-    context.df.callActivity(ACTIVITY.planFixes, {
-      run,
-      mode: input.mode,
-      topologyRef,
-      diagnosisRef,
-    } satisfies PlanFixesActivityInput),
-    'planning fixes',
-  )) as FixPlan;
   report({ fixesPlanned: plan.fixes.filter((f) => f.status === 'planned').length });
 
   let fixes: FixReport[] = plannedOnly(plan.fixes);

@@ -26,8 +26,10 @@ const EXPECTED: Registration[] = [
     'getPolicy',
     'discoverTopology',
     'checkBackend',
+    // Still registered for instances of flow version 1 in flight at a deployment (FLOW_VERSION).
     'diagnose',
     'planFixes',
+    'diagnoseAndPlan',
     'applyFixes',
     'validate',
     'rollbackFixes',

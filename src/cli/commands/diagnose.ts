@@ -184,6 +184,7 @@ const FAILED_STEP: Record<WorkflowAuditEvent['activity'], string> = {
   checkBackend: 'check backend',
   diagnose: 'diagnose',
   planFixes: 'plan fixes',
+  diagnoseAndPlan: 'diagnose and plan fixes',
   applyFixes: 'apply fixes',
   validate: 'validate',
   rollbackFixes: 'roll back',

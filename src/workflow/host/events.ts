@@ -33,8 +33,11 @@ export function toJson(value: unknown): string {
 export const historyEvents = {
   orchestratorStarted: (at: Date): HistoryEvent => new OrchestratorStartedEvent(options(-1, at)),
   orchestratorCompleted: (at: Date): HistoryEvent => new OrchestratorCompletedEvent(options(-1, at)),
-  executionStarted: (at: Date, name: string, input: unknown): HistoryEvent =>
-    new ExecutionStartedEvent(options(-1, at, { name, input: toJson(input) })),
+  /** `version`: the instance's orchestration version, as the extension stamps it (none on older ones). */
+  executionStarted: (at: Date, name: string, input: unknown, version?: string): HistoryEvent =>
+    new ExecutionStartedEvent(
+      options(-1, at, { name, input: toJson(input), ...(version !== undefined ? { version } : {}) }),
+    ),
   taskScheduled: (at: Date, id: number, name: string, input: unknown): HistoryEvent =>
     new TaskScheduledEvent(options(id, at, { name, input: toJson(input) })),
   taskCompleted: (at: Date, id: number, result: unknown): HistoryEvent =>

@@ -78,6 +78,12 @@ export interface LocalDurableHostOptions {
    * ({@link INTERRUPT_EVENT}), which every probe-doctor wait races against.
    */
   optionalEvents?: readonly string[];
+  /**
+   * The version stamped on every instance this host starts, as host.json's
+   * `extensions.durableTask.defaultVersion` has the Durable extension do (the orchestrator reads it as
+   * `context.df.version`). Default: none, as on an app without orchestration versioning.
+   */
+  defaultVersion?: string;
 }
 
 /** What `getStatus` returns; the shape follows DurableOrchestrationStatus plus the host's extras. */
@@ -225,7 +231,7 @@ export class LocalDurableHost {
       lastUpdatedTime: now,
       history: [
         historyEvents.orchestratorStarted(now),
-        historyEvents.executionStarted(now, orchestratorName, wireInput),
+        historyEvents.executionStarted(now, orchestratorName, wireInput, this.options.defaultVersion),
       ],
       actions: [],
       clock: now,
