@@ -10,6 +10,7 @@
  * exactly as they would have in the time skipped.
  */
 import { DiscardAuditSink } from '../audit/discardSink';
+import { createAuditor } from '../audit/auditor';
 import type { AuditSink } from '../audit/sink';
 import { createClientFactory, type AzureTarget } from '../azure/clients';
 import type { AdvanceableClock } from '../sandbox/clock';
@@ -19,7 +20,7 @@ import type { Report } from '../model/report';
 import { MemoryRunStore } from '../runstore/memoryRunStore';
 import { instanceIdFor } from '../triggers/instanceId';
 import { createActivities, type WorkflowAuditEvent } from '../workflow/activities';
-import type { ApprovalDecision, RunOutcome, WorkflowInput } from '../workflow/contracts';
+import type { ApprovalDecision, RunOutcome, WorkflowInput, WorkflowStatus } from '../workflow/contracts';
 import type { RunStore } from '../runstore/runStore';
 import {
   LocalDurableHost,
@@ -173,6 +174,30 @@ export class RunFailedError extends ProbeDoctorError {
   }
 }
 
+/**
+ * The answer a person gave at this host (the CLI's `--approve`), audited before it is delivered, as the
+ * approval endpoint audits the ones it receives (src/app/triggerAudit.ts): `ApprovalReceived`, with
+ * `verified` false, since no platform authentication stands behind the name. On the run's host clock,
+ * so an in-process sandbox run's trail keeps its order.
+ */
+async function auditLocalApproval(
+  options: LocalRunOptions,
+  status: LocalInstanceStatus,
+  decision: ApprovalDecision,
+): Promise<void> {
+  if (!options.auditSink || (decision.decision !== 'approve' && decision.decision !== 'reject')) return;
+  const runId = (status.customStatus as Partial<WorkflowStatus> | undefined)?.runId ?? status.instanceId;
+  const time = hostTimeFor(options.target).clock;
+  await createAuditor(
+    options.auditSink,
+    { runId, loadBalancerId: options.input.loadBalancerId, mode: options.input.mode },
+    time ? { now: time } : {},
+  ).approvalReceived(
+    { by: decision.by ?? 'unknown', verified: false, outcome: decision.decision },
+    { confirm: true },
+  );
+}
+
 /** Starts (or joins) the orchestration for the load balancer and waits for its report. */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunResult> {
   const host = options.host ?? createLocalHost(options);
@@ -196,7 +221,11 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
       );
       if (finished(status)) break;
       answered = true;
-      if (options.decideApproval) await host.raiseEvent(instanceId, APPROVAL_EVENT, options.decideApproval());
+      if (options.decideApproval) {
+        const decision = options.decideApproval();
+        await auditLocalApproval(options, status, decision);
+        await host.raiseEvent(instanceId, APPROVAL_EVENT, decision);
+      }
       // Nobody to ask: the gate's timer fires now, as if nobody approved in time.
       else await host.fastForward(instanceId);
     }

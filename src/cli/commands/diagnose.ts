@@ -6,6 +6,7 @@
  * every wait is real and Ctrl-C interrupts the run cleanly.
  */
 import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import type { TokenCredential } from '@azure/core-auth';
 import { parseLoadBalancerId } from '../../azure/resourceId';
 import { runLocally } from '../../app/localRun';
@@ -135,6 +136,19 @@ export async function liveTarget(
     ...(ca ? { ca } : {}),
     ...(credential ? { credential } : {}),
   };
+}
+
+/**
+ * Who approved at the terminal, for the audit trail: `--approve` and the local account that ran it (the
+ * OS's word, not an Azure identity: the trail's `verified` stays false).
+ */
+export function cliApprover(): string {
+  try {
+    return `cli --approve (local user ${userInfo().username})`;
+  } catch {
+    // No passwd entry for the uid (some containers).
+    return 'cli --approve';
+  }
 }
 
 /** One progress line per activity, on stderr, so stdout stays the report alone. */
@@ -273,7 +287,7 @@ export async function runDiagnose(
       ...(auditSink ? { auditSink } : {}),
       progress: (event) => io.err(progressLine(event)),
       ...(sandbox ? { evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 20 } } : {}),
-      decideApproval: () => ({ decision: 'approve', by: 'cli --approve' }),
+      decideApproval: () => ({ decision: 'approve', by: cliApprover() }),
     });
     // A run an error stopped (no credential, 403, 404...) was closed with RunFinished; the person
     // at the terminal gets the one line that says what to do, not an empty report.

@@ -74,6 +74,49 @@ describe('probe-doctor diagnose', () => {
     expect(report.escalation).toBeUndefined();
   });
 
+  it('with --approve, audits the approval (who, unverified) before the fix it lets through', async () => {
+    // Prepare: start-vm is enabled and needs approval (the default policy).
+    const before = process.env.PROBE_DOCTOR_OPT_IN_FIXES;
+    process.env.PROBE_DOCTOR_OPT_IN_FIXES = 'start-vm';
+    const log = join(mkdtempSync(join(tmpdir(), 'pd-')), 'audit.jsonl');
+
+    // Act
+    let result: Awaited<ReturnType<typeof cli>>;
+    try {
+      result = await cli(
+        'diagnose',
+        '--load-balancer',
+        lbOf('vm-stopped'),
+        '--scenario',
+        scenario('vm-stopped'),
+        '--fix',
+        '--approve',
+        '--audit-log',
+        log,
+        '--json',
+      );
+    } finally {
+      if (before === undefined) delete process.env.PROBE_DOCTOR_OPT_IN_FIXES;
+      else process.env.PROBE_DOCTOR_OPT_IN_FIXES = before;
+    }
+
+    // Assess: the trail says who approved, that nobody verified the name, and it comes before the fix.
+    const report = JSON.parse(result.out) as Report;
+    expect(report.fixes.find((f) => f.kind === 'start-vm')?.status).toBe('applied');
+    const events = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, string>);
+    const names = events.map((e) => e.name);
+    const approval = events.find((e) => e.name === 'ProbeDoctor.ApprovalReceived');
+    expect(approval).toMatchObject({ outcome: 'approve', verified: 'false', runId: report.runId });
+    expect(approval?.by).toMatch(/^cli --approve/);
+    expect(names.indexOf('ProbeDoctor.ApprovalReceived')).toBeGreaterThan(-1);
+    expect(names.indexOf('ProbeDoctor.ApprovalReceived')).toBeLessThan(
+      names.indexOf('ProbeDoctor.FixApplied'),
+    );
+  });
+
   it('exits 0 on a healthy load balancer and prints a readable summary', async () => {
     // Act
     const { code, out } = await cli(
