@@ -233,7 +233,12 @@ export function createActivities(
     return { fixes: fixes.map((f) => ({ ...f, needsApproval: required.includes(f.kind) })) };
   };
   const describePlan = (plan: FixPlan) => ({
-    fixes: plan.fixes.map((f) => ({ kind: f.kind, target: f.target, needsApproval: f.needsApproval })),
+    fixes: plan.fixes.map((f) => ({
+      kind: f.kind,
+      target: f.target,
+      status: f.status,
+      needsApproval: f.needsApproval,
+    })),
   });
 
   return {

@@ -157,26 +157,34 @@ export function progressLine(event: WorkflowAuditEvent): string {
   const text = (v: unknown): string =>
     typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
   const list = (key: string): unknown[] => (Array.isArray(d[key]) ? (d[key] as unknown[]) : []);
+  /** `1 probe`, `2 probes`; a count the detail does not have is printed as it is. */
+  const count = (n: unknown, one: string, many = `${one}s`): string => `${text(n)} ${n === 1 ? one : many}`;
   const what: Record<string, () => string> = {
     getPolicy: () => 'read policy',
     discoverTopology: () =>
-      `discovered ${text(d.backends)} backends (${text(d.failing)} failing by probe health), ${text(d.probes)} probes` +
-      (d.problems ? ` (${text(d.problems)} unreadable)` : ''),
+      `discovered ${count(d.backends, 'backend')} (${text(d.failing)} failing by probe health), ${count(d.probes, 'probe')}` +
+      (d.problems ? ` (${count(d.problems, 'resource')} could not be read)` : ''),
     // The NIC name: a NIC IP configuration id ends .../networkInterfaces/{nic}/ipConfigurations/{name}.
     checkBackend: () => `checked backend ${text(d.backendKey).split('/').slice(-3, -2).join('')}`,
     diagnose: () => {
       const backends = list('backends') as { causes: string[] }[];
       const causes = [...(list('causes') as string[]), ...backends.flatMap((b) => b.causes)];
       const counts = [...new Set(causes)].map((id) => `${id} x${causes.filter((c) => c === id).length}`);
-      return `diagnosed ${backends.length} backend(s): ${counts.join(', ') || 'no cause found'}`;
+      return `diagnosed ${count(backends.length, 'backend')}: ${counts.join(', ') || 'no cause found'}`;
     },
-    planFixes: () => `planned ${list('fixes').length} fix(es)`,
+    planFixes: () => {
+      // A fix the plan already skips (an owner's NSG, a kind not opted in) is not one that will be made.
+      const statuses = (list('fixes') as { status?: string }[]).map((f) => f.status ?? 'planned');
+      const planned = statuses.filter((st) => st === 'planned').length;
+      const skipped = statuses.length - planned;
+      return `planned ${count(planned, 'fix', 'fixes')}${skipped > 0 ? ` (${text(skipped)} skipped)` : ''}`;
+    },
     applyFixes: () => {
       const statuses = (list('fixes') as { status: string }[]).map((f) => f.status);
       return `applied fixes: ${[...new Set(statuses)].map((st) => `${statuses.filter((x) => x === st).length} ${st}`).join(', ')}`;
     },
-    validate: () => `validated: ${list('stillDown').length} backend(s) still down`,
-    rollbackFixes: () => `rolled back ${text(d.rolledBack)} rule(s)`,
+    validate: () => `validated: ${count(list('stillDown').length, 'backend')} still down`,
+    rollbackFixes: () => `rolled back ${count(d.rolledBack, 'rule')}`,
     escalate: () => `support ticket payload built${d.submitted ? ' and submitted' : ''}`,
     finalizeReport: () => `verdict ${text(d.verdict)}`,
     closeRun: () => `run closed early (${text(d.stopped)}${d.phase ? ` while ${text(d.phase)}` : ''})`,
