@@ -17,7 +17,7 @@ import { createEvidenceGatherer, DEFAULT_EVIDENCE_OPTIONS, type EvidenceOptions 
 import { discoverHealthFirst } from './discovery';
 import type { AuditSink } from '../audit/sink';
 import type { RemediationContext, RemediationDeps } from './remediation';
-import { auditDiagnosis, auditorFor, auditRunFinished } from './runAudit';
+import { auditDiagnosis, auditorFor, auditRunFinished, guestCommandsOf } from './runAudit';
 import { startedAtOfRun } from '../workflow/runId';
 
 export interface AppDependencies {
@@ -108,7 +108,11 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
     startGuestCheck: (input) => checkBackend.startGuestCheck(input),
     diagnose: async (input) => {
       const diagnosis = diagnose(input);
-      await auditDiagnosis(auditorFor(auditSink, input.run, app.auditClock), diagnosis);
+      await auditDiagnosis(
+        auditorFor(auditSink, input.run, app.auditClock),
+        diagnosis,
+        guestCommandsOf(input.checks),
+      );
       return diagnosis;
     },
     ...remediation,

@@ -4,6 +4,7 @@
  * a 403 on effective routes must not hide what the guest said.
  */
 import type { RunCommandResult } from '@azure/arm-compute';
+import { createHash } from 'node:crypto';
 import type { AzureReader } from '../azure/reader';
 import { ensureError, isAzureCallError, isUnsafeScriptValueError } from '../errors';
 import { parseGuestOutput, parseRunCommandResult } from '../guest/parse';
@@ -11,7 +12,7 @@ import { outputForProbe } from '../guest/probeOutput';
 import { buildGuestScript, type ScriptProbe } from '../guest/scripts';
 import type { GuestEvidence, VmHealthEvidence } from '../model/evidence';
 import type { ProbeInfo } from '../model/topology';
-import type { BackendEvidence, CheckBackendInput } from '../workflow/contracts';
+import type { BackendEvidence, CheckBackendInput, GuestCommandRecord } from '../workflow/contracts';
 import { KeyedLock } from '../util/keyedLock';
 import { idKey } from '../model/ids';
 import { nextMacrotask } from '../util/nextMacrotask';
@@ -148,6 +149,14 @@ export function createEvidenceGatherer(
   const startedAhead = new Map<string, Map<string, Promise<Settled<RunCommandResult>>>>();
   const aheadKey = (plan: GuestScriptPlan): string => JSON.stringify([idKey(plan.vmId), plan.script]);
 
+  /** What the audit trail says of a command sent for `plan` (see {@link GuestCommandRecord}). */
+  const commandRecord = (plan: GuestScriptPlan, startedAhead: boolean): GuestCommandRecord => ({
+    vmId: plan.vmId,
+    commandId: plan.script.commandId,
+    scriptSha256: createHash('sha256').update(plan.script.script.join('\n'), 'utf8').digest('hex'),
+    startedAhead,
+  });
+
   /** Runs the planned script, one Run Command at a time per VM, and returns Azure's answer. */
   function runGuestScript(plan: GuestScriptPlan): Promise<RunCommandResult> {
     const { vmId, script } = plan;
@@ -274,6 +283,8 @@ export function createEvidenceGatherer(
     const guestCheck = vmId && input.os && input.vmReady ? guestCheckOf(vmId, input.os, input) : undefined;
     const adopted = guestCheck && takeStartedAhead(input, guestCheck.plan);
     const early = guestCheck ? (adopted ?? guestCheck.outcome()) : undefined;
+    // Sent (now, or by discovery) whatever becomes of it: even a command not waited for ran in the guest.
+    if (guestCheck?.plan) evidence.guestCommand = commandRecord(guestCheck.plan, adopted !== undefined);
     if (early && !adopted) {
       // One turn of the event loop before the reads: the checks of a batch start together, and each
       // request costs this thread its pipeline and often a new connection, so without it their health
@@ -302,11 +313,9 @@ export function createEvidenceGatherer(
     } else if (early) {
       checks.push(early.then((outcome) => recordGuest(evidence, failures, outcome)));
     } else if (vmId && !notCheckable && input.os) {
-      checks.push(
-        guestCheckOf(vmId, input.os, input)
-          .outcome()
-          .then((outcome) => recordGuest(evidence, failures, outcome)),
-      );
+      const own = guestCheckOf(vmId, input.os, input);
+      if (own.plan) evidence.guestCommand = commandRecord(own.plan, false);
+      checks.push(own.outcome().then((outcome) => recordGuest(evidence, failures, outcome)));
     } else if (vmId && notCheckable) {
       failures.guest = notCheckable;
     }

@@ -15,7 +15,8 @@ import {
 } from '../model/report';
 import type { RemediationAuditEvent } from '../remediate/ports';
 import type { DetailedValidationResult } from '../remediate/validate';
-import type { EscalateOutput, RunStop } from '../workflow/contracts';
+import type { BackendCheck, EscalateOutput, GuestCommandRecord, RunStop } from '../workflow/contracts';
+import { idKey } from '../model/ids';
 import type { Diagnosis } from '../model/diagnosis';
 import type { PlannedFix } from '../model/fixPlan';
 import type { RunContext } from '../model/run';
@@ -38,6 +39,15 @@ export function auditorFor(sink: AuditSink, run: RunContext, clock?: () => Date)
   );
 }
 
+/** The Run Command each check sent, by backend key ({@link idKey}), for {@link auditDiagnosis}. */
+export function guestCommandsOf(checks: readonly BackendCheck[]): Map<string, GuestCommandRecord> {
+  const commands = new Map<string, GuestCommandRecord>();
+  for (const { backendKey, result } of checks) {
+    if (result.ok && result.value.guestCommand) commands.set(idKey(backendKey), result.value.guestCommand);
+  }
+  return commands;
+}
+
 const uniqueCauseIds = (ids: readonly CauseId[]): CauseId[] => [...new Set(ids)];
 
 /** The shape of a backend down by design, from its `expected-down` note (src/diagnose/expectedDown.ts). */
@@ -46,8 +56,16 @@ function downByDesignOf(b: Pick<BackendReport, 'notes'>): DownByDesignShape | un
   return DOWN_BY_DESIGN_SHAPES.find((s) => s === shape);
 }
 
-/** BackendChecked for every backend the diagnosis looked at, and CauseFound for every cause. */
-export async function auditDiagnosis(audit: Auditor, diagnosis: Diagnosis): Promise<void> {
+/**
+ * BackendChecked for every backend the diagnosis looked at, and CauseFound for every cause. `commands`:
+ * the Run Command each check sent, by backend key ({@link idKey}): its backend's event names it, so the
+ * trail says what ran in whose guest.
+ */
+export async function auditDiagnosis(
+  audit: Auditor,
+  diagnosis: Diagnosis,
+  commands: ReadonlyMap<string, GuestCommandRecord> = new Map(),
+): Promise<void> {
   for (const cause of diagnosis.causes) {
     await audit.causeFound({ causeId: cause.id, summary: cause.summary, evidence: cause.evidence });
   }
@@ -56,7 +74,7 @@ export async function auditDiagnosis(audit: Auditor, diagnosis: Diagnosis): Prom
   const healthy: { backend: string; ipAddress?: string; healthReason?: string }[] = [];
   const others: Diagnosis['backends'] = [];
   for (const b of diagnosis.backends) {
-    if (b.probeState !== 'up' || b.causes.length > 0) others.push(b);
+    if (b.probeState !== 'up' || b.causes.length > 0 || commands.has(idKey(b.key))) others.push(b);
     else {
       const entry: (typeof healthy)[number] = { backend: b.key };
       if (b.ipAddress) entry.ipAddress = b.ipAddress;
@@ -67,6 +85,7 @@ export async function auditDiagnosis(audit: Auditor, diagnosis: Diagnosis): Prom
   if (healthy.length > 0) await audit.backendsHealthy({ backends: healthy });
   for (const b of others) {
     const causeIds = uniqueCauseIds(b.causes.map((c) => c.id));
+    const command = commands.get(idKey(b.key));
     await audit.backendChecked({
       backend: b.key,
       ...(b.ipAddress ? { ipAddress: b.ipAddress } : {}),
@@ -90,6 +109,7 @@ export async function auditDiagnosis(audit: Auditor, diagnosis: Diagnosis): Prom
         : causeIds.length === 0 && b.probeState !== 'up'
           ? { reason: 'probe not up and no cause found' }
           : {}),
+      ...(command ? { runCommand: command.commandId, scriptSha256: command.scriptSha256 } : {}),
     });
     for (const cause of b.causes) {
       await audit.causeFound({

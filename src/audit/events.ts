@@ -122,6 +122,20 @@ export const BackendCheckedSchema = z.object({
   outcome: outcome(['healthy', 'causes-found', 'check-failed', 'expected-down'] as const),
   reason: text.optional(),
   /**
+   * The Run Command probe-doctor sent to `vmId` for this check (`RunShellScript`, `RunPowerShellScript`),
+   * whatever became of it, and the SHA-256 (hex) of its script as sent (the lines joined with `\n`).
+   * Absent when no command was sent.
+   */
+  runCommand: z
+    .enum(['RunShellScript', 'RunPowerShellScript'], {
+      message: 'must be RunShellScript or RunPowerShellScript',
+    })
+    .optional(),
+  scriptSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, { message: 'must be 64 hex digits' })
+    .optional(),
+  /**
    * With `expected-down`: which shape of down by design it is (`reason` says it in words), so a query
    * can tell them apart without reading prose (infra/queries/expected-down.kql).
    */

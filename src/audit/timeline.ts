@@ -126,6 +126,9 @@ function describe(e: AuditEvent): string {
       );
       if (e.healthReason) parts.push(`reason=${e.healthReason}`);
       if (e.causeIds) parts.push(`causes=${e.causeIds}`);
+      // What ran in the guest: enough of the hash to match a script by eye; the event has all of it.
+      if (e.runCommand)
+        parts.push(`ran=${e.runCommand}${e.scriptSha256 ? `:${e.scriptSha256.slice(0, 12)}` : ''}`);
       break;
     case 'ProbeDoctor.BackendsHealthy':
       parts.push(`backends=${e.count} up${e.omitted !== '0' ? ` (${e.omitted} not listed)` : ''}`);

@@ -2,6 +2,7 @@
  * What the sandbox saw: one entry per request. Tests read it to prove a retry happened, and the ARM
  * operation names are what a least-privilege role is derived from.
  */
+import { createHash } from 'node:crypto';
 
 /** One request as the sandbox answered it. */
 export interface RequestLogEntry {
@@ -17,6 +18,11 @@ export interface RequestLogEntry {
    * naming an application security group: its join action; src/sandbox/linkedAuthorization.ts).
    */
   linkedOperations?: string[];
+  /**
+   * A Run Command as the VM received it: its command id and the SHA-256 (hex) of its script, the
+   * request's `script` lines joined with `\n` (what a reviewer hashes to match the audit trail).
+   */
+  runCommand?: { commandId: string; scriptSha256: string };
 }
 
 /**
@@ -64,4 +70,24 @@ export function armOperationName(method: string, path: string): string | undefin
   if (types.length === 0) return undefined;
   const suffix = verb === 'PUT' || verb === 'PATCH' ? 'write' : verb === 'DELETE' ? 'delete' : 'read';
   return [namespace, ...types, suffix].join('/');
+}
+
+/**
+ * The Run Command a request sends (`POST .../virtualMachines/{vm}/runCommand`, a VM's or a scale set
+ * VM's), as {@link RequestLogEntry.runCommand} records it; undefined for any other request or a body
+ * without a command id.
+ */
+export function runCommandOf(
+  method: string,
+  path: string,
+  body: unknown,
+): RequestLogEntry['runCommand'] | undefined {
+  if (method !== 'POST' || !/\/virtualMachines\/[^/]+\/runCommand$/i.test(path)) return undefined;
+  const input = body as { commandId?: unknown; script?: unknown } | undefined;
+  if (typeof input?.commandId !== 'string') return undefined;
+  const lines = Array.isArray(input.script) ? input.script.map(String) : [];
+  return {
+    commandId: input.commandId,
+    scriptSha256: createHash('sha256').update(lines.join('\n'), 'utf8').digest('hex'),
+  };
 }

@@ -33,7 +33,7 @@ import { actionCheckOf } from './permissions';
 import { SandboxHttpError, isSandboxHttpError } from './httpError';
 import { LockTable, OperationStore } from './lro';
 import { ProbeTimeline, timedViews } from './probeTime';
-import { armOperationName, type RequestLogEntry } from './requestLog';
+import { armOperationName, runCommandOf, type RequestLogEntry } from './requestLog';
 import { matchRoute, type ArmRequest, type ArmResponse } from './router';
 import { ROUTES } from './routes';
 import type { Faults, Scenario } from './scenario';
@@ -184,7 +184,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     method: string,
     path: string,
     receivedAtMs: number,
-    linkedOperations: string[],
+    noted: Pick<RequestLogEntry, 'linkedOperations' | 'runCommand'> & { linkedOperations: string[] },
   ): Promise<ArmResponse> {
     const auth = req.headers.authorization;
     if (typeof auth !== 'string' || !/^Bearer\s+\S+/i.test(auth)) throw authenticationMissing();
@@ -230,8 +230,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       if (refused.length > 0) {
         throw linkedAuthorizationFailed(operation ?? `${method} ${path}`, path, linked.action, refused);
       }
-      linkedOperations.push(linked.action);
+      noted.linkedOperations.push(linked.action);
     }
+    const command = runCommandOf(method, path, body);
+    if (command) noted.runCommand = command;
     const match = matchRoute(ROUTES, method, path);
     if (!match) throw unsupported(method, path);
     const request: ArmRequest = {
@@ -256,9 +258,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
     const receivedAtMs = clock.now();
     let response: ArmResponse;
-    const linkedOperations: string[] = [];
+    const noted: Parameters<typeof answer>[5] = { linkedOperations: [] };
     try {
-      response = await answer(req, url, method, path, receivedAtMs, linkedOperations);
+      response = await answer(req, url, method, path, receivedAtMs, noted);
     } catch (err) {
       const e = asSandboxError(err);
       response = { status: e.status, body: e.toBody(), headers: { ...e.headers } };
@@ -281,7 +283,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (apiVersion) entry.apiVersion = apiVersion;
     const operation = armOperationName(method, path);
     if (operation) entry.operation = operation;
-    if (linkedOperations.length > 0) entry.linkedOperations = linkedOperations;
+    if (noted.linkedOperations.length > 0) entry.linkedOperations = noted.linkedOperations;
+    if (noted.runCommand) entry.runCommand = noted.runCommand;
     if (response.body === undefined) {
       requestLog.push(entry);
       res.writeHead(response.status, headers);

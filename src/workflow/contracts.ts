@@ -180,6 +180,19 @@ export interface CheckBackendInput {
 }
 
 /** What the checks gathered for one backend. */
+/** A Run Command probe-doctor sent to a VM, as the audit trail records it. */
+export interface GuestCommandRecord {
+  vmId: string;
+  commandId: 'RunShellScript' | 'RunPowerShellScript';
+  /**
+   * SHA-256 (hex) of the script as sent: Run Command's `script` lines joined with `\n`, so a reviewer
+   * can hash the script a version of probe-doctor builds and match it.
+   */
+  scriptSha256: string;
+  /** Sent by discovery ahead of the check, which adopted it. */
+  startedAhead: boolean;
+}
+
 export interface BackendEvidence {
   backendKey: string;
   vm?: VmHealthEvidence;
@@ -196,6 +209,12 @@ export interface BackendEvidence {
   guestByProbe?: { probeId: string; guest: GuestEvidence }[];
   effectiveNsgs?: EffectiveNsgAssociation[];
   effectiveRoutes?: EffectiveRoute[];
+  /**
+   * The Run Command this check sent to the backend's VM (or adopted from discovery, `startedAhead`),
+   * whatever became of it: what the audit trail says was run in the customer's guest. Absent when no
+   * command was sent (the VM not running, a value refused before any script was built).
+   */
+  guestCommand?: GuestCommandRecord;
   /** Checks that could not run, as text for the report. */
   problems?: string[];
   /** Why a check produced no evidence, per check, so diagnosis can say what it could not see. */
