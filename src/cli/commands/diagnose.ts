@@ -31,7 +31,7 @@ import {
 } from '../main';
 import { parseReportFormat, renderReport, type RenderContext, type ReportFormat } from '../../report/index';
 import { constants } from 'node:fs';
-import { access, stat, writeFile } from 'node:fs/promises';
+import { access, open, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { RegisterCommand } from './index';
 import { shellWord } from '../../util/shellWord';
@@ -412,6 +412,30 @@ export async function checkReportFile(output: ReportOutput): Promise<void> {
       '--out',
     );
   }
+  // A writable folder is not a writable file (a read-only file in it, a file system that refuses new
+  // files): opened for writing now, the way the report will be, without changing it. A file that was
+  // not there is created to know and taken away again.
+  try {
+    if (existing) await (await open(resolve(output.file), 'r+')).close();
+    else {
+      await (await open(resolve(output.file), 'wx')).close();
+      await rm(resolve(output.file), { force: true });
+    }
+  } catch (err) {
+    throw new InvalidInputError(
+      `Cannot write the report to ${output.file}: ${errorCode(err)}; nothing was run`,
+      '--out',
+      { cause: err },
+    );
+  }
+}
+
+/** `EACCES (permission denied)`-style text of a file system error, for one line. */
+function errorCode(err: unknown): string {
+  const { code, message } = err as { code?: string; message?: string };
+  return code
+    ? `${code} (${(message ?? '').replace(/^[A-Z]+: /, '').split(',')[0] ?? code})`
+    : String(message ?? err);
 }
 
 /** Settings that change what a run does; a reproduction carries them (never contacts or secrets). */

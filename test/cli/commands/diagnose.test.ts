@@ -341,4 +341,36 @@ describe('probe-doctor diagnose --format / --out', () => {
     expect(out).toBe('');
     expect(err).toBe(`probe-doctor: ${message}\n`);
   });
+
+  // A writable-looking folder whose files cannot be written (sysfs refuses new files, even to root):
+  // refused before a --fix run writes anything, not after it as a "bad input" exit over a made change.
+  (existsSync('/sys') ? it : it.skip)(
+    'exits 2 before a --fix run when the report file cannot be created',
+    async () => {
+      // Prepare
+      const log = join(mkdtempSync(join(tmpdir(), 'pd-')), 'audit.jsonl');
+
+      // Act
+      const { code, out, err } = await cli(
+        'diagnose',
+        '--load-balancer',
+        lbOf('nsg-deny-all-blocks-probe'),
+        '--scenario',
+        scenario('nsg-deny-all-blocks-probe'),
+        '--fix',
+        '--audit-log',
+        log,
+        '--out',
+        '/sys/probe-doctor-report.md',
+      );
+
+      // Assess: one line naming the file and why, nothing run, nothing audited.
+      expect(code).toBe(2);
+      expect(out).toBe('');
+      expect(err).toMatch(
+        /^probe-doctor: Cannot write the report to \/sys\/probe-doctor-report\.md: E[A-Z]+ \([^)]+\); nothing was run\n$/,
+      );
+      expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toBe('');
+    },
+  );
 });
