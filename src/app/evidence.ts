@@ -12,7 +12,7 @@ import { outputForProbe } from '../guest/probeOutput';
 import { buildGuestScript, type ScriptProbe } from '../guest/scripts';
 import type { GuestEvidence, VmHealthEvidence } from '../model/evidence';
 import type { ProbeInfo } from '../model/topology';
-import type { BackendEvidence, CheckBackendInput, GuestCommandRecord } from '../workflow/contracts';
+import type { BackendEvidence, CheckBackendInput } from '../workflow/contracts';
 import { KeyedLock } from '../util/keyedLock';
 import { idKey } from '../model/ids';
 import { nextMacrotask } from '../util/nextMacrotask';
@@ -89,6 +89,18 @@ export type EvidenceGatherer = ((input: CheckBackendInput) => Promise<BackendEvi
  */
 const MAX_RUNS_AHEAD = 128;
 
+/** A Run Command sent: Azure's answer, settled, and whether Azure took it (see `runGuestScript`). */
+interface SentCommand {
+  answer: Promise<Settled<RunCommandResult>>;
+  accepted: Promise<boolean>;
+}
+
+/** A guest check under way: its evidence per probe (or why none), and whether its command was taken. */
+interface GuestCheckStarted {
+  evidence: Promise<Settled<{ probeId: string; guest: GuestEvidence }[]>>;
+  accepted: Promise<boolean>;
+}
+
 /** Builds the `checkBackend` dependency over an {@link AzureReader}. */
 export function createEvidenceGatherer(
   reader: AzureReader,
@@ -146,30 +158,55 @@ export function createEvidenceGatherer(
    * answer: the check that adopts it reads that answer with its own probes (their ids), so the
    * evidence is labelled as the adopting check would label its own.
    */
-  const startedAhead = new Map<string, Map<string, Promise<Settled<RunCommandResult>>>>();
+  const startedAhead = new Map<string, Map<string, SentCommand>>();
   const aheadKey = (plan: GuestScriptPlan): string => JSON.stringify([idKey(plan.vmId), plan.script]);
 
-  /** What the audit trail says of a command sent for `plan` (see {@link GuestCommandRecord}). */
-  const commandRecord = (plan: GuestScriptPlan, startedAhead: boolean): GuestCommandRecord => ({
-    vmId: plan.vmId,
-    commandId: plan.script.commandId,
-    scriptSha256: createHash('sha256').update(plan.script.script.join('\n'), 'utf8').digest('hex'),
-    startedAhead,
-  });
+  /**
+   * Sets the evidence's `guestCommand` (contracts.ts GuestCommandRecord) once Azure has taken the command (never for one it
+   * refused), unless the check has returned by then (`done()`): a command the check does not wait for
+   * (the VM stopped since discovery) is recorded only if Azure had taken it by the check's end.
+   */
+  const recordCommand = async (
+    evidence: BackendEvidence,
+    started: GuestCheckStarted,
+    plan: GuestScriptPlan,
+    ahead: boolean,
+    done: () => boolean,
+  ): Promise<void> => {
+    if (!(await started.accepted) || done()) return;
+    evidence.guestCommand = {
+      vmId: plan.vmId,
+      commandId: plan.script.commandId,
+      scriptSha256: createHash('sha256').update(plan.script.script.join('\n'), 'utf8').digest('hex'),
+      startedAhead: ahead,
+    };
+  };
 
-  /** Runs the planned script, one Run Command at a time per VM, and returns Azure's answer. */
-  function runGuestScript(plan: GuestScriptPlan): Promise<RunCommandResult> {
+  /**
+   * Runs the planned script, one Run Command at a time per VM: Azure's answer, settled, and whether
+   * Azure took the command (its POST accepted: the script ran, or runs, in the guest) or refused every
+   * attempt (409 while another script ran, 403, ...: nothing ran).
+   */
+  function runGuestScript(plan: GuestScriptPlan): SentCommand {
     const { vmId, script } = plan;
-    return vmLock.run(idKey(vmId), async () => {
+    let accept: (taken: boolean) => void = () => undefined;
+    const accepted = new Promise<boolean>((resolve) => (accept = resolve));
+    const answer = vmLock.run(idKey(vmId), async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await reader.runCommand(vmId, script);
+          return await reader.runCommand(vmId, script, { onAccepted: () => accept(true) });
         } catch (err) {
           if (!isRunCommandBusy(err) || attempt >= options.runCommandAttempts) throw err;
           await sleep(options.runCommandRetryDelayMs);
         }
       }
     });
+    // The first word stands: a command that failed after Azure took it did run.
+    answer.then(
+      () => accept(true),
+      () => accept(false),
+    );
+    return { answer: settle(answer), accepted };
   }
 
   /**
@@ -229,15 +266,27 @@ export function createEvidenceGatherer(
     input: CheckBackendInput,
   ): {
     plan?: GuestScriptPlan;
-    outcome: () => Promise<Settled<{ probeId: string; guest: GuestEvidence }[]>>;
+    outcome: () => GuestCheckStarted;
   } {
     let plan: GuestScriptPlan;
     try {
       plan = planGuestScript(vmId, os, input);
     } catch (error) {
-      return { outcome: () => Promise.resolve({ ok: false, error }) };
+      // Refused before any script was built: nothing was sent.
+      return {
+        outcome: () => ({
+          evidence: Promise.resolve({ ok: false, error }),
+          accepted: Promise.resolve(false),
+        }),
+      };
     }
-    return { plan, outcome: () => evidenceFrom(plan, settle(runGuestScript(plan))) };
+    return {
+      plan,
+      outcome: () => {
+        const sent = runGuestScript(plan);
+        return { evidence: evidenceFrom(plan, sent.answer), accepted: sent.accepted };
+      },
+    };
   }
 
   const startGuestCheck = (input: CheckBackendInput): boolean => {
@@ -257,7 +306,7 @@ export function createEvidenceGatherer(
     }
     const key = aheadKey(plan);
     if (run.has(key)) return false;
-    run.set(key, settle(runGuestScript(plan)));
+    run.set(key, runGuestScript(plan));
     return true;
   };
 
@@ -269,7 +318,7 @@ export function createEvidenceGatherer(
     const started = run.get(key);
     run.delete(key);
     if (run.size === 0) startedAhead.delete(input.run.runId);
-    return started && evidenceFrom(plan, started);
+    return started && { evidence: evidenceFrom(plan, started.answer), accepted: started.accepted };
   }
 
   const check = async (input: CheckBackendInput): Promise<BackendEvidence> => {
@@ -282,9 +331,16 @@ export function createEvidenceGatherer(
     // first (or already did, during discovery) and the VM's fresh health is read meanwhile.
     const guestCheck = vmId && input.os && input.vmReady ? guestCheckOf(vmId, input.os, input) : undefined;
     const adopted = guestCheck && takeStartedAhead(input, guestCheck.plan);
-    const early = guestCheck ? (adopted ?? guestCheck.outcome()) : undefined;
-    // Sent (now, or by discovery) whatever becomes of it: even a command not waited for ran in the guest.
-    if (guestCheck?.plan) evidence.guestCommand = commandRecord(guestCheck.plan, adopted !== undefined);
+    const started = guestCheck ? (adopted ?? guestCheck.outcome()) : undefined;
+    const early = started?.evidence;
+    // What ran in the guest, for the audit trail: a command Azure took, known once it answers the POST.
+    let returned = false;
+    const done = () => returned;
+    const recorded =
+      started && guestCheck?.plan
+        ? recordCommand(evidence, started, guestCheck.plan, !!adopted, done)
+        : undefined;
+    const commands: Promise<void>[] = [];
     if (early && !adopted) {
       // One turn of the event loop before the reads: the checks of a batch start together, and each
       // request costs this thread its pipeline and often a new connection, so without it their health
@@ -312,10 +368,12 @@ export function createEvidenceGatherer(
       failures.guest = `${notCheckable} (the Run Command sent when discovery saw the VM ready is not waited for)`;
     } else if (early) {
       checks.push(early.then((outcome) => recordGuest(evidence, failures, outcome)));
+      if (recorded) commands.push(recorded);
     } else if (vmId && !notCheckable && input.os) {
       const own = guestCheckOf(vmId, input.os, input);
-      if (own.plan) evidence.guestCommand = commandRecord(own.plan, false);
-      checks.push(own.outcome().then((outcome) => recordGuest(evidence, failures, outcome)));
+      const sent = own.outcome();
+      if (own.plan) commands.push(recordCommand(evidence, sent, own.plan, false, done));
+      checks.push(sent.evidence.then((outcome) => recordGuest(evidence, failures, outcome)));
     } else if (vmId && notCheckable) {
       failures.guest = notCheckable;
     }
@@ -334,11 +392,12 @@ export function createEvidenceGatherer(
         ),
       );
     }
-    await Promise.all(checks);
+    await Promise.all([...checks, ...commands]);
     if (Object.keys(failures).length > 0) {
       evidence.failures = failures;
       evidence.problems = Object.entries(failures).map(([check, message]) => `${check}: ${message}`);
     }
+    returned = true;
     return evidence;
   };
   return Object.assign(check, { startGuestCheck });

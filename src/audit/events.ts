@@ -122,9 +122,9 @@ export const BackendCheckedSchema = z.object({
   outcome: outcome(['healthy', 'causes-found', 'check-failed', 'expected-down'] as const),
   reason: text.optional(),
   /**
-   * The Run Command probe-doctor sent to `vmId` for this check (`RunShellScript`, `RunPowerShellScript`),
-   * whatever became of it, and the SHA-256 (hex) of its script as sent (the lines joined with `\n`).
-   * Absent when no command was sent.
+   * The Run Command this check had Azure take on `vmId` (its POST accepted; `RunShellScript`,
+   * `RunPowerShellScript`), whatever the script then did, and the SHA-256 (hex) of its script as sent
+   * (the lines joined with `\n`). Absent when Azure refused it or none was sent.
    */
   runCommand: z
     .enum(['RunShellScript', 'RunPowerShellScript'], {

@@ -80,8 +80,16 @@ export interface AzureReader {
   getVmHealth(vmId: string): Promise<VmHealthEvidence>;
   getEffectiveNsgs(nicId: string): Promise<EffectiveNsgAssociation[]>;
   getEffectiveRoutes(nicId: string): Promise<EffectiveRoute[]>;
-  /** Runs a script on a VM or scale set VM and returns the RunCommandResult body (`value[]` statuses). */
-  runCommand(vmId: string, request: RunCommandRequest): Promise<RunCommandResult>;
+  /**
+   * Runs a script on a VM or scale set VM and returns the RunCommandResult body (`value[]` statuses).
+   * `onAccepted` is told when Azure has taken the command (the POST's answer: the script runs in the
+   * guest), before the script ends; a command Azure refused never calls it.
+   */
+  runCommand(
+    vmId: string,
+    request: RunCommandRequest,
+    hooks?: { onAccepted?: () => void },
+  ): Promise<RunCommandResult>;
   ipFlowVerify(request: IpFlowVerifyRequest): Promise<IpFlowVerifyResult>;
   connectivityCheck(request: ConnectivityCheckRequest): Promise<ConnectivityCheckResult>;
 }
@@ -96,7 +104,7 @@ export function createSdkAzureReader(clientsFor: ClientsForSubscription): AzureR
     getVmHealth: (vmId) => readVmHealth(clientsFor, vmId),
     getEffectiveNsgs: (nicId) => readEffectiveNsgs(clientsFor, nicId),
     getEffectiveRoutes: (nicId) => readEffectiveRoutes(clientsFor, nicId),
-    runCommand: (vmId, request) => runCommandOn(clientsFor, vmId, request),
+    runCommand: (vmId, request, hooks) => runCommandOn(clientsFor, vmId, request, hooks),
     ipFlowVerify: (request) => verifyIpFlow(clientsFor, locate, request),
     connectivityCheck: (request) => checkConnectivity(clientsFor, locate, request),
   };

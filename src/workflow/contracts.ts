@@ -179,8 +179,7 @@ export interface CheckBackendInput {
   vmReady?: boolean;
 }
 
-/** What the checks gathered for one backend. */
-/** A Run Command probe-doctor sent to a VM, as the audit trail records it. */
+/** A Run Command Azure took from probe-doctor on a VM, as the audit trail records it. */
 export interface GuestCommandRecord {
   vmId: string;
   commandId: 'RunShellScript' | 'RunPowerShellScript';
@@ -193,6 +192,7 @@ export interface GuestCommandRecord {
   startedAhead: boolean;
 }
 
+/** What the checks gathered for one backend. */
 export interface BackendEvidence {
   backendKey: string;
   vm?: VmHealthEvidence;
@@ -210,9 +210,10 @@ export interface BackendEvidence {
   effectiveNsgs?: EffectiveNsgAssociation[];
   effectiveRoutes?: EffectiveRoute[];
   /**
-   * The Run Command this check sent to the backend's VM (or adopted from discovery, `startedAhead`),
-   * whatever became of it: what the audit trail says was run in the customer's guest. Absent when no
-   * command was sent (the VM not running, a value refused before any script was built).
+   * The Run Command this check had Azure take on the backend's VM (or adopted from discovery,
+   * `startedAhead`), whatever the script then did: what the audit trail says ran in the customer's
+   * guest. Absent when Azure refused it (403, 409 through every attempt) or none was sent (the VM not
+   * running, a value refused before any script was built).
    */
   guestCommand?: GuestCommandRecord;
   /** Checks that could not run, as text for the report. */

@@ -12,16 +12,22 @@ import type { AuditEvent } from '../../src/audit/events';
 import { MemoryAuditSink } from '../../src/audit/memorySink';
 import { formatTimeline } from '../../src/audit/timeline';
 import { loadConfig } from '../../src/config';
-import { loadScenarioFile } from '../../src/sandbox/scenario';
+import { parseScenario } from '../../src/sandbox/scenario';
 import { startSandbox } from '../../src/sandbox/server';
 
 const scenarioFile = (name: string) => join(__dirname, '../../scenarios', `${name}.json`);
 
-async function run(name: string) {
-  const file = scenarioFile(name);
-  const lbId = (JSON.parse(readFileSync(file, 'utf8')) as { expect: { loadBalancerId: string } }).expect
-    .loadBalancerId;
-  const sandbox = await startSandbox({ scenario: await loadScenarioFile(file) });
+type ScenarioDoc = Record<string, unknown> & {
+  expect: { loadBalancerId: string };
+  guests?: Record<string, Record<string, unknown>>;
+};
+
+/** Runs a shipped scenario, changed by `edit` first (a role, a busy guest), in observe mode. */
+async function run(name: string, edit: (doc: ScenarioDoc) => void = () => undefined) {
+  const doc = JSON.parse(readFileSync(scenarioFile(name), 'utf8')) as ScenarioDoc;
+  edit(doc);
+  const lbId = doc.expect.loadBalancerId;
+  const sandbox = await startSandbox({ scenario: parseScenario(doc, name) });
   try {
     const auditSink = new MemoryAuditSink();
     await runLocally({
@@ -80,6 +86,33 @@ describe('Run Commands in the audit trail', () => {
       expect(formatTimeline(events)).toContain(`ran=${commandId}:${firstHash.slice(0, 12)}`);
     },
   );
+
+  it.each([
+    [
+      'the role lacks runCommand/action (403)',
+      (doc: ScenarioDoc) => {
+        doc.permissions = [
+          { actions: ['*'], notActions: ['Microsoft.Compute/virtualMachines/runCommand/action'] },
+        ];
+      },
+    ],
+    [
+      'another script holds every VM through all attempts (409)',
+      (doc: ScenarioDoc) => {
+        for (const guest of Object.values(doc.guests ?? {})) guest.runCommandBusyTimes = 10;
+      },
+    ],
+  ])('a command Azure refused is named nowhere: %s', async (_case, edit) => {
+    // Act
+    const { events, requests } = await run('nsg-deny-all-blocks-probe', edit);
+
+    // Assess: no VM took a command, and the trail says none ran.
+    expect(requests.filter((r) => r.runCommand && r.status < 300)).toEqual([]);
+    const checked = events.filter((e) => e.name === 'ProbeDoctor.BackendChecked');
+    expect(checked.length).toBeGreaterThan(0);
+    expect(checked.filter((e) => 'runCommand' in e && e.runCommand !== undefined)).toEqual([]);
+    expect(formatTimeline(events)).not.toContain('ran=');
+  });
 
   it('a backend whose VM is stopped got no command, and its event names none', async () => {
     // Act

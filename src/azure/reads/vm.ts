@@ -65,6 +65,7 @@ export function runCommandOn(
   clientsFor: ClientsForSubscription,
   vmId: string,
   request: RunCommandRequest,
+  hooks: { onAccepted?: () => void } = {},
 ): Promise<RunCommandResult> {
   return callAzure('run command on', vmId, async () => {
     const parsed = parseResourceId(vmId);
@@ -82,6 +83,9 @@ export function runCommandOn(
           input,
         )
       : compute.virtualMachines.runCommand(parsed.resourceGroup, parsed.name, input);
+    // Submitted: the POST was answered (202), past the pipeline's retries; a refusal rejects here.
+    await poller.submitted();
+    hooks.onAccepted?.();
     return poller.pollUntilDone();
   });
 }
