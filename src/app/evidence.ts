@@ -162,9 +162,10 @@ export function createEvidenceGatherer(
   const aheadKey = (plan: GuestScriptPlan): string => JSON.stringify([idKey(plan.vmId), plan.script]);
 
   /**
-   * Sets the evidence's `guestCommand` (contracts.ts GuestCommandRecord) once Azure has taken the command (never for one it
-   * refused), unless the check has returned by then (`done()`): a command the check does not wait for
-   * (the VM stopped since discovery) is recorded only if Azure had taken it by the check's end.
+   * Sets the evidence's `guestCommand` (contracts.ts GuestCommandRecord) once Azure has taken the
+   * command (never for one it refused), unless the check has returned by then (`done()`): a command
+   * the check does not wait for (the VM stopped since discovery) is recorded only if Azure had taken it
+   * by the check's end.
    */
   const recordCommand = async (
     evidence: BackendEvidence,
