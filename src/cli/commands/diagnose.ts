@@ -173,11 +173,17 @@ export function progressLine(event: WorkflowAuditEvent): string {
       return `diagnosed ${count(backends.length, 'backend')}: ${counts.join(', ') || 'no cause found'}`;
     },
     planFixes: () => {
-      // A fix the plan already skips (an owner's NSG, a kind not opted in) is not one that will be made.
-      const statuses = (list('fixes') as { status?: string }[]).map((f) => f.status ?? 'planned');
-      const planned = statuses.filter((st) => st === 'planned').length;
-      const skipped = statuses.length - planned;
-      return `planned ${count(planned, 'fix', 'fixes')}${skipped > 0 ? ` (${text(skipped)} skipped)` : ''}`;
+      // A fix the plan already skips (an owner's NSG, a kind not opted in) is not one that will be made,
+      // and a recommendation is for a person: it is never applied (selectFixes).
+      const fixes = list('fixes') as { kind?: string; status?: string }[];
+      const recommendations = fixes.filter((f) => f.kind === 'recommendation').length;
+      const changes = fixes.filter((f) => f.kind !== 'recommendation');
+      const planned = changes.filter((f) => (f.status ?? 'planned') === 'planned').length;
+      const skipped = changes.length - planned;
+      return (
+        `planned ${count(planned, 'fix', 'fixes')}${skipped > 0 ? ` (${text(skipped)} skipped)` : ''}` +
+        (recommendations > 0 ? `, ${count(recommendations, 'recommendation')} for a person` : '')
+      );
     },
     applyFixes: () => {
       const statuses = (list('fixes') as { status: string }[]).map((f) => f.status);

@@ -44,6 +44,16 @@ describe('progressLine', () => {
       '  [ok] planned 1 fix (1 skipped)\n',
     ],
     [
+      'a recommendation is not a fix to be made',
+      event('planFixes', {
+        fixes: [
+          { kind: 'recommendation', target: 'vm', status: 'planned' },
+          { kind: 'start-vm', target: 'vm', status: 'skipped' },
+        ],
+      }),
+      '  [ok] planned 0 fixes (1 skipped), 1 recommendation for a person\n',
+    ],
+    [
       'one backend diagnosed',
       event('diagnose', { causes: [], backends: [{ key: 'k', causes: ['nsg-blocks-probe'] }] }),
       '  [ok] diagnosed 1 backend: nsg-blocks-probe x1\n',
