@@ -12,7 +12,9 @@ export const ORCHESTRATOR_NAME = 'probeDoctorOrchestrator';
  * A deployment therefore never changes the steps of a run already in flight: its history replays
  * through the steps it was started with.
  */
-export const FLOW_VERSION = '2';
+// "2.0", not "2": the extension compares versions it can read as major.minor numerically, and others
+// as text, where "10" would sort before "2".
+export const FLOW_VERSION = '2.0';
 
 /** The flow version of an instance from its stamped version; none (older instances) is 1. */
 export function flowVersionOf(version: string | undefined): number {

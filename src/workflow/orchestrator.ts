@@ -135,9 +135,10 @@ export class RunDeadlines {
    * timer raced against it (Task.any). Returns its result, rethrows its failure, and throws
    * {@link RunStoppedError} when the timer wins; the abandoned activity's late answer is ignored.
    */
-  *bounded(task: Task, what: string): Generator<Task, unknown, unknown> {
+  *bounded(task: Task, what: string, steps = 1): Generator<Task, unknown, unknown> {
     const now = this.now();
-    const activityEnd = now + this.policy.activityDeadlineSeconds * 1000;
+    // An activity that does the work of `steps` former ones gets their deadlines together.
+    const activityEnd = now + steps * this.policy.activityDeadlineSeconds * 1000;
     const until = Math.min(activityEnd, this.runEndsAt);
     if (until <= now) {
       throw new RunStoppedError({
@@ -150,7 +151,7 @@ export class RunDeadlines {
     if (winner === timer) {
       const which =
         until === activityEnd
-          ? `the activity deadline (${this.policy.activityDeadlineSeconds} s)`
+          ? `the activity deadline (${steps > 1 ? `${steps} x ` : ''}${this.policy.activityDeadlineSeconds} s)`
           : `the run's deadline (${this.policy.runDeadlineSeconds} s)`;
       throw new RunStoppedError({ kind: 'deadline', message: `${what} did not finish within ${which}` });
     }
@@ -246,9 +247,12 @@ function* diagnoseAndPlan(
 ): Generator<Task, { diagnosis: DiagnosisSummary; plan: FixPlan }, unknown> {
   const { run, mode, topologyRef } = input;
   if (flowVersionOf(context.df.version) >= 2) {
+    // Version 1's two deadlines together: no run version 1 finishes stops here. A plan that outlives
+    // them loses the stored diagnosis as a diagnose past its deadline does (closeRun diagnoses again).
     const both = (yield* deadlines.bounded(
       context.df.callActivity(ACTIVITY.diagnoseAndPlan, input),
       'diagnosing and planning fixes',
+      2,
     )) as DiagnoseAndPlanOutput;
     known.diagnosisRef = both.diagnosis.diagnosisRef;
     // Planning failed after the diagnosis was stored: the run closes with it while planning, as with

@@ -106,6 +106,26 @@ describe('orchestration versioning', () => {
     expect(divergences).toEqual([]);
   });
 
+  it("gives version 2's one activity the deadlines of version 1's two together", async () => {
+    // Act
+    const v1 = await runWith(undefined, { backends: 3, down: [0] }, 'observe');
+    const v2 = await runWith(FLOW_VERSION, { backends: 3, down: [0] }, 'observe');
+
+    // Assess: the deadline timer scheduled right after each activity (policy: 600 s per activity).
+    const deadlineOf = (history: HistoryEvent[], activity: string): number[] =>
+      history.flatMap((e, i) => {
+        const timer = history[i + 1] as unknown as { EventType: number; FireAt?: Date } | undefined;
+        return e.EventType === HistoryEventType.TaskScheduled &&
+          (e as unknown as { Name: string }).Name === activity &&
+          timer?.EventType === HistoryEventType.TimerCreated
+          ? [(new Date(timer.FireAt ?? 0).getTime() - T0.getTime()) / 1000]
+          : [];
+      });
+    expect(deadlineOf(v1.status.history, ACTIVITY.diagnose)).toEqual([600]);
+    expect(deadlineOf(v1.status.history, ACTIVITY.planFixes)).toEqual([600]);
+    expect(deadlineOf(v2.status.history, ACTIVITY.diagnoseAndPlan)).toEqual([1200]);
+  });
+
   it('a plan that fails in version 2 closes the run with the diagnosis, as in version 1', async () => {
     // Prepare: a planner that throws, in both versions.
     const failing = async (version: string | undefined) => {
