@@ -13,7 +13,7 @@ import { InvalidInputError } from '../errors';
 
 const port = z.number().int().min(1).max(65535);
 
-const listenerSchema = z.object({
+const listenerSchema = z.strictObject({
   protocol: z.enum(['tcp', 'udp']).default('tcp'),
   /** `0.0.0.0`, `::`, `127.0.0.1`, a NIC address, or `*`. */
   address: z.string().min(1),
@@ -22,7 +22,7 @@ const listenerSchema = z.object({
   process: z.string().optional(),
 });
 
-const firewallEntrySchema = z.object({
+const firewallEntrySchema = z.strictObject({
   action: z.enum(['allow', 'deny', 'reject']),
   protocol: z.enum(['tcp', 'udp', 'any']).default('tcp'),
   /** Omitted: every port. */
@@ -87,7 +87,7 @@ const tlsSchema = z
   });
 
 const httpEndpointSchema = z
-  .object({
+  .strictObject({
     port,
     path: z.string().startsWith('/'),
     /** The answer to any Host `hostBindings` does not name: the backend's IP (what probes send) included. */
@@ -155,14 +155,20 @@ function checkHttpListeners(http: readonly z.infer<typeof httpEndpointSchema>[],
   });
 }
 
-const guestRouteSchema = z.object({
+const guestRouteSchema = z.strictObject({
   destination: z.string().min(1),
   gateway: z.string().optional(),
   device: z.string().min(1),
 });
 
+/**
+ * What runs inside a VM. Its keys and those of its lists are checked like the scenario's own: a misspelt
+ * `powerSate` would otherwise be dropped and the guest would run with the default (`running`), and the
+ * run would answer for another VM (HEALTHY for a stopped one). `$comment` is the file's documentation.
+ */
 export const guestSchema = z
-  .object({
+  .strictObject({
+    $comment: z.unknown().optional(),
     os: z.enum(['linux', 'windows']),
     powerState: z.enum(['running', 'stopped', 'deallocated', 'starting']).default('running'),
     agentReady: z.boolean().default(true),
