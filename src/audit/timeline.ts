@@ -207,5 +207,11 @@ export function formatTimeline(events: readonly AuditEvent[]): string {
       lines.push(`    before: ${e.before}`, `    after:  ${e.after}`);
     }
   }
+  // A run's trail that stops short: said at its end, where a reader looks for how the run ended.
+  if (loadBalancerId && !sorted.some((e) => e.name === 'ProbeDoctor.RunFinished')) {
+    lines.push(
+      '(no RunFinished: this run has not finished, or its end was not written; what it did after the last event is not known)',
+    );
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -79,10 +79,12 @@ describe('formatTimeline escapes every field it prints (no forged lines)', () =>
     // Act
     const text = formatTimeline(sink.events);
 
-    // Assess: header, LB id line, two event lines; nothing else, and no raw control left.
+    // Assess: header, LB id line, two event lines, and the line that says the trail stops before its
+    // RunFinished; nothing else, and no raw control left.
     const lines = text.trimEnd().split('\n');
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
     expect(lines[3]).toContain('ApprovalReceived');
+    expect(lines[4]).toMatch(/^\(no RunFinished: /);
     // eslint-disable-next-line no-control-regex
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u2028\u2029\u202e]/);
   });

@@ -11,6 +11,7 @@ import { loadBalancerOf, runScenario, scenarioFile } from '../helpers/scenarioRe
 import { runCli } from '../helpers/cli';
 import { runScenarioDocument } from '../helpers/shippedRun';
 import { renderText } from '../../src/report/text';
+import { formatTimeline } from '../../src/audit/timeline';
 
 const cli = (...args: string[]) => runCli(args);
 
@@ -53,6 +54,29 @@ describe('reportFromAudit', () => {
     expect(
       rebuilt.report.validation?.map((v) => [v.backendKey, v.health, v.tcp?.reachable, v.tcp?.port]),
     ).toEqual(report.validation?.map((v) => [v.backendKey, v.health, v.tcp?.reachable, v.tcp?.port]));
+  });
+});
+
+describe('a trail that stops before RunFinished', () => {
+  it('says first to find out what the run did last, and the timeline says the end is missing', async () => {
+    // Prepare: a real fix run's trail, cut just before its FixApplied (a write the trail never saw end).
+    const { events } = await runScenario('nsg-deny-all-blocks-probe', 'fix');
+    const cut = events.slice(
+      0,
+      events.findIndex((e) => e.name === 'ProbeDoctor.FixApplied'),
+    );
+
+    // Act
+    const whole = reportFromAudit(events, 'run.jsonl').report;
+    const partial = reportFromAudit(cut, 'run.jsonl').report;
+
+    // Assess
+    expect(whole.nextSteps?.[0] ?? '').not.toMatch(/ends before RunFinished/);
+    expect(partial.nextSteps?.[0]).toMatch(
+      /^this run's trail ends before RunFinished: check whether the run/,
+    );
+    expect(formatTimeline(events)).not.toContain('(no RunFinished');
+    expect(formatTimeline(cut).trimEnd().split('\n').at(-1)).toMatch(/^\(no RunFinished: /);
   });
 });
 
