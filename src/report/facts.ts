@@ -359,7 +359,12 @@ export function validationLine(v: BackendValidation): string {
     ? `peer ${lastName(v.tcp.peerVmId)} -> ${v.ipAddress ?? '?'}:${v.tcp.port} ${v.tcp.reachable ? 'reachable' : 'unreachable'}` +
       `${v.tcp.latencyMs !== undefined ? ` in ${v.tcp.latencyMs} ms` : ''} (${v.tcp.tool}: ${v.tcp.detail})`
     : 'no peer TCP test';
-  const agree = v.agree ? '' : `; disagree: ${v.explanation ?? 'no explanation'}`;
+  // Without a peer test there is nothing to disagree with: the explanation says why it did not run.
+  const agree = v.agree
+    ? ''
+    : v.tcp
+      ? `; disagree: ${v.explanation ?? 'no explanation'}`
+      : `; the health alone decides${v.explanation ? ` (no peer test: ${v.explanation})` : ''}`;
   return `${tcp}; health ${v.health}${v.healthReason ? ` (${v.healthReason})` : ''}${agree}`;
 }
 
