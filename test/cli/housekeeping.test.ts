@@ -152,7 +152,7 @@ describe('housekeeping', () => {
     expect(code).toBe(2);
     expect(out).toBe('');
     expect(err).toMatch(
-      /holds 2 load balancers \(lbi-(web|api), lbi-(web|api)\): name one with --load-balancer\n$/,
+      /holds 2 load balancers: name one by its id with --load-balancer \(\/subscriptions\/[^ ]+\/loadBalancers\/lbi-(web|api) or \/subscriptions\/[^ ]+\/loadBalancers\/lbi-(web|api)\)\n$/,
     );
   });
 

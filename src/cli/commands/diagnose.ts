@@ -353,7 +353,8 @@ export function loadBalancerToDiagnose(
   throw new InvalidInputError(
     ids.length === 0
       ? `scenario ${options.scenario} holds no load balancer`
-      : `scenario ${options.scenario} holds ${ids.length} load balancers (${ids.map((id) => id.split('/').pop() ?? id).join(', ')}): name one with --load-balancer`,
+      : // The whole ids: --load-balancer takes an id, not a name.
+        `scenario ${options.scenario} holds ${ids.length} load balancers: name one by its id with --load-balancer (${ids.join(' or ')})`,
     '--load-balancer',
   );
 }
