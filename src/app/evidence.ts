@@ -4,12 +4,11 @@
  * a 403 on effective routes must not hide what the guest said.
  */
 import type { RunCommandResult } from '@azure/arm-compute';
-import { createHash } from 'node:crypto';
 import type { AzureReader } from '../azure/reader';
 import { ensureError, isAzureCallError, isUnsafeScriptValueError } from '../errors';
 import { parseGuestOutput, parseRunCommandResult } from '../guest/parse';
 import { outputForProbe } from '../guest/probeOutput';
-import { buildGuestScript, type ScriptProbe } from '../guest/scripts';
+import { buildGuestScript, scriptSha256, type ScriptProbe } from '../guest/scripts';
 import type { GuestEvidence, VmHealthEvidence } from '../model/evidence';
 import type { ProbeInfo } from '../model/topology';
 import type { BackendEvidence, CheckBackendInput } from '../workflow/contracts';
@@ -178,7 +177,7 @@ export function createEvidenceGatherer(
     evidence.guestCommand = {
       vmId: plan.vmId,
       commandId: plan.script.commandId,
-      scriptSha256: createHash('sha256').update(plan.script.script.join('\n'), 'utf8').digest('hex'),
+      scriptSha256: scriptSha256(plan.script),
       startedAhead: ahead,
     };
   };

@@ -19,6 +19,7 @@ import {
   firewalldUndo,
   type NftChainRef,
 } from './guestFirewall';
+import { scriptSha256 } from '../guest/scripts';
 import { applyNsgFix, mayHaveWritten, rollbackNsgFix, settleLostWrite } from './nsgApply';
 
 export { mayHaveWritten } from './nsgApply';
@@ -198,6 +199,9 @@ function guestFirewall(
             : {}),
           persistent,
           persistence: persistent ? persist : `does not survive a reboot: ${commands.persistence}`,
+          // What ran in the guest, for the audit trail (FixApplied's `after`), as BackendChecked names a check's.
+          runCommand: script.commandId,
+          scriptSha256: scriptSha256(script),
           // Nothing to undo where the rule was already there: it is the owner's.
           ...(result === 'added' ? { undo } : {}),
         },

@@ -22,8 +22,13 @@ type ScenarioDoc = Record<string, unknown> & {
   guests?: Record<string, Record<string, unknown>>;
 };
 
-/** Runs a shipped scenario, changed by `edit` first (a role, a busy guest), in observe mode. */
-async function run(name: string, edit: (doc: ScenarioDoc) => void = () => undefined) {
+/** Runs a shipped scenario, changed by `edit` first (a role, a busy guest), in observe mode or as asked. */
+async function run(
+  name: string,
+  edit: (doc: ScenarioDoc) => void = () => undefined,
+  mode: 'observe' | 'fix' = 'observe',
+  env: Record<string, string> = {},
+) {
   const doc = JSON.parse(readFileSync(scenarioFile(name), 'utf8')) as ScenarioDoc;
   edit(doc);
   const lbId = doc.expect.loadBalancerId;
@@ -31,9 +36,10 @@ async function run(name: string, edit: (doc: ScenarioDoc) => void = () => undefi
   try {
     const auditSink = new MemoryAuditSink();
     await runLocally({
-      input: { loadBalancerId: lbId, mode: 'observe' },
+      input: { loadBalancerId: lbId, mode },
       target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
-      config: loadConfig({}),
+      config: loadConfig({ ...(mode === 'fix' ? { PROBE_DOCTOR_MODE: 'fix' } : {}), ...env }),
+      decideApproval: () => ({ decision: 'approve', by: 'test' }),
       auditSink,
       remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
       evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 1 },
@@ -112,6 +118,26 @@ describe('Run Commands in the audit trail', () => {
     expect(checked.length).toBeGreaterThan(0);
     expect(checked.filter((e) => 'runCommand' in e && e.runCommand !== undefined)).toEqual([]);
     expect(formatTimeline(events)).not.toContain('ran=');
+  });
+
+  it("names a guest firewall fix's script on its FixApplied, as the VM received it", async () => {
+    // Act
+    const { events, requests } = await run('guest-firewall-drop', () => undefined, 'fix', {
+      PROBE_DOCTOR_OPT_IN_FIXES: 'guest-firewall-allow',
+    });
+
+    // Assess: the applied fix names its command, and the fix's VM took exactly that script.
+    const applied = events.filter(
+      (e): e is Extract<AuditEvent, { name: 'ProbeDoctor.FixApplied' }> =>
+        e.name === 'ProbeDoctor.FixApplied' && e.outcome === 'applied',
+    );
+    expect(applied).toHaveLength(1);
+    const after = JSON.parse(applied[0]!.after) as { runCommand?: string; scriptSha256?: string };
+    expect(after.runCommand).toBe('RunShellScript');
+    const received = requests
+      .filter((r) => r.runCommand && r.status < 300)
+      .map((r) => `${vmName(r.path)}|${r.runCommand!.commandId}|${r.runCommand!.scriptSha256}`);
+    expect(received).toContain(`${vmName(applied[0]!.target)}|RunShellScript|${after.scriptSha256}`);
   });
 
   it('a backend whose VM is stopped got no command, and its event names none', async () => {

@@ -2,6 +2,7 @@
  * The Run Command scripts probe-doctor sends to a backend VM: one guest check per VM and probe, and the
  * peer test used to validate a fix (every target of one peer in one script). Every value is validated before it reaches a script.
  */
+import { createHash } from 'node:crypto';
 import { linuxGuestScript, linuxPeerTestScript } from './linux';
 import {
   validateOtherProbes,
@@ -23,6 +24,15 @@ export type GuestOs = 'linux' | 'windows';
 export interface RunCommandScript {
   commandId: 'RunShellScript' | 'RunPowerShellScript';
   script: string[];
+}
+
+/**
+ * The SHA-256 (hex) of a script as Run Command is sent it: its `script` lines joined with `\n`. What the
+ * audit trail names a script by, so a reviewer can hash the script a version of probe-doctor builds and
+ * match it (docs/audit.md).
+ */
+export function scriptSha256(script: Pick<RunCommandScript, 'script'>): string {
+  return createHash('sha256').update(script.script.join('\n'), 'utf8').digest('hex');
 }
 
 const commandIdFor = (os: GuestOs): RunCommandScript['commandId'] =>
