@@ -214,6 +214,8 @@ export async function auditValidation(audit: Auditor, result: DetailedValidation
         backend: b.backendKey,
         method: 'peer-tcp-ping',
         detail: `from ${b.tcp.peerVmId} to port ${b.tcp.port}: ${b.tcp.detail}`,
+        ...(b.tcp.runCommand ? { runCommand: b.tcp.runCommand } : {}),
+        ...(b.tcp.scriptSha256 ? { scriptSha256: b.tcp.scriptSha256 } : {}),
         outcome: b.tcp.reachable ? 'up' : 'down',
       });
     }

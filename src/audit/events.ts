@@ -214,6 +214,16 @@ export const ValidationResultSchema = z.object({
     message: 'must be peer-tcp-ping, health-reread or checks-rerun',
   }),
   detail: text.optional(),
+  /** `peer-tcp-ping`: the Run Command that ran the test on the peer, and its script's SHA-256 (hex). */
+  runCommand: z
+    .enum(['RunShellScript', 'RunPowerShellScript'], {
+      message: 'must be RunShellScript or RunPowerShellScript',
+    })
+    .optional(),
+  scriptSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, { message: 'must be 64 hex digits' })
+    .optional(),
   outcome: outcome(['up', 'down', 'unknown'] as const),
 });
 

@@ -126,9 +126,8 @@ function describe(e: AuditEvent): string {
       );
       if (e.healthReason) parts.push(`reason=${e.healthReason}`);
       if (e.causeIds) parts.push(`causes=${e.causeIds}`);
-      // What ran in the guest: enough of the hash to match a script by eye; the event has all of it.
-      if (e.runCommand)
-        parts.push(`ran=${e.runCommand}${e.scriptSha256 ? `:${e.scriptSha256.slice(0, 12)}` : ''}`);
+      // What ran in the guest (ranOf).
+      if (e.runCommand) parts.push(ranOf(e.runCommand, e.scriptSha256));
       break;
     case 'ProbeDoctor.BackendsHealthy':
       parts.push(`backends=${e.count} up${e.omitted !== '0' ? ` (${e.omitted} not listed)` : ''}`);
@@ -147,6 +146,7 @@ function describe(e: AuditEvent): string {
     case 'ProbeDoctor.ValidationResult':
       parts.push(`backend=${shortName(e.backend)}`, `method=${e.method}`);
       if (e.detail) parts.push(quoted(e.detail));
+      if (e.runCommand) parts.push(ranOf(e.runCommand, e.scriptSha256));
       break;
     case 'ProbeDoctor.Escalated':
       if (e.causeIds) parts.push(`causes=${e.causeIds}`);
@@ -176,6 +176,10 @@ function describe(e: AuditEvent): string {
   if ('reason' in e && e.reason) parts.push(`reason=${quoted(e.reason)}`);
   return parts.join('  ');
 }
+
+/** `ran=RunShellScript:<first 12 hex>`: enough of the hash to match a script by eye; the event has all of it. */
+const ranOf = (command: string, sha256: string | undefined): string =>
+  `ran=${command}${sha256 ? `:${sha256.slice(0, 12)}` : ''}`;
 
 /** Renders one run's events (already filtered to it) as a timeline, ordered by emit time. */
 export function formatTimeline(events: readonly AuditEvent[]): string {

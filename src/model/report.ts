@@ -128,6 +128,9 @@ export interface BackendValidation {
     detail: string;
     peerVmId: string;
     port: number;
+    /** The Run Command that ran the test on the peer, and its script's SHA-256 (as the trail names it). */
+    runCommand?: 'RunShellScript' | 'RunPowerShellScript';
+    scriptSha256?: string;
   };
   /** Whether the peer test and the health agree. */
   agree: boolean;

@@ -13,7 +13,7 @@ import { selectEffectiveRoute } from '../diagnose/routes';
 import { ensureError } from '../errors';
 import { parseRunCommandResult } from '../guest/parse/runCommand';
 import { parsePeerTest, type TcpTestResult } from '../guest/parse/peerTest';
-import { buildPeerTestScript, MAX_PEER_TARGETS } from '../guest/scripts/index';
+import { buildPeerTestScript, MAX_PEER_TARGETS, scriptSha256 } from '../guest/scripts/index';
 import { validateIPv4, validatePeerTargets, validatePort } from '../guest/scripts/values';
 import type { BackendHealth, RuleHealth } from '../model/health';
 import { deniedAction } from '../model/authorization';
@@ -276,7 +276,9 @@ async function peerTestBatch(
       return new Map(
         batch.targets.map((t, i) => {
           const result = results[i] as TcpTestResult;
-          return [t.key, { tcp: { ...result, peerVmId: peer.vmId as string, port: t.port }, peer }];
+          // The script that ran on the peer, for the audit trail (ValidationResult names it).
+          const ran = { runCommand: script.commandId, scriptSha256: scriptSha256(script) };
+          return [t.key, { tcp: { ...result, peerVmId: peer.vmId as string, port: t.port, ...ran }, peer }];
         }),
       );
     } catch (err) {

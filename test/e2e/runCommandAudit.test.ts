@@ -138,6 +138,22 @@ describe('Run Commands in the audit trail', () => {
       .filter((r) => r.runCommand && r.status < 300)
       .map((r) => `${vmName(r.path)}|${r.runCommand!.commandId}|${r.runCommand!.scriptSha256}`);
     expect(received).toContain(`${vmName(applied[0]!.target)}|RunShellScript|${after.scriptSha256}`);
+    // Every command any VM took in the run is named in the trail: the checks' on BackendChecked, the
+    // fix's on FixApplied, the validation's peer test on ValidationResult (on the peer, not the target).
+    const named = events.flatMap((e) => {
+      if (e.name === 'ProbeDoctor.BackendChecked' && e.runCommand)
+        return [`${vmName(e.vmId ?? '')}|${e.runCommand}|${e.scriptSha256}`];
+      if (e.name === 'ProbeDoctor.ValidationResult' && e.runCommand) {
+        const peerVm = /^from (\S+) to port/.exec(e.detail ?? '')?.[1] ?? '';
+        return [`${vmName(peerVm)}|${e.runCommand}|${e.scriptSha256}`];
+      }
+      return [];
+    });
+    const fixed = `${vmName(applied[0]!.target)}|RunShellScript|${after.scriptSha256}`;
+    expect([...new Set([...named, fixed])].sort()).toEqual([...new Set(received)].sort());
+    expect(events.some((e) => e.name === 'ProbeDoctor.ValidationResult' && e.runCommand !== undefined)).toBe(
+      true,
+    );
   });
 
   it('a backend whose VM is stopped got no command, and its event names none', async () => {
