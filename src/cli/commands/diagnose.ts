@@ -163,7 +163,8 @@ export function progressLine(event: WorkflowAuditEvent): string {
     getPolicy: () => 'read policy',
     discoverTopology: () =>
       `discovered ${count(d.backends, 'backend')} (${text(d.failing)} failing by probe health), ${count(d.probes, 'probe')}` +
-      (d.problems ? ` (${count(d.problems, 'resource')} could not be read)` : ''),
+      // A problem is a read that failed or was refused (a resource, the rules' health, a metric).
+      (d.problems ? ` (${count(d.problems, 'read')} refused or failed)` : ''),
     // The NIC name: a NIC IP configuration id ends .../networkInterfaces/{nic}/ipConfigurations/{name}.
     checkBackend: () => `checked backend ${text(d.backendKey).split('/').slice(-3, -2).join('')}`,
     diagnose: () => {

@@ -19,9 +19,9 @@ const event = (
 describe('progressLine', () => {
   it.each([
     [
-      'one probe, resources that could not be read',
+      'one probe, reads that were refused or failed',
       event('discoverTopology', { backends: 3, failing: 1, probes: 1, problems: 4 }),
-      '  [ok] discovered 3 backends (1 failing by probe health), 1 probe (4 resources could not be read)\n',
+      '  [ok] discovered 3 backends (1 failing by probe health), 1 probe (4 reads refused or failed)\n',
     ],
     [
       'one backend, two probes',
