@@ -212,7 +212,11 @@ export function formatTimeline(events: readonly AuditEvent[]): string {
     }
   }
   // A run's trail that stops short: said at its end, where a reader looks for how the run ended.
-  if (loadBalancerId && !sorted.some((e) => e.name === 'ProbeDoctor.RunFinished')) {
+  // Only a run that started: an alert that started none (AlertRejected) has no end to miss.
+  if (
+    sorted.some((e) => e.name === 'ProbeDoctor.RunStarted') &&
+    !sorted.some((e) => e.name === 'ProbeDoctor.RunFinished')
+  ) {
     lines.push(
       '(no RunFinished: this run has not finished, or its end was not written; what it did after the last event is not known)',
     );

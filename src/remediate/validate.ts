@@ -425,14 +425,15 @@ async function validateBasic(deps: ValidateDeps, input: ValidateInput): Promise<
     };
     backends.push(entry);
     const recheck = rechecked?.get(idKey(key));
-    if (!target || !recheck) {
+    const peer: PeerOutcome | undefined = target
+      ? (outcomes.get(target.key) ?? { problem: 'no address or probe port to test from a peer' })
+      : undefined;
+    // A peer test that ran is kept (the report and the trail name it) even when nothing else decides.
+    if (peer?.tcp) entry.tcp = peer.tcp;
+    if (!target || !recheck || !peer) {
       entry.explanation = `a Basic load balancer has no per-rule health, and the checks could not be re-run${recheckError ? `: ${recheckError}` : ''}`;
       continue;
     }
-    const peer: PeerOutcome = outcomes.get(target.key) ?? {
-      problem: 'no address or probe port to test from a peer',
-    };
-    if (peer.tcp) entry.tcp = peer.tcp;
     const clear = recheck.causes.length === 0;
     const up = clear && (peer.tcp ? peer.tcp.reachable : true);
     entry.health = up ? 'Up' : 'Down';

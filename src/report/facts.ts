@@ -364,7 +364,7 @@ export function validationLine(v: BackendValidation): string {
     ? ''
     : v.tcp
       ? `; disagree: ${v.explanation ?? 'no explanation'}`
-      : `; the health alone decides${v.explanation ? ` (no peer test: ${v.explanation})` : ''}`;
+      : `; ${v.health === 'Unknown' ? 'nothing decides' : 'the health alone decides'}${v.explanation ? ` (no peer test: ${v.explanation})` : ''}`;
   return `${tcp}; health ${v.health}${v.healthReason ? ` (${v.healthReason})` : ''}${agree}`;
 }
 

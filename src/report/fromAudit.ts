@@ -256,9 +256,9 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
   const nextSteps = recordedList(finished?.nextSteps).filter((s): s is string => typeof s === 'string');
   // Without its end, the trail cannot say what the run did last (a VM started, a rule written): the
   // first step is to find out, before any step a fix or a recommendation suggests.
-  if (!finished)
+  if (!finished && started)
     nextSteps.unshift(
-      "this run's trail ends before RunFinished: check whether the run is still going or what it did last (the orchestration's status, the resources it names) before acting on anything below",
+      "this run's trail ends before RunFinished: check whether the run is still going or what it did last (the orchestration's status, the resources it names) before acting on any step",
     );
   const nextStepsOmitted = Number(finished?.nextStepsOmitted ?? 0);
   // Said among the problems: it is no step a person takes.

@@ -247,8 +247,10 @@ function* diagnoseAndPlan(
 ): Generator<Task, { diagnosis: DiagnosisSummary; plan: FixPlan }, unknown> {
   const { run, mode, topologyRef } = input;
   if (flowVersionOf(context.df.version) >= 2) {
-    // Version 1's two deadlines together: no run version 1 finishes stops here. A plan that outlives
-    // them loses the stored diagnosis as a diagnose past its deadline does (closeRun diagnoses again).
+    // Version 1's two deadlines together on the durable timer. On the Functions host, host.json's
+    // functionTimeout (10 min) still ends any one activity, so the two steps (seconds of work) share
+    // the 10 minutes version 1 gave each. A plan past its time loses the stored diagnosis as a
+    // diagnose past its deadline does (closeRun diagnoses again).
     const both = (yield* deadlines.bounded(
       context.df.callActivity(ACTIVITY.diagnoseAndPlan, input),
       'diagnosing and planning fixes',

@@ -12,6 +12,8 @@ import { runCli } from '../helpers/cli';
 import { runScenarioDocument } from '../helpers/shippedRun';
 import { renderText } from '../../src/report/text';
 import { formatTimeline } from '../../src/audit/timeline';
+import { auditAlertRejected } from '../../src/audit/auditor';
+import { MemoryAuditSink } from '../../src/audit/memorySink';
 
 const cli = (...args: string[]) => runCli(args);
 
@@ -77,6 +79,23 @@ describe('a trail that stops before RunFinished', () => {
     );
     expect(formatTimeline(events)).not.toContain('(no RunFinished');
     expect(formatTimeline(cut).trimEnd().split('\n').at(-1)).toMatch(/^\(no RunFinished: /);
+  });
+
+  it('is not said of an alert that started no run (a Resolved notification ignored)', async () => {
+    // Prepare
+    const sink = new MemoryAuditSink();
+    await auditAlertRejected(sink, {
+      runId: 'inv-1',
+      mode: 'fix',
+      reason: 'resolved notification',
+      outcome: 'resolved-ignored',
+      loadBalancerId:
+        '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb',
+    });
+
+    // Act / Assess
+    expect(formatTimeline(sink.events)).not.toContain('(no RunFinished');
+    expect(reportFromAudit(sink.events, 'run.jsonl').report.nextSteps ?? []).toEqual([]);
   });
 });
 

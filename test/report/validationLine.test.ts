@@ -52,6 +52,17 @@ describe('validationLine', () => {
       },
       'no peer TCP test; health Up (Up_Probe_Success); the health alone decides (no peer test: no healthy running peer VM in the same virtual network)',
     ],
+    [
+      'no peer test and no health to decide with',
+      {
+        backendKey: 'k',
+        health: 'Unknown',
+        decidedBy: 'checks-rerun',
+        agree: false,
+        explanation: 'a Basic load balancer has no per-rule health, and the checks could not be re-run',
+      },
+      'no peer TCP test; health Unknown; nothing decides (no peer test: a Basic load balancer has no per-rule health, and the checks could not be re-run)',
+    ],
   ])('%s', (_case, validation, line) => {
     // Act / Assess
     expect(validationLine(validation)).toBe(line);

@@ -31,7 +31,7 @@ import {
 } from '../main';
 import { parseReportFormat, renderReport, type RenderContext, type ReportFormat } from '../../report/index';
 import { constants } from 'node:fs';
-import { access, open, rm, stat, writeFile } from 'node:fs/promises';
+import { access, lstat, open, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { RegisterCommand } from './index';
 import { shellWord } from '../../util/shellWord';
@@ -421,13 +421,16 @@ export async function checkReportFile(output: ReportOutput): Promise<void> {
     );
   }
   // A writable folder is not a writable file (a read-only file in it, a file system that refuses new
-  // files): opened for writing now, the way the report will be, without changing it. A file that was
-  // not there is created to know and taken away again.
+  // files): a regular file is opened for writing now, without changing it; a name nothing holds yet is
+  // created to know and taken away again. Anything else (a FIFO, a device, a symlink) is left to the
+  // write itself: opening a FIFO now would hand its reader an end of file.
+  const target = resolve(output.file);
+  const entry = await lstat(target).catch(() => undefined);
   try {
-    if (existing) await (await open(resolve(output.file), 'r+')).close();
-    else {
-      await (await open(resolve(output.file), 'wx')).close();
-      await rm(resolve(output.file), { force: true });
+    if (entry?.isFile()) await (await open(target, constants.O_WRONLY)).close();
+    else if (!entry) {
+      await (await open(target, 'wx')).close();
+      await rm(target, { force: true });
     }
   } catch (err) {
     throw new InvalidInputError(
