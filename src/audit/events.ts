@@ -107,6 +107,23 @@ export const RunStartedSchema = z.object({
   outcome: outcome(['started', 'joined'] as const),
 });
 
+/**
+ * A Run Command Azure took from probe-doctor: `RunShellScript` or `RunPowerShellScript`, and the SHA-256
+ * (hex) of its script as sent (the `script` lines joined with `\n`), so a reviewer can hash a version's
+ * script and match it. Optional: absent where no command ran.
+ */
+const ranCommand = {
+  runCommand: z
+    .enum(['RunShellScript', 'RunPowerShellScript'], {
+      message: 'must be RunShellScript or RunPowerShellScript',
+    })
+    .optional(),
+  scriptSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, { message: 'must be 64 hex digits' })
+    .optional(),
+};
+
 export const BackendCheckedSchema = z.object({
   name: z.literal('ProbeDoctor.BackendChecked'),
   ...runDimensions,
@@ -122,19 +139,10 @@ export const BackendCheckedSchema = z.object({
   outcome: outcome(['healthy', 'causes-found', 'check-failed', 'expected-down'] as const),
   reason: text.optional(),
   /**
-   * The Run Command this check had Azure take on `vmId` (its POST accepted; `RunShellScript`,
-   * `RunPowerShellScript`), whatever the script then did, and the SHA-256 (hex) of its script as sent
-   * (the lines joined with `\n`). Absent when Azure refused it or none was sent.
+   * The Run Command this check had Azure take on `vmId` (its POST accepted), whatever the script then
+   * did ({@link ranCommand}). Absent when Azure refused it or none was sent.
    */
-  runCommand: z
-    .enum(['RunShellScript', 'RunPowerShellScript'], {
-      message: 'must be RunShellScript or RunPowerShellScript',
-    })
-    .optional(),
-  scriptSha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, { message: 'must be 64 hex digits' })
-    .optional(),
+  ...ranCommand,
   /**
    * With `expected-down`: which shape of down by design it is (`reason` says it in words), so a query
    * can tell them apart without reading prose (infra/queries/expected-down.kql).
@@ -214,16 +222,8 @@ export const ValidationResultSchema = z.object({
     message: 'must be peer-tcp-ping, health-reread or checks-rerun',
   }),
   detail: text.optional(),
-  /** `peer-tcp-ping`: the Run Command that ran the test on the peer, and its script's SHA-256 (hex). */
-  runCommand: z
-    .enum(['RunShellScript', 'RunPowerShellScript'], {
-      message: 'must be RunShellScript or RunPowerShellScript',
-    })
-    .optional(),
-  scriptSha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, { message: 'must be 64 hex digits' })
-    .optional(),
+  /** `peer-tcp-ping`: the Run Command that ran the test on the peer ({@link ranCommand}). */
+  ...ranCommand,
   outcome: outcome(['up', 'down', 'unknown'] as const),
 });
 

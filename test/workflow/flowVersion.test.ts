@@ -17,9 +17,18 @@ import { fakeWorld, LB_ID, reportIn, type FakeOptions } from './fakes';
 
 const T0 = new Date('2026-11-25T10:00:00.000Z');
 
-/** Runs the real orchestrator over the fake world on a host that stamps `version` (none: unversioned). */
-async function runWith(version: string | undefined, options: FakeOptions, mode: 'observe' | 'fix') {
+/**
+ * Runs the real orchestrator over the fake world on a host that stamps `version` (none: unversioned);
+ * `change` alters the world's dependencies first (a planner that throws).
+ */
+async function runWith(
+  version: string | undefined,
+  options: FakeOptions,
+  mode: 'observe' | 'fix',
+  change: (world: ReturnType<typeof fakeWorld>) => void = () => undefined,
+) {
   const world = fakeWorld(options);
+  change(world);
   const store = new MemoryRunStore();
   const host = new LocalDurableHost({
     orchestrators: { [ORCHESTRATOR_NAME]: probeDoctorOrchestrator },
@@ -128,22 +137,12 @@ describe('orchestration versioning', () => {
 
   it('a plan that fails in version 2 closes the run with the diagnosis, as in version 1', async () => {
     // Prepare: a planner that throws, in both versions.
-    const failing = async (version: string | undefined) => {
-      const world = fakeWorld({ backends: 3, down: [0] });
-      world.deps.planFixes = () => {
-        throw new Error('the planner broke');
-      };
-      const store = new MemoryRunStore();
-      const host = new LocalDurableHost({
-        orchestrators: { [ORCHESTRATOR_NAME]: probeDoctorOrchestrator },
-        activities: createActivities(world.deps, store),
-        clock: () => T0,
-        ...(version !== undefined ? { defaultVersion: version } : {}),
+    const failing = (version: string | undefined) =>
+      runWith(version, { backends: 3, down: [0] }, 'fix', (world) => {
+        world.deps.planFixes = () => {
+          throw new Error('the planner broke');
+        };
       });
-      await host.start(ORCHESTRATOR_NAME, 'flow-1', { loadBalancerId: LB_ID, mode: 'fix' });
-      const status = await host.waitForCompletion('flow-1');
-      return { world, status, report: await reportIn(store, status) };
-    };
 
     // Act
     const v1 = await failing(undefined);

@@ -15,6 +15,26 @@ const lbOf = (name: string) =>
     .loadBalancerId;
 
 const cli = (...args: string[]) => runCli(args);
+/** `diagnose` on a shipped scenario's own load balancer, with `args`. */
+const diagnoseScenario = (name: string, ...args: string[]) =>
+  cli('diagnose', '--load-balancer', lbOf(name), '--scenario', scenario(name), ...args);
+
+/**
+ * `diagnose --fix` on vm-stopped with start-vm opted in (it needs approval by default), and `extra`
+ * flags; the audit trail goes to a fresh file. The setting is put back afterwards.
+ */
+async function vmStoppedWithStartVm(...extra: string[]) {
+  const before = process.env.PROBE_DOCTOR_OPT_IN_FIXES;
+  process.env.PROBE_DOCTOR_OPT_IN_FIXES = 'start-vm';
+  const log = join(mkdtempSync(join(tmpdir(), 'pd-')), 'audit.jsonl');
+  try {
+    const result = await diagnoseScenario('vm-stopped', '--fix', ...extra, '--audit-log', log, '--json');
+    return { result, log };
+  } finally {
+    if (before === undefined) delete process.env.PROBE_DOCTOR_OPT_IN_FIXES;
+    else process.env.PROBE_DOCTOR_OPT_IN_FIXES = before;
+  }
+}
 
 describe('probe-doctor diagnose', () => {
   it('prints the JSON report alone on stdout and exits 1 when the customer must act', async () => {
@@ -38,29 +58,8 @@ describe('probe-doctor diagnose', () => {
   });
 
   it('holds a fix that needs approval when --approve is not given: awaiting-approval, nobody rejected it', async () => {
-    // Prepare: start-vm is enabled and needs approval (the default policy).
-    const before = process.env.PROBE_DOCTOR_OPT_IN_FIXES;
-    process.env.PROBE_DOCTOR_OPT_IN_FIXES = 'start-vm';
-    const log = join(mkdtempSync(join(tmpdir(), 'pd-')), 'audit.jsonl');
-
-    // Act
-    let result: Awaited<ReturnType<typeof cli>>;
-    try {
-      result = await cli(
-        'diagnose',
-        '--load-balancer',
-        lbOf('vm-stopped'),
-        '--scenario',
-        scenario('vm-stopped'),
-        '--fix',
-        '--audit-log',
-        log,
-        '--json',
-      );
-    } finally {
-      if (before === undefined) delete process.env.PROBE_DOCTOR_OPT_IN_FIXES;
-      else process.env.PROBE_DOCTOR_OPT_IN_FIXES = before;
-    }
+    // Act: start-vm is enabled and needs approval (the default policy).
+    const { result } = await vmStoppedWithStartVm();
 
     // Assess
     expect(result.code).toBe(1);
@@ -75,30 +74,8 @@ describe('probe-doctor diagnose', () => {
   });
 
   it('with --approve, audits the approval (who, unverified) before the fix it lets through', async () => {
-    // Prepare: start-vm is enabled and needs approval (the default policy).
-    const before = process.env.PROBE_DOCTOR_OPT_IN_FIXES;
-    process.env.PROBE_DOCTOR_OPT_IN_FIXES = 'start-vm';
-    const log = join(mkdtempSync(join(tmpdir(), 'pd-')), 'audit.jsonl');
-
-    // Act
-    let result: Awaited<ReturnType<typeof cli>>;
-    try {
-      result = await cli(
-        'diagnose',
-        '--load-balancer',
-        lbOf('vm-stopped'),
-        '--scenario',
-        scenario('vm-stopped'),
-        '--fix',
-        '--approve',
-        '--audit-log',
-        log,
-        '--json',
-      );
-    } finally {
-      if (before === undefined) delete process.env.PROBE_DOCTOR_OPT_IN_FIXES;
-      else process.env.PROBE_DOCTOR_OPT_IN_FIXES = before;
-    }
+    // Act: start-vm is enabled and needs approval (the default policy).
+    const { result, log } = await vmStoppedWithStartVm('--approve');
 
     // Assess: the trail says who approved, that nobody verified the name, and it comes before the fix.
     const report = JSON.parse(result.out) as Report;
@@ -351,12 +328,8 @@ describe('probe-doctor diagnose --format / --out', () => {
       const log = join(mkdtempSync(join(tmpdir(), 'pd-')), 'audit.jsonl');
 
       // Act
-      const { code, out, err } = await cli(
-        'diagnose',
-        '--load-balancer',
-        lbOf('nsg-deny-all-blocks-probe'),
-        '--scenario',
-        scenario('nsg-deny-all-blocks-probe'),
+      const { code, out, err } = await diagnoseScenario(
+        'nsg-deny-all-blocks-probe',
         '--fix',
         '--audit-log',
         log,

@@ -16,6 +16,15 @@ const event = (
   detail,
 });
 
+/** A planFixes event whose fixes are given as `kind:status`. */
+const plan = (...fixes: string[]): WorkflowAuditEvent =>
+  event('planFixes', {
+    fixes: fixes.map((f) => {
+      const [kind, status] = f.split(':');
+      return { kind, target: 'nsg', status };
+    }),
+  });
+
 describe('progressLine', () => {
   it.each([
     [
@@ -30,27 +39,17 @@ describe('progressLine', () => {
     ],
     [
       'a plan whose only fix is skipped',
-      event('planFixes', { fixes: [{ kind: 'nsg-allow-probe', target: 'nsg', status: 'skipped' }] }),
+      plan('nsg-allow-probe:skipped'),
       '  [ok] planned 0 fixes (1 skipped)\n',
     ],
     [
       'one planned fix and one skipped',
-      event('planFixes', {
-        fixes: [
-          { kind: 'nsg-allow-probe', target: 'nsg-a', status: 'planned' },
-          { kind: 'nsg-allow-probe', target: 'nsg-b', status: 'skipped' },
-        ],
-      }),
+      plan('nsg-allow-probe:planned', 'nsg-allow-probe:skipped'),
       '  [ok] planned 1 fix (1 skipped)\n',
     ],
     [
       'a recommendation is not a fix to be made',
-      event('planFixes', {
-        fixes: [
-          { kind: 'recommendation', target: 'vm', status: 'planned' },
-          { kind: 'start-vm', target: 'vm', status: 'skipped' },
-        ],
-      }),
+      plan('recommendation:planned', 'start-vm:skipped'),
       '  [ok] planned 0 fixes (1 skipped), 1 recommendation for a person\n',
     ],
     [
