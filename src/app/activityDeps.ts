@@ -40,7 +40,20 @@ export interface AppDependencies {
 export function createActivityDeps(app: AppDependencies): ActivityDeps {
   const reader = createSdkAzureReader(app.clientsFor);
   const topologyReader = createSdkTopologyReader(app.clientsFor);
-  const checkBackend = createEvidenceGatherer(reader, app.evidence ?? DEFAULT_EVIDENCE_OPTIONS);
+  // Each Run Command Azure takes is in the trail at once, whatever becomes of the check or the run.
+  const checkBackend = createEvidenceGatherer(
+    reader,
+    app.evidence ?? DEFAULT_EVIDENCE_OPTIONS,
+    (run, command) =>
+      auditorFor(auditSink, run, app.auditClock)
+        .runCommandAccepted({
+          vmId: command.vmId,
+          purpose: 'guest-check',
+          runCommand: command.commandId,
+          scriptSha256: command.scriptSha256,
+        })
+        .then(() => undefined),
+  );
   const { config, auditSink } = app;
   const remediation = app.remediation({
     clientsFor: app.clientsFor,

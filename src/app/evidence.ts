@@ -11,7 +11,8 @@ import { outputForProbe } from '../guest/probeOutput';
 import { buildGuestScript, scriptSha256, type ScriptProbe } from '../guest/scripts';
 import type { GuestEvidence, VmHealthEvidence } from '../model/evidence';
 import type { ProbeInfo } from '../model/topology';
-import type { BackendEvidence, CheckBackendInput } from '../workflow/contracts';
+import type { BackendEvidence, CheckBackendInput, GuestCommandRecord } from '../workflow/contracts';
+import type { RunContext } from '../model/run';
 import { KeyedLock } from '../util/keyedLock';
 import { idKey } from '../model/ids';
 import { nextMacrotask } from '../util/nextMacrotask';
@@ -104,6 +105,8 @@ interface GuestCheckStarted {
 export function createEvidenceGatherer(
   reader: AzureReader,
   options: EvidenceOptions = DEFAULT_EVIDENCE_OPTIONS,
+  /** Told, once per command, the moment Azure takes a guest check's Run Command (the audit trail). */
+  onCommandAccepted?: (run: RunContext, command: GuestCommandRecord) => void | Promise<void>,
 ): EvidenceGatherer {
   // Azure runs one Run Command at a time per VM (a second gets 409), and a VM with two NICs in a pool
   // is two backends checked in the same batch: serialising them here avoids the 409 rather than
@@ -174,27 +177,38 @@ export function createEvidenceGatherer(
     done: () => boolean,
   ): Promise<void> => {
     if (!(await started.accepted) || done()) return;
-    evidence.guestCommand = {
+    evidence.guestCommand = commandRecord(plan, ahead);
+  };
+
+  function commandRecord(plan: GuestScriptPlan, ahead: boolean): GuestCommandRecord {
+    return {
       vmId: plan.vmId,
       commandId: plan.script.commandId,
       scriptSha256: scriptSha256(plan.script),
       startedAhead: ahead,
     };
-  };
+  }
 
   /**
    * Runs the planned script, one Run Command at a time per VM: Azure's answer, settled, and whether
    * Azure took the command (its POST accepted: the script ran, or runs, in the guest) or refused every
    * attempt (409 while another script ran, 403, ...: nothing ran).
    */
-  function runGuestScript(plan: GuestScriptPlan): SentCommand {
+  function runGuestScript(plan: GuestScriptPlan, run: RunContext, ahead: boolean): SentCommand {
     const { vmId, script } = plan;
     let accept: (taken: boolean) => void = () => undefined;
     const accepted = new Promise<boolean>((resolve) => (accept = resolve));
+    let told = false;
+    const taken = async (): Promise<void> => {
+      accept(true);
+      if (told) return;
+      told = true;
+      await onCommandAccepted?.(run, commandRecord(plan, ahead));
+    };
     const answer = vmLock.run(idKey(vmId), async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await reader.runCommand(vmId, script, { onAccepted: () => accept(true) });
+          return await reader.runCommand(vmId, script, { onAccepted: taken });
         } catch (err) {
           if (!isRunCommandBusy(err) || attempt >= options.runCommandAttempts) throw err;
           await sleep(options.runCommandRetryDelayMs);
@@ -283,7 +297,7 @@ export function createEvidenceGatherer(
     return {
       plan,
       outcome: () => {
-        const sent = runGuestScript(plan);
+        const sent = runGuestScript(plan, input.run, false);
         return { evidence: evidenceFrom(plan, sent.answer), accepted: sent.accepted };
       },
     };
@@ -306,7 +320,7 @@ export function createEvidenceGatherer(
     }
     const key = aheadKey(plan);
     if (run.has(key)) return false;
-    run.set(key, runGuestScript(plan));
+    run.set(key, runGuestScript(plan, input.run, true));
     return true;
   };
 

@@ -6,7 +6,8 @@
 import type { AuditSink } from '../audit/sink';
 import type { ClientsForSubscription } from '../azure/clients';
 import { createSdkNsgRuleWriter } from '../azure/nsgRuleWriter';
-import type { AzureReader } from '../azure/reader';
+import type { AzureReader, RunCommandRequest } from '../azure/reader';
+import { scriptSha256, type RunCommandScript } from '../guest/scripts';
 import { parseResourceId } from '../azure/resourceId';
 import { createVmPowerStateReader } from '../azure/vmPowerState';
 import { createSdkAzureWriter } from '../azure/writer';
@@ -99,10 +100,29 @@ export function createRemediation(
       clientsFor,
       options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {},
     );
+    /** RunCommandAccepted for a fix's or a peer test's script, as the checks write theirs. */
+    const accepted = async (
+      run: RunContext,
+      vmId: string,
+      purpose: 'guest-fix' | 'peer-test',
+      request: RunCommandRequest,
+    ): Promise<void> => {
+      // Hashed as sent: a script given as one text goes as its lines (runCommandOn).
+      const lines = typeof request.script === 'string' ? request.script.split('\n') : request.script;
+      await auditorFor(auditSink, run, auditClock).runCommandAccepted({
+        vmId,
+        purpose,
+        runCommand: request.commandId as RunCommandScript['commandId'],
+        scriptSha256: scriptSha256({ script: lines }),
+      });
+    };
     const applyDeps = (run: RunContext): ApplyDeps => ({
       nsgWriter: createSdkNsgRuleWriter(clientsFor, writer),
       vmWriter: writer,
-      runCommand: (vmId, request) => reader.runCommand(vmId, request),
+      runCommand: (vmId, request) =>
+        reader.runCommand(vmId, request, {
+          onAccepted: () => accepted(run, vmId, 'guest-fix', request),
+        }),
       vmPowerState: createVmPowerStateReader(reader),
       audit: remediationAuditHook(auditorFor(auditSink, run, auditClock)),
       ...(options.sleep ? { sleep: options.sleep } : {}),
@@ -150,7 +170,14 @@ export function createRemediation(
       validate: async (input) => {
         const result = await validateFixes(
           {
-            reader,
+            reader: {
+              ...reader,
+              // The peer test's script is in the trail the moment Azure takes it.
+              runCommand: (vmId, request) =>
+                reader.runCommand(vmId, request, {
+                  onAccepted: () => accepted(input.run, vmId, 'peer-test', request),
+                }),
+            },
             ...(recheck ? { recheck: (topology, backends) => recheck(input.run, topology, backends) } : {}),
           },
           input,

@@ -83,6 +83,11 @@ export interface Auditor {
     fields: WithCauseIds<Fields<'ProbeDoctor.BackendChecked'>>,
     options?: EmitOptions,
   ): Promise<AuditEvent>;
+  /** A Run Command Azure took (see RunCommandAcceptedSchema). */
+  runCommandAccepted(
+    fields: Omit<Fields<'ProbeDoctor.RunCommandAccepted'>, 'outcome'>,
+    options?: EmitOptions,
+  ): Promise<AuditEvent>;
   /** One event for every healthy backend of the run (see BackendsHealthySchema). */
   backendsHealthy(
     fields: {
@@ -185,6 +190,7 @@ export function createAuditor(sink: AuditSink, common: AuditCommon, deps: Audito
     approvalReceived: (f, o) =>
       record('ProbeDoctor.ApprovalReceived', { ...f, verified: String(f.verified) }, o),
     backendChecked: (f, o) => record('ProbeDoctor.BackendChecked', causes(f), o),
+    runCommandAccepted: (f, o) => record('ProbeDoctor.RunCommandAccepted', { ...f, outcome: 'accepted' }, o),
     backendsHealthy: (f, o) => {
       const listed = f.backends.slice(0, HEALTHY_BACKENDS_LISTED);
       const reasons: Record<string, number> = {};

@@ -29,6 +29,7 @@ export const AUDIT_EVENT_NAMES = [
   'ProbeDoctor.RunFinished',
   'ProbeDoctor.AlertRejected',
   'ProbeDoctor.ApprovalReceived',
+  'ProbeDoctor.RunCommandAccepted',
   'ProbeDoctor.SweepCompleted',
 ] as const;
 
@@ -309,6 +310,24 @@ export const ApprovalReceivedSchema = z.object({
 });
 
 /**
+ * A Run Command Azure took from probe-doctor on `vmId` (its POST accepted: the script runs in the
+ * guest), written the moment Azure takes it, whatever then becomes of the script or the run. `purpose`:
+ * a backend's guest check (`guest-check`, also a Basic load balancer's re-check), an opt-in guest
+ * firewall fix (`guest-fix`), or the validation's TCP test from a healthy peer (`peer-test`).
+ */
+export const RunCommandAcceptedSchema = z.object({
+  name: z.literal('ProbeDoctor.RunCommandAccepted'),
+  ...runDimensions,
+  vmId: resourceId,
+  purpose: z.enum(['guest-check', 'guest-fix', 'peer-test'], {
+    message: 'must be guest-check, guest-fix or peer-test',
+  }),
+  runCommand: ranCommand.runCommand.unwrap(),
+  scriptSha256: ranCommand.scriptSha256.unwrap(),
+  outcome: outcome(['accepted'] as const),
+});
+
+/**
  * One fleet sweep, at its end (src/sweep/): the scopes, the totals, and a ref per load balancer in
  * `loadBalancers` (JSON text: `[{ "id", "state", "down"?, "backends"?, "instanceId"?, "remediation"? }]`).
  * Application Insights keeps at most 8,192 bytes (UTF-8) of a dimension, so when every ref does not fit,
@@ -363,6 +382,7 @@ export const AuditEventSchema = z.discriminatedUnion('name', [
   RunFinishedSchema,
   AlertRejectedSchema,
   ApprovalReceivedSchema,
+  RunCommandAcceptedSchema,
   SweepCompletedSchema,
 ]);
 

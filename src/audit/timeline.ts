@@ -171,6 +171,9 @@ function describe(e: AuditEvent): string {
     case 'ProbeDoctor.ApprovalReceived':
       parts.push(`by=${e.by}${e.verified === 'true' ? '' : ' (unverified)'}`);
       break;
+    case 'ProbeDoctor.RunCommandAccepted':
+      parts.push(`vm=${shortName(e.vmId)}`, `for=${e.purpose}`, ranOf(e.runCommand, e.scriptSha256));
+      break;
   }
   parts.push(`outcome=${e.outcome}`);
   if ('reason' in e && e.reason) parts.push(`reason=${quoted(e.reason)}`);

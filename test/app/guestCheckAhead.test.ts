@@ -275,3 +275,51 @@ describe('a Run Command started during discovery is the one its check reports', 
     expect(evidence.guestProbeId).toBe(`${LB_ID}/probes/new-80`);
   });
 });
+
+describe('a Run Command Azure took is told at once (the audit trail’s RunCommandAccepted)', () => {
+  it('tells it when Azure takes the command, before the script ends or the check returns, once', async () => {
+    // Prepare: Azure takes the command, and the script never ends (a run a deadline will stop).
+    const told: string[] = [];
+    const reader = {
+      getVmHealth: () => Promise.resolve(running),
+      runCommand: async (
+        _vmId: string,
+        _script: unknown,
+        hooks?: { onAccepted?: () => Promise<void> | void },
+      ) => {
+        await hooks?.onAccepted?.();
+        return new Promise(() => undefined);
+      },
+      getEffectiveNsgs: () => Promise.resolve([]),
+      getEffectiveRoutes: () => Promise.resolve([]),
+    } as unknown as AzureReader;
+    const gatherer = createEvidenceGatherer(reader, options, (run, command) => {
+      told.push(
+        `${run.runId}|${command.vmId}|${command.commandId}|${command.startedAhead}|${command.scriptSha256.length}`,
+      );
+    });
+
+    // Act: discovery starts it; the check adopts it and waits (it never returns here).
+    gatherer.startGuestCheck(input());
+    void gatherer(input());
+    for (let i = 0; i < 5; i++) await turn();
+
+    // Assess
+    expect(told).toEqual([`run-1|${VM_ID}|RunShellScript|true|64`]);
+  });
+
+  it('tells nothing of a command Azure refused', async () => {
+    // Prepare
+    const told: string[] = [];
+    const { reader } = countingReader({ answerAtOnce: true });
+    const gatherer = createEvidenceGatherer(reader, options, (_run, command) => void told.push(command.vmId));
+
+    // Act
+    const evidence = await gatherer(input());
+
+    // Assess
+    expect(evidence.failures?.guest).toBe('command 1 failed');
+    expect(evidence.guestCommand).toBeUndefined();
+    expect(told).toEqual([]);
+  });
+});

@@ -36,7 +36,7 @@ describe('parseAuditEvent', () => {
     [
       'an unknown name',
       { ...applied, name: 'ProbeDoctor.Nope' },
-      'Invalid audit event: name must be one of ProbeDoctor.RunStarted, ProbeDoctor.BackendChecked, ProbeDoctor.BackendsHealthy, ProbeDoctor.CauseFound, ProbeDoctor.FixPlanned, ProbeDoctor.FixApplied, ProbeDoctor.FixRolledBack, ProbeDoctor.ValidationResult, ProbeDoctor.Escalated, ProbeDoctor.RunFinished, ProbeDoctor.AlertRejected, ProbeDoctor.ApprovalReceived, ProbeDoctor.SweepCompleted (got "ProbeDoctor.Nope").',
+      'Invalid audit event: name must be one of ProbeDoctor.RunStarted, ProbeDoctor.BackendChecked, ProbeDoctor.BackendsHealthy, ProbeDoctor.CauseFound, ProbeDoctor.FixPlanned, ProbeDoctor.FixApplied, ProbeDoctor.FixRolledBack, ProbeDoctor.ValidationResult, ProbeDoctor.Escalated, ProbeDoctor.RunFinished, ProbeDoctor.AlertRejected, ProbeDoctor.ApprovalReceived, ProbeDoctor.RunCommandAccepted, ProbeDoctor.SweepCompleted (got "ProbeDoctor.Nope").',
       'name',
     ],
     [

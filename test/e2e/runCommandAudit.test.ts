@@ -58,6 +58,14 @@ const vmName = (path: string): string =>
     .join('/')
     .toLowerCase();
 
+/** `vm|commandId|sha256` of every RunCommandAccepted event. */
+const acceptedIn = (events: readonly AuditEvent[]): string[] =>
+  events.flatMap((e) =>
+    e.name === 'ProbeDoctor.RunCommandAccepted'
+      ? [`${vmName(e.vmId)}|${e.runCommand}|${e.scriptSha256}`]
+      : [],
+  );
+
 describe('Run Commands in the audit trail', () => {
   it.each([
     ['nsg-deny-all-blocks-probe', 'RunShellScript'],
@@ -87,6 +95,7 @@ describe('Run Commands in the audit trail', () => {
       expect(received.length).toBeGreaterThan(0);
       expect(received.every((r) => r.includes(`|${commandId}|`))).toBe(true);
       expect(audited).toEqual(received);
+      expect(acceptedIn(events).sort()).toEqual(received);
       // The timeline a reviewer reads (`probe-doctor audit`) shows it too.
       const firstHash = received[0]?.split('|')[2] ?? '';
       expect(formatTimeline(events)).toContain(`ran=${commandId}:${firstHash.slice(0, 12)}`);
@@ -118,6 +127,7 @@ describe('Run Commands in the audit trail', () => {
     expect(checked.length).toBeGreaterThan(0);
     expect(checked.filter((e) => 'runCommand' in e && e.runCommand !== undefined)).toEqual([]);
     expect(formatTimeline(events)).not.toContain('ran=');
+    expect(acceptedIn(events)).toEqual([]);
   });
 
   it("names a guest firewall fix's script on its FixApplied, as the VM received it", async () => {
@@ -154,6 +164,13 @@ describe('Run Commands in the audit trail', () => {
     expect(events.some((e) => e.name === 'ProbeDoctor.ValidationResult' && e.runCommand !== undefined)).toBe(
       true,
     );
+    // And each was written the moment Azure took it, whatever it was for.
+    expect(acceptedIn(events).sort()).toEqual([...received].sort());
+    expect(
+      events
+        .filter((e) => e.name === 'ProbeDoctor.RunCommandAccepted')
+        .map((e) => ('purpose' in e ? e.purpose : '')),
+    ).toEqual(expect.arrayContaining(['guest-check', 'guest-fix', 'peer-test']));
   });
 
   it('a backend whose VM is stopped got no command, and its event names none', async () => {

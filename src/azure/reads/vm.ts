@@ -65,7 +65,7 @@ export function runCommandOn(
   clientsFor: ClientsForSubscription,
   vmId: string,
   request: RunCommandRequest,
-  hooks: { onAccepted?: () => void } = {},
+  hooks: { onAccepted?: () => void | Promise<void> } = {},
 ): Promise<RunCommandResult> {
   return callAzure('run command on', vmId, async () => {
     const parsed = parseResourceId(vmId);
@@ -85,7 +85,7 @@ export function runCommandOn(
       : compute.virtualMachines.runCommand(parsed.resourceGroup, parsed.name, input);
     // Submitted: the POST was answered (202), past the pipeline's retries; a refusal rejects here.
     await poller.submitted();
-    hooks.onAccepted?.();
+    await hooks.onAccepted?.();
     return poller.pollUntilDone();
   });
 }
