@@ -83,7 +83,8 @@ export interface AzureReader {
   /**
    * Runs a script on a VM or scale set VM and returns the RunCommandResult body (`value[]` statuses).
    * `onAccepted` is told when Azure has taken the command (the POST's answer: the script runs in the
-   * guest), before the script ends, and awaited (an audit write); a command Azure refused never calls it.
+   * guest), before the script ends, and awaited (an audit write); a command Azure refused never calls it,
+   * and its failure never fails the command.
    */
   runCommand(
     vmId: string,

@@ -22,20 +22,28 @@ type ScenarioDoc = Record<string, unknown> & {
   guests?: Record<string, Record<string, unknown>>;
 };
 
+/** A sink that refuses RunCommandAccepted (a full disk, a closed exporter) and keeps the rest. */
+class RefusingAcceptedSink extends MemoryAuditSink {
+  override emit(event: AuditEvent): Promise<void> {
+    if (event.name === 'ProbeDoctor.RunCommandAccepted') return Promise.reject(new Error('disk full'));
+    return super.emit(event);
+  }
+}
+
 /** Runs a shipped scenario, changed by `edit` first (a role, a busy guest), in observe mode or as asked. */
 async function run(
   name: string,
   edit: (doc: ScenarioDoc) => void = () => undefined,
   mode: 'observe' | 'fix' = 'observe',
   env: Record<string, string> = {},
+  auditSink: MemoryAuditSink = new MemoryAuditSink(),
 ) {
   const doc = JSON.parse(readFileSync(scenarioFile(name), 'utf8')) as ScenarioDoc;
   edit(doc);
   const lbId = doc.expect.loadBalancerId;
   const sandbox = await startSandbox({ scenario: parseScenario(doc, name) });
   try {
-    const auditSink = new MemoryAuditSink();
-    await runLocally({
+    const { report } = await runLocally({
       input: { loadBalancerId: lbId, mode },
       target: { kind: 'sandbox', endpoint: sandbox.endpoint, ca: sandbox.ca, clock: sandbox.clock },
       config: loadConfig({ ...(mode === 'fix' ? { PROBE_DOCTOR_MODE: 'fix' } : {}), ...env }),
@@ -44,7 +52,7 @@ async function run(
       remediation: createRemediation({ sleep: () => Promise.resolve(), pollIntervalMs: 1 }),
       evidence: { runCommandAttempts: 4, runCommandRetryDelayMs: 1 },
     });
-    return { events: auditSink.events, requests: [...sandbox.requestLog] };
+    return { events: auditSink.events, requests: [...sandbox.requestLog], report };
   } finally {
     await sandbox.stop();
   }
@@ -171,6 +179,24 @@ describe('Run Commands in the audit trail', () => {
         .filter((e) => e.name === 'ProbeDoctor.RunCommandAccepted')
         .map((e) => ('purpose' in e ? e.purpose : '')),
     ).toEqual(expect.arrayContaining(['guest-check', 'guest-fix', 'peer-test']));
+  });
+
+  it('a RunCommandAccepted the sink refuses fails nothing: the fix is applied and validated', async () => {
+    // Act
+    const { report } = await run(
+      'guest-firewall-drop',
+      () => undefined,
+      'fix',
+      { PROBE_DOCTOR_OPT_IN_FIXES: 'guest-firewall-allow' },
+      new RefusingAcceptedSink(),
+    );
+
+    // Assess: as without the refusal.
+    expect(report.verdict).toBe('resolved');
+    expect(report.fixes.find((f) => f.kind === 'guest-firewall-allow')?.status).toBe('applied');
+    expect(report.backends.flatMap((b) => b.causes.map((c) => c.id))).toContain(
+      'guest-firewall-blocks-probe',
+    );
   });
 
   it('a backend whose VM is stopped got no command, and its event names none', async () => {

@@ -85,7 +85,12 @@ export function runCommandOn(
       : compute.virtualMachines.runCommand(parsed.resourceGroup, parsed.name, input);
     // Submitted: the POST was answered (202), past the pipeline's retries; a refusal rejects here.
     await poller.submitted();
-    await hooks.onAccepted?.();
+    // Recording what ran never decides the command's outcome: the script runs in the guest whatever
+    // the audit sink says, so a failed write must not turn an applied fix or a done check into a
+    // failure (the command is still polled; the lost event is the sink's failure to report).
+    await Promise.resolve()
+      .then(() => hooks.onAccepted?.())
+      .catch(() => undefined);
     return poller.pollUntilDone();
   });
 }
