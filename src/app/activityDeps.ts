@@ -17,7 +17,13 @@ import { createEvidenceGatherer, DEFAULT_EVIDENCE_OPTIONS, type EvidenceOptions 
 import { discoverHealthFirst } from './discovery';
 import type { AuditSink } from '../audit/sink';
 import type { RemediationContext, RemediationDeps } from './remediation';
-import { auditDiagnosis, auditorFor, auditRunFinished, guestCommandsOf } from './runAudit';
+import {
+  auditDiagnosis,
+  auditorFor,
+  auditRunCommandAccepted,
+  auditRunFinished,
+  guestCommandsOf,
+} from './runAudit';
 import { startedAtOfRun } from '../workflow/runId';
 
 export interface AppDependencies {
@@ -45,14 +51,7 @@ export function createActivityDeps(app: AppDependencies): ActivityDeps {
     reader,
     app.evidence ?? DEFAULT_EVIDENCE_OPTIONS,
     (run, command) =>
-      auditorFor(auditSink, run, app.auditClock)
-        .runCommandAccepted({
-          vmId: command.vmId,
-          purpose: 'guest-check',
-          runCommand: command.commandId,
-          scriptSha256: command.scriptSha256,
-        })
-        .then(() => undefined),
+      auditRunCommandAccepted(auditorFor(auditSink, run, app.auditClock), 'guest-check', command),
   );
   const { config, auditSink } = app;
   const remediation = app.remediation({

@@ -89,16 +89,24 @@ export type EvidenceGatherer = ((input: CheckBackendInput) => Promise<BackendEvi
  */
 const MAX_RUNS_AHEAD = 128;
 
-/** A Run Command sent: Azure's answer, settled, and whether Azure took it (see `runGuestScript`). */
+/**
+ * A Run Command sent: Azure's answer, settled, whether Azure took it (see `runGuestScript`), and what the
+ * audit trail says of it once taken.
+ */
 interface SentCommand {
   answer: Promise<Settled<RunCommandResult>>;
   accepted: Promise<boolean>;
+  record: GuestCommandRecord;
 }
 
-/** A guest check under way: its evidence per probe (or why none), and whether its command was taken. */
+/**
+ * A guest check under way: its evidence per probe (or why none), whether its command was taken, and
+ * the command's record (none when a value was refused before any script was built).
+ */
 interface GuestCheckStarted {
   evidence: Promise<Settled<{ probeId: string; guest: GuestEvidence }[]>>;
   accepted: Promise<boolean>;
+  record?: GuestCommandRecord;
 }
 
 /** Builds the `checkBackend` dependency over an {@link AzureReader}. */
@@ -172,22 +180,11 @@ export function createEvidenceGatherer(
   const recordCommand = async (
     evidence: BackendEvidence,
     started: GuestCheckStarted,
-    plan: GuestScriptPlan,
-    ahead: boolean,
     done: () => boolean,
   ): Promise<void> => {
-    if (!(await started.accepted) || done()) return;
-    evidence.guestCommand = commandRecord(plan, ahead);
+    if (!started.record || !(await started.accepted) || done()) return;
+    evidence.guestCommand = started.record;
   };
-
-  function commandRecord(plan: GuestScriptPlan, ahead: boolean): GuestCommandRecord {
-    return {
-      vmId: plan.vmId,
-      commandId: plan.script.commandId,
-      scriptSha256: scriptSha256(plan.script),
-      startedAhead: ahead,
-    };
-  }
 
   /**
    * Runs the planned script, one Run Command at a time per VM: Azure's answer, settled, and whether
@@ -196,6 +193,12 @@ export function createEvidenceGatherer(
    */
   function runGuestScript(plan: GuestScriptPlan, run: RunContext, ahead: boolean): SentCommand {
     const { vmId, script } = plan;
+    const record: GuestCommandRecord = {
+      vmId,
+      commandId: script.commandId,
+      scriptSha256: scriptSha256(script),
+      startedAhead: ahead,
+    };
     let accept: (taken: boolean) => void = () => undefined;
     const accepted = new Promise<boolean>((resolve) => (accept = resolve));
     let told = false;
@@ -203,7 +206,7 @@ export function createEvidenceGatherer(
       accept(true);
       if (told) return;
       told = true;
-      await onCommandAccepted?.(run, commandRecord(plan, ahead));
+      await onCommandAccepted?.(run, record);
     };
     const answer = vmLock.run(idKey(vmId), async () => {
       for (let attempt = 1; ; attempt++) {
@@ -220,7 +223,7 @@ export function createEvidenceGatherer(
       () => accept(true),
       () => accept(false),
     );
-    return { answer: settle(answer), accepted };
+    return { answer: settle(answer), accepted, record };
   }
 
   /**
@@ -298,7 +301,7 @@ export function createEvidenceGatherer(
       plan,
       outcome: () => {
         const sent = runGuestScript(plan, input.run, false);
-        return { evidence: evidenceFrom(plan, sent.answer), accepted: sent.accepted };
+        return { evidence: evidenceFrom(plan, sent.answer), accepted: sent.accepted, record: sent.record };
       },
     };
   }
@@ -332,7 +335,13 @@ export function createEvidenceGatherer(
     const started = run.get(key);
     run.delete(key);
     if (run.size === 0) startedAhead.delete(input.run.runId);
-    return started && { evidence: evidenceFrom(plan, started.answer), accepted: started.accepted };
+    return (
+      started && {
+        evidence: evidenceFrom(plan, started.answer),
+        accepted: started.accepted,
+        record: started.record,
+      }
+    );
   }
 
   const check = async (input: CheckBackendInput): Promise<BackendEvidence> => {
@@ -350,10 +359,7 @@ export function createEvidenceGatherer(
     // What ran in the guest, for the audit trail: a command Azure took, known once it answers the POST.
     let returned = false;
     const done = () => returned;
-    const recorded =
-      started && guestCheck?.plan
-        ? recordCommand(evidence, started, guestCheck.plan, !!adopted, done)
-        : undefined;
+    const recorded = started && recordCommand(evidence, started, done);
     const commands: Promise<void>[] = [];
     if (early && !adopted) {
       // One turn of the event loop before the reads: the checks of a batch start together, and each
@@ -384,9 +390,8 @@ export function createEvidenceGatherer(
       checks.push(early.then((outcome) => recordGuest(evidence, failures, outcome)));
       if (recorded) commands.push(recorded);
     } else if (vmId && !notCheckable && input.os) {
-      const own = guestCheckOf(vmId, input.os, input);
-      const sent = own.outcome();
-      if (own.plan) commands.push(recordCommand(evidence, sent, own.plan, false, done));
+      const sent = guestCheckOf(vmId, input.os, input).outcome();
+      commands.push(recordCommand(evidence, sent, done));
       checks.push(sent.evidence.then((outcome) => recordGuest(evidence, failures, outcome)));
     } else if (vmId && notCheckable) {
       failures.guest = notCheckable;

@@ -7,6 +7,7 @@ import type { AuditSink } from '../audit/sink';
 import type { ClientsForSubscription } from '../azure/clients';
 import { createSdkNsgRuleWriter } from '../azure/nsgRuleWriter';
 import type { AzureReader, RunCommandRequest } from '../azure/reader';
+import { scriptLines } from '../azure/reads/vm';
 import { scriptSha256, type RunCommandScript } from '../guest/scripts';
 import { parseResourceId } from '../azure/resourceId';
 import { createVmPowerStateReader } from '../azure/vmPowerState';
@@ -32,6 +33,7 @@ import {
   auditApplyOutcomes,
   auditEscalation,
   auditorFor,
+  auditRunCommandAccepted,
   auditPlan,
   auditValidation,
   remediationAuditHook,
@@ -106,16 +108,13 @@ export function createRemediation(
       vmId: string,
       purpose: 'guest-fix' | 'peer-test',
       request: RunCommandRequest,
-    ): Promise<void> => {
-      // Hashed as sent: a script given as one text goes as its lines (runCommandOn).
-      const lines = typeof request.script === 'string' ? request.script.split('\n') : request.script;
-      await auditorFor(auditSink, run, auditClock).runCommandAccepted({
+    ): Promise<void> =>
+      auditRunCommandAccepted(auditorFor(auditSink, run, auditClock), purpose, {
         vmId,
-        purpose,
-        runCommand: request.commandId as RunCommandScript['commandId'],
-        scriptSha256: scriptSha256({ script: lines }),
+        commandId: request.commandId as RunCommandScript['commandId'],
+        // Hashed as sent (runCommandOn sends a script given as one text as its lines).
+        scriptSha256: scriptSha256({ script: scriptLines(request) }),
       });
-    };
     const applyDeps = (run: RunContext): ApplyDeps => ({
       nsgWriter: createSdkNsgRuleWriter(clientsFor, writer),
       vmWriter: writer,

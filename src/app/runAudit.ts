@@ -39,6 +39,20 @@ export function auditorFor(sink: AuditSink, run: RunContext, clock?: () => Date)
   );
 }
 
+/** RunCommandAccepted for a command Azure took, whoever sent it (a check, a guest fix, a peer test). */
+export async function auditRunCommandAccepted(
+  audit: Auditor,
+  purpose: 'guest-check' | 'guest-fix' | 'peer-test',
+  command: Pick<GuestCommandRecord, 'vmId' | 'commandId' | 'scriptSha256'>,
+): Promise<void> {
+  await audit.runCommandAccepted({
+    vmId: command.vmId,
+    purpose,
+    runCommand: command.commandId,
+    scriptSha256: command.scriptSha256,
+  });
+}
+
 /** The Run Command each check sent, by backend key ({@link idKey}), for {@link auditDiagnosis}. */
 export function guestCommandsOf(checks: readonly BackendCheck[]): Map<string, GuestCommandRecord> {
   const commands = new Map<string, GuestCommandRecord>();

@@ -318,9 +318,10 @@ export function createActivities(
     },
     [ACTIVITY.diagnose]: audited(ACTIVITY.diagnose, diagnoseStep, describeDiagnosis),
     [ACTIVITY.planFixes]: audited(ACTIVITY.planFixes, planStep, describePlan),
-    // Both steps in one activity (flow version 2, names.ts FLOW_VERSION): one round trip through the durable host fewer. Each
-    // step keeps its own audit event, so the trail reads as before; a plan that fails still hands the
-    // orchestrator the diagnosis, as the separate activities did, for the run's closing report.
+    // Both steps in one activity (flow version 2, names.ts FLOW_VERSION): one round trip through the
+    // durable host fewer. Each step keeps its own audit event, so the trail reads as before; a plan
+    // that fails still hands the orchestrator the diagnosis, as the separate activities did, for the
+    // run's closing report.
     [ACTIVITY.diagnoseAndPlan]: async (raw): Promise<DiagnoseAndPlanOutput> => {
       const input = raw as DiagnoseAndPlanActivityInput;
       const diagnosis = await auditedStep(ACTIVITY.diagnose, diagnoseStep, describeDiagnosis)(input);

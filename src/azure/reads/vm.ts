@@ -60,6 +60,11 @@ export function readVmHealth(clientsFor: ClientsForSubscription, vmId: string): 
   });
 }
 
+/** A request's script as Run Command is sent it: its lines (a script given as one text, split on newlines). */
+export function scriptLines(request: Pick<RunCommandRequest, 'script'>): string[] {
+  return typeof request.script === 'string' ? request.script.split('\n') : request.script;
+}
+
 /** Runs a script on a VM or scale set VM and returns the RunCommandResult body (`value[]` statuses). */
 export function runCommandOn(
   clientsFor: ClientsForSubscription,
@@ -71,7 +76,7 @@ export function runCommandOn(
     const parsed = parseResourceId(vmId);
     const input = {
       commandId: request.commandId,
-      script: typeof request.script === 'string' ? request.script.split('\n') : request.script,
+      script: scriptLines(request),
     };
     const vmss = scaleSetVmOf(parsed);
     const compute = clientsFor(parsed.subscriptionId).compute;
