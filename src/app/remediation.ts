@@ -3,6 +3,7 @@
  * roll back what did not help, escalate. Every change is audited before (confirmed, or it is not
  * made) and after, through the run's audit sink.
  */
+import type { RunCommandPurpose } from '../audit/events';
 import type { AuditSink } from '../audit/sink';
 import type { ClientsForSubscription } from '../azure/clients';
 import { createSdkNsgRuleWriter } from '../azure/nsgRuleWriter';
@@ -106,7 +107,7 @@ export function createRemediation(
     const accepted = async (
       run: RunContext,
       vmId: string,
-      purpose: 'guest-fix' | 'peer-test',
+      purpose: Exclude<RunCommandPurpose, 'guest-check'>,
       request: RunCommandRequest,
     ): Promise<void> =>
       auditRunCommandAccepted(auditorFor(auditSink, run, auditClock), purpose, {

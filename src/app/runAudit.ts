@@ -3,6 +3,7 @@
  * src/audit/events.ts. Called from activities only (the orchestrator body replays and never emits).
  */
 import { createAuditor, type Auditor } from '../audit/auditor';
+import type { RunCommandPurpose } from '../audit/events';
 import type { AuditSink } from '../audit/sink';
 import {
   countsAsDown,
@@ -42,7 +43,7 @@ export function auditorFor(sink: AuditSink, run: RunContext, clock?: () => Date)
 /** RunCommandAccepted for a command Azure took, whoever sent it (a check, a guest fix, a peer test). */
 export async function auditRunCommandAccepted(
   audit: Auditor,
-  purpose: 'guest-check' | 'guest-fix' | 'peer-test',
+  purpose: RunCommandPurpose,
   command: Pick<GuestCommandRecord, 'vmId' | 'commandId' | 'scriptSha256'>,
 ): Promise<void> {
   await audit.runCommandAccepted({

@@ -399,6 +399,8 @@ export type EscalatedEvent = z.infer<typeof EscalatedSchema>;
 export type RunFinishedEvent = z.infer<typeof RunFinishedSchema>;
 export type AlertRejectedEvent = z.infer<typeof AlertRejectedSchema>;
 export type ApprovalReceivedEvent = z.infer<typeof ApprovalReceivedSchema>;
+/** What a Run Command Azure took was for (RunCommandAccepted's `purpose`). */
+export type RunCommandPurpose = z.infer<typeof RunCommandAcceptedSchema>['purpose'];
 export type SweepCompletedEvent = z.infer<typeof SweepCompletedSchema>;
 
 /** The event of a given name. */
