@@ -14,6 +14,7 @@ import { PROBE_SOURCE_TAG, proveAllowRule, toSecurityRule, type AllowRuleDetail 
 import { chooseDestination } from './destination';
 import { firewallToolOf, guestFirewallFixability } from './guestFirewall';
 import { allowRuleDescription, allowRuleName } from './naming';
+import { lockedOutReason, splitLockedOut } from './lockdown';
 import { choosePriority } from './priority';
 import {
   probesOf,
@@ -281,13 +282,53 @@ function nsgFix(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'needsAppro
 }
 
 /**
+ * A group's fix, with the backends its NSGs shut off from every client set apart (lockdown.ts): for
+ * them a skipped fix that says why, for the rest the allow rule as before. A controller's NSG is
+ * skipped for its own reason first: nothing is written there either way.
+ */
+function lockdownAware(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'needsApproval'>[] {
+  const { topology } = input;
+  if (ownerOf(topology, group.nsgId)) return [nsgFix(input, group)];
+  const { locked, rest } = splitLockedOut(topology, group.backends, group.probe);
+  if (locked.length === 0) return [nsgFix(input, group)];
+  const nsgName = topology.nsgs[idKey(group.nsgId)]?.name ?? group.nsgId;
+  const skipped: Omit<PlannedFix, 'needsApproval'> = {
+    kind: 'nsg-allow-probe',
+    target: group.nsgId,
+    status: 'skipped',
+    reason: lockedOutReason(nsgName, group.probe, locked),
+    detail: {
+      clientsDenied: true,
+      level: group.level,
+      port: group.probe.port,
+      blockingRuleName: [...group.blockers].sort((a, b) => a.priority - b.priority)[0]?.name,
+      backendIps: locked.flatMap((l) => (l.backend.ipAddress ? [l.backend.ipAddress] : [])),
+      clientPorts: locked.map((l) => ({
+        backend: l.backend.key,
+        ports: l.ports.map((p) => ({
+          port: p.port,
+          tried: p.tried.map((t) => ({
+            source: t.source,
+            address: t.address,
+            allowRule: t.allowRule,
+            deniedBy: t.deniedBy,
+          })),
+        })),
+      })),
+    },
+    backendKeys: locked.map((l) => l.backend.key),
+  };
+  return rest.length === 0 ? [skipped] : [skipped, nsgFix(input, { ...group, backends: rest })];
+}
+
+/**
  * The NSG fixes: the IPv4 groups' allow rules, planned (written and proven when the run fixes), then
  * each IPv6 group's rule, advised: the probe's IPv6 source is link-local and probe-doctor's validation
  * covers IPv4 probes only, so it writes nothing it cannot prove; the advice names the exact rule, at a
  * priority the IPv4 rule does not take.
  */
 function nsgFixes(input: PlanInput, groups: readonly NsgGroup[]): Omit<PlannedFix, 'needsApproval'>[] {
-  const v4 = groups.filter((g) => g.family === 'ipv4').map((g) => nsgFix(input, g));
+  const v4 = groups.filter((g) => g.family === 'ipv4').flatMap((g) => lockdownAware(input, g));
   const taken = (nsgId: string): number[] =>
     v4.flatMap((f) => {
       const priority = (f.detail as { priority?: unknown } | undefined)?.priority;

@@ -419,6 +419,57 @@ function nicNsgDenyLbTag(): ScenarioBuilder {
     });
 }
 
+/**
+ * The lockdown counterpart of nic-nsg-deny-lb-tag: the NIC NSG of web-0 denies every source, not only
+ * the AzureLoadBalancer tag. Opening the probe alone would put web-0 back in rotation with every client
+ * still denied (found by probe-doctor's own review; the load balancer sends new flows to backends whose
+ * probe is up, learn.microsoft.com/azure/load-balancer/load-balancer-custom-probe-overview).
+ */
+function nicNsgQuarantine(): ScenarioBuilder {
+  return webTier('nic-nsg-quarantine-denies-clients')
+    .description(
+      'Each VM has its own NIC NSG. web-0 is quarantined: nsg-web-0-nic holds DenyAllInbound-Quarantine (priority 200, ' +
+        'Deny from any source, all ports), so the subnet NSG lets clients and the probe in and the NIC NSG drops them ' +
+        'all. Expected: web-0 nsg-blocks-probe at level nic (nsg-web-0-nic, DenyAllInbound-Quarantine, 200); web-1 and ' +
+        'web-2 healthy. An allow for AzureLoadBalancer alone would bring web-0 back into rotation with every client ' +
+        'still denied: with --fix, nothing is written and the fix is skipped saying so (action-required).',
+    )
+    .nsg('nsg-web-0-nic', [
+      ...PORTAL_NIC_NSG,
+      {
+        name: 'DenyAllInbound-Quarantine',
+        priority: 200,
+        access: 'Deny',
+        protocol: '*',
+        source: '*',
+        destination: '*',
+        ports: '*',
+        description: 'Quarantined by the SOC pending investigation',
+      },
+    ])
+    .nsg('nsg-web-1-nic', PORTAL_NIC_NSG)
+    .nsg('nsg-web-2-nic', PORTAL_NIC_NSG)
+    .vm('web-0', { nicNsg: 'nsg-web-0-nic' })
+    .vm('web-1', { nicNsg: 'nsg-web-1-nic' })
+    .vm('web-2', { nicNsg: 'nsg-web-2-nic' })
+    .expect({
+      verdict: 'action-required',
+      fixVerdict: 'action-required',
+      causes: [],
+      backends: { 'web-0': ['nsg-blocks-probe'], 'web-1': [], 'web-2': [] },
+      evidence: {
+        'web-0': {
+          'nsg-blocks-probe': {
+            nsg: 'nsg-web-0-nic',
+            ruleName: 'DenyAllInbound-Quarantine',
+            priority: 200,
+            level: 'nic',
+          },
+        },
+      },
+    });
+}
+
 function secondaryNicReplyRoute(): ScenarioBuilder {
   const nics = (n: number) => [
     { name: `app-${n}-nic-mgmt`, subnet: 'snet-mgmt', pools: [] },
@@ -1422,6 +1473,7 @@ export const SHIPPED_SCENARIOS: Readonly<Record<string, () => ScenarioBuilder>> 
   'http-probe-500': httpProbe500,
   'guest-firewall-drop': guestFirewallDrop,
   'nic-nsg-deny-lb-tag': nicNsgDenyLbTag,
+  'nic-nsg-quarantine-denies-clients': nicNsgQuarantine,
   'secondary-nic-reply-route': secondaryNicReplyRoute,
   'udr-to-appliance-healthy': udrHealthy,
   'probe-misconfigured-http-port-25': probeMisconfigured,

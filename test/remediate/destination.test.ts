@@ -15,6 +15,17 @@ import { ids, securityRule, TopologyBuilder, type ScaleSetSpec } from '../helper
 const deny = (destination: Partial<SecurityRuleInfo> = {}, name = 'DenyAllInbound', priority = 4000) =>
   securityRule({ name, priority, access: 'Deny', protocol: '*', ...destination });
 
+/** Clients of port 80 let in above the deny: what keeps a deny-all from being a lockdown (lockdown.ts). */
+const clients = securityRule({
+  name: 'AllowWebClients',
+  priority: 1000,
+  access: 'Allow',
+  protocol: 'Tcp',
+  // `Internet` holds clients, never the probe's 168.63.129.16 (prefix.ts): the probe stays blocked.
+  sourceAddressPrefixes: ['Internet'],
+  destinationPortRanges: ['80'],
+});
+
 /** A TCP 80 probe on pool-web, subnet snet-web 10.0.0.0/24 behind NSG nsg-web holding `rules`. */
 function base(rules: SecurityRuleInfo[]): TopologyBuilder {
   return new TopologyBuilder()
@@ -275,7 +286,7 @@ describe('chooseDestination', () => {
 describe('planFixes with a scale-set pool', () => {
   it('plans the subnet, says why in the detail, and the evaluator admits every backend and a new instance', () => {
     // Prepare
-    const topology = base([deny()]).vmss(VMSS).build();
+    const topology = base([clients, deny()]).vmss(VMSS).build();
 
     // Act
     const fix = plan(topology);
@@ -302,7 +313,7 @@ describe('planFixes with a scale-set pool', () => {
 
   it('plans the ASG, and the evaluator admits a new instance that carries it', () => {
     // Prepare
-    const topology = base([deny()])
+    const topology = base([clients, deny()])
       .vmss({ ...VMSS, asgs: ['asg-web'] })
       .build();
 

@@ -16,7 +16,17 @@ const deny = (
   priority: number,
   name = 'DenyAllInbound',
   extra: Partial<Parameters<typeof securityRule>[0]> = {},
-) => securityRule({ name, priority, access: 'Deny', protocol: '*', ...extra });
+) =>
+  // A deny of the probe's source: clients still get in through the default AllowVnetInBound, so the
+  // allow rule is planned (a deny of every source is a lockdown: see "planFixes: lockdown" below).
+  securityRule({
+    name,
+    priority,
+    access: 'Deny',
+    protocol: '*',
+    sourceAddressPrefixes: ['AzureLoadBalancer'],
+    ...extra,
+  });
 
 /** Diagnosis as the engine makes it: every backend down, NSG causes from the real diagnoseNsg. */
 function diagnose(topology: Topology, extra: Record<string, Cause[]> = {}): Diagnosis {
@@ -964,5 +974,107 @@ describe('planFixes: controller-owned resources', () => {
 
     // Assess
     expect(fixes.find((f) => f.kind === 'nsg-allow-probe')?.status).toBe('planned');
+  });
+});
+
+describe('planFixes: lockdown (the NSGs deny every client too)', () => {
+  /** A deny of every source: the probe and every client alike. */
+  const denyEveryone = (priority: number, name = 'DenyAllInbound') =>
+    securityRule({ name, priority, access: 'Deny', protocol: '*' });
+  const plan2 = (topology: Topology) =>
+    planFixes({ mode: 'fix', topology, diagnosis: diagnose(topology), policy: NO_OPT_IN, runId: RUN });
+
+  it('writes nothing for backends no client reaches, and says what it tried and what to do instead', () => {
+    // Prepare: a subnet NSG that denies everyone, with no allow above it.
+    const topology = subnetNsg([denyEveryone(4000)]).build();
+
+    // Act
+    const fixes = plan2(topology);
+
+    // Assess
+    expect(fixes).toHaveLength(1);
+    expect(fixes[0]).toMatchObject({
+      kind: 'nsg-allow-probe',
+      target: ids.nsg('nsg-web'),
+      status: 'skipped',
+      backendKeys: [ids.ipConfig('vm-web-1-nic0'), ids.ipConfig('vm-web-2-nic0')],
+      detail: {
+        clientsDenied: true,
+        port: 80,
+        blockingRuleName: 'DenyAllInbound',
+        backendIps: ['10.0.0.4', '10.0.0.5'],
+      },
+    });
+    expect(fixes[0]!.reason).toMatch(
+      /^NSG nsg-web blocks the probe, and the NSGs on the path deny every client source they name as well \(VirtualNetwork to port 80: denied by DenyAllInbound \(priority 4000, nsg-web\)\): these 2 backends are shut off from clients/,
+    );
+    expect(fixes[0]!.reason).toMatch(/take them out of the backend pool$/);
+  });
+
+  it('still plans the allow when a client range is let in above the deny-all', () => {
+    const clients = securityRule({
+      name: 'AllowOrdersApi',
+      priority: 1000,
+      access: 'Allow',
+      protocol: 'Tcp',
+      sourceAddressPrefixes: ['10.20.0.0/16'],
+      destinationPortRanges: ['80'],
+    });
+    const fixes = plan2(subnetNsg([clients, denyEveryone(4000)]).build());
+
+    expect(fixes.map((f) => f.status)).toEqual(['planned']);
+  });
+
+  it('splits a group: the quarantined backend is skipped, the other one still gets the allow', () => {
+    // Prepare: the subnet NSG denies the probe's source only; vm-web-1's NIC NSG also denies everyone.
+    const topology = webTopology({ vmCount: 2 })
+      .nsg('nsg-web', [deny(4000, 'DenyAzureLoadBalancerInbound')])
+      .subnetNsg('snet-web', 'nsg-web')
+      .nsg('nsg-quarantine', [denyEveryone(200, 'DenyAllInbound-Quarantine')])
+      .vm({ name: 'vm-web-1', nics: [{ ip: '10.0.0.4', pools: ['pool-web'], nsg: 'nsg-quarantine' }] })
+      .build();
+
+    // Act
+    const fixes = plan2(topology);
+
+    // Assess
+    const bySubnetNsg = fixes.filter((f) => f.target === ids.nsg('nsg-web'));
+    expect(bySubnetNsg.map((f) => [f.status, f.backendKeys])).toEqual([
+      ['skipped', [ids.ipConfig('vm-web-1-nic0')]],
+      ['planned', [ids.ipConfig('vm-web-2-nic0')]],
+    ]);
+    expect(
+      (bySubnetNsg[1]!.detail as { destinationAddressPrefixes: string[] }).destinationAddressPrefixes,
+    ).toEqual(['10.0.0.5']);
+    const byNicNsg = fixes.filter((f) => f.target === ids.nsg('nsg-quarantine'));
+    expect(byNicNsg.map((f) => f.status)).toEqual(['skipped']);
+    expect(byNicNsg[0]!.reason).toMatch(
+      /denied by DenyAllInbound-Quarantine \(priority 200, nsg-quarantine\)/,
+    );
+  });
+
+  it('makes no claim for a floating IP rule (the packet keeps the frontend address): the allow is planned', () => {
+    const topology = new TopologyBuilder()
+      .probe({ name: 'probe-web', protocol: 'Tcp', port: 80 })
+      .pool('pool-web')
+      .rule({ name: 'rule-web', probe: 'probe-web', pools: ['pool-web'], enableFloatingIP: true })
+      .nsg('nsg-web', [denyEveryone(4000)])
+      .subnetNsg('snet-web', 'nsg-web')
+      .vm({ name: 'vm-web-1', nics: [{ ip: '10.0.0.4', pools: ['pool-web'] }] })
+      .build();
+
+    expect(plan2(topology).map((f) => f.status)).toEqual(['planned']);
+  });
+
+  it("gives a controller's NSG its own reason first: nothing is written there either way", () => {
+    const topology = subnetNsg([denyEveryone(4000)]).build();
+    topology.owners = {
+      [ids.nsg('nsg-web').toLowerCase()]: { controller: 'aks', cluster: 'aks-web', evidence: ['managedBy'] },
+    };
+
+    const fixes = plan2(topology);
+
+    expect(fixes).toHaveLength(1);
+    expect(fixes[0]).toMatchObject({ status: 'skipped', detail: { controllerOwned: true } });
   });
 });

@@ -54,7 +54,7 @@ describe('shipped scenarios', () => {
 
     // Assess
     expect(onDisk).toEqual([...NAMES].sort());
-    expect(NAMES).toHaveLength(30);
+    expect(NAMES).toHaveLength(31);
   });
 
   describe.each(NAMES)('%s', (name) => {

@@ -8,6 +8,7 @@ export {
   evaluatePath,
   evaluateProbeInbound,
   evaluateFlow,
+  evaluateInboundFrom,
   vnetTags,
   PROBE_SOURCE_PORT,
   type PathStep,
@@ -20,3 +21,4 @@ export {
   type ListDecision,
 } from './effective';
 export { HOST_VIRTUAL_IP_PREFIXES, tagContext, virtualNetworkTagPrefixes } from './virtualNetworkTag';
+export { clientReach, INTERNET_CLIENT, type ClientReach, type ClientTried } from './clients';

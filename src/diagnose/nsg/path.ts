@@ -196,3 +196,37 @@ export function evaluateFlow(
   steps.push(...inboundSteps(backendNsgs(topology, to, warnings), vnetTags(topology, to)));
   return evaluatePath(steps, packet, warnings);
 }
+
+/**
+ * A TCP packet from an address outside the backend's own NSGs (a client) to the backend's `port`,
+ * through its subnet NSG then its NIC NSG. The source carries no ASGs: a client named by an
+ * application security group is not modelled here (see clients.ts).
+ */
+export function evaluateInboundFrom(
+  topology: Topology,
+  sourceIp: string,
+  to: BackendInfo,
+  port: number,
+): FlowVerdict {
+  const warnings: string[] = [];
+  const packet: Packet = {
+    direction: 'Inbound',
+    protocol: 'Tcp',
+    sourceIp,
+    sourcePort: PROBE_SOURCE_PORT,
+    destinationIp: backendIp(topology, to, warnings),
+    destinationPort: port,
+    sourceAsgIds: [],
+    destinationAsgIds: to.asgIds,
+  };
+  return evaluatePath(
+    inboundSteps(backendNsgs(topology, to, warnings), vnetTags(topology, to)),
+    packet,
+    warnings,
+  );
+}
+
+/** The NSGs on a backend's inbound path, subnet first, with the tags that apply there. */
+export function inboundPathOf(topology: Topology, backend: BackendInfo): PathStep[] {
+  return inboundSteps(backendNsgs(topology, backend, []), vnetTags(topology, backend));
+}
