@@ -99,6 +99,33 @@ function markUnverified<T extends BackendReport>(backends: T[], topology: Topolo
   });
 }
 
+/** Why a backend has no findings of its own in a run that stopped during the checks. */
+const NOT_CHECKED = {
+  id: 'not-checked',
+  summary:
+    "this backend's checks did not run: the run stopped first, so nothing here says why its probe fails",
+} as const;
+
+/**
+ * What a stopped run says of a down backend whose checks never ran: it keeps what the topology alone
+ * shows (an NSG rule is read at discovery) but is not called unexplained (`unknown` would send it to
+ * Microsoft): it says it was not checked.
+ */
+function withUncheckedSaid<T extends BackendReport & { key: string }>(
+  backends: T[],
+  checked: ReadonlySet<string>,
+): T[] {
+  return backends.map((b) => {
+    if (checked.has(idKey(b.key)) || (b.probeState !== 'down' && b.probeState !== 'unknown')) return b;
+    return {
+      ...b,
+      causes: b.causes.filter((c) => c.id !== 'unknown'),
+      // Not "Run Command failed": none ran.
+      notes: [...(b.notes ?? []).filter((n) => n.id !== GUEST_UNCHECKED_NOTE), { ...NOT_CHECKED }],
+    };
+  });
+}
+
 /** Diagnoses every backend the health reports as failing, and the load balancer itself. */
 export function diagnose(input: DiagnoseInput): Diagnosis {
   const { topology } = input;
@@ -175,10 +202,11 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   // Down by design is decided across the pool (one active node), after each backend's own findings.
   const listener = listenerOnActiveNodeOnly(topology, statuses, backendDiagnoses);
   const byDesign = noLocalEndpoint(topology, statuses, listener.diagnoses, servesLocally);
-  const backends = markUnverified(
+  const reports = markUnverified(
     diagnoseBackendReports(topology, statuses, byDesign.diagnoses).backends,
     topology,
   );
+  const backends = input.runStopped ? withUncheckedSaid(reports, new Set(evidenceByKey.keys())) : reports;
   const notes = [
     ...lb.notes,
     ...listener.notes,

@@ -122,7 +122,11 @@ export async function auditDiagnosis(
             ...(downByDesignOf(b) ? { downByDesign: downByDesignOf(b) } : {}),
           }
         : causeIds.length === 0 && b.probeState !== 'up'
-          ? { reason: 'probe not up and no cause found' }
+          ? {
+              // A stopped run's backend whose checks never ran says so (src/app/diagnosis.ts).
+              reason:
+                b.notes?.find((n) => n.id === 'not-checked')?.summary ?? 'probe not up and no cause found',
+            }
           : {}),
       ...(command ? { runCommand: command.commandId, scriptSha256: command.scriptSha256 } : {}),
     });

@@ -4,8 +4,6 @@
  */
 import { describeFailure } from '../azure/callError';
 import { ActionableError, ensureError, ProbeDoctorError } from '../errors';
-import { GUEST_UNCHECKED_NOTE } from '../diagnose/guest';
-import { idKey } from '../model/ids';
 import type { RuleHealth } from '../model/health';
 import { countsAsDown, type FixReport, type Report } from '../model/report';
 import { fail, ok } from '../model/result';
@@ -445,38 +443,12 @@ export function rerunStep(stop: RunStop): string {
   return `run probe-doctor again to finish: this run stopped${where} before it could finish (${stop.message})${longer}`;
 }
 
-/** Why a backend has no findings of its own in a run that stopped during the checks. */
-const NOT_CHECKED = {
-  id: 'not-checked',
-  summary:
-    "this backend's checks did not run: the run stopped first, so nothing here says why its probe fails",
-} as const;
-
-/**
- * A diagnosis of what a stopped run gathered: a down backend whose checks never ran keeps what the
- * topology alone shows (an NSG rule is read at discovery) but is not called unexplained (`unknown`
- * would send it to Microsoft): it says it was not checked.
- */
-function withUncheckedSaid(diagnosis: Diagnosis, checked: ReadonlySet<string>): Diagnosis {
-  return {
-    ...diagnosis,
-    backends: diagnosis.backends.map((b) => {
-      if (checked.has(idKey(b.key)) || (b.probeState !== 'down' && b.probeState !== 'unknown')) return b;
-      return {
-        ...b,
-        causes: b.causes.filter((c) => c.id !== 'unknown'),
-        // Not "Run Command failed": none ran.
-        notes: [...(b.notes ?? []).filter((n) => n.id !== GUEST_UNCHECKED_NOTE), { ...NOT_CHECKED }],
-      };
-    }),
-  };
-}
-
 /**
  * The report of a run that stopped early (a deadline, a failure): everything found so far stands, and
  * the reason it stopped is the last problem and the first next step. With the diagnosis made, the
  * full report; with discovery done, the diagnosis of what was gathered (the checks that finished,
- * the topology, the probe health; {@link withUncheckedSaid}); with nothing, the fixes.
+ * the topology, the probe health; a backend whose checks never ran said not checked, see
+ * DiagnoseInput.runStopped); with nothing, the fixes.
  *
  * The verdict is never `escalated` (no support ticket was built, and observe mode never escalates)
  * and never `resolved` (nothing was validated): `healthy` when the diagnosis saw nothing down,
@@ -500,14 +472,13 @@ async function closedRunReport(
     diagnosis = await store.get<Diagnosis>(input.diagnosisRef);
     complete = true;
   } else if (topology && input.healthRef) {
-    const checks = input.checks ?? [];
-    const gathered = await diagnose({
+    diagnosis = await diagnose({
       run,
       topology,
       health: await store.get<RuleHealth[]>(input.healthRef),
-      checks: await loadChecks(checks),
+      checks: await loadChecks(input.checks ?? []),
+      runStopped: true,
     });
-    diagnosis = withUncheckedSaid(gathered, new Set(checks.map((c) => idKey(c.backendKey))));
   }
   if (!topology || !diagnosis) {
     return {

@@ -252,6 +252,12 @@ export interface DiagnoseInput {
   topology: Topology;
   health: RuleHealth[];
   checks: BackendCheck[];
+  /**
+   * The run stopped before every check ran (its closing report): a down backend without a check is
+   * said `not-checked` (a note) instead of `unknown`, which would send it to Microsoft. The trail and
+   * the report then say the same.
+   */
+  runStopped?: boolean;
 }
 
 export type DiagnoseOutput = Diagnosis;

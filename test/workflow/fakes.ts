@@ -158,11 +158,15 @@ export function fakeWorld(options: FakeOptions): FakeWorld {
             : result.ok
               ? [{ id: 'nsg-blocks-probe' as const, summary: 'rule deny-all blocks the probe' }]
               : [{ id: 'unknown' as const, summary: `checks failed: ${result.error.message}` }];
+          // As the real diagnose does for a stopped run (src/app/diagnosis.ts): a down backend whose
+          // check never ran is said not checked.
+          const notChecked = input.runStopped === true && !result && down.has(b.key);
           return {
             key: b.key,
             ipAddress: b.ipAddress,
             probeState: down.has(b.key) ? ('down' as const) : ('up' as const),
             causes,
+            ...(notChecked ? { notes: [{ id: 'not-checked', summary: 'its checks did not run' }] } : {}),
           };
         }),
       };
