@@ -3,6 +3,8 @@
  * in test/fixtures/tester/ are theirs, unedited; see its README.md). Each case runs end to end: the CLI,
  * the sandbox, the real SDK clients and the local durable host.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackendReport, Report } from '../../src/model/report';
 import { runCli } from '../helpers/cli';
@@ -102,14 +104,50 @@ describe('dual-stack: a deny-all blocks both families of two pools sharing the p
   });
 });
 
+/**
+ * The tester's scenario with clients let in above its deny-all (`Internet` to every port, which never
+ * holds the probe's 168.63.129.16): as drawn, nsg-a denies every client too, a lockdown, where
+ * probe-doctor writes nothing (src/remediate/lockdown.ts); these cases are about what the headline
+ * says once its fix is in place.
+ */
+function withClientsLetIn(name: string): { file: string; dir?: string } {
+  const doc = JSON.parse(readFileSync(fixture(name), 'utf8')) as {
+    resources: { name?: string; properties?: { securityRules?: unknown[] } }[];
+  };
+  const nsg = doc.resources.find((r) => r.name === 'nsg-a' && r.properties?.securityRules);
+  // h1's NSGs let clients in already (its fix is written as drawn).
+  if (!nsg?.properties?.securityRules) return { file: fixture(name) };
+  nsg.properties.securityRules.unshift({
+    name: 'AllowInternetClients',
+    properties: {
+      protocol: 'Tcp',
+      sourcePortRange: '*',
+      destinationPortRange: '*',
+      sourceAddressPrefix: 'Internet',
+      destinationAddressPrefix: '*',
+      access: 'Allow',
+      priority: 1000,
+      direction: 'Inbound',
+    },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'pd-tester-'));
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(doc));
+  return { file, dir };
+}
+
 describe("the headline after probe-doctor's own NSG fix is in place", () => {
   it.each([
     ['s26-nsg-and-guest-fw', /who must act: the VM owner;/],
     ['s1-two-denies', /who must act: the application owner;/],
     ['h1-long-probe-interval', /who must act: you: run again once the probe has re-tested/],
   ])('%s names who must act for what remains, not the NSG owner', async (name, expected) => {
+    // Prepare
+    const scenario = withClientsLetIn(name);
+
     // Act
-    const { out } = await runCli(['diagnose', '--scenario', fixture(name), '--fix']);
+    const { out } = await runCli(['diagnose', '--scenario', scenario.file, '--fix']);
+    if (scenario.dir) rmSync(scenario.dir, { recursive: true, force: true });
 
     // Assess
     const headline = out.split('\n').find((l) => l.includes('who must act')) ?? '';
