@@ -170,6 +170,13 @@ export interface Report {
   validation?: BackendValidation[];
   /** Topology reads that failed (403/404) and checks that could not run. */
   problems?: { resourceId?: string; kind: string; message: string }[];
+  /**
+   * The answer to the approval the fixes waited for (fix mode, when the policy asks for one): who
+   * approved or rejected, as the approval named them (`cli --approve (local user ...)`, the HTTP
+   * caller's identity), or that the wait timed out or nobody could be asked. The trail's
+   * `ApprovalReceived` says whether the approver's identity was verified. Absent when nothing waited.
+   */
+  approval?: { decision: 'approve' | 'reject' | 'timeout' | 'not-given'; by?: string };
 }
 
 /**

@@ -90,6 +90,23 @@ export interface ReportFacts {
   nextSteps: NextStep[];
   reproduce?: string;
   source?: string;
+  /** The approval the fixes waited for, in words (`approved by ...`); absent when none was asked. */
+  approval?: string;
+}
+
+/** The report's `approval` in words: who answered, or why nobody did, and what it meant for the fixes. */
+export function approvalWords(approval: NonNullable<Report['approval']>): string {
+  const who = approval.by ?? 'an approver who gave no name';
+  switch (approval.decision) {
+    case 'approve':
+      return `approved by ${who}`;
+    case 'reject':
+      return `rejected by ${who}: the fixes that needed it were not applied`;
+    case 'timeout':
+      return 'nobody answered before the approval timed out: the fixes that needed it were not applied';
+    case 'not-given':
+      return 'nobody could be asked in this run: the fixes that needed it were not applied';
+  }
 }
 
 /**
@@ -313,6 +330,7 @@ export function reportFacts(report: Report, ctx: RenderContext = {}): ReportFact
     nextSteps: nextStepsOf(report),
     ...(ctx.reproduce ? { reproduce: ctx.reproduce } : {}),
     ...(ctx.source ? { source: ctx.source } : {}),
+    ...(report.approval ? { approval: approvalWords(report.approval) } : {}),
   };
 }
 

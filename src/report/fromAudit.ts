@@ -287,6 +287,8 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
     if (known) problems[same] = { ...known, message: stopped.problem.message };
     else problems.push(stopped.problem);
   }
+  // The run took the first answer it was sent (a durable external event); later ones changed nothing.
+  const approval = of(events, 'ProbeDoctor.ApprovalReceived')[0];
   const report: Report = {
     loadBalancerId: lbId,
     runId: first.runId,
@@ -312,6 +314,7 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
       : {}),
     ...(nextSteps.length > 0 ? { nextSteps } : {}),
     ...(problems.length > 0 ? { problems } : {}),
+    ...(approval ? { approval: { decision: approval.outcome, by: approval.by } } : {}),
   };
   const start = Date.parse(started?.time ?? first.time);
   const end = Date.parse((finished ?? events.at(-1) ?? first).time);

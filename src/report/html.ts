@@ -168,6 +168,7 @@ export function renderHtml(report: Report, ctx: RenderContext = {}): string {
       `<div class="kpi"><b>${h(f.whoMustAct.split(':')[0] ?? '')}</b><span>who must act</span></div>` +
       `<div class="kpi"><b>${h(f.duration ?? '-')}</b><span>duration</span></div>` +
       `<div class="kpi"><b>${h(report.mode)}</b><span>mode${report.runId ? ` · run ${h(report.runId)}` : ''}</span></div></div>` +
+      (f.approval ? `<p id="approval">Approval: ${h(f.approval)}</p>` : '') +
       `<p class="muted">${h(report.loadBalancerId)}${f.source ? ` · ${h(f.source)}` : ''}</p></section>`,
   );
   for (const b of failing) body.push(backendCard(b));

@@ -47,6 +47,7 @@ export function renderMarkdown(report: Report, ctx: RenderContext = {}): string 
   out.push(`- Backends down: ${f.downBefore} -> ${f.downAfter} of ${f.total}`);
   if (f.duration) out.push(`- Duration: ${f.duration}`);
   if (report.runId) out.push(`- Run: ${code(report.runId)}`);
+  if (f.approval) out.push(`- Approval: ${mdEscape(f.approval)}`);
   if (f.source) out.push(`- Source: ${mdEscape(f.source)}`);
   out.push(`- Load balancer: ${code(report.loadBalancerId)}`, '');
 

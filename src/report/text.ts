@@ -73,6 +73,7 @@ export function renderText(report: Report, ctx: RenderContext = {}): string {
   lines.push(
     `Verdict:       ${report.verdict.toUpperCase()}  (mode: ${report.mode}${report.runId ? `, run ${report.runId}` : ''})`,
   );
+  if (f.approval) lines.push(`Approval:      ${f.approval}`);
   if (f.source) lines.push(`Source:        ${f.source}`);
   lines.push('');
   const rows = [['BACKEND', 'NIC', 'ADDRESS', 'BEFORE', 'AFTER', 'REASON', 'CAUSES']];

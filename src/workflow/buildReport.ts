@@ -69,6 +69,14 @@ export function buildReport(input: FinalizeReportInput): Report {
     ...(input.validation?.backends ? { validation: input.validation.backends } : {}),
     ...(input.escalation ? { escalation: input.escalation } : {}),
     ...(problems.length > 0 ? { problems } : {}),
+    ...(input.approval
+      ? {
+          approval: {
+            decision: input.approval.decision,
+            ...(input.approval.by !== undefined ? { by: input.approval.by } : {}),
+          },
+        }
+      : {}),
   };
   const nextSteps = nextStepsFor(report);
   return nextSteps.length > 0 ? { ...report, nextSteps } : report;

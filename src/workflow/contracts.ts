@@ -393,6 +393,8 @@ export interface FinalizeReportInput {
   escalation?: EscalateOutput;
   /** True when fixes still wait for a person (observe mode never waits). */
   approvalPending: boolean;
+  /** The answer to the approval the fixes waited for; absent when none was asked. */
+  approval?: ApprovalDecision;
   /** Why validation did not run, when it failed outright. */
   validationError?: string;
   /** True when an operator interrupted the run during its wait (the report says `interrupted`). */

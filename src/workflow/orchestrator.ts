@@ -354,7 +354,7 @@ function* runProbeDoctor(
 
   let fixes: FixReport[] = plannedOnly(plan.fixes);
   known.fixes = fixes;
-  let approvalDecision: ApprovalDecision['decision'] | undefined;
+  let approval: ApprovalDecision | undefined;
   if (input.mode === 'fix') {
     let decision: ApprovalDecision | undefined;
     if (plan.fixes.some((f) => f.status === 'planned' && f.needsApproval) && input.approver === 'none') {
@@ -376,7 +376,7 @@ function* runProbeDoctor(
       deadlines.extend(context.df.currentUtcDateTime.getTime() - askedAt);
       report({ approval: decision });
     }
-    approvalDecision = decision?.decision;
+    approval = decision;
     const { apply, skipped } = selectFixes(plan.fixes, decision ?? { decision: 'approve' });
     let applied: FixReport[] = [];
     if (apply.length > 0) {
@@ -538,8 +538,9 @@ function* runProbeDoctor(
     // Fixes held for an approval nobody gave (the wait timed out, or nobody could be asked); a
     // rejection is an answer, not a pending approval.
     approvalPending:
-      (approvalDecision === 'timeout' || approvalDecision === 'not-given') &&
+      (approval?.decision === 'timeout' || approval?.decision === 'not-given') &&
       fixes.some((f) => f.status === 'skipped' && (f.reason ?? '').startsWith('awaiting approval')),
+    ...(approval ? { approval } : {}),
   } satisfies FinalizeReportActivityInput)) as RunOutcome;
   report({ phase: 'done', backendsDown: stillDown.length });
   return result;

@@ -71,6 +71,8 @@ describe('probe-doctor diagnose', () => {
     });
     expect(result.out).not.toMatch(/rejected/);
     expect(report.escalation).toBeUndefined();
+    // The report says nobody was asked, not who approved.
+    expect(report.approval).toEqual({ decision: 'not-given' });
   });
 
   it('with --approve, audits the approval (who, unverified) before the fix it lets through', async () => {
@@ -92,6 +94,10 @@ describe('probe-doctor diagnose', () => {
     expect(names.indexOf('ProbeDoctor.ApprovalReceived')).toBeLessThan(
       names.indexOf('ProbeDoctor.FixApplied'),
     );
+    // The report names the approver too, and so does the report rebuilt from the trail.
+    expect(report.approval).toEqual({ decision: 'approve', by: approval?.by });
+    const rebuilt = await cli('audit', '--file', log, '--run', report.runId ?? '', '--format', 'json');
+    expect((JSON.parse(rebuilt.out) as Report).approval).toEqual(report.approval);
   });
 
   it('exits 0 on a healthy load balancer and prints a readable summary', async () => {
