@@ -139,7 +139,7 @@ function addresses(backends: readonly BackendInfo[]): string[] {
 }
 
 /** Today's rule: the backends' own addresses, or the blocking rule's destination when one is unknown. */
-function pinned(
+export function pinnedDestination(
   backends: readonly BackendInfo[],
   blocker: SecurityRuleInfo,
   why: string,
@@ -243,7 +243,7 @@ export function chooseDestination(
   if (!blocker) throw new Error('chooseDestination needs the blocking rule');
   const growths = backends.map((b) => growthOf(topology, b));
   if (backends.length === 0 || growths.some((g) => g === undefined)) {
-    return pinned(
+    return pinnedDestination(
       backends,
       blocker,
       'the backends are VMs a person adds to the pool; a new one needs its own rule',
@@ -275,7 +275,7 @@ export function chooseDestination(
   const unread = subnets.filter((s) => !s.info || s.info.addressPrefixes.length === 0);
   if (subnets.length === 0 || unread.length > 0) {
     const which = unread.map((s) => lastName(s.id)).join(', ') || "the instances' subnet";
-    return pinned(
+    return pinnedDestination(
       backends,
       blocker,
       `${who}; subnet ${which} was not read`,
@@ -311,7 +311,7 @@ export function chooseDestination(
   const chosen = unique(prefixes);
   const uncovered = backends.filter((b) => !b.ipAddress || !ipIn(b.ipAddress, chosen));
   if (chosen.length === 0 || uncovered.length > 0) {
-    return pinned(
+    return pinnedDestination(
       backends,
       blocker,
       `${who}; the blocking rule's destination does not hold their subnet`,

@@ -2,25 +2,26 @@
  * Backends an NSG shuts off from every client, not only from the probe: a lockdown or quarantine.
  * Allowing only the probe there would put them back in rotation, and the load balancer would send
  * them client connections their NSG drops, where today those clients reach the backends still up. So
- * nothing is written for them: the plan says what it found and leaves the choice to the customer
- * (let the clients in as well, or take the backends out of the pool).
+ * nothing is written for them: the plan says what it found and leaves the choice to the customer.
  */
-import { clientReach, type ClientTried } from '../diagnose/nsg/index';
-import { sameId } from '../model/ids';
-import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
-import { PROBE_SOURCE_TAG } from './allowRule';
+import { clientReach, type ClientReach } from '../diagnose/nsg/index';
+import { idKey, sameId } from '../model/ids';
+import type { BackendInfo, LoadBalancingRuleInfo, ProbeInfo, Topology } from '../model/topology';
+
+type Denied = Extract<ClientReach, { kind: 'denied' }>;
 
 /** A backend no client reaches on any port the probe's rules send it. */
 export interface LockedOutBackend {
   backend: BackendInfo;
-  /** Per port its rules send it (the rule's backend port; the probe's port for HA ports): what was tried. */
-  ports: { port: number; tried: ClientTried[] }[];
+  /** Per port its rules send it: how many client addresses were tried, and the rules that denied them. */
+  ports: Omit<Denied, 'kind'>[];
 }
 
 /**
- * The ports the load-balancing rules that use `probe` send `backend` traffic on; `undefined` when one
- * of them cannot be judged here (floating IP: the packet keeps the frontend's address, which is not
- * the backend's) or no rule uses the probe for the backend.
+ * The ports the load-balancing rules that use `probe` send `backend` traffic on;
+ * `undefined` when one of them cannot be judged here: floating IP (the packet keeps the frontend's
+ * address, not the backend's), HA ports (backend port 0: every port and protocol), a UDP rule (the
+ * evaluation is TCP's), or no rule uses the probe for the backend.
  */
 function clientPortsOf(topology: Topology, backend: BackendInfo, probe: ProbeInfo): number[] | undefined {
   const rules = topology.rules.filter(
@@ -29,9 +30,10 @@ function clientPortsOf(topology: Topology, backend: BackendInfo, probe: ProbeInf
       sameId(r.probeId, probe.id) &&
       r.backendPoolIds.some((pool) => backend.poolIds.some((own) => sameId(own, pool))),
   );
-  if (rules.length === 0 || rules.some((r) => r.enableFloatingIP)) return undefined;
-  // Backend port 0 is an HA-ports rule: every port; the probe's stands for them.
-  return [...new Set(rules.map((r) => (r.backendPort === 0 ? probe.port : r.backendPort)))];
+  const judged = (r: LoadBalancingRuleInfo) =>
+    !r.enableFloatingIP && r.backendPort !== 0 && r.protocol === 'Tcp';
+  if (rules.length === 0 || !rules.every(judged)) return undefined;
+  return [...new Set(rules.map((r) => r.backendPort))];
 }
 
 /**
@@ -46,11 +48,11 @@ export function splitLockedOut(
   const locked: LockedOutBackend[] = [];
   const rest: BackendInfo[] = [];
   for (const backend of backends) {
-    const ports = clientPortsOf(topology, backend, probe);
-    const reach = (ports ?? []).map((port) => clientReach(topology, backend, port));
-    const denied = reach.flatMap((r) => (r.kind === 'denied' ? [{ port: r.port, tried: r.tried }] : []));
-    if (ports !== undefined && denied.length === reach.length && denied.every((d) => d.tried.length > 0)) {
-      locked.push({ backend, ports: denied });
+    const flows = clientPortsOf(topology, backend, probe);
+    const reach = (flows ?? []).map((port) => clientReach(topology, backend, port));
+    const denied = reach.filter((r): r is Denied => r.kind === 'denied');
+    if (flows !== undefined && denied.length === reach.length) {
+      locked.push({ backend, ports: denied.map(({ kind: _kind, ...rest }) => rest) });
     } else {
       rest.push(backend);
     }
@@ -58,17 +60,20 @@ export function splitLockedOut(
   return { locked, rest };
 }
 
-/** The rules that denied the clients tried, each once: `DenyAllInbound-Quarantine (priority 200, nsg-web-0-nic)`. */
+/** The rules that denied the clients, each once: `DenyAllInbound-Quarantine (priority 200) in nsg-web-0-nic`. */
 function denyingRules(locked: readonly LockedOutBackend[]): string[] {
-  const names = new Set<string>();
+  const names = new Map<string, string>();
   for (const { ports } of locked) {
-    for (const { tried } of ports) {
-      for (const { deniedBy } of tried) {
-        names.add(`${deniedBy.ruleName} (priority ${deniedBy.priority}, ${deniedBy.nsgName})`);
+    for (const { deniedBy } of ports) {
+      for (const d of deniedBy) {
+        names.set(
+          idKey(`${d.nsgName}/${d.ruleName}`),
+          `${d.ruleName} (priority ${d.priority}) in ${d.nsgName}`,
+        );
       }
     }
   }
-  return [...names];
+  return [...names.values()];
 }
 
 /**
@@ -82,15 +87,17 @@ export function lockedOutReason(
   locked: readonly LockedOutBackend[],
 ): string {
   const ports = [...new Set(locked.flatMap((l) => l.ports.map((p) => p.port)))].sort((a, b) => a - b);
-  const sources = [...new Set(locked.flatMap((l) => l.ports.flatMap((p) => p.tried.map((t) => t.source))))];
-  const who = locked.length === 1 ? 'this backend' : `these ${locked.length} backends`;
+  const tried = Math.max(...locked.flatMap((l) => l.ports.map((p) => p.triedCount)));
+  const one = locked.length === 1;
+  const who = one ? 'this backend' : `these ${locked.length} backends`;
+  const denying = denyingRules(locked);
   return (
-    `NSG ${nsgName} blocks the probe, and the NSGs on the path deny every client source they name as well ` +
-    `(${sources.join(', ')} to port ${ports.join(', ')}: denied by ${denyingRules(locked).join('; ')}): ` +
-    `${who} ${locked.length === 1 ? 'is' : 'are'} shut off from clients, not only from the probe. Allowing only ${PROBE_SOURCE_TAG} to port ` +
-    `${probe.port} would put ${who} back in rotation and send ${locked.length === 1 ? 'it' : 'them'} client ` +
-    `connections the NSG drops, so nothing is written. If ${who} should serve, allow your clients to port ` +
-    `${ports.join(', ')} together with the probe; if ${locked.length === 1 ? 'it is' : 'they are'} shut off on ` +
-    `purpose, take ${locked.length === 1 ? 'it' : 'them'} out of the backend pool`
+    `the NSGs let no client in either: every client address their rules could admit ` +
+    `(${tried} tried, TCP ${ports.join(', ')}) is denied, by ${denying.join('; ')}, so an allow for the probe alone would put ${who} back in rotation and the load ` +
+    `balancer would send ${one ? 'it' : 'them'} client connections that ${denying.length === 1 ? 'rule' : 'those rules'} ` +
+    `drop${denying.length === 1 ? 's' : ''}; nothing is written. If ${who} should serve, let the clients in to TCP ${ports.join(', ')} ` +
+    `together with the probe (port ${probe.port}) in ${nsgName}${denying.some((d) => !d.endsWith(` in ${nsgName}`)) ? ' and the NSGs named' : ''}; ` +
+    `if ${one ? 'it is' : 'they are'} shut off on purpose, nothing needs to change (the failing probe keeps ` +
+    `${one ? 'it' : 'them'} out of rotation), and taking ${one ? 'it' : 'them'} out of the backend pool ends the alert`
   );
 }

@@ -10,11 +10,17 @@ import type { Cause, FixKind } from '../model/report';
 import type { BackendInfo, ProbeInfo, ResourceOwner, SecurityRuleInfo, Topology } from '../model/topology';
 import type { Diagnosis } from '../model/diagnosis';
 import type { PlannedFix } from '../model/fixPlan';
-import { PROBE_SOURCE_TAG, proveAllowRule, toSecurityRule, type AllowRuleDetail } from './allowRule';
-import { chooseDestination } from './destination';
+import {
+  parseAllowRuleDetail,
+  PROBE_SOURCE_TAG,
+  proveAllowRule,
+  toSecurityRule,
+  type AllowRuleDetail,
+} from './allowRule';
+import { chooseDestination, pinnedDestination } from './destination';
 import { firewallToolOf, guestFirewallFixability } from './guestFirewall';
 import { allowRuleDescription, allowRuleName } from './naming';
-import { lockedOutReason, splitLockedOut } from './lockdown';
+import { lockedOutReason, splitLockedOut, type LockedOutBackend } from './lockdown';
 import { choosePriority } from './priority';
 import {
   probesOf,
@@ -214,7 +220,11 @@ function uncertainDenies(
   );
 }
 
-function nsgFix(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'needsApproval'> {
+/**
+ * The allow rule for one group. `pinWhy`, when given, names the backends' own addresses as the
+ * destination (with that reason) instead of what destination.ts would choose.
+ */
+function nsgFix(input: PlanInput, group: NsgGroup, pinWhy?: string): Omit<PlannedFix, 'needsApproval'> {
   const { topology, runId } = input;
   const nsg = topology.nsgs[idKey(group.nsgId)];
   const blockers = [...group.blockers].sort((a, b) => a.priority - b.priority);
@@ -222,7 +232,10 @@ function nsgFix(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'needsAppro
   const owned = controllerOwnedNsgFix(input, group, blocker);
   if (owned) return owned;
   const ruleName = allowRuleName(topology.loadBalancer.id, group.probe.port);
-  const destination = chooseDestination(topology, group.backends, blockers);
+  const destination =
+    pinWhy !== undefined
+      ? pinnedDestination(group.backends, blocker, pinWhy)
+      : chooseDestination(topology, group.backends, blockers);
   const doubtful = uncertainDenies(nsg, blocker.priority, group.probe.port);
   const outrank = Math.min(blocker.priority, ...doubtful.map((r) => r.priority));
   const priority = nsg ? choosePriority(nsg, outrank, 'Inbound', ruleName) : undefined;
@@ -307,18 +320,50 @@ function lockdownAware(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'nee
         backend: l.backend.key,
         ports: l.ports.map((p) => ({
           port: p.port,
-          tried: p.tried.map((t) => ({
-            source: t.source,
-            address: t.address,
-            allowRule: t.allowRule,
-            deniedBy: t.deniedBy,
-          })),
+          protocol: 'Tcp',
+          addressesTried: p.triedCount,
+          deniedBy: p.deniedBy,
+          examples: p.examples,
         })),
       })),
     },
     backendKeys: locked.map((l) => l.backend.key),
   };
-  return rest.length === 0 ? [skipped] : [skipped, nsgFix(input, { ...group, backends: rest })];
+  if (rest.length === 0) return [skipped];
+  const restGroup = { ...group, backends: rest };
+  const fix = nsgFix(input, restGroup);
+  if (!opensProbeTo(topology, restGroup, fix, locked)) return [skipped, fix];
+  // The rest's rule would reach the locked-out backends too (a subnet or ASG destination holds them):
+  // it names the rest's own addresses instead, or is not written.
+  const names = locked.map((l) => l.backend.ipAddress ?? l.backend.key).join(', ');
+  const pinnedFix = nsgFix(
+    input,
+    restGroup,
+    `only these backends: the pool's wider destination would also let the probe reach ${names}, which no client reaches`,
+  );
+  if (!opensProbeTo(topology, restGroup, pinnedFix, locked)) return [skipped, pinnedFix];
+  return [
+    skipped,
+    {
+      ...pinnedFix,
+      status: 'skipped',
+      reason: `not planned: the allow rule for ${rest.length === 1 ? 'this backend' : 'these backends'} would also let the probe reach ${names}, which no client reaches, and ${rest.length === 1 ? 'its address is' : 'their addresses are'} not all known to name instead`,
+    },
+  ];
+}
+
+/** Whether a planned allow rule would let the probe through to any of the locked-out backends. */
+function opensProbeTo(
+  topology: Topology,
+  group: NsgGroup,
+  fix: Omit<PlannedFix, 'needsApproval'>,
+  locked: readonly LockedOutBackend[],
+): boolean {
+  if (fix.status !== 'planned') return false;
+  const rule = toSecurityRule(parseAllowRuleDetail(fix.detail));
+  return locked.some(
+    (l) => proveAllowRule(topology, group.nsgId, rule, [l.backend], group.probe) === undefined,
+  );
 }
 
 /**

@@ -1006,9 +1006,20 @@ describe('planFixes: lockdown (the NSGs deny every client too)', () => {
       },
     });
     expect(fixes[0]!.reason).toMatch(
-      /^NSG nsg-web blocks the probe, and the NSGs on the path deny every client source they name as well \(VirtualNetwork to port 80: denied by DenyAllInbound \(priority 4000, nsg-web\)\): these 2 backends are shut off from clients/,
+      /^the NSGs let no client in either: every client address their rules could admit \(\d+ tried, TCP 80\) is denied, by DenyAllInbound \(priority 4000\) in nsg-web, so an allow for the probe alone would put these 2 backends back in rotation/,
     );
-    expect(fixes[0]!.reason).toMatch(/take them out of the backend pool$/);
+    expect(fixes[0]!.reason).toMatch(
+      /nothing needs to change \(the failing probe keeps them out of rotation\)/,
+    );
+    expect(fixes[0]!.detail).toMatchObject({
+      clientPorts: [
+        {
+          backend: ids.ipConfig('vm-web-1-nic0'),
+          ports: [{ port: 80, protocol: 'Tcp', deniedBy: [{ ruleName: 'DenyAllInbound' }] }],
+        },
+        { backend: ids.ipConfig('vm-web-2-nic0'), ports: [{ port: 80, protocol: 'Tcp' }] },
+      ],
+    });
   });
 
   it('still plans the allow when a client range is let in above the deny-all', () => {
@@ -1048,9 +1059,68 @@ describe('planFixes: lockdown (the NSGs deny every client too)', () => {
     ).toEqual(['10.0.0.5']);
     const byNicNsg = fixes.filter((f) => f.target === ids.nsg('nsg-quarantine'));
     expect(byNicNsg.map((f) => f.status)).toEqual(['skipped']);
-    expect(byNicNsg[0]!.reason).toMatch(
-      /denied by DenyAllInbound-Quarantine \(priority 200, nsg-quarantine\)/,
+    expect(byNicNsg[0]!.reason).toMatch(/DenyAllInbound-Quarantine \(priority 200\) in nsg-quarantine/);
+  });
+
+  it("keeps the rest's rule off the locked-out backends: a subnet destination that holds them becomes addresses", () => {
+    // Prepare (a reviewer's repro): two scale sets in snet-web share the TCP 80 probe; vmss-a serves
+    // 80, whose clients the NSG lets in; vmss-b serves 8443, which nobody is let in to.
+    const topology = new TopologyBuilder()
+      .probe({ name: 'probe-web', protocol: 'Tcp', port: 80 })
+      .pool('pool-a')
+      .pool('pool-b')
+      .rule({ name: 'rule-a', probe: 'probe-web', pools: ['pool-a'], backendPort: 80 })
+      .rule({ name: 'rule-b', probe: 'probe-web', pools: ['pool-b'], frontendPort: 8443, backendPort: 8443 })
+      .nsg('nsg-web', [
+        securityRule({
+          name: 'AllowInternetWeb',
+          priority: 1000,
+          access: 'Allow',
+          protocol: 'Tcp',
+          sourceAddressPrefixes: ['Internet'],
+          destinationPortRanges: ['80'],
+        }),
+        denyEveryone(4000),
+      ])
+      .subnetNsg('snet-web', 'nsg-web')
+      .vmss({ name: 'vmss-a', pools: ['pool-a'], instances: [{ id: 0, ip: '10.0.0.4' }] })
+      .vmss({ name: 'vmss-b', pools: ['pool-b'], instances: [{ id: 0, ip: '10.0.0.5' }] })
+      .build();
+
+    // Act
+    const fixes = plan2(topology);
+
+    // Assess: vmss-b is skipped; vmss-a's rule names its own address, and the evaluator agrees that
+    // it does not let the probe reach vmss-b.
+    expect(fixes.map((f) => [f.status, f.backendKeys])).toEqual([
+      ['skipped', [ids.scaleSetIpConfig('vmss-b', 0)]],
+      ['planned', [ids.scaleSetIpConfig('vmss-a', 0)]],
+    ]);
+    const detail = parseAllowRuleDetail(fixes[1]!.detail);
+    expect(detail.destinationAddressPrefixes).toEqual(['10.0.0.4']);
+    expect(detail.destination).toMatch(
+      /only these backends: the pool's wider destination would also let the probe reach 10\.0\.0\.5/,
     );
+    const vmssB = topology.backends.find((b) => b.key === ids.scaleSetIpConfig('vmss-b', 0))!;
+    expect(
+      proveAllowRule(topology, ids.nsg('nsg-web'), toSecurityRule(detail), [vmssB], topology.probes[0]!),
+    ).toMatch(/still denies the probe to 10\.0\.0\.5/);
+  });
+
+  it.each([
+    ['HA ports (backend port 0)', { protocol: 'All' as const, frontendPort: 0, backendPort: 0 }],
+    ['a UDP rule', { protocol: 'Udp' as const, frontendPort: 80, backendPort: 80 }],
+  ])('makes no claim for %s: only TCP flows are evaluated', (_name, rule) => {
+    const topology = new TopologyBuilder()
+      .probe({ name: 'probe-web', protocol: 'Tcp', port: 80 })
+      .pool('pool-web')
+      .rule({ name: 'rule-web', probe: 'probe-web', pools: ['pool-web'], ...rule })
+      .nsg('nsg-web', [denyEveryone(4000)])
+      .subnetNsg('snet-web', 'nsg-web')
+      .vm({ name: 'vm-web-1', nics: [{ ip: '10.0.0.4', pools: ['pool-web'] }] })
+      .build();
+
+    expect(plan2(topology).map((f) => f.status)).toEqual(['planned']);
   });
 
   it('makes no claim for a floating IP rule (the packet keeps the frontend address): the allow is planned', () => {

@@ -207,13 +207,14 @@ export function evaluateInboundFrom(
   sourceIp: string,
   to: BackendInfo,
   port: number,
+  sourcePort: number = PROBE_SOURCE_PORT,
 ): FlowVerdict {
   const warnings: string[] = [];
   const packet: Packet = {
     direction: 'Inbound',
     protocol: 'Tcp',
     sourceIp,
-    sourcePort: PROBE_SOURCE_PORT,
+    sourcePort,
     destinationIp: backendIp(topology, to, warnings),
     destinationPort: port,
     sourceAsgIds: [],
