@@ -18,16 +18,17 @@ export interface LockedOutBackend {
 }
 
 /**
- * The ports the load-balancing rules that use `probe` send `backend` traffic on;
- * `undefined` when one of them cannot be judged here: floating IP (the packet keeps the frontend's
- * address, not the backend's), HA ports (backend port 0: every port and protocol), a UDP rule (the
- * evaluation is TCP's), or no rule uses the probe for the backend.
+ * The ports the load-balancing rules whose probe is on `probe`'s port (an NSG fix serves every probe on
+ * it) send `backend` traffic on; `undefined` when one of them cannot be judged here: floating IP (the
+ * packet keeps the frontend's address, not the backend's), HA ports (backend port 0: every port and
+ * protocol), a UDP rule (the evaluation is TCP's), or no such rule sends the backend traffic.
  */
 function clientPortsOf(topology: Topology, backend: BackendInfo, probe: ProbeInfo): number[] | undefined {
+  const onPort = new Set(topology.probes.filter((p) => p.port === probe.port).map((p) => idKey(p.id)));
   const rules = topology.rules.filter(
     (r) =>
       r.probeId !== undefined &&
-      sameId(r.probeId, probe.id) &&
+      onPort.has(idKey(r.probeId)) &&
       r.backendPoolIds.some((pool) => backend.poolIds.some((own) => sameId(own, pool))),
   );
   const judged = (r: LoadBalancingRuleInfo) =>
@@ -60,7 +61,7 @@ export function splitLockedOut(
   return { locked, rest };
 }
 
-/** The rules that denied the clients, each once: `DenyAllInbound-Quarantine (priority 200) in nsg-web-0-nic`. */
+/** The rules that deny the clients, each once: `DenyAllInbound-Quarantine (priority 200) in nsg-web-0-nic`. */
 function denyingRules(locked: readonly LockedOutBackend[]): string[] {
   const names = new Map<string, string>();
   for (const { ports } of locked) {
@@ -77,7 +78,8 @@ function denyingRules(locked: readonly LockedOutBackend[]): string[] {
 }
 
 /**
- * Why nothing is written for `locked`, and what the customer can do instead.
+ * Why nothing is written for `locked`, and what the customer can do instead: the likely case first (a
+ * backend shut off on purpose needs no change), then what to do if it should serve.
  *
  * @param nsgName - the NSG that blocks the probe.
  */
@@ -87,17 +89,19 @@ export function lockedOutReason(
   locked: readonly LockedOutBackend[],
 ): string {
   const ports = [...new Set(locked.flatMap((l) => l.ports.map((p) => p.port)))].sort((a, b) => a - b);
-  const tried = Math.max(...locked.flatMap((l) => l.ports.map((p) => p.triedCount)));
   const one = locked.length === 1;
   const who = one ? 'this backend' : `these ${locked.length} backends`;
+  const it = one ? 'it' : 'them';
   const denying = denyingRules(locked);
+  const nsgs = [
+    ...new Set([nsgName, ...locked.flatMap((l) => l.ports.flatMap((p) => p.deniedBy.map((d) => d.nsgName)))]),
+  ];
   return (
-    `the NSGs let no client in either: every client address their rules could admit ` +
-    `(${tried} tried, TCP ${ports.join(', ')}) is denied, by ${denying.join('; ')}, so an allow for the probe alone would put ${who} back in rotation and the load ` +
-    `balancer would send ${one ? 'it' : 'them'} client connections that ${denying.length === 1 ? 'rule' : 'those rules'} ` +
-    `drop${denying.length === 1 ? 's' : ''}; nothing is written. If ${who} should serve, let the clients in to TCP ${ports.join(', ')} ` +
-    `together with the probe (port ${probe.port}) in ${nsgName}${denying.some((d) => !d.endsWith(` in ${nsgName}`)) ? ' and the NSGs named' : ''}; ` +
-    `if ${one ? 'it is' : 'they are'} shut off on purpose, nothing needs to change (the failing probe keeps ` +
-    `${one ? 'it' : 'them'} out of rotation), and taking ${one ? 'it' : 'them'} out of the backend pool ends the alert`
+    `nothing written: the NSGs let no client in either (${denying.join('; ')} ${denying.length === 1 ? 'denies' : 'deny'} ` +
+    `every client on TCP ${ports.join(', ')}), so ${who} ${one ? 'looks' : 'look'} shut off on purpose, and an allow ` +
+    `for the probe alone would put ${it} back in rotation with ${one ? 'its' : 'their'} client connections dropped. ` +
+    `If ${one ? 'it is' : 'they are'} meant to be out, nothing needs to change: the failing probe keeps ${it} out of ` +
+    `rotation (take ${it} out of the backend pool to end the alert). If ${one ? 'it' : 'they'} should serve, let the ` +
+    `clients in to TCP ${ports.join(', ')} together with the probe (port ${probe.port}) in ${nsgs.join(' and ')}`
   );
 }

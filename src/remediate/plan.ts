@@ -321,16 +321,20 @@ function lockdownAware(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'nee
         ports: l.ports.map((p) => ({
           port: p.port,
           protocol: 'Tcp',
-          addressesTried: p.triedCount,
+          pairsTried: p.triedCount,
           deniedBy: p.deniedBy,
-          examples: p.examples,
         })),
       })),
     },
     backendKeys: locked.map((l) => l.backend.key),
   };
   if (rest.length === 0) return [skipped];
-  const restGroup = { ...group, backends: rest };
+  // The rest's own blockers: a rule that denies only a locked-out backend (its quarantine) is not theirs.
+  const restGroup = {
+    ...group,
+    backends: rest,
+    blockers: blockersAt(topology, group.nsgId, rest, group.probe),
+  };
   const fix = nsgFix(input, restGroup);
   if (!opensProbeTo(topology, restGroup, fix, locked)) return [skipped, fix];
   // The rest's rule would reach the locked-out backends too (a subnet or ASG destination holds them):
@@ -350,6 +354,22 @@ function lockdownAware(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'nee
       reason: `not planned: the allow rule for ${rest.length === 1 ? 'this backend' : 'these backends'} would also let the probe reach ${names}, which no client reaches, and ${rest.length === 1 ? 'its address is' : 'their addresses are'} not all known to name instead`,
     },
   ];
+}
+
+/** The rules of NSG `nsgId` that deny `probe` to any of `backends`, each once. */
+function blockersAt(
+  topology: Topology,
+  nsgId: string,
+  backends: readonly BackendInfo[],
+  probe: ProbeInfo,
+): SecurityRuleInfo[] {
+  const rules = new Map<string, SecurityRuleInfo>();
+  for (const backend of backends) {
+    for (const d of evaluateProbeInbound(topology, backend, probe).decisions) {
+      if (d.access === 'Deny' && sameId(d.nsgId, nsgId)) rules.set(d.rule.name, d.rule);
+    }
+  }
+  return [...rules.values()];
 }
 
 /** Whether a planned allow rule would let the probe through to any of the locked-out backends. */

@@ -3,6 +3,8 @@
  * is the probe's cause, for the customer: no ticket, no "Run Command failed" (none ran). From the
  * new-user trial of 2026-11-30 (test/fixtures/trial-2026-11-30/m1-path-inject.json, unedited).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '../../src/model/report';
 import { runCli } from '../helpers/cli';
@@ -11,8 +13,18 @@ const FILE = join(__dirname, '../fixtures/trial-2026-11-30/m1-path-inject.json')
 
 describe('an HTTP probe with an unusable request path', () => {
   it('is a probe-misconfigured cause for the customer, with no ticket and no claim a Run Command failed', async () => {
-    // Act
-    const { out } = await runCli(['diagnose', '--scenario', FILE, '--fix', '--json']);
+    // Act (the trail goes to a temporary file: a fix run's default is the working directory)
+    const dir = mkdtempSync(join(tmpdir(), 'pd-path-'));
+    const { out } = await runCli([
+      'diagnose',
+      '--scenario',
+      FILE,
+      '--fix',
+      '--json',
+      '--audit-log',
+      join(dir, 'a.jsonl'),
+    ]);
+    rmSync(dir, { recursive: true, force: true });
 
     // Assess
     const report = JSON.parse(out) as Report;

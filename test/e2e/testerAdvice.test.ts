@@ -11,8 +11,23 @@ import { runCli } from '../helpers/cli';
 
 const fixture = (name: string) => join(__dirname, '../fixtures/tester', `${name}.json`);
 
+/** Where fix runs write their trail (a fix run's default is the working directory, the repository). */
+let auditDir = '';
+beforeAll(() => {
+  auditDir = mkdtempSync(join(tmpdir(), 'pd-tester-audit-'));
+});
+afterAll(() => rmSync(auditDir, { recursive: true, force: true }));
+const auditLog = (name: string) => ['--audit-log', join(auditDir, `${name}.jsonl`)];
+
 async function diagnose(name: string, ...flags: string[]): Promise<Report> {
-  const { out } = await runCli(['diagnose', '--scenario', fixture(name), '--json', ...flags]);
+  const { out } = await runCli([
+    'diagnose',
+    '--scenario',
+    fixture(name),
+    '--json',
+    ...flags,
+    ...auditLog(name),
+  ]);
   return JSON.parse(out) as Report;
 }
 
@@ -146,7 +161,7 @@ describe("the headline after probe-doctor's own NSG fix is in place", () => {
     const scenario = withClientsLetIn(name);
 
     // Act
-    const { out } = await runCli(['diagnose', '--scenario', scenario.file, '--fix']);
+    const { out } = await runCli(['diagnose', '--scenario', scenario.file, '--fix', ...auditLog(name)]);
     if (scenario.dir) rmSync(scenario.dir, { recursive: true, force: true });
 
     // Assess

@@ -1,6 +1,6 @@
 import { diagnoseNsg } from '../../src/diagnose/nsgBlocks';
 import type { Cause } from '../../src/model/report';
-import type { Topology } from '../../src/model/topology';
+import type { BackendInfo, ProbeInfo, Topology } from '../../src/model/topology';
 import { proveAllowRule, toSecurityRule, parseAllowRuleDetail } from '../../src/remediate/allowRule';
 import { allowRuleName } from '../../src/remediate/naming';
 import { planFixes, type FixPolicy } from '../../src/remediate/plan';
@@ -1006,10 +1006,10 @@ describe('planFixes: lockdown (the NSGs deny every client too)', () => {
       },
     });
     expect(fixes[0]!.reason).toMatch(
-      /^the NSGs let no client in either: every client address their rules could admit \(\d+ tried, TCP 80\) is denied, by DenyAllInbound \(priority 4000\) in nsg-web, so an allow for the probe alone would put these 2 backends back in rotation/,
+      /^nothing written: the NSGs let no client in either \(DenyAllInbound \(priority 4000\) in nsg-web denies every client on TCP 80\), so these 2 backends look shut off on purpose, and an allow for the probe alone would put them back in rotation/,
     );
     expect(fixes[0]!.reason).toMatch(
-      /nothing needs to change \(the failing probe keeps them out of rotation\)/,
+      /If they are meant to be out, nothing needs to change: the failing probe keeps them out of rotation/,
     );
     expect(fixes[0]!.detail).toMatchObject({
       clientPorts: [
@@ -1105,6 +1105,65 @@ describe('planFixes: lockdown (the NSGs deny every client too)', () => {
     expect(
       proveAllowRule(topology, ids.nsg('nsg-web'), toSecurityRule(detail), [vmssB], topology.probes[0]!),
     ).toMatch(/still denies the probe to 10\.0\.0\.5/);
+  });
+
+  it('judges a backend by the rules of every probe on the port the fix opens, not only the first one seen', () => {
+    // A reviewer's repro: probe-a and probe-b are both TCP 80; vm-b (probe-b) is quarantined.
+    const topology = new TopologyBuilder()
+      .probe({ name: 'probe-a', protocol: 'Tcp', port: 80 })
+      .probe({ name: 'probe-b', protocol: 'Tcp', port: 80 })
+      .pool('pool-a')
+      .pool('pool-b')
+      .rule({ name: 'rule-a', probe: 'probe-a', pools: ['pool-a'], backendPort: 80 })
+      .rule({ name: 'rule-b', probe: 'probe-b', pools: ['pool-b'], frontendPort: 81, backendPort: 80 })
+      .nsg('nsg-web', [
+        securityRule({
+          name: 'Quarantine-vm-b',
+          priority: 200,
+          access: 'Deny',
+          protocol: '*',
+          destinationAddressPrefixes: ['10.0.0.5'],
+        }),
+        deny(300, 'DenyLB'),
+        securityRule({
+          name: 'AllowInternetWeb',
+          priority: 1000,
+          access: 'Allow',
+          protocol: 'Tcp',
+          sourceAddressPrefixes: ['Internet'],
+          destinationPortRanges: ['80'],
+        }),
+      ])
+      .subnetNsg('snet-web', 'nsg-web')
+      .vm({ name: 'vm-a', nics: [{ ip: '10.0.0.4', pools: ['pool-a'] }] })
+      .vm({ name: 'vm-b', nics: [{ ip: '10.0.0.5', pools: ['pool-b'] }] })
+      .build();
+    const [probeA, probeB] = topology.probes as [ProbeInfo, ProbeInfo];
+    const probeOf = (backend: BackendInfo) => (backend.ipAddress === '10.0.0.4' ? probeA : probeB);
+    const diagnosis: Diagnosis = {
+      causes: [],
+      backends: topology.backends.map((backend) => ({
+        key: backend.key,
+        probeState: 'down' as const,
+        causes: diagnoseNsg({ topology, backend, probe: probeOf(backend) }).causes,
+      })),
+    };
+
+    // Act
+    const fixes = planFixes({ mode: 'fix', topology, diagnosis, policy: NO_OPT_IN, runId: RUN });
+
+    // Assess: vm-b skipped; vm-a's rule is its own, above its own blocker (DenyLB at 300), not the
+    // quarantine's 200, and never reaches vm-b.
+    expect(fixes.map((f) => [f.status, f.backendKeys])).toEqual([
+      ['skipped', [ids.ipConfig('vm-b-nic0')]],
+      ['planned', [ids.ipConfig('vm-a-nic0')]],
+    ]);
+    const detail = parseAllowRuleDetail(fixes[1]!.detail);
+    expect([detail.priority, detail.blockingRuleName, detail.destinationAddressPrefixes]).toEqual([
+      299,
+      'DenyLB',
+      ['10.0.0.4'],
+    ]);
   });
 
   it.each([

@@ -6,58 +6,62 @@
  * Balancer sends new flows only to backends whose probe is up, "Load Balancer health probes",
  * learn.microsoft.com/azure/load-balancer/load-balancer-custom-probe-overview).
  *
- * The question is whether the set of source addresses both NSGs allow (on the port, over TCP) is
- * empty. Each rule's sources are ranges of addresses, and within one NSG the first matching rule
- * decides, so the allowed set is a union of ranges whose ends are ends of the rules' own ranges: if it
- * is not empty, it holds an address at such an end or just past one. Those addresses are the
- * candidates (every rule on the path that applies to the flow, allow and deny alike, at both levels;
- * the `VirtualNetwork` prefixes and, for `Internet`, the edges of the private and reserved blocks it
- * leaves out), each evaluated through the real evaluator. Addresses no client has (0.0.0.0/8,
- * loopback, multicast, 168.63.129.16 itself: the probe) are not candidates. Private sources count
- * behind a public frontend too: a backend that serves only its virtual network is not shut off.
+ * The question is whether the set of (source address, source port) pairs both NSG levels allow, on the
+ * port over TCP, is empty. Each rule covers a rectangle of addresses and source ports, and within one
+ * NSG the first matching rule decides, so the allowed set is made of cells of the grid drawn by the
+ * rules' own edges: if it is not empty, it holds a cell's corner, an address at or just past a range's
+ * end paired with a port at or just past a port range's end. Those pairs are the candidates (every
+ * rule on the path that applies to the flow, allow and deny alike, at both levels; the
+ * `VirtualNetwork` prefixes; the edges of the private and reserved blocks `Internet` leaves out; client
+ * source ports 1024-65535), each evaluated through the real evaluator. Addresses no client has
+ * (0.0.0.0/8, loopback, multicast, reserved blocks, 168.63.129.16 itself: the probe) are not
+ * candidates. Private sources count behind a public frontend too: a backend that serves only its
+ * virtual network is not called shut off.
  *
- * A live allow whose source no address stands for (an application security group, an Azure service
- * tag) makes the answer `unknown`, never `denied`: probe-doctor claims a lockdown only when it has
- * tried every source the rules can let in. An allow below a deny of every source in the same NSG
- * can let nothing in and is left out.
+ * Before any candidate, each level is looked at alone. An allow below a deny of every source and port
+ * in the same NSG can let nothing in (it is dead); a level with no live allow for a client admits
+ * nobody, and that alone settles `denied`, whatever the other level says. Otherwise a live allow
+ * whose source no address stands for (an application security group, an Azure service tag) makes the
+ * answer `unknown`, never `denied`: probe-doctor claims a lockdown only when it has tried every source
+ * the rules can let in.
  */
 import ipaddr from 'ipaddr.js';
 import type { BackendInfo, SecurityRuleInfo, Topology } from '../../model/topology';
 import { AZURE_LOAD_BALANCER_IP } from './defaults';
 import { effectiveRuleList, ruleMatches } from './evaluate';
 import { evaluateInboundFrom, inboundPathOf, type PathStep } from './path';
+import type { Packet } from './types';
 import { parsePrefix } from './prefix';
 import { HOST_VIRTUAL_IP_PREFIXES } from './virtualNetworkTag';
 
 /** An address on the public internet, standing for a client there when no rule says more. Never contacted. */
 export const INTERNET_CLIENT = '1.2.3.4';
 
-/** More candidate addresses than this (NSGs of hundreds of prefixes) and the answer is `unknown`. */
-const MAX_CANDIDATES = 4096;
+/** The source ports a client may use: ephemeral ranges (Linux 32768-60999, Windows 49152-65535) and SNAT's. */
+const CLIENT_PORTS: readonly [number, number] = [1024, 65535];
 
-/**
- * Client source ports tried: Linux's default ephemeral range starts at 32768, Windows' and the IANA
- * dynamic range at 49152. A flow gets in when either does.
- */
-const CLIENT_SOURCE_PORTS = [32768, 49152] as const;
+/** More candidate pairs than this (NSGs of hundreds of prefixes and ports) and the answer is `unknown`. */
+const MAX_CANDIDATES = 20_000;
 
-/** The blocks `Internet` leaves out (ipaddr.js ranges other than `unicast`): their edges are candidates. */
-const NOT_INTERNET = [
+/** Blocks that are no client's address (ipaddr.js ranges other than unicast, private, CGNAT): their edges are candidates. */
+const NOT_CLIENT = [
   '0.0.0.0/8',
-  '10.0.0.0/8',
-  '100.64.0.0/10',
   '127.0.0.0/8',
   '169.254.0.0/16',
-  '172.16.0.0/12',
   '192.0.0.0/24',
   '192.0.2.0/24',
+  '192.31.196.0/24',
+  '192.52.193.0/24',
   '192.88.99.0/24',
-  '192.168.0.0/16',
+  '192.175.48.0/24',
   '198.18.0.0/15',
   '198.51.100.0/24',
   '203.0.113.0/24',
   '224.0.0.0/3',
 ];
+
+/** Blocks `Internet` leaves out besides those (it is public unicast only): their edges are candidates too. */
+const PRIVATE = ['10.0.0.0/8', '100.64.0.0/10', '172.16.0.0/12', '192.168.0.0/16'];
 
 /** Whether a client could have `address` as its source (not the probe's, not a reserved block). */
 function isClientAddress(address: ipaddr.IPv4): boolean {
@@ -66,129 +70,192 @@ function isClientAddress(address: ipaddr.IPv4): boolean {
   return range === 'unicast' || range === 'private' || range === 'carrierGradeNat';
 }
 
-/** A flow's evaluation of an address, and the rule that denied it. */
-export interface ClientTried {
-  address: string;
-  deniedBy: { nsgName: string; ruleName: string; priority: number };
+/** A rule that denied client addresses. */
+export interface ClientDenier {
+  nsgName: string;
+  ruleName: string;
+  priority: number;
 }
 
 /** Whether clients reach a backend's port through its NSGs. */
 export type ClientReach =
-  | { kind: 'reachable'; address: string }
+  | { kind: 'reachable'; address: string; sourcePort: number }
   | { kind: 'unknown'; why: string }
   | {
       kind: 'denied';
       port: number;
-      /** How many client addresses were tried; every one was denied. */
+      /**
+       * The rules that deny them: the one that ends every allow at a level that admits no client, or
+       * else each rule that denied a candidate, in the order first met.
+       */
+      deniedBy: ClientDenier[];
+      /** How many (address, source port) pairs were tried; 0 when a level admits no client at all. */
       triedCount: number;
-      /** The rules that denied them, each once, in the order first met. */
-      deniedBy: ClientTried['deniedBy'][];
-      /** A few of the addresses tried, to show. */
-      examples: ClientTried[];
     };
-
-/** IPv4 ranges of a rule's source prefixes; `undefined` for one no range stands for (a service tag). */
-function sourceRanges(rule: SecurityRuleInfo, step: PathStep): [number, number][] | undefined {
-  const ranges: [number, number][] = [];
-  const add = (prefix: string): boolean => {
-    const parsed = parsePrefix(prefix);
-    if (!parsed) return false;
-    if (parsed[0].kind() !== 'ipv4') return true;
-    const cidr = `${parsed[0].toString()}/${parsed[1]}`;
-    ranges.push([
-      toNumber(ipaddr.IPv4.networkAddressFromCIDR(cidr)),
-      toNumber(ipaddr.IPv4.broadcastAddressFromCIDR(cidr)),
-    ]);
-    return true;
-  };
-  for (const source of rule.sourceAddressPrefixes) {
-    const value = source.trim();
-    const lower = value.toLowerCase();
-    if (value === '*' || lower === 'any') ranges.push([0, 0xffffffff]);
-    else if (lower === 'azureloadbalancer') continue;
-    else if (lower === 'virtualnetwork') {
-      for (const p of step.tags.virtualNetworkPrefixes) if (!HOST_VIRTUAL_IP_PREFIXES.includes(p)) add(p);
-    } else if (lower === 'internet') {
-      ranges.push([0, 0xffffffff]);
-      for (const p of [...NOT_INTERNET, ...step.tags.virtualNetworkPrefixes]) add(p);
-    } else if (!add(value)) {
-      // A malformed prefix never matches (the evaluator says so); a service tag is not modelled.
-      if (/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)?$/.test(value)) return undefined;
-    }
-  }
-  return ranges;
-}
 
 const toNumber = (address: ipaddr.IPv4): number => address.octets.reduce((n, octet) => n * 256 + octet, 0);
 const fromNumber = (n: number): ipaddr.IPv4 =>
   new ipaddr.IPv4([(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
 
-/** The rule with every source: whether it applies to the flow apart from who sends it. */
-const appliesToFlow = (rule: SecurityRuleInfo, step: PathStep, probe: Parameters<typeof ruleMatches>[1]) =>
+/** The IPv4 range of a prefix (IPv6 and what does not parse: none). */
+function rangeOf(prefix: string): [number, number] | undefined {
+  const parsed = parsePrefix(prefix);
+  if (!parsed || parsed[0].kind() !== 'ipv4') return undefined;
+  const cidr = `${parsed[0].toString()}/${parsed[1]}`;
+  return [
+    toNumber(ipaddr.IPv4.networkAddressFromCIDR(cidr)),
+    toNumber(ipaddr.IPv4.broadcastAddressFromCIDR(cidr)),
+  ];
+}
+
+/**
+ * IPv4 ranges of a rule's source prefixes, and whether one is a client's at all (not only the probe's
+ * `AzureLoadBalancer`); `undefined` for a prefix no range stands for (an Azure service tag).
+ */
+function sourceRanges(
+  rule: SecurityRuleInfo,
+  step: PathStep,
+): { ranges: [number, number][]; clients: boolean } | undefined {
+  const ranges: [number, number][] = [];
+  let clients = false;
+  for (const source of rule.sourceAddressPrefixes) {
+    const value = source.trim();
+    const lower = value.toLowerCase();
+    if (
+      lower === 'azureloadbalancer' ||
+      value === AZURE_LOAD_BALANCER_IP ||
+      value === `${AZURE_LOAD_BALANCER_IP}/32`
+    ) {
+      continue;
+    }
+    clients = true;
+    if (value === '*' || lower === 'any' || lower === 'internet') ranges.push([0, 0xffffffff]);
+    else if (lower === 'virtualnetwork') {
+      for (const p of step.tags.virtualNetworkPrefixes) {
+        const range = HOST_VIRTUAL_IP_PREFIXES.includes(p) ? undefined : rangeOf(p);
+        if (range) ranges.push(range);
+      }
+    } else {
+      const range = rangeOf(value);
+      if (range) ranges.push(range);
+      // A malformed prefix never matches (the evaluator says so); a service tag is not modelled.
+      else if (/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)?$/.test(value)) return undefined;
+    }
+  }
+  return { ranges, clients };
+}
+
+/** Port ranges of a rule's source ports (`*` is every port); malformed ones are left out. */
+function portRanges(rule: SecurityRuleInfo): [number, number][] {
+  return rule.sourcePortRanges.flatMap((range): [number, number][] => {
+    if (range.trim() === '*' || range.trim().toLowerCase() === 'any') return [[0, 65535]];
+    const m = /^\s*(\d{1,5})(?:\s*-\s*(\d{1,5}))?\s*$/.exec(range);
+    return m ? [[Number(m[1]), Number(m[2] ?? m[1])]] : [];
+  });
+}
+
+/** The rule with every source and source port: whether it applies to the flow apart from who sends it. */
+const appliesToFlow = (rule: SecurityRuleInfo, step: PathStep, flow: Packet): boolean =>
+  rule.direction === 'Inbound' &&
   ruleMatches(
-    { ...rule, sourceAddressPrefixes: ['*'], sourceApplicationSecurityGroupIds: [] },
-    probe,
+    { ...rule, sourceAddressPrefixes: ['*'], sourceApplicationSecurityGroupIds: [], sourcePortRanges: ['*'] },
+    flow,
     step.tags,
     [],
   );
 
-/** Whether a rule denies every source (and so ends what the NSG can let in below it). */
-const deniesEverySource = (rule: SecurityRuleInfo): boolean =>
+/** Whether a rule denies every source and every client source port (nothing below it can let a client in). */
+const deniesEveryClient = (rule: SecurityRuleInfo): boolean =>
   rule.access === 'Deny' &&
   rule.sourceApplicationSecurityGroupIds.length === 0 &&
-  rule.sourceAddressPrefixes.some((p) => ['*', 'any', '0.0.0.0/0'].includes(p.trim().toLowerCase()));
+  rule.sourceAddressPrefixes.some((p) => ['*', 'any', '0.0.0.0/0'].includes(p.trim().toLowerCase())) &&
+  portRanges(rule).some(([low, high]) => low <= CLIENT_PORTS[0] && high >= CLIENT_PORTS[1]);
+
+/** What one NSG level says on its own: the candidates' edges, and whether it admits any client. */
+interface LevelView {
+  /** No live allow admits a client here: this rule (or the end of the list) ends them. */
+  admitsNobody?: ClientDenier;
+  /** A live allow whose sources no address stands for. */
+  unknown?: string;
+}
+
+function viewLevel(step: PathStep, flow: Packet, addresses: Set<number>, ports: Set<number>): LevelView {
+  let liveAllows = 0;
+  let unknown: string | undefined;
+  for (const rule of effectiveRuleList(step.nsg)) {
+    if (!appliesToFlow(rule, step, flow)) continue;
+    for (const [low, high] of portRanges(rule)) {
+      for (const p of [low - 1, low, high, high + 1])
+        if (p >= CLIENT_PORTS[0] && p <= CLIENT_PORTS[1]) ports.add(p);
+    }
+    const sources = sourceRanges(rule, step);
+    if (rule.access === 'Allow') {
+      if (rule.sourceApplicationSecurityGroupIds.length > 0) {
+        liveAllows += 1;
+        unknown ??= `rule ${rule.name} in ${step.nsg.name} lets in an application security group's members`;
+      } else if (sources === undefined) {
+        liveAllows += 1;
+        unknown ??= `rule ${rule.name} in ${step.nsg.name} lets in a service tag (${rule.sourceAddressPrefixes.join(', ')})`;
+      } else if (sources.clients) {
+        liveAllows += 1;
+      }
+    }
+    for (const [low, high] of sources?.ranges ?? []) {
+      for (const n of [low - 1, low, high, high + 1]) if (n >= 0 && n <= 0xffffffff) addresses.add(n);
+    }
+    if (deniesEveryClient(rule)) {
+      if (liveAllows === 0)
+        return { admitsNobody: { nsgName: step.nsg.name, ruleName: rule.name, priority: rule.priority } };
+      break;
+    }
+  }
+  if (liveAllows === 0) {
+    // The default DenyAllInBound ends every list; a list without it still denies the rest.
+    return { admitsNobody: { nsgName: step.nsg.name, ruleName: 'DenyAllInBound', priority: 65500 } };
+  }
+  return unknown ? { unknown } : {};
+}
 
 /**
  * Whether any client reaches `backend` on TCP `port` through its subnet and NIC NSGs (see the module's
- * comment for how the candidates are chosen).
+ * comment for how).
  */
 export function clientReach(topology: Topology, backend: BackendInfo, port: number): ClientReach {
+  if (!backend.ipAddress || !parsePrefix(backend.ipAddress)) {
+    return { kind: 'unknown', why: "the backend's address is not known" };
+  }
   const steps = inboundPathOf(topology, backend);
-  if (steps.length === 0) return { kind: 'reachable', address: INTERNET_CLIENT };
+  if (steps.length === 0) return { kind: 'reachable', address: INTERNET_CLIENT, sourcePort: CLIENT_PORTS[0] };
   const flow = evaluateInboundFrom(topology, INTERNET_CLIENT, backend, port).packet;
-  const points = new Set<number>([toNumber(ipaddr.IPv4.parse(INTERNET_CLIENT))]);
-  for (const step of steps) {
-    for (const rule of effectiveRuleList(step.nsg)) {
-      if (rule.direction !== 'Inbound' || !appliesToFlow(rule, step, flow)) continue;
-      const live = rule.access === 'Allow';
-      if (live && rule.sourceApplicationSecurityGroupIds.length > 0) {
-        return { kind: 'unknown', why: `rule ${rule.name} lets in an application security group's members` };
-      }
-      const ranges = sourceRanges(rule, step);
-      if (ranges === undefined) {
-        if (live)
-          return {
-            kind: 'unknown',
-            why: `rule ${rule.name} lets in a service tag (${rule.sourceAddressPrefixes.join(', ')})`,
-          };
-        continue;
-      }
-      for (const [low, high] of ranges) {
-        for (const n of [low - 1, low, high, high + 1]) if (n >= 0 && n <= 0xffffffff) points.add(n);
-      }
-      // Nothing below a deny of every source can let anyone in: its rules add no candidate and no doubt.
-      if (deniesEverySource(rule)) break;
-    }
+  const addresses = new Set<number>([toNumber(ipaddr.IPv4.parse(INTERNET_CLIENT))]);
+  for (const block of [...NOT_CLIENT, ...PRIVATE]) {
+    const [low, high] = rangeOf(block)!;
+    for (const n of [low - 1, low, high, high + 1]) if (n >= 0 && n <= 0xffffffff) addresses.add(n);
   }
-  const candidates = [...points].map(fromNumber).filter((a) => isClientAddress(a));
-  if (candidates.length > MAX_CANDIDATES) {
-    return { kind: 'unknown', why: `the NSGs name ${candidates.length} client address edges` };
-  }
-  const deniedBy = new Map<string, ClientTried['deniedBy']>();
-  const examples: ClientTried[] = [];
+  const ports = new Set<number>([CLIENT_PORTS[0], 32768, 49152, CLIENT_PORTS[1]]);
+  const views = steps.map((step) => viewLevel(step, flow, addresses, ports));
+  const shut = views.find((v) => v.admitsNobody)?.admitsNobody;
+  if (shut) return { kind: 'denied', port, deniedBy: [shut], triedCount: 0 };
+  const unknown = views.find((v) => v.unknown)?.unknown;
+  if (unknown) return { kind: 'unknown', why: unknown };
+
+  const candidates = [...addresses].map(fromNumber).filter((a) => isClientAddress(a));
+  const sourcePorts = [...ports].sort((a, b) => a - b);
+  const pairs = candidates.length * sourcePorts.length;
+  if (pairs > MAX_CANDIDATES)
+    return { kind: 'unknown', why: `the NSGs draw ${pairs} address and port edges` };
+  const deniedBy = new Map<string, ClientDenier>();
   for (const candidate of candidates) {
     const address = candidate.toString();
-    for (const sourcePort of CLIENT_SOURCE_PORTS) {
+    for (const sourcePort of sourcePorts) {
       const verdict = evaluateInboundFrom(topology, address, backend, port, sourcePort);
-      if (verdict.allowed) return { kind: 'reachable', address };
-      const rule = verdict.blockedBy;
-      if (!rule) continue;
-      const by = { nsgName: rule.nsgName, ruleName: rule.rule.name, priority: rule.rule.priority };
-      deniedBy.set(`${by.nsgName}/${by.ruleName}`, by);
-      if (sourcePort === CLIENT_SOURCE_PORTS[0] && examples.length < 5)
-        examples.push({ address, deniedBy: by });
+      if (verdict.allowed) return { kind: 'reachable', address, sourcePort };
+      const blocker = verdict.blockedBy;
+      if (blocker) {
+        const by = { nsgName: blocker.nsgName, ruleName: blocker.rule.name, priority: blocker.rule.priority };
+        deniedBy.set(`${by.nsgName}/${by.ruleName}`, by);
+      }
     }
   }
-  if (candidates.length === 0) return { kind: 'unknown', why: 'no client address to try' };
-  return { kind: 'denied', port, triedCount: candidates.length, deniedBy: [...deniedBy.values()], examples };
+  return { kind: 'denied', port, deniedBy: [...deniedBy.values()], triedCount: pairs };
 }

@@ -21,4 +21,4 @@ export {
   type ListDecision,
 } from './effective';
 export { HOST_VIRTUAL_IP_PREFIXES, tagContext, virtualNetworkTagPrefixes } from './virtualNetworkTag';
-export { clientReach, INTERNET_CLIENT, type ClientReach, type ClientTried } from './clients';
+export { clientReach, INTERNET_CLIENT, type ClientDenier, type ClientReach } from './clients';

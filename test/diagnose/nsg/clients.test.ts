@@ -40,13 +40,49 @@ describe('clientReach: a lockdown', () => {
     // Act
     const result = reach(t);
 
-    // Assess
-    expect(result).toMatchObject({
+    // Assess: the NIC level admits no client at all; that alone settles it, naming the one rule.
+    expect(result).toEqual({
       kind: 'denied',
       port: 80,
       deniedBy: [{ nsgName: 'nsg-nic', ruleName: 'DenyAllInbound-Quarantine', priority: 200 }],
+      triedCount: 0,
     });
-    if (result.kind === 'denied') expect(result.triedCount).toBeGreaterThan(2);
+  });
+
+  it('is denied when every level admits someone but no one gets through both, naming each rule that denied', () => {
+    // The subnet admits only 10.20.0.0/16; the NIC admits only 10.30.0.0/16.
+    const t = topology(
+      [allow(100, 'AllowOrders', { sourceAddressPrefixes: ['10.20.0.0/16'] }), denyAll(200)],
+      [allow(100, 'AllowBilling', { sourceAddressPrefixes: ['10.30.0.0/16'] }), denyAll(200)],
+    );
+
+    const result = reach(t);
+
+    expect(result.kind).toBe('denied');
+    if (result.kind === 'denied') {
+      expect(result.triedCount).toBeGreaterThan(0);
+      expect(result.deniedBy.map((d) => `${d.nsgName}/${d.ruleName}`).sort()).toEqual([
+        'nsg-nic/DenyAllInbound',
+        'nsg-snet/DenyAllInbound',
+      ]);
+    }
+  });
+
+  it('is denied at a level that admits nobody even when the other level lets in a service tag or an ASG', () => {
+    // A reviewer's repro: Front Door (or an ASG tier) allowed on the subnet, the NIC quarantined.
+    for (const open of [
+      allow(1000, 'AllowFrontDoor', { sourceAddressPrefixes: ['AzureFrontDoor.Backend'] }),
+      allow(1000, 'AllowFromWebTier', {
+        sourceAddressPrefixes: [],
+        sourceApplicationSecurityGroupIds: [ids.asg('asg-web')],
+      }),
+    ]) {
+      const t = topology([open], [denyAll(200, 'DenyAllInbound-Quarantine')]);
+      expect(reach(t)).toMatchObject({
+        kind: 'denied',
+        deniedBy: [{ ruleName: 'DenyAllInbound-Quarantine' }],
+      });
+    }
   });
 
   it('does not count the probe as a client: an NSG that admits only AzureLoadBalancer is a lockdown', () => {
@@ -91,7 +127,7 @@ describe('clientReach: clients get in', () => {
       denyAll(4000),
     ]);
 
-    expect(reach(t)).toEqual({ kind: 'reachable', address: '10.0.1.0' });
+    expect(reach(t)).toMatchObject({ kind: 'reachable', address: '10.0.1.0' });
   });
 
   it('from the internet past a blocklist that holds the usual sample address', () => {
@@ -102,14 +138,39 @@ describe('clientReach: clients get in', () => {
       denyAll(4000),
     ]);
 
-    expect(reach(t)).toEqual({ kind: 'reachable', address: '2.0.0.0' });
+    const result = reach(t);
+    expect(result.kind).toBe('reachable');
+    // Some public address past the blocklist, not the sample 1.2.3.4 it holds.
+    if (result.kind === 'reachable') expect(result.address.startsWith('1.')).toBe(false);
   });
 
-  it('from a Linux ephemeral port an allow limited to source ports below 49152 admits', () => {
-    const t = topology([
-      allow(1000, 'AllowLowSourcePorts', { sourcePortRanges: ['1024-49151'] }),
-      denyAll(4000),
-    ]);
+  it.each([
+    [
+      'an allow limited to source ports below 49152',
+      [allow(1000, 'AllowLow', { sourcePortRanges: ['1024-49151'] })],
+    ],
+    ['an allow limited to 50000-60999', [allow(1000, 'AllowMid', { sourcePortRanges: ['50000-60999'] })]],
+    [
+      'a deny of every source from 49152 up, above an allow',
+      [
+        securityRule({
+          name: 'DenyHighPorts',
+          priority: 100,
+          access: 'Deny',
+          protocol: '*',
+          sourcePortRanges: ['49152-65535'],
+        }),
+        allow(1000, 'AllowOrders', { sourceAddressPrefixes: ['10.20.0.0/16'] }),
+      ],
+    ],
+  ])('from the source ports %s admits', (_name, rules) => {
+    const t = topology([...rules, denyAll(4000)]);
+
+    expect(reach(t).kind).toBe('reachable');
+  });
+
+  it('through a range whose both ends are no client address (192.0.0.0/2)', () => {
+    const t = topology([allow(1000, 'AllowWide', { sourceAddressPrefixes: ['192.0.0.0/2'] }), denyAll(4000)]);
 
     expect(reach(t).kind).toBe('reachable');
   });
@@ -149,11 +210,22 @@ describe('clientReach: no claim', () => {
 
     expect(reach(byTag)).toEqual({
       kind: 'unknown',
-      why: 'rule AllowFrontDoor lets in a service tag (AzureFrontDoor.Backend)',
+      why: 'rule AllowFrontDoor in nsg-snet lets in a service tag (AzureFrontDoor.Backend)',
     });
     expect(reach(byAsg)).toEqual({
       kind: 'unknown',
-      why: "rule AllowFromWebTier lets in an application security group's members",
+      why: "rule AllowFromWebTier in nsg-snet lets in an application security group's members",
+    });
+  });
+
+  it('for a backend whose address is not known', () => {
+    const t = topology([denyAll(4000)]);
+    const backend = { ...t.backends[0]! };
+    delete backend.ipAddress;
+
+    expect(clientReach(t, backend, 80)).toEqual({
+      kind: 'unknown',
+      why: "the backend's address is not known",
     });
   });
 });
