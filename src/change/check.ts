@@ -14,6 +14,7 @@ import { evaluateProbeInbound, firstMatch, vnetTags } from '../diagnose/nsg';
 import type { EffectiveSecurityRule } from '../model/evidence';
 import { idKey, sameId } from '../model/ids';
 import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
+import { splitLockedOut } from '../remediate/lockdown';
 import { applyEdits, resolveNsg, type AppliedTopology } from './apply';
 import type { PlannedEdit } from './changes';
 
@@ -476,9 +477,14 @@ export function checkLoadBalancer(
           ? `no NSG rule can override a security admin Deny: the network manager's administrator must keep ${blocking.ruleName} from matching TCP ${probe.port} from AzureLoadBalancer, or add an admin Allow for it at a priority number below ${blocking.priority}`
           : (() => {
               const priority = freePriorityBelow(after, blocking.nsgId, blocking.priority);
-              return priority === undefined
-                ? `no free priority below ${blocking.priority} in ${blocking.nsgName}: move ${blocking.ruleName} to a higher number`
-                : `add to ${blocking.nsgName} an inbound Allow rule: source AzureLoadBalancer, protocol Tcp, destination port ${probe.port}, priority ${priority}`;
+              const probeAllow =
+                priority === undefined
+                  ? `no free priority below ${blocking.priority} in ${blocking.nsgName}: move ${blocking.ruleName} to a higher number`
+                  : `add to ${blocking.nsgName} an inbound Allow rule: source AzureLoadBalancer, protocol Tcp, destination port ${probe.port}, priority ${priority}`;
+              const cutOff = clientsCutOff(before, after, backend, probeBefore ?? probe, probe);
+              return cutOff
+                ? `${cutOff}. If they are to stop serving, take them out of the backend pool before the change; if they are to keep serving, let their clients in above ${blocking.ruleName} too, and ${probeAllow}`
+                : probeAllow;
             })()
         : now.httpAnswer
           ? `keep probe ${probe.name} asking what the backends answer 200 to${probeBefore?.requestPath ? ` (${probeBefore.requestPath})` : ''}, or serve ${probe.requestPath ?? '/'} with 200 before the change`
@@ -502,6 +508,33 @@ export function checkLoadBalancer(
     checks.push(...groups.values());
   }
   return { checks, touchedBy: [...applied.touchedBy, ...unknownTouch] };
+}
+
+/**
+ * What to say first when the change shuts out every client of the backend too, not only the probe
+ * (src/remediate/lockdown.ts): an allow for the probe alone would keep the backend in rotation with
+ * its clients dropped. Undefined when clients got in neither before (nothing changes for them) nor
+ * after.
+ */
+function clientsCutOff(
+  before: Topology,
+  after: Topology,
+  backend: BackendInfo,
+  probeBefore: ProbeInfo,
+  probe: ProbeInfo,
+): string | undefined {
+  const now = splitLockedOut(after, [backend], probe).locked[0];
+  if (!now) return undefined;
+  const backendBefore = before.backends.find((b) => sameId(b.key, backend.key)) ?? backend;
+  if (splitLockedOut(before, [backendBefore], probeBefore).locked.length > 0) return undefined;
+  const ports = [...new Set(now.ports.map((p) => p.port))].join(', ');
+  const rules = [
+    ...new Set(now.ports.flatMap((p) => p.deniedBy.map((d) => `${d.ruleName} in ${d.nsgName}`))),
+  ];
+  return (
+    `the change shuts out every client on TCP ${ports} as well (${rules.join('; ')}), so an allow for the probe ` +
+    `alone would keep these backends in rotation with their client connections dropped`
+  );
 }
 
 /** Checks every load balancer the edits touch. */
