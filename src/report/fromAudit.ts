@@ -32,9 +32,14 @@ const record = (v: unknown): Record<string, unknown> =>
 const of = <N extends AuditEvent['name']>(events: readonly AuditEvent[], name: N): AuditEventOf<N>[] =>
   events.filter((e): e is AuditEventOf<N> => e.name === name);
 
-/** The fixes: one per kind and target (and backend, for recommendations), the last word on each wins. */
-function fixesOf(events: readonly AuditEvent[]): FixReport[] {
+/**
+ * The fixes: one per kind and target (and backend, for recommendations), the last word on each wins.
+ * `held`: the reason for a fix planned to wait for an approval and never applied, when the run ended
+ * without letting it through (as the run's own report set it aside); undefined leaves it planned.
+ */
+function fixesOf(events: readonly AuditEvent[], held?: string): FixReport[] {
   const fixes = new Map<string, FixReport>();
+  const awaiting = new Set<string>();
   for (const e of events) {
     if (
       e.name !== 'ProbeDoctor.FixPlanned' &&
@@ -55,6 +60,8 @@ function fixesOf(events: readonly AuditEvent[]): FixReport[] {
     if (e.name === 'ProbeDoctor.FixPlanned') {
       Object.assign(detail, after);
       status = e.outcome === 'skipped' ? 'skipped' : 'planned';
+      if (e.outcome === 'awaiting-approval') awaiting.add(key);
+      else awaiting.delete(key);
     } else if (e.name === 'ProbeDoctor.FixApplied') {
       if (e.outcome === 'started') continue;
       status = e.outcome === 'failed' ? 'failed' : 'applied';
@@ -88,7 +95,23 @@ function fixesOf(events: readonly AuditEvent[]): FixReport[] {
       detail,
     });
   }
-  return [...fixes.values()];
+  return [...fixes.entries()].map(([key, fix]) =>
+    held !== undefined && awaiting.has(key) && fix.status === 'planned'
+      ? { ...fix, status: 'skipped', reason: held }
+      : fix,
+  );
+}
+
+/**
+ * Why a fix held for approval was set aside, from the trail: rejected (by whom), or the run ended
+ * without an approval; undefined while the run has not finished or was approved.
+ */
+function heldReason(events: readonly AuditEvent[]): string | undefined {
+  if (of(events, 'ProbeDoctor.RunFinished').length === 0) return undefined;
+  const approval = of(events, 'ProbeDoctor.ApprovalReceived')[0];
+  if (approval?.outcome === 'approve') return undefined;
+  if (approval?.outcome === 'reject') return `approval rejected by ${approval.by}`;
+  return 'awaiting approval: the run ended without one (nobody could be asked, or the wait timed out)';
 }
 
 /** The peer test and the health re-read of each validated backend. */
@@ -299,7 +322,7 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
     ...(finished?.whoMustAct ? { whoMustAct: finished.whoMustAct } : {}),
     causes: lbCauses,
     backends,
-    fixes: fixesOf(events),
+    fixes: fixesOf(events, heldReason(events)),
     ...(validation.length > 0 ? { validation } : {}),
     ...(escalated
       ? {

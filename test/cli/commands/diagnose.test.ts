@@ -59,7 +59,7 @@ describe('probe-doctor diagnose', () => {
 
   it('holds a fix that needs approval when --approve is not given: awaiting-approval, nobody rejected it', async () => {
     // Act: start-vm is enabled and needs approval (the default policy).
-    const { result } = await vmStoppedWithStartVm();
+    const { result, log } = await vmStoppedWithStartVm();
 
     // Assess
     expect(result.code).toBe(1);
@@ -73,6 +73,12 @@ describe('probe-doctor diagnose', () => {
     expect(report.escalation).toBeUndefined();
     // The report says nobody was asked, not who approved.
     expect(report.approval).toEqual({ decision: 'not-given' });
+    // Rebuilt from the trail, the fix is set aside too, not left "planned".
+    const rebuilt = await cli('audit', '--file', log, '--run', report.runId ?? '', '--format', 'json');
+    expect((JSON.parse(rebuilt.out) as Report).fixes.find((f) => f.kind === 'start-vm')).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/^awaiting approval: the run ended without one/),
+    });
   });
 
   it('with --approve, audits the approval (who, unverified) before the fix it lets through', async () => {
