@@ -45,12 +45,19 @@ export function splitLockedOut(
   topology: Topology,
   backends: readonly BackendInfo[],
   probe: ProbeInfo,
+  /** Answers already worked out in this plan, by backend and port (a backend sits in one group per NSG level). */
+  cache: Map<string, ClientReach> = new Map(),
 ): { locked: LockedOutBackend[]; rest: BackendInfo[] } {
   const locked: LockedOutBackend[] = [];
   const rest: BackendInfo[] = [];
   for (const backend of backends) {
     const flows = clientPortsOf(topology, backend, probe);
-    const reach = (flows ?? []).map((port) => clientReach(topology, backend, port));
+    const reach = (flows ?? []).map((port) => {
+      const key = `${idKey(backend.key)}|${port}`;
+      const known = cache.get(key) ?? clientReach(topology, backend, port);
+      cache.set(key, known);
+      return known;
+    });
     const denied = reach.filter((r): r is Denied => r.kind === 'denied');
     if (flows !== undefined && denied.length === reach.length) {
       locked.push({ backend, ports: denied.map(({ kind: _kind, ...rest }) => rest) });
@@ -93,12 +100,17 @@ export function lockedOutReason(
   const who = one ? 'this backend' : `these ${locked.length} backends`;
   const it = one ? 'it' : 'them';
   const denying = denyingRules(locked);
+  // One rule that ends every allow at its level denies everyone by itself; several share the work.
+  const byOne = denying.length === 1 && locked.every((l) => l.ports.every((p) => p.triedCount === 0));
   const nsgs = [
     ...new Set([nsgName, ...locked.flatMap((l) => l.ports.flatMap((p) => p.deniedBy.map((d) => d.nsgName)))]),
   ];
   return (
-    `nothing written: the NSGs let no client in either (${denying.join('; ')} ${denying.length === 1 ? 'denies' : 'deny'} ` +
-    `every client on TCP ${ports.join(', ')}), so ${who} ${one ? 'looks' : 'look'} shut off on purpose, and an allow ` +
+    `nothing written: the NSGs let no client in either (` +
+    (byOne
+      ? `${denying[0]} denies every client on TCP ${ports.join(', ')}`
+      : `every client on TCP ${ports.join(', ')} is denied, by ${denying.join('; ')}`) +
+    `), so ${who} ${one ? 'looks' : 'look'} shut off on purpose, and an allow ` +
     `for the probe alone would put ${it} back in rotation with ${one ? 'its' : 'their'} client connections dropped. ` +
     `If ${one ? 'it is' : 'they are'} meant to be out, nothing needs to change: the failing probe keeps ${it} out of ` +
     `rotation (take ${it} out of the backend pool to end the alert). If ${one ? 'it' : 'they'} should serve, let the ` +

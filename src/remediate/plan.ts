@@ -3,7 +3,7 @@
  * blocks, merging the backends that share the NSG; opt-in VM fixes where the policy allows them; a
  * recommendation with the exact change for everything else. Nothing here does I/O.
  */
-import { evaluateProbeInbound } from '../diagnose/nsg/index';
+import { evaluateProbeInbound, type ClientReach } from '../diagnose/nsg/index';
 import { describeOwner, isKubernetesOwner, ownerOf } from '../diagnose/ownership';
 import { idKey, indexById, sameId } from '../model/ids';
 import type { Cause, FixKind } from '../model/report';
@@ -299,10 +299,14 @@ function nsgFix(input: PlanInput, group: NsgGroup, pinWhy?: string): Omit<Planne
  * them a skipped fix that says why, for the rest the allow rule as before. A controller's NSG is
  * skipped for its own reason first: nothing is written there either way.
  */
-function lockdownAware(input: PlanInput, group: NsgGroup): Omit<PlannedFix, 'needsApproval'>[] {
+function lockdownAware(
+  input: PlanInput,
+  group: NsgGroup,
+  reach: Map<string, ClientReach>,
+): Omit<PlannedFix, 'needsApproval'>[] {
   const { topology } = input;
   if (ownerOf(topology, group.nsgId)) return [nsgFix(input, group)];
-  const { locked, rest } = splitLockedOut(topology, group.backends, group.probe);
+  const { locked, rest } = splitLockedOut(topology, group.backends, group.probe, reach);
   if (locked.length === 0) return [nsgFix(input, group)];
   const nsgName = topology.nsgs[idKey(group.nsgId)]?.name ?? group.nsgId;
   const skipped: Omit<PlannedFix, 'needsApproval'> = {
@@ -393,7 +397,8 @@ function opensProbeTo(
  * priority the IPv4 rule does not take.
  */
 function nsgFixes(input: PlanInput, groups: readonly NsgGroup[]): Omit<PlannedFix, 'needsApproval'>[] {
-  const v4 = groups.filter((g) => g.family === 'ipv4').flatMap((g) => lockdownAware(input, g));
+  const reach = new Map<string, ClientReach>();
+  const v4 = groups.filter((g) => g.family === 'ipv4').flatMap((g) => lockdownAware(input, g, reach));
   const taken = (nsgId: string): number[] =>
     v4.flatMap((f) => {
       const priority = (f.detail as { priority?: unknown } | undefined)?.priority;

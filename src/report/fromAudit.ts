@@ -103,12 +103,24 @@ function fixesOf(events: readonly AuditEvent[], held?: string): FixReport[] {
 }
 
 /**
+ * The approval the run took: the first one sent (a durable external event), unless the run ended still
+ * awaiting one (the answer came after its wait, or the endpoint took one the run never asked for).
+ */
+function countedApproval(
+  events: readonly AuditEvent[],
+): AuditEventOf<'ProbeDoctor.ApprovalReceived'> | undefined {
+  const finished = of(events, 'ProbeDoctor.RunFinished').at(-1);
+  if (finished?.outcome === 'awaiting-approval') return undefined;
+  return of(events, 'ProbeDoctor.ApprovalReceived')[0];
+}
+
+/**
  * Why a fix held for approval was set aside, from the trail: rejected (by whom), or the run ended
  * without an approval; undefined while the run has not finished or was approved.
  */
 function heldReason(events: readonly AuditEvent[]): string | undefined {
   if (of(events, 'ProbeDoctor.RunFinished').length === 0) return undefined;
-  const approval = of(events, 'ProbeDoctor.ApprovalReceived')[0];
+  const approval = countedApproval(events);
   if (approval?.outcome === 'approve') return undefined;
   if (approval?.outcome === 'reject') return `approval rejected by ${approval.by}`;
   return 'awaiting approval: the run ended without one (nobody could be asked, or the wait timed out)';
@@ -310,8 +322,7 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
     if (known) problems[same] = { ...known, message: stopped.problem.message };
     else problems.push(stopped.problem);
   }
-  // The run took the first answer it was sent (a durable external event); later ones changed nothing.
-  const approval = of(events, 'ProbeDoctor.ApprovalReceived')[0];
+  const approval = countedApproval(events);
   const report: Report = {
     loadBalancerId: lbId,
     runId: first.runId,

@@ -41,7 +41,7 @@ export const INTERNET_CLIENT = '1.2.3.4';
 const CLIENT_PORTS: readonly [number, number] = [1024, 65535];
 
 /** More candidate pairs than this (NSGs of hundreds of prefixes and ports) and the answer is `unknown`. */
-const MAX_CANDIDATES = 20_000;
+const MAX_CANDIDATES = 5_000;
 
 /** Blocks that are no client's address (ipaddr.js ranges other than unicast, private, CGNAT): their edges are candidates. */
 const NOT_CLIENT = [
@@ -109,15 +109,17 @@ function rangeOf(prefix: string): [number, number] | undefined {
 }
 
 /**
- * IPv4 ranges of a rule's source prefixes, and whether one is a client's at all (not only the probe's
- * `AzureLoadBalancer`); `undefined` for a prefix no range stands for (an Azure service tag).
+ * IPv4 ranges of a rule's source prefixes, whether one is a client's at all (not only the probe's
+ * `AzureLoadBalancer`), and the first prefix no range stands for (an Azure service tag), if any: its
+ * other prefixes' ranges are still given (a deny's edges count whatever else it names).
  */
 function sourceRanges(
   rule: SecurityRuleInfo,
   step: PathStep,
-): { ranges: [number, number][]; clients: boolean } | undefined {
+): { ranges: [number, number][]; clients: boolean; tag?: string } {
   const ranges: [number, number][] = [];
   let clients = false;
+  let tag: string | undefined;
   for (const source of rule.sourceAddressPrefixes) {
     const value = source.trim();
     const lower = value.toLowerCase();
@@ -139,18 +141,23 @@ function sourceRanges(
       const range = rangeOf(value);
       if (range) ranges.push(range);
       // A malformed prefix never matches (the evaluator says so); a service tag is not modelled.
-      else if (/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)?$/.test(value)) return undefined;
+      else if (/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)?$/.test(value)) tag ??= value;
     }
   }
-  return { ranges, clients };
+  return tag === undefined ? { ranges, clients } : { ranges, clients, tag };
 }
 
-/** Port ranges of a rule's source ports (`*` is every port); malformed ones are left out. */
+/**
+ * Port ranges of a rule's source ports (`*` is every port); one the evaluator reads as malformed (a
+ * port above 65535, a range that runs backwards: ports.ts) never matches and is left out.
+ */
 function portRanges(rule: SecurityRuleInfo): [number, number][] {
   return rule.sourcePortRanges.flatMap((range): [number, number][] => {
     if (range.trim() === '*' || range.trim().toLowerCase() === 'any') return [[0, 65535]];
     const m = /^\s*(\d{1,5})(?:\s*-\s*(\d{1,5}))?\s*$/.exec(range);
-    return m ? [[Number(m[1]), Number(m[2] ?? m[1])]] : [];
+    if (!m) return [];
+    const [low, high] = [Number(m[1]), Number(m[2] ?? m[1])];
+    return low <= high && high <= 65535 ? [[low, high]] : [];
   });
 }
 
@@ -193,14 +200,14 @@ function viewLevel(step: PathStep, flow: Packet, addresses: Set<number>, ports: 
       if (rule.sourceApplicationSecurityGroupIds.length > 0) {
         liveAllows += 1;
         unknown ??= `rule ${rule.name} in ${step.nsg.name} lets in an application security group's members`;
-      } else if (sources === undefined) {
+      } else if (sources.tag !== undefined) {
         liveAllows += 1;
-        unknown ??= `rule ${rule.name} in ${step.nsg.name} lets in a service tag (${rule.sourceAddressPrefixes.join(', ')})`;
+        unknown ??= `rule ${rule.name} in ${step.nsg.name} lets in a service tag (${sources.tag})`;
       } else if (sources.clients) {
         liveAllows += 1;
       }
     }
-    for (const [low, high] of sources?.ranges ?? []) {
+    for (const [low, high] of sources.ranges) {
       for (const n of [low - 1, low, high, high + 1]) if (n >= 0 && n <= 0xffffffff) addresses.add(n);
     }
     if (deniesEveryClient(rule)) {
@@ -231,6 +238,16 @@ export function clientReach(topology: Topology, backend: BackendInfo, port: numb
   for (const block of [...NOT_CLIENT, ...PRIVATE]) {
     const [low, high] = rangeOf(block)!;
     for (const n of [low - 1, low, high, high + 1]) if (n >= 0 && n <= 0xffffffff) addresses.add(n);
+  }
+  // `Internet` stops where `VirtualNetwork` starts (its prefixes, the subnet's UDR prefixes): those
+  // edges are candidates whether or not a rule names `VirtualNetwork`.
+  for (const step of steps) {
+    for (const prefix of step.tags.virtualNetworkPrefixes) {
+      const range = rangeOf(prefix);
+      for (const n of range ? [range[0] - 1, range[0], range[1], range[1] + 1] : []) {
+        if (n >= 0 && n <= 0xffffffff) addresses.add(n);
+      }
+    }
   }
   const ports = new Set<number>([CLIENT_PORTS[0], 32768, 49152, CLIENT_PORTS[1]]);
   const views = steps.map((step) => viewLevel(step, flow, addresses, ports));

@@ -2,7 +2,7 @@
  * `probe-doctor diagnose` through the CLI's own entry point, against scenarios in the sandbox: what
  * goes to stdout and stderr, and the exit codes of DESIGN.md.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '../../../src/model/report';
@@ -23,6 +23,9 @@ const diagnoseScenario = (name: string, ...args: string[]) =>
  * `diagnose --fix` on vm-stopped with start-vm opted in (it needs approval by default), and `extra`
  * flags; the audit trail goes to a fresh file. The setting is put back afterwards.
  */
+const pick = (o: Record<string, string>, keys: string[]) =>
+  Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+
 async function vmStoppedWithStartVm(...extra: string[]) {
   const before = process.env.PROBE_DOCTOR_OPT_IN_FIXES;
   process.env.PROBE_DOCTOR_OPT_IN_FIXES = 'start-vm';
@@ -73,12 +76,28 @@ describe('probe-doctor diagnose', () => {
     expect(report.escalation).toBeUndefined();
     // The report says nobody was asked, not who approved.
     expect(report.approval).toEqual({ decision: 'not-given' });
-    // Rebuilt from the trail, the fix is set aside too, not left "planned".
+    // Rebuilt from the trail, the fix is set aside too, not left "planned"; an approval the endpoint
+    // took after the run had ended awaiting one changes nothing.
+    const started = JSON.parse(readFileSync(log, 'utf8').split('\n')[0]!) as Record<string, string>;
+    appendFileSync(
+      log,
+      `${JSON.stringify({
+        ...pick(started, ['schemaVersion', 'runId', 'loadBalancerId', 'subscriptionId', 'mode']),
+        name: 'ProbeDoctor.ApprovalReceived',
+        eventId: '00000000-0000-4000-8000-000000000001',
+        time: new Date(Date.parse(started.time ?? '') + 3_600_000).toISOString(),
+        by: 'alice@contoso.com',
+        verified: 'true',
+        outcome: 'approve',
+      })}\n`,
+    );
     const rebuilt = await cli('audit', '--file', log, '--run', report.runId ?? '', '--format', 'json');
-    expect((JSON.parse(rebuilt.out) as Report).fixes.find((f) => f.kind === 'start-vm')).toMatchObject({
+    const again = JSON.parse(rebuilt.out) as Report;
+    expect(again.fixes.find((f) => f.kind === 'start-vm')).toMatchObject({
       status: 'skipped',
       reason: expect.stringMatching(/^awaiting approval: the run ended without one/),
     });
+    expect(again.approval).toBeUndefined();
   });
 
   it('with --approve, audits the approval (who, unverified) before the fix it lets through', async () => {

@@ -194,6 +194,61 @@ describe('clientReach: clients get in', () => {
   });
 });
 
+describe('clientReach: a third review (2026-12-01)', () => {
+  it("keeps a deny's CIDR edges when the same rule also names a service tag", () => {
+    // 52.10.0.0/16 is let in at the subnet; the NIC denies AzureCloud and both ends of it: 52.10.7.7 gets in.
+    const t = topology(
+      [
+        deny(100, 'DenyLB', ['AzureLoadBalancer']),
+        allow(200, 'AllowPartner', { sourceAddressPrefixes: ['52.10.0.0/16'] }),
+        denyAll(300),
+      ],
+      [deny(100, 'DenyBad', ['AzureCloud', '52.10.0.0/24', '52.10.255.0/24']), allow(200, 'AllowWeb')],
+    );
+
+    expect(reach(t).kind).toBe('reachable');
+  });
+
+  it("tries the edges of VirtualNetwork's prefixes where Internet stops, even when no rule names VirtualNetwork", () => {
+    // UDR prefixes make VirtualNetwork (and so not Internet) cover 52.0.0.0/16 and 52.255.0.0/16.
+    const t = topology(
+      [allow(100, 'AllowInternet', { sourceAddressPrefixes: ['Internet'] }), denyAll(200)],
+      [allow(100, 'Allow52', { sourceAddressPrefixes: ['52.0.0.0/8'] }), denyAll(200)],
+    );
+    const subnet = Object.values(t.subnets)[0]!;
+    const tableId = `${subnet.id.split('/virtualNetworks/')[0]}/routeTables/rt-web`;
+    t.routeTables[tableId.toLowerCase()] = {
+      id: tableId,
+      name: 'rt-web',
+      routes: ['52.0.0.0/16', '52.255.0.0/16'].map((addressPrefix, i) => ({
+        name: `r${i}`,
+        addressPrefix,
+        nextHopType: 'VirtualAppliance',
+        nextHopIpAddress: '10.0.9.4',
+      })),
+    };
+    subnet.routeTableId = tableId;
+
+    expect(reach(t).kind).toBe('reachable');
+  });
+
+  it('reads a source-port range the evaluator calls malformed as matching nothing, as the evaluator does', () => {
+    const t = topology([
+      deny(100, 'DenyLB', ['AzureLoadBalancer']),
+      securityRule({
+        name: 'Quarantine',
+        priority: 150,
+        access: 'Deny',
+        protocol: '*',
+        sourcePortRanges: ['0-99999'],
+      }),
+      allow(200, 'AllowWeb'),
+    ]);
+
+    expect(reach(t).kind).toBe('reachable');
+  });
+});
+
 describe('clientReach: no claim', () => {
   it('for a live allow whose source no address stands for: a service tag, an ASG', () => {
     const byTag = topology([
