@@ -374,27 +374,21 @@ function guestFirewallDrop(): ScenarioBuilder {
     });
 }
 
-function nicNsgDenyLbTag(): ScenarioBuilder {
-  return webTier('nic-nsg-deny-lb-tag')
-    .description(
-      'Each VM has its own NIC NSG. On web-0 someone added DenyAzureLoadBalancerInbound (priority 200, Deny from the ' +
-        'AzureLoadBalancer tag, all ports) to nsg-web-0-nic. Inbound, both the subnet NSG and the NIC NSG must allow; the ' +
-        'subnet NSG does, the NIC NSG denies. Expected: web-0 nsg-blocks-probe at level nic (nsg-web-0-nic, ' +
-        'DenyAzureLoadBalancerInbound, 200); web-1 and web-2 healthy. An allow for AzureLoadBalancer on TCP 80 at a priority ' +
-        'below 200 in nsg-web-0-nic outranks the deny: with --fix, resolved.',
-    )
+/**
+ * The web tier with a NIC NSG on each VM, web-0's also holding `deny` at priority 200 (all ports):
+ * the probe is blocked at level nic on web-0 only, and `fixVerdict` says what --fix ends with.
+ */
+function webTierWithNicDeny(
+  name: string,
+  description: string,
+  deny: { name: string; source: string; description: string },
+  fixVerdict: 'resolved' | 'action-required',
+): ScenarioBuilder {
+  return webTier(name)
+    .description(description)
     .nsg('nsg-web-0-nic', [
       ...PORTAL_NIC_NSG,
-      {
-        name: 'DenyAzureLoadBalancerInbound',
-        priority: 200,
-        access: 'Deny',
-        protocol: '*',
-        source: 'AzureLoadBalancer',
-        destination: '*',
-        ports: '*',
-        description: 'CIS hardening: no platform-originated inbound',
-      },
+      { ...deny, priority: 200, access: 'Deny', protocol: '*', destination: '*', ports: '*' },
     ])
     .nsg('nsg-web-1-nic', PORTAL_NIC_NSG)
     .nsg('nsg-web-2-nic', PORTAL_NIC_NSG)
@@ -403,20 +397,32 @@ function nicNsgDenyLbTag(): ScenarioBuilder {
     .vm('web-2', { nicNsg: 'nsg-web-2-nic' })
     .expect({
       verdict: 'action-required',
-      fixVerdict: 'resolved',
+      fixVerdict,
       causes: [],
       backends: { 'web-0': ['nsg-blocks-probe'], 'web-1': [], 'web-2': [] },
       evidence: {
         'web-0': {
-          'nsg-blocks-probe': {
-            nsg: 'nsg-web-0-nic',
-            ruleName: 'DenyAzureLoadBalancerInbound',
-            priority: 200,
-            level: 'nic',
-          },
+          'nsg-blocks-probe': { nsg: 'nsg-web-0-nic', ruleName: deny.name, priority: 200, level: 'nic' },
         },
       },
     });
+}
+
+function nicNsgDenyLbTag(): ScenarioBuilder {
+  return webTierWithNicDeny(
+    'nic-nsg-deny-lb-tag',
+    'Each VM has its own NIC NSG. On web-0 someone added DenyAzureLoadBalancerInbound (priority 200, Deny from the ' +
+      'AzureLoadBalancer tag, all ports) to nsg-web-0-nic. Inbound, both the subnet NSG and the NIC NSG must allow; the ' +
+      'subnet NSG does, the NIC NSG denies. Expected: web-0 nsg-blocks-probe at level nic (nsg-web-0-nic, ' +
+      'DenyAzureLoadBalancerInbound, 200); web-1 and web-2 healthy. An allow for AzureLoadBalancer on TCP 80 at a priority ' +
+      'below 200 in nsg-web-0-nic outranks the deny: with --fix, resolved.',
+    {
+      name: 'DenyAzureLoadBalancerInbound',
+      source: 'AzureLoadBalancer',
+      description: 'CIS hardening: no platform-originated inbound',
+    },
+    'resolved',
+  );
 }
 
 /**
@@ -426,48 +432,20 @@ function nicNsgDenyLbTag(): ScenarioBuilder {
  * probe is up, learn.microsoft.com/azure/load-balancer/load-balancer-custom-probe-overview).
  */
 function nicNsgQuarantine(): ScenarioBuilder {
-  return webTier('nic-nsg-quarantine-denies-clients')
-    .description(
-      'Each VM has its own NIC NSG. web-0 is quarantined: nsg-web-0-nic holds DenyAllInbound-Quarantine (priority 200, ' +
-        'Deny from any source, all ports), so the subnet NSG lets clients and the probe in and the NIC NSG drops them ' +
-        'all. Expected: web-0 nsg-blocks-probe at level nic (nsg-web-0-nic, DenyAllInbound-Quarantine, 200); web-1 and ' +
-        'web-2 healthy. An allow for AzureLoadBalancer alone would bring web-0 back into rotation with every client ' +
-        'still denied: with --fix, nothing is written and the fix is skipped saying so (action-required).',
-    )
-    .nsg('nsg-web-0-nic', [
-      ...PORTAL_NIC_NSG,
-      {
-        name: 'DenyAllInbound-Quarantine',
-        priority: 200,
-        access: 'Deny',
-        protocol: '*',
-        source: '*',
-        destination: '*',
-        ports: '*',
-        description: 'Quarantined by the SOC pending investigation',
-      },
-    ])
-    .nsg('nsg-web-1-nic', PORTAL_NIC_NSG)
-    .nsg('nsg-web-2-nic', PORTAL_NIC_NSG)
-    .vm('web-0', { nicNsg: 'nsg-web-0-nic' })
-    .vm('web-1', { nicNsg: 'nsg-web-1-nic' })
-    .vm('web-2', { nicNsg: 'nsg-web-2-nic' })
-    .expect({
-      verdict: 'action-required',
-      fixVerdict: 'action-required',
-      causes: [],
-      backends: { 'web-0': ['nsg-blocks-probe'], 'web-1': [], 'web-2': [] },
-      evidence: {
-        'web-0': {
-          'nsg-blocks-probe': {
-            nsg: 'nsg-web-0-nic',
-            ruleName: 'DenyAllInbound-Quarantine',
-            priority: 200,
-            level: 'nic',
-          },
-        },
-      },
-    });
+  return webTierWithNicDeny(
+    'nic-nsg-quarantine-denies-clients',
+    'Each VM has its own NIC NSG. web-0 is quarantined: nsg-web-0-nic holds DenyAllInbound-Quarantine (priority 200, ' +
+      'Deny from any source, all ports), so the subnet NSG lets clients and the probe in and the NIC NSG drops them ' +
+      'all. Expected: web-0 nsg-blocks-probe at level nic (nsg-web-0-nic, DenyAllInbound-Quarantine, 200); web-1 and ' +
+      'web-2 healthy. An allow for AzureLoadBalancer alone would bring web-0 back into rotation with every client ' +
+      'still denied: with --fix, nothing is written and the fix is skipped saying so (action-required).',
+    {
+      name: 'DenyAllInbound-Quarantine',
+      source: '*',
+      description: 'Quarantined by the SOC pending investigation',
+    },
+    'action-required',
+  );
 }
 
 function secondaryNicReplyRoute(): ScenarioBuilder {

@@ -978,6 +978,15 @@ describe('planFixes: controller-owned resources', () => {
 });
 
 describe('planFixes: lockdown (the NSGs deny every client too)', () => {
+  /** Internet clients let in to TCP 80 (never the probe's 168.63.129.16: prefix.ts). */
+  const internetClientsOf80 = securityRule({
+    name: 'AllowInternetWeb',
+    priority: 1000,
+    access: 'Allow',
+    protocol: 'Tcp',
+    sourceAddressPrefixes: ['Internet'],
+    destinationPortRanges: ['80'],
+  });
   /** A deny of every source: the probe and every client alike. */
   const denyEveryone = (priority: number, name = 'DenyAllInbound') =>
     securityRule({ name, priority, access: 'Deny', protocol: '*' });
@@ -1071,17 +1080,7 @@ describe('planFixes: lockdown (the NSGs deny every client too)', () => {
       .pool('pool-b')
       .rule({ name: 'rule-a', probe: 'probe-web', pools: ['pool-a'], backendPort: 80 })
       .rule({ name: 'rule-b', probe: 'probe-web', pools: ['pool-b'], frontendPort: 8443, backendPort: 8443 })
-      .nsg('nsg-web', [
-        securityRule({
-          name: 'AllowInternetWeb',
-          priority: 1000,
-          access: 'Allow',
-          protocol: 'Tcp',
-          sourceAddressPrefixes: ['Internet'],
-          destinationPortRanges: ['80'],
-        }),
-        denyEveryone(4000),
-      ])
+      .nsg('nsg-web', [internetClientsOf80, denyEveryone(4000)])
       .subnetNsg('snet-web', 'nsg-web')
       .vmss({ name: 'vmss-a', pools: ['pool-a'], instances: [{ id: 0, ip: '10.0.0.4' }] })
       .vmss({ name: 'vmss-b', pools: ['pool-b'], instances: [{ id: 0, ip: '10.0.0.5' }] })
@@ -1125,14 +1124,7 @@ describe('planFixes: lockdown (the NSGs deny every client too)', () => {
           destinationAddressPrefixes: ['10.0.0.5'],
         }),
         deny(300, 'DenyLB'),
-        securityRule({
-          name: 'AllowInternetWeb',
-          priority: 1000,
-          access: 'Allow',
-          protocol: 'Tcp',
-          sourceAddressPrefixes: ['Internet'],
-          destinationPortRanges: ['80'],
-        }),
+        internetClientsOf80,
       ])
       .subnetNsg('snet-web', 'nsg-web')
       .vm({ name: 'vm-a', nics: [{ ip: '10.0.0.4', pools: ['pool-a'] }] })
