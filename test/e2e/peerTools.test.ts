@@ -6,6 +6,8 @@
  * fixtures/cases/tester/val-linuxpeer-notools.json came from a new-user trial (copied unedited): the
  * subnet NSG blocks the probe on two backends, and the healthy peer vm-orders-03 has no tools.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
 import type { Report } from '../../src/model/report';
@@ -14,12 +16,15 @@ const SCENARIO = join(__dirname, '..', 'fixtures', 'cases', 'tester', 'val-linux
 
 describe('a peer without a TCP test tool', () => {
   it('validates from per-rule health alone and says the peer test gave no answer, and why', async () => {
-    // Act
+    // Act (the trail goes to a temporary file: a fix run's default is the working directory)
     let out = '';
-    const code = await main(['node', 'probe-doctor', 'diagnose', '--scenario', SCENARIO, '--fix', '--json'], {
-      out: (t) => void (out += t),
-      err: () => undefined,
-    });
+    const dir = mkdtempSync(join(tmpdir(), 'pd-peer-'));
+    const log = join(dir, 'a.jsonl');
+    const code = await main(
+      ['node', 'probe-doctor', 'diagnose', '--scenario', SCENARIO, '--fix', '--json', '--audit-log', log],
+      { out: (t) => void (out += t), err: () => undefined },
+    );
+    rmSync(dir, { recursive: true, force: true });
 
     // Assess
     const report = JSON.parse(out) as Report;
