@@ -8,4 +8,7 @@ module.exports = {
   testTimeout: 30000,
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/reporters/plainSummary.js'],
+  // A fix run without --audit-log writes probe-doctor-audit.jsonl in the repository: none may.
+  globalSetup: '<rootDir>/test/setup/globalSetup.js',
+  globalTeardown: '<rootDir>/test/setup/globalTeardown.js',
 };

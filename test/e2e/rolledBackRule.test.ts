@@ -5,13 +5,20 @@
  * (the guest firewall), the rule is taken out; the report must still name that exact rule, why it was
  * taken out, that the diagnosis needs it, and that the guest firewall goes first.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '../../src/model/report';
 import { runCli } from '../helpers/cli';
 
 const scenario = join(__dirname, '../fixtures/tester/val-both-guest-blocked.json');
 
-const cli = (...args: string[]) => runCli(args);
+/** Fix runs write their trail here, not to the default probe-doctor-audit.jsonl in the repository. */
+const auditDir = mkdtempSync(join(tmpdir(), 'pd-rolled-back-'));
+afterAll(() => rmSync(auditDir, { recursive: true, force: true }));
+let runs = 0;
+const cli = (...args: string[]) =>
+  runCli(args.includes('--fix') ? [...args, '--audit-log', join(auditDir, `run-${++runs}.jsonl`)] : args);
 
 describe('a rolled-back allow rule', () => {
   it('stays rolled back and comes back in nextSteps as the exact rule, after the guest firewall', async () => {

@@ -1,0 +1,2 @@
+/** See strayAuditLog.js. */
+module.exports = () => require('./strayAuditLog').setup();
