@@ -5,7 +5,8 @@
  * nothing is written for them: the plan says what it found and leaves the choice to the customer.
  */
 import { clientReach, type ClientReach } from '../diagnose/nsg/index';
-import { idKey, sameId } from '../model/ids';
+import { idKey } from '../model/ids';
+import { probedRulesOf } from './recommend';
 import type { BackendInfo, LoadBalancingRuleInfo, ProbeInfo, Topology } from '../model/topology';
 
 type Denied = Extract<ClientReach, { kind: 'denied' }>;
@@ -25,12 +26,7 @@ export interface LockedOutBackend {
  */
 function clientPortsOf(topology: Topology, backend: BackendInfo, probe: ProbeInfo): number[] | undefined {
   const onPort = new Set(topology.probes.filter((p) => p.port === probe.port).map((p) => idKey(p.id)));
-  const rules = topology.rules.filter(
-    (r) =>
-      r.probeId !== undefined &&
-      onPort.has(idKey(r.probeId)) &&
-      r.backendPoolIds.some((pool) => backend.poolIds.some((own) => sameId(own, pool))),
-  );
+  const rules = probedRulesOf(topology, backend).filter((r) => onPort.has(idKey(r.probeId as string)));
   const judged = (r: LoadBalancingRuleInfo) =>
     !r.enableFloatingIP && r.backendPort !== 0 && r.protocol === 'Tcp';
   if (rules.length === 0 || !rules.every(judged)) return undefined;

@@ -81,6 +81,10 @@ function backendInfo(backends: BackendsByKey, diagnosed: DiagnosedBackend): Back
   return backends.get(idKey(diagnosed.key));
 }
 
+/** A group's blocking rules, the one that decides first (the lowest priority number) first. */
+const byPriority = (rules: readonly SecurityRuleInfo[]): SecurityRuleInfo[] =>
+  [...rules].sort((a, b) => a.priority - b.priority);
+
 /** Groups the NSG denies the evaluator finds on the probe paths of backends diagnosed as NSG-blocked. */
 function nsgGroups(topology: Topology, diagnosis: Diagnosis, backends: BackendsByKey): NsgGroup[] {
   const groups = new Map<string, NsgGroup>();
@@ -227,7 +231,7 @@ function uncertainDenies(
 function nsgFix(input: PlanInput, group: NsgGroup, pinWhy?: string): Omit<PlannedFix, 'needsApproval'> {
   const { topology, runId } = input;
   const nsg = topology.nsgs[idKey(group.nsgId)];
-  const blockers = [...group.blockers].sort((a, b) => a.priority - b.priority);
+  const blockers = byPriority(group.blockers);
   const blocker = blockers[0] as SecurityRuleInfo;
   const owned = controllerOwnedNsgFix(input, group, blocker);
   if (owned) return owned;
@@ -318,7 +322,7 @@ function lockdownAware(
       clientsDenied: true,
       level: group.level,
       port: group.probe.port,
-      blockingRuleName: [...group.blockers].sort((a, b) => a.priority - b.priority)[0]?.name,
+      blockingRuleName: byPriority(group.blockers)[0]?.name,
       backendIps: locked.flatMap((l) => (l.backend.ipAddress ? [l.backend.ipAddress] : [])),
       clientPorts: locked.map((l) => ({
         backend: l.backend.key,
@@ -415,7 +419,7 @@ function ipv6NsgFix(
 ): Omit<PlannedFix, 'needsApproval'> {
   const { topology, runId } = input;
   const nsg = topology.nsgs[idKey(group.nsgId)];
-  const blockers = [...group.blockers].sort((a, b) => a.priority - b.priority);
+  const blockers = byPriority(group.blockers);
   const blocker = blockers[0] as SecurityRuleInfo;
   const owned = controllerOwnedNsgFix(input, group, blocker);
   if (owned) return owned;

@@ -6,7 +6,7 @@
 import type { ListeningAlternative } from '../diagnose/listening';
 import { describeOwner, isKubernetesOwner, ownerOf } from '../diagnose/ownership';
 import type { Cause, Note } from '../model/report';
-import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
+import type { BackendInfo, LoadBalancingRuleInfo, ProbeInfo, Topology } from '../model/topology';
 
 /** A recommendation before it becomes a fix entry: what to change and on which resource. */
 export interface Recommendation {
@@ -225,14 +225,17 @@ function routeDiverts(cause: Cause): string {
   return `in the guest, send replies to 168.63.129.16 out of ${arrives} (where the probe arrives), not ${leaves}: add a source-based route (policy routing) for the address of ${arrives}, or remove the guest route that sends 168.63.129.16 out of ${leaves}`;
 }
 
-/** The probe of the first load-balancing rule whose pool holds the backend. */
-export function probesOf(topology: Topology, backend: BackendInfo): ProbeInfo[] {
+/** The load-balancing rules with a probe whose pools hold the backend: what sends it traffic. */
+export function probedRulesOf(topology: Topology, backend: BackendInfo): LoadBalancingRuleInfo[] {
   const pools = new Set(backend.poolIds.map((id) => id.toLowerCase()));
-  const probeIds = new Set(
-    topology.rules
-      .filter((r) => r.probeId !== undefined && r.backendPoolIds.some((p) => pools.has(p.toLowerCase())))
-      .map((r) => (r.probeId as string).toLowerCase()),
+  return topology.rules.filter(
+    (r) => r.probeId !== undefined && r.backendPoolIds.some((p) => pools.has(p.toLowerCase())),
   );
+}
+
+/** The probes of the load-balancing rules whose pools hold the backend. */
+export function probesOf(topology: Topology, backend: BackendInfo): ProbeInfo[] {
+  const probeIds = new Set(probedRulesOf(topology, backend).map((r) => (r.probeId as string).toLowerCase()));
   return topology.probes.filter((p) => probeIds.has(p.id.toLowerCase()));
 }
 

@@ -108,8 +108,8 @@ function fixesOf(events: readonly AuditEvent[], held?: string): FixReport[] {
  */
 function countedApproval(
   events: readonly AuditEvent[],
+  finished: AuditEventOf<'ProbeDoctor.RunFinished'> | undefined,
 ): AuditEventOf<'ProbeDoctor.ApprovalReceived'> | undefined {
-  const finished = of(events, 'ProbeDoctor.RunFinished').at(-1);
   if (finished?.outcome === 'awaiting-approval') return undefined;
   return of(events, 'ProbeDoctor.ApprovalReceived')[0];
 }
@@ -118,9 +118,11 @@ function countedApproval(
  * Why a fix held for approval was set aside, from the trail: rejected (by whom), or the run ended
  * without an approval; undefined while the run has not finished or was approved.
  */
-function heldReason(events: readonly AuditEvent[]): string | undefined {
-  if (of(events, 'ProbeDoctor.RunFinished').length === 0) return undefined;
-  const approval = countedApproval(events);
+function heldReason(
+  finished: AuditEventOf<'ProbeDoctor.RunFinished'> | undefined,
+  approval: AuditEventOf<'ProbeDoctor.ApprovalReceived'> | undefined,
+): string | undefined {
+  if (!finished) return undefined;
   if (approval?.outcome === 'approve') return undefined;
   if (approval?.outcome === 'reject') return `approval rejected by ${approval.by}`;
   return 'awaiting approval: the run ended without one (nobody could be asked, or the wait timed out)';
@@ -322,7 +324,7 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
     if (known) problems[same] = { ...known, message: stopped.problem.message };
     else problems.push(stopped.problem);
   }
-  const approval = countedApproval(events);
+  const approval = countedApproval(events, finished);
   const report: Report = {
     loadBalancerId: lbId,
     runId: first.runId,
@@ -333,7 +335,7 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
     ...(finished?.whoMustAct ? { whoMustAct: finished.whoMustAct } : {}),
     causes: lbCauses,
     backends,
-    fixes: fixesOf(events, heldReason(events)),
+    fixes: fixesOf(events, heldReason(finished, approval)),
     ...(validation.length > 0 ? { validation } : {}),
     ...(escalated
       ? {

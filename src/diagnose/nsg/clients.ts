@@ -29,7 +29,8 @@ import ipaddr from 'ipaddr.js';
 import type { BackendInfo, SecurityRuleInfo, Topology } from '../../model/topology';
 import { AZURE_LOAD_BALANCER_IP } from './defaults';
 import { effectiveRuleList, ruleMatches } from './evaluate';
-import { evaluateInboundFrom, inboundPathOf, type PathStep } from './path';
+import { clientPacket, evaluateInboundFrom, inboundPathOf, type PathStep } from './path';
+import { parsePortRange, rangeEdges } from './ports';
 import type { Packet } from './types';
 import { parsePrefix } from './prefix';
 import { HOST_VIRTUAL_IP_PREFIXES } from './virtualNetworkTag';
@@ -111,10 +112,8 @@ function rangeOf(prefix: string): [number, number] | undefined {
 /** The edges every evaluation tries: the sample internet address and the blocks above, worked out once. */
 const FIXED_EDGES: readonly number[] = (() => {
   const edges = [toNumber(ipaddr.IPv4.parse(INTERNET_CLIENT))];
-  for (const block of [...NOT_CLIENT, ...PRIVATE]) {
-    const [low, high] = rangeOf(block)!;
-    for (const n of [low - 1, low, high, high + 1]) if (n >= 0 && n <= 0xffffffff) edges.push(n);
-  }
+  for (const block of [...NOT_CLIENT, ...PRIVATE])
+    edges.push(...rangeEdges(rangeOf(block)!, [0, 0xffffffff]));
   return edges;
 })();
 
@@ -157,19 +156,15 @@ function sourceRanges(
   return tag === undefined ? { ranges, clients } : { ranges, clients, tag };
 }
 
-/**
- * Port ranges of a rule's source ports (`*` is every port); one the evaluator reads as malformed (a
- * port above 65535, a range that runs backwards: ports.ts) never matches and is left out.
- */
-function portRanges(rule: SecurityRuleInfo): [number, number][] {
-  return rule.sourcePortRanges.flatMap((range): [number, number][] => {
-    if (range.trim() === '*' || range.trim().toLowerCase() === 'any') return [[0, 65535]];
-    const m = /^\s*(\d{1,5})(?:\s*-\s*(\d{1,5}))?\s*$/.exec(range);
-    if (!m) return [];
-    const [low, high] = [Number(m[1]), Number(m[2] ?? m[1])];
-    return low <= high && high <= 65535 ? [[low, high]] : [];
+/** A rule's source-port ranges; a malformed one never matches (ports.ts) and is left out. */
+const portRanges = (rule: SecurityRuleInfo): [number, number][] =>
+  rule.sourcePortRanges.flatMap((range) => {
+    const parsed = parsePortRange(range);
+    return parsed ? [parsed] : [];
   });
-}
+
+/** Every IPv4 address, as numbers. */
+const ADDRESSES: readonly [number, number] = [0, 0xffffffff];
 
 /** The rule with every source and source port: whether it applies to the flow apart from who sends it. */
 const appliesToFlow = (rule: SecurityRuleInfo, step: PathStep, flow: Packet): boolean =>
@@ -211,10 +206,7 @@ function viewLevel(
   let unknown: string | undefined;
   for (const rule of effectiveRuleList(step.nsg)) {
     if (!appliesToFlow(rule, step, flow)) continue;
-    for (const [low, high] of portRanges(rule)) {
-      for (const p of [low - 1, low, high, high + 1])
-        if (p >= CLIENT_PORTS[0] && p <= CLIENT_PORTS[1]) ports.add(p);
-    }
+    for (const range of portRanges(rule)) for (const p of rangeEdges(range, CLIENT_PORTS)) ports.add(p);
     const sources = sourceRanges(rule, step);
     if (rule.access === 'Allow') {
       if (rule.sourceApplicationSecurityGroupIds.length > 0) {
@@ -228,9 +220,7 @@ function viewLevel(
         for (const [low, high] of sources.ranges) likely.push(low, high);
       }
     }
-    for (const [low, high] of sources.ranges) {
-      for (const n of [low - 1, low, high, high + 1]) if (n >= 0 && n <= 0xffffffff) addresses.add(n);
-    }
+    for (const range of sources.ranges) for (const n of rangeEdges(range, ADDRESSES)) addresses.add(n);
     if (deniesEveryClient(rule)) {
       if (liveAllows === 0)
         return { admitsNobody: { nsgName: step.nsg.name, ruleName: rule.name, priority: rule.priority } };
@@ -254,25 +244,14 @@ export function clientReach(topology: Topology, backend: BackendInfo, port: numb
   }
   const steps = inboundPathOf(topology, backend);
   if (steps.length === 0) return { kind: 'reachable', address: INTERNET_CLIENT, sourcePort: CLIENT_PORTS[0] };
-  const flow: Packet = {
-    direction: 'Inbound',
-    protocol: 'Tcp',
-    sourceIp: INTERNET_CLIENT,
-    sourcePort: 49152,
-    destinationIp: backend.ipAddress,
-    destinationPort: port,
-    sourceAsgIds: [],
-    destinationAsgIds: backend.asgIds,
-  };
+  const flow = clientPacket(topology, INTERNET_CLIENT, backend, port, 49152);
   const addresses = new Set<number>(FIXED_EDGES);
   // `Internet` stops where `VirtualNetwork` starts (its prefixes, the subnet's UDR prefixes): those
   // edges are candidates whether or not a rule names `VirtualNetwork`.
   for (const step of steps) {
     for (const prefix of step.tags.virtualNetworkPrefixes) {
       const range = rangeOf(prefix);
-      for (const n of range ? [range[0] - 1, range[0], range[1], range[1] + 1] : []) {
-        if (n >= 0 && n <= 0xffffffff) addresses.add(n);
-      }
+      for (const n of range ? rangeEdges(range, ADDRESSES) : []) addresses.add(n);
     }
   }
   const ports = new Set<number>([CLIENT_PORTS[0], 32768, 49152, CLIENT_PORTS[1]]);

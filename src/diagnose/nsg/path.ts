@@ -6,6 +6,7 @@ import { idKey } from '../../model/ids';
 import type { BackendInfo, NsgInfo, ProbeInfo, Topology } from '../../model/topology';
 import { AZURE_LOAD_BALANCER_IP } from './defaults';
 import { effectiveRuleList, evaluateNsg } from './evaluate';
+import { parsePortRange, rangeEdges } from './ports';
 import type { FlowVerdict, NsgDecision, Packet, ProbePathVerdict, TagContext } from './types';
 import { tagContext } from './virtualNetworkTag';
 
@@ -26,11 +27,8 @@ function sourcePortsToCheck(steps: readonly PathStep[]): number[] {
   for (const step of steps) {
     for (const rule of effectiveRuleList(step.nsg)) {
       for (const range of rule.sourcePortRanges) {
-        const m = /^\s*(\d{1,5})(?:\s*-\s*(\d{1,5}))?\s*$/.exec(range);
-        if (!m) continue;
-        const a = Number(m[1]);
-        const b = m[2] === undefined ? a : Number(m[2]);
-        for (const p of [a - 1, a, b, b + 1]) if (p >= low && p <= high) ports.add(p);
+        const parsed = parsePortRange(range);
+        for (const p of parsed ? rangeEdges(parsed, PROBE_SOURCE_PORT_RANGE) : []) ports.add(p);
       }
     }
   }
@@ -210,7 +208,24 @@ export function evaluateInboundFrom(
   sourcePort: number = PROBE_SOURCE_PORT,
 ): FlowVerdict {
   const warnings: string[] = [];
-  const packet: Packet = {
+  const packet = clientPacket(topology, sourceIp, to, port, sourcePort, warnings);
+  return evaluatePath(
+    inboundSteps(backendNsgs(topology, to, warnings), vnetTags(topology, to)),
+    packet,
+    warnings,
+  );
+}
+
+/** The TCP packet {@link evaluateInboundFrom} evaluates: from `sourceIp` (no ASGs) to the backend's `port`. */
+export function clientPacket(
+  topology: Topology,
+  sourceIp: string,
+  to: BackendInfo,
+  port: number,
+  sourcePort: number,
+  warnings: string[] = [],
+): Packet {
+  return {
     direction: 'Inbound',
     protocol: 'Tcp',
     sourceIp,
@@ -220,11 +235,6 @@ export function evaluateInboundFrom(
     sourceAsgIds: [],
     destinationAsgIds: to.asgIds,
   };
-  return evaluatePath(
-    inboundSteps(backendNsgs(topology, to, warnings), vnetTags(topology, to)),
-    packet,
-    warnings,
-  );
 }
 
 /** The NSGs on a backend's inbound path, subnet first, with the tags that apply there. */
