@@ -11,7 +11,7 @@
  * ({@link SharedSkippableClock.notifyJump}), which wakes its waits on the clock (clock.ts
  * `waitUntil`).
  */
-import type { AdvanceableClock } from './clock';
+import { preciseNow, type AdvanceableClock } from './clock';
 
 /** One 64-bit cell: the skipped milliseconds as an IEEE 754 double, stored by its bits. */
 const CELL_BYTES = 8;
@@ -55,7 +55,7 @@ export class SharedSkippableClock implements AdvanceableClock {
 
   /** Milliseconds since the epoch: wall time plus what was skipped, on every thread alike. */
   now(): number {
-    return Date.now() + this.skippedMs;
+    return preciseNow() + this.skippedMs;
   }
 
   /** Milliseconds skipped so far (the clock's lead over wall time). */

@@ -184,6 +184,25 @@ describe('sandbox time model (sandbox time, real SDK over HTTPS)', () => {
     expect(done.body).toHaveProperty('loadBalancerBackendAddresses');
   });
 
+  it('answers a request one ARM round trip after it arrives, on the sandbox clock, and not before', async () => {
+    // Prepare: a round trip of 10 s of sandbox time, so only the clock can end it within the test.
+    await t.stop();
+    t = await startTestSandbox(miniScenario(), {
+      clock,
+      time: { scale: 1, durationsMs: { armRequest: 10_000 } },
+    });
+    // Act
+    const read = raw(t, 'GET', `${ids.lb}?${API}`);
+    const answeredEarly = await settledWithin(read, 200);
+    clock.advance(9_000);
+    const answeredAtNineSeconds = await settledWithin(read, 100);
+    clock.advance(1_000);
+    const answered = await settledWithin(read, 500);
+    // Assess
+    expect([answeredEarly, answeredAtNineSeconds, answered]).toEqual([false, false, true]);
+    expect((await read).status).toBe(200);
+  });
+
   it('holds the NSG for the security rule write, which ends on time even if nobody polls', async () => {
     // Prepare
     const rule = (priority: number) => ({
