@@ -22,13 +22,21 @@ function detail(entry: SweepEntry): string {
   }
 }
 
-function remediation(entry: SweepEntry): string {
+/**
+ * What the sweep calls the run it starts for a load balancer that is down: a remediation in fix mode;
+ * in observe mode a run that diagnoses and writes nothing, which "remediation" would promise.
+ */
+function runNoun(mode: SweepReport['mode']): string {
+  return mode === 'fix' ? 'remediation' : 'observe run';
+}
+
+function remediation(entry: SweepEntry, mode: SweepReport['mode']): string {
   const r = entry.remediation;
   if (!r) return '';
   if (r.outcome === 'failed')
-    return `\n      remediation could not be started: ${r.error ?? 'unknown error'}`;
+    return `\n      ${runNoun(mode)} could not be started: ${r.error ?? 'unknown error'}`;
   const verdict = r.verdict ? `; verdict ${r.verdict}` : '';
-  return `\n      remediation ${r.outcome}: ${r.instanceId ?? ''}${verdict}`;
+  return `\n      ${runNoun(mode)} ${r.outcome}: ${r.instanceId ?? ''}${verdict}`;
 }
 
 /**
@@ -74,9 +82,9 @@ export function formatSweepReport(report: SweepReport): string {
     ...scopeLines(report),
     ...report.loadBalancers.map(
       (e) =>
-        `  ${LABEL[e.state].padEnd(width)}  ${e.name}  (${e.subscriptionId}/${e.resourceGroup}${e.sku ? `, ${e.sku}` : ''})  ${detail(e)}${remediation(e)}`,
+        `  ${LABEL[e.state].padEnd(width)}  ${e.name}  (${e.subscriptionId}/${e.resourceGroup}${e.sku ? `, ${e.sku}` : ''})  ${detail(e)}${remediation(e, report.mode)}`,
     ),
-    `Totals: ${t.down} down, ${t.healthy} healthy, ${t['expected-down']} expected-down, ${t['not-probed']} not probed, ${t['no-backends']} with no backends, ${t['cannot-read']} cannot read; remediations ${t.started} started, ${t.joined} joined, ${t.failedToStart} failed to start`,
+    `Totals: ${t.down} down, ${t.healthy} healthy, ${t['expected-down']} expected-down, ${t['not-probed']} not probed, ${t['no-backends']} with no backends, ${t['cannot-read']} cannot read; ${runNoun(report.mode)}s ${t.started} started, ${t.joined} joined, ${t.failedToStart} failed to start`,
   ];
   return `${lines.join('\n')}\n`;
 }

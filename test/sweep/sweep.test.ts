@@ -146,11 +146,11 @@ describe('probe-doctor sweep text output', () => {
   const SHIPPED = join(__dirname, '..', '..', 'scenarios');
   const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000';
 
-  async function sweepText(scenario: string) {
+  async function sweepText(scenario: string, ...flags: string[]) {
     let out = '';
     let err = '';
     const code = await main(
-      ['node', 'probe-doctor', 'sweep', '--scope', SUB, '--scenario', join(SHIPPED, scenario)],
+      ['node', 'probe-doctor', 'sweep', '--scope', SUB, '--scenario', join(SHIPPED, scenario), ...flags],
       { out: (t) => void (out += t), err: (t) => void (err += t) },
     );
     return { code, out, err };
@@ -175,10 +175,22 @@ describe('probe-doctor sweep text output', () => {
     const { code, out } = await sweepText('shared-nsg-two-lbs.json');
 
     // Assess
-    const runs = out.match(/^ {6}remediation started: pd-[0-9a-f]+; verdict (\S+)$/gm) ?? [];
+    const runs = out.match(/^ {6}observe run started: pd-[0-9a-f]+; verdict (\S+)$/gm) ?? [];
     expect(runs).toHaveLength(2);
     for (const line of runs) expect(line).toMatch(/; verdict action-required$/);
+    expect(out).not.toContain('remediation');
+    expect(out).toContain('observe runs 2 started, 0 joined, 0 failed to start');
     expect(code).toBe(1);
+  }, 60_000);
+
+  it('calls the runs it starts remediations in fix mode only', async () => {
+    // Act
+    const { out } = await sweepText('shared-nsg-two-lbs.json', '--fix');
+
+    // Assess
+    expect(out).toMatch(/\(fix mode\)/);
+    expect(out.match(/^ {6}remediation started: pd-[0-9a-f]+; verdict \S+$/gm) ?? []).toHaveLength(2);
+    expect(out).toContain('remediations 2 started, 0 joined, 0 failed to start');
   }, 60_000);
 
   it('reads an empty backend pool as its own state, not healthy, and starts nothing', async () => {
@@ -191,8 +203,8 @@ describe('probe-doctor sweep text output', () => {
     );
     expect(out).toContain('0 healthy');
     expect(out).toContain('1 with no backends');
-    expect(out).not.toMatch(/remediation (started|joined)/);
-    expect(out).toContain('remediations 0 started');
+    expect(out).not.toMatch(/(remediation|observe run) (started|joined)/);
+    expect(out).toContain('observe runs 0 started');
     expect(err).toContain('  [no-backends] lb-web-prod\n');
     expect(code).toBe(1);
   }, 60_000);
