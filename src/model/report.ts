@@ -90,6 +90,11 @@ export interface BackendReport {
    * nodes, a Kubernetes node without a local endpoint): no cause, no fix, never escalated for.
    */
   probeState: 'up' | 'down' | 'unknown' | 'expected-down';
+  /**
+   * The probe state the run found, when its fixes changed it: `probeState` is then how the backend is
+   * after them (validated up). A stopped VM was `unknown` (Azure does not probe it), not `down`.
+   */
+  probeStateBefore?: 'up' | 'down' | 'unknown' | 'expected-down';
   /** Azure's reason code, and whether it came from the per-rule health API or the metric. */
   healthReason?: string;
   healthSource?: 'rule-health' | 'metric';

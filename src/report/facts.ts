@@ -252,9 +252,11 @@ function stateBefore(
   report: Report,
   ctx: RenderContext,
 ): BackendFacts['before'] {
+  if (b.probeStateBefore) return b.probeStateBefore;
   const recorded = ctx.probeStateBefore?.[key];
   if (recorded) return recorded;
-  // buildReport reports a backend that validated Up as up; it was only validated because it failed.
+  // A report written before `probeStateBefore` existed: a backend reported up that validation
+  // checked was only checked because it failed; whether it was down or unknown it does not say.
   const validated = report.validation?.find((v) => same(v.backendKey, key));
   return validated && b.probeState === 'up' ? 'down' : b.probeState;
 }

@@ -268,6 +268,7 @@ export function reportFromAudit(events: readonly AuditEvent[], file: string): Re
       ...(b.ipAddress ? { ipAddress: b.ipAddress } : {}),
       ...(b.vmId ? { vmId: b.vmId } : {}),
       probeState: after,
+      ...(after !== b.probeState ? { probeStateBefore: b.probeState } : {}),
       ...(reason ? { healthReason: reason } : {}),
       causes: causesByBackend.get(b.backend) ?? [],
     };

@@ -28,8 +28,8 @@ export function verdictOf(input: FinalizeReportInput): ReturnType<typeof decideV
 
 /**
  * Builds the Report. `probeState` and `healthReason` say how each backend is now: a backend that
- * validated as up after the fixes is reported up with the re-read reason, while its `causes` keep
- * what was wrong and the evidence for it.
+ * validated as up after the fixes is reported up with the re-read reason and `probeStateBefore` (what
+ * the run found), while its `causes` keep what was wrong and the evidence for it.
  */
 export function buildReport(input: FinalizeReportInput): Report {
   const stillDown = input.validation ? new Set(stillDownAfter(input.validation)) : undefined;
@@ -42,7 +42,12 @@ export function buildReport(input: FinalizeReportInput): Report {
       backend.probeState === 'down' || (backend.probeState === 'unknown' && validated.has(key));
     if (stillDown && recovered && !stillDown.has(key)) {
       const reason = validated.get(key)?.healthReason;
-      return { ...backend, probeState: 'up', ...(reason ? { healthReason: reason } : {}) };
+      return {
+        ...backend,
+        probeState: 'up',
+        probeStateBefore: backend.probeState,
+        ...(reason ? { healthReason: reason } : {}),
+      };
     }
     return backend;
   });

@@ -14,6 +14,9 @@ import { defaultViews } from '../../src/sandbox/defaultViews';
 import { parseScenario } from '../../src/sandbox/scenario';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
 import { findGuest } from '../../src/sandbox/state';
+import type { Report } from '../../src/model/report';
+import { reportFromAudit } from '../../src/report/fromAudit';
+import { renderText } from '../../src/report/text';
 
 const RG = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-web-prod/providers';
 const LB = `${RG}/Microsoft.Network/loadBalancers/lb-web-prod`;
@@ -148,6 +151,13 @@ describe('opt-in fixes end to end (PROBE_DOCTOR_OPT_IN_FIXES=guest-firewall-allo
     });
     expect(applied(events, 'start-vm')).toEqual(['started', 'applied']);
     expect(findGuest(h.sandbox.state, WEB2)?.powerState).toBe('running');
+    // Before: what the health said of a deallocated VM (Azure does not probe it), in the run's own
+    // report and in the one rebuilt from its trail alike; never a guessed "down".
+    const web2 = (r: Report) => r.backends.find((b) => b.vmId?.toLowerCase() === WEB2.toLowerCase());
+    expect([web2(report)?.probeStateBefore, web2(report)?.probeState]).toEqual(['unknown', 'up']);
+    const rebuilt = reportFromAudit(events, 'run.jsonl').report;
+    expect([web2(rebuilt)?.probeStateBefore, web2(rebuilt)?.probeState]).toEqual(['unknown', 'up']);
+    expect(renderText(report)).toMatch(/^web-2 .* unknown +up +Up_Probe_Success/m);
     expect(
       h.sandbox.requestLog
         .filter((r) => r.method === 'POST' && /\/start$/i.test(r.path))

@@ -72,17 +72,24 @@ describe('down before -> after for a VM Azure did not probe', () => {
   const runFinished = (events: { name: string }[]) =>
     events.find((e) => e.name === 'ProbeDoctor.RunFinished') as { backendsDown?: unknown } | undefined;
 
-  it('counts a stopped VM that the fix started and validation proved up as down -> up', async () => {
+  it('counts a stopped VM that the fix started and validation proved up: down 1 -> 0, its state unknown -> up', async () => {
     // Prepare
     const { report, events } = await runScenario('vm-stopped', 'fix');
 
     // Act
     const text = renderText(report);
 
-    // Assess: the summary, the table and the audit trail tell the same story
+    // Assess: the summary, the table and the audit trail tell the same story. The summary counts it
+    // among the backends that were down (not serving); its state before is what Azure's health said
+    // of a VM it does not probe, as BackendChecked records it and observe mode shows it.
     expect(report.verdict).toBe('resolved');
     expect(text.split('\n')[0]).toContain('backends down 1 -> 0 of 3');
-    expect(text).toMatch(/^web-2 +web-2-nic +10\.10\.1\.6 +down +up /m);
+    expect(text).toMatch(/^web-2 +web-2-nic +10\.10\.1\.6 +unknown +up /m);
+    expect(
+      events.flatMap((e) =>
+        e.name === 'ProbeDoctor.BackendChecked' && e.backend.includes('/web-2-nic/') ? [e.probeState] : [],
+      ),
+    ).toEqual(['unknown']);
     expect(String(runFinished(events)?.backendsDown)).toBe('0');
   });
 
