@@ -455,8 +455,11 @@ const REPRODUCED_SETTING =
 
 /**
  * The command line that runs the same diagnosis again (shell-quoted), with the settings it ran under.
- * The launcher and the scenario are absolute paths (the scenario resolved against the current
- * directory it was given in), so the line works pasted into a shell in any directory.
+ * The launcher, the scenario and the audit trail are absolute paths (resolved against the current
+ * directory they were given in), so the line works pasted into a shell in any directory and its trail
+ * goes on in the same file. A cloud other than Azure's public one is named (without it the line would
+ * read another cloud); an ARM endpoint, a CA file and a token's variable are not (never contacts or
+ * secrets: the report travels to support).
  */
 export function reproduceCommand(
   options: DiagnoseOptions,
@@ -471,6 +474,8 @@ export function reproduceCommand(
     `node ${shellWord(join(projectRoot(), 'bin', 'probe-doctor.js'))} diagnose`,
     ...(options.loadBalancer ? [`--load-balancer ${shellWord(options.loadBalancer.trim())}`] : []),
     ...(options.scenario ? [`--scenario ${shellWord(resolve(options.scenario))}`] : []),
+    ...(options.cloud && options.cloud !== 'AzureCloud' ? [`--cloud ${shellWord(options.cloud)}`] : []),
+    ...(options.auditLog ? [`--audit-log ${shellWord(resolve(options.auditLog))}`] : []),
     ...(options.fix ? ['--fix'] : []),
     ...(options.approve ? ['--approve'] : []),
   ].join(' ');

@@ -18,4 +18,22 @@ describe('reproduceCommand', () => {
     expect(line).toBe(`node ${launcher} diagnose --scenario ${scenario} --fix`);
     expect([existsSync(launcher), existsSync(scenario)]).toEqual([true, true]);
   });
+
+  it('keeps the audit trail in the same file (absolute) and a sovereign cloud, never an endpoint or a token', () => {
+    // Act
+    const line = reproduceCommand({
+      loadBalancer: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb',
+      cloud: 'AzureUSGovernment',
+      auditLog: 'trails/run.jsonl',
+      armEndpoint: 'https://management.local.azurestack.external',
+      accessTokenEnv: 'ARM_TOKEN',
+      fix: true,
+    });
+
+    // Assess
+    expect(line).toContain(' --cloud AzureUSGovernment ');
+    expect(line).toContain(` --audit-log ${join(process.cwd(), 'trails', 'run.jsonl')} `);
+    expect(line).not.toMatch(/azurestack|ARM_TOKEN/);
+    expect(reproduceCommand({ loadBalancer: 'x', cloud: 'AzureCloud' })).not.toContain('--cloud');
+  });
 });
