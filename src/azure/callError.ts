@@ -163,6 +163,9 @@ function armMessage(err: unknown): string | undefined {
   return undefined;
 }
 
+/** How {@link describeFailure} begins the line of a credential failure. */
+export const SIGN_IN_FAILURE = 'cannot sign in to Azure';
+
 /** What to do about a credential failure, in the words of the tools a person has. */
 export const SIGN_IN_STEP =
   'run `az login` (or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal, or run where a managed identity is assigned), then try again';
@@ -182,7 +185,7 @@ export function describeFailure(err: unknown): { kind: FailureKind; message: str
   if (kind === 'credential') {
     return {
       kind,
-      message: `cannot sign in to Azure: no credential could get a token${statusCode === 401 ? ` (401${code ? ` ${code}` : ''})` : ''}. Next step: ${SIGN_IN_STEP}`,
+      message: `${SIGN_IN_FAILURE}: no credential could get a token${statusCode === 401 ? ` (401${code ? ` ${code}` : ''})` : ''}. Next step: ${SIGN_IN_STEP}`,
     };
   }
   if (kind === 'authorization') {

@@ -115,6 +115,30 @@ describe('a run that cannot sign in', () => {
   });
 });
 
+describe('a run against --arm-endpoint that cannot sign in', () => {
+  it('adds how to sign in to that endpoint: az set to its cloud, or a token', async () => {
+    // Prepare: the same failure as above, against an endpoint az is not set to.
+    const noCredential: TokenCredential = {
+      getToken: () => Promise.reject(new CredentialUnavailableError('Azure CLI could not be found.')),
+    };
+    const endpoint = 'https://127.0.0.1:1';
+
+    // Act
+    const { code, lines } = await cli(
+      ['diagnose', '--load-balancer', LIVE_LB, '--arm-endpoint', endpoint],
+      () => noCredential,
+    );
+
+    // Assess
+    expect(code).toBe(2);
+    expect(lines.at(-1)).toBe(
+      'probe-doctor: cannot sign in to Azure: no credential could get a token. Next step: run `az login` (or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal, or run where a managed identity is assigned), then try again. ' +
+        `For --arm-endpoint ${endpoint}, az must be set to that cloud first (az cloud register --name <name> --endpoint-resource-manager ${endpoint}, then az cloud set --name <name> and az login), or pass a token for it with --access-token-env <VAR> (the sandbox takes any bearer token)`,
+    );
+    expect(connections.filter((h) => !['127.0.0.1', '::1', 'localhost'].includes(h))).toEqual([]);
+  });
+});
+
 describe('sweep and check-change that cannot sign in', () => {
   const noCredential = (): TokenCredential => ({
     getToken: (): Promise<AccessToken> =>

@@ -13,6 +13,7 @@ import { runLocally } from '../../app/localRun';
 import { createRemediation } from '../../app/remediation';
 import { loadConfig, refuseFixUnderObserveSetting } from '../../config';
 import { AZURE_CLOUDS, isAzureCloudName, staticTokenCredential, type AzureTarget } from '../../azure/clients';
+import { SIGN_IN_FAILURE } from '../../azure/callError';
 import { SkippableClock } from '../../sandbox/clock';
 import { InvalidInputError } from '../../errors';
 import { projectRoot } from '../../version';
@@ -308,7 +309,7 @@ export async function runDiagnose(
     // at the terminal gets the one line that says what to do, not an empty report.
     const failure = report.problems?.find((p) => p.kind === 'failed');
     if (failure) {
-      io.err(`probe-doctor: ${failure.message}\n`);
+      io.err(`probe-doctor: ${withEndpointSignIn(failure.message, options)}\n`);
       return EXIT_ERROR;
     }
     await writeReport(
@@ -447,6 +448,24 @@ function errorCode(err: unknown): string {
   return code
     ? `${code} (${(message ?? '').replace(/^[A-Z]+: /, '').split(',')[0] ?? code})`
     : String(message ?? err);
+}
+
+/**
+ * A credential failure against `--arm-endpoint` without `--access-token-env`: `az login` alone signs
+ * in to the cloud az is set to, not to this endpoint, so the line adds the two ways that reach it.
+ * Any other message is returned as it is.
+ */
+export function withEndpointSignIn(
+  message: string,
+  options: Pick<DiagnoseOptions, 'armEndpoint' | 'accessTokenEnv'>,
+): string {
+  if (!options.armEndpoint || options.accessTokenEnv || !message.startsWith(SIGN_IN_FAILURE)) return message;
+  const endpoint = options.armEndpoint;
+  return (
+    `${message}. For --arm-endpoint ${endpoint}, az must be set to that cloud first ` +
+    `(az cloud register --name <name> --endpoint-resource-manager ${endpoint}, then az cloud set --name <name> and az login), ` +
+    'or pass a token for it with --access-token-env <VAR> (the sandbox takes any bearer token)'
+  );
 }
 
 /** Settings that change what a run does; a reproduction carries them (never contacts or secrets). */

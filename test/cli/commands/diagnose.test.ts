@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Report } from '../../../src/model/report';
 import { projectRoot } from '../../../src/version';
 import { runCli } from '../../helpers/cli';
+import { withEndpointSignIn } from '../../../src/cli/commands/diagnose';
 
 const scenario = (name: string) => join(__dirname, '../../../scenarios', `${name}.json`);
 const lbOf = (name: string) =>
@@ -377,4 +378,25 @@ describe('probe-doctor diagnose --format / --out', () => {
       expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toBe('');
     },
   );
+});
+
+describe('withEndpointSignIn', () => {
+  const failed = 'cannot sign in to Azure: no credential could get a token. Next step: run `az login`';
+
+  it('adds the ways to sign in to an --arm-endpoint to a sign-in failure only', () => {
+    // Act
+    const endpoint = withEndpointSignIn(failed, { armEndpoint: 'https://arm.example.test' });
+    const withToken = withEndpointSignIn(failed, {
+      armEndpoint: 'https://arm.example.test',
+      accessTokenEnv: 'ARM_TOKEN',
+    });
+    const publicCloud = withEndpointSignIn(failed, {});
+    const notSignIn = withEndpointSignIn('not authorized (403)', { armEndpoint: 'https://arm.example.test' });
+
+    // Assess
+    expect(endpoint).toMatch(
+      /^cannot sign in .*\. For --arm-endpoint https:\/\/arm\.example\.test, az must be set/,
+    );
+    expect([withToken, publicCloud, notSignIn]).toEqual([failed, failed, 'not authorized (403)']);
+  });
 });
