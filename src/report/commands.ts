@@ -118,7 +118,12 @@ function guestFirewall(fix: FixReport, vmId: string): FixCommands {
   return {
     apply: apply.filter((c): c is string => c !== undefined),
     undo: undo.filter((c): c is string => c !== undefined),
-    ...(persistent ? {} : { note: `the guest firewall rule ${str(d.persistence) ?? commands.persistence}` }),
+    // "runtime only: ..." (guestFirewall.ts): of the rule this run added, or of the one the command adds.
+    ...(persistent
+      ? {}
+      : {
+          note: `the guest firewall rule ${applied ? 'is' : 'would be'} ${str(d.persistence) ?? commands.persistence}`,
+        }),
   };
 }
 

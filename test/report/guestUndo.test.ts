@@ -41,3 +41,27 @@ describe('the undo of a guest firewall allow', () => {
     expect(present.undo).toEqual([]);
   });
 });
+
+describe('the note on a guest firewall allow that does not survive a reboot', () => {
+  const iptables = (status: FixReport['status']): FixReport => ({
+    kind: 'guest-firewall-allow',
+    status,
+    target: VM,
+    detail: {
+      os: 'linux',
+      port: 80,
+      tool: 'iptables',
+      ...(status === 'applied' ? { persistent: false } : {}),
+    },
+  });
+
+  it('says the rule this run added is runtime only, and the one the command would add would be', () => {
+    // Act
+    const applied = commandsForFix(iptables('applied'), report).note;
+    const planned = commandsForFix(iptables('planned'), report).note;
+
+    // Assess
+    expect(applied).toMatch(/^the guest firewall rule is runtime only: /);
+    expect(planned).toMatch(/^the guest firewall rule would be runtime only: /);
+  });
+});

@@ -146,6 +146,16 @@ describe('probe-doctor sweep text output', () => {
   const SHIPPED = join(__dirname, '..', '..', 'scenarios');
   const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000';
 
+  async function auditText(args: string[]) {
+    let out = '';
+    let err = '';
+    const code = await main(['node', 'probe-doctor', 'audit', ...args], {
+      out: (t) => void (out += t),
+      err: (t) => void (err += t),
+    });
+    return { code, out, err };
+  }
+
   async function sweepText(scenario: string, ...flags: string[]) {
     let out = '';
     let err = '';
@@ -181,6 +191,28 @@ describe('probe-doctor sweep text output', () => {
     expect(out).not.toContain('remediation');
     expect(out).toContain('observe runs 2 started, 0 joined, 0 failed to start');
     expect(code).toBe(1);
+  }, 60_000);
+
+  it('is named in its trail, and asking for its report says to name one of its runs (no stack trace)', async () => {
+    // Prepare: a sweep's trail.
+    const trail = join(mkdtempSync(join(tmpdir(), 'pd-sweep-trail-')), 'sweep.jsonl');
+    await sweepText('shared-nsg-two-lbs.json', '--audit-log', trail);
+    const sweepId = /Run (sweep-\S+)/.exec((await auditText(['--file', trail])).out)?.[1] ?? '';
+
+    // Act
+    const asked = await auditText(['--file', trail, '--run', sweepId, '--format', 'text']);
+
+    // Assess
+    expect(sweepId).toMatch(/^sweep-/);
+    expect(asked.code).toBe(2);
+    expect(asked.out).toBe('');
+    expect(asked.err.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^probe-doctor: ${sweepId} is a sweep, which has no report of its own: name one of the runs in the file with --run \\(\\S+-pd-[0-9a-f]+, \\S+-pd-[0-9a-f]+\\)`,
+        ),
+      ),
+    ]);
   }, 60_000);
 
   it('calls the runs it starts remediations in fix mode only', async () => {

@@ -58,10 +58,19 @@ export async function runAudit(options: AuditCommandOptions, io: CliIO): Promise
         '--run',
       );
     }
-    const { report, context } = reportFromAudit(
-      events.filter((e) => e.runId === selected[0]),
-      options.file,
-    );
+    const ofRun = events.filter((e) => e.runId === selected[0]);
+    // A sweep's own events (its id is in the file's runs too) name no load balancer: it has no report
+    // of its own, the runs it started have theirs.
+    if (!ofRun.some((e) => 'loadBalancerId' in e && e.loadBalancerId)) {
+      const sweep = ofRun.some((e) => e.name === 'ProbeDoctor.SweepCompleted');
+      throw new InvalidInputError(
+        sweep
+          ? `${String(selected[0])} is a sweep, which has no report of its own: name one of the runs in the file with --run (${runs.filter((id) => id !== selected[0]).join(', ') || 'none'}); without --format the sweep's timeline is printed.`
+          : `Run ${String(selected[0])} in ${options.file} has no event that names its load balancer, so it has no report to render; its timeline is without --format.`,
+        '--run',
+      );
+    }
+    const { report, context } = reportFromAudit(ofRun, options.file);
     io.out(renderReport(format, report, context));
     return;
   }
