@@ -33,6 +33,27 @@ const of = <N extends AuditEvent['name']>(events: readonly AuditEvent[], name: N
   events.filter((e): e is AuditEventOf<N> => e.name === name);
 
 /**
+ * What the rule in the NSG says, as the run's own report keeps it (nsgApply.ts `writtenFields`): the
+ * writer re-chooses the priority on the NSG as it finds it (another run's rule in a shared NSG may
+ * hold the planned one), so the plan's figures are not what was written.
+ */
+function ruleAsWritten(rule: Record<string, unknown>): Record<string, unknown> {
+  const asgIds = Array.isArray(rule.destinationApplicationSecurityGroups)
+    ? rule.destinationApplicationSecurityGroups.flatMap((a: unknown) => {
+        const id = record(a).id;
+        return typeof id === 'string' ? [id] : [];
+      })
+    : undefined;
+  return {
+    ...(typeof rule.priority === 'number' ? { priority: rule.priority } : {}),
+    ...(Array.isArray(rule.destinationAddressPrefixes)
+      ? { destinationAddressPrefixes: rule.destinationAddressPrefixes }
+      : {}),
+    ...(asgIds && asgIds.length > 0 ? { destinationApplicationSecurityGroupIds: asgIds } : {}),
+  };
+}
+
+/**
  * The fixes: one per kind and target (and backend, for recommendations), the last word on each wins.
  * `held`: the reason for a fix planned to wait for an approval and never applied, when the run ended
  * without letting it through (as the run's own report set it aside); undefined leaves it planned.
@@ -69,6 +90,7 @@ function fixesOf(events: readonly AuditEvent[], held?: string): FixReport[] {
         // What was written: a rule created (nothing before) or changed (the rule before is kept for undo).
         if (e.fixKind === 'nsg-allow-probe') {
           Object.assign(detail, {
+            ...(after ? ruleAsWritten(after) : {}),
             written: e.outcome === 'applied',
             created: before === null,
             previousRule: before ?? null,

@@ -14,6 +14,7 @@ import { renderText } from '../../src/report/text';
 import { formatTimeline } from '../../src/audit/timeline';
 import { auditAlertRejected } from '../../src/audit/auditor';
 import { MemoryAuditSink } from '../../src/audit/memorySink';
+import { resolvedRun } from '../helpers/auditEvents';
 
 const cli = (...args: string[]) => runCli(args);
 
@@ -56,6 +57,40 @@ describe('reportFromAudit', () => {
     expect(
       rebuilt.report.validation?.map((v) => [v.backendKey, v.health, v.tcp?.reachable, v.tcp?.port]),
     ).toEqual(report.validation?.map((v) => [v.backendKey, v.health, v.tcp?.reachable, v.tcp?.port]));
+  });
+});
+
+describe('reportFromAudit: the rule as written', () => {
+  it("gives the priority and destination the writer wrote, not the plan's (a shared NSG moved it)", async () => {
+    // Prepare: the plan said 3990; on the NSG as the writer found it, another run's rule held that
+    // priority, so it wrote 3989 (src/remediate/nsgApply.ts re-chooses on fresh state).
+    const written = {
+      name: 'allow-lb-probe-80',
+      priority: 3989,
+      access: 'Allow',
+      destinationAddressPrefixes: ['10.0.1.4'],
+      destinationApplicationSecurityGroups: [
+        {
+          id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/applicationSecurityGroups/asg-web',
+        },
+      ],
+    };
+    const events = (await resolvedRun()).map((e) =>
+      e.name === 'ProbeDoctor.FixApplied' ? { ...e, after: JSON.stringify(written) } : e,
+    );
+
+    // Act
+    const fix = reportFromAudit(events, 'run.jsonl').report.fixes[0];
+
+    // Assess
+    expect([fix?.status, fix?.detail.priority, fix?.detail.destinationAddressPrefixes]).toEqual([
+      'applied',
+      3989,
+      ['10.0.1.4'],
+    ]);
+    expect(fix?.detail.destinationApplicationSecurityGroupIds).toEqual([
+      written.destinationApplicationSecurityGroups[0]?.id,
+    ]);
   });
 });
 
