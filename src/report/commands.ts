@@ -118,13 +118,18 @@ function guestFirewall(fix: FixReport, vmId: string): FixCommands {
   return {
     apply: apply.filter((c): c is string => c !== undefined),
     undo: undo.filter((c): c is string => c !== undefined),
-    // "runtime only: ..." (guestFirewall.ts): of the rule this run added, or of the one the command adds.
-    ...(persistent
-      ? {}
-      : {
-          note: `the guest firewall rule ${applied ? 'is' : 'would be'} ${str(d.persistence) ?? commands.persistence}`,
-        }),
+    ...(persistent ? {} : { note: notSurvivingReboot(applied, str(d.persistence) ?? commands.persistence) }),
   };
+}
+
+/**
+ * The note on a guest firewall allow kept at runtime only: of the rule this run added (its detail
+ * says "does not survive a reboot: runtime only: ...", apply.ts) or of the one the command would add
+ * (guestFirewall.ts "runtime only: ..."), said once, with how to keep it.
+ */
+function notSurvivingReboot(applied: boolean, persistence: string): string {
+  const how = persistence.replace(/^does not survive a reboot: /, '').replace(/^runtime only: /, '');
+  return `the guest firewall rule ${applied ? 'does' : 'would'} not survive a reboot: ${how}`;
 }
 
 /** The commands for one fix of the report; empty lists where nothing exact can be said. */

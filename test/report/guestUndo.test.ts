@@ -55,13 +55,18 @@ describe('the note on a guest firewall allow that does not survive a reboot', ()
     },
   });
 
-  it('says the rule this run added is runtime only, and the one the command would add would be', () => {
+  it('says once that the rule this run added does not survive a reboot, or the one the command adds would not', () => {
     // Act
     const applied = commandsForFix(iptables('applied'), report).note;
     const planned = commandsForFix(iptables('planned'), report).note;
 
     // Assess
-    expect(applied).toMatch(/^the guest firewall rule is runtime only: /);
-    expect(planned).toMatch(/^the guest firewall rule would be runtime only: /);
+    expect(applied).toMatch(
+      /^the guest firewall rule does not survive a reboot: probe-doctor does not save /,
+    );
+    expect(planned).toMatch(
+      /^the guest firewall rule would not survive a reboot: probe-doctor does not save /,
+    );
+    expect(`${applied} ${planned}`).not.toMatch(/runtime only|reboot: does not survive/);
   });
 });
