@@ -38,7 +38,7 @@ export interface Operation {
   /** Body of the final 200 on the Location URL; undefined for a void operation. */
   readonly result?: unknown;
   /** `result`'s text, when it was serialized ahead (an action's result is final when it starts). */
-  readonly resultJson?: Promise<string>;
+  readonly resultJson?: Promise<Buffer>;
   readonly error?: SandboxHttpError;
   readonly startTime: string;
   endTime?: string;
@@ -61,7 +61,7 @@ export interface StartOperation {
   startedAtMs?: number;
   result?: unknown;
   /** `result`'s text, being serialized while the operation runs; see {@link Operation.resultJson}. */
-  resultJson?: Promise<string>;
+  resultJson?: Promise<Buffer>;
   error?: SandboxHttpError;
   onDone?: () => void;
 }

@@ -24,10 +24,10 @@ export interface ArmResponse {
   body?: unknown;
   /**
    * `body` already serialized, or being serialized (slicing.ts), when the handler answers with state
-   * it must not copy or with a result serialized ahead: the server sends this text instead of
-   * serializing `body`.
+   * it must not copy or with a result serialized ahead: the server sends this text (or these UTF-8
+   * bytes of it, encoded ahead: storedJson.ts) instead of serializing `body`.
    */
-  json?: string | Promise<string>;
+  json?: string | Buffer | Promise<string | Buffer>;
   headers?: Record<string, string>;
 }
 

@@ -6,11 +6,11 @@
 import { NetworkManagementClient } from '@azure/arm-network';
 import { scaledScenario } from '../../bench/scaledScenario';
 import { parseResourceId } from '../../src/azure/resourceId';
-import { textAhead } from '../../src/sandbox/handlers/actions';
+import { bytesAhead, textAhead } from '../../src/sandbox/handlers/actions';
 import { deleteSecurityRule, putSecurityRule } from '../../src/sandbox/securityRules';
 import { WRITE_PIECE_BYTES } from '../../src/sandbox/slicing';
 import { findResource, recordChange } from '../../src/sandbox/state';
-import { primeStoredJson, storedJson } from '../../src/sandbox/storedJson';
+import { primeStoredJson, storedJson, storedJsonBytes } from '../../src/sandbox/storedJson';
 import { armIds, securityRule, webState } from '../helpers/armBuilder';
 import { staticCredential, startTestSandbox } from '../helpers/sandboxClients';
 import { ids, miniScenario, RG } from './miniScenario';
@@ -71,6 +71,39 @@ describe('storedJson', () => {
     expect(textAhead(result)).toBe(textAhead(result));
     expect(textAhead({ ...result })).not.toBe(textAhead(result));
     await expect(textAhead(result)).resolves.toBe(JSON.stringify(result));
+  });
+
+  it('keeps the bytes of a stored text with it: encoded once per text, again after a change', async () => {
+    // Prepare
+    const state = webState();
+    const nsg = findResource(state, armIds.nsg('nsg-nic')) as object;
+    primeStoredJson(state);
+    // Act
+    const first = storedJsonBytes(state, nsg);
+    const second = storedJsonBytes(state, nsg);
+    const textBefore = await storedJson(state, nsg);
+    putSecurityRule(state, armIds.nsg('nsg-nic'), 'deny-probe', {
+      properties: {
+        ...(securityRule('deny-probe', { access: 'Deny', priority: 100 }).properties as object),
+      },
+    });
+    const afterWrite = await storedJsonBytes(state, nsg);
+    // Assess: one buffer while the state stands, the UTF-8 of the text; a new one after the write.
+    expect(await second).toBe(await first);
+    expect((await first).toString('utf8')).toBe(textBefore);
+    expect(afterWrite.toString('utf8')).toBe(JSON.stringify(nsg));
+    expect(afterWrite.toString('utf8')).toContain('deny-probe');
+  });
+
+  it("keeps one encoding of an action result's text, the UTF-8 of that text", async () => {
+    // Prepare: a result with a character UTF-8 writes in two bytes.
+    const result = Object.freeze({ name: 'café', loadBalancerBackendAddresses: [] });
+    // Act
+    const bytes = await bytesAhead(result);
+    // Assess
+    expect(bytesAhead(result)).toBe(bytesAhead(result));
+    expect(bytes?.equals(Buffer.from(JSON.stringify(result), 'utf8'))).toBe(true);
+    expect(bytesAhead('not an object')).toBeUndefined();
   });
 
   it('logs an answer the sandbox could not serialize with the 500 it answers', async () => {

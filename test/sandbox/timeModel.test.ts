@@ -203,6 +203,26 @@ describe('sandbox time model (sandbox time, real SDK over HTTPS)', () => {
     expect((await read).status).toBe(200);
   });
 
+  it('tells a client a Retry-After that, waited from the answer, brings it back at or before the end', async () => {
+    // Prepare: Azure's round trip (150 ms) and a rule health of 2.1 s, whose sub-second rest (0.1 s)
+    // is shorter than a round trip: told at arrival, "2" would bring the client back 0.15 s late.
+    await t.stop();
+    t = await startTestSandbox(miniScenario(), {
+      clock,
+      time: { scale: 1, durationsMs: { armRequest: 150, ruleHealth: 2_100 } },
+    });
+    const sent = clock.now();
+    // Act
+    const answer = raw(t, 'POST', `${ids.lb}/loadBalancingRules/rule-http/health?${API}`);
+    await settledWithin(answer, 100);
+    clock.advance(150);
+    const started = await answer;
+    const receivedAt = clock.now();
+    // Assess
+    expect(started.status).toBe(202);
+    expect(receivedAt + Number(started.headers['retry-after']) * 1000).toBeLessThanOrEqual(sent + 2_100);
+  });
+
   it('holds the NSG for the security rule write, which ends on time even if nobody polls', async () => {
     // Prepare
     const rule = (priority: number) => ({

@@ -8,7 +8,7 @@ import { childNotFound, resourceGroupNotFound, resourceNotFound, subscriptionNot
 import type { SandboxContext } from '../context';
 import { isHidden } from '../forbidden';
 import type { ArmRequest, ArmResponse, RouteParams } from '../router';
-import { stateJson, storedJson } from '../storedJson';
+import { stateJson, storedJsonBytes } from '../storedJson';
 import { CHILD_COLLECTIONS, findResource, type SandboxState } from '../state';
 
 type Json = Record<string, unknown>;
@@ -67,7 +67,7 @@ export function getResource(ctx: SandboxContext, req: ArmRequest): ArmResponse {
     const body = { ...resource, properties };
     return { status: 200, body, json: stateJson(ctx.state, body) };
   }
-  return { status: 200, body: resource, json: storedJson(ctx.state, resource) };
+  return { status: 200, body: resource, json: storedJsonBytes(ctx.state, resource) };
 }
 
 /**
