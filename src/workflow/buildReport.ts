@@ -40,12 +40,22 @@ export function buildReport(input: FinalizeReportInput): Report {
     // validation checked it; a down one when it is no longer down.
     const recovered =
       backend.probeState === 'down' || (backend.probeState === 'unknown' && validated.has(key));
+    const reason = validated.get(key)?.healthReason;
     if (stillDown && recovered && !stillDown.has(key)) {
-      const reason = validated.get(key)?.healthReason;
       return {
         ...backend,
         probeState: 'up',
         probeStateBefore: backend.probeState,
+        ...(reason ? { healthReason: reason } : {}),
+      };
+    }
+    // A VM Azure did not probe (stopped: unknown) that validation re-read as Down after the fixes (it
+    // was started, and its probe now fails): down now, with the reason the re-read gave.
+    if (backend.probeState === 'unknown' && validated.get(key)?.health === 'Down') {
+      return {
+        ...backend,
+        probeState: 'down',
+        probeStateBefore: 'unknown',
         ...(reason ? { healthReason: reason } : {}),
       };
     }
