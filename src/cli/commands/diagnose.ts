@@ -317,7 +317,11 @@ export async function runDiagnose(
       output,
       {
         durationMs: Date.now() - startedAt,
-        reproduce: reproduceCommand({ ...options, loadBalancer: lb.id }, process.env),
+        // The trail the run went on, the default one of --fix included.
+        reproduce: reproduceCommand(
+          { ...options, loadBalancer: lb.id, ...(auditLog ? { auditLog } : {}) },
+          process.env,
+        ),
       },
       io,
     );

@@ -400,3 +400,31 @@ describe('withEndpointSignIn', () => {
     expect([withToken, publicCloud, notSignIn]).toEqual([failed, failed, 'not authorized (403)']);
   });
 });
+
+describe('the Reproduce line of a --fix run on the default trail', () => {
+  it('names the trail the run went on (absolute), so pasted anywhere it goes on in the same file', async () => {
+    // Prepare: a fresh directory, where --fix without --audit-log writes probe-doctor-audit.jsonl.
+    const previous = process.cwd();
+    const scratch = mkdtempSync(join(tmpdir(), 'pd-reproduce-'));
+    process.chdir(scratch);
+    let out = '';
+    try {
+      // Act
+      ({ out } = await runCli([
+        'diagnose',
+        '--scenario',
+        join(projectRoot(), 'scenarios', 'nsg-deny-all-blocks-probe.json'),
+        '--fix',
+      ]));
+    } finally {
+      process.chdir(previous);
+    }
+
+    // Assess
+    const trail = join(scratch, 'probe-doctor-audit.jsonl');
+    expect(existsSync(trail)).toBe(true);
+    const reproduce = out.split('\n').find((l) => l.startsWith('Reproduce: ')) ?? '';
+    expect(reproduce).toContain(` --audit-log ${trail} `);
+    expect(reproduce).toMatch(/ --fix$/);
+  });
+});
