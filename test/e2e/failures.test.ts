@@ -133,7 +133,7 @@ describe('a run against --arm-endpoint that cannot sign in', () => {
     expect(code).toBe(2);
     expect(lines.at(-1)).toBe(
       'probe-doctor: cannot sign in to Azure: no credential could get a token. Next step: run `az login` (or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal, or run where a managed identity is assigned), then try again. ' +
-        `For --arm-endpoint ${endpoint}, az must be set to that cloud first (az cloud register --name <name> --endpoint-resource-manager ${endpoint}, then az cloud set --name <name> and az login), or pass a token for it with --access-token-env <VAR> (the sandbox takes any bearer token)`,
+        `For --arm-endpoint ${endpoint}, az must be set to that cloud first (az cloud register --name <name> --endpoint-resource-manager ${endpoint}, then az cloud set --name <name> and az login), or pass a token for it with --access-token-env <VAR> (probe-doctor's own sandbox takes any bearer token)`,
     );
     expect(connections.filter((h) => !['127.0.0.1', '::1', 'localhost'].includes(h))).toEqual([]);
   });

@@ -255,7 +255,7 @@ export async function runDiagnose(
   const auditSink = auditLog ? await JsonLinesAuditSink.toFile(auditLog) : undefined;
   if (auditLog)
     io.err(
-      `probe-doctor: audit trail appended to ${auditLog} (review with: probe-doctor audit --file ${auditLog})\n`,
+      `probe-doctor: audit trail appended to ${auditLog} (review with: probe-doctor audit --file ${shellWord(auditLog)})\n`,
     );
   let sandbox: Sandbox | undefined;
   // Ctrl-C interrupts the run (a second one ends the process the usual way).
@@ -464,11 +464,18 @@ export function withEndpointSignIn(
   options: Pick<DiagnoseOptions, 'armEndpoint' | 'accessTokenEnv'>,
 ): string {
   if (!options.armEndpoint || options.accessTokenEnv || !message.startsWith(SIGN_IN_FAILURE)) return message;
-  const endpoint = options.armEndpoint;
+  // As the run used it (liveTarget): no user:password@, no query.
+  let endpoint: string;
+  try {
+    const url = new URL(options.armEndpoint);
+    endpoint = url.origin + url.pathname.replace(/\/+$/, '');
+  } catch {
+    return message;
+  }
   return (
     `${message}. For --arm-endpoint ${endpoint}, az must be set to that cloud first ` +
     `(az cloud register --name <name> --endpoint-resource-manager ${endpoint}, then az cloud set --name <name> and az login), ` +
-    'or pass a token for it with --access-token-env <VAR> (the sandbox takes any bearer token)'
+    "or pass a token for it with --access-token-env <VAR> (probe-doctor's own sandbox takes any bearer token)"
   );
 }
 

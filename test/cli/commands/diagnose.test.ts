@@ -392,12 +392,17 @@ describe('withEndpointSignIn', () => {
     });
     const publicCloud = withEndpointSignIn(failed, {});
     const notSignIn = withEndpointSignIn('not authorized (403)', { armEndpoint: 'https://arm.example.test' });
+    const withSecrets = withEndpointSignIn(failed, {
+      armEndpoint: 'https://user:secret@arm.example.test/stack/?sig=abc',
+    });
 
     // Assess
     expect(endpoint).toMatch(
       /^cannot sign in .*\. For --arm-endpoint https:\/\/arm\.example\.test, az must be set/,
     );
     expect([withToken, publicCloud, notSignIn]).toEqual([failed, failed, 'not authorized (403)']);
+    expect(withSecrets).toContain('For --arm-endpoint https://arm.example.test/stack,');
+    expect(withSecrets).not.toMatch(/secret|sig=/);
   });
 });
 
