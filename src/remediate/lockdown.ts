@@ -80,6 +80,32 @@ function denyingRules(locked: readonly LockedOutBackend[]): string[] {
   return [...names.values()];
 }
 
+/** The highest precedence a custom security rule can have: no allow can be placed above it. */
+const TOP_PRIORITY = 100;
+
+/**
+ * What "let the clients in" means where a denying rule sits at priority 100: no allow can outrank it,
+ * so that rule itself has to change.
+ */
+function unbeatable(locked: readonly LockedOutBackend[]): string {
+  const rules = new Map<string, string>();
+  for (const { ports } of locked) {
+    for (const { deniedBy } of ports) {
+      for (const d of deniedBy) {
+        if (d.priority <= TOP_PRIORITY)
+          rules.set(idKey(`${d.nsgName}/${d.ruleName}`), `${d.ruleName} in ${d.nsgName}`);
+      }
+    }
+  }
+  if (rules.size === 0) return '';
+  const names = [...rules.values()];
+  return (
+    `: no rule can be placed above ${names.join(' or ')} (priority ${TOP_PRIORITY}, the highest a rule can have), ` +
+    `so ${names.length === 1 ? 'that rule' : 'those rules'} must change: narrowed to the sources ${names.length === 1 ? 'it is' : 'they are'} ` +
+    `meant to stop, or moved to a larger number below an allow for the clients and the probe`
+  );
+}
+
 /**
  * Why nothing is written for `locked`, and what the customer can do instead: the likely case first (a
  * backend shut off on purpose needs no change), then what to do if it should serve.
@@ -110,6 +136,7 @@ export function lockedOutReason(
     `for the probe alone would put ${it} back in rotation with ${one ? 'its' : 'their'} client connections dropped. ` +
     `If ${one ? 'it is' : 'they are'} meant to be out, nothing needs to change: the failing probe keeps ${it} out of ` +
     `rotation (take ${it} out of the backend pool to end the alert). If ${one ? 'it' : 'they'} should serve, let the ` +
-    `clients in to TCP ${ports.join(', ')} together with the probe (port ${probe.port}) in ${nsgs.join(' and ')}`
+    `clients in to TCP ${ports.join(', ')} together with the probe (port ${probe.port}) in ${nsgs.join(' and ')}` +
+    unbeatable(locked)
   );
 }

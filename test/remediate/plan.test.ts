@@ -993,6 +993,19 @@ describe('planFixes: lockdown (the NSGs deny every client too)', () => {
   const plan2 = (topology: Topology) =>
     planFixes({ mode: 'fix', topology, diagnosis: diagnose(topology), policy: NO_OPT_IN, runId: RUN });
 
+  it('says a deny at priority 100 must itself change to let clients in: no allow can go above it', () => {
+    // Prepare: the lockdown at the highest priority a rule can have; and the same deny at 4000.
+    const atTop = plan2(subnetNsg([denyEveryone(100, 'DenyAllInbound-IncidentLockdown')]).build());
+    const below = plan2(subnetNsg([denyEveryone(4000)]).build());
+
+    // Assess
+    expect(atTop[0]?.status).toBe('skipped');
+    expect(atTop[0]?.reason).toMatch(
+      /together with the probe \(port 80\) in nsg-web: no rule can be placed above DenyAllInbound-IncidentLockdown in nsg-web \(priority 100, the highest a rule can have\), so that rule must change: narrowed to the sources it is meant to stop, or moved to a larger number below an allow for the clients and the probe$/,
+    );
+    expect(below[0]?.reason).not.toContain('no rule can be placed above');
+  });
+
   it('writes nothing for backends no client reaches, and says what it tried and what to do instead', () => {
     // Prepare: a subnet NSG that denies everyone, with no allow above it.
     const topology = subnetNsg([denyEveryone(4000)]).build();
