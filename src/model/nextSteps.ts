@@ -385,7 +385,7 @@ export function nextStepsWithBasis(whole: NextStepsInput): NextStep[] {
     steps.push({
       step: report.escalation?.submitted
         ? `Microsoft support has ticket ${report.escalation.ticketId ?? '(no id returned)'}: follow it there`
-        : 'file the support ticket in escalation.supportTicket with Microsoft (Azure portal > Help + support, or az support tickets create): nothing probe-doctor can check explains the failure',
+        : 'file the support ticket in escalation.supportTicket with Microsoft (Azure portal > Help + support, or az support in-subscription tickets create): nothing probe-doctor can check explains the failure',
       basedOn: basis,
     });
   }
