@@ -21,6 +21,7 @@ const ATTENTION_FIRST: Record<SweepEntry['state'], number> = {
   down: 0,
   'cannot-read': 1,
   'expected-down': 2,
+  resolved: 3,
   'no-backends': 2,
   'not-probed': 3,
   healthy: 4,

@@ -14,9 +14,12 @@ import type { RuleHealth } from '../model/health';
  * is no probe to fail; `no-backends` the rules have probes but their backend pools are empty, so
  * there is no backend to probe (nothing to remediate: a pool to fill, as diagnose's `backend-pool-empty`
  * says); `cannot-read` the load balancer or its health could not be read (`reason` says
- * why: a 403, a Basic SKU, Resource Graph listing a load balancer ARM no longer has).
+ * why: a 403, a Basic SKU, Resource Graph listing a load balancer ARM no longer has); `resolved` (only
+ * where the sweep waits for its runs: the CLI) it was down, and the run started for it fixed it: every
+ * backend that was down validated up.
  */
-export type SweepState = 'healthy' | 'down' | 'expected-down' | 'not-probed' | 'no-backends' | 'cannot-read';
+export type SweepState =
+  'healthy' | 'down' | 'expected-down' | 'resolved' | 'not-probed' | 'no-backends' | 'cannot-read';
 
 /** The probe health of one load balancer as the sweep reports it. */
 export interface LoadBalancerHealthSummary {

@@ -5,6 +5,7 @@ const LABEL: Record<SweepEntry['state'], string> = {
   down: 'DOWN',
   healthy: 'healthy',
   'expected-down': 'expected-down',
+  resolved: 'resolved',
   'not-probed': 'not probed',
   'no-backends': 'NO BACKENDS',
   'cannot-read': 'CANNOT READ',
@@ -84,7 +85,7 @@ export function formatSweepReport(report: SweepReport): string {
       (e) =>
         `  ${LABEL[e.state].padEnd(width)}  ${e.name}  (${e.subscriptionId}/${e.resourceGroup}${e.sku ? `, ${e.sku}` : ''})  ${detail(e)}${remediation(e, report.mode)}`,
     ),
-    `Totals: ${t.down} down, ${t.healthy} healthy, ${t['expected-down']} expected-down, ${t['not-probed']} not probed, ${t['no-backends']} with no backends, ${t['cannot-read']} cannot read; ${runNoun(report.mode)}s ${t.started} started, ${t.joined} joined, ${t.failedToStart} failed to start`,
+    `Totals: ${t.down} down, ${t.healthy} healthy, ${t['expected-down']} expected-down, ${t.resolved} resolved, ${t['not-probed']} not probed, ${t['no-backends']} with no backends, ${t['cannot-read']} cannot read; ${runNoun(report.mode)}s ${t.started} started, ${t.joined} joined, ${t.failedToStart} failed to start`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -313,15 +313,26 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
  * endpoint, a passive AG listener node): it is `expected-down`, not a fault, and needs no one.
  */
 export function withRunVerdicts(report: SweepReport): SweepReport {
-  const entries = report.loadBalancers.map((e): SweepEntry =>
-    e.state === 'down' && e.remediation?.verdict === 'healthy'
-      ? {
-          ...e,
-          state: 'expected-down',
-          reason: `its run (${e.remediation.instanceId ?? 'remediation'}) found every down backend down by design`,
-        }
-      : e,
-  );
+  const entries = report.loadBalancers.map((e): SweepEntry => {
+    if (e.state !== 'down') return e;
+    const run = e.remediation?.instanceId ?? 'remediation';
+    if (e.remediation?.verdict === 'healthy') {
+      return {
+        ...e,
+        state: 'expected-down',
+        reason: `its run (${run}) found every down backend down by design`,
+      };
+    }
+    // Fixed and proved by its run (fix mode): nothing is down any more; the change is the run's to review.
+    if (e.remediation?.verdict === 'resolved') {
+      return {
+        ...e,
+        state: 'resolved',
+        reason: `its run (${run}) fixed it: every backend that was down validated up`,
+      };
+    }
+    return e;
+  });
   return { ...report, loadBalancers: entries, totals: totalsOf(entries, report.scopeProblems) };
 }
 
@@ -337,6 +348,7 @@ function totalsOf(
     healthy: count('healthy'),
     down: count('down'),
     'expected-down': count('expected-down'),
+    resolved: count('resolved'),
     'not-probed': count('not-probed'),
     'no-backends': count('no-backends'),
     'cannot-read': count('cannot-read'),

@@ -225,6 +225,20 @@ describe('probe-doctor sweep text output', () => {
     expect(out).toContain('remediations 2 started, 0 joined, 0 failed to start');
   }, 60_000);
 
+  it('calls a load balancer its fix-mode run fixed resolved, not down, and exits 0 when that is all', async () => {
+    // Act
+    const { code, out, err } = await sweepText('shared-nsg-two-lbs.json', '--fix');
+
+    // Assess: both were down by health; both runs fixed them and proved it.
+    expect(out).toMatch(
+      /^ +resolved +lbi-web .* its run \(pd-[0-9a-f]+\) fixed it: every backend that was down validated up\n {6}remediation started: pd-[0-9a-f]+; verdict resolved$/m,
+    );
+    expect(out).toMatch(/^ +resolved +lbi-api /m);
+    expect(out).toContain('Totals: 0 down, 0 healthy, 0 expected-down, 2 resolved,');
+    expect(err).toMatch(/^ {2}\[resolved\] lbi-web \(run pd-[0-9a-f]+: verdict resolved\)$/m);
+    expect(code).toBe(0);
+  }, 60_000);
+
   it('reads an empty backend pool as its own state, not healthy, and starts nothing', async () => {
     // Act
     const { code, out, err } = await sweepText('empty-backend-pool.json');
