@@ -146,6 +146,9 @@ describe('probe-doctor sweep text output', () => {
   const SHIPPED = join(__dirname, '..', '..', 'scenarios');
   const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000';
 
+  /** A trail of its own for a --fix sweep (without one it goes to probe-doctor-audit.jsonl here). */
+  const tempTrail = () => join(mkdtempSync(join(tmpdir(), 'pd-sweep-fix-')), 'trail.jsonl');
+
   async function auditText(args: string[]) {
     let out = '';
     let err = '';
@@ -217,7 +220,7 @@ describe('probe-doctor sweep text output', () => {
 
   it('calls the runs it starts remediations in fix mode only', async () => {
     // Act
-    const { out } = await sweepText('shared-nsg-two-lbs.json', '--fix');
+    const { out } = await sweepText('shared-nsg-two-lbs.json', '--fix', '--audit-log', tempTrail());
 
     // Assess
     expect(out).toMatch(/\(fix mode\)/);
@@ -227,7 +230,12 @@ describe('probe-doctor sweep text output', () => {
 
   it('calls a load balancer its fix-mode run fixed resolved, not down, and exits 0 when that is all', async () => {
     // Act
-    const { code, out, err } = await sweepText('shared-nsg-two-lbs.json', '--fix');
+    const { code, out, err } = await sweepText(
+      'shared-nsg-two-lbs.json',
+      '--fix',
+      '--audit-log',
+      tempTrail(),
+    );
 
     // Assess: both were down by health; both runs fixed them and proved it.
     expect(out).toMatch(
