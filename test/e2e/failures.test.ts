@@ -24,6 +24,7 @@ const LIVE_LB =
   '/subscriptions/6f1c2a9e-3b7d-4e21-9a55-0c8d4e2f7b13/resourceGroups/rg-shop-prod/providers/Microsoft.Network/loadBalancers/lb-shop';
 const scenarioFile = join(__dirname, '../../scenarios/nsg-deny-all-blocks-probe.json');
 const scenarioJson = JSON.parse(readFileSync(scenarioFile, 'utf8')) as {
+  name: string;
   expect: { loadBalancerId: string };
   faults?: unknown;
   forbidden?: string[];
@@ -181,7 +182,7 @@ describe('a run stopped by ARM', () => {
       'a load balancer id that does not exist',
       LB.replace(/loadBalancers\/[^/]+$/, 'loadBalancers/lb-gone'),
       (_json: typeof scenarioJson) => undefined,
-      `probe-doctor: ${LB.replace(/loadBalancers\/[^/]+$/, 'loadBalancers/lb-gone')} does not exist (404 ResourceNotFound). Next step: check the id (subscription, resource group, name) and that you are signed in to the tenant that holds it`,
+      `probe-doctor: ${LB.replace(/loadBalancers\/[^/]+$/, 'loadBalancers/lb-gone')} does not exist (404 ResourceNotFound). Next step: check the id (subscription, resource group, name) and that you are signed in to the tenant that holds it. Scenario '${scenarioJson.name}' holds ${LB}`,
     ],
     [
       'a load balancer the principal may not read',

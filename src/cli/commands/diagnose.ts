@@ -14,6 +14,7 @@ import { createRemediation } from '../../app/remediation';
 import { loadConfig, refuseFixUnderObserveSetting } from '../../config';
 import { AZURE_CLOUDS, isAzureCloudName, staticTokenCredential, type AzureTarget } from '../../azure/clients';
 import { SIGN_IN_FAILURE } from '../../azure/callError';
+import { idKey } from '../../model/ids';
 import { SkippableClock } from '../../sandbox/clock';
 import { InvalidInputError } from '../../errors';
 import { projectRoot } from '../../version';
@@ -309,7 +310,9 @@ export async function runDiagnose(
     // at the terminal gets the one line that says what to do, not an empty report.
     const failure = report.problems?.find((p) => p.kind === 'failed');
     if (failure) {
-      io.err(`probe-doctor: ${withEndpointSignIn(failure.message, options)}\n`);
+      io.err(
+        `probe-doctor: ${withScenarioLoadBalancers(withEndpointSignIn(failure.message, options), lb.id, scenario)}\n`,
+      );
       return EXIT_ERROR;
     }
     await writeReport(
@@ -452,6 +455,24 @@ function errorCode(err: unknown): string {
   return code
     ? `${code} (${(message ?? '').replace(/^[A-Z]+: /, '').split(',')[0] ?? code})`
     : String(message ?? err);
+}
+
+/**
+ * A load balancer the scenario does not hold (its 404, as the sandbox answers ARM's): the line names
+ * the ones it holds, since "check the id and the tenant" is advice for live Azure. Any other message
+ * is returned as it is.
+ */
+export function withScenarioLoadBalancers(
+  message: string,
+  lbId: string,
+  scenario: Scenario | undefined,
+): string {
+  const missing = message.split(' does not exist (404')[0];
+  if (!scenario || missing === message || missing === undefined || idKey(missing) !== idKey(lbId))
+    return message;
+  const held = scenario.resources.map((r) => r.id).filter((id) => LOAD_BALANCER_ID.test(id));
+  if (held.some((id) => idKey(id) === idKey(lbId))) return message;
+  return `${message}. Scenario '${scenario.name}' holds ${held.length === 0 ? 'no load balancer' : held.join(', ')}`;
 }
 
 /**
