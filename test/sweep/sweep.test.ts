@@ -12,6 +12,7 @@ import { createLocalHost } from '../../src/app/localRun';
 import { createRemediation } from '../../src/app/remediation';
 import { MemoryAuditSink } from '../../src/audit/memorySink';
 import { main } from '../../src/cli/main';
+import { runCli } from '../helpers/cli';
 import { loadConfig } from '../../src/config';
 import { startSandbox } from '../../src/sandbox/server';
 import type { SweepReport } from '../../src/sweep/sweep';
@@ -149,25 +150,10 @@ describe('probe-doctor sweep text output', () => {
   /** A trail of its own for a --fix sweep (without one it goes to probe-doctor-audit.jsonl here). */
   const tempTrail = () => join(mkdtempSync(join(tmpdir(), 'pd-sweep-fix-')), 'trail.jsonl');
 
-  async function auditText(args: string[]) {
-    let out = '';
-    let err = '';
-    const code = await main(['node', 'probe-doctor', 'audit', ...args], {
-      out: (t) => void (out += t),
-      err: (t) => void (err += t),
-    });
-    return { code, out, err };
-  }
+  const auditText = (args: string[]) => runCli(['audit', ...args]);
 
-  async function sweepText(scenario: string, ...flags: string[]) {
-    let out = '';
-    let err = '';
-    const code = await main(
-      ['node', 'probe-doctor', 'sweep', '--scope', SUB, '--scenario', join(SHIPPED, scenario), ...flags],
-      { out: (t) => void (out += t), err: (t) => void (err += t) },
-    );
-    return { code, out, err };
-  }
+  const sweepText = (scenario: string, ...flags: string[]) =>
+    runCli(['sweep', '--scope', SUB, '--scenario', join(SHIPPED, scenario), ...flags]);
 
   it('says on stderr the state stdout gives: expected-down, never [down], for the AKS ETP Local load balancer', async () => {
     // Act: the health answer says 2 of 3 nodes down; only the run's verdict says they are down by design.
