@@ -20,44 +20,25 @@ function subscriptionOf(id: string): string {
 }
 
 /**
- * Texts of action results, by the result: a result the views remember per state version (the rule
- * health, one frozen object for every POST at that version) has one text, however many operations
- * answer with it, and the text goes when the result does.
+ * The answers of action results, by the result: a result the views remember per state version (the
+ * rule health, one frozen object for every POST at that version) has one answer, however many
+ * operations answer with it, and the answer goes when the result does.
  */
-const resultTexts = new WeakMap<object, Promise<string>>();
-
-/** The same texts in UTF-8, as the final poll sends them (encoded while the operation runs too). */
 const resultBytes = new WeakMap<object, Promise<Buffer>>();
 
 /**
- * `result`'s text, written in slices (slicing.ts) while the operation runs, as Azure has an
- * action's result ready when it ends: the final poll then only sends it. The rule health of 1,000
- * backends is 462 KB, ~3-4 ms of the sandbox's thread that would otherwise sit between the operation's
- * end and its answer. The final poll awaits it and answers its error, if any.
- */
-export function textAhead(result: unknown): Promise<string> | undefined {
-  if (result === null || typeof result !== 'object') return undefined;
-  let text = resultTexts.get(result);
-  if (!text) {
-    text = stringifyInSlices(result);
-    text.catch(() => undefined);
-    resultTexts.set(result, text);
-  }
-  return text;
-}
-
-/**
- * {@link textAhead} in UTF-8: the bytes the final poll sends, encoded while the operation runs (a
- * fresh buffer of 462 KB at 1,000 backends would otherwise be made between its end and its answer).
+ * `result`'s answer, written in slices (slicing.ts) and encoded in UTF-8 while the operation runs, as
+ * Azure has an action's result ready when it ends: the final poll then only sends it. The rule health
+ * of 1,000 backends is 462 KB, ~3-4 ms of the sandbox's thread to serialize and a fresh buffer of that
+ * size to encode, that would otherwise sit between the operation's end and its answer. The final poll
+ * awaits it and answers its error, if any.
  */
 export function bytesAhead(result: unknown): Promise<Buffer> | undefined {
-  const text = textAhead(result);
-  if (!text) return undefined;
-  const key = result as object;
-  let bytes = resultBytes.get(key);
+  if (result === null || typeof result !== 'object') return undefined;
+  let bytes = resultBytes.get(result);
   if (!bytes) {
-    bytes = utf8Of(text);
-    resultBytes.set(key, bytes);
+    bytes = utf8Of(stringifyInSlices(result));
+    resultBytes.set(result, bytes);
   }
   return bytes;
 }
