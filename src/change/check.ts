@@ -14,7 +14,7 @@ import { evaluateProbeInbound, firstMatch, vnetTags } from '../diagnose/nsg';
 import type { EffectiveSecurityRule } from '../model/evidence';
 import { idKey, sameId } from '../model/ids';
 import type { BackendInfo, ProbeInfo, Topology } from '../model/topology';
-import { splitLockedOut } from '../remediate/lockdown';
+import { denyingRulesOf, splitLockedOut } from '../remediate/lockdown';
 import { applyEdits, resolveNsg, type AppliedTopology } from './apply';
 import type { PlannedEdit } from './changes';
 
@@ -528,9 +528,7 @@ function clientsCutOff(
   const backendBefore = before.backends.find((b) => sameId(b.key, backend.key)) ?? backend;
   if (splitLockedOut(before, [backendBefore], probeBefore).locked.length > 0) return undefined;
   const ports = [...new Set(now.ports.map((p) => p.port))].join(', ');
-  const rules = [
-    ...new Set(now.ports.flatMap((p) => p.deniedBy.map((d) => `${d.ruleName} in ${d.nsgName}`))),
-  ];
+  const rules = denyingRulesOf([now]).map((d) => `${d.ruleName} in ${d.nsgName}`);
   return (
     `the change shuts out every client on TCP ${ports} as well (${rules.join('; ')}), so an allow for the probe ` +
     `alone would keep these backends in rotation with their client connections dropped`

@@ -4,7 +4,7 @@
  * them client connections their NSG drops, where today those clients reach the backends still up. So
  * nothing is written for them: the plan says what it found and leaves the choice to the customer.
  */
-import { clientReach, type ClientReach } from '../diagnose/nsg/index';
+import { clientReach, type ClientDenier, type ClientReach } from '../diagnose/nsg/index';
 import { idKey } from '../model/ids';
 import { probedRulesOf } from './recommend';
 import type { BackendInfo, LoadBalancingRuleInfo, ProbeInfo, Topology } from '../model/topology';
@@ -64,20 +64,15 @@ export function splitLockedOut(
   return { locked, rest };
 }
 
-/** The rules that deny the clients, each once: `DenyAllInbound-Quarantine (priority 200) in nsg-web-0-nic`. */
-function denyingRules(locked: readonly LockedOutBackend[]): string[] {
-  const names = new Map<string, string>();
+/** The rules that deny the clients, each once, in the order they were found. */
+export function denyingRulesOf(locked: readonly LockedOutBackend[]): ClientDenier[] {
+  const rules = new Map<string, ClientDenier>();
   for (const { ports } of locked) {
     for (const { deniedBy } of ports) {
-      for (const d of deniedBy) {
-        names.set(
-          idKey(`${d.nsgName}/${d.ruleName}`),
-          `${d.ruleName} (priority ${d.priority}) in ${d.nsgName}`,
-        );
-      }
+      for (const d of deniedBy) rules.set(idKey(`${d.nsgName}/${d.ruleName}`), d);
     }
   }
-  return [...names.values()];
+  return [...rules.values()];
 }
 
 /** The highest precedence a custom security rule can have: no allow can be placed above it. */
@@ -87,18 +82,9 @@ const TOP_PRIORITY = 100;
  * What "let the clients in" means where a denying rule sits at priority 100: no allow can outrank it,
  * so that rule itself has to change.
  */
-function unbeatable(locked: readonly LockedOutBackend[]): string {
-  const rules = new Map<string, string>();
-  for (const { ports } of locked) {
-    for (const { deniedBy } of ports) {
-      for (const d of deniedBy) {
-        if (d.priority <= TOP_PRIORITY)
-          rules.set(idKey(`${d.nsgName}/${d.ruleName}`), `${d.ruleName} in ${d.nsgName}`);
-      }
-    }
-  }
-  if (rules.size === 0) return '';
-  const names = [...rules.values()];
+function unbeatable(denying: readonly ClientDenier[]): string {
+  const names = denying.filter((d) => d.priority <= TOP_PRIORITY).map((d) => `${d.ruleName} in ${d.nsgName}`);
+  if (names.length === 0) return '';
   return (
     `: no rule can be placed above ${names.join(' or ')} (priority ${TOP_PRIORITY}, the highest a rule can have), ` +
     `so ${names.length === 1 ? 'that rule' : 'those rules'} must change: narrowed to the sources ${names.length === 1 ? 'it is' : 'they are'} ` +
@@ -121,12 +107,11 @@ export function lockedOutReason(
   const one = locked.length === 1;
   const who = one ? 'this backend' : `these ${locked.length} backends`;
   const it = one ? 'it' : 'them';
-  const denying = denyingRules(locked);
+  const rules = denyingRulesOf(locked);
+  const denying = rules.map((d) => `${d.ruleName} (priority ${d.priority}) in ${d.nsgName}`);
   // One rule that ends every allow at its level denies everyone by itself; several share the work.
   const byOne = denying.length === 1 && locked.every((l) => l.ports.every((p) => p.triedCount === 0));
-  const nsgs = [
-    ...new Set([nsgName, ...locked.flatMap((l) => l.ports.flatMap((p) => p.deniedBy.map((d) => d.nsgName)))]),
-  ];
+  const nsgs = [...new Set([nsgName, ...rules.map((d) => d.nsgName)])];
   return (
     `nothing written: the NSGs let no client in either (` +
     (byOne
@@ -137,6 +122,6 @@ export function lockedOutReason(
     `If ${one ? 'it is' : 'they are'} meant to be out, nothing needs to change: the failing probe keeps ${it} out of ` +
     `rotation (take ${it} out of the backend pool to end the alert). If ${one ? 'it' : 'they'} should serve, let the ` +
     `clients in to TCP ${ports.join(', ')} together with the probe (port ${probe.port}) in ${nsgs.join(' and ')}` +
-    unbeatable(locked)
+    unbeatable(rules)
   );
 }

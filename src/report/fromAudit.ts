@@ -90,7 +90,7 @@ function fixesOf(events: readonly AuditEvent[], held?: string): FixReport[] {
         // What was written: a rule created (nothing before) or changed (the rule before is kept for undo).
         if (e.fixKind === 'nsg-allow-probe') {
           Object.assign(detail, {
-            ...(after ? ruleAsWritten(after) : {}),
+            ...ruleAsWritten(after),
             written: e.outcome === 'applied',
             created: before === null,
             previousRule: before ?? null,
