@@ -136,6 +136,11 @@ export function reportedAt(entry: ProbeTimelineEntry, now: number): ProbeResult 
 export class ProbeTimeline {
   private readonly entries = new Map<string, ProbeTimelineEntry>();
   /**
+   * By rule ({@link idKey} of its id): the keys of its entries that may still report something other
+   * than their target (a change being probed). Few: only the backends a change touched.
+   */
+  private readonly changing = new Map<string, Set<string>>();
+  /**
    * The backend entries of each rule's body as last observed, by rule id. The derived views hand an
    * unchanged rule's entries over as the same frozen list, and an unchanged backend's entry as the
    * same frozen object (derive/ruleHealth.ts), so a change that touched few backends costs few
@@ -179,7 +184,8 @@ export class ProbeTimeline {
       for (const [i, address] of addressesOf(body).entries()) {
         // The same entry as last time: the same backend with the same instant result, nothing to note.
         if (!settled && previous[i] === address && Object.isFrozen(address)) continue;
-        const key = `${idKey(rule.ruleId)}|${backendKey(address)}`;
+        const ruleKey = idKey(rule.ruleId);
+        const key = `${ruleKey}|${backendKey(address)}`;
         const instant = resultOf(address);
         const entry = this.entries.get(key);
         const timing = { intervalMs: rule.intervalMs, threshold: rule.threshold };
@@ -188,11 +194,35 @@ export class ProbeTimeline {
         } else if (!entry) {
           // A backend that joined the pool since (a scale-out's new instance): NA until its first probe.
           this.entries.set(key, { from: undefined, target: instant, since: now, ...timing });
+          this.noteChanging(ruleKey, key);
         } else if (!same(entry.target, instant)) {
           this.entries.set(key, { from: reportedAt(entry, now), target: instant, since: now, ...timing });
+          this.noteChanging(ruleKey, key);
         }
       }
     }
+  }
+
+  private noteChanging(ruleKey: string, key: string): void {
+    const keys = this.changing.get(ruleKey);
+    if (keys) keys.add(key);
+    else this.changing.set(ruleKey, new Set([key]));
+  }
+
+  /**
+   * Whether every backend of the rule reports its target (its instant result) at `at`. An entry that
+   * does is forgotten here: once a change has been probed to its end, time only keeps it there.
+   */
+  private settled(ruleKey: string, at: number): boolean {
+    const keys = this.changing.get(ruleKey);
+    if (!keys) return true;
+    for (const key of keys) {
+      const entry = this.entries.get(key);
+      if (!entry || same(reportedAt(entry, at), entry.target)) keys.delete(key);
+    }
+    if (keys.size > 0) return false;
+    this.changing.delete(ruleKey);
+    return true;
   }
 
   private probedRules(state: SandboxState): ProbedRule[] {
@@ -228,6 +258,10 @@ export class ProbeTimeline {
     if (!rule) return body;
     // One answer speaks for one instant.
     const at = this.clock.now();
+    // No change of the rule's is still being probed: every backend reports its instant result, so the
+    // derived body is the answer as it is (the same frozen object at this state version), and a pool
+    // of thousands is neither copied per request nor its answer encoded again (actions.ts bytesAhead).
+    if (Object.isFrozen(body) && this.settled(idKey(rule.ruleId), at)) return body;
     const addresses = addressesOf(body).map((address) => {
       const now = this.reported(rule.ruleId, address, resultOf(address), at);
       // Reported as derived (every settled backend): the entry as it is, not a copy per request.

@@ -158,6 +158,35 @@ describe('scoped re-derivation of the probe model', () => {
     expect([states[0], states.at(-1)]).toEqual(['UUUUUU', 'UUDDDD']);
   });
 
+  it('a rule whose changes are all probed to their end is answered with the derived body itself', () => {
+    // Prepare: a settled scenario, then a deny on two backends, on a manual clock
+    const state = sixBackends();
+    let now = 1_000_000;
+    const time = resolveTimeModel(undefined, undefined, IN_PROCESS_DEFAULT);
+    const timeline = new ProbeTimeline(defaultViews, { now: () => now }, time);
+    timeline.observe(state);
+    const derived = () => defaultViews.ruleHealth(state, armIds.lb(), 'web');
+    const answer = () => timeline.timedRuleHealth(state, armIds.lb(), 'web');
+    const settledBody = derived();
+    const settledAnswer = answer();
+    putSecurityRule(state, armIds.nsg('nsg-two'), 'deny', {
+      properties: { ...allowProbe.properties, access: 'Deny', priority: 150 },
+    });
+    completeRuleWrite(state, armIds.nsg('nsg-two'), 'deny');
+    timeline.observe(state);
+    // Act: one answer while the change is probed, one after interval x threshold
+    now += 1;
+    const whileProbed = answer();
+    now += 10 * 60_000;
+    const afterwards = answer();
+    // Assess: settled answers are the derived (frozen) body, not a copy; in between the probes
+    // still report the old state, so the answer is not the derived body
+    expect(settledAnswer).toBe(settledBody);
+    expect(whileProbed).not.toBe(derived());
+    expect(whileProbed).not.toEqual(derived());
+    expect(afterwards).toBe(derived());
+  });
+
   describe('after real writes, the answers equal a fresh derivation of the same state', () => {
     const RG = 'rg-web-prod';
     const FAST = { updateIntervalInMs: 1 };
