@@ -13,9 +13,20 @@ import { createHash } from 'node:crypto';
  */
 export interface RunStore {
   /** Stores `value` (JSON-serializable) and returns its ref. */
-  put(runId: string, name: string, value: unknown): Promise<string>;
+  put(runId: string, name: string, value: unknown, options?: PutOptions): Promise<string>;
   /** The value stored under `ref`; rejects when there is none. */
   get<T>(ref: string): Promise<T>;
+}
+
+/** How a value is handed to {@link RunStore.put}. */
+export interface PutOptions {
+  /**
+   * The writer hands the value over: neither it nor anything else will change the value, or any
+   * object in it, after the put. A store that keeps values in memory may then keep the value itself,
+   * frozen (a later write to it throws), instead of a copy; a store that keeps JSON prints it as
+   * always. Readers get the same either way: what the JSON round trip of the value gives.
+   */
+  handOver?: boolean;
 }
 
 /** A value serialized the way every store keeps it, with its content ref. */

@@ -92,3 +92,101 @@ export function snapshotOf(value: unknown): unknown {
     throw err;
   }
 }
+
+/**
+ * Whether a frozen value is already what JSON would give back, frozen all the way down: it can then
+ * be kept as it is. Read only; an own `__proto__` field counts like any other.
+ */
+function isFrozenJson(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (!Object.isFrozen(value) || typeof (value as { toJSON?: unknown }).toJSON === 'function')
+        return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!(i in value) || !isFrozenJson(value[i])) return false;
+        return true;
+      }
+      if (!isPlainObject(value)) return false;
+      for (const field of Object.keys(value)) {
+        if (!isFrozenJson((value as Record<string, unknown>)[field])) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Sets `record[field]` to `item`; an own `__proto__` key is data, never a prototype change. */
+function setField(record: Record<string, unknown>, field: string, item: unknown): void {
+  if (field === '__proto__') {
+    Object.defineProperty(record, field, {
+      value: item,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    record[field] = item;
+  }
+}
+
+/**
+ * `value` made, in place, what JSON would give back (fields JSON leaves out deleted, numbers as JSON
+ * prints them, array holes and what JSON cannot print in an array as null), then frozen. What cannot
+ * be changed in place is copied as {@link snapshotOf} copies it: a Date, a class instance, a boxed
+ * primitive, a `toJSON`, and a frozen part that is not yet what JSON gives.
+ */
+function settle(value: unknown, key: string): unknown {
+  if (value === null || typeof value !== 'object') return copy(value, key);
+  if (
+    typeof (value as { toJSON?: unknown }).toJSON === 'function' ||
+    !(Array.isArray(value) || isPlainObject(value))
+  ) {
+    return copy(value, key);
+  }
+  // A part already kept (a value read back from the store and put again inside another): as it is.
+  if (Object.isFrozen(value)) return isFrozenJson(value) ? value : copy(value, key);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const before: unknown = value[i];
+      const item = settle(before, String(i)) ?? null;
+      if (!Object.is(item, before) || !(i in value)) value[i] = item;
+    }
+    return Object.freeze(value);
+  }
+  const record = value as Record<string, unknown>;
+  for (const field of Object.keys(record)) {
+    const before = record[field];
+    const item = settle(before, field);
+    if (item === undefined) delete record[field];
+    else if (!Object.is(item, before)) setField(record, field, item);
+  }
+  return Object.freeze(record);
+}
+
+/**
+ * `value` itself, changed in place into what `JSON.parse(JSON.stringify(value))` would give and
+ * frozen all the way down; `undefined` when JSON has no text for it. No copy is made of what is plain
+ * (objects, arrays, primitives), so a value handed over costs no allocation: what the in-memory run
+ * store keeps of a value its writer will never change again (a run's topology, health, diagnosis and
+ * report: a megabyte of young objects at a thousand backends, copied once more only to be garbage).
+ * A writer that writes to it afterwards gets a TypeError in strict mode. Throws what
+ * {@link snapshotOf} throws (a BigInt, a value that contains itself); a value that contains itself
+ * may be left partly frozen.
+ */
+export function frozenAsJson(value: unknown): unknown {
+  try {
+    return settle(value, '');
+  } catch (err) {
+    if (err instanceof RangeError)
+      throw new TypeError('a value that contains itself is not JSON', { cause: err });
+    throw err;
+  }
+}

@@ -9,7 +9,7 @@ import { countsAsDown, type FixReport, type Report } from '../model/report';
 import { fail, ok } from '../model/result';
 import type { BackendInfo, Topology } from '../model/topology';
 import { MemoryRunStore } from '../runstore/memoryRunStore';
-import type { RunStore } from '../runstore/runStore';
+import type { PutOptions, RunStore } from '../runstore/runStore';
 import { buildReport } from './buildReport';
 import type {
   ApplyFixesActivityInput,
@@ -116,6 +116,13 @@ export interface ActivityDeps {
   finished?(report: Report, run: RunContext, stop?: RunStop): void | Promise<void>;
 }
 
+/**
+ * How the activities put the values they built and never touch again (the topology and health from
+ * discovery, the diagnosis, the report): handed over, so an in-memory store keeps them without a copy.
+ * Evidence and validation keep the copy: they are small, and built from reads whose objects may live on.
+ */
+const HANDED_OVER: PutOptions = { handOver: true };
+
 /** An activity: deserialized input in, JSON-serializable output out. */
 export type ActivityFunction = (input: unknown) => Promise<unknown>;
 
@@ -211,7 +218,10 @@ export function createActivities(
       checks: await loadChecks(input.checks),
     };
     const diagnosis = await deps.diagnose(full);
-    return summarizeDiagnosis(diagnosis, await store.put(input.run.runId, 'diagnosis', diagnosis));
+    return summarizeDiagnosis(
+      diagnosis,
+      await store.put(input.run.runId, 'diagnosis', diagnosis, HANDED_OVER),
+    );
   };
   const describeDiagnosis = (d: DiagnosisSummary) => ({
     causes: d.causes,
@@ -276,12 +286,12 @@ export function createActivities(
         });
         // The failing set is decided here, once: the orchestrator replays over its result only.
         const failing = failingBackends(topology, health);
-        const topologyRef = await store.put(input.run.runId, 'topology', topology);
+        const topologyRef = await store.put(input.run.runId, 'topology', topology, HANDED_OVER);
         // Stored once discovery is done, not as soon as the health is read: the first batch's Run
         // Commands are running by now, and copying the health then held up the failing backends' reads.
         const compact = compactTopology(topology, failing, {
           topologyRef,
-          healthRef: await store.put(input.run.runId, 'health', health),
+          healthRef: await store.put(input.run.runId, 'health', health, HANDED_OVER),
         });
         return guestChecksStartedOn.length > 0 ? { ...compact, guestChecksStartedOn } : compact;
       },
@@ -391,7 +401,7 @@ export function createActivities(
           ...(validationRef ? { validation: await store.get<ValidationResult>(validationRef) } : {}),
         });
         await deps.finished?.(report, rest.run);
-        return outcomeOf(report, await store.put(rest.run.runId, 'report', report));
+        return outcomeOf(report, await store.put(rest.run.runId, 'report', report, HANDED_OVER));
       },
       (r) => ({ verdict: r.verdict, causes: r.causes, fixes: r.fixes }),
     ),
@@ -400,7 +410,7 @@ export function createActivities(
       async (input) => {
         const report = await closedRunReport(input, store, (full) => deps.diagnose(full), loadChecks);
         await deps.finished?.(report, input.run, input.stop);
-        return outcomeOf(report, await store.put(input.run.runId, 'report', report));
+        return outcomeOf(report, await store.put(input.run.runId, 'report', report, HANDED_OVER));
       },
       (r, input) => ({
         verdict: r.verdict,

@@ -130,6 +130,24 @@ describe('MemoryRunStore', () => {
     expect(await store.get(ref)).toEqual({ problems: ['vm: not found'] });
   });
 
+  it('keeps a handed-over value itself, as its JSON round trip, frozen against its writer too', async () => {
+    // Prepare
+    const store = new MemoryRunStore();
+    const value = { backends: [{ key: 'nic0', gone: undefined, at: new Date('2026-01-02T03:04:05.000Z') }] };
+    const expected: unknown = JSON.parse(JSON.stringify(value));
+
+    // Act
+    const ref = await store.put('run-1', 'topology', value, { handOver: true });
+    const back = await store.get<typeof value>(ref);
+    const writeAfter = () => value.backends.push({ key: 'nic1', gone: undefined, at: new Date() });
+
+    // Assess
+    expect(back).toBe(value);
+    expect(back).toStrictEqual(expected);
+    expect(writeAfter).toThrow(TypeError);
+    expect(await store.get(ref)).toStrictEqual(expected);
+  });
+
   it('rejects an unknown ref', async () => {
     // Prepare
     const store = new MemoryRunStore();
