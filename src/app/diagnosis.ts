@@ -6,7 +6,7 @@
 import { diagnoseBackendFindings, type BackendDiagnosis } from '../diagnose';
 import { listenerOnActiveNodeOnly, noLocalEndpoint } from '../diagnose/expectedDown';
 import { GUEST_UNCHECKED_NOTE, kubeProxyHealth } from '../diagnose/guest';
-import { interpretRuleHealth, type BackendProbeStatus } from '../diagnose/health';
+import type { BackendProbeStatus } from '../diagnose/health';
 import { diagnoseLoadBalancer, probeCoverageNotes, unworkableProbeKeys } from '../diagnose/loadBalancer';
 import { diagnoseBackendReports } from '../diagnose/report';
 import type { GuestEvidence, VmHealthEvidence } from '../model/evidence';
@@ -18,7 +18,7 @@ import { fail, ok, type Result } from '../model/result';
 import type { Topology } from '../model/topology';
 import type { BackendEvidence, DiagnoseInput } from '../workflow/contracts';
 import type { Diagnosis } from '../model/diagnosis';
-import { splitHealthSources } from '../workflow/flow';
+import { probeStatusesOf } from '../workflow/flow';
 import { isHealthReadProblem } from './health';
 
 /** Evidence-or-why-not for one check, as the pure checks take it. */
@@ -129,8 +129,7 @@ function withUncheckedSaid<T extends BackendReport & { key: string }>(
 /** Diagnoses every backend the health reports as failing, and the load balancer itself. */
 export function diagnose(input: DiagnoseInput): Diagnosis {
   const { topology } = input;
-  const { ruleHealth, metric } = splitHealthSources(input.health);
-  const statuses = interpretRuleHealth(topology, ruleHealth, metric);
+  const statuses = probeStatusesOf(topology, input.health);
   const evidenceByKey = new Map<string, Result<BackendEvidence>>(
     input.checks.map((c) => [idKey(c.backendKey), c.result]),
   );

@@ -79,7 +79,7 @@ function probeCauses(topology: Topology): Cause[] {
   return causes;
 }
 
-function ruleProbeCauses(topology: Topology, statuses: BackendProbeStatus[]): Cause[] {
+function ruleProbeCauses(topology: Topology, statuses: readonly BackendProbeStatus[]): Cause[] {
   const lb = topology.loadBalancer.name;
   const causes: Cause[] = [];
   for (const rule of topology.rules) {
@@ -224,7 +224,7 @@ function configurationNotes(topology: Topology): Note[] {
  */
 export function diagnoseLoadBalancer(
   topology: Topology,
-  statuses: BackendProbeStatus[] = [],
+  statuses: readonly BackendProbeStatus[] = [],
 ): LoadBalancerDiagnosis {
   return {
     causes: [...emptyPoolCauses(topology), ...probeCauses(topology), ...ruleProbeCauses(topology, statuses)],

@@ -25,7 +25,7 @@ export interface BackendDiagnosis {
 export interface DiagnosisReportInput {
   topology: Topology;
   /** From interpretRuleHealth: one per backend and rule. */
-  statuses: BackendProbeStatus[];
+  statuses: readonly BackendProbeStatus[];
   backendDiagnoses: BackendDiagnosis[];
   /** Computed from the topology and statuses when not given. */
   loadBalancer?: LoadBalancerDiagnosis;
@@ -36,7 +36,7 @@ export interface DiagnosisReportInput {
 const STATE_RANK: Record<BackendProbeStatus['state'], number> = { up: 0, unknown: 1, down: 2 };
 
 /** The status that speaks for a backend across its rules: the worst state, admin states last. */
-function worstStatus(statuses: BackendProbeStatus[]): BackendProbeStatus | undefined {
+function worstStatus(statuses: readonly BackendProbeStatus[]): BackendProbeStatus | undefined {
   return [...statuses].sort(
     (a, b) =>
       STATE_RANK[b.state] - STATE_RANK[a.state] ||
@@ -55,7 +55,7 @@ function dedupeNotes(notes: Note[]): Note[] {
 }
 
 /** True when a backend is down for a reason probe-doctor must act on (an admin Down is deliberate). */
-function isFailing(statuses: BackendProbeStatus[]): boolean {
+function isFailing(statuses: readonly BackendProbeStatus[]): boolean {
   return statuses.some((status) => status.state === 'down' && status.action !== 'never-fix');
 }
 
@@ -85,7 +85,7 @@ function healthyEntry(backend: BackendInfo, status: BackendProbeStatus): Backend
 /** One entry per backend that any probed rule covers, in topology order, keyed by backend key. */
 export function diagnoseBackendReports(
   topology: Topology,
-  statuses: BackendProbeStatus[],
+  statuses: readonly BackendProbeStatus[],
   backendDiagnoses: BackendDiagnosis[],
 ): KeyedBackendReports {
   let anyFailing = false;

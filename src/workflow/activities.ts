@@ -284,15 +284,15 @@ export function createActivities(
               }
             : {}),
         });
-        // The failing set is decided here, once: the orchestrator replays over its result only.
-        const failing = failingBackends(topology, health);
-        const topologyRef = await store.put(input.run.runId, 'topology', topology, HANDED_OVER);
         // Stored once discovery is done, not as soon as the health is read: the first batch's Run
-        // Commands are running by now, and copying the health then held up the failing backends' reads.
-        const compact = compactTopology(topology, failing, {
-          topologyRef,
-          healthRef: await store.put(input.run.runId, 'health', health, HANDED_OVER),
-        });
+        // Commands are running by now, and storing the health then held up the failing backends' reads.
+        const topologyRef = await store.put(input.run.runId, 'topology', topology, HANDED_OVER);
+        const healthRef = await store.put(input.run.runId, 'health', health, HANDED_OVER);
+        // The failing set is decided here, once: the orchestrator replays over its result only. From
+        // the pair as stored, so the diagnosis reads its statuses instead of interpreting the health
+        // again (flow.ts probeStatusesOf).
+        const failing = failingBackends(topology, health);
+        const compact = compactTopology(topology, failing, { topologyRef, healthRef });
         return guestChecksStartedOn.length > 0 ? { ...compact, guestChecksStartedOn } : compact;
       },
       (t) => ({

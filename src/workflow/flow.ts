@@ -44,6 +44,34 @@ export function splitHealthSources(health: RuleHealth[]): {
   };
 }
 
+/**
+ * The statuses {@link interpretRuleHealth} gives for a topology and health that can no longer change
+ * (frozen, as the in-memory run store keeps what discovery hands over), by the two values' identity:
+ * discovery's failing set and the diagnosis read the same stored pair, and a pool of a thousand is
+ * interpreted once per run, not once per activity. The statuses are frozen, since readers share them.
+ * Values that can still change (not frozen, or read back from JSON: new objects) are interpreted anew.
+ */
+const interpreted = new WeakMap<Topology, WeakMap<RuleHealth[], readonly BackendProbeStatus[]>>();
+
+export function probeStatusesOf(topology: Topology, health: RuleHealth[]): readonly BackendProbeStatus[] {
+  const interpret = () => {
+    const { ruleHealth, metric } = splitHealthSources(health);
+    return interpretRuleHealth(topology, ruleHealth, metric);
+  };
+  if (!Object.isFrozen(topology) || !Object.isFrozen(health)) return interpret();
+  let byHealth = interpreted.get(topology);
+  if (!byHealth) {
+    byHealth = new WeakMap();
+    interpreted.set(topology, byHealth);
+  }
+  let statuses = byHealth.get(health);
+  if (!statuses) {
+    statuses = Object.freeze(interpret().map((status) => Object.freeze(status)));
+    byHealth.set(health, statuses);
+  }
+  return statuses;
+}
+
 /** A status that gets the cause checks: not up, and not an admin state set on purpose. */
 export const needsChecks = (s: BackendProbeStatus): boolean =>
   s.state !== 'up' && s.action !== 'never-fix' && s.action !== 'none';
@@ -84,9 +112,8 @@ function entriesOf(
  * normalised once: linear in the pool's size.
  */
 export function failingBackends(topology: Topology, health: RuleHealth[]): FailingBackend[] {
-  const { ruleHealth, metric } = splitHealthSources(health);
   const failingKeys = new Set(
-    interpretRuleHealth(topology, ruleHealth, metric)
+    probeStatusesOf(topology, health)
       .filter(needsChecks)
       .map((s) => idKey(s.backendKey)),
   );
