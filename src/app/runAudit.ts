@@ -9,6 +9,7 @@ import {
   countsAsDown,
   DOWN_BY_DESIGN_SHAPES,
   type BackendReport,
+  type Cause,
   type CauseId,
   type DownByDesignShape,
   type FixReport,
@@ -86,16 +87,13 @@ export async function auditDiagnosis(
   }
   // Healthy backends (up, no cause) are one event for all of them: the trail does not grow with the
   // pool. One pass sorts the backends: the healthy ones into that event, the others one event each.
-  const healthy: { backend: string; ipAddress?: string; healthReason?: string }[] = [];
+  const healthy: Diagnosis['backends'] = [];
   const others: Diagnosis['backends'] = [];
-  for (const b of diagnosis.backends) {
+  // Indexed: see indexById (model/ids.ts) on for-of in code that runs once per run.
+  for (let i = 0; i < diagnosis.backends.length; i++) {
+    const b = diagnosis.backends[i] as Diagnosis['backends'][number];
     if (b.probeState !== 'up' || b.causes.length > 0 || commands.has(idKey(b.key))) others.push(b);
-    else {
-      const entry: (typeof healthy)[number] = { backend: b.key };
-      if (b.ipAddress) entry.ipAddress = b.ipAddress;
-      if (b.healthReason) entry.healthReason = b.healthReason;
-      healthy.push(entry);
-    }
+    else healthy.push(b);
   }
   if (healthy.length > 0) await audit.backendsHealthy({ backends: healthy });
   for (const b of others) {
@@ -297,8 +295,10 @@ export async function auditRunFinished(audit: Auditor, report: Report, stop?: Ru
   const ids: CauseId[] = report.causes.map((c) => c.id);
   let backendsDown = 0;
   let backendsExpectedDown = 0;
-  for (const b of report.backends) {
-    for (const c of b.causes) ids.push(c.id);
+  // Indexed: see indexById (model/ids.ts) on for-of in code that runs once per run.
+  for (let i = 0; i < report.backends.length; i++) {
+    const b = report.backends[i] as BackendReport;
+    for (let j = 0; j < b.causes.length; j++) ids.push((b.causes[j] as Cause).id);
     if (countsAsDown(b)) backendsDown += 1;
     if (b.probeState === 'expected-down') backendsExpectedDown += 1;
   }

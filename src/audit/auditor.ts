@@ -88,10 +88,13 @@ export interface Auditor {
     fields: Omit<Fields<'ProbeDoctor.RunCommandAccepted'>, 'outcome'>,
     options?: EmitOptions,
   ): Promise<AuditEvent>;
-  /** One event for every healthy backend of the run (see BackendsHealthySchema). */
+  /**
+   * One event for every healthy backend of the run (see BackendsHealthySchema). Each backend by its
+   * key: the diagnosis's own entries can be passed as they are, not copied per backend.
+   */
   backendsHealthy(
     fields: {
-      backends: readonly { backend: string; ipAddress?: string; healthReason?: string }[];
+      backends: readonly { key: string; ipAddress?: string; healthReason?: string }[];
     },
     options?: EmitOptions,
   ): Promise<AuditEvent>;
@@ -194,15 +197,16 @@ export function createAuditor(sink: AuditSink, common: AuditCommon, deps: Audito
     backendsHealthy: (f, o) => {
       const listed = f.backends.slice(0, HEALTHY_BACKENDS_LISTED);
       const reasons: Record<string, number> = {};
-      for (const b of f.backends) {
-        const reason = b.healthReason ?? 'none';
+      // Indexed: see indexById (model/ids.ts) on for-of in code that runs once per run.
+      for (let i = 0; i < f.backends.length; i++) {
+        const reason = f.backends[i]?.healthReason || 'none';
         reasons[reason] = (reasons[reason] ?? 0) + 1;
       }
       return record(
         'ProbeDoctor.BackendsHealthy',
         {
           count: String(f.backends.length),
-          backends: json(listed.map((b) => defined({ backend: b.backend, ipAddress: b.ipAddress }))),
+          backends: json(listed.map((b) => defined({ backend: b.key, ipAddress: b.ipAddress || undefined }))),
           omitted: String(f.backends.length - listed.length),
           healthReasons: json(reasons),
           outcome: 'healthy',

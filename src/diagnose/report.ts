@@ -93,7 +93,9 @@ export function diagnoseBackendReports(
   const backends: (BackendReport & { key: string })[] = [];
   const statusesByBackend = groupById(statuses, (status) => status.backendKey);
   const diagnosesByBackend = groupById(backendDiagnoses, (d) => d.backendKey);
-  for (const backend of topology.backends) {
+  // Indexed: see indexById (model/ids.ts) on for-of in code that runs once per run.
+  for (let i = 0; i < topology.backends.length; i++) {
+    const backend = topology.backends[i] as BackendInfo;
     const key = idKey(backend.key);
     const mine = statusesByBackend.get(key) ?? [];
     if (mine.length === 0) continue;

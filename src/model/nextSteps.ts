@@ -260,7 +260,9 @@ function byReason<R>(
   reasonOf: (backend: BackendReport) => R | undefined,
 ): { reason: R; where: string[] }[] {
   const groups = new Map<string, { reason: R; where: string[] }>();
-  for (const backend of backends) {
+  // Indexed: see indexById (model/ids.ts) on for-of in code that runs once per run.
+  for (let i = 0; i < backends.length; i++) {
+    const backend = backends[i] as BackendReport;
     const reason = reasonOf(backend);
     if (reason === undefined) continue;
     const key = JSON.stringify(reason);
@@ -338,7 +340,8 @@ export function nextStepsWithBasis(whole: NextStepsInput): NextStep[] {
     const step = stepOfFix(fix, report.mode);
     if (step) steps.push({ step, basedOn: basisOfFix(fix, report) });
   }
-  for (const backend of report.backends) {
+  for (let i = 0; i < report.backends.length; i++) {
+    const backend = report.backends[i] as BackendReport;
     if (backend.probeState === 'up' && backend.causes.length === 0) continue;
     const covered = coveredBy(report.fixes, backend);
     const where = backend.vmId ? backendLabel(backend) : backend.ipAddress;

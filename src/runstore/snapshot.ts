@@ -113,7 +113,8 @@ function isFrozenJson(value: unknown): boolean {
         return true;
       }
       if (!isPlainObject(value)) return false;
-      for (const field of Object.keys(value)) {
+      for (const field in value) {
+        if (!Object.hasOwn(value, field)) continue;
         if (!isFrozenJson((value as Record<string, unknown>)[field])) return false;
       }
       return true;
@@ -143,26 +144,40 @@ function setField(record: Record<string, unknown>, field: string, item: unknown)
  * be changed in place is copied as {@link snapshotOf} copies it: a Date, a class instance, a boxed
  * primitive, a `toJSON`, and a frozen part that is not yet what JSON gives.
  */
-function settle(value: unknown, key: string): unknown {
-  if (value === null || typeof value !== 'object') return copy(value, key);
+function settle(value: unknown, key: string | number): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? (value === 0 ? 0 : value) : null;
+    case 'object':
+      if (value !== null) break;
+      return null;
+    default:
+      return copy(value, String(key));
+  }
   if (
     typeof (value as { toJSON?: unknown }).toJSON === 'function' ||
     !(Array.isArray(value) || isPlainObject(value))
   ) {
-    return copy(value, key);
+    return copy(value, String(key));
   }
   // A part already kept (a value read back from the store and put again inside another): as it is.
-  if (Object.isFrozen(value)) return isFrozenJson(value) ? value : copy(value, key);
+  if (Object.isFrozen(value)) return isFrozenJson(value) ? value : copy(value, String(key));
+  // The keys are walked without a list of them (Object.keys) and an index is made a string only for
+  // a toJSON: at a thousand backends every list made here was young garbage on the run's last steps.
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const before: unknown = value[i];
-      const item = settle(before, String(i)) ?? null;
+      const item = settle(before, i) ?? null;
       if (!Object.is(item, before) || !(i in value)) value[i] = item;
     }
     return Object.freeze(value);
   }
   const record = value as Record<string, unknown>;
-  for (const field of Object.keys(record)) {
+  for (const field in record) {
+    if (!Object.hasOwn(record, field)) continue;
     const before = record[field];
     const item = settle(before, field);
     if (item === undefined) delete record[field];

@@ -5,7 +5,7 @@
 import { describeFailure } from '../azure/callError';
 import { ActionableError, ensureError, ProbeDoctorError } from '../errors';
 import type { RuleHealth } from '../model/health';
-import { countsAsDown, type FixReport, type Report } from '../model/report';
+import { countsAsDown, type Cause, type FixReport, type Report } from '../model/report';
 import { fail, ok } from '../model/result';
 import type { BackendInfo, Topology } from '../model/topology';
 import { MemoryRunStore } from '../runstore/memoryRunStore';
@@ -427,8 +427,10 @@ export function outcomeOf(report: Report, reportRef: string): RunOutcome {
   // One pass over the backends (a pool of a thousand): their causes and how many are down.
   const causes = new Set(report.causes.map((c) => c.id));
   let backendsDown = 0;
-  for (const b of report.backends) {
-    for (const c of b.causes) causes.add(c.id);
+  // Indexed: see indexById (model/ids.ts) on for-of in code that runs once per run.
+  for (let i = 0; i < report.backends.length; i++) {
+    const b = report.backends[i] as Report['backends'][number];
+    for (let j = 0; j < b.causes.length; j++) causes.add((b.causes[j] as Cause).id);
     if (countsAsDown(b)) backendsDown += 1;
   }
   return {

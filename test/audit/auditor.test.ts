@@ -8,7 +8,7 @@ describe('createAuditor', () => {
     const sink = new MemoryAuditSink();
     const audit = createAuditor(sink, COMMON, { now: steppingClock(), newId: sequentialIds() });
     const backends = Array.from({ length: 1000 }, (_, i) => ({
-      backend: `${NIC1}-${i}`,
+      key: `${NIC1}-${i}`,
       ipAddress: `10.0.${i >> 8}.${i & 255}`,
       healthReason: i === 0 ? 'Up_Admin' : 'Up_Probe_Success',
     }));
