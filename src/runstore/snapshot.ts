@@ -24,6 +24,20 @@ function freezeAll(value: unknown): unknown {
   return Object.freeze(value);
 }
 
+/** Sets `record[field]` to `item`; an own `__proto__` key is data, never a prototype change. */
+function setField(record: Record<string, unknown>, field: string, item: unknown): void {
+  if (field === '__proto__') {
+    Object.defineProperty(record, field, {
+      value: item,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    record[field] = item;
+  }
+}
+
 /**
  * The copy of one value; `undefined` where JSON leaves the value out (a field, or the whole value).
  * Plain objects, arrays and primitives (the run's values are nothing else) are copied here; anything
@@ -55,19 +69,9 @@ function copy(value: unknown, key: string): unknown {
       const out: Record<string, unknown> = {};
       for (const field of Object.keys(value)) {
         const item = copy((value as Record<string, unknown>)[field], field);
-        if (item === undefined) continue;
-        // An own `__proto__` key is data in JSON: define it, never assign it (that would set the
-        // copy's prototype, or drop a string).
-        if (field === '__proto__') {
-          Object.defineProperty(out, field, {
-            value: item,
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
-        } else {
-          out[field] = item;
-        }
+        // An own `__proto__` key is data in JSON: setField defines it, never assigns it (that would
+        // set the copy's prototype, or drop a string).
+        if (item !== undefined) setField(out, field, item);
       }
       return Object.freeze(out);
     }
@@ -124,20 +128,6 @@ function isFrozenJson(value: unknown): boolean {
   }
 }
 
-/** Sets `record[field]` to `item`; an own `__proto__` key is data, never a prototype change. */
-function setField(record: Record<string, unknown>, field: string, item: unknown): void {
-  if (field === '__proto__') {
-    Object.defineProperty(record, field, {
-      value: item,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else {
-    record[field] = item;
-  }
-}
-
 /**
  * `value` made, in place, what JSON would give back (fields JSON leaves out deleted, numbers as JSON
  * prints them, array holes and what JSON cannot print in an array as null), then frozen. What cannot
@@ -145,18 +135,8 @@ function setField(record: Record<string, unknown>, field: string, item: unknown)
  * primitive, a `toJSON`, and a frozen part that is not yet what JSON gives.
  */
 function settle(value: unknown, key: string | number): unknown {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      return Number.isFinite(value) ? (value === 0 ? 0 : value) : null;
-    case 'object':
-      if (value !== null) break;
-      return null;
-    default:
-      return copy(value, String(key));
-  }
+  // A primitive's copy is itself, as JSON prints it; the key only matters to a toJSON.
+  if (value === null || typeof value !== 'object') return copy(value, '');
   if (
     typeof (value as { toJSON?: unknown }).toJSON === 'function' ||
     !(Array.isArray(value) || isPlainObject(value))

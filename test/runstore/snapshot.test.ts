@@ -7,25 +7,30 @@ class Point {
   ) {}
 }
 
+/** A value with every part JSON changes or leaves out, made fresh for each test. */
+const everything = () => ({
+  text: 'a',
+  flag: false,
+  count: 3,
+  nothing: null,
+  gone: undefined,
+  fn: () => 1,
+  notNumbers: [Number.NaN, Number.POSITIVE_INFINITY, -0],
+  // eslint-disable-next-line no-sparse-arrays
+  holes: [undefined, () => 1, Symbol('s'), , 4],
+  at: new Date('2026-01-02T03:04:05.000Z'),
+  custom: { toJSON: (key: string) => `custom at ${key}` },
+  point: new Point(1, 2),
+  boxed: Object(5) as unknown,
+  map: new Map([['a', 1]]),
+  zero: -0,
+  nested: [{ deep: [{ deeper: { gone: undefined, kept: 'yes' } }] }],
+});
+
 describe('snapshotOf', () => {
   it('is the JSON round trip of the value, whatever JSON does to its parts', () => {
     // Prepare
-    const value = {
-      text: 'a',
-      flag: false,
-      count: 3,
-      nothing: null,
-      gone: undefined,
-      fn: () => 1,
-      notNumbers: [Number.NaN, Number.POSITIVE_INFINITY, -0],
-      holes: [undefined, () => 1, Symbol('s')],
-      at: new Date('2026-01-02T03:04:05.000Z'),
-      custom: { toJSON: (key: string) => `custom at ${key}` },
-      point: new Point(1, 2),
-      boxed: Object(5) as unknown,
-      map: new Map([['a', 1]]),
-      nested: [{ deep: [{ deeper: { gone: undefined, kept: 'yes' } }] }],
-    };
+    const value = everything();
 
     // Act
     const copy = snapshotOf(value);
@@ -62,45 +67,9 @@ describe('snapshotOf', () => {
     expect(Object.isFrozen(copy.backends[0]?.causes)).toBe(true);
     expect(Object.isFrozen(value.backends[0])).toBe(false);
   });
-
-  it('is undefined where JSON has no text for the value', () => {
-    // Act, Assess
-    expect(snapshotOf(undefined)).toBeUndefined();
-    expect(snapshotOf(() => 1)).toBeUndefined();
-  });
-
-  it('refuses what JSON refuses: a BigInt, a value that contains itself', () => {
-    // Prepare
-    const cyclic: Record<string, unknown> = { a: 1 };
-    cyclic.self = cyclic;
-
-    // Act, Assess
-    expect(() => snapshotOf({ n: BigInt(1) })).toThrow(TypeError);
-    expect(() => snapshotOf(cyclic)).toThrow(TypeError);
-  });
 });
 
 describe('frozenAsJson', () => {
-  /** A value with every part JSON changes or leaves out, made fresh for each test. */
-  const everything = () => ({
-    text: 'a',
-    flag: false,
-    count: 3,
-    nothing: null,
-    gone: undefined,
-    fn: () => 1,
-    notNumbers: [Number.NaN, Number.POSITIVE_INFINITY, -0],
-    // eslint-disable-next-line no-sparse-arrays
-    holes: [undefined, () => 1, Symbol('s'), , 4],
-    at: new Date('2026-01-02T03:04:05.000Z'),
-    custom: { toJSON: (key: string) => `custom at ${key}` },
-    point: new Point(1, 2),
-    boxed: Object(5) as unknown,
-    map: new Map([['a', 1]]),
-    zero: -0,
-    nested: [{ deep: [{ deeper: { gone: undefined, kept: 'yes' } }] }],
-  });
-
   it('is the JSON round trip of the value, whatever JSON does to its parts', () => {
     // Prepare
     const expected: unknown = JSON.parse(JSON.stringify(everything()));
@@ -160,11 +129,16 @@ describe('frozenAsJson', () => {
     expect(JSON.stringify(kept)).toBe(text);
     expect(kept.m.polluted).toBeUndefined();
   });
+});
 
+describe.each([
+  ['snapshotOf', snapshotOf],
+  ['frozenAsJson', frozenAsJson],
+])('%s, where JSON has nothing to give', (_name, keep) => {
   it('is undefined where JSON has no text for the value', () => {
     // Act, Assess
-    expect(frozenAsJson(undefined)).toBeUndefined();
-    expect(frozenAsJson(() => 1)).toBeUndefined();
+    expect(keep(undefined)).toBeUndefined();
+    expect(keep(() => 1)).toBeUndefined();
   });
 
   it('refuses what JSON refuses: a BigInt, a value that contains itself', () => {
@@ -173,7 +147,7 @@ describe('frozenAsJson', () => {
     cyclic.self = cyclic;
 
     // Act, Assess
-    expect(() => frozenAsJson({ n: BigInt(1) })).toThrow(TypeError);
-    expect(() => frozenAsJson(cyclic)).toThrow(TypeError);
+    expect(() => keep({ n: BigInt(1) })).toThrow(TypeError);
+    expect(() => keep(cyclic)).toThrow(TypeError);
   });
 });
