@@ -175,6 +175,11 @@ function settle(value: unknown, key: string | number): unknown {
  * A writer that writes to it afterwards gets a TypeError in strict mode. Throws what
  * {@link snapshotOf} throws (a BigInt, a value that contains itself); a value that contains itself
  * may be left partly frozen.
+ *
+ * Where it is not JSON's round trip: only own enumerable string keys are walked, so a symbol-keyed
+ * or non-enumerable property, and a property of an array that is not an index, stay as they are
+ * (JSON would drop them; readers of JSON never see them), and a part it cannot change (a sealed object
+ * with a field JSON leaves out, a getter without a setter) makes it throw. A run's values have none.
  */
 export function frozenAsJson(value: unknown): unknown {
   try {

@@ -50,6 +50,7 @@ export function splitHealthSources(health: RuleHealth[]): {
  * discovery's failing set and the diagnosis read the same stored pair, and a pool of a thousand is
  * interpreted once per run, not once per activity. The statuses are frozen, since readers share them.
  * Values that can still change (not frozen, or read back from JSON: new objects) are interpreted anew.
+ * Frozen means frozen all the way down, as the store's hand-over leaves them: only the top is checked.
  */
 const interpreted = new WeakMap<Topology, WeakMap<RuleHealth[], readonly BackendProbeStatus[]>>();
 
