@@ -60,7 +60,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       '  2  the file cannot be read, holds no events, or has no run with that id',
     ],
     environment: [
-      '  (none: the audit file is named with --file; the app writes it to PROBE_DOCTOR_AUDIT_LOG_FILE)',
+      '  PROBE_DOCTOR_AUDIT_LOG_FILE  the audit file when --file is not given (the file the app writes)',
     ],
   },
   sandbox: {

@@ -14,30 +14,53 @@ import type { RegisterCommand } from './index';
 import { instanceIdOfRun } from '../../workflow/runId';
 
 export interface AuditCommandOptions {
-  file: string;
+  /** Default: PROBE_DOCTOR_AUDIT_LOG_FILE, the trail the app writes (see {@link auditFileOf}). */
+  file?: string;
   run?: string;
   /** A report format (text, json, markdown, html) instead of the timeline. */
   format?: string;
 }
 
+/**
+ * The trail to read: `--file`, else PROBE_DOCTOR_AUDIT_LOG_FILE (the file the Functions app writes its
+ * trail to, docs/configuration.md), so a reviewer where that setting is set need not name it again.
+ *
+ * @throws InvalidInputError when neither names a file.
+ */
+export function auditFileOf(file: string | undefined, env: NodeJS.ProcessEnv): string {
+  const chosen = file ?? env.PROBE_DOCTOR_AUDIT_LOG_FILE?.trim();
+  if (!chosen) {
+    throw new InvalidInputError(
+      'Name the audit file with --file <file> (or set PROBE_DOCTOR_AUDIT_LOG_FILE, the file the app writes).',
+      '--file',
+    );
+  }
+  return chosen;
+}
+
 /** Reads the file and writes the timeline of `--run`, or of every run in the file, to `io.out`. */
-export async function runAudit(options: AuditCommandOptions, io: CliIO): Promise<void> {
+export async function runAudit(
+  options: AuditCommandOptions,
+  io: CliIO,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const file = auditFileOf(options.file, env);
   let text: string;
   try {
-    text = await readFile(options.file, 'utf8');
+    text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as { code?: string }).code;
     const reason =
       code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : messageOf(err);
-    throw new InvalidInputError(`Cannot read audit file ${options.file}: ${reason}.`, '--file', {
+    throw new InvalidInputError(`Cannot read audit file ${file}: ${reason}.`, '--file', {
       cause: err,
     });
   }
-  const events = parseAuditLines(text, options.file, (where) =>
+  const events = parseAuditLines(text, file, (where) =>
     io.err(`probe-doctor: ${where}: left out, a line cut short (its write did not finish)\n`),
   );
   const runs = runIdsOf(events);
-  if (runs.length === 0) throw new InvalidInputError(`Audit file ${options.file} holds no events.`, '--file');
+  if (runs.length === 0) throw new InvalidInputError(`Audit file ${file} holds no events.`, '--file');
   // --run takes a run id, or an orchestration instance id (what `sweep` and the HTTP trigger print):
   // every run of that instance, one per incident on the load balancer.
   const selected =
@@ -46,7 +69,7 @@ export async function runAudit(options: AuditCommandOptions, io: CliIO): Promise
       : runs.filter((id) => id === options.run || instanceIdOfRun(id) === options.run);
   if (selected.length === 0) {
     throw new InvalidInputError(
-      `No events for run ${String(options.run)} in ${options.file} (runs in the file: ${runs.join(', ')}).`,
+      `No events for run ${String(options.run)} in ${file} (runs in the file: ${runs.join(', ')}).`,
       '--run',
     );
   }
@@ -66,11 +89,11 @@ export async function runAudit(options: AuditCommandOptions, io: CliIO): Promise
       throw new InvalidInputError(
         sweep
           ? `${String(selected[0])} is a sweep, which has no report of its own: name one of the runs in the file with --run (${runs.filter((id) => id !== selected[0]).join(', ') || 'none'}); without --format the sweep's timeline is printed.`
-          : `Run ${String(selected[0])} in ${options.file} has no event that names its load balancer, so it has no report to render; its timeline is without --format.`,
+          : `Run ${String(selected[0])} in ${file} has no event that names its load balancer, so it has no report to render; its timeline is without --format.`,
         '--run',
       );
     }
-    const { report, context } = reportFromAudit(ofRun, options.file);
+    const { report, context } = reportFromAudit(ofRun, file);
     io.out(renderReport(format, report, context));
     return;
   }
@@ -83,7 +106,7 @@ export const registerAuditCommand: RegisterCommand = (program, ctx) => {
     .description(
       "Print a run's timeline (steps, causes, changes with before/after) from a JSON lines audit file",
     )
-    .requiredOption('--file <file>', 'JSON lines audit file (PROBE_DOCTOR_AUDIT_LOG_FILE)')
+    .option('--file <file>', 'JSON lines audit file; default: PROBE_DOCTOR_AUDIT_LOG_FILE, if set')
     .option(
       '--run <id>',
       'run id (<start>-<instance id>), or an instance id (pd-...) for every run of it; default: every run in the file',

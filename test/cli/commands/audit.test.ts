@@ -121,6 +121,30 @@ describe('probe-doctor audit', () => {
     expect(err).toBe(message(target));
   });
 
+  it('reads PROBE_DOCTOR_AUDIT_LOG_FILE when --file is not given, and asks for one when neither is', async () => {
+    // Prepare
+    const before = process.env.PROBE_DOCTOR_AUDIT_LOG_FILE;
+    try {
+      // Act
+      process.env.PROBE_DOCTOR_AUDIT_LOG_FILE = file;
+      const fromSetting = await cli('audit', '--run', 'run-1');
+      const named = await cli('audit', '--file', file, '--run', 'run-1');
+      delete process.env.PROBE_DOCTOR_AUDIT_LOG_FILE;
+      const neither = await cli('audit', '--run', 'run-1');
+
+      // Assess
+      expect(fromSetting).toEqual(named);
+      expect(fromSetting.code).toBe(0);
+      expect(neither.code).toBe(2);
+      expect(neither.out).toBe('');
+      expect(neither.err).toContain('--file <file>');
+      expect(neither.err).toContain('PROBE_DOCTOR_AUDIT_LOG_FILE');
+    } finally {
+      if (before === undefined) delete process.env.PROBE_DOCTOR_AUDIT_LOG_FILE;
+      else process.env.PROBE_DOCTOR_AUDIT_LOG_FILE = before;
+    }
+  });
+
   it('names the runs the file has when the requested one is not there', async () => {
     // Act
     const { code, err } = await cli('audit', '--file', file, '--run', 'run-9');
