@@ -88,8 +88,16 @@ function copy(value: unknown, key: string): unknown {
  * throws on a cycle; here the copy runs out of stack).
  */
 export function snapshotOf(value: unknown): unknown {
+  return refusingCycles(() => copy(value, ''));
+}
+
+/**
+ * `walk`'s result, where a walk that ran out of stack is the cycle JSON refuses: the TypeError JSON
+ * throws on a value that contains itself, not a RangeError.
+ */
+function refusingCycles(walk: () => unknown): unknown {
   try {
-    return copy(value, '');
+    return walk();
   } catch (err) {
     if (err instanceof RangeError)
       throw new TypeError('a value that contains itself is not JSON', { cause: err });
@@ -182,11 +190,5 @@ function settle(value: unknown, key: string | number): unknown {
  * with a field JSON leaves out, a getter without a setter) makes it throw. A run's values have none.
  */
 export function frozenAsJson(value: unknown): unknown {
-  try {
-    return settle(value, '');
-  } catch (err) {
-    if (err instanceof RangeError)
-      throw new TypeError('a value that contains itself is not JSON', { cause: err });
-    throw err;
-  }
+  return refusingCycles(() => settle(value, ''));
 }

@@ -342,6 +342,11 @@ export async function runDiagnose(
 const LOAD_BALANCER_ID =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/loadBalancers\/[^/]+$/i;
 
+/** The ids of the load balancers a scenario holds, in its order. */
+function loadBalancerIdsOf(scenario: Scenario): string[] {
+  return scenario.resources.map((r) => r.id).filter((id) => LOAD_BALANCER_ID.test(id));
+}
+
 /**
  * The load balancer to diagnose: `--load-balancer`, or the only one a `--scenario` holds.
  * @throws InvalidInputError when neither names exactly one.
@@ -357,7 +362,7 @@ export function loadBalancerToDiagnose(
       '--load-balancer',
     );
   }
-  const ids = scenario.resources.map((r) => r.id).filter((id) => LOAD_BALANCER_ID.test(id));
+  const ids = loadBalancerIdsOf(scenario);
   if (ids.length === 1 && ids[0]) return ids[0];
   throw new InvalidInputError(
     ids.length === 0
@@ -470,7 +475,7 @@ export function withScenarioLoadBalancers(
   const missing = message.split(' does not exist (404')[0];
   if (!scenario || missing === message || missing === undefined || idKey(missing) !== idKey(lbId))
     return message;
-  const held = scenario.resources.map((r) => r.id).filter((id) => LOAD_BALANCER_ID.test(id));
+  const held = loadBalancerIdsOf(scenario);
   if (held.some((id) => idKey(id) === idKey(lbId))) return message;
   return `${message}. Scenario '${scenario.name}' holds ${held.length === 0 ? 'no load balancer' : held.join(', ')}`;
 }
