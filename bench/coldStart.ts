@@ -44,6 +44,11 @@ export interface LoadReport {
    * does not appear here.
    */
   loadedFiles: string[];
+  /**
+   * With `--allow-natives-syntax` in `nodeArgs`: whether a function first called after the load was
+   * compiled with Sparkplug at that call (the targets set `--always-sparkplug`). Absent otherwise.
+   */
+  sparkplugAfterLoad?: boolean;
 }
 
 /**
@@ -92,7 +97,17 @@ const { pathToFileURL } = require('node:url');
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   for (const file of Object.keys(require.cache)) resolved.add(file);
-  process.stdout.write(JSON.stringify({ ms, registrations, loadedFiles: [...resolved] }));
+  // With --allow-natives-syntax (tests; never while timing): whether a function first called after the
+  // load runs as Sparkplug code (V8's OptimizationStatus bit kBaseline, 1 << 15), i.e. whether the
+  // targets set --always-sparkplug (src/util/sparkplugFromFirstCall.ts).
+  let sparkplugAfterLoad;
+  if (process.execArgv.includes('--allow-natives-syntax')) {
+    const statusOf = new Function('f', 'return %GetOptimizationStatus(f)');
+    const calledOnce = function () { return 1; };
+    calledOnce();
+    sparkplugAfterLoad = (statusOf(calledOnce) & (1 << 15)) !== 0;
+  }
+  process.stdout.write(JSON.stringify({ ms, registrations, loadedFiles: [...resolved], sparkplugAfterLoad }));
 })().catch((err) => {
   process.stderr.write(String(err && err.stack || err));
   process.exit(1);
@@ -101,15 +116,17 @@ const { pathToFileURL } = require('node:url');
 
 /**
  * Loads `targets` (module ids or absolute paths, resolved from the repository root; `.mjs` files are
- * imported, others required) in one fresh node process and reports what it saw. `env` is added to this process's environment.
+ * imported, others required) in one fresh node process and reports what it saw. `env` is added to this process's environment;
+ * `nodeArgs` go to node before the program.
  *
  * @throws Error with the child's stderr when it fails to load a target.
  */
 export async function loadInFreshProcess(
   targets: readonly string[],
   env: NodeJS.ProcessEnv = {},
+  nodeArgs: readonly string[] = [],
 ): Promise<LoadReport> {
-  const { stdout } = await run(process.execPath, ['-e', CHILD], childOptions(targets, env));
+  const { stdout } = await run(process.execPath, [...nodeArgs, '-e', CHILD], childOptions(targets, env));
   return JSON.parse(stdout) as LoadReport;
 }
 

@@ -216,6 +216,9 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
   const options = parseScaleArgs(args);
   const time = resolveTimeModel({ scale: options.scale });
   const rows: ScaleRow[] = [];
+  // Whether every case's process compiled with Sparkplug from the first call (scaleCase.ts sets it as
+  // the product's entry points do; PROBE_DOCTOR_ALWAYS_SPARKPLUG=off in the environment turns it off).
+  let alwaysSparkplug = true;
   for (const backends of options.sizes) {
     for (const mode of ['observe', 'fix'] as const) {
       process.stderr.write(`  scale: ${backends} backends, ${mode}, ${options.runs} run(s) ...\n`);
@@ -229,6 +232,7 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
           sandbox: options.sandbox,
         }),
       ).sort((a, b) => a.wallMs - b.wallMs);
+      alwaysSparkplug &&= runs.every((run) => run.alwaysSparkplug === true);
       // The median run (the lower middle of an even count): one run's own figures, not a mix.
       const r = runs[Math.floor((runs.length - 1) / 2)] as ScaleCaseResult;
       // With every backend failing there is no healthy peer to validate from: no validation Run Command.
@@ -279,6 +283,7 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
     warmup: options.warmup,
     sandbox: options.sandbox,
     runs: options.runs,
+    alwaysSparkplug,
     timeModelMs: Object.fromEntries(
       Object.keys(time.azureMs).map((k) => [k, durationMs(time, k as keyof TimeModel['azureMs'])]),
     ),
@@ -289,6 +294,7 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
   console.log(
     `probe-doctor scale benchmark: ${results.machine.cpus} CPU(s) (${results.machine.cpuModel}), node ${process.version}, ` +
       `Azure's latencies x ${options.scale}, sandbox ${options.sandbox === 'worker' ? 'in a worker thread' : 'in-process'}, ` +
+      `V8 Sparkplug from the first call ${alwaysSparkplug ? 'on' : 'off'}, ` +
       `each row the median of ${options.runs} run(s); results in ${options.out}`,
   );
   console.log(formatScaleTable(rows));

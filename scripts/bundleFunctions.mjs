@@ -6,7 +6,7 @@
 // `node dist/bench/coldStart.js`).
 //
 // - Every registration file in functions/ is imported by the entry (globbed, so a new function cannot
-//   be left out).
+//   be left out), after src/util/sparkplugAtLoad.ts (V8 flags must be set before the code they act on).
 // - ES module output with code splitting: each `await import(...)` in functions/ and src/ (the Azure
 //   identity, ARM, Storage and telemetry SDKs, the activities' wiring) becomes a separate chunk in
 //   dist/deploy/chunks/, read and evaluated only when first used. The entry holds what registration
@@ -46,7 +46,11 @@ rmSync(outdir, { recursive: true, force: true });
 
 const result = await build({
   stdin: {
-    contents: registrations.map((name) => `import './functions/${name}';`).join('\n'),
+    // First: V8 compiles what the app calls with Sparkplug at the first call (src/util/sparkplugAtLoad.ts).
+    contents: [
+      `import './src/util/sparkplugAtLoad';`,
+      ...registrations.map((name) => `import './functions/${name}';`),
+    ].join('\n'),
     resolveDir: root,
     sourcefile: 'functions-entry.ts',
     loader: 'ts',
