@@ -49,6 +49,11 @@ export interface LoadReport {
    * compiled with Sparkplug at that call (the targets set `--always-sparkplug`). Absent otherwise.
    */
   sparkplugAfterLoad?: boolean;
+  /**
+   * With `--allow-natives-syntax` in `nodeArgs`: how many functions had registered when the targets
+   * first set V8 flags (`v8.setFlagsFromString`); absent when they set none.
+   */
+  registrationsBeforeFlags?: number;
 }
 
 /**
@@ -82,6 +87,19 @@ if (process.env.COLD_START_TRACE === '1' && typeof Module.registerHooks === 'fun
     },
   });
 }
+// With --allow-natives-syntax (tests; never while timing): how many functions had registered when V8's
+// flags were set (src/util/sparkplugFromFirstCall.ts sets --always-sparkplug before the registrations
+// load). node:v8's ES module exports are synced with the patched function before anything imports it.
+let registrationsBeforeFlags;
+if (process.execArgv.includes('--allow-natives-syntax')) {
+  const v8 = require('node:v8');
+  const setFlags = v8.setFlagsFromString;
+  v8.setFlagsFromString = function (flags) {
+    registrationsBeforeFlags ??= registrations.length;
+    return setFlags.call(this, flags);
+  };
+  Module.syncBuiltinESMExports();
+}
 const originalRequire = Module.prototype.require;
 Module.prototype.require = function (id) {
   return id === '@azure/functions-core' ? core : originalRequire.apply(this, arguments);
@@ -107,7 +125,7 @@ const { pathToFileURL } = require('node:url');
     calledOnce();
     sparkplugAfterLoad = (statusOf(calledOnce) & (1 << 15)) !== 0;
   }
-  process.stdout.write(JSON.stringify({ ms, registrations, loadedFiles: [...resolved], sparkplugAfterLoad }));
+  process.stdout.write(JSON.stringify({ ms, registrations, loadedFiles: [...resolved], sparkplugAfterLoad, registrationsBeforeFlags }));
 })().catch((err) => {
   process.stderr.write(String(err && err.stack || err));
   process.exit(1);

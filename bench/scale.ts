@@ -27,7 +27,7 @@ import {
   type TimeModel,
 } from '../src/sandbox/timeModel';
 import { measureColdStart, REPO_ROOT, type ColdStartFigures } from './coldStart';
-import type { SandboxPlacement, ScaleCaseInput, ScaleCaseResult } from './scaleCase';
+import type { SandboxPlacement, ScaleCaseInput, ScaleCaseResult } from './scaleCaseRun';
 /** A size that has not finished by then is reported as failed rather than hanging the benchmark. */
 const CASE_TIMEOUT_MS = 10 * 60_000;
 
@@ -217,7 +217,7 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
   const time = resolveTimeModel({ scale: options.scale });
   const rows: ScaleRow[] = [];
   // Whether every case's process compiled with Sparkplug from the first call (scaleCase.ts sets it as
-  // the product's entry points do; PROBE_DOCTOR_ALWAYS_SPARKPLUG=off in the environment turns it off).
+  // the product's entry points do; PROBE_DOCTOR_ALWAYS_SPARKPLUG=false in the environment turns it off).
   let alwaysSparkplug = true;
   for (const backends of options.sizes) {
     for (const mode of ['observe', 'fix'] as const) {

@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 // Thin launcher: the compiled CLI lives in dist/ (npm run build).
+let sparkplug;
 try {
-  // Before the CLI is loaded, so that V8 compiles what it calls with Sparkplug at the first call
-  // (src/util/sparkplugFromFirstCall.ts); a bad PROBE_DOCTOR_ALWAYS_SPARKPLUG stops here, named.
-  require('../dist/src/util/sparkplugFromFirstCall.js').compileWithSparkplugFromFirstCall();
+  sparkplug = require('../dist/src/util/sparkplugFromFirstCall.js');
 } catch (err) {
-  console.error(err instanceof Error ? err.message : String(err));
-  process.exit(2);
+  if (err && err.code === 'MODULE_NOT_FOUND') {
+    console.error('probe-doctor is not built: run `npm run build` (or `npm ci && npm run demo`) first');
+    process.exit(2);
+  }
+  throw err;
 }
+// Before the CLI is loaded: V8 compiles what it calls with Sparkplug at the first call
+// (src/util/sparkplugFromFirstCall.ts).
+sparkplug.compileWithSparkplugFromFirstCall();
 require('../dist/src/cli/main.js')
   .main(process.argv)
   .then(

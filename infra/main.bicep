@@ -91,6 +91,9 @@ param sweepSchedule string = ''
 @maxValue(64)
 param sweepConcurrency int = 8
 
+@description('PROBE_DOCTOR_ALWAYS_SPARKPLUG: V8 compiles the app\'s code with Sparkplug, its baseline compiler, from each function\'s first call (false: V8\'s defaults).')
+param alwaysSparkplug bool = true
+
 @description('Durable Functions task hub (host.json reads %DURABLE_TASK_HUB_NAME%).')
 param durableTaskHubName string = 'probedoctor'
 
@@ -199,6 +202,7 @@ var probeDoctorSettings = {
   PROBE_DOCTOR_AUDIT_LOG_FILE: auditLogFile
   PROBE_DOCTOR_SWEEP_SCHEDULE: sweepSchedule
   PROBE_DOCTOR_SWEEP_CONCURRENCY: string(sweepConcurrency)
+  PROBE_DOCTOR_ALWAYS_SPARKPLUG: string(alwaysSparkplug)
   DURABLE_TASK_HUB_NAME: durableTaskHubName
 }
 

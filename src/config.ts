@@ -71,6 +71,12 @@ export interface ProbeDoctorConfig {
   sweepSchedule?: string;
   /** Load balancers the sweep reads at once. */
   sweepConcurrency: number;
+  /**
+   * Whether the process compiles with Sparkplug from each function's first call. The entry points act
+   * on the environment variable before this is read (src/util/sparkplugFromFirstCall.ts); it is read
+   * here so that a malformed value is refused like any other setting's.
+   */
+  alwaysSparkplug: boolean;
 }
 
 export interface LoadConfigOptions {
@@ -175,6 +181,7 @@ const SETTINGS = {
     default: '',
   },
   SWEEP_CONCURRENCY: { schema: integer(1, 64), default: '8' },
+  ALWAYS_SPARKPLUG: { schema: boolean, default: 'true' },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -264,6 +271,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ProbeDoct
     ...(runStoreBlobServiceUri ? { runStoreBlobServiceUri } : {}),
     ...(sweepSchedule ? { sweepSchedule } : {}),
     sweepConcurrency: read(env, 'SWEEP_CONCURRENCY'),
+    alwaysSparkplug: read(env, 'ALWAYS_SPARKPLUG'),
   };
 }
 

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       escalationContact: {},
       escalationDiagnosticConsent: 'No',
       sweepConcurrency: 8,
+      alwaysSparkplug: true,
     });
   });
 
@@ -51,6 +52,7 @@ describe('loadConfig', () => {
     ['PROBE_DOCTOR_ACTIVITY_DEADLINE_SECONDS', '5', { activityDeadlineSeconds: 5 }],
     ['PROBE_DOCTOR_SWEEP_SCHEDULE', '0 0 */6 * * *', { sweepSchedule: '0 0 */6 * * *' }],
     ['PROBE_DOCTOR_SWEEP_CONCURRENCY', '16', { sweepConcurrency: 16 }],
+    ['PROBE_DOCTOR_ALWAYS_SPARKPLUG', ' False ', { alwaysSparkplug: false }],
     ['PROBE_DOCTOR_AUDIT_LOG_FILE', '/tmp/audit.jsonl', { auditLogFile: '/tmp/audit.jsonl' }],
     [
       'APPLICATIONINSIGHTS_CONNECTION_STRING',
@@ -115,6 +117,11 @@ describe('loadConfig', () => {
       'PROBE_DOCTOR_ROLLBACK_ON_FAILURE',
       'yes',
       'Setting PROBE_DOCTOR_ROLLBACK_ON_FAILURE is invalid: expected true or false (got "yes").',
+    ],
+    [
+      'PROBE_DOCTOR_ALWAYS_SPARKPLUG',
+      'off',
+      'Setting PROBE_DOCTOR_ALWAYS_SPARKPLUG is invalid: expected true or false (got "off").',
     ],
     [
       'PROBE_DOCTOR_ESCALATION_CONTACT_EMAIL',

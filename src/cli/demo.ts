@@ -25,7 +25,6 @@ import { progressLine, exitCodeFor } from './commands/diagnose';
 import { dipAvailabilityAlert } from './demoAlert';
 import { formatSummary } from './summary';
 import { projectRoot } from '../version';
-import { compileWithSparkplugFromFirstCall } from '../util/sparkplugFromFirstCall';
 
 /** The built-in broken scenario: a subnet NSG's custom Deny All above the AzureLoadBalancer allow. */
 export const DEMO_SCENARIO = join(projectRoot(), 'scenarios', 'nsg-deny-all-blocks-probe.json');
@@ -161,23 +160,4 @@ export async function runDemo(io: CliIO, options: DemoOptions = {}): Promise<num
     await auditSink.close();
     await sandbox.stop();
   }
-}
-
-if (require.main === module) {
-  // The demo is a CLI entry point like bin/probe-doctor.js (src/util/sparkplugFromFirstCall.ts); a bad
-  // setting is reported like any other failure of the demo.
-  Promise.resolve()
-    .then(() => {
-      compileWithSparkplugFromFirstCall();
-      return runDemo({ out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
-    })
-    .then(
-      (code) => process.exit(code),
-      (err: unknown) => {
-        process.stderr.write(
-          `probe-doctor demo: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-        );
-        process.exit(EXIT_ERROR);
-      },
-    );
 }
