@@ -10,15 +10,15 @@ try {
   }
   throw err;
 }
-// Before the CLI is loaded: V8 compiles what it calls with Sparkplug at the first call
-// (src/util/sparkplugFromFirstCall.ts).
-sparkplug.compileWithSparkplugFromFirstCall();
-require('../dist/src/cli/main.js')
-  .main(process.argv)
-  .then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(err instanceof Error ? err.message : String(err));
-      process.exit(2);
-    },
-  );
+const cli = require('../dist/src/cli/main.js');
+// Only when PROBE_DOCTOR_ALWAYS_SPARKPLUG=true: a CLI process runs once, and compiling everything it
+// calls costs it more than it saves (src/util/sparkplugFromFirstCall.ts). Once the CLI is loaded,
+// before it runs.
+sparkplug.compileWithSparkplugFromFirstCall(process.env, false);
+cli.main(process.argv).then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(2);
+  },
+);

@@ -5,9 +5,9 @@
 // resolving ~1,500 modules at a cold start (docs/deploy.md, "The deployed bundle"; figures:
 // `node dist/bench/coldStart.js`).
 //
-// - Every registration file in functions/ is imported (globbed, so a new function cannot be left out)
-//   by one module the entry imports dynamically, once it has set V8's --always-sparkplug
-//   (src/util/sparkplugFromFirstCall.ts): a flag acts on the code compiled after it.
+// - Every registration file in functions/ is imported by the entry (globbed, so a new function cannot
+//   be left out); the entry's body then sets V8's --always-sparkplug for what invocations call
+//   (src/util/sparkplugFromFirstCall.ts).
 // - ES module output with code splitting: each `await import(...)` in functions/ and src/ (the Azure
 //   identity, ARM, Storage and telemetry SDKs, the activities' wiring) becomes a separate chunk in
 //   dist/deploy/chunks/, read and evaluated only when first used. The entry holds what registration
@@ -42,36 +42,18 @@ const registrations = readdirSync(join(root, 'functions'))
   .map((f) => f.replace(/\.ts$/, ''))
   .sort();
 
-/** The module that imports every registration file: the entry imports it once V8's flag is set. */
-const REGISTRATIONS = 'probe-doctor:registrations';
-const registrationsModule = {
-  name: 'probe-doctor-registrations',
-  setup(build) {
-    build.onResolve({ filter: /^probe-doctor:registrations$/ }, () => ({
-      path: 'registrations',
-      namespace: 'probe-doctor',
-    }));
-    build.onLoad({ filter: /.*/, namespace: 'probe-doctor' }, () => ({
-      contents: registrations.map((name) => `import './functions/${name}';`).join('\n'),
-      resolveDir: root,
-      loader: 'ts',
-    }));
-  },
-};
-
 // Chunk names carry a content hash: a stale chunk of an earlier build must not ship.
 rmSync(outdir, { recursive: true, force: true });
 
 const result = await build({
   stdin: {
-    // The entry sets V8's flag, then loads the registrations: an ES module's static imports (and the
-    // shared chunks they pull in) all run before its own body, so they are imported dynamically,
-    // after the flag (src/util/sparkplugFromFirstCall.ts). The host's import of the entry settles once
-    // every function has registered (top-level await).
+    // The registrations, then V8's flag, on by default in this long-lived host: an ES module's body runs
+    // after all its imports, so the flag is set once the app is loaded, for the code its invocations
+    // call (src/util/sparkplugFromFirstCall.ts).
     contents: [
+      ...registrations.map((name) => `import './functions/${name}';`),
       `import { compileWithSparkplugFromFirstCall } from './src/util/sparkplugFromFirstCall';`,
-      'compileWithSparkplugFromFirstCall();',
-      `await import('${REGISTRATIONS}');`,
+      'compileWithSparkplugFromFirstCall(process.env, true);',
     ].join('\n'),
     resolveDir: root,
     sourcefile: 'functions-entry.ts',
@@ -86,7 +68,6 @@ const result = await build({
   entryNames: 'functions',
   chunkNames: 'chunks/[name]-[hash]',
   outExtension: { '.js': '.mjs' },
-  plugins: [registrationsModule],
   tsconfig: join(root, 'tsconfig.build.json'),
   external: ['@azure/functions-core', ...option('--external')],
   banner: {

@@ -72,11 +72,12 @@ export interface ProbeDoctorConfig {
   /** Load balancers the sweep reads at once. */
   sweepConcurrency: number;
   /**
-   * Whether the process compiles with Sparkplug from each function's first call. The entry points act
-   * on the environment variable before this is read (src/util/sparkplugFromFirstCall.ts); it is read
-   * here so that a malformed value is refused like any other setting's.
+   * PROBE_DOCTOR_ALWAYS_SPARKPLUG when set: whether the process compiles with Sparkplug from each
+   * function's first call. Undefined: the entry point's default (on in the Functions app, off at the
+   * CLI). The entry points act on it before this is read (src/util/sparkplugFromFirstCall.ts); it is
+   * read here so that a malformed value is refused like any other setting's.
    */
-  alwaysSparkplug: boolean;
+  alwaysSparkplug?: boolean;
 }
 
 export interface LoadConfigOptions {
@@ -181,6 +182,7 @@ const SETTINGS = {
     default: '',
   },
   SWEEP_CONCURRENCY: { schema: integer(1, 64), default: '8' },
+  // Unset: the entry point's default (src/util/sparkplugFromFirstCall.ts); only a value set is read.
   ALWAYS_SPARKPLUG: { schema: boolean, default: 'true' },
 } as const;
 
@@ -271,7 +273,9 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ProbeDoct
     ...(runStoreBlobServiceUri ? { runStoreBlobServiceUri } : {}),
     ...(sweepSchedule ? { sweepSchedule } : {}),
     sweepConcurrency: read(env, 'SWEEP_CONCURRENCY'),
-    alwaysSparkplug: read(env, 'ALWAYS_SPARKPLUG'),
+    ...(optional(env, `${SETTING_PREFIX}ALWAYS_SPARKPLUG`) !== undefined
+      ? { alwaysSparkplug: read(env, 'ALWAYS_SPARKPLUG') }
+      : {}),
   };
 }
 

@@ -24,7 +24,6 @@ describe('loadConfig', () => {
       escalationContact: {},
       escalationDiagnosticConsent: 'No',
       sweepConcurrency: 8,
-      alwaysSparkplug: true,
     });
   });
 

@@ -161,3 +161,15 @@ export async function runDemo(io: CliIO, options: DemoOptions = {}): Promise<num
     await sandbox.stop();
   }
 }
+
+if (require.main === module) {
+  runDemo({ out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(
+        `probe-doctor demo: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+      process.exit(EXIT_ERROR);
+    },
+  );
+}

@@ -46,7 +46,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       '  PROBE_DOCTOR_RUN_DEADLINE_SECONDS  the most a run may take, approval wait excluded (default 1800)',
       '  PROBE_DOCTOR_ACTIVITY_DEADLINE_SECONDS  the most one step may take, retries included (default 600)',
       '  PROBE_DOCTOR_ESCALATION_SUBMIT   submit the support ticket (default false; needs PROBE_DOCTOR_ESCALATION_CONTACT_*)',
-      '  PROBE_DOCTOR_ALWAYS_SPARKPLUG    false: V8 interprets code until it is hot (default true: compiled at first call)',
+      '  PROBE_DOCTOR_ALWAYS_SPARKPLUG    true: V8 compiles code at its first call (default false here, true in the app)',
       '  APPLICATIONINSIGHTS_CONNECTION_STRING  also send the audit trail to Application Insights',
       LIVE_CREDENTIAL,
     ],

@@ -16,42 +16,56 @@
  * thread was busy 11% less per run at 10 backends and 23% less at 100, and time to verdict fell 9 and
  * 13 ms; at 1,000 backends its busy time fell 5% and its time to verdict did not measurably move.
  *
- * What it costs: each function called is compiled once more (Sparkplug's pass is cheap), and its
- * machine code is kept beside its bytecode (7-10 MB more peak RSS in the scale benchmark).
+ * What it costs: each function called is compiled once more (Sparkplug's pass is cheap, but not free),
+ * and its machine code is kept beside its bytecode (7-20 MB more peak RSS in the scale benchmark). A
+ * long-lived process pays the compiling once and gains on every run after it: the Functions host, which
+ * the scale benchmark's warm runs stand for. A process that runs once pays it in the same run: a CLI
+ * `diagnose` of a scenario took 2,338 ms with it against 2,040 ms without (median of 6 each). So the
+ * Functions app turns it on by default, and the CLI only when asked.
  *
- * How: `v8.setFlagsFromString` (node:v8). A flag set so acts only on the functions compiled after it,
- * so each entry point sets it before it loads anything else: bin/probe-doctor.js, src/cli/demoMain.ts,
- * the Functions bundle's entry (scripts/bundleFunctions.mjs), bench/scaleCase.ts. Node's documentation
- * warns that a flag changed after V8 started may behave unpredictably, "including crashes and data
- * loss; or it may simply do nothing"; this one is read each time a function is compiled, and only
- * picks the tier its code is compiled to. Node refuses `--always-sparkplug` in `NODE_OPTIONS`; on the
- * Functions host the same flag could instead be given from process start with the app setting
+ * How: `v8.setFlagsFromString` (node:v8), which acts on the functions compiled after it. The entry
+ * points set it once their code is loaded and before it does its work, so loading is as quick as
+ * without it: the Functions bundle's entry after its registrations (scripts/bundleFunctions.mjs),
+ * bin/probe-doctor.js before `main`, bench/scaleCase.ts before the run. Node's documentation warns that
+ * a flag changed after V8 started may behave unpredictably, "including crashes and data loss; or it may
+ * simply do nothing"; this one is read each time a function is compiled, and only picks the tier its
+ * code is compiled to. Node refuses `--always-sparkplug` in `NODE_OPTIONS`; on the Functions host the
+ * same flag could instead be given from process start with the app setting
  * `languageWorkers__node__arguments` (Azure Functions Node.js developer guide).
  *
- * `PROBE_DOCTOR_ALWAYS_SPARKPLUG=false` leaves V8's defaults. The setting is validated with the others
- * (src/config.ts: `true` or `false`), when a run reads its configuration; here, before any of that is
- * loaded, only `false` (any case, spaces around it) turns it off.
+ * `PROBE_DOCTOR_ALWAYS_SPARKPLUG` (`true` or `false`, any case, spaces around it) overrides the entry
+ * point's default. It is validated with the other settings when a run reads its configuration
+ * (src/config.ts); here, before any of that, a value that is neither leaves the default.
  */
 import { setFlagsFromString } from 'node:v8';
 
-/** The environment variable that turns it off (`false`). */
+/** The environment variable that overrides an entry point's default (`true` or `false`). */
 export const ALWAYS_SPARKPLUG_SETTING = 'PROBE_DOCTOR_ALWAYS_SPARKPLUG';
 
-/** Whether `env` leaves Sparkplug from the first call on: anything but `false` does. */
-export function alwaysSparkplugWanted(env: Readonly<Record<string, string | undefined>>): boolean {
-  return env[ALWAYS_SPARKPLUG_SETTING]?.trim().toLowerCase() !== 'false';
+/**
+ * Whether `env` asks for Sparkplug from the first call: `true` or `false` as it says, otherwise
+ * `byDefault` (the entry point's: on in the Functions app, off at the CLI).
+ */
+export function alwaysSparkplugWanted(
+  env: Readonly<Record<string, string | undefined>>,
+  byDefault: boolean,
+): boolean {
+  const value = env[ALWAYS_SPARKPLUG_SETTING]?.trim().toLowerCase();
+  return value === 'true' ? true : value === 'false' ? false : byDefault;
 }
 
 /**
- * Has V8 compile every function called from now on with Sparkplug at its first call, unless `env`
- * turns it off. Call it before the code it should apply to is loaded.
+ * Has V8 compile every function called from now on with Sparkplug at its first call, if
+ * {@link alwaysSparkplugWanted}. Call it before the code it should apply to runs.
  *
+ * @param byDefault - whether to set it when the environment does not say
  * @returns whether the flag was set
  */
 export function compileWithSparkplugFromFirstCall(
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: Readonly<Record<string, string | undefined>>,
+  byDefault: boolean,
 ): boolean {
-  if (!alwaysSparkplugWanted(env)) return false;
+  if (!alwaysSparkplugWanted(env, byDefault)) return false;
   setFlagsFromString('--always-sparkplug');
   return true;
 }
