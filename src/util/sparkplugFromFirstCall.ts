@@ -17,7 +17,7 @@
  * 13 ms; at 1,000 backends its busy time fell 5% and its time to verdict did not measurably move.
  *
  * What it costs: each function called is compiled once more (Sparkplug's pass is cheap, but not free),
- * and its machine code is kept beside its bytecode (7-20 MB more peak RSS in the scale benchmark). A
+ * and its machine code is kept beside its bytecode (6-10 MB more peak RSS in the scale benchmark). A
  * long-lived process pays the compiling once and gains on every run after it: the Functions host, which
  * the scale benchmark's warm runs stand for. A process that runs once pays it in the same run: a CLI
  * `diagnose` of a scenario took 2,338 ms with it against 2,040 ms without (median of 6 each). So the
