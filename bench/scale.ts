@@ -31,27 +31,30 @@ import type { SandboxPlacement, ScaleCaseInput, ScaleCaseResult } from './scaleC
 /** A size that has not finished by then is reported as failed rather than hanging the benchmark. */
 const CASE_TIMEOUT_MS = 10 * 60_000;
 
-/** One row of `bench-results.json`. */
-export interface ScaleRow {
-  backends: number;
-  failing: number;
-  mode: 'observe' | 'fix';
-  verdict: string;
-  wallMs: number;
+/**
+ * One row of `bench-results.json`: the median run's own figures (ScaleCaseResult's, wall and busy times
+ * rounded to whole milliseconds), the bound and the ratio.
+ */
+export interface ScaleRow extends Pick<
+  ScaleCaseResult,
+  | 'backends'
+  | 'failing'
+  | 'mode'
+  | 'verdict'
+  | 'wallMs'
+  | 'armRequests'
+  | 'runCommands'
+  | 'historyEvents'
+  | 'historyBytes'
+  | 'auditEvents'
+  | 'peakRssMb'
+  | 'measuredWallMs'
+  | 'skippedMs'
+  | 'productLoopActiveMs'
+  | 'sandboxLoopActiveMs'
+> {
   boundMs: number;
   ratio: number;
-  armRequests: number;
-  runCommands: number;
-  historyEvents: number;
-  historyBytes: number;
-  auditEvents: number;
-  peakRssMb: number;
-  measuredWallMs: number;
-  skippedMs: number;
-  /** The product thread's busy ms in the measured run; in-process, the sandbox's work included. */
-  productLoopActiveMs: number;
-  /** The sandbox thread's busy ms in the measured run (worker only). */
-  sandboxLoopActiveMs?: number;
   /**
    * Every run's time to verdict, sorted, when the row is the median of several (`--runs`): the row's
    * other figures are the median run's own.
