@@ -88,8 +88,9 @@ if (process.env.COLD_START_TRACE === '1' && typeof Module.registerHooks === 'fun
   });
 }
 // With --allow-natives-syntax (tests; never while timing): how many functions had registered when V8's
-// flags were set (src/util/sparkplugFromFirstCall.ts sets --always-sparkplug before the registrations
-// load). node:v8's ES module exports are synced with the patched function before anything imports it.
+// flags were set (the bundle sets --always-sparkplug once every registration has loaded,
+// src/util/sparkplugFromFirstCall.ts). node:v8's ES module exports are synced with the patched function
+// before anything imports it.
 let registrationsBeforeFlags;
 if (process.execArgv.includes('--allow-natives-syntax')) {
   const v8 = require('node:v8');

@@ -182,7 +182,8 @@ const SETTINGS = {
     default: '',
   },
   SWEEP_CONCURRENCY: { schema: integer(1, 64), default: '8' },
-  // Unset: the entry point's default (src/util/sparkplugFromFirstCall.ts); only a value set is read.
+  // Only a value that is set is read (its default here is never used): unset, each entry point keeps its
+  // own default, on in the Functions app and off at the CLI (src/util/sparkplugFromFirstCall.ts).
   ALWAYS_SPARKPLUG: { schema: boolean, default: 'true' },
 } as const;
 

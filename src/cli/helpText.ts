@@ -87,6 +87,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     environment: [
       '  PROBE_DOCTOR_OPT_IN_FIXES, PROBE_DOCTOR_APPROVAL_REQUIRED_FOR, PROBE_DOCTOR_ROLLBACK_ON_FAILURE  as for diagnose (the runs it starts)',
       '  PROBE_DOCTOR_RUN_DEADLINE_SECONDS, PROBE_DOCTOR_ACTIVITY_DEADLINE_SECONDS  as for diagnose',
+      '  PROBE_DOCTOR_ALWAYS_SPARKPLUG  as for diagnose (a sweep of many load balancers may gain from true)',
       '  APPLICATIONINSIGHTS_CONNECTION_STRING  also send the audit trail to Application Insights',
       LIVE_CREDENTIAL,
       "  (the app's timer reads PROBE_DOCTOR_SWEEP_SCHEDULE, PROBE_DOCTOR_SWEEP_CONCURRENCY and PROBE_DOCTOR_ALLOWED_SCOPES)",

@@ -24,8 +24,8 @@
  * Functions app turns it on by default, and the CLI only when asked.
  *
  * How: `v8.setFlagsFromString` (node:v8), which acts on the functions compiled after it. The entry
- * points set it once their code is loaded and before it does its work, so loading is as quick as
- * without it: the Functions bundle's entry after its registrations (scripts/bundleFunctions.mjs),
+ * points set it once their code is loaded and before it does its work, so the code that only runs
+ * while loading is not compiled with it: the Functions bundle's entry after its registrations (scripts/bundleFunctions.mjs),
  * bin/probe-doctor.js before `main`, bench/scaleCase.ts before the run. Node's documentation warns that
  * a flag changed after V8 started may behave unpredictably, "including crashes and data loss; or it may
  * simply do nothing"; this one is read each time a function is compiled, and only picks the tier its
