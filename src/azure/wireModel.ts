@@ -39,6 +39,7 @@
  *   that is not a number.
  */
 import type { PipelineResponse } from '@azure/core-rest-pipeline';
+import { setOwnField } from '../util/ownField';
 
 /** The JSON value of one field of an answer. */
 type Wire = unknown;
@@ -70,15 +71,6 @@ export async function readFromWire<T>(
   read: (options: ReturnType<typeof mapperSkippedOn200>) => Promise<unknown>,
 ): Promise<T> {
   return modelFromWire<T>(await read(mapperSkippedOn200()));
-}
-
-/** A key set on a fresh object without `__proto__` turning into a prototype change. */
-function put(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    target[key] = value;
-  }
 }
 
 /**
@@ -123,9 +115,9 @@ function convert(value: Wire): unknown {
       const converted = convertField(key, field);
       if (!out && converted !== field) {
         out = {};
-        for (let j = 0; j < i; j++) put(out, keys[j] as string, wire[keys[j] as string]);
+        for (let j = 0; j < i; j++) setOwnField(out, keys[j] as string, wire[keys[j] as string]);
       }
-      if (out) put(out, key, converted);
+      if (out) setOwnField(out, key, converted);
     }
     return out ?? wire;
   }
@@ -133,12 +125,12 @@ function convert(value: Wire): unknown {
   const envelope = wire.properties;
   // Like the mapper, a `properties` that is not an object (null) lifts nothing and is not kept.
   if (isRecord(envelope)) {
-    for (const key of Object.keys(envelope)) put(out, key, convertField(key, envelope[key]));
+    for (const key of Object.keys(envelope)) setOwnField(out, key, convertField(key, envelope[key]));
   }
   // The resource's own fields (id, name, type, etag, location, tags, sku, zones) stay where ARM put
   // them; were an envelope field to repeat one, the resource's own wins.
   for (const key of keys) {
-    if (key !== 'properties') put(out, key, convertField(key, wire[key]));
+    if (key !== 'properties') setOwnField(out, key, convertField(key, wire[key]));
   }
   return out;
 }

@@ -3,6 +3,7 @@
  * run store keeps, so that a reader gets what a store that keeps JSON would give it (dates as strings,
  * `undefined` fields gone, `NaN` as null) without a megabyte being printed, hashed and parsed again.
  */
+import { setOwnField } from '../util/ownField';
 
 /** A prototype JSON copies field by field: a plain object or one without a prototype. */
 const isPlainObject = (value: object): boolean => {
@@ -22,20 +23,6 @@ function freezeAll(value: unknown): unknown {
   if (Array.isArray(value)) for (const item of value) freezeAll(item);
   else for (const key of Object.keys(value)) freezeAll((value as Record<string, unknown>)[key]);
   return Object.freeze(value);
-}
-
-/** Sets `record[field]` to `item`; an own `__proto__` key is data, never a prototype change. */
-function setField(record: Record<string, unknown>, field: string, item: unknown): void {
-  if (field === '__proto__') {
-    Object.defineProperty(record, field, {
-      value: item,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else {
-    record[field] = item;
-  }
 }
 
 /**
@@ -69,9 +56,7 @@ function copy(value: unknown, key: string): unknown {
       const out: Record<string, unknown> = {};
       for (const field of Object.keys(value)) {
         const item = copy((value as Record<string, unknown>)[field], field);
-        // An own `__proto__` key is data in JSON: setField defines it, never assigns it (that would
-        // set the copy's prototype, or drop a string).
-        if (item !== undefined) setField(out, field, item);
+        if (item !== undefined) setOwnField(out, field, item);
       }
       return Object.freeze(out);
     }
@@ -169,7 +154,7 @@ function settle(value: unknown, key: string | number): unknown {
     const before = record[field];
     const item = settle(before, field);
     if (item === undefined) delete record[field];
-    else if (!Object.is(item, before)) setField(record, field, item);
+    else if (!Object.is(item, before)) setOwnField(record, field, item);
   }
   return Object.freeze(record);
 }
