@@ -25,13 +25,14 @@
  *
  * How: `v8.setFlagsFromString` (node:v8), which acts on the functions compiled after it. The entry
  * points set it once their code is loaded and before it does its work, so the code that only runs
- * while loading is not compiled with it: the Functions bundle's entry after its registrations (scripts/bundleFunctions.mjs),
- * bin/probe-doctor.js before `main`, bench/scaleCase.ts before the run. Node's documentation warns that
- * a flag changed after V8 started may behave unpredictably, "including crashes and data loss; or it may
- * simply do nothing"; this one is read each time a function is compiled, and only picks the tier its
- * code is compiled to. Node refuses `--always-sparkplug` in `NODE_OPTIONS`; on the Functions host the
- * same flag could instead be given from process start with the app setting
- * `languageWorkers__node__arguments` (Azure Functions Node.js developer guide).
+ * while loading is not compiled with it: the Functions bundle's entry after its registrations
+ * (scripts/bundleFunctions.mjs), bin/probe-doctor.js before `main`, bench/scaleCase.ts before the run.
+ * Node's documentation warns that a flag changed after V8 started may behave unpredictably,
+ * "including crashes and data loss; or it may simply do nothing"; this one is read each time a
+ * function is compiled, and only picks the tier its code is compiled to. Node refuses
+ * `--always-sparkplug` in `NODE_OPTIONS`; on the Functions host the same flag could instead be given
+ * from process start with the app setting `languageWorkers__node__arguments` (Azure Functions Node.js
+ * developer guide).
  *
  * `PROBE_DOCTOR_ALWAYS_SPARKPLUG` (`true` or `false`, any case, spaces around it) overrides the entry
  * point's default. It is validated with the other settings when a run reads its configuration
