@@ -3,7 +3,8 @@
  * [--warmup 1] [--sandbox worker|in-process] [--out bench-results.json]`: time to verdict against the critical-path bound, and what a run costs,
  * as the load balancer grows while the failing backends stay few (issue #14).
  *
- * Each size runs in observe and fix mode, each in a fresh process (bench/scaleCase.ts), against the
+ * Each size runs in observe and fix mode, `--runs` times, in interleaved rounds ({@link interleavedSchedule}),
+ * each run in a fresh process (bench/scaleCase.ts), against the
  * sandbox with Azure's per-kind latencies and durations scaled by `--scale`
  * (src/sandbox/timeModel.ts), hosted in a worker thread so Azure's CPU is not charged to the product
  * (`--sandbox in-process` puts it back on the product's thread, to compare). The bound is computed from the same time model: the longest chain of
@@ -206,6 +207,8 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
         }
         return n;
       });
+      const twice = options.sizes.find((n, i) => options.sizes.indexOf(n) !== i);
+      if (twice !== undefined) throw new Error(`--sizes lists ${twice} twice, got '${value}'`);
     } else
       throw new Error(
         `unknown option ${flag} (scale takes --scale, --sizes, --failing, --runs, --cold-runs, --warmup, --sandbox, --out)`,
@@ -214,61 +217,94 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
   return options;
 }
 
+/** One size and mode of the benchmark: a row of its table. */
+export interface ScaleCaseKey {
+  backends: number;
+  mode: 'observe' | 'fix';
+}
+
+/**
+ * The order the cases run in: `runs` rounds, each running every size and mode once (sizes in the
+ * order given, observe then fix). Interleaved rather than row by row, because this benchmark's
+ * machines drift: on the 2-core VM of docs/benchmarks.md every row slows by 10-30 ms for a minute or
+ * so at a time. Run row by row, a slow minute lands on all the runs of one row and decides its
+ * median; run round by round, it lands on one or two runs of every row, and each row's median is a
+ * run of the machine's usual pace. No run is dropped or repeated: each row is still the median of
+ * its `runs` runs.
+ */
+export function interleavedSchedule(sizes: readonly number[], runs: number): ScaleCaseKey[] {
+  const round = sizes.flatMap((backends) =>
+    (['observe', 'fix'] as const).map((mode) => ({ backends, mode })),
+  );
+  return Array.from({ length: runs }, () => round).flat();
+}
+
+/** The row of one size and mode from its runs: the median run's own figures, the bound and the ratio. */
+function rowOf(runsOfCase: readonly ScaleCaseResult[], time: TimeModel): ScaleRow {
+  const runs = [...runsOfCase].sort((a, b) => a.wallMs - b.wallMs);
+  // The median run (the lower middle of an even count): one run's own figures, not a mix.
+  const r = runs[Math.floor((runs.length - 1) / 2)] as ScaleCaseResult;
+  // With every backend failing there is no healthy peer to validate from: no validation Run Command.
+  const boundMs = criticalPathBoundMs(
+    time,
+    r.mode,
+    { intervalSeconds: r.probeIntervalSeconds, threshold: r.probeThreshold },
+    r.backends > r.failing,
+  );
+  return {
+    backends: r.backends,
+    failing: r.failing,
+    mode: r.mode,
+    verdict: r.verdict,
+    wallMs: Math.round(r.wallMs),
+    boundMs,
+    ratio: boundMs > 0 ? Math.round((r.wallMs / boundMs) * 100) / 100 : Number.POSITIVE_INFINITY,
+    armRequests: r.armRequests,
+    runCommands: r.runCommands,
+    historyEvents: r.historyEvents,
+    historyBytes: r.historyBytes,
+    auditEvents: r.auditEvents,
+    peakRssMb: Math.round(r.peakRssMb),
+    measuredWallMs: Math.round(r.measuredWallMs),
+    skippedMs: Math.round(r.skippedMs),
+    productLoopActiveMs: Math.round(r.productLoopActiveMs),
+    ...(r.sandboxLoopActiveMs === undefined
+      ? {}
+      : { sandboxLoopActiveMs: Math.round(r.sandboxLoopActiveMs) }),
+    ...(runs.length > 1 ? { wallMsRuns: runs.map((run) => Math.round(run.wallMs)) } : {}),
+  };
+}
+
 /** Runs the scale benchmark, writes the results file, prints the table. */
 export async function runScaleBench(args: readonly string[]): Promise<void> {
   const options = parseScaleArgs(args);
   const time = resolveTimeModel({ scale: options.scale });
-  const rows: ScaleRow[] = [];
+  const schedule = interleavedSchedule(options.sizes, options.runs);
+  const runsOf = new Map<string, ScaleCaseResult[]>();
+  const keyOf = (c: ScaleCaseKey) => `${c.backends}/${c.mode}`;
+  const perRound = schedule.length / options.runs;
+  schedule.forEach((c, i) => {
+    const round = Math.floor(i / perRound) + 1;
+    process.stderr.write(
+      `  scale: round ${round} of ${options.runs}: ${c.backends} backends, ${c.mode} ...\n`,
+    );
+    const result = runCase({
+      backends: c.backends,
+      failing: Math.min(options.failing, c.backends),
+      mode: c.mode,
+      scale: options.scale,
+      warmup: options.warmup,
+      sandbox: options.sandbox,
+    });
+    runsOf.set(keyOf(c), [...(runsOf.get(keyOf(c)) ?? []), result]);
+  });
+  // The rows in the order of the table: sizes as given, observe then fix (a round's order).
+  const rows = schedule.slice(0, perRound).map((c) => rowOf(runsOf.get(keyOf(c)) ?? [], time));
   // Whether every case's process compiled with Sparkplug from the first call (scaleCase.ts sets it as
   // the product's entry points do; PROBE_DOCTOR_ALWAYS_SPARKPLUG=false in the environment turns it off).
-  let alwaysSparkplug = true;
-  for (const backends of options.sizes) {
-    for (const mode of ['observe', 'fix'] as const) {
-      process.stderr.write(`  scale: ${backends} backends, ${mode}, ${options.runs} run(s) ...\n`);
-      const runs = Array.from({ length: options.runs }, () =>
-        runCase({
-          backends,
-          failing: Math.min(options.failing, backends),
-          mode,
-          scale: options.scale,
-          warmup: options.warmup,
-          sandbox: options.sandbox,
-        }),
-      ).sort((a, b) => a.wallMs - b.wallMs);
-      alwaysSparkplug &&= runs.every((run) => run.alwaysSparkplug === true);
-      // The median run (the lower middle of an even count): one run's own figures, not a mix.
-      const r = runs[Math.floor((runs.length - 1) / 2)] as ScaleCaseResult;
-      // With every backend failing there is no healthy peer to validate from: no validation Run Command.
-      const boundMs = criticalPathBoundMs(
-        time,
-        mode,
-        { intervalSeconds: r.probeIntervalSeconds, threshold: r.probeThreshold },
-        r.backends > r.failing,
-      );
-      rows.push({
-        backends: r.backends,
-        failing: r.failing,
-        mode: r.mode,
-        verdict: r.verdict,
-        wallMs: Math.round(r.wallMs),
-        boundMs,
-        ratio: boundMs > 0 ? Math.round((r.wallMs / boundMs) * 100) / 100 : Number.POSITIVE_INFINITY,
-        armRequests: r.armRequests,
-        runCommands: r.runCommands,
-        historyEvents: r.historyEvents,
-        historyBytes: r.historyBytes,
-        auditEvents: r.auditEvents,
-        peakRssMb: Math.round(r.peakRssMb),
-        measuredWallMs: Math.round(r.measuredWallMs),
-        skippedMs: Math.round(r.skippedMs),
-        productLoopActiveMs: Math.round(r.productLoopActiveMs),
-        ...(r.sandboxLoopActiveMs === undefined
-          ? {}
-          : { sandboxLoopActiveMs: Math.round(r.sandboxLoopActiveMs) }),
-        ...(runs.length > 1 ? { wallMsRuns: runs.map((run) => Math.round(run.wallMs)) } : {}),
-      });
-    }
-  }
+  const alwaysSparkplug = [...runsOf.values()].every((runs) =>
+    runs.every((run) => run.alwaysSparkplug === true),
+  );
   let coldStart: ColdStartFigures | undefined;
   if (options.coldRuns > 0) {
     process.stderr.write(`  scale: cold start, ${options.coldRuns} runs each ...\n`);
@@ -298,7 +334,7 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
     `probe-doctor scale benchmark: ${results.machine.cpus} CPU(s) (${results.machine.cpuModel}), node ${process.version}, ` +
       `Azure's latencies x ${options.scale}, sandbox ${options.sandbox === 'worker' ? 'in a worker thread' : 'in-process'}, ` +
       `V8 Sparkplug from the first call ${alwaysSparkplug ? 'on' : 'off'}, ` +
-      `each row the median of ${options.runs} run(s); results in ${options.out}`,
+      `each row the median of ${options.runs} run(s), run in interleaved rounds; results in ${options.out}`,
   );
   console.log(formatScaleTable(rows));
   if (coldStart) {

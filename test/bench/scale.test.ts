@@ -3,7 +3,7 @@
  * itself): the critical-path bound comes from the sandbox's time model, and a bad flag gets one clear
  * error.
  */
-import { criticalPathBoundMs, parseScaleArgs } from '../../bench/scale';
+import { criticalPathBoundMs, interleavedSchedule, parseScaleArgs } from '../../bench/scale';
 import { resolveTimeModel } from '../../src/sandbox/timeModel';
 
 describe('scale benchmark', () => {
@@ -39,6 +39,24 @@ describe('scale benchmark', () => {
     expect(() => parseScaleArgs(['--sizes', '1,x'])).toThrow(
       "--sizes takes backends counts from 1 to 1000, comma-separated, got '1,x'",
     );
+    expect(() => parseScaleArgs(['--sizes', '10,100,10'])).toThrow("--sizes lists 10 twice, got '10,100,10'");
     expect(() => parseScaleArgs(['--speed', '1'])).toThrow('unknown option --speed');
+  });
+
+  it('runs every size and mode once a round, round after round, so a slow minute of the machine is spread over the rows', () => {
+    // Prepare / Act
+    const schedule = interleavedSchedule([1, 1000], 3);
+    // Assess: three identical rounds, each the table's order (sizes as given, observe then fix).
+    const round = [
+      { backends: 1, mode: 'observe' },
+      { backends: 1, mode: 'fix' },
+      { backends: 1000, mode: 'observe' },
+      { backends: 1000, mode: 'fix' },
+    ];
+    expect(schedule).toEqual([...round, ...round, ...round]);
+    expect(interleavedSchedule([10], 1)).toEqual([
+      { backends: 10, mode: 'observe' },
+      { backends: 10, mode: 'fix' },
+    ]);
   });
 });
