@@ -17,7 +17,7 @@
  * Writes `bench-results.json` (in the working directory unless `--out`) and prints a Markdown table.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -217,6 +217,34 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
   return options;
 }
 
+/**
+ * A warning when this `node` is older than the one the Functions app runs on (package.json
+ * `engines.node`, `>=22`, as infra/app/function.bicep's runtime): the figures would be that version's
+ * V8 and Node's, not the product's as deployed (at 1,000 backends, observe, Node 20 took 365 ms where
+ * Node 22 took 269-297 ms; docs/benchmarks.md, session 18). Undefined when it is not older, or when
+ * either version cannot be read.
+ *
+ * @param version - `process.version`, e.g. `v20.20.2`.
+ * @param engines - package.json's `engines.node`, e.g. `>=22`.
+ */
+export function olderNodeWarning(version: string, engines: string | undefined): string | undefined {
+  const wanted = /^>=\s*v?(\d+)/.exec(engines ?? '')?.[1];
+  const major = /^v?(\d+)\./.exec(version)?.[1];
+  if (wanted === undefined || major === undefined || Number(major) >= Number(wanted)) return undefined;
+  return (
+    `node ${version} is older than the app's (package.json engines.node ${engines ?? ''}): these figures ` +
+    'are not the product as deployed; `npm run bench -- scale` runs the node devDependency'
+  );
+}
+
+/** package.json's `engines.node`, or undefined. */
+function enginesNode(): string | undefined {
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    engines?: { node?: unknown };
+  };
+  return typeof manifest.engines?.node === 'string' ? manifest.engines.node : undefined;
+}
+
 /** One size and mode of the benchmark: a row of its table. */
 export interface ScaleCaseKey {
   backends: number;
@@ -279,6 +307,8 @@ function rowOf(runsOfCase: readonly ScaleCaseResult[], time: TimeModel): ScaleRo
 export async function runScaleBench(args: readonly string[]): Promise<void> {
   const options = parseScaleArgs(args);
   const time = resolveTimeModel({ scale: options.scale });
+  const nodeWarning = olderNodeWarning(process.version, enginesNode());
+  if (nodeWarning) process.stderr.write(`  scale: warning: ${nodeWarning}\n`);
   const schedule = interleavedSchedule(options.sizes, options.runs);
   const runsOf = new Map<string, ScaleCaseResult[]>();
   const keyOf = (c: ScaleCaseKey) => `${c.backends}/${c.mode}`;
@@ -315,6 +345,7 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
       node: process.version,
+      ...(nodeWarning ? { nodeWarning } : {}),
       os: `${platform()} ${release()}`,
     },
     date: new Date().toISOString(),
@@ -336,6 +367,7 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
       `V8 Sparkplug from the first call ${alwaysSparkplug ? 'on' : 'off'}, ` +
       `each row the median of ${options.runs} run(s), run in interleaved rounds; results in ${options.out}`,
   );
+  if (nodeWarning) console.log(`warning: ${nodeWarning}`);
   console.log(formatScaleTable(rows));
   if (coldStart) {
     console.log(

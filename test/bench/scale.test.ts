@@ -3,7 +3,12 @@
  * itself): the critical-path bound comes from the sandbox's time model, and a bad flag gets one clear
  * error.
  */
-import { criticalPathBoundMs, interleavedSchedule, parseScaleArgs } from '../../bench/scale';
+import {
+  criticalPathBoundMs,
+  interleavedSchedule,
+  olderNodeWarning,
+  parseScaleArgs,
+} from '../../bench/scale';
 import { resolveTimeModel } from '../../src/sandbox/timeModel';
 
 describe('scale benchmark', () => {
@@ -58,5 +63,16 @@ describe('scale benchmark', () => {
       { backends: 10, mode: 'observe' },
       { backends: 10, mode: 'fix' },
     ]);
+  });
+
+  it('warns when the node running it is older than the app needs, and only then', () => {
+    expect(olderNodeWarning('v20.20.2', '>=22')).toBe(
+      "node v20.20.2 is older than the app's (package.json engines.node >=22): these figures are not the product as deployed; `npm run bench -- scale` runs the node devDependency",
+    );
+    expect(olderNodeWarning('v22.23.3', '>=22')).toBeUndefined();
+    expect(olderNodeWarning('v24.1.0', '>=22')).toBeUndefined();
+    // Nothing to compare with: no warning rather than a wrong one.
+    expect(olderNodeWarning('v20.20.2', undefined)).toBeUndefined();
+    expect(olderNodeWarning('v20.20.2', '^22.1.0')).toBeUndefined();
   });
 });
