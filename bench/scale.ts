@@ -77,18 +77,29 @@ export interface ScaleOptions {
   runs: number;
 }
 
+/** What the critical path of a case holds besides its mode: see {@link criticalPathBoundMs}. */
+export interface ChainShape {
+  /** A healthy peer exists to run the validation from (fix mode); default true. */
+  peer?: boolean;
+  /** Failing backends; default 1. With none, nothing is read in depth, checked or fixed. */
+  failing?: number;
+}
+
 /**
  * The critical-path bound in sandbox ms: discovery depth (load balancer -> NIC -> VNet -> NSG) x an
  * ARM request, then the rule-health operation, then one Run Command (the failing backends' checks run
  * at once). Fix adds the security rule write, the probe's re-evaluation (interval x threshold), one
  * validation Run Command (only when a healthy peer exists to run it from: `peer`) and a health re-read.
+ * With no failing backend the chain, in either mode, is the load balancer's GET and the rule-health
+ * operation: nothing is read in depth, checked or written.
  */
 export function criticalPathBoundMs(
   time: TimeModel,
   mode: 'observe' | 'fix',
   probe: { intervalSeconds: number; threshold: number },
-  peer = true,
+  { peer = true, failing = 1 }: ChainShape = {},
 ): number {
+  if (failing === 0) return durationMs(time, 'armRequest') + durationMs(time, 'ruleHealth');
   const discoveryDepth = 4;
   const observe =
     discoveryDepth * durationMs(time, 'armRequest') +
@@ -164,7 +175,10 @@ export function formatScaleTable(rows: readonly ScaleRow[]): string {
   return [row(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(row)].join('\n');
 }
 
-/** Parses `--scale`, `--sizes`, `--failing`, `--cold-runs`, `--out`; one clear error for a bad one. */
+/**
+ * Parses `--scale`, `--sizes`, `--failing`, `--runs`, `--cold-runs`, `--warmup`, `--sandbox` and `--out`;
+ * one clear error for a bad one (a size listed twice among them).
+ */
 export function parseScaleArgs(args: readonly string[]): ScaleOptions {
   const options: ScaleOptions = {
     scale: BENCH_SCALE,
@@ -208,7 +222,7 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
         return n;
       });
       const twice = options.sizes.find((n, i) => options.sizes.indexOf(n) !== i);
-      if (twice !== undefined) throw new Error(`--sizes lists ${twice} twice, got '${value}'`);
+      if (twice !== undefined) throw new Error(`--sizes lists ${twice} more than once, got '${value}'`);
     } else
       throw new Error(
         `unknown option ${flag} (scale takes --scale, --sizes, --failing, --runs, --cold-runs, --warmup, --sandbox, --out)`,
@@ -220,9 +234,10 @@ export function parseScaleArgs(args: readonly string[]): ScaleOptions {
 /**
  * A warning when this `node` is older than the one the Functions app runs on (package.json
  * `engines.node`, `>=22`, as infra/app/function.bicep's runtime): the figures would be that version's
- * V8 and Node's, not the product's as deployed (at 1,000 backends, observe, Node 20 took 365 ms where
- * Node 22 took 269-297 ms; docs/benchmarks.md, session 18). Undefined when it is not older, or when
- * either version cannot be read.
+ * V8 and Node's, not the product's as deployed (at 1,000 backends, observe, one run on Node 20 took
+ * 365 ms where Node 22 took 269-297 ms; docs/benchmarks.md, session 18). Only a `>=N` range is read,
+ * and only majors are compared: a newer major is not warned of (the range allows it). Undefined when
+ * the node is not older, or when either version cannot be read.
  *
  * @param version - `process.version`, e.g. `v20.20.2`.
  * @param engines - package.json's `engines.node`, e.g. `>=22`.
@@ -277,7 +292,7 @@ function rowOf(runsOfCase: readonly ScaleCaseResult[], time: TimeModel): ScaleRo
     time,
     r.mode,
     { intervalSeconds: r.probeIntervalSeconds, threshold: r.probeThreshold },
-    r.backends > r.failing,
+    { peer: r.backends > r.failing, failing: r.failing },
   );
   return {
     backends: r.backends,
@@ -303,22 +318,31 @@ function rowOf(runsOfCase: readonly ScaleCaseResult[], time: TimeModel): ScaleRo
   };
 }
 
-/** Runs the scale benchmark, writes the results file, prints the table. */
-export async function runScaleBench(args: readonly string[]): Promise<void> {
-  const options = parseScaleArgs(args);
-  const time = resolveTimeModel({ scale: options.scale });
-  const nodeWarning = olderNodeWarning(process.version, enginesNode());
-  if (nodeWarning) process.stderr.write(`  scale: warning: ${nodeWarning}\n`);
+/** Runs one case: in a fresh process for the benchmark ({@link runCase}). */
+export type CaseRunner = (input: ScaleCaseInput) => ScaleCaseResult;
+
+/**
+ * Runs every case of `options` through `run`, in {@link interleavedSchedule}'s order, and makes the
+ * table's rows (sizes as given, observe then fix), each from its own runs. `progress` is told of each
+ * case before it runs.
+ *
+ * @returns the rows, and whether every run compiled with Sparkplug from the first call.
+ */
+export function runScaleCases(
+  options: Pick<ScaleOptions, 'sizes' | 'runs' | 'failing' | 'scale' | 'warmup' | 'sandbox'>,
+  time: TimeModel,
+  run: CaseRunner,
+  progress: (line: string) => void = (line) => process.stderr.write(line),
+): { rows: ScaleRow[]; alwaysSparkplug: boolean } {
   const schedule = interleavedSchedule(options.sizes, options.runs);
-  const runsOf = new Map<string, ScaleCaseResult[]>();
-  const keyOf = (c: ScaleCaseKey) => `${c.backends}/${c.mode}`;
+  // One round is the table's rows in order; the i-th case of the schedule is row i % perRound's.
   const perRound = schedule.length / options.runs;
+  const runsOfRow: ScaleCaseResult[][] = schedule.slice(0, perRound).map(() => []);
   schedule.forEach((c, i) => {
-    const round = Math.floor(i / perRound) + 1;
-    process.stderr.write(
-      `  scale: round ${round} of ${options.runs}: ${c.backends} backends, ${c.mode} ...\n`,
+    progress(
+      `  scale: round ${Math.floor(i / perRound) + 1} of ${options.runs}: ${c.backends} backends, ${c.mode} ...\n`,
     );
-    const result = runCase({
+    const result = run({
       backends: c.backends,
       failing: Math.min(options.failing, c.backends),
       mode: c.mode,
@@ -326,15 +350,23 @@ export async function runScaleBench(args: readonly string[]): Promise<void> {
       warmup: options.warmup,
       sandbox: options.sandbox,
     });
-    runsOf.set(keyOf(c), [...(runsOf.get(keyOf(c)) ?? []), result]);
+    runsOfRow[i % perRound]?.push(result);
   });
-  // The rows in the order of the table: sizes as given, observe then fix (a round's order).
-  const rows = schedule.slice(0, perRound).map((c) => rowOf(runsOf.get(keyOf(c)) ?? [], time));
-  // Whether every case's process compiled with Sparkplug from the first call (scaleCase.ts sets it as
-  // the product's entry points do; PROBE_DOCTOR_ALWAYS_SPARKPLUG=false in the environment turns it off).
-  const alwaysSparkplug = [...runsOf.values()].every((runs) =>
-    runs.every((run) => run.alwaysSparkplug === true),
-  );
+  return {
+    rows: runsOfRow.map((runs) => rowOf(runs, time)),
+    // Whether every case's process compiled with Sparkplug from the first call (scaleCase.ts sets it as the
+    // product's entry points do; PROBE_DOCTOR_ALWAYS_SPARKPLUG=false in the environment turns it off).
+    alwaysSparkplug: runsOfRow.every((runs) => runs.every((r) => r.alwaysSparkplug === true)),
+  };
+}
+
+/** Runs the scale benchmark, writes the results file, prints the table. */
+export async function runScaleBench(args: readonly string[]): Promise<void> {
+  const options = parseScaleArgs(args);
+  const time = resolveTimeModel({ scale: options.scale });
+  const nodeWarning = olderNodeWarning(process.version, enginesNode());
+  if (nodeWarning) process.stderr.write(`  scale: warning: ${nodeWarning}\n`);
+  const { rows, alwaysSparkplug } = runScaleCases(options, time, runCase);
   let coldStart: ColdStartFigures | undefined;
   if (options.coldRuns > 0) {
     process.stderr.write(`  scale: cold start, ${options.coldRuns} runs each ...\n`);
