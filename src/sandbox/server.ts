@@ -186,17 +186,25 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     receivedAtMs: number,
     noted: Pick<RequestLogEntry, 'linkedOperations' | 'runCommand'> & { linkedOperations: string[] },
   ): Promise<ArmResponse> {
+    // Read the body first: an early error answer must not leave it unread on a keep-alive socket. A body
+    // that is not JSON is refused below, with the other malformed requests.
+    const read = await readBody(req).then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    // ARM's round trip (timeModel.ts) for every answer, a refusal too: ARM's front end answers a
+    // request without a token a round trip after it arrives, like any other. Then any latency the
+    // scenario's faults add, on the sandbox clock, before the answer is worked out: what it says (an
+    // operation's Retry-After, whether a poll is held) is then true when it goes out, and a client that
+    // waits the Retry-After arrives on time.
+    await waitUntil(clock, receivedAtMs + durationMs(time, 'armRequest'));
     const auth = req.headers.authorization;
     if (typeof auth !== 'string' || !/^Bearer\s+\S+/i.test(auth)) throw authenticationMissing();
-    // Read the body first: an early error answer must not leave it unread on a keep-alive socket.
-    const body = await readBody(req);
+    if (!read.ok) throw read.error;
+    const body = read.value;
     const apiVersion = url.searchParams.get('api-version');
     if (!apiVersion) throw missingApiVersion();
     const kind = requestKind(method, path);
-    // ARM's round trip (timeModel.ts), then any latency the scenario's faults add, on the sandbox clock,
-    // before the answer is worked out: what it says (an operation's Retry-After, whether a poll is held)
-    // is then true when it goes out, and a client that waits the Retry-After arrives on time.
-    await waitUntil(clock, receivedAtMs + durationMs(time, 'armRequest'));
     await sleepOn(clock, faults.latencyMs);
     // Operations whose time is up end now, polled or not (a rule write's provisioningState).
     operations.settleDue();

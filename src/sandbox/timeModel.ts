@@ -116,7 +116,10 @@ export function resolveTimeModel(...layers: (TimeSettings | undefined)[]): TimeM
     if (!layer) continue;
     if (scale === undefined && layer.scale !== undefined) {
       scale = checkFactor(layer.scale, 'time scale');
-      if (probeScale === undefined) probeScale = layer.probeScale ?? scale;
+      // The layer's own probeScale is checked like any other: this is where it takes effect.
+      if (probeScale === undefined)
+        probeScale =
+          layer.probeScale === undefined ? scale : checkFactor(layer.probeScale, 'time probeScale');
     }
     if (probeScale === undefined && layer.probeScale !== undefined) {
       probeScale = checkFactor(layer.probeScale, 'time probeScale');

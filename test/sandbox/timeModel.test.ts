@@ -32,11 +32,20 @@ interface RawAnswer {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** A raw HTTPS request to the sandbox: the headers the SDK hides (Retry-After). */
-async function raw(t: TestSandbox, method: string, pathOrUrl: string, body?: unknown): Promise<RawAnswer> {
+/**
+ * A raw HTTPS request to the sandbox: the headers the SDK hides (Retry-After). `malformed` sends what
+ * the SDK never would: no bearer token, or a body that is not JSON.
+ */
+async function raw(
+  t: TestSandbox,
+  method: string,
+  pathOrUrl: string,
+  body?: unknown,
+  malformed: { noToken?: boolean; bodyText?: string } = {},
+): Promise<RawAnswer> {
   const { request } = await import('node:https');
   const url = pathOrUrl.startsWith('https://') ? pathOrUrl : `${t.sandbox.endpoint}${pathOrUrl}`;
-  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const payload = malformed.bodyText ?? (body === undefined ? undefined : JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -44,7 +53,7 @@ async function raw(t: TestSandbox, method: string, pathOrUrl: string, body?: unk
         method,
         ca: t.sandbox.ca,
         headers: {
-          Authorization: 'Bearer sandbox',
+          ...(malformed.noToken ? {} : { Authorization: 'Bearer sandbox' }),
           ...(payload
             ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }
             : {}),
@@ -106,6 +115,13 @@ describe('resolveTimeModel', () => {
   it('refuses a factor outside 0..100 and a negative duration, naming it', () => {
     expect(() => resolveTimeModel({ scale: -1 })).toThrow(
       'time scale must be a number from 0 to 100, got -1',
+    );
+    // Alone or beside a scale in the same layer.
+    expect(() => resolveTimeModel({ probeScale: -3 })).toThrow(
+      'time probeScale must be a number from 0 to 100, got -3',
+    );
+    expect(() => resolveTimeModel({ scale: 0.01, probeScale: -3 })).toThrow(
+      'time probeScale must be a number from 0 to 100, got -3',
     );
     expect(() => resolveTimeModel({ durationsMs: { runCommand: -5 } })).toThrow(
       'time durationsMs.runCommand must be >= 0 ms, got -5',
@@ -201,6 +217,27 @@ describe('sandbox time model (sandbox time, real SDK over HTTPS)', () => {
     // Assess
     expect([answeredEarly, answeredAtNineSeconds, answered]).toEqual([false, false, true]);
     expect((await read).status).toBe(200);
+  });
+
+  it('answers a refused request (no token, no api-version, a body that is not JSON) one ARM round trip after it arrives too', async () => {
+    // Prepare: a round trip of 10 s of sandbox time, as above.
+    await t.stop();
+    t = await startTestSandbox(miniScenario(), {
+      clock,
+      time: { scale: 1, durationsMs: { armRequest: 10_000 } },
+    });
+    // Act: three requests ARM's front end refuses, none of which the SDK sends.
+    const refused = Promise.all([
+      raw(t, 'GET', `${ids.lb}?${API}`, undefined, { noToken: true }),
+      raw(t, 'GET', ids.lb),
+      raw(t, 'PUT', `${ids.nsg}/securityRules/allow-probe?${API}`, undefined, { bodyText: '{"properties":' }),
+    ]);
+    const answeredEarly = await settledWithin(refused, 200);
+    clock.advance(10_000);
+    const answers = await refused;
+    // Assess
+    expect(answeredEarly).toBe(false);
+    expect(answers.map((a) => a.status)).toEqual([401, 400, 400]);
   });
 
   it('tells a client a Retry-After that, waited from the answer, brings it back at or before the end', async () => {
