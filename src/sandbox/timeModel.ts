@@ -114,15 +114,16 @@ export function resolveTimeModel(...layers: (TimeSettings | undefined)[]): TimeM
   const durationSet = new Set<DurationKind>();
   for (const layer of layers) {
     if (!layer) continue;
+    let setsScale = false;
     if (scale === undefined && layer.scale !== undefined) {
       scale = checkFactor(layer.scale, 'time scale');
-      // The layer's own probeScale is checked like any other: this is where it takes effect.
-      if (probeScale === undefined)
-        probeScale =
-          layer.probeScale === undefined ? scale : checkFactor(layer.probeScale, 'time probeScale');
+      setsScale = true;
     }
     if (probeScale === undefined && layer.probeScale !== undefined) {
       probeScale = checkFactor(layer.probeScale, 'time probeScale');
+    } else if (probeScale === undefined && setsScale) {
+      // A layer that sets the scale and not the probe's scales the probe too.
+      probeScale = scale;
     }
     for (const [kind, ms] of Object.entries(layer.durationsMs ?? {}) as [DurationKind, number][]) {
       if (durationSet.has(kind) || ms === undefined) continue;
