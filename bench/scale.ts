@@ -3,7 +3,7 @@
  * [--warmup 1] [--sandbox worker|in-process] [--out bench-results.json]`: time to verdict against the critical-path bound, and what a run costs,
  * as the load balancer grows while the failing backends stay few (issue #14).
  *
- * Each size runs in observe and fix mode, `--runs` times, in interleaved rounds ({@link interleavedSchedule}),
+ * Each size runs in observe and fix mode, `--runs` times, in interleaved rounds ({@link interleavedRounds}),
  * each run in a fresh process (bench/scaleCase.ts), against the
  * sandbox with Azure's per-kind latencies and durations scaled by `--scale`
  * (src/sandbox/timeModel.ts), hosted in a worker thread so Azure's CPU is not charged to the product
@@ -268,18 +268,18 @@ export interface ScaleCaseKey {
 
 /**
  * The order the cases run in: `runs` rounds, each running every size and mode once (sizes in the
- * order given, observe then fix). Interleaved rather than row by row, because this benchmark's
- * machines drift: on the 2-core VM of docs/benchmarks.md every row slows by 10-30 ms for a minute or
- * so at a time. Run row by row, a slow minute lands on all the runs of one row and decides its
- * median; run round by round, it lands on one or two runs of every row, and each row's median is a
- * run of the machine's usual pace. No run is dropped or repeated: each row is still the median of
+ * order given, observe then fix: the table's rows). Interleaved rather than row by row, because this
+ * benchmark's machines drift: on the 2-core VM of docs/benchmarks.md every row slows by 10-30 ms for a
+ * minute or so at a time. Run row by row, a slow minute lands on all the runs of one row and decides
+ * its median; run round by round, it lands on one or two runs of every row, and each row's median is
+ * a run of the machine's usual pace. No run is dropped or repeated: each row is still the median of
  * its `runs` runs.
  */
-export function interleavedSchedule(sizes: readonly number[], runs: number): ScaleCaseKey[] {
+export function interleavedRounds(sizes: readonly number[], runs: number): ScaleCaseKey[][] {
   const round = sizes.flatMap((backends) =>
     (['observe', 'fix'] as const).map((mode) => ({ backends, mode })),
   );
-  return Array.from({ length: runs }, () => round).flat();
+  return Array.from({ length: runs }, () => round);
 }
 
 /** The row of one size and mode from its runs: the median run's own figures, the bound and the ratio. */
@@ -322,7 +322,7 @@ function rowOf(runsOfCase: readonly ScaleCaseResult[], time: TimeModel): ScaleRo
 export type CaseRunner = (input: ScaleCaseInput) => ScaleCaseResult;
 
 /**
- * Runs every case of `options` through `run`, in {@link interleavedSchedule}'s order, and makes the
+ * Runs every case of `options` through `run`, in {@link interleavedRounds}, and makes the
  * table's rows (sizes as given, observe then fix), each from its own runs. `progress` is told of each
  * case before it runs.
  *
@@ -334,24 +334,23 @@ export function runScaleCases(
   run: CaseRunner,
   progress: (line: string) => void = (line) => process.stderr.write(line),
 ): { rows: ScaleRow[]; alwaysSparkplug: boolean } {
-  const schedule = interleavedSchedule(options.sizes, options.runs);
-  // One round is the table's rows in order; the i-th case of the schedule is row i % perRound's.
-  const perRound = schedule.length / options.runs;
-  const runsOfRow: ScaleCaseResult[][] = schedule.slice(0, perRound).map(() => []);
-  schedule.forEach((c, i) => {
-    progress(
-      `  scale: round ${Math.floor(i / perRound) + 1} of ${options.runs}: ${c.backends} backends, ${c.mode} ...\n`,
-    );
-    const result = run({
-      backends: c.backends,
-      failing: Math.min(options.failing, c.backends),
-      mode: c.mode,
-      scale: options.scale,
-      warmup: options.warmup,
-      sandbox: options.sandbox,
-    });
-    runsOfRow[i % perRound]?.push(result);
-  });
+  const rounds = interleavedRounds(options.sizes, options.runs);
+  // Each round is the table's rows in order: its j-th case is row j's.
+  const runsOfRow: ScaleCaseResult[][] = (rounds[0] ?? []).map(() => []);
+  rounds.forEach((round, r) =>
+    round.forEach((c, j) => {
+      progress(`  scale: round ${r + 1} of ${options.runs}: ${c.backends} backends, ${c.mode} ...\n`);
+      const result = run({
+        backends: c.backends,
+        failing: Math.min(options.failing, c.backends),
+        mode: c.mode,
+        scale: options.scale,
+        warmup: options.warmup,
+        sandbox: options.sandbox,
+      });
+      runsOfRow[j]?.push(result);
+    }),
+  );
   return {
     rows: runsOfRow.map((runs) => rowOf(runs, time)),
     // Whether every case's process compiled with Sparkplug from the first call (scaleCase.ts sets it as the

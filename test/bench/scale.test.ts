@@ -5,7 +5,7 @@
  */
 import {
   criticalPathBoundMs,
-  interleavedSchedule,
+  interleavedRounds,
   olderNodeWarning,
   parseScaleArgs,
   runScaleCases,
@@ -57,7 +57,7 @@ describe('scale benchmark', () => {
 
   it('runs every size and mode once a round, round after round, so a slow minute of the machine is spread over the rows', () => {
     // Prepare / Act
-    const schedule = interleavedSchedule([1, 1000], 3);
+    const rounds = interleavedRounds([1, 1000], 3);
     // Assess: three identical rounds, each the table's order (sizes as given, observe then fix).
     const round = [
       { backends: 1, mode: 'observe' },
@@ -65,10 +65,12 @@ describe('scale benchmark', () => {
       { backends: 1000, mode: 'observe' },
       { backends: 1000, mode: 'fix' },
     ];
-    expect(schedule).toEqual([...round, ...round, ...round]);
-    expect(interleavedSchedule([10], 1)).toEqual([
-      { backends: 10, mode: 'observe' },
-      { backends: 10, mode: 'fix' },
+    expect(rounds).toEqual([round, round, round]);
+    expect(interleavedRounds([10], 1)).toEqual([
+      [
+        { backends: 10, mode: 'observe' },
+        { backends: 10, mode: 'fix' },
+      ],
     ]);
   });
 
